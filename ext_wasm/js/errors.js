@@ -1,0 +1,29 @@
+// Registers the JS classes of runtime:wasm's errors, so that an error an op raises arrives as an
+// Error whose `name` is the contract's (CompileError, ..., FuelExhausted) with a numeric `code`.
+// Codes and names mirror ext_wasm/src/error.rs (ErrorCode).
+const core = globalThis.Deno.core;
+
+const NAMES = [
+  "CompileError",
+  "InstantiateError",
+  "CallError",
+  "ExportNotFound",
+  "InvalidModuleHandle",
+  "InvalidInstanceHandle",
+  "MemoryError",
+  "TypeError",
+  "IoError",
+  "PermissionDenied",
+  "WasiError",
+  "FuelExhausted",
+];
+
+for (const name of NAMES) {
+  // TypeError keeps JS's own class (so `instanceof TypeError` holds) under a namespaced key.
+  const key = name === "TypeError" ? "Wasm.TypeError" : name;
+  core.registerErrorBuilder(key, (message) => {
+    const error = name === "TypeError" ? new TypeError(message) : new Error(message);
+    Object.defineProperty(error, "name", { value: name, writable: true, configurable: true, enumerable: false });
+    return error;
+  });
+}

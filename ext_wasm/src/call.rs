@@ -1,0 +1,129 @@
+//! `instance.call(name, ...args)`: running guest code and classifying how it ended.
+
+use std::cell::RefCell;
+use std::rc::Rc;
+use std::time::{Duration, Instant};
+
+use deno_core::{op2, JsBuffer, OpState};
+use wasmtime::{Extern, Trap};
+use wasmtime_wasi::I32Exit;
+
+use crate::capabilities::WasmPermissions;
+use crate::config::InstanceConfig;
+use crate::engine::{DeadlineExceeded, YIELD_TICKS};
+use crate::error::WasmError;
+use crate::instance::{InstanceTable, LiveInstance};
+use crate::module::SharedEngines;
+use crate::value::{prepare_results, read_params, write_results};
+
+/// The deadline a call started now must meet, from `timeoutMs`.
+pub fn deadline(config: &InstanceConfig) -> Option<Instant> {
+  config.timeout_ms.map(|ms| Instant::now() + Duration::from_millis(ms))
+}
+
+/// The messages of an error and its causes, joined.
+pub fn error_chain(error: &wasmtime::Error) -> String {
+  let parts: Vec<String> = error.chain().map(|cause| cause.to_string()).collect();
+  parts.join(": ")
+}
+
+/// Turns a failed guest call into the error JS sees. `what` names the function.
+/// A WASI exit with status 0 is not a failure and must be handled before this.
+pub fn classify(error: wasmtime::Error, what: &str, config: &InstanceConfig) -> WasmError {
+  if let Some(exit) = error.downcast_ref::<I32Exit>() {
+    return WasmError::exit(exit.0);
+  }
+  if error.downcast_ref::<DeadlineExceeded>().is_some() {
+    let ms = config.timeout_ms.unwrap_or_default();
+    return WasmError::exhausted(format!(
+      "{what} timed out: it ran past its {ms} ms deadline (timeoutMs) and was stopped"
+    ));
+  }
+  if error.downcast_ref::<WasmError>().is_some() {
+    return match error.downcast::<WasmError>() {
+      Ok(inner) => inner,
+      Err(other) => WasmError::call(error_chain(&other)),
+    };
+  }
+  match error.downcast_ref::<Trap>() {
+    Some(Trap::OutOfFuel) => WasmError::exhausted(format!(
+      "{what} ran out of fuel: it used all {} units (fuel); raise fuel or do less per call",
+      config.fuel.unwrap_or_default()
+    )),
+    Some(Trap::StackOverflow) => WasmError::call(format!(
+      "{what} trapped: call stack exhausted (unbounded recursion?); the instance can still be used"
+    )),
+    Some(trap) => WasmError::call(format!("{what} trapped: {trap}")),
+    None => WasmError::call(format!("{what} failed: {}", error_chain(&error))),
+  }
+}
+
+fn export_missing(live: &mut LiveInstance, module: &wasmtime::Module, name: &str) -> WasmError {
+  match live.instance.get_export(&mut live.store, name) {
+    Some(other) => {
+      let kind = match other {
+        Extern::Memory(_) | Extern::SharedMemory(_) => "a memory",
+        Extern::Table(_) => "a table",
+        Extern::Global(_) => "a global",
+        _ => "not a function",
+      };
+      WasmError::export_not_found(format!("export `{name}` is {kind}, not a function"))
+    }
+    None => {
+      let functions: Vec<&str> = module
+        .exports()
+        .filter(|e| e.ty().func().is_some())
+        .map(|e| e.name())
+        .collect();
+      WasmError::export_not_found(format!(
+        "the module exports no function `{name}`; its functions are: {}",
+        if functions.is_empty() { "(none)".to_string() } else { functions.join(", ") }
+      ))
+    }
+  }
+}
+
+/// `instance.call(name, ...args)`. `slots` holds the encoded arguments on entry and the encoded
+/// results on return (see `value.rs`); the JS side sizes it from the signature.
+#[op2]
+pub async fn op_wasm_instance_call(
+  state: Rc<RefCell<OpState>>,
+  instance_id: f64,
+  #[string] name: String,
+  #[buffer] mut slots: JsBuffer,
+) -> Result<(), WasmError> {
+  let (live, module, engines) = {
+    let state = state.borrow();
+    state.borrow::<WasmPermissions>().check_execute("call")?;
+    let entry = state.borrow::<InstanceTable>().lookup(instance_id)?;
+    (entry.live.clone(), entry.module.clone(), state.borrow::<SharedEngines>().0.clone())
+  };
+  let mut guard = live.lock().await;
+  let live = &mut *guard;
+  let Some(func) = live.instance.get_func(&mut live.store, &name) else {
+    return Err(export_missing(live, &module, &name));
+  };
+  let ty = func.ty(&live.store);
+  read_params(&name, &ty, &slots, &mut live.params)?;
+  prepare_results(&name, &ty, &mut live.results)?;
+
+  let LiveInstance { store, config, params, results, .. } = live;
+  store.data_mut().deadline = deadline(config);
+  store.set_epoch_deadline(YIELD_TICKS);
+  if let Some(fuel) = config.fuel {
+    store.set_fuel(fuel).map_err(|e| WasmError::config(format!("cannot set fuel: {e}")))?;
+  }
+  let outcome = {
+    let _running = engines.running();
+    func.call_async(&mut *store, params, results).await
+  };
+  match outcome {
+    Ok(()) => {}
+    Err(e) if e.downcast_ref::<I32Exit>().is_some_and(|exit| exit.0 == 0) => {
+      results.iter_mut().for_each(|r| *r = wasmtime::Val::I32(0));
+    }
+    Err(e) => return Err(classify(e, &format!("`{name}`"), config)),
+  }
+  write_results(results, &mut slots);
+  Ok(())
+}

@@ -1,0 +1,396 @@
+//! Capabilities granted by the app's manifest, and the checks every host-touching op starts with.
+//!
+//! A check returns a proof value ([`CheckedPath`], [`ExecuteGrant`]) that the code after it needs by
+//! type, so nothing reaches the file system or runs guest code without passing a check first.
+//! Paths are matched after canonicalisation, so `..` segments and symlinks cannot leave a grant.
+
+use std::fmt;
+use std::path::{Component, Path, PathBuf};
+
+use globset::{GlobBuilder, GlobSet, GlobSetBuilder};
+use serde::Deserialize;
+
+use crate::error::WasmError;
+
+/// The default for `[capabilities.wasm] max_instances`.
+pub const DEFAULT_MAX_INSTANCES: usize = 1024;
+
+/// A grant as written in the manifest: `true`/`false`, or a list of path globs.
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[serde(untagged, expecting = "`true`, `false` or a list of path globs")]
+pub enum GrantSpec {
+  All(bool),
+  Globs(Vec<String>),
+}
+
+/// `[capabilities.wasm]` as written in `manifest.app.toml`.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct WasmCapabilitiesSpec {
+  /// Gates `compile` and `compileFile`: `true` or globs of loadable files.
+  pub load: Option<GrantSpec>,
+  /// Gates `instantiate` and `call`.
+  pub execute: Option<bool>,
+  /// Globs of host directories that `instantiate` may preopen for WASI.
+  pub preopens: Option<GrantSpec>,
+  /// How many instances may be alive at once (default 1024).
+  pub max_instances: Option<usize>,
+}
+
+/// `[capabilities.fs]` as written in `manifest.app.toml`.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FsCapabilitiesSpec {
+  /// Gates `runtime:fs` reads: `true` or globs of readable paths.
+  pub read: Option<GrantSpec>,
+}
+
+/// Where the grants came from, for messages that tell the user what to edit.
+#[derive(Debug, Clone)]
+pub enum ManifestOrigin {
+  /// A manifest file was found (or given).
+  File(PathBuf),
+  /// No manifest exists at or above this directory.
+  Missing(PathBuf),
+}
+
+impl fmt::Display for ManifestOrigin {
+  fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+    match self {
+      Self::File(path) => write!(f, "{}", path.display()),
+      Self::Missing(dir) => write!(f, "no manifest.app.toml (none at or above {})", dir.display()),
+    }
+  }
+}
+
+#[derive(Debug, Clone)]
+enum GrantKind {
+  /// The key is absent from the manifest.
+  Unset,
+  All,
+  Nothing,
+  Globs { set: GlobSet },
+}
+
+/// One path-valued grant (`load`, `preopens`, `read`), compiled against the manifest directory.
+#[derive(Debug, Clone)]
+pub struct PathGrant {
+  key: &'static str,
+  kind: GrantKind,
+  origin: ManifestOrigin,
+}
+
+/// Proof that a path passed a capability check. Holds the canonical path; only
+/// [`PathGrant::check`] makes one.
+#[derive(Debug, Clone)]
+pub struct CheckedPath(PathBuf);
+
+impl CheckedPath {
+  pub fn as_path(&self) -> &Path {
+    &self.0
+  }
+
+  /// Reads the whole file. The only file read `ext_wasm` does, and it needs a checked path.
+  #[allow(clippy::disallowed_methods, reason = "the checked read every file access goes through")]
+  pub fn read(&self) -> std::io::Result<Vec<u8>> {
+    std::fs::read(&self.0)
+  }
+}
+
+/// Proof that `[capabilities.wasm] execute = true`.
+#[derive(Debug, Clone, Copy)]
+pub struct ExecuteGrant(());
+
+impl PathGrant {
+  /// Compiles `spec` for the manifest key `key` (e.g. `"[capabilities.wasm] load"`); relative globs
+  /// are anchored at `base`, the manifest's directory.
+  ///
+  /// # Errors
+  /// A glob that does not parse, with the key and pattern named.
+  pub fn new(
+    key: &'static str,
+    spec: Option<&GrantSpec>,
+    base: &Path,
+    origin: ManifestOrigin,
+  ) -> Result<Self, String> {
+    let kind = match spec {
+      None => GrantKind::Unset,
+      Some(GrantSpec::All(true)) => GrantKind::All,
+      Some(GrantSpec::All(false)) => GrantKind::Nothing,
+      Some(GrantSpec::Globs(globs)) if globs.is_empty() => GrantKind::Nothing,
+      Some(GrantSpec::Globs(globs)) => {
+        let base = canonical_or_self(base);
+        let mut set = GlobSetBuilder::new();
+        for pattern in globs {
+          let anchored = anchor_pattern(&base, pattern);
+          let glob = GlobBuilder::new(&anchored)
+            .literal_separator(true)
+            .build()
+            .map_err(|e| format!("{key}: invalid glob {pattern:?}: {e}"))?;
+          set.add(glob);
+        }
+        let set = set.build().map_err(|e| format!("{key}: {e}"))?;
+        GrantKind::Globs { set }
+      }
+    };
+    Ok(Self { key, kind, origin })
+  }
+
+  /// A grant that denies everything because no manifest grants it.
+  pub fn unset(key: &'static str, origin: ManifestOrigin) -> Self {
+    Self { key, kind: GrantKind::Unset, origin }
+  }
+
+  /// A grant that allows everything (for embedders and tests).
+  pub fn all(key: &'static str) -> Self {
+    Self { key, kind: GrantKind::All, origin: ManifestOrigin::Missing(PathBuf::from(".")) }
+  }
+
+  /// True if the grant allows something (`true` or a non-empty list).
+  pub fn allows_any(&self) -> bool {
+    matches!(self.kind, GrantKind::All | GrantKind::Globs { .. })
+  }
+
+  /// True if `path` (absolute, normalised) or a directory above it matches the grant.
+  fn allows(&self, path: &Path) -> bool {
+    match &self.kind {
+      GrantKind::All => true,
+      GrantKind::Unset | GrantKind::Nothing => false,
+      GrantKind::Globs { set } => path.ancestors().any(|p| set.is_match(p)),
+    }
+  }
+
+  /// Checks `requested` (relative to `cwd`) for `action` (e.g. `compileFile("./a.wasm")`).
+  ///
+  /// # Errors
+  /// 5009 if the grant does not cover the path; 5008 if the path is granted but cannot be
+  /// resolved (a missing file is only reported as missing where the app may look).
+  pub fn check(&self, action: &str, requested: &str, cwd: &Path) -> Result<CheckedPath, WasmError> {
+    if requested.contains('\0') {
+      return Err(WasmError::io(format!("{action}: the path contains a NUL byte")));
+    }
+    let joined = cwd.join(requested);
+    match joined.canonicalize() {
+      Ok(canonical) => {
+        if self.allows(&canonical) {
+          Ok(CheckedPath(canonical))
+        } else {
+          Err(self.denied(action, Some(&canonical)))
+        }
+      }
+      Err(err) => {
+        let lexical = normalize(&joined);
+        if self.allows(&lexical) {
+          Err(WasmError::io(format!("{action}: cannot open {}: {err}", lexical.display())))
+        } else {
+          Err(self.denied(action, Some(&lexical)))
+        }
+      }
+    }
+  }
+
+  /// Checks a grant that is not about one path (`compile(bytes)` needs `load` to allow something).
+  pub fn check_any(&self, action: &str) -> Result<(), WasmError> {
+    if self.allows_any() { Ok(()) } else { Err(self.denied(action, None)) }
+  }
+
+  fn denied(&self, action: &str, path: Option<&Path>) -> WasmError {
+    WasmError::permission(denial_message(self.key, action, path, &self.kind, &self.origin))
+  }
+}
+
+fn denial_message(
+  key: &str,
+  action: &str,
+  path: Option<&Path>,
+  kind: &GrantKind,
+  origin: &ManifestOrigin,
+) -> String {
+  let target = path.map(|p| format!(" ({})", p.display())).unwrap_or_default();
+  let (section, name) = key.rsplit_once(' ').unwrap_or(("", key));
+  match (kind, origin) {
+    (_, ManifestOrigin::Missing(_)) => format!(
+      "{action}{target} needs {key}, but there is {origin}; create manifest.app.toml beside your \
+       entry file with {section} {name} = true (or a list of globs)"
+    ),
+    (GrantKind::Unset, ManifestOrigin::File(file)) => format!(
+      "{action}{target} needs {key}, which {} does not set; add `{name} = true` (or a list of \
+       globs) under {section}",
+      file.display()
+    ),
+    (_, ManifestOrigin::File(file)) => format!(
+      "{action}{target} is not granted by {key} in {}; add a glob matching the path to `{name}`",
+      file.display()
+    ),
+  }
+}
+
+/// The grants `runtime:wasm` checks, kept in `OpState`.
+#[derive(Debug, Clone)]
+pub struct WasmPermissions {
+  pub load: PathGrant,
+  pub execute: Option<bool>,
+  pub preopens: PathGrant,
+  pub max_instances: usize,
+  pub origin: ManifestOrigin,
+}
+
+impl WasmPermissions {
+  /// Compiles `[capabilities.wasm]` (None if the section is absent) found in `origin`.
+  ///
+  /// # Errors
+  /// An invalid glob, named with its key.
+  pub fn from_spec(
+    spec: Option<&WasmCapabilitiesSpec>,
+    base: &Path,
+    origin: ManifestOrigin,
+  ) -> Result<Self, String> {
+    let empty = WasmCapabilitiesSpec::default();
+    let spec = spec.unwrap_or(&empty);
+    Ok(Self {
+      load: PathGrant::new("[capabilities.wasm] load", spec.load.as_ref(), base, origin.clone())?,
+      execute: spec.execute,
+      preopens: PathGrant::new(
+        "[capabilities.wasm] preopens",
+        spec.preopens.as_ref(),
+        base,
+        origin.clone(),
+      )?,
+      max_instances: spec.max_instances.unwrap_or(DEFAULT_MAX_INSTANCES),
+      origin,
+    })
+  }
+
+  /// Everything granted: for embedders that do their own sandboxing, and for tests.
+  pub fn allow_all() -> Self {
+    Self {
+      load: PathGrant::all("[capabilities.wasm] load"),
+      execute: Some(true),
+      preopens: PathGrant::all("[capabilities.wasm] preopens"),
+      max_instances: DEFAULT_MAX_INSTANCES,
+      origin: ManifestOrigin::Missing(PathBuf::from(".")),
+    }
+  }
+
+  /// Checks `execute`; `action` names what was attempted.
+  pub fn check_execute(&self, action: &str) -> Result<ExecuteGrant, WasmError> {
+    if self.execute == Some(true) {
+      return Ok(ExecuteGrant(()));
+    }
+    let kind = match self.execute {
+      None => GrantKind::Unset,
+      _ => GrantKind::Nothing,
+    };
+    let message = match (&kind, &self.origin) {
+      (GrantKind::Nothing, ManifestOrigin::File(file)) => format!(
+        "{action} needs [capabilities.wasm] execute, which {} sets to false; set `execute = true`",
+        file.display()
+      ),
+      _ => denial_message("[capabilities.wasm] execute", action, None, &kind, &self.origin),
+    };
+    Err(WasmError::permission(message))
+  }
+}
+
+/// The grants `runtime:fs` checks, kept in `OpState`.
+#[derive(Debug, Clone)]
+pub struct FsPermissions {
+  pub read: PathGrant,
+}
+
+impl FsPermissions {
+  /// Compiles `[capabilities.fs]` (None if the section is absent).
+  ///
+  /// # Errors
+  /// An invalid glob, named with its key.
+  pub fn from_spec(
+    spec: Option<&FsCapabilitiesSpec>,
+    base: &Path,
+    origin: ManifestOrigin,
+  ) -> Result<Self, String> {
+    let read = spec.and_then(|s| s.read.as_ref());
+    Ok(Self { read: PathGrant::new("[capabilities.fs] read", read, base, origin)? })
+  }
+}
+
+fn canonical_or_self(path: &Path) -> PathBuf {
+  path.canonicalize().unwrap_or_else(|_| normalize(path))
+}
+
+/// Resolves `.` and `..` lexically (for paths that do not exist, so cannot be canonicalised).
+fn normalize(path: &Path) -> PathBuf {
+  let mut out = PathBuf::new();
+  for component in path.components() {
+    match component {
+      Component::CurDir => {}
+      Component::ParentDir => {
+        out.pop();
+      }
+      other => out.push(other),
+    }
+  }
+  out
+}
+
+/// Turns a manifest glob into an absolute one: the literal base directory is escaped so that its
+/// own characters are never read as glob syntax; `.` and `..` in the pattern are resolved.
+fn anchor_pattern(base: &Path, pattern: &str) -> String {
+  let mut parts: Vec<String> = Vec::new();
+  if !pattern.starts_with('/') {
+    for component in base.components() {
+      if let Component::Normal(name) = component {
+        parts.push(globset::escape(&name.to_string_lossy()));
+      }
+    }
+  }
+  for segment in pattern.split('/') {
+    match segment {
+      "" | "." => {}
+      ".." => {
+        parts.pop();
+      }
+      other => parts.push(other.to_string()),
+    }
+  }
+  format!("/{}", parts.join("/"))
+}
+
+#[cfg(test)]
+mod tests {
+  use super::*;
+
+  fn grant(globs: &[&str], base: &Path) -> PathGrant {
+    let spec = GrantSpec::Globs(globs.iter().map(|s| s.to_string()).collect());
+    PathGrant::new("[capabilities.wasm] load", Some(&spec), base, ManifestOrigin::File(base.join("m")))
+      .unwrap()
+  }
+
+  #[test]
+  fn patterns_are_anchored_and_escaped() {
+    assert_eq!(anchor_pattern(Path::new("/a/b[1]"), "./x/*.wasm"), "/a/b\\[1\\]/x/*.wasm");
+    assert_eq!(anchor_pattern(Path::new("/a/b"), "../c/**"), "/a/c/**");
+    assert_eq!(anchor_pattern(Path::new("/a/b"), "/opt/*.wasm"), "/opt/*.wasm");
+  }
+
+  #[test]
+  fn directory_grant_covers_descendants_only() {
+    let g = grant(&["data"], Path::new("/app"));
+    assert!(g.allows(Path::new("/app/data/x/y.wasm")));
+    assert!(!g.allows(Path::new("/app/database")));
+    assert!(!g.allows(Path::new("/app")));
+  }
+
+  #[test]
+  fn star_does_not_cross_directories() {
+    let g = grant(&["*.wasm"], Path::new("/app"));
+    assert!(g.allows(Path::new("/app/a.wasm")));
+    assert!(!g.allows(Path::new("/app/sub/a.wasm")));
+  }
+
+  #[test]
+  fn nul_bytes_are_refused() {
+    let g = grant(&["**"], Path::new("/"));
+    let err = g.check("compileFile", "a\0b", Path::new("/")).unwrap_err();
+    assert_eq!(err.code(), crate::error::ErrorCode::IoError);
+  }
+}

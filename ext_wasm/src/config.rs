@@ -1,0 +1,143 @@
+//! The configuration object of `instantiate(moduleId, config?)`: WASI grants and execution limits.
+//!
+//! Defaults deny everything: no preopened directories, no environment variables, no arguments,
+//! stdin empty, stdout and stderr discarded, no fuel limit, no deadline, no memory cap beyond
+//! WebAssembly's own. Each field grants one thing. The JS side takes out the fields that are not
+//! plain data (host-function imports, later) before the rest arrives here as JSON.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use serde::Deserialize;
+use wasmtime_wasi::p1::WasiP1Ctx;
+use wasmtime_wasi::{FsPerms, WasiCtxBuilder};
+
+use crate::capabilities::WasmPermissions;
+use crate::error::WasmError;
+
+/// Options for `instantiate`. WASI options apply when the module imports WASI preview 1.
+#[derive(Debug, Default, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct InstanceConfig {
+  /// Guest path → host directory (relative to the working directory). The host directory must
+  /// match `[capabilities.wasm] preopens`.
+  #[serde(default)]
+  pub preopens: BTreeMap<String, Preopen>,
+  /// Environment variables the guest sees.
+  #[serde(default)]
+  pub env: BTreeMap<String, String>,
+  /// The guest's command-line arguments, `args[0]` being the program name.
+  #[serde(default)]
+  pub args: Vec<String>,
+  /// Let the guest read the host's stdin.
+  #[serde(default)]
+  pub inherit_stdin: bool,
+  /// Let the guest write to the host's stdout.
+  #[serde(default)]
+  pub inherit_stdout: bool,
+  /// Let the guest write to the host's stderr.
+  #[serde(default)]
+  pub inherit_stderr: bool,
+  /// Fuel for each call (roughly one unit per instruction); exhaustion fails with 5011.
+  pub fuel: Option<u64>,
+  /// Wall-clock limit for each call in milliseconds; passing it fails with 5011.
+  pub timeout_ms: Option<u64>,
+  /// Cap on linear memory in bytes; growth beyond it fails (-1 to the guest, 5006 from `grow`).
+  pub max_memory_bytes: Option<u64>,
+}
+
+/// A preopen: a host directory, or a host directory with options.
+#[derive(Debug, Deserialize)]
+#[serde(untagged, expecting = "a host directory path, or { path, readonly? }")]
+pub enum Preopen {
+  Path(String),
+  Detailed {
+    path: String,
+    #[serde(default)]
+    readonly: bool,
+  },
+}
+
+impl Preopen {
+  fn parts(&self) -> (&str, bool) {
+    match self {
+      Self::Path(path) => (path, false),
+      Self::Detailed { path, readonly } => (path, *readonly),
+    }
+  }
+}
+
+impl InstanceConfig {
+  /// Parses the JSON the JS side sends (`""` means no config).
+  ///
+  /// # Errors
+  /// 5010 naming the offending option.
+  pub fn from_json(json: &str) -> Result<Self, WasmError> {
+    if json.is_empty() {
+      return Ok(Self::default());
+    }
+    serde_json::from_str(json)
+      .map_err(|e| WasmError::config(format!("invalid instantiate options: {e}")))
+  }
+
+  /// Builds the guest's WASI context, checking every preopen against the manifest first.
+  ///
+  /// # Errors
+  /// 5009 for a preopen the manifest does not grant; 5010 for one that is not a directory.
+  pub fn wasi(&self, permissions: &WasmPermissions, cwd: &Path) -> Result<WasiP1Ctx, WasmError> {
+    let mut builder = WasiCtxBuilder::new();
+    // Guest file operations run on the JS thread, between epoch yields, like the guest itself.
+    builder.allow_blocking_current_thread(true);
+    builder.args(&self.args);
+    for (key, value) in &self.env {
+      builder.env(key, value);
+    }
+    if self.inherit_stdin {
+      builder.inherit_stdin();
+    }
+    if self.inherit_stdout {
+      builder.inherit_stdout();
+    }
+    if self.inherit_stderr {
+      builder.inherit_stderr();
+    }
+    for (guest, preopen) in &self.preopens {
+      let (host, readonly) = preopen.parts();
+      let action = format!("instantiate: preopen {guest:?} -> {host:?}");
+      let checked = permissions.preopens.check(&action, host, cwd)?;
+      if !checked.as_path().is_dir() {
+        return Err(WasmError::config(format!(
+          "{action}: {} is not a directory",
+          checked.as_path().display()
+        )));
+      }
+      let perms = if readonly { FsPerms::ReadOnly } else { FsPerms::ReadWrite };
+      builder.preopened_dir(checked.as_path(), guest, perms).map_err(|e| {
+        WasmError::config(format!("{action}: cannot open {}: {e}", checked.as_path().display()))
+      })?;
+    }
+    Ok(builder.build_p1())
+  }
+}
+
+#[cfg(test)]
+mod tests {
+  use super::*;
+
+  #[test]
+  fn unknown_options_are_named() {
+    let err = InstanceConfig::from_json(r#"{"preopen": {}}"#).unwrap_err();
+    assert_eq!(err.code(), crate::error::ErrorCode::WasiError);
+    assert!(err.to_string().contains("preopen"), "{err}");
+  }
+
+  #[test]
+  fn both_preopen_forms_parse() {
+    let c = InstanceConfig::from_json(
+      r#"{"preopens": {"/a": "./a", "/b": {"path": "./b", "readonly": true}}, "timeoutMs": 5}"#,
+    )
+    .unwrap();
+    assert_eq!(c.preopens["/b"].parts(), ("./b", true));
+    assert_eq!(c.timeout_ms, Some(5));
+  }
+}

@@ -1,0 +1,172 @@
+//! The wasmtime engines, the shared linker, and the epoch ticker that keeps guests cooperative.
+//!
+//! Why guests run on the JS thread: a call into wasm runs inside an async op as a wasmtime async
+//! call (on a fiber). Every `YIELD_TICKS` epoch ticks the guest yields back to deno_core's event
+//! loop, so timers and other ops keep running during a long call, and a short call completes on the
+//! op's first (eager) poll with no thread hand-off at all. Running calls on a worker thread instead
+//! would cost a cross-thread wake-up on every call, which is most of a short call's time.
+
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, OnceLock};
+use std::thread::{self, Thread};
+use std::time::{Duration, Instant};
+
+use wasmtime::{Config, Engine, Linker, StoreLimits, UpdateDeadline};
+use wasmtime_wasi::p1::WasiP1Ctx;
+
+use crate::error::WasmError;
+
+/// How often the ticker advances the epoch while guest code runs.
+pub const TICK: Duration = Duration::from_millis(1);
+/// A running guest yields to the event loop every this many ticks.
+pub const YIELD_TICKS: u64 = 5;
+
+/// The data every store carries.
+pub struct StoreData {
+  /// The guest's WASI view; empty (no files, env, args or stdio) unless configured.
+  pub wasi: WasiP1Ctx,
+  /// Memory, table and instance limits for this store.
+  pub limits: StoreLimits,
+  /// When the current call must stop (from `timeoutMs`).
+  pub deadline: Option<Instant>,
+}
+
+/// Raised from the epoch callback when a call passes its `timeoutMs` deadline.
+#[derive(Debug, thiserror::Error)]
+#[error("the call ran past its deadline")]
+pub struct DeadlineExceeded;
+
+/// One engine with its linker (WASI preview 1 already defined).
+pub struct EngineKit {
+  pub engine: Engine,
+  pub linker: Linker<StoreData>,
+}
+
+impl EngineKit {
+  fn new(fuel: bool) -> Result<Self, WasmError> {
+    let mut config = Config::new();
+    config.async_support(true);
+    config.epoch_interruption(true);
+    config.consume_fuel(fuel);
+    config.wasm_multi_value(true);
+    let engine = Engine::new(&config)
+      .map_err(|e| WasmError::compile(format!("cannot create the WebAssembly engine: {e}")))?;
+    let mut linker = Linker::new(&engine);
+    wasmtime_wasi::p1::add_to_linker_async(&mut linker, |data: &mut StoreData| &mut data.wasi)
+      .map_err(|e| WasmError::instantiate(format!("cannot link WASI: {e}")))?;
+    Ok(Self { engine, linker })
+  }
+}
+
+/// The engines a runtime uses: one without fuel metering (the default, fastest) and one with it,
+/// made the first time an instance asks for `fuel`.
+pub struct Engines {
+  plain: EngineKit,
+  fueled: OnceLock<EngineKit>,
+  ticker: Arc<Ticker>,
+}
+
+impl Engines {
+  /// Creates the default engine and starts the (parked) epoch ticker.
+  ///
+  /// # Errors
+  /// 5000 if wasmtime cannot create an engine on this host.
+  pub fn new() -> Result<Self, WasmError> {
+    let plain = EngineKit::new(false)?;
+    let ticker = Ticker::start()
+      .map_err(|e| WasmError::compile(format!("cannot start the epoch ticker thread: {e}")))?;
+    ticker.add_engine(plain.engine.clone());
+    Ok(Self { plain, fueled: OnceLock::new(), ticker })
+  }
+
+  pub fn plain(&self) -> &EngineKit {
+    &self.plain
+  }
+
+  /// The fuel-metering engine, created on first use.
+  pub fn fueled(&self) -> Result<&EngineKit, WasmError> {
+    if let Some(kit) = self.fueled.get() {
+      return Ok(kit);
+    }
+    let kit = EngineKit::new(true)?;
+    self.ticker.add_engine(kit.engine.clone());
+    Ok(self.fueled.get_or_init(|| kit))
+  }
+
+  /// Marks guest code as running until the guard drops; the ticker only ticks while one is held.
+  pub fn running(&self) -> RunningGuard {
+    if self.ticker.active.fetch_add(1, Ordering::SeqCst) == 0 {
+      self.ticker.thread.get().map(Thread::unpark);
+    }
+    RunningGuard(self.ticker.clone())
+  }
+}
+
+/// Holds the ticker awake while guest code may be running.
+pub struct RunningGuard(Arc<Ticker>);
+
+impl Drop for RunningGuard {
+  fn drop(&mut self) {
+    self.0.active.fetch_sub(1, Ordering::SeqCst);
+  }
+}
+
+/// A single thread advancing the epoch of every engine while any guest runs; parked otherwise,
+/// so an idle app costs no wake-ups.
+struct Ticker {
+  active: AtomicUsize,
+  engines: std::sync::Mutex<Vec<Engine>>,
+  thread: OnceLock<Thread>,
+}
+
+impl Ticker {
+  fn start() -> std::io::Result<Arc<Self>> {
+    let ticker = Arc::new(Self {
+      active: AtomicUsize::new(0),
+      engines: std::sync::Mutex::new(Vec::new()),
+      thread: OnceLock::new(),
+    });
+    // The thread holds a weak reference so the ticker ends with the runtime that owns it.
+    let weak = Arc::downgrade(&ticker);
+    let handle = thread::Builder::new()
+      .name("kiln-epoch".into())
+      .spawn(move || {
+        loop {
+          let Some(ticker) = weak.upgrade() else { return };
+          if ticker.active.load(Ordering::SeqCst) == 0 {
+            drop(ticker);
+            thread::park_timeout(Duration::from_millis(250));
+            continue;
+          }
+          for engine in ticker.engines.lock().unwrap_or_else(|p| p.into_inner()).iter() {
+            engine.increment_epoch();
+          }
+          drop(ticker);
+          thread::sleep(TICK);
+        }
+      })?;
+    let _ = ticker.thread.set(handle.thread().clone());
+    Ok(ticker)
+  }
+
+  fn add_engine(&self, engine: Engine) {
+    self.engines.lock().unwrap_or_else(|p| p.into_inner()).push(engine);
+  }
+}
+
+/// The epoch callback installed on every store: yield to the event loop, or stop at the deadline.
+pub fn on_epoch(data: &StoreData) -> wasmtime::Result<UpdateDeadline> {
+  match data.deadline {
+    Some(deadline) => {
+      let now = Instant::now();
+      if now >= deadline {
+        return Err(DeadlineExceeded.into());
+      }
+      // Come back no later than the deadline so a timeout is noticed promptly.
+      let left_ms = (deadline - now).as_millis() as u64;
+      let ticks = left_ms.div_ceil(TICK.as_millis() as u64).clamp(1, YIELD_TICKS);
+      Ok(UpdateDeadline::Yield(ticks))
+    }
+    None => Ok(UpdateDeadline::Yield(YIELD_TICKS)),
+  }
+}

@@ -1,0 +1,191 @@
+//! The errors `runtime:wasm` raises, each with the numeric `code` of the contract.
+//!
+//! Every failure is classified where it happens (a wasmtime `Trap`, an `I32Exit`, a failed
+//! capability check) into one [`WasmError`] variant; nothing here inspects message text.
+
+use std::borrow::Cow;
+
+use deno_error::{AdditionalProperties, JsErrorClass, PropertyValue};
+
+/// The contract's error codes, 5000-5011.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ErrorCode {
+  /// Failed to compile a WebAssembly module.
+  CompileError = 5000,
+  /// Failed to instantiate a module.
+  InstantiateError = 5001,
+  /// A function call failed (trap or non-zero WASI exit).
+  CallError = 5002,
+  /// The export does not exist, or is not of the kind asked for.
+  ExportNotFound = 5003,
+  /// The module id names no live module.
+  InvalidModuleHandle = 5004,
+  /// The instance id names no live instance.
+  InvalidInstanceHandle = 5005,
+  /// Out-of-bounds memory access, failed growth, or no memory exported.
+  MemoryError = 5006,
+  /// A value does not fit the export's signature.
+  TypeError = 5007,
+  /// A file could not be read.
+  IoError = 5008,
+  /// A capability is not granted in `manifest.app.toml`.
+  PermissionDenied = 5009,
+  /// The instance configuration is invalid.
+  WasiError = 5010,
+  /// Fuel ran out or the call passed its deadline.
+  FuelExhausted = 5011,
+}
+
+impl ErrorCode {
+  /// Every code, in numeric order.
+  pub const ALL: [ErrorCode; 12] = [
+    Self::CompileError,
+    Self::InstantiateError,
+    Self::CallError,
+    Self::ExportNotFound,
+    Self::InvalidModuleHandle,
+    Self::InvalidInstanceHandle,
+    Self::MemoryError,
+    Self::TypeError,
+    Self::IoError,
+    Self::PermissionDenied,
+    Self::WasiError,
+    Self::FuelExhausted,
+  ];
+
+  /// The JS `name` of errors with this code.
+  pub fn name(self) -> &'static str {
+    match self {
+      Self::CompileError => "CompileError",
+      Self::InstantiateError => "InstantiateError",
+      Self::CallError => "CallError",
+      Self::ExportNotFound => "ExportNotFound",
+      Self::InvalidModuleHandle => "InvalidModuleHandle",
+      Self::InvalidInstanceHandle => "InvalidInstanceHandle",
+      Self::MemoryError => "MemoryError",
+      Self::TypeError => "TypeError",
+      Self::IoError => "IoError",
+      Self::PermissionDenied => "PermissionDenied",
+      Self::WasiError => "WasiError",
+      Self::FuelExhausted => "FuelExhausted",
+    }
+  }
+
+  /// The class key the JS side registers a builder for. `TypeError` is
+  /// namespaced so that deno_core's own `TypeError` builder stays untouched.
+  pub fn class(self) -> &'static str {
+    match self {
+      Self::TypeError => "Wasm.TypeError",
+      other => other.name(),
+    }
+  }
+
+  pub fn as_u32(self) -> u32 {
+    self as u32
+  }
+}
+
+/// An error raised by a `runtime:wasm` operation.
+#[derive(Debug, thiserror::Error)]
+#[error("{message}")]
+pub struct WasmError {
+  code: ErrorCode,
+  message: String,
+  /// The guest's exit status, for a WASI program that exited non-zero.
+  exit_code: Option<i32>,
+}
+
+impl WasmError {
+  pub fn new(code: ErrorCode, message: impl Into<String>) -> Self {
+    Self { code, message: message.into(), exit_code: None }
+  }
+
+  /// A WASI program ended with `proc_exit(status)`, status != 0.
+  pub fn exit(status: i32) -> Self {
+    Self {
+      code: ErrorCode::CallError,
+      message: format!("the WASI program exited with status {status}"),
+      exit_code: Some(status),
+    }
+  }
+
+  pub fn code(&self) -> ErrorCode {
+    self.code
+  }
+
+  pub fn exit_code(&self) -> Option<i32> {
+    self.exit_code
+  }
+}
+
+/// Shorthand constructors, one per code, so call sites read as the contract does.
+macro_rules! constructors {
+  ($($fn_name:ident => $code:ident),* $(,)?) => {
+    impl WasmError {
+      $(
+        pub fn $fn_name(message: impl Into<String>) -> Self {
+          Self::new(ErrorCode::$code, message)
+        }
+      )*
+    }
+  };
+}
+
+constructors! {
+  compile => CompileError,
+  instantiate => InstantiateError,
+  call => CallError,
+  export_not_found => ExportNotFound,
+  invalid_module => InvalidModuleHandle,
+  invalid_instance => InvalidInstanceHandle,
+  memory => MemoryError,
+  type_error => TypeError,
+  io => IoError,
+  permission => PermissionDenied,
+  config => WasiError,
+  exhausted => FuelExhausted,
+}
+
+impl JsErrorClass for WasmError {
+  fn get_class(&self) -> Cow<'static, str> {
+    Cow::Borrowed(self.code.class())
+  }
+
+  fn get_message(&self) -> Cow<'static, str> {
+    Cow::Owned(self.message.clone())
+  }
+
+  fn get_additional_properties(&self) -> AdditionalProperties {
+    let mut props = vec![(Cow::Borrowed("code"), PropertyValue::from(self.code.as_u32()))];
+    if let Some(status) = self.exit_code {
+      props.push((Cow::Borrowed("exitCode"), PropertyValue::from(status)));
+    }
+    Box::new(props.into_iter())
+  }
+
+  fn get_ref(&self) -> &(dyn std::error::Error + Send + Sync + 'static) {
+    self
+  }
+}
+
+#[cfg(test)]
+mod tests {
+  use super::*;
+
+  #[test]
+  fn codes_are_contiguous_and_named() {
+    for (i, code) in ErrorCode::ALL.iter().enumerate() {
+      assert_eq!(code.as_u32(), 5000 + i as u32);
+      assert!(!code.name().is_empty());
+    }
+  }
+
+  #[test]
+  fn exit_carries_status() {
+    let e = WasmError::exit(3);
+    assert_eq!(e.code(), ErrorCode::CallError);
+    let props: Vec<_> = e.get_additional_properties().collect();
+    assert_eq!(props.len(), 2);
+    assert_eq!(props[1].1, PropertyValue::Number(3.0));
+  }
+}

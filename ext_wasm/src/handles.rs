@@ -1,0 +1,75 @@
+//! Handle tables: O(1) lookup by id; an id is never reused, so a stale id can only miss.
+
+use std::collections::HashMap;
+
+/// A table of live objects keyed by ids that count up from 1 and are never handed out twice.
+pub struct HandleTable<T> {
+  next_id: u64,
+  live: HashMap<u64, T>,
+}
+
+/// JS numbers are exact up to 2^53; ids stop there rather than wrap into reuse.
+const MAX_ID: u64 = 1 << 53;
+
+impl<T> Default for HandleTable<T> {
+  fn default() -> Self {
+    Self { next_id: 1, live: HashMap::new() }
+  }
+}
+
+impl<T> HandleTable<T> {
+  /// Stores `value` under a fresh id; None once ids are exhausted (after 2^53 allocations).
+  pub fn insert(&mut self, value: T) -> Option<u64> {
+    if self.next_id >= MAX_ID {
+      return None;
+    }
+    let id = self.next_id;
+    self.next_id += 1;
+    self.live.insert(id, value);
+    Some(id)
+  }
+
+  pub fn get(&self, id: u64) -> Option<&T> {
+    self.live.get(&id)
+  }
+
+  pub fn remove(&mut self, id: u64) -> Option<T> {
+    self.live.remove(&id)
+  }
+
+  pub fn len(&self) -> usize {
+    self.live.len()
+  }
+
+  pub fn is_empty(&self) -> bool {
+    self.live.is_empty()
+  }
+}
+
+/// Reads an id passed from JS: a positive integer that is exactly representable.
+pub fn parse_id(raw: f64) -> Option<u64> {
+  (raw.is_finite() && raw >= 1.0 && raw.fract() == 0.0 && raw < MAX_ID as f64).then_some(raw as u64)
+}
+
+#[cfg(test)]
+mod tests {
+  use super::*;
+
+  #[test]
+  fn ids_are_never_reused() {
+    let mut t = HandleTable::default();
+    let a = t.insert("a").unwrap();
+    t.remove(a);
+    let b = t.insert("b").unwrap();
+    assert_ne!(a, b);
+    assert!(t.get(a).is_none());
+  }
+
+  #[test]
+  fn ids_from_js_are_validated() {
+    assert_eq!(parse_id(3.0), Some(3));
+    for bad in [0.0, -1.0, 1.5, f64::NAN, f64::INFINITY, 1e300] {
+      assert_eq!(parse_id(bad), None, "{bad}");
+    }
+  }
+}

@@ -1,0 +1,209 @@
+//! Instances: `instantiate`, `getExports`, `drop`.
+
+use std::cell::RefCell;
+use std::rc::Rc;
+use std::sync::Arc;
+
+use deno_core::{op2, OpState};
+use serde::Serialize;
+use wasmtime::{ExternType, Instance, Memory, Module, Store, StoreLimitsBuilder, Val, ValType};
+
+use crate::call::classify;
+use crate::capabilities::WasmPermissions;
+use crate::config::InstanceConfig;
+use crate::engine::{on_epoch, StoreData, YIELD_TICKS};
+use crate::error::WasmError;
+use crate::handles::{parse_id, HandleTable};
+use crate::module::{ModuleTable, SharedEngines};
+
+/// An instance with its store. Guarded by an async mutex: calls and memory operations on one
+/// instance take turns, while other instances run between its epoch yields.
+pub struct LiveInstance {
+  pub store: Store<StoreData>,
+  pub instance: Instance,
+  pub memory: Option<Memory>,
+  pub config: InstanceConfig,
+  /// Argument and result buffers reused by every call, so a call allocates nothing.
+  pub params: Vec<Val>,
+  pub results: Vec<Val>,
+}
+
+/// An entry of the instance table.
+pub struct InstanceEntry {
+  pub module_id: u64,
+  pub module: Module,
+  pub live: Arc<tokio::sync::Mutex<LiveInstance>>,
+}
+
+/// The live instances of a runtime (an `OpState` entry).
+#[derive(Default)]
+pub struct InstanceTable(pub HandleTable<InstanceEntry>);
+
+impl InstanceTable {
+  /// The instance behind a JS id, or 5005.
+  pub fn lookup(&self, raw_id: f64) -> Result<&InstanceEntry, WasmError> {
+    parse_id(raw_id).and_then(|id| self.0.get(id)).ok_or_else(|| invalid_instance(raw_id))
+  }
+}
+
+pub fn invalid_instance(raw_id: f64) -> WasmError {
+  WasmError::invalid_instance(format!(
+    "no instance with id {raw_id}: it was never returned by instantiate or has been dropped"
+  ))
+}
+
+/// `instantiate(moduleId, config?)`: needs `[capabilities.wasm] execute`.
+#[op2]
+pub async fn op_wasm_instance_create(
+  state: Rc<RefCell<OpState>>,
+  module_id: f64,
+  #[string] config_json: String,
+) -> Result<f64, WasmError> {
+  let (engines, module_entry, config, wasi) = {
+    let state = state.borrow();
+    let permissions = state.borrow::<WasmPermissions>();
+    permissions.check_execute("instantiate")?;
+    let module = state.borrow::<ModuleTable>().lookup(module_id)?;
+    let live = state.borrow::<InstanceTable>().0.len();
+    if live >= permissions.max_instances {
+      return Err(WasmError::instantiate(format!(
+        "{live} instances are alive, the most [capabilities.wasm] max_instances allows; drop \
+         instances you no longer need or raise max_instances in the manifest"
+      )));
+    }
+    let config = InstanceConfig::from_json(&config_json)?;
+    let cwd = std::env::current_dir()
+      .map_err(|e| WasmError::config(format!("cannot read the working directory: {e}")))?;
+    let wasi = config.wasi(permissions, &cwd)?;
+    (state.borrow::<SharedEngines>().0.clone(), module, config, wasi)
+  };
+
+  let (kit, module) = match config.fuel {
+    Some(_) => {
+      let kit = engines.fueled()?;
+      (kit, module_entry.fueled(&kit.engine)?.clone())
+    }
+    None => (engines.plain(), module_entry.plain().clone()),
+  };
+
+  let mut limits = StoreLimitsBuilder::new();
+  if let Some(max) = config.max_memory_bytes {
+    limits = limits.memory_size(usize::try_from(max).unwrap_or(usize::MAX));
+  }
+  let data = StoreData { wasi, limits: limits.build(), deadline: None };
+  let mut store = Store::new(&kit.engine, data);
+  store.limiter(|data| &mut data.limits);
+  store.epoch_deadline_callback(|ctx| on_epoch(ctx.data()));
+  store.set_epoch_deadline(YIELD_TICKS);
+  if let Some(fuel) = config.fuel {
+    store.set_fuel(fuel).map_err(|e| WasmError::config(format!("cannot set fuel: {e}")))?;
+  }
+  store.data_mut().deadline = crate::call::deadline(&config);
+
+  let instance = {
+    let _running = engines.running();
+    kit.linker.instantiate_async(&mut store, &module).await
+  };
+  let instance = instance.map_err(|e| {
+    let classified = classify(e, "the start function", &config);
+    match classified.code() {
+      crate::error::ErrorCode::CallError => WasmError::instantiate(format!(
+        "cannot instantiate the module: {classified}"
+      )),
+      _ => classified,
+    }
+  })?;
+  let memory = find_memory(&module, &instance, &mut store);
+
+  let live = LiveInstance { store, instance, memory, config, params: Vec::new(), results: Vec::new() };
+  let entry = InstanceEntry {
+    module_id: parse_id(module_id).unwrap_or_default(),
+    module,
+    live: Arc::new(tokio::sync::Mutex::new(live)),
+  };
+  let id = state
+    .borrow_mut()
+    .borrow_mut::<InstanceTable>()
+    .0
+    .insert(entry)
+    .ok_or_else(|| WasmError::instantiate("instance ids are exhausted; restart the app"))?;
+  Ok(id as f64)
+}
+
+/// The memory `instance.memory` works on: the export named "memory", else the first exported one.
+fn find_memory(module: &Module, instance: &Instance, store: &mut Store<StoreData>) -> Option<Memory> {
+  if let Some(memory) = instance.get_memory(&mut *store, "memory") {
+    return Some(memory);
+  }
+  module
+    .exports()
+    .find(|e| matches!(e.ty(), ExternType::Memory(_)))
+    .and_then(|e| instance.get_memory(&mut *store, e.name()))
+}
+
+/// One export, as `getExports()` reports it.
+#[derive(Debug, Serialize)]
+pub struct ExportInfo {
+  pub name: String,
+  /// `"function" | "memory" | "table" | "global"`.
+  pub kind: &'static str,
+  #[serde(skip_serializing_if = "Option::is_none")]
+  pub params: Option<Vec<&'static str>>,
+  #[serde(skip_serializing_if = "Option::is_none")]
+  pub results: Option<Vec<&'static str>>,
+}
+
+/// The name Kiln gives a wasm value type.
+pub fn type_name(ty: &ValType) -> &'static str {
+  match ty {
+    ValType::I32 => "i32",
+    ValType::I64 => "i64",
+    ValType::F32 => "f32",
+    ValType::F64 => "f64",
+    ValType::V128 => "v128",
+    ValType::Ref(r) if r.heap_type().is_func() => "funcref",
+    ValType::Ref(_) => "externref",
+  }
+}
+
+/// Every export of the instance's module with its kind and, for functions, its signature.
+pub fn exports_of(module: &Module) -> Vec<ExportInfo> {
+  module
+    .exports()
+    .map(|export| {
+      let (kind, params, results) = match export.ty() {
+        ExternType::Func(f) => (
+          "function",
+          Some(f.params().map(|t| type_name(&t)).collect()),
+          Some(f.results().map(|t| type_name(&t)).collect()),
+        ),
+        ExternType::Memory(_) => ("memory", None, None),
+        ExternType::Table(_) => ("table", None, None),
+        ExternType::Global(_) => ("global", None, None),
+        ExternType::Tag(_) => ("tag", None, None),
+      };
+      ExportInfo { name: export.name().to_string(), kind, params, results }
+    })
+    .collect()
+}
+
+/// `instance.getExports()`.
+#[op2]
+#[serde]
+pub fn op_wasm_instance_exports(
+  state: &mut OpState,
+  instance_id: f64,
+) -> Result<Vec<ExportInfo>, WasmError> {
+  let entry = state.borrow::<InstanceTable>().lookup(instance_id)?;
+  Ok(exports_of(&entry.module))
+}
+
+/// `instance.drop()`. A call still running on the instance finishes first; its store is freed
+/// when the last such call returns.
+#[op2(fast)]
+pub fn op_wasm_instance_drop(state: &mut OpState, instance_id: f64) -> Result<(), WasmError> {
+  match parse_id(instance_id).and_then(|id| state.borrow_mut::<InstanceTable>().0.remove(id)) {
+    Some(_) => Ok(()),
+    None => Err(invalid_instance(instance_id)),
+  }
+}

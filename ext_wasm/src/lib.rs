@@ -1,0 +1,62 @@
+//! `ext_wasm`: the `runtime:wasm` extension for deno_core embedders.
+//!
+//! It loads, links, calls and sandboxes WebAssembly through wasmtime and WASI preview 1. Every op
+//! checks the [`WasmPermissions`] the embedder puts in `OpState` before it touches the host.
+//!
+//! ```no_run
+//! use ext_wasm::{ext_wasm, WasmPermissions};
+//! let runtime = deno_core::JsRuntime::new(deno_core::RuntimeOptions {
+//!   extensions: vec![ext_wasm::init(WasmPermissions::allow_all())],
+//!   ..Default::default()
+//! });
+//! ```
+//! The JS API (`ts/runtime_wasm.ts`) is served by the embedder's module loader as `runtime:wasm`:
+//! see [`RUNTIME_WASM_TS`].
+
+pub mod call;
+pub mod capabilities;
+pub mod config;
+pub mod engine;
+pub mod error;
+pub mod handles;
+pub mod instance;
+pub mod memory;
+pub mod module;
+pub mod value;
+
+pub use capabilities::{
+  CheckedPath, FsCapabilitiesSpec, FsPermissions, GrantSpec, ManifestOrigin, PathGrant,
+  WasmCapabilitiesSpec, WasmPermissions,
+};
+pub use config::InstanceConfig;
+pub use error::{ErrorCode, WasmError};
+
+/// The TypeScript source of the `runtime:wasm` module, for the embedder's module loader.
+pub const RUNTIME_WASM_TS: &str = include_str!("../../ts/runtime_wasm.ts");
+
+deno_core::extension!(
+  ext_wasm,
+  ops = [
+    module::op_wasm_module_compile,
+    module::op_wasm_module_compile_file,
+    module::op_wasm_module_drop,
+    instance::op_wasm_instance_create,
+    instance::op_wasm_instance_exports,
+    instance::op_wasm_instance_drop,
+    call::op_wasm_instance_call,
+    memory::op_wasm_memory_read,
+    memory::op_wasm_memory_write,
+    memory::op_wasm_memory_size,
+    memory::op_wasm_memory_grow,
+  ],
+  esm_entry_point = "ext:ext_wasm/errors.js",
+  esm = [dir "js", "errors.js"],
+  options = { permissions: WasmPermissions },
+  state = |state, options| {
+    let engines = engine::Engines::new().unwrap_or_else(|e| panic!("{e}"));
+    state.put(options.permissions);
+    state.put(module::SharedEngines(std::sync::Arc::new(engines)));
+    state.put(module::ModuleTable::default());
+    state.put(instance::InstanceTable::default());
+  },
+);

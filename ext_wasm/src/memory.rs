@@ -1,0 +1,113 @@
+//! `instance.memory`: read, write, size and grow an instance's linear memory.
+//!
+//! Bytes go in zero-copy (the op reads the caller's buffer) and come out with one copy.
+
+use std::cell::RefCell;
+use std::rc::Rc;
+
+use deno_core::{op2, JsBuffer, OpState};
+use tokio::sync::OwnedMutexGuard;
+
+use crate::error::WasmError;
+use crate::instance::{InstanceTable, LiveInstance};
+
+const PAGE: u64 = 65536;
+
+/// Waits for the instance's turn (a call in flight finishes first) and returns it locked.
+async fn lock(state: &Rc<RefCell<OpState>>, instance_id: f64) -> Result<LockedInstance, WasmError> {
+  let live = state.borrow().borrow::<InstanceTable>().lookup(instance_id)?.live.clone();
+  Ok(LockedInstance(live.lock_owned().await))
+}
+
+/// An instance locked for one memory operation.
+struct LockedInstance(OwnedMutexGuard<LiveInstance>);
+
+fn no_memory() -> WasmError {
+  WasmError::memory("the instance exports no memory")
+}
+
+/// A non-negative integer from JS, as a byte count or offset.
+fn to_u64(value: f64, what: &str) -> Result<u64, WasmError> {
+  if value.is_finite() && value >= 0.0 && value.fract() == 0.0 && value <= (1u64 << 53) as f64 {
+    Ok(value as u64)
+  } else {
+    Err(WasmError::memory(format!("{what} must be a non-negative integer, got {value}")))
+  }
+}
+
+/// The byte range `[offset, offset + length)`, if it lies inside a memory of `size` bytes.
+fn range(offset: f64, length: u64, size: usize, verb: &str) -> Result<std::ops::Range<usize>, WasmError> {
+  let start = to_u64(offset, "offset")?;
+  match start.checked_add(length) {
+    Some(end) if end <= size as u64 => Ok(start as usize..end as usize),
+    _ => Err(WasmError::memory(format!(
+      "cannot {verb} {length} bytes at offset {start}: the memory is {size} bytes; grow it first \
+       or use an offset the module returned"
+    ))),
+  }
+}
+
+#[op2]
+#[buffer]
+pub async fn op_wasm_memory_read(
+  state: Rc<RefCell<OpState>>,
+  instance_id: f64,
+  offset: f64,
+  length: f64,
+) -> Result<Vec<u8>, WasmError> {
+  let length = to_u64(length, "length")?;
+  let mut locked = lock(&state, instance_id).await?;
+  let live = &mut *locked.0;
+  let memory = live.memory.ok_or_else(no_memory)?;
+  let data = memory.data(&live.store);
+  let range = range(offset, length, data.len(), "read")?;
+  Ok(data[range].to_vec())
+}
+
+#[op2]
+pub async fn op_wasm_memory_write(
+  state: Rc<RefCell<OpState>>,
+  instance_id: f64,
+  offset: f64,
+  #[buffer] bytes: JsBuffer,
+) -> Result<(), WasmError> {
+  let mut locked = lock(&state, instance_id).await?;
+  let live = &mut *locked.0;
+  let memory = live.memory.ok_or_else(no_memory)?;
+  let data = memory.data_mut(&mut live.store);
+  let range = range(offset, bytes.len() as u64, data.len(), "write")?;
+  data[range].copy_from_slice(&bytes);
+  Ok(())
+}
+
+/// The memory's size in 64 KiB pages.
+#[op2]
+pub async fn op_wasm_memory_size(state: Rc<RefCell<OpState>>, instance_id: f64) -> Result<f64, WasmError> {
+  let locked = lock(&state, instance_id).await?;
+  let live = &*locked.0;
+  let memory = live.memory.ok_or_else(no_memory)?;
+  Ok(memory.size(&live.store) as f64)
+}
+
+/// Grows the memory by `pages`; returns the previous size in pages.
+#[op2]
+pub async fn op_wasm_memory_grow(
+  state: Rc<RefCell<OpState>>,
+  instance_id: f64,
+  pages: f64,
+) -> Result<f64, WasmError> {
+  let pages = to_u64(pages, "pages")?;
+  let mut locked = lock(&state, instance_id).await?;
+  let live = &mut *locked.0;
+  let memory = live.memory.ok_or_else(no_memory)?;
+  let before = memory.size(&live.store);
+  memory.grow_async(&mut live.store, pages).await.map_err(|_| {
+    let cap = live.config.max_memory_bytes.map(|b| format!(" (maxMemoryBytes = {b})")).unwrap_or_default();
+    WasmError::memory(format!(
+      "cannot grow the memory by {pages} pages from {before} pages ({} bytes): over the \
+       module's maximum or the instance's cap{cap}",
+      before * PAGE
+    ))
+  })?;
+  Ok(before as f64)
+}

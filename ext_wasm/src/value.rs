@@ -1,0 +1,118 @@
+//! Call values between JS and wasm, without serde: each value is one 8-byte little-endian slot in
+//! a buffer the JS side fills (arguments) and reads back (results), laid out as the export's
+//! signature says.
+//!
+//! Slot encodings: i32 in the low 4 bytes (two's complement), i64 in all 8, f32 as its IEEE bits in
+//! the low 4 bytes, f64 as its IEEE bits.
+
+use wasmtime::{FuncType, Val, ValType};
+
+use crate::error::WasmError;
+use crate::instance::type_name;
+
+pub const SLOT: usize = 8;
+
+/// Slots a call of `ty` needs: enough for its arguments and for its results.
+pub fn slots_needed(ty: &FuncType) -> usize {
+  ty.params().len().max(ty.results().len())
+}
+
+fn slot(buf: &[u8], index: usize) -> [u8; 8] {
+  let mut out = [0u8; 8];
+  out.copy_from_slice(&buf[index * SLOT..(index + 1) * SLOT]);
+  out
+}
+
+fn unsupported(name: &str, ty: &ValType, role: &str) -> WasmError {
+  WasmError::type_error(format!(
+    "`{name}` has a {} {role}; Kiln passes only i32, i64, f32 and f64 values",
+    type_name(ty)
+  ))
+}
+
+/// Decodes the arguments of `ty` from `buf` into `out`.
+///
+/// # Errors
+/// 5007 if the buffer is too short or the signature has a type Kiln cannot represent.
+pub fn read_params(name: &str, ty: &FuncType, buf: &[u8], out: &mut Vec<Val>) -> Result<(), WasmError> {
+  if buf.len() < slots_needed(ty) * SLOT {
+    return Err(WasmError::type_error(format!(
+      "call of `{name}`: the value buffer holds {} bytes, the signature needs {}",
+      buf.len(),
+      slots_needed(ty) * SLOT
+    )));
+  }
+  out.clear();
+  for (i, param) in ty.params().enumerate() {
+    let raw = slot(buf, i);
+    let low = [raw[0], raw[1], raw[2], raw[3]];
+    out.push(match param {
+      ValType::I32 => Val::I32(i32::from_le_bytes(low)),
+      ValType::I64 => Val::I64(i64::from_le_bytes(raw)),
+      ValType::F32 => Val::F32(u32::from_le_bytes(low)),
+      ValType::F64 => Val::F64(u64::from_le_bytes(raw)),
+      other => return Err(unsupported(name, &other, "parameter")),
+    });
+  }
+  Ok(())
+}
+
+/// Placeholder results for `ty`, checking first that every result type can be returned to JS.
+pub fn prepare_results(name: &str, ty: &FuncType, out: &mut Vec<Val>) -> Result<(), WasmError> {
+  out.clear();
+  for result in ty.results() {
+    match result {
+      ValType::I32 | ValType::I64 | ValType::F32 | ValType::F64 => out.push(Val::I32(0)),
+      other => return Err(unsupported(name, &other, "result")),
+    }
+  }
+  Ok(())
+}
+
+/// Encodes `results` into the first slots of `buf` (already checked to be long enough).
+pub fn write_results(results: &[Val], buf: &mut [u8]) {
+  for (i, value) in results.iter().enumerate() {
+    let bytes = match *value {
+      Val::I32(v) => (v as u32 as u64).to_le_bytes(),
+      Val::I64(v) => v.to_le_bytes(),
+      Val::F32(bits) => (bits as u64).to_le_bytes(),
+      Val::F64(bits) => bits.to_le_bytes(),
+      _ => [0; 8],
+    };
+    buf[i * SLOT..(i + 1) * SLOT].copy_from_slice(&bytes);
+  }
+}
+
+#[cfg(test)]
+mod tests {
+  use super::*;
+  use wasmtime::Engine;
+
+  #[test]
+  fn round_trip_all_four_types() {
+    let engine = Engine::default();
+    let ty = FuncType::new(&engine, [ValType::I32, ValType::I64, ValType::F32, ValType::F64], []);
+    let mut buf = vec![0u8; 32];
+    buf[0..4].copy_from_slice(&(-7i32).to_le_bytes());
+    buf[8..16].copy_from_slice(&i64::MIN.to_le_bytes());
+    buf[16..20].copy_from_slice(&1.5f32.to_bits().to_le_bytes());
+    buf[24..32].copy_from_slice(&2.25f64.to_bits().to_le_bytes());
+    let mut vals = Vec::new();
+    read_params("f", &ty, &buf, &mut vals).unwrap();
+    assert_eq!(vals[0].unwrap_i32(), -7);
+    assert_eq!(vals[1].unwrap_i64(), i64::MIN);
+    assert_eq!(vals[2].unwrap_f32(), 1.5);
+    assert_eq!(vals[3].unwrap_f64(), 2.25);
+    let mut out = vec![0u8; 32];
+    write_results(&vals, &mut out);
+    assert_eq!(out, buf);
+  }
+
+  #[test]
+  fn short_buffer_is_a_type_error() {
+    let engine = Engine::default();
+    let ty = FuncType::new(&engine, [ValType::I32], []);
+    let err = read_params("f", &ty, &[0u8; 4], &mut Vec::new()).unwrap_err();
+    assert_eq!(err.code(), crate::error::ErrorCode::TypeError);
+  }
+}

@@ -1,0 +1,21 @@
+// Installs Kiln's globals.
+import { console } from "ext:kiln_globals/console.js";
+import { clearInterval, clearTimeout, performance, setInterval, setTimeout } from "ext:kiln_globals/timers.js";
+import { TextDecoder, TextEncoder } from "ext:kiln_globals/encoding.js";
+import { AbortController, AbortSignal } from "ext:kiln_globals/abort.js";
+
+const globals = {
+  console,
+  setTimeout,
+  setInterval,
+  clearTimeout,
+  clearInterval,
+  performance,
+  TextEncoder,
+  TextDecoder,
+  AbortController,
+  AbortSignal,
+};
+for (const [name, value] of Object.entries(globals)) {
+  Object.defineProperty(globalThis, name, { value, writable: true, configurable: true, enumerable: false });
+}

@@ -1,0 +1,49 @@
+// setTimeout/setInterval/clearTimeout/clearInterval on deno_core's timer wheel, and performance.now.
+const core = globalThis.Deno.core;
+
+const active = new Map();
+let nextId = 1;
+
+function schedule(callback, delay, args, repeat) {
+  if (typeof callback !== "function") {
+    throw new TypeError(`the timer callback must be a function, got ${typeof callback}`);
+  }
+  const id = nextId++;
+  const timer = core.createTimer(
+    () => {
+      if (!repeat) active.delete(id);
+      callback(...args);
+    },
+    Number(delay) || 0,
+    undefined,
+    repeat,
+    true,
+  );
+  active.set(id, timer);
+  return id;
+}
+
+export function setTimeout(callback, delay = 0, ...args) {
+  return schedule(callback, delay, args, false);
+}
+
+export function setInterval(callback, delay = 0, ...args) {
+  return schedule(callback, delay, args, true);
+}
+
+export function clearTimeout(id) {
+  const timer = active.get(id);
+  if (timer === undefined) return;
+  active.delete(id);
+  core.cancelTimer(timer);
+}
+
+export const clearInterval = clearTimeout;
+
+const origin = Date.now();
+const monotonicStart = globalThis.Deno.core.ops.op_kiln_now_ms();
+
+export const performance = {
+  timeOrigin: origin,
+  now: () => globalThis.Deno.core.ops.op_kiln_now_ms() - monotonicStart,
+};

@@ -1,0 +1,20 @@
+//! The globals apps get: console, timers, TextEncoder/TextDecoder, AbortController, performance.
+
+use std::sync::OnceLock;
+use std::time::Instant;
+
+use deno_core::op2;
+
+/// Milliseconds on a monotonic clock, for `performance.now()`.
+#[op2(fast)]
+pub fn op_kiln_now_ms() -> f64 {
+  static START: OnceLock<Instant> = OnceLock::new();
+  START.get_or_init(Instant::now).elapsed().as_secs_f64() * 1000.0
+}
+
+deno_core::extension!(
+  kiln_globals,
+  ops = [op_kiln_now_ms],
+  esm_entry_point = "ext:kiln_globals/bootstrap.js",
+  esm = [dir "js", "console.js", "timers.js", "encoding.js", "abort.js", "bootstrap.js"],
+);

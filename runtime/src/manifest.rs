@@ -1,0 +1,88 @@
+//! `manifest.app.toml`: found at or above the entry file, it grants the app its capabilities.
+
+use std::path::{Path, PathBuf};
+
+use ext_wasm::{FsCapabilitiesSpec, FsPermissions, ManifestOrigin, WasmCapabilitiesSpec, WasmPermissions};
+use serde::Deserialize;
+
+pub const MANIFEST_NAME: &str = "manifest.app.toml";
+
+/// The manifest file's structure. Unknown keys are errors, so a typo never silently denies.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ManifestFile {
+  #[serde(default)]
+  app: Option<AppSection>,
+  #[serde(default)]
+  capabilities: Option<Capabilities>,
+}
+
+/// `[app]`: descriptive only.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct AppSection {
+  #[allow(dead_code, reason = "descriptive; accepted so manifests can name their app")]
+  name: Option<String>,
+  #[allow(dead_code, reason = "descriptive; accepted so manifests can version their app")]
+  version: Option<String>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Capabilities {
+  wasm: Option<WasmCapabilitiesSpec>,
+  fs: Option<FsCapabilitiesSpec>,
+}
+
+/// The grants an app runs with.
+pub struct Grants {
+  pub wasm: WasmPermissions,
+  pub fs: FsPermissions,
+}
+
+/// The nearest `manifest.app.toml` in `dir` or a directory above it.
+pub fn find(dir: &Path) -> Option<PathBuf> {
+  dir.ancestors().map(|d| d.join(MANIFEST_NAME)).find(|p| p.is_file())
+}
+
+/// Loads the grants for an entry file in `entry_dir`, from `explicit` if given, else the nearest
+/// manifest. With no manifest at all, everything is denied and each denial says how to grant it.
+///
+/// # Errors
+/// A message naming the file and the problem (unreadable, invalid TOML, unknown key, bad glob).
+pub fn load(entry_dir: &Path, explicit: Option<&Path>) -> Result<Grants, String> {
+  let path = match explicit {
+    Some(path) => Some(path.to_path_buf()),
+    None => find(entry_dir),
+  };
+  let Some(path) = path else {
+    let origin = ManifestOrigin::Missing(entry_dir.to_path_buf());
+    return Ok(Grants {
+      wasm: WasmPermissions::from_spec(None, entry_dir, origin.clone())?,
+      fs: FsPermissions::from_spec(None, entry_dir, origin)?,
+    });
+  };
+  let text = std::fs::read_to_string(&path)
+    .map_err(|e| format!("cannot read the manifest {}: {e}", path.display()))?;
+  let parsed: ManifestFile =
+    toml::from_str(&text).map_err(|e| format!("invalid manifest {}: {e}", path.display()))?;
+  let base = path.parent().unwrap_or(Path::new(".")).to_path_buf();
+  let origin = ManifestOrigin::File(path.canonicalize().unwrap_or(path.clone()));
+  let caps = parsed.capabilities.unwrap_or_default();
+  let wrap = |e: String| format!("invalid manifest {}: {e}", path.display());
+  Ok(Grants {
+    wasm: WasmPermissions::from_spec(caps.wasm.as_ref(), &base, origin.clone()).map_err(wrap)?,
+    fs: FsPermissions::from_spec(caps.fs.as_ref(), &base, origin).map_err(wrap)?,
+  })
+}
+
+#[cfg(test)]
+mod tests {
+  use super::*;
+
+  #[test]
+  fn unknown_keys_are_named() {
+    let err = toml::from_str::<ManifestFile>("[capabilities.wasm]\nlaod = true\n").unwrap_err();
+    assert!(err.to_string().contains("laod"), "{err}");
+  }
+}

@@ -1,0 +1,19 @@
+// Contract: explicit type annotations with the types helper.
+import { compileFile, instantiate, types } from "runtime:wasm";
+
+const instance = await instantiate(await compileFile("./math.wasm"));
+
+// Explicit i64 for large integers
+const [result] = await instance.call(
+  "large_add",
+  types.i64(9007199254740992n),
+  types.i64(1n)
+);
+
+// Explicit float types
+const [area] = await instance.call(
+  "circle_area",
+  types.f64(3.14159)
+);
+
+console.log(result, area);

@@ -1,0 +1,188 @@
+//! Support for Kiln's end-to-end tests: build the real `kiln` binary, stage an app directory with
+//! its WebAssembly fixtures (compiled from `.wat` with the `wat` crate, or from C with clang for
+//! wasm32-wasi), run it, and check what it printed.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+use std::sync::OnceLock;
+use std::time::Duration;
+
+/// The repository root.
+pub fn repo() -> &'static Path {
+  Path::new(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// The target profile directory this test binary was built in (e.g. `target/release`).
+fn profile_dir() -> PathBuf {
+  let exe = std::env::current_exe().expect("current_exe");
+  // target/<profile>/deps/<test-binary>
+  exe.parent().and_then(Path::parent).expect("test binary under target/<profile>/deps").to_path_buf()
+}
+
+/// The `kiln` binary, built once per test process with the same profile as the tests, so that an
+/// edit to the runtime is always what the tests run.
+pub fn kiln_bin() -> &'static Path {
+  static BIN: OnceLock<PathBuf> = OnceLock::new();
+  BIN.get_or_init(|| {
+    let profile = profile_dir();
+    let target = profile.parent().expect("target dir");
+    let mut cmd = Command::new(env!("CARGO"));
+    cmd.args(["build", "--quiet", "-p", "kiln", "--bin", "kiln"]);
+    if profile.file_name().is_some_and(|n| n == "release") {
+      cmd.arg("--release");
+    }
+    let status = cmd
+      .env("CARGO_TARGET_DIR", target)
+      .current_dir(repo())
+      .status()
+      .expect("running cargo build for kiln");
+    assert!(status.success(), "building the kiln binary failed");
+    profile.join("kiln")
+  })
+}
+
+/// A fixture source under `tests/fixtures`.
+pub fn fixture(name: &str) -> PathBuf {
+  repo().join("tests/fixtures").join(name)
+}
+
+/// Compiles a `.wat` fixture to wasm bytes.
+pub fn wat(name: &str) -> Vec<u8> {
+  wat::parse_file(fixture(name)).unwrap_or_else(|e| panic!("{name}: {e}"))
+}
+
+/// Compiles a C fixture for wasm32-wasi with Debian's clang (cached beside the test binaries).
+pub fn c_wasm(name: &str) -> Vec<u8> {
+  let source = fixture(name);
+  let out = profile_dir().join("kiln-fixtures").join(Path::new(name).with_extension("wasm"));
+  std::fs::create_dir_all(out.parent().unwrap()).unwrap();
+  let fresh = |o: &Path| {
+    let (Ok(o), Ok(s)) = (o.metadata(), source.metadata()) else { return false };
+    o.modified().unwrap() >= s.modified().unwrap()
+  };
+  if !fresh(&out) {
+    let status = Command::new("clang")
+      .args(["--target=wasm32-wasi", "--sysroot=/usr", "-O2", "-o"])
+      .arg(&out)
+      .arg(&source)
+      .status()
+      .expect("clang for wasm32-wasi (apt: clang lld wasi-libc libclang-rt-14-dev-wasm32)");
+    assert!(status.success(), "clang failed on {name}");
+  }
+  std::fs::read(&out).unwrap()
+}
+
+/// An app staged in a temporary directory.
+pub struct App {
+  dir: tempfile::TempDir,
+}
+
+/// What a run printed and how it ended.
+pub struct Run {
+  pub stdout: String,
+  pub stderr: String,
+  pub status: Option<i32>,
+}
+
+impl App {
+  /// A new app whose `main.ts` is `tests/apps/<main>`.
+  pub fn new(main: &str) -> Self {
+    let app = Self { dir: tempfile::tempdir().expect("tempdir") };
+    let source = std::fs::read_to_string(repo().join("tests/apps").join(main))
+      .unwrap_or_else(|e| panic!("tests/apps/{main}: {e}"));
+    app.file("main.ts", source)
+  }
+
+  pub fn path(&self) -> &Path {
+    self.dir.path()
+  }
+
+  /// Writes a file (creating directories) relative to the app.
+  pub fn file(self, rel: &str, contents: impl AsRef<[u8]>) -> Self {
+    let path = self.dir.path().join(rel);
+    std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+    std::fs::write(&path, contents).unwrap();
+    self
+  }
+
+  pub fn dir(self, rel: &str) -> Self {
+    std::fs::create_dir_all(self.dir.path().join(rel)).unwrap();
+    self
+  }
+
+  /// Writes the app's `manifest.app.toml`.
+  pub fn manifest(self, toml: &str) -> Self {
+    self.file("manifest.app.toml", toml)
+  }
+
+  /// A manifest granting load and execute for everything.
+  pub fn allow_all(self) -> Self {
+    self.manifest("[capabilities.wasm]\nload = true\nexecute = true\n")
+  }
+
+  /// Compiles `tests/fixtures/<src>.wat` into the app as `<dest>`.
+  pub fn wat(self, src: &str, dest: &str) -> Self {
+    let bytes = wat(src);
+    self.file(dest, bytes)
+  }
+
+  /// Compiles `tests/fixtures/<src>.c` for wasm32-wasi into the app as `<dest>`.
+  pub fn c(self, src: &str, dest: &str) -> Self {
+    let bytes = c_wasm(src);
+    self.file(dest, bytes)
+  }
+
+  /// Runs `kiln run main.ts` in the app directory.
+  pub fn run(&self) -> Run {
+    self.run_with(&[])
+  }
+
+  /// Runs `kiln run <extra...> main.ts` in the app directory.
+  pub fn run_with(&self, extra: &[&str]) -> Run {
+    run_kiln(self.dir.path(), extra.iter().copied().chain(["main.ts"]))
+  }
+}
+
+/// Runs `kiln run <args>` in `cwd`, killing it after two minutes.
+pub fn run_kiln<'a>(cwd: &Path, args: impl IntoIterator<Item = &'a str>) -> Run {
+  let mut child = Command::new(kiln_bin())
+    .arg("run")
+    .args(args)
+    .current_dir(cwd)
+    .stdin(Stdio::null())
+    .stdout(Stdio::piped())
+    .stderr(Stdio::piped())
+    .spawn()
+    .expect("spawning kiln");
+  let deadline = std::time::Instant::now() + Duration::from_secs(120);
+  while child.try_wait().unwrap().is_none() {
+    if std::time::Instant::now() > deadline {
+      let _ = child.kill();
+      break;
+    }
+    std::thread::sleep(Duration::from_millis(5));
+  }
+  let Output { stdout, stderr, status } = child.wait_with_output().unwrap();
+  Run {
+    stdout: String::from_utf8_lossy(&stdout).into_owned(),
+    stderr: String::from_utf8_lossy(&stderr).into_owned(),
+    status: status.code(),
+  }
+}
+
+impl Run {
+  /// Asserts a zero exit and exactly `expected` on stdout.
+  #[track_caller]
+  pub fn ok(&self, expected: &str) -> &Self {
+    assert_eq!(self.status, Some(0), "exit status; stderr:\n{}\nstdout:\n{}", self.stderr, self.stdout);
+    assert_eq!(self.stdout, expected, "stdout; stderr:\n{}", self.stderr);
+    self
+  }
+
+  /// Asserts a zero exit and returns stdout.
+  #[track_caller]
+  pub fn success(&self) -> &str {
+    assert_eq!(self.status, Some(0), "exit status; stderr:\n{}\nstdout:\n{}", self.stderr, self.stdout);
+    &self.stdout
+  }
+}
