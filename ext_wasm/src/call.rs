@@ -90,7 +90,7 @@ pub async fn op_wasm_instance_call(
   state: Rc<RefCell<OpState>>,
   instance_id: f64,
   #[string] name: String,
-  #[buffer] mut slots: JsBuffer,
+  #[buffer] slots: JsBuffer,
 ) -> Result<(), WasmError> {
   let (live, module, engines) = {
     let state = state.borrow();
@@ -98,6 +98,7 @@ pub async fn op_wasm_instance_call(
     let entry = state.borrow::<InstanceTable>().lookup(instance_id)?;
     (entry.live.clone(), entry.module.clone(), state.borrow::<SharedEngines>().0.clone())
   };
+  let mut slots = slots;
   let mut guard = live.lock().await;
   let live = &mut *guard;
   let Some(func) = live.instance.get_func(&mut live.store, &name) else {

@@ -4,9 +4,9 @@
 //! checks the [`WasmPermissions`] the embedder puts in `OpState` before it touches the host.
 //!
 //! ```no_run
-//! use ext_wasm::{ext_wasm, WasmPermissions};
+//! use ext_wasm::WasmPermissions;
 //! let runtime = deno_core::JsRuntime::new(deno_core::RuntimeOptions {
-//!   extensions: vec![ext_wasm::init(WasmPermissions::allow_all())],
+//!   extensions: vec![ext_wasm::ext_wasm::init(WasmPermissions::allow_all())],
 //!   ..Default::default()
 //! });
 //! ```

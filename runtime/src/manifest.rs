@@ -12,6 +12,7 @@ pub const MANIFEST_NAME: &str = "manifest.app.toml";
 #[serde(deny_unknown_fields)]
 struct ManifestFile {
   #[serde(default)]
+  #[allow(dead_code, reason = "validated for unknown keys; nothing in it is used yet")]
   app: Option<AppSection>,
   #[serde(default)]
   capabilities: Option<Capabilities>,

@@ -1,7 +1,6 @@
 //! Running an app: building the JsRuntime, evaluating the entry module, reporting how it ended.
 
 use std::path::{Path, PathBuf};
-use std::rc::Rc;
 
 use deno_core::error::{CoreError, CoreErrorKind, JsError};
 use deno_core::{JsRuntime, ModuleSpecifier, RuntimeOptions};

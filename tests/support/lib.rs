@@ -48,7 +48,12 @@ pub fn fixture(name: &str) -> PathBuf {
 
 /// Compiles a `.wat` fixture to wasm bytes.
 pub fn wat(name: &str) -> Vec<u8> {
-  wat::parse_file(fixture(name)).unwrap_or_else(|e| panic!("{name}: {e}"))
+  wat_path(&fixture(name))
+}
+
+/// Compiles any `.wat` file to wasm bytes.
+pub fn wat_path(path: &Path) -> Vec<u8> {
+  wat::parse_file(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
 }
 
 /// Compiles a C fixture for wasm32-wasi with Debian's clang (cached beside the test binaries).
@@ -143,12 +148,14 @@ impl App {
   }
 }
 
-/// Runs `kiln run <args>` in `cwd`, killing it after two minutes.
+/// Runs `kiln run <args>` in `cwd`, killing it after two minutes. kiln's own environment holds
+/// `SECRET=host-secret`, so tests can show that a guest sees no host variable it was not given.
 pub fn run_kiln<'a>(cwd: &Path, args: impl IntoIterator<Item = &'a str>) -> Run {
   let mut child = Command::new(kiln_bin())
     .arg("run")
     .args(args)
     .current_dir(cwd)
+    .env("SECRET", "host-secret")
     .stdin(Stdio::null())
     .stdout(Stdio::piped())
     .stderr(Stdio::piped())

@@ -1,0 +1,54 @@
+//! One test per error code 5000-5011, through the real binary.
+
+use kiln_test_support::App;
+
+fn errors_app() -> App {
+  App::new("errors.ts")
+    .allow_all()
+    .wat("loop.wat", "loop.wasm")
+    .wat("needs_import.wat", "needs_import.wasm")
+}
+
+#[test]
+fn every_code_has_its_name_and_a_helpful_message() {
+  errors_app().run().ok(concat!(
+    "compile: 5000 CompileError ok\n",
+    "instantiate: 5001 InstantiateError ok\n",
+    "call: 5002 CallError ok\n",
+    "export: 5003 ExportNotFound ok\n",
+    "module handle: 5004 InvalidModuleHandle ok\n",
+    "instance handle: 5005 InvalidInstanceHandle ok\n",
+    "memory: 5006 MemoryError ok\n",
+    "type: 5007 TypeError ok\n",
+    "io: 5008 IoError ok\n",
+    "wasi: 5010 WasiError ok\n",
+    "fuel: 5011 FuelExhausted ok\n",
+    "module handle (dropped): 5004 InvalidModuleHandle ok\n",
+    "type (count): 5007 TypeError ok\n",
+    "type (i64 range): 5007 TypeError ok\n",
+    "type (wrong helper): 5007 TypeError ok\n",
+    "call (divide by zero): 5002 CallError ok\n",
+  ));
+}
+
+#[test]
+fn permission_denied_without_a_manifest() {
+  let run = App::new("denied.ts").wat("loop.wat", "loop.wasm").run();
+  let out = run.success();
+  let lines: Vec<&str> = out.lines().collect();
+  assert_eq!(lines.len(), 4, "{out}");
+  for line in &lines {
+    assert!(line.contains(": 5009 PermissionDenied: "), "{line}");
+    assert!(line.contains("manifest.app.toml"), "the message says what to create: {line}");
+  }
+  assert!(lines[0].contains("[capabilities.wasm] load"), "{}", lines[0]);
+  assert!(lines[2].contains("[capabilities.fs] read"), "{}", lines[2]);
+}
+
+#[test]
+fn permission_denied_names_the_missing_key() {
+  let run = App::new("denied.ts").manifest("[capabilities.wasm]\nexecute = true\n").wat("loop.wat", "loop.wasm").run();
+  let out = run.success();
+  assert!(out.contains("needs [capabilities.wasm] load, which"), "{out}");
+  assert!(out.contains("add `load = true`"), "{out}");
+}

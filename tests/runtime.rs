@@ -1,0 +1,59 @@
+//! The kiln binary itself: CLI, output ordering, uncaught errors, the example app.
+
+use std::process::Command;
+
+use kiln_test_support::{kiln_bin, repo, run_kiln, App};
+
+#[test]
+fn help_and_version() {
+  let help = Command::new(kiln_bin()).arg("--help").output().unwrap();
+  assert!(help.status.success());
+  assert!(String::from_utf8_lossy(&help.stdout).contains("kiln run"));
+  let version = Command::new(kiln_bin()).arg("--version").output().unwrap();
+  assert_eq!(String::from_utf8_lossy(&version.stdout), format!("kiln {}\n", env!("CARGO_PKG_VERSION")));
+  let bad = Command::new(kiln_bin()).arg("frobnicate").output().unwrap();
+  assert_eq!(bad.status.code(), Some(2));
+}
+
+#[test]
+fn guest_and_console_output_keep_their_order() {
+  App::new("ordering.ts").allow_all().wat("strings.wat", "strings.wasm").run().ok(concat!(
+    "host 0\nHello, World!\n",
+    "host 1\nHello, World!\n",
+    "host 2\nHello, World!\n",
+    "host done\n",
+  ));
+}
+
+#[test]
+fn uncaught_errors_show_name_code_message_and_stack() {
+  let run = App::new("uncaught.ts").allow_all().run();
+  assert_eq!(run.status, Some(1));
+  assert_eq!(run.stdout, "before\n");
+  let first = run.stderr.lines().next().unwrap_or_default();
+  assert!(first.starts_with("error: Uncaught IoError [code 5008]: compileFile(\"./does-not-exist.wasm\")"), "{}", run.stderr);
+  assert!(run.stderr.contains("    at "), "a stack follows: {}", run.stderr);
+}
+
+#[test]
+fn example_app_runs() {
+  // The README's example: examples/image-processor, granted by the root manifest.app.toml.
+  let dir = repo().join("examples/image-processor");
+  std::fs::write(dir.join("image_processor.wasm"), kiln_test_support::wat_path(&dir.join("image_processor.wat"))).unwrap();
+  let run = run_kiln(&dir, ["main.ts"]);
+  run.ok("Exports: [ \"memory\", \"allocate\", \"deallocate\", \"process_image\" ]\nProcessed 1048576 bytes\n");
+}
+
+#[test]
+fn globals_behave() {
+  App::new("globals.ts").run().ok(concat!(
+    "1 -0 12n true undefined null\n",
+    "[ 1, \"two\", [ 3 ] ] { a: 1, \"b-c\": [Circular] }\n",
+    "Uint8Array(3) [ 1, 2, 3 ] Map(1) { \"k\" => 1 }\n",
+    "héllo 6\n",
+    "microtask\n",
+    "timeout 2\n",
+    "interval 3\n",
+    "aborted AbortError\n",
+  ));
+}
