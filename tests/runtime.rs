@@ -46,7 +46,7 @@ fn example_app_runs() {
 
 #[test]
 fn globals_behave() {
-  App::new("globals.ts").run().ok(concat!(
+  App::new("globals.ts").run_with_args(&["one", "--two"]).ok(concat!(
     "1 -0 12n true undefined null\n",
     "[ 1, \"two\", [ 3 ] ] { a: 1, \"b-c\": [Circular] }\n",
     "Uint8Array(3) [ 1, 2, 3 ] Map(1) { \"k\" => 1 }\n",
@@ -55,5 +55,6 @@ fn globals_behave() {
     "timeout 2\n",
     "interval 3\n",
     "aborted AbortError\n",
+    "dynamic import: function args: [ \"one\", \"--two\" ]\n",
   ));
 }

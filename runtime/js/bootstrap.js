@@ -15,6 +15,8 @@ const globals = {
   TextDecoder,
   AbortController,
   AbortSignal,
+  // Kiln.args: the arguments after the entry file in `kiln run <entry> [args...]`.
+  Kiln: Object.freeze({ args: Object.freeze(globalThis.Deno.core.ops.op_kiln_args()) }),
 };
 for (const [name, value] of Object.entries(globals)) {
   Object.defineProperty(globalThis, name, { value, writable: true, configurable: true, enumerable: false });

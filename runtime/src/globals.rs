@@ -3,7 +3,7 @@
 use std::sync::OnceLock;
 use std::time::Instant;
 
-use deno_core::op2;
+use deno_core::{op2, OpState};
 
 /// Milliseconds on a monotonic clock, for `performance.now()`.
 #[op2(fast)]
@@ -12,9 +12,23 @@ pub fn op_kiln_now_ms() -> f64 {
   START.get_or_init(Instant::now).elapsed().as_secs_f64() * 1000.0
 }
 
+/// The arguments after the entry file in `kiln run <entry> [args...]` (an `OpState` entry).
+pub struct AppArgs(pub Vec<String>);
+
+/// `Kiln.args`.
+#[op2]
+#[serde]
+pub fn op_kiln_args(state: &OpState) -> Vec<String> {
+  state.borrow::<AppArgs>().0.clone()
+}
+
 deno_core::extension!(
   kiln_globals,
-  ops = [op_kiln_now_ms],
+  ops = [op_kiln_now_ms, op_kiln_args],
   esm_entry_point = "ext:kiln_globals/bootstrap.js",
   esm = [dir "js", "console.js", "timers.js", "encoding.js", "abort.js", "bootstrap.js"],
+  options = { args: Vec<String> },
+  state = |state, options| {
+    state.put(AppArgs(options.args));
+  },
 );

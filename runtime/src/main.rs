@@ -18,6 +18,7 @@ USAGE:
 
 The app's capabilities come from the nearest manifest.app.toml at or above the entry
 file (or from --manifest PATH). Without one, runtime:wasm and runtime:fs deny everything.
+Arguments after the entry file reach the app as Kiln.args.
 ";
 
 fn main() -> ExitCode {
@@ -58,7 +59,10 @@ fn parse_run(args: &[String]) -> Result<run::RunOptions, String> {
         manifest = Some(PathBuf::from(&flag["--manifest=".len()..]));
       }
       flag if flag.starts_with('-') => return Err(format!("unknown option {flag}")),
-      entry => return Ok(run::RunOptions { entry: PathBuf::from(entry), manifest }),
+      entry => {
+        let args = rest.cloned().collect();
+        return Ok(run::RunOptions { entry: PathBuf::from(entry), manifest, args });
+      }
     }
   }
   Err("kiln run needs an entry file".into())

@@ -12,14 +12,16 @@ use crate::manifest;
 pub struct RunOptions {
   pub entry: PathBuf,
   pub manifest: Option<PathBuf>,
+  /// Arguments after the entry file, given to the app as `Kiln.args`.
+  pub args: Vec<String>,
 }
 
 /// Builds a runtime with Kiln's extensions and the given grants.
-pub fn new_runtime(grants: manifest::Grants) -> JsRuntime {
+pub fn new_runtime(grants: manifest::Grants, args: Vec<String>) -> JsRuntime {
   JsRuntime::new(RuntimeOptions {
     module_loader: Some(KilnModuleLoader::new()),
     extensions: vec![
-      crate::globals::kiln_globals::init(),
+      crate::globals::kiln_globals::init(args),
       ext_wasm::ext_wasm::init(grants.wasm),
       crate::fs::kiln_fs::init(grants.fs),
     ],
@@ -55,8 +57,9 @@ pub fn run(options: RunOptions) -> i32 {
       return 1;
     }
   };
+  let args = options.args;
   let result = tokio.block_on(async move {
-    let mut runtime = new_runtime(grants);
+    let mut runtime = new_runtime(grants, args);
     let module_id = runtime.load_main_es_module(&specifier).await?;
     let evaluation = runtime.mod_evaluate(module_id);
     runtime.run_event_loop(Default::default()).await?;

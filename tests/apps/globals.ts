@@ -25,3 +25,6 @@ await new Promise<void>((resolve) => {
 const controller = new AbortController();
 controller.signal.addEventListener("abort", () => console.log("aborted", (controller.signal.reason as Error).name));
 controller.abort();
+
+const wasm = await import("runtime:wasm");
+console.log("dynamic import:", typeof wasm.instantiate, "args:", Kiln.args);

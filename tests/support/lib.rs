@@ -142,6 +142,11 @@ impl App {
     self.run_with(&[])
   }
 
+  /// Runs `kiln run main.ts <args...>` in the app directory.
+  pub fn run_with_args(&self, args: &[&str]) -> Run {
+    run_kiln(self.dir.path(), ["main.ts"].into_iter().chain(args.iter().copied()))
+  }
+
   /// Runs `kiln run <extra...> main.ts` in the app directory.
   pub fn run_with(&self, extra: &[&str]) -> Run {
     run_kiln(self.dir.path(), extra.iter().copied().chain(["main.ts"]))
