@@ -98,6 +98,11 @@ impl App {
     app.file("main.ts", source)
   }
 
+  /// A new app whose `main.ts` is `source`.
+  pub fn from_source(source: &str) -> Self {
+    Self { dir: tempfile::tempdir().expect("tempdir") }.file("main.ts", source)
+  }
+
   pub fn path(&self) -> &Path {
     self.dir.path()
   }
