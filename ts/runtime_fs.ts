@@ -1,13 +1,19 @@
 // runtime:fs — read files the manifest's [capabilities.fs] read grants.
 
-const ops = (globalThis as any).Deno.core.ops;
+const core = (globalThis as any).Deno.core;
+const ops = core.ops;
+
+function checkPath(path: unknown, where: string): string {
+  if (typeof path === "string") return path;
+  throw core.buildCustomError("IoError", `${where}: the path must be a string, got ${typeof path}`, [["code", 5008]]);
+}
 
 /** Reads a whole file as bytes; relative paths are against the working directory. */
-export function readBytes(path: string): Promise<Uint8Array> {
-  return ops.op_fs_read_bytes(path);
+export async function readBytes(path: string): Promise<Uint8Array> {
+  return ops.op_fs_read_bytes(checkPath(path, "readBytes"));
 }
 
 /** Reads a whole UTF-8 file as text. */
-export function readTextFile(path: string): Promise<string> {
-  return ops.op_fs_read_text_file(path);
+export async function readTextFile(path: string): Promise<string> {
+  return ops.op_fs_read_text_file(checkPath(path, "readTextFile"));
 }

@@ -15,3 +15,10 @@ for (const [label, action] of [
     console.log(`${label}: ${e.code} ${e.name}: ${e.message}`);
   }
 }
+
+import { readBytes } from "runtime:fs";
+try {
+  await readBytes(42 as any);
+} catch (e: any) {
+  console.log(`non-string path: ${e.code} ${e.name}`);
+}
