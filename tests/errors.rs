@@ -28,6 +28,7 @@ fn every_code_has_its_name_and_a_helpful_message() {
     "type (i64 range): 5007 TypeError ok\n",
     "type (wrong helper): 5007 TypeError ok\n",
     "call (divide by zero): 5002 CallError ok\n",
+    "type (v128): 5007 TypeError ok\n",
   ));
 }
 

@@ -19,3 +19,11 @@ fn limits_and_liveness() {
     "after overflow: 42\n",
   ));
 }
+
+#[test]
+fn max_instances_caps_live_instances() {
+  App::new("max_instances.ts")
+    .manifest("[capabilities.wasm]\nload = true\nexecute = true\nmax_instances = 2\n")
+    .run()
+    .ok("from WAT text: 7\nthird: 5001 InstantiateError true\nafter drop: 7\n");
+}

@@ -1,11 +1,14 @@
 // runtime:fs — read files the manifest's [capabilities.fs] read grants.
 
+import { errorCodes } from "runtime:wasm";
+
 const core = (globalThis as any).Deno.core;
 const ops = core.ops;
 
 function checkPath(path: unknown, where: string): string {
   if (typeof path === "string") return path;
-  throw core.buildCustomError("IoError", `${where}: the path must be a string, got ${typeof path}`, [["code", 5008]]);
+  const message = `${where}: the path must be a string, got ${typeof path}`;
+  throw core.buildCustomError("Wasm.IoError", message, [["code", errorCodes.IoError]]);
 }
 
 /** Reads a whole file as bytes; relative paths are against the working directory. */

@@ -43,8 +43,7 @@ type ErrorName = keyof typeof errorCodes;
 
 /** Builds the same error an op would raise: `name` and numeric `code` as in the contract. */
 function wasmError(name: ErrorName, message: string): Error {
-  const key = name === "TypeError" ? "Wasm.TypeError" : name;
-  return core.buildCustomError(key, message, [["code", errorCodes[name]]]);
+  return core.buildCustomError(`Wasm.${name}`, message, [["code", errorCodes[name]]]);
 }
 
 const INT32_MIN = -(2 ** 31);

@@ -19,9 +19,9 @@ const NAMES = [
 ];
 
 for (const name of NAMES) {
-  // TypeError keeps JS's own class (so `instanceof TypeError` holds) under a namespaced key.
-  const key = name === "TypeError" ? "Wasm.TypeError" : name;
-  core.registerErrorBuilder(key, (message) => {
+  // Keys are namespaced (ErrorCode::class in error.rs); TypeError keeps JS's own class, so
+  // `instanceof TypeError` holds.
+  core.registerErrorBuilder(`Wasm.${name}`, (message) => {
     const error = name === "TypeError" ? new TypeError(message) : new Error(message);
     Object.defineProperty(error, "name", { value: name, writable: true, configurable: true, enumerable: false });
     return error;

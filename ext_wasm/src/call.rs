@@ -13,7 +13,7 @@ use crate::config::InstanceConfig;
 use crate::engine::{DeadlineExceeded, YIELD_TICKS};
 use crate::error::WasmError;
 use crate::instance::{InstanceTable, LiveInstance};
-use crate::module::SharedEngines;
+use crate::engine::SharedEngines;
 use crate::value::{prepare_results, read_params, write_results};
 
 /// The deadline a call started now must meet, from `timeoutMs`.
@@ -39,12 +39,10 @@ pub fn classify(error: wasmtime::Error, what: &str, config: &InstanceConfig) -> 
       "{what} timed out: it ran past its {ms} ms deadline (timeoutMs) and was stopped"
     ));
   }
-  if error.downcast_ref::<WasmError>().is_some() {
-    return match error.downcast::<WasmError>() {
-      Ok(inner) => inner,
-      Err(other) => WasmError::call(error_chain(&other)),
-    };
-  }
+  let error = match error.downcast::<WasmError>() {
+    Ok(inner) => return inner,
+    Err(other) => other,
+  };
   match error.downcast_ref::<Trap>() {
     Some(Trap::OutOfFuel) => WasmError::exhausted(format!(
       "{what} ran out of fuel: it used all {} units (fuel); raise fuel or do less per call",

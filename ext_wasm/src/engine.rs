@@ -95,11 +95,17 @@ impl Engines {
   /// Marks guest code as running until the guard drops; the ticker only ticks while one is held.
   pub fn running(&self) -> RunningGuard {
     if self.ticker.active.fetch_add(1, Ordering::SeqCst) == 0 {
-      self.ticker.thread.get().map(Thread::unpark);
+      if let Some(thread) = self.ticker.thread.get() {
+        thread.unpark();
+      }
     }
     RunningGuard(self.ticker.clone())
   }
 }
+
+/// The engines shared by a runtime's ops (an `OpState` entry).
+#[derive(Clone)]
+pub struct SharedEngines(pub Arc<Engines>);
 
 /// Holds the ticker awake while guest code may be running.
 pub struct RunningGuard(Arc<Ticker>);

@@ -71,12 +71,22 @@ impl ErrorCode {
     }
   }
 
-  /// The class key the JS side registers a builder for. `TypeError` is
-  /// namespaced so that deno_core's own `TypeError` builder stays untouched.
+  /// The class key `ext_wasm/js/errors.js` registers a builder for: `Wasm.<name>`, namespaced so
+  /// that deno_core's own builders (its `TypeError` among them) stay untouched.
   pub fn class(self) -> &'static str {
     match self {
+      Self::CompileError => "Wasm.CompileError",
+      Self::InstantiateError => "Wasm.InstantiateError",
+      Self::CallError => "Wasm.CallError",
+      Self::ExportNotFound => "Wasm.ExportNotFound",
+      Self::InvalidModuleHandle => "Wasm.InvalidModuleHandle",
+      Self::InvalidInstanceHandle => "Wasm.InvalidInstanceHandle",
+      Self::MemoryError => "Wasm.MemoryError",
       Self::TypeError => "Wasm.TypeError",
-      other => other.name(),
+      Self::IoError => "Wasm.IoError",
+      Self::PermissionDenied => "Wasm.PermissionDenied",
+      Self::WasiError => "Wasm.WasiError",
+      Self::FuelExhausted => "Wasm.FuelExhausted",
     }
   }
 
@@ -176,7 +186,7 @@ mod tests {
   fn codes_are_contiguous_and_named() {
     for (i, code) in ErrorCode::ALL.iter().enumerate() {
       assert_eq!(code.as_u32(), 5000 + i as u32);
-      assert!(!code.name().is_empty());
+      assert_eq!(code.class(), format!("Wasm.{}", code.name()));
     }
   }
 

@@ -14,7 +14,8 @@ use crate::config::InstanceConfig;
 use crate::engine::{on_epoch, StoreData, YIELD_TICKS};
 use crate::error::WasmError;
 use crate::handles::{parse_id, HandleTable};
-use crate::module::{ModuleTable, SharedEngines};
+use crate::engine::SharedEngines;
+use crate::module::ModuleTable;
 
 /// An instance with its store. Guarded by an async mutex: calls and memory operations on one
 /// instance take turns, while other instances run between its epoch yields.

@@ -55,7 +55,7 @@ deno_core::extension!(
   state = |state, options| {
     let engines = engine::Engines::new().unwrap_or_else(|e| panic!("{e}"));
     state.put(options.permissions);
-    state.put(module::SharedEngines(std::sync::Arc::new(engines)));
+    state.put(engine::SharedEngines(std::sync::Arc::new(engines)));
     state.put(module::ModuleTable::default());
     state.put(instance::InstanceTable::default());
   },

@@ -8,7 +8,7 @@ use deno_core::{op2, JsBuffer, OpState};
 use wasmtime::{Engine, Module};
 
 use crate::capabilities::WasmPermissions;
-use crate::engine::Engines;
+use crate::engine::{Engines, SharedEngines};
 use crate::error::WasmError;
 use crate::handles::{parse_id, HandleTable};
 
@@ -47,10 +47,6 @@ impl ModuleTable {
       .ok_or_else(|| invalid_module(raw_id))
   }
 }
-
-/// The engines shared by a runtime's ops (an `OpState` entry).
-#[derive(Clone)]
-pub struct SharedEngines(pub Arc<Engines>);
 
 fn invalid_module(raw_id: f64) -> WasmError {
   WasmError::invalid_module(format!(

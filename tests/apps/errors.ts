@@ -36,3 +36,4 @@ await expect("type (count)", () => inst.call("div", 1));
 await expect("type (i64 range)", () => inst.call("count", types.i64(2n ** 64n)));
 await expect("type (wrong helper)", () => inst.call("div", types.f64(1), 2));
 await expect("call (divide by zero)", () => inst.call("div", 1, 0));
+await expect("type (v128)", () => inst.call("simd", 1));
