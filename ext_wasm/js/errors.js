@@ -1,24 +1,9 @@
 // Registers the JS classes of runtime:wasm's errors, so that an error an op raises arrives as an
 // Error whose `name` is the contract's (CompileError, ..., FuelExhausted) with a numeric `code`.
-// Codes and names mirror ext_wasm/src/error.rs (ErrorCode).
+// The names come from ErrorCode in ext_wasm/src/error.rs, through op_wasm_error_codes.
 const core = globalThis.Deno.core;
 
-const NAMES = [
-  "CompileError",
-  "InstantiateError",
-  "CallError",
-  "ExportNotFound",
-  "InvalidModuleHandle",
-  "InvalidInstanceHandle",
-  "MemoryError",
-  "TypeError",
-  "IoError",
-  "PermissionDenied",
-  "WasiError",
-  "FuelExhausted",
-];
-
-for (const name of NAMES) {
+for (const [name] of core.ops.op_wasm_error_codes()) {
   // Keys are namespaced (ErrorCode::class in error.rs); TypeError keeps JS's own class, so
   // `instanceof TypeError` holds.
   core.registerErrorBuilder(`Wasm.${name}`, (message) => {

@@ -15,9 +15,12 @@ use wasmtime_wasi::{FsPerms, WasiCtxBuilder};
 use crate::capabilities::WasmPermissions;
 use crate::error::WasmError;
 
-/// Options for `instantiate`. WASI options apply when the module imports WASI preview 1.
+/// Options for `instantiate`: WASI grants (used when the module imports WASI preview 1) and
+/// execution limits. Everything is off unless given: no directories, no environment, no
+/// arguments, empty stdin, stdout and stderr discarded, no fuel limit, no deadline, no memory cap.
+/// An unknown key fails with WasiError (5010).
 #[derive(Debug, Default, Deserialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[serde(rename = "WasiConfig", rename_all = "camelCase", deny_unknown_fields)]
 pub struct InstanceConfig {
   /// Guest path → host directory (relative to the working directory). The host directory must
   /// match `[capabilities.wasm] preopens`.
@@ -46,7 +49,7 @@ pub struct InstanceConfig {
   pub max_memory_bytes: Option<u64>,
 }
 
-/// A preopen: a host directory, or a host directory with options.
+/// A preopened directory: a host path, or a host path with options.
 #[derive(Debug, Deserialize)]
 #[serde(untagged, expecting = "a host directory path, or { path, readonly? }")]
 pub enum Preopen {

@@ -5,6 +5,7 @@
 
 use std::borrow::Cow;
 
+use deno_core::op2;
 use deno_error::{AdditionalProperties, JsErrorClass, PropertyValue};
 
 /// The contract's error codes, 5000-5011.
@@ -93,6 +94,14 @@ impl ErrorCode {
   pub fn as_u32(self) -> u32 {
     self as u32
   }
+}
+
+/// Every error name with its code, in numeric order: `errorCodes` in `runtime:wasm` and the
+/// error classes `js/errors.js` registers are made from it.
+#[op2]
+#[serde]
+pub fn op_wasm_error_codes() -> Vec<(&'static str, u32)> {
+  ErrorCode::ALL.iter().map(|code| (code.name(), code.as_u32())).collect()
 }
 
 /// An error raised by a `runtime:wasm` operation.

@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use deno_core::{op2, OpState};
 use serde::Serialize;
-use wasmtime::{ExternType, Instance, Memory, Module, Store, StoreLimitsBuilder, Val, ValType};
+use wasmtime::{ExternType, Instance, Memory, Module, Store, StoreLimitsBuilder, Val};
 
 use crate::call::classify;
 use crate::capabilities::WasmPermissions;
@@ -14,6 +14,7 @@ use crate::config::InstanceConfig;
 use crate::engine::{on_epoch, StoreData, YIELD_TICKS};
 use crate::error::WasmError;
 use crate::handles::{parse_id, HandleTable};
+use crate::value::ExportValueType;
 use crate::engine::SharedEngines;
 use crate::module::ModuleTable;
 
@@ -142,29 +143,35 @@ fn find_memory(module: &Module, instance: &Instance, store: &mut Store<StoreData
     .and_then(|e| instance.get_memory(&mut *store, e.name()))
 }
 
-/// One export, as `getExports()` reports it.
+/// One export of an instance, as `getExports()` reports it.
 #[derive(Debug, Serialize)]
 pub struct ExportInfo {
+  /// The export's name, as `call` takes it.
   pub name: String,
-  /// `"function" | "memory" | "table" | "global"`.
-  pub kind: &'static str,
+  /// What the export is.
+  pub kind: ExportKind,
+  /// The parameter types, for functions only.
   #[serde(skip_serializing_if = "Option::is_none")]
-  pub params: Option<Vec<&'static str>>,
+  pub params: Option<Vec<ExportValueType>>,
+  /// The result types, for functions only.
   #[serde(skip_serializing_if = "Option::is_none")]
-  pub results: Option<Vec<&'static str>>,
+  pub results: Option<Vec<ExportValueType>>,
 }
 
-/// The name Kiln gives a wasm value type.
-pub fn type_name(ty: &ValType) -> &'static str {
-  match ty {
-    ValType::I32 => "i32",
-    ValType::I64 => "i64",
-    ValType::F32 => "f32",
-    ValType::F64 => "f64",
-    ValType::V128 => "v128",
-    ValType::Ref(r) if r.heap_type().is_func() => "funcref",
-    ValType::Ref(_) => "externref",
-  }
+/// The kind of an export.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ExportKind {
+  /// A function: `call` it.
+  Function,
+  /// A linear memory: `instance.memory` is the first one.
+  Memory,
+  /// A table.
+  Table,
+  /// A global.
+  Global,
+  /// An exception tag.
+  Tag,
 }
 
 /// Every export of the instance's module with its kind and, for functions, its signature.
@@ -174,14 +181,14 @@ pub fn exports_of(module: &Module) -> Vec<ExportInfo> {
     .map(|export| {
       let (kind, params, results) = match export.ty() {
         ExternType::Func(f) => (
-          "function",
-          Some(f.params().map(|t| type_name(&t)).collect()),
-          Some(f.results().map(|t| type_name(&t)).collect()),
+          ExportKind::Function,
+          Some(f.params().map(|t| ExportValueType::of(&t)).collect()),
+          Some(f.results().map(|t| ExportValueType::of(&t)).collect()),
         ),
-        ExternType::Memory(_) => ("memory", None, None),
-        ExternType::Table(_) => ("table", None, None),
-        ExternType::Global(_) => ("global", None, None),
-        ExternType::Tag(_) => ("tag", None, None),
+        ExternType::Memory(_) => (ExportKind::Memory, None, None),
+        ExternType::Table(_) => (ExportKind::Table, None, None),
+        ExternType::Global(_) => (ExportKind::Global, None, None),
+        ExternType::Tag(_) => (ExportKind::Tag, None, None),
       };
       ExportInfo { name: export.name().to_string(), kind, params, results }
     })

@@ -37,6 +37,7 @@ pub const RUNTIME_WASM_TS: &str = include_str!("../../ts/runtime_wasm.ts");
 deno_core::extension!(
   ext_wasm,
   ops = [
+    error::op_wasm_error_codes,
     module::op_wasm_module_compile,
     module::op_wasm_module_compile_file,
     module::op_wasm_module_drop,

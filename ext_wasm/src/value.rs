@@ -5,12 +5,68 @@
 //! Slot encodings: i32 in the low 4 bytes (two's complement), i64 in all 8, f32 as its IEEE bits in
 //! the low 4 bytes, f64 as its IEEE bits.
 
+use serde::Serialize;
 use wasmtime::{FuncType, Val, ValType};
 
 use crate::error::WasmError;
-use crate::instance::type_name;
 
 pub const SLOT: usize = 8;
+
+/// A WebAssembly value type Kiln passes between JS and wasm: i32, f32 and f64 as `number`,
+/// i64 as `bigint`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum WasmValueType {
+  I32,
+  I64,
+  F32,
+  F64,
+}
+
+/// A value type Kiln reports in signatures but cannot pass: calling a function that has one
+/// fails with TypeError (5007).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum OpaqueValueType {
+  V128,
+  Funcref,
+  Externref,
+}
+
+/// A type in an export's signature, as `getExports()` names it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(untagged)]
+pub enum ExportValueType {
+  Value(WasmValueType),
+  Opaque(OpaqueValueType),
+}
+
+impl ExportValueType {
+  pub fn of(ty: &ValType) -> Self {
+    match ty {
+      ValType::I32 => Self::Value(WasmValueType::I32),
+      ValType::I64 => Self::Value(WasmValueType::I64),
+      ValType::F32 => Self::Value(WasmValueType::F32),
+      ValType::F64 => Self::Value(WasmValueType::F64),
+      ValType::V128 => Self::Opaque(OpaqueValueType::V128),
+      ValType::Ref(r) if r.heap_type().is_func() => Self::Opaque(OpaqueValueType::Funcref),
+      ValType::Ref(_) => Self::Opaque(OpaqueValueType::Externref),
+    }
+  }
+
+  /// The name `getExports()` gives it.
+  pub fn name(self) -> &'static str {
+    match self {
+      Self::Value(WasmValueType::I32) => "i32",
+      Self::Value(WasmValueType::I64) => "i64",
+      Self::Value(WasmValueType::F32) => "f32",
+      Self::Value(WasmValueType::F64) => "f64",
+      Self::Opaque(OpaqueValueType::V128) => "v128",
+      Self::Opaque(OpaqueValueType::Funcref) => "funcref",
+      Self::Opaque(OpaqueValueType::Externref) => "externref",
+    }
+  }
+}
 
 /// Slots a call of `ty` needs: enough for its arguments and for its results.
 pub fn slots_needed(ty: &FuncType) -> usize {
@@ -26,7 +82,7 @@ fn slot(buf: &[u8], index: usize) -> [u8; 8] {
 fn unsupported(name: &str, ty: &ValType, role: &str) -> WasmError {
   WasmError::type_error(format!(
     "`{name}` has a {} {role}; Kiln passes only i32, i64, f32 and f64 values",
-    type_name(ty)
+    ExportValueType::of(ty).name()
   ))
 }
 
@@ -114,5 +170,18 @@ mod tests {
     let ty = FuncType::new(&engine, [ValType::I32], []);
     let err = read_params("f", &ty, &[0u8; 4], &mut Vec::new()).unwrap_err();
     assert_eq!(err.code(), crate::error::ErrorCode::TypeError);
+  }
+}
+
+#[cfg(test)]
+mod names {
+  use super::*;
+
+  #[test]
+  fn serialized_names_are_the_reported_names() {
+    for ty in [ValType::I32, ValType::I64, ValType::F32, ValType::F64, ValType::V128, ValType::FUNCREF, ValType::EXTERNREF] {
+      let t = ExportValueType::of(&ty);
+      assert_eq!(serde_json::to_value(t).unwrap(), serde_json::Value::from(t.name()));
+    }
   }
 }
