@@ -1,45 +1,114 @@
 // runtime:wasm — load, link, call and sandbox WebAssembly.
 //
 // The ops (ext_wasm/src) do the work and every capability check; this module converts values by
-// each export's real signature and shapes the API of the contract.
+// each export's real signature and shapes the API of the contract. It is the one source of the
+// public functions and classes: ts/runtime_wasm.d.ts is generated from it and from the Rust types
+// it re-exports (`./x typings`), so every exported item carries its JSDoc here.
 
-const core = (globalThis as any).Deno.core;
+import type { ErrorCodes, ExportInfo, ExtWasmOps, WasiConfig } from "kiln:internal";
+
+export type {
+  ErrorCodes,
+  ExportInfo,
+  ExportKind,
+  ExportValueType,
+  OpaqueValueType,
+  Preopen,
+  WasiConfig,
+  WasmValueType,
+} from "kiln:internal";
+
+interface Core {
+  ops: ExtWasmOps;
+  buildCustomError(className: string, message: string, props: [string, unknown][]): Error;
+}
+
+const core = (globalThis as unknown as { Deno: { core: Core } }).Deno.core;
 const ops = core.ops;
 
-/** A WebAssembly value type Kiln can pass to and from JS. */
-export type WasmValueType = "i32" | "i64" | "f32" | "f64";
+/**
+ * A number or bigint tagged with the WebAssembly type it is passed as; made by {@link types}.
+ *
+ * @example
+ * ```ts
+ * const big: WasmValue = types.i64(9007199254740993n);
+ * ```
+ */
+export type WasmValue =
+  | { readonly type: "i32"; readonly value: number }
+  | { readonly type: "i64"; readonly value: bigint }
+  | { readonly type: "f32"; readonly value: number }
+  | { readonly type: "f64"; readonly value: number };
 
-/** A value with an explicit wasm type, made by the `types` helpers. */
-export interface WasmValue {
-  type: WasmValueType;
-  value: number | bigint;
+/**
+ * An argument of {@link WasmInstance.call}: a number (i32, f32, f64), a bigint (i64), or a value
+ * tagged by {@link types}. Each is checked against the export's signature before the call.
+ */
+export type WasmArg = number | bigint | WasmValue;
+
+/**
+ * A result of {@link WasmInstance.call}: i32, f32 and f64 results are numbers, i64 results are
+ * bigints.
+ */
+export type WasmResult = number | bigint;
+
+/** The `name` of an error `runtime:wasm` raises: a key of {@link errorCodes}. */
+export type ErrorName = keyof ErrorCodes;
+
+/**
+ * An error raised by `runtime:wasm` (and `runtime:fs`). `name` and `code` say what failed; the
+ * message says what to do. TypeError (5007) errors are also `instanceof TypeError`.
+ *
+ * @example
+ * ```ts
+ * try {
+ *   await compileFile("./missing.wasm");
+ * } catch (e) {
+ *   if (isWasmError(e) && e.code === errorCodes.IoError) console.log("no such file");
+ * }
+ * ```
+ */
+export interface WasmError extends Error {
+  /** The error's name, e.g. `"PermissionDenied"`. */
+  readonly name: ErrorName;
+  /** The error's number, e.g. `5009`. */
+  readonly code: ErrorCodes[ErrorName];
+  /** For a CallError from a WASI program that exited non-zero: its exit status. */
+  readonly exitCode?: number;
 }
 
-/** One export of an instance. */
-export interface ExportInfo {
-  name: string;
-  kind: "function" | "memory" | "table" | "global";
-  params?: WasmValueType[];
-  results?: WasmValueType[];
+/**
+ * The numeric `code` of every error, by name (5000-5011).
+ *
+ * @example
+ * ```ts
+ * console.log(errorCodes.PermissionDenied); // 5009
+ * ```
+ */
+export const errorCodes: ErrorCodes = Object.freeze(
+  Object.fromEntries(ops.op_wasm_error_codes()),
+) as unknown as ErrorCodes;
+
+/**
+ * Whether `error` is an error raised by `runtime:wasm` or `runtime:fs`, so that its `code` can be
+ * read in a `catch` block.
+ *
+ * @example
+ * ```ts
+ * try {
+ *   await instance.call("run");
+ * } catch (e) {
+ *   if (isWasmError(e) && e.name === "FuelExhausted") console.log("out of fuel");
+ *   else throw e;
+ * }
+ * ```
+ */
+export function isWasmError(error: unknown): error is WasmError {
+  if (!(error instanceof Error)) return false;
+  const code = (error as { code?: unknown }).code;
+  return Object.prototype.hasOwnProperty.call(errorCodes, error.name) &&
+    (errorCodes as unknown as Record<string, number>)[error.name] === code;
 }
-
-/** The error codes of runtime:wasm (see ext_wasm/src/error.rs). */
-export const errorCodes = {
-  CompileError: 5000,
-  InstantiateError: 5001,
-  CallError: 5002,
-  ExportNotFound: 5003,
-  InvalidModuleHandle: 5004,
-  InvalidInstanceHandle: 5005,
-  MemoryError: 5006,
-  TypeError: 5007,
-  IoError: 5008,
-  PermissionDenied: 5009,
-  WasiError: 5010,
-  FuelExhausted: 5011,
-} as const;
-
-type ErrorName = keyof typeof errorCodes;
 
 /** Builds the same error an op would raise: `name` and numeric `code` as in the contract. */
 function wasmError(name: ErrorName, message: string): Error {
@@ -62,23 +131,69 @@ function isWasmValue(value: unknown): value is WasmValue {
   return typeof value === "object" && value !== null && "type" in value && "value" in value;
 }
 
-/** Explicit value types for `call` arguments. */
-export const types = {
+/**
+ * Makers of {@link WasmValue}s: use them to say which WebAssembly type a JS value is passed as.
+ * Each checks its argument and throws TypeError (5007) if it does not fit.
+ */
+export interface TypeHelpers {
+  /**
+   * An i32: an integer in [-2^31, 2^32) (values from 2^31 up wrap to negative in the guest).
+   *
+   * @example
+   * ```ts
+   * await instance.call("add", types.i32(2), types.i32(3));
+   * ```
+   */
+  i32(value: number): WasmValue;
+  /**
+   * An i64: a bigint in [-2^63, 2^64).
+   *
+   * @example
+   * ```ts
+   * await instance.call("large_add", types.i64(9007199254740992n), types.i64(1n));
+   * ```
+   */
+  i64(value: bigint): WasmValue;
+  /**
+   * An f32 (rounded to single precision).
+   *
+   * @example
+   * ```ts
+   * await instance.call("scale", types.f32(0.5));
+   * ```
+   */
+  f32(value: number): WasmValue;
+  /**
+   * An f64.
+   *
+   * @example
+   * ```ts
+   * await instance.call("circle_area", types.f64(3.14159));
+   * ```
+   */
+  f64(value: number): WasmValue;
+}
+
+/**
+ * Explicit value types for {@link WasmInstance.call} arguments.
+ *
+ * @example
+ * ```ts
+ * const [result] = await instance.call("large_add", types.i64(9007199254740992n), types.i64(1n));
+ * ```
+ */
+export const types: TypeHelpers = {
   i32(value: number): WasmValue {
-    checkInt32(value, "types.i32");
-    return { type: "i32", value };
+    return { type: "i32", value: checkInt32(value, "types.i32") };
   },
   i64(value: bigint): WasmValue {
-    checkInt64(value, "types.i64");
-    return { type: "i64", value };
+    return { type: "i64", value: checkInt64(value, "types.i64") };
   },
   f32(value: number): WasmValue {
-    checkFloat(value, "types.f32");
-    return { type: "f32", value };
+    return { type: "f32", value: checkFloat(value, "types.f32") };
   },
   f64(value: number): WasmValue {
-    checkFloat(value, "types.f64");
-    return { type: "f64", value };
+    return { type: "f64", value: checkFloat(value, "types.f64") };
   },
 };
 
@@ -142,7 +257,7 @@ function encode(view: DataView, slot: number, type: string, arg: unknown, where:
   }
 }
 
-function decode(view: DataView, slot: number, type: string): number | bigint {
+function decode(view: DataView, slot: number, type: string): WasmResult {
   const at = slot * 8;
   switch (type) {
     case "i32":
@@ -172,12 +287,56 @@ function toBytes(data: unknown, where: string): Uint8Array {
   throw wasmError("TypeError", `${where}: expected a Uint8Array, got ${describe(data)}`);
 }
 
-/** Compiles WebAssembly bytes (or WAT text as bytes). Needs `[capabilities.wasm] load`. */
+/** A memory offset or length: a non-negative safe integer, given as a number or a bigint. */
+function toIndex(value: unknown, where: string): number {
+  const n = typeof value === "bigint" && value >= 0n && value <= BigInt(Number.MAX_SAFE_INTEGER)
+    ? Number(value)
+    : value;
+  if (typeof n === "number" && Number.isSafeInteger(n) && n >= 0) return n;
+  throw wasmError("MemoryError", `${where}: ${describe(value)} is not a non-negative integer`);
+}
+
+/**
+ * Compiles WebAssembly bytes (or WAT text, as bytes) into a module.
+ *
+ * @param bytes The module's binary (or its WAT source).
+ * @returns The module's id, for {@link instantiate} and {@link dropModule}.
+ * @throws {WasmError} PermissionDenied (5009) unless the manifest grants `[capabilities.wasm] load`.
+ * @throws {WasmError} CompileError (5000) if the bytes are not a valid module.
+ * @throws {WasmError} TypeError (5007) if `bytes` is not a Uint8Array.
+ * @example
+ * ```ts
+ * import { compile, instantiate } from "runtime:wasm";
+ * import { readBytes } from "runtime:fs";
+ *
+ * const moduleId = await compile(await readBytes("./module.wasm"));
+ * const instance = await instantiate(moduleId);
+ * ```
+ */
 export async function compile(bytes: Uint8Array): Promise<string> {
   return String(await ops.op_wasm_module_compile(toBytes(bytes, "compile")));
 }
 
-/** Compiles a .wasm (or .wat) file; relative paths are against the working directory. */
+/**
+ * Compiles a `.wasm` (or `.wat`) file into a module. Relative paths are against the working
+ * directory.
+ *
+ * @param path The file to compile.
+ * @returns The module's id, for {@link instantiate} and {@link dropModule}.
+ * @throws {WasmError} PermissionDenied (5009) unless the file's real path matches a
+ *   `[capabilities.wasm] load` pattern.
+ * @throws {WasmError} IoError (5008) if the file cannot be read.
+ * @throws {WasmError} CompileError (5000) if the file is not a valid module.
+ * @example
+ * ```ts
+ * import { compileFile, instantiate } from "runtime:wasm";
+ *
+ * const moduleId = await compileFile("./math.wasm");
+ * const instance = await instantiate(moduleId);
+ * const [result] = await instance.call("add", 2, 3);
+ * console.log(result); // 5
+ * ```
+ */
 export async function compileFile(path: string): Promise<string> {
   if (typeof path !== "string") {
     throw wasmError("IoError", `compileFile: the path must be a string, got ${describe(path)}`);
@@ -185,22 +344,20 @@ export async function compileFile(path: string): Promise<string> {
   return String(await ops.op_wasm_module_compile_file(path));
 }
 
-/** Frees a compiled module. Instances made from it keep working. */
+/**
+ * Frees a compiled module. Instances made from it keep working; the id becomes invalid.
+ *
+ * @param moduleId An id from {@link compile} or {@link compileFile}.
+ * @throws {WasmError} InvalidModuleHandle (5004) if the id names no live module.
+ * @example
+ * ```ts
+ * const moduleId = await compileFile("./module.wasm");
+ * // Use the module...
+ * await dropModule(moduleId);
+ * ```
+ */
 export async function dropModule(moduleId: string): Promise<void> {
   ops.op_wasm_module_drop(rawId(moduleId, "module"));
-}
-
-/** Options for `instantiate`: WASI grants and execution limits, each off unless given. */
-export interface WasiConfig {
-  preopens?: Record<string, string | { path: string; readonly?: boolean }>;
-  env?: Record<string, string>;
-  args?: string[];
-  inheritStdin?: boolean;
-  inheritStdout?: boolean;
-  inheritStderr?: boolean;
-  fuel?: number | bigint;
-  timeoutMs?: number;
-  maxMemoryBytes?: number;
 }
 
 function configJson(config: WasiConfig | undefined): string {
@@ -208,30 +365,83 @@ function configJson(config: WasiConfig | undefined): string {
   if (typeof config !== "object" || Array.isArray(config)) {
     throw wasmError("WasiError", `instantiate: the config must be an object, got ${describe(config)}`);
   }
-  return JSON.stringify(config, (_key, value) => (typeof value === "bigint" ? Number(value) : value));
+  return JSON.stringify(config, (key, value) => {
+    if (typeof value !== "bigint") return value;
+    if (value >= 0n && value <= BigInt(Number.MAX_SAFE_INTEGER)) return Number(value);
+    throw wasmError("WasiError", `instantiate: \`${key}\` is ${value}n; pass a number up to 2^53 - 1`);
+  });
 }
 
-/** Linear memory of an instance. */
+/** The linear memory of an instance (its first exported memory). */
 export class WasmMemory {
   #id: number;
+
   constructor(id: number) {
     this.#id = id;
   }
-  /** Copies `length` bytes starting at `offset` out of the memory. */
-  read(offset: number, length: number): Promise<Uint8Array> {
-    return ops.op_wasm_memory_read(this.#id, offset, length);
+
+  /**
+   * Copies `length` bytes starting at `offset` out of the memory. Offsets and lengths may be
+   * bigints, as i64 results of {@link WasmInstance.call} are.
+   *
+   * @throws {WasmError} MemoryError (5006) if the range is out of bounds or the instance exports no memory.
+   * @throws {WasmError} InvalidInstanceHandle (5005) if the instance was dropped.
+   * @example
+   * ```ts
+   * const [ptr, len] = await instance.call("get_greeting");
+   * const bytes = await instance.memory.read(ptr, len);
+   * console.log(new TextDecoder().decode(bytes));
+   * ```
+   */
+  async read(offset: number | bigint, length: number | bigint): Promise<Uint8Array> {
+    return ops.op_wasm_memory_read(this.#id, toIndex(offset, "memory.read"), toIndex(length, "memory.read"));
   }
-  /** Copies `data` into the memory at `offset`. */
-  async write(offset: number, data: Uint8Array): Promise<void> {
-    await ops.op_wasm_memory_write(this.#id, offset, toBytes(data, "memory.write"));
+
+  /**
+   * Copies `data` into the memory at `offset`.
+   *
+   * @throws {WasmError} MemoryError (5006) if the range is out of bounds or the instance exports no memory.
+   * @throws {WasmError} TypeError (5007) if `data` is not a Uint8Array.
+   * @throws {WasmError} InvalidInstanceHandle (5005) if the instance was dropped.
+   * @example
+   * ```ts
+   * const [ptr] = await instance.call("allocate", 13);
+   * await instance.memory.write(ptr, new TextEncoder().encode("Hello, World!"));
+   * ```
+   */
+  async write(offset: number | bigint, data: Uint8Array): Promise<void> {
+    await ops.op_wasm_memory_write(this.#id, toIndex(offset, "memory.write"), toBytes(data, "memory.write"));
   }
-  /** The size in 64 KiB pages. */
-  size(): Promise<number> {
+
+  /**
+   * The memory's size in 64 KiB pages.
+   *
+   * @throws {WasmError} MemoryError (5006) if the instance exports no memory.
+   * @throws {WasmError} InvalidInstanceHandle (5005) if the instance was dropped.
+   * @example
+   * ```ts
+   * const pages = await instance.memory.size();
+   * console.log(`Memory: ${pages * 64} KB`);
+   * ```
+   */
+  async size(): Promise<number> {
     return ops.op_wasm_memory_size(this.#id);
   }
-  /** Grows by `pages`; resolves to the previous size in pages. */
-  grow(pages: number): Promise<number> {
-    return ops.op_wasm_memory_grow(this.#id, pages);
+
+  /**
+   * Grows the memory by `pages` 64 KiB pages; resolves to the previous size in pages.
+   *
+   * @throws {WasmError} MemoryError (5006) if the memory cannot grow that much (its maximum, or
+   *   `maxMemoryBytes`).
+   * @throws {WasmError} InvalidInstanceHandle (5005) if the instance was dropped.
+   * @example
+   * ```ts
+   * const prevSize = await instance.memory.grow(1);
+   * console.log(`Grew from ${prevSize} to ${prevSize + 1} pages`);
+   * ```
+   */
+  async grow(pages: number): Promise<number> {
+    return ops.op_wasm_memory_grow(this.#id, toIndex(pages, "memory.grow"));
   }
 }
 
@@ -241,10 +451,13 @@ interface Signature {
   slots: number;
 }
 
-/** A running instance of a module. */
+/** A running instance of a module, made by {@link instantiate}. */
 export class WasmInstance {
+  /** The instance's id. */
   readonly id: string;
+  /** The id of the module it was made from. */
   readonly moduleId: string;
+  /** The instance's linear memory. */
   readonly memory: WasmMemory;
   #raw: number;
   #signatures: Map<string, Signature> | null = null;
@@ -259,7 +472,7 @@ export class WasmInstance {
   #signature(name: string): Signature | undefined {
     if (this.#signatures === null) {
       const map = new Map<string, Signature>();
-      for (const e of ops.op_wasm_instance_exports(this.#raw) as ExportInfo[]) {
+      for (const e of ops.op_wasm_instance_exports(this.#raw)) {
         if (e.kind !== "function") continue;
         const params = e.params ?? [];
         const results = e.results ?? [];
@@ -270,13 +483,32 @@ export class WasmInstance {
     return this.#signatures.get(name);
   }
 
-  /** Calls the exported function `name`; resolves to its results in order (i64 as bigint). */
-  async call(name: string, ...args: (number | bigint | WasmValue)[]): Promise<any[]> {
+  /**
+   * Calls the exported function `name` with arguments converted by its signature; resolves to its
+   * results in order: numbers for i32, f32 and f64, bigints for i64.
+   *
+   * When you know the signature, name the result types: `call<[number]>("add", 1, 2)`. That is an
+   * assertion, as with `as`; it is not checked.
+   *
+   * @throws {WasmError} ExportNotFound (5003) if there is no such function export.
+   * @throws {WasmError} TypeError (5007) if the arguments do not fit the signature.
+   * @throws {WasmError} CallError (5002) if the guest traps or a WASI program exits non-zero
+   *   (`exitCode` has the status).
+   * @throws {WasmError} FuelExhausted (5011) if the call runs out of fuel or passes `timeoutMs`.
+   * @throws {WasmError} InvalidInstanceHandle (5005) if the instance was dropped.
+   * @example
+   * ```ts
+   * const [sum] = await instance.call("add", 10, 20);
+   * const [quotient, remainder] = await instance.call<[number, number]>("divmod", 17, 5);
+   * const [big] = await instance.call("large_add", types.i64(9007199254740992n), types.i64(1n));
+   * ```
+   */
+  async call<R extends WasmResult[] = WasmResult[]>(name: string, ...args: WasmArg[]): Promise<R> {
     const sig = this.#signature(String(name));
     if (sig === undefined) {
       // Not a function export: the op reports what it is, or which functions exist.
       await ops.op_wasm_instance_call(this.#raw, String(name), new Uint8Array(0));
-      return [];
+      return [] as WasmResult[] as R;
     }
     if (args.length !== sig.params.length) {
       throw wasmError(
@@ -290,23 +522,68 @@ export class WasmInstance {
       encode(view, i, sig.params[i], args[i], `argument ${i + 1} of \`${name}\``);
     }
     await ops.op_wasm_instance_call(this.#raw, name, bytes);
-    const results = new Array(sig.results.length);
+    const results: WasmResult[] = new Array(sig.results.length);
     for (let i = 0; i < results.length; i++) results[i] = decode(view, i, sig.results[i]);
-    return results;
+    return results as R;
   }
 
-  /** Every export with its kind and, for functions, parameter and result types. */
+  /**
+   * Every export with its kind and, for functions, its parameter and result types.
+   *
+   * @throws {WasmError} InvalidInstanceHandle (5005) if the instance was dropped.
+   * @example
+   * ```ts
+   * for (const exp of await instance.getExports()) {
+   *   console.log(`${exp.kind}: ${exp.name}`);
+   * }
+   * ```
+   */
   async getExports(): Promise<ExportInfo[]> {
     return ops.op_wasm_instance_exports(this.#raw);
   }
 
-  /** Frees the instance; later use of it fails with InvalidInstanceHandle (5005). */
+  /**
+   * Frees the instance. A call still running on it finishes first.
+   *
+   * @throws {WasmError} InvalidInstanceHandle (5005) if it was already dropped; so does any later use.
+   * @example
+   * ```ts
+   * try {
+   *   await instance.call("process");
+   * } finally {
+   *   await instance.drop();
+   * }
+   * ```
+   */
   async drop(): Promise<void> {
     ops.op_wasm_instance_drop(this.#raw);
   }
 }
 
-/** Instantiates a compiled module. Needs `[capabilities.wasm] execute`. */
+/**
+ * Instantiates a compiled module. WASI imports are satisfied from `config`, which grants nothing
+ * by default; the limits apply to every call.
+ *
+ * @param moduleId An id from {@link compile} or {@link compileFile}.
+ * @param config WASI grants and limits.
+ * @throws {WasmError} PermissionDenied (5009) unless the manifest grants `[capabilities.wasm] execute`,
+ *   or if a preopen is outside `[capabilities.wasm] preopens`.
+ * @throws {WasmError} InvalidModuleHandle (5004) if the id names no live module.
+ * @throws {WasmError} WasiError (5010) if the config is invalid (an unknown key, a missing directory).
+ * @throws {WasmError} InstantiateError (5001) if the module's imports cannot be satisfied or its
+ *   start function traps.
+ * @example
+ * ```ts
+ * const instance = await instantiate(await compileFile("./app.wasm"), {
+ *   preopens: { "/data": "./app-data" },
+ *   env: { HOME: "/data" },
+ *   args: ["app", "--verbose"],
+ *   inheritStdout: true,
+ *   timeoutMs: 5_000,
+ * });
+ * await instance.call("_start");
+ * ```
+ */
 export async function instantiate(moduleId: string, config?: WasiConfig): Promise<WasmInstance> {
   const raw = rawId(moduleId, "module");
   const id = await ops.op_wasm_instance_create(raw, configJson(config));

@@ -161,8 +161,12 @@ impl App {
 /// Runs `kiln run <args>` in `cwd`, killing it after two minutes. kiln's own environment holds
 /// `SECRET=host-secret`, so tests can show that a guest sees no host variable it was not given.
 pub fn run_kiln<'a>(cwd: &Path, args: impl IntoIterator<Item = &'a str>) -> Run {
+  kiln(cwd, std::iter::once("run").chain(args))
+}
+
+/// Runs `kiln <args>` in `cwd` (any subcommand), as `run_kiln` does.
+pub fn kiln<'a>(cwd: &Path, args: impl IntoIterator<Item = &'a str>) -> Run {
   let mut child = Command::new(kiln_bin())
-    .arg("run")
     .args(args)
     .current_dir(cwd)
     .env("SECRET", "host-secret")
@@ -201,5 +205,33 @@ impl Run {
   pub fn success(&self) -> &str {
     assert_eq!(self.status, Some(0), "exit status; stderr:\n{}\nstdout:\n{}", self.stderr, self.stdout);
     &self.stdout
+  }
+}
+
+/// What the typings generator read (written by build.rs into `OUT_DIR`): `OPS`, `EXPORTS` and
+/// `GENERATED`.
+pub mod api {
+  include!(concat!(env!("OUT_DIR"), "/api.rs"));
+}
+
+/// Runs the pinned TypeScript compiler (tests/typings/package-lock.json) with `args`.
+pub fn tsc(args: &[&str]) -> Run {
+  let tsc = repo().join("tests/typings/node_modules/typescript/bin/tsc");
+  assert!(
+    tsc.exists(),
+    "{} is missing: run `npm ci --prefix tests/typings` (./x test does it)",
+    tsc.display()
+  );
+  let Output { stdout, stderr, status } = Command::new("node")
+    .arg(&tsc)
+    .args(["--pretty", "false"])
+    .args(args)
+    .current_dir(repo())
+    .output()
+    .expect("running node (is Node.js installed? ./x test installs it)");
+  Run {
+    stdout: String::from_utf8_lossy(&stdout).into_owned(),
+    stderr: String::from_utf8_lossy(&stderr).into_owned(),
+    status: status.code(),
   }
 }

@@ -1,0 +1,139 @@
+// Kiln's global scope (runtime/js/*.js), typed so that apps type-check with `"lib": ["ES2022"]`
+// and no DOM lib. Written by hand: the globals are plain JS with no Rust or TS source to generate
+// from. tests/typings.rs checks that every global declared here exists at run time.
+
+/** Kiln's `console`: formats values like Node's `util.inspect` and writes to stdout or stderr. */
+interface KilnConsole {
+  /** Writes the values to stdout, separated by spaces. `%s %d %i %f %j %o %O %%` in the first are filled from the rest. */
+  log(...data: unknown[]): void;
+  /** Same as `log`. */
+  info(...data: unknown[]): void;
+  /** Same as `log`. */
+  debug(...data: unknown[]): void;
+  /** Writes the values to stderr. */
+  warn(...data: unknown[]): void;
+  /** Writes the values to stderr. */
+  error(...data: unknown[]): void;
+  /** Writes the values and the current stack to stderr. */
+  trace(...data: unknown[]): void;
+  /** Writes "Assertion failed" and the values to stderr when `condition` is falsy. */
+  assert(condition?: unknown, ...data: unknown[]): void;
+  /** Writes `data` to stdout (as `log` would; no table layout). */
+  table(data: unknown): void;
+  /** Writes `value` to stdout. */
+  dir(value: unknown): void;
+  /** Writes the values, then indents later output by two spaces. */
+  group(...data: unknown[]): void;
+  /** Ends the innermost `group`. */
+  groupEnd(): void;
+  /** Writes how many times `count` was called with `label`. */
+  count(label?: string): void;
+  /** Starts a timer named `label`. */
+  time(label?: string): void;
+  /** Writes the milliseconds since `time(label)` and stops that timer. */
+  timeEnd(label?: string): void;
+}
+
+declare var console: KilnConsole;
+
+/** Calls `callback(...args)` once after `delay` milliseconds; returns an id for `clearTimeout`. */
+declare function setTimeout<A extends unknown[]>(callback: (...args: A) => void, delay?: number, ...args: A): number;
+/** Calls `callback(...args)` every `delay` milliseconds; returns an id for `clearInterval`. */
+declare function setInterval<A extends unknown[]>(callback: (...args: A) => void, delay?: number, ...args: A): number;
+/** Cancels a timer from `setTimeout` (an unknown id is ignored). */
+declare function clearTimeout(id?: number): void;
+/** Cancels a timer from `setInterval` (an unknown id is ignored). */
+declare function clearInterval(id?: number): void;
+/** Runs `callback` after the current task, before timers. */
+declare function queueMicrotask(callback: () => void): void;
+
+/** A monotonic clock. */
+interface KilnPerformance {
+  /** When the runtime started, in milliseconds since the Unix epoch. */
+  readonly timeOrigin: number;
+  /** Milliseconds since `timeOrigin`, monotonic, with sub-millisecond precision. */
+  now(): number;
+}
+
+declare var performance: KilnPerformance;
+
+/** Encodes strings as UTF-8. */
+declare class TextEncoder {
+  constructor();
+  /** Always `"utf-8"`. */
+  readonly encoding: "utf-8";
+  /** The UTF-8 bytes of `input`. */
+  encode(input?: string): Uint8Array;
+  /** Writes as much of `input` as fits into `destination`. */
+  encodeInto(input: string, destination: Uint8Array): { read: number; written: number };
+}
+
+/** Decodes UTF-8 bytes to strings. */
+declare class TextDecoder {
+  /** `label` must name UTF-8 (`"utf-8"`, `"utf8"`); others throw RangeError. */
+  constructor(label?: string, options?: { fatal?: boolean; ignoreBOM?: boolean });
+  /** Always `"utf-8"`. */
+  readonly encoding: string;
+  /** Whether invalid bytes throw (true) or become U+FFFD (false). */
+  readonly fatal: boolean;
+  /** Whether a leading byte-order mark is kept. */
+  readonly ignoreBOM: boolean;
+  /** The text of `input` (a buffer or a view of one). */
+  decode(input?: ArrayBuffer | ArrayBufferView, options?: { stream?: boolean }): string;
+}
+
+/** The event an `AbortSignal` passes to its listeners. */
+interface KilnAbortEvent {
+  readonly type: "abort";
+  readonly target: AbortSignal;
+}
+
+/** Tells a task that it should stop. */
+declare class AbortSignal {
+  private constructor();
+  /** Whether `abort()` was called. */
+  readonly aborted: boolean;
+  /** The reason given to `abort()` (an `AbortError` by default). */
+  readonly reason: unknown;
+  /** Called once when the signal aborts. */
+  onabort: ((this: AbortSignal, event: KilnAbortEvent) => void) | null;
+  /** Throws `reason` if the signal has aborted. */
+  throwIfAborted(): void;
+  /** Listens for `"abort"` (other event types are ignored). */
+  addEventListener(type: "abort", listener: (this: AbortSignal, event: KilnAbortEvent) => void, options?: { once?: boolean }): void;
+  /** Removes a listener added with `addEventListener`. */
+  removeEventListener(type: "abort", listener: (this: AbortSignal, event: KilnAbortEvent) => void): void;
+  /** A signal that has already aborted with `reason`. */
+  static abort(reason?: unknown): AbortSignal;
+  /** A signal that aborts with a `TimeoutError` after `ms` milliseconds. */
+  static timeout(ms: number): AbortSignal;
+}
+
+/** Makes an `AbortSignal` and aborts it. */
+declare class AbortController {
+  constructor();
+  /** The signal to hand to tasks. */
+  readonly signal: AbortSignal;
+  /** Aborts `signal` with `reason`. */
+  abort(reason?: unknown): void;
+}
+
+/** Kiln's own namespace. */
+declare var Kiln: {
+  /** The arguments after the entry file in `kiln run <entry> [args...]`. */
+  readonly args: readonly string[];
+};
+
+/** `import.meta` in Kiln's modules. */
+interface ImportMeta {
+  /** The module's URL: `file:///...` for app modules. */
+  readonly url: string;
+  /** Whether this module is the entry file of `kiln run`. */
+  readonly main: boolean;
+  /** The module's file path. */
+  readonly filename: string;
+  /** The directory of the module's file: `${import.meta.dirname}/x.wasm` is beside the module. */
+  readonly dirname: string;
+  /** Resolves `specifier` against this module's URL. */
+  resolve(specifier: string): string;
+}
