@@ -5,6 +5,7 @@ mod globals;
 mod loader;
 mod manifest;
 mod run;
+mod scaffold;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -14,6 +15,8 @@ kiln — run TypeScript apps that load, link, call and sandbox WebAssembly
 
 USAGE:
     kiln run [--manifest PATH] <entry.ts|entry.js> [args...]
+    kiln types [DIR]    write the typings (kiln-types/) and a tsconfig.json into an app directory
+    kiln init [DIR]     make a new app that runs as it is (main.ts, add.wat, manifest, typings)
     kiln --help | --version
 
 The app's capabilities come from the nearest manifest.app.toml at or above the entry
@@ -39,6 +42,27 @@ fn main() -> ExitCode {
         ExitCode::from(2)
       }
     },
+    Some(command @ ("types" | "init")) => {
+      let dir = match &args[1..] {
+        [] => PathBuf::from("."),
+        [dir] if !dir.starts_with('-') => PathBuf::from(dir),
+        _ => {
+          eprintln!("error: kiln {command} takes one optional directory\n\n{USAGE}");
+          return ExitCode::from(2);
+        }
+      };
+      let result = if command == "types" { scaffold::write_types(&dir) } else { scaffold::init(&dir) };
+      match result {
+        Ok(report) => {
+          report.iter().for_each(|line| println!("{line}"));
+          ExitCode::SUCCESS
+        }
+        Err(message) => {
+          eprintln!("error: {message}");
+          ExitCode::FAILURE
+        }
+      }
+    }
     Some(other) => {
       eprintln!("error: unknown command {other:?}\n\n{USAGE}");
       ExitCode::from(2)

@@ -1,0 +1,62 @@
+// Misuses of runtime:wasm that the typings must reject. tests/typings.rs checks that tsc reports an
+// error on the line after every `@ts-expect-error`, and that tsc passes with the directives in place.
+import { compileFile, dropModule, instantiate, types } from "runtime:wasm";
+import type { ExportInfo, WasiConfig } from "runtime:wasm";
+import { readBytes } from "runtime:fs";
+
+// @ts-expect-error compileFile takes a path string, not a number.
+await compileFile(42);
+
+// @ts-expect-error types.i64 takes a bigint, not a number.
+types.i64(1.5);
+
+// @ts-expect-error types.i32 takes a number, not a string.
+types.i32("1");
+
+const moduleId = await compileFile("./math.wasm");
+const instance = await instantiate(moduleId);
+
+// @ts-expect-error memory.read resolves to a Uint8Array, not a string.
+const text: string = await instance.memory.read(0, 4);
+
+// @ts-expect-error a Uint8Array has no string methods.
+(await instance.memory.read(0, 4)).toUpperCase();
+
+// @ts-expect-error instantiate returns a Promise: without await there is no instance to call.
+instantiate(moduleId).call("add", 1, 2);
+
+// @ts-expect-error an unknown WasiConfig key.
+const config: WasiConfig = { inheritStdio: true };
+
+await instantiate(moduleId, {
+  // @ts-expect-error an unknown key in an inline config (the key is `preopens`).
+  preopen: { "/data": "./data" },
+});
+
+// @ts-expect-error a WasiConfig value of the wrong type.
+await instantiate(moduleId, { env: { HOME: 1 } });
+
+for (const exp of await instance.getExports()) {
+  // @ts-expect-error "func" is not an ExportInfo kind.
+  if (exp.kind === "func") console.log(exp.name);
+}
+
+// @ts-expect-error an ExportInfo with a kind that does not exist.
+const info: ExportInfo = { name: "f", kind: "fn" };
+
+// @ts-expect-error call arguments are numbers, bigints or typed values, not strings.
+await instance.call("add", "1", 2);
+
+// @ts-expect-error memory.write takes bytes, not a string.
+await instance.memory.write(0, "text");
+
+// @ts-expect-error module ids are strings.
+await dropModule(1);
+
+// @ts-expect-error readBytes resolves to bytes, not text.
+const source: string = await readBytes("./data.txt");
+
+// @ts-expect-error an i64 result may be a bigint: it is not a number without a check.
+const [sum] = await instance.call("add", 1, 2); const doubled: number = sum * 2;
+
+console.log(text, config, info, source, doubled);
