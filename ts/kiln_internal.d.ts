@@ -50,7 +50,16 @@ declare module "kiln:internal" {
     op_kiln_args(): string[];
   }
 
-  /** One export of an instance, as `getExports()` reports it. */
+  /**
+   * One export of an instance, as `getExports()` reports it.
+   *
+   * @example
+   * ```ts
+   * for (const exp of await instance.getExports()) {
+   *   if (exp.kind === "function") console.log(exp.name, exp.params, "->", exp.results);
+   * }
+   * ```
+   */
   export interface ExportInfo {
     /** The export's name, as `call` takes it. */
     name: string;
@@ -69,27 +78,58 @@ declare module "kiln:internal" {
    * - `"table"`: A table.
    * - `"global"`: A global.
    * - `"tag"`: An exception tag.
+   *
+   * @example
+   * ```ts
+   * const functions = (await instance.getExports()).filter((e) => e.kind === "function");
+   * ```
    */
   export type ExportKind = "function" | "memory" | "table" | "global" | "tag";
 
-  /** A type in an export's signature, as `getExports()` names it. */
+  /**
+   * A type in an export's signature, as `getExports()` names it.
+   *
+   * @example
+   * ```ts
+   * const [add] = (await instance.getExports()).filter((e) => e.name === "add");
+   * console.log(add.params); // ["i32", "i32"]
+   * ```
+   */
   export type ExportValueType = WasmValueType | OpaqueValueType;
 
   /**
    * A WebAssembly value type Kiln passes between JS and wasm: i32, f32 and f64 as `number`,
    * i64 as `bigint`.
+   *
+   * @example
+   * ```ts
+   * const value = types.f64(2.5); // value.type is the WasmValueType "f64"
+   * ```
    */
   export type WasmValueType = "i32" | "i64" | "f32" | "f64";
 
   /**
    * A value type Kiln reports in signatures but cannot pass: calling a function that has one
    * fails with TypeError (5007).
+   *
+   * @example
+   * ```ts
+   * const simd = (await instance.getExports()).some((e) => e.params?.includes("v128"));
+   * ```
    */
   export type OpaqueValueType = "v128" | "funcref" | "externref";
 
   /**
-   * The contract's error codes, 5000-5011.
-   * Maps each name to its number: the `code` of errors named so.
+   * The contract's error codes, 5000-5011: each name with the number it is the `code` of.
+   *
+   * @example
+   * ```ts
+   * try {
+   *   await instance.call("run");
+   * } catch (e) {
+   *   if (isWasmError(e) && e.code === errorCodes.FuelExhausted) console.log("stopped: out of fuel");
+   * }
+   * ```
    */
   export interface ErrorCodes {
     /** Failed to compile a WebAssembly module. */
@@ -123,6 +163,19 @@ declare module "kiln:internal" {
    * execution limits. Everything is off unless given: no directories, no environment, no
    * arguments, empty stdin, stdout and stderr discarded, no fuel limit, no deadline, no memory cap.
    * An unknown key fails with WasiError (5010).
+   *
+   * @example
+   * ```ts
+   * const instance = await instantiate(moduleId, {
+   *   preopens: { "/data": "./app-data", "/config": { path: "./config", readonly: true } },
+   *   env: { HOME: "/data" },
+   *   args: ["app", "--verbose"],
+   *   inheritStdout: true,
+   *   fuel: 10_000_000,
+   *   timeoutMs: 1_000,
+   *   maxMemoryBytes: 64 * 1024 * 1024,
+   * });
+   * ```
    */
   export interface WasiConfig {
     /**
@@ -148,6 +201,13 @@ declare module "kiln:internal" {
     maxMemoryBytes?: number;
   }
 
-  /** A preopened directory: a host path, or a host path with options. */
+  /**
+   * A preopened directory: a host path, or a host path with options.
+   *
+   * @example
+   * ```ts
+   * const preopens: Record<string, Preopen> = { "/in": { path: "./input", readonly: true }, "/out": "./output" };
+   * ```
+   */
   export type Preopen = string | { path: string; readonly?: boolean };
 }

@@ -2,8 +2,16 @@
 
 declare module "runtime:wasm" {
   /**
-   * The contract's error codes, 5000-5011.
-   * Maps each name to its number: the `code` of errors named so.
+   * The contract's error codes, 5000-5011: each name with the number it is the `code` of.
+   *
+   * @example
+   * ```ts
+   * try {
+   *   await instance.call("run");
+   * } catch (e) {
+   *   if (isWasmError(e) && e.code === errorCodes.FuelExhausted) console.log("stopped: out of fuel");
+   * }
+   * ```
    */
   export interface ErrorCodes {
     /** Failed to compile a WebAssembly module. */
@@ -32,7 +40,16 @@ declare module "runtime:wasm" {
     readonly FuelExhausted: 5011;
   }
 
-  /** One export of an instance, as `getExports()` reports it. */
+  /**
+   * One export of an instance, as `getExports()` reports it.
+   *
+   * @example
+   * ```ts
+   * for (const exp of await instance.getExports()) {
+   *   if (exp.kind === "function") console.log(exp.name, exp.params, "->", exp.results);
+   * }
+   * ```
+   */
   export interface ExportInfo {
     /** The export's name, as `call` takes it. */
     name: string;
@@ -51,25 +68,55 @@ declare module "runtime:wasm" {
    * - `"table"`: A table.
    * - `"global"`: A global.
    * - `"tag"`: An exception tag.
+   *
+   * @example
+   * ```ts
+   * const functions = (await instance.getExports()).filter((e) => e.kind === "function");
+   * ```
    */
   export type ExportKind = "function" | "memory" | "table" | "global" | "tag";
 
-  /** A type in an export's signature, as `getExports()` names it. */
+  /**
+   * A type in an export's signature, as `getExports()` names it.
+   *
+   * @example
+   * ```ts
+   * const [add] = (await instance.getExports()).filter((e) => e.name === "add");
+   * console.log(add.params); // ["i32", "i32"]
+   * ```
+   */
   export type ExportValueType = WasmValueType | OpaqueValueType;
 
   /**
    * A WebAssembly value type Kiln passes between JS and wasm: i32, f32 and f64 as `number`,
    * i64 as `bigint`.
+   *
+   * @example
+   * ```ts
+   * const value = types.f64(2.5); // value.type is the WasmValueType "f64"
+   * ```
    */
   export type WasmValueType = "i32" | "i64" | "f32" | "f64";
 
   /**
    * A value type Kiln reports in signatures but cannot pass: calling a function that has one
    * fails with TypeError (5007).
+   *
+   * @example
+   * ```ts
+   * const simd = (await instance.getExports()).some((e) => e.params?.includes("v128"));
+   * ```
    */
   export type OpaqueValueType = "v128" | "funcref" | "externref";
 
-  /** A preopened directory: a host path, or a host path with options. */
+  /**
+   * A preopened directory: a host path, or a host path with options.
+   *
+   * @example
+   * ```ts
+   * const preopens: Record<string, Preopen> = { "/in": { path: "./input", readonly: true }, "/out": "./output" };
+   * ```
+   */
   export type Preopen = string | { path: string; readonly?: boolean };
 
   /**
@@ -77,6 +124,19 @@ declare module "runtime:wasm" {
    * execution limits. Everything is off unless given: no directories, no environment, no
    * arguments, empty stdin, stdout and stderr discarded, no fuel limit, no deadline, no memory cap.
    * An unknown key fails with WasiError (5010).
+   *
+   * @example
+   * ```ts
+   * const instance = await instantiate(moduleId, {
+   *   preopens: { "/data": "./app-data", "/config": { path: "./config", readonly: true } },
+   *   env: { HOME: "/data" },
+   *   args: ["app", "--verbose"],
+   *   inheritStdout: true,
+   *   fuel: 10_000_000,
+   *   timeoutMs: 1_000,
+   *   maxMemoryBytes: 64 * 1024 * 1024,
+   * });
+   * ```
    */
   export interface WasiConfig {
     /**
@@ -119,17 +179,34 @@ declare module "runtime:wasm" {
   /**
    * An argument of {@link WasmInstance.call}: a number (i32, f32, f64), a bigint (i64), or a value
    * tagged by {@link types}. Each is checked against the export's signature before the call.
+   *
+   * @example
+   * ```ts
+   * const args: WasmArg[] = [1, 2n, types.f32(0.5)];
+   * await instance.call("mix", ...args);
+   * ```
    */
   export type WasmArg = number | bigint | WasmValue;
 
   /**
    * A result of {@link WasmInstance.call}: i32, f32 and f64 results are numbers, i64 results are
    * bigints.
+   *
+   * @example
+   * ```ts
+   * const [count] = await instance.call("count");
+   * const n = typeof count === "bigint" ? Number(count) : count;
+   * ```
    */
   export type WasmResult = number | bigint;
 
   /**
    * The `name` of an error `runtime:wasm` raises: a key of {@link errorCodes}.
+   *
+   * @example
+   * ```ts
+   * const retryable: ErrorName[] = ["FuelExhausted"];
+   * ```
    */
   export type ErrorName = keyof ErrorCodes;
 
@@ -184,6 +261,12 @@ declare module "runtime:wasm" {
   /**
    * Makers of {@link WasmValue}s: use them to say which WebAssembly type a JS value is passed as.
    * Each checks its argument and throws TypeError (5007) if it does not fit.
+   *
+   * @example
+   * ```ts
+   * const t: TypeHelpers = types;
+   * await instance.call("circle_area", t.f64(3.14159));
+   * ```
    */
   export interface TypeHelpers {
     /**
@@ -290,7 +373,13 @@ declare module "runtime:wasm" {
   export function dropModule(moduleId: string): Promise<void>;
 
   /**
-   * The linear memory of an instance (its first exported memory).
+   * The linear memory of an instance (its first exported memory): `instance.memory`.
+   *
+   * @example
+   * ```ts
+   * const memory: WasmMemory = instance.memory;
+   * console.log(await memory.size(), "pages");
+   * ```
    */
   export class WasmMemory {
     /** Instances come from the module's functions; the constructor is internal. */
@@ -351,6 +440,12 @@ declare module "runtime:wasm" {
 
   /**
    * A running instance of a module, made by {@link instantiate}.
+   *
+   * @example
+   * ```ts
+   * const instance: WasmInstance = await instantiate(await compileFile("./math.wasm"));
+   * console.log(instance.id, instance.moduleId);
+   * ```
    */
   export class WasmInstance {
     /**

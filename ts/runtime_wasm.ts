@@ -43,16 +43,35 @@ export type WasmValue =
 /**
  * An argument of {@link WasmInstance.call}: a number (i32, f32, f64), a bigint (i64), or a value
  * tagged by {@link types}. Each is checked against the export's signature before the call.
+ *
+ * @example
+ * ```ts
+ * const args: WasmArg[] = [1, 2n, types.f32(0.5)];
+ * await instance.call("mix", ...args);
+ * ```
  */
 export type WasmArg = number | bigint | WasmValue;
 
 /**
  * A result of {@link WasmInstance.call}: i32, f32 and f64 results are numbers, i64 results are
  * bigints.
+ *
+ * @example
+ * ```ts
+ * const [count] = await instance.call("count");
+ * const n = typeof count === "bigint" ? Number(count) : count;
+ * ```
  */
 export type WasmResult = number | bigint;
 
-/** The `name` of an error `runtime:wasm` raises: a key of {@link errorCodes}. */
+/**
+ * The `name` of an error `runtime:wasm` raises: a key of {@link errorCodes}.
+ *
+ * @example
+ * ```ts
+ * const retryable: ErrorName[] = ["FuelExhausted"];
+ * ```
+ */
 export type ErrorName = keyof ErrorCodes;
 
 /**
@@ -134,6 +153,12 @@ function isWasmValue(value: unknown): value is WasmValue {
 /**
  * Makers of {@link WasmValue}s: use them to say which WebAssembly type a JS value is passed as.
  * Each checks its argument and throws TypeError (5007) if it does not fit.
+ *
+ * @example
+ * ```ts
+ * const t: TypeHelpers = types;
+ * await instance.call("circle_area", t.f64(3.14159));
+ * ```
  */
 export interface TypeHelpers {
   /**
@@ -372,7 +397,15 @@ function configJson(config: WasiConfig | undefined): string {
   });
 }
 
-/** The linear memory of an instance (its first exported memory). */
+/**
+ * The linear memory of an instance (its first exported memory): `instance.memory`.
+ *
+ * @example
+ * ```ts
+ * const memory: WasmMemory = instance.memory;
+ * console.log(await memory.size(), "pages");
+ * ```
+ */
 export class WasmMemory {
   #id: number;
 
@@ -451,7 +484,15 @@ interface Signature {
   slots: number;
 }
 
-/** A running instance of a module, made by {@link instantiate}. */
+/**
+ * A running instance of a module, made by {@link instantiate}.
+ *
+ * @example
+ * ```ts
+ * const instance: WasmInstance = await instantiate(await compileFile("./math.wasm"));
+ * console.log(instance.id, instance.moduleId);
+ * ```
+ */
 export class WasmInstance {
   /** The instance's id. */
   readonly id: string;

@@ -24,6 +24,9 @@ fn emit_type(api: &RustApi, name: &str, done: &mut BTreeSet<String>, declared: &
     return Ok(());
   }
   let decl = api.types.get(name).ok_or_else(|| format!("{INTERNAL_MODULE} has no type `{name}`"))?;
+  if !decl.docs.iter().any(|l| l == "@example") {
+    return Err(format!("`{name}` is public: give its Rust item a `# Examples` section with a ```ts block"));
+  }
   let mut text = String::new();
   push_docs(&mut text, &decl.docs, "");
   text.push_str("export ");

@@ -153,6 +153,15 @@ fn required_docs(src: &Source, span: Span, name: &str, indent: &str) -> Result<S
   src.jsdoc(span.lo, indent).ok_or_else(|| src.error(span, format!("`{name}` is public: give it a /** JSDoc */ comment")))
 }
 
+/// Top-level items show how they are used.
+fn item_docs(src: &Source, span: Span, name: &str) -> Result<String, String> {
+  let docs = required_docs(src, span, name, "")?;
+  if !docs.contains("@example") {
+    return Err(src.error(span, format!("the JSDoc of `{name}` needs an @example section")));
+  }
+  Ok(docs)
+}
+
 /// Functions and methods show how they are used. (How they fail, `@throws`, is checked against
 /// the error codes in lib.rs.)
 fn check_callable_docs(src: &Source, span: Span, name: &str, docs: &str) -> Result<(), String> {
@@ -166,14 +175,13 @@ fn declaration(src: &Source, export_span: Span, decl: &Decl) -> Result<GlueItem,
   match decl {
     Decl::Fn(f) => {
       let name = f.ident.sym.to_string();
-      let docs = required_docs(src, export_span, &name, "")?;
-      check_callable_docs(src, export_span, &name, &docs)?;
+      let docs = item_docs(src, export_span, &name)?;
       let text = format!("function {name}{};", signature(src, &f.function, f.ident.span.hi, &name)?);
       Ok(GlueItem::Decl { name, kind: RuntimeKind::Function, docs, text })
     }
     Decl::Class(c) => {
       let name = c.ident.sym.to_string();
-      let docs = required_docs(src, export_span, &name, "")?;
+      let docs = item_docs(src, export_span, &name)?;
       let mut text = format!("class {name}");
       if let Some(type_params) = &c.class.type_params {
         text.push_str(src.text(type_params.span));
@@ -230,7 +238,7 @@ fn declaration(src: &Source, export_span: Span, decl: &Decl) -> Result<GlueItem,
         return Err(src.error(v.span, "exported consts must be plain names"));
       };
       let name = binding.id.sym.to_string();
-      let docs = required_docs(src, export_span, &name, "")?;
+      let docs = item_docs(src, export_span, &name)?;
       let ty = binding
         .type_ann
         .as_ref()
@@ -239,12 +247,12 @@ fn declaration(src: &Source, export_span: Span, decl: &Decl) -> Result<GlueItem,
     }
     Decl::TsInterface(i) => {
       let name = i.id.sym.to_string();
-      let docs = required_docs(src, export_span, &name, "")?;
+      let docs = item_docs(src, export_span, &name)?;
       Ok(GlueItem::Decl { name, kind: RuntimeKind::TypeOnly, docs, text: src.text(i.span).to_string() })
     }
     Decl::TsTypeAlias(t) => {
       let name = t.id.sym.to_string();
-      let docs = required_docs(src, export_span, &name, "")?;
+      let docs = item_docs(src, export_span, &name)?;
       Ok(GlueItem::Decl { name, kind: RuntimeKind::TypeOnly, docs, text: src.text(t.span).to_string() })
     }
     _ => Err(src.error(export_span, "unsupported exported declaration in glue (use function, class, const, interface or type)")),
@@ -296,7 +304,7 @@ export async function add<T extends number>(a: T, b?: number): Promise<number> {
   return a + (b ?? 0);
 }
 
-/** A box. */
+/** A box. @example new Box("a") */
 export class Box {
   #secret = 1;
   /** The id. */
@@ -313,7 +321,7 @@ export class Box {
   private hidden(): void {}
 }
 
-/** Helpers. */
+/** Helpers. @example helpers.n */
 export const helpers: { n: number } = { n: 1 };
 "#;
 
@@ -346,7 +354,7 @@ export const helpers: { n: number } = { n: 1 };
     assert!(no_return.contains("explicit return type"), "{no_return}");
     let default = read("a.ts", "/** F. @example f() */\nexport function f(x = 1): void {}").unwrap_err();
     assert!(default.contains("optional parameter"), "{default}");
-    let untyped = read("a.ts", "/** X. */\nexport const x = 1;").unwrap_err();
+    let untyped = read("a.ts", "/** X. @example x */\nexport const x = 1;").unwrap_err();
     assert!(untyped.contains("type annotation"), "{untyped}");
     let value_import = read("a.ts", "import { X } from \"kiln:internal\";").unwrap_err();
     assert!(value_import.contains("import type"), "{value_import}");

@@ -189,9 +189,7 @@ fn code_table(e: &ItemEnum) -> (String, TypeDecl) {
     body.push_str(&format!("  readonly {}: {value};\n", v.ident));
   }
   body.push('}');
-  let mut docs = docs_of(&e.attrs);
-  docs.push("Maps each name to its number: the `code` of errors named so.".to_string());
-  (name, TypeDecl { docs, body, deps: vec![] })
+  (name, TypeDecl { docs: docs_of(&e.attrs), body, deps: vec![] })
 }
 
 fn ts_name(ident: &syn::Ident, attrs: &[Attribute], file: &Path) -> Result<String, String> {
@@ -280,6 +278,11 @@ fn enum_decl(e: &ItemEnum, mapper: &TypeMapper) -> Result<TypeDecl, String> {
   let mut deps = Vec::new();
   let mut arms = Vec::new();
   let mut docs = docs_of(&e.attrs);
+  // Variant notes go before the example section.
+  let mut at = docs.iter().position(|l| l == "@example").unwrap_or(docs.len());
+  if at > 0 && docs[at - 1].is_empty() {
+    at -= 1;
+  }
   for v in &e.variants {
     let attrs = SerdeAttrs::parse(&v.attrs).map_err(|e| e.to_string())?;
     if attrs.skip {
@@ -307,7 +310,8 @@ fn enum_decl(e: &ItemEnum, mapper: &TypeMapper) -> Result<TypeDecl, String> {
       (true, None) => unreachable!("rejected above"),
     };
     if !variant_docs.is_empty() {
-      docs.push(format!("- `{arm}`: {}", variant_docs.join(" ")));
+      docs.insert(at, format!("- `{arm}`: {}", variant_docs.join(" ")));
+      at += 1;
     }
     arms.push(arm);
   }
@@ -420,6 +424,12 @@ mod tests {
 
   const SAMPLE: &str = r#"
     /// Options.
+    ///
+    /// # Examples
+    ///
+    /// ```ts
+    /// f({});
+    /// ```
     #[derive(Deserialize)]
     #[serde(rename = "Options", rename_all = "camelCase", deny_unknown_fields)]
     pub struct RustOptions {
@@ -465,7 +475,7 @@ mod tests {
     assert!(options.contains("  timeoutMs?: number;\n"), "{options}");
     assert!(options.contains("  names?: string[];\n"), "{options}");
     assert!(options.contains("  where: Record<string, Place>;\n"), "{options}");
-    assert_eq!(api.types["Options"].docs, ["Options."]);
+    assert_eq!(api.types["Options"].docs, ["Options.", "", "@example", "```ts", "f({});", "```"]);
     assert_eq!(api.types["Place"].body, "type Place = string | { path: string; readonly?: boolean };");
     assert_eq!(api.types["Kind"].body, "type Kind = \"function\" | \"memory\";");
     let info = &api.types["Info"].body;

@@ -119,13 +119,29 @@ pub fn docs_of(attrs: &[Attribute]) -> Vec<String> {
   for attr in attrs.iter().filter(|a| a.path().is_ident("doc")) {
     if let syn::Meta::NameValue(nv) = &attr.meta {
       if let syn::Expr::Lit(syn::ExprLit { lit: syn::Lit::Str(s), .. }) = &nv.value {
-        for line in s.value().lines() {
+        for line in s.value().split('\n') {
           lines.push(plain_links(line.strip_prefix(' ').unwrap_or(line)).trim_end().to_string());
         }
       }
     }
   }
-  lines
+  jsdoc_sections(lines)
+}
+
+/// rustdoc's `# Examples` heading becomes JSDoc's `@example` (the blank line after it goes).
+fn jsdoc_sections(lines: Vec<String>) -> Vec<String> {
+  let mut out: Vec<String> = Vec::new();
+  let mut after_heading = false;
+  for line in lines {
+    if line == "# Examples" || line == "# Example" {
+      out.push("@example".to_string());
+      after_heading = true;
+    } else if !(after_heading && line.is_empty()) {
+      out.push(line);
+      after_heading = false;
+    }
+  }
+  out
 }
 
 /// "[`Foo`]" → "`Foo`".

@@ -19,6 +19,20 @@ use crate::error::WasmError;
 /// execution limits. Everything is off unless given: no directories, no environment, no
 /// arguments, empty stdin, stdout and stderr discarded, no fuel limit, no deadline, no memory cap.
 /// An unknown key fails with WasiError (5010).
+///
+/// # Examples
+///
+/// ```ts
+/// const instance = await instantiate(moduleId, {
+///   preopens: { "/data": "./app-data", "/config": { path: "./config", readonly: true } },
+///   env: { HOME: "/data" },
+///   args: ["app", "--verbose"],
+///   inheritStdout: true,
+///   fuel: 10_000_000,
+///   timeoutMs: 1_000,
+///   maxMemoryBytes: 64 * 1024 * 1024,
+/// });
+/// ```
 #[derive(Debug, Default, Deserialize)]
 #[serde(rename = "WasiConfig", rename_all = "camelCase", deny_unknown_fields)]
 pub struct InstanceConfig {
@@ -50,6 +64,12 @@ pub struct InstanceConfig {
 }
 
 /// A preopened directory: a host path, or a host path with options.
+///
+/// # Examples
+///
+/// ```ts
+/// const preopens: Record<string, Preopen> = { "/in": { path: "./input", readonly: true }, "/out": "./output" };
+/// ```
 #[derive(Debug, Deserialize)]
 #[serde(untagged, expecting = "a host directory path, or { path, readonly? }")]
 pub enum Preopen {

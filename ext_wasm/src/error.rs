@@ -8,7 +8,17 @@ use std::borrow::Cow;
 use deno_core::op2;
 use deno_error::{AdditionalProperties, JsErrorClass, PropertyValue};
 
-/// The contract's error codes, 5000-5011.
+/// The contract's error codes, 5000-5011: each name with the number it is the `code` of.
+///
+/// # Examples
+///
+/// ```ts
+/// try {
+///   await instance.call("run");
+/// } catch (e) {
+///   if (isWasmError(e) && e.code === errorCodes.FuelExhausted) console.log("stopped: out of fuel");
+/// }
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ErrorCode {
   /// Failed to compile a WebAssembly module.

@@ -144,6 +144,14 @@ fn find_memory(module: &Module, instance: &Instance, store: &mut Store<StoreData
 }
 
 /// One export of an instance, as `getExports()` reports it.
+///
+/// # Examples
+///
+/// ```ts
+/// for (const exp of await instance.getExports()) {
+///   if (exp.kind === "function") console.log(exp.name, exp.params, "->", exp.results);
+/// }
+/// ```
 #[derive(Debug, Serialize)]
 pub struct ExportInfo {
   /// The export's name, as `call` takes it.
@@ -159,6 +167,12 @@ pub struct ExportInfo {
 }
 
 /// The kind of an export.
+///
+/// # Examples
+///
+/// ```ts
+/// const functions = (await instance.getExports()).filter((e) => e.kind === "function");
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum ExportKind {

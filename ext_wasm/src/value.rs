@@ -14,6 +14,12 @@ pub const SLOT: usize = 8;
 
 /// A WebAssembly value type Kiln passes between JS and wasm: i32, f32 and f64 as `number`,
 /// i64 as `bigint`.
+///
+/// # Examples
+///
+/// ```ts
+/// const value = types.f64(2.5); // value.type is the WasmValueType "f64"
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum WasmValueType {
@@ -25,6 +31,12 @@ pub enum WasmValueType {
 
 /// A value type Kiln reports in signatures but cannot pass: calling a function that has one
 /// fails with TypeError (5007).
+///
+/// # Examples
+///
+/// ```ts
+/// const simd = (await instance.getExports()).some((e) => e.params?.includes("v128"));
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum OpaqueValueType {
@@ -34,6 +46,13 @@ pub enum OpaqueValueType {
 }
 
 /// A type in an export's signature, as `getExports()` names it.
+///
+/// # Examples
+///
+/// ```ts
+/// const [add] = (await instance.getExports()).filter((e) => e.name === "add");
+/// console.log(add.params); // ["i32", "i32"]
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(untagged)]
 pub enum ExportValueType {
