@@ -122,6 +122,8 @@ declare class AbortController {
 declare var Kiln: {
   /** The arguments after the entry file in `kiln run <entry> [args...]`. */
   readonly args: readonly string[];
+  /** The process's memory use: `rss` is its resident set size in bytes (0 where the OS does not say). */
+  memoryUsage(): { rss: number };
 };
 
 /** `import.meta` in Kiln's modules. */

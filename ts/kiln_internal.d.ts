@@ -48,6 +48,11 @@ declare module "kiln:internal" {
     op_kiln_now_ms(): number;
     /** `Kiln.args`. */
     op_kiln_args(): string[];
+    /**
+     * The process's resident set size in bytes, for `Kiln.memoryUsage()` (0 where the OS does not
+     * say: Linux's /proc/self/status is read).
+     */
+    op_kiln_rss_bytes(): number;
   }
 
   /**

@@ -398,6 +398,26 @@ function configJson(config: WasiConfig | undefined): string {
 }
 
 /**
+ * Instances the app forgets to drop are dropped once both their `WasmInstance` and its
+ * `WasmMemory` are garbage-collected, so they free their store and stop counting against
+ * `max_instances`. The two objects do not point at each other's handle record, so plain reference
+ * counting frees them at once (no cycle collection needed). An explicit `drop()` unregisters both.
+ */
+interface Reclaim {
+  raw: number;
+  alive: number;
+}
+
+const forgotten = new FinalizationRegistry<Reclaim>((handle) => {
+  if (--handle.alive > 0) return;
+  try {
+    ops.op_wasm_instance_drop(handle.raw);
+  } catch {
+    // Already dropped: nothing to free.
+  }
+});
+
+/**
  * The linear memory of an instance (its first exported memory): `instance.memory`.
  *
  * @example
@@ -409,8 +429,10 @@ function configJson(config: WasiConfig | undefined): string {
 export class WasmMemory {
   #id: number;
 
-  constructor(id: number) {
+  constructor(id: number, reclaim: Reclaim) {
     this.#id = id;
+    // The instance's store stays alive while its memory is reachable, even if the instance is not.
+    forgotten.register(this, reclaim, this);
   }
 
   /**
@@ -507,7 +529,9 @@ export class WasmInstance {
     this.#raw = raw;
     this.id = String(raw);
     this.moduleId = moduleId;
-    this.memory = new WasmMemory(raw);
+    const reclaim: Reclaim = { raw, alive: 2 };
+    this.memory = new WasmMemory(raw, reclaim);
+    forgotten.register(this, reclaim, this);
   }
 
   #signature(name: string): Signature | undefined {
@@ -598,6 +622,8 @@ export class WasmInstance {
    */
   async drop(): Promise<void> {
     ops.op_wasm_instance_drop(this.#raw);
+    forgotten.unregister(this);
+    forgotten.unregister(this.memory);
   }
 }
 

@@ -48,6 +48,27 @@ impl InstanceTable {
   }
 }
 
+/// Instantiations in progress (an `OpState` entry). They count against `max_instances` with the
+/// live ones, so that many `instantiate` calls awaited together cannot pass the limit.
+#[derive(Default)]
+pub struct PendingInstances(Rc<std::cell::Cell<usize>>);
+
+/// One reserved slot; released when the instantiation ends, however it ends.
+struct Reservation(Rc<std::cell::Cell<usize>>);
+
+impl PendingInstances {
+  fn reserve(&self) -> Reservation {
+    self.0.set(self.0.get() + 1);
+    Reservation(self.0.clone())
+  }
+}
+
+impl Drop for Reservation {
+  fn drop(&mut self) {
+    self.0.set(self.0.get() - 1);
+  }
+}
+
 pub fn invalid_instance(raw_id: f64) -> WasmError {
   WasmError::invalid_instance(format!(
     "no instance with id {raw_id}: it was never returned by instantiate or has been dropped"
@@ -61,23 +82,25 @@ pub async fn op_wasm_instance_create(
   module_id: f64,
   #[string] config_json: String,
 ) -> Result<f64, WasmError> {
-  let (engines, module_entry, config, wasi) = {
+  let (engines, module_entry, config, wasi, _reservation) = {
     let state = state.borrow();
     let permissions = state.borrow::<WasmPermissions>();
     permissions.check_execute("instantiate")?;
     let module = state.borrow::<ModuleTable>().lookup(module_id)?;
-    let live = state.borrow::<InstanceTable>().0.len();
+    let pending = state.borrow::<PendingInstances>();
+    let live = state.borrow::<InstanceTable>().0.len() + pending.0.get();
     if live >= permissions.max_instances {
       return Err(WasmError::instantiate(format!(
-        "{live} instances are alive, the most [capabilities.wasm] max_instances allows; drop \
-         instances you no longer need or raise max_instances in the manifest"
+        "{live} instances are alive or being made, the most [capabilities.wasm] max_instances \
+         allows; drop instances you no longer need or raise max_instances in the manifest"
       )));
     }
+    let reservation = pending.reserve();
     let config = InstanceConfig::from_json(&config_json)?;
     let cwd = std::env::current_dir()
       .map_err(|e| WasmError::config(format!("cannot read the working directory: {e}")))?;
     let wasi = config.wasi(permissions, &cwd)?;
-    (state.borrow::<SharedEngines>().0.clone(), module, config, wasi)
+    (state.borrow::<SharedEngines>().0.clone(), module, config, wasi, reservation)
   };
 
   let (kit, module) = match config.fuel {

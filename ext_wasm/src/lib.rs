@@ -59,5 +59,6 @@ deno_core::extension!(
     state.put(engine::SharedEngines(std::sync::Arc::new(engines)));
     state.put(module::ModuleTable::default());
     state.put(instance::InstanceTable::default());
+    state.put(instance::PendingInstances::default());
   },
 );

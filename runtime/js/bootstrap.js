@@ -16,7 +16,11 @@ const globals = {
   AbortController,
   AbortSignal,
   // Kiln.args: the arguments after the entry file in `kiln run <entry> [args...]`.
-  Kiln: Object.freeze({ args: Object.freeze(globalThis.Deno.core.ops.op_kiln_args()) }),
+  // Kiln.memoryUsage(): the process's resident set size, for apps that watch their footprint.
+  Kiln: Object.freeze({
+    args: Object.freeze(globalThis.Deno.core.ops.op_kiln_args()),
+    memoryUsage: () => ({ rss: globalThis.Deno.core.ops.op_kiln_rss_bytes() }),
+  }),
 };
 for (const [name, value] of Object.entries(globals)) {
   Object.defineProperty(globalThis, name, { value, writable: true, configurable: true, enumerable: false });

@@ -12,6 +12,18 @@ pub fn op_kiln_now_ms() -> f64 {
   START.get_or_init(Instant::now).elapsed().as_secs_f64() * 1000.0
 }
 
+/// The process's resident set size in bytes, for `Kiln.memoryUsage()` (0 where the OS does not
+/// say: Linux's /proc/self/status is read).
+#[op2(fast)]
+pub fn op_kiln_rss_bytes() -> f64 {
+  let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
+  status
+    .lines()
+    .find_map(|line| line.strip_prefix("VmRSS:"))
+    .and_then(|rest| rest.trim().trim_end_matches("kB").trim().parse::<f64>().ok())
+    .map_or(0.0, |kib| kib * 1024.0)
+}
+
 /// The arguments after the entry file in `kiln run <entry> [args...]` (an `OpState` entry).
 pub struct AppArgs(pub Vec<String>);
 
@@ -24,7 +36,7 @@ pub fn op_kiln_args(state: &OpState) -> Vec<String> {
 
 deno_core::extension!(
   kiln_globals,
-  ops = [op_kiln_now_ms, op_kiln_args],
+  ops = [op_kiln_now_ms, op_kiln_args, op_kiln_rss_bytes],
   esm_entry_point = "ext:kiln_globals/bootstrap.js",
   esm = [dir "js", "console.js", "timers.js", "encoding.js", "abort.js", "bootstrap.js"],
   options = { args: Vec<String> },

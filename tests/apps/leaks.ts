@@ -1,0 +1,88 @@
+// Lifecycle under load: many instantiate/drop and compile/dropModule cycles, forgotten instances,
+// drops while a call is in flight, and many concurrent calls. The mode is Kiln.args[0].
+import { compile, compileFile, dropModule, instantiate, isWasmError, WasmInstance } from "runtime:wasm";
+import type { WasmResult } from "runtime:wasm";
+
+const rss = () => Kiln.memoryUsage().rss;
+const MiB = 1024 * 1024;
+
+function outcome(e: unknown): string {
+  return isWasmError(e) ? `${e.code} ${e.name}` : `uncoded ${String(e)}`;
+}
+
+async function cycles(): Promise<void> {
+  const moduleId = await compileFile("./loop.wasm");
+  const instantiateDrop = async (n: number) => {
+    for (let i = 0; i < n; i++) await (await instantiate(moduleId)).drop();
+  };
+  await instantiateDrop(2_000);
+  const before = rss();
+  await instantiateDrop(100_000);
+  const instances = (rss() - before) / MiB;
+
+  const wat = (i: number) => new TextEncoder().encode(`(module (func (export "f") (result i32) i32.const ${i}))`);
+  const compileDrop = async (from: number, n: number) => {
+    for (let i = from; i < from + n; i++) await dropModule(await compile(wat(i)));
+  };
+  await compileDrop(0, 500);
+  const beforeCompile = rss();
+  await compileDrop(500, 10_000);
+  const modules = (rss() - beforeCompile) / MiB;
+  console.log(JSON.stringify({ instances, modules }));
+}
+
+async function forget(): Promise<void> {
+  // max_instances is 100 in this app's manifest; none of these is dropped by the app.
+  const moduleId = await compileFile("./loop.wasm");
+  let made = 0;
+  let failures = 0;
+  for (let i = 0; i < 10_000; i++) {
+    try {
+      const instance = await instantiate(moduleId);
+      await instance.call("div", 6, 3);
+      made++;
+    } catch (e) {
+      failures++;
+      if (failures === 1) console.log("first failure:", outcome(e));
+    }
+  }
+  console.log(JSON.stringify({ made, failures }));
+}
+
+async function inflight(): Promise<void> {
+  const moduleId = await compileFile("./loop.wasm");
+  const instance = await instantiate(moduleId);
+  // Drop the instance and its module while a long call runs on it.
+  const running = instance.call("count", 300_000_000n);
+  await new Promise((resolve) => setTimeout(resolve, 20));
+  await instance.drop();
+  await dropModule(moduleId);
+  const finished = await running.then((r: WasmResult[]) => `result ${r[0]}`, outcome);
+  console.log("in-flight call:", finished);
+  console.log("after drop:", await instance.call("div", 4, 2).then(() => "ok", outcome));
+  console.log("memory after drop:", await instance.memory.size().then(() => "ok", outcome));
+  console.log("second drop:", await instance.drop().then(() => "ok", outcome));
+}
+
+async function concurrent(): Promise<void> {
+  const moduleId = await compileFile("./loop.wasm");
+  const instances: WasmInstance[] = [];
+  for (let i = 0; i < 50; i++) instances.push(await instantiate(moduleId));
+  const calls: Promise<WasmResult[]>[] = [];
+  for (let i = 0; i < 1000; i++) {
+    // div(i * 7 + 1, 1) = i * 7 + 1: each result names its call.
+    calls.push(instances[i % 50].call("div", i * 7 + 1, 1));
+  }
+  const results = await Promise.all(calls);
+  const seen = new Set(results.map((r) => r[0]));
+  const exact = results.every((r, i) => r.length === 1 && r[0] === i * 7 + 1);
+  console.log(JSON.stringify({ results: results.length, distinct: seen.size, exact }));
+  // Concurrent instantiations respect max_instances (200 in this app's manifest).
+  const many = await Promise.allSettled(Array.from({ length: 400 }, () => instantiate(moduleId)));
+  const made = many.filter((r) => r.status === "fulfilled").length;
+  const refused = many.filter((r) => r.status === "rejected" && outcome(r.reason) === "5001 InstantiateError").length;
+  console.log(JSON.stringify({ made, refused }));
+}
+
+const modes: Record<string, () => Promise<void>> = { cycles, forget, inflight, concurrent };
+await modes[Kiln.args[0]]();
