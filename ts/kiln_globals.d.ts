@@ -38,8 +38,12 @@ declare var console: KilnConsole;
 
 /** Calls `callback(...args)` once after `delay` milliseconds; returns an id for `clearTimeout`. */
 declare function setTimeout<A extends unknown[]>(callback: (...args: A) => void, delay?: number, ...args: A): number;
+/** Calls `callback()` once after `delay` milliseconds (e.g. a promise's `resolve`). */
+declare function setTimeout(callback: (...args: never[]) => void, delay?: number): number;
 /** Calls `callback(...args)` every `delay` milliseconds; returns an id for `clearInterval`. */
 declare function setInterval<A extends unknown[]>(callback: (...args: A) => void, delay?: number, ...args: A): number;
+/** Calls `callback()` every `delay` milliseconds. */
+declare function setInterval(callback: (...args: never[]) => void, delay?: number): number;
 /** Cancels a timer from `setTimeout` (an unknown id is ignored). */
 declare function clearTimeout(id?: number): void;
 /** Cancels a timer from `setInterval` (an unknown id is ignored). */

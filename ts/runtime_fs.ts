@@ -11,7 +11,9 @@ interface Core {
 }
 
 const core = (globalThis as unknown as { Deno: { core: Core } }).Deno.core;
-const ops = core.ops;
+// Unwrapped ops (see ext_wasm/js/errors.js): checkPath has checked the argument.
+const ops: KilnFsOps =
+  (core.ops as unknown as Record<symbol, KilnFsOps | undefined>)[Symbol.for("kiln.uncheckedOps")] ?? core.ops;
 
 function checkPath(path: unknown, where: string): string {
   if (typeof path === "string") return path;

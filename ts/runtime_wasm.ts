@@ -24,7 +24,10 @@ interface Core {
 }
 
 const core = (globalThis as unknown as { Deno: { core: Core } }).Deno.core;
-const ops = core.ops;
+// The ops without the argument-error wrappers of ext_wasm/js/errors.js: this module checks its
+// arguments before every op call, so it skips that layer.
+const ops: ExtWasmOps =
+  (core.ops as unknown as Record<symbol, ExtWasmOps | undefined>)[Symbol.for("kiln.uncheckedOps")] ?? core.ops;
 
 /**
  * A number or bigint tagged with the WebAssembly type it is passed as; made by {@link types}.
@@ -139,11 +142,17 @@ const UINT32_END = 2 ** 32;
 const INT64_MIN = -(2n ** 63n);
 const UINT64_END = 2n ** 64n;
 
+/** A short description of any value for an error message; never throws (detached views, symbols). */
 function describe(value: unknown): string {
   if (typeof value === "bigint") return `${value}n`;
-  if (typeof value === "string") return JSON.stringify(value);
+  if (typeof value === "string") return JSON.stringify(value.length > 80 ? `${value.slice(0, 80)}...` : value);
+  if (typeof value === "symbol") return "a symbol";
+  if (typeof value === "function") return "a function";
+  if (value === null || typeof value !== "object") return String(value);
   if (isWasmValue(value)) return `types.${value.type}(${describe(value.value)})`;
-  return String(value);
+  if (ArrayBuffer.isView(value)) return `a ${value.constructor.name}`;
+  if (value instanceof ArrayBuffer) return "an ArrayBuffer";
+  return Array.isArray(value) ? "an array" : "an object";
 }
 
 function isWasmValue(value: unknown): value is WasmValue {
@@ -569,10 +578,13 @@ export class WasmInstance {
    * ```
    */
   async call<R extends WasmResult[] = WasmResult[]>(name: string, ...args: WasmArg[]): Promise<R> {
-    const sig = this.#signature(String(name));
+    if (typeof name !== "string") {
+      throw wasmError("TypeError", `call: the export name must be a string, got ${describe(name)}`);
+    }
+    const sig = this.#signature(name);
     if (sig === undefined) {
       // Not a function export: the op reports what it is, or which functions exist.
-      await ops.op_wasm_instance_call(this.#raw, String(name), new Uint8Array(0));
+      await ops.op_wasm_instance_call(this.#raw, name, new Uint8Array(0));
       return [] as WasmResult[] as R;
     }
     if (args.length !== sig.params.length) {

@@ -3,7 +3,9 @@
 // The names come from ErrorCode in ext_wasm/src/error.rs, through op_wasm_error_codes.
 const core = globalThis.Deno.core;
 
-for (const [name] of core.ops.op_wasm_error_codes()) {
+const CODES = new Map(core.ops.op_wasm_error_codes());
+
+for (const name of CODES.keys()) {
   // Keys are namespaced (ErrorCode::class in error.rs); TypeError keeps JS's own class, so
   // `instanceof TypeError` holds.
   core.registerErrorBuilder(`Wasm.${name}`, (message) => {
@@ -12,3 +14,45 @@ for (const [name] of core.ops.op_wasm_error_codes()) {
     return error;
   });
 }
+
+// Where the ops are kept unwrapped (a symbol key of core.ops), for the glue in ts/, which checks
+// its arguments itself.
+const UNCHECKED = Symbol.for("kiln.uncheckedOps");
+
+/**
+ * Makes deno_core's argument-conversion failures of the named ops (a string where an op takes a
+ * number, a number where it takes bytes) coded errors: TypeError, 5007, naming the op. Errors the
+ * ops raise themselves already carry their code and pass through.
+ */
+export function codeArgumentErrors(names) {
+  const unchecked = (core.ops[UNCHECKED] ??= {});
+  const code = CODES.get("TypeError");
+  for (const name of names) {
+    const op = core.ops[name];
+    if (typeof op !== "function" || name in unchecked) continue;
+    unchecked[name] = op;
+    const recode = (error) => {
+      if (error instanceof TypeError && error.code === undefined) {
+        const message = `${name}: ${error.message}; see ts/kiln_internal.d.ts for its parameter types`;
+        throw core.buildCustomError("Wasm.TypeError", message, [["code", code]]);
+      }
+      throw error;
+    };
+    core.ops[name] = {
+      [name](...args) {
+        let result;
+        try {
+          result = op(...args);
+        } catch (error) {
+          recode(error);
+        }
+        return result instanceof Promise ? result.catch(recode) : result;
+      },
+    }[name];
+  }
+}
+
+// deno_core's own op_wasm_streaming_* ops share the prefix; they are not Kiln's.
+codeArgumentErrors(
+  Object.keys(core.ops).filter((name) => name.startsWith("op_wasm_") && !name.startsWith("op_wasm_streaming_")),
+);

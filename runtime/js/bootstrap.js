@@ -3,6 +3,10 @@ import { console } from "ext:kiln_globals/console.js";
 import { clearInterval, clearTimeout, performance, setInterval, setTimeout } from "ext:kiln_globals/timers.js";
 import { TextDecoder, TextEncoder } from "ext:kiln_globals/encoding.js";
 import { AbortController, AbortSignal } from "ext:kiln_globals/abort.js";
+import { codeArgumentErrors } from "ext:ext_wasm/errors.js";
+
+// runtime:fs's ops, called raw with the wrong types, fail with a coded TypeError too.
+codeArgumentErrors(["op_fs_read_bytes", "op_fs_read_text_file"]);
 
 const globals = {
   console,

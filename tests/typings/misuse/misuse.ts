@@ -60,3 +60,6 @@ const source: string = await readBytes("./data.txt");
 const [sum] = await instance.call("add", 1, 2); const doubled: number = sum * 2;
 
 console.log(text, config, info, source, doubled);
+
+// @ts-expect-error timer arguments must fit the callback's parameters.
+setTimeout((n: number) => console.log(n), 10, "not a number");

@@ -1,0 +1,117 @@
+// Every runtime:wasm and runtime:fs function, and every raw op behind them, called with values of
+// the wrong type or range: each call must fail with a coded error (or succeed), never anything else.
+import * as wasm from "runtime:wasm";
+import * as fs from "runtime:fs";
+
+type Fn = (...args: unknown[]) => unknown;
+const ops = (globalThis as unknown as { Deno: { core: { ops: Record<string, Fn> } } }).Deno.core.ops;
+
+const shared = new Uint8Array(new SharedArrayBuffer(16));
+// A view whose buffer is then detached (ArrayBuffer.prototype.transfer moves its contents away).
+const detachedBuffer = new ArrayBuffer(16);
+const detachedView = new Uint8Array(detachedBuffer);
+const transfer = (detachedBuffer as unknown as { transfer?: () => ArrayBuffer }).transfer;
+if (transfer) transfer.call(detachedBuffer);
+
+const BAD: [string, unknown][] = [
+  ["undefined", undefined], ["null", null], ["NaN", NaN], ["-1", -1], ["0", 0], ["1.5", 1.5],
+  ["2^53", 2 ** 53], ["1e300", 1e300], ["Infinity", Infinity], ["-Infinity", -Infinity],
+  ["string", "x"], ["numeric string", "1"], ["object", {}], ["array", [1, 2]], ["bigint", 10n],
+  ["huge bigint", 2n ** 70n], ["symbol", Symbol("s")], ["function", () => 1], ["true", true],
+  ["shared bytes", shared], ["detached view", detachedView], ["foreign id", 987654],
+  ["foreign id string", "987654"],
+];
+
+let calls = 0;
+let coded = 0;
+let succeeded = 0;
+const uncoded: string[] = [];
+
+async function attempt(label: string, f: () => unknown): Promise<void> {
+  calls++;
+  try {
+    await f();
+    succeeded++;
+  } catch (e) {
+    const code = (e as { code?: unknown }).code;
+    if (wasm.isWasmError(e) && typeof code === "number" && code >= 5000 && code <= 5011) coded++;
+    else uncoded.push(`${label}: ${e instanceof Error ? `${e.name}: ${e.message}` : String(e)}`);
+  }
+}
+
+/** Calls `f` with each bad value in each position, the other positions holding `good` values. */
+async function matrix(label: string, f: Fn, good: unknown[]): Promise<void> {
+  for (let position = 0; position < Math.max(good.length, 1); position++) {
+    for (const [name, value] of BAD) {
+      const args = good.slice();
+      args[position] = value;
+      await attempt(`${label}(arg ${position + 1} = ${name})`, () => f(...args));
+    }
+  }
+}
+
+const moduleId = await wasm.compileFile("./loop.wasm");
+const instance = await wasm.instantiate(moduleId);
+const raw = Number(instance.id);
+const dropped = await wasm.instantiate(moduleId);
+await dropped.drop();
+const droppedModule = await wasm.compileFile("./loop.wasm");
+await wasm.dropModule(droppedModule);
+const bytes = await fs.readBytes("./loop.wasm");
+
+const publicFns: [string, Fn, unknown[]][] = [
+  ["compile", wasm.compile as Fn, [bytes]],
+  ["compileFile", wasm.compileFile as Fn, ["./loop.wasm"]],
+  ["dropModule", wasm.dropModule as Fn, [droppedModule]],
+  ["instantiate", wasm.instantiate as Fn, [moduleId, {}]],
+  ["types.i32", wasm.types.i32 as Fn, [1]],
+  ["types.i64", wasm.types.i64 as Fn, [1n]],
+  ["types.f32", wasm.types.f32 as Fn, [1]],
+  ["types.f64", wasm.types.f64 as Fn, [1]],
+  ["call", instance.call.bind(instance) as Fn, ["div", 6, 3]],
+  ["memory.read", instance.memory.read.bind(instance.memory) as Fn, [0, 4]],
+  ["memory.write", instance.memory.write.bind(instance.memory) as Fn, [0, new Uint8Array(4)]],
+  ["memory.grow", instance.memory.grow.bind(instance.memory) as Fn, [0]],
+  ["dropped.call", dropped.call.bind(dropped) as Fn, ["div", 6, 3]],
+  ["dropped.memory.read", dropped.memory.read.bind(dropped.memory) as Fn, [0, 4]],
+  ["readBytes", fs.readBytes as Fn, ["./loop.wasm"]],
+  ["readTextFile", fs.readTextFile as Fn, ["./manifest.app.toml"]],
+];
+for (const [label, f, good] of publicFns) await matrix(label, f, good);
+
+// Config values of the wrong type.
+for (const key of ["preopens", "env", "args", "inheritStdout", "fuel", "timeoutMs", "maxMemoryBytes", "nope"]) {
+  for (const [name, value] of BAD) {
+    await attempt(`instantiate({ ${key}: ${name} })`, () => wasm.instantiate(moduleId, { [key]: value } as wasm.WasiConfig));
+  }
+}
+
+// Ranges: huge lengths, offsets past the end, huge growth.
+await attempt("read 2^40", () => instance.memory.read(0, 2 ** 40));
+await attempt("read at 2^53-1", () => instance.memory.read(2 ** 53 - 1, 1));
+await attempt("write past end", () => instance.memory.write(65535, new Uint8Array(2)));
+await attempt("grow 2^31", () => instance.memory.grow(2 ** 31));
+
+// The raw ops, with the same values.
+const rawOps: [string, unknown[]][] = [
+  ["op_wasm_module_compile", [bytes]],
+  ["op_wasm_module_compile_file", ["./loop.wasm"]],
+  ["op_wasm_module_drop", [Number(droppedModule)]],
+  ["op_wasm_instance_create", [Number(moduleId), ""]],
+  ["op_wasm_instance_exports", [raw]],
+  ["op_wasm_instance_call", [raw, "div", new Uint8Array(16)]],
+  ["op_wasm_memory_read", [raw, 0, 4]],
+  ["op_wasm_memory_write", [raw, 0, new Uint8Array(4)]],
+  ["op_wasm_memory_size", [raw]],
+  ["op_wasm_memory_grow", [raw, 0]],
+  ["op_wasm_instance_drop", [Number(dropped.id)]],
+  ["op_fs_read_bytes", ["./loop.wasm"]],
+  ["op_fs_read_text_file", ["./manifest.app.toml"]],
+];
+for (const [name, good] of rawOps) await matrix(name, ops[name], good);
+await attempt("op_wasm_instance_call short buffer", () => ops.op_wasm_instance_call(raw, "div", new Uint8Array(3)));
+await attempt("op_wasm_instance_create bad json", () => ops.op_wasm_instance_create(Number(moduleId), "{"));
+
+// The instance still works after all of that.
+const [q] = await instance.call("div", 6, 3);
+console.log(JSON.stringify({ calls, coded, succeeded, uncoded: uncoded.slice(0, 30), uncodedCount: uncoded.length, stillWorks: q === 2 }));
