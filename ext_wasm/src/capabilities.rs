@@ -11,6 +11,7 @@ use globset::{GlobBuilder, GlobSet, GlobSetBuilder};
 use serde::Deserialize;
 
 use crate::error::WasmError;
+use crate::limits::AppLimits;
 
 /// The default for `[capabilities.wasm] max_instances`.
 pub const DEFAULT_MAX_INSTANCES: usize = 1024;
@@ -35,6 +36,16 @@ pub struct WasmCapabilitiesSpec {
   pub preopens: Option<GrantSpec>,
   /// How many instances may be alive at once (default 1024).
   pub max_instances: Option<usize>,
+  /// Default deadline in milliseconds for each call (an instance's `timeoutMs` overrides it).
+  pub timeout_ms: Option<u64>,
+  /// Default cap on each instance's linear memory (an instance's `maxMemoryBytes` overrides it).
+  pub max_memory_bytes: Option<u64>,
+  /// Elements each table may grow to (default 10,000,000).
+  pub max_table_elements: Option<u64>,
+  /// How many modules may be compiled and not dropped at once (default 1024).
+  pub max_modules: Option<usize>,
+  /// Total bytes of those modules (default 1 GiB).
+  pub max_compiled_bytes: Option<u64>,
 }
 
 /// `[capabilities.fs]` as written in `manifest.app.toml`.
@@ -232,6 +243,7 @@ pub struct WasmPermissions {
   pub execute: Option<bool>,
   pub preopens: PathGrant,
   pub max_instances: usize,
+  pub limits: AppLimits,
   pub origin: ManifestOrigin,
 }
 
@@ -257,6 +269,7 @@ impl WasmPermissions {
         origin.clone(),
       )?,
       max_instances: spec.max_instances.unwrap_or(DEFAULT_MAX_INSTANCES),
+      limits: AppLimits::from_spec(spec),
       origin,
     })
   }
@@ -268,6 +281,7 @@ impl WasmPermissions {
       execute: Some(true),
       preopens: PathGrant::all("[capabilities.wasm] preopens"),
       max_instances: DEFAULT_MAX_INSTANCES,
+      limits: AppLimits::default(),
       origin: ManifestOrigin::Missing(PathBuf::from(".")),
     }
   }

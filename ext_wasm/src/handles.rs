@@ -37,6 +37,11 @@ impl<T> HandleTable<T> {
     self.live.remove(&id)
   }
 
+  /// The live objects, in no particular order.
+  pub fn values(&self) -> impl Iterator<Item = &T> {
+    self.live.values()
+  }
+
   pub fn len(&self) -> usize {
     self.live.len()
   }

@@ -82,7 +82,7 @@ pub async fn op_wasm_instance_create(
   module_id: f64,
   #[string] config_json: String,
 ) -> Result<f64, WasmError> {
-  let (engines, module_entry, config, wasi, _reservation) = {
+  let (engines, module_entry, config, wasi, _reservation, table_elements) = {
     let state = state.borrow();
     let permissions = state.borrow::<WasmPermissions>();
     permissions.check_execute("instantiate")?;
@@ -96,11 +96,13 @@ pub async fn op_wasm_instance_create(
       )));
     }
     let reservation = pending.reserve();
-    let config = InstanceConfig::from_json(&config_json)?;
+    let mut config = InstanceConfig::from_json(&config_json)?;
+    permissions.limits.apply_defaults(&mut config);
+    let table_elements = permissions.limits.max_table_elements;
     let cwd = std::env::current_dir()
       .map_err(|e| WasmError::config(format!("cannot read the working directory: {e}")))?;
     let wasi = config.wasi(permissions, &cwd)?;
-    (state.borrow::<SharedEngines>().0.clone(), module, config, wasi, reservation)
+    (state.borrow::<SharedEngines>().0.clone(), module, config, wasi, reservation, table_elements)
   };
 
   let (kit, module) = match config.fuel {
@@ -111,7 +113,7 @@ pub async fn op_wasm_instance_create(
     None => (engines.plain(), module_entry.plain().clone()),
   };
 
-  let mut limits = StoreLimitsBuilder::new();
+  let mut limits = StoreLimitsBuilder::new().table_elements(usize::try_from(table_elements).unwrap_or(usize::MAX));
   if let Some(max) = config.max_memory_bytes {
     limits = limits.memory_size(usize::try_from(max).unwrap_or(usize::MAX));
   }

@@ -20,6 +20,7 @@ pub mod engine;
 pub mod error;
 pub mod handles;
 pub mod instance;
+pub mod limits;
 pub mod memory;
 pub mod module;
 pub mod value;
@@ -30,6 +31,7 @@ pub use capabilities::{
 };
 pub use config::InstanceConfig;
 pub use error::{ErrorCode, WasmError};
+pub use limits::AppLimits;
 
 /// The TypeScript source of the `runtime:wasm` module, for the embedder's module loader.
 pub const RUNTIME_WASM_TS: &str = include_str!("../../ts/runtime_wasm.ts");

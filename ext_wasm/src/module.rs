@@ -79,6 +79,25 @@ async fn compile_off_thread(
 
 fn register(state: &Rc<RefCell<OpState>>, module: CompiledModule) -> Result<f64, WasmError> {
   let mut state = state.borrow_mut();
+  let limits = &state.borrow::<WasmPermissions>().limits;
+  let table = state.borrow::<ModuleTable>();
+  if table.0.len() >= limits.max_modules {
+    return Err(WasmError::compile(format!(
+      "{} modules are loaded, the most [capabilities.wasm] max_modules allows; dropModule the ones \
+       you no longer need or raise max_modules in the manifest",
+      table.0.len()
+    )));
+  }
+  let held: u64 = table.0.values().map(|m| m.bytes.len() as u64).sum();
+  if held + module.bytes.len() as u64 > limits.max_compiled_bytes {
+    return Err(WasmError::compile(format!(
+      "this module ({} bytes) would bring the loaded modules to {} bytes, over [capabilities.wasm] \
+       max_compiled_bytes ({}); dropModule the ones you no longer need or raise the limit",
+      module.bytes.len(),
+      held + module.bytes.len() as u64,
+      limits.max_compiled_bytes
+    )));
+  }
   let id = state
     .borrow_mut::<ModuleTable>()
     .0
