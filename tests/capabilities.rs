@@ -1,4 +1,4 @@
-//! Each capability gate, allowed and denied, including `..` and symlink escapes.
+//! Each capability gate, allowed and denied, including `..`, symlink, `~`, NUL-byte and glob-name escapes.
 
 use kiln_test_support::App;
 
@@ -10,6 +10,10 @@ fn caps_app(manifest: &str) -> App {
     .file("data/hello.txt", "hi\n");
   std::os::unix::fs::symlink(app.path().join("other/no.wasm"), app.path().join("wasm/link.wasm")).unwrap();
   std::os::unix::fs::symlink(app.path().join("other"), app.path().join("data/escape")).unwrap();
+  std::os::unix::fs::symlink(app.path().join("wasm/ok.wasm"), app.path().join("wasm/inside.wasm")).unwrap();
+  // File names made of glob metacharacters: matched as names, never as patterns.
+  std::fs::copy(app.path().join("other/no.wasm"), app.path().join("other/[n]o*.wasm")).unwrap();
+  std::fs::copy(app.path().join("wasm/ok.wasm"), app.path().join("wasm/[x]*.wasm")).unwrap();
   app
 }
 
@@ -33,6 +37,13 @@ fn globs_grant_exactly_what_they_match() {
     "fs read allowed: ok\n",
     "fs read denied: 5009\n",
     "fs read symlink: 5009\n",
+    "load symlink inside: ok\n",
+    "load tilde: 5009\n",
+    "load NUL byte: 5008\n",
+    "load glob name outside: 5009\n",
+    "load glob name inside: ok\n",
+    "fs read NUL byte: 5008\n",
+    "fs read tilde: 5009\n",
   ));
 }
 

@@ -28,6 +28,13 @@ await attempt("preopen symlink", () => instantiate(id, { preopens: { "/d": "./da
 await attempt("fs read allowed", () => readTextFile("./data/hello.txt"));
 await attempt("fs read denied", () => readBytes("./other/no.wasm"));
 await attempt("fs read symlink", () => readBytes("./data/escape/no.wasm"));
+await attempt("load symlink inside", () => compileFile("./wasm/inside.wasm"));
+await attempt("load tilde", () => compileFile("~/wasm/ok.wasm"));
+await attempt("load NUL byte", () => compileFile("./wasm/ok.wasm\0/../../other/no.wasm"));
+await attempt("load glob name outside", () => compileFile("./other/[n]o*.wasm"));
+await attempt("load glob name inside", () => compileFile("./wasm/[x]*.wasm"));
+await attempt("fs read NUL byte", () => readBytes("./data/hello.txt\0"));
+await attempt("fs read tilde", () => readBytes("~"));
 
 function Deno_cwd(): string {
   // The app runs in its own directory; main.ts's URL tells where that is.
