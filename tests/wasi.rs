@@ -9,6 +9,7 @@ fn wasi_command_end_to_end() {
     .c("app.c", "app.wasm")
     .file("app-data/input.txt", "from host\n")
     .file("secret.txt", "top secret\n");
+  std::os::unix::fs::symlink(app.path().join("secret.txt"), app.path().join("app-data/link-out")).unwrap();
   app.run().ok(concat!(
     "arg[0]=app\n",
     "arg[1]=one\n",
@@ -20,6 +21,14 @@ fn wasi_command_end_to_end() {
     "escape /data/../secret.txt: denied\n",
     "escape /etc/passwd: denied\n",
     "escape ../secret.txt: denied\n",
+    "write /data/../pwned.txt: denied\n",
+    "write /tmp/pwned.txt: denied\n",
+    "write /pwned.txt: denied\n",
+    "list /: denied\n",
+    "list /data/..: denied\n",
+    "list ..: denied\n",
+    "symlink out of /data: denied\n",
+    "list /data: ok\n",
     "host sees: written by the guest\n",
     "exit: 5002 CallError exitCode=3\n",
     "arg[0]=ro\n",
@@ -30,5 +39,14 @@ fn wasi_command_end_to_end() {
     "escape /data/../secret.txt: denied\n",
     "escape /etc/passwd: denied\n",
     "escape ../secret.txt: denied\n",
+    "write /data/../pwned.txt: denied\n",
+    "write /tmp/pwned.txt: denied\n",
+    "write /pwned.txt: denied\n",
+    "list /: denied\n",
+    "list /data/..: denied\n",
+    "list ..: denied\n",
+    "symlink out of /data: denied\n",
+    "list /data: ok\n",
   ));
+  assert!(!app.path().join("pwned.txt").exists(), "a guest write escaped /data");
 }
