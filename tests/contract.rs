@@ -43,6 +43,14 @@ fn instantiate_with_wasi() {
       "escape /data/../secret.txt: denied\n",
       "escape /etc/passwd: denied\n",
       "escape ../secret.txt: denied\n",
+      "write /data/../pwned.txt: denied\n",
+      "write /tmp/pwned.txt: denied\n",
+      "write /pwned.txt: denied\n",
+      "list /: denied\n",
+      "list /data/..: denied\n",
+      "list ..: denied\n",
+      "symlink out of /data: denied\n",
+      "list /data: ok\n",
       "pure add: 2\n",
     ));
 }

@@ -523,6 +523,7 @@ declare module "runtime:wasm" {
    * @throws {WasmError} WasiError (5010) if the config is invalid (an unknown key, a missing directory).
    * @throws {WasmError} InstantiateError (5001) if the module's imports cannot be satisfied or its
    *   start function traps.
+   * @throws {WasmError} FuelExhausted (5011) if the start function runs out of fuel or passes `timeoutMs`.
    * @example
    * ```ts
    * const instance = await instantiate(await compileFile("./app.wasm"), {

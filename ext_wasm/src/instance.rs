@@ -132,6 +132,14 @@ pub async fn op_wasm_instance_create(
     kit.linker.instantiate_async(&mut store, &module).await
   };
   let instance = instance.map_err(|e| {
+    // Only a trap, an exit or a deadline comes from running the start function; anything else
+    // (missing imports, a shared memory this engine refuses) is about the module itself.
+    let ran = e.downcast_ref::<wasmtime::Trap>().is_some()
+      || e.downcast_ref::<wasmtime_wasi::I32Exit>().is_some()
+      || e.downcast_ref::<crate::engine::DeadlineExceeded>().is_some();
+    if !ran {
+      return WasmError::instantiate(format!("cannot instantiate the module: {}", crate::call::error_chain(&e)));
+    }
     let classified = classify(e, "the start function", &config);
     match classified.code() {
       crate::error::ErrorCode::CallError => WasmError::instantiate(format!(
