@@ -235,3 +235,19 @@ pub fn tsc(args: &[&str]) -> Run {
     status: status.code(),
   }
 }
+
+/// What tests/fixtures/app.c prints when every attempt to leave its `/data` preopen is refused:
+/// reads, writes and listings outside it, and a symlink inside it that points out.
+pub const GUEST_ESCAPES_DENIED: &str = concat!(
+  "escape /data/../secret.txt: denied\n",
+  "escape /etc/passwd: denied\n",
+  "escape ../secret.txt: denied\n",
+  "write /data/../pwned.txt: denied\n",
+  "write /tmp/pwned.txt: denied\n",
+  "write /pwned.txt: denied\n",
+  "list /: denied\n",
+  "list /data/..: denied\n",
+  "list ..: denied\n",
+  "symlink out of /data: denied\n",
+  "list /data: ok\n",
+);
