@@ -28,6 +28,20 @@ declare module "kiln:internal" {
      * results on return (see `value.rs`); the JS side sizes it from the signature.
      */
     op_wasm_instance_call(instanceId: number, name: string, slots: Uint8Array): Promise<void>;
+    /**
+     * `instance.exports.<name>(...args)` for any signature Kiln passes. `export_index` is the
+     * function's position in `getExports()`; `slots` holds the encoded arguments on entry and the
+     * results on return (see `value.rs`).
+     */
+    op_wasm_instance_call_sync(instanceId: number, exportIndex: number, slots: Uint8Array): void;
+    /**
+     * `instance.exports.<name>(...args)` for the common shape, with no buffer: up to three i32, f32
+     * or f64 parameters as numbers (unused ones are 0), and at most one such result, returned as a
+     * number (0 when there is none). `packed_export` packs the instance id and the export index as
+     * `instance_id * 2^16 + export_index` (see `EXPORT_INDEX_LIMIT`): every argument costs the JS
+     * engine an allocation, so the op takes as few as it can.
+     */
+    op_wasm_instance_call_numbers(packedExport: number, a: number, b: number, c: number): number;
     op_wasm_memory_read(instanceId: number, offset: number, length: number): Promise<Uint8Array>;
     op_wasm_memory_write(instanceId: number, offset: number, bytes: Uint8Array): Promise<void>;
     /** The memory's size in 64 KiB pages. */
@@ -53,6 +67,14 @@ declare module "kiln:internal" {
      * say: Linux's /proc/self/status is read).
      */
     op_kiln_rss_bytes(): number;
+    /**
+     * Does nothing: what a synchronous op costs, the baseline of the benchmarks (`bench/`). Like
+     * the `instance.exports` ops it is `nofast` (see ext_wasm/src/exports.rs), the cheaper kind of
+     * op on the QuickJS backend.
+     */
+    op_kiln_noop(): void;
+    /** Does nothing, asynchronously: what an awaited async op costs, the baseline of the benchmarks. */
+    op_kiln_noop_async(): Promise<void>;
   }
 
   /**

@@ -201,6 +201,43 @@ declare module "runtime:wasm" {
   export type WasmResult = number | bigint;
 
   /**
+   * What a function of {@link WasmInstance.exports} returns, as a `WebAssembly` export does: its one
+   * result, `undefined` when it has none, or an array when it has several.
+   *
+   * @example
+   * ```ts
+   * const sum = instance.exports.add<number>(1, 2);
+   * ```
+   */
+  export type WasmReturn = WasmResult | WasmResult[] | undefined;
+
+  /**
+   * A function export called synchronously. Name the return type when you know the signature:
+   * `exports.add<number>(1, 2)`; that is an assertion, as with `as`. It throws the errors that
+   * {@link WasmInstance.call} rejects with.
+   *
+   * @example
+   * ```ts
+   * const add: WasmFunction = instance.exports.add;
+   * console.log(add<number>(2, 3));
+   * ```
+   */
+  export type WasmFunction = <R extends WasmReturn = WasmReturn>(...args: WasmArg[]) => R;
+
+  /**
+   * The function exports of an instance by name (see {@link WasmInstance.exports}).
+   *
+   * @example
+   * ```ts
+   * const { add, divmod }: WasmExports = instance.exports;
+   * const [q, r] = divmod<[number, number]>(17, 5);
+   * ```
+   */
+  export interface WasmExports {
+    readonly [name: string]: WasmFunction;
+  }
+
+  /**
    * The `name` of an error `runtime:wasm` raises: a key of {@link errorCodes}.
    *
    * @example
@@ -483,6 +520,23 @@ declare module "runtime:wasm" {
      * ```
      */
     call<R extends WasmResult[] = WasmResult[]>(name: string, ...args: WasmArg[]): Promise<R>;
+    /**
+     * The module's function exports as synchronous functions, like a `WebAssembly.Instance`'s
+     * `exports`: the fast path beside {@link WasmInstance.call}. Arguments are checked and converted
+     * as `call` does; a function returns its one result, `undefined` if it has none, or an array if
+     * it has several. A call blocks the event loop until the guest returns (timers do not fire
+     * meanwhile), but `timeoutMs` and `fuel` still stop it. Holding a function keeps the instance
+     * alive; after `drop()` it throws InvalidInstanceHandle (5005).
+     *
+     * @throws {WasmError} InvalidInstanceHandle (5005) if the instance was dropped.
+     * @example
+     * ```ts
+     * const { add } = instance.exports;
+     * let total = 0;
+     * for (let i = 0; i < 1000; i++) total = add<number>(total, i);
+     * ```
+     */
+    get exports(): WasmExports;
     /**
      * Every export with its kind and, for functions, its parameter and result types.
      *

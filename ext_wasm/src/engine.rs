@@ -6,12 +6,13 @@
 //! op's first (eager) poll with no thread hand-off at all. Running calls on a worker thread instead
 //! would cost a cross-thread wake-up on every call, which is most of a short call's time.
 
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::path::PathBuf;
 use std::sync::{Arc, OnceLock};
 use std::thread::{self, Thread};
 use std::time::{Duration, Instant};
 
-use wasmtime::{Config, Engine, Linker, StoreLimits, UpdateDeadline};
+use wasmtime::{Cache, CacheConfig, Config, Engine, Linker, StoreLimits, UpdateDeadline};
 use wasmtime_wasi::p1::WasiP1Ctx;
 
 use crate::error::WasmError;
@@ -29,6 +30,9 @@ pub struct StoreData {
   pub limits: StoreLimits,
   /// When the current call must stop (from `timeoutMs`).
   pub deadline: Option<Instant>,
+  /// The current call is synchronous (`instance.exports.f()`): it cannot yield to the event loop,
+  /// so the epoch callback only checks the deadline.
+  pub sync: bool,
 }
 
 /// Raised from the epoch callback when a call passes its `timeoutMs` deadline.
@@ -43,11 +47,14 @@ pub struct EngineKit {
 }
 
 impl EngineKit {
-  fn new(fuel: bool) -> Result<Self, WasmError> {
+  fn new(fuel: bool, cache: Option<&Cache>) -> Result<Self, WasmError> {
     let mut config = Config::new();
     config.epoch_interruption(true);
     config.consume_fuel(fuel);
     config.wasm_multi_value(true);
+    // Functions compile on all cores (wasmtime's default, stated here because it matters).
+    config.parallel_compilation(true);
+    config.cache(cache.cloned());
     let engine = Engine::new(&config)
       .map_err(|e| WasmError::compile(format!("cannot create the WebAssembly engine: {e}")))?;
     let mut linker = Linker::new(&engine);
@@ -57,12 +64,47 @@ impl EngineKit {
   }
 }
 
+/// How the embedder wants the engines set up (the extension's second option).
+///
+/// The default keeps no compilation cache and prints nothing; the `kiln` binary turns both on.
+#[derive(Debug, Clone, Default)]
+pub struct EngineOptions {
+  /// Where wasmtime keeps compiled code between runs (`None`: compile every time).
+  pub cache_dir: Option<PathBuf>,
+  /// Print a line on stderr when a compile takes longer than this, and again when it ends.
+  pub progress_after: Option<Duration>,
+}
+
+impl EngineOptions {
+  /// The on-disk compilation cache, or `None` (with a warning on stderr) if it cannot be used:
+  /// a broken cache must not stop an app, it only makes compiles slower.
+  fn cache(&self) -> Option<Cache> {
+    let dir = self.cache_dir.as_ref()?;
+    let mut cache_config = CacheConfig::new();
+    cache_config.with_directory(dir);
+    match Cache::new(cache_config) {
+      Ok(cache) => Some(cache),
+      Err(e) => {
+        eprintln!(
+          "kiln: warning: compiling without a cache: cannot use {}: {e:#} (set KILN_CACHE_DIR to \
+           another directory, or to `off`)",
+          dir.display()
+        );
+        None
+      }
+    }
+  }
+}
+
 /// The engines a runtime uses: one without fuel metering (the default, fastest) and one with it,
 /// made the first time an instance asks for `fuel`.
 pub struct Engines {
   plain: EngineKit,
   fueled: OnceLock<EngineKit>,
   ticker: Arc<Ticker>,
+  options: EngineOptions,
+  /// The compilation cache both engines share, if `options` asked for one and it could be used.
+  cache: Option<Cache>,
 }
 
 impl Engines {
@@ -70,12 +112,22 @@ impl Engines {
   ///
   /// # Errors
   /// 5000 if wasmtime cannot create an engine on this host.
-  pub fn new() -> Result<Self, WasmError> {
-    let plain = EngineKit::new(false)?;
+  pub fn new(options: EngineOptions) -> Result<Self, WasmError> {
+    let cache = options.cache();
+    let plain = EngineKit::new(false, cache.as_ref())?;
     let ticker = Ticker::start()
       .map_err(|e| WasmError::compile(format!("cannot start the epoch ticker thread: {e}")))?;
     ticker.add_engine(plain.engine.clone());
-    Ok(Self { plain, fueled: OnceLock::new(), ticker })
+    Ok(Self { plain, fueled: OnceLock::new(), ticker, options, cache })
+  }
+
+  pub fn options(&self) -> &EngineOptions {
+    &self.options
+  }
+
+  /// Whether compiled code is kept on disk.
+  pub fn caches(&self) -> bool {
+    self.cache.is_some()
   }
 
   pub fn plain(&self) -> &EngineKit {
@@ -87,14 +139,17 @@ impl Engines {
     if let Some(kit) = self.fueled.get() {
       return Ok(kit);
     }
-    let kit = EngineKit::new(true)?;
+    let kit = EngineKit::new(true, self.cache.as_ref())?;
     self.ticker.add_engine(kit.engine.clone());
     Ok(self.fueled.get_or_init(|| kit))
   }
 
-  /// Marks guest code as running until the guard drops; the ticker only ticks while one is held.
+  /// Marks guest code as running until the guard drops; the ticker only ticks while one is held
+  /// (and for a short grace period after, so back-to-back calls do not wake its thread each time).
   pub fn running(&self) -> RunningGuard {
-    if self.ticker.active.fetch_add(1, Ordering::SeqCst) == 0 {
+    self.ticker.active.fetch_add(1, Ordering::SeqCst);
+    self.ticker.started.fetch_add(1, Ordering::Relaxed);
+    if self.ticker.parked.load(Ordering::SeqCst) {
       if let Some(thread) = self.ticker.thread.get() {
         thread.unpark();
       }
@@ -116,10 +171,17 @@ impl Drop for RunningGuard {
   }
 }
 
-/// A single thread advancing the epoch of every engine while any guest runs; parked otherwise,
-/// so an idle app costs no wake-ups.
+/// Ticks without any guest running before the ticker parks.
+const IDLE_TICKS_BEFORE_PARKING: u32 = 100;
+
+/// A single thread advancing the epoch of every engine while any guest runs; parked once no guest
+/// has run for `IDLE_TICKS_BEFORE_PARKING` ticks, so an idle app costs no wake-ups.
 struct Ticker {
   active: AtomicUsize,
+  /// Counts `running()` calls, so the ticker can tell a stream of short calls from idleness.
+  started: AtomicUsize,
+  /// Set while the thread is (about to be) parked: `running()` must then unpark it.
+  parked: AtomicBool,
   engines: std::sync::Mutex<Vec<Engine>>,
   thread: OnceLock<Thread>,
 }
@@ -128,6 +190,8 @@ impl Ticker {
   fn start() -> std::io::Result<Arc<Self>> {
     let ticker = Arc::new(Self {
       active: AtomicUsize::new(0),
+      started: AtomicUsize::new(0),
+      parked: AtomicBool::new(false),
       engines: std::sync::Mutex::new(Vec::new()),
       thread: OnceLock::new(),
     });
@@ -136,11 +200,35 @@ impl Ticker {
     let handle = thread::Builder::new()
       .name("kiln-epoch".into())
       .spawn(move || {
+        let mut idle = 0u32;
+        let mut last_started = 0usize;
         loop {
           let Some(ticker) = weak.upgrade() else { return };
-          if ticker.active.load(Ordering::SeqCst) == 0 {
-            drop(ticker);
-            thread::park_timeout(Duration::from_millis(250));
+          let started = ticker.started.load(Ordering::Relaxed);
+          if ticker.active.load(Ordering::SeqCst) == 0 && started == last_started {
+            idle += 1;
+          } else {
+            idle = 0;
+          }
+          last_started = started;
+          if idle > IDLE_TICKS_BEFORE_PARKING {
+            // Announce the park, then look again: either `running()` sees `parked` and unparks
+            // (the token makes the park return at once), or this sees its `active`.
+            ticker.parked.store(true, Ordering::SeqCst);
+            if ticker.active.load(Ordering::SeqCst) == 0 {
+              drop(ticker);
+              thread::park_timeout(Duration::from_millis(250));
+            } else {
+              drop(ticker);
+            }
+            let Some(ticker) = weak.upgrade() else { return };
+            ticker.parked.store(false, Ordering::SeqCst);
+            // Still idle after a timeout: park again at once instead of ticking idly.
+            let started = ticker.started.load(Ordering::Relaxed);
+            if ticker.active.load(Ordering::SeqCst) != 0 || started != last_started {
+              idle = 0;
+            }
+            last_started = started;
             continue;
           }
           for engine in ticker.engines.lock().unwrap_or_else(|p| p.into_inner()).iter() {
@@ -161,6 +249,12 @@ impl Ticker {
 
 /// The epoch callback installed on every store: yield to the event loop, or stop at the deadline.
 pub fn on_epoch(data: &StoreData) -> wasmtime::Result<UpdateDeadline> {
+  if data.sync {
+    return match data.deadline {
+      Some(deadline) if Instant::now() >= deadline => Err(DeadlineExceeded.into()),
+      _ => Ok(UpdateDeadline::Continue(YIELD_TICKS)),
+    };
+  }
   match data.deadline {
     Some(deadline) => {
       let now = Instant::now();

@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use deno_core::{op2, OpState};
 use serde::Serialize;
-use wasmtime::{ExternType, Instance, Memory, Module, Store, StoreLimitsBuilder, Val};
+use wasmtime::{ExternType, Func, FuncType, Instance, Memory, Module, Store, StoreLimitsBuilder, Val};
 
 use crate::call::classify;
 use crate::capabilities::WasmPermissions;
@@ -28,6 +28,17 @@ pub struct LiveInstance {
   /// Argument and result buffers reused by every call, so a call allocates nothing.
   pub params: Vec<Val>,
   pub results: Vec<Val>,
+  /// Function exports resolved by `instance.exports`, by export index (filled on first use).
+  pub exported: Vec<Option<ExportFunc>>,
+  /// The module imports nothing: calls need no fiber (see `Prepared::self_contained`).
+  pub self_contained: bool,
+}
+
+/// A function export resolved once for the synchronous path (`instance.exports.f`).
+pub struct ExportFunc {
+  pub func: Func,
+  pub ty: FuncType,
+  pub name: Box<str>,
 }
 
 /// An entry of the instance table.
@@ -105,19 +116,21 @@ pub async fn op_wasm_instance_create(
     (state.borrow::<SharedEngines>().0.clone(), module, config, wasi, reservation, table_elements)
   };
 
-  let (kit, module) = match config.fuel {
+  let (kit, prepared) = match config.fuel {
     Some(_) => {
       let kit = engines.fueled()?;
-      (kit, module_entry.fueled(&kit.engine)?.clone())
+      (kit, module_entry.fueled(&kit.engine)?)
     }
-    None => (engines.plain(), module_entry.plain().clone()),
+    None => (engines.plain(), module_entry.plain()),
   };
+  let module = prepared.module.clone();
+  let pre = prepared.pre(&kit.linker)?;
 
   let mut limits = StoreLimitsBuilder::new().table_elements(usize::try_from(table_elements).unwrap_or(usize::MAX));
   if let Some(max) = config.max_memory_bytes {
     limits = limits.memory_size(usize::try_from(max).unwrap_or(usize::MAX));
   }
-  let data = StoreData { wasi, limits: limits.build(), deadline: None };
+  let data = StoreData { wasi, limits: limits.build(), deadline: None, sync: false };
   let mut store = Store::new(&kit.engine, data);
   store.limiter(|data| &mut data.limits);
   store.epoch_deadline_callback(|ctx| on_epoch(ctx.data()));
@@ -127,9 +140,12 @@ pub async fn op_wasm_instance_create(
   }
   store.data_mut().deadline = crate::call::deadline(&config);
 
-  let instance = {
+  let instance = if prepared.self_contained && !module_entry.has_start() {
+    // No imports and no start function: no guest code runs, so no fiber is needed.
+    pre.instantiate(&mut store)
+  } else {
     let _running = engines.running();
-    kit.linker.instantiate_async(&mut store, &module).await
+    pre.instantiate_async(&mut store).await
   };
   let instance = instance.map_err(|e| {
     // Only a trap, an exit or a deadline comes from running the start function; anything else
@@ -150,7 +166,16 @@ pub async fn op_wasm_instance_create(
   })?;
   let memory = find_memory(&module, &instance, &mut store);
 
-  let live = LiveInstance { store, instance, memory, config, params: Vec::new(), results: Vec::new() };
+  let live = LiveInstance {
+    store,
+    instance,
+    memory,
+    config,
+    params: Vec::new(),
+    results: Vec::new(),
+    exported: Vec::new(),
+    self_contained: prepared.self_contained,
+  };
   let entry = InstanceEntry {
     module_id: parse_id(module_id).unwrap_or_default(),
     module,

@@ -6,18 +6,20 @@
 //! ```no_run
 //! use ext_wasm::WasmPermissions;
 //! let runtime = deno_core::JsRuntime::new(deno_core::RuntimeOptions {
-//!   extensions: vec![ext_wasm::ext_wasm::init(WasmPermissions::allow_all())],
+//!   extensions: vec![ext_wasm::ext_wasm::init(WasmPermissions::allow_all(), Default::default())],
 //!   ..Default::default()
 //! });
 //! ```
 //! The JS API (`ts/runtime_wasm.ts`) is served by the embedder's module loader as `runtime:wasm`:
 //! see [`RUNTIME_WASM_TS`].
 
+pub mod binary;
 pub mod call;
 pub mod capabilities;
 pub mod config;
 pub mod engine;
 pub mod error;
+pub mod exports;
 pub mod handles;
 pub mod instance;
 pub mod limits;
@@ -30,6 +32,7 @@ pub use capabilities::{
   WasmCapabilitiesSpec, WasmPermissions,
 };
 pub use config::InstanceConfig;
+pub use engine::EngineOptions;
 pub use error::{ErrorCode, WasmError};
 pub use limits::AppLimits;
 
@@ -47,6 +50,8 @@ deno_core::extension!(
     instance::op_wasm_instance_exports,
     instance::op_wasm_instance_drop,
     call::op_wasm_instance_call,
+    exports::op_wasm_instance_call_sync,
+    exports::op_wasm_instance_call_numbers,
     memory::op_wasm_memory_read,
     memory::op_wasm_memory_write,
     memory::op_wasm_memory_size,
@@ -54,9 +59,9 @@ deno_core::extension!(
   ],
   esm_entry_point = "ext:ext_wasm/errors.js",
   esm = [dir "js", "errors.js"],
-  options = { permissions: WasmPermissions },
+  options = { permissions: WasmPermissions, engine: EngineOptions },
   state = |state, options| {
-    let engines = engine::Engines::new().unwrap_or_else(|e| panic!("{e}"));
+    let engines = engine::Engines::new(options.engine).unwrap_or_else(|e| panic!("{e}"));
     state.put(options.permissions);
     state.put(engine::SharedEngines(std::sync::Arc::new(engines)));
     state.put(module::ModuleTable::default());

@@ -2,36 +2,79 @@
 
 use std::cell::RefCell;
 use std::rc::Rc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, OnceLock};
+use std::time::Instant;
 
 use deno_core::{op2, JsBuffer, OpState};
-use wasmtime::{Engine, Module};
+use wasmtime::{Engine, InstancePre, Linker, Module};
 
 use crate::capabilities::WasmPermissions;
-use crate::engine::{Engines, SharedEngines};
+use crate::engine::{Engines, SharedEngines, StoreData};
 use crate::error::WasmError;
 use crate::handles::{parse_id, HandleTable};
+
+/// A module compiled for one engine, with its imports resolved against the engine's linker once
+/// (on first instantiation) and reused by every later one.
+pub struct Prepared {
+  pub module: Module,
+  pre: OnceLock<InstancePre<StoreData>>,
+  /// The module imports nothing, so it can be instantiated and called without a fiber.
+  pub self_contained: bool,
+}
+
+impl Prepared {
+  fn new(module: Module) -> Self {
+    let self_contained = module.imports().len() == 0;
+    Self { module, pre: OnceLock::new(), self_contained }
+  }
+
+  /// The module with its imports resolved.
+  ///
+  /// # Errors
+  /// 5001 naming the import the linker cannot satisfy.
+  pub fn pre(&self, linker: &Linker<StoreData>) -> Result<&InstancePre<StoreData>, WasmError> {
+    if let Some(pre) = self.pre.get() {
+      return Ok(pre);
+    }
+    let pre = linker.instantiate_pre(&self.module).map_err(|e| {
+      WasmError::instantiate(format!("cannot instantiate the module: {}", crate::call::error_chain(&e)))
+    })?;
+    Ok(self.pre.get_or_init(|| pre))
+  }
+}
 
 /// A compiled module. The bytes are kept so that the fuel-metering engine can compile its own copy
 /// the first time an instance asks for `fuel`.
 pub struct CompiledModule {
-  plain: Module,
-  fueled: OnceLock<Module>,
+  plain: Prepared,
+  fueled: OnceLock<Prepared>,
   bytes: Arc<[u8]>,
+  has_start: bool,
 }
 
 impl CompiledModule {
-  pub fn plain(&self) -> &Module {
+  fn new(plain: Module, bytes: Arc<[u8]>) -> Self {
+    let has_start = crate::binary::has_start_section(&bytes);
+    Self { plain: Prepared::new(plain), fueled: OnceLock::new(), bytes, has_start }
+  }
+
+  /// The module has a start function (or its bytes are WAT text, which is not looked into).
+  pub fn has_start(&self) -> bool {
+    self.has_start
+  }
+
+  pub fn plain(&self) -> &Prepared {
     &self.plain
   }
 
   /// The module compiled for the fuel-metering engine (compiled on first use).
-  pub fn fueled(&self, engine: &Engine) -> Result<&Module, WasmError> {
-    if let Some(module) = self.fueled.get() {
-      return Ok(module);
+  pub fn fueled(&self, engine: &Engine) -> Result<&Prepared, WasmError> {
+    if let Some(prepared) = self.fueled.get() {
+      return Ok(prepared);
     }
     let module = compile_bytes(engine, &self.bytes)?;
-    Ok(self.fueled.get_or_init(|| module))
+    Ok(self.fueled.get_or_init(|| Prepared::new(module)))
   }
 }
 
@@ -63,18 +106,50 @@ fn compile_bytes(engine: &Engine, bytes: &[u8]) -> Result<Module, WasmError> {
   })
 }
 
-/// Compiles on a blocking thread so the event loop keeps running during a long compile.
+/// Compiles on a blocking thread so the event loop keeps running during a long compile. With
+/// `progress_after` set, a compile that takes longer says so on stderr, and again when it ends.
+/// `what` names the module for that message.
 async fn compile_off_thread(
   engines: Arc<Engines>,
+  what: String,
   load: impl FnOnce() -> Result<Arc<[u8]>, WasmError> + Send + 'static,
 ) -> Result<CompiledModule, WasmError> {
-  tokio::task::spawn_blocking(move || {
+  let started = Instant::now();
+  let size = Arc::new(AtomicUsize::new(0));
+  let thread_engines = engines.clone();
+  let thread_size = size.clone();
+  let mut job = tokio::task::spawn_blocking(move || {
     let bytes = load()?;
-    let plain = compile_bytes(&engines.plain().engine, &bytes)?;
-    Ok(CompiledModule { plain, fueled: OnceLock::new(), bytes })
-  })
-  .await
-  .map_err(|e| WasmError::compile(format!("the compiler thread failed: {e}")))?
+    thread_size.store(bytes.len(), Ordering::Relaxed);
+    let plain = compile_bytes(&thread_engines.plain().engine, &bytes)?;
+    Ok(CompiledModule::new(plain, bytes))
+  });
+  let joined = match engines.options().progress_after {
+    None => job.await,
+    Some(after) => {
+      let finished_early = if after.is_zero() {
+        None
+      } else {
+        tokio::select! {
+          joined = &mut job => Some(joined),
+          () = tokio::time::sleep(after) => None,
+        }
+      };
+      match finished_early {
+        Some(joined) => joined,
+        None => {
+          let bytes = size.load(Ordering::Relaxed);
+          let size = if bytes > 0 { format!(" ({:.1} MiB)", bytes as f64 / (1024.0 * 1024.0)) } else { String::new() };
+          eprintln!("kiln: compiling {what}{size}...");
+          let joined = job.await;
+          let cached = if engines.caches() { "; cached for next time" } else { "" };
+          eprintln!("kiln: compiled {what} in {:.1} s{cached}", started.elapsed().as_secs_f64());
+          joined
+        }
+      }
+    }
+  };
+  joined.map_err(|e| WasmError::compile(format!("the compiler thread failed: {e}")))?
 }
 
 fn register(state: &Rc<RefCell<OpState>>, module: CompiledModule) -> Result<f64, WasmError> {
@@ -122,7 +197,8 @@ pub async fn op_wasm_module_compile(
     engines(&state)
   };
   let bytes: Arc<[u8]> = Arc::from(&*bytes);
-  let module = compile_off_thread(engines, move || Ok(bytes)).await?;
+  let what = format!("a {} byte module", bytes.len());
+  let module = compile_off_thread(engines, what, move || Ok(bytes)).await?;
   register(&state, module)
 }
 
@@ -140,7 +216,8 @@ pub async fn op_wasm_module_compile_file(
     let checked = state.borrow::<WasmPermissions>().load.check(&action, &path, &cwd)?;
     (checked, engines(&state))
   };
-  let module = compile_off_thread(engines, move || {
+  let what = checked.as_path().display().to_string();
+  let module = compile_off_thread(engines, what, move || {
     checked.read().map(Arc::from).map_err(|e| {
       WasmError::io(format!("compileFile: cannot read {}: {e}", checked.as_path().display()))
     })

@@ -24,6 +24,16 @@ pub fn op_kiln_rss_bytes() -> f64 {
     .map_or(0.0, |kib| kib * 1024.0)
 }
 
+/// Does nothing: what a synchronous op costs, the baseline of the benchmarks (`bench/`). Like
+/// the `instance.exports` ops it is `nofast` (see ext_wasm/src/exports.rs), the cheaper kind of
+/// op on the QuickJS backend.
+#[op2(nofast)]
+pub fn op_kiln_noop() {}
+
+/// Does nothing, asynchronously: what an awaited async op costs, the baseline of the benchmarks.
+#[op2]
+pub async fn op_kiln_noop_async() {}
+
 /// The arguments after the entry file in `kiln run <entry> [args...]` (an `OpState` entry).
 pub struct AppArgs(pub Vec<String>);
 
@@ -36,7 +46,7 @@ pub fn op_kiln_args(state: &OpState) -> Vec<String> {
 
 deno_core::extension!(
   kiln_globals,
-  ops = [op_kiln_now_ms, op_kiln_args, op_kiln_rss_bytes],
+  ops = [op_kiln_now_ms, op_kiln_args, op_kiln_rss_bytes, op_kiln_noop, op_kiln_noop_async],
   esm_entry_point = "ext:kiln_globals/bootstrap.js",
   esm = [dir "js", "console.js", "timers.js", "encoding.js", "abort.js", "bootstrap.js"],
   options = { args: Vec<String> },

@@ -1,5 +1,6 @@
 //! `kiln`: runs TypeScript apps that import `runtime:wasm`.
 
+mod cache;
 mod fs;
 mod globals;
 mod loader;

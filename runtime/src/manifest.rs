@@ -2,8 +2,10 @@
 
 use std::path::{Path, PathBuf};
 
-use ext_wasm::{FsCapabilitiesSpec, FsPermissions, ManifestOrigin, WasmCapabilitiesSpec, WasmPermissions};
+use ext_wasm::{EngineOptions, FsCapabilitiesSpec, FsPermissions, ManifestOrigin, WasmCapabilitiesSpec, WasmPermissions};
 use serde::Deserialize;
+
+use crate::cache::{self, CacheSection};
 
 pub const MANIFEST_NAME: &str = "manifest.app.toml";
 
@@ -16,6 +18,9 @@ struct ManifestFile {
   app: Option<AppSection>,
   #[serde(default)]
   capabilities: Option<Capabilities>,
+  /// `[cache]`: where compiled WebAssembly is kept between runs (see `cache.rs`).
+  #[serde(default)]
+  cache: Option<CacheSection>,
 }
 
 /// `[app]`: descriptive only.
@@ -39,6 +44,12 @@ struct Capabilities {
 pub struct Grants {
   pub wasm: WasmPermissions,
   pub fs: FsPermissions,
+  /// Not a grant: how the WebAssembly engines are set up (the compilation cache).
+  pub engine: EngineOptions,
+}
+
+fn engine_options(cache: Option<&CacheSection>, manifest_dir: &Path) -> EngineOptions {
+  EngineOptions { cache_dir: cache::cache_dir(cache, manifest_dir), progress_after: Some(cache::progress_after()) }
 }
 
 /// The nearest `manifest.app.toml` in `dir` or a directory above it.
@@ -61,6 +72,7 @@ pub fn load(entry_dir: &Path, explicit: Option<&Path>) -> Result<Grants, String>
     return Ok(Grants {
       wasm: WasmPermissions::from_spec(None, entry_dir, origin.clone())?,
       fs: FsPermissions::from_spec(None, entry_dir, origin)?,
+      engine: engine_options(None, entry_dir),
     });
   };
   let text = std::fs::read_to_string(&path)
@@ -74,6 +86,7 @@ pub fn load(entry_dir: &Path, explicit: Option<&Path>) -> Result<Grants, String>
   Ok(Grants {
     wasm: WasmPermissions::from_spec(caps.wasm.as_ref(), &base, origin.clone()).map_err(wrap)?,
     fs: FsPermissions::from_spec(caps.fs.as_ref(), &base, origin).map_err(wrap)?,
+    engine: engine_options(parsed.cache.as_ref(), &base),
   })
 }
 

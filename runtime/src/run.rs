@@ -22,7 +22,7 @@ pub fn new_runtime(grants: manifest::Grants, args: Vec<String>) -> JsRuntime {
     module_loader: Some(KilnModuleLoader::new()),
     extensions: vec![
       crate::globals::kiln_globals::init(args),
-      ext_wasm::ext_wasm::init(grants.wasm),
+      ext_wasm::ext_wasm::init(grants.wasm, grants.engine),
       crate::fs::kiln_fs::init(grants.fs),
     ],
     ..Default::default()

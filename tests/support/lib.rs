@@ -152,6 +152,11 @@ impl App {
     run_kiln(self.dir.path(), ["main.ts"].into_iter().chain(args.iter().copied()))
   }
 
+  /// Runs `kiln run main.ts` in the app directory with extra environment variables.
+  pub fn run_env(&self, env: &[(&str, &str)]) -> Run {
+    kiln_env(self.dir.path(), ["run", "main.ts"], env)
+  }
+
   /// Runs `kiln run <extra...> main.ts` in the app directory.
   pub fn run_with(&self, extra: &[&str]) -> Run {
     run_kiln(self.dir.path(), extra.iter().copied().chain(["main.ts"]))
@@ -166,7 +171,24 @@ pub fn run_kiln<'a>(cwd: &Path, args: impl IntoIterator<Item = &'a str>) -> Run 
 
 /// Runs `kiln <args>` in `cwd` (any subcommand), as `run_kiln` does.
 pub fn kiln<'a>(cwd: &Path, args: impl IntoIterator<Item = &'a str>) -> Run {
-  let mut child = Command::new(kiln_bin())
+  kiln_env(cwd, args, &[])
+}
+
+/// The compilation cache the tests' kiln processes share (`target/tmp/kiln-cache`), so that
+/// they never write to the user's cache directory.
+pub fn test_cache_dir() -> PathBuf {
+  profile_dir().parent().expect("target dir").join("tmp").join("kiln-cache")
+}
+
+/// Runs `kiln <args>` in `cwd` with extra environment variables (which override the defaults:
+/// `KILN_CACHE_DIR` is `test_cache_dir()`).
+pub fn kiln_env<'a>(cwd: &Path, args: impl IntoIterator<Item = &'a str>, env: &[(&str, &str)]) -> Run {
+  let mut command = Command::new(kiln_bin());
+  command.env("KILN_CACHE_DIR", test_cache_dir());
+  for (key, value) in env {
+    command.env(key, value);
+  }
+  let mut child = command
     .args(args)
     .current_dir(cwd)
     .env("SECRET", "host-secret")

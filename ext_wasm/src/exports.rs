@@ -1,0 +1,361 @@
+//! `instance.exports.f(...)`: the synchronous fast path beside the contract's async `call`.
+//!
+//! A synchronous call blocks the JS thread until the guest returns, as a `WebAssembly` export
+//! call does: timers do not fire during it, and `timeoutMs` and `fuel` still stop it. Arguments
+//! and results travel in the same 8-byte slots as `call` (see `value.rs`), in a buffer the JS side
+//! allocates once per function, and the export is resolved once per instance, so a call allocates
+//! nothing.
+//!
+//! The ops are `nofast`: on the QuickJS backend an op with a fast-call overload pays a global
+//! property lookup on every call to decide whether to take it, which is a third of a short
+//! call's cost. (On V8 the fast overload would be the faster one.)
+//!
+//! A module without imports is called directly (`Func::call`, no fiber). A module with imports
+//! (WASI) is called on a fiber that is polled to completion right here: WASI's file and sleep
+//! functions run inline (`allow_blocking_current_thread`), and anything that still has to wait is
+//! waited for by parking the thread, with `timeoutMs` checked while it waits.
+
+use std::future::Future;
+use std::pin::pin;
+use std::sync::Arc;
+use std::task::{Context, Poll, Wake, Waker};
+use std::thread::Thread;
+use std::time::{Duration, Instant};
+
+use deno_core::{op2, OpState};
+use wasmtime::{Store, Val, ValRaw, ValType};
+use wasmtime_wasi::I32Exit;
+
+use crate::call::{classify, deadline};
+use crate::capabilities::WasmPermissions;
+use crate::engine::{DeadlineExceeded, SharedEngines, StoreData, YIELD_TICKS};
+use crate::error::WasmError;
+use crate::instance::{ExportFunc, InstanceTable, LiveInstance};
+use crate::value::{ExportValueType, SLOT};
+
+/// `instance.exports.<name>(...args)` for any signature Kiln passes. `export_index` is the
+/// function's position in `getExports()`; `slots` holds the encoded arguments on entry and the
+/// results on return (see `value.rs`).
+#[op2(nofast)]
+pub fn op_wasm_instance_call_sync(
+  state: &mut OpState,
+  instance_id: f64,
+  export_index: u32,
+  #[buffer] slots: &mut [u8],
+) -> Result<(), WasmError> {
+  sync_call(state, instance_id, export_index, SlotBuffer(slots))
+}
+
+/// `instance.exports.<name>(...args)` for the common shape, with no buffer: up to three i32, f32
+/// or f64 parameters as numbers (unused ones are 0), and at most one such result, returned as a
+/// number (0 when there is none). `packed_export` packs the instance id and the export index as
+/// `instance_id * 2^16 + export_index` (see `EXPORT_INDEX_LIMIT`): every argument costs the JS
+/// engine an allocation, so the op takes as few as it can.
+#[op2(nofast)]
+pub fn op_wasm_instance_call_numbers(
+  state: &mut OpState,
+  packed_export: f64,
+  a: f64,
+  b: f64,
+  c: f64,
+) -> Result<f64, WasmError> {
+  let packed = crate::handles::parse_id(packed_export).unwrap_or_default();
+  let instance_id = (packed / EXPORT_INDEX_LIMIT) as f64;
+  let export_index = (packed % EXPORT_INDEX_LIMIT) as u32;
+  sync_call(state, instance_id, export_index, Numbers([a, b, c]))
+}
+
+/// Export indexes below this can be packed with the instance id for `op_wasm_instance_call_numbers`.
+pub const EXPORT_INDEX_LIMIT: u64 = 1 << 16;
+
+/// How one synchronous op passes arguments in and results out.
+trait CallIo {
+  type Output;
+  /// Writes the arguments, of the types the export's signature says, into `raw`.
+  fn fill(&mut self, export: &ExportFunc, raw: &mut [ValRaw]) -> Result<(), WasmError>;
+  /// Reads the results from `raw`.
+  fn finish(self, export: &ExportFunc, raw: &RawSlots) -> Result<Self::Output, WasmError>;
+}
+
+/// Arguments and results in 8-byte slots (see `value.rs`).
+struct SlotBuffer<'a>(&'a mut [u8]);
+
+impl CallIo for SlotBuffer<'_> {
+  type Output = ();
+
+  fn fill(&mut self, export: &ExportFunc, raw: &mut [ValRaw]) -> Result<(), WasmError> {
+    let needed = raw.len() * SLOT;
+    if self.0.len() < needed {
+      return Err(WasmError::type_error(format!(
+        "call of `{}`: the value buffer holds {} bytes, the signature needs {needed}",
+        export.name,
+        self.0.len()
+      )));
+    }
+    for (i, (ty, raw)) in export.ty.params().zip(raw.iter_mut()).enumerate() {
+      *raw = slot_to_raw(&export.name, &ty, &self.0[i * SLOT..(i + 1) * SLOT])?;
+    }
+    Ok(())
+  }
+
+  fn finish(self, export: &ExportFunc, raw: &RawSlots) -> Result<(), WasmError> {
+    for (i, (ty, raw)) in export.ty.results().zip(raw.iter()).enumerate() {
+      self.0[i * SLOT..(i + 1) * SLOT].copy_from_slice(&raw_to_slot(&ty, raw));
+    }
+    Ok(())
+  }
+}
+
+/// Up to three numeric arguments and at most one numeric result, as plain numbers.
+struct Numbers([f64; 3]);
+
+impl CallIo for Numbers {
+  type Output = f64;
+
+  fn fill(&mut self, export: &ExportFunc, raw: &mut [ValRaw]) -> Result<(), WasmError> {
+    let ty = &export.ty;
+    if ty.params().len() > self.0.len() || ty.results().len() > 1 {
+      return Err(not_numbers(export));
+    }
+    for ((ty, raw), arg) in ty.params().zip(raw.iter_mut()).zip(self.0) {
+      *raw = match ty {
+        // The JS side checked that an i32 is an integer in [-2^31, 2^32).
+        ValType::I32 => ValRaw::i32(arg as i64 as i32),
+        ValType::F32 => ValRaw::f32((arg as f32).to_bits()),
+        ValType::F64 => ValRaw::f64(arg.to_bits()),
+        _ => return Err(not_numbers(export)),
+      };
+    }
+    Ok(())
+  }
+
+  fn finish(self, export: &ExportFunc, raw: &RawSlots) -> Result<f64, WasmError> {
+    Ok(match (export.ty.results().next(), raw.first()) {
+      (Some(ValType::I32), Some(raw)) => f64::from(raw.get_i32()),
+      (Some(ValType::F32), Some(raw)) => f64::from(f32::from_bits(raw.get_f32())),
+      (Some(ValType::F64), Some(raw)) => f64::from_bits(raw.get_f64()),
+      (Some(_), _) => return Err(not_numbers(export)),
+      (None, _) => 0.0,
+    })
+  }
+}
+
+fn not_numbers(export: &ExportFunc) -> WasmError {
+  WasmError::type_error(format!(
+    "`{}` does not take and return plain numbers; call it through op_wasm_instance_call_sync",
+    export.name
+  ))
+}
+
+/// Slots kept on the stack; a function with more parameters or results uses the heap.
+const STACK_SLOTS: usize = 16;
+
+/// Runs one synchronous call, with `io` moving the arguments and results.
+fn sync_call<Io: CallIo>(
+  state: &mut OpState,
+  instance_id: f64,
+  export_index: u32,
+  mut io: Io,
+) -> Result<Io::Output, WasmError> {
+  state.borrow::<WasmPermissions>().check_execute("call")?;
+  let entry = state.borrow::<InstanceTable>().lookup(instance_id)?;
+  let Ok(mut guard) = entry.live.try_lock() else {
+    return Err(WasmError::call(
+      "this instance is busy: an `instance.call` or memory operation on it is still running; \
+       await it before calling `instance.exports` functions",
+    ));
+  };
+  let engines = &state.borrow::<SharedEngines>().0;
+  let LiveInstance { store, instance, config, params, results, exported, self_contained, .. } =
+    &mut *guard;
+
+  let index = export_index as usize;
+  if exported.len() <= index {
+    exported.resize_with(entry.module.exports().len().max(index + 1), || None);
+  }
+  let export = match &mut exported[index] {
+    Some(export) => export,
+    slot => slot.insert(resolve(store, instance, &entry.module, index)?),
+  };
+  let mut raw = RawSlots::new(export.ty.params().len().max(export.ty.results().len()));
+  io.fill(export, raw.as_mut())?;
+  // Parameters and results of other types never reach `fill`'s output: refuse them here.
+  for (ty, role) in export.ty.params().map(|t| (t, "parameter")).chain(export.ty.results().map(|t| (t, "result"))) {
+    if !matches!(ty, ValType::I32 | ValType::I64 | ValType::F32 | ValType::F64) {
+      return Err(WasmError::type_error(format!(
+        "`{}` has a {} {role}; Kiln passes only i32, i64, f32 and f64 values",
+        export.name,
+        ExportValueType::of(&ty).name()
+      )));
+    }
+  }
+
+  let stop_at = deadline(config);
+  store.data_mut().deadline = stop_at;
+  store.data_mut().sync = true;
+  store.set_epoch_deadline(YIELD_TICKS);
+  if let Some(fuel) = config.fuel {
+    store.set_fuel(fuel).map_err(|e| WasmError::config(format!("cannot set fuel: {e}")))?;
+  }
+  let outcome = {
+    // The epoch ticker is only needed to enforce a deadline: a synchronous call never yields.
+    let _running = stop_at.map(|_| engines.running());
+    if *self_contained {
+      let slots: *mut [ValRaw] = raw.as_mut();
+      // SAFETY: `raw` is as long as the larger of the parameter and result lists, and `fill`
+      // wrote every parameter with the type the signature gives it (only numeric types pass the
+      // check above, so there are no references to keep valid). The module imports nothing, so
+      // the guest cannot reach a host function that needs a fiber; `sync` makes the epoch
+      // callback return without yielding; and the instance's lock is held, so nothing else uses
+      // the store during the call.
+      unsafe { export.func.call_unchecked(&mut *store, slots) }
+    } else {
+      call_on_fiber(export, store, params, results, raw.as_mut(), stop_at)
+    }
+  };
+  store.data_mut().sync = false;
+  match outcome {
+    Ok(()) => {}
+    Err(e) if e.downcast_ref::<I32Exit>().is_some_and(|exit| exit.0 == 0) => {
+      raw.as_mut().iter_mut().for_each(|r| *r = ValRaw::i64(0));
+    }
+    Err(e) => return Err(classify(e, &format!("`{}`", export.name), config)),
+  }
+  io.finish(export, &raw)
+}
+
+/// Argument and result slots of one call: on the stack up to `STACK_SLOTS`.
+pub struct RawSlots {
+  stack: [ValRaw; STACK_SLOTS],
+  heap: Vec<ValRaw>,
+  len: usize,
+}
+
+impl RawSlots {
+  fn new(len: usize) -> Self {
+    let heap = if len > STACK_SLOTS { vec![ValRaw::i64(0); len] } else { Vec::new() };
+    Self { stack: [ValRaw::i64(0); STACK_SLOTS], heap, len }
+  }
+
+  fn as_mut(&mut self) -> &mut [ValRaw] {
+    if self.len > STACK_SLOTS { &mut self.heap } else { &mut self.stack[..self.len] }
+  }
+
+  fn iter(&self) -> std::slice::Iter<'_, ValRaw> {
+    if self.len > STACK_SLOTS { self.heap.iter() } else { self.stack[..self.len].iter() }
+  }
+
+  fn first(&self) -> Option<&ValRaw> {
+    self.iter().next()
+  }
+}
+
+fn slot_to_raw(name: &str, ty: &ValType, slot: &[u8]) -> Result<ValRaw, WasmError> {
+  let mut bytes = [0u8; SLOT];
+  bytes.copy_from_slice(slot);
+  let low = [bytes[0], bytes[1], bytes[2], bytes[3]];
+  Ok(match ty {
+    ValType::I32 => ValRaw::i32(i32::from_le_bytes(low)),
+    ValType::I64 => ValRaw::i64(i64::from_le_bytes(bytes)),
+    ValType::F32 => ValRaw::f32(u32::from_le_bytes(low)),
+    ValType::F64 => ValRaw::f64(u64::from_le_bytes(bytes)),
+    other => {
+      return Err(WasmError::type_error(format!(
+        "`{name}` has a {} parameter; Kiln passes only i32, i64, f32 and f64 values",
+        ExportValueType::of(other).name()
+      )))
+    }
+  })
+}
+
+fn raw_to_slot(ty: &ValType, raw: &ValRaw) -> [u8; SLOT] {
+  match ty {
+    ValType::I32 => u64::from(raw.get_i32() as u32).to_le_bytes(),
+    ValType::I64 => raw.get_i64().to_le_bytes(),
+    ValType::F32 => u64::from(raw.get_f32()).to_le_bytes(),
+    ValType::F64 => raw.get_f64().to_le_bytes(),
+    _ => [0; SLOT],
+  }
+}
+
+/// Looks up the function export at `index` of the module's exports.
+fn resolve(
+  store: &mut Store<StoreData>,
+  instance: &wasmtime::Instance,
+  module: &wasmtime::Module,
+  index: usize,
+) -> Result<ExportFunc, WasmError> {
+  let Some(export) = module.exports().nth(index) else {
+    return Err(WasmError::export_not_found(format!(
+      "the module has {} exports, so there is no export number {index}",
+      module.exports().len()
+    )));
+  };
+  let name = export.name();
+  let Some(func) = instance.get_func(&mut *store, name) else {
+    return Err(WasmError::export_not_found(format!("export `{name}` is not a function")));
+  };
+  let ty = func.ty(&*store);
+  Ok(ExportFunc { func, ty, name: name.into() })
+}
+
+/// Runs an async call to completion on this thread (see the module docs), with the arguments
+/// and results in `raw`.
+fn call_on_fiber(
+  export: &ExportFunc,
+  store: &mut Store<StoreData>,
+  params: &mut Vec<Val>,
+  results: &mut Vec<Val>,
+  raw: &mut [ValRaw],
+  stop_at: Option<Instant>,
+) -> wasmtime::Result<()> {
+  params.clear();
+  for (ty, raw) in export.ty.params().zip(raw.iter()) {
+    params.push(match ty {
+      ValType::I32 => Val::I32(raw.get_i32()),
+      ValType::I64 => Val::I64(raw.get_i64()),
+      ValType::F32 => Val::F32(raw.get_f32()),
+      _ => Val::F64(raw.get_f64()),
+    });
+  }
+  results.clear();
+  results.resize(export.ty.results().len(), Val::I32(0));
+  let waker = Waker::from(Arc::new(ThreadWaker(std::thread::current())));
+  let mut cx = Context::from_waker(&waker);
+  {
+    let mut call = pin!(export.func.call_async(&mut *store, params, results));
+    loop {
+      if let Poll::Ready(outcome) = call.as_mut().poll(&mut cx) {
+        outcome?;
+        break;
+      }
+      if stop_at.is_some_and(|at| Instant::now() >= at) {
+        // Dropping the future unwinds the guest's fiber.
+        return Err(DeadlineExceeded.into());
+      }
+      std::thread::park_timeout(Duration::from_millis(1));
+    }
+  }
+  for (value, raw) in results.iter().zip(raw.iter_mut()) {
+    *raw = match *value {
+      Val::I32(v) => ValRaw::i32(v),
+      Val::I64(v) => ValRaw::i64(v),
+      Val::F32(bits) => ValRaw::f32(bits),
+      Val::F64(bits) => ValRaw::f64(bits),
+      _ => ValRaw::i64(0),
+    };
+  }
+  Ok(())
+}
+
+/// Wakes the thread that polls a synchronous call.
+struct ThreadWaker(Thread);
+
+impl Wake for ThreadWaker {
+  fn wake(self: Arc<Self>) {
+    self.0.unpark();
+  }
+  fn wake_by_ref(self: &Arc<Self>) {
+    self.0.unpark();
+  }
+}

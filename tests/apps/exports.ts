@@ -1,0 +1,93 @@
+// instance.exports: the synchronous fast path. Same values and the same coded errors as call().
+import { compile, compileFile, instantiate, isWasmError, types } from "runtime:wasm";
+
+function code(f: () => unknown): string {
+  try {
+    f();
+    return "no error";
+  } catch (e) {
+    return isWasmError(e) ? `${e.code} ${e.name}` : `uncoded ${e}`;
+  }
+}
+
+const math = await instantiate(await compileFile("./math.wasm"));
+const { add, large_add, circle_area } = math.exports;
+console.log("add:", add(2, 3), add(-1, 2 ** 32 - 1), add<number>(types.i32(40), 2));
+console.log("large_add:", large_add(9007199254740992n, 1n), large_add(1, types.i64(2n)));
+console.log("circle_area:", circle_area<number>(1) === Math.PI);
+console.log("keys:", Object.keys(math.exports).join(","), Object.isFrozen(math.exports));
+console.log("same as call:", add(7, 8) === (await math.call("add", 7, 8))[0]);
+
+const shapes = await instantiate(await compile(new TextEncoder().encode(`(module
+  (func (export "none"))
+  (func (export "divmod") (param i32 i32) (result i32 i32)
+    (i32.div_s (local.get 0) (local.get 1)) (i32.rem_s (local.get 0) (local.get 1)))
+  (func (export "sum5") (param i32 i32 i32 i32 i32) (result i32)
+    (i32.add (i32.add (i32.add (i32.add (local.get 0) (local.get 1)) (local.get 2)) (local.get 3)) (local.get 4)))
+  (func (export "mix") (param f32 f64 i64) (result f64)
+    (f64.add (f64.add (f64.promote_f32 (local.get 0)) (local.get 1)) (f64.convert_i64_s (local.get 2))))
+  (func (export "half") (param f32) (result f32) (f32.div (local.get 0) (f32.const 2)))
+  (func (export "trap") unreachable)
+  (func (export "spin") (loop $l (br $l)))
+  (func (export "simd") (param v128)))`)), { timeoutMs: 100 });
+const x = shapes.exports;
+console.log("none:", x.none());
+console.log("divmod:", x.divmod(17, 5));
+console.log("sum5:", x.sum5(1, 2, 3, 4, 5));
+console.log("mix:", x.mix(0.5, 0.25, 2n));
+console.log("half:", x.half(3));
+
+console.log("too many:", code(() => add(1, 2, 3)));
+console.log("too few:", code(() => add(1)));
+console.log("not a number:", code(() => add("1" as unknown as number, 2)));
+console.log("fraction:", code(() => add(1.5, 2)));
+console.log("out of range:", code(() => add(2 ** 32, 2)));
+console.log("bigint for i32:", code(() => add(1n, 2)));
+console.log("wrong tag:", code(() => add(types.f64(1), 2)));
+console.log("slot path wrong count:", code(() => x.sum5(1, 2)));
+console.log("v128:", code(() => x.simd(0)));
+console.log("trap:", code(() => x.trap()));
+
+// A runaway guest is stopped by timeoutMs even though the call cannot yield; no timer fires
+// while it runs, and the instance works afterwards.
+let ticks = 0;
+const timer = setInterval(() => ticks++, 5);
+const started = performance.now();
+console.log("spin:", code(() => x.spin()), "within 2x:", performance.now() - started < 200, "ticks during:", ticks);
+clearInterval(timer);
+console.log("after spin:", x.divmod(9, 4));
+
+// Fuel stops it too.
+const fueled = await instantiate(await compileFile("./math.wasm"), { fuel: 1_000 });
+console.log("fuel ok:", fueled.exports.add(1, 1));
+
+// A call in flight on the instance: the synchronous path says the instance is busy.
+const slow = await instantiate(await compile(new TextEncoder().encode(
+  `(module (func (export "spin") (loop $l (br $l))) (func (export "one") (result i32) i32.const 1))`,
+)), { timeoutMs: 300 });
+const pending = slow.call("spin").catch((e) => (isWasmError(e) ? e.code : "uncoded"));
+console.log("busy:", code(() => slow.exports.one()));
+console.log("pending call ended:", await pending, "then:", slow.exports.one());
+
+// A WASI command through the synchronous path: its imports run inline.
+const app = await instantiate(await compileFile("./app.wasm"), { args: ["app", "--exit=3"] });
+const start = app.exports._start;
+const exit = (() => {
+  try {
+    start();
+    return "returned";
+  } catch (e) {
+    return isWasmError(e) ? `${e.code} exitCode=${e.exitCode}` : `uncoded ${e}`;
+  }
+})();
+console.log("wasi exit:", exit);
+const ok = await instantiate(await compileFile("./app.wasm"), { args: ["app"] });
+console.log("wasi exit 0:", ok.exports._start());
+
+// A function outlives the variable holding its instance; after drop() it fails with 5005.
+const held = (await instantiate(await compileFile("./math.wasm"))).exports.add;
+console.log("held:", held(20, 22));
+await math.drop();
+const fresh = await instantiate(await compileFile("./math.wasm"));
+await fresh.drop();
+console.log("after drop:", code(() => add(1, 2)), code(() => fresh.exports));
