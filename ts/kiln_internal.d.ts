@@ -42,7 +42,11 @@ declare module "kiln:internal" {
      * engine an allocation, so the op takes as few as it can.
      */
     op_wasm_instance_call_numbers(packedExport: number, a: number, b: number, c: number): number;
-    op_wasm_memory_read(instanceId: number, offset: number, length: number): Promise<Uint8Array>;
+    /**
+     * `memory.read(offset, length)`: copies `out.length` bytes at `offset` into `out`, a buffer the
+     * JS side allocated, so the bytes are copied once, straight from the guest's memory.
+     */
+    op_wasm_memory_read(instanceId: number, offset: number, out: Uint8Array): Promise<void>;
     op_wasm_memory_write(instanceId: number, offset: number, bytes: Uint8Array): Promise<void>;
     /** The memory's size in 64 KiB pages. */
     op_wasm_memory_size(instanceId: number): Promise<number>;

@@ -515,7 +515,16 @@ export class WasmMemory {
    * ```
    */
   async read(offset: number | bigint, length: number | bigint): Promise<Uint8Array> {
-    return ops.op_wasm_memory_read(this.#id, toIndex(offset, "memory.read"), toIndex(length, "memory.read"));
+    const at = toIndex(offset, "memory.read");
+    const size = toIndex(length, "memory.read");
+    let out: Uint8Array;
+    try {
+      out = new Uint8Array(size);
+    } catch {
+      throw wasmError("MemoryError", `memory.read: cannot allocate ${size} bytes to read into; read less at a time`);
+    }
+    await ops.op_wasm_memory_read(this.#id, at, out);
+    return out;
   }
 
   /**

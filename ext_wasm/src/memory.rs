@@ -1,6 +1,7 @@
 //! `instance.memory`: read, write, size and grow an instance's linear memory.
 //!
-//! Bytes go in zero-copy (the op reads the caller's buffer) and come out with one copy.
+//! Bytes go in zero-copy (the op reads the caller's buffer) and come out with one copy (into a
+//! buffer the caller allocated).
 
 use std::cell::RefCell;
 use std::rc::Rc;
@@ -47,21 +48,23 @@ fn range(offset: f64, length: u64, size: usize, verb: &str) -> Result<std::ops::
   }
 }
 
+/// `memory.read(offset, length)`: copies `out.length` bytes at `offset` into `out`, a buffer the
+/// JS side allocated, so the bytes are copied once, straight from the guest's memory.
 #[op2]
-#[buffer]
 pub async fn op_wasm_memory_read(
   state: Rc<RefCell<OpState>>,
   instance_id: f64,
   offset: f64,
-  length: f64,
-) -> Result<Vec<u8>, WasmError> {
-  let length = to_u64(length, "length")?;
+  #[buffer] out: JsBuffer,
+) -> Result<(), WasmError> {
+  let mut out = out;
   let mut locked = lock(&state, instance_id).await?;
   let live = &mut *locked.0;
   let memory = live.memory.ok_or_else(no_memory)?;
   let data = memory.data(&live.store);
-  let range = range(offset, length, data.len(), "read")?;
-  Ok(data[range].to_vec())
+  let range = range(offset, out.len() as u64, data.len(), "read")?;
+  out.copy_from_slice(&data[range]);
+  Ok(())
 }
 
 #[op2]

@@ -100,7 +100,7 @@ const rawOps: [string, unknown[]][] = [
   ["op_wasm_instance_create", [Number(moduleId), ""]],
   ["op_wasm_instance_exports", [raw]],
   ["op_wasm_instance_call", [raw, "div", new Uint8Array(16)]],
-  ["op_wasm_memory_read", [raw, 0, 4]],
+  ["op_wasm_memory_read", [raw, 0, new Uint8Array(4)]],
   ["op_wasm_memory_write", [raw, 0, new Uint8Array(4)]],
   ["op_wasm_memory_size", [raw]],
   ["op_wasm_memory_grow", [raw, 0]],
