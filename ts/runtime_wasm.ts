@@ -579,6 +579,12 @@ interface Signature {
   params: string[];
   results: string[];
   slots: number;
+  /** The export's position in getExports(), which the ops take instead of its name. */
+  index: number;
+  /** Takes up to three i32/f32/f64 numbers and returns at most one: no buffer needed. */
+  numbers: boolean;
+  /** "argument N of `name`", for each parameter's error messages. */
+  where: string[];
 }
 
 /**
@@ -613,12 +619,16 @@ export class WasmInstance {
   #signature(name: string): Signature | undefined {
     if (this.#signatures === null) {
       const map = new Map<string, Signature>();
-      for (const e of ops.op_wasm_instance_exports(this.#raw)) {
-        if (e.kind !== "function") continue;
+      ops.op_wasm_instance_exports(this.#raw).forEach((e, index) => {
+        if (e.kind !== "function") return;
         const params = e.params ?? [];
         const results = e.results ?? [];
-        map.set(e.name, { params, results, slots: Math.max(params.length, results.length) });
-      }
+        const numbers = params.length <= 3 && params.every(isNumberType) && results.length <= 1 &&
+          results.every(isNumberType) && index < EXPORT_INDEX_LIMIT &&
+          Number.isSafeInteger(this.#raw * EXPORT_INDEX_LIMIT + index);
+        const where = params.map((_, i) => `argument ${i + 1} of \`${e.name}\``);
+        map.set(e.name, { params, results, slots: Math.max(params.length, results.length), index, numbers, where });
+      });
       this.#signatures = map;
     }
     return this.#signatures.get(name);
@@ -660,11 +670,18 @@ export class WasmInstance {
         `\`${name}\` takes ${sig.params.length} argument(s) (${sig.params.join(", ")}), got ${args.length}`,
       );
     }
+    if (sig.numbers) {
+      // The common shape: plain numbers, no buffer, the export resolved by index.
+      const p = sig.params;
+      const a = p.length > 0 ? numberArg(p[0], args[0], sig.where[0]) : 0;
+      const b = p.length > 1 ? numberArg(p[1], args[1], sig.where[1]) : 0;
+      const c = p.length > 2 ? numberArg(p[2], args[2], sig.where[2]) : 0;
+      const result = await ops.op_wasm_instance_call_numbers_async(this.#raw * EXPORT_INDEX_LIMIT + sig.index, a, b, c);
+      return (sig.results.length === 0 ? [] : [result]) as WasmResult[] as R;
+    }
     const bytes = new Uint8Array(sig.slots * 8);
     const view = new DataView(bytes.buffer);
-    for (let i = 0; i < args.length; i++) {
-      encode(view, i, sig.params[i], args[i], `argument ${i + 1} of \`${name}\``);
-    }
+    for (let i = 0; i < args.length; i++) encode(view, i, sig.params[i], args[i], sig.where[i]);
     await ops.op_wasm_instance_call(this.#raw, name, bytes);
     const results: WasmResult[] = new Array(sig.results.length);
     for (let i = 0; i < results.length; i++) results[i] = decode(view, i, sig.results[i]);

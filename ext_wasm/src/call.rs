@@ -5,7 +5,7 @@ use std::rc::Rc;
 use std::time::{Duration, Instant};
 
 use deno_core::{op2, JsBuffer, OpState};
-use wasmtime::{Extern, Trap};
+use wasmtime::{Extern, Trap, Val, ValType};
 use wasmtime_wasi::I32Exit;
 
 use crate::capabilities::WasmPermissions;
@@ -14,6 +14,7 @@ use crate::engine::{DeadlineExceeded, YIELD_TICKS};
 use crate::error::WasmError;
 use crate::instance::{InstanceTable, LiveInstance};
 use crate::engine::SharedEngines;
+use crate::exports::{export_at, not_numbers, unpack_export};
 use crate::value::{prepare_results, read_params, write_results};
 
 /// The deadline a call started now must meet, from `timeoutMs`.
@@ -125,4 +126,66 @@ pub async fn op_wasm_instance_call(
   }
   write_results(results, &mut slots);
   Ok(())
+}
+
+/// `await instance.call(name, ...args)` for the common shape, as `op_wasm_instance_call_numbers`
+/// takes it: the packed instance id and export index, up to three i32, f32 or f64 arguments as
+/// numbers, and at most one such result as a number (0 when there is none). No buffer and no
+/// name lookup: the export is resolved once per instance.
+#[op2]
+pub async fn op_wasm_instance_call_numbers_async(
+  state: Rc<RefCell<OpState>>,
+  packed_export: f64,
+  a: f64,
+  b: f64,
+  c: f64,
+) -> Result<f64, WasmError> {
+  let (instance_id, export_index) = unpack_export(packed_export);
+  let (live, module, engines) = {
+    let state = state.borrow();
+    state.borrow::<WasmPermissions>().check_execute("call")?;
+    let entry = state.borrow::<InstanceTable>().lookup(instance_id)?;
+    (entry.live.clone(), entry.module.clone(), state.borrow::<SharedEngines>().0.clone())
+  };
+  let mut guard = live.lock().await;
+  let LiveInstance { store, instance, config, params, results, exported, .. } = &mut *guard;
+  let export = export_at(exported, store, instance, &module, export_index)?;
+  let ty = &export.ty;
+  if ty.params().len() > 3 || ty.results().len() > 1 {
+    return Err(not_numbers(export));
+  }
+  params.clear();
+  for (ty, arg) in ty.params().zip([a, b, c]) {
+    params.push(match ty {
+      // The JS side checked that an i32 is an integer in [-2^31, 2^32).
+      ValType::I32 => Val::I32(arg as i64 as i32),
+      ValType::F32 => Val::F32((arg as f32).to_bits()),
+      ValType::F64 => Val::F64(arg.to_bits()),
+      _ => return Err(not_numbers(export)),
+    });
+  }
+  results.clear();
+  results.resize(ty.results().len(), Val::I32(0));
+
+  store.data_mut().deadline = deadline(config);
+  store.set_epoch_deadline(YIELD_TICKS);
+  if let Some(fuel) = config.fuel {
+    store.set_fuel(fuel).map_err(|e| WasmError::config(format!("cannot set fuel: {e}")))?;
+  }
+  let outcome = {
+    let _running = engines.running();
+    export.func.call_async(&mut *store, params, results).await
+  };
+  match outcome {
+    Ok(()) => {}
+    Err(e) if e.downcast_ref::<I32Exit>().is_some_and(|exit| exit.0 == 0) => return Ok(0.0),
+    Err(e) => return Err(classify(e, &format!("`{}`", export.name), config)),
+  }
+  Ok(match results.first() {
+    Some(Val::I32(v)) => f64::from(*v),
+    Some(Val::F32(bits)) => f64::from(f32::from_bits(*bits)),
+    Some(Val::F64(bits)) => f64::from_bits(*bits),
+    Some(_) => return Err(not_numbers(export)),
+    None => 0.0,
+  })
 }

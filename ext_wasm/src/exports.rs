@@ -59,10 +59,15 @@ pub fn op_wasm_instance_call_numbers(
   b: f64,
   c: f64,
 ) -> Result<f64, WasmError> {
-  let packed = crate::handles::parse_id(packed_export).unwrap_or_default();
-  let instance_id = (packed / EXPORT_INDEX_LIMIT) as f64;
-  let export_index = (packed % EXPORT_INDEX_LIMIT) as u32;
+  let (instance_id, export_index) = unpack_export(packed_export);
   sync_call(state, instance_id, export_index, Numbers([a, b, c]))
+}
+
+/// Splits `instance_id * EXPORT_INDEX_LIMIT + export_index`; a value that is no such number
+/// yields instance id 0, which names no instance (5005).
+pub fn unpack_export(packed_export: f64) -> (f64, u32) {
+  let packed = crate::handles::parse_id(packed_export).unwrap_or_default();
+  ((packed / EXPORT_INDEX_LIMIT) as f64, (packed % EXPORT_INDEX_LIMIT) as u32)
 }
 
 /// Export indexes below this can be packed with the instance id for `op_wasm_instance_call_numbers`.
@@ -140,7 +145,7 @@ impl CallIo for Numbers {
   }
 }
 
-fn not_numbers(export: &ExportFunc) -> WasmError {
+pub fn not_numbers(export: &ExportFunc) -> WasmError {
   WasmError::type_error(format!(
     "`{}` does not take and return plain numbers; call it through op_wasm_instance_call_sync",
     export.name
@@ -169,14 +174,7 @@ fn sync_call<Io: CallIo>(
   let LiveInstance { store, instance, config, params, results, exported, self_contained, .. } =
     &mut *guard;
 
-  let index = export_index as usize;
-  if exported.len() <= index {
-    exported.resize_with(entry.module.exports().len().max(index + 1), || None);
-  }
-  let export = match &mut exported[index] {
-    Some(export) => export,
-    slot => slot.insert(resolve(store, instance, &entry.module, index)?),
-  };
+  let export = export_at(exported, store, instance, &entry.module, export_index)?;
   let mut raw = RawSlots::new(export.ty.params().len().max(export.ty.results().len()));
   io.fill(export, raw.as_mut())?;
   // Parameters and results of other types never reach `fill`'s output: refuse them here.
@@ -278,6 +276,30 @@ fn raw_to_slot(ty: &ValType, raw: &ValRaw) -> [u8; SLOT] {
   }
 }
 
+/// The function export at `index` of the module's exports, resolved on first use and cached.
+pub fn export_at<'a>(
+  exported: &'a mut Vec<Option<ExportFunc>>,
+  store: &mut Store<StoreData>,
+  instance: &wasmtime::Instance,
+  module: &wasmtime::Module,
+  export_index: u32,
+) -> Result<&'a ExportFunc, WasmError> {
+  let index = export_index as usize;
+  let count = module.exports().len();
+  if index >= count {
+    return Err(WasmError::export_not_found(format!(
+      "the module has {count} exports, so there is no export number {index}"
+    )));
+  }
+  if exported.len() < count {
+    exported.resize_with(count, || None);
+  }
+  Ok(match &mut exported[index] {
+    Some(export) => export,
+    slot => slot.insert(resolve(store, instance, module, index)?),
+  })
+}
+
 /// Looks up the function export at `index` of the module's exports.
 fn resolve(
   store: &mut Store<StoreData>,
@@ -286,10 +308,7 @@ fn resolve(
   index: usize,
 ) -> Result<ExportFunc, WasmError> {
   let Some(export) = module.exports().nth(index) else {
-    return Err(WasmError::export_not_found(format!(
-      "the module has {} exports, so there is no export number {index}",
-      module.exports().len()
-    )));
+    return Err(WasmError::export_not_found(format!("there is no export number {index}")));
   };
   let name = export.name();
   let Some(func) = instance.get_func(&mut *store, name) else {

@@ -50,6 +50,7 @@ deno_core::extension!(
     instance::op_wasm_instance_exports,
     instance::op_wasm_instance_drop,
     call::op_wasm_instance_call,
+    call::op_wasm_instance_call_numbers_async,
     exports::op_wasm_instance_call_sync,
     exports::op_wasm_instance_call_numbers,
     memory::op_wasm_memory_read,

@@ -76,7 +76,17 @@ const publicFns: [string, Fn, unknown[]][] = [
   ["dropped.memory.read", dropped.memory.read.bind(dropped.memory) as Fn, [0, 4]],
   ["readBytes", fs.readBytes as Fn, ["./loop.wasm"]],
   ["readTextFile", fs.readTextFile as Fn, ["./manifest.app.toml"]],
+  ["exports.div", instance.exports.div as Fn, [6, 3]],
 ];
+// count(n) loops n times, so a huge n needs the deadline to stop it.
+const bounded = await wasm.instantiate(moduleId, { timeoutMs: 100 });
+publicFns.push(["exports.count (slot path)", bounded.exports.count as Fn, [5n]]);
+const boundedRaw = Number(bounded.id);
+// A synchronous export held past its instance's drop.
+const late = await wasm.instantiate(moduleId);
+publicFns.push(["dropped exports.div", late.exports.div as Fn, [6, 3]]);
+await late.drop();
+await attempt("dropped.exports", () => dropped.exports);
 for (const [label, f, good] of publicFns) await matrix(label, f, good);
 
 // Config values of the wrong type.
@@ -100,6 +110,11 @@ const rawOps: [string, unknown[]][] = [
   ["op_wasm_instance_create", [Number(moduleId), ""]],
   ["op_wasm_instance_exports", [raw]],
   ["op_wasm_instance_call", [raw, "div", new Uint8Array(16)]],
+  // div is export number 7 of loop.wat; the packed form is instance id * 2^16 + export index.
+  // A bad index can land on `spin` (1.5 becomes 1), so these use the instance with a deadline.
+  ["op_wasm_instance_call_sync", [boundedRaw, 7, new Uint8Array(16)]],
+  ["op_wasm_instance_call_numbers", [boundedRaw * 65536 + 7, 6, 3, 0]],
+  ["op_wasm_instance_call_numbers_async", [boundedRaw * 65536 + 7, 6, 3, 0]],
   ["op_wasm_memory_read", [raw, 0, new Uint8Array(4)]],
   ["op_wasm_memory_write", [raw, 0, new Uint8Array(4)]],
   ["op_wasm_memory_size", [raw]],
@@ -110,6 +125,10 @@ const rawOps: [string, unknown[]][] = [
 ];
 for (const [name, good] of rawOps) await matrix(name, ops[name], good);
 await attempt("op_wasm_instance_call short buffer", () => ops.op_wasm_instance_call(raw, "div", new Uint8Array(3)));
+await attempt("op_wasm_instance_call_sync short buffer", () => ops.op_wasm_instance_call_sync(boundedRaw, 7, new Uint8Array(3)));
+await attempt("op_wasm_instance_call_sync past the exports", () => ops.op_wasm_instance_call_sync(boundedRaw, 999, new Uint8Array(16)));
+await attempt("op_wasm_instance_call_numbers on a memory", () => ops.op_wasm_instance_call_numbers(raw * 65536, 0, 0, 0));
+await attempt("op_wasm_instance_call_numbers on an i64 function", () => ops.op_wasm_instance_call_numbers(raw * 65536 + 2, 1, 0, 0));
 await attempt("op_wasm_instance_create bad json", () => ops.op_wasm_instance_create(Number(moduleId), "{"));
 
 // The instance still works after all of that.
