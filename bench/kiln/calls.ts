@@ -1,0 +1,148 @@
+// P1a, P1b, P3 and P5 in one kiln process: the cost of a call into the guest against a no-op op,
+// instantiations per second, and memory bandwidth.
+//
+// Kiln.args[0] is a JSON spec: {"add": path of add.wasm, "memory": path of memory.wasm, "calls": N
+// sync calls per run, "asyncCalls": N awaited calls per run, "instances": N instantiate+drop per
+// run, "bytes": bytes per memory write/read, "repeats"}. Prints one JSON line; each figure is a list
+// of per-run values (ns per call, instantiations per second, seconds), or a string saying why it
+// is missing.
+import { compileFile, instantiate } from "runtime:wasm";
+import { readBytes } from "runtime:fs";
+import { coreOps, emit, measure, now } from "./common.ts";
+
+interface Spec {
+  add: string;
+  memory: string;
+  calls: number;
+  asyncCalls: number;
+  instances: number;
+  bytes: number;
+  repeats: number;
+}
+
+type Fn = (...args: number[]) => unknown;
+
+const spec: Spec = JSON.parse(Kiln.args[0]);
+const ops = coreOps();
+const out: Record<string, number[] | string> = {};
+const R = spec.repeats;
+
+const addModule = await compileFile(spec.add);
+const instance = await instantiate(addModule);
+const exports = (instance as unknown as { exports?: Record<string, Fn> }).exports;
+
+// An empty loop of the same shape, for context: every ns/call below includes it.
+out.emptyLoop = await measure(R, () => {
+  const n = spec.calls;
+  let sink = 0;
+  const t0 = now();
+  for (let i = 0; i < n; i++) sink += i;
+  const t = now() - t0;
+  if (sink < 0) throw new Error("unreachable");
+  return (t * 1e9) / n;
+});
+
+// P1a: the synchronous fast path, a sync no-op op, and the built-in WebAssembly's export.
+if (exports && typeof exports.add === "function") {
+  if (exports.add(2, 3) !== 5) throw new Error(`exports.add(2, 3) = ${exports.add(2, 3)}`);
+  out.exportsAdd = await measure(R, () => {
+    const n = spec.calls;
+    const t0 = now();
+    for (let i = 0; i < n; i++) exports.add(i, 1);
+    return ((now() - t0) * 1e9) / n;
+  });
+} else {
+  out.exportsAdd = "missing: instance.exports";
+}
+
+const noop = ops.op_kiln_noop;
+if (typeof noop === "function") {
+  out.noop = await measure(R, () => {
+    const n = spec.calls;
+    const t0 = now();
+    for (let i = 0; i < n; i++) ops.op_kiln_noop!();
+    return ((now() - t0) * 1e9) / n;
+  });
+} else {
+  out.noop = "missing: Deno.core.ops.op_kiln_noop";
+}
+
+{
+  interface W {
+    Module: new (bytes: Uint8Array) => object;
+    Instance: new (module: object, imports: object) => { exports: Record<string, Fn> };
+  }
+  const WA = (globalThis as unknown as { WebAssembly?: W }).WebAssembly;
+  if (WA) {
+    const builtin = new WA.Instance(new WA.Module(await readBytes(spec.add)), {}).exports;
+    if (builtin.add(2, 3) !== 5) throw new Error("built-in WebAssembly add(2, 3) != 5");
+    out.builtinAdd = await measure(R, () => {
+      const n = spec.calls;
+      const t0 = now();
+      for (let i = 0; i < n; i++) builtin.add(i, 1);
+      return ((now() - t0) * 1e9) / n;
+    });
+  } else {
+    out.builtinAdd = "missing: globalThis.WebAssembly";
+  }
+}
+
+// P1b: an awaited call against an awaited no-op async op.
+{
+  const [five] = await instance.call<[number]>("add", 2, 3);
+  if (five !== 5) throw new Error(`call("add", 2, 3) = ${five}`);
+  out.callAdd = await measure(R, async () => {
+    const n = spec.asyncCalls;
+    const t0 = now();
+    for (let i = 0; i < n; i++) await instance.call("add", i, 1);
+    return ((now() - t0) * 1e9) / n;
+  });
+}
+
+if (typeof ops.op_kiln_noop_async === "function") {
+  out.noopAsync = await measure(R, async () => {
+    const n = spec.asyncCalls;
+    const t0 = now();
+    for (let i = 0; i < n; i++) await ops.op_kiln_noop_async!();
+    return ((now() - t0) * 1e9) / n;
+  });
+} else {
+  out.noopAsync = "missing: Deno.core.ops.op_kiln_noop_async";
+}
+
+// P3: instantiate and drop a module with a 1-page memory.
+out.instantiate = await measure(R, async () => {
+  const n = spec.instances;
+  const t0 = now();
+  for (let i = 0; i < n; i++) await (await instantiate(addModule)).drop();
+  return n / (now() - t0);
+});
+await instance.drop();
+
+// P5: write then read `bytes` through instance.memory.
+{
+  const big = await instantiate(await compileFile(spec.memory));
+  const data = new Uint8Array(spec.bytes);
+  for (let i = 0; i < data.length; i += 4096) data[i] = (i >>> 12) & 255;
+  const write: number[] = [];
+  const read: number[] = [];
+  out.memoryRoundTrip = await measure(R, async () => {
+    const t0 = now();
+    await big.memory.write(0, data);
+    const t1 = now();
+    const back = await big.memory.read(0, data.length);
+    const t2 = now();
+    if (back.length !== data.length || back[data.length - 4096] !== data[data.length - 4096]) {
+      throw new Error("memory.read returned other bytes than were written");
+    }
+    write.push(t1 - t0);
+    read.push(t2 - t1);
+    return t2 - t0;
+  });
+  // The first entry of each was the warm-up.
+  out.memoryWrite = write.slice(1);
+  out.memoryRead = read.slice(1);
+  await big.drop();
+}
+
+emit(out);

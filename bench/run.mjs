@@ -1,0 +1,580 @@
+#!/usr/bin/env node
+// Kiln's benchmark driver (./x bench runs it): builds the benchmark inputs, runs every peer on the
+// same wasm bytes, checks that they compute the same checksums, and prints the figures (P1a..P7)
+// as ratios with the raw medians behind them. See bench/README.md.
+//
+//   node bench/run.mjs [--smoke] [--no-build] [--kiln PATH]
+//
+//   --smoke      tiny sizes, one repeat: checks that every figure can be measured (well under a
+//                minute); writes bench/results/smoke.{json,md} instead of latest.{json,md}
+//   --no-build   do not run `cargo build --release -p kiln` (the kernels are still compiled when
+//                their sources changed)
+//   --kiln PATH  the kiln binary (default: $KILN_BIN, else target/release/kiln)
+//
+// KILN_CACHE_DIR, if set to a directory, is where P4 makes its fresh cache directories.
+
+import { spawnSync } from "node:child_process";
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import crypto from "node:crypto";
+
+const BENCH = path.dirname(fileURLToPath(import.meta.url));
+const REPO = path.dirname(BENCH);
+const BUILD = path.join(BENCH, "build");
+const WASM = path.join(BUILD, "wasm");
+const NATIVE = path.join(BUILD, "native");
+
+// ---- options ----
+
+const argv = process.argv.slice(2);
+const opt = { smoke: false, build: true, kiln: process.env.KILN_BIN || path.join(REPO, "target/release/kiln") };
+for (let i = 0; i < argv.length; i++) {
+  const a = argv[i];
+  if (a === "--smoke") opt.smoke = true;
+  else if (a === "--no-build") opt.build = false;
+  else if (a === "--kiln") opt.kiln = path.resolve(argv[++i]);
+  else {
+    console.error(`unknown option ${a}\nusage: node bench/run.mjs [--smoke] [--no-build] [--kiln PATH]`);
+    process.exit(2);
+  }
+}
+
+// Sizes. A kernel's work is proportional to its n (nbody: steps; fannkuch: passes over the 9!
+// permutations; matmul: 128x128 products); a hash's to its MiB. The built-in WebAssembly (an
+// interpreter) gets smaller sizes, and figures compare rates (work per second).
+const SIZES = opt.smoke
+  ? {
+    repeats: 1,
+    p4Repeats: 1,
+    calls: 20_000,
+    asyncCalls: 5_000,
+    instances: 1_000,
+    memoryBytes: 16 << 20,
+    kernels: { nbody: 20_000, fannkuch: 2, matmul: 4 },
+    builtinKernels: { nbody: 2_000, fannkuch: 1, matmul: 1 },
+    hashMiB: 2,
+    builtinHashMiB: 1,
+    startupRepeats: 5,
+  }
+  : {
+    repeats: 5,
+    p4Repeats: 3,
+    calls: 500_000,
+    asyncCalls: 100_000,
+    instances: 20_000,
+    memoryBytes: 16 << 20,
+    kernels: { nbody: 10_000_000, fannkuch: 50, matmul: 400 },
+    builtinKernels: { nbody: 500_000, fannkuch: 8, matmul: 40 },
+    hashMiB: 256,
+    builtinHashMiB: 16,
+    startupRepeats: 50,
+  };
+const KERNELS = ["nbody", "fannkuch", "matmul"];
+const HASHES = ["sha256", "blake3"];
+const KERNEL_UNIT = { nbody: "steps", fannkuch: "passes", matmul: "products" };
+const RUBY = path.join(BENCH, "node_modules/@ruby/3.4-wasm-wasi/dist/ruby.wasm");
+// P4's module: ruby.wasm in a full run; in a smoke run a small module, so it stays short.
+const P4_MODULE = opt.smoke ? path.join(WASM, "blake3.wasm") : RUBY;
+
+const log = (...a) => console.error("bench:", ...a);
+
+// ---- building ----
+
+function run(cmd, args, options = {}) {
+  const r = spawnSync(cmd, args, { encoding: "utf8", maxBuffer: 64 << 20, ...options });
+  if (r.error) throw new Error(`${cmd}: ${r.error.message}`);
+  return r;
+}
+
+function check(cmd, args, options) {
+  const r = run(cmd, args, { stdio: ["ignore", "inherit", "inherit"], ...options });
+  if (r.status !== 0) throw new Error(`${cmd} ${args.join(" ")} failed (${r.status ?? r.signal})`);
+}
+
+/** Runs `make` when `out` is missing or older than any of `inputs`. */
+function fresh(out, inputs, make) {
+  const mtime = (p) => fs.statSync(p).mtimeMs;
+  // This file holds the compiler flags, so it is an input of everything.
+  if (fs.existsSync(out) && [...inputs, fileURLToPath(import.meta.url)].every((i) => mtime(i) <= mtime(out))) return;
+  make();
+}
+
+function build() {
+  if (!fs.existsSync(path.join(BENCH, "node_modules/hash-wasm/package.json")) || !fs.existsSync(RUBY)) {
+    throw new Error("bench/node_modules is missing: run `npm ci --prefix bench` (./x bench does)");
+  }
+  if (opt.build) {
+    log("cargo build --release -p kiln");
+    check("cargo", ["build", "--release", "-p", "kiln"], { cwd: REPO });
+  }
+  if (!fs.existsSync(opt.kiln)) throw new Error(`no kiln binary at ${opt.kiln}`);
+  fs.mkdirSync(WASM, { recursive: true });
+  // Every kiln process of this run uses the same binary, even if a build replaces the original
+  // meanwhile: a hard link keeps this one (a copy where links cannot be made).
+  const pinned = path.join(BUILD, `kiln-${process.pid}`);
+  try {
+    fs.linkSync(opt.kiln, pinned);
+  } catch {
+    fs.copyFileSync(opt.kiln, pinned);
+    fs.chmodSync(pinned, 0o755);
+  }
+  opt.kiln = pinned;
+  fs.mkdirSync(NATIVE, { recursive: true });
+  const k = (f) => path.join(BENCH, "kernels", f);
+  const wasmFlags = ["--target=wasm32-wasi", "--sysroot=/usr", "-O2", "-Wl,--strip-debug"];
+  for (const name of KERNELS) {
+    const src = k(`${name}.c`);
+    fresh(path.join(WASM, `${name}.wasm`), [src], () =>
+      check("clang", [...wasmFlags, "-nostartfiles", "-Wl,--no-entry", "-Wl,--export=run", "-o",
+        path.join(WASM, `${name}.wasm`), src]));
+    // -fno-math-errno: wasm's f64.sqrt sets no errno, and without it gcc checks every sqrt for
+    // a negative argument (nbody runs twice as slowly).
+    fresh(path.join(NATIVE, name), [src, k("native_main.c")], () =>
+      check("gcc", ["-O2", "-fno-math-errno", "-o", path.join(NATIVE, name), k("native_main.c"), src, "-lm"]));
+  }
+  fresh(path.join(WASM, "hello.wasm"), [k("hello.c")], () =>
+    check("clang", [...wasmFlags, "-o", path.join(WASM, "hello.wasm"), k("hello.c")]));
+  for (const name of ["add", "memory"]) {
+    const src = path.join(BENCH, "wat", `${name}.wat`);
+    fresh(path.join(WASM, `${name}.wasm`), [src], () => check("wat2wasm", [src, "-o", path.join(WASM, `${name}.wasm`)]));
+  }
+  // hash-wasm embeds each module base64 in its JS bundle; the native peer compiles its C source.
+  const hashPkg = path.join(BENCH, "node_modules/hash-wasm");
+  for (const name of HASHES) {
+    const bundle = path.join(hashPkg, `dist/${name}.umd.min.js`);
+    fresh(path.join(WASM, `${name}.wasm`), [bundle], () => {
+      const js = fs.readFileSync(bundle, "utf8");
+      const m = js.match(new RegExp(`name:"${name}",data:"([A-Za-z0-9+/=]+)"`));
+      if (!m) throw new Error(`no embedded ${name} module in ${bundle}`);
+      fs.writeFileSync(path.join(WASM, `${name}.wasm`), Buffer.from(m[1], "base64"));
+    });
+    const src = path.join(hashPkg, `src/${name}.c`);
+    fresh(path.join(NATIVE, name), [src, k("native_hash.c")], () =>
+      // hash-wasm's C puns bytes through uint64_t pointers, which clang's wasm output tolerates
+      // but gcc -O2 miscompiles under strict aliasing.
+      check("gcc", ["-O2", "-fno-strict-aliasing", "-w", `-DHASH_SOURCE="${src}"`, ...(name === "blake3" ? ["-DBLAKE3"] : []),
+        "-o", path.join(NATIVE, name), k("native_hash.c")]));
+  }
+  // Every compute module must be self-contained, so all peers run it with no imports.
+  for (const name of [...KERNELS, ...HASHES, "add", "memory"]) {
+    const imports = WebAssembly.Module.imports(new WebAssembly.Module(fs.readFileSync(path.join(WASM, `${name}.wasm`))));
+    if (imports.length) throw new Error(`${name}.wasm imports ${imports.map((i) => `${i.module}.${i.name}`).join(", ")}`);
+  }
+}
+
+// ---- running peers ----
+
+const kilnEnv = () => {
+  const env = { ...process.env };
+  delete env.RUST_BACKTRACE;
+  return env;
+};
+
+/** Runs a process that prints one JSON line last; returns it parsed, or {error}. */
+function jsonRun(what, cmd, args, env = process.env) {
+  log(what);
+  const r = run(cmd, args, { cwd: BENCH, env, timeout: opt.smoke ? 120_000 : 1_800_000 });
+  const lines = r.stdout.trim().split("\n");
+  if (r.status !== 0) {
+    const why = (r.stderr.trim().split("\n").find((l) => l.startsWith("error:")) || r.stderr.trim().split("\n")[0] || `exit ${r.status ?? r.signal}`);
+    log(`  failed: ${why}`);
+    return { error: why.replace(/^error: (Uncaught )?/, ""), stderr: r.stderr };
+  }
+  try {
+    return JSON.parse(lines[lines.length - 1]);
+  } catch {
+    return { error: `no JSON line in its output: ${r.stdout.slice(-200)}` };
+  }
+}
+
+const kiln = (what, app, args, env) => jsonRun(what, opt.kiln, ["run", path.join(BENCH, "kiln", app), ...args], env ?? kilnEnv());
+
+function computeJobs(sizes, hashMiB, repeats, timeout) {
+  return [
+    ...KERNELS.map((name) => ({ name, kind: "kernel", path: path.join(WASM, `${name}.wasm`), size: sizes[name], repeats, timeout })),
+    ...HASHES.map((name) => ({ name, kind: "hash", path: path.join(WASM, `${name}.wasm`), size: hashMiB, repeats })),
+  ];
+}
+
+function measureAll() {
+  const R = SIZES.repeats;
+  const out = {};
+  out.calls = kiln("P1a/P1b/P3/P5: calls, instantiation and memory in kiln", "calls.ts", [JSON.stringify({
+    add: path.join(WASM, "add.wasm"),
+    memory: path.join(WASM, "memory.wasm"),
+    calls: SIZES.calls,
+    asyncCalls: SIZES.asyncCalls,
+    instances: SIZES.instances,
+    bytes: SIZES.memoryBytes,
+    repeats: R,
+  })]);
+  out.runtime = kiln("P2/P7: kernels and hashes on runtime:wasm", "compute.ts", [JSON.stringify({
+    engine: "runtime",
+    jobs: computeJobs(SIZES.kernels, SIZES.hashMiB, R, true),
+  })]);
+  out.builtin = kiln("P2: kernels and hashes on the built-in WebAssembly (QuickJS)", "compute.ts", [JSON.stringify({
+    engine: "builtin",
+    jobs: computeJobs(SIZES.builtinKernels, SIZES.builtinHashMiB, R, false),
+  })]);
+  out.node = jsonRun("P2: kernels and hashes on Node.js", process.execPath, [path.join(BENCH, "node/peer.mjs"), JSON.stringify({
+    jobs: computeJobs(SIZES.kernels, SIZES.hashMiB, R, false),
+  })]);
+  // The built-in peer's sizes again on Node, only to cross-check its checksums.
+  out.nodeCheck = jsonRun("checksums at the built-in peer's sizes on Node.js", process.execPath, [
+    path.join(BENCH, "node/peer.mjs"),
+    JSON.stringify({ jobs: computeJobs(SIZES.builtinKernels, SIZES.builtinHashMiB, 0, false) }),
+  ]);
+  out.native = { engine: "native", jobs: [] };
+  for (const name of KERNELS) {
+    const r = jsonRun(`P2: ${name} native`, path.join(NATIVE, name), [String(SIZES.kernels[name]), String(R)]);
+    out.native.jobs.push({ name, api: "native", ...r });
+  }
+  for (const name of HASHES) {
+    const r = jsonRun(`P2: ${name} native`, path.join(NATIVE, name), [String(SIZES.hashMiB), String(R)]);
+    out.native.jobs.push({ name, api: "native", ...r });
+  }
+
+  // P4: cold = a fresh process with a fresh, empty cache directory; warm = another fresh process
+  // with the same directory.
+  const given = process.env.KILN_CACHE_DIR;
+  const base = given && given !== "off" ? given : fs.mkdtempSync(path.join(os.tmpdir(), "kiln-bench-cache-"));
+  const p4 = { module: path.relative(BENCH, P4_MODULE), bytes: fs.statSync(P4_MODULE).size, cold: [], warm: [], errors: [] };
+  for (let i = 0; i < SIZES.p4Repeats; i++) {
+    const dir = path.join(base, `p4-${process.pid}-${i}`);
+    fs.rmSync(dir, { recursive: true, force: true });
+    fs.mkdirSync(dir, { recursive: true });
+    const env = { ...kilnEnv(), KILN_CACHE_DIR: dir };
+    const cold = kiln(`P4: compile ${p4.module} cold (${i + 1}/${SIZES.p4Repeats})`, "compile.ts", [P4_MODULE], env);
+    const warm = kiln(`P4: compile ${p4.module} warm (${i + 1}/${SIZES.p4Repeats})`, "compile.ts", [P4_MODULE], env);
+    for (const r of [cold, warm]) if (r.error) p4.errors.push(r.error);
+    if (!cold.error) p4.cold.push(cold.compileMs);
+    if (!warm.error) p4.warm.push(warm.compileMs);
+    if (!opt.smoke && i === SIZES.p4Repeats - 1) {
+      // Start-up of ruby itself (`ruby -e 'puts 1'` through WASI _start), while its compiled code
+      // is still cached here.
+      p4.rubyStartup = kiln("P4: ruby start-up in kiln", "startup.ts", [RUBY, "1", "ruby", "-e", "puts 1"], env);
+    }
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+  if (base !== given) fs.rmSync(base, { recursive: true, force: true });
+  out.p4 = p4;
+  out.nodeCompile = [];
+  for (let i = 0; i < SIZES.p4Repeats; i++) {
+    const r = jsonRun(`P4: Node WebAssembly.compile ${p4.module} (${i + 1}/${SIZES.p4Repeats})`, process.execPath, [
+      path.join(BENCH, "node/peer.mjs"), "compile", P4_MODULE]);
+    if (!r.error) out.nodeCompile.push(r.compileMs);
+  }
+  out.startup = kiln("P4: start-up of a WASI command (hello.c) in kiln", "startup.ts", [
+    path.join(WASM, "hello.wasm"), String(SIZES.startupRepeats), "hello", "-e", "puts 1"]);
+  return out;
+}
+
+// ---- statistics and figures ----
+
+function stats(values) {
+  if (!Array.isArray(values) || values.length === 0) return null;
+  const s = [...values].sort((a, b) => a - b);
+  const mid = s.length >> 1;
+  const median = s.length % 2 ? s[mid] : (s[mid - 1] + s[mid]) / 2;
+  return { median, min: s[0], max: s[s.length - 1], n: s.length, spreadPct: (100 * (s[s.length - 1] - s[0])) / 2 / median };
+}
+
+function fmt(x) {
+  if (x === null || x === undefined || !Number.isFinite(x)) return "n/a";
+  const a = Math.abs(x);
+  if (a >= 10_000) return Math.round(x).toLocaleString("en-US");
+  if (a >= 100) return x.toFixed(0);
+  if (a >= 10) return x.toFixed(1);
+  if (a >= 1) return x.toFixed(2);
+  return x.toPrecision(3);
+}
+
+/** "median (min–max)" of a stats object, in `unit`. */
+function cell(st, unit) {
+  if (!st) return "n/a";
+  const range = st.n > 1 ? ` (${fmt(st.min)}–${fmt(st.max)})` : "";
+  return `${fmt(st.median)}${range} ${unit}`;
+}
+
+const jobOf = (peer, name) => peer?.jobs?.find((j) => j.name === name);
+
+function analyze(m) {
+  const raw = []; // {key, label, unit, stats, note}
+  const add = (key, label, unit, values, note = "") => {
+    const st = stats(values);
+    raw.push({ key, label, unit, stats: st, note: st ? note : (typeof values === "string" ? values : note || "missing") });
+    return st;
+  };
+  const figures = [];
+  const missing = (v, fallback) => (typeof v === "string" ? `n/a (${v})` : v?.error ? `n/a (${v.error})` : `n/a (${fallback})`);
+
+  // P1
+  const c = m.calls.error ? {} : m.calls;
+  const why = m.calls.error ? `calls.ts failed: ${m.calls.error}` : null;
+  const ns = (k, label, note) => add(k, label, "ns/call", why ?? c[k], note);
+  const empty = ns("emptyLoop", "kiln: empty JS loop iteration (context)", `${SIZES.calls} iterations`);
+  const exportsAdd = ns("exportsAdd", "kiln: instance.exports.add(a, b)", `${SIZES.calls} calls`);
+  const noop = ns("noop", "kiln: Deno.core.ops.op_kiln_noop()", `${SIZES.calls} calls`);
+  const builtinAdd = ns("builtinAdd", "kiln: built-in WebAssembly exports.add(a, b)", `${SIZES.calls} calls`);
+  const callAdd = ns("callAdd", 'kiln: await instance.call("add", a, b)', `${SIZES.asyncCalls} calls`);
+  const noopAsync = ns("noopAsync", "kiln: await Deno.core.ops.op_kiln_noop_async()", `${SIZES.asyncCalls} calls`);
+  const fig = (id, what, kilnSt, kilnUnit, peerSt, peerUnit, ratio, target, ok, na) => {
+    figures.push({
+      id, what,
+      kiln: kilnSt ? cell(kilnSt, kilnUnit) : null,
+      peer: peerSt === undefined ? "—" : peerSt ? cell(peerSt, peerUnit) : null,
+      ratio, target, met: ratio === null ? null : ok(ratio), na,
+    });
+  };
+  const lower = (x) => (r) => r <= x;
+  const higher = (x) => (r) => r >= x;
+  const both = (a, b) => (a && b ? a.median / b.median : null);
+  fig("P1a", "instance.exports.add vs op_kiln_noop (ns/call, lower is better)", exportsAdd, "ns", noop, "ns",
+    both(exportsAdd, noop), "≤1.3×", lower(1.3), !exportsAdd ? missing(c.exportsAdd, why) : missing(c.noop, why));
+  fig("P1a", "instance.exports.add vs built-in WebAssembly exports.add (ns/call)", exportsAdd, "ns", builtinAdd, "ns",
+    both(exportsAdd, builtinAdd), "≤1.3×", lower(1.3), !exportsAdd ? missing(c.exportsAdd, why) : missing(c.builtinAdd, why));
+  fig("P1b", 'await instance.call("add") vs await op_kiln_noop_async (ns/call)', callAdd, "ns", noopAsync, "ns",
+    both(callAdd, noopAsync), "≤1.2×", lower(1.2), !callAdd ? missing(c.callAdd, why) : missing(c.noopAsync, why));
+
+  // P2: rates (units per second) so that the interpreter's smaller sizes compare.
+  const peers = [
+    ["runtime", "kiln runtime:wasm", m.runtime, SIZES.kernels, SIZES.hashMiB],
+    ["builtin", "kiln built-in WebAssembly", m.builtin, SIZES.builtinKernels, SIZES.builtinHashMiB],
+    ["node", "Node.js WebAssembly", m.node, SIZES.kernels, SIZES.hashMiB],
+    ["native", "native (gcc -O2)", m.native, SIZES.kernels, SIZES.hashMiB],
+  ];
+  const p7 = [];
+  for (const name of [...HASHES, ...KERNELS]) {
+    const isHash = HASHES.includes(name);
+    const st = {};
+    for (const [peer, label, result, kSizes, hMiB] of peers) {
+      const job = jobOf(result, name);
+      const size = isHash ? hMiB : kSizes[name];
+      const err = result?.error ?? job?.error ?? (job ? null : "not run");
+      const sizeNote = isHash ? `${size} MiB` : `n=${size.toLocaleString("en-US")} ${KERNEL_UNIT[name]}`;
+      const api = job?.api && !["builtin", "node", "native"].includes(job.api) ? `, via ${job.api}` : "";
+      if (isHash) {
+        st[peer] = add(`${peer}.${name}`, `${label}: ${name}`, "MB/s", err ?? job.times.map((t) => (size * 1048576) / 1e6 / t), `${sizeNote}${api}`);
+      } else {
+        st[peer] = add(`${peer}.${name}`, `${label}: ${name} run(n)`, "s", err ?? job.times, `${sizeNote}${api}`);
+        // Seconds per unit of work, for rates.
+        if (st[peer]) st[peer].perUnit = st[peer].median / size;
+      }
+      if (peer === "runtime" && job?.timeoutTimes) {
+        const t = add(`runtime.${name}.timeout`, `kiln runtime:wasm: ${name} run(n) with timeoutMs: 60000`, "s", job.timeoutTimes, `${sizeNote}${api}`);
+        p7.push([name, st[peer], t]);
+      }
+    }
+    const k = st.runtime;
+    const na = (p) => missing(jobOf(m[p], name)?.error ?? m[p]?.error ?? "not run", "not run");
+    if (isHash) {
+      fig("P2", `${name} (hash-wasm): kiln vs built-in WebAssembly (MB/s)`, k, "MB/s", st.builtin, "MB/s",
+        both(k, st.builtin), "≥12×", higher(12), !k ? na("runtime") : na("builtin"));
+      fig("P2", `${name} (hash-wasm): kiln vs Node.js (MB/s)`, k, "MB/s", st.node, "MB/s", both(k, st.node), "≥0.9×",
+        higher(0.9), !k ? na("runtime") : na("node"));
+      fig("P2", `${name} (hash-wasm): kiln time / native time (MB/s shown)`, k, "MB/s", st.native, "MB/s",
+        k && st.native ? st.native.median / k.median : null, "≤1.5×", lower(1.5), !k ? na("runtime") : na("native"));
+    } else {
+      const scaled = st.builtin ? { ...st.builtin, median: st.builtin.perUnit * SIZES.kernels[name], min: (st.builtin.min / SIZES.builtinKernels[name]) * SIZES.kernels[name], max: (st.builtin.max / SIZES.builtinKernels[name]) * SIZES.kernels[name] } : null;
+      fig("P2", `${name}: built-in WebAssembly time / kiln time (built-in scaled to kiln's n)`, k, "s", scaled, "s",
+        k && st.builtin ? st.builtin.perUnit / k.perUnit : null, "≥12×", higher(12), !k ? na("runtime") : na("builtin"));
+      fig("P2", `${name}: Node.js time / kiln time (kiln throughput relative to Node)`, k, "s", st.node, "s",
+        both(st.node, k), "≥0.9×", higher(0.9), !k ? na("runtime") : na("node"));
+      fig("P2", `${name}: kiln time / native time`, k, "s", st.native, "s", both(k, st.native), "≤1.5×", lower(1.5),
+        !k ? na("runtime") : na("native"));
+    }
+  }
+
+  // P3
+  const inst = add("instantiate", "kiln: instantiate + drop (1-page memory)", "/s", why ?? c.instantiate, `${SIZES.instances} per run`);
+  fig("P3", "instantiate + drop of a module with a 1-page memory (per second)", inst, "/s", undefined, "",
+    inst ? inst.median : null, "≥50,000/s", higher(50_000), missing(c.instantiate, why));
+
+  // P4
+  const p4 = m.p4;
+  const cold = add("p4.cold", `kiln: compileFile ${p4.module} cold (fresh process, empty cache dir)`, "ms", p4.cold.length ? p4.cold : p4.errors[0] ?? "failed", `${(p4.bytes / 1048576).toFixed(1)} MiB`);
+  const warm = add("p4.warm", `kiln: compileFile ${p4.module} warm (fresh process, same cache dir)`, "ms", p4.warm.length ? p4.warm : p4.errors[0] ?? "failed", `${(p4.bytes / 1048576).toFixed(1)} MiB`);
+  const warmRatio = cold && warm ? warm.median / cold.median : null;
+  figures.push({
+    id: "P4", what: `compile ${p4.module}: warm (cached) / cold`, kiln: warm ? `warm ${cell(warm, "ms")}` : null,
+    peer: cold ? `cold ${cell(cold, "ms")}` : null, ratio: warmRatio, ratioText: warmRatio === null ? null : `${(warmRatio * 100).toFixed(1)}%`,
+    target: "≤5%", met: warmRatio === null ? null : warmRatio <= 0.05, na: `n/a (${p4.errors[0] ?? "failed"})`,
+  });
+  const nodeCompile = add("p4.node", `Node.js: WebAssembly.compile ${p4.module} (context)`, "ms", m.nodeCompile.length ? m.nodeCompile : "failed", "V8 tiers up lazily: not a full optimizing compile");
+  figures.push({ id: "P4", what: `Node.js WebAssembly.compile ${p4.module} (context)`, kiln: cold ? `cold ${cell(cold, "ms")}` : null, peer: nodeCompile ? cell(nodeCompile, "ms") : null, ratio: null, target: "—", met: null, context: true, na: "" });
+  const startup = add("startup", "kiln: instantiate + _start of a WASI command (hello.c, args)", "ms", m.startup.error ? m.startup.error : m.startup.ms, `${SIZES.startupRepeats} runs in one process`);
+  figures.push({ id: "P4", what: "start-up: instantiate + _start of a WASI command with args (hello.c)", kiln: startup ? cell(startup, "ms") : null, peer: "—", ratio: null, target: "—", met: null, context: true, na: missing(m.startup, "failed") });
+  if (p4.rubyStartup) {
+    const rs = p4.rubyStartup;
+    const st = add("startup.ruby", "kiln: ruby.wasm instantiate + _start (-e 'puts 1')", "ms", rs.error ? rs.error : rs.ms);
+    figures.push({ id: "P4", what: "start-up: ruby.wasm instantiate + _start with args -e 'puts 1'", kiln: st ? cell(st, "ms") : null, peer: "—", ratio: null, target: "—", met: null, context: true, na: missing(rs, "failed") });
+  }
+
+  // P5
+  let p5 = null;
+  if (!why && Array.isArray(c.memoryRoundTrip)) {
+    const gbs = (ts) => ts.map((t) => SIZES.memoryBytes / 1e9 / t);
+    p5 = add("memory.roundTrip", "kiln: memory.write + memory.read of 16 MiB (16 MiB / total time)", "GB/s", gbs(c.memoryRoundTrip));
+    add("memory.write", "kiln: memory.write of 16 MiB", "GB/s", gbs(c.memoryWrite));
+    add("memory.read", "kiln: memory.read of 16 MiB", "GB/s", gbs(c.memoryRead));
+  }
+  fig("P5", "memory.write + memory.read of 16 MiB (16 MiB / (write + read time))", p5, "GB/s", undefined, "",
+    p5 ? p5.median : null, "≥2 GB/s", higher(2), missing(c.memoryRoundTrip, why ?? "missing"));
+
+  // P7
+  for (const name of KERNELS) {
+    const row = p7.find(([n]) => n === name);
+    const [, without, withT] = row ?? [];
+    fig("P7", `${name}: throughput with timeoutMs 60000 / without`, withT, "s", without, "s",
+      withT && without ? without.median / withT.median : null, "≥0.85", higher(0.85), missing(m.runtime?.error ?? jobOf(m.runtime, name)?.error, "not run"));
+  }
+  return { raw, figures, empty };
+}
+
+// Every peer that ran a workload at the same size must have produced the same checksum or digest.
+function crossCheck(m) {
+  const groups = new Map();
+  const put = (peer, result, sizes, hashMiB) => {
+    for (const job of result?.jobs ?? []) {
+      if (job.error) continue;
+      const size = HASHES.includes(job.name) ? hashMiB : sizes[job.name];
+      const key = `${job.name} at ${HASHES.includes(job.name) ? `${size} MiB` : `n=${size}`}`;
+      if (!groups.has(key)) groups.set(key, []);
+      if (groups.get(key).some(([p]) => p === peer)) continue;
+      groups.get(key).push([peer, job.checksum ?? job.digest]);
+    }
+  };
+  put("kiln", m.runtime, SIZES.kernels, SIZES.hashMiB);
+  put("builtin", m.builtin, SIZES.builtinKernels, SIZES.builtinHashMiB);
+  put("node", m.node, SIZES.kernels, SIZES.hashMiB);
+  put("node", m.nodeCheck, SIZES.builtinKernels, SIZES.builtinHashMiB);
+  put("native", m.native, SIZES.kernels, SIZES.hashMiB);
+  // An independent reference for sha256: Node's crypto over the same bytes.
+  for (const mib of new Set([SIZES.hashMiB, SIZES.builtinHashMiB])) {
+    const words = new Uint32Array(1 << 18);
+    let x = 0x9e3779b9;
+    for (let i = 0; i < words.length; i++) {
+      x ^= x << 13;
+      x ^= x >>> 17;
+      x ^= x << 5;
+      words[i] = x >>> 0;
+    }
+    const h = crypto.createHash("sha256");
+    const block = new Uint8Array(words.buffer);
+    for (let i = 0; i < mib; i++) h.update(block);
+    const key = `sha256 at ${mib} MiB`;
+    if (groups.has(key)) groups.get(key).push(["node:crypto", h.digest("hex")]);
+  }
+  const lines = [];
+  let ok = true;
+  for (const [key, values] of groups) {
+    const distinct = new Set(values.map(([, v]) => String(v)));
+    const agree = distinct.size === 1 && values.length > 1;
+    if (!agree) ok = false;
+    lines.push(`${agree ? "agree" : "DISAGREE"}: ${key}: ${values.map(([p, v]) => `${p}=${v}`).join(", ")}`);
+  }
+  const key = (name, size) => `${name} at ${HASHES.includes(name) ? `${size} MiB` : `n=${size}`}`;
+  const expected = new Set([
+    ...KERNELS.flatMap((n) => [key(n, SIZES.kernels[n]), key(n, SIZES.builtinKernels[n])]),
+    ...HASHES.flatMap((n) => [key(n, SIZES.hashMiB), key(n, SIZES.builtinHashMiB)]),
+  ]).size;
+  if (groups.size < expected) {
+    ok = false;
+    lines.push(`only ${groups.size} of ${expected} workload sizes produced a checksum`);
+  }
+  return { ok, lines };
+}
+
+// ---- report ----
+
+function report(m, a, check, meta) {
+  const ratioText = (f) => {
+    if (f.ratioText) return f.ratioText;
+    if (f.ratio === null) return f.context ? "—" : f.na;
+    if (f.id === "P3") return `${fmt(f.ratio)}/s`;
+    if (f.id === "P5") return `${fmt(f.ratio)} GB/s`;
+    return `${f.ratio.toFixed(f.ratio >= 10 ? 1 : 2)}×`;
+  };
+  const met = (f) => (f.context ? "" : f.met === null ? "n/a" : f.met ? "yes" : "NO");
+  const esc = (s) => String(s ?? "n/a").replaceAll("|", "\\|");
+  const md = [];
+  md.push(`# Kiln benchmarks (${opt.smoke ? "smoke: tiny sizes, not figures to quote" : "full"})`);
+  md.push("");
+  md.push(`${meta.date} · ${meta.cpu} · ${meta.cores} cores · load ${meta.load} at start · kiln ${meta.kiln} · node ${meta.node}`);
+  md.push("");
+  md.push("## Figures");
+  md.push("");
+  md.push("Values are median (min–max) of the repeats; the ratio is of the medians.");
+  md.push("");
+  md.push("| Fig | Measure | Kiln | Peer | Ratio | Target | Met |");
+  md.push("|---|---|---|---|---|---|---|");
+  for (const f of a.figures) {
+    md.push(`| ${f.id} | ${esc(f.what)} | ${esc(f.kiln ?? (f.context ? f.na : "n/a"))} | ${esc(f.peer ?? "n/a")} | ${esc(ratioText(f))} | ${f.target} | ${met(f)} |`);
+  }
+  md.push("");
+  md.push(`Checksums: ${check.ok ? "all agree" : "DISAGREE"} (${check.lines.length} workload sizes)`);
+  md.push("");
+  md.push("## Raw measurements");
+  md.push("");
+  md.push("| Measurement | Median | Min–max | Spread | n | Notes |");
+  md.push("|---|---|---|---|---|---|");
+  for (const r of a.raw) {
+    const s = r.stats;
+    md.push(s
+      ? `| ${esc(r.label)} | ${fmt(s.median)} ${r.unit} | ${fmt(s.min)}–${fmt(s.max)} | ±${s.spreadPct.toFixed(1)}% | ${s.n} | ${esc(r.note)} |`
+      : `| ${esc(r.label)} | n/a | | | 0 | ${esc(r.note)} |`);
+  }
+  md.push("");
+  md.push("## Checksums");
+  md.push("");
+  for (const l of check.lines) md.push(`- ${l}`);
+  md.push("");
+  return md.join("\n");
+}
+
+function meta() {
+  const cpu = os.cpus()[0]?.model?.trim() ?? "unknown CPU";
+  const v = run(opt.kiln, ["--version"]);
+  return {
+    date: new Date().toISOString(),
+    cpu,
+    cores: os.cpus().length,
+    load: os.loadavg().map((l) => l.toFixed(2)).join(" "),
+    kiln: (v.stdout || "").trim().replace(/^kiln /, "") || "?",
+    node: process.version,
+    mode: opt.smoke ? "smoke" : "full",
+    sizes: SIZES,
+  };
+}
+
+// ---- main ----
+
+try {
+  const started = Date.now();
+  build();
+  const info = meta();
+  log(`${info.mode} run: ${info.cpu}, ${info.cores} cores, load ${info.load}`);
+  const m = measureAll();
+  const a = analyze(m);
+  const check = crossCheck(m);
+  const md = report(m, a, check, info);
+  console.log(md);
+  const dir = path.join(BENCH, "results");
+  fs.mkdirSync(dir, { recursive: true });
+  const stem = opt.smoke ? "smoke" : "latest";
+  const json = { meta: info, figures: a.figures, raw: a.raw, checksums: check, measurements: m, seconds: (Date.now() - started) / 1000 };
+  fs.writeFileSync(path.join(dir, `${stem}.json`), JSON.stringify(json, null, 2) + "\n");
+  fs.writeFileSync(path.join(dir, `${stem}.md`), md);
+  log(`done in ${((Date.now() - started) / 1000).toFixed(0)} s; wrote bench/results/${stem}.{json,md}`);
+  if (!check.ok) {
+    log("the peers' checksums disagree (see Checksums)");
+    process.exitCode = 1;
+  }
+} catch (e) {
+  console.error(`bench: ${e.message}`);
+  process.exitCode = 1;
+} finally {
+  fs.rmSync(path.join(BUILD, `kiln-${process.pid}`), { force: true });
+}

@@ -1,0 +1,62 @@
+//! The benchmark harness (bench/, `./x bench`) in its smoke mode: every figure can be measured on
+//! this build, with every peer, and the peers compute the same checksums.
+
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+use kiln_test_support::{kiln_bin, repo, tsc};
+
+/// The figures `bench/run.mjs` must report, with how many rows each has.
+const FIGURES: &[(&str, usize)] = &[("P1a", 2), ("P1b", 1), ("P2", 15), ("P3", 1), ("P4", 1), ("P5", 1), ("P7", 3)];
+
+#[test]
+fn bench_smoke_measures_every_figure() {
+  let modules = repo().join("bench/node_modules/hash-wasm/package.json");
+  assert!(modules.exists(), "bench/node_modules is missing: run `npm ci --prefix bench` (./x test does it)");
+  let cache = tempfile::Builder::new().prefix("bench-cache").tempdir_in(env!("CARGO_TARGET_TMPDIR")).unwrap();
+  let started = Instant::now();
+  let out = Command::new("node")
+    .arg(repo().join("bench/run.mjs"))
+    .args(["--smoke", "--no-build", "--kiln"])
+    .arg(kiln_bin())
+    .env("KILN_CACHE_DIR", cache.path())
+    .env_remove("RUST_BACKTRACE")
+    .current_dir(repo())
+    .output()
+    .expect("running node (is Node.js installed? ./x test installs it)");
+  let elapsed = started.elapsed();
+  let stdout = String::from_utf8_lossy(&out.stdout);
+  let stderr = String::from_utf8_lossy(&out.stderr);
+  assert_eq!(out.status.code(), Some(0), "bench/run.mjs --smoke failed\nstdout:\n{stdout}\nstderr:\n{stderr}");
+  assert!(elapsed < Duration::from_secs(60), "the smoke run took {elapsed:?}; keep it under a minute");
+
+  // Figure rows: | Fig | Measure | Kiln | Peer | Ratio | Target | Met |
+  let rows: Vec<Vec<&str>> = stdout
+    .lines()
+    .filter(|l| l.starts_with("| P"))
+    .map(|l| l.trim_matches('|').split(" | ").map(str::trim).collect())
+    .collect();
+  for (id, count) in FIGURES {
+    // Context rows (no target) may say n/a; every row with a target must have a measured ratio.
+    let with_target: Vec<_> = rows.iter().filter(|r| r[0] == *id && r[5] != "—").collect();
+    assert_eq!(with_target.len(), *count, "{id}: expected {count} rows with a target\n{stdout}");
+    for row in with_target {
+      assert_eq!(row.len(), 7, "malformed row {row:?}");
+      let ratio = row[4];
+      assert!(ratio.starts_with(|c: char| c.is_ascii_digit()), "{id} {}: no number ({ratio})\n{stdout}", row[1]);
+      assert!(row[2].starts_with(|c: char| c.is_ascii_digit() || c == 'w'), "{id} {}: kiln value {}", row[1], row[2]);
+      assert!(["yes", "NO"].contains(&row[6]), "{id} {}: met = {}", row[1], row[6]);
+    }
+  }
+  assert!(stdout.contains("Checksums: all agree"), "the peers' checksums disagree:\n{stdout}");
+  // Every workload was checked at two sizes (kiln's, and the interpreter's on Node.js).
+  let agreed = stdout.lines().filter(|l| l.starts_with("- agree: ")).count();
+  assert_eq!(agreed, 10, "{stdout}");
+  assert!(repo().join("bench/results/smoke.json").exists());
+}
+
+#[test]
+fn bench_apps_type_check() {
+  let run = tsc(&["-p", "bench/tsconfig.json"]);
+  assert_eq!(run.status, Some(0), "tsc -p bench/tsconfig.json reported errors:\n{}{}", run.stdout, run.stderr);
+}
