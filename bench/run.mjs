@@ -366,6 +366,9 @@ function analyze(m) {
         const t = add(`runtime.${name}.timeout`, `kiln runtime:wasm: ${name} run(n) with timeoutMs: 60000`, "s", job.timeoutTimes, `${sizeNote}${api}`);
         p7.push([name, st[peer], t]);
       }
+      if (peer === "runtime" && job?.uncheckedTimes?.length) {
+        st.unchecked = add(`runtime.${name}.unchecked`, `kiln runtime:wasm: ${name} run(n) with interruptible: false`, "s", job.uncheckedTimes, `${sizeNote}${api}`);
+      }
     }
     const k = st.runtime;
     const na = (p) => missing(jobOf(m[p], name)?.error ?? m[p]?.error ?? "not run", "not run");
@@ -384,6 +387,13 @@ function analyze(m) {
         both(st.node, k), "≥0.9×", higher(0.9), !k ? na("runtime") : na("node"));
       fig("P2", `${name}: kiln time / native time`, k, "s", st.native, "s", both(k, st.native), "≤1.5×", lower(1.5),
         !k ? na("runtime") : na("native"));
+      // The same kernel on an instance made with { interruptible: false } (no epoch checks).
+      const u = st.unchecked;
+      const un = u ? "" : "n/a (interruptible: false not measured)";
+      fig("P2", `${name}, interruptible: false: Node.js time / kiln time`, u, "s", st.node, "s",
+        both(st.node, u), "≥0.9×", higher(0.9), un || na("node"));
+      fig("P2", `${name}, interruptible: false: kiln time / native time`, u, "s", st.native, "s", both(u, st.native), "≤1.5×", lower(1.5),
+        un || na("native"));
     }
   }
 

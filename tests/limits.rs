@@ -46,6 +46,7 @@ fn app_wide_limits_contain_runaway_guests() {
       "rss bounded: true\n",
       "table grow 10: 1; past cap: -1\n",
       "recursion: 5002 CallError\n",
+      "uninterruptible under timeout_ms: 5010 WasiError\n",
       "fourth module: 5000 CompileError\n",
       "after dropModule: loaded\n",
     ));

@@ -65,13 +65,23 @@ async function runtimeKernel(job: Job): Promise<unknown> {
   // P7: the same kernel on an instance with a deadline, alternating so drift hits both alike.
   const [, guarded] = runner(await instantiate(moduleId, { timeoutMs: 60_000 }));
   await time(guarded);
+  // And on an instance without interruption checks (interruptible: false), where Kiln has it.
+  let unchecked: (() => Promise<number> | number) | null = null;
+  try {
+    [, unchecked] = runner(await instantiate(moduleId, { interruptible: false }));
+    await time(unchecked);
+  } catch {
+    unchecked = null;
+  }
   const times: number[] = [];
   const timeoutTimes: number[] = [];
+  const uncheckedTimes: number[] = [];
   for (let i = 0; i < job.repeats; i++) {
     times.push(await time(run));
     timeoutTimes.push(await time(guarded));
+    if (unchecked) uncheckedTimes.push(await time(unchecked));
   }
-  return { name: job.name, api, times, timeoutTimes, checksum };
+  return { name: job.name, api, times, timeoutTimes, uncheckedTimes, checksum };
 }
 
 async function runtimeHash(job: Job): Promise<unknown> {

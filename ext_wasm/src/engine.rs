@@ -46,11 +46,43 @@ pub struct EngineKit {
   pub linker: Linker<StoreData>,
 }
 
+/// Which engine an instance runs on. A module is compiled once per engine kind it is used with.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum EngineKind {
+  /// Epoch interruption (deadlines, yields to the event loop), no fuel: the default.
+  Plain,
+  /// Epoch interruption and fuel metering, for instances that ask for `fuel`.
+  Fueled,
+  /// Neither, for instances made with `interruptible: false`: loops carry no interruption checks.
+  Uninterruptible,
+}
+
+impl EngineKind {
+  /// The engine an instance with this config runs on.
+  pub fn of(config: &crate::config::InstanceConfig) -> Self {
+    if config.fuel.is_some() {
+      Self::Fueled
+    } else if !config.interruptible() {
+      Self::Uninterruptible
+    } else {
+      Self::Plain
+    }
+  }
+
+  /// The slot of a kind other than `Plain` in `Engines::others`.
+  pub fn other_index(self) -> usize {
+    match self {
+      Self::Plain | Self::Fueled => 0,
+      Self::Uninterruptible => 1,
+    }
+  }
+}
+
 impl EngineKit {
-  fn new(fuel: bool, cache: Option<&Cache>) -> Result<Self, WasmError> {
+  fn new(kind: EngineKind, cache: Option<&Cache>) -> Result<Self, WasmError> {
     let mut config = Config::new();
-    config.epoch_interruption(true);
-    config.consume_fuel(fuel);
+    config.epoch_interruption(kind != EngineKind::Uninterruptible);
+    config.consume_fuel(kind == EngineKind::Fueled);
     config.wasm_multi_value(true);
     // Functions compile on all cores (wasmtime's default, stated here because it matters).
     config.parallel_compilation(true);
@@ -96,11 +128,12 @@ impl EngineOptions {
   }
 }
 
-/// The engines a runtime uses: one without fuel metering (the default, fastest) and one with it,
-/// made the first time an instance asks for `fuel`.
+/// The engines a runtime uses: the plain one, and the fuel-metering and uninterruptible ones, each
+/// made the first time an instance asks for it (see `EngineKind`).
 pub struct Engines {
   plain: EngineKit,
-  fueled: OnceLock<EngineKit>,
+  /// `Fueled` and `Uninterruptible`, by `EngineKind::other_index`.
+  others: [OnceLock<EngineKit>; 2],
   ticker: Arc<Ticker>,
   options: EngineOptions,
   /// The compilation cache both engines share, if `options` asked for one and it could be used.
@@ -114,11 +147,11 @@ impl Engines {
   /// 5000 if wasmtime cannot create an engine on this host.
   pub fn new(options: EngineOptions) -> Result<Self, WasmError> {
     let cache = options.cache();
-    let plain = EngineKit::new(false, cache.as_ref())?;
+    let plain = EngineKit::new(EngineKind::Plain, cache.as_ref())?;
     let ticker = Ticker::start()
       .map_err(|e| WasmError::compile(format!("cannot start the epoch ticker thread: {e}")))?;
     ticker.add_engine(plain.engine.clone());
-    Ok(Self { plain, fueled: OnceLock::new(), ticker, options, cache })
+    Ok(Self { plain, others: [OnceLock::new(), OnceLock::new()], ticker, options, cache })
   }
 
   pub fn options(&self) -> &EngineOptions {
@@ -134,14 +167,20 @@ impl Engines {
     &self.plain
   }
 
-  /// The fuel-metering engine, created on first use.
-  pub fn fueled(&self) -> Result<&EngineKit, WasmError> {
-    if let Some(kit) = self.fueled.get() {
+  /// The engine of `kind`, created on first use.
+  pub fn kit(&self, kind: EngineKind) -> Result<&EngineKit, WasmError> {
+    if kind == EngineKind::Plain {
+      return Ok(&self.plain);
+    }
+    let slot = &self.others[kind.other_index()];
+    if let Some(kit) = slot.get() {
       return Ok(kit);
     }
-    let kit = EngineKit::new(true, self.cache.as_ref())?;
-    self.ticker.add_engine(kit.engine.clone());
-    Ok(self.fueled.get_or_init(|| kit))
+    let kit = EngineKit::new(kind, self.cache.as_ref())?;
+    if kind != EngineKind::Uninterruptible {
+      self.ticker.add_engine(kit.engine.clone());
+    }
+    Ok(slot.get_or_init(|| kit))
   }
 
   /// Marks guest code as running until the guard drops; the ticker only ticks while one is held

@@ -11,7 +11,7 @@ use wasmtime::{ExternType, Func, FuncType, Instance, Memory, Module, Store, Stor
 use crate::call::classify;
 use crate::capabilities::WasmPermissions;
 use crate::config::InstanceConfig;
-use crate::engine::{on_epoch, StoreData, YIELD_TICKS};
+use crate::engine::{on_epoch, EngineKind, StoreData, YIELD_TICKS};
 use crate::error::WasmError;
 use crate::handles::{parse_id, HandleTable};
 use crate::value::ExportValueType;
@@ -108,6 +108,7 @@ pub async fn op_wasm_instance_create(
     }
     let reservation = pending.reserve();
     let mut config = InstanceConfig::from_json(&config_json)?;
+    config.check_interruptible(permissions.limits.timeout_ms)?;
     permissions.limits.apply_defaults(&mut config);
     let table_elements = permissions.limits.max_table_elements;
     let cwd = std::env::current_dir()
@@ -116,13 +117,9 @@ pub async fn op_wasm_instance_create(
     (state.borrow::<SharedEngines>().0.clone(), module, config, wasi, reservation, table_elements)
   };
 
-  let (kit, prepared) = match config.fuel {
-    Some(_) => {
-      let kit = engines.fueled()?;
-      (kit, module_entry.fueled(&kit.engine)?)
-    }
-    None => (engines.plain(), module_entry.plain()),
-  };
+  let kind = EngineKind::of(&config);
+  let kit = engines.kit(kind)?;
+  let prepared = module_entry.prepared(kind, &kit.engine)?;
   let module = prepared.module.clone();
   let pre = prepared.pre(&kit.linker)?;
 

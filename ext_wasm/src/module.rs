@@ -10,7 +10,7 @@ use deno_core::{op2, JsBuffer, OpState};
 use wasmtime::{Engine, InstancePre, Linker, Module};
 
 use crate::capabilities::WasmPermissions;
-use crate::engine::{Engines, SharedEngines, StoreData};
+use crate::engine::{EngineKind, Engines, SharedEngines, StoreData};
 use crate::error::WasmError;
 use crate::handles::{parse_id, HandleTable};
 
@@ -44,11 +44,12 @@ impl Prepared {
   }
 }
 
-/// A compiled module. The bytes are kept so that the fuel-metering engine can compile its own copy
-/// the first time an instance asks for `fuel`.
+/// A compiled module. The bytes are kept so that the fuel-metering and uninterruptible engines can
+/// compile their own copies the first time an instance asks for one.
 pub struct CompiledModule {
   plain: Prepared,
-  fueled: OnceLock<Prepared>,
+  /// Compiled for the other engine kinds on first use (by `EngineKind::other_index`).
+  others: [OnceLock<Prepared>; 2],
   bytes: Arc<[u8]>,
   has_start: bool,
 }
@@ -56,7 +57,7 @@ pub struct CompiledModule {
 impl CompiledModule {
   fn new(plain: Module, bytes: Arc<[u8]>) -> Self {
     let has_start = crate::binary::has_start_section(&bytes);
-    Self { plain: Prepared::new(plain), fueled: OnceLock::new(), bytes, has_start }
+    Self { plain: Prepared::new(plain), others: [OnceLock::new(), OnceLock::new()], bytes, has_start }
   }
 
   /// The module has a start function (or its bytes are WAT text, which is not looked into).
@@ -68,13 +69,17 @@ impl CompiledModule {
     &self.plain
   }
 
-  /// The module compiled for the fuel-metering engine (compiled on first use).
-  pub fn fueled(&self, engine: &Engine) -> Result<&Prepared, WasmError> {
-    if let Some(prepared) = self.fueled.get() {
+  /// The module compiled for the engine of `kind` (compiled on first use for any but `Plain`).
+  pub fn prepared(&self, kind: EngineKind, engine: &Engine) -> Result<&Prepared, WasmError> {
+    if kind == EngineKind::Plain {
+      return Ok(&self.plain);
+    }
+    let slot = &self.others[kind.other_index()];
+    if let Some(prepared) = slot.get() {
       return Ok(prepared);
     }
     let module = compile_bytes(engine, &self.bytes)?;
-    Ok(self.fueled.get_or_init(|| Prepared::new(module)))
+    Ok(slot.get_or_init(|| Prepared::new(module)))
   }
 }
 

@@ -61,6 +61,17 @@ console.log("after spin:", x.divmod(9, 4));
 const fueled = await instantiate(await compileFile("./math.wasm"), { fuel: 1_000 });
 console.log("fuel ok:", fueled.exports.add(1, 1));
 
+// interruptible: false compiles without interruption checks; it is refused beside anything that
+// must stop a call.
+const mathModule = await compileFile("./math.wasm");
+const unchecked = await instantiate(mathModule, { interruptible: false });
+console.log("uninterruptible:", unchecked.exports.add(1, 2), (await unchecked.call("add", 3, 4))[0]);
+const refused = (config: object) =>
+  instantiate(mathModule, config).then(() => "made", (e) => (isWasmError(e) ? `${e.code} ${/interruptible/.test(e.message)}` : "uncoded"));
+console.log("with timeoutMs:", await refused({ interruptible: false, timeoutMs: 5 }));
+console.log("with fuel:", await refused({ interruptible: false, fuel: 5 }));
+console.log("interruptible: true:", await refused({ interruptible: true, timeoutMs: 5 }));
+
 // A call in flight on the instance: the synchronous path says the instance is busy.
 const slow = await instantiate(await compile(new TextEncoder().encode(
   `(module (func (export "spin") (loop $l (br $l))) (func (export "one") (result i32) i32.const 1))`,

@@ -48,6 +48,9 @@ const deep = await compileFile("./loop.wasm");
 const recurser = await instantiate(deep);
 console.log(`recursion: ${await recurser.call("recurse", 0).then(() => "returned", outcome)}`);
 
+// The app's deadline binds every instance: one cannot opt out of interruption checks.
+console.log(`uninterruptible under timeout_ms: ${await instantiate(deep, { interruptible: false }).then(() => "made", outcome)}`);
+
 // max_modules = 3: bomb, loop, and one more; the fourth is refused until one is dropped.
 const third = await compileFile("./loop.wasm");
 console.log(`fourth module: ${await compileFile("./loop.wasm").then(() => "loaded", outcome)}`);
