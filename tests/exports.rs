@@ -15,6 +15,7 @@ fn exports_call_synchronously_with_the_same_checks() {
       "circle_area: true\n",
       "keys: add,large_add,circle_area true\n",
       "same as call: true\n",
+      "call rejects: true 5007\n",
       "none: undefined\n",
       "divmod: [ 3, 2 ]\n",
       "sum5: 15\n",

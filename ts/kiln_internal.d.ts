@@ -30,11 +30,12 @@ declare module "kiln:internal" {
     op_wasm_instance_call(instanceId: number, name: string, slots: Uint8Array): Promise<void>;
     /**
      * `await instance.call(name, ...args)` for the common shape, as `op_wasm_instance_call_numbers`
-     * takes it: the packed instance id and export index, up to three i32, f32 or f64 arguments as
-     * numbers, and at most one such result as a number (0 when there is none). No buffer and no
-     * name lookup: the export is resolved once per instance.
+     * takes it: the packed instance id and export index, and up to three i32, f32 or f64 arguments as
+     * numbers. It resolves to the results array `call` returns (empty or one number), so the JS side
+     * can hand its promise straight to the caller. No buffer and no name lookup: the export is
+     * resolved once per instance.
      */
-    op_wasm_instance_call_numbers_async(packedExport: number, a: number, b: number, c: number): Promise<number>;
+    op_wasm_instance_call_numbers_async(packedExport: number, a: number, b: number, c: number): Promise<number[]>;
     /**
      * `instance.exports.<name>(...args)` for any signature Kiln passes. `export_index` is the
      * function's position in `getExports()`; `slots` holds the encoded arguments on entry and the

@@ -329,6 +329,10 @@ function encode(view: DataView, slot: number, type: string, arg: unknown, where:
   }
 }
 
+function arityError(name: string, params: readonly string[], got: number | string): Error {
+  return wasmError("TypeError", `\`${name}\` takes ${params.length} argument(s) (${params.join(", ")}), got ${got}`);
+}
+
 /** Export indexes below this are packed with the instance id (ext_wasm/src/exports.rs). */
 const EXPORT_INDEX_LIMIT = 65536;
 
@@ -654,31 +658,38 @@ export class WasmInstance {
    * const [big] = await instance.call("large_add", types.i64(9007199254740992n), types.i64(1n));
    * ```
    */
-  async call<R extends WasmResult[] = WasmResult[]>(name: string, ...args: WasmArg[]): Promise<R> {
-    if (typeof name !== "string") {
-      throw wasmError("TypeError", `call: the export name must be a string, got ${describe(name)}`);
+  call<R extends WasmResult[] = WasmResult[]>(name: string, ...args: WasmArg[]): Promise<R> {
+    // Not an async function: for the common shape it returns the op's own promise (the op resolves
+    // to the results array), which saves the interpreter an async frame and two promises per call.
+    // Errors still arrive as rejections.
+    try {
+      if (typeof name !== "string") {
+        throw wasmError("TypeError", `call: the export name must be a string, got ${describe(name)}`);
+      }
+      const sig = this.#signature(name);
+      if (sig === undefined || !sig.numbers) return this.#callWithSlots<R>(name, sig, args);
+      const p = sig.params;
+      if (args.length !== p.length) throw arityError(name, p, args.length);
+      // The common shape: plain numbers, no buffer, the export resolved by index.
+      const a = p.length > 0 ? numberArg(p[0], args[0], sig.where[0]) : 0;
+      const b = p.length > 1 ? numberArg(p[1], args[1], sig.where[1]) : 0;
+      const c = p.length > 2 ? numberArg(p[2], args[2], sig.where[2]) : 0;
+      return ops.op_wasm_instance_call_numbers_async(this.#raw * EXPORT_INDEX_LIMIT + sig.index, a, b, c) as Promise<
+        WasmResult[]
+      > as Promise<R>;
+    } catch (e) {
+      return Promise.reject(e);
     }
-    const sig = this.#signature(name);
+  }
+
+  /** `call` for any other signature: arguments and results in 8-byte slots (ext_wasm/src/value.rs). */
+  async #callWithSlots<R extends WasmResult[]>(name: string, sig: Signature | undefined, args: WasmArg[]): Promise<R> {
     if (sig === undefined) {
       // Not a function export: the op reports what it is, or which functions exist.
       await ops.op_wasm_instance_call(this.#raw, name, new Uint8Array(0));
       return [] as WasmResult[] as R;
     }
-    if (args.length !== sig.params.length) {
-      throw wasmError(
-        "TypeError",
-        `\`${name}\` takes ${sig.params.length} argument(s) (${sig.params.join(", ")}), got ${args.length}`,
-      );
-    }
-    if (sig.numbers) {
-      // The common shape: plain numbers, no buffer, the export resolved by index.
-      const p = sig.params;
-      const a = p.length > 0 ? numberArg(p[0], args[0], sig.where[0]) : 0;
-      const b = p.length > 1 ? numberArg(p[1], args[1], sig.where[1]) : 0;
-      const c = p.length > 2 ? numberArg(p[2], args[2], sig.where[2]) : 0;
-      const result = await ops.op_wasm_instance_call_numbers_async(this.#raw * EXPORT_INDEX_LIMIT + sig.index, a, b, c);
-      return (sig.results.length === 0 ? [] : [result]) as WasmResult[] as R;
-    }
+    if (args.length !== sig.params.length) throw arityError(name, sig.params, args.length);
     const bytes = new Uint8Array(sig.slots * 8);
     const view = new DataView(bytes.buffer);
     for (let i = 0; i < args.length; i++) encode(view, i, sig.params[i], args[i], sig.where[i]);
@@ -718,8 +729,7 @@ export class WasmInstance {
   #syncFunction(index: number, name: string, params: readonly string[], results: readonly string[]): WasmFunction {
     const arity = params.length;
     const where = params.map((_, i) => `argument ${i + 1} of \`${name}\``);
-    const arityError = (got: number): Error =>
-      wasmError("TypeError", `\`${name}\` takes ${arity} argument(s) (${params.join(", ")}), got ${got === arity + 1 ? "more" : got}`);
+    const tooMany = (): Error => arityError(name, params, "more");
     let fn: (...args: WasmArg[]) => WasmReturn;
     const packed = this.#raw * EXPORT_INDEX_LIMIT + index;
     if (arity <= 3 && params.every(isNumberType) && results.length <= 1 && results.every(isNumberType) &&
@@ -734,7 +744,7 @@ export class WasmInstance {
       // Fixed parameters cost the interpreter far less than a rest parameter: a missing argument
       // arrives as undefined and fails its check; one past the last is caught by the next slot.
       fn = (a?: WasmArg, b?: WasmArg, c?: WasmArg, d?: WasmArg): WasmReturn => {
-        if ((arity === 0 ? a : arity === 1 ? b : arity === 2 ? c : d) !== undefined) throw arityError(arity + 1);
+        if ((arity === 0 ? a : arity === 1 ? b : arity === 2 ? c : d) !== undefined) throw tooMany();
         if (arity > 0 && (typeof a !== "number" || (i0 && (a | 0) !== a && a >>> 0 !== a))) a = numberArg(t0, a, w0);
         if (arity > 1 && (typeof b !== "number" || (i1 && (b | 0) !== b && b >>> 0 !== b))) b = numberArg(t1, b, w1);
         if (arity > 2 && (typeof c !== "number" || (i2 && (c | 0) !== c && c >>> 0 !== c))) c = numberArg(t2, c, w2);
@@ -747,7 +757,7 @@ export class WasmInstance {
       const view = new DataView(bytes.buffer);
       const callSync = ops.op_wasm_instance_call_sync;
       fn = (...args: WasmArg[]): WasmReturn => {
-        if (args.length !== arity) throw arityError(args.length);
+        if (args.length !== arity) throw arityError(name, params, args.length);
         for (let i = 0; i < arity; i++) encode(view, i, params[i], args[i], where[i]);
         callSync(this.#raw, index, bytes);
         if (results.length === 0) return undefined;

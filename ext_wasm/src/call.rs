@@ -129,17 +129,19 @@ pub async fn op_wasm_instance_call(
 }
 
 /// `await instance.call(name, ...args)` for the common shape, as `op_wasm_instance_call_numbers`
-/// takes it: the packed instance id and export index, up to three i32, f32 or f64 arguments as
-/// numbers, and at most one such result as a number (0 when there is none). No buffer and no
-/// name lookup: the export is resolved once per instance.
+/// takes it: the packed instance id and export index, and up to three i32, f32 or f64 arguments as
+/// numbers. It resolves to the results array `call` returns (empty or one number), so the JS side
+/// can hand its promise straight to the caller. No buffer and no name lookup: the export is
+/// resolved once per instance.
 #[op2]
+#[serde]
 pub async fn op_wasm_instance_call_numbers_async(
   state: Rc<RefCell<OpState>>,
   packed_export: f64,
   a: f64,
   b: f64,
   c: f64,
-) -> Result<f64, WasmError> {
+) -> Result<Vec<f64>, WasmError> {
   let (instance_id, export_index) = unpack_export(packed_export);
   let (live, module, engines) = {
     let state = state.borrow();
@@ -178,14 +180,16 @@ pub async fn op_wasm_instance_call_numbers_async(
   };
   match outcome {
     Ok(()) => {}
-    Err(e) if e.downcast_ref::<I32Exit>().is_some_and(|exit| exit.0 == 0) => return Ok(0.0),
+    Err(e) if e.downcast_ref::<I32Exit>().is_some_and(|exit| exit.0 == 0) => {
+      return Ok(vec![0.0; results.len()]);
+    }
     Err(e) => return Err(classify(e, &format!("`{}`", export.name), config)),
   }
   Ok(match results.first() {
-    Some(Val::I32(v)) => f64::from(*v),
-    Some(Val::F32(bits)) => f64::from(f32::from_bits(*bits)),
-    Some(Val::F64(bits)) => f64::from_bits(*bits),
+    Some(Val::I32(v)) => vec![f64::from(*v)],
+    Some(Val::F32(bits)) => vec![f64::from(f32::from_bits(*bits))],
+    Some(Val::F64(bits)) => vec![f64::from_bits(*bits)],
     Some(_) => return Err(not_numbers(export)),
-    None => 0.0,
+    None => Vec::new(),
   })
 }

@@ -17,6 +17,9 @@ console.log("large_add:", large_add(9007199254740992n, 1n), large_add(1, types.i
 console.log("circle_area:", circle_area<number>(1) === Math.PI);
 console.log("keys:", Object.keys(math.exports).join(","), Object.isFrozen(math.exports));
 console.log("same as call:", add(7, 8) === (await math.call("add", 7, 8))[0]);
+// call() reports bad arguments as a rejection, never by throwing synchronously.
+const rejected = math.call("add", "x" as unknown as number, 1);
+console.log("call rejects:", rejected instanceof Promise, await rejected.then(() => "ok", (e) => e.code));
 
 const shapes = await instantiate(await compile(new TextEncoder().encode(`(module
   (func (export "none"))
