@@ -3,8 +3,11 @@
 // The ops (ext_wasm/src) do the work and every capability check; this module converts values by
 // each export's real signature and shapes the API of the contract. It is the one source of the
 // public functions and classes: ts/runtime_wasm.d.ts is generated from it and from the Rust types
-// it re-exports (`./x typings`), so every exported item carries its JSDoc here. That JSDoc is
-// about half of this file, which is why it runs past 600 lines.
+// it re-exports (`./x typings`), so every exported item carries its JSDoc here. Comments are
+// about 40% of this file, and the rest is one module because the loader serves it as one
+// (embedders get it as `ext_wasm::RUNTIME_WASM_TS`); that is why it runs past 600 lines. The
+// synchronous `exports` closures are written out per arity on purpose: QuickJS interprets them,
+// and each branch or loop removed from a call shows in the benchmarks (BENCHMARKS.md, P1a).
 
 import type { ErrorCodes, ExportInfo, ExtWasmOps, WasiConfig } from "kiln:internal";
 
