@@ -20,6 +20,8 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import crypto from "node:crypto";
 
+import { block } from "./shared.mjs";
+
 const BENCH = path.dirname(fileURLToPath(import.meta.url));
 const REPO = path.dirname(BENCH);
 const BUILD = path.join(BENCH, "build");
@@ -463,17 +465,9 @@ function crossCheck(m) {
   put("native", m.native, SIZES.kernels, SIZES.hashMiB);
   // An independent reference for sha256: Node's crypto over the same bytes.
   for (const mib of new Set([SIZES.hashMiB, SIZES.builtinHashMiB])) {
-    const words = new Uint32Array(1 << 18);
-    let x = 0x9e3779b9;
-    for (let i = 0; i < words.length; i++) {
-      x ^= x << 13;
-      x ^= x >>> 17;
-      x ^= x << 5;
-      words[i] = x >>> 0;
-    }
     const h = crypto.createHash("sha256");
-    const block = new Uint8Array(words.buffer);
-    for (let i = 0; i < mib; i++) h.update(block);
+    const data = block();
+    for (let i = 0; i < mib; i++) h.update(data);
     const key = `sha256 at ${mib} MiB`;
     if (groups.has(key)) groups.get(key).push(["node:crypto", h.digest("hex")]);
   }

@@ -9,7 +9,7 @@
 import { compileFile, instantiate } from "runtime:wasm";
 import type { WasmInstance } from "runtime:wasm";
 import { readBytes } from "runtime:fs";
-import { block, CHUNK, emit, HASHES, hex, measure, now } from "./common.ts";
+import { block, CHUNK, emit, HASHES, hex, measure, now, timeChecked } from "./common.ts";
 
 interface Job {
   name: string;
@@ -125,14 +125,7 @@ async function runtimeHash(job: Job): Promise<unknown> {
 }
 
 async function timeHash(job: Job, hash: () => Promise<string> | string): Promise<{ times: number[]; digest: string }> {
-  const digest = await hash();
-  const times = await measure(job.repeats, async () => {
-    const t0 = now();
-    const d = await hash();
-    const t = now() - t0;
-    if (d !== digest) throw new Error(`${job.name}: digest changed`);
-    return t;
-  });
+  const { times, checksum: digest } = await timeChecked(job.name, job.repeats, hash);
   return { times, digest };
 }
 
@@ -145,15 +138,7 @@ async function builtinInstance(path: string): Promise<Record<string, unknown>> {
 
 async function builtinKernel(job: Job): Promise<unknown> {
   const run = (await builtinInstance(job.path)).run as Fn;
-  const checksum = run(job.size);
-  const times = await measure(job.repeats, () => {
-    const t0 = now();
-    const c = run(job.size);
-    const t = now() - t0;
-    if (c !== checksum) throw new Error(`${job.name}: checksum changed`);
-    return t;
-  });
-  return { name: job.name, api: "builtin", times, checksum };
+  return { name: job.name, api: "builtin", ...await timeChecked(job.name, job.repeats, () => run(job.size)) };
 }
 
 async function builtinHash(job: Job): Promise<unknown> {

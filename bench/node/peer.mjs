@@ -6,31 +6,9 @@
 import { readFileSync } from "node:fs";
 import { performance } from "node:perf_hooks";
 
-const now = () => performance.now() / 1000;
+import { block, CHUNK, HASHES, timeChecked } from "../shared.mjs";
 
-async function measure(repeats, run) {
-  await run();
-  const out = [];
-  for (let i = 0; i < repeats; i++) out.push(await run());
-  return out;
-}
-
-// The same 1 MiB block as bench/kiln/common.ts and bench/kernels/native_hash.c.
-function block() {
-  const words = new Uint32Array(1 << 18);
-  let x = 0x9e3779b9;
-  for (let i = 0; i < words.length; i++) {
-    x ^= x << 13;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    words[i] = x >>> 0;
-  }
-  return new Uint8Array(words.buffer);
-}
-
-const CHUNK = 16 * 1024;
-const HASHES = { sha256: { init: 256, final: [] }, blake3: { init: 0, final: [32] } };
-const hex = (bytes) => Buffer.from(bytes).toString("hex");
+const hexOf = (bytes) => Buffer.from(bytes).toString("hex");
 
 async function instance(path) {
   const { instance } = await WebAssembly.instantiate(readFileSync(path), {});
@@ -39,15 +17,7 @@ async function instance(path) {
 
 async function kernel(job) {
   const { run } = await instance(job.path);
-  const checksum = run(job.size);
-  const times = await measure(job.repeats, () => {
-    const t0 = now();
-    const c = run(job.size);
-    const t = now() - t0;
-    if (c !== checksum) throw new Error(`${job.name}: checksum changed`);
-    return t;
-  });
-  return { name: job.name, api: "node", times, checksum };
+  return { name: job.name, api: "node", ...await timeChecked(job.name, job.repeats, () => run(job.size)) };
 }
 
 async function hash(job) {
@@ -64,16 +34,9 @@ async function hash(job) {
       }
     }
     ex.Hash_Final(...final);
-    return hex(new Uint8Array(ex.memory.buffer, ptr, 32));
+    return hexOf(new Uint8Array(ex.memory.buffer, ptr, 32));
   };
-  const digest = once();
-  const times = await measure(job.repeats, () => {
-    const t0 = now();
-    const d = once();
-    const t = now() - t0;
-    if (d !== digest) throw new Error(`${job.name}: digest changed`);
-    return t;
-  });
+  const { times, checksum: digest } = await timeChecked(job.name, job.repeats, once);
   return { name: job.name, api: "node", times, digest };
 }
 

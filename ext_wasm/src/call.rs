@@ -5,12 +5,12 @@ use std::rc::Rc;
 use std::time::{Duration, Instant};
 
 use deno_core::{op2, JsBuffer, OpState};
-use wasmtime::{Extern, Trap, Val, ValType};
+use wasmtime::{Extern, Func, Store, Trap, Val, ValType};
 use wasmtime_wasi::I32Exit;
 
 use crate::capabilities::WasmPermissions;
 use crate::config::InstanceConfig;
-use crate::engine::{DeadlineExceeded, YIELD_TICKS};
+use crate::engine::{DeadlineExceeded, Engines, StoreData, YIELD_TICKS};
 use crate::error::WasmError;
 use crate::instance::{InstanceTable, LiveInstance};
 use crate::engine::SharedEngines;
@@ -82,6 +82,26 @@ fn export_missing(live: &mut LiveInstance, module: &wasmtime::Module, name: &str
   }
 }
 
+/// Runs `func` as an async call under the instance's limits: its deadline (`timeoutMs`), yields to
+/// the event loop every `YIELD_TICKS`, and its fuel. The outer error is a bad fuel setting; the
+/// inner result is how the call ended, for `classify`.
+async fn run_async(
+  engines: &Engines,
+  store: &mut Store<StoreData>,
+  config: &InstanceConfig,
+  func: Func,
+  params: &[Val],
+  results: &mut [Val],
+) -> Result<wasmtime::Result<()>, WasmError> {
+  store.data_mut().deadline = deadline(config);
+  store.set_epoch_deadline(YIELD_TICKS);
+  if let Some(fuel) = config.fuel {
+    store.set_fuel(fuel).map_err(|e| WasmError::config(format!("cannot set fuel: {e}")))?;
+  }
+  let _running = engines.running();
+  Ok(func.call_async(&mut *store, params, results).await)
+}
+
 /// `instance.call(name, ...args)`. `slots` holds the encoded arguments on entry and the encoded
 /// results on return (see `value.rs`); the JS side sizes it from the signature.
 #[op2]
@@ -108,15 +128,7 @@ pub async fn op_wasm_instance_call(
   prepare_results(&name, &ty, &mut live.results)?;
 
   let LiveInstance { store, config, params, results, .. } = live;
-  store.data_mut().deadline = deadline(config);
-  store.set_epoch_deadline(YIELD_TICKS);
-  if let Some(fuel) = config.fuel {
-    store.set_fuel(fuel).map_err(|e| WasmError::config(format!("cannot set fuel: {e}")))?;
-  }
-  let outcome = {
-    let _running = engines.running();
-    func.call_async(&mut *store, params, results).await
-  };
+  let outcome = run_async(&engines, store, config, func, params, results).await?;
   match outcome {
     Ok(()) => {}
     Err(e) if e.downcast_ref::<I32Exit>().is_some_and(|exit| exit.0 == 0) => {
@@ -169,15 +181,7 @@ pub async fn op_wasm_instance_call_numbers_async(
   results.clear();
   results.resize(ty.results().len(), Val::I32(0));
 
-  store.data_mut().deadline = deadline(config);
-  store.set_epoch_deadline(YIELD_TICKS);
-  if let Some(fuel) = config.fuel {
-    store.set_fuel(fuel).map_err(|e| WasmError::config(format!("cannot set fuel: {e}")))?;
-  }
-  let outcome = {
-    let _running = engines.running();
-    export.func.call_async(&mut *store, params, results).await
-  };
+  let outcome = run_async(&engines, store, config, export.func, params, results).await?;
   match outcome {
     Ok(()) => {}
     Err(e) if e.downcast_ref::<I32Exit>().is_some_and(|exit| exit.0 == 0) => {

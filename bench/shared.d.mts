@@ -1,0 +1,12 @@
+// Types of bench/shared.mjs, for the Kiln apps' type check (tests/bench_smoke.rs).
+export declare const now: () => number;
+export declare function measure(repeats: number, run: () => Promise<number> | number): Promise<number[]>;
+export declare function block(): Uint8Array;
+export declare const CHUNK: number;
+export declare const HASHES: Record<string, { init: number; final: number[] }>;
+export declare function hex(bytes: Uint8Array): string;
+export declare function timeChecked<T>(
+  name: string,
+  repeats: number,
+  run: () => Promise<T> | T,
+): Promise<{ times: number[]; checksum: T }>;
