@@ -9,6 +9,7 @@ fn help_and_version() {
   let help = Command::new(kiln_bin()).arg("--help").output().unwrap();
   assert!(help.status.success());
   assert!(String::from_utf8_lossy(&help.stdout).contains("kiln run"));
+  assert!(String::from_utf8_lossy(&help.stdout).contains("KILN_CACHE_DIR"));
   let version = Command::new(kiln_bin()).arg("--version").output().unwrap();
   assert_eq!(String::from_utf8_lossy(&version.stdout), format!("kiln {}\n", env!("CARGO_PKG_VERSION")));
   let bad = Command::new(kiln_bin()).arg("frobnicate").output().unwrap();

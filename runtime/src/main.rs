@@ -23,6 +23,11 @@ USAGE:
 The app's capabilities come from the nearest manifest.app.toml at or above the entry
 file (or from --manifest PATH). Without one, runtime:wasm and runtime:fs deny everything.
 Arguments after the entry file reach the app as Kiln.args.
+
+ENVIRONMENT:
+    KILN_CACHE_DIR            where compiled WebAssembly is cached (default: kiln/wasmtime
+                              under the user's cache directory), or `off`
+    KILN_COMPILE_PROGRESS_MS  report compiles that take longer than this on stderr (1000)
 ";
 
 fn main() -> ExitCode {
