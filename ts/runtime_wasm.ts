@@ -3,13 +3,30 @@
 // The ops (ext_wasm/src) do the work and every capability check; this module converts values by
 // each export's real signature and shapes the API of the contract. It is the one source of the
 // public functions and classes: ts/runtime_wasm.d.ts is generated from it and from the Rust types
-// it re-exports (`./x typings`), so every exported item carries its JSDoc here. Comments are
-// about 40% of this file, and the rest is one module because the loader serves it as one
-// (embedders get it as `ext_wasm::RUNTIME_WASM_TS`); that is why it runs past 600 lines. The
-// synchronous `exports` closures are written out per arity on purpose: QuickJS interprets them,
-// and each branch or loop removed from a call shows in the benchmarks (BENCHMARKS.md, P1a).
+// it re-exports (`./x typings`), so every exported item carries its JSDoc here. The checks and
+// conversions of values live in ./wasm_values.ts (`runtime:wasm/values`). The synchronous
+// `exports` closures are written out per arity on purpose: QuickJS interprets them, and each
+// branch or loop removed from a call shows in the benchmarks (BENCHMARKS.md, P1a).
 
-import type { ErrorCodes, ExportInfo, ExtWasmOps, WasiConfig } from "kiln:internal";
+import type { ErrorCodes, ExportInfo, WasiConfig } from "kiln:internal";
+import {
+  arityError,
+  checkFloat,
+  checkInt32,
+  checkInt64,
+  codes,
+  decode,
+  describe,
+  encode,
+  EXPORT_INDEX_LIMIT,
+  isNumberType,
+  numberArg,
+  ops,
+  rawId,
+  toBytes,
+  toIndex,
+  wasmError,
+} from "runtime:wasm/values";
 
 export type {
   ErrorCodes,
@@ -21,17 +38,6 @@ export type {
   WasiConfig,
   WasmValueType,
 } from "kiln:internal";
-
-interface Core {
-  ops: ExtWasmOps;
-  buildCustomError(className: string, message: string, props: [string, unknown][]): Error;
-}
-
-const core = (globalThis as unknown as { Deno: { core: Core } }).Deno.core;
-// The ops without the argument-error wrappers of ext_wasm/js/errors.js: this module checks its
-// arguments before every op call, so it skips that layer.
-const ops: ExtWasmOps =
-  (core.ops as unknown as Record<symbol, ExtWasmOps | undefined>)[Symbol.for("kiln.uncheckedOps")] ?? core.ops;
 
 /**
  * A number or bigint tagged with the WebAssembly type it is passed as; made by {@link types}.
@@ -148,9 +154,7 @@ export interface WasmError extends Error {
  * console.log(errorCodes.PermissionDenied); // 5009
  * ```
  */
-export const errorCodes: ErrorCodes = Object.freeze(
-  Object.fromEntries(ops.op_wasm_error_codes()),
-) as unknown as ErrorCodes;
+export const errorCodes: ErrorCodes = codes;
 
 /**
  * Whether `error` is an error raised by `runtime:wasm` or `runtime:fs`, so that its `code` can be
@@ -171,33 +175,6 @@ export function isWasmError(error: unknown): error is WasmError {
   const code = (error as { code?: unknown }).code;
   return Object.prototype.hasOwnProperty.call(errorCodes, error.name) &&
     (errorCodes as unknown as Record<string, number>)[error.name] === code;
-}
-
-/** Builds the same error an op would raise: `name` and numeric `code` as in the contract. */
-function wasmError(name: ErrorName, message: string): Error {
-  return core.buildCustomError(`Wasm.${name}`, message, [["code", errorCodes[name]]]);
-}
-
-const INT32_MIN = -(2 ** 31);
-const UINT32_END = 2 ** 32;
-const INT64_MIN = -(2n ** 63n);
-const UINT64_END = 2n ** 64n;
-
-/** A short description of any value for an error message; never throws (detached views, symbols). */
-function describe(value: unknown): string {
-  if (typeof value === "bigint") return `${value}n`;
-  if (typeof value === "string") return JSON.stringify(value.length > 80 ? `${value.slice(0, 80)}...` : value);
-  if (typeof value === "symbol") return "a symbol";
-  if (typeof value === "function") return "a function";
-  if (value === null || typeof value !== "object") return String(value);
-  if (isWasmValue(value)) return `types.${value.type}(${describe(value.value)})`;
-  if (ArrayBuffer.isView(value)) return `a ${value.constructor.name}`;
-  if (value instanceof ArrayBuffer) return "an ArrayBuffer";
-  return Array.isArray(value) ? "an array" : "an object";
-}
-
-function isWasmValue(value: unknown): value is WasmValue {
-  return typeof value === "object" && value !== null && "type" in value && "value" in value;
 }
 
 /**
@@ -272,130 +249,8 @@ export const types: TypeHelpers = {
   },
 };
 
-function checkInt32(value: unknown, where: string): number {
-  if (typeof value !== "number" || !Number.isInteger(value) || value < INT32_MIN || value >= UINT32_END) {
-    throw wasmError(
-      "TypeError",
-      `${where}: ${describe(value)} is not an i32; pass an integer number in [-2^31, 2^32)`,
-    );
-  }
-  return value;
-}
-
-function checkInt64(value: unknown, where: string): bigint {
-  if (typeof value === "number" && Number.isSafeInteger(value)) return BigInt(value);
-  if (typeof value === "bigint" && value >= INT64_MIN && value < UINT64_END) return value;
-  throw wasmError(
-    "TypeError",
-    `${where}: ${describe(value)} is not an i64; pass a bigint in [-2^63, 2^64) or a safe integer number`,
-  );
-}
-
-function checkFloat(value: unknown, where: string): number {
-  if (typeof value !== "number") {
-    throw wasmError("TypeError", `${where}: ${describe(value)} is not a number`);
-  }
-  return value;
-}
-
-/** Writes one argument into its 8-byte slot (layout: ext_wasm/src/value.rs). */
-function encode(view: DataView, slot: number, type: string, arg: unknown, where: string): void {
-  let value = arg;
-  if (isWasmValue(arg)) {
-    if (arg.type !== type) {
-      throw wasmError("TypeError", `${where} is ${describe(arg)} but the signature says ${type}`);
-    }
-    value = arg.value;
-  }
-  const at = slot * 8;
-  switch (type) {
-    case "i32": {
-      const n = checkInt32(value, where);
-      if (n >= 2 ** 31) view.setUint32(at, n, true);
-      else view.setInt32(at, n, true);
-      return;
-    }
-    case "i64": {
-      const n = checkInt64(value, where);
-      if (n >= 2n ** 63n) view.setBigUint64(at, n, true);
-      else view.setBigInt64(at, n, true);
-      return;
-    }
-    case "f32":
-      view.setFloat32(at, checkFloat(value, where), true);
-      return;
-    case "f64":
-      view.setFloat64(at, checkFloat(value, where), true);
-      return;
-    default:
-      throw wasmError("TypeError", `${where}: Kiln cannot pass a ${type} value`);
-  }
-}
-
-function arityError(name: string, params: readonly string[], got: number | string): Error {
-  return wasmError("TypeError", `\`${name}\` takes ${params.length} argument(s) (${params.join(", ")}), got ${got}`);
-}
-
 /** Where an `exports` function holds its instance. */
 const INSTANCE = Symbol("kiln.instance");
-
-/** Export indexes below this are packed with the instance id (ext_wasm/src/exports.rs). */
-const EXPORT_INDEX_LIMIT = 65536;
-
-function isNumberType(type: string): boolean {
-  return type === "i32" || type === "f32" || type === "f64";
-}
-
-/** An i32, f32 or f64 argument as the number op_wasm_instance_call_numbers takes. */
-function numberArg(type: string, arg: unknown, where: string): number {
-  let value = arg;
-  if (typeof value === "object" && isWasmValue(value)) {
-    if (value.type !== type) {
-      throw wasmError("TypeError", `${where} is ${describe(value)} but the signature says ${type}`);
-    }
-    value = value.value;
-  }
-  return type === "i32" ? checkInt32(value, where) : checkFloat(value, where);
-}
-
-function decode(view: DataView, slot: number, type: string): WasmResult {
-  const at = slot * 8;
-  switch (type) {
-    case "i32":
-      return view.getInt32(at, true);
-    case "i64":
-      return view.getBigInt64(at, true);
-    case "f32":
-      return view.getFloat32(at, true);
-    default:
-      return view.getFloat64(at, true);
-  }
-}
-
-function rawId(id: unknown, kind: "module" | "instance"): number {
-  const text = typeof id === "number" ? String(id) : id;
-  if (typeof text === "string" && /^[1-9][0-9]{0,15}$/.test(text)) return Number(text);
-  throw wasmError(
-    kind === "module" ? "InvalidModuleHandle" : "InvalidInstanceHandle",
-    `${describe(id)} is not a ${kind} id; pass the id ${kind === "module" ? "compile/compileFile" : "instantiate"} returned`,
-  );
-}
-
-function toBytes(data: unknown, where: string): Uint8Array {
-  if (data instanceof Uint8Array) return data;
-  if (data instanceof ArrayBuffer) return new Uint8Array(data);
-  if (ArrayBuffer.isView(data)) return new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
-  throw wasmError("TypeError", `${where}: expected a Uint8Array, got ${describe(data)}`);
-}
-
-/** A memory offset or length: a non-negative safe integer, given as a number or a bigint. */
-function toIndex(value: unknown, where: string): number {
-  const n = typeof value === "bigint" && value >= 0n && value <= BigInt(Number.MAX_SAFE_INTEGER)
-    ? Number(value)
-    : value;
-  if (typeof n === "number" && Number.isSafeInteger(n) && n >= 0) return n;
-  throw wasmError("MemoryError", `${where}: ${describe(value)} is not a non-negative integer`);
-}
 
 /**
  * Compiles WebAssembly bytes (or WAT text, as bytes) into a module.

@@ -10,8 +10,8 @@
 //!   ..Default::default()
 //! });
 //! ```
-//! The JS API (`ts/runtime_wasm.ts`) is served by the embedder's module loader as `runtime:wasm`:
-//! see [`RUNTIME_WASM_TS`].
+//! The JS API (`ts/runtime_wasm.ts`, with the internal `ts/wasm_values.ts` it imports) is served
+//! by the embedder's module loader: see [`MODULES`].
 
 pub mod binary;
 pub mod call;
@@ -38,6 +38,16 @@ pub use limits::AppLimits;
 
 /// The TypeScript source of the `runtime:wasm` module, for the embedder's module loader.
 pub const RUNTIME_WASM_TS: &str = include_str!("../../ts/runtime_wasm.ts");
+
+/// The specifier of the module `runtime:wasm` imports its value checks and conversions from.
+/// It is internal: a loader should serve it only to `runtime:` modules.
+pub const VALUES_SPECIFIER: &str = "runtime:wasm/values";
+
+/// The TypeScript source of [`VALUES_SPECIFIER`].
+pub const RUNTIME_WASM_VALUES_TS: &str = include_str!("../../ts/wasm_values.ts");
+
+/// Every module the embedder's loader must serve, by specifier, with its TypeScript source.
+pub const MODULES: &[(&str, &str)] = &[("runtime:wasm", RUNTIME_WASM_TS), (VALUES_SPECIFIER, RUNTIME_WASM_VALUES_TS)];
 
 deno_core::extension!(
   ext_wasm,

@@ -16,9 +16,13 @@ use deno_error::JsErrorBox;
 
 /// The built-in modules: specifier and TypeScript source.
 const BUILTINS: &[(&str, &str)] = &[
-  ("runtime:wasm", ext_wasm::RUNTIME_WASM_TS),
+  ext_wasm::MODULES[0],
+  ext_wasm::MODULES[1],
   ("runtime:fs", include_str!("../../ts/runtime_fs.ts")),
 ];
+
+/// Built-ins that only other built-ins may import.
+const INTERNAL: &[&str] = &[ext_wasm::VALUES_SPECIFIER];
 
 /// Loads app modules from disk and the `runtime:*` built-ins, transpiling TypeScript.
 #[derive(Default)]
@@ -99,7 +103,7 @@ impl KilnModuleLoader {
 }
 
 fn unknown_builtin(specifier: &str) -> JsErrorBox {
-  let known: Vec<&str> = BUILTINS.iter().map(|(name, _)| *name).collect();
+  let known: Vec<&str> = BUILTINS.iter().map(|(name, _)| *name).filter(|name| !INTERNAL.contains(name)).collect();
   JsErrorBox::generic(format!("unknown module {specifier}; Kiln provides {}", known.join(", ")))
 }
 
@@ -108,6 +112,11 @@ impl ModuleLoader for KilnModuleLoader {
     if specifier.starts_with("runtime:") {
       if !BUILTINS.iter().any(|(name, _)| *name == specifier) {
         return Err(unknown_builtin(specifier));
+      }
+      if INTERNAL.contains(&specifier) && !referrer.starts_with("runtime:") {
+        return Err(JsErrorBox::generic(format!(
+          "{specifier} is internal to runtime:wasm; import from \"runtime:wasm\" instead"
+        )));
       }
       return ModuleSpecifier::parse(specifier).map_err(|e| JsErrorBox::generic(e.to_string()));
     }

@@ -1,0 +1,176 @@
+// runtime:wasm/values — internal to runtime:wasm, which imports it; Kiln's loader refuses it to
+// apps, and embedders serve it beside runtime:wasm (ext_wasm::MODULES).
+//
+// The ops, coded errors, and the checks and conversions between JS values and WebAssembly values
+// that runtime:wasm applies before every op call: what an i32, i64, f32 or f64 argument may be,
+// the 8-byte slot layout of ext_wasm/src/value.rs, and ids and memory indexes. Nothing here is
+// public, so none of it appears in the generated typings.
+
+import type { ErrorCodes, ExtWasmOps } from "kiln:internal";
+import type { WasmResult, WasmValue } from "runtime:wasm";
+
+interface Core {
+  ops: ExtWasmOps;
+  buildCustomError(className: string, message: string, props: [string, unknown][]): Error;
+}
+
+export const core = (globalThis as unknown as { Deno: { core: Core } }).Deno.core;
+
+// The ops without the argument-error wrappers of ext_wasm/js/errors.js: runtime:wasm checks its
+// arguments (with the functions below) before every op call, so it skips that layer.
+export const ops: ExtWasmOps =
+  (core.ops as unknown as Record<symbol, ExtWasmOps | undefined>)[Symbol.for("kiln.uncheckedOps")] ?? core.ops;
+
+/** Each error name with its code, from the Rust table (ext_wasm/src/error.rs). */
+export const codes: ErrorCodes = Object.freeze(
+  Object.fromEntries(ops.op_wasm_error_codes()),
+) as unknown as ErrorCodes;
+
+/** Builds the same error an op would raise: `name` and numeric `code` as in the contract. */
+export function wasmError(name: keyof ErrorCodes, message: string): Error {
+  return core.buildCustomError(`Wasm.${name}`, message, [["code", codes[name]]]);
+}
+
+const INT32_MIN = -(2 ** 31);
+const UINT32_END = 2 ** 32;
+const INT64_MIN = -(2n ** 63n);
+const UINT64_END = 2n ** 64n;
+
+/** A short description of any value for an error message; never throws (detached views, symbols). */
+export function describe(value: unknown): string {
+  if (typeof value === "bigint") return `${value}n`;
+  if (typeof value === "string") return JSON.stringify(value.length > 80 ? `${value.slice(0, 80)}...` : value);
+  if (typeof value === "symbol") return "a symbol";
+  if (typeof value === "function") return "a function";
+  if (value === null || typeof value !== "object") return String(value);
+  if (isWasmValue(value)) return `types.${value.type}(${describe(value.value)})`;
+  if (ArrayBuffer.isView(value)) return `a ${value.constructor.name}`;
+  if (value instanceof ArrayBuffer) return "an ArrayBuffer";
+  return Array.isArray(value) ? "an array" : "an object";
+}
+
+export function isWasmValue(value: unknown): value is WasmValue {
+  return typeof value === "object" && value !== null && "type" in value && "value" in value;
+}
+
+export function checkInt32(value: unknown, where: string): number {
+  if (typeof value !== "number" || !Number.isInteger(value) || value < INT32_MIN || value >= UINT32_END) {
+    throw wasmError(
+      "TypeError",
+      `${where}: ${describe(value)} is not an i32; pass an integer number in [-2^31, 2^32)`,
+    );
+  }
+  return value;
+}
+
+export function checkInt64(value: unknown, where: string): bigint {
+  if (typeof value === "number" && Number.isSafeInteger(value)) return BigInt(value);
+  if (typeof value === "bigint" && value >= INT64_MIN && value < UINT64_END) return value;
+  throw wasmError(
+    "TypeError",
+    `${where}: ${describe(value)} is not an i64; pass a bigint in [-2^63, 2^64) or a safe integer number`,
+  );
+}
+
+export function checkFloat(value: unknown, where: string): number {
+  if (typeof value !== "number") {
+    throw wasmError("TypeError", `${where}: ${describe(value)} is not a number`);
+  }
+  return value;
+}
+
+/** Writes one argument into its 8-byte slot (layout: ext_wasm/src/value.rs). */
+export function encode(view: DataView, slot: number, type: string, arg: unknown, where: string): void {
+  let value = arg;
+  if (isWasmValue(arg)) {
+    if (arg.type !== type) {
+      throw wasmError("TypeError", `${where} is ${describe(arg)} but the signature says ${type}`);
+    }
+    value = arg.value;
+  }
+  const at = slot * 8;
+  switch (type) {
+    case "i32": {
+      const n = checkInt32(value, where);
+      if (n >= 2 ** 31) view.setUint32(at, n, true);
+      else view.setInt32(at, n, true);
+      return;
+    }
+    case "i64": {
+      const n = checkInt64(value, where);
+      if (n >= 2n ** 63n) view.setBigUint64(at, n, true);
+      else view.setBigInt64(at, n, true);
+      return;
+    }
+    case "f32":
+      view.setFloat32(at, checkFloat(value, where), true);
+      return;
+    case "f64":
+      view.setFloat64(at, checkFloat(value, where), true);
+      return;
+    default:
+      throw wasmError("TypeError", `${where}: Kiln cannot pass a ${type} value`);
+  }
+}
+
+export function arityError(name: string, params: readonly string[], got: number | string): Error {
+  return wasmError("TypeError", `\`${name}\` takes ${params.length} argument(s) (${params.join(", ")}), got ${got}`);
+}
+
+/** Export indexes below this are packed with the instance id (ext_wasm/src/exports.rs). */
+export const EXPORT_INDEX_LIMIT = 65536;
+
+export function isNumberType(type: string): boolean {
+  return type === "i32" || type === "f32" || type === "f64";
+}
+
+/** An i32, f32 or f64 argument as the number op_wasm_instance_call_numbers takes. */
+export function numberArg(type: string, arg: unknown, where: string): number {
+  let value = arg;
+  if (typeof value === "object" && isWasmValue(value)) {
+    if (value.type !== type) {
+      throw wasmError("TypeError", `${where} is ${describe(value)} but the signature says ${type}`);
+    }
+    value = value.value;
+  }
+  return type === "i32" ? checkInt32(value, where) : checkFloat(value, where);
+}
+
+export function decode(view: DataView, slot: number, type: string): WasmResult {
+  const at = slot * 8;
+  switch (type) {
+    case "i32":
+      return view.getInt32(at, true);
+    case "i64":
+      return view.getBigInt64(at, true);
+    case "f32":
+      return view.getFloat32(at, true);
+    default:
+      return view.getFloat64(at, true);
+  }
+}
+
+export function rawId(id: unknown, kind: "module" | "instance"): number {
+  const text = typeof id === "number" ? String(id) : id;
+  if (typeof text === "string" && /^[1-9][0-9]{0,15}$/.test(text)) return Number(text);
+  throw wasmError(
+    kind === "module" ? "InvalidModuleHandle" : "InvalidInstanceHandle",
+    `${describe(id)} is not a ${kind} id; pass the id ${kind === "module" ? "compile/compileFile" : "instantiate"} returned`,
+  );
+}
+
+export function toBytes(data: unknown, where: string): Uint8Array {
+  if (data instanceof Uint8Array) return data;
+  if (data instanceof ArrayBuffer) return new Uint8Array(data);
+  if (ArrayBuffer.isView(data)) return new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
+  throw wasmError("TypeError", `${where}: expected a Uint8Array, got ${describe(data)}`);
+}
+
+/** A memory offset or length: a non-negative safe integer, given as a number or a bigint. */
+export function toIndex(value: unknown, where: string): number {
+  const n = typeof value === "bigint" && value >= 0n && value <= BigInt(Number.MAX_SAFE_INTEGER)
+    ? Number(value)
+    : value;
+  if (typeof n === "number" && Number.isSafeInteger(n) && n >= 0) return n;
+  throw wasmError("MemoryError", `${where}: ${describe(value)} is not a non-negative integer`);
+}
