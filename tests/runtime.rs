@@ -83,6 +83,8 @@ fn internal_modules_are_not_for_apps() {
   let run = App::from_source("import { ops } from \"runtime:wasm/values\";\nconsole.log(typeof ops);\n").run();
   assert_eq!(run.status, Some(1), "{}", run.stderr);
   assert!(run.stderr.contains("internal to runtime:wasm"), "{}", run.stderr);
+  let exports = App::from_source("import \"runtime:wasm/exports\";\n").run();
+  assert!(exports.stderr.contains("internal to runtime:wasm"), "{}", exports.stderr);
   let unknown = App::from_source("import \"runtime:nope\";\n").run();
   assert!(unknown.stderr.contains("runtime:wasm, runtime:fs") && !unknown.stderr.contains("values"), "{}", unknown.stderr);
 }

@@ -10,8 +10,8 @@
 //!   ..Default::default()
 //! });
 //! ```
-//! The JS API (`ts/runtime_wasm.ts`, with the internal `ts/wasm_values.ts` it imports) is served
-//! by the embedder's module loader: see [`MODULES`].
+//! The JS API (`ts/runtime_wasm.ts`) is served by the embedder's module loader as `runtime:wasm`,
+//! with the internal modules it imports: see [`RUNTIME_WASM_TS`] and [`INTERNAL_MODULES`].
 
 pub mod binary;
 pub mod call;
@@ -39,15 +39,13 @@ pub use limits::AppLimits;
 /// The TypeScript source of the `runtime:wasm` module, for the embedder's module loader.
 pub const RUNTIME_WASM_TS: &str = include_str!("../../ts/runtime_wasm.ts");
 
-/// The specifier of the module `runtime:wasm` imports its value checks and conversions from.
-/// It is internal: a loader should serve it only to `runtime:` modules.
-pub const VALUES_SPECIFIER: &str = "runtime:wasm/values";
-
-/// The TypeScript source of [`VALUES_SPECIFIER`].
-pub const RUNTIME_WASM_VALUES_TS: &str = include_str!("../../ts/wasm_values.ts");
-
-/// Every module the embedder's loader must serve, by specifier, with its TypeScript source.
-pub const MODULES: &[(&str, &str)] = &[("runtime:wasm", RUNTIME_WASM_TS), (VALUES_SPECIFIER, RUNTIME_WASM_VALUES_TS)];
+/// The internal modules `runtime:wasm` imports, by specifier, with their TypeScript sources: its
+/// value checks and conversions, and the synchronous functions of `instance.exports`. A loader
+/// should serve them only to `runtime:` modules.
+pub const INTERNAL_MODULES: &[(&str, &str)] = &[
+  ("runtime:wasm/values", include_str!("../../ts/wasm_values.ts")),
+  ("runtime:wasm/exports", include_str!("../../ts/wasm_exports.ts")),
+];
 
 deno_core::extension!(
   ext_wasm,

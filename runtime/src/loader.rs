@@ -16,13 +16,21 @@ use deno_error::JsErrorBox;
 
 /// The built-in modules: specifier and TypeScript source.
 const BUILTINS: &[(&str, &str)] = &[
-  ext_wasm::MODULES[0],
-  ext_wasm::MODULES[1],
+  ("runtime:wasm", ext_wasm::RUNTIME_WASM_TS),
   ("runtime:fs", include_str!("../../ts/runtime_fs.ts")),
 ];
 
 /// Built-ins that only other built-ins may import.
-const INTERNAL: &[&str] = &[ext_wasm::VALUES_SPECIFIER];
+const INTERNAL: &[(&str, &str)] = ext_wasm::INTERNAL_MODULES;
+
+/// The source of a built-in module, public or internal.
+fn builtin(specifier: &str) -> Option<&'static str> {
+  BUILTINS.iter().chain(INTERNAL).find(|(name, _)| *name == specifier).map(|(_, source)| *source)
+}
+
+fn is_internal(specifier: &str) -> bool {
+  INTERNAL.iter().any(|(name, _)| *name == specifier)
+}
 
 /// Loads app modules from disk and the `runtime:*` built-ins, transpiling TypeScript.
 #[derive(Default)]
@@ -65,11 +73,7 @@ impl KilnModuleLoader {
   fn load_now(&self, specifier: &ModuleSpecifier) -> Result<ModuleSource, ModuleLoaderError> {
     let (code, module_type) = match specifier.scheme() {
       "runtime" => {
-        let source = BUILTINS
-          .iter()
-          .find(|(name, _)| *name == specifier.as_str())
-          .map(|(_, source)| *source)
-          .ok_or_else(|| unknown_builtin(specifier.as_str()))?;
+        let source = builtin(specifier.as_str()).ok_or_else(|| unknown_builtin(specifier.as_str()))?;
         (self.transpile(specifier, source.to_string(), MediaType::TypeScript)?, ModuleType::JavaScript)
       }
       "file" => {
@@ -103,17 +107,17 @@ impl KilnModuleLoader {
 }
 
 fn unknown_builtin(specifier: &str) -> JsErrorBox {
-  let known: Vec<&str> = BUILTINS.iter().map(|(name, _)| *name).filter(|name| !INTERNAL.contains(name)).collect();
+  let known: Vec<&str> = BUILTINS.iter().map(|(name, _)| *name).collect();
   JsErrorBox::generic(format!("unknown module {specifier}; Kiln provides {}", known.join(", ")))
 }
 
 impl ModuleLoader for KilnModuleLoader {
   fn resolve(&self, specifier: &str, referrer: &str, _kind: ResolutionKind) -> Result<ModuleSpecifier, ModuleLoaderError> {
     if specifier.starts_with("runtime:") {
-      if !BUILTINS.iter().any(|(name, _)| *name == specifier) {
+      if builtin(specifier).is_none() {
         return Err(unknown_builtin(specifier));
       }
-      if INTERNAL.contains(&specifier) && !referrer.starts_with("runtime:") {
+      if is_internal(specifier) && !referrer.starts_with("runtime:") {
         return Err(JsErrorBox::generic(format!(
           "{specifier} is internal to runtime:wasm; import from \"runtime:wasm\" instead"
         )));
