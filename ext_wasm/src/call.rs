@@ -5,7 +5,7 @@ use std::rc::Rc;
 use std::time::{Duration, Instant};
 
 use deno_core::{op2, JsBuffer, OpState};
-use wasmtime::{Extern, Func, Store, Trap, Val, ValType};
+use wasmtime::{Extern, Func, Store, Trap, Val};
 use wasmtime_wasi::I32Exit;
 
 use crate::capabilities::WasmPermissions;
@@ -15,7 +15,7 @@ use crate::error::WasmError;
 use crate::instance::{InstanceTable, LiveInstance};
 use crate::engine::SharedEngines;
 use crate::exports::{export_at, not_numbers, unpack_export};
-use crate::value::{prepare_results, read_params, write_results};
+use crate::value::{number_to_val, val_to_number, prepare_results, read_params, write_results};
 
 /// The deadline a call started now must meet, from `timeoutMs`.
 pub fn deadline(config: &InstanceConfig) -> Option<Instant> {
@@ -170,13 +170,7 @@ pub async fn op_wasm_instance_call_numbers_async(
   }
   params.clear();
   for (ty, arg) in ty.params().zip([a, b, c]) {
-    params.push(match ty {
-      // The JS side checked that an i32 is an integer in [-2^31, 2^32).
-      ValType::I32 => Val::I32(arg as i64 as i32),
-      ValType::F32 => Val::F32((arg as f32).to_bits()),
-      ValType::F64 => Val::F64(arg.to_bits()),
-      _ => return Err(not_numbers(export)),
-    });
+    params.push(number_to_val(&ty, arg).ok_or_else(|| not_numbers(export))?);
   }
   results.clear();
   results.resize(ty.results().len(), Val::I32(0));
@@ -189,11 +183,5 @@ pub async fn op_wasm_instance_call_numbers_async(
     }
     Err(e) => return Err(classify(e, &format!("`{}`", export.name), config)),
   }
-  Ok(match results.first() {
-    Some(Val::I32(v)) => vec![f64::from(*v)],
-    Some(Val::F32(bits)) => vec![f64::from(f32::from_bits(*bits))],
-    Some(Val::F64(bits)) => vec![f64::from_bits(*bits)],
-    Some(_) => return Err(not_numbers(export)),
-    None => Vec::new(),
-  })
+  results.iter().map(|value| val_to_number(value).ok_or_else(|| not_numbers(export))).collect()
 }

@@ -31,7 +31,9 @@ use crate::capabilities::WasmPermissions;
 use crate::engine::{DeadlineExceeded, SharedEngines, StoreData, YIELD_TICKS};
 use crate::error::WasmError;
 use crate::instance::{ExportFunc, InstanceTable, LiveInstance};
-use crate::value::{ExportValueType, SLOT};
+use crate::value::{
+  number_to_val, raw_to_val, slot, slot_to_val, unsupported, val_to_number, val_to_raw, val_to_slot, SLOT,
+};
 
 /// `instance.exports.<name>(...args)` for any signature Kiln passes. `export_index` is the
 /// function's position in `getExports()`; `slots` holds the encoded arguments on entry and the
@@ -98,14 +100,15 @@ impl CallIo for SlotBuffer<'_> {
       )));
     }
     for (i, (ty, raw)) in export.ty.params().zip(raw.iter_mut()).enumerate() {
-      *raw = slot_to_raw(&export.name, &ty, &self.0[i * SLOT..(i + 1) * SLOT])?;
+      let value = slot_to_val(&ty, slot(self.0, i)).ok_or_else(|| unsupported(&export.name, &ty, "parameter"))?;
+      *raw = val_to_raw(&value);
     }
     Ok(())
   }
 
   fn finish(self, export: &ExportFunc, raw: &RawSlots) -> Result<(), WasmError> {
     for (i, (ty, raw)) in export.ty.results().zip(raw.iter()).enumerate() {
-      self.0[i * SLOT..(i + 1) * SLOT].copy_from_slice(&raw_to_slot(&ty, raw));
+      self.0[i * SLOT..(i + 1) * SLOT].copy_from_slice(&val_to_slot(&raw_to_val(&ty, raw)));
     }
     Ok(())
   }
@@ -123,25 +126,16 @@ impl CallIo for Numbers {
       return Err(not_numbers(export));
     }
     for ((ty, raw), arg) in ty.params().zip(raw.iter_mut()).zip(self.0) {
-      *raw = match ty {
-        // The JS side checked that an i32 is an integer in [-2^31, 2^32).
-        ValType::I32 => ValRaw::i32(arg as i64 as i32),
-        ValType::F32 => ValRaw::f32((arg as f32).to_bits()),
-        ValType::F64 => ValRaw::f64(arg.to_bits()),
-        _ => return Err(not_numbers(export)),
-      };
+      *raw = val_to_raw(&number_to_val(&ty, arg).ok_or_else(|| not_numbers(export))?);
     }
     Ok(())
   }
 
   fn finish(self, export: &ExportFunc, raw: &RawSlots) -> Result<f64, WasmError> {
-    Ok(match (export.ty.results().next(), raw.first()) {
-      (Some(ValType::I32), Some(raw)) => f64::from(raw.get_i32()),
-      (Some(ValType::F32), Some(raw)) => f64::from(f32::from_bits(raw.get_f32())),
-      (Some(ValType::F64), Some(raw)) => f64::from_bits(raw.get_f64()),
-      (Some(_), _) => return Err(not_numbers(export)),
-      (None, _) => 0.0,
-    })
+    match (export.ty.results().next(), raw.first()) {
+      (Some(ty), Some(raw)) => val_to_number(&raw_to_val(&ty, raw)).ok_or_else(|| not_numbers(export)),
+      _ => Ok(0.0),
+    }
   }
 }
 
@@ -180,11 +174,7 @@ fn sync_call<Io: CallIo>(
   // Parameters and results of other types never reach `fill`'s output: refuse them here.
   for (ty, role) in export.ty.params().map(|t| (t, "parameter")).chain(export.ty.results().map(|t| (t, "result"))) {
     if !matches!(ty, ValType::I32 | ValType::I64 | ValType::F32 | ValType::F64) {
-      return Err(WasmError::type_error(format!(
-        "`{}` has a {} {role}; Kiln passes only i32, i64, f32 and f64 values",
-        export.name,
-        ExportValueType::of(&ty).name()
-      )));
+      return Err(unsupported(&export.name, &ty, role));
     }
   }
 
@@ -248,34 +238,6 @@ impl RawSlots {
   }
 }
 
-fn slot_to_raw(name: &str, ty: &ValType, slot: &[u8]) -> Result<ValRaw, WasmError> {
-  let mut bytes = [0u8; SLOT];
-  bytes.copy_from_slice(slot);
-  let low = [bytes[0], bytes[1], bytes[2], bytes[3]];
-  Ok(match ty {
-    ValType::I32 => ValRaw::i32(i32::from_le_bytes(low)),
-    ValType::I64 => ValRaw::i64(i64::from_le_bytes(bytes)),
-    ValType::F32 => ValRaw::f32(u32::from_le_bytes(low)),
-    ValType::F64 => ValRaw::f64(u64::from_le_bytes(bytes)),
-    other => {
-      return Err(WasmError::type_error(format!(
-        "`{name}` has a {} parameter; Kiln passes only i32, i64, f32 and f64 values",
-        ExportValueType::of(other).name()
-      )))
-    }
-  })
-}
-
-fn raw_to_slot(ty: &ValType, raw: &ValRaw) -> [u8; SLOT] {
-  match ty {
-    ValType::I32 => u64::from(raw.get_i32() as u32).to_le_bytes(),
-    ValType::I64 => raw.get_i64().to_le_bytes(),
-    ValType::F32 => u64::from(raw.get_f32()).to_le_bytes(),
-    ValType::F64 => raw.get_f64().to_le_bytes(),
-    _ => [0; SLOT],
-  }
-}
-
 /// The function export at `index` of the module's exports, resolved on first use and cached.
 pub fn export_at<'a>(
   exported: &'a mut Vec<Option<ExportFunc>>,
@@ -330,12 +292,7 @@ fn call_on_fiber(
 ) -> wasmtime::Result<()> {
   params.clear();
   for (ty, raw) in export.ty.params().zip(raw.iter()) {
-    params.push(match ty {
-      ValType::I32 => Val::I32(raw.get_i32()),
-      ValType::I64 => Val::I64(raw.get_i64()),
-      ValType::F32 => Val::F32(raw.get_f32()),
-      _ => Val::F64(raw.get_f64()),
-    });
+    params.push(raw_to_val(&ty, raw));
   }
   results.clear();
   results.resize(export.ty.results().len(), Val::I32(0));
@@ -356,13 +313,7 @@ fn call_on_fiber(
     }
   }
   for (value, raw) in results.iter().zip(raw.iter_mut()) {
-    *raw = match *value {
-      Val::I32(v) => ValRaw::i32(v),
-      Val::I64(v) => ValRaw::i64(v),
-      Val::F32(bits) => ValRaw::f32(bits),
-      Val::F64(bits) => ValRaw::f64(bits),
-      _ => ValRaw::i64(0),
-    };
+    *raw = val_to_raw(value);
   }
   Ok(())
 }

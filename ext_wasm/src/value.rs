@@ -6,7 +6,7 @@
 //! the low 4 bytes, f64 as its IEEE bits.
 
 use serde::Serialize;
-use wasmtime::{FuncType, Val, ValType};
+use wasmtime::{FuncType, Val, ValRaw, ValType};
 
 use crate::error::WasmError;
 
@@ -92,13 +92,13 @@ pub fn slots_needed(ty: &FuncType) -> usize {
   ty.params().len().max(ty.results().len())
 }
 
-fn slot(buf: &[u8], index: usize) -> [u8; 8] {
+pub fn slot(buf: &[u8], index: usize) -> [u8; 8] {
   let mut out = [0u8; 8];
   out.copy_from_slice(&buf[index * SLOT..(index + 1) * SLOT]);
   out
 }
 
-fn unsupported(name: &str, ty: &ValType, role: &str) -> WasmError {
+pub fn unsupported(name: &str, ty: &ValType, role: &str) -> WasmError {
   WasmError::type_error(format!(
     "`{name}` has a {} {role}; Kiln passes only i32, i64, f32 and f64 values",
     ExportValueType::of(ty).name()
@@ -119,17 +119,32 @@ pub fn read_params(name: &str, ty: &FuncType, buf: &[u8], out: &mut Vec<Val>) ->
   }
   out.clear();
   for (i, param) in ty.params().enumerate() {
-    let raw = slot(buf, i);
-    let low = [raw[0], raw[1], raw[2], raw[3]];
-    out.push(match param {
-      ValType::I32 => Val::I32(i32::from_le_bytes(low)),
-      ValType::I64 => Val::I64(i64::from_le_bytes(raw)),
-      ValType::F32 => Val::F32(u32::from_le_bytes(low)),
-      ValType::F64 => Val::F64(u64::from_le_bytes(raw)),
-      other => return Err(unsupported(name, &other, "parameter")),
-    });
+    out.push(slot_to_val(&param, slot(buf, i)).ok_or_else(|| unsupported(name, &param, "parameter"))?);
   }
   Ok(())
+}
+
+/// The value of type `ty` in one slot; `None` for a type Kiln does not pass.
+pub fn slot_to_val(ty: &ValType, raw: [u8; SLOT]) -> Option<Val> {
+  let low = [raw[0], raw[1], raw[2], raw[3]];
+  match ty {
+    ValType::I32 => Some(Val::I32(i32::from_le_bytes(low))),
+    ValType::I64 => Some(Val::I64(i64::from_le_bytes(raw))),
+    ValType::F32 => Some(Val::F32(u32::from_le_bytes(low))),
+    ValType::F64 => Some(Val::F64(u64::from_le_bytes(raw))),
+    _ => None,
+  }
+}
+
+/// One slot holding `value` (zero for a type Kiln does not pass).
+pub fn val_to_slot(value: &Val) -> [u8; SLOT] {
+  match *value {
+    Val::I32(v) => (v as u32 as u64).to_le_bytes(),
+    Val::I64(v) => v.to_le_bytes(),
+    Val::F32(bits) => (bits as u64).to_le_bytes(),
+    Val::F64(bits) => bits.to_le_bytes(),
+    _ => [0; SLOT],
+  }
 }
 
 /// Placeholder results for `ty`, checking first that every result type can be returned to JS.
@@ -147,14 +162,51 @@ pub fn prepare_results(name: &str, ty: &FuncType, out: &mut Vec<Val>) -> Result<
 /// Encodes `results` into the first slots of `buf` (already checked to be long enough).
 pub fn write_results(results: &[Val], buf: &mut [u8]) {
   for (i, value) in results.iter().enumerate() {
-    let bytes = match *value {
-      Val::I32(v) => (v as u32 as u64).to_le_bytes(),
-      Val::I64(v) => v.to_le_bytes(),
-      Val::F32(bits) => (bits as u64).to_le_bytes(),
-      Val::F64(bits) => bits.to_le_bytes(),
-      _ => [0; 8],
-    };
-    buf[i * SLOT..(i + 1) * SLOT].copy_from_slice(&bytes);
+    buf[i * SLOT..(i + 1) * SLOT].copy_from_slice(&val_to_slot(value));
+  }
+}
+
+/// A JS number as a value of the numeric wasm type `ty`: an i32 from an integer in [-2^31, 2^32)
+/// (the JS side checks the range), an f32 rounded to nearest, an f64 as it is. `None` for i64,
+/// which JS passes as a bigint, and for the types Kiln does not pass.
+pub fn number_to_val(ty: &ValType, n: f64) -> Option<Val> {
+  match ty {
+    ValType::I32 => Some(Val::I32(n as i64 as i32)),
+    ValType::F32 => Some(Val::F32((n as f32).to_bits())),
+    ValType::F64 => Some(Val::F64(n.to_bits())),
+    _ => None,
+  }
+}
+
+/// The JS number of an i32, f32 or f64 value; `None` for any other.
+pub fn val_to_number(value: &Val) -> Option<f64> {
+  match *value {
+    Val::I32(v) => Some(f64::from(v)),
+    Val::F32(bits) => Some(f64::from(f32::from_bits(bits))),
+    Val::F64(bits) => Some(f64::from_bits(bits)),
+    _ => None,
+  }
+}
+
+/// A numeric value in wasmtime's raw form; any other is zero (callers only pass numbers).
+pub fn val_to_raw(value: &Val) -> ValRaw {
+  match *value {
+    Val::I32(v) => ValRaw::i32(v),
+    Val::I64(v) => ValRaw::i64(v),
+    Val::F32(bits) => ValRaw::f32(bits),
+    Val::F64(bits) => ValRaw::f64(bits),
+    _ => ValRaw::i64(0),
+  }
+}
+
+/// The raw value `raw` read as the numeric type `ty` (f64 for any non-numeric type, which callers
+/// have already refused).
+pub fn raw_to_val(ty: &ValType, raw: &ValRaw) -> Val {
+  match ty {
+    ValType::I32 => Val::I32(raw.get_i32()),
+    ValType::I64 => Val::I64(raw.get_i64()),
+    ValType::F32 => Val::F32(raw.get_f32()),
+    _ => Val::F64(raw.get_f64()),
   }
 }
 
