@@ -21,7 +21,7 @@ fn caps_app(manifest: &str) -> App {
 fn globs_grant_exactly_what_they_match() {
   let manifest = "[capabilities.wasm]\nload = [\"wasm/*.wasm\"]\nexecute = true\npreopens = [\"data\"]\n\
                   [capabilities.fs]\nread = [\"data\"]\n";
-  caps_app(manifest).run().ok(concat!(
+  caps_app(manifest).run_exposed().ok(concat!(
     "load allowed: ok\n",
     "load outside glob: 5009\n",
     "load dotdot escape: 5009\n",
@@ -49,7 +49,7 @@ fn globs_grant_exactly_what_they_match() {
 
 #[test]
 fn execute_false_denies_instantiate() {
-  let run = caps_app("[capabilities.wasm]\nload = true\nexecute = false\n").run();
+  let run = caps_app("[capabilities.wasm]\nload = true\nexecute = false\n").run_exposed();
   let out = run.success();
   assert!(out.contains("execute: 5009\n"), "{out}");
   assert!(out.contains("load outside glob: ok\n"), "load = true grants every path: {out}");

@@ -34,7 +34,7 @@ fn every_code_has_its_name_and_a_helpful_message() {
 
 #[test]
 fn permission_denied_without_a_manifest() {
-  let run = App::new("denied.ts").wat("loop.wat", "loop.wasm").run();
+  let run = App::new("denied.ts").wat("loop.wat", "loop.wasm").run_exposed();
   let out = run.success();
   let lines: Vec<&str> = out.lines().collect();
   assert_eq!(lines.len(), 5, "{out}");
@@ -49,7 +49,7 @@ fn permission_denied_without_a_manifest() {
 
 #[test]
 fn permission_denied_names_the_missing_key() {
-  let run = App::new("denied.ts").manifest("[capabilities.wasm]\nexecute = true\n").wat("loop.wat", "loop.wasm").run();
+  let run = App::new("denied.ts").manifest("[capabilities.wasm]\nexecute = true\n").wat("loop.wat", "loop.wasm").run_exposed();
   let out = run.success();
   assert!(out.contains("needs [capabilities.wasm] load, which"), "{out}");
   assert!(out.contains("add `load = true`"), "{out}");

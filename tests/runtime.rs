@@ -65,17 +65,20 @@ fn readme_example_runs_as_written() {
   let readme = std::fs::read_to_string(repo().join("README.md")).unwrap();
   let start = readme.find("```typescript\n").expect("a typescript block") + "```typescript\n".len();
   let source = &readme[start..start + readme[start..].find("```").unwrap()];
-  App::from_source(source)
+  let app = App::from_source(source)
     .manifest("[capabilities.wasm]\nload = [\"./*.wasm\"]\nexecute = true\n")
-    .wat("math.wat", "math.wasm")
-    .run()
-    .ok(concat!(
-      "5\n",
-      "9007199254740993n\n",
-      "function: add [ \"i32\", \"i32\" ]\n",
-      "function: large_add [ \"i64\", \"i64\" ]\n",
-      "function: circle_area [ \"f64\" ]\n",
-    ));
+    .wat("math.wat", "math.wasm");
+  let expected = concat!(
+    "5\n",
+    "9007199254740993n\n",
+    "function: add [ \"i32\", \"i32\" ]\n",
+    "function: large_add [ \"i64\", \"i64\" ]\n",
+    "function: circle_area [ \"f64\" ]\n",
+  );
+  app.run().ok(expected);
+  // From any directory, as the README says: here the one above the app.
+  let name = app.path().file_name().unwrap().to_str().unwrap().to_string();
+  run_kiln(app.path().parent().unwrap(), [format!("{name}/main.ts").as_str()]).ok(expected);
 }
 
 #[test]

@@ -4,7 +4,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 
-use kiln_test_support::{api, repo, run_kiln, tsc};
+use kiln_test_support::{api, repo, run_kiln_exposed, tsc};
 
 /// deno_core's own built-in ops that happen to share the `op_wasm_` prefix (WebAssembly
 /// streaming compilation); Kiln does not register them.
@@ -122,14 +122,55 @@ fn public_typings_have_no_any() {
   }
 }
 
-/// `declare var|function|class NAME` in the hand-written globals typings.
+/// The global properties of ECMAScript (ES2025, with Annex B's `escape`/`unescape`) and of the
+/// proposals QuickJS-ng implements (`Float16Array`, `Iterator`, explicit resource management,
+/// `ShadowRealm`, `Temporal`), which TypeScript's own libs type.
+const STANDARD_GLOBALS: &[&str] = &[
+  "AggregateError", "Array", "ArrayBuffer", "AsyncDisposableStack", "Atomics", "BigInt", "BigInt64Array",
+  "BigUint64Array", "Boolean", "DataView", "Date", "DisposableStack", "Error", "EvalError",
+  "FinalizationRegistry", "Float16Array", "Float32Array", "Float64Array", "Function", "Infinity",
+  "Int16Array", "Int32Array", "Int8Array", "Intl", "Iterator", "JSON", "Map", "Math", "NaN", "Number",
+  "Object", "Promise", "Proxy", "RangeError", "ReferenceError", "Reflect", "RegExp", "Set", "ShadowRealm",
+  "SharedArrayBuffer", "String", "SuppressedError", "Symbol", "SyntaxError", "Temporal", "TypeError",
+  "URIError", "Uint16Array", "Uint32Array", "Uint8Array", "Uint8ClampedArray", "WeakMap", "WeakRef",
+  "WeakSet", "decodeURI", "decodeURIComponent", "encodeURI", "encodeURIComponent", "escape", "eval",
+  "globalThis", "isFinite", "isNaN", "parseFloat", "parseInt", "undefined", "unescape",
+];
+
+#[test]
+fn every_reachable_global_is_standard_or_typed() {
+  // Run sealed, as apps run: whatever is left on the global object must be accounted for.
+  let run = kiln_test_support::run_kiln(
+    Path::new(env!("CARGO_TARGET_TMPDIR")),
+    [repo().join("tests/apps/global_names.ts").to_str().unwrap()],
+  );
+  let seen: serde_json::Value = serde_json::from_str(run.success().trim()).expect("global_names.ts prints JSON");
+  let declared = declared_globals();
+  let unaccounted: Vec<&str> = seen["names"]
+    .as_array()
+    .unwrap()
+    .iter()
+    .filter_map(|v| v.as_str())
+    .filter(|name| !STANDARD_GLOBALS.contains(name) && !declared.iter().any(|d| d == name))
+    .collect();
+  assert!(unaccounted.is_empty(), "globals apps can reach that are neither standard nor in ts/kiln_globals.d.ts: {unaccounted:?}");
+  for gone in ["Deno", "__bootstrap", "gc"] {
+    assert!(!seen["names"].as_array().unwrap().iter().any(|v| v == gone), "{gone} is reachable");
+  }
+  // The only symbol-keyed globals are the Temporal polyfill's slots.
+  for symbol in seen["symbols"].as_array().unwrap() {
+    assert!(symbol.as_str().unwrap().starts_with("@@Temporal__"), "unexpected symbol global {symbol}");
+  }
+}
+
+/// `declare var|function|class|namespace NAME` in the hand-written globals typings.
 fn declared_globals() -> Vec<String> {
   let text = std::fs::read_to_string(repo().join("ts/kiln_globals.d.ts")).unwrap();
   let mut names: Vec<String> = text
     .lines()
     .filter_map(|l| {
       let rest = l.strip_prefix("declare ")?;
-      let rest = ["var ", "function ", "class "].iter().find_map(|k| rest.strip_prefix(k))?;
+      let rest = ["var ", "function ", "class ", "namespace "].iter().find_map(|k| rest.strip_prefix(k))?;
       Some(rest.split(|c: char| !c.is_alphanumeric() && c != '_').next()?.to_string())
     })
     .collect();
@@ -143,7 +184,7 @@ fn typings_and_runtime_agree() {
   assert!(globals.len() >= 12, "{globals:?}");
   let mut args = vec![repo().join("tests/apps/api_walk.ts").to_str().unwrap().to_string()];
   args.extend(globals.iter().cloned());
-  let run = run_kiln(Path::new(env!("CARGO_TARGET_TMPDIR")), args.iter().map(String::as_str));
+  let run = run_kiln_exposed(Path::new(env!("CARGO_TARGET_TMPDIR")), args.iter().map(String::as_str));
   let walked: serde_json::Value = serde_json::from_str(run.success().trim()).expect("api_walk.ts prints JSON");
 
   // Every op the extensions register is typed, and every typed op is registered.

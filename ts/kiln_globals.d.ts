@@ -128,7 +128,127 @@ declare var Kiln: {
   readonly args: readonly string[];
   /** The process's memory use: `rss` is its resident set size in bytes (0 where the OS does not say). */
   memoryUsage(): { rss: number };
+  /**
+   * Ends the process with exit status `code` (0-255, default 0) once what the app and its guests
+   * wrote to stdout and stderr is flushed; pending timers and promises are abandoned. A CLI written
+   * in TS hands a guest's exit code on with it: `Kiln.exit(error.exitCode ?? 1)`.
+   * Throws TypeError (code 5007) for a code that is not an integer from 0 to 255.
+   */
+  exit(code?: number): never;
 };
+
+/**
+ * The JS engine's built-in WebAssembly API (on the QuickJS engine, WAMR's interpreter), held to
+ * the manifest like `runtime:wasm`: `validate`, `compile` and `new Module` need
+ * `[capabilities.wasm] load`; `instantiate` and `new Instance` need `execute`, and are refused
+ * while the manifest sets `timeout_ms` or `max_memory_bytes`, which this engine cannot enforce.
+ * A denial throws (or rejects with) PermissionDenied, code 5009. Prefer `runtime:wasm`: it runs
+ * modules on wasmtime, with limits, many times faster.
+ */
+declare namespace WebAssembly {
+  type ImportValue = ((...args: never[]) => unknown) | Global | Memory | Table | number | bigint;
+  type Imports = Record<string, Record<string, ImportValue>>;
+  type ExportValue = ((...args: never[]) => unknown) | Global | Memory | Table;
+  type Exports = Record<string, ExportValue>;
+  interface ModuleImportDescriptor {
+    module: string;
+    name: string;
+    kind: "function" | "table" | "memory" | "global" | "tag";
+  }
+  interface ModuleExportDescriptor {
+    name: string;
+    kind: "function" | "table" | "memory" | "global" | "tag";
+  }
+  class Module {
+    constructor(bytes: BufferSource);
+    static imports(module: Module): ModuleImportDescriptor[];
+    static exports(module: Module): ModuleExportDescriptor[];
+    static customSections(module: Module, name: string): ArrayBuffer[];
+  }
+  class Instance {
+    constructor(module: Module, imports?: Imports);
+    readonly exports: Exports;
+  }
+  interface MemoryDescriptor {
+    initial: number;
+    maximum?: number;
+    shared?: boolean;
+  }
+  class Memory {
+    constructor(descriptor: MemoryDescriptor);
+    readonly buffer: ArrayBuffer;
+    grow(delta: number): number;
+  }
+  interface TableDescriptor {
+    element: "anyfunc" | "externref";
+    initial: number;
+    maximum?: number;
+  }
+  class Table {
+    constructor(descriptor: TableDescriptor, value?: unknown);
+    readonly length: number;
+    get(index: number): unknown;
+    set(index: number, value?: unknown): void;
+    grow(delta: number, value?: unknown): number;
+  }
+  interface GlobalDescriptor {
+    value: "i32" | "i64" | "f32" | "f64" | "externref" | "anyfunc";
+    mutable?: boolean;
+  }
+  class Global {
+    constructor(descriptor: GlobalDescriptor, value?: unknown);
+    value: unknown;
+    valueOf(): unknown;
+  }
+  class CompileError extends Error {}
+  class LinkError extends Error {}
+  class RuntimeError extends Error {}
+  interface WebAssemblyInstantiatedSource {
+    module: Module;
+    instance: Instance;
+  }
+  function validate(bytes: BufferSource): boolean;
+  function compile(bytes: BufferSource): Promise<Module>;
+  function instantiate(bytes: BufferSource, imports?: Imports): Promise<WebAssemblyInstantiatedSource>;
+  function instantiate(module: Module, imports?: Imports): Promise<Instance>;
+}
+
+/** Decodes a base64 string into a "binary string" (one character per byte). */
+declare function atob(data: string): string;
+/** Encodes a "binary string" (characters up to U+00FF) as base64. */
+declare function btoa(data: string): string;
+
+/** The web platform's `DOMException` (deno_core's), e.g. the `AbortError` of an aborted signal. */
+declare class DOMException extends Error {
+  constructor(message?: string, name?: string);
+  readonly code: number;
+}
+
+/** QuickJS's own error class, thrown for engine limits such as "stack overflow". */
+declare class InternalError extends Error {
+  constructor(message?: string);
+}
+
+/**
+ * Helpers of the QuickJS engine's V8-API shim that its own polyfills call at run time
+ * (`Atomics.waitAsync`/`notify`, `Temporal` time zones, `import source`, and its snapshot of the
+ * intrinsics). Not for apps: they grant no file, network, process or WebAssembly access, and they
+ * may change with the engine. Typed here so that everything an app can reach is declared.
+ */
+declare var __v8xAtomicsRegisterWaiter: unknown;
+/** See `__v8xAtomicsRegisterWaiter`. */
+declare var __v8xAtomicsNotifyWaiters: unknown;
+/** See `__v8xAtomicsRegisterWaiter`. */
+declare var __v8xAtomicsCancelWaiter: unknown;
+/** See `__v8xAtomicsRegisterWaiter`. */
+declare var __v8xTemporalTimeZone: unknown;
+/** See `__v8xAtomicsRegisterWaiter`. */
+declare var __v8x_import_source: unknown;
+/** See `__v8xAtomicsRegisterWaiter`. */
+declare var __v8x_snapshot_intrinsics: unknown;
+
+/** Bytes as the WebAssembly API takes them. */
+type BufferSource = ArrayBufferView | ArrayBuffer;
 
 /** `import.meta` in Kiln's modules. */
 interface ImportMeta {

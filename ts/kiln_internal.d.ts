@@ -8,6 +8,17 @@ declare module "kiln:internal" {
      * error classes `js/errors.js` registers are made from it.
      */
     op_wasm_error_codes(): [string, number][];
+    /**
+     * Checks that the built-in `WebAssembly` may `compile` (needs `[capabilities.wasm] load`) or
+     * `instantiate` (needs `execute`); `what` names the call for the message, e.g.
+     * `"WebAssembly.instantiate"`.
+     *
+     * # Errors
+     * 5009 naming the manifest key. Instantiating is also refused while the manifest sets
+     * `timeout_ms` or `max_memory_bytes`: the built-in engine cannot enforce them, and it must not be
+     * a way around them.
+     */
+    op_wasm_builtin_check(kind: string, what: string): void;
     /** `compile(bytes)`: needs `[capabilities.wasm] load` to grant anything. */
     op_wasm_module_compile(bytes: Uint8Array): Promise<number>;
     /** `compileFile(path)`: the canonical path must match `[capabilities.wasm] load`. */
@@ -74,6 +85,12 @@ declare module "kiln:internal" {
     op_kiln_now_ms(): number;
     /** `Kiln.args`. */
     op_kiln_args(): string[];
+    /**
+     * `Kiln.exit(code)`: ends the process with `code` (0-255, checked by the JS side) once what the
+     * app and its guests wrote to stdout and stderr is flushed. Pending timers and promises are
+     * abandoned, as with `Deno.exit`.
+     */
+    op_kiln_exit(code: number): void;
     /**
      * The process's resident set size in bytes, for `Kiln.memoryUsage()` (0 where the OS does not
      * say: Linux's /proc/self/status is read).

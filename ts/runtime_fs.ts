@@ -4,16 +4,12 @@
 
 import type { KilnFsOps } from "kiln:internal";
 import { errorCodes } from "runtime:wasm";
+import { core } from "runtime:wasm/core";
 
-interface Core {
-  ops: KilnFsOps;
-  buildCustomError(className: string, message: string, props: [string, unknown][]): Error;
-}
-
-const core = (globalThis as unknown as { Deno: { core: Core } }).Deno.core;
 // Unwrapped ops (see ext_wasm/js/errors.js): checkPath has checked the argument.
-const ops: KilnFsOps =
-  (core.ops as unknown as Record<symbol, KilnFsOps | undefined>)[Symbol.for("kiln.uncheckedOps")] ?? core.ops;
+const ops: KilnFsOps = ((core.ops as unknown as Record<symbol, KilnFsOps | undefined>)[
+  Symbol.for("kiln.uncheckedOps")
+] ?? core.ops) as KilnFsOps;
 
 function checkPath(path: unknown, where: string): string {
   if (typeof path === "string") return path;

@@ -574,7 +574,13 @@ declare module "runtime:wasm" {
 
   /**
    * Instantiates a compiled module. WASI imports are satisfied from `config`, which grants nothing
-   * by default; the limits apply to every call.
+   * by default; the limits apply to every call. Only WASI preview 1 imports are provided: linking
+   * other modules and JS host functions is not supported yet.
+   *
+   * A WASI reactor (a module that exports `_initialize`, e.g. built with `-mexec-model=reactor`) is
+   * initialized here: `_initialize` runs once before the instance is returned, as the wasmtime CLI
+   * and node:wasi's `initialize()` do, under the same limits as a call. Without it the module's
+   * global constructors would never run and its exports would read zeroed state.
    *
    * @param moduleId An id from {@link compile} or {@link compileFile}.
    * @param config WASI grants and limits.
@@ -582,9 +588,11 @@ declare module "runtime:wasm" {
    *   or if a preopen is outside `[capabilities.wasm] preopens`.
    * @throws {WasmError} InvalidModuleHandle (5004) if the id names no live module.
    * @throws {WasmError} WasiError (5010) if the config is invalid (an unknown key, a missing directory).
-   * @throws {WasmError} InstantiateError (5001) if the module's imports cannot be satisfied or its
-   *   start function traps.
-   * @throws {WasmError} FuelExhausted (5011) if the start function runs out of fuel or passes `timeoutMs`.
+   * @throws {WasmError} InstantiateError (5001) if the module's imports cannot be satisfied (the
+   *   message lists every one, with its type), if its start function or `_initialize` traps or exits
+   *   with a non-zero status, or if it exports both `_start` and `_initialize`.
+   * @throws {WasmError} FuelExhausted (5011) if the start function or `_initialize` runs out of fuel
+   *   or passes `timeoutMs`.
    * @example
    * ```ts
    * const instance = await instantiate(await compileFile("./app.wasm"), {

@@ -26,6 +26,12 @@ export function exportFunction(
   const arity = params.length;
   const where = params.map((_, i) => `argument ${i + 1} of \`${name}\``);
   const tooMany = (): Error => arityError(name, params, "more");
+  // The slow path of an argument: a missing one is an arity error ("expects 2 arguments, got 1"),
+  // anything else is checked and converted by numberArg.
+  const checked = (i: number, value: WasmArg | undefined): number => {
+    if (value === undefined) throw arityError(name, params, i);
+    return numberArg(params[i], value, where[i]);
+  };
   let fn: (...args: WasmArg[]) => WasmReturn;
   const packed = raw * EXPORT_INDEX_LIMIT + index;
   if (arity <= 3 && params.every(isNumberType) && results.length <= 1 && results.every(isNumberType) &&
@@ -51,7 +57,7 @@ export function exportFunction(
       case 1:
         fn = (a?: WasmArg, b?: WasmArg): WasmReturn => {
           if (b !== undefined) throw tooMany();
-          if (typeof a !== "number" || (i0 && (a | 0) !== a && a >>> 0 !== a)) a = numberArg(t0, a, w0);
+          if (typeof a !== "number" || (i0 && (a | 0) !== a && a >>> 0 !== a)) a = checked(0, a);
           const r = callNumbers(packed, a, 0, 0);
           return none ? undefined : r;
         };
@@ -59,8 +65,8 @@ export function exportFunction(
       case 2:
         fn = (a?: WasmArg, b?: WasmArg, c?: WasmArg): WasmReturn => {
           if (c !== undefined) throw tooMany();
-          if (typeof a !== "number" || (i0 && (a | 0) !== a && a >>> 0 !== a)) a = numberArg(t0, a, w0);
-          if (typeof b !== "number" || (i1 && (b | 0) !== b && b >>> 0 !== b)) b = numberArg(t1, b, w1);
+          if (typeof a !== "number" || (i0 && (a | 0) !== a && a >>> 0 !== a)) a = checked(0, a);
+          if (typeof b !== "number" || (i1 && (b | 0) !== b && b >>> 0 !== b)) b = checked(1, b);
           const r = callNumbers(packed, a, b, 0);
           return none ? undefined : r;
         };
@@ -68,9 +74,9 @@ export function exportFunction(
       default:
         fn = (a?: WasmArg, b?: WasmArg, c?: WasmArg, d?: WasmArg): WasmReturn => {
           if (d !== undefined) throw tooMany();
-          if (typeof a !== "number" || (i0 && (a | 0) !== a && a >>> 0 !== a)) a = numberArg(t0, a, w0);
-          if (typeof b !== "number" || (i1 && (b | 0) !== b && b >>> 0 !== b)) b = numberArg(t1, b, w1);
-          if (typeof c !== "number" || (i2 && (c | 0) !== c && c >>> 0 !== c)) c = numberArg(t2, c, w2);
+          if (typeof a !== "number" || (i0 && (a | 0) !== a && a >>> 0 !== a)) a = checked(0, a);
+          if (typeof b !== "number" || (i1 && (b | 0) !== b && b >>> 0 !== b)) b = checked(1, b);
+          if (typeof c !== "number" || (i2 && (c | 0) !== c && c >>> 0 !== c)) c = checked(2, c);
           const r = callNumbers(packed, a, b, c);
           return none ? undefined : r;
         };

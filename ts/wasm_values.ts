@@ -8,13 +8,9 @@
 
 import type { ErrorCodes, ExtWasmOps } from "kiln:internal";
 import type { WasmResult, WasmValue } from "runtime:wasm";
+import { core } from "runtime:wasm/core";
 
-interface Core {
-  ops: ExtWasmOps;
-  buildCustomError(className: string, message: string, props: [string, unknown][]): Error;
-}
-
-export const core = (globalThis as unknown as { Deno: { core: Core } }).Deno.core;
+export { core };
 
 // The ops without the argument-error wrappers of ext_wasm/js/errors.js: runtime:wasm checks its
 // arguments (with the functions below) before every op call, so it skips that layer.
@@ -114,7 +110,9 @@ export function encode(view: DataView, slot: number, type: string, arg: unknown,
 }
 
 export function arityError(name: string, params: readonly string[], got: number | string): Error {
-  return wasmError("TypeError", `\`${name}\` takes ${params.length} argument(s) (${params.join(", ")}), got ${got}`);
+  const count = params.length === 1 ? "1 argument" : `${params.length} arguments`;
+  const types = params.length === 0 ? "" : ` (${params.join(", ")})`;
+  return wasmError("TypeError", `\`${name}\` expects ${count}${types}, got ${got}`);
 }
 
 /** Export indexes below this are packed with the instance id (ext_wasm/src/exports.rs). */

@@ -3,7 +3,8 @@
 
 export { block, CHUNK, HASHES, hex, measure, now, timeChecked } from "../shared.mjs";
 
-/** Deno.core.ops, for the no-op ops the call figures compare against. */
+/** Deno.core.ops, for the no-op ops the call figures compare against (bench/run.mjs runs kiln
+ * with KILN_EXPOSE_INTERNALS=1, which keeps them reachable). */
 export function coreOps(): Record<string, ((...args: unknown[]) => unknown) | undefined> {
   return (globalThis as unknown as { Deno: { core: { ops: Record<string, (...args: unknown[]) => unknown> } } }).Deno
     .core.ops;

@@ -52,6 +52,8 @@ export function codeArgumentErrors(names) {
   }
 }
 
+import "ext:ext_wasm/webassembly.js";
+
 // deno_core's own op_wasm_streaming_* ops share the prefix; they are not Kiln's.
 codeArgumentErrors(
   Object.keys(core.ops).filter((name) => name.startsWith("op_wasm_") && !name.startsWith("op_wasm_streaming_")),

@@ -85,7 +85,7 @@ fn export_missing(live: &mut LiveInstance, module: &wasmtime::Module, name: &str
 /// Runs `func` as an async call under the instance's limits: its deadline (`timeoutMs`), yields to
 /// the event loop every `YIELD_TICKS`, and its fuel. The outer error is a bad fuel setting; the
 /// inner result is how the call ended, for `classify`.
-async fn run_async(
+pub(crate) async fn run_async(
   engines: &Engines,
   store: &mut Store<StoreData>,
   config: &InstanceConfig,

@@ -181,12 +181,13 @@ impl PathGrant {
       return Err(WasmError::io(format!("{action}: the path contains a NUL byte")));
     }
     let joined = cwd.join(requested);
+    let against = Path::new(requested).is_relative().then_some(cwd);
     match joined.canonicalize() {
       Ok(canonical) => {
         if self.allows(&canonical) {
           Ok(CheckedPath(canonical))
         } else {
-          Err(self.denied(action, Some(&canonical)))
+          Err(self.denied(action, Some(Resolved { path: &canonical, against })))
         }
       }
       Err(err) => {
@@ -194,7 +195,7 @@ impl PathGrant {
         if self.allows(&lexical) {
           Err(WasmError::io(format!("{action}: cannot open {}: {err}", lexical.display())))
         } else {
-          Err(self.denied(action, Some(&lexical)))
+          Err(self.denied(action, Some(Resolved { path: &lexical, against })))
         }
       }
     }
@@ -205,34 +206,61 @@ impl PathGrant {
     if self.allows_any() { Ok(()) } else { Err(self.denied(action, None)) }
   }
 
-  fn denied(&self, action: &str, path: Option<&Path>) -> WasmError {
-    WasmError::permission(denial_message(self.key, action, path, &self.kind, &self.origin))
+  fn denied(&self, action: &str, path: Option<Resolved<'_>>) -> WasmError {
+    WasmError::permission(denial_message(self.key, action, path, &self.kind, &self.origin, true))
   }
+}
+
+/// A path as the check saw it: canonical (or normalised, if it does not exist), and the working
+/// directory a relative request was resolved against.
+#[derive(Clone, Copy)]
+struct Resolved<'a> {
+  path: &'a Path,
+  against: Option<&'a Path>,
 }
 
 fn denial_message(
   key: &str,
   action: &str,
-  path: Option<&Path>,
+  path: Option<Resolved<'_>>,
   kind: &GrantKind,
   origin: &ManifestOrigin,
+  takes_globs: bool,
 ) -> String {
-  let target = path.map(|p| format!(" ({})", p.display())).unwrap_or_default();
+  let target = match path {
+    Some(Resolved { path, against: Some(cwd) }) => {
+      format!(" (resolved to {} against the working directory {})", path.display(), cwd.display())
+    }
+    Some(Resolved { path, against: None }) => format!(" ({})", path.display()),
+    None => String::new(),
+  };
   let (section, name) = key.rsplit_once(' ').unwrap_or(("", key));
+  let or_globs = if takes_globs { " (or a list of globs)" } else { "" };
   match (kind, origin) {
     (_, ManifestOrigin::Missing(_)) => format!(
       "{action}{target} needs {key}, but there is {origin}; create manifest.app.toml beside your \
-       entry file with {section} {name} = true (or a list of globs)"
+       entry file with {section} {name} = true{or_globs}"
     ),
     (GrantKind::Unset, ManifestOrigin::File(file)) => format!(
-      "{action}{target} needs {key}, which {} does not set; add `{name} = true` (or a list of \
-       globs) under {section}",
+      "{action}{target} needs {key}, which {} does not set; add `{name} = true`{or_globs} under {section}",
       file.display()
     ),
-    (_, ManifestOrigin::File(file)) => format!(
-      "{action}{target} is not granted by {key} in {}; add a glob matching the path to `{name}`",
-      file.display()
-    ),
+    (_, ManifestOrigin::File(file)) => {
+      let base = file.parent().map(|d| d.display().to_string()).unwrap_or_default();
+      let hint = match path {
+        Some(Resolved { against: Some(cwd), .. }) if cwd != Path::new(&base) => format!(
+          "; relative paths in the app are resolved against the working directory, globs against \
+           the manifest's directory {base}: run kiln from {base}, or build the path from \
+           import.meta.dirname"
+        ),
+        _ => String::new(),
+      };
+      format!(
+        "{action}{target} is not granted by {key} in {}; add a glob matching the path to \
+         `{name}` (globs are relative to {base}){hint}",
+        file.display()
+      )
+    }
   }
 }
 
@@ -300,7 +328,7 @@ impl WasmPermissions {
         "{action} needs [capabilities.wasm] execute, which {} sets to false; set `execute = true`",
         file.display()
       ),
-      _ => denial_message("[capabilities.wasm] execute", action, None, &kind, &self.origin),
+      _ => denial_message("[capabilities.wasm] execute", action, None, &kind, &self.origin, false),
     };
     Err(WasmError::permission(message))
   }

@@ -163,6 +163,17 @@ impl Engines {
     self.cache.is_some()
   }
 
+  /// Where compiled code is kept on disk, if it is.
+  pub fn cache_dir(&self) -> Option<&std::path::Path> {
+    self.cache.as_ref().map(|cache| cache.directory().as_path())
+  }
+
+  /// The on-disk cache's hit and miss counts so far, over every engine (they share the cache),
+  /// or `None` without a cache. `progress.rs` tells a cache load from a compile by them.
+  pub fn cache_counts(&self) -> Option<(usize, usize)> {
+    self.cache.as_ref().map(|cache| (cache.cache_hits(), cache.cache_misses()))
+  }
+
   pub fn plain(&self) -> &EngineKit {
     &self.plain
   }

@@ -14,6 +14,7 @@
 //! with the internal modules it imports: see [`RUNTIME_WASM_TS`] and [`INTERNAL_MODULES`].
 
 pub mod binary;
+pub mod builtin;
 pub mod call;
 pub mod capabilities;
 pub mod config;
@@ -25,6 +26,7 @@ pub mod instance;
 pub mod limits;
 pub mod memory;
 pub mod module;
+pub mod progress;
 pub mod value;
 
 pub use capabilities::{
@@ -43,6 +45,7 @@ pub const RUNTIME_WASM_TS: &str = include_str!("../../ts/runtime_wasm.ts");
 /// value checks and conversions, and the synchronous functions of `instance.exports`. A loader
 /// should serve them only to `runtime:` modules.
 pub const INTERNAL_MODULES: &[(&str, &str)] = &[
+  ("runtime:wasm/core", include_str!("../../ts/wasm_core.ts")),
   ("runtime:wasm/values", include_str!("../../ts/wasm_values.ts")),
   ("runtime:wasm/exports", include_str!("../../ts/wasm_exports.ts")),
 ];
@@ -51,6 +54,7 @@ deno_core::extension!(
   ext_wasm,
   ops = [
     error::op_wasm_error_codes,
+    builtin::op_wasm_builtin_check,
     module::op_wasm_module_compile,
     module::op_wasm_module_compile_file,
     module::op_wasm_module_drop,
@@ -67,7 +71,7 @@ deno_core::extension!(
     memory::op_wasm_memory_grow,
   ],
   esm_entry_point = "ext:ext_wasm/errors.js",
-  esm = [dir "js", "errors.js"],
+  esm = [dir "js", "errors.js", "webassembly.js"],
   options = { permissions: WasmPermissions, engine: EngineOptions },
   state = |state, options| {
     let engines = engine::Engines::new(options.engine).unwrap_or_else(|e| panic!("{e}"));

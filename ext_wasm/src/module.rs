@@ -2,9 +2,7 @@
 
 use std::cell::RefCell;
 use std::rc::Rc;
-use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, OnceLock};
-use std::time::Instant;
 
 use deno_core::{op2, JsBuffer, OpState};
 use wasmtime::{Engine, InstancePre, Linker, Module};
@@ -13,6 +11,7 @@ use crate::capabilities::WasmPermissions;
 use crate::engine::{EngineKind, Engines, SharedEngines, StoreData};
 use crate::error::WasmError;
 use crate::handles::{parse_id, HandleTable};
+use crate::progress::Compiled;
 
 /// A module compiled for one engine, with its imports resolved against the engine's linker once
 /// (on first instantiation) and reused by every later one.
@@ -32,14 +31,15 @@ impl Prepared {
   /// The module with its imports resolved.
   ///
   /// # Errors
-  /// 5001 naming the import the linker cannot satisfy.
+  /// 5001 listing every import the linker cannot satisfy (`crate::instance::link_error`): the
+  /// linker itself stops at the first, and after a long compile one fix per run is too slow.
   pub fn pre(&self, linker: &Linker<StoreData>) -> Result<&InstancePre<StoreData>, WasmError> {
     if let Some(pre) = self.pre.get() {
       return Ok(pre);
     }
-    let pre = linker.instantiate_pre(&self.module).map_err(|e| {
-      WasmError::instantiate(format!("cannot instantiate the module: {}", crate::call::error_chain(&e)))
-    })?;
+    let pre = linker
+      .instantiate_pre(&self.module)
+      .map_err(|e| crate::instance::link_error(linker, &self.module, &e))?;
     Ok(self.pre.get_or_init(|| pre))
   }
 }
@@ -48,16 +48,20 @@ impl Prepared {
 /// compile their own copies the first time an instance asks for one.
 pub struct CompiledModule {
   plain: Prepared,
-  /// Compiled for the other engine kinds on first use (by `EngineKind::other_index`).
-  others: [OnceLock<Prepared>; 2],
+  /// Compiled for the other engine kinds on first use (by `EngineKind::other_index`). An async
+  /// cell, so instances made together wait for one compile instead of each running their own.
+  others: [tokio::sync::OnceCell<Prepared>; 2],
   bytes: Arc<[u8]>,
   has_start: bool,
+  /// The module in progress messages: its path, or its size for `compile(bytes)`.
+  name: String,
 }
 
 impl CompiledModule {
-  fn new(plain: Module, bytes: Arc<[u8]>) -> Self {
+  fn new(plain: Module, bytes: Arc<[u8]>, name: String) -> Self {
     let has_start = crate::binary::has_start_section(&bytes);
-    Self { plain: Prepared::new(plain), others: [OnceLock::new(), OnceLock::new()], bytes, has_start }
+    let others = [tokio::sync::OnceCell::new(), tokio::sync::OnceCell::new()];
+    Self { plain: Prepared::new(plain), others, bytes, has_start, name }
   }
 
   /// The module has a start function (or its bytes are WAT text, which is not looked into).
@@ -69,17 +73,41 @@ impl CompiledModule {
     &self.plain
   }
 
-  /// The module compiled for the engine of `kind` (compiled on first use for any but `Plain`).
-  pub fn prepared(&self, kind: EngineKind, engine: &Engine) -> Result<&Prepared, WasmError> {
+  /// The module compiled for the engine of `kind`. For any but `Plain` it is compiled the first
+  /// time it is asked for, like `compile` itself: off the JS thread, through the on-disk cache,
+  /// and reported on stderr when it is long (a large module's first `fuel` instance can take as
+  /// long as its `compileFile` did).
+  pub async fn prepared(&self, kind: EngineKind, engines: &Arc<Engines>) -> Result<&Prepared, WasmError> {
     if kind == EngineKind::Plain {
       return Ok(&self.plain);
     }
-    let slot = &self.others[kind.other_index()];
-    if let Some(prepared) = slot.get() {
-      return Ok(prepared);
-    }
-    let module = compile_bytes(engine, &self.bytes)?;
-    Ok(slot.get_or_init(|| Prepared::new(module)))
+    self.others[kind.other_index()]
+      .get_or_try_init(|| async {
+        let bytes = self.bytes.clone();
+        let (purpose, option) = (engine_purpose(kind), asked_by(kind));
+        let what = format!("{} again {purpose} (for its first instance {option})", self.name);
+        let compiled = compile_off_thread(engines.clone(), kind, what, move || Ok(bytes)).await?;
+        Ok::<_, WasmError>(Prepared::new(compiled.value.0))
+      })
+      .await
+  }
+}
+
+/// How the code for an engine differs from the default, for progress messages.
+fn engine_purpose(kind: EngineKind) -> &'static str {
+  match kind {
+    EngineKind::Plain => "for the default engine",
+    EngineKind::Fueled => "with fuel metering",
+    EngineKind::Uninterruptible => "without interruption checks",
+  }
+}
+
+/// The `instantiate` option that selects the engine of `kind`.
+fn asked_by(kind: EngineKind) -> &'static str {
+  match kind {
+    EngineKind::Plain => "with the default options",
+    EngineKind::Fueled => "with `fuel`",
+    EngineKind::Uninterruptible => "with `interruptible: false`",
   }
 }
 
@@ -111,50 +139,42 @@ fn compile_bytes(engine: &Engine, bytes: &[u8]) -> Result<Module, WasmError> {
   })
 }
 
-/// Compiles on a blocking thread so the event loop keeps running during a long compile. With
-/// `progress_after` set, a compile that takes longer says so on stderr, and again when it ends.
-/// `what` names the module for that message.
+/// Compiles for the engine of `kind` on a blocking thread, so the event loop keeps running during
+/// a long compile, through the on-disk cache, reporting a long compile on stderr (`progress.rs`).
+/// `what` names the module for those messages. Returns the module and its bytes.
 async fn compile_off_thread(
   engines: Arc<Engines>,
+  kind: EngineKind,
   what: String,
   load: impl FnOnce() -> Result<Arc<[u8]>, WasmError> + Send + 'static,
-) -> Result<CompiledModule, WasmError> {
-  let started = Instant::now();
-  let size = Arc::new(AtomicUsize::new(0));
+) -> Result<Compiled<(Module, Arc<[u8]>)>, WasmError> {
   let thread_engines = engines.clone();
-  let thread_size = size.clone();
-  let mut job = tokio::task::spawn_blocking(move || {
+  crate::progress::off_thread(&engines, &what, move |measured| {
     let bytes = load()?;
-    thread_size.store(bytes.len(), Ordering::Relaxed);
-    let plain = compile_bytes(&thread_engines.plain().engine, &bytes)?;
-    Ok(CompiledModule::new(plain, bytes))
-  });
-  let joined = match engines.options().progress_after {
-    None => job.await,
-    Some(after) => {
-      let finished_early = if after.is_zero() {
-        None
-      } else {
-        tokio::select! {
-          joined = &mut job => Some(joined),
-          () = tokio::time::sleep(after) => None,
-        }
-      };
-      match finished_early {
-        Some(joined) => joined,
-        None => {
-          let bytes = size.load(Ordering::Relaxed);
-          let size = if bytes > 0 { format!(" ({:.1} MiB)", bytes as f64 / (1024.0 * 1024.0)) } else { String::new() };
-          eprintln!("kiln: compiling {what}{size}...");
-          let joined = job.await;
-          let cached = if engines.caches() { "; cached for next time" } else { "" };
-          eprintln!("kiln: compiled {what} in {:.1} s{cached}", started.elapsed().as_secs_f64());
-          joined
-        }
-      }
-    }
+    measured.set(&bytes);
+    let module = compile_bytes(&thread_engines.kit(kind)?.engine, &bytes)?;
+    Ok((module, bytes))
+  })
+  .await
+}
+
+/// Compiles `bytes` for the engine of `kind` only to fill the on-disk cache, so that an app's
+/// first compile (or first instance on that engine) reads it back instead (`kiln compile`).
+/// Returns whether the cache already had it.
+///
+/// # Errors
+/// 5000 if the bytes are not a valid module (or WAT text).
+pub async fn precompile(
+  engines: Arc<Engines>,
+  kind: EngineKind,
+  what: &str,
+  bytes: Arc<[u8]>,
+) -> Result<bool, WasmError> {
+  let what = match kind {
+    EngineKind::Plain => what.to_string(),
+    other => format!("{what} {}", engine_purpose(other)),
   };
-  joined.map_err(|e| WasmError::compile(format!("the compiler thread failed: {e}")))?
+  Ok(compile_off_thread(engines, kind, what, move || Ok(bytes)).await?.from_cache)
 }
 
 fn register(state: &Rc<RefCell<OpState>>, module: CompiledModule) -> Result<f64, WasmError> {
@@ -203,8 +223,9 @@ pub async fn op_wasm_module_compile(
   };
   let bytes: Arc<[u8]> = Arc::from(&*bytes);
   let what = format!("a {} byte module", bytes.len());
-  let module = compile_off_thread(engines, what, move || Ok(bytes)).await?;
-  register(&state, module)
+  let compiled = compile_off_thread(engines, EngineKind::Plain, what.clone(), move || Ok(bytes)).await?;
+  let (plain, bytes) = compiled.value;
+  register(&state, CompiledModule::new(plain, bytes, what))
 }
 
 /// `compileFile(path)`: the canonical path must match `[capabilities.wasm] load`.
@@ -222,13 +243,14 @@ pub async fn op_wasm_module_compile_file(
     (checked, engines(&state))
   };
   let what = checked.as_path().display().to_string();
-  let module = compile_off_thread(engines, what, move || {
+  let compiled = compile_off_thread(engines, EngineKind::Plain, what.clone(), move || {
     checked.read().map(Arc::from).map_err(|e| {
       WasmError::io(format!("compileFile: cannot read {}: {e}", checked.as_path().display()))
     })
   })
   .await?;
-  register(&state, module)
+  let (plain, bytes) = compiled.value;
+  register(&state, CompiledModule::new(plain, bytes, what))
 }
 
 /// `dropModule(id)`: live instances of the module keep working.

@@ -41,9 +41,11 @@ export function clearTimeout(id) {
 export const clearInterval = clearTimeout;
 
 const origin = Date.now();
-const monotonicStart = globalThis.Deno.core.ops.op_kiln_now_ms();
+// Captured at start-up: `Deno` is gone from the global object before apps run (seal.js).
+const nowMs = core.ops.op_kiln_now_ms;
+const monotonicStart = nowMs();
 
 export const performance = {
   timeOrigin: origin,
-  now: () => globalThis.Deno.core.ops.op_kiln_now_ms() - monotonicStart,
+  now: () => nowMs() - monotonicStart,
 };

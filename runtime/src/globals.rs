@@ -34,6 +34,17 @@ pub fn op_kiln_noop() {}
 #[op2]
 pub async fn op_kiln_noop_async() {}
 
+/// `Kiln.exit(code)`: ends the process with `code` (0-255, checked by the JS side) once what the
+/// app and its guests wrote to stdout and stderr is flushed. Pending timers and promises are
+/// abandoned, as with `Deno.exit`.
+#[op2(fast)]
+pub fn op_kiln_exit(code: i32) {
+  use std::io::Write;
+  let _ = std::io::stdout().flush();
+  let _ = std::io::stderr().flush();
+  std::process::exit(code);
+}
+
 /// The arguments after the entry file in `kiln run <entry> [args...]` (an `OpState` entry).
 pub struct AppArgs(pub Vec<String>);
 
@@ -46,7 +57,7 @@ pub fn op_kiln_args(state: &OpState) -> Vec<String> {
 
 deno_core::extension!(
   kiln_globals,
-  ops = [op_kiln_now_ms, op_kiln_args, op_kiln_rss_bytes, op_kiln_noop, op_kiln_noop_async],
+  ops = [op_kiln_now_ms, op_kiln_args, op_kiln_exit, op_kiln_rss_bytes, op_kiln_noop, op_kiln_noop_async],
   esm_entry_point = "ext:kiln_globals/bootstrap.js",
   esm = [dir "js", "console.js", "timers.js", "encoding.js", "abort.js", "bootstrap.js"],
   options = { args: Vec<String> },

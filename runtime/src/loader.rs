@@ -1,9 +1,19 @@
 //! The module loader: `file:` modules (TypeScript transpiled on load) and the built-in `runtime:*`
 //! modules. `ext:` modules cannot be imported from `file:` ones, so the built-ins are served here.
+//!
+//! What an app may import (static `import` and dynamic `import()` alike):
+//! - any module below the app's root ([`AppRoot`]: the manifest's directory, or the entry file's
+//!   when there is no manifest), and the entry file itself;
+//! - a module elsewhere only if `[capabilities.fs] read` covers its canonical path, since
+//!   importing a file reads it;
+//! - only the kinds of file Kiln knows: `.js`, `.mjs`, `.jsx`, `.ts`, `.mts`, `.tsx` and `.json`.
+//!   Anything else (`.env`, a file without an extension, `.d.ts`) is refused before it is read, so
+//!   its content can never leak through a JavaScript syntax or reference error.
 
 use std::borrow::Cow;
 use std::cell::RefCell;
 use std::collections::HashMap;
+use std::path::{Path, PathBuf};
 use std::rc::Rc;
 
 use deno_ast::{MediaType, ParseParams, SourceMapOption};
@@ -13,6 +23,9 @@ use deno_core::{
   ModuleSource, ModuleSourceCode, ModuleSpecifier, ModuleType, ResolutionKind,
 };
 use deno_error::JsErrorBox;
+use ext_wasm::{FsPermissions, WasmError};
+
+use crate::manifest::AppRoot;
 
 /// The built-in modules: specifier and TypeScript source.
 const BUILTINS: &[(&str, &str)] = &[
@@ -22,6 +35,9 @@ const BUILTINS: &[(&str, &str)] = &[
 
 /// Built-ins that only other built-ins may import.
 const INTERNAL: &[(&str, &str)] = ext_wasm::INTERNAL_MODULES;
+
+/// The file extensions Kiln loads as modules, for messages.
+const KNOWN_EXTENSIONS: &str = ".js, .mjs, .jsx, .ts, .mts, .tsx and .json (with { type: \"json\" })";
 
 /// The source of a built-in module, public or internal.
 fn builtin(specifier: &str) -> Option<&'static str> {
@@ -33,14 +49,22 @@ fn is_internal(specifier: &str) -> bool {
 }
 
 /// Loads app modules from disk and the `runtime:*` built-ins, transpiling TypeScript.
-#[derive(Default)]
 pub struct KilnModuleLoader {
   source_maps: RefCell<HashMap<String, Vec<u8>>>,
+  /// The module that first asked for each resolved specifier, for load errors: deno_core passes
+  /// no referrer to the load of a dynamic import.
+  importers: RefCell<HashMap<ModuleSpecifier, String>>,
+  /// Where modules may be imported from without a grant.
+  root: AppRoot,
+  /// The entry file (canonical): always loadable, even when `--manifest` puts the root elsewhere.
+  entry: PathBuf,
+  /// `[capabilities.fs] read`, which covers imports from outside the root.
+  fs: FsPermissions,
 }
 
 impl KilnModuleLoader {
-  pub fn new() -> Rc<Self> {
-    Rc::new(Self::default())
+  pub fn new(root: AppRoot, entry: PathBuf, fs: FsPermissions) -> Rc<Self> {
+    Rc::new(Self { source_maps: RefCell::default(), importers: RefCell::default(), root, entry, fs })
   }
 
   fn transpile(&self, specifier: &ModuleSpecifier, code: String, media_type: MediaType) -> Result<String, ModuleLoaderError> {
@@ -70,40 +94,103 @@ impl KilnModuleLoader {
     Ok(emitted.text)
   }
 
-  fn load_now(&self, specifier: &ModuleSpecifier) -> Result<ModuleSource, ModuleLoaderError> {
-    let (code, module_type) = match specifier.scheme() {
-      "runtime" => {
-        let source = builtin(specifier.as_str()).ok_or_else(|| unknown_builtin(specifier.as_str()))?;
-        (self.transpile(specifier, source.to_string(), MediaType::TypeScript)?, ModuleType::JavaScript)
+  /// Checks that the app may import `path`, and returns its canonical form.
+  ///
+  /// # Errors
+  /// 5009 outside the root without a `[capabilities.fs] read` grant (whether or not the file
+  /// exists, so a denial says nothing about the file system); 5008 for a missing file the app may
+  /// see.
+  fn check_access(&self, path: &Path, importer: &str) -> Result<PathBuf, WasmError> {
+    let canonical = path.canonicalize();
+    let seen = canonical.as_deref().unwrap_or(path);
+    if seen == self.entry || seen.starts_with(&self.root.dir) {
+      return canonical
+        .map_err(|e| WasmError::io(format!("cannot load the module {}{importer}: {e}", path.display())));
+    }
+    let action = format!("importing a module from outside the app's root {} ({})", self.root.dir.display(), self.root.what);
+    let checked = self.fs.read.check(&action, &seen.to_string_lossy(), Path::new("/")).map_err(|e| {
+      if e.code() == ext_wasm::ErrorCode::PermissionDenied {
+        WasmError::permission(format!("{e}; or move the module below the root{importer}"))
+      } else {
+        e
       }
-      "file" => {
-        let path = specifier
-          .to_file_path()
-          .map_err(|_| JsErrorBox::generic(format!("{specifier} is not a file path")))?;
-        let code = std::fs::read_to_string(&path)
-          .map_err(|e| JsErrorBox::generic(format!("cannot load module {}: {e}", path.display())))?;
-        match MediaType::from_path(&path) {
-          MediaType::JavaScript | MediaType::Mjs | MediaType::Unknown => (code, ModuleType::JavaScript),
-          MediaType::Json => (code, ModuleType::Json),
-          media_type @ (MediaType::TypeScript | MediaType::Mts | MediaType::Tsx | MediaType::Jsx) => {
-            (self.transpile(specifier, code, media_type)?, ModuleType::JavaScript)
-          }
-          other => {
-            return Err(JsErrorBox::generic(format!(
-              "cannot load {}: {other} modules are not supported",
-              path.display()
-            )))
-          }
-        }
-      }
-      scheme => {
-        return Err(JsErrorBox::generic(format!(
-          "cannot load {specifier}: Kiln loads file: modules and runtime:wasm / runtime:fs, not {scheme}:"
-        )))
-      }
+    })?;
+    Ok(checked.as_path().to_path_buf())
+  }
+
+  fn load_file(&self, specifier: &ModuleSpecifier, referrer: Option<&ModuleLoadReferrer>) -> Result<ModuleSource, ModuleLoaderError> {
+    let path = specifier
+      .to_file_path()
+      .map_err(|_| JsErrorBox::generic(format!("{specifier} is not a file path")))?;
+    let importer = match (referrer, self.importers.borrow().get(specifier)) {
+      (Some(r), _) => format!(" (imported by {}:{})", r.specifier, r.line_number),
+      (None, Some(importer)) => format!(" (imported by {importer})"),
+      (None, None) => String::new(),
+    };
+    // The kind first: a file Kiln cannot load as a module is never read.
+    let media_type = MediaType::from_path(&path);
+    if !matches!(
+      media_type,
+      MediaType::JavaScript | MediaType::Mjs | MediaType::Jsx | MediaType::TypeScript | MediaType::Mts | MediaType::Tsx | MediaType::Json
+    ) {
+      return Err(JsErrorBox::from_err(WasmError::io(format!(
+        "cannot import {}{importer}: Kiln imports only {KNOWN_EXTENSIONS} files; read other files \
+         with runtime:fs (readTextFile / readBytes)",
+        path.display()
+      ))));
+    }
+    let canonical = self.check_access(&path, &importer).map_err(JsErrorBox::from_err)?;
+    let code = std::fs::read_to_string(&canonical).map_err(|e| {
+      JsErrorBox::from_err(WasmError::io(format!("cannot load the module {}{importer}: {e}", path.display())))
+    })?;
+    let (code, module_type) = match media_type {
+      MediaType::JavaScript | MediaType::Mjs => (code, ModuleType::JavaScript),
+      MediaType::Json => (code, ModuleType::Json),
+      other => (self.transpile(specifier, code, other)?, ModuleType::JavaScript),
     };
     Ok(ModuleSource::new(module_type, ModuleSourceCode::String(code.into()), specifier, None))
   }
+
+  fn load_now(&self, specifier: &ModuleSpecifier, referrer: Option<&ModuleLoadReferrer>) -> Result<ModuleSource, ModuleLoaderError> {
+    match specifier.scheme() {
+      "runtime" => {
+        let source = builtin(specifier.as_str()).ok_or_else(|| unknown_builtin(specifier.as_str()))?;
+        let code = self.transpile(specifier, source.to_string(), MediaType::TypeScript)?;
+        Ok(ModuleSource::new(ModuleType::JavaScript, ModuleSourceCode::String(code.into()), specifier, None))
+      }
+      "file" => self.load_file(specifier, referrer),
+      scheme => Err(JsErrorBox::generic(format!(
+        "cannot load {specifier}: Kiln loads file: modules and runtime:wasm / runtime:fs, not {scheme}:"
+      ))),
+    }
+  }
+}
+
+/// A module whose evaluation throws `error` with its `name` and `code`, for a coded load failure
+/// (`None` for errors without a code, such as a syntax error, which keep deno_core's handling).
+fn coded_failure(specifier: &ModuleSpecifier, error: &JsErrorBox) -> Option<ModuleSource> {
+  use deno_core::serde_json::json;
+  use deno_error::{JsErrorClass, PropertyValue};
+  let class = error.get_class();
+  let name = class.strip_prefix("Wasm.")?;
+  let code = error.get_additional_properties().find_map(|(key, value)| match value {
+    PropertyValue::Number(code) if key == "code" => Some(code),
+    _ => None,
+  })?;
+  let message = error.get_message();
+  let source = format!(
+    "const error = new Error({message});\n\
+     void error.stack; // captures the call site, without which deno_core replaces the error\n\
+     Object.defineProperty(error, \"name\", {{ value: {name}, writable: true, configurable: true }});\n\
+     Object.defineProperty(error, \"stack\", {{ value: {stack}, writable: true, configurable: true }});\n\
+     error.code = {code};\n\
+     Object.defineProperty(error, Symbol.for(\"errorAdditionalPropertyKeys\"), {{ value: [\"code\"] }});\n\
+     throw error;\n",
+    message = json!(message),
+    name = json!(name),
+    stack = json!(format!("{name}: {message}")),
+  );
+  Some(ModuleSource::new(ModuleType::JavaScript, ModuleSourceCode::String(source.into()), specifier, None))
 }
 
 fn unknown_builtin(specifier: &str) -> JsErrorBox {
@@ -113,6 +200,11 @@ fn unknown_builtin(specifier: &str) -> JsErrorBox {
 
 impl ModuleLoader for KilnModuleLoader {
   fn resolve(&self, specifier: &str, referrer: &str, _kind: ResolutionKind) -> Result<ModuleSpecifier, ModuleLoaderError> {
+    if specifier == crate::run::SEAL_SPECIFIER {
+      // Loaded once, from code, by `run::seal` before the app; importing it again evaluates
+      // nothing (it exports nothing).
+      return ModuleSpecifier::parse(specifier).map_err(|e| JsErrorBox::generic(e.to_string()));
+    }
     if specifier.starts_with("runtime:") {
       if builtin(specifier).is_none() {
         return Err(unknown_builtin(specifier));
@@ -124,16 +216,27 @@ impl ModuleLoader for KilnModuleLoader {
       }
       return ModuleSpecifier::parse(specifier).map_err(|e| JsErrorBox::generic(e.to_string()));
     }
-    resolve_import(specifier, referrer).map_err(JsErrorBox::from_err)
+    let resolved = resolve_import(specifier, referrer).map_err(JsErrorBox::from_err)?;
+    if resolved.scheme() == "file" && referrer.starts_with("file:") {
+      self.importers.borrow_mut().entry(resolved.clone()).or_insert_with(|| referrer.to_string());
+    }
+    Ok(resolved)
   }
 
   fn load(
     &self,
     specifier: &ModuleSpecifier,
-    _referrer: Option<&ModuleLoadReferrer>,
-    _options: ModuleLoadOptions,
+    referrer: Option<&ModuleLoadReferrer>,
+    options: ModuleLoadOptions,
   ) -> ModuleLoadResponse {
-    ModuleLoadResponse::Sync(self.load_now(specifier))
+    let loaded = self.load_now(specifier, referrer);
+    ModuleLoadResponse::Sync(match loaded {
+      // deno_core rejects a failed dynamic import with a plain TypeError, whatever the loader's
+      // error was; a module that throws the coded error keeps its name and code for the app's
+      // `catch`. A failed static import stops the app before any module runs (run.rs shows it).
+      Err(error) if options.is_dynamic_import => coded_failure(specifier, &error).ok_or(error),
+      other => other,
+    })
   }
 
   fn get_source_map(&self, specifier: &str) -> Option<Cow<'_, [u8]>> {

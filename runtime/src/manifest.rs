@@ -44,8 +44,27 @@ struct Capabilities {
 pub struct Grants {
   pub wasm: WasmPermissions,
   pub fs: FsPermissions,
+  /// The directory the app's modules may be imported from without a `[capabilities.fs] read`
+  /// grant: the manifest's directory, or the entry file's when there is no manifest.
+  pub root: AppRoot,
   /// Not a grant: how the WebAssembly engines are set up (the compilation cache).
   pub engine: EngineOptions,
+}
+
+/// The app's root: code and JSON below it may be imported freely (see `loader.rs`).
+#[derive(Debug, Clone)]
+pub struct AppRoot {
+  /// Canonical.
+  pub dir: PathBuf,
+  /// What the directory is, for messages: "the manifest's directory" or "the entry file's
+  /// directory (there is no manifest.app.toml)".
+  pub what: &'static str,
+}
+
+impl AppRoot {
+  fn new(dir: &Path, what: &'static str) -> Self {
+    Self { dir: dir.canonicalize().unwrap_or_else(|_| dir.to_path_buf()), what }
+  }
 }
 
 fn engine_options(cache: Option<&CacheSection>, manifest_dir: &Path) -> EngineOptions {
@@ -72,6 +91,7 @@ pub fn load(entry_dir: &Path, explicit: Option<&Path>) -> Result<Grants, String>
     return Ok(Grants {
       wasm: WasmPermissions::from_spec(None, entry_dir, origin.clone())?,
       fs: FsPermissions::from_spec(None, entry_dir, origin)?,
+      root: AppRoot::new(entry_dir, "the entry file's directory, as there is no manifest.app.toml"),
       engine: engine_options(None, entry_dir),
     });
   };
@@ -79,13 +99,17 @@ pub fn load(entry_dir: &Path, explicit: Option<&Path>) -> Result<Grants, String>
     .map_err(|e| format!("cannot read the manifest {}: {e}", path.display()))?;
   let parsed: ManifestFile =
     toml::from_str(&text).map_err(|e| format!("invalid manifest {}: {e}", path.display()))?;
-  let base = path.parent().unwrap_or(Path::new(".")).to_path_buf();
+  let base = match path.parent() {
+    Some(dir) if !dir.as_os_str().is_empty() => dir.to_path_buf(),
+    _ => PathBuf::from("."),
+  };
   let origin = ManifestOrigin::File(path.canonicalize().unwrap_or(path.clone()));
   let caps = parsed.capabilities.unwrap_or_default();
   let wrap = |e: String| format!("invalid manifest {}: {e}", path.display());
   Ok(Grants {
     wasm: WasmPermissions::from_spec(caps.wasm.as_ref(), &base, origin.clone()).map_err(wrap)?,
     fs: FsPermissions::from_spec(caps.fs.as_ref(), &base, origin).map_err(wrap)?,
+    root: AppRoot::new(&base, "the manifest's directory"),
     engine: engine_options(parsed.cache.as_ref(), &base),
   })
 }

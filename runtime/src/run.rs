@@ -16,10 +16,11 @@ pub struct RunOptions {
   pub args: Vec<String>,
 }
 
-/// Builds a runtime with Kiln's extensions and the given grants.
-pub fn new_runtime(grants: manifest::Grants, args: Vec<String>) -> JsRuntime {
+/// Builds a runtime with Kiln's extensions and the given grants, for the app whose entry file is
+/// `entry` (canonical).
+pub fn new_runtime(grants: manifest::Grants, entry: PathBuf, args: Vec<String>) -> JsRuntime {
   JsRuntime::new(RuntimeOptions {
-    module_loader: Some(KilnModuleLoader::new()),
+    module_loader: Some(KilnModuleLoader::new(grants.root, entry, grants.fs.clone())),
     extensions: vec![
       crate::globals::kiln_globals::init(args),
       ext_wasm::ext_wasm::init(grants.wasm, grants.engine),
@@ -59,7 +60,8 @@ pub fn run(options: RunOptions) -> i32 {
   };
   let args = options.args;
   let result = tokio.block_on(async move {
-    let mut runtime = new_runtime(grants, args);
+    let mut runtime = new_runtime(grants, entry, args);
+    seal(&mut runtime).await?;
     let module_id = runtime.load_main_es_module(&specifier).await?;
     let evaluation = runtime.mod_evaluate(module_id);
     runtime.run_event_loop(Default::default()).await?;
@@ -74,12 +76,48 @@ pub fn run(options: RunOptions) -> i32 {
   }
 }
 
-/// How an uncaught error is shown: name, code (if any), message, then the stack.
+/// Runs `runtime:kiln/seal` before any app code: it hands deno_core's `Deno.core` to the
+/// runtime: modules (`runtime:wasm/core`) and removes it, and the engine's other internals, from
+/// the global object, so that apps reach only what the README lists.
+async fn seal(runtime: &mut JsRuntime) -> Result<(), CoreError> {
+  if std::env::var_os(EXPOSE_ENV).is_some_and(|v| v == "1") {
+    runtime.execute_script("kiln:expose", "globalThis[Symbol.for(\"kiln.exposeInternals\")] = true;")?;
+  }
+  let specifier = ModuleSpecifier::parse(SEAL_SPECIFIER).expect("a valid specifier");
+  let id = runtime.load_side_es_module_from_code(&specifier, SEAL_JS).await?;
+  let evaluation = runtime.mod_evaluate(id);
+  runtime.run_event_loop(Default::default()).await?;
+  evaluation.await
+}
+
+/// Keeps `Deno.core` reachable (`1`), for Kiln's own tests and benchmarks of the raw ops.
+pub const EXPOSE_ENV: &str = "KILN_EXPOSE_INTERNALS";
+pub const SEAL_SPECIFIER: &str = "runtime:kiln/seal.js";
+const SEAL_JS: &str = include_str!("../js/seal.js");
+
+/// How an uncaught error is shown: name, code (if any), message, then the stack without the
+/// runtime's own frames.
 pub fn describe(error: &CoreError) -> String {
   match &*error.0 {
     CoreErrorKind::Js(js) => describe_js(js),
-    other => format!("error: {other}"),
+    _ => describe_class(error),
   }
+}
+
+/// An error raised outside JS code (a module that cannot be loaded): its class and code.
+fn describe_class(error: &CoreError) -> String {
+  use deno_error::{JsErrorClass, PropertyValue};
+  let class = error.get_class();
+  let name = class.strip_prefix("Wasm.").unwrap_or(&class);
+  let code = error
+    .get_additional_properties()
+    .find(|(key, _)| key == "code")
+    .map(|(_, value)| match value {
+      PropertyValue::Number(n) => format!(" [code {n}]"),
+      PropertyValue::String(s) => format!(" [code {s}]"),
+    })
+    .unwrap_or_default();
+  format!("error: Uncaught {name}{code}: {}", error.get_message())
 }
 
 fn describe_js(js: &JsError) -> String {
@@ -92,16 +130,16 @@ fn describe_js(js: &JsError) -> String {
     .map(|(_, value)| format!(" [code {value}]"))
     .unwrap_or_default();
   let mut out = format!("error: Uncaught {name}{code}: {message}");
-  let frames: Vec<&str> = js
+  let frames = js
     .stack
     .as_deref()
     .unwrap_or("")
     .lines()
-    .filter(|line| line.trim_start().starts_with("at "))
-    .collect();
+    .map(str::trim_start)
+    .filter(|line| line.starts_with("at ") && !is_internal_frame(line));
   for frame in frames {
     out.push_str("\n    ");
-    out.push_str(frame.trim_start());
+    out.push_str(frame);
   }
   if let Some(cause) = &js.cause {
     out.push_str("\nCaused by: ");
@@ -110,3 +148,7 @@ fn describe_js(js: &JsError) -> String {
   out
 }
 
+/// A frame in the runtime's own modules (`runtime:wasm`, its internals, `ext:` modules).
+fn is_internal_frame(frame: &str) -> bool {
+  frame.contains("(runtime:") || frame.contains("(ext:") || frame.starts_with("at runtime:") || frame.starts_with("at ext:")
+}

@@ -21,7 +21,11 @@ const MANIFEST: &str = include_str!("../templates/manifest.app.toml");
 
 /// Writes `kiln-types/*.d.ts` (always: they are generated) and `tsconfig.json` (only if there is
 /// none: a user's own is kept, with a note on what it needs). Returns what it did, line by line.
+///
+/// `dir` must exist: it is an app's directory, and a mistyped one would otherwise be created
+/// silently, typings and all, away from the app.
 pub fn write_types(dir: &Path) -> Result<Vec<String>, String> {
+  existing_dir(dir)?;
   let types_dir = dir.join(TYPES_DIR);
   std::fs::create_dir_all(&types_dir).map_err(|e| format!("cannot create {}: {e}", types_dir.display()))?;
   let mut report = Vec::new();
@@ -66,6 +70,25 @@ pub fn init(dir: &Path) -> Result<Vec<String>, String> {
   report.extend(write_types(dir)?);
   report.push(format!("run it: kiln run {}", dir.join("main.ts").display()));
   Ok(report)
+}
+
+/// Refuses a `dir` that does not exist or is not a directory, saying what to do instead.
+fn existing_dir(dir: &Path) -> Result<(), String> {
+  match std::fs::metadata(dir) {
+    Ok(meta) if meta.is_dir() => Ok(()),
+    Ok(_) => Err(format!(
+      "{} is not a directory; kiln types writes into an app's directory: give the directory that \
+       holds the app's main.ts",
+      dir.display()
+    )),
+    Err(e) if e.kind() == ErrorKind::NotFound => Err(format!(
+      "{} does not exist; kiln types writes into an existing app directory: check the path, or \
+       make a new app there with `kiln init {}`",
+      dir.display(),
+      dir.display()
+    )),
+    Err(e) => Err(format!("cannot use {}: {e}", dir.display())),
+  }
 }
 
 fn create_new(path: &Path, contents: &str) -> std::io::Result<()> {

@@ -1,4 +1,4 @@
-// A Kiln app. Run it with `kiln run main.ts`; type-check it with `npx tsc -p .`.
+// A Kiln app. Run it with `kiln run main.ts`; type-check it with `npx -p typescript tsc -p .`.
 import { compileFile, instantiate } from "runtime:wasm";
 
 // Paths are against the working directory; this one is beside main.ts wherever kiln runs from.

@@ -11,13 +11,16 @@ async function attempt(label: string, action: () => Promise<unknown>) {
   }
 }
 
-const ops = (globalThis as any).Deno.core.ops;
+// The raw ops are reachable only when kiln runs with KILN_EXPOSE_INTERNALS=1 (as an embedder that
+// does not seal its globals would); they must check the same grants.
+const ops = (globalThis as any).Deno?.core.ops;
 await attempt("load allowed", () => compileFile("./wasm/ok.wasm"));
 await attempt("load outside glob", () => compileFile("./other/no.wasm"));
 await attempt("load dotdot escape", () => compileFile("./wasm/../other/no.wasm"));
 await attempt("load symlink escape", () => compileFile("./wasm/link.wasm"));
 await attempt("load absolute outside", () => compileFile(Deno_cwd() + "/other/no.wasm"));
-await attempt("raw op outside", () => ops.op_wasm_module_compile_file("./other/no.wasm"));
+if (ops === undefined) console.log("raw op outside: unreachable");
+else await attempt("raw op outside", () => ops.op_wasm_module_compile_file("./other/no.wasm"));
 await attempt("compile bytes", () => compile(new Uint8Array([0, 97, 115, 109, 1, 0, 0, 0])));
 const id = await compileFile("./wasm/ok.wasm");
 await attempt("execute", () => instantiate(id));

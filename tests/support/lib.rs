@@ -152,6 +152,11 @@ impl App {
     run_kiln(self.dir.path(), ["main.ts"].into_iter().chain(args.iter().copied()))
   }
 
+  /// Runs `kiln run main.ts` with `Deno.core` left reachable (see `EXPOSE_INTERNALS`).
+  pub fn run_exposed(&self) -> Run {
+    self.run_env(&[EXPOSE_INTERNALS])
+  }
+
   /// Runs `kiln run main.ts` in the app directory with extra environment variables.
   pub fn run_env(&self, env: &[(&str, &str)]) -> Run {
     kiln_env(self.dir.path(), ["run", "main.ts"], env)
@@ -167,6 +172,15 @@ impl App {
 /// `SECRET=host-secret`, so tests can show that a guest sees no host variable it was not given.
 pub fn run_kiln<'a>(cwd: &Path, args: impl IntoIterator<Item = &'a str>) -> Run {
   kiln(cwd, std::iter::once("run").chain(args))
+}
+
+/// The environment that keeps `Deno.core` reachable, for tests of the raw ops (an embedder of
+/// ext_wasm that does not seal its global object exposes them the same way).
+pub const EXPOSE_INTERNALS: (&str, &str) = ("KILN_EXPOSE_INTERNALS", "1");
+
+/// Runs `kiln run <args>` in `cwd` with `Deno.core` left reachable (see `EXPOSE_INTERNALS`).
+pub fn run_kiln_exposed<'a>(cwd: &Path, args: impl IntoIterator<Item = &'a str>) -> Run {
+  kiln_env(cwd, std::iter::once("run").chain(args), &[EXPOSE_INTERNALS])
 }
 
 /// Runs `kiln <args>` in `cwd` (any subcommand), as `run_kiln` does.
