@@ -11,10 +11,7 @@ const MAIN: &str = "import { compileFile, instantiate } from \"runtime:wasm\";\n
 
 fn files_under(dir: &Path) -> usize {
   let Ok(entries) = std::fs::read_dir(dir) else { return 0 };
-  entries
-    .flatten()
-    .map(|e| if e.path().is_dir() { files_under(&e.path()) } else { 1 })
-    .sum()
+  entries.flatten().map(|e| if e.path().is_dir() { files_under(&e.path()) } else { 1 }).sum()
 }
 
 /// The compiled modules in a cache directory: one file per module and engine, named by a hash
@@ -79,10 +76,9 @@ fn the_cache_is_filled_reused_moved_and_disabled() {
 /// fuel-metering or the uninterruptible engine compiles nothing, for either engine.
 #[test]
 fn a_second_run_with_fuel_or_uninterruptible_is_warm() {
-  for (option, again) in [
-    ("fuel: 1_000_000", "again with fuel metering"),
-    ("interruptible: false", "again without interruption checks"),
-  ] {
+  for (option, again) in
+    [("fuel: 1_000_000", "again with fuel metering"), ("interruptible: false", "again without interruption checks")]
+  {
     let main = format!(
       "import {{ compileFile, instantiate }} from \"runtime:wasm\";\n\
        const instance = await instantiate(await compileFile(\"./math.wasm\"), {{ {option} }});\n\

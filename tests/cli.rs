@@ -102,9 +102,7 @@ fn compile_fuel_and_uninterruptible_warm_those_engines_too() {
 #[test]
 fn compile_uses_the_cache_of_the_files_app() {
   // Run from elsewhere, on a file in a subdirectory of an app whose manifest moves the cache.
-  let app = App::from_source("")
-    .manifest("[cache]\ndir = \"app-cache\"\n")
-    .file("wasm/math.wasm", wat("math.wat"));
+  let app = App::from_source("").manifest("[cache]\ndir = \"app-cache\"\n").file("wasm/math.wasm", wat("math.wat"));
   let elsewhere = tempdir();
   let file = app.path().join("wasm/math.wasm");
   let out = kiln_env(elsewhere.path(), ["compile", file.to_str().unwrap()], &[("KILN_CACHE_DIR", "")]);
@@ -131,9 +129,7 @@ fn compile_refuses_when_the_cache_is_off() {
 
 #[test]
 fn compile_names_the_file_that_fails_and_still_compiles_the_others() {
-  let app = App::from_source("")
-    .file("math.wasm", wat("math.wat"))
-    .file("broken.wasm", b"\0asm\x01\0\0\0\x01\xff");
+  let app = App::from_source("").file("math.wasm", wat("math.wat")).file("broken.wasm", b"\0asm\x01\0\0\0\x01\xff");
   let cache = app.path().join("cache");
   let out = compile_in(app.path(), &cache, &["missing.wasm", "broken.wasm", "math.wasm"]);
   assert_eq!(out.status, Some(1), "{}", out.stderr);
@@ -166,7 +162,11 @@ fn every_command_takes_help() {
   for args in asks {
     let out = kiln(tmp.path(), args.iter().copied());
     assert_eq!(out.status, Some(0), "{args:?}: {}", out.stderr);
-    assert!(out.stdout.contains("kiln compile [--fuel]") && out.stdout.contains("kiln run"), "{args:?}: {}", out.stdout);
+    assert!(
+      out.stdout.contains("kiln compile [--fuel]") && out.stdout.contains("kiln run"),
+      "{args:?}: {}",
+      out.stdout
+    );
     assert_eq!(out.stderr, "", "{args:?}");
   }
   // `kiln init --help` made no app and `kiln types --help` no typings.

@@ -33,16 +33,19 @@ fn instantiate_with_wasi() {
     .c("app.c", "app.wasm")
     .file("app-data/input.txt", "hello from the host\n")
     .run()
-    .ok(&[
-      "arg[0]=app\n",
-      "arg[1]=--verbose\n",
-      "HOME=/data\n",
-      "SECRET=(unset)\n",
-      "input: hello from the host\n",
-      "wrote /data/output.txt\n",
-      GUEST_ESCAPES_DENIED,
-      "pure add: 2\n",
-    ].concat());
+    .ok(
+      &[
+        "arg[0]=app\n",
+        "arg[1]=--verbose\n",
+        "HOME=/data\n",
+        "SECRET=(unset)\n",
+        "input: hello from the host\n",
+        "wrote /data/output.txt\n",
+        GUEST_ESCAPES_DENIED,
+        "pure add: 2\n",
+      ]
+      .concat(),
+    );
 }
 
 #[test]
@@ -51,6 +54,7 @@ fn call_with_multiple_results() {
 }
 
 #[test]
+#[allow(clippy::approx_constant, reason = "3.14159 is the radius the contract's example passes, not pi")]
 fn explicit_types() {
   let area = std::f64::consts::PI * 3.14159 * 3.14159;
   App::new("contract/types.ts")

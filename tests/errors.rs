@@ -3,10 +3,7 @@
 use kiln_test_support::App;
 
 fn errors_app() -> App {
-  App::new("errors.ts")
-    .allow_all()
-    .wat("loop.wat", "loop.wasm")
-    .wat("needs_import.wat", "needs_import.wasm")
+  App::new("errors.ts").allow_all().wat("loop.wat", "loop.wasm").wat("needs_import.wat", "needs_import.wasm")
 }
 
 #[test]
@@ -49,7 +46,8 @@ fn permission_denied_without_a_manifest() {
 
 #[test]
 fn permission_denied_names_the_missing_key() {
-  let run = App::new("denied.ts").manifest("[capabilities.wasm]\nexecute = true\n").wat("loop.wat", "loop.wasm").run_exposed();
+  let run =
+    App::new("denied.ts").manifest("[capabilities.wasm]\nexecute = true\n").wat("loop.wat", "loop.wasm").run_exposed();
   let out = run.success();
   assert!(out.contains("needs [capabilities.wasm] load, which"), "{out}");
   assert!(out.contains("add `load = true`"), "{out}");

@@ -35,8 +35,7 @@ fn dropping_during_a_call_is_safe() {
 
 #[test]
 fn concurrent_calls_return_every_result_once() {
-  app(200).run_with_args(&["concurrent"]).ok(concat!(
-    "{\"results\":1000,\"distinct\":1000,\"exact\":true}\n",
-    "{\"made\":150,\"refused\":250}\n",
-  ));
+  app(200)
+    .run_with_args(&["concurrent"])
+    .ok(concat!("{\"results\":1000,\"distinct\":1000,\"exact\":true}\n", "{\"made\":150,\"refused\":250}\n",));
 }

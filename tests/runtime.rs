@@ -32,7 +32,11 @@ fn uncaught_errors_show_name_code_message_and_stack() {
   assert_eq!(run.status, Some(1));
   assert_eq!(run.stdout, "before\n");
   let first = run.stderr.lines().next().unwrap_or_default();
-  assert!(first.starts_with("error: Uncaught IoError [code 5008]: compileFile(\"./does-not-exist.wasm\")"), "{}", run.stderr);
+  assert!(
+    first.starts_with("error: Uncaught IoError [code 5008]: compileFile(\"./does-not-exist.wasm\")"),
+    "{}",
+    run.stderr
+  );
   assert!(run.stderr.contains("    at "), "a stack follows: {}", run.stderr);
 }
 
@@ -40,7 +44,8 @@ fn uncaught_errors_show_name_code_message_and_stack() {
 fn example_app_runs() {
   // The README's example: examples/image-processor, granted by the root manifest.app.toml.
   let dir = repo().join("examples/image-processor");
-  std::fs::write(dir.join("image_processor.wasm"), kiln_test_support::wat_path(&dir.join("image_processor.wat"))).unwrap();
+  std::fs::write(dir.join("image_processor.wasm"), kiln_test_support::wat_path(&dir.join("image_processor.wat")))
+    .unwrap();
   let run = run_kiln(&dir, ["main.ts"]);
   run.ok("Exports: [ \"memory\", \"allocate\", \"deallocate\", \"process_image\" ]\nProcessed 1048576 bytes\n");
 }
@@ -89,5 +94,9 @@ fn internal_modules_are_not_for_apps() {
   let exports = App::from_source("import \"runtime:wasm/exports\";\n").run();
   assert!(exports.stderr.contains("internal to runtime:wasm"), "{}", exports.stderr);
   let unknown = App::from_source("import \"runtime:nope\";\n").run();
-  assert!(unknown.stderr.contains("runtime:wasm, runtime:fs") && !unknown.stderr.contains("values"), "{}", unknown.stderr);
+  assert!(
+    unknown.stderr.contains("runtime:wasm, runtime:fs") && !unknown.stderr.contains("values"),
+    "{}",
+    unknown.stderr
+  );
 }

@@ -78,10 +78,18 @@ fn without_a_manifest_the_root_is_the_entry_files_directory() {
   let parent = tempfile::tempdir().unwrap();
   std::fs::write(parent.path().join("up.json"), "{}").unwrap();
   std::fs::create_dir(parent.path().join("app")).unwrap();
-  std::fs::write(parent.path().join("app/main.ts"), "const m = await import(\"../up.json\", { with: { type: \"json\" } });\n").unwrap();
+  std::fs::write(
+    parent.path().join("app/main.ts"),
+    "const m = await import(\"../up.json\", { with: { type: \"json\" } });\n",
+  )
+  .unwrap();
   let run = run_kiln(parent.path(), ["app/main.ts"]);
   assert_eq!(run.status, Some(1));
-  assert!(run.stderr.contains("PermissionDenied [code 5009]") && run.stderr.contains("the entry file's directory"), "{}", run.stderr);
+  assert!(
+    run.stderr.contains("PermissionDenied [code 5009]") && run.stderr.contains("the entry file's directory"),
+    "{}",
+    run.stderr
+  );
 }
 
 fn builtin(manifest: Option<&str>) -> String {
@@ -158,7 +166,10 @@ fn kiln_exit_flushes_output_and_hands_on_a_code() {
   assert!(run.stdout.ends_with("line 2999\n"));
   assert_eq!(run.stderr, "bye\n");
 
-  let bad = App::from_source("try { Kiln.exit(256); } catch (e) { console.log((e as { code: number }).code); }\nKiln.exit();\n").run();
+  let bad = App::from_source(
+    "try { Kiln.exit(256); } catch (e) { console.log((e as { code: number }).code); }\nKiln.exit();\n",
+  )
+  .run();
   bad.ok("5007\n");
 
   // A CLI handing a WASI guest's exit code on.
@@ -190,10 +201,11 @@ fn messages_name_the_fix() {
     const add = instance.exports.add as unknown as (a: number) => number;\n\
     try { add(1); } catch (e) { console.log((e as Error).message); }\n\
     try { await instance.call(\"add\", 1); } catch (e) { console.log((e as Error).message); }\n";
-  App::from_source(source).allow_all().wat("math.wat", "math.wasm").run().ok(concat!(
-    "`add` expects 2 arguments (i32, i32), got 1\n",
-    "`add` expects 2 arguments (i32, i32), got 1\n",
-  ));
+  App::from_source(source)
+    .allow_all()
+    .wat("math.wat", "math.wasm")
+    .run()
+    .ok(concat!("`add` expects 2 arguments (i32, i32), got 1\n", "`add` expects 2 arguments (i32, i32), got 1\n",));
 
   // `execute` is a boolean: its message must not suggest globs.
   let source = "import { compile, instantiate } from \"runtime:wasm\";\n\

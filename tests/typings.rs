@@ -54,7 +54,12 @@ fn apps_examples_and_contract_examples_type_check() {
   assert_tsc_clean("tests/typings/tsconfig.json");
   let listed = tsc(&["-p", "tests/typings/tsconfig.json", "--listFilesOnly"]);
   let files = listed.stdout;
-  for must in ["examples/image-processor/main.ts", "tests/apps/errors.ts", "tests/apps/contract/call.ts", "tests/typings/contract/13_drop.ts"] {
+  for must in [
+    "examples/image-processor/main.ts",
+    "tests/apps/errors.ts",
+    "tests/apps/contract/call.ts",
+    "tests/typings/contract/13_drop.ts",
+  ] {
     assert!(files.contains(must), "tsc did not check {must}:\n{files}");
   }
   let contract = files.lines().filter(|l| l.contains("tests/typings/contract/")).count();
@@ -79,7 +84,9 @@ fn misuses_are_type_errors() {
   assert!(expected.len() >= 14, "misuse.ts lost cases: {expected:?}");
   let stripped: String = source
     .lines()
-    .map(|l| if l.trim_start().starts_with("// @ts-expect-error") { "// (expect an error on the next line)" } else { l })
+    .map(
+      |l| if l.trim_start().starts_with("// @ts-expect-error") { "// (expect an error on the next line)" } else { l },
+    )
     .collect::<Vec<_>>()
     .join("\n");
   let dir = tempfile::Builder::new().prefix("misuse").tempdir_in(repo().join("tests/typings/misuse")).unwrap();
@@ -126,15 +133,73 @@ fn public_typings_have_no_any() {
 /// proposals QuickJS-ng implements (`Float16Array`, `Iterator`, explicit resource management,
 /// `ShadowRealm`, `Temporal`), which TypeScript's own libs type.
 const STANDARD_GLOBALS: &[&str] = &[
-  "AggregateError", "Array", "ArrayBuffer", "AsyncDisposableStack", "Atomics", "BigInt", "BigInt64Array",
-  "BigUint64Array", "Boolean", "DataView", "Date", "DisposableStack", "Error", "EvalError",
-  "FinalizationRegistry", "Float16Array", "Float32Array", "Float64Array", "Function", "Infinity",
-  "Int16Array", "Int32Array", "Int8Array", "Intl", "Iterator", "JSON", "Map", "Math", "NaN", "Number",
-  "Object", "Promise", "Proxy", "RangeError", "ReferenceError", "Reflect", "RegExp", "Set", "ShadowRealm",
-  "SharedArrayBuffer", "String", "SuppressedError", "Symbol", "SyntaxError", "Temporal", "TypeError",
-  "URIError", "Uint16Array", "Uint32Array", "Uint8Array", "Uint8ClampedArray", "WeakMap", "WeakRef",
-  "WeakSet", "decodeURI", "decodeURIComponent", "encodeURI", "encodeURIComponent", "escape", "eval",
-  "globalThis", "isFinite", "isNaN", "parseFloat", "parseInt", "undefined", "unescape",
+  "AggregateError",
+  "Array",
+  "ArrayBuffer",
+  "AsyncDisposableStack",
+  "Atomics",
+  "BigInt",
+  "BigInt64Array",
+  "BigUint64Array",
+  "Boolean",
+  "DataView",
+  "Date",
+  "DisposableStack",
+  "Error",
+  "EvalError",
+  "FinalizationRegistry",
+  "Float16Array",
+  "Float32Array",
+  "Float64Array",
+  "Function",
+  "Infinity",
+  "Int16Array",
+  "Int32Array",
+  "Int8Array",
+  "Intl",
+  "Iterator",
+  "JSON",
+  "Map",
+  "Math",
+  "NaN",
+  "Number",
+  "Object",
+  "Promise",
+  "Proxy",
+  "RangeError",
+  "ReferenceError",
+  "Reflect",
+  "RegExp",
+  "Set",
+  "ShadowRealm",
+  "SharedArrayBuffer",
+  "String",
+  "SuppressedError",
+  "Symbol",
+  "SyntaxError",
+  "Temporal",
+  "TypeError",
+  "URIError",
+  "Uint16Array",
+  "Uint32Array",
+  "Uint8Array",
+  "Uint8ClampedArray",
+  "WeakMap",
+  "WeakRef",
+  "WeakSet",
+  "decodeURI",
+  "decodeURIComponent",
+  "encodeURI",
+  "encodeURIComponent",
+  "escape",
+  "eval",
+  "globalThis",
+  "isFinite",
+  "isNaN",
+  "parseFloat",
+  "parseInt",
+  "undefined",
+  "unescape",
 ];
 
 #[test]
@@ -153,7 +218,10 @@ fn every_reachable_global_is_standard_or_typed() {
     .filter_map(|v| v.as_str())
     .filter(|name| !STANDARD_GLOBALS.contains(name) && !declared.iter().any(|d| d == name))
     .collect();
-  assert!(unaccounted.is_empty(), "globals apps can reach that are neither standard nor in ts/kiln_globals.d.ts: {unaccounted:?}");
+  assert!(
+    unaccounted.is_empty(),
+    "globals apps can reach that are neither standard nor in ts/kiln_globals.d.ts: {unaccounted:?}"
+  );
   for gone in ["Deno", "__bootstrap", "gc"] {
     assert!(!seen["names"].as_array().unwrap().iter().any(|v| v == gone), "{gone} is reachable");
   }

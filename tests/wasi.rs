@@ -5,28 +5,33 @@ use kiln_test_support::{App, GUEST_ESCAPES_DENIED};
 #[test]
 fn wasi_command_end_to_end() {
   let app = App::new("wasi.ts")
-    .manifest("[capabilities.wasm]\nload = true\nexecute = true\npreopens = [\"app-data\"]\n[capabilities.fs]\nread = true\n")
+    .manifest(
+      "[capabilities.wasm]\nload = true\nexecute = true\npreopens = [\"app-data\"]\n[capabilities.fs]\nread = true\n",
+    )
     .c("app.c", "app.wasm")
     .file("app-data/input.txt", "from host\n")
     .file("secret.txt", "top secret\n");
   std::os::unix::fs::symlink(app.path().join("secret.txt"), app.path().join("app-data/link-out")).unwrap();
-  app.run().ok(&[
-    "arg[0]=app\n",
-    "arg[1]=one\n",
-    "arg[2]=two words\n",
-    "HOME=/home/guest\n",
-    "SECRET=(unset)\n",
-    "input: from host\n",
-    "wrote /data/output.txt\n",
-    GUEST_ESCAPES_DENIED,
-    "host sees: written by the guest\n",
-    "exit: 5002 CallError exitCode=3\n",
-    "arg[0]=ro\n",
-    "HOME=(unset)\n",
-    "SECRET=(unset)\n",
-    "input: from host\n",
-    "write: cannot open /data/output.txt (errno 63)\n",
-    GUEST_ESCAPES_DENIED,
-  ].concat());
+  app.run().ok(
+    &[
+      "arg[0]=app\n",
+      "arg[1]=one\n",
+      "arg[2]=two words\n",
+      "HOME=/home/guest\n",
+      "SECRET=(unset)\n",
+      "input: from host\n",
+      "wrote /data/output.txt\n",
+      GUEST_ESCAPES_DENIED,
+      "host sees: written by the guest\n",
+      "exit: 5002 CallError exitCode=3\n",
+      "arg[0]=ro\n",
+      "HOME=(unset)\n",
+      "SECRET=(unset)\n",
+      "input: from host\n",
+      "write: cannot open /data/output.txt (errno 63)\n",
+      GUEST_ESCAPES_DENIED,
+    ]
+    .concat(),
+  );
   assert!(!app.path().join("pwned.txt").exists(), "a guest write escaped /data");
 }

@@ -19,7 +19,13 @@ fn indent(text: &str, by: &str) -> String {
 }
 
 /// Emits `name` and the generated types it depends on, each once, as exported declarations.
-fn emit_type(api: &RustApi, name: &str, done: &mut BTreeSet<String>, declared: &BTreeSet<String>, out: &mut String) -> Result<(), String> {
+fn emit_type(
+  api: &RustApi,
+  name: &str,
+  done: &mut BTreeSet<String>,
+  declared: &BTreeSet<String>,
+  out: &mut String,
+) -> Result<(), String> {
   if declared.contains(name) || !done.insert(name.to_string()) {
     return Ok(());
   }
@@ -65,7 +71,11 @@ pub fn public_module(module: &str, sources: &[String], glue: &Glue, api: &RustAp
       }
     }
   }
-  Ok(format!("{}\ndeclare module \"{module}\" {{\n{}}}\n", header(sources), body.trim_end_matches('\n').to_string() + "\n"))
+  Ok(format!(
+    "{}\ndeclare module \"{module}\" {{\n{}}}\n",
+    header(sources),
+    body.trim_end_matches('\n').to_string() + "\n"
+  ))
 }
 
 /// `ext_wasm` → `ExtWasmOps`.
@@ -113,7 +123,11 @@ pub fn internal_module(sources: &[String], api: &RustApi, glues: &[&Glue]) -> Re
   for name in wanted {
     emit_type(api, &name, &mut done, &BTreeSet::new(), &mut body)?;
   }
-  Ok(format!("{}\ndeclare module \"{INTERNAL_MODULE}\" {{\n{}}}\n", header(sources), body.trim_end_matches('\n').to_string() + "\n"))
+  Ok(format!(
+    "{}\ndeclare module \"{INTERNAL_MODULE}\" {{\n{}}}\n",
+    header(sources),
+    body.trim_end_matches('\n').to_string() + "\n"
+  ))
 }
 
 /// The generated type names a TS type text mentions.

@@ -117,7 +117,10 @@ pub fn read(file: &str, text: &str) -> Result<Glue, String> {
       ModuleDecl::ExportNamed(named) => {
         let from = named.src.as_ref().map(|s| unquote(src.text(s.span)).to_string());
         if from.as_deref() != Some(INTERNAL_MODULE) || !named.type_only {
-          return Err(src.error(named.span, format!("only `export type {{ ... }} from \"{INTERNAL_MODULE}\"` re-exports are supported")));
+          return Err(src.error(
+            named.span,
+            format!("only `export type {{ ... }} from \"{INTERNAL_MODULE}\"` re-exports are supported"),
+          ));
         }
         let mut names = Vec::new();
         for spec in &named.specifiers {
@@ -150,7 +153,9 @@ fn export_name(name: &ModuleExportName) -> String {
 }
 
 fn required_docs(src: &Source, span: Span, name: &str, indent: &str) -> Result<String, String> {
-  src.jsdoc(span.lo, indent).ok_or_else(|| src.error(span, format!("`{name}` is public: give it a /** JSDoc */ comment")))
+  src
+    .jsdoc(span.lo, indent)
+    .ok_or_else(|| src.error(span, format!("`{name}` is public: give it a /** JSDoc */ comment")))
 }
 
 /// Top-level items show how they are used.
@@ -220,8 +225,10 @@ fn declaration(src: &Source, export_span: Span, decl: &Decl) -> Result<GlueItem,
             let key = prop_name(src, &p.key)?;
             let full = format!("{name}.{key}");
             let member_docs = required_docs(src, p.span, &full, "  ")?;
-            let ty = p.type_ann.as_ref().ok_or_else(|| src.error(p.span, format!("`{full}` needs a type annotation")))?;
-            let prefix = format!("{}{}", if p.is_static { "static " } else { "" }, if p.readonly { "readonly " } else { "" });
+            let ty =
+              p.type_ann.as_ref().ok_or_else(|| src.error(p.span, format!("`{full}` needs a type annotation")))?;
+            let prefix =
+              format!("{}{}", if p.is_static { "static " } else { "" }, if p.readonly { "readonly " } else { "" });
             text.push_str(&format!("{member_docs}  {prefix}{key}{};\n", src.text(ty.span)));
           }
           _ => {}
@@ -243,7 +250,12 @@ fn declaration(src: &Source, export_span: Span, decl: &Decl) -> Result<GlueItem,
         .type_ann
         .as_ref()
         .ok_or_else(|| src.error(v.span, format!("exported const `{name}` needs a type annotation")))?;
-      Ok(GlueItem::Decl { name: name.clone(), kind: RuntimeKind::Const, docs, text: format!("const {name}{};", src.text(ty.span)) })
+      Ok(GlueItem::Decl {
+        name: name.clone(),
+        kind: RuntimeKind::Const,
+        docs,
+        text: format!("const {name}{};", src.text(ty.span)),
+      })
     }
     Decl::TsInterface(i) => {
       let name = i.id.sym.to_string();
@@ -255,7 +267,10 @@ fn declaration(src: &Source, export_span: Span, decl: &Decl) -> Result<GlueItem,
       let docs = item_docs(src, export_span, &name)?;
       Ok(GlueItem::Decl { name, kind: RuntimeKind::TypeOnly, docs, text: src.text(t.span).to_string() })
     }
-    _ => Err(src.error(export_span, "unsupported exported declaration in glue (use function, class, const, interface or type)")),
+    _ => Err(
+      src
+        .error(export_span, "unsupported exported declaration in glue (use function, class, const, interface or type)"),
+    ),
   }
 }
 
@@ -271,13 +286,20 @@ fn prop_name(src: &Source, key: &PropName) -> Result<String, String> {
 }
 
 /// `<T>(a: A, b: B): R` from the text between a function's name and its body.
-fn signature(src: &Source, function: &deno_ast::swc::ast::Function, after_name: BytePos, name: &str) -> Result<String, String> {
+fn signature(
+  src: &Source,
+  function: &deno_ast::swc::ast::Function,
+  after_name: BytePos,
+  name: &str,
+) -> Result<String, String> {
   if function.return_type.is_none() {
     return Err(src.error(function.span, format!("`{name}` needs an explicit return type")));
   }
   for param in &function.params {
     if matches!(param.pat, Pat::Assign(_)) {
-      return Err(src.error(param.span, format!("`{name}`: write an optional parameter as `x?: T`, not a default value")));
+      return Err(
+        src.error(param.span, format!("`{name}`: write an optional parameter as `x?: T`, not a default value")),
+      );
     }
   }
   let body = function.body.as_ref().ok_or_else(|| src.error(function.span, format!("`{name}` has no body")))?;

@@ -126,7 +126,11 @@ pub fn read(root: &Path, sources: &[&str]) -> Result<RustApi, String> {
   for ((name, ops), source) in registrations {
     let ops = ops
       .iter()
-      .map(|op| op_fns.remove(op).ok_or_else(|| format!("{source}: extension {name} registers {op}, but no #[op2] fn {op} was found")))
+      .map(|op| {
+        op_fns
+          .remove(op)
+          .ok_or_else(|| format!("{source}: extension {name} registers {op}, but no #[op2] fn {op} was found"))
+      })
       .collect::<Result<Vec<_>, _>>()?;
     api.extensions.push(ExtensionOps { name, source, ops });
   }
@@ -175,8 +179,7 @@ fn is_deserialize(attrs: &[Attribute]) -> bool {
 
 /// A C-like enum whose every variant has an explicit number (the error codes).
 fn is_code_table(e: &ItemEnum) -> bool {
-  !e.variants.is_empty()
-    && e.variants.iter().all(|v| matches!(v.fields, Fields::Unit) && v.discriminant.is_some())
+  !e.variants.is_empty() && e.variants.iter().all(|v| matches!(v.fields, Fields::Unit) && v.discriminant.is_some())
 }
 
 /// `ErrorCode { CompileError = 5000, .. }` → `interface ErrorCodes { readonly CompileError: 5000; .. }`.
@@ -222,7 +225,8 @@ fn struct_decl(s: &ItemStruct, mapper: &TypeMapper) -> Result<TypeDecl, String> 
     return Err(format!("{}: only structs with named fields can cross to JS", s.ident));
   };
   let mut deps = Vec::new();
-  let body = format!("interface {name} {}", object_type(fields, &serde, is_deserialize(&s.attrs), mapper, &mut deps, "")?);
+  let body =
+    format!("interface {name} {}", object_type(fields, &serde, is_deserialize(&s.attrs), mapper, &mut deps, "")?);
   Ok(TypeDecl { docs: docs_of(&s.attrs), body, deps })
 }
 
@@ -300,7 +304,9 @@ fn enum_decl(e: &ItemEnum, mapper: &TypeMapper) -> Result<TypeDecl, String> {
         let items = f.unnamed.iter().map(|f| mapper.ts(&f.ty, &mut deps)).collect::<Result<Vec<_>, _>>()?;
         Some(format!("[{}]", items.join(", ")))
       }
-      Fields::Named(f) => Some(inline_object(&object_type(f, &attrs, is_deserialize(&e.attrs), mapper, &mut deps, "")?)),
+      Fields::Named(f) => {
+        Some(inline_object(&object_type(f, &attrs, is_deserialize(&e.attrs), mapper, &mut deps, "")?))
+      }
     };
     let variant_docs = docs_of(&v.attrs);
     let arm = match (serde.untagged, shape) {
@@ -379,7 +385,9 @@ fn value_type(attrs: &[Attribute], ty: &Type, mapper: &TypeMapper, deps: &mut Ve
     match quote::quote!(#ty).to_string().as_str() {
       "f64" | "f32" | "u32" | "i32" | "u16" | "i16" | "u8" | "i8" => Ok("number".into()),
       "bool" => Ok("boolean".into()),
-      other => Err(format!("op value of type `{other}` needs an op2 attribute the generator knows (string, buffer, bigint, serde)")),
+      other => Err(format!(
+        "op value of type `{other}` needs an op2 attribute the generator knows (string, buffer, bigint, serde)"
+      )),
     }
   }
 }
@@ -466,7 +474,15 @@ mod tests {
     let api = api_of(SAMPLE).unwrap();
     let ext = &api.extensions[0];
     assert_eq!(ext.name, "my_ext");
-    assert_eq!(ext.ops[0].params, [("path".into(), "string".into()), ("id".into(), "number".into()), ("data".into(), "Uint8Array".into()), ("n".into(), "bigint".into())]);
+    assert_eq!(
+      ext.ops[0].params,
+      [
+        ("path".into(), "string".into()),
+        ("id".into(), "number".into()),
+        ("data".into(), "Uint8Array".into()),
+        ("n".into(), "bigint".into())
+      ]
+    );
     assert_eq!(ext.ops[0].result, "Promise<Info[]>");
     assert_eq!(ext.ops[1].params, [("instanceId".into(), "number".into())]);
     assert_eq!(ext.ops[1].result, "void");

@@ -22,11 +22,7 @@ impl SerdeAttrs {
     for attr in attrs.iter().filter(|a| a.path().is_ident("serde")) {
       attr.parse_nested_meta(|meta| {
         let key = meta.path.get_ident().map(|i| i.to_string()).unwrap_or_default();
-        let value = if meta.input.peek(syn::Token![=]) {
-          Some(meta.value()?.parse::<LitStr>()?.value())
-        } else {
-          None
-        };
+        let value = if meta.input.peek(syn::Token![=]) { Some(meta.value()?.parse::<LitStr>()?.value()) } else { None };
         match key.as_str() {
           "rename" => out.rename = value,
           "rename_all" => out.rename_all = value,

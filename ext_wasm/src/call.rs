@@ -10,12 +10,12 @@ use wasmtime_wasi::I32Exit;
 
 use crate::capabilities::WasmPermissions;
 use crate::config::InstanceConfig;
+use crate::engine::SharedEngines;
 use crate::engine::{DeadlineExceeded, Engines, StoreData, YIELD_TICKS};
 use crate::error::WasmError;
-use crate::instance::{InstanceTable, LiveInstance};
-use crate::engine::SharedEngines;
 use crate::exports::{export_at, not_numbers, unpack_export};
-use crate::value::{number_to_val, val_to_number, prepare_results, read_params, write_results};
+use crate::instance::{InstanceTable, LiveInstance};
+use crate::value::{number_to_val, prepare_results, read_params, val_to_number, write_results};
 
 /// The deadline a call started now must meet, from `timeoutMs`.
 pub fn deadline(config: &InstanceConfig) -> Option<Instant> {
@@ -69,11 +69,7 @@ fn export_missing(live: &mut LiveInstance, module: &wasmtime::Module, name: &str
       WasmError::export_not_found(format!("export `{name}` is {kind}, not a function"))
     }
     None => {
-      let functions: Vec<&str> = module
-        .exports()
-        .filter(|e| e.ty().func().is_some())
-        .map(|e| e.name())
-        .collect();
+      let functions: Vec<&str> = module.exports().filter(|e| e.ty().func().is_some()).map(|e| e.name()).collect();
       WasmError::export_not_found(format!(
         "the module exports no function `{name}`; its functions are: {}",
         if functions.is_empty() { "(none)".to_string() } else { functions.join(", ") }

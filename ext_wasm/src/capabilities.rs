@@ -80,7 +80,9 @@ enum GrantKind {
   Unset,
   All,
   Nothing,
-  Globs { set: GlobSet },
+  Globs {
+    set: GlobSet,
+  },
 }
 
 /// One path-valued grant (`load`, `preopens`, `read`), compiled against the manifest directory.
@@ -118,12 +120,7 @@ impl PathGrant {
   ///
   /// # Errors
   /// A glob that does not parse, with the key and pattern named.
-  pub fn new(
-    key: &'static str,
-    spec: Option<&GrantSpec>,
-    base: &Path,
-    origin: ManifestOrigin,
-  ) -> Result<Self, String> {
+  pub fn new(key: &'static str, spec: Option<&GrantSpec>, base: &Path, origin: ManifestOrigin) -> Result<Self, String> {
     let kind = match spec {
       None => GrantKind::Unset,
       Some(GrantSpec::All(true)) => GrantKind::All,
@@ -203,7 +200,11 @@ impl PathGrant {
 
   /// Checks a grant that is not about one path (`compile(bytes)` needs `load` to allow something).
   pub fn check_any(&self, action: &str) -> Result<(), WasmError> {
-    if self.allows_any() { Ok(()) } else { Err(self.denied(action, None)) }
+    if self.allows_any() {
+      Ok(())
+    } else {
+      Err(self.denied(action, None))
+    }
   }
 
   fn denied(&self, action: &str, path: Option<Resolved<'_>>) -> WasmError {
@@ -280,22 +281,13 @@ impl WasmPermissions {
   ///
   /// # Errors
   /// An invalid glob, named with its key.
-  pub fn from_spec(
-    spec: Option<&WasmCapabilitiesSpec>,
-    base: &Path,
-    origin: ManifestOrigin,
-  ) -> Result<Self, String> {
+  pub fn from_spec(spec: Option<&WasmCapabilitiesSpec>, base: &Path, origin: ManifestOrigin) -> Result<Self, String> {
     let empty = WasmCapabilitiesSpec::default();
     let spec = spec.unwrap_or(&empty);
     Ok(Self {
       load: PathGrant::new("[capabilities.wasm] load", spec.load.as_ref(), base, origin.clone())?,
       execute: spec.execute,
-      preopens: PathGrant::new(
-        "[capabilities.wasm] preopens",
-        spec.preopens.as_ref(),
-        base,
-        origin.clone(),
-      )?,
+      preopens: PathGrant::new("[capabilities.wasm] preopens", spec.preopens.as_ref(), base, origin.clone())?,
       max_instances: spec.max_instances.unwrap_or(DEFAULT_MAX_INSTANCES),
       limits: AppLimits::from_spec(spec),
       origin,
@@ -345,11 +337,7 @@ impl FsPermissions {
   ///
   /// # Errors
   /// An invalid glob, named with its key.
-  pub fn from_spec(
-    spec: Option<&FsCapabilitiesSpec>,
-    base: &Path,
-    origin: ManifestOrigin,
-  ) -> Result<Self, String> {
+  pub fn from_spec(spec: Option<&FsCapabilitiesSpec>, base: &Path, origin: ManifestOrigin) -> Result<Self, String> {
     let read = spec.and_then(|s| s.read.as_ref());
     Ok(Self { read: PathGrant::new("[capabilities.fs] read", read, base, origin)? })
   }
@@ -403,8 +391,7 @@ mod tests {
 
   fn grant(globs: &[&str], base: &Path) -> PathGrant {
     let spec = GrantSpec::Globs(globs.iter().map(|s| s.to_string()).collect());
-    PathGrant::new("[capabilities.wasm] load", Some(&spec), base, ManifestOrigin::File(base.join("m")))
-      .unwrap()
+    PathGrant::new("[capabilities.wasm] load", Some(&spec), base, ManifestOrigin::File(base.join("m"))).unwrap()
   }
 
   #[test]

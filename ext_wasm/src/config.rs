@@ -133,8 +133,7 @@ impl InstanceConfig {
     if json.is_empty() {
       return Ok(Self::default());
     }
-    serde_json::from_str(json)
-      .map_err(|e| WasmError::config(format!("invalid instantiate options: {e}")))
+    serde_json::from_str(json).map_err(|e| WasmError::config(format!("invalid instantiate options: {e}")))
   }
 
   /// Builds the guest's WASI context, checking every preopen against the manifest first.
@@ -163,15 +162,12 @@ impl InstanceConfig {
       let action = format!("instantiate: preopen {guest:?} -> {host:?}");
       let checked = permissions.preopens.check(&action, host, cwd)?;
       if !checked.as_path().is_dir() {
-        return Err(WasmError::config(format!(
-          "{action}: {} is not a directory",
-          checked.as_path().display()
-        )));
+        return Err(WasmError::config(format!("{action}: {} is not a directory", checked.as_path().display())));
       }
       let perms = if readonly { FsPerms::ReadOnly } else { FsPerms::ReadWrite };
-      builder.preopened_dir(checked.as_path(), guest, perms).map_err(|e| {
-        WasmError::config(format!("{action}: cannot open {}: {e}", checked.as_path().display()))
-      })?;
+      builder
+        .preopened_dir(checked.as_path(), guest, perms)
+        .map_err(|e| WasmError::config(format!("{action}: cannot open {}: {e}", checked.as_path().display())))?;
     }
     Ok(builder.build_p1())
   }

@@ -6,8 +6,8 @@
 //! op's first (eager) poll with no thread hand-off at all. Running calls on a worker thread instead
 //! would cost a cross-thread wake-up on every call, which is most of a short call's time.
 
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::path::PathBuf;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, OnceLock};
 use std::thread::{self, Thread};
 use std::time::{Duration, Instant};
@@ -87,8 +87,8 @@ impl EngineKit {
     // Functions compile on all cores (wasmtime's default, stated here because it matters).
     config.parallel_compilation(true);
     config.cache(cache.cloned());
-    let engine = Engine::new(&config)
-      .map_err(|e| WasmError::compile(format!("cannot create the WebAssembly engine: {e}")))?;
+    let engine =
+      Engine::new(&config).map_err(|e| WasmError::compile(format!("cannot create the WebAssembly engine: {e}")))?;
     let mut linker = Linker::new(&engine);
     wasmtime_wasi::p1::add_to_linker_async(&mut linker, |data: &mut StoreData| &mut data.wasi)
       .map_err(|e| WasmError::instantiate(format!("cannot link WASI: {e}")))?;
@@ -148,8 +148,8 @@ impl Engines {
   pub fn new(options: EngineOptions) -> Result<Self, WasmError> {
     let cache = options.cache();
     let plain = EngineKit::new(EngineKind::Plain, cache.as_ref())?;
-    let ticker = Ticker::start()
-      .map_err(|e| WasmError::compile(format!("cannot start the epoch ticker thread: {e}")))?;
+    let ticker =
+      Ticker::start().map_err(|e| WasmError::compile(format!("cannot start the epoch ticker thread: {e}")))?;
     ticker.add_engine(plain.engine.clone());
     Ok(Self { plain, others: [OnceLock::new(), OnceLock::new()], ticker, options, cache })
   }
@@ -247,47 +247,45 @@ impl Ticker {
     });
     // The thread holds a weak reference so the ticker ends with the runtime that owns it.
     let weak = Arc::downgrade(&ticker);
-    let handle = thread::Builder::new()
-      .name("kiln-epoch".into())
-      .spawn(move || {
-        let mut idle = 0u32;
-        let mut last_started = 0usize;
-        loop {
-          let Some(ticker) = weak.upgrade() else { return };
-          let started = ticker.started.load(Ordering::Relaxed);
-          if ticker.active.load(Ordering::SeqCst) == 0 && started == last_started {
-            idle += 1;
+    let handle = thread::Builder::new().name("kiln-epoch".into()).spawn(move || {
+      let mut idle = 0u32;
+      let mut last_started = 0usize;
+      loop {
+        let Some(ticker) = weak.upgrade() else { return };
+        let started = ticker.started.load(Ordering::Relaxed);
+        if ticker.active.load(Ordering::SeqCst) == 0 && started == last_started {
+          idle += 1;
+        } else {
+          idle = 0;
+        }
+        last_started = started;
+        if idle > IDLE_TICKS_BEFORE_PARKING {
+          // Announce the park, then look again: either `running()` sees `parked` and unparks
+          // (the token makes the park return at once), or this sees its `active`.
+          ticker.parked.store(true, Ordering::SeqCst);
+          if ticker.active.load(Ordering::SeqCst) == 0 {
+            drop(ticker);
+            thread::park_timeout(Duration::from_millis(250));
           } else {
+            drop(ticker);
+          }
+          let Some(ticker) = weak.upgrade() else { return };
+          ticker.parked.store(false, Ordering::SeqCst);
+          // Still idle after a timeout: park again at once instead of ticking idly.
+          let started = ticker.started.load(Ordering::Relaxed);
+          if ticker.active.load(Ordering::SeqCst) != 0 || started != last_started {
             idle = 0;
           }
           last_started = started;
-          if idle > IDLE_TICKS_BEFORE_PARKING {
-            // Announce the park, then look again: either `running()` sees `parked` and unparks
-            // (the token makes the park return at once), or this sees its `active`.
-            ticker.parked.store(true, Ordering::SeqCst);
-            if ticker.active.load(Ordering::SeqCst) == 0 {
-              drop(ticker);
-              thread::park_timeout(Duration::from_millis(250));
-            } else {
-              drop(ticker);
-            }
-            let Some(ticker) = weak.upgrade() else { return };
-            ticker.parked.store(false, Ordering::SeqCst);
-            // Still idle after a timeout: park again at once instead of ticking idly.
-            let started = ticker.started.load(Ordering::Relaxed);
-            if ticker.active.load(Ordering::SeqCst) != 0 || started != last_started {
-              idle = 0;
-            }
-            last_started = started;
-            continue;
-          }
-          for engine in ticker.engines.lock().unwrap_or_else(|p| p.into_inner()).iter() {
-            engine.increment_epoch();
-          }
-          drop(ticker);
-          thread::sleep(TICK);
+          continue;
         }
-      })?;
+        for engine in ticker.engines.lock().unwrap_or_else(|p| p.into_inner()).iter() {
+          engine.increment_epoch();
+        }
+        drop(ticker);
+        thread::sleep(TICK);
+      }
+    })?;
     let _ = ticker.thread.set(handle.thread().clone());
     Ok(ticker)
   }

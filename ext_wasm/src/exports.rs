@@ -165,8 +165,7 @@ fn sync_call<Io: CallIo>(
     ));
   };
   let engines = &state.borrow::<SharedEngines>().0;
-  let LiveInstance { store, instance, config, params, results, exported, self_contained, .. } =
-    &mut *guard;
+  let LiveInstance { store, instance, config, params, results, exported, self_contained, .. } = &mut *guard;
 
   let export = export_at(exported, store, instance, &entry.module, export_index)?;
   let mut raw = RawSlots::new(export.ty.params().len().max(export.ty.results().len()));
@@ -226,11 +225,19 @@ impl RawSlots {
   }
 
   fn as_mut(&mut self) -> &mut [ValRaw] {
-    if self.len > STACK_SLOTS { &mut self.heap } else { &mut self.stack[..self.len] }
+    if self.len > STACK_SLOTS {
+      &mut self.heap
+    } else {
+      &mut self.stack[..self.len]
+    }
   }
 
   fn iter(&self) -> std::slice::Iter<'_, ValRaw> {
-    if self.len > STACK_SLOTS { self.heap.iter() } else { self.stack[..self.len].iter() }
+    if self.len > STACK_SLOTS {
+      self.heap.iter()
+    } else {
+      self.stack[..self.len].iter()
+    }
   }
 
   fn first(&self) -> Option<&ValRaw> {

@@ -15,12 +15,12 @@ use wasmtime_wasi::I32Exit;
 use crate::call::classify;
 use crate::capabilities::WasmPermissions;
 use crate::config::InstanceConfig;
+use crate::engine::SharedEngines;
 use crate::engine::{on_epoch, EngineKind, Engines, StoreData, YIELD_TICKS};
 use crate::error::{ErrorCode, WasmError};
 use crate::handles::{parse_id, HandleTable};
-use crate::value::ExportValueType;
-use crate::engine::SharedEngines;
 use crate::module::ModuleTable;
+use crate::value::ExportValueType;
 
 /// An instance with its store. Guarded by an async mutex: calls and memory operations on one
 /// instance take turns, while other instances run between its epoch yields.
@@ -115,8 +115,8 @@ pub async fn op_wasm_instance_create(
     config.check_interruptible(permissions.limits.timeout_ms)?;
     permissions.limits.apply_defaults(&mut config);
     let table_elements = permissions.limits.max_table_elements;
-    let cwd = std::env::current_dir()
-      .map_err(|e| WasmError::config(format!("cannot read the working directory: {e}")))?;
+    let cwd =
+      std::env::current_dir().map_err(|e| WasmError::config(format!("cannot read the working directory: {e}")))?;
     let wasi = config.wasi(permissions, &cwd)?;
     (state.borrow::<SharedEngines>().0.clone(), module, config, wasi, reservation, table_elements)
   };
@@ -298,9 +298,7 @@ pub(crate) fn link_error(linker: &Linker<StoreData>, module: &Module, error: &wa
     let wanted = import.ty();
     let line = format!("{}.{}: {}", import.module(), import.name(), describe_extern(&wanted));
     let problem = match linker.get(&mut store, import.module(), import.name()) {
-      Err(_) if import.module() == WASI_P1 => {
-        Some(format!("{line} (WASI preview 1 defines no `{}`)", import.name()))
-      }
+      Err(_) if import.module() == WASI_P1 => Some(format!("{line} (WASI preview 1 defines no `{}`)", import.name())),
       Err(_) if import.module() == "wasi_unstable" => {
         Some(format!("{line} (the old WASI snapshot 0, which Kiln does not provide)"))
       }
@@ -371,9 +369,7 @@ fn kind(ty: &ExternType) -> &'static str {
 /// An extern's kind and type, as a link error names it: `function (i32, i32) -> ()`,
 /// `memory (min 1 page)`, `global i32 (immutable)`, `table funcref (min 1)`.
 pub(crate) fn describe_extern(ty: &ExternType) -> String {
-  let values = |types: &mut dyn Iterator<Item = ValType>| {
-    types.map(|t| value_name(&t)).collect::<Vec<_>>().join(", ")
-  };
+  let values = |types: &mut dyn Iterator<Item = ValType>| types.map(|t| value_name(&t)).collect::<Vec<_>>().join(", ");
   match ty {
     ExternType::Func(f) => {
       let params = values(&mut f.params());
@@ -504,10 +500,7 @@ pub fn exports_of(module: &Module) -> Vec<ExportInfo> {
 /// `instance.getExports()`.
 #[op2]
 #[serde]
-pub fn op_wasm_instance_exports(
-  state: &mut OpState,
-  instance_id: f64,
-) -> Result<Vec<ExportInfo>, WasmError> {
+pub fn op_wasm_instance_exports(state: &mut OpState, instance_id: f64) -> Result<Vec<ExportInfo>, WasmError> {
   let entry = state.borrow::<InstanceTable>().lookup(instance_id)?;
   Ok(exports_of(&entry.module))
 }
@@ -572,7 +565,10 @@ mod tests {
   fn a_long_list_is_cut_and_counted() {
     let imports: String = (0..MAX_LISTED_IMPORTS + 5).map(|i| format!("(import \"env\" \"f{i}\" (func))")).collect();
     let message = link_message(&linker(), &format!("(module {imports})"));
-    assert!(message.starts_with("cannot instantiate the module: Kiln cannot provide 105 of its imports (105 in all):\n"), "{message}");
+    assert!(
+      message.starts_with("cannot instantiate the module: Kiln cannot provide 105 of its imports (105 in all):\n"),
+      "{message}"
+    );
     assert_eq!(message.lines().filter(|l| l.starts_with("  env.f")).count(), MAX_LISTED_IMPORTS, "{message}");
     assert!(message.contains("\n  ... and 5 more\n"), "{message}");
   }
@@ -581,7 +577,9 @@ mod tests {
   fn a_module_linked_only_to_wasi_fails_for_other_reasons_as_the_linker_says() {
     // Every import resolves: the walk finds nothing, so the linker's own message is kept.
     let linker = linker();
-    let module = Module::new(linker.engine(), r#"(module (import "wasi_snapshot_preview1" "proc_exit" (func (param i32))))"#).unwrap();
+    let module =
+      Module::new(linker.engine(), r#"(module (import "wasi_snapshot_preview1" "proc_exit" (func (param i32))))"#)
+        .unwrap();
     let error = link_error(&linker, &module, &wasmtime::Error::msg("something else"));
     assert_eq!(error.to_string(), "cannot instantiate the module: something else");
   }

@@ -30,8 +30,8 @@ pub mod progress;
 pub mod value;
 
 pub use capabilities::{
-  CheckedPath, FsCapabilitiesSpec, FsPermissions, GrantSpec, ManifestOrigin, PathGrant,
-  WasmCapabilitiesSpec, WasmPermissions,
+  CheckedPath, FsCapabilitiesSpec, FsPermissions, GrantSpec, ManifestOrigin, PathGrant, WasmCapabilitiesSpec,
+  WasmPermissions,
 };
 pub use config::InstanceConfig;
 pub use engine::EngineOptions;

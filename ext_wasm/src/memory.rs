@@ -94,11 +94,7 @@ pub async fn op_wasm_memory_size(state: Rc<RefCell<OpState>>, instance_id: f64) 
 
 /// Grows the memory by `pages`; returns the previous size in pages.
 #[op2]
-pub async fn op_wasm_memory_grow(
-  state: Rc<RefCell<OpState>>,
-  instance_id: f64,
-  pages: f64,
-) -> Result<f64, WasmError> {
+pub async fn op_wasm_memory_grow(state: Rc<RefCell<OpState>>, instance_id: f64, pages: f64) -> Result<f64, WasmError> {
   let pages = to_u64(pages, "pages")?;
   let mut locked = lock(&state, instance_id).await?;
   let live = &mut *locked.0;

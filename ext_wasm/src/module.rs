@@ -37,9 +37,8 @@ impl Prepared {
     if let Some(pre) = self.pre.get() {
       return Ok(pre);
     }
-    let pre = linker
-      .instantiate_pre(&self.module)
-      .map_err(|e| crate::instance::link_error(linker, &self.module, &e))?;
+    let pre =
+      linker.instantiate_pre(&self.module).map_err(|e| crate::instance::link_error(linker, &self.module, &e))?;
     Ok(self.pre.get_or_init(|| pre))
   }
 }
@@ -118,9 +117,7 @@ pub struct ModuleTable(pub HandleTable<Arc<CompiledModule>>);
 impl ModuleTable {
   /// The module behind a JS id, or 5004.
   pub fn lookup(&self, raw_id: f64) -> Result<Arc<CompiledModule>, WasmError> {
-    parse_id(raw_id)
-      .and_then(|id| self.0.get(id).cloned())
-      .ok_or_else(|| invalid_module(raw_id))
+    parse_id(raw_id).and_then(|id| self.0.get(id).cloned()).ok_or_else(|| invalid_module(raw_id))
   }
 }
 
@@ -212,10 +209,7 @@ fn engines(state: &OpState) -> Arc<Engines> {
 
 /// `compile(bytes)`: needs `[capabilities.wasm] load` to grant anything.
 #[op2]
-pub async fn op_wasm_module_compile(
-  state: Rc<RefCell<OpState>>,
-  #[buffer] bytes: JsBuffer,
-) -> Result<f64, WasmError> {
+pub async fn op_wasm_module_compile(state: Rc<RefCell<OpState>>, #[buffer] bytes: JsBuffer) -> Result<f64, WasmError> {
   let engines = {
     let state = state.borrow();
     state.borrow::<WasmPermissions>().load.check_any("compile(bytes)")?;
@@ -244,9 +238,10 @@ pub async fn op_wasm_module_compile_file(
   };
   let what = checked.as_path().display().to_string();
   let compiled = compile_off_thread(engines, EngineKind::Plain, what.clone(), move || {
-    checked.read().map(Arc::from).map_err(|e| {
-      WasmError::io(format!("compileFile: cannot read {}: {e}", checked.as_path().display()))
-    })
+    checked
+      .read()
+      .map(Arc::from)
+      .map_err(|e| WasmError::io(format!("compileFile: cannot read {}: {e}", checked.as_path().display())))
   })
   .await?;
   let (plain, bytes) = compiled.value;

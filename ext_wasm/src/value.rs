@@ -250,7 +250,9 @@ mod names {
 
   #[test]
   fn serialized_names_are_the_reported_names() {
-    for ty in [ValType::I32, ValType::I64, ValType::F32, ValType::F64, ValType::V128, ValType::FUNCREF, ValType::EXTERNREF] {
+    for ty in
+      [ValType::I32, ValType::I64, ValType::F32, ValType::F64, ValType::V128, ValType::FUNCREF, ValType::EXTERNREF]
+    {
       let t = ExportValueType::of(&ty);
       assert_eq!(serde_json::to_value(t).unwrap(), serde_json::Value::from(t.name()));
     }

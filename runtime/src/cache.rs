@@ -95,15 +95,9 @@ mod tests {
       resolve(Some(Path::new("c")), Some(&manifest), Path::new("/app"), cwd, user.clone()),
       Some(PathBuf::from("/work/c"))
     );
-    assert_eq!(
-      resolve(None, Some(&manifest), Path::new("/app"), cwd, user.clone()),
-      Some(PathBuf::from("/app/cache"))
-    );
+    assert_eq!(resolve(None, Some(&manifest), Path::new("/app"), cwd, user.clone()), Some(PathBuf::from("/app/cache")));
     assert_eq!(resolve(None, Some(&section("enabled = false")), Path::new("/app"), cwd, user.clone()), None);
-    assert_eq!(
-      resolve(None, None, Path::new("/app"), cwd, user),
-      Some(PathBuf::from("/home/u/.cache/kiln/wasmtime"))
-    );
+    assert_eq!(resolve(None, None, Path::new("/app"), cwd, user), Some(PathBuf::from("/home/u/.cache/kiln/wasmtime")));
     assert_eq!(resolve(None, None, Path::new("/app"), cwd, None), None);
   }
 

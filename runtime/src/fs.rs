@@ -7,16 +7,14 @@ use deno_core::{op2, OpState};
 use ext_wasm::{CheckedPath, FsPermissions, WasmError};
 
 fn check(state: &Rc<RefCell<OpState>>, action: &str, path: &str) -> Result<CheckedPath, WasmError> {
-  let cwd = std::env::current_dir()
-    .map_err(|e| WasmError::io(format!("{action}: cannot read the working directory: {e}")))?;
+  let cwd =
+    std::env::current_dir().map_err(|e| WasmError::io(format!("{action}: cannot read the working directory: {e}")))?;
   state.borrow().borrow::<FsPermissions>().read.check(action, path, &cwd)
 }
 
 async fn read(checked: CheckedPath, action: String) -> Result<Vec<u8>, WasmError> {
   tokio::task::spawn_blocking(move || {
-    checked
-      .read()
-      .map_err(|e| WasmError::io(format!("{action}: cannot read {}: {e}", checked.as_path().display())))
+    checked.read().map_err(|e| WasmError::io(format!("{action}: cannot read {}: {e}", checked.as_path().display())))
   })
   .await
   .map_err(|e| WasmError::io(format!("the file reader thread failed: {e}")))?

@@ -19,8 +19,8 @@ use std::rc::Rc;
 use deno_ast::{MediaType, ParseParams, SourceMapOption};
 use deno_core::error::ModuleLoaderError;
 use deno_core::{
-  resolve_import, ModuleLoadOptions, ModuleLoadReferrer, ModuleLoadResponse, ModuleLoader,
-  ModuleSource, ModuleSourceCode, ModuleSpecifier, ModuleType, ResolutionKind,
+  resolve_import, ModuleLoadOptions, ModuleLoadReferrer, ModuleLoadResponse, ModuleLoader, ModuleSource,
+  ModuleSourceCode, ModuleSpecifier, ModuleType, ResolutionKind,
 };
 use deno_error::JsErrorBox;
 use ext_wasm::{FsPermissions, WasmError};
@@ -28,10 +28,8 @@ use ext_wasm::{FsPermissions, WasmError};
 use crate::manifest::AppRoot;
 
 /// The built-in modules: specifier and TypeScript source.
-const BUILTINS: &[(&str, &str)] = &[
-  ("runtime:wasm", ext_wasm::RUNTIME_WASM_TS),
-  ("runtime:fs", include_str!("../../ts/runtime_fs.ts")),
-];
+const BUILTINS: &[(&str, &str)] =
+  &[("runtime:wasm", ext_wasm::RUNTIME_WASM_TS), ("runtime:fs", include_str!("../../ts/runtime_fs.ts"))];
 
 /// Built-ins that only other built-ins may import.
 const INTERNAL: &[(&str, &str)] = ext_wasm::INTERNAL_MODULES;
@@ -67,7 +65,12 @@ impl KilnModuleLoader {
     Rc::new(Self { source_maps: RefCell::default(), importers: RefCell::default(), root, entry, fs })
   }
 
-  fn transpile(&self, specifier: &ModuleSpecifier, code: String, media_type: MediaType) -> Result<String, ModuleLoaderError> {
+  fn transpile(
+    &self,
+    specifier: &ModuleSpecifier,
+    code: String,
+    media_type: MediaType,
+  ) -> Result<String, ModuleLoaderError> {
     let parsed = deno_ast::parse_module(ParseParams {
       specifier: specifier.clone(),
       text: code.into(),
@@ -104,10 +107,10 @@ impl KilnModuleLoader {
     let canonical = path.canonicalize();
     let seen = canonical.as_deref().unwrap_or(path);
     if seen == self.entry || seen.starts_with(&self.root.dir) {
-      return canonical
-        .map_err(|e| WasmError::io(format!("cannot load the module {}{importer}: {e}", path.display())));
+      return canonical.map_err(|e| WasmError::io(format!("cannot load the module {}{importer}: {e}", path.display())));
     }
-    let action = format!("importing a module from outside the app's root {} ({})", self.root.dir.display(), self.root.what);
+    let action =
+      format!("importing a module from outside the app's root {} ({})", self.root.dir.display(), self.root.what);
     let checked = self.fs.read.check(&action, &seen.to_string_lossy(), Path::new("/")).map_err(|e| {
       if e.code() == ext_wasm::ErrorCode::PermissionDenied {
         WasmError::permission(format!("{e}; or move the module below the root{importer}"))
@@ -118,10 +121,12 @@ impl KilnModuleLoader {
     Ok(checked.as_path().to_path_buf())
   }
 
-  fn load_file(&self, specifier: &ModuleSpecifier, referrer: Option<&ModuleLoadReferrer>) -> Result<ModuleSource, ModuleLoaderError> {
-    let path = specifier
-      .to_file_path()
-      .map_err(|_| JsErrorBox::generic(format!("{specifier} is not a file path")))?;
+  fn load_file(
+    &self,
+    specifier: &ModuleSpecifier,
+    referrer: Option<&ModuleLoadReferrer>,
+  ) -> Result<ModuleSource, ModuleLoaderError> {
+    let path = specifier.to_file_path().map_err(|_| JsErrorBox::generic(format!("{specifier} is not a file path")))?;
     let importer = match (referrer, self.importers.borrow().get(specifier)) {
       (Some(r), _) => format!(" (imported by {}:{})", r.specifier, r.line_number),
       (None, Some(importer)) => format!(" (imported by {importer})"),
@@ -131,7 +136,13 @@ impl KilnModuleLoader {
     let media_type = MediaType::from_path(&path);
     if !matches!(
       media_type,
-      MediaType::JavaScript | MediaType::Mjs | MediaType::Jsx | MediaType::TypeScript | MediaType::Mts | MediaType::Tsx | MediaType::Json
+      MediaType::JavaScript
+        | MediaType::Mjs
+        | MediaType::Jsx
+        | MediaType::TypeScript
+        | MediaType::Mts
+        | MediaType::Tsx
+        | MediaType::Json
     ) {
       return Err(JsErrorBox::from_err(WasmError::io(format!(
         "cannot import {}{importer}: Kiln imports only {KNOWN_EXTENSIONS} files; read other files \
@@ -151,7 +162,11 @@ impl KilnModuleLoader {
     Ok(ModuleSource::new(module_type, ModuleSourceCode::String(code.into()), specifier, None))
   }
 
-  fn load_now(&self, specifier: &ModuleSpecifier, referrer: Option<&ModuleLoadReferrer>) -> Result<ModuleSource, ModuleLoaderError> {
+  fn load_now(
+    &self,
+    specifier: &ModuleSpecifier,
+    referrer: Option<&ModuleLoadReferrer>,
+  ) -> Result<ModuleSource, ModuleLoaderError> {
     match specifier.scheme() {
       "runtime" => {
         let source = builtin(specifier.as_str()).ok_or_else(|| unknown_builtin(specifier.as_str()))?;
@@ -199,7 +214,12 @@ fn unknown_builtin(specifier: &str) -> JsErrorBox {
 }
 
 impl ModuleLoader for KilnModuleLoader {
-  fn resolve(&self, specifier: &str, referrer: &str, _kind: ResolutionKind) -> Result<ModuleSpecifier, ModuleLoaderError> {
+  fn resolve(
+    &self,
+    specifier: &str,
+    referrer: &str,
+    _kind: ResolutionKind,
+  ) -> Result<ModuleSpecifier, ModuleLoaderError> {
     if specifier == crate::run::SEAL_SPECIFIER {
       // Loaded once, from code, by `run::seal` before the app; importing it again evaluates
       // nothing (it exports nothing).

@@ -2,7 +2,9 @@
 
 use std::path::{Path, PathBuf};
 
-use ext_wasm::{EngineOptions, FsCapabilitiesSpec, FsPermissions, ManifestOrigin, WasmCapabilitiesSpec, WasmPermissions};
+use ext_wasm::{
+  EngineOptions, FsCapabilitiesSpec, FsPermissions, ManifestOrigin, WasmCapabilitiesSpec, WasmPermissions,
+};
 use serde::Deserialize;
 
 use crate::cache::{self, CacheSection};
@@ -95,10 +97,8 @@ pub fn load(entry_dir: &Path, explicit: Option<&Path>) -> Result<Grants, String>
       engine: engine_options(None, entry_dir),
     });
   };
-  let text = std::fs::read_to_string(&path)
-    .map_err(|e| format!("cannot read the manifest {}: {e}", path.display()))?;
-  let parsed: ManifestFile =
-    toml::from_str(&text).map_err(|e| format!("invalid manifest {}: {e}", path.display()))?;
+  let text = std::fs::read_to_string(&path).map_err(|e| format!("cannot read the manifest {}: {e}", path.display()))?;
+  let parsed: ManifestFile = toml::from_str(&text).map_err(|e| format!("invalid manifest {}: {e}", path.display()))?;
   let base = match path.parent() {
     Some(dir) if !dir.as_os_str().is_empty() => dir.to_path_buf(),
     _ => PathBuf::from("."),

@@ -150,5 +150,8 @@ fn describe_js(js: &JsError) -> String {
 
 /// A frame in the runtime's own modules (`runtime:wasm`, its internals, `ext:` modules).
 fn is_internal_frame(frame: &str) -> bool {
-  frame.contains("(runtime:") || frame.contains("(ext:") || frame.starts_with("at runtime:") || frame.starts_with("at ext:")
+  frame.contains("(runtime:")
+    || frame.contains("(ext:")
+    || frame.starts_with("at runtime:")
+    || frame.starts_with("at ext:")
 }

@@ -31,11 +31,8 @@ pub fn kiln_bin() -> &'static Path {
     if profile.file_name().is_some_and(|n| n == "release") {
       cmd.arg("--release");
     }
-    let status = cmd
-      .env("CARGO_TARGET_DIR", target)
-      .current_dir(repo())
-      .status()
-      .expect("running cargo build for kiln");
+    let status =
+      cmd.env("CARGO_TARGET_DIR", target).current_dir(repo()).status().expect("running cargo build for kiln");
     assert!(status.success(), "building the kiln binary failed");
     profile.join("kiln")
   })
@@ -253,11 +250,7 @@ pub mod api {
 /// Runs the pinned TypeScript compiler (tests/typings/package-lock.json) with `args`.
 pub fn tsc(args: &[&str]) -> Run {
   let tsc = repo().join("tests/typings/node_modules/typescript/bin/tsc");
-  assert!(
-    tsc.exists(),
-    "{} is missing: run `npm ci --prefix tests/typings` (./x test does it)",
-    tsc.display()
-  );
+  assert!(tsc.exists(), "{} is missing: run `npm ci --prefix tests/typings` (./x test does it)", tsc.display());
   let Output { stdout, stderr, status } = Command::new("node")
     .arg(&tsc)
     .args(["--pretty", "false"])
