@@ -104,9 +104,9 @@ fn a_link_error_lists_every_missing_import_with_its_type() {
       "  env.mem: memory (min 1 page)\n",
       "  env.g: global i32 (immutable)\n",
       "  js.table: table funcref (min 2, max 10)\n",
-      "Kiln provides only WASI preview 1 imports (`wasi_snapshot_preview1`); linking other modules ",
-      "and JS host functions is not supported yet. Rebuild the module so that it imports nothing else ",
-      "(e.g. for the wasm32-wasi / wasm32-wasip1 target, without a JS or host-specific glue layer).\n",
+      "Kiln provides WASI preview 1 (`wasi_snapshot_preview1`) and the modules `instantiate`'s ",
+      "`imports` option links: pass the id of the module that provides each other import module ",
+      "under its name, e.g. `imports: { \"env\": moduleId }`.\n",
     )
   );
   assert_eq!(
@@ -114,7 +114,7 @@ fn a_link_error_lists_every_missing_import_with_its_type() {
     concat!(
       "5001 InstantiateError: cannot instantiate the module: Kiln cannot provide 2 of its imports ",
       "(3 in all):\n",
-      "  wasi_snapshot_preview1.fd_write: function (i32) -> i32, but Kiln's wasi_snapshot_preview1 ",
+      "  wasi_snapshot_preview1.fd_write: function (i32) -> i32, but Kiln's `wasi_snapshot_preview1` ",
       "defines it as function (i32, i32, i32, i32) -> i32\n",
       "  wasi_snapshot_preview1.fd_frobnicate: function () -> () (WASI preview 1 defines no ",
       "`fd_frobnicate`)\n",

@@ -25,8 +25,16 @@ declare module "kiln:internal" {
     op_wasm_module_compile_file(path: string): Promise<number>;
     /** `dropModule(id)`: live instances of the module keep working. */
     op_wasm_module_drop(moduleId: number): void;
-    /** `instantiate(moduleId, config?)`: needs `[capabilities.wasm] execute`. */
-    op_wasm_instance_create(moduleId: number, configJson: string): Promise<number>;
+    /**
+     * `moduleImports(moduleId)`: what the module imports, as `instantiate`'s `imports` must provide
+     * it (WASI preview 1 imports included, which Kiln provides itself).
+     */
+    op_wasm_module_imports(moduleId: number): ModuleImport[];
+    /**
+     * `instantiate(moduleId, config?)`: needs `[capabilities.wasm] execute`. `imports_json` lists
+     * the modules to link by import name (see `linked_modules`).
+     */
+    op_wasm_instance_create(moduleId: number, configJson: string, importsJson: string): Promise<number>;
     /** `instance.getExports()`. */
     op_wasm_instance_exports(instanceId: number): ExportInfo[];
     /**
@@ -34,6 +42,8 @@ declare module "kiln:internal" {
      * when the last such call returns.
      */
     op_wasm_instance_drop(instanceId: number): void;
+    /** `app.linked`: the instances of the modules linked into an instance's store, by import name. */
+    op_wasm_instance_linked(instanceId: number): [string, number][];
     /**
      * `instance.call(name, ...args)`. `slots` holds the encoded arguments on entry and the encoded
      * results on return (see `value.rs`); the JS side sizes it from the signature.
@@ -57,7 +67,7 @@ declare module "kiln:internal" {
      * `instance.exports.<name>(...args)` for the common shape, with no buffer: up to three i32, f32
      * or f64 parameters as numbers (unused ones are 0), and at most one such result, returned as a
      * number (0 when there is none). `packed_export` packs the instance id and the export index as
-     * `instance_id * 2^16 + export_index` (see `EXPORT_INDEX_LIMIT`): every argument costs the JS
+     * `instance_id * 2^16 + export_index` (see `handles::EXPORT_INDEX_LIMIT`): every argument costs the JS
      * engine an allocation, so the op takes as few as it can.
      */
     op_wasm_instance_call_numbers(packedExport: number, a: number, b: number, c: number): number;
@@ -107,28 +117,36 @@ declare module "kiln:internal" {
   }
 
   /**
-   * One export of an instance, as `getExports()` reports it.
+   * One import of a module, as `moduleImports` reports it: like `WebAssembly.Module.imports`, with
+   * the signature of a function and the type of anything else.
    *
    * @example
    * ```ts
-   * for (const exp of await instance.getExports()) {
-   *   if (exp.kind === "function") console.log(exp.name, exp.params, "->", exp.results);
+   * for (const i of await moduleImports(moduleId)) {
+   *   console.log(`${i.module}.${i.name}: ${i.kind}`, i.params ?? i.type ?? "");
    * }
    * ```
    */
-  export interface ExportInfo {
-    /** The export's name, as `call` takes it. */
+  export interface ModuleImport {
+    /** The module name it is imported from: a key of `instantiate`'s `imports`. */
+    module: string;
+    /** The field name within that module. */
     name: string;
-    /** What the export is. */
+    /** What is imported. */
     kind: ExportKind;
     /** The parameter types, for functions only. */
     params?: ExportValueType[];
     /** The result types, for functions only. */
     results?: ExportValueType[];
+    /**
+     * The type of a memory, table, global or tag, as text: `"memory (min 1 page)"`,
+     * `"global i32 (immutable)"`, `"table funcref (min 2)"`.
+     */
+    type?: string;
   }
 
   /**
-   * The kind of an export.
+   * The kind of an export or import.
    * - `"function"`: A function: `call` it.
    * - `"memory"`: A linear memory: `instance.memory` is the first one.
    * - `"table"`: A table.
@@ -174,6 +192,27 @@ declare module "kiln:internal" {
    * ```
    */
   export type OpaqueValueType = "v128" | "funcref" | "externref";
+
+  /**
+   * One export of an instance, as `getExports()` reports it.
+   *
+   * @example
+   * ```ts
+   * for (const exp of await instance.getExports()) {
+   *   if (exp.kind === "function") console.log(exp.name, exp.params, "->", exp.results);
+   * }
+   * ```
+   */
+  export interface ExportInfo {
+    /** The export's name, as `call` takes it. */
+    name: string;
+    /** What the export is. */
+    kind: ExportKind;
+    /** The parameter types, for functions only. */
+    params?: ExportValueType[];
+    /** The result types, for functions only. */
+    results?: ExportValueType[];
+  }
 
   /**
    * The contract's error codes, 5000-5011: each name with the number it is the `code` of.

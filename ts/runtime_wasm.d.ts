@@ -62,7 +62,7 @@ declare module "runtime:wasm" {
   }
 
   /**
-   * The kind of an export.
+   * The kind of an export or import.
    * - `"function"`: A function: `call` it.
    * - `"memory"`: A linear memory: `instance.memory` is the first one.
    * - `"table"`: A table.
@@ -108,6 +108,35 @@ declare module "runtime:wasm" {
    * ```
    */
   export type OpaqueValueType = "v128" | "funcref" | "externref";
+
+  /**
+   * One import of a module, as `moduleImports` reports it: like `WebAssembly.Module.imports`, with
+   * the signature of a function and the type of anything else.
+   *
+   * @example
+   * ```ts
+   * for (const i of await moduleImports(moduleId)) {
+   *   console.log(`${i.module}.${i.name}: ${i.kind}`, i.params ?? i.type ?? "");
+   * }
+   * ```
+   */
+  export interface ModuleImport {
+    /** The module name it is imported from: a key of `instantiate`'s `imports`. */
+    module: string;
+    /** The field name within that module. */
+    name: string;
+    /** What is imported. */
+    kind: ExportKind;
+    /** The parameter types, for functions only. */
+    params?: ExportValueType[];
+    /** The result types, for functions only. */
+    results?: ExportValueType[];
+    /**
+     * The type of a memory, table, global or tag, as text: `"memory (min 1 page)"`,
+     * `"global i32 (immutable)"`, `"table funcref (min 2)"`.
+     */
+    type?: string;
+  }
 
   /**
    * A preopened directory: a host path, or a host path with options.
@@ -417,6 +446,59 @@ declare module "runtime:wasm" {
   export function dropModule(moduleId: string): Promise<void>;
 
   /**
+   * What a module imports, in order: each import's module and field name, its kind, and its type
+   * (`params`/`results` for a function, `type` as text for a memory, table or global). Like
+   * `WebAssembly.Module.imports`, with the types; use it to see what {@link instantiate}'s
+   * `imports` must provide. WASI preview 1 imports are listed too (Kiln provides them).
+   *
+   * @param moduleId An id from {@link compile} or {@link compileFile}.
+   * @throws {WasmError} InvalidModuleHandle (5004) if the id names no live module.
+   * @example
+   * ```ts
+   * const lib = await compileFile("./easter.wasm");
+   * for (const i of await moduleImports(lib)) {
+   *   console.log(`${i.module}.${i.name}`, i.kind, i.params ?? i.type ?? "");
+   * }
+   * ```
+   */
+  export function moduleImports(moduleId: string): Promise<ModuleImport[]>;
+
+  /**
+   * What {@link instantiate}'s `imports` links, by import module name: the id of a compiled module.
+   * That module is instantiated into the new instance's store first, once, with its own imports
+   * resolved from the same object, and its exports (functions, memories, tables, globals) become
+   * the imports of that name.
+   *
+   * @example
+   * ```ts
+   * const imports: ImportObject = { "input.wasm": await compileFile("./easter.wasm") };
+   * ```
+   */
+  export type ImportObject = { readonly [importModule: string]: string };
+
+  /**
+   * The options of {@link instantiate}: the WASI grants and limits of {@link WasiConfig}, and the
+   * modules to link.
+   *
+   * @example
+   * ```ts
+   * const options: InstantiateOptions = {
+   *   imports: { "input.wasm": await compileFile("./easter.wasm") },
+   *   args: ["dynamic", "2022"],
+   *   inheritStdout: true,
+   * };
+   * ```
+   */
+  export type InstantiateOptions = WasiConfig & {
+    /**
+     * Modules to link by import name: `{ "input.wasm": moduleId }`. They are instantiated into the
+     * new instance's store first (each once, dependencies before the modules that import them) and
+     * are reachable afterwards as {@link WasmInstance.linked}.
+     */
+    readonly imports?: ImportObject;
+  };
+
+  /**
    * The linear memory of an instance (its first exported memory): `instance.memory`.
    *
    * @example
@@ -504,6 +586,12 @@ declare module "runtime:wasm" {
      * The instance's linear memory.
      */
     readonly memory: WasmMemory;
+    /**
+     * The instances of the modules `imports` linked into this instance's store, by import name
+     * (`{}` when nothing was linked). They share the store: calls into one wait for calls into the
+     * others, and memories and globals they share show each other's writes.
+     */
+    readonly linked: Record<string, WasmInstance>;
     /** Instances come from the module's functions; the constructor is internal. */
     private constructor();
     /**
@@ -574,8 +662,11 @@ declare module "runtime:wasm" {
 
   /**
    * Instantiates a compiled module. WASI imports are satisfied from `config`, which grants nothing
-   * by default; the limits apply to every call. Only WASI preview 1 imports are provided: linking
-   * other modules and JS host functions is not supported yet.
+   * by default; the limits apply to every call. Other imports come from `config.imports`: each key
+   * is an import module name, each value the id of a module to link under that name. The linked
+   * modules are instantiated into the new instance's store first (each once, dependencies first,
+   * their own imports resolved from the same `imports`), and are reachable as
+   * {@link WasmInstance.linked}. JS host functions are not supported yet.
    *
    * A WASI reactor (a module that exports `_initialize`, e.g. built with `-mexec-model=reactor`) is
    * initialized here: `_initialize` runs once before the instance is returned, as the wasmtime CLI
@@ -583,14 +674,16 @@ declare module "runtime:wasm" {
    * global constructors would never run and its exports would read zeroed state.
    *
    * @param moduleId An id from {@link compile} or {@link compileFile}.
-   * @param config WASI grants and limits.
+   * @param config WASI grants, limits, and the modules to link (`imports`).
    * @throws {WasmError} PermissionDenied (5009) unless the manifest grants `[capabilities.wasm] execute`,
    *   or if a preopen is outside `[capabilities.wasm] preopens`.
-   * @throws {WasmError} InvalidModuleHandle (5004) if the id names no live module.
+   * @throws {WasmError} InvalidModuleHandle (5004) if the id, or a module id in `imports`, names no
+   *   live module.
    * @throws {WasmError} WasiError (5010) if the config is invalid (an unknown key, a missing directory).
    * @throws {WasmError} InstantiateError (5001) if the module's imports cannot be satisfied (the
-   *   message lists every one, with its type), if its start function or `_initialize` traps or exits
-   *   with a non-zero status, or if it exports both `_start` and `_initialize`.
+   *   message lists every one, with its type, naming the module it is about), if the modules in
+   *   `imports` import from each other in a cycle, if a start function or `_initialize` traps or
+   *   exits with a non-zero status, or if a module exports both `_start` and `_initialize`.
    * @throws {WasmError} FuelExhausted (5011) if the start function or `_initialize` runs out of fuel
    *   or passes `timeoutMs`.
    * @example
@@ -603,7 +696,14 @@ declare module "runtime:wasm" {
    *   timeoutMs: 5_000,
    * });
    * await instance.call("_start");
+   *
+   * // Linking: dynamic.wasm imports `easter` from the module named "input.wasm".
+   * const app = await instantiate(await compileFile("./dynamic.wasm"), {
+   *   imports: { "input.wasm": await compileFile("./easter.wasm") },
+   *   inheritStdout: true,
+   * });
+   * await app.linked["input.wasm"].call("easter", 2022); // [17]
    * ```
    */
-  export function instantiate(moduleId: string, config?: WasiConfig): Promise<WasmInstance>;
+  export function instantiate(moduleId: string, config?: InstantiateOptions): Promise<WasmInstance>;
 }

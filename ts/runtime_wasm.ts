@@ -8,7 +8,7 @@
 // `runtime:wasm/values`) and the synchronous functions of `instance.exports` (./wasm_exports.ts,
 // `runtime:wasm/exports`).
 
-import type { ErrorCodes, ExportInfo, WasiConfig } from "kiln:internal";
+import type { ErrorCodes, ExportInfo, ModuleImport, WasiConfig } from "kiln:internal";
 import {
   arityError,
   checkFloat,
@@ -34,6 +34,7 @@ export type {
   ExportInfo,
   ExportKind,
   ExportValueType,
+  ModuleImport,
   OpaqueValueType,
   Preopen,
   WasiConfig,
@@ -314,6 +315,81 @@ export async function dropModule(moduleId: string): Promise<void> {
   ops.op_wasm_module_drop(rawId(moduleId, "module"));
 }
 
+/**
+ * What a module imports, in order: each import's module and field name, its kind, and its type
+ * (`params`/`results` for a function, `type` as text for a memory, table or global). Like
+ * `WebAssembly.Module.imports`, with the types; use it to see what {@link instantiate}'s
+ * `imports` must provide. WASI preview 1 imports are listed too (Kiln provides them).
+ *
+ * @param moduleId An id from {@link compile} or {@link compileFile}.
+ * @throws {WasmError} InvalidModuleHandle (5004) if the id names no live module.
+ * @example
+ * ```ts
+ * const lib = await compileFile("./easter.wasm");
+ * for (const i of await moduleImports(lib)) {
+ *   console.log(`${i.module}.${i.name}`, i.kind, i.params ?? i.type ?? "");
+ * }
+ * ```
+ */
+export async function moduleImports(moduleId: string): Promise<ModuleImport[]> {
+  return ops.op_wasm_module_imports(rawId(moduleId, "module"));
+}
+
+/**
+ * What {@link instantiate}'s `imports` links, by import module name: the id of a compiled module.
+ * That module is instantiated into the new instance's store first, once, with its own imports
+ * resolved from the same object, and its exports (functions, memories, tables, globals) become
+ * the imports of that name.
+ *
+ * @example
+ * ```ts
+ * const imports: ImportObject = { "input.wasm": await compileFile("./easter.wasm") };
+ * ```
+ */
+export type ImportObject = { readonly [importModule: string]: string };
+
+/**
+ * The options of {@link instantiate}: the WASI grants and limits of {@link WasiConfig}, and the
+ * modules to link.
+ *
+ * @example
+ * ```ts
+ * const options: InstantiateOptions = {
+ *   imports: { "input.wasm": await compileFile("./easter.wasm") },
+ *   args: ["dynamic", "2022"],
+ *   inheritStdout: true,
+ * };
+ * ```
+ */
+export type InstantiateOptions = WasiConfig & {
+  /**
+   * Modules to link by import name: `{ "input.wasm": moduleId }`. They are instantiated into the
+   * new instance's store first (each once, dependencies before the modules that import them) and
+   * are reachable afterwards as {@link WasmInstance.linked}.
+   */
+  readonly imports?: ImportObject;
+};
+
+/** The JSON of `imports` for the op: `[[importName, moduleId], ...]`, or "" for none. */
+function importsJson(imports: unknown): string {
+  if (imports === undefined) return "";
+  if (typeof imports !== "object" || imports === null || Array.isArray(imports)) {
+    throw wasmError("WasiError", `instantiate: \`imports\` must be an object of module ids by import name, got ${describe(imports)}`);
+  }
+  const pairs: [string, number][] = [];
+  for (const [name, value] of Object.entries(imports)) {
+    if (typeof value !== "string") {
+      throw wasmError(
+        "WasiError",
+        `instantiate: imports[${JSON.stringify(name)}] is ${describe(value)}; give the id of a compiled module ` +
+          "(JS host functions are not supported yet)",
+      );
+    }
+    pairs.push([name, rawId(value, "module")]);
+  }
+  return pairs.length === 0 ? "" : JSON.stringify(pairs);
+}
+
 function configJson(config: WasiConfig | undefined): string {
   if (config === undefined || config === null) return "";
   if (typeof config !== "object" || Array.isArray(config)) {
@@ -466,6 +542,12 @@ export class WasmInstance {
   readonly moduleId: string;
   /** The instance's linear memory. */
   readonly memory: WasmMemory;
+  /**
+   * The instances of the modules `imports` linked into this instance's store, by import name
+   * (`{}` when nothing was linked). They share the store: calls into one wait for calls into the
+   * others, and memories and globals they share show each other's writes.
+   */
+  readonly linked: Record<string, WasmInstance> = {};
   #raw: number;
   #signatures: Map<string, Signature> | null = null;
   #exports: WasmExports | null = null;
@@ -622,8 +704,11 @@ export class WasmInstance {
 
 /**
  * Instantiates a compiled module. WASI imports are satisfied from `config`, which grants nothing
- * by default; the limits apply to every call. Only WASI preview 1 imports are provided: linking
- * other modules and JS host functions is not supported yet.
+ * by default; the limits apply to every call. Other imports come from `config.imports`: each key
+ * is an import module name, each value the id of a module to link under that name. The linked
+ * modules are instantiated into the new instance's store first (each once, dependencies first,
+ * their own imports resolved from the same `imports`), and are reachable as
+ * {@link WasmInstance.linked}. JS host functions are not supported yet.
  *
  * A WASI reactor (a module that exports `_initialize`, e.g. built with `-mexec-model=reactor`) is
  * initialized here: `_initialize` runs once before the instance is returned, as the wasmtime CLI
@@ -631,14 +716,16 @@ export class WasmInstance {
  * global constructors would never run and its exports would read zeroed state.
  *
  * @param moduleId An id from {@link compile} or {@link compileFile}.
- * @param config WASI grants and limits.
+ * @param config WASI grants, limits, and the modules to link (`imports`).
  * @throws {WasmError} PermissionDenied (5009) unless the manifest grants `[capabilities.wasm] execute`,
  *   or if a preopen is outside `[capabilities.wasm] preopens`.
- * @throws {WasmError} InvalidModuleHandle (5004) if the id names no live module.
+ * @throws {WasmError} InvalidModuleHandle (5004) if the id, or a module id in `imports`, names no
+ *   live module.
  * @throws {WasmError} WasiError (5010) if the config is invalid (an unknown key, a missing directory).
  * @throws {WasmError} InstantiateError (5001) if the module's imports cannot be satisfied (the
- *   message lists every one, with its type), if its start function or `_initialize` traps or exits
- *   with a non-zero status, or if it exports both `_start` and `_initialize`.
+ *   message lists every one, with its type, naming the module it is about), if the modules in
+ *   `imports` import from each other in a cycle, if a start function or `_initialize` traps or
+ *   exits with a non-zero status, or if a module exports both `_start` and `_initialize`.
  * @throws {WasmError} FuelExhausted (5011) if the start function or `_initialize` runs out of fuel
  *   or passes `timeoutMs`.
  * @example
@@ -651,10 +738,32 @@ export class WasmInstance {
  *   timeoutMs: 5_000,
  * });
  * await instance.call("_start");
+ *
+ * // Linking: dynamic.wasm imports `easter` from the module named "input.wasm".
+ * const app = await instantiate(await compileFile("./dynamic.wasm"), {
+ *   imports: { "input.wasm": await compileFile("./easter.wasm") },
+ *   inheritStdout: true,
+ * });
+ * await app.linked["input.wasm"].call("easter", 2022); // [17]
  * ```
  */
-export async function instantiate(moduleId: string, config?: WasiConfig): Promise<WasmInstance> {
+export async function instantiate(moduleId: string, config?: InstantiateOptions): Promise<WasmInstance> {
   const raw = rawId(moduleId, "module");
-  const id = await ops.op_wasm_instance_create(raw, configJson(config));
-  return new WasmInstance(id, String(raw));
+  // `imports` travels apart from the WASI config, which Rust reads as JSON.
+  let wasi: unknown = config;
+  let imports: unknown;
+  if (typeof config === "object" && config !== null && "imports" in config) {
+    ({ imports, ...wasi } = config);
+  }
+  const linkJson = importsJson(imports);
+  const id = await ops.op_wasm_instance_create(raw, configJson(wasi as WasiConfig | undefined), linkJson);
+  const instance = new WasmInstance(id, String(raw));
+  if (linkJson !== "") {
+    const ids = imports as ImportObject;
+    for (const [name, linkedId] of ops.op_wasm_instance_linked(id)) {
+      instance.linked[name] = new WasmInstance(linkedId, String(rawId(ids[name], "module")));
+    }
+  }
+  Object.freeze(instance.linked);
+  return instance;
 }

@@ -13,9 +13,6 @@ use serde::Deserialize;
 use crate::error::WasmError;
 use crate::limits::AppLimits;
 
-/// The default for `[capabilities.wasm] max_instances`.
-pub const DEFAULT_MAX_INSTANCES: usize = 1024;
-
 /// A grant as written in the manifest: `true`/`false`, or a list of path globs.
 #[derive(Debug, Clone, Deserialize, PartialEq)]
 #[serde(untagged, expecting = "`true`, `false` or a list of path globs")]
@@ -271,7 +268,6 @@ pub struct WasmPermissions {
   pub load: PathGrant,
   pub execute: Option<bool>,
   pub preopens: PathGrant,
-  pub max_instances: usize,
   pub limits: AppLimits,
   pub origin: ManifestOrigin,
 }
@@ -288,8 +284,7 @@ impl WasmPermissions {
       load: PathGrant::new("[capabilities.wasm] load", spec.load.as_ref(), base, origin.clone())?,
       execute: spec.execute,
       preopens: PathGrant::new("[capabilities.wasm] preopens", spec.preopens.as_ref(), base, origin.clone())?,
-      max_instances: spec.max_instances.unwrap_or(DEFAULT_MAX_INSTANCES),
-      limits: AppLimits::from_spec(spec),
+      limits: app_limits(spec),
       origin,
     })
   }
@@ -300,7 +295,6 @@ impl WasmPermissions {
       load: PathGrant::all("[capabilities.wasm] load"),
       execute: Some(true),
       preopens: PathGrant::all("[capabilities.wasm] preopens"),
-      max_instances: DEFAULT_MAX_INSTANCES,
       limits: AppLimits::default(),
       origin: ManifestOrigin::Missing(PathBuf::from(".")),
     }
@@ -323,6 +317,19 @@ impl WasmPermissions {
       _ => denial_message("[capabilities.wasm] execute", action, None, &kind, &self.origin, false),
     };
     Err(WasmError::permission(message))
+  }
+}
+
+/// The limits `[capabilities.wasm]` sets, with the defaults for what it leaves out.
+fn app_limits(spec: &WasmCapabilitiesSpec) -> AppLimits {
+  let default = AppLimits::default();
+  AppLimits {
+    timeout_ms: spec.timeout_ms,
+    max_memory_bytes: spec.max_memory_bytes,
+    max_table_elements: spec.max_table_elements.unwrap_or(default.max_table_elements),
+    max_instances: spec.max_instances.unwrap_or(default.max_instances),
+    max_modules: spec.max_modules.unwrap_or(default.max_modules),
+    max_compiled_bytes: spec.max_compiled_bytes.unwrap_or(default.max_compiled_bytes),
   }
 }
 
@@ -414,6 +421,18 @@ mod tests {
     let g = grant(&["*.wasm"], Path::new("/app"));
     assert!(g.allows(Path::new("/app/a.wasm")));
     assert!(!g.allows(Path::new("/app/sub/a.wasm")));
+  }
+
+  #[test]
+  fn the_manifests_limits_fill_in_and_an_instance_overrides_them() {
+    let spec = WasmCapabilitiesSpec { timeout_ms: Some(100), max_memory_bytes: Some(1 << 20), ..Default::default() };
+    let limits = app_limits(&spec);
+    let unset = crate::config::InstanceConfig::default().with_app_defaults(&limits);
+    assert_eq!((unset.timeout_ms, unset.max_memory_bytes), (Some(100), Some(1 << 20)));
+    let set = crate::config::InstanceConfig { timeout_ms: Some(5000), ..Default::default() }.with_app_defaults(&limits);
+    assert_eq!((set.timeout_ms, set.max_memory_bytes), (Some(5000), Some(1 << 20)));
+    assert_eq!(limits.max_modules, crate::limits::DEFAULT_MAX_MODULES);
+    assert_eq!(limits.max_instances, crate::limits::DEFAULT_MAX_INSTANCES);
   }
 
   #[test]

@@ -96,6 +96,19 @@ impl Preopen {
 }
 
 impl InstanceConfig {
+  /// What each call is limited by, for the messages of a stopped call.
+  pub fn call_limits(&self) -> crate::error::CallLimits {
+    crate::error::CallLimits { timeout_ms: self.timeout_ms, fuel: self.fuel }
+  }
+
+  /// Fills what the config leaves unset with the app's defaults (the manifest's `timeout_ms` and
+  /// `max_memory_bytes`).
+  pub fn with_app_defaults(mut self, app: &crate::limits::AppLimits) -> Self {
+    self.timeout_ms = self.timeout_ms.or(app.timeout_ms);
+    self.max_memory_bytes = self.max_memory_bytes.or(app.max_memory_bytes);
+    self
+  }
+
   /// Whether calls can be interrupted (the default; see `interruptible`).
   pub fn interruptible(&self) -> bool {
     self.interruptible != Some(false)

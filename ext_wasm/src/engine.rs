@@ -1,7 +1,8 @@
-//! The wasmtime engines, the shared linker, and the epoch ticker that keeps guests cooperative.
+//! The wasmtime engines, each with the WASI linker every store's linker starts from, and the epoch
+//! ticker that keeps guests cooperative.
 //!
 //! Why guests run on the JS thread: a call into wasm runs inside an async op as a wasmtime async
-//! call (on a fiber). Every `YIELD_TICKS` epoch ticks the guest yields back to deno_core's event
+//! call (on a fiber). Every `YIELD_TICKS` (store.rs) epoch ticks the guest yields back to deno_core's event
 //! loop, so timers and other ops keep running during a long call, and a short call completes on the
 //! op's first (eager) poll with no thread hand-off at all. Running calls on a worker thread instead
 //! would cost a cross-thread wake-up on every call, which is most of a short call's time.
@@ -10,35 +11,12 @@ use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, OnceLock};
 use std::thread::{self, Thread};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
-use wasmtime::{Cache, CacheConfig, Config, Engine, Linker, StoreLimits, UpdateDeadline};
-use wasmtime_wasi::p1::WasiP1Ctx;
+use wasmtime::{Cache, CacheConfig, Config, Engine, Linker};
 
 use crate::error::WasmError;
-
-/// How often the ticker advances the epoch while guest code runs.
-pub const TICK: Duration = Duration::from_millis(1);
-/// A running guest yields to the event loop every this many ticks.
-pub const YIELD_TICKS: u64 = 5;
-
-/// The data every store carries.
-pub struct StoreData {
-  /// The guest's WASI view; empty (no files, env, args or stdio) unless configured.
-  pub wasi: WasiP1Ctx,
-  /// Memory, table and instance limits for this store.
-  pub limits: StoreLimits,
-  /// When the current call must stop (from `timeoutMs`).
-  pub deadline: Option<Instant>,
-  /// The current call is synchronous (`instance.exports.f()`): it cannot yield to the event loop,
-  /// so the epoch callback only checks the deadline.
-  pub sync: bool,
-}
-
-/// Raised from the epoch callback when a call passes its `timeoutMs` deadline.
-#[derive(Debug, thiserror::Error)]
-#[error("the call ran past its deadline")]
-pub struct DeadlineExceeded;
+use crate::store::{StoreData, TICK};
 
 /// One engine with its linker (WASI preview 1 already defined).
 pub struct EngineKit {
@@ -293,35 +271,4 @@ impl Ticker {
   fn add_engine(&self, engine: Engine) {
     self.engines.lock().unwrap_or_else(|p| p.into_inner()).push(engine);
   }
-}
-
-/// The epoch callback installed on every store: yield to the event loop, or stop at the deadline.
-pub fn on_epoch(data: &StoreData) -> wasmtime::Result<UpdateDeadline> {
-  if data.sync {
-    return match data.deadline {
-      Some(deadline) if Instant::now() >= deadline => Err(DeadlineExceeded.into()),
-      _ => Ok(UpdateDeadline::Continue(YIELD_TICKS)),
-    };
-  }
-  match data.deadline {
-    Some(deadline) => {
-      let now = Instant::now();
-      if now >= deadline {
-        return Err(DeadlineExceeded.into());
-      }
-      // Come back no later than the deadline so a timeout is noticed promptly.
-      let left_ms = (deadline - now).as_millis() as u64;
-      let ticks = left_ms.div_ceil(TICK.as_millis() as u64).clamp(1, YIELD_TICKS);
-      Ok(yield_to_event_loop(ticks))
-    }
-    None => Ok(yield_to_event_loop(YIELD_TICKS)),
-  }
-}
-
-/// Yields with `tokio::task::yield_now`, which defers the wake-up until tokio has turned its
-/// timer and I/O drivers. A plain `UpdateDeadline::Yield` wakes the task at once, and tokio's
-/// current-thread scheduler then re-polls it without firing timers for up to 61 polls (measured:
-/// a 10 ms interval fired every ~330 ms during a spinning guest).
-fn yield_to_event_loop(ticks: u64) -> UpdateDeadline {
-  UpdateDeadline::YieldCustom(ticks, Box::pin(tokio::task::yield_now()))
 }

@@ -1,12 +1,15 @@
 //! The errors `runtime:wasm` raises, each with the numeric `code` of the contract.
 //!
 //! Every failure is classified where it happens (a wasmtime `Trap`, an `I32Exit`, a failed
-//! capability check) into one [`WasmError`] variant; nothing here inspects message text.
+//! capability check) into a [`WasmError`] with one of the [`ErrorCode`]s; nothing here inspects
+//! message text. [`finish`] is the one place a guest call's outcome is classified.
 
 use std::borrow::Cow;
 
 use deno_core::op2;
 use deno_error::{AdditionalProperties, JsErrorClass, PropertyValue};
+use wasmtime::Trap;
+use wasmtime_wasi::I32Exit;
 
 /// The contract's error codes, 5000-5011: each name with the number it is the `code` of.
 ///
@@ -144,6 +147,76 @@ impl WasmError {
 
   pub fn exit_code(&self) -> Option<i32> {
     self.exit_code
+  }
+}
+
+/// Raised from the epoch callback (and the waits that honour deadlines) when a call passes its
+/// `timeoutMs` deadline.
+#[derive(Debug, thiserror::Error)]
+#[error("the call ran past its deadline")]
+pub struct DeadlineExceeded;
+
+/// What a call was limited by, for the message of a call that was stopped.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct CallLimits {
+  pub timeout_ms: Option<u64>,
+  pub fuel: Option<u64>,
+}
+
+/// How a call that did not fail ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Ended {
+  /// The function returned; its results are valid.
+  Returned,
+  /// A WASI program called `proc_exit(0)`: a success with no results (they read as zeros).
+  Exited,
+}
+
+/// The one place a guest call's outcome becomes what JS sees: a WASI exit with status 0 is a
+/// success, anything else is classified (see [`classify`]). `what` names the function.
+///
+/// # Errors
+/// The classified error.
+pub fn finish(outcome: wasmtime::Result<()>, what: &str, limits: CallLimits) -> Result<Ended, WasmError> {
+  match outcome {
+    Ok(()) => Ok(Ended::Returned),
+    Err(e) if e.downcast_ref::<I32Exit>().is_some_and(|exit| exit.0 == 0) => Ok(Ended::Exited),
+    Err(e) => Err(classify(e, what, limits)),
+  }
+}
+
+/// The messages of an error and its causes, joined.
+pub fn error_chain(error: &wasmtime::Error) -> String {
+  let parts: Vec<String> = error.chain().map(|cause| cause.to_string()).collect();
+  parts.join(": ")
+}
+
+/// Turns a failed guest call into the error JS sees, by the error's type (never its text).
+/// `what` names the function. A WASI exit with status 0 is not a failure: use [`finish`].
+pub fn classify(error: wasmtime::Error, what: &str, limits: CallLimits) -> WasmError {
+  if let Some(exit) = error.downcast_ref::<I32Exit>() {
+    return WasmError::exit(exit.0);
+  }
+  if error.downcast_ref::<DeadlineExceeded>().is_some() {
+    let ms = limits.timeout_ms.unwrap_or_default();
+    return WasmError::exhausted(format!(
+      "{what} timed out: it ran past its {ms} ms deadline (timeoutMs) and was stopped"
+    ));
+  }
+  let error = match error.downcast::<WasmError>() {
+    Ok(inner) => return inner,
+    Err(other) => other,
+  };
+  match error.downcast_ref::<Trap>() {
+    Some(Trap::OutOfFuel) => WasmError::exhausted(format!(
+      "{what} ran out of fuel: it used all {} units (fuel); raise fuel or do less per call",
+      limits.fuel.unwrap_or_default()
+    )),
+    Some(Trap::StackOverflow) => WasmError::call(format!(
+      "{what} trapped: call stack exhausted (unbounded recursion?); the instance can still be used"
+    )),
+    Some(trap) => WasmError::call(format!("{what} trapped: {trap}")),
+    None => WasmError::call(format!("{what} failed: {}", error_chain(&error))),
   }
 }
 

@@ -56,6 +56,17 @@ pub fn parse_id(raw: f64) -> Option<u64> {
   (raw.is_finite() && raw >= 1.0 && raw.fract() == 0.0 && raw < MAX_ID as f64).then_some(raw as u64)
 }
 
+/// Export indexes below this can be packed with the instance id into one number, for the ops of
+/// the common call shape: every argument costs the JS engine an allocation.
+pub const EXPORT_INDEX_LIMIT: u64 = 1 << 16;
+
+/// Splits `instance_id * EXPORT_INDEX_LIMIT + export_index`; a value that is no such number
+/// yields instance id 0, which names no instance (5005).
+pub fn unpack_export(packed_export: f64) -> (f64, u32) {
+  let packed = parse_id(packed_export).unwrap_or_default();
+  ((packed / EXPORT_INDEX_LIMIT) as f64, (packed % EXPORT_INDEX_LIMIT) as u32)
+}
+
 #[cfg(test)]
 mod tests {
   use super::*;

@@ -16,17 +16,20 @@
 pub mod binary;
 pub mod builtin;
 pub mod call;
+pub mod call_sync;
 pub mod capabilities;
 pub mod config;
 pub mod engine;
 pub mod error;
-pub mod exports;
 pub mod handles;
 pub mod instance;
 pub mod limits;
+pub mod link;
 pub mod memory;
 pub mod module;
 pub mod progress;
+pub mod signature;
+pub mod store;
 pub mod value;
 
 pub use capabilities::{
@@ -58,13 +61,15 @@ deno_core::extension!(
     module::op_wasm_module_compile,
     module::op_wasm_module_compile_file,
     module::op_wasm_module_drop,
+    module::op_wasm_module_imports,
     instance::op_wasm_instance_create,
     instance::op_wasm_instance_exports,
     instance::op_wasm_instance_drop,
+    instance::op_wasm_instance_linked,
     call::op_wasm_instance_call,
     call::op_wasm_instance_call_numbers_async,
-    exports::op_wasm_instance_call_sync,
-    exports::op_wasm_instance_call_numbers,
+    call_sync::op_wasm_instance_call_sync,
+    call_sync::op_wasm_instance_call_numbers,
     memory::op_wasm_memory_read,
     memory::op_wasm_memory_write,
     memory::op_wasm_memory_size,

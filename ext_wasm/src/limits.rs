@@ -1,9 +1,9 @@
 //! Per-app resource limits from `[capabilities.wasm]`: defaults every instance starts from (an
-//! `instantiate` config overrides them), and caps on how much an app may hold at once.
+//! `instantiate` config overrides them, see `InstanceConfig::with_app_defaults`), and caps on how
+//! much an app may hold at once. A leaf: it knows nothing of the manifest's syntax.
 
-use crate::capabilities::WasmCapabilitiesSpec;
-use crate::config::InstanceConfig;
-
+/// The default for `[capabilities.wasm] max_instances`.
+pub const DEFAULT_MAX_INSTANCES: usize = 1024;
 /// The default for `[capabilities.wasm] max_modules`.
 pub const DEFAULT_MAX_MODULES: usize = 1024;
 /// The default for `[capabilities.wasm] max_compiled_bytes`: 1 GiB of module bytes.
@@ -20,6 +20,8 @@ pub struct AppLimits {
   pub max_memory_bytes: Option<u64>,
   /// Elements each table may grow to.
   pub max_table_elements: u64,
+  /// Instances alive (or being made) at once, linked ones included.
+  pub max_instances: usize,
   /// Modules that may be compiled and not yet dropped.
   pub max_modules: usize,
   /// Total size of the bytes of those modules.
@@ -32,45 +34,9 @@ impl Default for AppLimits {
       timeout_ms: None,
       max_memory_bytes: None,
       max_table_elements: DEFAULT_MAX_TABLE_ELEMENTS,
+      max_instances: DEFAULT_MAX_INSTANCES,
       max_modules: DEFAULT_MAX_MODULES,
       max_compiled_bytes: DEFAULT_MAX_COMPILED_BYTES,
     }
-  }
-}
-
-impl AppLimits {
-  pub fn from_spec(spec: &WasmCapabilitiesSpec) -> Self {
-    let default = Self::default();
-    Self {
-      timeout_ms: spec.timeout_ms,
-      max_memory_bytes: spec.max_memory_bytes,
-      max_table_elements: spec.max_table_elements.unwrap_or(default.max_table_elements),
-      max_modules: spec.max_modules.unwrap_or(default.max_modules),
-      max_compiled_bytes: spec.max_compiled_bytes.unwrap_or(default.max_compiled_bytes),
-    }
-  }
-
-  /// Fills what an instance's config leaves unset with the app's defaults.
-  pub fn apply_defaults(&self, config: &mut InstanceConfig) {
-    config.timeout_ms = config.timeout_ms.or(self.timeout_ms);
-    config.max_memory_bytes = config.max_memory_bytes.or(self.max_memory_bytes);
-  }
-}
-
-#[cfg(test)]
-mod tests {
-  use super::*;
-
-  #[test]
-  fn instance_config_overrides_app_defaults() {
-    let spec = WasmCapabilitiesSpec { timeout_ms: Some(100), max_memory_bytes: Some(1 << 20), ..Default::default() };
-    let limits = AppLimits::from_spec(&spec);
-    let mut unset = InstanceConfig::default();
-    limits.apply_defaults(&mut unset);
-    assert_eq!((unset.timeout_ms, unset.max_memory_bytes), (Some(100), Some(1 << 20)));
-    let mut set = InstanceConfig { timeout_ms: Some(5000), ..Default::default() };
-    limits.apply_defaults(&mut set);
-    assert_eq!((set.timeout_ms, set.max_memory_bytes), (Some(5000), Some(1 << 20)));
-    assert_eq!(limits.max_modules, DEFAULT_MAX_MODULES);
   }
 }

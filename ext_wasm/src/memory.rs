@@ -10,18 +10,26 @@ use deno_core::{op2, JsBuffer, OpState};
 use tokio::sync::OwnedMutexGuard;
 
 use crate::error::WasmError;
-use crate::instance::{InstanceTable, LiveInstance};
+use crate::instance::InstanceTable;
+use crate::store::KilnStore;
 
 const PAGE: u64 = 65536;
 
-/// Waits for the instance's turn (a call in flight finishes first) and returns it locked.
+/// Waits for the store's turn (a call in flight finishes first) and returns it locked, with the
+/// instance's memory.
 async fn lock(state: &Rc<RefCell<OpState>>, instance_id: f64) -> Result<LockedInstance, WasmError> {
-  let live = state.borrow().borrow::<InstanceTable>().lookup(instance_id)?.live.clone();
-  Ok(LockedInstance(live.lock_owned().await))
+  let (shared, member) = {
+    let state = state.borrow();
+    let entry = state.borrow::<InstanceTable>().lookup(instance_id)?;
+    (entry.store.clone(), entry.member)
+  };
+  let guard = shared.lock_owned().await;
+  let memory = guard.members[member].memory;
+  Ok(LockedInstance(guard, memory))
 }
 
-/// An instance locked for one memory operation.
-struct LockedInstance(OwnedMutexGuard<LiveInstance>);
+/// A store locked for one memory operation on one of its instances' memory.
+struct LockedInstance(OwnedMutexGuard<KilnStore>, Option<wasmtime::Memory>);
 
 fn no_memory() -> WasmError {
   WasmError::memory("the instance exports no memory")
@@ -59,8 +67,8 @@ pub async fn op_wasm_memory_read(
 ) -> Result<(), WasmError> {
   let mut out = out;
   let mut locked = lock(&state, instance_id).await?;
+  let memory = locked.1.ok_or_else(no_memory)?;
   let live = &mut *locked.0;
-  let memory = live.memory.ok_or_else(no_memory)?;
   let data = memory.data(&live.store);
   let range = range(offset, out.len() as u64, data.len(), "read")?;
   out.copy_from_slice(&data[range]);
@@ -75,8 +83,8 @@ pub async fn op_wasm_memory_write(
   #[buffer] bytes: JsBuffer,
 ) -> Result<(), WasmError> {
   let mut locked = lock(&state, instance_id).await?;
+  let memory = locked.1.ok_or_else(no_memory)?;
   let live = &mut *locked.0;
-  let memory = live.memory.ok_or_else(no_memory)?;
   let data = memory.data_mut(&mut live.store);
   let range = range(offset, bytes.len() as u64, data.len(), "write")?;
   data[range].copy_from_slice(&bytes);
@@ -87,8 +95,8 @@ pub async fn op_wasm_memory_write(
 #[op2]
 pub async fn op_wasm_memory_size(state: Rc<RefCell<OpState>>, instance_id: f64) -> Result<f64, WasmError> {
   let locked = lock(&state, instance_id).await?;
+  let memory = locked.1.ok_or_else(no_memory)?;
   let live = &*locked.0;
-  let memory = live.memory.ok_or_else(no_memory)?;
   Ok(memory.size(&live.store) as f64)
 }
 
@@ -97,8 +105,8 @@ pub async fn op_wasm_memory_size(state: Rc<RefCell<OpState>>, instance_id: f64) 
 pub async fn op_wasm_memory_grow(state: Rc<RefCell<OpState>>, instance_id: f64, pages: f64) -> Result<f64, WasmError> {
   let pages = to_u64(pages, "pages")?;
   let mut locked = lock(&state, instance_id).await?;
+  let memory = locked.1.ok_or_else(no_memory)?;
   let live = &mut *locked.0;
-  let memory = live.memory.ok_or_else(no_memory)?;
   let before = memory.size(&live.store);
   memory.grow_async(&mut live.store, pages).await.map_err(|_| {
     let cap = live.config.max_memory_bytes.map(|b| format!(" (maxMemoryBytes = {b})")).unwrap_or_default();

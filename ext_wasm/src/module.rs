@@ -8,10 +8,11 @@ use deno_core::{op2, JsBuffer, OpState};
 use wasmtime::{Engine, InstancePre, Linker, Module};
 
 use crate::capabilities::WasmPermissions;
-use crate::engine::{EngineKind, Engines, SharedEngines, StoreData};
+use crate::engine::{EngineKind, Engines, SharedEngines};
 use crate::error::WasmError;
 use crate::handles::{parse_id, HandleTable};
 use crate::progress::Compiled;
+use crate::store::StoreData;
 
 /// A module compiled for one engine, with its imports resolved against the engine's linker once
 /// (on first instantiation) and reused by every later one.
@@ -31,14 +32,13 @@ impl Prepared {
   /// The module with its imports resolved.
   ///
   /// # Errors
-  /// 5001 listing every import the linker cannot satisfy (`crate::instance::link_error`): the
+  /// 5001 listing every import the linker cannot satisfy (`crate::link::link_error`): the
   /// linker itself stops at the first, and after a long compile one fix per run is too slow.
   pub fn pre(&self, linker: &Linker<StoreData>) -> Result<&InstancePre<StoreData>, WasmError> {
     if let Some(pre) = self.pre.get() {
       return Ok(pre);
     }
-    let pre =
-      linker.instantiate_pre(&self.module).map_err(|e| crate::instance::link_error(linker, &self.module, &e))?;
+    let pre = linker.instantiate_pre(&self.module).map_err(|e| crate::link::link_error(linker, &self.module, &e))?;
     Ok(self.pre.get_or_init(|| pre))
   }
 }
@@ -131,7 +131,7 @@ fn compile_bytes(engine: &Engine, bytes: &[u8]) -> Result<Module, WasmError> {
   Module::new(engine, bytes).map_err(|e| {
     WasmError::compile(format!(
       "the bytes are not a valid WebAssembly module (or WAT text): {}",
-      crate::call::error_chain(&e)
+      crate::error::error_chain(&e)
     ))
   })
 }
@@ -255,4 +255,16 @@ pub fn op_wasm_module_drop(state: &mut OpState, module_id: f64) -> Result<(), Wa
     Some(_) => Ok(()),
     None => Err(invalid_module(module_id)),
   }
+}
+
+/// `moduleImports(moduleId)`: what the module imports, as `instantiate`'s `imports` must provide
+/// it (WASI preview 1 imports included, which Kiln provides itself).
+#[op2]
+#[serde]
+pub fn op_wasm_module_imports(
+  state: &mut OpState,
+  module_id: f64,
+) -> Result<Vec<crate::signature::ModuleImport>, WasmError> {
+  let module = state.borrow::<ModuleTable>().lookup(module_id)?;
+  Ok(crate::signature::imports_of(&module.plain().module))
 }

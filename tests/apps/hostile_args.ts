@@ -107,7 +107,9 @@ const rawOps: [string, unknown[]][] = [
   ["op_wasm_module_compile", [bytes]],
   ["op_wasm_module_compile_file", ["./loop.wasm"]],
   ["op_wasm_module_drop", [Number(droppedModule)]],
-  ["op_wasm_instance_create", [Number(moduleId), ""]],
+  ["op_wasm_instance_create", [Number(moduleId), "", ""]],
+  ["op_wasm_instance_linked", [raw]],
+  ["op_wasm_module_imports", [Number(moduleId)]],
   ["op_wasm_instance_exports", [raw]],
   ["op_wasm_instance_call", [raw, "div", new Uint8Array(16)]],
   // div is export number 7 of loop.wat; the packed form is instance id * 2^16 + export index.
@@ -129,7 +131,9 @@ await attempt("op_wasm_instance_call_sync short buffer", () => ops.op_wasm_insta
 await attempt("op_wasm_instance_call_sync past the exports", () => ops.op_wasm_instance_call_sync(boundedRaw, 999, new Uint8Array(16)));
 await attempt("op_wasm_instance_call_numbers on a memory", () => ops.op_wasm_instance_call_numbers(raw * 65536, 0, 0, 0));
 await attempt("op_wasm_instance_call_numbers on an i64 function", () => ops.op_wasm_instance_call_numbers(raw * 65536 + 2, 1, 0, 0));
-await attempt("op_wasm_instance_create bad json", () => ops.op_wasm_instance_create(Number(moduleId), "{"));
+await attempt("op_wasm_instance_create bad json", () => ops.op_wasm_instance_create(Number(moduleId), "{", ""));
+await attempt("op_wasm_instance_create bad imports", () => ops.op_wasm_instance_create(Number(moduleId), "", "{"));
+await attempt("op_wasm_instance_create unknown module", () => ops.op_wasm_instance_create(Number(moduleId), "", "[[\"m\", 99999]]"));
 
 // The instance still works after all of that.
 const [q] = await instance.call("div", 6, 3);

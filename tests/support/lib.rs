@@ -55,8 +55,21 @@ pub fn wat_path(path: &Path) -> Vec<u8> {
 
 /// Compiles a C fixture for wasm32-wasi with Debian's clang (cached beside the test binaries).
 pub fn c_wasm(name: &str) -> Vec<u8> {
+  c_wasm_with(name, &[])
+}
+
+/// Compiles a C fixture for wasm32-wasi with Debian's clang and extra `flags` (e.g.
+/// `-mexec-model=reactor` for a library module without `_start`), cached beside the test binaries
+/// under a name that includes the flags.
+pub fn c_wasm_with(name: &str, flags: &[&str]) -> Vec<u8> {
   let source = fixture(name);
-  let out = profile_dir().join("kiln-fixtures").join(Path::new(name).with_extension("wasm"));
+  let mut file = Path::new(name).file_stem().unwrap().to_string_lossy().into_owned();
+  for flag in flags {
+    file.push('_');
+    file.extend(flag.chars().map(|c| if c.is_ascii_alphanumeric() { c } else { '_' }));
+  }
+  file.push_str(".wasm");
+  let out = profile_dir().join("kiln-fixtures").join(Path::new(name).with_file_name(file));
   std::fs::create_dir_all(out.parent().unwrap()).unwrap();
   let fresh = |o: &Path| {
     let (Ok(o), Ok(s)) = (o.metadata(), source.metadata()) else { return false };
@@ -64,12 +77,14 @@ pub fn c_wasm(name: &str) -> Vec<u8> {
   };
   if !fresh(&out) {
     let status = Command::new("clang")
-      .args(["--target=wasm32-wasi", "--sysroot=/usr", "-O2", "-o"])
+      .args(["--target=wasm32-wasi", "--sysroot=/usr", "-O2"])
+      .args(flags)
+      .arg("-o")
       .arg(&out)
       .arg(&source)
       .status()
       .expect("clang for wasm32-wasi (apt: clang lld wasi-libc libclang-rt-14-dev-wasm32)");
-    assert!(status.success(), "clang failed on {name}");
+    assert!(status.success(), "clang failed on {name} {flags:?}");
   }
   std::fs::read(&out).unwrap()
 }
@@ -136,6 +151,13 @@ impl App {
   /// Compiles `tests/fixtures/<src>.c` for wasm32-wasi into the app as `<dest>`.
   pub fn c(self, src: &str, dest: &str) -> Self {
     let bytes = c_wasm(src);
+    self.file(dest, bytes)
+  }
+
+  /// Compiles `tests/fixtures/<src>.c` for wasm32-wasi with extra clang `flags` into the app as
+  /// `<dest>`, e.g. `.c_with("easter.c", "easter.wasm", &["-mexec-model=reactor"])`.
+  pub fn c_with(self, src: &str, dest: &str, flags: &[&str]) -> Self {
+    let bytes = c_wasm_with(src, flags);
     self.file(dest, bytes)
   }
 

@@ -10,10 +10,10 @@
 //! property lookup on every call to decide whether to take it, which is a third of a short
 //! call's cost. (On V8 the fast overload would be the faster one.)
 //!
-//! A module without imports is called directly (`Func::call`, no fiber). A module with imports
-//! (WASI) is called on a fiber that is polled to completion right here: WASI's file and sleep
-//! functions run inline (`allow_blocking_current_thread`), and anything that still has to wait is
-//! waited for by parking the thread, with `timeoutMs` checked while it waits.
+//! A module without imports is called directly (`Func::call_unchecked`, no fiber). A module with
+//! imports (WASI) is called on a fiber that is polled to completion right here: WASI's file and
+//! sleep functions run inline (`allow_blocking_current_thread`), and anything that still has to
+//! wait is waited for by parking the thread, with `timeoutMs` checked while it waits.
 
 use std::future::Future;
 use std::pin::pin;
@@ -24,13 +24,13 @@ use std::time::{Duration, Instant};
 
 use deno_core::{op2, OpState};
 use wasmtime::{Store, Val, ValRaw, ValType};
-use wasmtime_wasi::I32Exit;
 
-use crate::call::{classify, deadline};
 use crate::capabilities::WasmPermissions;
-use crate::engine::{DeadlineExceeded, SharedEngines, StoreData, YIELD_TICKS};
-use crate::error::WasmError;
-use crate::instance::{ExportFunc, InstanceTable, LiveInstance};
+use crate::engine::SharedEngines;
+use crate::error::{finish, DeadlineExceeded, Ended, WasmError};
+use crate::handles::unpack_export;
+use crate::instance::InstanceTable;
+use crate::store::{arm, disarm, ExportFunc, KilnStore, Member, Mode, StoreData};
 use crate::value::{
   number_to_val, raw_to_val, slot, slot_to_val, unsupported, val_to_number, val_to_raw, val_to_slot, SLOT,
 };
@@ -51,7 +51,7 @@ pub fn op_wasm_instance_call_sync(
 /// `instance.exports.<name>(...args)` for the common shape, with no buffer: up to three i32, f32
 /// or f64 parameters as numbers (unused ones are 0), and at most one such result, returned as a
 /// number (0 when there is none). `packed_export` packs the instance id and the export index as
-/// `instance_id * 2^16 + export_index` (see `EXPORT_INDEX_LIMIT`): every argument costs the JS
+/// `instance_id * 2^16 + export_index` (see `handles::EXPORT_INDEX_LIMIT`): every argument costs the JS
 /// engine an allocation, so the op takes as few as it can.
 #[op2(nofast)]
 pub fn op_wasm_instance_call_numbers(
@@ -64,16 +64,6 @@ pub fn op_wasm_instance_call_numbers(
   let (instance_id, export_index) = unpack_export(packed_export);
   sync_call(state, instance_id, export_index, Numbers([a, b, c]))
 }
-
-/// Splits `instance_id * EXPORT_INDEX_LIMIT + export_index`; a value that is no such number
-/// yields instance id 0, which names no instance (5005).
-pub fn unpack_export(packed_export: f64) -> (f64, u32) {
-  let packed = crate::handles::parse_id(packed_export).unwrap_or_default();
-  ((packed / EXPORT_INDEX_LIMIT) as f64, (packed % EXPORT_INDEX_LIMIT) as u32)
-}
-
-/// Export indexes below this can be packed with the instance id for `op_wasm_instance_call_numbers`.
-pub const EXPORT_INDEX_LIMIT: u64 = 1 << 16;
 
 /// How one synchronous op passes arguments in and results out.
 trait CallIo {
@@ -123,27 +113,20 @@ impl CallIo for Numbers {
   fn fill(&mut self, export: &ExportFunc, raw: &mut [ValRaw]) -> Result<(), WasmError> {
     let ty = &export.ty;
     if ty.params().len() > self.0.len() || ty.results().len() > 1 {
-      return Err(not_numbers(export));
+      return Err(export.not_numbers());
     }
     for ((ty, raw), arg) in ty.params().zip(raw.iter_mut()).zip(self.0) {
-      *raw = val_to_raw(&number_to_val(&ty, arg).ok_or_else(|| not_numbers(export))?);
+      *raw = val_to_raw(&number_to_val(&ty, arg).ok_or_else(|| export.not_numbers())?);
     }
     Ok(())
   }
 
   fn finish(self, export: &ExportFunc, raw: &RawSlots) -> Result<f64, WasmError> {
     match (export.ty.results().next(), raw.first()) {
-      (Some(ty), Some(raw)) => val_to_number(&raw_to_val(&ty, raw)).ok_or_else(|| not_numbers(export)),
+      (Some(ty), Some(raw)) => val_to_number(&raw_to_val(&ty, raw)).ok_or_else(|| export.not_numbers()),
       _ => Ok(0.0),
     }
   }
-}
-
-pub fn not_numbers(export: &ExportFunc) -> WasmError {
-  WasmError::type_error(format!(
-    "`{}` does not take and return plain numbers; call it through op_wasm_instance_call_sync",
-    export.name
-  ))
 }
 
 /// Slots kept on the stack; a function with more parameters or results uses the heap.
@@ -156,18 +139,19 @@ fn sync_call<Io: CallIo>(
   export_index: u32,
   mut io: Io,
 ) -> Result<Io::Output, WasmError> {
-  state.borrow::<WasmPermissions>().check_execute("call")?;
-  let entry = state.borrow::<InstanceTable>().lookup(instance_id)?;
-  let Ok(mut guard) = entry.live.try_lock() else {
+  let grant = state.borrow::<WasmPermissions>().check_execute("call")?;
+  let entry = state.borrow::<InstanceTable>().lookup_for_call(instance_id, grant)?;
+  let Ok(mut guard) = entry.store.try_lock() else {
     return Err(WasmError::call(
-      "this instance is busy: an `instance.call` or memory operation on it is still running; \
-       await it before calling `instance.exports` functions",
+      "this instance is busy: an `instance.call` or memory operation on it (or on an instance \
+       linked with it) is still running; await it before calling `instance.exports` functions",
     ));
   };
   let engines = &state.borrow::<SharedEngines>().0;
-  let LiveInstance { store, instance, config, params, results, exported, self_contained, .. } = &mut *guard;
+  let KilnStore { store, config, params, results, members } = &mut *guard;
+  let Member { instance, module, exported, self_contained, .. } = &mut members[entry.member];
 
-  let export = export_at(exported, store, instance, &entry.module, export_index)?;
+  let export = Member::export_at(exported, store, instance, module, export_index)?;
   let mut raw = RawSlots::new(export.ty.params().len().max(export.ty.results().len()));
   io.fill(export, raw.as_mut())?;
   // Parameters and results of other types never reach `fill`'s output: refuse them here.
@@ -177,13 +161,7 @@ fn sync_call<Io: CallIo>(
     }
   }
 
-  let stop_at = deadline(config);
-  store.data_mut().deadline = stop_at;
-  store.data_mut().sync = true;
-  store.set_epoch_deadline(YIELD_TICKS);
-  if let Some(fuel) = config.fuel {
-    store.set_fuel(fuel).map_err(|e| WasmError::config(format!("cannot set fuel: {e}")))?;
-  }
+  let stop_at = arm(store, config, Mode::Sync)?;
   let outcome = {
     // The epoch ticker is only needed to enforce a deadline: a synchronous call never yields.
     let _running = stop_at.map(|_| engines.running());
@@ -192,21 +170,17 @@ fn sync_call<Io: CallIo>(
       // SAFETY: `raw` is as long as the larger of the parameter and result lists, and `fill`
       // wrote every parameter with the type the signature gives it (only numeric types pass the
       // check above, so there are no references to keep valid). The module imports nothing, so
-      // the guest cannot reach a host function that needs a fiber; `sync` makes the epoch
-      // callback return without yielding; and the instance's lock is held, so nothing else uses
-      // the store during the call.
+      // the guest cannot reach a host function that needs a fiber; `arm(.., Mode::Sync)` makes
+      // the epoch callback return without yielding; and the store's lock is held, so nothing
+      // else uses the store during the call.
       unsafe { export.func.call_unchecked(&mut *store, slots) }
     } else {
       call_on_fiber(export, store, params, results, raw.as_mut(), stop_at)
     }
   };
-  store.data_mut().sync = false;
-  match outcome {
-    Ok(()) => {}
-    Err(e) if e.downcast_ref::<I32Exit>().is_some_and(|exit| exit.0 == 0) => {
-      raw.as_mut().iter_mut().for_each(|r| *r = ValRaw::i64(0));
-    }
-    Err(e) => return Err(classify(e, &format!("`{}`", export.name), config)),
+  disarm(store);
+  if finish(outcome, &format!("`{}`", export.name), config.call_limits())? == Ended::Exited {
+    raw.as_mut().iter_mut().for_each(|r| *r = ValRaw::i64(0));
   }
   io.finish(export, &raw)
 }
@@ -243,48 +217,6 @@ impl RawSlots {
   fn first(&self) -> Option<&ValRaw> {
     self.iter().next()
   }
-}
-
-/// The function export at `index` of the module's exports, resolved on first use and cached.
-pub fn export_at<'a>(
-  exported: &'a mut Vec<Option<ExportFunc>>,
-  store: &mut Store<StoreData>,
-  instance: &wasmtime::Instance,
-  module: &wasmtime::Module,
-  export_index: u32,
-) -> Result<&'a ExportFunc, WasmError> {
-  let index = export_index as usize;
-  let count = module.exports().len();
-  if index >= count {
-    return Err(WasmError::export_not_found(format!(
-      "the module has {count} exports, so there is no export number {index}"
-    )));
-  }
-  if exported.len() < count {
-    exported.resize_with(count, || None);
-  }
-  Ok(match &mut exported[index] {
-    Some(export) => export,
-    slot => slot.insert(resolve(store, instance, module, index)?),
-  })
-}
-
-/// Looks up the function export at `index` of the module's exports.
-fn resolve(
-  store: &mut Store<StoreData>,
-  instance: &wasmtime::Instance,
-  module: &wasmtime::Module,
-  index: usize,
-) -> Result<ExportFunc, WasmError> {
-  let Some(export) = module.exports().nth(index) else {
-    return Err(WasmError::export_not_found(format!("there is no export number {index}")));
-  };
-  let name = export.name();
-  let Some(func) = instance.get_func(&mut *store, name) else {
-    return Err(WasmError::export_not_found(format!("export `{name}` is not a function")));
-  };
-  let ty = func.ty(&*store);
-  Ok(ExportFunc { func, ty, name: name.into() })
 }
 
 /// Runs an async call to completion on this thread (see the module docs), with the arguments
