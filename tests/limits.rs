@@ -64,3 +64,53 @@ fn compiled_bytes_are_capped() {
   .run()
   .ok("5000 true\n");
 }
+
+#[test]
+fn max_memory_bytes_bounds_all_the_memories_of_a_store_together() {
+  App::new("memory_cap.ts")
+    .allow_all()
+    .wat("two_memories.wat", "two_memories.wasm")
+    .wat("cap_provider.wat", "cap_provider.wasm")
+    .wat("cap_user.wat", "cap_user.wasm")
+    .run()
+    .ok(concat!(
+      "4-page cap, grow a by 1: [-1]\n",
+      "4-page cap, grow b by 1: [-1]\n",
+      "4-page cap, grow a by 2 (4 pages alone): [-1]\n",
+      "4-page cap, memory.grow(1) from JS: 5006 MemoryError\n",
+      "4-page cap, sizes: [2,2]\n",
+      "6-page cap, grow a by 1: [2]\n",
+      "6-page cap, grow b by 1: [2]\n",
+      "6-page cap, grow a by 1 again: [-1]\n",
+      "6-page cap, grow b by 1 again: [-1]\n",
+      "6-page cap, memory.grow(1) from JS: 5006 MemoryError\n",
+      "6-page cap, sizes: [3,3]\n",
+      "3-page cap, instantiate: 5001 InstantiateError\n",
+      "linked, user grows by 1: [2]\n",
+      "linked, provider grows by 1 (from the user): [-1]\n",
+      "linked, provider grows by 1 (its own call): [-1]\n",
+      "linked, provider memory.grow(1) from JS: 5006 MemoryError\n",
+      "linked, user memory.grow(1) from JS: 5006 MemoryError\n",
+      "linked, pages: [3,2]\n",
+      "linked, 3-page cap, instantiate: 5001 InstantiateError\n",
+      "alone, grow by 3: [2]\n",
+      "alone, grow by 1: [-1]\n",
+    ));
+}
+
+#[test]
+fn the_manifests_max_memory_bytes_is_a_total_too() {
+  App::from_source(
+    "import { compileFile, instantiate } from \"runtime:wasm\";\n\
+     const i = await instantiate(await compileFile(\"./two_memories.wasm\"));\n\
+     console.log(\"grow a:\", (await i.call(\"grow_a\", 1))[0]);\n\
+     console.log(\"grow b:\", (await i.call(\"grow_b\", 1))[0]);\n\
+     console.log(\"grow a again:\", (await i.call(\"grow_a\", 1))[0]);\n\
+     const wider = await instantiate(await compileFile(\"./two_memories.wasm\"), { maxMemoryBytes: 6 * 65536 });\n\
+     console.log(\"maxMemoryBytes overrides it:\", (await wider.call(\"grow_a\", 2))[0]);\n",
+  )
+  .manifest("[capabilities.wasm]\nload = true\nexecute = true\nmax_memory_bytes = 327680\n")
+  .wat("two_memories.wat", "two_memories.wasm")
+  .run()
+  .ok("grow a: 2\ngrow b: -1\ngrow a again: -1\nmaxMemoryBytes overrides it: 2\n");
+}

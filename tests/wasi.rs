@@ -35,3 +35,27 @@ fn wasi_command_end_to_end() {
   );
   assert!(!app.path().join("pwned.txt").exists(), "a guest write escaped /data");
 }
+
+#[test]
+fn each_preopen_refusal_has_its_code() {
+  // A preopen outside the grant is 5009 whether or not it exists, so the app learns nothing about
+  // the host's files; a granted one that is missing or not a directory is an invalid config
+  // (5010), and so is a NUL byte, checked before the grant.
+  App::new("preopen_errors.ts")
+    .manifest("[capabilities.wasm]\nload = true\nexecute = true\npreopens = [\"data\"]\n")
+    .wat("loop.wat", "loop.wasm")
+    .file("data/file.txt", "a file\n")
+    .file("other/file.txt", "a file\n")
+    .run()
+    .ok(concat!(
+      "granted directory: ok\n",
+      "granted, missing: 5010 WasiError\n",
+      "granted, missing parent: 5010 WasiError\n",
+      "granted, a file: 5010 WasiError\n",
+      "granted, NUL byte: 5010 WasiError\n",
+      "not granted, missing: 5009 PermissionDenied\n",
+      "not granted, a directory: 5009 PermissionDenied\n",
+      "not granted, a file: 5009 PermissionDenied\n",
+      "not granted, NUL byte: 5010 WasiError\n",
+    ));
+}

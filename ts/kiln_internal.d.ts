@@ -32,7 +32,8 @@ declare module "kiln:internal" {
     op_wasm_module_imports(moduleId: number): ModuleImport[];
     /**
      * `instantiate(moduleId, config?)`: needs `[capabilities.wasm] execute`. `imports_json` lists
-     * the modules to link by import name (see `linked_modules`).
+     * the modules to link by import name (see `linked_modules`). A store with JS host functions is
+     * made with `op_wasm_instance_begin` instead.
      */
     op_wasm_instance_create(moduleId: number, configJson: string, importsJson: string): Promise<number>;
     /** `instance.getExports()`. */
@@ -44,6 +45,56 @@ declare module "kiln:internal" {
     op_wasm_instance_drop(instanceId: number): void;
     /** `app.linked`: the instances of the modules linked into an instance's store, by import name. */
     op_wasm_instance_linked(instanceId: number): [string, number][];
+    /**
+     * `instantiate` with JS host functions (`host_json`, see `host_imports`): parks the
+     * instantiation, whose start functions may call them, for the JS side to drive
+     * (hostcall.rs); `op_wasm_instance_end` then registers the instance.
+     */
+    op_wasm_instance_begin(moduleId: number, configJson: string, importsJson: string, hostJson: string): number;
+    /**
+     * Registers an instantiation `op_wasm_instance_begin` parked, once the JS side has run it to
+     * the end; returns the instance id.
+     */
+    op_wasm_instance_end(token: number): number;
+    /**
+     * Begins a call of export number `export_index` of an instance whose store has host functions;
+     * `slots` holds the arguments. Nothing runs until `run`/`run_sync`.
+     */
+    op_wasm_hcall_begin(instanceId: number, exportIndex: number, sync: boolean, slots: Uint8Array): number;
+    /**
+     * Runs a parked call until it ends or calls a host function, letting the event loop run while
+     * the guest yields. Resolves to `DONE` (results in `slots`) or a host function's number
+     * (arguments in `slots`); a failed call rejects with its coded error.
+     */
+    op_wasm_hcall_run(token: number, slots: Uint8Array): Promise<number>;
+    /** `op_wasm_hcall_run` for the synchronous driver: the JS thread waits. */
+    op_wasm_hcall_run_sync(token: number, slots: Uint8Array): number;
+    /**
+     * Answers the host function a parked call is waiting on. `status` 0: its results are in `slots`
+     * (`count` of them); 1: it threw (`message` says what, 5002); 2: its result did not fit the
+     * import's type (5007).
+     */
+    op_wasm_hcall_reply(token: number, status: number, count: number, slots: Uint8Array, message: string): void;
+    /**
+     * Abandons a parked call or instantiation, if it is still there: dropping it unwinds the guest's
+     * fiber and releases the store. The JS side calls it when it cannot go on driving (an error of
+     * its own), so that a store is never left locked by a call nobody will finish.
+     */
+    op_wasm_hcall_cancel(token: number): void;
+    /**
+     * `caller.exports.name(...args)`: calls back into the calling instance (arguments in `slots`).
+     * Returns `CALLED` with the results in `slots`, or a host function's number if the nested call
+     * calls one (drive it with `op_wasm_hcall_run_sync` until `CALLED`).
+     */
+    op_wasm_caller_call(token: number, name: string, count: number, slots: Uint8Array): number;
+    /** The signature of the caller's export `name`, as type names. */
+    op_wasm_caller_signature(token: number, name: string): [string[], string[]];
+    /** `caller.memory.read(offset, out.length)` into `out`. */
+    op_wasm_caller_memory_read(token: number, offset: number, out: Uint8Array): void;
+    /** `caller.memory.write(offset, bytes)`. */
+    op_wasm_caller_memory_write(token: number, offset: number, bytes: Uint8Array): void;
+    /** `caller.memory.size()` in pages. */
+    op_wasm_caller_memory_size(token: number): number;
     /**
      * `instance.call(name, ...args)`. `slots` holds the encoded arguments on entry and the encoded
      * results on return (see `value.rs`); the JS side sizes it from the signature.
@@ -275,7 +326,9 @@ declare module "kiln:internal" {
   export interface WasiConfig {
     /**
      * Guest path → host directory (relative to the working directory). The host directory must
-     * match `[capabilities.wasm] preopens`.
+     * match `[capabilities.wasm] preopens`, or `instantiate` fails with PermissionDenied (5009),
+     * whether or not it exists. A host path with a NUL byte, and a granted one that does not exist,
+     * is not a directory or cannot be opened, fail with WasiError (5010).
      */
     preopens?: Record<string, Preopen>;
     /** Environment variables the guest sees. */
@@ -292,7 +345,13 @@ declare module "kiln:internal" {
     fuel?: number;
     /** Wall-clock limit for each call in milliseconds; passing it fails with 5011. */
     timeoutMs?: number;
-    /** Cap on linear memory in bytes; growth beyond it fails (-1 to the guest, 5006 from `grow`). */
+    /**
+     * Cap in bytes on all the linear memory of the instance's store together: every memory of the
+     * instance and of the instances linked into it by `imports`, counted from their initial sizes.
+     * A growth that would pass it fails: the guest's `memory.grow` returns -1, `memory.grow` from
+     * JS fails with MemoryError (5006), and memories whose initial sizes already pass it fail
+     * `instantiate` with InstantiateError (5001). Overrides the manifest's `max_memory_bytes`.
+     */
     maxMemoryBytes?: number;
     /**
      * `false` compiles the module without interruption checks, which makes tight loops up to ~3x

@@ -170,7 +170,9 @@ declare module "runtime:wasm" {
   export interface WasiConfig {
     /**
      * Guest path → host directory (relative to the working directory). The host directory must
-     * match `[capabilities.wasm] preopens`.
+     * match `[capabilities.wasm] preopens`, or `instantiate` fails with PermissionDenied (5009),
+     * whether or not it exists. A host path with a NUL byte, and a granted one that does not exist,
+     * is not a directory or cannot be opened, fail with WasiError (5010).
      */
     preopens?: Record<string, Preopen>;
     /** Environment variables the guest sees. */
@@ -187,7 +189,13 @@ declare module "runtime:wasm" {
     fuel?: number;
     /** Wall-clock limit for each call in milliseconds; passing it fails with 5011. */
     timeoutMs?: number;
-    /** Cap on linear memory in bytes; growth beyond it fails (-1 to the guest, 5006 from `grow`). */
+    /**
+     * Cap in bytes on all the linear memory of the instance's store together: every memory of the
+     * instance and of the instances linked into it by `imports`, counted from their initial sizes.
+     * A growth that would pass it fails: the guest's `memory.grow` returns -1, `memory.grow` from
+     * JS fails with MemoryError (5006), and memories whose initial sizes already pass it fail
+     * `instantiate` with InstantiateError (5001). Overrides the manifest's `max_memory_bytes`.
+     */
     maxMemoryBytes?: number;
     /**
      * `false` compiles the module without interruption checks, which makes tight loops up to ~3x
@@ -464,21 +472,88 @@ declare module "runtime:wasm" {
   export function moduleImports(moduleId: string): Promise<ModuleImport[]>;
 
   /**
-   * What {@link instantiate}'s `imports` links, by import module name: the id of a compiled module.
-   * That module is instantiated into the new instance's store first, once, with its own imports
-   * resolved from the same object, and its exports (functions, memories, tables, globals) become
-   * the imports of that name.
+   * The caller a JS host function gets as its last argument: the calling instance's memory and its
+   * exports (synchronous calls back into it). It works only while that host function runs (for an
+   * async one, until its promise settles); afterwards its memory methods throw MemoryError (5006)
+   * and its exports InvalidInstanceHandle (5005).
    *
    * @example
    * ```ts
-   * const imports: ImportObject = { "input.wasm": await compileFile("./easter.wasm") };
+   * const log = (ptr: number, len: number, caller: WasmCaller) => {
+   *   console.log(new TextDecoder().decode(caller.memory.read(ptr, len)));
+   * };
    * ```
    */
-  export type ImportObject = { readonly [importModule: string]: string };
+  export interface WasmCaller {
+    /** The calling instance's memory (its export `memory`), read and written synchronously. */
+    readonly memory: {
+      /** Copies `length` bytes at `offset` out of the memory. */
+      read(offset: number | bigint, length: number | bigint): Uint8Array;
+      /** Copies `data` into the memory at `offset`. */
+      write(offset: number | bigint, data: Uint8Array): void;
+      /** The memory's size in 64 KiB pages. */
+      size(): number;
+    };
+    /** The calling instance's function exports, called synchronously (they may call host functions). */
+    readonly exports: WasmExports;
+  }
+
+  /**
+   * A JS host function: an import a module gets from {@link instantiate}'s `imports`. It receives
+   * the import's arguments, converted by its declared types (i32, f32 and f64 as numbers, i64 as
+   * bigints), then a {@link WasmCaller}; it returns nothing, one value, or an array for several
+   * results, or a promise of that (under `await instance.call` the guest waits while the event loop
+   * runs; a synchronous `instance.exports` call fails with CallError, 5002). A value that does not
+   * fit the declared result traps the guest and the call fails with TypeError (5007); a thrown error
+   * traps it and the call fails with CallError (5002) whose `cause` is the thrown value.
+   *
+   * @example
+   * ```ts
+   * const now: HostFunction = () => Date.now();
+   * ```
+   */
+  export type HostFunction = (...args: never[]) => HostReturn | Promise<HostReturn>;
+
+  /**
+   * What a {@link HostFunction} returns: as a `WebAssembly` import does.
+   *
+   * @example
+   * ```ts
+   * const pair = (): HostReturn => [1, 2n];
+   * ```
+   */
+  export type HostReturn = WasmResult | WasmResult[] | void;
+
+  /**
+   * The JS values one import module name provides: host functions, and numbers or bigints for
+   * immutable globals.
+   *
+   * @example
+   * ```ts
+   * const env: HostNamespace = { now: () => Date.now(), limit: 1000 };
+   * ```
+   */
+  export type HostNamespace = { readonly [name: string]: HostFunction | number | bigint };
+
+  /**
+   * What {@link instantiate}'s `imports` provides, by import module name: the id of a compiled
+   * module to link (instantiated into the new instance's store first, once, its own imports
+   * resolved from the same object; its exports — functions, memories, tables, globals — become the
+   * imports of that name), or a {@link HostNamespace} of JS values.
+   *
+   * @example
+   * ```ts
+   * const imports: ImportObject = {
+   *   "input.wasm": await compileFile("./easter.wasm"),
+   *   env: { now: () => Date.now(), limit: 1000 },
+   * };
+   * ```
+   */
+  export type ImportObject = { readonly [importModule: string]: string | HostNamespace };
 
   /**
    * The options of {@link instantiate}: the WASI grants and limits of {@link WasiConfig}, and the
-   * modules to link.
+   * imports.
    *
    * @example
    * ```ts
@@ -491,9 +566,10 @@ declare module "runtime:wasm" {
    */
   export type InstantiateOptions = WasiConfig & {
     /**
-     * Modules to link by import name: `{ "input.wasm": moduleId }`. They are instantiated into the
-     * new instance's store first (each once, dependencies before the modules that import them) and
-     * are reachable afterwards as {@link WasmInstance.linked}.
+     * Modules to link and JS values to provide, by import module name: `{ "input.wasm": moduleId,
+     * env: { log } }`. Linked modules are instantiated into the new instance's store first (each
+     * once, dependencies before the modules that import them) and are reachable afterwards as
+     * {@link WasmInstance.linked}.
      */
     readonly imports?: ImportObject;
   };
@@ -553,7 +629,8 @@ declare module "runtime:wasm" {
      * Grows the memory by `pages` 64 KiB pages; resolves to the previous size in pages.
      *
      * @throws {WasmError} MemoryError (5006) if the memory cannot grow that much (its maximum, or
-     *   `maxMemoryBytes`).
+     *   `maxMemoryBytes`, which bounds all the memories of the instance's store together: its own
+     *   and those of the instances linked with it).
      * @throws {WasmError} InvalidInstanceHandle (5005) if the instance was dropped.
      * @example
      * ```ts
@@ -591,7 +668,7 @@ declare module "runtime:wasm" {
      * (`{}` when nothing was linked). They share the store: calls into one wait for calls into the
      * others, and memories and globals they share show each other's writes.
      */
-    readonly linked: Record<string, WasmInstance>;
+    readonly linked: Readonly<Record<string, WasmInstance>>;
     /** Instances come from the module's functions; the constructor is internal. */
     private constructor();
     /**
@@ -666,7 +743,9 @@ declare module "runtime:wasm" {
    * is an import module name, each value the id of a module to link under that name. The linked
    * modules are instantiated into the new instance's store first (each once, dependencies first,
    * their own imports resolved from the same `imports`), and are reachable as
-   * {@link WasmInstance.linked}. JS host functions are not supported yet.
+   * {@link WasmInstance.linked}. An object gives JS host functions and values for immutable
+   * globals (see {@link HostFunction}); the host functions run on the JS thread, in ordinary JS
+   * frames, also during start functions.
    *
    * A WASI reactor (a module that exports `_initialize`, e.g. built with `-mexec-model=reactor`) is
    * initialized here: `_initialize` runs once before the instance is returned, as the wasmtime CLI
@@ -676,14 +755,16 @@ declare module "runtime:wasm" {
    * @param moduleId An id from {@link compile} or {@link compileFile}.
    * @param config WASI grants, limits, and the modules to link (`imports`).
    * @throws {WasmError} PermissionDenied (5009) unless the manifest grants `[capabilities.wasm] execute`,
-   *   or if a preopen is outside `[capabilities.wasm] preopens`.
+   *   or if a preopen is outside `[capabilities.wasm] preopens` (whether or not it exists).
    * @throws {WasmError} InvalidModuleHandle (5004) if the id, or a module id in `imports`, names no
    *   live module.
-   * @throws {WasmError} WasiError (5010) if the config is invalid (an unknown key, a missing directory).
+   * @throws {WasmError} WasiError (5010) if the config is invalid: an unknown key, a preopen whose
+   *   host path has a NUL byte, or one the manifest grants that does not exist or is not a directory.
    * @throws {WasmError} InstantiateError (5001) if the module's imports cannot be satisfied (the
    *   message lists every one, with its type, naming the module it is about), if the modules in
    *   `imports` import from each other in a cycle, if a start function or `_initialize` traps or
-   *   exits with a non-zero status, or if a module exports both `_start` and `_initialize`.
+   *   exits with a non-zero status, if a module exports both `_start` and `_initialize`, or if the
+   *   memories' initial sizes together pass `maxMemoryBytes`.
    * @throws {WasmError} FuelExhausted (5011) if the start function or `_initialize` runs out of fuel
    *   or passes `timeoutMs`.
    * @example
@@ -703,6 +784,19 @@ declare module "runtime:wasm" {
    *   inheritStdout: true,
    * });
    * await app.linked["input.wasm"].call("easter", 2022); // [17]
+   *
+   * // JS host functions.
+   * const logger = await instantiate(await compileFile("./logger.wasm"), {
+   *   imports: {
+   *     env: {
+   *       log: (ptr: number, len: number, caller: WasmCaller) => {
+   *         console.log(new TextDecoder().decode(caller.memory.read(ptr, len)));
+   *       },
+   *       now: () => Date.now(),
+   *       limit: 1000,
+   *     },
+   *   },
+   * });
    * ```
    */
   export function instantiate(moduleId: string, config?: InstantiateOptions): Promise<WasmInstance>;

@@ -28,6 +28,7 @@ import {
   wasmError,
 } from "runtime:wasm/values";
 import { exportFunction } from "runtime:wasm/exports";
+import { callHost, drive, type HostFn, hostExportFunction, HostTable } from "runtime:wasm/host";
 
 export type {
   ErrorCodes,
@@ -336,21 +337,88 @@ export async function moduleImports(moduleId: string): Promise<ModuleImport[]> {
 }
 
 /**
- * What {@link instantiate}'s `imports` links, by import module name: the id of a compiled module.
- * That module is instantiated into the new instance's store first, once, with its own imports
- * resolved from the same object, and its exports (functions, memories, tables, globals) become
- * the imports of that name.
+ * The caller a JS host function gets as its last argument: the calling instance's memory and its
+ * exports (synchronous calls back into it). It works only while that host function runs (for an
+ * async one, until its promise settles); afterwards its memory methods throw MemoryError (5006)
+ * and its exports InvalidInstanceHandle (5005).
  *
  * @example
  * ```ts
- * const imports: ImportObject = { "input.wasm": await compileFile("./easter.wasm") };
+ * const log = (ptr: number, len: number, caller: WasmCaller) => {
+ *   console.log(new TextDecoder().decode(caller.memory.read(ptr, len)));
+ * };
  * ```
  */
-export type ImportObject = { readonly [importModule: string]: string };
+export interface WasmCaller {
+  /** The calling instance's memory (its export `memory`), read and written synchronously. */
+  readonly memory: {
+    /** Copies `length` bytes at `offset` out of the memory. */
+    read(offset: number | bigint, length: number | bigint): Uint8Array;
+    /** Copies `data` into the memory at `offset`. */
+    write(offset: number | bigint, data: Uint8Array): void;
+    /** The memory's size in 64 KiB pages. */
+    size(): number;
+  };
+  /** The calling instance's function exports, called synchronously (they may call host functions). */
+  readonly exports: WasmExports;
+}
+
+/**
+ * A JS host function: an import a module gets from {@link instantiate}'s `imports`. It receives
+ * the import's arguments, converted by its declared types (i32, f32 and f64 as numbers, i64 as
+ * bigints), then a {@link WasmCaller}; it returns nothing, one value, or an array for several
+ * results, or a promise of that (under `await instance.call` the guest waits while the event loop
+ * runs; a synchronous `instance.exports` call fails with CallError, 5002). A value that does not
+ * fit the declared result traps the guest and the call fails with TypeError (5007); a thrown error
+ * traps it and the call fails with CallError (5002) whose `cause` is the thrown value.
+ *
+ * @example
+ * ```ts
+ * const now: HostFunction = () => Date.now();
+ * ```
+ */
+export type HostFunction = (...args: never[]) => HostReturn | Promise<HostReturn>;
+
+/**
+ * What a {@link HostFunction} returns: as a `WebAssembly` import does.
+ *
+ * @example
+ * ```ts
+ * const pair = (): HostReturn => [1, 2n];
+ * ```
+ */
+export type HostReturn = WasmResult | WasmResult[] | void;
+
+/**
+ * The JS values one import module name provides: host functions, and numbers or bigints for
+ * immutable globals.
+ *
+ * @example
+ * ```ts
+ * const env: HostNamespace = { now: () => Date.now(), limit: 1000 };
+ * ```
+ */
+export type HostNamespace = { readonly [name: string]: HostFunction | number | bigint };
+
+/**
+ * What {@link instantiate}'s `imports` provides, by import module name: the id of a compiled
+ * module to link (instantiated into the new instance's store first, once, its own imports
+ * resolved from the same object; its exports — functions, memories, tables, globals — become the
+ * imports of that name), or a {@link HostNamespace} of JS values.
+ *
+ * @example
+ * ```ts
+ * const imports: ImportObject = {
+ *   "input.wasm": await compileFile("./easter.wasm"),
+ *   env: { now: () => Date.now(), limit: 1000 },
+ * };
+ * ```
+ */
+export type ImportObject = { readonly [importModule: string]: string | HostNamespace };
 
 /**
  * The options of {@link instantiate}: the WASI grants and limits of {@link WasiConfig}, and the
- * modules to link.
+ * imports.
  *
  * @example
  * ```ts
@@ -363,32 +431,84 @@ export type ImportObject = { readonly [importModule: string]: string };
  */
 export type InstantiateOptions = WasiConfig & {
   /**
-   * Modules to link by import name: `{ "input.wasm": moduleId }`. They are instantiated into the
-   * new instance's store first (each once, dependencies before the modules that import them) and
-   * are reachable afterwards as {@link WasmInstance.linked}.
+   * Modules to link and JS values to provide, by import module name: `{ "input.wasm": moduleId,
+   * env: { log } }`. Linked modules are instantiated into the new instance's store first (each
+   * once, dependencies before the modules that import them) and are reachable afterwards as
+   * {@link WasmInstance.linked}.
    */
   readonly imports?: ImportObject;
 };
 
-/** The JSON of `imports` for the op: `[[importName, moduleId], ...]`, or "" for none. */
-function importsJson(imports: unknown): string {
-  if (imports === undefined) return "";
+/** `imports`, split for the ops: modules to link, and JS values with the host functions. */
+interface SplitImports {
+  /** `[[importName, moduleId], ...]` as JSON, or "". */
+  modules: string;
+  /** `[[module, name, kind, value], ...]` as JSON, or "". */
+  host: string;
+  /** The host functions by their place in `host` (null for values). */
+  fns: { fn: (...args: never[]) => unknown; module: string; name: string }[];
+  hostCount: number;
+}
+
+function splitImports(imports: unknown): SplitImports {
+  const out: SplitImports = { modules: "", host: "", fns: [], hostCount: 0 };
+  if (imports === undefined) return out;
   if (typeof imports !== "object" || imports === null || Array.isArray(imports)) {
-    throw wasmError("WasiError", `instantiate: \`imports\` must be an object of module ids by import name, got ${describe(imports)}`);
+    throw wasmError("WasiError", `instantiate: \`imports\` must be an object keyed by import module name, got ${describe(imports)}`);
   }
   const pairs: [string, number][] = [];
-  for (const [name, value] of Object.entries(imports)) {
-    if (typeof value !== "string") {
+  const host: [string, string, string, number | string | null][] = [];
+  for (const [module, value] of Object.entries(imports)) {
+    if (typeof value === "string") {
+      pairs.push([module, rawId(value, "module")]);
+      continue;
+    }
+    if (typeof value !== "object" || value === null || Array.isArray(value)) {
       throw wasmError(
         "WasiError",
-        `instantiate: imports[${JSON.stringify(name)}] is ${describe(value)}; give the id of a compiled module ` +
-          "(JS host functions are not supported yet)",
+        `instantiate: imports[${JSON.stringify(module)}] is ${describe(value)}; give a module id, or an object of ` +
+          "host functions and numbers",
       );
     }
-    pairs.push([name, rawId(value, "module")]);
+    for (const [name, field] of Object.entries(value)) {
+      const where = `instantiate: imports[${JSON.stringify(module)}][${JSON.stringify(name)}]`;
+      if (typeof field === "function") {
+        out.fns[host.length] = { fn: field as (...args: never[]) => unknown, module, name };
+        host.push([module, name, "function", null]);
+      } else if (typeof field === "number") {
+        host.push([module, name, "number", field]);
+      } else if (typeof field === "bigint") {
+        host.push([module, name, "bigint", field.toString()]);
+      } else {
+        throw wasmError("WasiError", `${where} is ${describe(field)}; give a function, a number or a bigint`);
+      }
+    }
   }
-  return pairs.length === 0 ? "" : JSON.stringify(pairs);
+  out.modules = pairs.length === 0 ? "" : JSON.stringify(pairs);
+  out.host = host.length === 0 ? "" : JSON.stringify(host);
+  out.hostCount = host.length;
+  return out;
 }
+
+/** The host table of a store: each host function with the types its importers declare. */
+function hostTable(split: SplitImports, moduleIds: number[]): HostTable {
+  const types = new Map<string, [readonly string[], readonly string[]]>();
+  for (const id of moduleIds) {
+    for (const i of ops.op_wasm_module_imports(id)) {
+      if (i.kind === "function") types.set(`${i.module}\u0000${i.name}`, [i.params ?? [], i.results ?? []]);
+    }
+  }
+  const fns: (HostFn | null)[] = new Array(split.hostCount).fill(null);
+  split.fns.forEach((f, index) => {
+    if (f === undefined) return;
+    const [params, results] = types.get(`${f.module}\u0000${f.name}`) ?? [[], []];
+    fns[index] = { fn: f.fn, name: `${f.module}.${f.name}`, params, results };
+  });
+  return new HostTable(fns);
+}
+
+/** The host table of each instance of a store with JS host functions. */
+const hostTables = new WeakMap<WasmInstance, HostTable>();
 
 function configJson(config: WasiConfig | undefined): string {
   if (config === undefined || config === null) return "";
@@ -501,7 +621,8 @@ export class WasmMemory {
    * Grows the memory by `pages` 64 KiB pages; resolves to the previous size in pages.
    *
    * @throws {WasmError} MemoryError (5006) if the memory cannot grow that much (its maximum, or
-   *   `maxMemoryBytes`).
+   *   `maxMemoryBytes`, which bounds all the memories of the instance's store together: its own
+   *   and those of the instances linked with it).
    * @throws {WasmError} InvalidInstanceHandle (5005) if the instance was dropped.
    * @example
    * ```ts
@@ -547,15 +668,16 @@ export class WasmInstance {
    * (`{}` when nothing was linked). They share the store: calls into one wait for calls into the
    * others, and memories and globals they share show each other's writes.
    */
-  readonly linked: Record<string, WasmInstance> = {};
+  readonly linked: Readonly<Record<string, WasmInstance>>;
   #raw: number;
   #signatures: Map<string, Signature> | null = null;
   #exports: WasmExports | null = null;
 
-  constructor(raw: number, moduleId: string) {
+  constructor(raw: number, moduleId: string, linked: Readonly<Record<string, WasmInstance>> = {}) {
     this.#raw = raw;
     this.id = String(raw);
     this.moduleId = moduleId;
+    this.linked = Object.freeze({ ...linked });
     const reclaim: Reclaim = { raw, alive: 2 };
     this.memory = new WasmMemory(raw, reclaim);
     forgotten.register(this, reclaim, this);
@@ -608,6 +730,8 @@ export class WasmInstance {
         throw wasmError("TypeError", `call: the export name must be a string, got ${describe(name)}`);
       }
       const sig = this.#signature(name);
+      const table = hostTables.get(this);
+      if (table !== undefined && sig !== undefined) return this.#callHost<R>(name, sig, table, args);
       if (sig === undefined || !sig.numbers) return this.#callWithSlots<R>(name, sig, args);
       const p = sig.params;
       if (args.length !== p.length) throw arityError(name, p, args.length);
@@ -621,6 +745,15 @@ export class WasmInstance {
     } catch (e) {
       return Promise.reject(e);
     }
+  }
+
+  /** `call` on a store with JS host functions (runtime:wasm/host drives it). */
+  async #callHost<R extends WasmResult[]>(name: string, sig: Signature, table: HostTable, args: WasmArg[]): Promise<R> {
+    if (args.length !== sig.params.length) throw arityError(name, sig.params, args.length);
+    const bytes = new Uint8Array(sig.slots * 8);
+    const view = new DataView(bytes.buffer);
+    for (let i = 0; i < args.length; i++) encode(view, i, sig.params[i], args[i], sig.where[i]);
+    return (await callHost(this.#raw, sig.index, table, bytes, sig.results)) as R;
   }
 
   /** `call` for any other signature: arguments and results in 8-byte slots (ext_wasm/src/value.rs). */
@@ -660,7 +793,11 @@ export class WasmInstance {
     if (this.#exports === null) {
       const functions: Record<string, WasmFunction> = Object.create(null);
       ops.op_wasm_instance_exports(this.#raw).forEach((e, index) => {
-        if (e.kind === "function") functions[e.name] = exportFunction(this, this.#raw, index, e.name, e.params ?? [], e.results ?? []);
+        if (e.kind !== "function") return;
+        const table = hostTables.get(this);
+        functions[e.name] = table === undefined
+          ? exportFunction(this, this.#raw, index, e.name, e.params ?? [], e.results ?? [])
+          : hostExportFunction(this, this.#raw, index, e.name, e.params ?? [], e.results ?? [], table);
       });
       this.#exports = Object.freeze(functions);
     }
@@ -708,7 +845,9 @@ export class WasmInstance {
  * is an import module name, each value the id of a module to link under that name. The linked
  * modules are instantiated into the new instance's store first (each once, dependencies first,
  * their own imports resolved from the same `imports`), and are reachable as
- * {@link WasmInstance.linked}. JS host functions are not supported yet.
+ * {@link WasmInstance.linked}. An object gives JS host functions and values for immutable
+ * globals (see {@link HostFunction}); the host functions run on the JS thread, in ordinary JS
+ * frames, also during start functions.
  *
  * A WASI reactor (a module that exports `_initialize`, e.g. built with `-mexec-model=reactor`) is
  * initialized here: `_initialize` runs once before the instance is returned, as the wasmtime CLI
@@ -718,14 +857,16 @@ export class WasmInstance {
  * @param moduleId An id from {@link compile} or {@link compileFile}.
  * @param config WASI grants, limits, and the modules to link (`imports`).
  * @throws {WasmError} PermissionDenied (5009) unless the manifest grants `[capabilities.wasm] execute`,
- *   or if a preopen is outside `[capabilities.wasm] preopens`.
+ *   or if a preopen is outside `[capabilities.wasm] preopens` (whether or not it exists).
  * @throws {WasmError} InvalidModuleHandle (5004) if the id, or a module id in `imports`, names no
  *   live module.
- * @throws {WasmError} WasiError (5010) if the config is invalid (an unknown key, a missing directory).
+ * @throws {WasmError} WasiError (5010) if the config is invalid: an unknown key, a preopen whose
+ *   host path has a NUL byte, or one the manifest grants that does not exist or is not a directory.
  * @throws {WasmError} InstantiateError (5001) if the module's imports cannot be satisfied (the
  *   message lists every one, with its type, naming the module it is about), if the modules in
  *   `imports` import from each other in a cycle, if a start function or `_initialize` traps or
- *   exits with a non-zero status, or if a module exports both `_start` and `_initialize`.
+ *   exits with a non-zero status, if a module exports both `_start` and `_initialize`, or if the
+ *   memories' initial sizes together pass `maxMemoryBytes`.
  * @throws {WasmError} FuelExhausted (5011) if the start function or `_initialize` runs out of fuel
  *   or passes `timeoutMs`.
  * @example
@@ -745,6 +886,19 @@ export class WasmInstance {
  *   inheritStdout: true,
  * });
  * await app.linked["input.wasm"].call("easter", 2022); // [17]
+ *
+ * // JS host functions.
+ * const logger = await instantiate(await compileFile("./logger.wasm"), {
+ *   imports: {
+ *     env: {
+ *       log: (ptr: number, len: number, caller: WasmCaller) => {
+ *         console.log(new TextDecoder().decode(caller.memory.read(ptr, len)));
+ *       },
+ *       now: () => Date.now(),
+ *       limit: 1000,
+ *     },
+ *   },
+ * });
  * ```
  */
 export async function instantiate(moduleId: string, config?: InstantiateOptions): Promise<WasmInstance> {
@@ -755,15 +909,29 @@ export async function instantiate(moduleId: string, config?: InstantiateOptions)
   if (typeof config === "object" && config !== null && "imports" in config) {
     ({ imports, ...wasi } = config);
   }
-  const linkJson = importsJson(imports);
-  const id = await ops.op_wasm_instance_create(raw, configJson(wasi as WasiConfig | undefined), linkJson);
-  const instance = new WasmInstance(id, String(raw));
-  if (linkJson !== "") {
+  const split = splitImports(imports);
+  const json = configJson(wasi as WasiConfig | undefined);
+  let id: number;
+  let table: HostTable | null = null;
+  if (split.host === "") {
+    id = await ops.op_wasm_instance_create(raw, json, split.modules);
+  } else {
+    // Start functions and reactor initializers may call the host functions: drive them here.
+    const ids = [raw, ...Object.values(imports as ImportObject).filter((v) => typeof v === "string").map((v) => rawId(v, "module"))];
+    table = hostTable(split, ids);
+    const token = ops.op_wasm_instance_begin(raw, json, split.modules, split.host);
+    await drive(token, table, new Uint8Array(table.slots * 8));
+    id = ops.op_wasm_instance_end(token);
+  }
+  const linked: Record<string, WasmInstance> = {};
+  if (split.modules !== "") {
     const ids = imports as ImportObject;
     for (const [name, linkedId] of ops.op_wasm_instance_linked(id)) {
-      instance.linked[name] = new WasmInstance(linkedId, String(rawId(ids[name], "module")));
+      linked[name] = new WasmInstance(linkedId, String(rawId(ids[name], "module")));
+      if (table !== null) hostTables.set(linked[name], table);
     }
   }
-  Object.freeze(instance.linked);
+  const instance = new WasmInstance(id, String(raw), linked);
+  if (table !== null) hostTables.set(instance, table);
   return instance;
 }

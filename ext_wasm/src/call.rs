@@ -11,7 +11,7 @@ use wasmtime::{Func, Val};
 
 use crate::capabilities::WasmPermissions;
 use crate::engine::{Engines, SharedEngines};
-use crate::error::{finish, Ended, WasmError};
+use crate::error::{finish, DeadlineExceeded, Ended, WasmError};
 use crate::handles::unpack_export;
 use crate::instance::InstanceTable;
 use crate::store::{arm, disarm, KilnStore, Member, Mode};
@@ -29,10 +29,17 @@ pub(crate) async fn run_async(
   what: &str,
 ) -> Result<Ended, WasmError> {
   let KilnStore { store, config, params, results, .. } = kiln;
-  arm(store, config, Mode::Async)?;
+  let deadline = arm(store, config, Mode::Async)?;
   let outcome = {
     let _running = engines.running();
-    func.call_async(&mut *store, params, results).await
+    let call = func.call_async(&mut *store, params, results);
+    match deadline {
+      None => call.await,
+      // Epochs stop wasm code at the deadline, but not a guest suspended in a WASI wait (stdin,
+      // `poll_oneoff` on a file descriptor): the timer stops those. Dropping the call's future
+      // unwinds the guest's fiber. A call that ends on its first poll never arms the timer.
+      Some(at) => tokio::time::timeout_at(at.into(), call).await.unwrap_or_else(|_| Err(DeadlineExceeded.into())),
+    }
   };
   disarm(store);
   let ended = finish(outcome, what, config.call_limits())?;

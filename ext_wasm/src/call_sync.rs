@@ -11,9 +11,11 @@
 //! call's cost. (On V8 the fast overload would be the faster one.)
 //!
 //! A module without imports is called directly (`Func::call_unchecked`, no fiber). A module with
-//! imports (WASI) is called on a fiber that is polled to completion right here: WASI's file and
-//! sleep functions run inline (`allow_blocking_current_thread`), and anything that still has to
-//! wait is waited for by parking the thread, with `timeoutMs` checked while it waits.
+//! imports (WASI) is called on a fiber that is polled to completion right here: WASI's file
+//! functions run inline (`allow_blocking_current_thread`), a sleep (`poll_oneoff` on clocks) sleeps
+//! the thread until it ends or the deadline passes (wasi.rs), and anything else that has to wait (a
+//! stdin read) is waited for by parking the thread, with `timeoutMs` checked at least every
+//! millisecond while it waits.
 
 use std::future::Future;
 use std::pin::pin;

@@ -35,7 +35,8 @@ pub struct WasmCapabilitiesSpec {
   pub max_instances: Option<usize>,
   /// Default deadline in milliseconds for each call (an instance's `timeoutMs` overrides it).
   pub timeout_ms: Option<u64>,
-  /// Default cap on each instance's linear memory (an instance's `maxMemoryBytes` overrides it).
+  /// Default cap on the linear memory of each instance's store, all its memories together (its
+  /// own and those of the instances linked into it); an instance's `maxMemoryBytes` overrides it.
   pub max_memory_bytes: Option<u64>,
   /// Elements each table may grow to (default 10,000,000).
   pub max_table_elements: Option<u64>,
@@ -185,11 +186,14 @@ impl PathGrant {
         }
       }
       Err(err) => {
-        let lexical = normalize(&joined);
-        if self.allows(&lexical) {
-          Err(WasmError::io(format!("{action}: cannot open {}: {err}", lexical.display())))
+        // A path that does not exist is judged where it would be: its deepest existing ancestor
+        // resolved (symlinks followed), the rest appended. Judging the text alone would tell a
+        // missing file behind a symlink out of the grant (5008) from an existing one (5009).
+        let resolved = resolve_missing(&joined);
+        if self.allows(&resolved) {
+          Err(WasmError::io(format!("{action}: cannot open {}: {err}", resolved.display())))
         } else {
-          Err(self.denied(action, Some(Resolved { path: &lexical, against })))
+          Err(self.denied(action, Some(Resolved { path: &resolved, against })))
         }
       }
     }
@@ -354,6 +358,27 @@ fn canonical_or_self(path: &Path) -> PathBuf {
   path.canonicalize().unwrap_or_else(|_| normalize(path))
 }
 
+/// Where a path that does not exist would be: its deepest existing ancestor canonicalised, with
+/// the missing components after it.
+fn resolve_missing(path: &Path) -> PathBuf {
+  let normalized = normalize(path);
+  let mut existing = normalized.as_path();
+  let mut missing = Vec::new();
+  loop {
+    if let Ok(mut real) = existing.canonicalize() {
+      real.extend(missing.iter().rev());
+      return real;
+    }
+    match (existing.file_name(), existing.parent()) {
+      (Some(name), Some(parent)) => {
+        missing.push(name.to_os_string());
+        existing = parent;
+      }
+      _ => return normalized,
+    }
+  }
+}
+
 /// Resolves `.` and `..` lexically (for paths that do not exist, so cannot be canonicalised).
 fn normalize(path: &Path) -> PathBuf {
   let mut out = PathBuf::new();
@@ -433,6 +458,28 @@ mod tests {
     assert_eq!((set.timeout_ms, set.max_memory_bytes), (Some(5000), Some(1 << 20)));
     assert_eq!(limits.max_modules, crate::limits::DEFAULT_MAX_MODULES);
     assert_eq!(limits.max_instances, crate::limits::DEFAULT_MAX_INSTANCES);
+  }
+
+  #[test]
+  fn a_missing_path_behind_a_symlink_is_judged_where_it_points() {
+    let root = tempfile_dir();
+    let inside = root.join("inside");
+    let outside = root.join("outside");
+    std::fs::create_dir_all(&inside).unwrap();
+    std::fs::create_dir_all(&outside).unwrap();
+    std::os::unix::fs::symlink(&outside, inside.join("link")).unwrap();
+    let g = grant(&["inside"], &root);
+    let missing = g.check("compileFile", "inside/link/nope.wasm", &root).unwrap_err();
+    assert_eq!(missing.code(), crate::error::ErrorCode::PermissionDenied, "{missing}");
+    let really_missing = g.check("compileFile", "inside/nope.wasm", &root).unwrap_err();
+    assert_eq!(really_missing.code(), crate::error::ErrorCode::IoError, "{really_missing}");
+    std::fs::remove_dir_all(&root).unwrap();
+  }
+
+  fn tempfile_dir() -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("kiln-caps-{}-{:?}", std::process::id(), std::thread::current().id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    dir.canonicalize().unwrap()
   }
 
   #[test]

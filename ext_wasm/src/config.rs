@@ -13,7 +13,7 @@ use wasmtime_wasi::p1::WasiP1Ctx;
 use wasmtime_wasi::{FsPerms, WasiCtxBuilder};
 
 use crate::capabilities::WasmPermissions;
-use crate::error::WasmError;
+use crate::error::{ErrorCode, WasmError};
 
 /// Options for `instantiate`: WASI grants (used when the module imports WASI preview 1) and
 /// execution limits. Everything is off unless given: no directories, no environment, no
@@ -37,7 +37,9 @@ use crate::error::WasmError;
 #[serde(rename = "WasiConfig", rename_all = "camelCase", deny_unknown_fields)]
 pub struct InstanceConfig {
   /// Guest path → host directory (relative to the working directory). The host directory must
-  /// match `[capabilities.wasm] preopens`.
+  /// match `[capabilities.wasm] preopens`, or `instantiate` fails with PermissionDenied (5009),
+  /// whether or not it exists. A host path with a NUL byte, and a granted one that does not exist,
+  /// is not a directory or cannot be opened, fail with WasiError (5010).
   #[serde(default)]
   pub preopens: BTreeMap<String, Preopen>,
   /// Environment variables the guest sees.
@@ -59,7 +61,11 @@ pub struct InstanceConfig {
   pub fuel: Option<u64>,
   /// Wall-clock limit for each call in milliseconds; passing it fails with 5011.
   pub timeout_ms: Option<u64>,
-  /// Cap on linear memory in bytes; growth beyond it fails (-1 to the guest, 5006 from `grow`).
+  /// Cap in bytes on all the linear memory of the instance's store together: every memory of the
+  /// instance and of the instances linked into it by `imports`, counted from their initial sizes.
+  /// A growth that would pass it fails: the guest's `memory.grow` returns -1, `memory.grow` from
+  /// JS fails with MemoryError (5006), and memories whose initial sizes already pass it fail
+  /// `instantiate` with InstantiateError (5001). Overrides the manifest's `max_memory_bytes`.
   pub max_memory_bytes: Option<u64>,
   /// `false` compiles the module without interruption checks, which makes tight loops up to ~3x
   /// faster; but a call then runs to completion without yielding to the event loop, and cannot be
@@ -152,10 +158,16 @@ impl InstanceConfig {
   /// Builds the guest's WASI context, checking every preopen against the manifest first.
   ///
   /// # Errors
-  /// 5009 for a preopen the manifest does not grant; 5010 for one that is not a directory.
+  /// 5009 for a preopen the manifest does not grant, whether or not it exists (the app learns
+  /// nothing about host paths outside its grant); 5010 for a granted one that does not exist, is
+  /// not a directory or cannot be opened, and for a host path with a NUL byte.
   pub fn wasi(&self, permissions: &WasmPermissions, cwd: &Path) -> Result<WasiP1Ctx, WasmError> {
     let mut builder = WasiCtxBuilder::new();
-    // Guest file operations run on the JS thread, between epoch yields, like the guest itself.
+    // Guest file operations run on the JS thread, between epoch yields, like the guest itself
+    // (off, each goes through tokio's blocking pool, and in a trial a file-writing guest never
+    // finished). It would also make wasmtime-wasi sleep out a lone relative clock with
+    // `std::thread::sleep`, past any deadline; Kiln's `poll_oneoff` (wasi.rs) answers every
+    // all-clock poll itself, so wasmtime-wasi never takes that path.
     builder.allow_blocking_current_thread(true);
     builder.args(&self.args);
     for (key, value) in &self.env {
@@ -173,7 +185,17 @@ impl InstanceConfig {
     for (guest, preopen) in &self.preopens {
       let (host, readonly) = preopen.parts();
       let action = format!("instantiate: preopen {guest:?} -> {host:?}");
-      let checked = permissions.preopens.check(&action, host, cwd)?;
+      // Refused before the grant is consulted, so it says nothing about the host's files. (The
+      // path checks of compileFile and runtime:fs, which read files, make it IoError instead.)
+      if host.contains('\0') {
+        return Err(WasmError::config(format!("{action}: the host path contains a NUL byte")));
+      }
+      let checked = permissions.preopens.check(&action, host, cwd).map_err(|e| match e.code() {
+        // The grant covers the path but it does not resolve (it does not exist): the config
+        // names a directory that is not there, as with a path that is not a directory below.
+        ErrorCode::IoError => WasmError::config(format!("{e}; a preopen must be an existing directory")),
+        _ => e,
+      })?;
       if !checked.as_path().is_dir() {
         return Err(WasmError::config(format!("{action}: {} is not a directory", checked.as_path().display())));
       }

@@ -18,7 +18,7 @@ use wasmtime::{Cache, CacheConfig, Config, Engine, Linker};
 use crate::error::WasmError;
 use crate::store::{StoreData, TICK};
 
-/// One engine with its linker (WASI preview 1 already defined).
+/// One engine with its linker (WASI preview 1 already defined, with Kiln's `poll_oneoff`: wasi.rs).
 pub struct EngineKit {
   pub engine: Engine,
   pub linker: Linker<StoreData>,
@@ -69,6 +69,7 @@ impl EngineKit {
       Engine::new(&config).map_err(|e| WasmError::compile(format!("cannot create the WebAssembly engine: {e}")))?;
     let mut linker = Linker::new(&engine);
     wasmtime_wasi::p1::add_to_linker_async(&mut linker, |data: &mut StoreData| &mut data.wasi)
+      .and_then(|()| crate::wasi::add_to_linker(&mut linker))
       .map_err(|e| WasmError::instantiate(format!("cannot link WASI: {e}")))?;
     Ok(Self { engine, linker })
   }

@@ -37,6 +37,14 @@ impl<T> HandleTable<T> {
     self.live.remove(&id)
   }
 
+  /// Puts back a value taken out with `remove`, under its id (which was handed out before, so the
+  /// rule that an id names one object holds).
+  pub fn put(&mut self, id: u64, value: T) {
+    if id < self.next_id {
+      self.live.insert(id, value);
+    }
+  }
+
   /// The live objects, in no particular order.
   pub fn values(&self) -> impl Iterator<Item = &T> {
     self.live.values()

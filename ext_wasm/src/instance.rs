@@ -7,7 +7,7 @@ use std::rc::Rc;
 use std::sync::Arc;
 
 use deno_core::{op2, OpState};
-use wasmtime::{ExternType, Instance, Module, StoreLimitsBuilder, Trap};
+use wasmtime::{ExternType, Instance, Module, Trap};
 use wasmtime_wasi::I32Exit;
 
 use crate::capabilities::{ExecuteGrant, WasmPermissions};
@@ -15,7 +15,10 @@ use crate::config::InstanceConfig;
 use crate::engine::{EngineKind, Engines, SharedEngines};
 use crate::error::{classify, error_chain, DeadlineExceeded, ErrorCode, WasmError};
 use crate::handles::{parse_id, HandleTable};
-use crate::link::{import_modules, instantiate_linked, link_order};
+use crate::host::{HostBridge, HostTable};
+use crate::hostcall::{park, take_instance, Finished, Parked};
+use crate::limiter::KilnLimiter;
+use crate::link::{import_modules, instantiate_linked, link_order, HostImport, HostValue};
 use crate::module::{CompiledModule, ModuleTable};
 use crate::signature::{describe_extern, exports_of, ExportInfo};
 use crate::store::{arm, disarm, new_store, KilnStore, Mode, SharedStore, StoreData};
@@ -27,6 +30,8 @@ pub struct InstanceEntry {
   pub module: Module,
   /// The instances of the modules linked into its store by `imports`, by import name (ids).
   pub linked: Vec<(String, u64)>,
+  /// The store's JS host functions, if it has any: its calls then go through hostcall.rs.
+  pub host: Option<Arc<HostTable>>,
 }
 
 /// The live instances of a runtime (an `OpState` entry).
@@ -74,22 +79,30 @@ pub fn invalid_instance(raw_id: f64) -> WasmError {
 }
 
 /// What `instantiate` needs from `OpState`, checked and resolved before anything is made.
-struct Plan {
+pub struct Plan {
   engines: Arc<Engines>,
   module: Arc<CompiledModule>,
   imports: BTreeMap<String, Arc<CompiledModule>>,
+  host: Vec<HostImport>,
   config: InstanceConfig,
   wasi: wasmtime_wasi::p1::WasiP1Ctx,
   table_elements: u64,
   _reservation: Reservation,
 }
 
-fn plan(state: &OpState, module_id: f64, config_json: &str, imports_json: &str) -> Result<Plan, WasmError> {
+pub fn plan(
+  state: &OpState,
+  module_id: f64,
+  config_json: &str,
+  imports_json: &str,
+  host_json: &str,
+) -> Result<Plan, WasmError> {
   let permissions = state.borrow::<WasmPermissions>();
   permissions.check_execute("instantiate")?;
   let modules = state.borrow::<ModuleTable>();
   let module = modules.lookup(module_id)?;
   let imports = linked_modules(modules, imports_json)?;
+  let host = host_imports(host_json)?;
   let pending = state.borrow::<PendingInstances>();
   let live = state.borrow::<InstanceTable>().0.len() + pending.0.get();
   let wanted = 1 + imports.len();
@@ -112,6 +125,7 @@ fn plan(state: &OpState, module_id: f64, config_json: &str, imports_json: &str) 
     engines: state.borrow::<SharedEngines>().0.clone(),
     module,
     imports,
+    host,
     config,
     wasi,
     table_elements: permissions.limits.max_table_elements,
@@ -139,8 +153,42 @@ fn linked_modules(
   Ok(out)
 }
 
+/// The JS values `imports` gives, as `[[module, name, kind, value], ...]` JSON (`""`: none), kind
+/// being `"function"` (a JS host function, numbered by its place in the list), `"number"` or
+/// `"bigint"` (a value for an immutable global; a bigint's value is its decimal text).
+fn host_imports(host_json: &str) -> Result<Vec<HostImport>, WasmError> {
+  if host_json.is_empty() {
+    return Ok(Vec::new());
+  }
+  let entries: Vec<(String, String, String, serde_json::Value)> =
+    serde_json::from_str(host_json).map_err(|e| WasmError::config(format!("invalid instantiate imports: {e}")))?;
+  entries
+    .into_iter()
+    .map(|(module, name, kind, value)| {
+      let value = match (kind.as_str(), value) {
+        ("function", _) => HostValue::Function,
+        ("number", serde_json::Value::Number(n)) => HostValue::Number(n.as_f64().unwrap_or(f64::NAN)),
+        ("bigint", serde_json::Value::String(text)) => HostValue::BigInt(text),
+        _ => return Err(WasmError::config(format!("imports[\"{module}\"][\"{name}\"]: unknown value kind {kind}"))),
+      };
+      Ok(HostImport { module, name, value })
+    })
+    .collect()
+}
+
+/// A store made by `instantiate`, before it is registered in the instance table.
+pub struct Made {
+  kiln: KilnStore,
+  entry: usize,
+  members: Vec<(String, usize)>,
+  module: Module,
+  host: Option<Arc<HostTable>>,
+  _reservation: Reservation,
+}
+
 /// `instantiate(moduleId, config?)`: needs `[capabilities.wasm] execute`. `imports_json` lists
-/// the modules to link by import name (see `linked_modules`).
+/// the modules to link by import name (see `linked_modules`). A store with JS host functions is
+/// made with `op_wasm_instance_begin` instead.
 #[op2]
 pub async fn op_wasm_instance_create(
   state: Rc<RefCell<OpState>>,
@@ -148,8 +196,48 @@ pub async fn op_wasm_instance_create(
   #[string] config_json: String,
   #[string] imports_json: String,
 ) -> Result<f64, WasmError> {
-  let Plan { engines, module: module_entry, imports, config, wasi, table_elements, _reservation } =
-    plan(&state.borrow(), module_id, &config_json, &imports_json)?;
+  let plan = plan(&state.borrow(), module_id, &config_json, &imports_json, "")?;
+  let made = make(plan).await?;
+  register(&mut state.borrow_mut(), made)
+}
+
+/// `instantiate` with JS host functions (`host_json`, see `host_imports`): parks the
+/// instantiation, whose start functions may call them, for the JS side to drive
+/// (hostcall.rs); `op_wasm_instance_end` then registers the instance.
+#[op2(fast)]
+pub fn op_wasm_instance_begin(
+  state: &mut OpState,
+  module_id: f64,
+  #[string] config_json: &str,
+  #[string] imports_json: &str,
+  #[string] host_json: &str,
+) -> Result<f64, WasmError> {
+  let plan = plan(state, module_id, config_json, imports_json, host_json)?;
+  let bridge = Arc::new(HostBridge::default());
+  let timeout = plan.config.timeout_ms.map(std::time::Duration::from_millis);
+  let future = {
+    let bridge = bridge.clone();
+    async move { Finished::Instance(Box::new(make_with(plan, Some(bridge)).await)) }
+  };
+  park(state, Parked::new(future, bridge, timeout))
+}
+
+/// Registers an instantiation `op_wasm_instance_begin` parked, once the JS side has run it to
+/// the end; returns the instance id.
+#[op2(fast)]
+pub fn op_wasm_instance_end(state: &mut OpState, token: f64) -> Result<f64, WasmError> {
+  let made = take_instance(state, token)?;
+  register(state, made)
+}
+
+async fn make(plan: Plan) -> Result<Made, WasmError> {
+  make_with(plan, None).await
+}
+
+/// Makes the store: compiles what the engine needs, links, instantiates (start functions and
+/// reactor initializers run here), with `bridge` as the mailbox of its JS host functions.
+async fn make_with(plan: Plan, bridge: Option<Arc<HostBridge>>) -> Result<Made, WasmError> {
+  let Plan { engines, module: module_entry, imports, host, config, wasi, table_elements, _reservation } = plan;
 
   let kind = EngineKind::of(&config);
   let kit = engines.kit(kind)?;
@@ -157,32 +245,37 @@ pub async fn op_wasm_instance_create(
   let module = prepared.module.clone();
   let order = link_order(&module, &compile_linked(&module, &imports, kind, &engines).await?)?;
 
-  let mut limits = StoreLimitsBuilder::new().table_elements(usize::try_from(table_elements).unwrap_or(usize::MAX));
-  if let Some(max) = config.max_memory_bytes {
-    limits = limits.memory_size(usize::try_from(max).unwrap_or(usize::MAX));
-  }
-  let mut kiln = KilnStore::new(new_store(&kit.engine, StoreData::new(wasi, limits.build())), config);
+  // `maxMemoryBytes` bounds all the store's memories together: the linked instances' too.
+  let limits = KilnLimiter::new(config.max_memory_bytes, Some(table_elements));
+  let mut data = StoreData::new(wasi, limits);
+  data.host = bridge.clone();
+  let mut kiln = KilnStore::new(new_store(&kit.engine, data), config);
   // Start functions and reactor initializers run under the instance's limits, like calls.
   arm(&mut kiln.store, &kiln.config, Mode::Async)?;
-  let made = if order.is_empty() {
+  let made = if order.is_empty() && host.is_empty() {
     instantiate_plain(&engines, &mut kiln, prepared, module_entry.has_start()).await.map(|entry| (entry, Vec::new()))
   } else {
-    instantiate_linked(&engines, &mut kiln, &kit.linker, order, &module).await.map(|l| (l.entry, l.members))
+    instantiate_linked(&engines, &mut kiln, &kit.linker, order, &module, &host).await.map(|l| (l.entry, l.members))
   };
   disarm(&mut kiln.store);
   let (entry, members) = made?;
+  let host = bridge.map(|bridge| Arc::new(HostTable { bridge }));
+  Ok(Made { kiln, entry, members, module, host, _reservation })
+}
 
+/// Puts a made store's instances in the instance table; returns the id of `instantiate`'s.
+fn register(state: &mut OpState, made: Made) -> Result<f64, WasmError> {
+  let Made { kiln, entry, members, module, host, _reservation } = made;
   let shared: SharedStore = Arc::new(tokio::sync::Mutex::new(kiln));
-  let mut state = state.borrow_mut();
   let table = state.borrow_mut::<InstanceTable>();
   let exhausted = || WasmError::instantiate("instance ids are exhausted; restart the app");
   let mut linked = Vec::new();
   for (name, member) in members {
     let module = shared.try_lock().map(|k| k.members[member].module.clone()).map_err(|_| exhausted())?;
-    let entry = InstanceEntry { store: shared.clone(), member, module, linked: Vec::new() };
+    let entry = InstanceEntry { store: shared.clone(), member, module, linked: Vec::new(), host: host.clone() };
     linked.push((name, table.0.insert(entry).ok_or_else(exhausted)?));
   }
-  let entry = InstanceEntry { store: shared, member: entry, module, linked };
+  let entry = InstanceEntry { store: shared, member: entry, module, linked, host };
   let id = table.0.insert(entry).ok_or_else(exhausted)?;
   Ok(id as f64)
 }

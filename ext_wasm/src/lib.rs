@@ -22,7 +22,10 @@ pub mod config;
 pub mod engine;
 pub mod error;
 pub mod handles;
+pub mod host;
+pub mod hostcall;
 pub mod instance;
+pub mod limiter;
 pub mod limits;
 pub mod link;
 pub mod memory;
@@ -31,6 +34,7 @@ pub mod progress;
 pub mod signature;
 pub mod store;
 pub mod value;
+pub mod wasi;
 
 pub use capabilities::{
   CheckedPath, FsCapabilitiesSpec, FsPermissions, GrantSpec, ManifestOrigin, PathGrant, WasmCapabilitiesSpec,
@@ -51,6 +55,7 @@ pub const INTERNAL_MODULES: &[(&str, &str)] = &[
   ("runtime:wasm/core", include_str!("../../ts/wasm_core.ts")),
   ("runtime:wasm/values", include_str!("../../ts/wasm_values.ts")),
   ("runtime:wasm/exports", include_str!("../../ts/wasm_exports.ts")),
+  ("runtime:wasm/host", include_str!("../../ts/wasm_host.ts")),
 ];
 
 deno_core::extension!(
@@ -66,6 +71,18 @@ deno_core::extension!(
     instance::op_wasm_instance_exports,
     instance::op_wasm_instance_drop,
     instance::op_wasm_instance_linked,
+    instance::op_wasm_instance_begin,
+    instance::op_wasm_instance_end,
+    hostcall::op_wasm_hcall_begin,
+    hostcall::op_wasm_hcall_run,
+    hostcall::op_wasm_hcall_run_sync,
+    hostcall::op_wasm_hcall_reply,
+    hostcall::op_wasm_hcall_cancel,
+    hostcall::op_wasm_caller_call,
+    hostcall::op_wasm_caller_signature,
+    hostcall::op_wasm_caller_memory_read,
+    hostcall::op_wasm_caller_memory_write,
+    hostcall::op_wasm_caller_memory_size,
     call::op_wasm_instance_call,
     call::op_wasm_instance_call_numbers_async,
     call_sync::op_wasm_instance_call_sync,
@@ -85,5 +102,6 @@ deno_core::extension!(
     state.put(module::ModuleTable::default());
     state.put(instance::InstanceTable::default());
     state.put(instance::PendingInstances::default());
+    state.put(hostcall::HostCalls::default());
   },
 );

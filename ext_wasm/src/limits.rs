@@ -16,7 +16,8 @@ pub const DEFAULT_MAX_TABLE_ELEMENTS: u64 = 10_000_000;
 pub struct AppLimits {
   /// Deadline for each call of instances whose config sets no `timeoutMs`.
   pub timeout_ms: Option<u64>,
-  /// Memory cap of instances whose config sets no `maxMemoryBytes`.
+  /// Memory cap (of all a store's memories together) of instances whose config sets no
+  /// `maxMemoryBytes`.
   pub max_memory_bytes: Option<u64>,
   /// Elements each table may grow to.
   pub max_table_elements: u64,

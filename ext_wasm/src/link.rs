@@ -7,11 +7,12 @@
 
 use std::collections::HashMap;
 
-use wasmtime::{Extern, ExternType, Instance, Linker, Module, Store, StoreLimitsBuilder};
+use wasmtime::{Extern, ExternType, Global, Instance, Linker, Module, Mutability, Store, Val, ValType};
 
 use crate::engine::Engines;
 use crate::error::{error_chain, WasmError};
-use crate::signature::{describe_extern, kind};
+use crate::limiter::KilnLimiter;
+use crate::signature::{describe_extern, kind, value_name};
 use crate::store::{KilnStore, StoreData};
 
 /// The module name of WASI preview 1, the only imports Kiln's linker defines.
@@ -30,7 +31,7 @@ pub(crate) fn link_error(linker: &Linker<StoreData>, module: &Module, error: &wa
   // `Linker::get` hands out a definition as an `Extern`, which needs a store (a host function
   // becomes a `Func` in it). A throwaway store with an empty WASI context stands in: no guest code
   // runs in it, and this only happens when instantiation has already failed.
-  let data = StoreData::new(wasmtime_wasi::WasiCtxBuilder::new().build_p1(), StoreLimitsBuilder::new().build());
+  let data = StoreData::new(wasmtime_wasi::WasiCtxBuilder::new().build_p1(), KilnLimiter::default());
   let mut store = Store::new(linker.engine(), data);
   link_error_in(linker, &mut store, module, error, &[])
 }
@@ -119,6 +120,110 @@ pub struct Linked {
   pub members: Vec<(String, usize)>,
 }
 
+/// A value `instantiate`'s `imports` gives from JS: `imports[module][name]`.
+pub struct HostImport {
+  pub module: String,
+  pub name: String,
+  pub value: HostValue,
+}
+
+/// What kind of JS value a host import is.
+pub enum HostValue {
+  /// A JS function (numbered by its place in the list of host imports).
+  Function,
+  /// A number, for an immutable i32, f32 or f64 global (or an i64 one, if it is a safe integer).
+  Number(f64),
+  /// A bigint's decimal text, for an immutable i64 global.
+  BigInt(String),
+}
+
+/// Defines, in `linker`, every host import one of `modules` imports: functions as host functions
+/// (host.rs), numbers and bigints as immutable globals made in `store`. A name two modules import
+/// is defined once, with the type the first one declares.
+///
+/// # Errors
+/// 5001 for a value of the wrong kind (a function for a global, a number for a function or for a
+/// mutable global, anything for a memory or table), 5007 for a number that does not fit.
+pub fn define_host(
+  linker: &mut Linker<StoreData>,
+  store: &mut Store<StoreData>,
+  modules: &[(&str, &Module)],
+  host: &[HostImport],
+) -> Result<(), WasmError> {
+  let mut defined = std::collections::HashSet::new();
+  for (what, module) in modules {
+    for import in module.imports() {
+      let Some(index) = host.iter().position(|h| h.module == import.module() && h.name == import.name()) else {
+        continue;
+      };
+      if !defined.insert((import.module(), import.name())) {
+        continue;
+      }
+      let qualified = format!("{}.{}", import.module(), import.name());
+      let ty = import.ty();
+      let mismatch = |given: &str| {
+        WasmError::instantiate(format!(
+          "cannot instantiate {what}: imports[\"{}\"][\"{}\"] is {given}, but {what} imports `{qualified}` as {}",
+          import.module(),
+          import.name(),
+          describe_extern(&ty)
+        ))
+      };
+      match (&host[index].value, &ty) {
+        (HostValue::Function, ExternType::Func(func)) => {
+          crate::host::define(linker, import.module(), import.name(), func.clone(), index as u32)?;
+        }
+        (HostValue::Function, _) => return Err(mismatch("a function")),
+        (value, ExternType::Global(global)) if global.mutability() == Mutability::Const => {
+          let val = global_value(value, global.content(), &qualified)?;
+          let made = Global::new(&mut *store, global.clone(), val)
+            .map_err(|e| WasmError::instantiate(format!("cannot make the global `{qualified}`: {e}")))?;
+          linker
+            .define(&mut *store, import.module(), import.name(), made)
+            .map_err(|e| WasmError::instantiate(format!("cannot define `{qualified}`: {e}")))?;
+        }
+        (HostValue::Number(_), ExternType::Global(_)) | (HostValue::BigInt(_), ExternType::Global(_)) => {
+          return Err(WasmError::instantiate(format!(
+            "cannot instantiate {what}: `{qualified}` is a mutable global, and a JS number or bigint \
+             can only stand for an immutable one; link a module that exports the global instead"
+          )))
+        }
+        (HostValue::Number(_), _) => return Err(mismatch("a number")),
+        (HostValue::BigInt(_), _) => return Err(mismatch("a bigint")),
+      }
+    }
+  }
+  Ok(())
+}
+
+/// The value of an immutable global of type `content` that a JS number or bigint gives.
+fn global_value(value: &HostValue, content: &ValType, qualified: &str) -> Result<Val, WasmError> {
+  let bad = |what: String| {
+    WasmError::type_error(format!(
+      "imports: `{qualified}` is a global {}, and {what} does not fit it",
+      value_name(content)
+    ))
+  };
+  match (value, content) {
+    (HostValue::Number(n), ValType::I32) if n.fract() == 0.0 && *n >= -(2f64.powi(31)) && *n < 2f64.powi(32) => {
+      Ok(Val::I32(*n as i64 as i32))
+    }
+    (HostValue::Number(n), ValType::I64) if n.fract() == 0.0 && n.abs() <= 9007199254740991.0 => {
+      Ok(Val::I64(*n as i64))
+    }
+    (HostValue::Number(n), ValType::F32) => Ok(Val::F32((*n as f32).to_bits())),
+    (HostValue::Number(n), ValType::F64) => Ok(Val::F64(n.to_bits())),
+    (HostValue::BigInt(text), ValType::I64) => text
+      .parse::<i64>()
+      .or_else(|_| text.parse::<u64>().map(|u| u as i64))
+      .map(Val::I64)
+      .map_err(|_| bad(format!("{text}n"))),
+    (HostValue::Number(n), _) => Err(bad(format!("{n}"))),
+    (HostValue::BigInt(text), _) => Err(bad(format!("{text}n"))),
+    (HostValue::Function, _) => Err(bad("a function".into())),
+  }
+}
+
 /// The order in which the linked modules (`modules`, by import name, compiled for the store's
 /// engine) must be instantiated: every module after the modules it imports from. Only modules the
 /// entry module (or a linked module) imports from are taken; others are left out, as a
@@ -187,9 +292,15 @@ pub async fn instantiate_linked(
   base: &Linker<StoreData>,
   order: Vec<(String, Module)>,
   entry: &Module,
+  host: &[HostImport],
 ) -> Result<Linked, WasmError> {
   let mut linker = base.clone();
-  let provided: Vec<String> = order.iter().map(|(name, _)| name.clone()).collect();
+  let whats: Vec<String> = order.iter().map(|(name, _)| format!("the module linked as `{name}`")).collect();
+  let mut all: Vec<(&str, &Module)> = order.iter().zip(&whats).map(|((_, m), what)| (what.as_str(), m)).collect();
+  all.push(("the module", entry));
+  define_host(&mut linker, &mut kiln.store, &all, host)?;
+  let mut provided: Vec<String> = order.iter().map(|(name, _)| name.clone()).collect();
+  provided.extend(host.iter().map(|h| h.module.clone()));
   let provided: Vec<&str> = provided.iter().map(String::as_str).collect();
   let mut members = Vec::new();
   for (name, module) in &order {

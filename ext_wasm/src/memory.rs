@@ -109,10 +109,17 @@ pub async fn op_wasm_memory_grow(state: Rc<RefCell<OpState>>, instance_id: f64, 
   let live = &mut *locked.0;
   let before = memory.size(&live.store);
   memory.grow_async(&mut live.store, pages).await.map_err(|_| {
-    let cap = live.config.max_memory_bytes.map(|b| format!(" (maxMemoryBytes = {b})")).unwrap_or_default();
+    let cap = match live.config.max_memory_bytes {
+      Some(bytes) => format!(
+        ", or over maxMemoryBytes = {bytes}, which bounds all the memories of the instance and of \
+         the instances linked with it together ({} bytes now)",
+        live.store.data().limits.memory_used()
+      ),
+      None => String::new(),
+    };
     WasmError::memory(format!(
       "cannot grow the memory by {pages} pages from {before} pages ({} bytes): over the \
-       module's maximum or the instance's cap{cap}",
+       memory's maximum{cap}",
       before * PAGE
     ))
   })?;

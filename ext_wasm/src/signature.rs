@@ -192,7 +192,7 @@ pub(crate) fn describe_extern(ty: &ExternType) -> String {
 }
 
 /// A value type as it is written in WAT: `i32`, `funcref`, `(ref null any)`.
-fn value_name(ty: &ValType) -> String {
+pub(crate) fn value_name(ty: &ValType) -> String {
   match ty {
     ValType::Ref(r) if r.is_nullable() && matches!(r.heap_type(), HeapType::Func) => "funcref".into(),
     ValType::Ref(r) if r.is_nullable() && matches!(r.heap_type(), HeapType::Extern) => "externref".into(),

@@ -6,11 +6,12 @@
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use wasmtime::{Extern, Func, FuncType, Instance, Memory, Module, Store, StoreLimits, UpdateDeadline, Val};
+use wasmtime::{Extern, Func, FuncType, Instance, Memory, Module, Store, UpdateDeadline, Val};
 use wasmtime_wasi::p1::WasiP1Ctx;
 
 use crate::config::InstanceConfig;
 use crate::error::{DeadlineExceeded, WasmError};
+use crate::limiter::KilnLimiter;
 
 /// How often the epoch ticker advances the epoch while guest code runs.
 pub const TICK: Duration = Duration::from_millis(1);
@@ -21,18 +22,21 @@ pub const YIELD_TICKS: u64 = 5;
 pub struct StoreData {
   /// The guest's WASI view; empty (no files, env, args or stdio) unless configured.
   pub wasi: WasiP1Ctx,
-  /// Memory, table and instance limits for this store.
-  pub limits: StoreLimits,
+  /// Memory, table and instance limits for this store: the memory cap is for all its memories
+  /// together (limiter.rs).
+  pub limits: KilnLimiter,
   /// When the current call must stop (from `timeoutMs`).
   pub deadline: Option<Instant>,
   /// The current call is synchronous (`instance.exports.f()`): it cannot yield to the event loop,
   /// so the epoch callback only checks the deadline.
   pub sync: bool,
+  /// The mailbox of the store's JS host functions, if it has any (host.rs).
+  pub host: Option<Arc<crate::host::HostBridge>>,
 }
 
 impl StoreData {
-  pub fn new(wasi: WasiP1Ctx, limits: StoreLimits) -> Self {
-    Self { wasi, limits, deadline: None, sync: false }
+  pub fn new(wasi: WasiP1Ctx, limits: KilnLimiter) -> Self {
+    Self { wasi, limits, deadline: None, sync: false, host: None }
   }
 }
 

@@ -1,0 +1,467 @@
+//! Calls into stores that have JS host functions: the guest and the JS side take turns.
+//!
+//! A call (or an instantiation, whose start functions may call host functions) becomes a
+//! *parked* future: it owns the store's lock and the guest's suspended fiber, and lives in the
+//! [`HostCalls`] table under a token between steps. The JS side drives it in a loop:
+//!
+//! ```text
+//! token = begin(...)                        // nothing runs yet
+//! step = await run(token) | run_sync(token) // the guest runs until it ends or calls a host function
+//! while (step >= 0) {                       // host function number `step`, arguments in the slots
+//!   ...run it in an ordinary JS frame; it may use caller.memory / caller.exports (more ops)...
+//!   reply(token, status, slots, message)
+//!   step = await run(token) | run_sync(token)
+//! }
+//! ```
+//!
+//! `run` is the async driver: the guest yields to the event loop as any `call` does, and an
+//! async host function is awaited by the JS side while the event loop runs. `run_sync` is the
+//! synchronous driver of `instance.exports`; there a host function that returns a promise fails
+//! the call. Rust never calls JS, so no JS frame ever sits on a fiber's stack.
+
+use std::cell::RefCell;
+use std::future::Future;
+use std::pin::Pin;
+use std::rc::Rc;
+use std::sync::Arc;
+use std::task::{Context, Poll, Wake, Waker};
+use std::time::{Duration, Instant};
+
+use deno_core::{op2, JsBuffer, OpState};
+use wasmtime::Val;
+
+use crate::capabilities::WasmPermissions;
+use crate::engine::SharedEngines;
+use crate::error::{finish, DeadlineExceeded, Ended, WasmError};
+use crate::handles::{parse_id, HandleTable};
+use crate::host::{Command, Event, HostBridge, MemoryOut, Slot};
+use crate::instance::{InstanceTable, Made};
+use crate::store::{arm, disarm, Member, Mode};
+use crate::value::{slot, slot_to_val, unsupported, SLOT};
+
+/// A step's code when the call (or instantiation) ended; its results are in the slots.
+pub const DONE: f64 = -1.0;
+/// A step's code when a `caller.exports` call ended; its results are in the slots.
+pub const CALLED: f64 = -2.0;
+
+/// What a parked future ends with.
+pub enum Finished {
+  /// A call: its results, one slot each.
+  Call(Result<Vec<Slot>, WasmError>),
+  /// An instantiation, registered by `op_wasm_instance_end` (boxed: a store is large).
+  Instance(Box<Result<Made, WasmError>>),
+}
+
+/// A call or instantiation between steps.
+pub struct Parked {
+  future: Option<Pin<Box<dyn Future<Output = Finished>>>>,
+  bridge: Arc<HostBridge>,
+  /// The deadline the synchronous driver stops waiting at (the guest's own checks stop it while
+  /// it runs; this stops a wait for something that never comes).
+  timeout: Option<Duration>,
+  finished: Option<Finished>,
+}
+
+impl Parked {
+  pub fn new(
+    future: impl Future<Output = Finished> + 'static,
+    bridge: Arc<HostBridge>,
+    timeout: Option<Duration>,
+  ) -> Self {
+    Self { future: Some(Box::pin(future)), bridge, timeout, finished: None }
+  }
+}
+
+/// The parked calls of a runtime (an `OpState` entry), by token.
+#[derive(Default)]
+pub struct HostCalls(pub HandleTable<Parked>);
+
+fn no_call(token: f64) -> WasmError {
+  WasmError::invalid_instance(format!(
+    "no host call {token} is in progress: a WasmCaller works only during the host function call it \
+     was given to"
+  ))
+}
+
+/// Registers a parked future; returns its token.
+pub fn park(state: &mut OpState, parked: Parked) -> Result<f64, WasmError> {
+  let table = &mut state.borrow_mut::<HostCalls>().0;
+  table
+    .insert(parked)
+    .map(|id| id as f64)
+    .ok_or_else(|| WasmError::call("host call tokens are exhausted; restart the app"))
+}
+
+fn take(state: &Rc<RefCell<OpState>>, token: f64) -> Result<Parked, WasmError> {
+  parse_id(token).and_then(|id| state.borrow_mut().borrow_mut::<HostCalls>().0.remove(id)).ok_or_else(|| no_call(token))
+}
+
+fn put_back(state: &Rc<RefCell<OpState>>, token: f64, parked: Parked) {
+  if let Some(id) = parse_id(token) {
+    state.borrow_mut().borrow_mut::<HostCalls>().0.put(id, parked);
+  }
+}
+
+/// What one poll of a parked future produced.
+enum Step {
+  Finished,
+  Event(Event),
+}
+
+fn poll_step(parked: &mut Parked, cx: &mut Context<'_>) -> Poll<Step> {
+  let Some(future) = parked.future.as_mut() else { return Poll::Ready(Step::Finished) };
+  if let Poll::Ready(finished) = future.as_mut().poll(cx) {
+    parked.future = None;
+    parked.finished = Some(finished);
+    return Poll::Ready(Step::Finished);
+  }
+  match parked.bridge.take_event() {
+    Some(event) => Poll::Ready(Step::Event(event)),
+    None => Poll::Pending,
+  }
+}
+
+/// Wakes the thread that polls synchronously.
+struct ThreadWaker(std::thread::Thread);
+
+impl Wake for ThreadWaker {
+  fn wake(self: Arc<Self>) {
+    self.0.unpark();
+  }
+}
+
+/// Polls on this thread until a step comes, as the synchronous driver does: blocking, like any
+/// synchronous call, but stopped at the deadline if the guest waits for something that does not
+/// come.
+fn step_sync(parked: &mut Parked) -> Step {
+  let waker = Waker::from(Arc::new(ThreadWaker(std::thread::current())));
+  let mut cx = Context::from_waker(&waker);
+  let deadline = parked.timeout.map(|t| Instant::now() + t);
+  loop {
+    if let Poll::Ready(step) = poll_step(parked, &mut cx) {
+      return step;
+    }
+    if deadline.is_some_and(|at| Instant::now() >= at) {
+      // Dropping the future unwinds the guest's fiber and releases the store.
+      parked.future = None;
+      parked.finished = Some(Finished::Call(Err(crate::error::classify(
+        DeadlineExceeded.into(),
+        "the call",
+        crate::error::CallLimits { timeout_ms: parked.timeout.map(|t| t.as_millis() as u64), fuel: None },
+      ))));
+      return Step::Finished;
+    }
+    std::thread::park_timeout(Duration::from_millis(1));
+  }
+}
+
+/// Turns a step into what the op returns: writes values into `slots`.
+fn report(step: Step, parked: &mut Parked, slots: &mut [u8]) -> Result<(f64, bool), WasmError> {
+  match step {
+    Step::Finished => match parked.finished.take() {
+      Some(Finished::Call(Ok(values))) => {
+        write_slots(&values, slots)?;
+        Ok((DONE, true))
+      }
+      Some(Finished::Call(Err(error))) => Err(error),
+      // An instantiation stays parked for op_wasm_instance_end.
+      finished @ Some(Finished::Instance(_)) => {
+        parked.finished = finished;
+        Ok((DONE, false))
+      }
+      None => Ok((DONE, true)),
+    },
+    Step::Event(Event::Request { index, args }) => {
+      write_slots(&args, slots)?;
+      Ok((index as f64, false))
+    }
+    Step::Event(Event::Called(Ok(values))) => {
+      write_slots(&values, slots)?;
+      Ok((CALLED, false))
+    }
+    Step::Event(Event::Called(Err(error))) => Err(error),
+    Step::Event(_) => Err(WasmError::call("a host call answered out of turn; this is a bug in Kiln")),
+  }
+}
+
+fn write_slots(values: &[Slot], slots: &mut [u8]) -> Result<(), WasmError> {
+  if slots.len() < values.len() * SLOT {
+    return Err(WasmError::type_error(format!(
+      "the value buffer holds {} bytes, {} values need {}",
+      slots.len(),
+      values.len(),
+      values.len() * SLOT
+    )));
+  }
+  for (i, value) in values.iter().enumerate() {
+    slots[i * SLOT..(i + 1) * SLOT].copy_from_slice(value);
+  }
+  Ok(())
+}
+
+fn read_slots(slots: &[u8], count: usize) -> Result<Vec<Slot>, WasmError> {
+  if slots.len() < count * SLOT {
+    return Err(WasmError::type_error(format!(
+      "the value buffer holds {} bytes, {count} values need more",
+      slots.len()
+    )));
+  }
+  Ok((0..count).map(|i| slot(slots, i)).collect())
+}
+
+/// Begins a call of export number `export_index` of an instance whose store has host functions;
+/// `slots` holds the arguments. Nothing runs until `run`/`run_sync`.
+#[op2(fast)]
+pub fn op_wasm_hcall_begin(
+  state: &mut OpState,
+  instance_id: f64,
+  export_index: u32,
+  sync: bool,
+  #[buffer] slots: &[u8],
+) -> Result<f64, WasmError> {
+  let grant = state.borrow::<WasmPermissions>().check_execute("call")?;
+  let entry = state.borrow::<InstanceTable>().lookup_for_call(instance_id, grant)?;
+  let shared = entry.store.clone();
+  let member = entry.member;
+  let host = entry.host.clone().ok_or_else(|| WasmError::call("this instance has no JS host functions"))?;
+  let engines = state.borrow::<SharedEngines>().0.clone();
+  // The synchronous driver cannot wait for the store's turn: it would wait on itself.
+  let locked = if sync {
+    Some(shared.clone().try_lock_owned().map_err(|_| {
+      WasmError::call(
+        "this instance is busy: a call on it (or on an instance linked with it) is still running; \
+         await it before calling `instance.exports` functions",
+      )
+    })?)
+  } else {
+    None
+  };
+  let timeout = locked.as_ref().and_then(|kiln| kiln.config.timeout_ms).map(Duration::from_millis);
+  let args = slots.to_vec();
+  let future = async move {
+    let mut guard = match locked {
+      Some(guard) => guard,
+      None => shared.lock_owned().await,
+    };
+    Finished::Call(run_export(&engines, &mut guard, member, export_index, &args, sync).await)
+  };
+  park(state, Parked::new(future, host.bridge.clone(), timeout))
+}
+
+/// Runs export number `export_index` of member `member` with the arguments in `args`.
+async fn run_export(
+  engines: &crate::engine::Engines,
+  kiln: &mut crate::store::KilnStore,
+  member: usize,
+  export_index: u32,
+  args: &[u8],
+  sync: bool,
+) -> Result<Vec<Slot>, WasmError> {
+  let Member { instance, module, exported, .. } = &mut kiln.members[member];
+  let export = Member::export_at(exported, &mut kiln.store, instance, module, export_index)?;
+  let (func, ty, name) = (export.func, export.ty.clone(), export.name.clone());
+  let count = ty.params().len();
+  let mut params = Vec::with_capacity(count);
+  for (i, param) in ty.params().enumerate() {
+    let raw = read_slots(args, count)?[i];
+    params.push(slot_to_val(&param, raw).ok_or_else(|| unsupported(&name, &param, "parameter"))?);
+  }
+  for result in ty.results() {
+    slot_to_val(&result, [0; SLOT]).ok_or_else(|| unsupported(&name, &result, "result"))?;
+  }
+  let mut results = vec![Val::I32(0); ty.results().len()];
+  arm(&mut kiln.store, &kiln.config, if sync { Mode::Sync } else { Mode::Async })?;
+  let outcome = {
+    let _running = engines.running();
+    func.call_async(&mut kiln.store, &params, &mut results).await
+  };
+  disarm(&mut kiln.store);
+  if finish(outcome, &format!("`{name}`"), kiln.config.call_limits())? == Ended::Exited {
+    results.iter_mut().for_each(|r| *r = Val::I32(0));
+  }
+  Ok(results.iter().map(crate::value::val_to_slot).collect())
+}
+
+/// Runs a parked call until it ends or calls a host function, letting the event loop run while
+/// the guest yields. Resolves to `DONE` (results in `slots`) or a host function's number
+/// (arguments in `slots`); a failed call rejects with its coded error.
+#[op2]
+pub async fn op_wasm_hcall_run(
+  state: Rc<RefCell<OpState>>,
+  token: f64,
+  #[buffer] slots: JsBuffer,
+) -> Result<f64, WasmError> {
+  let mut slots = slots;
+  let mut parked = take(&state, token)?;
+  let step = std::future::poll_fn(|cx| poll_step(&mut parked, cx)).await;
+  let (code, ended) = report(step, &mut parked, &mut slots)?;
+  if !ended {
+    put_back(&state, token, parked);
+  }
+  Ok(code)
+}
+
+/// `op_wasm_hcall_run` for the synchronous driver: the JS thread waits.
+#[op2(fast)]
+pub fn op_wasm_hcall_run_sync(
+  state: Rc<RefCell<OpState>>,
+  token: f64,
+  #[buffer] slots: &mut [u8],
+) -> Result<f64, WasmError> {
+  let mut parked = take(&state, token)?;
+  let step = step_sync(&mut parked);
+  let result = report(step, &mut parked, slots);
+  if matches!(result, Ok((_, false))) {
+    put_back(&state, token, parked);
+  }
+  result.map(|(code, _)| code)
+}
+
+/// Answers the host function a parked call is waiting on. `status` 0: its results are in `slots`
+/// (`count` of them); 1: it threw (`message` says what, 5002); 2: its result did not fit the
+/// import's type (5007).
+#[op2(fast)]
+pub fn op_wasm_hcall_reply(
+  state: &mut OpState,
+  token: f64,
+  status: u32,
+  count: u32,
+  #[buffer] slots: &[u8],
+  #[string] message: &str,
+) -> Result<(), WasmError> {
+  let id = parse_id(token).ok_or_else(|| no_call(token))?;
+  let parked = state.borrow::<HostCalls>().0.get(id).ok_or_else(|| no_call(token))?;
+  let command = match status {
+    0 => Command::Reply(read_slots(slots, count as usize)?),
+    1 => Command::Throw(WasmError::call(message.to_string())),
+    _ => Command::Throw(WasmError::type_error(message.to_string())),
+  };
+  parked.bridge.command(command);
+  Ok(())
+}
+
+/// Gives a parked call a command for its waiting host function and runs until the answer.
+fn command_sync(state: &Rc<RefCell<OpState>>, token: f64, command: Command) -> Result<(Parked, Step), WasmError> {
+  let mut parked = take(state, token)?;
+  parked.bridge.command(command);
+  let step = step_sync(&mut parked);
+  Ok((parked, step))
+}
+
+/// `caller.exports.name(...args)`: calls back into the calling instance (arguments in `slots`).
+/// Returns `CALLED` with the results in `slots`, or a host function's number if the nested call
+/// calls one (drive it with `op_wasm_hcall_run_sync` until `CALLED`).
+#[op2(fast)]
+pub fn op_wasm_caller_call(
+  state: Rc<RefCell<OpState>>,
+  token: f64,
+  #[string] name: &str,
+  count: u32,
+  #[buffer] slots: &mut [u8],
+) -> Result<f64, WasmError> {
+  let args = read_slots(slots, count as usize)?;
+  let (mut parked, step) = command_sync(&state, token, Command::Call { name: name.to_string(), args })?;
+  let result = report(step, &mut parked, slots);
+  if matches!(result, Ok((_, false)) | Err(_)) && parked.future.is_some() {
+    put_back(&state, token, parked);
+  }
+  result.map(|(code, _)| code)
+}
+
+/// The signature of the caller's export `name`, as type names.
+#[op2]
+#[serde]
+pub fn op_wasm_caller_signature(
+  state: Rc<RefCell<OpState>>,
+  token: f64,
+  #[string] name: String,
+) -> Result<(Vec<&'static str>, Vec<&'static str>), WasmError> {
+  let (parked, step) = command_sync(&state, token, Command::Signature(name))?;
+  let answer = match step {
+    Step::Event(Event::Signature(answer)) => answer,
+    _ => Err(WasmError::call("the host call ended while asking for a signature")),
+  };
+  put_back(&state, token, parked);
+  answer
+}
+
+fn memory_command(state: &Rc<RefCell<OpState>>, token: f64, command: Command) -> Result<MemoryOut, WasmError> {
+  let (parked, step) = command_sync(state, token, command)?;
+  let answer = match step {
+    Step::Event(Event::Memory(answer)) => answer,
+    _ => Err(WasmError::memory("the host call ended during a memory operation")),
+  };
+  put_back(state, token, parked);
+  answer
+}
+
+/// `caller.memory.read(offset, out.length)` into `out`.
+#[op2(fast)]
+pub fn op_wasm_caller_memory_read(
+  state: Rc<RefCell<OpState>>,
+  token: f64,
+  offset: f64,
+  #[buffer] out: &mut [u8],
+) -> Result<(), WasmError> {
+  let offset = index(offset)?;
+  match memory_command(&state, token, Command::MemRead { offset, len: out.len() })? {
+    MemoryOut::Bytes(bytes) => {
+      out.copy_from_slice(&bytes);
+      Ok(())
+    }
+    _ => Err(WasmError::memory("caller.memory.read: no bytes came back")),
+  }
+}
+
+/// `caller.memory.write(offset, bytes)`.
+#[op2(fast)]
+pub fn op_wasm_caller_memory_write(
+  state: Rc<RefCell<OpState>>,
+  token: f64,
+  offset: f64,
+  #[buffer] bytes: &[u8],
+) -> Result<(), WasmError> {
+  let offset = index(offset)?;
+  memory_command(&state, token, Command::MemWrite { offset, bytes: bytes.to_vec() }).map(|_| ())
+}
+
+/// `caller.memory.size()` in pages.
+#[op2(fast)]
+pub fn op_wasm_caller_memory_size(state: Rc<RefCell<OpState>>, token: f64) -> Result<f64, WasmError> {
+  match memory_command(&state, token, Command::MemSize)? {
+    MemoryOut::Pages(pages) => Ok(pages as f64),
+    _ => Err(WasmError::memory("caller.memory.size: no size came back")),
+  }
+}
+
+fn index(value: f64) -> Result<u64, WasmError> {
+  if value.is_finite() && value >= 0.0 && value.fract() == 0.0 && value <= (1u64 << 53) as f64 {
+    Ok(value as u64)
+  } else {
+    Err(WasmError::memory(format!("caller.memory: the offset must be a non-negative integer, got {value}")))
+  }
+}
+
+/// Abandons a parked call or instantiation, if it is still there: dropping it unwinds the guest's
+/// fiber and releases the store. The JS side calls it when it cannot go on driving (an error of
+/// its own), so that a store is never left locked by a call nobody will finish.
+#[op2(fast)]
+pub fn op_wasm_hcall_cancel(state: &mut OpState, token: f64) {
+  if let Some(id) = parse_id(token) {
+    state.borrow_mut::<HostCalls>().0.remove(id);
+  }
+}
+
+/// Takes a finished instantiation out of the table.
+pub fn take_instance(state: &mut OpState, token: f64) -> Result<Made, WasmError> {
+  let id = parse_id(token).ok_or_else(|| no_call(token))?;
+  let table = &mut state.borrow_mut::<HostCalls>().0;
+  match table.remove(id) {
+    Some(Parked { finished: Some(Finished::Instance(made)), .. }) => *made,
+    Some(other) => {
+      table.put(id, other);
+      Err(WasmError::instantiate("the instantiation has not finished; run it to the end first"))
+    }
+    None => Err(no_call(token)),
+  }
+}

@@ -1,0 +1,46 @@
+//! JS host functions (issue 11): values both ways, the caller, throws, async functions, start
+//! functions, re-entry and deep JS recursion, through the real binary.
+
+use kiln_test_support::App;
+
+#[test]
+fn host_functions_work_through_both_call_paths() {
+  App::new("host.ts").allow_all().wat("host.wat", "host.wasm").run().ok(concat!(
+    "start function called JS\n",
+    "starts: 1\n",
+    "i32: [ 42 ] -2\n",
+    "i64: [ 9007199254740993n ] 3n\n",
+    "f32: [ 3 ] f64: 0.25\n",
+    "pair: [ 14, 21n ] [ 2, 3n ]\n",
+    "log: hello from wasm (1 page)\n",
+    "memory written by the host: J\n",
+    "caller after the call: 5006 MemoryError\n",
+    "globals: 1000 1099511627776n\n",
+    "throw (call): 5002 CallError true true\n",
+    "throw (exports): 5002 CallError true true\n",
+    "usable after a throw: 2\n",
+    "async host function: 61 ticks while the guest waited: true\n",
+    "async host function under exports: 5002 CallError true\n",
+    "re-entry: [ 81 ] 25\n",
+    "deep recursion inside a host function: true\n",
+    "bad result (i32): 5007 TypeError env.add_i32\n",
+    "bad result (i64): 5007 TypeError env.add_i64\n",
+    "bad result (pair): 5007 TypeError env.pair\n",
+    "usable after a bad result: 1\n",
+    "a function for a global: 5001 InstantiateError true\n",
+    "a number for a function: 5001 InstantiateError true\n",
+    "a float for an i32 global: 5007 TypeError true\n",
+    "a missing host function: 5001 InstantiateError true\n",
+  ));
+}
+
+/// The linking issue's API example, as written, runs and links.
+#[test]
+fn the_issues_api_example_runs() {
+  App::new("issue_api.ts")
+    .allow_all()
+    .c_with("easter.c", "easter.wasm", &["-mexec-model=reactor"])
+    .c("dynamic.c", "dynamic.wasm")
+    .run()
+    .ok("[ 17 ]\n0 {\"module\":\"input.wasm\",\"name\":\"easter\",\"kind\":\"function\",\"params\":[\"i32\"],\"results\":[\"i32\"]}\n");
+}

@@ -1,0 +1,371 @@
+// runtime:wasm/host — internal to runtime:wasm (see wasm_values.ts): JS host functions.
+//
+// A store with JS host functions is driven from here (ext_wasm/src/hostcall.rs has the other
+// half): a call runs until the guest calls a host function, the function runs here, in an ordinary
+// JS frame on the JS thread, and its answer resumes the guest. Rust never calls JS, so no JS
+// frame ever sits on a wasmtime fiber. The async driver (`await instance.call`, `instantiate`)
+// awaits an async host function while the event loop runs; the synchronous one
+// (`instance.exports`) cannot, and fails the call.
+
+import type { WasmArg, WasmCaller, WasmExports, WasmFunction, WasmResult, WasmReturn } from "runtime:wasm";
+import { arityError, decode, describe, encode, ops, toBytes, toIndex, wasmError } from "runtime:wasm/values";
+
+/** A host step that ended the call (results in the slots) or a `caller.exports` call. */
+const DONE = -1;
+const CALLED = -2;
+
+/** One JS host function of a store, with the type its importer declares. */
+export interface HostFn {
+  fn: (...args: never[]) => unknown;
+  /** `module.name`, for messages. */
+  name: string;
+  params: readonly string[];
+  results: readonly string[];
+}
+
+/** The JS host functions of a store, by their number (values that are not functions: null). */
+export class HostTable {
+  readonly fns: (HostFn | null)[];
+  /** Slots the largest signature needs. */
+  readonly slots: number;
+  /** Each function's results as error messages name them ("result 1 of the host function `m.f`"),
+   * made once here rather than on every call. */
+  readonly where: (string[] | null)[];
+
+  constructor(fns: (HostFn | null)[]) {
+    this.fns = fns;
+    let most = 1;
+    for (const f of fns) if (f !== null) most = Math.max(most, f.params.length, f.results.length);
+    this.slots = most;
+    this.where = fns.map((f) => f === null ? null : f.results.map((_, i) => `result ${i + 1} of the host function \`${f.name}\``));
+  }
+}
+
+/** What one call driven from here carries between steps: the value a host function threw. */
+interface CallState {
+  thrown: unknown;
+  hasThrown: boolean;
+}
+
+function isThenable(value: unknown): value is PromiseLike<unknown> {
+  return (typeof value === "object" || typeof value === "function") && value !== null &&
+    typeof (value as { then?: unknown }).then === "function";
+}
+
+/** Writes a host function's return value into the slots by its result types. */
+function encodeResults(h: HostFn, where: readonly string[], value: unknown, view: DataView): void {
+  if (h.results.length === 0) return;
+  if (h.results.length === 1) {
+    encode(view, 0, h.results[0], value, where[0]);
+    return;
+  }
+  if (!Array.isArray(value) || value.length !== h.results.length) {
+    throw wasmError(
+      "TypeError",
+      `the host function \`${h.name}\` returned ${describe(value)}; its import declares ${h.results.length} ` +
+        `results (${h.results.join(", ")}), so return an array of that length`,
+    );
+  }
+  for (let i = 0; i < h.results.length; i++) encode(view, i, h.results[i], value[i], where[i]);
+}
+
+const NO_BYTES = new Uint8Array(0);
+
+/** Sends a host function's return value to the waiting guest. The results go into the call's own
+ * slots (large enough for any of the store's host functions), so a reply allocates nothing. */
+function replyValue(token: number, table: HostTable, index: number, value: unknown, slots: Uint8Array, view: DataView): void {
+  const h = table.fns[index] as HostFn;
+  try {
+    encodeResults(h, table.where[index] as string[], value, view);
+  } catch (e) {
+    const message = e instanceof Error ? e.message : String(e);
+    ops.op_wasm_hcall_reply(token, 2, 0, NO_BYTES, message);
+    return;
+  }
+  ops.op_wasm_hcall_reply(token, 0, h.results.length, slots, "");
+}
+
+/** Sends what a host function threw to the waiting guest: the call fails with it as the cause. */
+function replyError(token: number, h: HostFn, state: CallState, error: unknown): void {
+  state.thrown = error;
+  state.hasThrown = true;
+  ops.op_wasm_hcall_reply(token, 1, 0, NO_BYTES, `the host function \`${h.name}\` threw: ${errorText(error)}`);
+}
+
+function errorText(error: unknown): string {
+  if (error instanceof Error) return `${error.name}: ${error.message}`;
+  try {
+    return String(error);
+  } catch {
+    return "a value that cannot be shown";
+  }
+}
+
+/** Host function number `index` of `table`, or the error of a guest that called an unknown one. */
+function hostFn(table: HostTable, index: number): HostFn {
+  const h = table.fns[index];
+  if (h === undefined || h === null) {
+    throw wasmError("CallError", `the guest called host function number ${index}, which Kiln does not know`);
+  }
+  return h;
+}
+
+/** Calls `h` with its arguments decoded from the slots and then `caller`. The common arities are
+ * called directly: a spread call builds an arguments array on every call. */
+function invoke(h: HostFn, view: DataView, caller: Caller): unknown {
+  const fn = h.fn as (...a: unknown[]) => unknown;
+  const p = h.params;
+  switch (p.length) {
+    case 0:
+      return fn(caller);
+    case 1:
+      return fn(decode(view, 0, p[0]), caller);
+    case 2:
+      return fn(decode(view, 0, p[0]), decode(view, 1, p[1]), caller);
+    case 3:
+      return fn(decode(view, 0, p[0]), decode(view, 1, p[1]), decode(view, 2, p[2]), caller);
+    default: {
+      const args: unknown[] = new Array(p.length + 1);
+      for (let i = 0; i < p.length; i++) args[i] = decode(view, i, p[i]);
+      args[p.length] = caller;
+      return fn(...args);
+    }
+  }
+}
+
+/**
+ * Runs host function `index` for the async driver. A plain value is answered at once (and this
+ * returns undefined); a promise the function returns is awaited, and this returns the promise of
+ * its answer: the call lasts until it settles, and the caller works till then.
+ */
+function serve(token: number, table: HostTable, index: number, slots: Uint8Array, view: DataView, state: CallState): Promise<void> | undefined {
+  const h = hostFn(table, index);
+  const caller = new Caller(token, table);
+  let value: unknown;
+  try {
+    value = invoke(h, view, caller);
+  } catch (error) {
+    caller.end();
+    replyError(token, h, state, error);
+    return undefined;
+  }
+  if (!isThenable(value)) {
+    caller.end();
+    replyValue(token, table, index, value, slots, view);
+    return undefined;
+  }
+  return (async () => {
+    let settled: unknown;
+    try {
+      settled = await value;
+    } catch (error) {
+      caller.end();
+      replyError(token, h, state, error);
+      return;
+    }
+    caller.end();
+    replyValue(token, table, index, settled, slots, view);
+  })();
+}
+
+/** Runs host function `index` for the synchronous driver: a promise fails the call. */
+function serveSync(token: number, table: HostTable, index: number, slots: Uint8Array, view: DataView, state: CallState): void {
+  const h = hostFn(table, index);
+  const caller = new Caller(token, table);
+  let value: unknown;
+  try {
+    value = invoke(h, view, caller);
+  } catch (error) {
+    caller.end();
+    replyError(token, h, state, error);
+    return;
+  }
+  caller.end();
+  if (isThenable(value)) {
+    // Keep the rejection, if any, from going unhandled: the call reports the problem.
+    Promise.resolve(value).catch(() => {});
+    const message = `the host function \`${h.name}\` returned a promise, which a synchronous ` +
+      "`instance.exports` call cannot wait for; call the export with `await instance.call(...)`";
+    ops.op_wasm_hcall_reply(token, 1, 0, NO_BYTES, message);
+    return;
+  }
+  replyValue(token, table, index, value, slots, view);
+}
+
+/** The thrown value becomes the `cause` of the call's CallError. */
+function withCause(error: unknown, state: CallState): unknown {
+  if (state.hasThrown && error instanceof Error && (error as { code?: number }).code === 5002 && error.cause === undefined) {
+    Object.defineProperty(error, "cause", { value: state.thrown, writable: true, configurable: true, enumerable: false });
+  }
+  return error;
+}
+
+/** Drives a parked call or instantiation to its end with the async driver. */
+export async function drive(token: number, table: HostTable, slots: Uint8Array): Promise<void> {
+  const state: CallState = { thrown: undefined, hasThrown: false };
+  const view = new DataView(slots.buffer, slots.byteOffset, slots.byteLength);
+  try {
+    for (;;) {
+      const step = await ops.op_wasm_hcall_run(token, slots);
+      if (step < 0) return;
+      const pending = serve(token, table, step, slots, view, state);
+      if (pending !== undefined) await pending;
+    }
+  } catch (error) {
+    ops.op_wasm_hcall_cancel(token);
+    throw withCause(error, state);
+  }
+}
+
+/** Drives a parked call to its end with the synchronous driver. */
+function driveSync(token: number, table: HostTable, slots: Uint8Array, view: DataView, state: CallState, step: number): number {
+  while (step >= 0) {
+    serveSync(token, table, step, slots, view, state);
+    step = ops.op_wasm_hcall_run_sync(token, slots);
+  }
+  return step;
+}
+
+/** `await instance.call(...)` on a store with host functions: export `index`, args encoded. */
+export async function callHost(raw: number, index: number, table: HostTable, args: Uint8Array, results: readonly string[]): Promise<WasmResult[]> {
+  const slots = new Uint8Array(Math.max(args.length, table.slots * 8, results.length * 8, 8));
+  slots.set(args);
+  const token = ops.op_wasm_hcall_begin(raw, index, false, slots);
+  await drive(token, table, slots);
+  const view = new DataView(slots.buffer);
+  return results.map((type, i) => decode(view, i, type));
+}
+
+/** The synchronous function of an export of a store with host functions. */
+export function hostExportFunction(
+  owner: object,
+  raw: number,
+  index: number,
+  name: string,
+  params: readonly string[],
+  results: readonly string[],
+  table: HostTable,
+): WasmFunction {
+  const where = params.map((_, i) => `argument ${i + 1} of \`${name}\``);
+  const fn = (...args: WasmArg[]): WasmReturn => {
+    if (args.length !== params.length) throw arityError(name, params, args.length);
+    const slots = new Uint8Array(Math.max(params.length, results.length, table.slots) * 8);
+    const view = new DataView(slots.buffer);
+    for (let i = 0; i < params.length; i++) encode(view, i, params[i], args[i], where[i]);
+    const state: CallState = { thrown: undefined, hasThrown: false };
+    const token = ops.op_wasm_hcall_begin(raw, index, true, slots);
+    try {
+      driveSync(token, table, slots, view, state, ops.op_wasm_hcall_run_sync(token, slots));
+    } catch (error) {
+      ops.op_wasm_hcall_cancel(token);
+      throw withCause(error, state);
+    }
+    return shape(results.map((type, i) => decode(view, i, type)));
+  };
+  Object.defineProperty(fn, "name", { value: name });
+  Object.defineProperty(fn, Symbol.for("kiln.instance"), { value: owner });
+  return fn as WasmFunction;
+}
+
+/** One result as is, none as undefined, several as an array: as `instance.exports` returns. */
+function shape(values: WasmResult[]): WasmReturn {
+  return values.length === 0 ? undefined : values.length === 1 ? values[0] : values;
+}
+
+/**
+ * The caller given to a host function as its last argument: the calling instance's memory and
+ * exports, usable only while that host function runs.
+ */
+class Caller implements WasmCaller {
+  #token: number;
+  #table: HostTable;
+  #live = true;
+  #exports: WasmExports | null = null;
+  #memory: WasmCaller["memory"] | null = null;
+
+  constructor(token: number, table: HostTable) {
+    this.#token = token;
+    this.#table = table;
+  }
+
+  /** Made on first use: most host functions never touch their caller, and each call makes one. */
+  get memory(): WasmCaller["memory"] {
+    if (this.#memory === null) {
+      const live = (what: string) => {
+        if (!this.#live) {
+          throw wasmError(
+            "MemoryError",
+            `caller.memory.${what}: the host function call this caller was given to has returned; use the ` +
+              "caller only while it runs",
+          );
+        }
+        return this.#token;
+      };
+      this.#memory = Object.freeze({
+        read(offset: number | bigint, length: number | bigint): Uint8Array {
+          const token = live("read");
+          const out = new Uint8Array(toIndex(length, "caller.memory.read"));
+          ops.op_wasm_caller_memory_read(token, toIndex(offset, "caller.memory.read"), out);
+          return out;
+        },
+        write(offset: number | bigint, data: Uint8Array): void {
+          const token = live("write");
+          ops.op_wasm_caller_memory_write(token, toIndex(offset, "caller.memory.write"), toBytes(data, "caller.memory.write"));
+        },
+        size(): number {
+          return ops.op_wasm_caller_memory_size(live("size"));
+        },
+      });
+    }
+    return this.#memory;
+  }
+
+  /** Called when the host function returns: the caller stops working. */
+  end(): void {
+    this.#live = false;
+  }
+
+  get exports(): WasmExports {
+    if (this.#exports === null) {
+      const cache = new Map<string, WasmFunction>();
+      this.#exports = new Proxy(Object.create(null) as WasmExports, {
+        get: (_target, name) => {
+          if (typeof name !== "string") return undefined;
+          let fn = cache.get(name);
+          if (fn === undefined) {
+            fn = this.#callBack(name);
+            cache.set(name, fn);
+          }
+          return fn;
+        },
+      });
+    }
+    return this.#exports;
+  }
+
+  #callBack(name: string): WasmFunction {
+    let signature: [readonly string[], readonly string[]] | null = null;
+    const fn = (...args: WasmArg[]): WasmReturn => {
+      if (!this.#live) {
+        throw wasmError(
+          "InvalidInstanceHandle",
+          `caller.exports.${name}: the host function call this caller was given to has returned; use the ` +
+            "caller only while it runs",
+        );
+      }
+      signature ??= ops.op_wasm_caller_signature(this.#token, name) as [string[], string[]];
+      const [params, results] = signature;
+      if (args.length !== params.length) throw arityError(name, params, args.length);
+      const slots = new Uint8Array(Math.max(params.length, results.length, this.#table.slots) * 8);
+      const view = new DataView(slots.buffer);
+      for (let i = 0; i < params.length; i++) encode(view, i, params[i], args[i], `argument ${i + 1} of \`${name}\``);
+      const state: CallState = { thrown: undefined, hasThrown: false };
+      let step = ops.op_wasm_caller_call(this.#token, name, params.length, slots);
+      step = driveSync(this.#token, this.#table, slots, view, state, step);
+      if (step !== CALLED && step !== DONE) throw wasmError("CallError", `caller.exports.${name}: the call did not end`);
+      return shape(results.map((type, i) => decode(view, i, type)));
+    };
+    Object.defineProperty(fn, "name", { value: name });
+    return fn as WasmFunction;
+  }
+}
