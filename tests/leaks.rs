@@ -26,6 +26,7 @@ fn forgotten_instances_are_reclaimed_and_do_not_count() {
 #[test]
 fn dropping_during_a_call_is_safe() {
   app(100).run_with_args(&["inflight"]).ok(concat!(
+    "still running at drop: true\n",
     "in-flight call: result 300000000\n",
     "after drop: 5005 InvalidInstanceHandle\n",
     "memory after drop: 5005 InvalidInstanceHandle\n",

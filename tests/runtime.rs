@@ -42,9 +42,15 @@ fn uncaught_errors_show_name_code_message_and_stack() {
 
 #[test]
 fn example_app_runs() {
-  // The README's example: examples/image-processor, granted by the root manifest.app.toml.
-  let dir = repo().join("examples/image-processor");
-  std::fs::write(dir.join("image_processor.wasm"), kiln_test_support::wat_path(&dir.join("image_processor.wat")))
+  // The README's example: examples/image-processor, granted by the root manifest.app.toml. It
+  // runs from a copy laid out as in the repository, so the test writes nothing into the tree.
+  let copy = tempfile::tempdir().unwrap();
+  let dir = copy.path().join("examples/image-processor");
+  let source = repo().join("examples/image-processor");
+  std::fs::create_dir_all(dir.join("data/images")).unwrap();
+  std::fs::copy(repo().join("manifest.app.toml"), copy.path().join("manifest.app.toml")).unwrap();
+  std::fs::copy(source.join("main.ts"), dir.join("main.ts")).unwrap();
+  std::fs::write(dir.join("image_processor.wasm"), kiln_test_support::wat_path(&source.join("image_processor.wat")))
     .unwrap();
   let run = run_kiln(&dir, ["main.ts"]);
   run.ok("Exports: [ \"memory\", \"allocate\", \"deallocate\", \"process_image\" ]\nProcessed 1048576 bytes\n");

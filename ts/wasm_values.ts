@@ -1,5 +1,5 @@
 // runtime:wasm/values — internal to runtime:wasm, which imports it; Kiln's loader refuses it to
-// apps, and embedders serve it beside runtime:wasm (ext_wasm::MODULES).
+// apps, and embedders serve it beside runtime:wasm (ext_wasm::INTERNAL_MODULES).
 //
 // The ops, coded errors, and the checks and conversions between JS values and WebAssembly values
 // that runtime:wasm applies before every op call: what an i32, i64, f32 or f64 argument may be,

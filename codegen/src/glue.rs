@@ -168,7 +168,7 @@ fn item_docs(src: &Source, span: Span, name: &str) -> Result<String, String> {
 }
 
 /// Functions and methods show how they are used. (How they fail, `@throws`, is checked against
-/// the error codes in lib.rs.)
+/// the error codes in ext_wasm/src/error.rs.)
 fn check_callable_docs(src: &Source, span: Span, name: &str, docs: &str) -> Result<(), String> {
   if !docs.contains("@example") {
     return Err(src.error(span, format!("the JSDoc of `{name}` needs an @example section")));

@@ -53,10 +53,6 @@ impl<T> HandleTable<T> {
   pub fn len(&self) -> usize {
     self.live.len()
   }
-
-  pub fn is_empty(&self) -> bool {
-    self.live.is_empty()
-  }
 }
 
 /// Reads an id passed from JS: a positive integer that is exactly representable.

@@ -1,7 +1,9 @@
 //! `ext_wasm`: the `runtime:wasm` extension for deno_core embedders.
 //!
 //! It loads, links, calls and sandboxes WebAssembly through wasmtime and WASI preview 1. Every op
-//! checks the [`WasmPermissions`] the embedder puts in `OpState` before it touches the host.
+//! that reads a file, compiles, instantiates or runs guest code checks the [`WasmPermissions`] the
+//! embedder puts in `OpState` first; the memory, drop and reflection ops act only on objects those
+//! checks let the app make. The modules are private: what an embedder needs is re-exported here.
 //!
 //! ```no_run
 //! use ext_wasm::WasmPermissions;
@@ -13,28 +15,28 @@
 //! The JS API (`ts/runtime_wasm.ts`) is served by the embedder's module loader as `runtime:wasm`,
 //! with the internal modules it imports: see [`RUNTIME_WASM_TS`] and [`INTERNAL_MODULES`].
 
-pub mod binary;
-pub mod builtin;
-pub mod call;
-pub mod call_sync;
-pub mod capabilities;
-pub mod config;
-pub mod engine;
-pub mod error;
-pub mod handles;
-pub mod host;
-pub mod hostcall;
-pub mod instance;
-pub mod limiter;
-pub mod limits;
-pub mod link;
-pub mod memory;
-pub mod module;
-pub mod progress;
-pub mod signature;
-pub mod store;
-pub mod value;
-pub mod wasi;
+mod binary;
+mod builtin;
+mod call;
+mod call_sync;
+mod capabilities;
+mod config;
+mod engine;
+mod error;
+mod handles;
+mod host;
+mod hostcall;
+mod instance;
+mod limiter;
+mod limits;
+mod link;
+mod memory;
+mod module;
+mod progress;
+mod signature;
+mod store;
+mod value;
+mod wasi;
 
 pub use capabilities::{
   CheckedPath, FsCapabilitiesSpec, FsPermissions, GrantSpec, ManifestOrigin, PathGrant, WasmCapabilitiesSpec,
@@ -42,8 +44,10 @@ pub use capabilities::{
 };
 pub use config::InstanceConfig;
 pub use engine::EngineOptions;
+pub use engine::{EngineKind, Engines};
 pub use error::{ErrorCode, WasmError};
 pub use limits::AppLimits;
+pub use module::precompile;
 
 /// The TypeScript source of the `runtime:wasm` module, for the embedder's module loader.
 pub const RUNTIME_WASM_TS: &str = include_str!("../../ts/runtime_wasm.ts");

@@ -44,7 +44,6 @@ impl Measured {
 pub struct Compiled<T> {
   pub value: T,
   pub from_cache: bool,
-  pub elapsed: Duration,
 }
 
 /// Runs `compile` on a blocking thread, so the event loop keeps running, and reports on stderr
@@ -93,7 +92,7 @@ pub async fn off_thread<T: Send + 'static>(
       eprintln!("kiln: compiled {what} in {seconds:.1} s{cached}");
     }
   }
-  Ok(Compiled { value, from_cache, elapsed })
+  Ok(Compiled { value, from_cache })
 }
 
 /// Waits for the compile, printing an estimate of its progress every `REPEAT_EVERY`.

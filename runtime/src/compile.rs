@@ -10,7 +10,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Instant;
 
-use ext_wasm::engine::{EngineKind, Engines};
+use ext_wasm::{EngineKind, Engines};
 
 use crate::{cache, manifest};
 
@@ -66,7 +66,7 @@ async fn compile_one(file: &Path, kinds: &[EngineKind]) -> Result<String, String
   let started = Instant::now();
   let mut compiled_any = false;
   for &kind in kinds {
-    let from_cache = ext_wasm::module::precompile(engines.clone(), kind, &shown.to_string(), bytes.clone())
+    let from_cache = ext_wasm::precompile(engines.clone(), kind, &shown.to_string(), bytes.clone())
       .await
       .map_err(|e| format!("{shown}: {e}; kiln compile takes WebAssembly modules (.wasm) or WAT text"))?;
     compiled_any |= !from_cache;

@@ -133,7 +133,7 @@ fn parse_run(args: &[String]) -> Result<Option<run::RunOptions>, String> {
 
 /// `kiln compile`'s options, or `None` for `--help`.
 fn parse_compile(args: &[String]) -> Result<Option<compile::CompileOptions>, String> {
-  use ext_wasm::engine::EngineKind;
+  use ext_wasm::EngineKind;
   let mut kinds = vec![EngineKind::Plain];
   let mut files = Vec::new();
   let mut rest = args.iter();
@@ -154,7 +154,7 @@ fn parse_compile(args: &[String]) -> Result<Option<compile::CompileOptions>, Str
 }
 
 /// Adds an engine to compile for, once however often its option is given.
-fn add_kind(kinds: &mut Vec<ext_wasm::engine::EngineKind>, kind: ext_wasm::engine::EngineKind) {
+fn add_kind(kinds: &mut Vec<ext_wasm::EngineKind>, kind: ext_wasm::EngineKind) {
   if !kinds.contains(&kind) {
     kinds.push(kind);
   }

@@ -54,7 +54,11 @@ async function inflight(): Promise<void> {
   const instance = await instantiate(moduleId);
   // Drop the instance and its module while a long call runs on it.
   const running = instance.call("count", 300_000_000n);
+  let settled = false;
+  running.then(() => (settled = true), () => (settled = true));
   await new Promise((resolve) => setTimeout(resolve, 20));
+  // The drops below must happen while the call still runs, or this would test nothing.
+  console.log("still running at drop:", !settled);
   await instance.drop();
   await dropModule(moduleId);
   const finished = await running.then((r: WasmResult[]) => `result ${r[0]}`, outcome);
