@@ -4,6 +4,7 @@
 use std::path::Path;
 
 use kiln_test_support::App;
+use kiln_test_support::{code_files, compiling_lines};
 
 const MAIN: &str = "import { compileFile, instantiate } from \"runtime:wasm\";\n\
   const instance = await instantiate(await compileFile(\"./math.wasm\"));\n\
@@ -12,27 +13,6 @@ const MAIN: &str = "import { compileFile, instantiate } from \"runtime:wasm\";\n
 fn files_under(dir: &Path) -> usize {
   let Ok(entries) = std::fs::read_dir(dir) else { return 0 };
   entries.flatten().map(|e| if e.path().is_dir() { files_under(&e.path()) } else { 1 }).sum()
-}
-
-/// The compiled modules in a cache directory: one file per module and engine, named by a hash
-/// (no dot). wasmtime's cache worker also writes `<hash>.stats` usage counters and `.wip-*` lock
-/// files, on a background thread that may or may not finish before kiln exits, so those are not
-/// counted: they say nothing about whether a module was compiled.
-fn code_files(dir: &Path) -> usize {
-  let Ok(entries) = std::fs::read_dir(dir) else { return 0 };
-  entries
-    .flatten()
-    .map(|e| match e.path() {
-      path if path.is_dir() => code_files(&path),
-      _ if e.file_name().to_string_lossy().contains('.') => 0,
-      _ => 1,
-    })
-    .sum()
-}
-
-/// Lines on stderr that say a module was compiled (not read back from the cache).
-fn compiling_lines(stderr: &str) -> Vec<&str> {
-  stderr.lines().filter(|line| line.starts_with("kiln: compiling")).collect()
 }
 
 fn app(manifest_extra: &str) -> App {

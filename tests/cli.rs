@@ -4,28 +4,11 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
+use kiln_test_support::{code_files, compiling_lines};
 use kiln_test_support::{kiln, kiln_bin, kiln_env, repo, wat, App, Run};
 
 fn tempdir() -> tempfile::TempDir {
   tempfile::Builder::new().prefix("cli").tempdir_in(env!("CARGO_TARGET_TMPDIR")).unwrap()
-}
-
-/// Compiled modules in a cache directory (see tests/cache.rs: `.stats` and lock files, written
-/// by a background thread, are not counted).
-fn code_files(dir: &Path) -> usize {
-  let Ok(entries) = std::fs::read_dir(dir) else { return 0 };
-  entries
-    .flatten()
-    .map(|e| match e.path() {
-      path if path.is_dir() => code_files(&path),
-      _ if e.file_name().to_string_lossy().contains('.') => 0,
-      _ => 1,
-    })
-    .sum()
-}
-
-fn compiling_lines(stderr: &str) -> Vec<&str> {
-  stderr.lines().filter(|line| line.starts_with("kiln: compiling")).collect()
 }
 
 /// An app that compiles math.wasm and instantiates it with `options` (a JS object literal body).

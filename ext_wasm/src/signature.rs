@@ -57,13 +57,7 @@ pub fn exports_of(module: &Module) -> Vec<ExportInfo> {
     .exports()
     .map(|export| {
       let ty = export.ty();
-      let (params, results) = match &ty {
-        ExternType::Func(f) => (
-          Some(f.params().map(|t| ExportValueType::of(&t)).collect()),
-          Some(f.results().map(|t| ExportValueType::of(&t)).collect()),
-        ),
-        _ => (None, None),
-      };
+      let (params, results) = function_types(&ty);
       ExportInfo { name: export.name().to_string(), kind: export_kind(&ty), params, results }
     })
     .collect()
@@ -105,14 +99,8 @@ pub fn imports_of(module: &Module) -> Vec<ModuleImport> {
     .imports()
     .map(|import| {
       let ty = import.ty();
-      let (params, results, text) = match &ty {
-        ExternType::Func(f) => (
-          Some(f.params().map(|t| ExportValueType::of(&t)).collect()),
-          Some(f.results().map(|t| ExportValueType::of(&t)).collect()),
-          None,
-        ),
-        other => (None, None, Some(describe_extern(other))),
-      };
+      let (params, results) = function_types(&ty);
+      let text = ty.func().is_none().then(|| describe_extern(&ty));
       ModuleImport {
         module: import.module().to_string(),
         name: import.name().to_string(),
@@ -123,6 +111,18 @@ pub fn imports_of(module: &Module) -> Vec<ModuleImport> {
       }
     })
     .collect()
+}
+
+/// A function's parameter and result types as `getExports()` and `moduleImports()` name them;
+/// nothing for any other kind.
+fn function_types(ty: &ExternType) -> (Option<Vec<ExportValueType>>, Option<Vec<ExportValueType>>) {
+  match ty {
+    ExternType::Func(f) => (
+      Some(f.params().map(|t| ExportValueType::of(&t)).collect()),
+      Some(f.results().map(|t| ExportValueType::of(&t)).collect()),
+    ),
+    _ => (None, None),
+  }
 }
 
 fn export_kind(ty: &ExternType) -> ExportKind {

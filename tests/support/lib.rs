@@ -269,6 +269,26 @@ pub mod api {
   include!(concat!(env!("OUT_DIR"), "/api.rs"));
 }
 
+/// Files of compiled code under a compilation cache directory: wasmtime names them without a
+/// dot, while its `.stats` and `.wip-*` files (written by a background thread that may or may not
+/// finish before kiln exits) have one.
+pub fn code_files(dir: &Path) -> usize {
+  let Ok(entries) = std::fs::read_dir(dir) else { return 0 };
+  entries
+    .flatten()
+    .map(|e| match e.path() {
+      path if path.is_dir() => code_files(&path),
+      _ if e.file_name().to_string_lossy().contains('.') => 0,
+      _ => 1,
+    })
+    .sum()
+}
+
+/// Lines on stderr that say a module was compiled (not read back from the cache).
+pub fn compiling_lines(stderr: &str) -> Vec<&str> {
+  stderr.lines().filter(|line| line.starts_with("kiln: compiling")).collect()
+}
+
 /// Runs the pinned TypeScript compiler (tests/typings/package-lock.json) with `args`.
 pub fn tsc(args: &[&str]) -> Run {
   let tsc = repo().join("tests/typings/node_modules/typescript/bin/tsc");
