@@ -46,6 +46,11 @@ declare module "kiln:internal" {
     /** `app.linked`: the instances of the modules linked into an instance's store, by import name. */
     op_wasm_instance_linked(instanceId: number): [string, number][];
     /**
+     * `instance.takeStdout()` (`stream` 1) and `takeStderr()` (2): what the guest wrote to a
+     * captured stream since the last take. Works during a call too: the streams are not the store's.
+     */
+    op_wasm_instance_take_output(instanceId: number, stream: number): Uint8Array;
+    /**
      * `instantiate` with JS host functions (`host_json`, see `host_imports`): parks the
      * instantiation, whose start functions may call them, for the JS side to drive
      * (hostcall.rs); `op_wasm_instance_end` then registers the instance.
@@ -341,6 +346,18 @@ declare module "kiln:internal" {
     inheritStdout?: boolean;
     /** Let the guest write to the host's stderr. */
     inheritStderr?: boolean;
+    /**
+     * The guest's stdin: `"inherit"` (the host's), `"null"` (empty, the default), or the bytes it
+     * reads as its input (from JS, a `Uint8Array`).
+     */
+    stdin?: StdinSpec;
+    /**
+     * The guest's stdout: `"inherit"`, `"null"` (discarded, the default), or `"capture"`: kept for
+     * `instance.takeStdout()`, up to 16 MiB between takes (a write past that fails in the guest).
+     */
+    stdout?: OutputSpec;
+    /** The guest's stderr, as `stdout` (`instance.takeStderr()`). */
+    stderr?: OutputSpec;
     /** Fuel for each call (roughly one unit per instruction); exhaustion fails with 5011. */
     fuel?: number;
     /** Wall-clock limit for each call in milliseconds; passing it fails with 5011. */
@@ -371,4 +388,37 @@ declare module "kiln:internal" {
    * ```
    */
   export type Preopen = string | { path: string; readonly?: boolean };
+
+  /**
+   * Where a guest's stdin comes from.
+   *
+   * @example
+   * ```ts
+   * const stdin: StdinSpec = "inherit";
+   * ```
+   */
+  export type StdinSpec = StdioMode | number[];
+
+  /**
+   * `"inherit"` or `"null"`.
+   *
+   * @example
+   * ```ts
+   * const mode: StdioMode = "null";
+   * ```
+   */
+  export type StdioMode = "inherit" | "null";
+
+  /**
+   * Where a guest's stdout or stderr goes.
+   * - `"inherit"`: The host's stream.
+   * - `"null"`: Discarded.
+   * - `"capture"`: Kept for `takeStdout()` / `takeStderr()`.
+   *
+   * @example
+   * ```ts
+   * const stdout: OutputSpec = "capture";
+   * ```
+   */
+  export type OutputSpec = "inherit" | "null" | "capture";
 }

@@ -185,6 +185,18 @@ declare module "runtime:wasm" {
     inheritStdout?: boolean;
     /** Let the guest write to the host's stderr. */
     inheritStderr?: boolean;
+    /**
+     * The guest's stdin: `"inherit"` (the host's), `"null"` (empty, the default), or the bytes it
+     * reads as its input (from JS, a `Uint8Array`).
+     */
+    stdin?: StdinSpec;
+    /**
+     * The guest's stdout: `"inherit"`, `"null"` (discarded, the default), or `"capture"`: kept for
+     * `instance.takeStdout()`, up to 16 MiB between takes (a write past that fails in the guest).
+     */
+    stdout?: OutputSpec;
+    /** The guest's stderr, as `stdout` (`instance.takeStderr()`). */
+    stderr?: OutputSpec;
     /** Fuel for each call (roughly one unit per instruction); exhaustion fails with 5011. */
     fuel?: number;
     /** Wall-clock limit for each call in milliseconds; passing it fails with 5011. */
@@ -205,6 +217,39 @@ declare module "runtime:wasm" {
      */
     interruptible?: boolean;
   }
+
+  /**
+   * Where a guest's stdin comes from.
+   *
+   * @example
+   * ```ts
+   * const stdin: StdinSpec = "inherit";
+   * ```
+   */
+  export type StdinSpec = StdioMode | number[];
+
+  /**
+   * `"inherit"` or `"null"`.
+   *
+   * @example
+   * ```ts
+   * const mode: StdioMode = "null";
+   * ```
+   */
+  export type StdioMode = "inherit" | "null";
+
+  /**
+   * Where a guest's stdout or stderr goes.
+   * - `"inherit"`: The host's stream.
+   * - `"null"`: Discarded.
+   * - `"capture"`: Kept for `takeStdout()` / `takeStderr()`.
+   *
+   * @example
+   * ```ts
+   * const stdout: OutputSpec = "capture";
+   * ```
+   */
+  export type OutputSpec = "inherit" | "null" | "capture";
 
   /**
    * A number or bigint tagged with the WebAssembly type it is passed as; made by {@link types}.
@@ -564,7 +609,12 @@ declare module "runtime:wasm" {
    * };
    * ```
    */
-  export type InstantiateOptions = WasiConfig & {
+  export type InstantiateOptions = Omit<WasiConfig, "stdin"> & {
+    /**
+     * The guest's stdin: `"inherit"` (the host's), `"null"` (empty, the default), or the bytes it
+     * reads as its input (a `Uint8Array`, or numbers 0-255 as {@link WasiConfig} types them).
+     */
+    readonly stdin?: "inherit" | "null" | Uint8Array | readonly number[];
     /**
      * Modules to link and JS values to provide, by import module name: `{ "input.wasm": moduleId,
      * env: { log } }`. Linked modules are instantiated into the new instance's store first (each
@@ -709,6 +759,36 @@ declare module "runtime:wasm" {
      * ```
      */
     get exports(): WasmExports;
+    /**
+     * What the guest wrote to its stdout since the last take, for an instance made with
+     * `stdout: "capture"`. Up to 16 MiB is held between takes; past that, the guest's writes fail
+     * (it sees an I/O error) until the output is taken, so take it after each call that may print a
+     * lot.
+     *
+     * @throws {WasmError} WasiError (5010) if the instance's stdout is not captured.
+     * @throws {WasmError} InvalidInstanceHandle (5005) if the instance was dropped.
+     * @example
+     * ```ts
+     * const inst = await instantiate(id, { stdin: new TextEncoder().encode("input"), stdout: "capture" });
+     * await inst.call("render");
+     * const out: Uint8Array = inst.takeStdout();
+     * ```
+     */
+    takeStdout(): Uint8Array;
+    /**
+     * What the guest wrote to its stderr since the last take, for an instance made with
+     * `stderr: "capture"`; as {@link WasmInstance.takeStdout}.
+     *
+     * @throws {WasmError} WasiError (5010) if the instance's stderr is not captured.
+     * @throws {WasmError} InvalidInstanceHandle (5005) if the instance was dropped.
+     * @example
+     * ```ts
+     * const inst = await instantiate(id, { stderr: "capture" });
+     * await inst.call("_start").catch(() => {});
+     * console.log(new TextDecoder().decode(inst.takeStderr()));
+     * ```
+     */
+    takeStderr(): Uint8Array;
     /**
      * Every export with its kind and, for functions, its parameter and result types.
      *

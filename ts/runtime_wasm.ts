@@ -429,7 +429,12 @@ export type ImportObject = { readonly [importModule: string]: string | HostNames
  * };
  * ```
  */
-export type InstantiateOptions = WasiConfig & {
+export type InstantiateOptions = Omit<WasiConfig, "stdin"> & {
+  /**
+   * The guest's stdin: `"inherit"` (the host's), `"null"` (empty, the default), or the bytes it
+   * reads as its input (a `Uint8Array`, or numbers 0-255 as {@link WasiConfig} types them).
+   */
+  readonly stdin?: "inherit" | "null" | Uint8Array | readonly number[];
   /**
    * Modules to link and JS values to provide, by import module name: `{ "input.wasm": moduleId,
    * env: { log } }`. Linked modules are instantiated into the new instance's store first (each
@@ -516,6 +521,14 @@ function configJson(config: WasiConfig | undefined): string {
     throw wasmError("WasiError", `instantiate: the config must be an object, got ${describe(config)}`);
   }
   return JSON.stringify(config, (key, value) => {
+    // stdin's bytes travel as an array of numbers (Rust reads them back into bytes).
+    if (key === "stdin" && value instanceof Uint8Array) {
+      try {
+        return Array.from(value);
+      } catch {
+        throw wasmError("WasiError", `instantiate: \`stdin\` is ${describe(value)} that cannot be read (detached?)`);
+      }
+    }
     if (typeof value !== "bigint") return value;
     if (value >= 0n && value <= BigInt(Number.MAX_SAFE_INTEGER)) return Number(value);
     throw wasmError("WasiError", `instantiate: \`${key}\` is ${value}n; pass a number up to 2^53 - 1`);
@@ -802,6 +815,42 @@ export class WasmInstance {
       this.#exports = Object.freeze(functions);
     }
     return this.#exports;
+  }
+
+  /**
+   * What the guest wrote to its stdout since the last take, for an instance made with
+   * `stdout: "capture"`. Up to 16 MiB is held between takes; past that, the guest's writes fail
+   * (it sees an I/O error) until the output is taken, so take it after each call that may print a
+   * lot.
+   *
+   * @throws {WasmError} WasiError (5010) if the instance's stdout is not captured.
+   * @throws {WasmError} InvalidInstanceHandle (5005) if the instance was dropped.
+   * @example
+   * ```ts
+   * const inst = await instantiate(id, { stdin: new TextEncoder().encode("input"), stdout: "capture" });
+   * await inst.call("render");
+   * const out: Uint8Array = inst.takeStdout();
+   * ```
+   */
+  takeStdout(): Uint8Array {
+    return ops.op_wasm_instance_take_output(this.#raw, 1);
+  }
+
+  /**
+   * What the guest wrote to its stderr since the last take, for an instance made with
+   * `stderr: "capture"`; as {@link WasmInstance.takeStdout}.
+   *
+   * @throws {WasmError} WasiError (5010) if the instance's stderr is not captured.
+   * @throws {WasmError} InvalidInstanceHandle (5005) if the instance was dropped.
+   * @example
+   * ```ts
+   * const inst = await instantiate(id, { stderr: "capture" });
+   * await inst.call("_start").catch(() => {});
+   * console.log(new TextDecoder().decode(inst.takeStderr()));
+   * ```
+   */
+  takeStderr(): Uint8Array {
+    return ops.op_wasm_instance_take_output(this.#raw, 2);
   }
 
   /**

@@ -57,6 +57,14 @@ pub struct InstanceConfig {
   /// Let the guest write to the host's stderr.
   #[serde(default)]
   pub inherit_stderr: bool,
+  /// The guest's stdin: `"inherit"` (the host's), `"null"` (empty, the default), or the bytes it
+  /// reads as its input (from JS, a `Uint8Array`).
+  pub stdin: Option<StdinSpec>,
+  /// The guest's stdout: `"inherit"`, `"null"` (discarded, the default), or `"capture"`: kept for
+  /// `instance.takeStdout()`, up to 16 MiB between takes (a write past that fails in the guest).
+  pub stdout: Option<OutputSpec>,
+  /// The guest's stderr, as `stdout` (`instance.takeStderr()`).
+  pub stderr: Option<OutputSpec>,
   /// Fuel for each call (roughly one unit per instruction); exhaustion fails with 5011.
   pub fuel: Option<u64>,
   /// Wall-clock limit for each call in milliseconds; passing it fails with 5011.
@@ -72,6 +80,52 @@ pub struct InstanceConfig {
   /// stopped: `timeoutMs`, `fuel` and the manifest's `timeout_ms` are refused with it (5010).
   /// Default `true`.
   pub interruptible: Option<bool>,
+}
+
+/// Where a guest's stdin comes from.
+///
+/// # Examples
+///
+/// ```ts
+/// const stdin: StdinSpec = "inherit";
+/// ```
+#[derive(Debug, Clone, Deserialize)]
+#[serde(untagged, expecting = "\"inherit\", \"null\", or the bytes of the input")]
+pub enum StdinSpec {
+  Mode(StdioMode),
+  Bytes(Vec<u8>),
+}
+
+/// `"inherit"` or `"null"`.
+///
+/// # Examples
+///
+/// ```ts
+/// const mode: StdioMode = "null";
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum StdioMode {
+  Inherit,
+  Null,
+}
+
+/// Where a guest's stdout or stderr goes.
+///
+/// # Examples
+///
+/// ```ts
+/// const stdout: OutputSpec = "capture";
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum OutputSpec {
+  /// The host's stream.
+  Inherit,
+  /// Discarded.
+  Null,
+  /// Kept for `takeStdout()` / `takeStderr()`.
+  Capture,
 }
 
 /// A preopened directory: a host path, or a host path with options.
@@ -161,7 +215,11 @@ impl InstanceConfig {
   /// 5009 for a preopen the manifest does not grant, whether or not it exists (the app learns
   /// nothing about host paths outside its grant); 5010 for a granted one that does not exist, is
   /// not a directory or cannot be opened, and for a host path with a NUL byte.
-  pub fn wasi(&self, permissions: &WasmPermissions, cwd: &Path) -> Result<WasiP1Ctx, WasmError> {
+  pub fn wasi(
+    &self,
+    permissions: &WasmPermissions,
+    cwd: &Path,
+  ) -> Result<(WasiP1Ctx, crate::stdio::Captured), WasmError> {
     let mut builder = WasiCtxBuilder::new();
     // Guest file operations run on the JS thread, between epoch yields, like the guest itself
     // (off, each goes through tokio's blocking pool, and in a trial a file-writing guest never
@@ -173,14 +231,40 @@ impl InstanceConfig {
     for (key, value) in &self.env {
       builder.env(key, value);
     }
-    if self.inherit_stdin {
-      builder.inherit_stdin();
+    match (&self.stdin, self.inherit_stdin) {
+      (Some(_), true) => return Err(both("stdin")),
+      (Some(StdinSpec::Mode(StdioMode::Inherit)), _) | (None, true) => {
+        builder.inherit_stdin();
+      }
+      (Some(StdinSpec::Bytes(bytes)), _) => {
+        builder.stdin(wasmtime_wasi::p2::pipe::MemoryInputPipe::new(bytes.clone()));
+      }
+      _ => {}
     }
-    if self.inherit_stdout {
-      builder.inherit_stdout();
+    let mut captured = crate::stdio::Captured::default();
+    match (self.stdout, self.inherit_stdout) {
+      (Some(_), true) => return Err(both("stdout")),
+      (Some(OutputSpec::Inherit), _) | (None, true) => {
+        builder.inherit_stdout();
+      }
+      (Some(OutputSpec::Capture), _) => {
+        let capture = crate::stdio::Capture::default();
+        builder.stdout(capture.clone());
+        captured.stdout = Some(capture);
+      }
+      _ => {}
     }
-    if self.inherit_stderr {
-      builder.inherit_stderr();
+    match (self.stderr, self.inherit_stderr) {
+      (Some(_), true) => return Err(both("stderr")),
+      (Some(OutputSpec::Inherit), _) | (None, true) => {
+        builder.inherit_stderr();
+      }
+      (Some(OutputSpec::Capture), _) => {
+        let capture = crate::stdio::Capture::default();
+        builder.stderr(capture.clone());
+        captured.stderr = Some(capture);
+      }
+      _ => {}
     }
     for (guest, preopen) in &self.preopens {
       let (host, readonly) = preopen.parts();
@@ -204,8 +288,17 @@ impl InstanceConfig {
         .preopened_dir(checked.as_path(), guest, perms)
         .map_err(|e| WasmError::config(format!("{action}: cannot open {}: {e}", checked.as_path().display())))?;
     }
-    Ok(builder.build_p1())
+    Ok((builder.build_p1(), captured))
   }
+}
+
+/// The error for a stream given both ways (`inheritStdout: true` and `stdout`).
+fn both(stream: &str) -> WasmError {
+  let title = format!("{}{}", stream[..1].to_uppercase(), &stream[1..]);
+  WasmError::config(format!(
+    "`{stream}` and `inherit{title}: true` both say where the guest's {stream} goes; keep one \
+     (`{stream}: \"inherit\"` is the same as `inherit{title}: true`)"
+  ))
 }
 
 #[cfg(test)]

@@ -21,6 +21,7 @@ use crate::limiter::KilnLimiter;
 use crate::link::{import_modules, instantiate_linked, link_order, HostImport, HostValue};
 use crate::module::{CompiledModule, ModuleTable};
 use crate::signature::{describe_extern, exports_of, ExportInfo};
+use crate::stdio::Captured;
 use crate::store::{arm, disarm, new_store, KilnStore, Mode, SharedStore, StoreData};
 
 /// An entry of the instance table: an instance, as the store it lives in and its place there.
@@ -32,6 +33,8 @@ pub struct InstanceEntry {
   pub linked: Vec<(String, u64)>,
   /// The store's JS host functions, if it has any: its calls then go through hostcall.rs.
   pub host: Option<Arc<HostTable>>,
+  /// The store's captured stdout and stderr (`stdout: "capture"`).
+  pub captured: Captured,
 }
 
 /// The live instances of a runtime (an `OpState` entry).
@@ -86,6 +89,7 @@ pub struct Plan {
   host: Vec<HostImport>,
   config: InstanceConfig,
   wasi: wasmtime_wasi::p1::WasiP1Ctx,
+  captured: Captured,
   table_elements: u64,
   _reservation: Reservation,
 }
@@ -120,7 +124,7 @@ pub fn plan(
   let config = config.with_app_defaults(&permissions.limits);
   let cwd =
     std::env::current_dir().map_err(|e| WasmError::config(format!("cannot read the working directory: {e}")))?;
-  let wasi = config.wasi(permissions, &cwd)?;
+  let (wasi, captured) = config.wasi(permissions, &cwd)?;
   Ok(Plan {
     engines: state.borrow::<SharedEngines>().0.clone(),
     module,
@@ -128,6 +132,7 @@ pub fn plan(
     host,
     config,
     wasi,
+    captured,
     table_elements: permissions.limits.max_table_elements,
     _reservation: reservation,
   })
@@ -183,6 +188,7 @@ pub struct Made {
   members: Vec<(String, usize)>,
   module: Module,
   host: Option<Arc<HostTable>>,
+  captured: Captured,
   _reservation: Reservation,
 }
 
@@ -237,7 +243,8 @@ async fn make(plan: Plan) -> Result<Made, WasmError> {
 /// Makes the store: compiles what the engine needs, links, instantiates (start functions and
 /// reactor initializers run here), with `bridge` as the mailbox of its JS host functions.
 async fn make_with(plan: Plan, bridge: Option<Arc<HostBridge>>) -> Result<Made, WasmError> {
-  let Plan { engines, module: module_entry, imports, host, config, wasi, table_elements, _reservation } = plan;
+  let Plan { engines, module: module_entry, imports, host, config, wasi, captured, table_elements, _reservation } =
+    plan;
 
   let kind = EngineKind::of(&config);
   let kit = engines.kit(kind)?;
@@ -260,22 +267,29 @@ async fn make_with(plan: Plan, bridge: Option<Arc<HostBridge>>) -> Result<Made, 
   disarm(&mut kiln.store);
   let (entry, members) = made?;
   let host = bridge.map(|bridge| Arc::new(HostTable { bridge }));
-  Ok(Made { kiln, entry, members, module, host, _reservation })
+  Ok(Made { kiln, entry, members, module, host, captured, _reservation })
 }
 
 /// Puts a made store's instances in the instance table; returns the id of `instantiate`'s.
 fn register(state: &mut OpState, made: Made) -> Result<f64, WasmError> {
-  let Made { kiln, entry, members, module, host, _reservation } = made;
+  let Made { kiln, entry, members, module, host, captured, _reservation } = made;
   let shared: SharedStore = Arc::new(tokio::sync::Mutex::new(kiln));
   let table = state.borrow_mut::<InstanceTable>();
   let exhausted = || WasmError::instantiate("instance ids are exhausted; restart the app");
   let mut linked = Vec::new();
   for (name, member) in members {
     let module = shared.try_lock().map(|k| k.members[member].module.clone()).map_err(|_| exhausted())?;
-    let entry = InstanceEntry { store: shared.clone(), member, module, linked: Vec::new(), host: host.clone() };
+    let entry = InstanceEntry {
+      store: shared.clone(),
+      member,
+      module,
+      linked: Vec::new(),
+      host: host.clone(),
+      captured: captured.clone(),
+    };
     linked.push((name, table.0.insert(entry).ok_or_else(exhausted)?));
   }
-  let entry = InstanceEntry { store: shared, member: entry, module, linked, host };
+  let entry = InstanceEntry { store: shared, member: entry, module, linked, host, captured };
   let id = table.0.insert(entry).ok_or_else(exhausted)?;
   Ok(id as f64)
 }
@@ -458,4 +472,22 @@ pub fn op_wasm_instance_drop(state: &mut OpState, instance_id: f64) -> Result<()
     Some(_) => Ok(()),
     None => Err(invalid_instance(instance_id)),
   }
+}
+
+/// `instance.takeStdout()` (`stream` 1) and `takeStderr()` (2): what the guest wrote to a
+/// captured stream since the last take. Works during a call too: the streams are not the store's.
+#[op2]
+#[buffer]
+pub fn op_wasm_instance_take_output(state: &mut OpState, instance_id: f64, stream: u32) -> Result<Vec<u8>, WasmError> {
+  let entry = state.borrow::<InstanceTable>().lookup(instance_id)?;
+  let (capture, name, option) = match stream {
+    1 => (&entry.captured.stdout, "takeStdout", "stdout"),
+    _ => (&entry.captured.stderr, "takeStderr", "stderr"),
+  };
+  let capture = capture.as_ref().ok_or_else(|| {
+    WasmError::config(format!(
+      "{name}: the instance's {option} is not captured; instantiate it with `{option}: \"capture\"`"
+    ))
+  })?;
+  Ok(capture.take())
 }

@@ -34,6 +34,7 @@ mod memory;
 mod module;
 mod progress;
 mod signature;
+mod stdio;
 mod store;
 mod value;
 mod wasi;
@@ -75,6 +76,7 @@ deno_core::extension!(
     instance::op_wasm_instance_exports,
     instance::op_wasm_instance_drop,
     instance::op_wasm_instance_linked,
+    instance::op_wasm_instance_take_output,
     instance::op_wasm_instance_begin,
     instance::op_wasm_instance_end,
     hostcall::op_wasm_hcall_begin,

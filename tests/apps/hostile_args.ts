@@ -109,6 +109,7 @@ const rawOps: [string, unknown[]][] = [
   ["op_wasm_module_drop", [Number(droppedModule)]],
   ["op_wasm_instance_create", [Number(moduleId), "", ""]],
   ["op_wasm_instance_linked", [raw]],
+  ["op_wasm_instance_take_output", [raw, 1]],
   // Host-call ops: no call is parked, so even the "good" token names nothing (5005).
   ["op_wasm_instance_begin", [Number(moduleId), "", "", "[[\"env\",\"f\",\"function\",null]]"]],
   ["op_wasm_instance_end", [1]],
