@@ -52,6 +52,8 @@ const SIZES = opt.smoke
     p4Repeats: 1,
     calls: 20_000,
     asyncCalls: 5_000,
+    hostCalls: 2_000,
+    nodeHostCalls: 100_000,
     instances: 1_000,
     memoryBytes: 16 << 20,
     kernels: { nbody: 20_000, fannkuch: 2, matmul: 4 },
@@ -65,6 +67,9 @@ const SIZES = opt.smoke
     p4Repeats: 3,
     calls: 500_000,
     asyncCalls: 100_000,
+    hostCalls: 100_000,
+    // V8 makes a JS import call in about 20 ns: Node gets more round trips per run.
+    nodeHostCalls: 10_000_000,
     instances: 20_000,
     memoryBytes: 16 << 20,
     kernels: { nbody: 10_000_000, fannkuch: 50, matmul: 400 },
@@ -138,7 +143,7 @@ function build() {
   }
   fresh(path.join(WASM, "hello.wasm"), [k("hello.c")], () =>
     check("clang", [...wasmFlags, "-o", path.join(WASM, "hello.wasm"), k("hello.c")]));
-  for (const name of ["add", "memory"]) {
+  for (const name of ["add", "memory", "hostcall"]) {
     const src = path.join(BENCH, "wat", `${name}.wat`);
     fresh(path.join(WASM, `${name}.wasm`), [src], () => check("wat2wasm", [src, "-o", path.join(WASM, `${name}.wasm`)]));
   }
@@ -159,7 +164,8 @@ function build() {
       check("gcc", ["-O2", "-fno-strict-aliasing", "-w", `-DHASH_SOURCE="${src}"`, ...(name === "blake3" ? ["-DBLAKE3"] : []),
         "-o", path.join(NATIVE, name), k("native_hash.c")]));
   }
-  // Every compute module must be self-contained, so all peers run it with no imports.
+  // Every compute module must be self-contained, so all peers run it with no imports (hostcall.wasm
+  // is P1c's, which imports the JS function it calls).
   for (const name of [...KERNELS, ...HASHES, "add", "memory"]) {
     const imports = WebAssembly.Module.imports(new WebAssembly.Module(fs.readFileSync(path.join(WASM, `${name}.wasm`))));
     if (imports.length) throw new Error(`${name}.wasm imports ${imports.map((i) => `${i.module}.${i.name}`).join(", ")}`);
@@ -205,15 +211,20 @@ function computeJobs(sizes, hashMiB, repeats, timeout) {
 function measureAll() {
   const R = SIZES.repeats;
   const out = {};
-  out.calls = kiln("P1a/P1b/P3/P5: calls, instantiation and memory in kiln", "calls.ts", [JSON.stringify({
+  out.calls = kiln("P1a/P1b/P1c/P3/P5: calls, host calls, instantiation and memory in kiln", "calls.ts", [JSON.stringify({
     add: path.join(WASM, "add.wasm"),
     memory: path.join(WASM, "memory.wasm"),
     calls: SIZES.calls,
     asyncCalls: SIZES.asyncCalls,
+    hostcallWat: path.join(BENCH, "wat/hostcall.wat"),
+    hostcallWasm: path.join(WASM, "hostcall.wasm"),
+    hostCalls: SIZES.hostCalls,
     instances: SIZES.instances,
     bytes: SIZES.memoryBytes,
     repeats: R,
   })]);
+  out.nodeHost = jsonRun("P1c: host-call round trips on Node.js", process.execPath, [
+    path.join(BENCH, "node/peer.mjs"), "hostcall", path.join(WASM, "hostcall.wasm"), String(SIZES.nodeHostCalls), String(R)]);
   out.runtime = kiln("P2/P7: kernels and hashes on runtime:wasm", "compute.ts", [JSON.stringify({
     engine: "runtime",
     jobs: computeJobs(SIZES.kernels, SIZES.hashMiB, R, true),
@@ -341,6 +352,28 @@ function analyze(m) {
     both(exportsAdd, builtinAdd), "≤1.3×", lower(1.3), !exportsAdd ? missing(c.exportsAdd, why) : missing(c.builtinAdd, why));
   fig("P1b", 'await instance.call("add") vs await op_kiln_noop_async (ns/call)', callAdd, "ns", noopAsync, "ns",
     both(callAdd, noopAsync), "≤1.2×", lower(1.2), !callAdd ? missing(c.callAdd, why) : missing(c.noopAsync, why));
+
+  // P1c: guest -> JS -> guest round trips (ns each), against the sync no-op op, and for context
+  // the built-in WebAssembly's and Node's import calls.
+  const rt = (k, label, values, note) => add(k, label, "ns/round trip", values, note);
+  const hostSync = rt("hostSync", "kiln: host-call round trip, instance.exports.loop(n) (sync driver)", why ?? c.hostSync, `${SIZES.hostCalls} round trips per run`);
+  const hostAsync = rt("hostAsync", 'kiln: host-call round trip, await instance.call("loop", n) (async driver)', why ?? c.hostAsync, `${SIZES.hostCalls} round trips per run`);
+  const builtinHost = rt("builtinHost", "kiln: built-in WebAssembly import call round trip", why ?? c.builtinHost, `${SIZES.hostCalls} round trips per run`);
+  const nodeHost = rt("nodeHost", "Node.js: WebAssembly import call round trip", m.nodeHost.error ?? m.nodeHost.ns, `${SIZES.nodeHostCalls} round trips per run`);
+  fig("P1c", "host-call round trip (guest → JS → guest), instance.exports vs op_kiln_noop (ns)", hostSync, "ns", noop, "ns",
+    both(hostSync, noop), "≤1.5×", lower(1.5), !hostSync ? missing(c.hostSync, why) : missing(c.noop, why));
+  fig("P1c", "host-call round trip, await instance.call vs op_kiln_noop (ns)", hostAsync, "ns", noop, "ns",
+    both(hostAsync, noop), "≤1.5×", lower(1.5), !hostAsync ? missing(c.hostAsync, why) : missing(c.noop, why));
+  for (const [what, peer, v] of [
+    ["host-call round trip, instance.exports vs built-in WebAssembly import call (context)", builtinHost, c.builtinHost],
+    ["host-call round trip, instance.exports vs Node.js WebAssembly import call (context)", nodeHost, m.nodeHost],
+  ]) {
+    figures.push({
+      id: "P1c", what, kiln: hostSync ? cell(hostSync, "ns") : null, peer: peer ? cell(peer, "ns") : null,
+      ratio: both(hostSync, peer), target: "—", met: null, context: true,
+      na: !hostSync ? missing(c.hostSync, why) : missing(v, why ?? "missing"),
+    });
+  }
 
   // P2: rates (units per second) so that the interpreter's smaller sizes compare.
   const peers = [

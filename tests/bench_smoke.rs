@@ -7,7 +7,8 @@ use std::time::{Duration, Instant};
 use kiln_test_support::{kiln_bin, repo, tsc};
 
 /// The figures `bench/run.mjs` must report, with how many rows each has.
-const FIGURES: &[(&str, usize)] = &[("P1a", 2), ("P1b", 1), ("P2", 21), ("P3", 1), ("P4", 1), ("P5", 1), ("P7", 3)];
+const FIGURES: &[(&str, usize)] =
+  &[("P1a", 2), ("P1b", 1), ("P1c", 2), ("P2", 21), ("P3", 1), ("P4", 1), ("P5", 1), ("P7", 3)];
 
 #[test]
 fn bench_smoke_measures_every_figure() {
@@ -47,6 +48,13 @@ fn bench_smoke_measures_every_figure() {
       assert!(row[2].starts_with(|c: char| c.is_ascii_digit() || c == 'w'), "{id} {}: kiln value {}", row[1], row[2]);
       assert!(["yes", "NO"].contains(&row[6]), "{id} {}: met = {}", row[1], row[6]);
     }
+  }
+  // P1c's context rows (against the built-in WebAssembly's and Node's import calls) have no target,
+  // but must be measured too.
+  let p1c_context: Vec<_> = rows.iter().filter(|r| r[0] == "P1c" && r[5] == "—").collect();
+  assert_eq!(p1c_context.len(), 2, "P1c: expected 2 context rows\n{stdout}");
+  for row in p1c_context {
+    assert!(row[4].starts_with(|c: char| c.is_ascii_digit()), "P1c {}: no number ({})\n{stdout}", row[1], row[4]);
   }
   assert!(stdout.contains("Checksums: all agree"), "the peers' checksums disagree:\n{stdout}");
   // Every workload was checked at two sizes (kiln's, and the interpreter's on Node.js).

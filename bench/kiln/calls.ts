@@ -1,12 +1,14 @@
-// P1a, P1b, P3 and P5 in one kiln process: the cost of a call into the guest against a no-op op,
-// instantiations per second, and memory bandwidth.
+// P1a, P1b, P1c, P3 and P5 in one kiln process: the cost of a call into the guest against a no-op
+// op, of a call out of the guest into JS and back, instantiations per second, and memory bandwidth.
 //
 // Kiln.args[0] is a JSON spec: {"add": path of add.wasm, "memory": path of memory.wasm, "calls": N
-// sync calls per run, "asyncCalls": N awaited calls per run, "instances": N instantiate+drop per
-// run, "bytes": bytes per memory write/read, "repeats"}. Prints one JSON line; each figure is a list
+// sync calls per run, "asyncCalls": N awaited calls per run, "hostcallWat": path of hostcall.wat,
+// "hostcallWasm": path of hostcall.wasm (for the built-in WebAssembly), "hostCalls": N host-call
+// round trips per run, "instances": N instantiate+drop per run, "bytes": bytes per memory
+// write/read, "repeats"}. Prints one JSON line; each figure is a list
 // of per-run values (ns per call, instantiations per second, seconds), or a string saying why it
 // is missing.
-import { compileFile, instantiate } from "runtime:wasm";
+import { compile, compileFile, instantiate } from "runtime:wasm";
 import { readBytes } from "runtime:fs";
 import { coreOps, emit, measure, now } from "./common.ts";
 
@@ -15,6 +17,9 @@ interface Spec {
   memory: string;
   calls: number;
   asyncCalls: number;
+  hostcallWat: string;
+  hostcallWasm: string;
+  hostCalls: number;
   instances: number;
   bytes: number;
   repeats: number;
@@ -108,6 +113,60 @@ if (typeof ops.op_kiln_noop_async === "function") {
   });
 } else {
   out.noopAsync = "missing: Deno.core.ops.op_kiln_noop_async";
+}
+
+// P1c: guest -> JS -> guest round trips. hostcall.wat's `loop(n)` calls the JS import `env.f` n
+// times from a loop in wasm; each figure is ns per round trip (one call of `loop` per run, so the
+// JS -> guest entry is amortized over n round trips).
+{
+  const n = spec.hostCalls;
+  const f = (x: number): number => x + 1;
+  /** loop(n) with f = x + 1: n(n+1)/2 as a wrapping i32 (exact in a double for these n). */
+  const expected = ((n * (n + 1)) / 2) | 0;
+  const check = (what: string, got: unknown) => {
+    if (got !== expected) throw new Error(`${what}: loop(${n}) = ${String(got)}, expected ${expected}`);
+  };
+  // Kiln compiles the WAT source itself.
+  const wat = new TextDecoder().decode(await readBytes(spec.hostcallWat));
+  const hostInstance = await instantiate(await compile(new TextEncoder().encode(wat)), { imports: { env: { f } } });
+  const hostExports = (hostInstance as unknown as { exports?: Record<string, Fn> }).exports;
+  if (hostExports && typeof hostExports.loop === "function") {
+    out.hostSync = await measure(R, () => {
+      const t0 = now();
+      const r = hostExports.loop(n);
+      const t = now() - t0;
+      check("instance.exports.loop", r);
+      return (t * 1e9) / n;
+    });
+  } else {
+    out.hostSync = "missing: instance.exports";
+  }
+  out.hostAsync = await measure(R, async () => {
+    const t0 = now();
+    const [r] = await hostInstance.call<[number]>("loop", n);
+    const t = now() - t0;
+    check('instance.call("loop")', r);
+    return (t * 1e9) / n;
+  });
+  await hostInstance.drop();
+
+  interface W {
+    Module: new (bytes: Uint8Array) => object;
+    Instance: new (module: object, imports: object) => { exports: Record<string, Fn> };
+  }
+  const WA = (globalThis as unknown as { WebAssembly?: W }).WebAssembly;
+  if (WA) {
+    const builtin = new WA.Instance(new WA.Module(await readBytes(spec.hostcallWasm)), { env: { f } }).exports;
+    out.builtinHost = await measure(R, () => {
+      const t0 = now();
+      const r = builtin.loop(n);
+      const t = now() - t0;
+      check("built-in WebAssembly loop", r);
+      return (t * 1e9) / n;
+    });
+  } else {
+    out.builtinHost = "missing: globalThis.WebAssembly";
+  }
 }
 
 // P3: instantiate and drop a module with a 1-page memory.

@@ -2,11 +2,13 @@
 //   node peer.mjs '<json spec>'   spec: {"jobs": [{"name", "kind": "kernel" | "hash", "path",
 //                                   "size", "repeats"}]}, as bench/kiln/compute.ts
 //   node peer.mjs compile <path>   WebAssembly.compile of a file: {"compileMs"}
+//   node peer.mjs hostcall <path> <n> <repeats>   P1c: hostcall.wasm's loop(n), which calls the JS
+//                                  import env.f n times: {"ns": [ns per round trip, per run]}
 // Prints one JSON line.
 import { readFileSync } from "node:fs";
 import { performance } from "node:perf_hooks";
 
-import { block, CHUNK, HASHES, timeChecked } from "../shared.mjs";
+import { block, CHUNK, HASHES, measure, now, timeChecked } from "../shared.mjs";
 
 const hexOf = (bytes) => Buffer.from(bytes).toString("hex");
 
@@ -40,7 +42,23 @@ async function hash(job) {
   return { name: job.name, api: "node", times, digest };
 }
 
-if (process.argv[2] === "compile") {
+/** P1c: ns per guest -> JS -> guest round trip, as bench/kiln/calls.ts measures it. */
+async function hostcall(path, n, repeats) {
+  const { instance } = await WebAssembly.instantiate(readFileSync(path), { env: { f: (x) => x + 1 } });
+  const expected = ((n * (n + 1)) / 2) | 0;
+  const ns = await measure(repeats, () => {
+    const t0 = now();
+    const r = instance.exports.loop(n);
+    const t = now() - t0;
+    if (r !== expected) throw new Error(`loop(${n}) = ${r}, expected ${expected}`);
+    return (t * 1e9) / n;
+  });
+  return { ns };
+}
+
+if (process.argv[2] === "hostcall") {
+  console.log(JSON.stringify(await hostcall(process.argv[3], Number(process.argv[4]), Number(process.argv[5]))));
+} else if (process.argv[2] === "compile") {
   const bytes = readFileSync(process.argv[3]);
   const t0 = performance.now();
   await WebAssembly.compile(bytes);
