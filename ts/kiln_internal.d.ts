@@ -75,11 +75,15 @@ declare module "kiln:internal" {
     /** `op_wasm_hcall_run` for the synchronous driver: the JS thread waits. */
     op_wasm_hcall_run_sync(token: number, slots: Uint8Array): number;
     /**
-     * Answers the host function a parked call is waiting on. `status` 0: its results are in `slots`
-     * (`count` of them); 1: it threw (`message` says what, 5002); 2: its result did not fit the
-     * import's type (5007).
+     * Answers the host function a parked call waits on and runs the call on, as
+     * `op_wasm_hcall_run` does: one op crossing per host call round trip.
      */
-    op_wasm_hcall_reply(token: number, status: number, count: number, slots: Uint8Array, message: string): void;
+    op_wasm_hcall_resume(token: number, status: number, count: number, slots: Uint8Array, message: string): Promise<number>;
+    /**
+     * `op_wasm_hcall_resume` for the synchronous driver. `nofast`, like the other call ops: on the
+     * QuickJS backend the fast-call check costs a global lookup per call.
+     */
+    op_wasm_hcall_resume_sync(token: number, status: number, count: number, slots: Uint8Array, message: string): number;
     /**
      * Abandons a parked call or instantiation, if it is still there: dropping it unwinds the guest's
      * fiber and releases the store. The JS side calls it when it cannot go on driving (an error of
@@ -89,7 +93,7 @@ declare module "kiln:internal" {
     /**
      * `caller.exports.name(...args)`: calls back into the calling instance (arguments in `slots`).
      * Returns `CALLED` with the results in `slots`, or a host function's number if the nested call
-     * calls one (drive it with `op_wasm_hcall_run_sync` until `CALLED`).
+     * calls one (drive it with `op_wasm_hcall_resume_sync` until `CALLED`).
      */
     op_wasm_caller_call(token: number, name: string, count: number, slots: Uint8Array): number;
     /** The signature of the caller's export `name`, as type names. */

@@ -41,10 +41,26 @@ export class HostTable {
   }
 }
 
-/** What one call driven from here carries between steps: the value a host function threw. */
+/** What one call driven from here carries between steps: the value a host function threw, and the
+ * answer to the host function just run, which the next resume op hands to the guest (a reply and
+ * the next run are one op crossing). */
 interface CallState {
   thrown: unknown;
   hasThrown: boolean;
+  /** 0: results in the slots (`count` of them); 1: it threw (5002); 2: a result did not fit (5007). */
+  status: number;
+  count: number;
+  message: string;
+}
+
+function newState(): CallState {
+  return { thrown: undefined, hasThrown: false, status: 0, count: 0, message: "" };
+}
+
+function answer(state: CallState, status: number, count: number, message: string): void {
+  state.status = status;
+  state.count = count;
+  state.message = message;
 }
 
 function isThenable(value: unknown): value is PromiseLike<unknown> {
@@ -69,33 +85,30 @@ function encodeResults(h: HostFn, where: readonly string[], value: unknown, view
   for (let i = 0; i < h.results.length; i++) encode(view, i, h.results[i], value[i], where[i]);
 }
 
-const NO_BYTES = new Uint8Array(0);
-
 /** Sends a host function's return value to the waiting guest. The results go into the call's own
  * slots (large enough for any of the store's host functions), so a reply allocates nothing. */
-function replyValue(token: number, table: HostTable, index: number, value: unknown, slots: Uint8Array, view: DataView): void {
+function replyValue(state: CallState, table: HostTable, index: number, value: unknown, view: DataView): void {
   const h = table.fns[index] as HostFn;
   // The common case, one i32 result that is an int32 number, skips encode's checks.
   if (h.results.length === 1 && h.results[0] === "i32" && typeof value === "number" && (value | 0) === value) {
     view.setInt32(0, value, true);
-    ops.op_wasm_hcall_reply(token, 0, 1, slots, "");
+    answer(state, 0, 1, "");
     return;
   }
   try {
     encodeResults(h, table.where[index] as string[], value, view);
   } catch (e) {
-    const message = e instanceof Error ? e.message : String(e);
-    ops.op_wasm_hcall_reply(token, 2, 0, NO_BYTES, message);
+    answer(state, 2, 0, e instanceof Error ? e.message : String(e));
     return;
   }
-  ops.op_wasm_hcall_reply(token, 0, h.results.length, slots, "");
+  answer(state, 0, h.results.length, "");
 }
 
 /** Sends what a host function threw to the waiting guest: the call fails with it as the cause. */
-function replyError(token: number, h: HostFn, state: CallState, error: unknown): void {
+function replyError(h: HostFn, state: CallState, error: unknown): void {
   state.thrown = error;
   state.hasThrown = true;
-  ops.op_wasm_hcall_reply(token, 1, 0, NO_BYTES, `the host function \`${h.name}\` threw: ${errorText(error)}`);
+  answer(state, 1, 0, `the host function \`${h.name}\` threw: ${errorText(error)}`);
 }
 
 function errorText(error: unknown): string {
@@ -152,12 +165,12 @@ function serve(token: number, table: HostTable, index: number, slots: Uint8Array
     value = invoke(h, view, caller);
   } catch (error) {
     caller.end();
-    replyError(token, h, state, error);
+    replyError(h, state, error);
     return undefined;
   }
   if (!isThenable(value)) {
     caller.end();
-    replyValue(token, table, index, value, slots, view);
+    replyValue(state, table, index, value, view);
     return undefined;
   }
   return (async () => {
@@ -166,11 +179,11 @@ function serve(token: number, table: HostTable, index: number, slots: Uint8Array
       settled = await value;
     } catch (error) {
       caller.end();
-      replyError(token, h, state, error);
+      replyError(h, state, error);
       return;
     }
     caller.end();
-    replyValue(token, table, index, settled, slots, view);
+    replyValue(state, table, index, settled, view);
   })();
 }
 
@@ -183,7 +196,7 @@ function serveSync(token: number, table: HostTable, index: number, slots: Uint8A
     value = invoke(h, view, caller);
   } catch (error) {
     caller.end();
-    replyError(token, h, state, error);
+    replyError(h, state, error);
     return;
   }
   caller.end();
@@ -192,10 +205,10 @@ function serveSync(token: number, table: HostTable, index: number, slots: Uint8A
     Promise.resolve(value).catch(() => {});
     const message = `the host function \`${h.name}\` returned a promise, which a synchronous ` +
       "`instance.exports` call cannot wait for; call the export with `await instance.call(...)`";
-    ops.op_wasm_hcall_reply(token, 1, 0, NO_BYTES, message);
+    answer(state, 1, 0, message);
     return;
   }
-  replyValue(token, table, index, value, slots, view);
+  replyValue(state, table, index, value, view);
 }
 
 /** The thrown value becomes the `cause` of the call's CallError. */
@@ -208,14 +221,14 @@ function withCause(error: unknown, state: CallState): unknown {
 
 /** Drives a parked call or instantiation to its end with the async driver. */
 export async function drive(token: number, table: HostTable, slots: Uint8Array): Promise<void> {
-  const state: CallState = { thrown: undefined, hasThrown: false };
+  const state = newState();
   const view = new DataView(slots.buffer, slots.byteOffset, slots.byteLength);
   try {
-    for (;;) {
-      const step = await ops.op_wasm_hcall_run(token, slots);
-      if (step < 0) return;
+    let step = await ops.op_wasm_hcall_run(token, slots);
+    while (step >= 0) {
       const pending = serve(token, table, step, slots, view, state);
       if (pending !== undefined) await pending;
+      step = await ops.op_wasm_hcall_resume(token, state.status, state.count, slots, state.message);
     }
   } catch (error) {
     ops.op_wasm_hcall_cancel(token);
@@ -227,7 +240,7 @@ export async function drive(token: number, table: HostTable, slots: Uint8Array):
 function driveSync(token: number, table: HostTable, slots: Uint8Array, view: DataView, state: CallState, step: number): number {
   while (step >= 0) {
     serveSync(token, table, step, slots, view, state);
-    step = ops.op_wasm_hcall_run_sync(token, slots);
+    step = ops.op_wasm_hcall_resume_sync(token, state.status, state.count, slots, state.message);
   }
   return step;
 }
@@ -258,7 +271,7 @@ export function hostExportFunction(
     const slots = new Uint8Array(Math.max(params.length, results.length, table.slots) * 8);
     const view = new DataView(slots.buffer);
     for (let i = 0; i < params.length; i++) encode(view, i, params[i], args[i], where[i]);
-    const state: CallState = { thrown: undefined, hasThrown: false };
+    const state = newState();
     const token = ops.op_wasm_hcall_begin(raw, index, true, slots);
     try {
       driveSync(token, table, slots, view, state, ops.op_wasm_hcall_run_sync(token, slots));
@@ -365,7 +378,7 @@ class Caller implements WasmCaller {
       const slots = new Uint8Array(Math.max(params.length, results.length, this.#table.slots) * 8);
       const view = new DataView(slots.buffer);
       for (let i = 0; i < params.length; i++) encode(view, i, params[i], args[i], `argument ${i + 1} of \`${name}\``);
-      const state: CallState = { thrown: undefined, hasThrown: false };
+      const state = newState();
       let step = ops.op_wasm_caller_call(this.#token, name, params.length, slots);
       step = driveSync(this.#token, this.#table, slots, view, state, step);
       if (step !== CALLED && step !== DONE) throw wasmError("CallError", `caller.exports.${name}: the call did not end`);

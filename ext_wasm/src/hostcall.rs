@@ -9,8 +9,8 @@
 //! step = await run(token) | run_sync(token) // the guest runs until it ends or calls a host function
 //! while (step >= 0) {                       // host function number `step`, arguments in the slots
 //!   ...run it in an ordinary JS frame; it may use caller.memory / caller.exports (more ops)...
-//!   reply(token, status, slots, message)
-//!   step = await run(token) | run_sync(token)
+//!   step = await resume(token, status, count, slots, message)   // its answer, and on to the next
+//!        | resume_sync(token, status, count, slots, message)    // step: one op per round trip
 //! }
 //! ```
 //!
@@ -211,7 +211,7 @@ fn read_slots(slots: &[u8], count: usize) -> Result<Vec<Slot>, WasmError> {
 
 /// Begins a call of export number `export_index` of an instance whose store has host functions;
 /// `slots` holds the arguments. Nothing runs until `run`/`run_sync`.
-#[op2(fast)]
+#[op2(nofast)]
 pub fn op_wasm_hcall_begin(
   state: &mut OpState,
   instance_id: f64,
@@ -302,7 +302,7 @@ pub async fn op_wasm_hcall_run(
 }
 
 /// `op_wasm_hcall_run` for the synchronous driver: the JS thread waits.
-#[op2(fast)]
+#[op2(nofast)]
 pub fn op_wasm_hcall_run_sync(
   state: Rc<RefCell<OpState>>,
   token: f64,
@@ -317,27 +317,58 @@ pub fn op_wasm_hcall_run_sync(
   result.map(|(code, _)| code)
 }
 
-/// Answers the host function a parked call is waiting on. `status` 0: its results are in `slots`
-/// (`count` of them); 1: it threw (`message` says what, 5002); 2: its result did not fit the
-/// import's type (5007).
-#[op2(fast)]
-pub fn op_wasm_hcall_reply(
-  state: &mut OpState,
-  token: f64,
-  status: u32,
-  count: u32,
-  #[buffer] slots: &[u8],
-  #[string] message: &str,
-) -> Result<(), WasmError> {
-  let id = parse_id(token).ok_or_else(|| no_call(token))?;
-  let parked = state.borrow::<HostCalls>().0.get(id).ok_or_else(|| no_call(token))?;
-  let command = match status {
+/// The command that answers a host function: `status` 0, its results are in `slots` (`count` of
+/// them); 1, it threw (`message` says what, 5002); 2, a result did not fit the import's type
+/// (5007).
+fn answer(status: u32, count: u32, slots: &[u8], message: &str) -> Result<Command, WasmError> {
+  Ok(match status {
     0 => Command::Reply(read_slots(slots, count as usize)?),
     1 => Command::Throw(WasmError::call(message.to_string())),
     _ => Command::Throw(WasmError::type_error(message.to_string())),
-  };
-  parked.bridge.command(command);
-  Ok(())
+  })
+}
+
+/// Answers the host function a parked call waits on and runs the call on, as
+/// `op_wasm_hcall_run` does: one op crossing per host call round trip.
+#[op2]
+pub async fn op_wasm_hcall_resume(
+  state: Rc<RefCell<OpState>>,
+  token: f64,
+  status: u32,
+  count: u32,
+  #[buffer] slots: JsBuffer,
+  #[string] message: String,
+) -> Result<f64, WasmError> {
+  let mut slots = slots;
+  let mut parked = take(&state, token)?;
+  parked.bridge.command(answer(status, count, &slots, &message)?);
+  let step = std::future::poll_fn(|cx| poll_step(&mut parked, cx)).await;
+  let (code, ended) = report(step, &mut parked, &mut slots)?;
+  if !ended {
+    put_back(&state, token, parked);
+  }
+  Ok(code)
+}
+
+/// `op_wasm_hcall_resume` for the synchronous driver. `nofast`, like the other call ops: on the
+/// QuickJS backend the fast-call check costs a global lookup per call.
+#[op2(nofast)]
+pub fn op_wasm_hcall_resume_sync(
+  state: Rc<RefCell<OpState>>,
+  token: f64,
+  status: u32,
+  count: u32,
+  #[buffer] slots: &mut [u8],
+  #[string] message: &str,
+) -> Result<f64, WasmError> {
+  let mut parked = take(&state, token)?;
+  parked.bridge.command(answer(status, count, slots, message)?);
+  let step = step_sync(&mut parked);
+  let result = report(step, &mut parked, slots);
+  if matches!(result, Ok((_, false))) {
+    put_back(&state, token, parked);
+  }
+  result.map(|(code, _)| code)
 }
 
 /// Gives a parked call a command for its waiting host function and runs until the answer.
@@ -350,8 +381,8 @@ fn command_sync(state: &Rc<RefCell<OpState>>, token: f64, command: Command) -> R
 
 /// `caller.exports.name(...args)`: calls back into the calling instance (arguments in `slots`).
 /// Returns `CALLED` with the results in `slots`, or a host function's number if the nested call
-/// calls one (drive it with `op_wasm_hcall_run_sync` until `CALLED`).
-#[op2(fast)]
+/// calls one (drive it with `op_wasm_hcall_resume_sync` until `CALLED`).
+#[op2(nofast)]
 pub fn op_wasm_caller_call(
   state: Rc<RefCell<OpState>>,
   token: f64,
