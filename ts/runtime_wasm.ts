@@ -28,7 +28,7 @@ import {
   wasmError,
 } from "runtime:wasm/values";
 import { exportFunction } from "runtime:wasm/exports";
-import { callHost, drive, type HostFn, hostExportFunction, HostTable } from "runtime:wasm/host";
+import { callHost, drive, hostExportFunction, type HostTable, hostTable, splitImports } from "runtime:wasm/host";
 
 export type {
   ErrorCodes,
@@ -443,74 +443,6 @@ export type InstantiateOptions = Omit<WasiConfig, "stdin"> & {
    */
   readonly imports?: ImportObject;
 };
-
-/** `imports`, split for the ops: modules to link, and JS values with the host functions. */
-interface SplitImports {
-  /** `[[importName, moduleId], ...]` as JSON, or "". */
-  modules: string;
-  /** `[[module, name, kind, value], ...]` as JSON, or "". */
-  host: string;
-  /** The host functions by their place in `host` (null for values). */
-  fns: { fn: (...args: never[]) => unknown; module: string; name: string }[];
-  hostCount: number;
-}
-
-function splitImports(imports: unknown): SplitImports {
-  const out: SplitImports = { modules: "", host: "", fns: [], hostCount: 0 };
-  if (imports === undefined) return out;
-  if (typeof imports !== "object" || imports === null || Array.isArray(imports)) {
-    throw wasmError("WasiError", `instantiate: \`imports\` must be an object keyed by import module name, got ${describe(imports)}`);
-  }
-  const pairs: [string, number][] = [];
-  const host: [string, string, string, number | string | null][] = [];
-  for (const [module, value] of Object.entries(imports)) {
-    if (typeof value === "string") {
-      pairs.push([module, rawId(value, "module")]);
-      continue;
-    }
-    if (typeof value !== "object" || value === null || Array.isArray(value)) {
-      throw wasmError(
-        "WasiError",
-        `instantiate: imports[${JSON.stringify(module)}] is ${describe(value)}; give a module id, or an object of ` +
-          "host functions and numbers",
-      );
-    }
-    for (const [name, field] of Object.entries(value)) {
-      const where = `instantiate: imports[${JSON.stringify(module)}][${JSON.stringify(name)}]`;
-      if (typeof field === "function") {
-        out.fns[host.length] = { fn: field as (...args: never[]) => unknown, module, name };
-        host.push([module, name, "function", null]);
-      } else if (typeof field === "number") {
-        host.push([module, name, "number", field]);
-      } else if (typeof field === "bigint") {
-        host.push([module, name, "bigint", field.toString()]);
-      } else {
-        throw wasmError("WasiError", `${where} is ${describe(field)}; give a function, a number or a bigint`);
-      }
-    }
-  }
-  out.modules = pairs.length === 0 ? "" : JSON.stringify(pairs);
-  out.host = host.length === 0 ? "" : JSON.stringify(host);
-  out.hostCount = host.length;
-  return out;
-}
-
-/** The host table of a store: each host function with the types its importers declare. */
-function hostTable(split: SplitImports, moduleIds: number[]): HostTable {
-  const types = new Map<string, [readonly string[], readonly string[]]>();
-  for (const id of moduleIds) {
-    for (const i of ops.op_wasm_module_imports(id)) {
-      if (i.kind === "function") types.set(`${i.module}\u0000${i.name}`, [i.params ?? [], i.results ?? []]);
-    }
-  }
-  const fns: (HostFn | null)[] = new Array(split.hostCount).fill(null);
-  split.fns.forEach((f, index) => {
-    if (f === undefined) return;
-    const [params, results] = types.get(`${f.module}\u0000${f.name}`) ?? [[], []];
-    fns[index] = { fn: f.fn, name: `${f.module}.${f.name}`, params, results };
-  });
-  return new HostTable(fns);
-}
 
 /** The host table of each instance of a store with JS host functions. */
 const hostTables = new WeakMap<WasmInstance, HostTable>();

@@ -291,14 +291,7 @@ pub async fn op_wasm_hcall_run(
   token: f64,
   #[buffer] slots: JsBuffer,
 ) -> Result<f64, WasmError> {
-  let mut slots = slots;
-  let mut parked = take(&state, token)?;
-  let step = std::future::poll_fn(|cx| poll_step(&mut parked, cx)).await;
-  let (code, ended) = report(step, &mut parked, &mut slots)?;
-  if !ended {
-    put_back(&state, token, parked);
-  }
-  Ok(code)
+  step_async(&state, token, None, slots).await
 }
 
 /// `op_wasm_hcall_run` for the synchronous driver: the JS thread waits.
@@ -308,11 +301,43 @@ pub fn op_wasm_hcall_run_sync(
   token: f64,
   #[buffer] slots: &mut [u8],
 ) -> Result<f64, WasmError> {
-  let mut parked = take(&state, token)?;
+  step_sync_op(&state, token, None, slots)
+}
+
+/// One step of the async driver, after giving the waiting host function `command`, if any.
+async fn step_async(
+  state: &Rc<RefCell<OpState>>,
+  token: f64,
+  command: Option<Command>,
+  mut slots: JsBuffer,
+) -> Result<f64, WasmError> {
+  let mut parked = take(state, token)?;
+  if let Some(command) = command {
+    parked.bridge.command(command);
+  }
+  let step = std::future::poll_fn(|cx| poll_step(&mut parked, cx)).await;
+  let (code, ended) = report(step, &mut parked, &mut slots)?;
+  if !ended {
+    put_back(state, token, parked);
+  }
+  Ok(code)
+}
+
+/// One step of the synchronous driver, after giving the waiting host function `command`, if any.
+fn step_sync_op(
+  state: &Rc<RefCell<OpState>>,
+  token: f64,
+  command: Option<Command>,
+  slots: &mut [u8],
+) -> Result<f64, WasmError> {
+  let mut parked = take(state, token)?;
+  if let Some(command) = command {
+    parked.bridge.command(command);
+  }
   let step = step_sync(&mut parked);
   let result = report(step, &mut parked, slots);
   if matches!(result, Ok((_, false))) {
-    put_back(&state, token, parked);
+    put_back(state, token, parked);
   }
   result.map(|(code, _)| code)
 }
@@ -339,15 +364,8 @@ pub async fn op_wasm_hcall_resume(
   #[buffer] slots: JsBuffer,
   #[string] message: String,
 ) -> Result<f64, WasmError> {
-  let mut slots = slots;
-  let mut parked = take(&state, token)?;
-  parked.bridge.command(answer(status, count, &slots, &message)?);
-  let step = std::future::poll_fn(|cx| poll_step(&mut parked, cx)).await;
-  let (code, ended) = report(step, &mut parked, &mut slots)?;
-  if !ended {
-    put_back(&state, token, parked);
-  }
-  Ok(code)
+  let command = answer(status, count, &slots, &message)?;
+  step_async(&state, token, Some(command), slots).await
 }
 
 /// `op_wasm_hcall_resume` for the synchronous driver. `nofast`, like the other call ops: on the
@@ -361,14 +379,8 @@ pub fn op_wasm_hcall_resume_sync(
   #[buffer] slots: &mut [u8],
   #[string] message: &str,
 ) -> Result<f64, WasmError> {
-  let mut parked = take(&state, token)?;
-  parked.bridge.command(answer(status, count, slots, message)?);
-  let step = step_sync(&mut parked);
-  let result = report(step, &mut parked, slots);
-  if matches!(result, Ok((_, false))) {
-    put_back(&state, token, parked);
-  }
-  result.map(|(code, _)| code)
+  let command = answer(status, count, slots, message)?;
+  step_sync_op(&state, token, Some(command), slots)
 }
 
 /// Gives a parked call a command for its waiting host function and runs until the answer.
