@@ -95,6 +95,7 @@ fn max_memory_bytes_bounds_all_the_memories_of_a_store_together() {
       "linked, 3-page cap, instantiate: 5001 InstantiateError\n",
       "alone, grow by 3: [2]\n",
       "alone, grow by 1: [-1]\n",
+      "instantiate message names the cap: true\n",
     ));
 }
 

@@ -265,6 +265,15 @@ async fn make_with(plan: Plan, bridge: Option<Arc<HostBridge>>) -> Result<Made, 
     instantiate_linked(&engines, &mut kiln, &kit.linker, order, &module, &host).await.map(|l| (l.entry, l.members))
   };
   disarm(&mut kiln.store);
+  let made = made.map_err(|e| match kiln.store.data().limits.refused_new_memory() {
+    // wasmtime only says the memory's minimum exceeds the limits; say which limit and why.
+    Some((total, cap)) if e.code() == ErrorCode::InstantiateError => WasmError::instantiate(format!(
+      "cannot instantiate the module: its memories need {total} bytes when created, with those of the \
+       instances in the same store, over the cap of {cap} bytes (maxMemoryBytes, or the manifest's \
+       max_memory_bytes), which counts all the store's memories together; raise the cap"
+    )),
+    _ => e,
+  });
   let (entry, members) = made?;
   let host = bridge.map(|bridge| Arc::new(HostTable { bridge }));
   Ok(Made { kiln, entry, members, module, host, captured, _reservation })

@@ -19,6 +19,8 @@ pub struct KilnLimiter {
   table_elements: Option<usize>,
   /// Bytes of linear memory allowed so far: the sum of every memory's size.
   memory_used: usize,
+  /// A new memory the cap refused: the total it would have made, for instantiate's message.
+  refused_new: Option<usize>,
 }
 
 impl KilnLimiter {
@@ -26,7 +28,18 @@ impl KilnLimiter {
   /// each table.
   pub fn new(memory_bytes: Option<u64>, table_elements: Option<u64>) -> Self {
     let to_usize = |n: u64| usize::try_from(n).unwrap_or(usize::MAX);
-    Self { memory_bytes: memory_bytes.map(to_usize), table_elements: table_elements.map(to_usize), memory_used: 0 }
+    Self {
+      memory_bytes: memory_bytes.map(to_usize),
+      table_elements: table_elements.map(to_usize),
+      memory_used: 0,
+      refused_new: None,
+    }
+  }
+
+  /// The cap, and the total a new memory would have made, if the cap refused a memory being
+  /// created: why instantiation failed.
+  pub fn refused_new_memory(&self) -> Option<(usize, usize)> {
+    Some((self.refused_new?, self.memory_bytes?))
   }
 
   /// Bytes of linear memory the store's memories hold together, as far as this limiter knows.
@@ -49,6 +62,9 @@ impl ResourceLimiter for KilnLimiter {
       return Ok(false);
     };
     if self.memory_bytes.is_some_and(|cap| total > cap) {
+      if current == 0 {
+        self.refused_new = Some(total);
+      }
       return Ok(false);
     }
     // Counted once allowed. wasmtime reports a growth that then fails on the host (out of memory)

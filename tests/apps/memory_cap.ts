@@ -52,3 +52,10 @@ await attempt("linked, 3-page cap, instantiate", () =>
 const alone = await instantiate(provider, { maxMemoryBytes: 5 * PAGE });
 await attempt("alone, grow by 3", () => alone.call("grow", 3));
 await attempt("alone, grow by 1", () => alone.call("grow", 1));
+
+// The refusal at instantiation says which cap and how much the memories need.
+try {
+  await instantiate(two, { maxMemoryBytes: 3 * PAGE });
+} catch (e: any) {
+  console.log("instantiate message names the cap:", e.message.includes("262144 bytes") && e.message.includes("maxMemoryBytes"));
+}
