@@ -152,6 +152,21 @@ function invoke(h: HostFn, view: DataView, caller: Caller): unknown {
   }
 }
 
+/** What `start` returns when the host function threw (the answer is already given). */
+const THREW = Symbol("threw");
+
+/** Calls `h` with its decoded arguments and `caller`; a throw is answered here (the caller
+ * ends), and THREW stands for the value. (No tuple or closure: this runs on every host call.) */
+function start(h: HostFn, view: DataView, caller: Caller, state: CallState): unknown {
+  try {
+    return invoke(h, view, caller);
+  } catch (error) {
+    caller.end();
+    replyError(h, state, error);
+    return THREW;
+  }
+}
+
 /**
  * Runs host function `index` for the async driver. A plain value is answered at once (and this
  * returns undefined); a promise the function returns is awaited, and this returns the promise of
@@ -160,14 +175,8 @@ function invoke(h: HostFn, view: DataView, caller: Caller): unknown {
 function serve(token: number, table: HostTable, index: number, slots: Uint8Array, view: DataView, state: CallState): Promise<void> | undefined {
   const h = hostFn(table, index);
   const caller = new Caller(token, table);
-  let value: unknown;
-  try {
-    value = invoke(h, view, caller);
-  } catch (error) {
-    caller.end();
-    replyError(h, state, error);
-    return undefined;
-  }
+  const value = start(h, view, caller, state);
+  if (value === THREW) return undefined;
   if (!isThenable(value)) {
     caller.end();
     replyValue(state, table, index, value, view);
@@ -191,14 +200,8 @@ function serve(token: number, table: HostTable, index: number, slots: Uint8Array
 function serveSync(token: number, table: HostTable, index: number, slots: Uint8Array, view: DataView, state: CallState): void {
   const h = hostFn(table, index);
   const caller = new Caller(token, table);
-  let value: unknown;
-  try {
-    value = invoke(h, view, caller);
-  } catch (error) {
-    caller.end();
-    replyError(h, state, error);
-    return;
-  }
+  const value = start(h, view, caller, state);
+  if (value === THREW) return;
   caller.end();
   if (isThenable(value)) {
     // Keep the rejection, if any, from going unhandled: the call reports the problem.
