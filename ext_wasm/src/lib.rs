@@ -8,7 +8,7 @@
 //! ```no_run
 //! use ext_wasm::WasmPermissions;
 //! let runtime = deno_core::JsRuntime::new(deno_core::RuntimeOptions {
-//!   extensions: vec![ext_wasm::ext_wasm::init(WasmPermissions::allow_all(), Default::default())],
+//!   extensions: vec![ext_wasm::extension(WasmPermissions::allow_all(), Default::default())],
 //!   ..Default::default()
 //! });
 //! ```
@@ -112,3 +112,41 @@ deno_core::extension!(
     state.put(hostcall::HostCalls::default());
   },
 );
+
+/// The extension's JS, embedded in the binary. deno_core 0.413's `extension!` records its `esm`
+/// files by absolute path and reads them from disk when a runtime starts (it embeds them only in
+/// a startup snapshot), so a binary built from it works only beside the source tree it was built
+/// from. [`extension`] swaps these in.
+const EMBEDDED_ESM: &[deno_core::ExtensionFileSource] = &[
+  deno_core::ExtensionFileSource::new("ext:ext_wasm/errors.js", deno_core::ascii_str_include!("../js/errors.js")),
+  deno_core::ExtensionFileSource::new(
+    "ext:ext_wasm/webassembly.js",
+    deno_core::ascii_str_include!("../js/webassembly.js"),
+  ),
+];
+
+/// The `ext_wasm` extension with its JS embedded in the binary (see `EMBEDDED_ESM`): use this
+/// rather than `ext_wasm::init`, whose JS is read from the source tree at run time.
+pub fn extension(permissions: WasmPermissions, engine: EngineOptions) -> deno_core::Extension {
+  let mut extension = ext_wasm::init(permissions, engine);
+  extension.esm_files = std::borrow::Cow::Borrowed(EMBEDDED_ESM);
+  extension
+}
+
+#[cfg(test)]
+mod tests {
+  #[test]
+  fn the_extension_embeds_every_js_file_it_declares() {
+    let extension = super::extension(super::WasmPermissions::allow_all(), Default::default());
+    let declared: Vec<&str> = super::ext_wasm::init(super::WasmPermissions::allow_all(), Default::default())
+      .esm_files
+      .iter()
+      .map(|f| f.specifier)
+      .collect();
+    let embedded: Vec<&str> = extension.esm_files.iter().map(|f| f.specifier).collect();
+    assert_eq!(embedded, declared);
+    for file in extension.esm_files.iter() {
+      assert!(format!("{:?}", file.code).starts_with("IncludedInBinary"), "{}: {:?}", file.specifier, file.code);
+    }
+  }
+}

@@ -65,3 +65,40 @@ deno_core::extension!(
     state.put(AppArgs(options.args));
   },
 );
+
+/// The globals' JS, embedded in the binary: deno_core's `extension!` would read it from the source
+/// tree at run time (see ext_wasm's `EMBEDDED_ESM`), so an installed kiln would need the repo.
+const EMBEDDED_ESM: &[deno_core::ExtensionFileSource] = &[
+  deno_core::ExtensionFileSource::new("ext:kiln_globals/console.js", deno_core::ascii_str_include!("../js/console.js")),
+  deno_core::ExtensionFileSource::new("ext:kiln_globals/timers.js", deno_core::ascii_str_include!("../js/timers.js")),
+  deno_core::ExtensionFileSource::new(
+    "ext:kiln_globals/encoding.js",
+    deno_core::ascii_str_include!("../js/encoding.js"),
+  ),
+  deno_core::ExtensionFileSource::new("ext:kiln_globals/abort.js", deno_core::ascii_str_include!("../js/abort.js")),
+  deno_core::ExtensionFileSource::new(
+    "ext:kiln_globals/bootstrap.js",
+    deno_core::ascii_str_include!("../js/bootstrap.js"),
+  ),
+];
+
+/// The globals extension with its JS embedded.
+pub fn extension(args: Vec<String>) -> deno_core::Extension {
+  let mut extension = kiln_globals::init(args);
+  extension.esm_files = std::borrow::Cow::Borrowed(EMBEDDED_ESM);
+  extension
+}
+
+#[cfg(test)]
+mod tests {
+  #[test]
+  fn the_globals_embed_every_js_file_they_declare() {
+    let declared: Vec<&str> = super::kiln_globals::init(Vec::new()).esm_files.iter().map(|f| f.specifier).collect();
+    let extension = super::extension(Vec::new());
+    let embedded: Vec<&str> = extension.esm_files.iter().map(|f| f.specifier).collect();
+    assert_eq!(embedded, declared);
+    for file in extension.esm_files.iter() {
+      assert!(format!("{:?}", file.code).starts_with("IncludedInBinary"), "{}", file.specifier);
+    }
+  }
+}

@@ -22,8 +22,8 @@ pub fn new_runtime(grants: manifest::Grants, entry: PathBuf, args: Vec<String>) 
   JsRuntime::new(RuntimeOptions {
     module_loader: Some(KilnModuleLoader::new(grants.root, entry, grants.fs.clone())),
     extensions: vec![
-      crate::globals::kiln_globals::init(args),
-      ext_wasm::ext_wasm::init(grants.wasm, grants.engine),
+      crate::globals::extension(args),
+      ext_wasm::extension(grants.wasm, grants.engine),
       crate::fs::kiln_fs::init(grants.fs),
     ],
     ..Default::default()
