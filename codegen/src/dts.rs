@@ -53,7 +53,7 @@ pub fn public_module(module: &str, sources: &[String], glue: &Glue, api: &RustAp
     .iter()
     .filter_map(|i| match i {
       GlueItem::Decl { name, .. } => Some(name.clone()),
-      GlueItem::ReExport(_) => None,
+      GlueItem::ReExport(_) | GlueItem::Part { .. } => None,
     })
     .collect();
   let mut done = BTreeSet::new();
@@ -68,6 +68,9 @@ pub fn public_module(module: &str, sources: &[String], glue: &Glue, api: &RustAp
         for name in names {
           emit_type(api, name, &mut done, &declared, &mut body)?;
         }
+      }
+      GlueItem::Part { from, .. } => {
+        return Err(format!("{module}: the re-export from \"{from}\" was not expanded into its declarations"));
       }
     }
   }

@@ -23,6 +23,10 @@ pub enum GlueItem {
   Decl { name: String, kind: RuntimeKind, docs: String, text: String },
   /// `export type { A, B } from "kiln:internal"`: generated types the module makes public.
   ReExport(Vec<String>),
+  /// `export { a, B, type C } from "runtime:wasm/process"`: declarations of one of the module's
+  /// parts (another glue file, see `ModuleSpec::parts`) that the module makes public. The
+  /// generator replaces it with those declarations before anything else reads the items.
+  Part { from: String, names: Vec<String> },
 }
 
 /// What a declaration is at run time, for the test that walks a module's exports.
@@ -83,8 +87,31 @@ impl Source {
   }
 }
 
-/// Parses `text` (the file at `file`) and lists its public surface.
-pub fn read(file: &str, text: &str) -> Result<Glue, String> {
+/// Parses the glue `text` (the file at `file`) and lists its public surface: every export is
+/// public. `parts` are the module's part specifiers: `export { .. } from` one of them is a
+/// [`GlueItem::Part`].
+pub fn read(file: &str, text: &str, parts: &[&str]) -> Result<Glue, String> {
+  parse(file, text, Role::Glue { parts })
+}
+
+/// Parses the part `text` (the file at `file`): only the declarations named in `public` (those the
+/// module's glue re-exports) are read, and checked as any public item; the part's other exports
+/// are its own business (the glue may import them) and are skipped. Its `kiln:internal` imports
+/// are listed as for a glue file.
+pub fn read_part(file: &str, text: &str, public: &[String]) -> Result<Glue, String> {
+  parse(file, text, Role::Part { public })
+}
+
+/// What `parse` is reading.
+#[derive(Clone, Copy)]
+enum Role<'a> {
+  /// A module's glue, with its part specifiers.
+  Glue { parts: &'a [&'a str] },
+  /// A part, with the names the glue re-exports from it.
+  Part { public: &'a [String] },
+}
+
+fn parse(file: &str, text: &str, role: Role) -> Result<Glue, String> {
   let parsed = deno_ast::parse_module(ParseParams {
     specifier: deno_ast::ModuleSpecifier::parse(&format!("file:///{file}")).map_err(|e| e.to_string())?,
     text: Arc::from(text),
@@ -116,29 +143,79 @@ pub fn read(file: &str, text: &str) -> Result<Glue, String> {
       }
       ModuleDecl::ExportNamed(named) => {
         let from = named.src.as_ref().map(|s| unquote(src.text(s.span)).to_string());
-        if from.as_deref() != Some(INTERNAL_MODULE) || !named.type_only {
-          return Err(src.error(
-            named.span,
-            format!("only `export type {{ ... }} from \"{INTERNAL_MODULE}\"` re-exports are supported"),
-          ));
-        }
+        let part = match (role, from.as_deref()) {
+          (_, Some(INTERNAL_MODULE)) if named.type_only => None,
+          (Role::Glue { parts }, Some(from)) if !named.type_only && parts.contains(&from) => Some(from.to_string()),
+          (Role::Part { .. }, _) => continue,
+          (Role::Glue { parts }, Some(from)) if parts.contains(&from) => {
+            return Err(src.error(
+              named.span,
+              format!("re-export from a part with `export {{ a, type B }} from \"{from}\"`, not `export type`"),
+            ));
+          }
+          (Role::Glue { parts }, _) => {
+            let mut message = format!("only `export type {{ ... }} from \"{INTERNAL_MODULE}\"`");
+            if !parts.is_empty() {
+              let parts: Vec<String> = parts.iter().map(|p| format!("\"{p}\"")).collect();
+              message.push_str(&format!(
+                " and `export {{ a, B, type C }} from` one of this module's parts ({})",
+                parts.join(", ")
+              ));
+            }
+            return Err(src.error(named.span, format!("{message} re-exports are supported")));
+          }
+        };
         let mut names = Vec::new();
         for spec in &named.specifiers {
           match spec {
             ExportSpecifier::Named(n) if n.exported.is_none() => names.push(export_name(&n.orig)),
+            _ if part.is_some() => return Err(src.error(named.span, "re-export a part's items under their own names")),
             _ => return Err(src.error(named.span, "re-export generated types under their own names")),
           }
         }
-        glue.internal_names.extend(names.iter().cloned());
-        glue.items.push(GlueItem::ReExport(names));
+        match part {
+          Some(from) => glue.items.push(GlueItem::Part { from, names }),
+          None => {
+            glue.internal_names.extend(names.iter().cloned());
+            glue.items.push(GlueItem::ReExport(names));
+          }
+        }
       }
-      ModuleDecl::ExportDecl(export) => glue.items.push(declaration(&src, export.span, &export.decl)?),
+      ModuleDecl::ExportDecl(export) => {
+        if let Role::Part { public } = role {
+          if !declared_names(&export.decl).iter().any(|n| public.contains(n)) {
+            continue;
+          }
+        }
+        glue.items.push(declaration(&src, export.span, &export.decl)?);
+      }
+      _ if matches!(role, Role::Part { .. }) => {}
       other => {
         return Err(src.error(other.span(), "unsupported export form in glue"));
       }
     }
   }
   Ok(glue)
+}
+
+/// The names an exported declaration binds (before `declaration` checks its form).
+fn declared_names(decl: &Decl) -> Vec<String> {
+  match decl {
+    Decl::Fn(f) => vec![f.ident.sym.to_string()],
+    Decl::Class(c) => vec![c.ident.sym.to_string()],
+    Decl::Var(v) => v
+      .decls
+      .iter()
+      .filter_map(|d| match &d.name {
+        Pat::Ident(binding) => Some(binding.id.sym.to_string()),
+        _ => None,
+      })
+      .collect(),
+    Decl::TsInterface(i) => vec![i.id.sym.to_string()],
+    Decl::TsTypeAlias(t) => vec![t.id.sym.to_string()],
+    Decl::TsEnum(e) => vec![e.id.sym.to_string()],
+    _ => vec![],
+  }
 }
 
 fn unquote(text: &str) -> &str {
@@ -194,6 +271,10 @@ fn declaration(src: &Source, export_span: Span, decl: &Decl) -> Result<GlueItem,
       if let Some(sup) = &c.class.super_class {
         text.push_str(&format!(" extends {}", src.text(sup.span())));
       }
+      if !c.class.implements.is_empty() {
+        let names: Vec<&str> = c.class.implements.iter().map(|i| src.text(i.span)).collect();
+        text.push_str(&format!(" implements {}", names.join(", ")));
+      }
       text.push_str(" {\n");
       let mut methods = Vec::new();
       for member in &c.class.body {
@@ -217,7 +298,8 @@ fn declaration(src: &Source, export_span: Span, decl: &Decl) -> Result<GlueItem,
             };
             let sig = signature(src, &m.function, m.key.span_hi(), &full)?;
             text.push_str(&format!("{member_docs}  {prefix}{accessor}{key}{sig};\n"));
-            if !m.is_static {
+            // A symbol-keyed method is typed but not walked by name at run time.
+            if !m.is_static && !key.starts_with('[') {
               methods.push(key);
             }
           }
@@ -281,7 +363,9 @@ fn is_hidden(accessibility: Option<Accessibility>) -> bool {
 fn prop_name(src: &Source, key: &PropName) -> Result<String, String> {
   match key {
     PropName::Ident(i) => Ok(i.sym.to_string()),
-    other => Err(src.error(other.span(), "public members need plain names")),
+    // Well-known symbols only (`[Symbol.asyncIterator]`): what a d.ts can name.
+    PropName::Computed(c) if src.text(c.span).starts_with("[Symbol.") => Ok(src.text(c.span).to_string()),
+    other => Err(src.error(other.span(), "public members need plain names (or a well-known symbol)")),
   }
 }
 
@@ -349,7 +433,7 @@ export const helpers: { n: number } = { n: 1 };
 
   #[test]
   fn reads_the_public_surface() {
-    let glue = read("sample.ts", SAMPLE).unwrap();
+    let glue = read("sample.ts", SAMPLE, &[]).unwrap();
     assert_eq!(glue.internal_names, ["Thing", "Thing"]);
     assert!(matches!(&glue.items[0], GlueItem::ReExport(names) if names == &["Thing"]));
     let GlueItem::Decl { name, text, docs, kind } = &glue.items[1] else { panic!() };
@@ -368,17 +452,80 @@ export const helpers: { n: number } = { n: 1 };
 
   #[test]
   fn rejects_what_a_declaration_cannot_say() {
-    let no_docs = read("a.ts", "export function f(): void {}").unwrap_err();
+    let no_docs = read("a.ts", "export function f(): void {}", &[]).unwrap_err();
     assert!(no_docs.contains("a.ts:1:1") && no_docs.contains("JSDoc"), "{no_docs}");
-    let no_example = read("a.ts", "/** F. */\nexport function f(): void {}").unwrap_err();
+    let no_example = read("a.ts", "/** F. */\nexport function f(): void {}", &[]).unwrap_err();
     assert!(no_example.contains("@example"), "{no_example}");
-    let no_return = read("a.ts", "/** F. @example f() */\nexport function f() {}").unwrap_err();
+    let no_return = read("a.ts", "/** F. @example f() */\nexport function f() {}", &[]).unwrap_err();
     assert!(no_return.contains("explicit return type"), "{no_return}");
-    let default = read("a.ts", "/** F. @example f() */\nexport function f(x = 1): void {}").unwrap_err();
+    let default = read("a.ts", "/** F. @example f() */\nexport function f(x = 1): void {}", &[]).unwrap_err();
     assert!(default.contains("optional parameter"), "{default}");
-    let untyped = read("a.ts", "/** X. @example x */\nexport const x = 1;").unwrap_err();
+    let untyped = read("a.ts", "/** X. @example x */\nexport const x = 1;", &[]).unwrap_err();
     assert!(untyped.contains("type annotation"), "{untyped}");
-    let value_import = read("a.ts", "import { X } from \"kiln:internal\";").unwrap_err();
+    let value_import = read("a.ts", "import { X } from \"kiln:internal\";", &[]).unwrap_err();
     assert!(value_import.contains("import type"), "{value_import}");
+  }
+
+  const PARTS: &[&str] = &["m/process", "m/pool"];
+
+  #[test]
+  fn reads_re_exports_from_parts() {
+    let text = r#"
+import { helper } from "m/pool";
+export { spawn, Process, type Options } from "m/process";
+export type { Thing } from "kiln:internal";
+export { Pool } from "m/pool";
+"#;
+    let glue = read("glue.ts", text, PARTS).unwrap();
+    assert_eq!(glue.internal_names, ["Thing"], "a part's names are not internal");
+    let [GlueItem::Part { from, names }, GlueItem::ReExport(_), GlueItem::Part { from: pool, names: pooled }] =
+      glue.items.as_slice()
+    else {
+      panic!("{:?}", glue.items)
+    };
+    assert_eq!(from, "m/process");
+    assert_eq!(names, &["spawn", "Process", "Options"]);
+    assert_eq!(pool, "m/pool");
+    assert_eq!(pooled, &["Pool"]);
+  }
+
+  #[test]
+  fn refuses_re_exports_from_anywhere_else() {
+    for (text, parts) in [
+      ("export { a } from \"m/other\";", PARTS),
+      ("export { a } from \"m/process\";", &[][..]),
+      ("export { Thing } from \"kiln:internal\";", PARTS),
+      ("export { a };", PARTS),
+    ] {
+      let err = read("glue.ts", text, parts).unwrap_err();
+      assert!(err.starts_with("glue.ts:1:1: only `export type { ... } from \"kiln:internal\"`"), "{text}: {err}");
+      assert_eq!(err.contains("parts (\"m/process\", \"m/pool\") re-exports"), !parts.is_empty(), "{text}: {err}");
+    }
+    let type_only = read("glue.ts", "export type { A } from \"m/process\";", PARTS).unwrap_err();
+    assert!(type_only.contains("not `export type`"), "{type_only}");
+    let renamed = read("glue.ts", "export { a as b } from \"m/process\";", PARTS).unwrap_err();
+    assert!(renamed.contains("under their own names"), "{renamed}");
+  }
+
+  #[test]
+  fn reads_only_the_public_declarations_of_a_part() {
+    let text = r#"
+import type { Thing } from "kiln:internal";
+import { other } from "./elsewhere";
+export { other };
+export * from "./elsewhere";
+/** Spawns. @example spawn() */
+export function spawn(): Thing { return other(); }
+export function helper(x = 1) { return x; }
+export const a = 1, b = 2;
+export default 3;
+"#;
+    let part = read_part("part.ts", text, &["spawn".to_string()]).unwrap();
+    assert_eq!(part.internal_names, ["Thing"]);
+    let [GlueItem::Decl { name, .. }] = part.items.as_slice() else { panic!("{:?}", part.items) };
+    assert_eq!(name, "spawn");
+    // What the glue makes public is checked as any public item.
+    let err = read_part("part.ts", text, &["helper".to_string()]).unwrap_err();
+    assert!(err.contains("part.ts:8:1") && err.contains("JSDoc"), "{err}");
   }
 }
