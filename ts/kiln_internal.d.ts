@@ -141,6 +141,75 @@ declare module "kiln:internal" {
     op_wasm_memory_size(instanceId: number): Promise<number>;
     /** Grows the memory by `pages`; returns the previous size in pages. */
     op_wasm_memory_grow(instanceId: number, pages: number): Promise<number>;
+    /**
+     * `spawn(moduleId, options)`: checks everything `instantiate` checks, here, then starts the
+     * process's thread; returns the process id.
+     *
+     * # Errors
+     * As `instantiate`'s checks (5009, 5004, 5010, 5001 past `max_instances`), and 5001 for a
+     * module that is not a WASI command (no `_start`).
+     */
+    op_wasm_process_spawn(moduleId: number, configJson: string, importsJson: string, hostJson: string): number;
+    /**
+     * `process.status`: resolves when the process ends. Asked once, by the `WasmProcess`
+     * constructor.
+     *
+     * # Errors
+     * 5001 if the module could not be instantiated (its imports, its start function); 5005 if the
+     * status was already taken.
+     */
+    op_wasm_process_status(processId: number): Promise<ProcessStatus>;
+    /**
+     * `process.stdout.read()` (`stream` 1) and `process.stderr.read()` (2): the next chunk of what
+     * the guest wrote, up to 64 KiB; empty at the end.
+     */
+    op_wasm_process_read(processId: number, stream: number): Promise<Uint8Array>;
+    /**
+     * `process.stdin.write(bytes)`: resolves once the guest's 64 KiB stdin buffer has taken all of
+     * `bytes` (the guest reads to make room).
+     *
+     * # Errors
+     * 5008 if the guest no longer reads its stdin (it ended) or the app closed it.
+     */
+    op_wasm_process_write(processId: number, bytes: Uint8Array): Promise<void>;
+    /** `process.stdin.close()`: the guest reads what is buffered, then the end. Idempotent. */
+    op_wasm_process_close_stdin(processId: number): void;
+    /**
+     * `process.kill()`: stops the guest wherever it is; its status becomes `"killed"` unless it had
+     * already ended. Idempotent.
+     */
+    op_wasm_process_kill(processId: number): void;
+    /**
+     * The `WasmProcess` object was collected: free the entry once the process has ended (it goes on
+     * running until then, as a child process does).
+     */
+    op_wasm_process_forget(processId: number): void;
+    /**
+     * `createPool(moduleId, options)`: checks as `instantiate` does, starts `size` members and
+     * waits until each has made its instance; returns the pool id.
+     *
+     * # Errors
+     * As `instantiate` (each member's instantiation too: the first failure is reported and the
+     * others are stopped); 5010 for a size outside 1..=64.
+     */
+    op_wasm_pool_create(moduleId: number, configJson: string, importsJson: string, hostJson: string, size: number): Promise<number>;
+    /**
+     * `pool.call(name, ...args)`: queues the call; resolves to the results in `slots`' layout.
+     *
+     * # Errors
+     * 5005 if the pool was dropped (before or while the call ran); the call's own errors otherwise.
+     */
+    op_wasm_pool_call(poolId: number, name: string, slots: Uint8Array): Promise<Uint8Array>;
+    /** `pool.getExports()`: the module's exports, for the JS side's signatures. */
+    op_wasm_pool_exports(poolId: number): ExportInfo[];
+    /**
+     * `pool.drop()`: rejects the queued calls, stops the running ones, and resolves when every
+     * member's thread has ended.
+     *
+     * # Errors
+     * 5005 if the pool was already dropped.
+     */
+    op_wasm_pool_drop(poolId: number): Promise<void>;
   }
 
   /** The ops `kiln_fs` registers (runtime/src/fs.rs), as `Deno.core.ops` has them. */
@@ -275,6 +344,39 @@ declare module "kiln:internal" {
   }
 
   /**
+   * How a process ended, as `await process.status` gives it.
+   *
+   * @example
+   * ```ts
+   * const status: ProcessStatus = await spawn(moduleId, { args: ["app"] }).status;
+   * if (status.reason !== "exit") console.log(status.reason, status.message);
+   * ```
+   */
+  export interface ProcessStatus {
+    /**
+     * The exit status: the guest's own for `"exit"` (0 when `_start` returns), 137 for
+     * `"killed"` (128 + SIGKILL, as a shell reports a killed child), 124 for `"timeout"` (as
+     * `timeout(1)`), 134 for `"trap"` (128 + SIGABRT, as the wasmtime CLI exits on a trap).
+     */
+    code: number;
+    /** Why it ended. */
+    reason: ExitReason;
+    /** What happened, for every reason but `"exit"`. */
+    message?: string;
+  }
+
+  /**
+   * Why a process ended: it exited (returned from `_start` or called `proc_exit`), was killed
+   * (`kill()`), passed its `timeoutMs`, or trapped (also: ran out of `fuel`).
+   *
+   * @example
+   * ```ts
+   * const reason: ExitReason = (await process.status).reason;
+   * ```
+   */
+  export type ExitReason = "exit" | "killed" | "timeout" | "trap";
+
+  /**
    * The contract's error codes, 5000-5011: each name with the number it is the `code` of.
    *
    * @example
@@ -351,13 +453,16 @@ declare module "kiln:internal" {
     /** Let the guest write to the host's stderr. */
     inheritStderr?: boolean;
     /**
-     * The guest's stdin: `"inherit"` (the host's), `"null"` (empty, the default), or the bytes it
-     * reads as its input (from JS, a `Uint8Array`).
+     * The guest's stdin: `"inherit"` (the host's), `"null"` (empty, the default), the bytes it
+     * reads as its input (from JS, a `Uint8Array`), or (`spawn` only) `"piped"`: written by the app
+     * through `process.stdin`.
      */
     stdin?: StdinSpec;
     /**
-     * The guest's stdout: `"inherit"`, `"null"` (discarded, the default), or `"capture"`: kept for
-     * `instance.takeStdout()`, up to 16 MiB between takes (a write past that fails in the guest).
+     * The guest's stdout: `"inherit"`, `"null"` (discarded, the default), `"capture"`
+     * (`instantiate` only): kept for `instance.takeStdout()`, up to 16 MiB between takes (a write
+     * past that fails in the guest), or `"piped"` (`spawn` only): read by the app from
+     * `process.stdout`, through a 64 KiB pipe the guest waits on when it is full.
      */
     stdout?: OutputSpec;
     /** The guest's stderr, as `stdout` (`instance.takeStderr()`). */
@@ -404,25 +509,27 @@ declare module "kiln:internal" {
   export type StdinSpec = StdioMode | number[];
 
   /**
-   * `"inherit"` or `"null"`.
+   * `"inherit"`, `"null"`, or `"piped"` (`spawn` only).
+   * - `"piped"`: Written by the app (`spawn` only).
    *
    * @example
    * ```ts
    * const mode: StdioMode = "null";
    * ```
    */
-  export type StdioMode = "inherit" | "null";
+  export type StdioMode = "inherit" | "null" | "piped";
 
   /**
    * Where a guest's stdout or stderr goes.
    * - `"inherit"`: The host's stream.
    * - `"null"`: Discarded.
-   * - `"capture"`: Kept for `takeStdout()` / `takeStderr()`.
+   * - `"capture"`: Kept for `takeStdout()` / `takeStderr()` (`instantiate` only).
+   * - `"piped"`: Read by the app from `process.stdout` / `process.stderr` (`spawn` only).
    *
    * @example
    * ```ts
    * const stdout: OutputSpec = "capture";
    * ```
    */
-  export type OutputSpec = "inherit" | "null" | "capture";
+  export type OutputSpec = "inherit" | "null" | "capture" | "piped";
 }

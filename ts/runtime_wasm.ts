@@ -6,7 +6,8 @@
 // it re-exports (`./x typings`), so every exported item carries its JSDoc here. Two internal
 // modules hold the rest: the checks and conversions of values (./wasm_values.ts, served as
 // `runtime:wasm/values`) and the synchronous functions of `instance.exports` (./wasm_exports.ts,
-// `runtime:wasm/exports`).
+// `runtime:wasm/exports`), and two parts of the public API: processes (./wasm_process.ts,
+// `runtime:wasm/process`) and pools (./wasm_pool.ts, `runtime:wasm/pool`).
 
 import type { ErrorCodes, ExportInfo, ModuleImport, WasiConfig } from "kiln:internal";
 import {
@@ -15,6 +16,7 @@ import {
   checkInt32,
   checkInt64,
   codes,
+  configJson,
   decode,
   describe,
   encode,
@@ -36,11 +38,25 @@ export type {
   ExportKind,
   ExportValueType,
   ModuleImport,
+  ExitReason,
   OpaqueValueType,
   Preopen,
+  ProcessStatus,
   WasiConfig,
   WasmValueType,
 } from "kiln:internal";
+
+// Processes and pools live in parts of this module (./wasm_process.ts, ./wasm_pool.ts); the
+// typings generator reads their public items from there.
+export {
+  type ProcessOutput,
+  spawn,
+  type SpawnOptions,
+  WasmProcess,
+  WasmProcessInput,
+  WasmProcessOutput,
+} from "runtime:wasm/process";
+export { createPool, type PoolOptions, WasmPool } from "runtime:wasm/pool";
 
 /**
  * A number or bigint tagged with the WebAssembly type it is passed as; made by {@link types}.
@@ -446,26 +462,6 @@ export type InstantiateOptions = Omit<WasiConfig, "stdin"> & {
 
 /** The host table of each instance of a store with JS host functions. */
 const hostTables = new WeakMap<WasmInstance, HostTable>();
-
-function configJson(config: WasiConfig | undefined): string {
-  if (config === undefined || config === null) return "";
-  if (typeof config !== "object" || Array.isArray(config)) {
-    throw wasmError("WasiError", `instantiate: the config must be an object, got ${describe(config)}`);
-  }
-  return JSON.stringify(config, (key, value) => {
-    // stdin's bytes travel as an array of numbers (Rust reads them back into bytes).
-    if (key === "stdin" && value instanceof Uint8Array) {
-      try {
-        return Array.from(value);
-      } catch {
-        throw wasmError("WasiError", `instantiate: \`stdin\` is ${describe(value)} that cannot be read (detached?)`);
-      }
-    }
-    if (typeof value !== "bigint") return value;
-    if (value >= 0n && value <= BigInt(Number.MAX_SAFE_INTEGER)) return Number(value);
-    throw wasmError("WasiError", `instantiate: \`${key}\` is ${value}n; pass a number up to 2^53 - 1`);
-  });
-}
 
 /**
  * Instances the app forgets to drop are dropped once both their `WasmInstance` and its

@@ -172,3 +172,27 @@ export function toIndex(value: unknown, where: string): number {
   if (typeof n === "number" && Number.isSafeInteger(n) && n >= 0) return n;
   throw wasmError("MemoryError", `${where}: ${describe(value)} is not a non-negative integer`);
 }
+
+/**
+ * The WASI config as the ops read it (JSON; "" for none). `api` names the function for messages.
+ * stdin's bytes travel as an array of numbers (Rust reads them back into bytes), and bigints as
+ * numbers when they are exact.
+ */
+export function configJson(config: unknown, api = "instantiate"): string {
+  if (config === undefined || config === null) return "";
+  if (typeof config !== "object" || Array.isArray(config)) {
+    throw wasmError("WasiError", `${api}: the config must be an object, got ${describe(config)}`);
+  }
+  return JSON.stringify(config, (key, value) => {
+    if (key === "stdin" && value instanceof Uint8Array) {
+      try {
+        return Array.from(value);
+      } catch {
+        throw wasmError("WasiError", `${api}: \`stdin\` is ${describe(value)} that cannot be read (detached?)`);
+      }
+    }
+    if (typeof value !== "bigint") return value;
+    if (value >= 0n && value <= BigInt(Number.MAX_SAFE_INTEGER)) return Number(value);
+    throw wasmError("WasiError", `${api}: \`${key}\` is ${value}n; pass a number up to 2^53 - 1`);
+  });
+}

@@ -33,7 +33,7 @@ use crate::error::{ErrorCode, WasmError};
 ///   maxMemoryBytes: 64 * 1024 * 1024,
 /// });
 /// ```
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize)]
 #[serde(rename = "WasiConfig", rename_all = "camelCase", deny_unknown_fields)]
 pub struct InstanceConfig {
   /// Guest path → host directory (relative to the working directory). The host directory must
@@ -57,11 +57,14 @@ pub struct InstanceConfig {
   /// Let the guest write to the host's stderr.
   #[serde(default)]
   pub inherit_stderr: bool,
-  /// The guest's stdin: `"inherit"` (the host's), `"null"` (empty, the default), or the bytes it
-  /// reads as its input (from JS, a `Uint8Array`).
+  /// The guest's stdin: `"inherit"` (the host's), `"null"` (empty, the default), the bytes it
+  /// reads as its input (from JS, a `Uint8Array`), or (`spawn` only) `"piped"`: written by the app
+  /// through `process.stdin`.
   pub stdin: Option<StdinSpec>,
-  /// The guest's stdout: `"inherit"`, `"null"` (discarded, the default), or `"capture"`: kept for
-  /// `instance.takeStdout()`, up to 16 MiB between takes (a write past that fails in the guest).
+  /// The guest's stdout: `"inherit"`, `"null"` (discarded, the default), `"capture"`
+  /// (`instantiate` only): kept for `instance.takeStdout()`, up to 16 MiB between takes (a write
+  /// past that fails in the guest), or `"piped"` (`spawn` only): read by the app from
+  /// `process.stdout`, through a 64 KiB pipe the guest waits on when it is full.
   pub stdout: Option<OutputSpec>,
   /// The guest's stderr, as `stdout` (`instance.takeStderr()`).
   pub stderr: Option<OutputSpec>,
@@ -90,13 +93,13 @@ pub struct InstanceConfig {
 /// const stdin: StdinSpec = "inherit";
 /// ```
 #[derive(Debug, Clone, Deserialize)]
-#[serde(untagged, expecting = "\"inherit\", \"null\", or the bytes of the input")]
+#[serde(untagged, expecting = "\"inherit\", \"null\", \"piped\", or the bytes of the input")]
 pub enum StdinSpec {
   Mode(StdioMode),
   Bytes(Vec<u8>),
 }
 
-/// `"inherit"` or `"null"`.
+/// `"inherit"`, `"null"`, or `"piped"` (`spawn` only).
 ///
 /// # Examples
 ///
@@ -108,6 +111,8 @@ pub enum StdinSpec {
 pub enum StdioMode {
   Inherit,
   Null,
+  /// Written by the app (`spawn` only).
+  Piped,
 }
 
 /// Where a guest's stdout or stderr goes.
@@ -124,8 +129,10 @@ pub enum OutputSpec {
   Inherit,
   /// Discarded.
   Null,
-  /// Kept for `takeStdout()` / `takeStderr()`.
+  /// Kept for `takeStdout()` / `takeStderr()` (`instantiate` only).
   Capture,
+  /// Read by the app from `process.stdout` / `process.stderr` (`spawn` only).
+  Piped,
 }
 
 /// A preopened directory: a host path, or a host path with options.
@@ -135,7 +142,7 @@ pub enum OutputSpec {
 /// ```ts
 /// const preopens: Record<string, Preopen> = { "/in": { path: "./input", readonly: true }, "/out": "./output" };
 /// ```
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Clone, Deserialize)]
 #[serde(untagged, expecting = "a host directory path, or { path, readonly? }")]
 pub enum Preopen {
   Path(String),
@@ -179,9 +186,16 @@ impl InstanceConfig {
   ///
   /// # Errors
   /// 5010 naming the conflicting option.
-  pub fn check_interruptible(&self, app_timeout_ms: Option<u64>) -> Result<(), WasmError> {
+  pub fn check_interruptible(&self, app_timeout_ms: Option<u64>, purpose: Purpose) -> Result<(), WasmError> {
     if self.interruptible() {
       return Ok(());
+    }
+    if purpose != Purpose::Instance {
+      return Err(WasmError::config(format!(
+        "interruptible: false cannot be given to {}: its guests run on threads of their own, and \
+         kill(), drop() and the app's exit must be able to stop them; leave interruptible out",
+        purpose.api()
+      )));
     }
     let conflict = if self.timeout_ms.is_some() {
       "timeoutMs"
@@ -219,6 +233,7 @@ impl InstanceConfig {
     &self,
     permissions: &WasmPermissions,
     cwd: &Path,
+    purpose: Purpose,
   ) -> Result<(WasiP1Ctx, crate::stdio::Captured), WasmError> {
     let mut builder = WasiCtxBuilder::new();
     // Guest file operations run on the JS thread, between epoch yields, like the guest itself
@@ -231,6 +246,7 @@ impl InstanceConfig {
     for (key, value) in &self.env {
       builder.env(key, value);
     }
+    let mut captured = crate::stdio::Captured::default();
     match (&self.stdin, self.inherit_stdin) {
       (Some(_), true) => return Err(both("stdin")),
       (Some(StdinSpec::Mode(StdioMode::Inherit)), _) | (None, true) => {
@@ -239,32 +255,50 @@ impl InstanceConfig {
       (Some(StdinSpec::Bytes(bytes)), _) => {
         builder.stdin(wasmtime_wasi::p2::pipe::MemoryInputPipe::new(bytes.clone()));
       }
-      _ => {}
-    }
-    let mut captured = crate::stdio::Captured::default();
-    match (self.stdout, self.inherit_stdout) {
-      (Some(_), true) => return Err(both("stdout")),
-      (Some(OutputSpec::Inherit), _) | (None, true) => {
-        builder.inherit_stdout();
-      }
-      (Some(OutputSpec::Capture), _) => {
-        let capture = crate::stdio::Capture::default();
-        builder.stdout(capture.clone());
-        captured.stdout = Some(capture);
+      (Some(StdinSpec::Mode(StdioMode::Piped)), _) => {
+        purpose.allows_piped("stdin")?;
+        let pipe = crate::pipe::Pipe::default();
+        builder.stdin(crate::pipe::GuestReader(pipe.clone()));
+        captured.stdin_pipe = Some(pipe);
       }
       _ => {}
     }
-    match (self.stderr, self.inherit_stderr) {
-      (Some(_), true) => return Err(both("stderr")),
-      (Some(OutputSpec::Inherit), _) | (None, true) => {
-        builder.inherit_stderr();
+    for (stream, spec, inherit) in
+      [("stdout", self.stdout, self.inherit_stdout), ("stderr", self.stderr, self.inherit_stderr)]
+    {
+      let is_stdout = stream == "stdout";
+      match (spec, inherit) {
+        (Some(_), true) => return Err(both(stream)),
+        (Some(OutputSpec::Inherit), _) | (None, true) if is_stdout => {
+          builder.inherit_stdout();
+        }
+        (Some(OutputSpec::Inherit), _) | (None, true) => {
+          builder.inherit_stderr();
+        }
+        (Some(OutputSpec::Capture), _) => {
+          purpose.allows_capture(stream)?;
+          let capture = crate::stdio::Capture::default();
+          if is_stdout {
+            builder.stdout(capture.clone());
+            captured.stdout = Some(capture);
+          } else {
+            builder.stderr(capture.clone());
+            captured.stderr = Some(capture);
+          }
+        }
+        (Some(OutputSpec::Piped), _) => {
+          purpose.allows_piped(stream)?;
+          let pipe = crate::pipe::Pipe::default();
+          if is_stdout {
+            builder.stdout(crate::pipe::GuestWriter(pipe.clone()));
+            captured.stdout_pipe = Some(pipe);
+          } else {
+            builder.stderr(crate::pipe::GuestWriter(pipe.clone()));
+            captured.stderr_pipe = Some(pipe);
+          }
+        }
+        _ => {}
       }
-      (Some(OutputSpec::Capture), _) => {
-        let capture = crate::stdio::Capture::default();
-        builder.stderr(capture.clone());
-        captured.stderr = Some(capture);
-      }
-      _ => {}
     }
     for (guest, preopen) in &self.preopens {
       let (host, readonly) = preopen.parts();
@@ -289,6 +323,57 @@ impl InstanceConfig {
         .map_err(|e| WasmError::config(format!("{action}: cannot open {}: {e}", checked.as_path().display())))?;
     }
     Ok((builder.build_p1(), captured))
+  }
+}
+
+/// What a config is for: the stdio modes and options each allows differ.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Purpose {
+  /// `instantiate`.
+  Instance,
+  /// `spawn`: a WASI command on its own thread.
+  Process,
+  /// `createPool`: instances on threads of their own, serving calls.
+  Pool,
+}
+
+impl Purpose {
+  fn allows_piped(self, stream: &str) -> Result<(), WasmError> {
+    match self {
+      Self::Process => Ok(()),
+      Self::Instance => Err(WasmError::config(format!(
+        "`{stream}: \"piped\"` is for spawn, whose process streams it; an instance takes bytes \
+         (`stdin: new Uint8Array(...)`) and captures output (`stdout: \"capture\"`)"
+      ))),
+      Self::Pool => Err(WasmError::config(format!(
+        "`{stream}: \"piped\"` cannot be given to createPool: its members serve calls, not streams; \
+         use \"inherit\" or \"null\"{}",
+        if stream == "stdin" { ", or the bytes each member reads" } else { "" }
+      ))),
+    }
+  }
+
+  fn allows_capture(self, stream: &str) -> Result<(), WasmError> {
+    match self {
+      Self::Instance => Ok(()),
+      Self::Process => Err(WasmError::config(format!(
+        "`{stream}: \"capture\"` is for instantiate; a process streams its output: use \
+         `{stream}: \"piped\"` and read `process.{stream}` (or `await process.output()`)"
+      ))),
+      Self::Pool => Err(WasmError::config(format!(
+        "`{stream}: \"capture\"` cannot be given to createPool: the members' output would mix; use \
+         \"inherit\" or \"null\", or an instance of your own with `{stream}: \"capture\"`"
+      ))),
+    }
+  }
+
+  /// The API's name, for messages.
+  pub fn api(self) -> &'static str {
+    match self {
+      Self::Instance => "instantiate",
+      Self::Process => "spawn",
+      Self::Pool => "createPool",
+    }
   }
 }
 

@@ -33,6 +33,10 @@ impl<T> HandleTable<T> {
     self.live.get(&id)
   }
 
+  pub fn get_mut(&mut self, id: u64) -> Option<&mut T> {
+    self.live.get_mut(&id)
+  }
+
   pub fn remove(&mut self, id: u64) -> Option<T> {
     self.live.remove(&id)
   }

@@ -10,16 +10,17 @@ use deno_core::{op2, OpState};
 use wasmtime::{ExternType, Instance, Module, Trap};
 use wasmtime_wasi::I32Exit;
 
-use crate::capabilities::{ExecuteGrant, WasmPermissions};
-use crate::config::InstanceConfig;
-use crate::engine::{EngineKind, Engines, SharedEngines};
+use crate::capabilities::ExecuteGrant;
+use crate::config::{InstanceConfig, Purpose};
+use crate::engine::{EngineKind, Engines};
 use crate::error::{classify, error_chain, DeadlineExceeded, ErrorCode, WasmError};
 use crate::handles::{parse_id, HandleTable};
 use crate::host::{HostBridge, HostTable};
 use crate::hostcall::{park, take_instance, Finished, Parked};
 use crate::limiter::KilnLimiter;
-use crate::link::{import_modules, instantiate_linked, link_order, HostImport, HostValue};
-use crate::module::{CompiledModule, ModuleTable};
+use crate::link::{import_modules, instantiate_linked, link_order};
+use crate::module::CompiledModule;
+use crate::recipe::{check, Plan, Recipe, Request, Reservation};
 use crate::signature::{describe_extern, exports_of, ExportInfo};
 use crate::stdio::Captured;
 use crate::store::{arm, disarm, new_store, KilnStore, Mode, SharedStore, StoreData};
@@ -54,142 +55,23 @@ impl InstanceTable {
   }
 }
 
-/// Instantiations in progress (an `OpState` entry). They count against `max_instances` with the
-/// live ones, so that many `instantiate` calls awaited together cannot pass the limit.
-#[derive(Default)]
-pub struct PendingInstances(Rc<std::cell::Cell<usize>>);
-
-/// Reserved slots; released when the instantiation ends, however it ends.
-struct Reservation(Rc<std::cell::Cell<usize>>, usize);
-
-impl PendingInstances {
-  fn reserve(&self, count: usize) -> Reservation {
-    self.0.set(self.0.get() + count);
-    Reservation(self.0.clone(), count)
-  }
-}
-
-impl Drop for Reservation {
-  fn drop(&mut self) {
-    self.0.set(self.0.get() - self.1);
-  }
-}
-
 pub fn invalid_instance(raw_id: f64) -> WasmError {
   WasmError::invalid_instance(format!(
     "no instance with id {raw_id}: it was never returned by instantiate or has been dropped"
   ))
 }
 
-/// What `instantiate` needs from `OpState`, checked and resolved before anything is made.
-pub struct Plan {
-  engines: Arc<Engines>,
-  module: Arc<CompiledModule>,
-  imports: BTreeMap<String, Arc<CompiledModule>>,
-  host: Vec<HostImport>,
-  config: InstanceConfig,
-  wasi: wasmtime_wasi::p1::WasiP1Ctx,
-  captured: Captured,
-  table_elements: u64,
-  _reservation: Reservation,
-}
-
-pub fn plan(
-  state: &OpState,
-  module_id: f64,
-  config_json: &str,
-  imports_json: &str,
-  host_json: &str,
-) -> Result<Plan, WasmError> {
-  let permissions = state.borrow::<WasmPermissions>();
-  permissions.check_execute("instantiate")?;
-  let modules = state.borrow::<ModuleTable>();
-  let module = modules.lookup(module_id)?;
-  let imports = linked_modules(modules, imports_json)?;
-  let host = host_imports(host_json)?;
-  let pending = state.borrow::<PendingInstances>();
-  let live = state.borrow::<InstanceTable>().0.len() + pending.0.get();
-  let wanted = 1 + imports.len();
-  let max = permissions.limits.max_instances;
-  if live + wanted > max {
-    return Err(WasmError::instantiate(format!(
-      "{live} instances are alive or being made and this needs {wanted} more, over the {max} \
-       [capabilities.wasm] max_instances allows; drop instances you no longer need or raise \
-       max_instances in the manifest"
-    )));
-  }
-  let reservation = pending.reserve(wanted);
-  let config = InstanceConfig::from_json(config_json)?;
-  config.check_interruptible(permissions.limits.timeout_ms)?;
-  let config = config.with_app_defaults(&permissions.limits);
-  let cwd =
-    std::env::current_dir().map_err(|e| WasmError::config(format!("cannot read the working directory: {e}")))?;
-  let (wasi, captured) = config.wasi(permissions, &cwd)?;
-  Ok(Plan {
-    engines: state.borrow::<SharedEngines>().0.clone(),
-    module,
-    imports,
-    host,
-    config,
-    wasi,
-    captured,
-    table_elements: permissions.limits.max_table_elements,
-    _reservation: reservation,
-  })
-}
-
-/// The modules `imports` links by name: `[[importName, moduleId], ...]` as JSON (`""`: none).
-fn linked_modules(
-  modules: &ModuleTable,
-  imports_json: &str,
-) -> Result<BTreeMap<String, Arc<CompiledModule>>, WasmError> {
-  if imports_json.is_empty() {
-    return Ok(BTreeMap::new());
-  }
-  let pairs: Vec<(String, f64)> =
-    serde_json::from_str(imports_json).map_err(|e| WasmError::config(format!("invalid instantiate imports: {e}")))?;
-  let mut out = BTreeMap::new();
-  for (name, id) in pairs {
-    let module = modules
-      .lookup(id)
-      .map_err(|e| WasmError::new(e.code(), format!("imports[{}]: {e}", serde_json::Value::String(name.clone()))))?;
-    out.insert(name, module);
-  }
-  Ok(out)
-}
-
-/// The JS values `imports` gives, as `[[module, name, kind, value], ...]` JSON (`""`: none), kind
-/// being `"function"` (a JS host function, numbered by its place in the list), `"number"` or
-/// `"bigint"` (a value for an immutable global; a bigint's value is its decimal text).
-fn host_imports(host_json: &str) -> Result<Vec<HostImport>, WasmError> {
-  if host_json.is_empty() {
-    return Ok(Vec::new());
-  }
-  let entries: Vec<(String, String, String, serde_json::Value)> =
-    serde_json::from_str(host_json).map_err(|e| WasmError::config(format!("invalid instantiate imports: {e}")))?;
-  entries
-    .into_iter()
-    .map(|(module, name, kind, value)| {
-      let value = match (kind.as_str(), value) {
-        ("function", _) => HostValue::Function,
-        ("number", serde_json::Value::Number(n)) => HostValue::Number(n.as_f64().unwrap_or(f64::NAN)),
-        ("bigint", serde_json::Value::String(text)) => HostValue::BigInt(text),
-        _ => return Err(WasmError::config(format!("imports[\"{module}\"][\"{name}\"]: unknown value kind {kind}"))),
-      };
-      Ok(HostImport { module, name, value })
-    })
-    .collect()
-}
-
-/// A store made by `instantiate`, before it is registered in the instance table.
+/// A store made by `instantiate` (or a process or pool thread), before it is registered.
 pub struct Made {
-  kiln: KilnStore,
-  entry: usize,
-  members: Vec<(String, usize)>,
-  module: Module,
+  pub kiln: KilnStore,
+  /// The member index of the instance of the module asked for.
+  pub entry: usize,
+  /// The members of the modules linked by name, by import name.
+  pub members: Vec<(String, usize)>,
+  pub module: Module,
   host: Option<Arc<HostTable>>,
-  captured: Captured,
-  _reservation: Reservation,
+  pub captured: Captured,
+  _reservation: Option<Reservation>,
 }
 
 /// `instantiate(moduleId, config?)`: needs `[capabilities.wasm] execute`. `imports_json` lists
@@ -202,8 +84,9 @@ pub async fn op_wasm_instance_create(
   #[string] config_json: String,
   #[string] imports_json: String,
 ) -> Result<f64, WasmError> {
-  let plan = plan(&state.borrow(), module_id, &config_json, &imports_json, "")?;
-  let made = make(plan).await?;
+  let (plan, reservation) = plan(&state.borrow(), module_id, &config_json, &imports_json, "")?;
+  let mut made = make_store(plan, None).await?;
+  made._reservation = Some(reservation);
   register(&mut state.borrow_mut(), made)
 }
 
@@ -218,12 +101,18 @@ pub fn op_wasm_instance_begin(
   #[string] imports_json: &str,
   #[string] host_json: &str,
 ) -> Result<f64, WasmError> {
-  let plan = plan(state, module_id, config_json, imports_json, host_json)?;
+  let (plan, reservation) = plan(state, module_id, config_json, imports_json, host_json)?;
   let bridge = Arc::new(HostBridge::default());
-  let timeout = plan.config.timeout_ms.map(std::time::Duration::from_millis);
+  let timeout = plan.recipe.config.timeout_ms.map(std::time::Duration::from_millis);
   let future = {
     let bridge = bridge.clone();
-    async move { Finished::Instance(Box::new(make_with(plan, Some(bridge)).await)) }
+    async move {
+      let made = make_store(plan, Some(bridge)).await.map(|mut made| {
+        made._reservation = Some(reservation);
+        made
+      });
+      Finished::Instance(Box::new(made))
+    }
   };
   park(state, Parked::new(future, bridge, timeout))
 }
@@ -236,15 +125,25 @@ pub fn op_wasm_instance_end(state: &mut OpState, token: f64) -> Result<f64, Wasm
   register(state, made)
 }
 
-async fn make(plan: Plan) -> Result<Made, WasmError> {
-  make_with(plan, None).await
+/// The checks of `instantiate` and the plan of its store.
+fn plan(
+  state: &OpState,
+  module_id: f64,
+  config_json: &str,
+  imports_json: &str,
+  host_json: &str,
+) -> Result<(Plan, Reservation), WasmError> {
+  let request = Request { module_id, config_json, imports_json, host_json, purpose: Purpose::Instance, stores: 1 };
+  let (recipe, reservation) = check(state, &request)?;
+  Ok((recipe.plan()?, reservation))
 }
 
-/// Makes the store: compiles what the engine needs, links, instantiates (start functions and
+/// Makes a store: compiles what the engine needs, links, instantiates (start functions and
 /// reactor initializers run here), with `bridge` as the mailbox of its JS host functions.
-async fn make_with(plan: Plan, bridge: Option<Arc<HostBridge>>) -> Result<Made, WasmError> {
-  let Plan { engines, module: module_entry, imports, host, config, wasi, captured, table_elements, _reservation } =
-    plan;
+pub(crate) async fn make_store(plan: Plan, bridge: Option<Arc<HostBridge>>) -> Result<Made, WasmError> {
+  let Plan { recipe, wasi, captured } = plan;
+  let table_elements = recipe.table_elements();
+  let Recipe { engines, module: module_entry, imports, host, config, .. } = recipe;
 
   let kind = EngineKind::of(&config);
   let kit = engines.kit(kind)?;
@@ -276,7 +175,7 @@ async fn make_with(plan: Plan, bridge: Option<Arc<HostBridge>>) -> Result<Made, 
   });
   let (entry, members) = made?;
   let host = bridge.map(|bridge| Arc::new(HostTable { bridge }));
-  Ok(Made { kiln, entry, members, module, host, captured, _reservation })
+  Ok(Made { kiln, entry, members, module, host, captured, _reservation: None })
 }
 
 /// Puts a made store's instances in the instance table; returns the id of `instantiate`'s.

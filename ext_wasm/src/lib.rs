@@ -32,7 +32,11 @@ mod limits;
 mod link;
 mod memory;
 mod module;
+mod pipe;
+mod pool;
+mod process;
 mod progress;
+mod recipe;
 mod signature;
 mod stdio;
 mod store;
@@ -61,6 +65,8 @@ pub const INTERNAL_MODULES: &[(&str, &str)] = &[
   ("runtime:wasm/values", include_str!("../../ts/wasm_values.ts")),
   ("runtime:wasm/exports", include_str!("../../ts/wasm_exports.ts")),
   ("runtime:wasm/host", include_str!("../../ts/wasm_host.ts")),
+  ("runtime:wasm/process", include_str!("../../ts/wasm_process.ts")),
+  ("runtime:wasm/pool", include_str!("../../ts/wasm_pool.ts")),
 ];
 
 deno_core::extension!(
@@ -98,6 +104,17 @@ deno_core::extension!(
     memory::op_wasm_memory_write,
     memory::op_wasm_memory_size,
     memory::op_wasm_memory_grow,
+    process::op_wasm_process_spawn,
+    process::op_wasm_process_status,
+    process::op_wasm_process_read,
+    process::op_wasm_process_write,
+    process::op_wasm_process_close_stdin,
+    process::op_wasm_process_kill,
+    process::op_wasm_process_forget,
+    pool::op_wasm_pool_create,
+    pool::op_wasm_pool_call,
+    pool::op_wasm_pool_exports,
+    pool::op_wasm_pool_drop,
   ],
   esm_entry_point = "ext:ext_wasm/errors.js",
   esm = [dir "js", "errors.js", "webassembly.js"],
@@ -108,7 +125,9 @@ deno_core::extension!(
     state.put(engine::SharedEngines(std::sync::Arc::new(engines)));
     state.put(module::ModuleTable::default());
     state.put(instance::InstanceTable::default());
-    state.put(instance::PendingInstances::default());
+    state.put(recipe::PendingInstances::default());
+    state.put(process::ProcessTable::default());
+    state.put(pool::PoolTable::default());
     state.put(hostcall::HostCalls::default());
   },
 );

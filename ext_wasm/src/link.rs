@@ -121,6 +121,7 @@ pub struct Linked {
 }
 
 /// A value `instantiate`'s `imports` gives from JS: `imports[module][name]`.
+#[derive(Clone)]
 pub struct HostImport {
   pub module: String,
   pub name: String,
@@ -128,6 +129,7 @@ pub struct HostImport {
 }
 
 /// What kind of JS value a host import is.
+#[derive(Clone)]
 pub enum HostValue {
   /// A JS function (numbered by its place in the list of host imports).
   Function,

@@ -98,11 +98,14 @@ impl AsyncWrite for Capture {
   }
 }
 
-/// The captured streams of a store, if any.
+/// The captured streams of a store (`instantiate`), and the piped ones of a process (`spawn`).
 #[derive(Clone, Default)]
 pub struct Captured {
   pub stdout: Option<Capture>,
   pub stderr: Option<Capture>,
+  pub stdin_pipe: Option<crate::pipe::Pipe>,
+  pub stdout_pipe: Option<crate::pipe::Pipe>,
+  pub stderr_pipe: Option<crate::pipe::Pipe>,
 }
 
 #[cfg(test)]

@@ -1,0 +1,351 @@
+//! `createPool(moduleId, { size, ... })`: `size` instances of one module, each in a store of its
+//! own on a thread of its own (with its own current-thread tokio runtime), serving the calls the
+//! app queues, first in, first out, in parallel.
+//!
+//! A member whose call traps or passes its limits is replaced: its store is dropped and a new one
+//! made from the same recipe, from the module's `InstancePre` (its imports were resolved once),
+//! so the next call sees fresh state. Dropping the pool rejects the queued calls, stops the
+//! running ones as `kill()` stops a process (process.rs), and joins the threads.
+
+use std::cell::RefCell;
+use std::collections::VecDeque;
+use std::rc::Rc;
+use std::sync::{Arc, Condvar, Mutex, MutexGuard};
+use std::thread::JoinHandle;
+
+use deno_core::{op2, OpState};
+use tokio::sync::{oneshot, watch};
+use wasmtime::Module;
+
+use crate::capabilities::WasmPermissions;
+use crate::config::Purpose;
+use crate::error::{ErrorCode, WasmError};
+use crate::handles::{parse_id, HandleTable};
+use crate::instance::{make_store, Made};
+use crate::recipe::{check, Plan, Recipe, Request, Reservation};
+use crate::signature::{exports_of, ExportInfo};
+use crate::value::{prepare_results, read_params, write_results};
+
+/// The most members a pool may have.
+pub const MAX_POOL_SIZE: u32 = 64;
+
+/// A queued call: the export's name, its arguments in 8-byte slots (value.rs), and where its
+/// results (in the same slots) go.
+struct Job {
+  name: String,
+  slots: Vec<u8>,
+  reply: oneshot::Sender<Result<Vec<u8>, WasmError>>,
+}
+
+struct Queue {
+  jobs: VecDeque<Job>,
+  /// Why the pool takes no more calls (it was dropped, or lost every member).
+  closed: Option<WasmError>,
+  /// Members serving (not lost to a failed replacement).
+  serving: usize,
+}
+
+/// What the app's thread and the members share.
+struct Shared {
+  queue: Mutex<Queue>,
+  /// Signalled when a job is queued or the pool closes.
+  work: Condvar,
+  /// Flipped when the pool is dropped: running calls stop.
+  dropped: watch::Sender<bool>,
+}
+
+impl Shared {
+  fn lock(&self) -> MutexGuard<'_, Queue> {
+    self.queue.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+  }
+
+  /// The next job, waiting for one; `None` once the pool is closed.
+  fn next(&self) -> Option<Job> {
+    let mut queue = self.lock();
+    loop {
+      if queue.closed.is_some() {
+        return None;
+      }
+      if let Some(job) = queue.jobs.pop_front() {
+        return Some(job);
+      }
+      queue = self.work.wait(queue).unwrap_or_else(|poisoned| poisoned.into_inner());
+    }
+  }
+
+  /// Takes no more calls, and rejects the queued ones with `error()`.
+  fn close(&self, error: impl Fn() -> WasmError) {
+    let jobs = {
+      let mut queue = self.lock();
+      queue.closed.get_or_insert_with(&error);
+      std::mem::take(&mut queue.jobs)
+    };
+    for job in jobs {
+      let _ = job.reply.send(Err(error()));
+    }
+    self.work.notify_all();
+  }
+
+  /// A member could not be remade: with none left, the pool closes with `error`'s message.
+  fn lose_member(&self, error: WasmError) {
+    let last = {
+      let mut queue = self.lock();
+      queue.serving -= 1;
+      queue.serving == 0
+    };
+    if last {
+      let message = format!("every member of the pool failed and could not be made again: {error}");
+      self.close(|| WasmError::new(error.code(), message.clone()));
+    }
+  }
+}
+
+fn dropped_error() -> WasmError {
+  WasmError::invalid_instance("the pool was dropped before this call ran")
+}
+
+/// A pool: its queue, its threads, the module (for its exports).
+pub struct PoolEntry {
+  shared: Arc<Shared>,
+  threads: Vec<JoinHandle<()>>,
+  module: Module,
+  _reservation: Reservation,
+}
+
+impl Drop for PoolEntry {
+  /// Rejects what is queued, stops what runs, and waits for the threads.
+  fn drop(&mut self) {
+    self.shared.close(dropped_error);
+    self.shared.dropped.send_replace(true);
+    for thread in self.threads.drain(..) {
+      let _ = thread.join();
+    }
+  }
+}
+
+/// The pools of a runtime (an `OpState` entry).
+#[derive(Default)]
+pub struct PoolTable(pub HandleTable<Arc<PoolEntry>>);
+
+fn lookup(state: &OpState, raw_id: f64) -> Result<Arc<PoolEntry>, WasmError> {
+  parse_id(raw_id).and_then(|id| state.borrow::<PoolTable>().0.get(id).cloned()).ok_or_else(|| {
+    WasmError::invalid_instance(format!(
+      "no pool with id {raw_id}: it was never returned by createPool or has been dropped"
+    ))
+  })
+}
+
+/// `createPool(moduleId, options)`: checks as `instantiate` does, starts `size` members and
+/// waits until each has made its instance; returns the pool id.
+///
+/// # Errors
+/// As `instantiate` (each member's instantiation too: the first failure is reported and the
+/// others are stopped); 5010 for a size outside 1..=64.
+#[op2]
+pub async fn op_wasm_pool_create(
+  state: Rc<RefCell<OpState>>,
+  module_id: f64,
+  #[string] config_json: String,
+  #[string] imports_json: String,
+  #[string] host_json: String,
+  size: f64,
+) -> Result<f64, WasmError> {
+  if !(size.fract() == 0.0 && (1.0..=MAX_POOL_SIZE as f64).contains(&size)) {
+    return Err(WasmError::config(format!(
+      "createPool: size must be an integer from 1 to {MAX_POOL_SIZE}, got {size}; a pool of the \
+       machine's cores ({}) runs that many calls at once",
+      std::thread::available_parallelism().map_or(1, |n| n.get())
+    )));
+  }
+  let size = size as usize;
+  let (recipe, reservation) = {
+    let state = state.borrow();
+    let request = Request {
+      module_id,
+      config_json: &config_json,
+      imports_json: &imports_json,
+      host_json: &host_json,
+      purpose: Purpose::Pool,
+      stores: size,
+    };
+    check(&state, &request)?
+  };
+  // The WASI context of the first member is made here, so that a preopen's 5009 or 5010 is the
+  // pool's error before any thread starts.
+  let mut first = Some(recipe.plan()?);
+  let module = recipe.module.plain().module.clone();
+  let (dropped, _) = watch::channel(false);
+  let shared = Arc::new(Shared {
+    queue: Mutex::new(Queue { jobs: VecDeque::new(), closed: None, serving: size }),
+    work: Condvar::new(),
+    dropped,
+  });
+  let mut threads = Vec::with_capacity(size);
+  let mut ready = Vec::with_capacity(size);
+  for index in 0..size {
+    let (ready_tx, ready_rx) = oneshot::channel();
+    let (member_shared, recipe, plan) = (shared.clone(), recipe.clone(), first.take());
+    let thread = std::thread::Builder::new()
+      .name(format!("kiln-pool-{index}"))
+      .spawn(move || serve(member_shared, recipe, plan, ready_tx))
+      .map_err(|e| WasmError::instantiate(format!("cannot start a pool member's thread: {e}")));
+    match thread {
+      Ok(thread) => threads.push(thread),
+      Err(e) => {
+        drop_off_thread(PoolEntry { shared, threads, module, _reservation: reservation }).await;
+        return Err(e);
+      }
+    }
+    ready.push(ready_rx);
+  }
+  let entry = PoolEntry { shared, threads, module, _reservation: reservation };
+  for ready in ready {
+    let outcome = ready.await.unwrap_or_else(|_| Err(WasmError::instantiate("a pool member's thread ended")));
+    if let Err(e) = outcome {
+      drop_off_thread(entry).await;
+      return Err(e);
+    }
+  }
+  let id = state
+    .borrow_mut()
+    .borrow_mut::<PoolTable>()
+    .0
+    .insert(Arc::new(entry))
+    .ok_or_else(|| WasmError::instantiate("pool ids are exhausted; restart the app"))?;
+  Ok(id as f64)
+}
+
+/// Drops a pool on a blocking thread: joining its threads waits for running calls to stop.
+async fn drop_off_thread(entry: PoolEntry) {
+  let _ = tokio::task::spawn_blocking(move || drop(entry)).await;
+}
+
+/// A member: makes its store, then serves jobs until the pool closes.
+fn serve(shared: Arc<Shared>, recipe: Recipe, plan: Option<Plan>, ready: oneshot::Sender<Result<(), WasmError>>) {
+  let runtime = match tokio::runtime::Builder::new_current_thread().enable_time().build() {
+    Ok(runtime) => runtime,
+    Err(e) => {
+      let _ = ready.send(Err(WasmError::instantiate(format!("cannot start a pool member's runtime: {e}"))));
+      return;
+    }
+  };
+  let mut dropped = shared.dropped.subscribe();
+  let mut member = match runtime.block_on(make(&recipe, plan, &mut dropped)) {
+    Ok(member) => member,
+    Err(e) => {
+      let _ = ready.send(Err(e));
+      return;
+    }
+  };
+  let _ = ready.send(Ok(()));
+  while let Some(job) = shared.next() {
+    let Job { name, mut slots, reply } = job;
+    let outcome = runtime.block_on(async {
+      tokio::select! {
+        biased;
+        _ = dropped.wait_for(|dropped| *dropped) => {
+          Err(WasmError::invalid_instance("the pool was dropped while this call ran; the call was stopped"))
+        }
+        outcome = call(&recipe, &mut member, &name, &mut slots) => outcome.map(|()| slots),
+      }
+    });
+    let spoiled = matches!(&outcome, Err(e) if matches!(e.code(), ErrorCode::CallError | ErrorCode::FuelExhausted));
+    let _ = reply.send(outcome);
+    if spoiled {
+      // The instance may be left half-way through its work: serve the next call from a new one.
+      drop(member);
+      member = match runtime.block_on(make(&recipe, None, &mut dropped)) {
+        Ok(member) => member,
+        Err(e) => {
+          shared.lose_member(e);
+          return;
+        }
+      };
+    }
+  }
+}
+
+/// Makes a member's store (from `plan`, or a new plan of `recipe`), unless the pool is dropped.
+async fn make(recipe: &Recipe, plan: Option<Plan>, dropped: &mut watch::Receiver<bool>) -> Result<Made, WasmError> {
+  let plan = match plan {
+    Some(plan) => plan,
+    None => recipe.plan()?,
+  };
+  tokio::select! {
+    biased;
+    _ = dropped.wait_for(|dropped| *dropped) => Err(dropped_error()),
+    made = make_store(plan, None) => made,
+  }
+}
+
+/// Runs one job on a member, as `instance.call` does (call.rs).
+async fn call(recipe: &Recipe, member: &mut Made, name: &str, slots: &mut [u8]) -> Result<(), WasmError> {
+  let kiln = &mut member.kiln;
+  let instance = kiln.members[member.entry].instance;
+  let Some(func) = instance.get_func(&mut kiln.store, name) else {
+    return Err(kiln.members[member.entry].export_missing(&mut kiln.store, name));
+  };
+  let ty = func.ty(&kiln.store);
+  read_params(name, &ty, slots, &mut kiln.params)?;
+  prepare_results(name, &ty, &mut kiln.results)?;
+  crate::call::run_async(&recipe.engines, kiln, func, &format!("`{name}`")).await?;
+  write_results(&kiln.results, slots);
+  Ok(())
+}
+
+/// `pool.call(name, ...args)`: queues the call; resolves to the results in `slots`' layout.
+///
+/// # Errors
+/// 5005 if the pool was dropped (before or while the call ran); the call's own errors otherwise.
+#[op2]
+#[buffer]
+pub async fn op_wasm_pool_call(
+  state: Rc<RefCell<OpState>>,
+  pool_id: f64,
+  #[string] name: String,
+  #[buffer(copy)] slots: Vec<u8>,
+) -> Result<Vec<u8>, WasmError> {
+  let pool = {
+    let state = state.borrow();
+    state.borrow::<WasmPermissions>().check_execute("pool.call")?;
+    lookup(&state, pool_id)?
+  };
+  let (reply, result) = oneshot::channel();
+  {
+    let mut queue = pool.shared.lock();
+    if let Some(closed) = &queue.closed {
+      return Err(WasmError::new(closed.code(), closed.to_string()));
+    }
+    queue.jobs.push_back(Job { name, slots, reply });
+  }
+  pool.shared.work.notify_one();
+  drop(pool);
+  result.await.unwrap_or_else(|_| Err(dropped_error()))
+}
+
+/// `pool.getExports()`: the module's exports, for the JS side's signatures.
+#[op2]
+#[serde]
+pub fn op_wasm_pool_exports(state: &mut OpState, pool_id: f64) -> Result<Vec<ExportInfo>, WasmError> {
+  Ok(exports_of(&lookup(state, pool_id)?.module))
+}
+
+/// `pool.drop()`: rejects the queued calls, stops the running ones, and resolves when every
+/// member's thread has ended.
+///
+/// # Errors
+/// 5005 if the pool was already dropped.
+#[op2]
+pub async fn op_wasm_pool_drop(state: Rc<RefCell<OpState>>, pool_id: f64) -> Result<(), WasmError> {
+  let pool = {
+    let pool = lookup(&state.borrow(), pool_id)?;
+    let id = parse_id(pool_id).expect("looked up above");
+    state.borrow_mut().borrow_mut::<PoolTable>().0.remove(id);
+    pool
+  };
+  // Reject and stop at once, not when the last reference goes: a call op may still hold one.
+  pool.shared.close(dropped_error);
+  pool.shared.dropped.send_replace(true);
+  let _ = tokio::task::spawn_blocking(move || drop(pool)).await;
+  Ok(())
+}

@@ -1,0 +1,193 @@
+//! What `instantiate`, `spawn` and `createPool` check on the JS thread before any store is made:
+//! the capability, the module ids, the options, the instance budget. The result is a [`Recipe`],
+//! which holds no JS-thread state, so a process or pool thread can make its own stores from it (a
+//! pool makes a new member from it when one traps); [`Recipe::plan`] adds the WASI context.
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
+
+use deno_core::OpState;
+
+use crate::capabilities::WasmPermissions;
+use crate::config::{InstanceConfig, Purpose};
+use crate::engine::{Engines, SharedEngines};
+use crate::error::WasmError;
+use crate::instance::InstanceTable;
+use crate::link::{HostImport, HostValue};
+use crate::module::{CompiledModule, ModuleTable};
+use crate::stdio::Captured;
+
+/// Instances being made, and those of processes and pools (an `OpState` entry). They count
+/// against `max_instances` with the instance table, so that many `instantiate` calls awaited
+/// together cannot pass the limit, nor can processes and pool members.
+#[derive(Default)]
+pub struct PendingInstances(Arc<AtomicUsize>);
+
+/// Reserved slots; released when dropped (an instantiation ended, a process ended, a pool was
+/// dropped), however that happens. It may move to the thread that owns what it counts.
+pub struct Reservation(Arc<AtomicUsize>, usize);
+
+impl PendingInstances {
+  fn reserve(&self, count: usize) -> Reservation {
+    self.0.fetch_add(count, Ordering::Relaxed);
+    Reservation(self.0.clone(), count)
+  }
+
+  fn count(&self) -> usize {
+    self.0.load(Ordering::Relaxed)
+  }
+}
+
+impl Drop for Reservation {
+  fn drop(&mut self) {
+    self.0.fetch_sub(self.1, Ordering::Relaxed);
+  }
+}
+
+/// Everything a store is made from, checked.
+#[derive(Clone)]
+pub struct Recipe {
+  pub engines: Arc<Engines>,
+  pub module: Arc<CompiledModule>,
+  pub imports: BTreeMap<String, Arc<CompiledModule>>,
+  pub host: Vec<HostImport>,
+  /// The options, with the app's defaults filled in.
+  pub config: InstanceConfig,
+  pub permissions: WasmPermissions,
+  pub cwd: PathBuf,
+  pub purpose: Purpose,
+}
+
+/// A recipe with the WASI context of one store.
+pub struct Plan {
+  pub recipe: Recipe,
+  pub wasi: wasmtime_wasi::p1::WasiP1Ctx,
+  pub captured: Captured,
+}
+
+impl Recipe {
+  /// The plan of one store: builds its WASI context (the preopens are opened here).
+  ///
+  /// # Errors
+  /// 5009 and 5010 as [`InstanceConfig::wasi`].
+  pub fn plan(&self) -> Result<Plan, WasmError> {
+    let (wasi, captured) = self.config.wasi(&self.permissions, &self.cwd, self.purpose)?;
+    Ok(Plan { recipe: self.clone(), wasi, captured })
+  }
+
+  /// The most table elements one table may have (the manifest's `max_table_elements`).
+  pub fn table_elements(&self) -> u64 {
+    self.permissions.limits.max_table_elements
+  }
+}
+
+/// The request of one `instantiate`, `spawn` or `createPool` as its op received it.
+pub struct Request<'a> {
+  pub module_id: f64,
+  pub config_json: &'a str,
+  pub imports_json: &'a str,
+  pub host_json: &'a str,
+  pub purpose: Purpose,
+  /// How many stores it makes (a pool's size).
+  pub stores: usize,
+}
+
+/// Checks `request` against the app's grants and budget, and resolves its module ids; reserves
+/// its instances.
+///
+/// # Errors
+/// 5009 without `[capabilities.wasm] execute`; 5004 for a module id that names no live module;
+/// 5010 for invalid options; 5001 past `max_instances`.
+pub fn check(state: &OpState, request: &Request) -> Result<(Recipe, Reservation), WasmError> {
+  let purpose = request.purpose;
+  let permissions = state.borrow::<WasmPermissions>();
+  permissions.check_execute(purpose.api())?;
+  let modules = state.borrow::<ModuleTable>();
+  let module = modules.lookup(request.module_id)?;
+  let imports = linked_modules(modules, request.imports_json)?;
+  let host = host_imports(request.host_json)?;
+  if purpose != Purpose::Instance {
+    if let Some(function) = host.iter().find(|h| matches!(h.value, HostValue::Function)) {
+      return Err(WasmError::config(format!(
+        "imports[\"{}\"][\"{}\"] is a JS function, which {} cannot take: its guests run on threads of \
+         their own, and JS runs only on the JS thread; call the function from an instance made by \
+         instantiate, or give the guest what it needs as arguments",
+        function.module,
+        function.name,
+        purpose.api()
+      )));
+    }
+  }
+  let pending = state.borrow::<PendingInstances>();
+  let live = state.borrow::<InstanceTable>().0.len() + pending.count();
+  let wanted = request.stores * (1 + imports.len());
+  let max = permissions.limits.max_instances;
+  if live + wanted > max {
+    return Err(WasmError::instantiate(format!(
+      "{live} instances are alive or being made (processes and pool members count) and this needs \
+       {wanted} more, over the {max} [capabilities.wasm] max_instances allows; drop instances, pools \
+       or processes you no longer need, or raise max_instances in the manifest"
+    )));
+  }
+  let config = InstanceConfig::from_json(request.config_json)?;
+  config.check_interruptible(permissions.limits.timeout_ms, purpose)?;
+  let config = config.with_app_defaults(&permissions.limits);
+  let cwd =
+    std::env::current_dir().map_err(|e| WasmError::config(format!("cannot read the working directory: {e}")))?;
+  let recipe = Recipe {
+    engines: state.borrow::<SharedEngines>().0.clone(),
+    module,
+    imports,
+    host,
+    config,
+    permissions: permissions.clone(),
+    cwd,
+    purpose,
+  };
+  Ok((recipe, pending.reserve(wanted)))
+}
+
+/// The modules `imports` links by name: `[[importName, moduleId], ...]` as JSON (`""`: none).
+fn linked_modules(
+  modules: &ModuleTable,
+  imports_json: &str,
+) -> Result<BTreeMap<String, Arc<CompiledModule>>, WasmError> {
+  if imports_json.is_empty() {
+    return Ok(BTreeMap::new());
+  }
+  let pairs: Vec<(String, f64)> =
+    serde_json::from_str(imports_json).map_err(|e| WasmError::config(format!("invalid instantiate imports: {e}")))?;
+  let mut out = BTreeMap::new();
+  for (name, id) in pairs {
+    let module = modules
+      .lookup(id)
+      .map_err(|e| WasmError::new(e.code(), format!("imports[{}]: {e}", serde_json::Value::String(name.clone()))))?;
+    out.insert(name, module);
+  }
+  Ok(out)
+}
+
+/// The JS values `imports` gives, as `[[module, name, kind, value], ...]` JSON (`""`: none), kind
+/// being `"function"` (a JS host function, numbered by its place in the list), `"number"` or
+/// `"bigint"` (a value for an immutable global; a bigint's value is its decimal text).
+fn host_imports(host_json: &str) -> Result<Vec<HostImport>, WasmError> {
+  if host_json.is_empty() {
+    return Ok(Vec::new());
+  }
+  let entries: Vec<(String, String, String, serde_json::Value)> =
+    serde_json::from_str(host_json).map_err(|e| WasmError::config(format!("invalid instantiate imports: {e}")))?;
+  entries
+    .into_iter()
+    .map(|(module, name, kind, value)| {
+      let value = match (kind.as_str(), value) {
+        ("function", _) => HostValue::Function,
+        ("number", serde_json::Value::Number(n)) => HostValue::Number(n.as_f64().unwrap_or(f64::NAN)),
+        ("bigint", serde_json::Value::String(text)) => HostValue::BigInt(text),
+        _ => return Err(WasmError::config(format!("imports[\"{module}\"][\"{name}\"]: unknown value kind {kind}"))),
+      };
+      Ok(HostImport { module, name, value })
+    })
+    .collect()
+}
