@@ -449,8 +449,10 @@ export type InstantiateOptions = Omit<WasiConfig, "stdin"> & {
   /**
    * The guest's stdin: `"inherit"` (the host's), `"null"` (empty, the default), or the bytes it
    * reads as its input (a `Uint8Array`, or numbers 0-255 as {@link WasiConfig} types them).
+   * `"piped"` is typed because a {@link WasiConfig} may hold it, but it is for `spawn`:
+   * `instantiate` refuses it with WasiError (5010), as it refuses `stdout: "piped"`.
    */
-  readonly stdin?: "inherit" | "null" | Uint8Array | readonly number[];
+  readonly stdin?: "inherit" | "null" | "piped" | Uint8Array | readonly number[];
   /**
    * Modules to link and JS values to provide, by import module name: `{ "input.wasm": moduleId,
    * env: { log } }`. Linked modules are instantiated into the new instance's store first (each

@@ -1,6 +1,6 @@
 // Misuses of runtime:wasm that the typings must reject. tests/typings.rs checks that tsc reports an
 // error on the line after every `@ts-expect-error`, and that tsc passes with the directives in place.
-import { compileFile, dropModule, instantiate, types } from "runtime:wasm";
+import { compileFile, createPool, dropModule, instantiate, spawn, types } from "runtime:wasm";
 import type { ExportInfo, WasiConfig } from "runtime:wasm";
 import { readBytes } from "runtime:fs";
 
@@ -63,3 +63,18 @@ console.log(text, config, info, source, doubled);
 
 // @ts-expect-error timer arguments must fit the callback's parameters.
 setTimeout((n: number) => console.log(n), 10, "not a number");
+
+// @ts-expect-error "capture" is for instantiate; a process pipes output.
+spawn(moduleId, { stdout: "capture" });
+
+// @ts-expect-error a process's status is a promise: await it.
+spawn(moduleId).status.code;
+
+// @ts-expect-error a process cannot take JS host functions.
+spawn(moduleId, { imports: { env: { log: () => {} } } });
+
+// @ts-expect-error createPool needs a size.
+await createPool(moduleId, { timeoutMs: 10 });
+
+// @ts-expect-error a pool member's output cannot be piped.
+await createPool(moduleId, { size: 2, stdout: "piped" });
