@@ -215,9 +215,19 @@ pub async fn op_wasm_pool_create(
   Ok(id as f64)
 }
 
-/// Drops a pool on a blocking thread: joining its threads waits for running calls to stop.
-async fn drop_off_thread(entry: PoolEntry) {
-  let _ = tokio::task::spawn_blocking(move || drop(entry)).await;
+/// Drops a pool off the JS thread: joining its threads waits for running calls to stop. A thread
+/// of its own, not tokio's blocking pool, which would keep an idle thread for 10 s afterwards.
+async fn drop_off_thread<T: Send + 'static>(pool: T) {
+  let (done, finished) = oneshot::channel();
+  let spawned = std::thread::Builder::new().name("kiln-pool-drop".into()).spawn(move || {
+    drop(pool);
+    let _ = done.send(());
+  });
+  // Without a thread to be had, the closure and the pool in it were dropped by `spawn`, here: the
+  // members were joined on the JS thread (they stop within milliseconds).
+  if spawned.is_ok() {
+    let _ = finished.await;
+  }
 }
 
 /// A member: makes its store, then serves jobs until the pool closes.
@@ -346,6 +356,6 @@ pub async fn op_wasm_pool_drop(state: Rc<RefCell<OpState>>, pool_id: f64) -> Res
   // Reject and stop at once, not when the last reference goes: a call op may still hold one.
   pool.shared.close(dropped_error);
   pool.shared.dropped.send_replace(true);
-  let _ = tokio::task::spawn_blocking(move || drop(pool)).await;
+  drop_off_thread(pool).await;
   Ok(())
 }
