@@ -1,0 +1,1198 @@
+//! Parsing and normalizing Bacalhau job specs.
+//!
+//! Decoding follows Bacalhau's CLI (`pkg/lib/marshaller/utils.go` `UnmarshalJob`): struct field names
+//! match case-insensitively (Go `encoding/json`), unknown nested keys are ignored, unknown or system
+//! top-level keys are errors, and no type coercion happens (`Count: "1"` is an error). Every decode
+//! error carries the key path of the offending value.
+
+use std::collections::BTreeMap;
+use std::fmt;
+
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
+
+use super::validate::ValidationError;
+
+/// Where the wasm transformer puts a legacy entry module (`transformer/wasm_legacy.go`).
+pub const LEGACY_ENTRY_TARGET: &str = "/wasm/entry.wasm";
+/// Directory of the legacy import modules' targets: `module_<index>.wasm` inside it.
+pub const LEGACY_IMPORTS_DIR: &str = "/wasm/imports";
+
+/// Input format, detected from the first non-whitespace character.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+  Json,
+  Yaml,
+}
+
+/// Which of the accepted spec shapes the input was written in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Shape {
+  /// Today's Bacalhau job: `EntryModule`/`ImportModules` name input targets.
+  Current,
+  /// Seed 000: `EntryModule`/`ImportModules` are input sources, `EnvironmentVariables` in `Params`.
+  LegacyWasm,
+  /// Seed 002: the client model (`entry_module`, `entry_point`, ..., storage specs).
+  ClientModel,
+}
+
+/// A parsed and normalized job, with the warnings collected on the way.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ParsedJob {
+  pub job: Job,
+  pub format: Format,
+  pub shape: Shape,
+  pub warnings: Vec<String>,
+}
+
+/// Why a spec could not be read.
+#[derive(Debug, Clone, PartialEq)]
+pub enum SpecError {
+  /// Not well-formed JSON or YAML.
+  Syntax { format: Format, message: String },
+  /// Well-formed, but a value has the wrong type or a key is not allowed.
+  Invalid(Vec<ValidationError>),
+}
+
+impl fmt::Display for SpecError {
+  fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+    match self {
+      SpecError::Syntax { format, message } => write!(f, "invalid {format:?}: {message}"),
+      SpecError::Invalid(errors) => {
+        let lines: Vec<String> = errors.iter().map(ToString::to_string).collect();
+        f.write_str(&lines.join("\n"))
+      }
+    }
+  }
+}
+
+impl std::error::Error for SpecError {}
+
+/// Bacalhau's `models.Job`, the fields a user may set.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+pub struct Job {
+  #[serde(rename = "Name")]
+  pub name: String,
+  #[serde(rename = "Namespace")]
+  pub namespace: String,
+  #[serde(rename = "Type")]
+  pub job_type: String,
+  #[serde(rename = "Priority")]
+  pub priority: i64,
+  #[serde(rename = "Count")]
+  pub count: i64,
+  #[serde(rename = "Constraints")]
+  pub constraints: Vec<LabelSelectorRequirement>,
+  #[serde(rename = "Labels")]
+  pub labels: BTreeMap<String, String>,
+  #[serde(rename = "Meta")]
+  pub meta: BTreeMap<String, String>,
+  #[serde(rename = "Tasks")]
+  pub tasks: Vec<Task>,
+}
+
+/// `models.LabelSelectorRequirement`.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+pub struct LabelSelectorRequirement {
+  #[serde(rename = "Key")]
+  pub key: String,
+  #[serde(rename = "Operator")]
+  pub operator: String,
+  #[serde(rename = "Values", default, skip_serializing_if = "Vec::is_empty")]
+  pub values: Vec<String>,
+}
+
+/// `models.Task`. `engine` is `None` when the spec has no engine (Bacalhau: `nil spec config`).
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+pub struct Task {
+  #[serde(rename = "Name")]
+  pub name: String,
+  #[serde(rename = "Engine")]
+  pub engine: Option<SpecConfig>,
+  #[serde(rename = "Publisher")]
+  pub publisher: SpecConfig,
+  #[serde(rename = "Env", default, skip_serializing_if = "BTreeMap::is_empty")]
+  pub env: BTreeMap<String, String>,
+  #[serde(rename = "Meta", default, skip_serializing_if = "BTreeMap::is_empty")]
+  pub meta: BTreeMap<String, String>,
+  #[serde(rename = "InputSources", default, skip_serializing_if = "Vec::is_empty")]
+  pub input_sources: Vec<InputSource>,
+  #[serde(rename = "ResultPaths", default, skip_serializing_if = "Vec::is_empty")]
+  pub result_paths: Vec<ResultPath>,
+  #[serde(rename = "Resources")]
+  pub resources: ResourcesConfig,
+  #[serde(rename = "Network")]
+  pub network: NetworkConfig,
+  #[serde(rename = "Timeouts")]
+  pub timeouts: TimeoutConfig,
+}
+
+/// `models.SpecConfig`: a type name and free-form params.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+pub struct SpecConfig {
+  #[serde(rename = "Type")]
+  pub spec_type: String,
+  #[serde(rename = "Params", default, skip_serializing_if = "Map::is_empty")]
+  pub params: Map<String, Value>,
+}
+
+impl SpecConfig {
+  /// Bacalhau's `IsType`: trimmed, case-insensitive.
+  pub fn is_type(&self, name: &str) -> bool {
+    self.spec_type.trim().eq_ignore_ascii_case(name.trim())
+  }
+
+  /// Bacalhau's `IsEmpty`: no type and no params.
+  pub fn is_empty(&self) -> bool {
+    self.spec_type.is_empty() && self.params.is_empty()
+  }
+
+  /// A params value, matching the key case-insensitively as Bacalhau's decoders do.
+  pub fn param(&self, key: &str) -> Option<&Value> {
+    field(&self.params, key)
+  }
+}
+
+/// `models.InputSource`.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+pub struct InputSource {
+  #[serde(rename = "Source")]
+  pub source: Option<SpecConfig>,
+  #[serde(rename = "Alias")]
+  pub alias: String,
+  #[serde(rename = "Target")]
+  pub target: String,
+}
+
+/// `models.ResultPath`.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+pub struct ResultPath {
+  #[serde(rename = "Name")]
+  pub name: String,
+  #[serde(rename = "Path")]
+  pub path: String,
+}
+
+/// `models.ResourcesConfig` (strings, parsed by validation).
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+pub struct ResourcesConfig {
+  #[serde(rename = "CPU", default, skip_serializing_if = "String::is_empty")]
+  pub cpu: String,
+  #[serde(rename = "Memory", default, skip_serializing_if = "String::is_empty")]
+  pub memory: String,
+  #[serde(rename = "Disk", default, skip_serializing_if = "String::is_empty")]
+  pub disk: String,
+  #[serde(rename = "GPU", default, skip_serializing_if = "String::is_empty")]
+  pub gpu: String,
+}
+
+/// `models.Network`, serialized as its name (`MarshalText`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub enum NetworkType {
+  #[default]
+  Default,
+  None,
+  Host,
+  /// Deprecated alias of `Host`, still accepted by Bacalhau.
+  Full,
+  #[serde(rename = "HTTP")]
+  Http,
+  Bridge,
+}
+
+impl NetworkType {
+  pub const ALL: [NetworkType; 6] = [
+    NetworkType::Default,
+    NetworkType::None,
+    NetworkType::Host,
+    NetworkType::Full,
+    NetworkType::Http,
+    NetworkType::Bridge,
+  ];
+
+  pub fn name(self) -> &'static str {
+    match self {
+      NetworkType::Default => "Default",
+      NetworkType::None => "None",
+      NetworkType::Host => "Host",
+      NetworkType::Full => "Full",
+      NetworkType::Http => "HTTP",
+      NetworkType::Bridge => "Bridge",
+    }
+  }
+
+  /// Bacalhau's `ParseNetwork`: trimmed, case-insensitive name.
+  pub fn parse(s: &str) -> Option<NetworkType> {
+    Self::ALL.into_iter().find(|t| t.name().eq_ignore_ascii_case(s.trim()))
+  }
+}
+
+/// `models.NetworkConfig`. `ports` is kept as written (the wasm executor ignores ports).
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+pub struct NetworkConfig {
+  #[serde(rename = "Type")]
+  pub network_type: NetworkType,
+  #[serde(rename = "Domains", default, skip_serializing_if = "Vec::is_empty")]
+  pub domains: Vec<String>,
+  #[serde(rename = "Ports", default, skip_serializing_if = "Vec::is_empty")]
+  pub ports: Vec<Value>,
+}
+
+/// `models.TimeoutConfig`, in seconds.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+pub struct TimeoutConfig {
+  #[serde(rename = "ExecutionTimeout", default, skip_serializing_if = "is_zero")]
+  pub execution_timeout: i64,
+  #[serde(rename = "QueueTimeout", default, skip_serializing_if = "is_zero")]
+  pub queue_timeout: i64,
+  #[serde(rename = "TotalTimeout", default, skip_serializing_if = "is_zero")]
+  pub total_timeout: i64,
+}
+
+fn is_zero(v: &i64) -> bool {
+  *v == 0
+}
+
+/// The wasm engine's params (`pkg/executor/wasm/models/types.go` `EngineSpec`). After
+/// normalization `environment_variables` is always empty: they live in `Task.env`.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+pub struct WasmEngineParams {
+  #[serde(rename = "EntryModule")]
+  pub entry_module: String,
+  #[serde(rename = "Entrypoint", default, skip_serializing_if = "String::is_empty")]
+  pub entrypoint: String,
+  #[serde(rename = "Parameters", default, skip_serializing_if = "Vec::is_empty")]
+  pub parameters: Vec<String>,
+  #[serde(rename = "ImportModules", default, skip_serializing_if = "Vec::is_empty")]
+  pub import_modules: Vec<String>,
+  /// Only read from legacy input; never serialized.
+  #[serde(rename = "EnvironmentVariables", default, skip_serializing)]
+  pub environment_variables: BTreeMap<String, String>,
+}
+
+impl WasmEngineParams {
+  /// The canonical params map (the keys of Bacalhau's `EngineSpec.ToMap`).
+  pub fn to_params(&self) -> Map<String, Value> {
+    match serde_json::to_value(self) {
+      Ok(Value::Object(map)) => map,
+      _ => Map::new(),
+    }
+  }
+}
+
+impl Task {
+  /// Whether the engine is Bacalhau's wasm engine.
+  pub fn is_wasm(&self) -> bool {
+    self.engine.as_ref().is_some_and(|e| e.is_type("wasm"))
+  }
+
+  /// The typed wasm params of a normalized job, or `None` when the engine is not wasm.
+  pub fn wasm_params(&self) -> Option<WasmEngineParams> {
+    let engine = self.engine.as_ref().filter(|e| e.is_type("wasm"))?;
+    let mut params = WasmEngineParams::default();
+    if let Some(Value::String(s)) = engine.param("EntryModule") {
+      params.entry_module.clone_from(s);
+    }
+    if let Some(Value::String(s)) = engine.param("Entrypoint") {
+      params.entrypoint.clone_from(s);
+    }
+    params.parameters = string_list(engine.param("Parameters"));
+    params.import_modules = string_list(engine.param("ImportModules"));
+    Some(params)
+  }
+}
+
+fn string_list(value: Option<&Value>) -> Vec<String> {
+  match value {
+    Some(Value::Array(items)) => items.iter().filter_map(|v| v.as_str().map(str::to_owned)).collect(),
+    _ => Vec::new(),
+  }
+}
+
+/// JSON when the first non-whitespace character is `{`, else YAML.
+pub fn detect_format(text: &str) -> Format {
+  if text.trim_start().starts_with('{') {
+    Format::Json
+  } else {
+    Format::Yaml
+  }
+}
+
+/// Parses a job spec in any accepted shape and normalizes it.
+pub fn parse_job(text: &str) -> Result<ParsedJob, SpecError> {
+  let format = detect_format(text);
+  let value: Value = match format {
+    Format::Json => serde_json::from_str(text).map_err(|e| SpecError::Syntax { format, message: e.to_string() })?,
+    Format::Yaml => serde_yaml_ng::from_str(text).map_err(|e| SpecError::Syntax { format, message: e.to_string() })?,
+  };
+  let mut d = Decoder::default();
+  let job = d.job(&value);
+  if !d.errors.is_empty() {
+    return Err(SpecError::Invalid(d.errors));
+  }
+  let shape = if d.client_model {
+    Shape::ClientModel
+  } else if d.legacy {
+    Shape::LegacyWasm
+  } else {
+    Shape::Current
+  };
+  Ok(ParsedJob { job, format, shape, warnings: d.warnings })
+}
+
+/// The body `kiln job submit` sends as `Job` in `PUT /api/v1/orchestrator/jobs`: always today's
+/// shape, environment in `Task.Env`, `Network.Type` as a string, a `local` publisher whenever there
+/// are result paths and no publisher.
+#[allow(dead_code, reason = "the body kiln job submit sends; its unit tests check it until submit lands")]
+pub fn to_submit_json(job: &Job) -> Value {
+  let mut job = job.clone();
+  for task in &mut job.tasks {
+    if !task.result_paths.is_empty() && task.publisher.is_empty() {
+      task.publisher = SpecConfig { spec_type: "local".into(), params: Map::new() };
+    }
+  }
+  serde_json::to_value(&job).unwrap_or(Value::Null)
+}
+
+/// Looks a key up as Go's `encoding/json` does: the exact name first, then case-insensitively.
+pub(crate) fn field<'a>(map: &'a Map<String, Value>, name: &str) -> Option<&'a Value> {
+  map.get(name).or_else(|| map.iter().find(|(k, _)| k.eq_ignore_ascii_case(name)).map(|(_, v)| v))
+}
+
+/// A key folded for the client model's snake_case: `entry_point` and `EntryPoint` both give `entrypoint`.
+fn fold(key: &str) -> String {
+  key.chars().filter(|c| *c != '_').flat_map(char::to_lowercase).collect()
+}
+
+fn fold_field<'a>(map: &'a Map<String, Value>, name: &str) -> Option<(&'a str, &'a Value)> {
+  let want = fold(name);
+  map.iter().find(|(k, _)| fold(k) == want).map(|(k, v)| (k.as_str(), v))
+}
+
+fn type_name(v: &Value) -> &'static str {
+  match v {
+    Value::Null => "null",
+    Value::Bool(_) => "a boolean",
+    Value::Number(_) => "a number",
+    Value::String(_) => "a string",
+    Value::Array(_) => "a list",
+    Value::Object(_) => "a map",
+  }
+}
+
+fn join(path: &str, key: &str) -> String {
+  if path.is_empty() {
+    key.to_owned()
+  } else {
+    format!("{path}.{key}")
+  }
+}
+
+const TOP_ALLOWED: [&str; 9] =
+  ["name", "namespace", "type", "priority", "count", "constraints", "meta", "labels", "tasks"];
+const TOP_DISALLOWED: [&str; 6] = ["id", "state", "version", "revision", "createtime", "modifytime"];
+
+#[derive(Default)]
+struct Decoder {
+  errors: Vec<ValidationError>,
+  warnings: Vec<String>,
+  legacy: bool,
+  client_model: bool,
+}
+
+impl Decoder {
+  fn err(&mut self, path: &str, message: impl Into<String>) {
+    self.errors.push(ValidationError::new(path, message));
+  }
+
+  fn wrong_type(&mut self, path: &str, want: &str, got: &Value) {
+    self.err(path, format!("expected {want}, found {}", type_name(got)));
+  }
+
+  fn object<'a>(&mut self, v: Option<&'a Value>, path: &str) -> Option<&'a Map<String, Value>> {
+    match v {
+      None | Some(Value::Null) => None,
+      Some(Value::Object(m)) => Some(m),
+      Some(other) => {
+        self.wrong_type(path, "a map", other);
+        None
+      }
+    }
+  }
+
+  fn string(&mut self, v: Option<&Value>, path: &str) -> String {
+    match v {
+      None | Some(Value::Null) => String::new(),
+      Some(Value::String(s)) => s.clone(),
+      Some(other) => {
+        self.wrong_type(path, "a string", other);
+        String::new()
+      }
+    }
+  }
+
+  fn int(&mut self, v: Option<&Value>, path: &str) -> Option<i64> {
+    match v {
+      None | Some(Value::Null) => None,
+      Some(Value::Number(n)) if n.is_i64() => n.as_i64(),
+      Some(other) => {
+        self.wrong_type(path, "an integer", other);
+        None
+      }
+    }
+  }
+
+  fn bool(&mut self, v: Option<&Value>, path: &str) -> bool {
+    match v {
+      None | Some(Value::Null) => false,
+      Some(Value::Bool(b)) => *b,
+      // local sources accept the string "true" (`pkg/storage/local/types.go` DecodeSpec).
+      Some(Value::String(s)) => s == "true",
+      Some(other) => {
+        self.wrong_type(path, "a boolean", other);
+        false
+      }
+    }
+  }
+
+  fn strings(&mut self, v: Option<&Value>, path: &str) -> Vec<String> {
+    match v {
+      None | Some(Value::Null) => Vec::new(),
+      Some(Value::Array(items)) => {
+        items.iter().enumerate().map(|(i, item)| self.string(Some(item), &format!("{path}[{i}]"))).collect()
+      }
+      Some(other) => {
+        self.wrong_type(path, "a list", other);
+        Vec::new()
+      }
+    }
+  }
+
+  fn string_map(&mut self, v: Option<&Value>, path: &str) -> BTreeMap<String, String> {
+    let mut out = BTreeMap::new();
+    if let Some(m) = self.object(v, path) {
+      for (k, v) in m {
+        let s = self.string(Some(v), &join(path, k));
+        out.insert(k.clone(), s);
+      }
+    }
+    out
+  }
+
+  fn list<'a>(&mut self, v: Option<&'a Value>, path: &str) -> &'a [Value] {
+    match v {
+      None | Some(Value::Null) => &[],
+      Some(Value::Array(items)) => items,
+      Some(other) => {
+        self.wrong_type(path, "a list", other);
+        &[]
+      }
+    }
+  }
+
+  fn job(&mut self, root: &Value) -> Job {
+    let Value::Object(top) = root else {
+      self.wrong_type("", "a map (the job)", root);
+      return Job::default();
+    };
+    if let Some((key, spec)) = fold_field(top, "spec") {
+      self.client_model = true;
+      let converted = self.client_job(top, spec, key);
+      return match converted {
+        Some(Value::Object(top)) => self.current_job(&top),
+        _ => Job::default(),
+      };
+    }
+    // `validateRawJob`: system fields and unknown top-level keys are errors.
+    for key in top.keys() {
+      let lower = key.to_lowercase();
+      if TOP_DISALLOWED.contains(&lower.as_str()) {
+        self.err(key, format!("field '{key}' in 'Job' is not allowed: it is set by the orchestrator"));
+      } else if !TOP_ALLOWED.contains(&lower.as_str()) {
+        self.err(key, format!("unknown field '{key}' in 'Job'"));
+      }
+    }
+    self.current_job(top)
+  }
+
+  fn current_job(&mut self, top: &Map<String, Value>) -> Job {
+    let mut job = Job {
+      name: self.string(field(top, "Name"), "Name"),
+      namespace: self.string(field(top, "Namespace"), "Namespace"),
+      job_type: self.string(field(top, "Type"), "Type"),
+      priority: self.int(field(top, "Priority"), "Priority").unwrap_or(0),
+      ..Job::default()
+    };
+    let count = self.int(field(top, "Count"), "Count");
+    // `Job.UnmarshalJSON`: an absent Count is 1 for batch and service jobs.
+    job.count = count.unwrap_or(if matches!(job.job_type.as_str(), "batch" | "service") { 1 } else { 0 });
+    for (i, c) in self.list(field(top, "Constraints"), "Constraints").iter().enumerate() {
+      let path = format!("Constraints[{i}]");
+      if let Some(m) = self.object(Some(c), &path) {
+        job.constraints.push(LabelSelectorRequirement {
+          key: self.string(field(m, "Key"), &join(&path, "Key")),
+          operator: self.string(field(m, "Operator"), &join(&path, "Operator")),
+          values: self.strings(field(m, "Values"), &join(&path, "Values")),
+        });
+      }
+    }
+    job.meta = self.string_map(field(top, "Meta"), "Meta");
+    job.labels = self.string_map(field(top, "Labels"), "Labels");
+    for (i, t) in self.list(field(top, "Tasks"), "Tasks").iter().enumerate() {
+      let path = format!("Tasks[{i}]");
+      if let Some(m) = self.object(Some(t), &path) {
+        let task = self.task(m, &path);
+        job.tasks.push(task);
+      }
+    }
+    self.normalize(&mut job);
+    job
+  }
+
+  fn spec_config(&mut self, m: &Map<String, Value>, path: &str) -> SpecConfig {
+    let spec_type = self.string(field(m, "Type"), &join(path, "Type"));
+    let params = self.object(field(m, "Params"), &join(path, "Params")).cloned().unwrap_or_default();
+    SpecConfig { spec_type, params }
+  }
+
+  fn input_source(&mut self, m: &Map<String, Value>, path: &str) -> InputSource {
+    let source_path = join(path, "Source");
+    let source = self.object(field(m, "Source"), &source_path).map(|s| self.spec_config(s, &source_path));
+    InputSource {
+      source,
+      alias: self.string(field(m, "Alias"), &join(path, "Alias")),
+      target: self.string(field(m, "Target"), &join(path, "Target")),
+    }
+  }
+
+  fn task(&mut self, m: &Map<String, Value>, path: &str) -> Task {
+    let mut task = Task { name: self.string(field(m, "Name"), &join(path, "Name")), ..Task::default() };
+    let engine_path = join(path, "Engine");
+    task.engine = self.object(field(m, "Engine"), &engine_path).map(|e| self.spec_config(e, &engine_path));
+    let publisher_path = join(path, "Publisher");
+    if let Some(p) = self.object(field(m, "Publisher"), &publisher_path) {
+      task.publisher = self.spec_config(p, &publisher_path);
+    }
+    task.env = self.string_map(field(m, "Env"), &join(path, "Env"));
+    task.meta = self.string_map(field(m, "Meta"), &join(path, "Meta"));
+    let inputs_path = join(path, "InputSources");
+    for (i, v) in self.list(field(m, "InputSources"), &inputs_path).iter().enumerate() {
+      let p = format!("{inputs_path}[{i}]");
+      if let Some(src) = self.object(Some(v), &p) {
+        let input = self.input_source(src, &p);
+        task.input_sources.push(input);
+      }
+    }
+    let results_path = join(path, "ResultPaths");
+    for (i, v) in self.list(field(m, "ResultPaths"), &results_path).iter().enumerate() {
+      let p = format!("{results_path}[{i}]");
+      if let Some(r) = self.object(Some(v), &p) {
+        let name = self.string(field(r, "Name"), &join(&p, "Name"));
+        let rpath = self.string(field(r, "Path"), &join(&p, "Path"));
+        task.result_paths.push(ResultPath { name, path: rpath });
+      }
+    }
+    let res_path = join(path, "Resources");
+    if let Some(r) = self.object(field(m, "Resources"), &res_path) {
+      task.resources = ResourcesConfig {
+        cpu: self.string(field(r, "CPU"), &join(&res_path, "CPU")),
+        memory: self.string(field(r, "Memory"), &join(&res_path, "Memory")),
+        disk: self.string(field(r, "Disk"), &join(&res_path, "Disk")),
+        gpu: self.string(field(r, "GPU"), &join(&res_path, "GPU")),
+      };
+    }
+    let net_path = join(path, "Network");
+    if let Some(n) = self.object(field(m, "Network"), &net_path) {
+      let type_path = join(&net_path, "Type");
+      match field(n, "Type") {
+        None | Some(Value::Null) => {}
+        Some(Value::String(s)) => match NetworkType::parse(s) {
+          Some(t) => task.network.network_type = t,
+          None => self.err(
+            &type_path,
+            format!("unknown network type '{s}' (expected one of Default, None, Host, Full, HTTP, Bridge)"),
+          ),
+        },
+        Some(other) => self.wrong_type(&type_path, "a network type name (None, Host, HTTP, ...)", other),
+      }
+      task.network.domains = self.strings(field(n, "Domains"), &join(&net_path, "Domains"));
+      task.network.ports = self.list(field(n, "Ports"), &join(&net_path, "Ports")).to_vec();
+    }
+    let timeouts_path = join(path, "Timeouts");
+    if let Some(t) = self.object(field(m, "Timeouts"), &timeouts_path) {
+      task.timeouts = TimeoutConfig {
+        execution_timeout: self
+          .int(field(t, "ExecutionTimeout"), &join(&timeouts_path, "ExecutionTimeout"))
+          .unwrap_or(0),
+        queue_timeout: self.int(field(t, "QueueTimeout"), &join(&timeouts_path, "QueueTimeout")).unwrap_or(0),
+        total_timeout: self.int(field(t, "TotalTimeout"), &join(&timeouts_path, "TotalTimeout")).unwrap_or(0),
+      };
+    }
+    if task.is_wasm() {
+      self.wasm_engine(&mut task, path);
+    }
+    task
+  }
+
+  /// Rewrites wasm params into the canonical form, converting the legacy shape as Bacalhau's
+  /// `LegacyWasmModuleTransformer` does, but keeping `EnvironmentVariables` as `Task.Env`.
+  fn wasm_engine(&mut self, task: &mut Task, task_path: &str) {
+    let params_path = format!("{task_path}.Engine.Params");
+    let Some(engine) = task.engine.as_mut() else { return };
+    let raw = std::mem::take(&mut engine.params);
+    let mut spec = WasmEngineParams::default();
+    let mut legacy_entry = None;
+    let mut legacy_imports: Vec<(usize, Option<InputSource>)> = Vec::new();
+    let mut entry_is_legacy = false;
+    for (key, value) in &raw {
+      if key.contains('_') {
+        self.client_model = true;
+      }
+      let path = join(&params_path, key);
+      match fold(key).as_str() {
+        "entrymodule" => match value {
+          Value::Null => {}
+          Value::String(s) => spec.entry_module.clone_from(s),
+          Value::Object(m) => {
+            entry_is_legacy = true;
+            legacy_entry = self.legacy_source(m, &path);
+          }
+          other => self.wrong_type(&path, "an input target (string) or an input source (map)", other),
+        },
+        "entrypoint" => spec.entrypoint = self.string(Some(value), &path),
+        "parameters" => spec.parameters = self.strings(Some(value), &path),
+        "environmentvariables" => spec.environment_variables = self.string_map(Some(value), &path),
+        "importmodules" => {
+          for (i, item) in self.list(Some(value), &path).iter().enumerate() {
+            let item_path = format!("{path}[{i}]");
+            match item {
+              Value::Null => legacy_imports.push((i, None)),
+              Value::String(s) => spec.import_modules.push(s.clone()),
+              Value::Object(m) => {
+                let source = self.legacy_source(m, &item_path);
+                legacy_imports.push((i, source));
+              }
+              other => self.wrong_type(&item_path, "an input target (string) or an input source (map)", other),
+            }
+          }
+        }
+        _ => self.warnings.push(format!("{path}: unknown wasm engine parameter, ignored")),
+      }
+    }
+    let any_legacy = entry_is_legacy || legacy_imports.iter().any(|(_, s)| s.is_some());
+    if any_legacy {
+      self.legacy = true;
+      if !entry_is_legacy && !spec.entry_module.is_empty() {
+        self.err(
+          &join(&params_path, "ImportModules"),
+          "import modules are input sources but EntryModule is an input target: use targets for both",
+        );
+      }
+      if !spec.import_modules.is_empty() {
+        self.err(
+          &join(&params_path, "ImportModules"),
+          "mixes input targets (strings) and input sources (maps): use one form",
+        );
+      }
+      if let Some(mut entry) = legacy_entry {
+        if entry.target.is_empty() {
+          entry.target = LEGACY_ENTRY_TARGET.into();
+        }
+        spec.entry_module.clone_from(&entry.target);
+        task.input_sources.push(entry);
+      }
+      for (i, source) in legacy_imports {
+        if let Some(mut source) = source {
+          if source.target.is_empty() {
+            source.target = format!("{LEGACY_IMPORTS_DIR}/module_{i}.wasm");
+          }
+          spec.import_modules.push(source.target.clone());
+          task.input_sources.push(source);
+        }
+      }
+    }
+    if !spec.environment_variables.is_empty() {
+      let env_path = join(&params_path, "EnvironmentVariables");
+      self.warnings.push(format!(
+        "{env_path}: moved to {task_path}.Env (Bacalhau's orchestrator silently drops EnvironmentVariables; \
+         kiln keeps them and submits them as Task.Env)"
+      ));
+      for (k, v) in std::mem::take(&mut spec.environment_variables) {
+        match task.env.entry(k) {
+          std::collections::btree_map::Entry::Occupied(e) => {
+            let k = e.key();
+            self.warnings.push(format!("{env_path}.{k}: {task_path}.Env already sets {k}; Env wins"));
+          }
+          std::collections::btree_map::Entry::Vacant(e) => {
+            e.insert(v);
+          }
+        }
+      }
+    }
+    if let Some(engine) = task.engine.as_mut() {
+      engine.params = spec.to_params();
+    }
+  }
+
+  /// A legacy module: an `InputSource` map (seed 000) or a client-model storage spec (seed 002).
+  fn legacy_source(&mut self, m: &Map<String, Value>, path: &str) -> Option<InputSource> {
+    if fold_field(m, "storage_source").is_some() {
+      self.client_model = true;
+      return self.storage_spec(m, path);
+    }
+    Some(self.input_source(m, path))
+  }
+
+  /// Bacalhau's `FromLegacyStorageSpecToInputSource` (removed in 0c6e701ad, `models/migration/legacy/from.go`).
+  fn storage_spec(&mut self, m: &Map<String, Value>, path: &str) -> Option<InputSource> {
+    let get = |name: &str| fold_field(m, name).map(|(_, v)| v);
+    let source_path =
+      fold_field(m, "storage_source").map_or_else(|| join(path, "StorageSource"), |(k, _)| join(path, k));
+    let kind = match get("storage_source") {
+      Some(Value::String(s)) => s.clone(),
+      // The old Go enum's numbering (`pkg/model/storage_source.go`).
+      Some(Value::Number(n)) => match n.as_u64() {
+        Some(1) => "ipfs".into(),
+        Some(4) => "urlDownload".into(),
+        Some(5) => "inline".into(),
+        Some(6) => "localDirectory".into(),
+        Some(7) => "s3".into(),
+        _ => n.to_string(),
+      },
+      Some(other) => {
+        self.wrong_type(&source_path, "a storage source name", other);
+        return None;
+      }
+      None => String::new(),
+    };
+    let url = self.string(get("url"), &join(path, "URL"));
+    let mut params = Map::new();
+    let spec_type = match kind.to_lowercase().as_str() {
+      "ipfs" => {
+        let cid = self.string(get("cid"), &join(path, "CID"));
+        if cid.is_empty() {
+          self.err(&join(path, "CID"), "invalid legacy storage spec - missing CID");
+        }
+        params.insert("CID".into(), Value::String(cid));
+        "ipfs"
+      }
+      "urldownload" | "inline" => {
+        if url.is_empty() {
+          self.err(&join(path, "URL"), "invalid legacy storage spec - missing URL");
+        }
+        params.insert("URL".into(), Value::String(url));
+        if kind.eq_ignore_ascii_case("inline") {
+          "inline"
+        } else {
+          "urlDownload"
+        }
+      }
+      "localdirectory" => {
+        let sp = self.string(get("source_path"), &join(path, "SourcePath"));
+        if sp.is_empty() {
+          self.err(&join(path, "SourcePath"), "invalid legacy storage spec - missing SourcePath");
+        }
+        let rw = self.bool(get("read_write"), &join(path, "ReadWrite"));
+        params.insert("SourcePath".into(), Value::String(sp));
+        params.insert("ReadWrite".into(), Value::Bool(rw));
+        "localDirectory"
+      }
+      "s3" => {
+        let s3_path = join(path, "S3");
+        let Some(s3) = self.object(get("s3"), &s3_path) else {
+          self.err(&s3_path, "invalid legacy storage spec - missing S3 details");
+          return None;
+        };
+        for (from, to) in [
+          ("bucket", "Bucket"),
+          ("key", "Key"),
+          ("region", "Region"),
+          ("endpoint", "Endpoint"),
+          ("checksum", "ChecksumSHA256"),
+        ] {
+          let v = self.string(fold_field(s3, from).map(|(_, v)| v), &join(&s3_path, to));
+          params.insert(to.into(), Value::String(v));
+        }
+        "s3"
+      }
+      _ => {
+        self.err(&source_path, format!("unhandled storage spec: '{kind}'"));
+        return None;
+      }
+    };
+    let alias = self.string(get("name"), &join(path, "Name"));
+    let target = self.string(get("path"), &join(path, "Path"));
+    Some(InputSource { source: Some(SpecConfig { spec_type: spec_type.into(), params }), alias, target })
+  }
+
+  /// Seed 002's whole client job (`spec: {engine, wasm, inputs, outputs, ...}`), converted into
+  /// today's shape as Bacalhau's `FromLegacyJob` did, with the wasm block as legacy engine params.
+  fn client_job(&mut self, top: &Map<String, Value>, spec: &Value, spec_key: &str) -> Option<Value> {
+    let spec = self.object(Some(spec), spec_key)?;
+    let at = |k: &str| join(spec_key, k);
+    let get = |name: &str| fold_field(spec, name).map(|(_, v)| v);
+    let mut job = Map::new();
+    if let Some((_, name)) = fold_field(top, "name") {
+      job.insert("Name".into(), name.clone());
+    }
+    if let Some((_, ns)) = fold_field(top, "namespace") {
+      job.insert("Namespace".into(), ns.clone());
+    }
+    let deal = self.object(get("deal"), &at("Deal"));
+    let targeting = deal.and_then(|d| fold_field(d, "targeting_mode")).map(|(_, v)| v);
+    let ops = matches!(targeting, Some(Value::String(s)) if s.eq_ignore_ascii_case("all"));
+    job.insert("Type".into(), Value::String(if ops { "ops" } else { "batch" }.into()));
+    if let Some((_, c)) = deal.and_then(|d| fold_field(d, "concurrency")) {
+      job.insert("Count".into(), c.clone());
+    }
+    let annotations = self.strings(get("annotations"), &at("Annotations"));
+    if !annotations.is_empty() {
+      let labels: Map<String, Value> = annotations.into_iter().map(|a| (a, Value::String(String::new()))).collect();
+      job.insert("Labels".into(), Value::Object(labels));
+    }
+    match get("engine") {
+      None | Some(Value::Null) => {}
+      Some(Value::String(s)) if s.eq_ignore_ascii_case("wasm") => {}
+      Some(other) => self.err(&at("Engine"), format!("only the wasm engine is supported, found {other}")),
+    }
+    let mut task = Map::new();
+    task.insert("Name".into(), Value::String("main".into()));
+    let wasm = self.object(get("wasm"), &at("Wasm")).cloned().unwrap_or_default();
+    task.insert("Engine".into(), serde_json::json!({"Type": "wasm", "Params": wasm}));
+    let mut inputs = Vec::new();
+    for (i, v) in self.list(get("inputs"), &at("Inputs")).iter().enumerate() {
+      let p = format!("{}[{i}]", at("Inputs"));
+      if let Some(m) = self.object(Some(v), &p) {
+        if let Some(input) = self.storage_spec(m, &p) {
+          inputs.push(serde_json::to_value(input).unwrap_or(Value::Null));
+        }
+      }
+    }
+    task.insert("InputSources".into(), Value::Array(inputs));
+    let mut outputs = Vec::new();
+    for (i, v) in self.list(get("outputs"), &at("Outputs")).iter().enumerate() {
+      let p = format!("{}[{i}]", at("Outputs"));
+      if let Some(m) = self.object(Some(v), &p) {
+        let name = self.string(fold_field(m, "name").map(|(_, v)| v), &join(&p, "Name"));
+        let path = self.string(fold_field(m, "path").map(|(_, v)| v), &join(&p, "Path"));
+        outputs.push(serde_json::json!({"Name": name, "Path": path}));
+      }
+    }
+    task.insert("ResultPaths".into(), Value::Array(outputs));
+    if let Some(r) = self.object(get("resources"), &at("Resources")) {
+      let mut res = Map::new();
+      for k in ["CPU", "Memory", "Disk", "GPU"] {
+        if let Some((_, v)) = fold_field(r, k) {
+          res.insert(k.into(), v.clone());
+        }
+      }
+      task.insert("Resources".into(), Value::Object(res));
+    }
+    if let Some(n) = self.object(get("network"), &at("Network")) {
+      let mut net = Map::new();
+      match fold_field(n, "type").map(|(_, v)| v) {
+        // The old enum: 0 None, 1 Full, 2 HTTP (`FromLegacyNetworkConfig`).
+        Some(Value::Number(x)) => {
+          let name = match x.as_u64() {
+            Some(0) => "None",
+            Some(1) => "Full",
+            Some(2) => "HTTP",
+            _ => "",
+          };
+          net.insert("Type".into(), Value::String(name.into()));
+        }
+        Some(v) => {
+          net.insert("Type".into(), v.clone());
+        }
+        None => {}
+      }
+      if let Some((_, d)) = fold_field(n, "domains") {
+        net.insert("Domains".into(), d.clone());
+      }
+      task.insert("Network".into(), Value::Object(net));
+    }
+    if let Some((_, t)) = fold_field(spec, "timeout") {
+      // `FromLegacyJobSpec`: the old Timeout becomes TotalTimeout. Seconds; the old client sent floats.
+      let secs = match t {
+        Value::Number(n) => n.as_i64().or_else(|| n.as_f64().map(|f| f.ceil() as i64)).map(Value::from),
+        _ => Some(t.clone()),
+      };
+      task.insert("Timeouts".into(), serde_json::json!({"TotalTimeout": secs}));
+    }
+    let known = ["engine", "wasm", "inputs", "outputs", "resources", "network", "timeout", "deal", "annotations"];
+    for key in spec.keys() {
+      if !known.contains(&fold(key).as_str()) {
+        self.warnings.push(format!("{}: not used by kiln's conversion of the client model, ignored", at(key)));
+      }
+    }
+    job.insert("Tasks".into(), Value::Array(vec![Value::Object(task)]));
+    Some(Value::Object(job))
+  }
+
+  /// Bacalhau's `Job.Normalize` / `Task.Normalize` and `SanitizeSubmission`, plus kiln's local
+  /// publisher default.
+  fn normalize(&mut self, job: &mut Job) {
+    if job.namespace.is_empty() {
+      job.namespace = "default".into();
+    }
+    // Normalize zeroes Count for daemon/ops; a Count > 1 is left for validation to report.
+    if matches!(job.job_type.as_str(), "daemon" | "ops") && job.count <= 1 {
+      job.count = 0;
+    }
+    if job.tasks.len() > 1 {
+      self.warnings.push("Tasks: only one task is supported per job; the others are ignored".into());
+      job.tasks.truncate(1);
+    }
+    let reserved: Vec<String> = job.meta.keys().filter(|k| k.starts_with("bacalhau.org/")).cloned().collect();
+    for k in reserved {
+      self.warnings.push(format!("Meta.{k}: job meta key {k:?} is reserved and will be ignored"));
+      job.meta.remove(&k);
+    }
+    for (i, task) in job.tasks.iter_mut().enumerate() {
+      if let Some(engine) = task.engine.as_mut() {
+        engine.spec_type = engine.spec_type.trim().to_owned();
+      }
+      task.publisher.spec_type = task.publisher.spec_type.trim().to_owned();
+      for input in &mut task.input_sources {
+        if let Some(source) = input.source.as_mut() {
+          source.spec_type = source.spec_type.trim().to_owned();
+          input.alias = input.alias.trim().to_owned();
+          input.target = input.target.trim().to_owned();
+        }
+      }
+      for result in &mut task.result_paths {
+        result.name = result.name.trim().to_owned();
+        result.path = result.path.trim().to_owned();
+      }
+      let r = &mut task.resources;
+      for s in [&mut r.cpu, &mut r.memory, &mut r.disk, &mut r.gpu] {
+        *s = s.to_lowercase().replace([' ', '\n'], "");
+      }
+      for d in &mut task.network.domains {
+        *d = d.to_lowercase().trim().to_owned();
+      }
+      if !task.result_paths.is_empty() && task.publisher.is_empty() {
+        self.warnings.push(format!(
+          "Tasks[{i}].Publisher: set to {{Type: local}} because the task has ResultPaths \
+           (Bacalhau requires a publisher when result paths are set)"
+        ));
+        task.publisher.spec_type = "local".into();
+      }
+    }
+  }
+}
+
+#[cfg(test)]
+mod tests {
+  use super::*;
+
+  const CURRENT_YAML: &str = r#"
+Name: hello
+Type: batch
+Count: 1
+Tasks:
+  - Name: main
+    Engine:
+      Type: wasm
+      Params:
+        EntryModule: /wasm/entry.wasm
+        Entrypoint: _start
+        Parameters: ["-v", "x"]
+        ImportModules: [/wasm/imports/module_0.wasm]
+    Env:
+      GREETING: hi
+    InputSources:
+      - Source: {Type: urlDownload, Params: {URL: "http://127.0.0.1:8000/a.wasm"}}
+        Target: /wasm/entry.wasm
+      - Source: {Type: urlDownload, Params: {URL: "http://127.0.0.1:8000/b.wasm"}}
+        Target: /wasm/imports/module_0.wasm
+    ResultPaths:
+      - {Name: out, Path: /outputs}
+    Resources: {Memory: 64Mb}
+    Network: {Type: none}
+"#;
+
+  const LEGACY_YAML: &str = r#"
+Name: hello
+Type: batch
+Tasks:
+  - Name: main
+    Engine:
+      Type: wasm
+      Params:
+        EntryModule:
+          Source: {Type: urlDownload, Params: {URL: "http://127.0.0.1:8000/a.wasm"}}
+        EntryPoint: _start
+        Parameters: ["-v", "x"]
+        EnvironmentVariables: {GREETING: hi}
+        ImportModules:
+          - Source: {Type: urlDownload, Params: {URL: "http://127.0.0.1:8000/b.wasm"}}
+    ResultPaths:
+      - {Name: out, Path: /outputs}
+    Resources: {Memory: 64Mb}
+    Network: {Type: None}
+"#;
+
+  const CLIENT_JSON: &str = r#"{
+  "name": "hello",
+  "spec": {
+    "engine": "wasm",
+    "wasm": {
+      "entry_module": {"storage_source": "urlDownload", "url": "http://127.0.0.1:8000/a.wasm"},
+      "entry_point": "_start",
+      "parameters": ["-v", "x"],
+      "environment_variables": {"GREETING": "hi"},
+      "import_modules": [{"storage_source": "urlDownload", "url": "http://127.0.0.1:8000/b.wasm"}]
+    },
+    "outputs": [{"name": "out", "path": "/outputs"}],
+    "resources": {"memory": "64Mb"},
+    "network": {"type": "None"},
+    "deal": {"concurrency": 1}
+  }
+}"#;
+
+  fn parse(text: &str) -> ParsedJob {
+    match parse_job(text) {
+      Ok(p) => p,
+      Err(e) => panic!("parse failed: {e}"),
+    }
+  }
+
+  #[test]
+  fn detects_json_and_yaml() {
+    assert_eq!(detect_format("  \n{\"Name\": 1}"), Format::Json);
+    assert_eq!(detect_format("Name: x"), Format::Yaml);
+    assert_eq!(detect_format("---\n{}"), Format::Yaml);
+    assert_eq!(parse("{\"Type\": \"batch\", \"Tasks\": []}").format, Format::Json);
+    assert_eq!(parse("Type: batch").format, Format::Yaml);
+    assert!(matches!(parse_job("{\"Type\": "), Err(SpecError::Syntax { format: Format::Json, .. })));
+    assert!(matches!(parse_job("Type: [a"), Err(SpecError::Syntax { format: Format::Yaml, .. })));
+  }
+
+  #[test]
+  fn current_shape_parses() {
+    let p = parse(CURRENT_YAML);
+    assert_eq!(p.shape, Shape::Current);
+    assert_eq!(p.warnings.len(), 1, "{:?}", p.warnings);
+    assert!(p.warnings[0].starts_with("Tasks[0].Publisher: set to {Type: local}"));
+    let task = &p.job.tasks[0];
+    let wasm = task.wasm_params().unwrap_or_default();
+    assert_eq!(wasm.entry_module, "/wasm/entry.wasm");
+    assert_eq!(wasm.entrypoint, "_start");
+    assert_eq!(wasm.parameters, ["-v", "x"]);
+    assert_eq!(task.network.network_type, NetworkType::None);
+    assert_eq!(task.publisher.spec_type, "local");
+    assert_eq!(p.job.namespace, "default");
+  }
+
+  #[test]
+  fn three_shapes_normalize_to_the_same_job() {
+    let current = parse(CURRENT_YAML).job;
+    let legacy = parse(LEGACY_YAML);
+    assert_eq!(legacy.shape, Shape::LegacyWasm);
+    assert_eq!(legacy.job, current);
+    assert!(legacy.warnings.iter().any(|w| w.contains("EnvironmentVariables: moved to Tasks[0].Env")));
+    let client = parse(CLIENT_JSON);
+    assert_eq!(client.shape, Shape::ClientModel);
+    assert_eq!(client.job, current);
+    let same_as_json = parse(&serde_json::to_string(&to_submit_json(&current)).unwrap_or_default()).job;
+    assert_eq!(same_as_json, current);
+  }
+
+  #[test]
+  fn legacy_targets_follow_the_orchestrator() {
+    let text = r#"
+Type: batch
+Tasks:
+  - Name: main
+    Engine:
+      Type: wasm
+      Params:
+        EntryModule: {Source: {Type: inline, Params: {URL: "data:,x"}}}
+        ImportModules:
+          - {Source: {Type: inline, Params: {URL: "data:,a"}}}
+          - {Source: {Type: inline, Params: {URL: "data:,b"}}, Target: /lib/b.wasm}
+          - {Source: {Type: inline, Params: {URL: "data:,c"}}}
+"#;
+    let job = parse(text).job;
+    let targets: Vec<&str> = job.tasks[0].input_sources.iter().map(|i| i.target.as_str()).collect();
+    assert_eq!(
+      targets,
+      ["/wasm/entry.wasm", "/wasm/imports/module_0.wasm", "/lib/b.wasm", "/wasm/imports/module_2.wasm"]
+    );
+    let wasm = job.tasks[0].wasm_params().unwrap_or_default();
+    assert_eq!(wasm.entry_module, "/wasm/entry.wasm");
+    assert_eq!(wasm.import_modules, ["/wasm/imports/module_0.wasm", "/lib/b.wasm", "/wasm/imports/module_2.wasm"]);
+  }
+
+  #[test]
+  fn count_defaults_like_bacalhau() {
+    assert_eq!(parse("Type: batch").job.count, 1);
+    assert_eq!(parse("Type: service").job.count, 1);
+    assert_eq!(parse("Type: batch\nCount: 0").job.count, 0);
+    assert_eq!(parse("Type: ops\nCount: 1").job.count, 0);
+    assert_eq!(parse("Type: ops\nCount: 3").job.count, 3);
+  }
+
+  #[test]
+  fn keys_match_case_insensitively_and_nested_unknowns_are_ignored() {
+    let job = parse(
+      "type: batch\ntasks:\n  - name: main\n    whatever: 1\n    engine: {type: wasm, params: {entrymodule: /m.wasm}}",
+    )
+    .job;
+    assert_eq!(job.tasks[0].name, "main");
+    assert_eq!(job.tasks[0].wasm_params().unwrap_or_default().entry_module, "/m.wasm");
+  }
+
+  #[test]
+  fn top_level_unknown_and_system_fields_are_errors() {
+    let Err(SpecError::Invalid(errors)) = parse_job("Type: batch\nID: x\nFoo: 1") else { panic!("expected errors") };
+    let paths: Vec<&str> = errors.iter().map(|e| e.path.as_str()).collect();
+    assert!(paths.contains(&"ID") && paths.contains(&"Foo"), "{paths:?}");
+  }
+
+  #[test]
+  fn type_errors_carry_the_key_path() {
+    let text = "Type: batch\nCount: \"1\"\nTasks:\n  - Name: main\n    Env: {A: 1}\n    Network: {Type: Wifi}";
+    let Err(SpecError::Invalid(errors)) = parse_job(text) else { panic!("expected errors") };
+    let paths: Vec<&str> = errors.iter().map(|e| e.path.as_str()).collect();
+    assert_eq!(paths, ["Count", "Tasks[0].Env.A", "Tasks[0].Network.Type"]);
+  }
+
+  #[test]
+  fn network_type_names() {
+    assert_eq!(NetworkType::parse(" http "), Some(NetworkType::Http));
+    assert_eq!(NetworkType::parse("FULL"), Some(NetworkType::Full));
+    assert_eq!(NetworkType::parse(""), None);
+    assert_eq!(serde_json::to_value(NetworkType::Http).unwrap_or_default(), "HTTP");
+  }
+
+  #[test]
+  fn env_conflict_keeps_task_env() {
+    let text = "Type: batch\nTasks:\n  - Name: m\n    Env: {A: task}\n    Engine: {Type: wasm, Params: {EntryModule: /m, EnvironmentVariables: {A: params, B: b}}}";
+    let p = parse(text);
+    assert_eq!(p.job.tasks[0].env.get("A").map(String::as_str), Some("task"));
+    assert_eq!(p.job.tasks[0].env.get("B").map(String::as_str), Some("b"));
+    assert!(p.job.tasks[0].engine.as_ref().is_some_and(|e| e.param("EnvironmentVariables").is_none()));
+  }
+
+  #[test]
+  fn submit_json_shape() {
+    let p = parse(LEGACY_YAML);
+    let mut job = p.job;
+    job.tasks[0].publisher = SpecConfig::default();
+    let v = to_submit_json(&job);
+    let task = &v["Tasks"][0];
+    assert_eq!(v["Type"], "batch");
+    assert_eq!(v["Count"], 1);
+    assert_eq!(task["Env"]["GREETING"], "hi");
+    assert_eq!(task["Network"]["Type"], "None");
+    assert_eq!(task["Publisher"]["Type"], "local");
+    assert_eq!(task["Engine"]["Type"], "wasm");
+    assert_eq!(task["Engine"]["Params"]["EntryModule"], "/wasm/entry.wasm");
+    assert_eq!(task["Engine"]["Params"]["ImportModules"][0], "/wasm/imports/module_0.wasm");
+    assert!(task["Engine"]["Params"].get("EnvironmentVariables").is_none());
+    assert_eq!(task["InputSources"][0]["Target"], "/wasm/entry.wasm");
+    assert_eq!(task["Resources"]["Memory"], "64mb");
+  }
+}
