@@ -20,6 +20,7 @@ mod builtin;
 mod call;
 mod call_sync;
 mod capabilities;
+pub mod command;
 mod config;
 mod engine;
 mod error;
@@ -47,7 +48,7 @@ pub use capabilities::{
   CheckedPath, FsCapabilitiesSpec, FsPermissions, GrantSpec, ManifestOrigin, PathGrant, WasmCapabilitiesSpec,
   WasmPermissions,
 };
-pub use config::InstanceConfig;
+pub use config::{InstanceConfig, OutputSpec, Preopen, StdinSpec, StdioMode};
 pub use engine::EngineOptions;
 pub use engine::{EngineKind, Engines};
 pub use error::{ErrorCode, WasmError};

@@ -63,6 +63,17 @@ impl CompiledModule {
     Self { plain: Prepared::new(plain), others, bytes, has_start, name }
   }
 
+  /// Compiles `bytes` (WebAssembly or WAT) for the default engine, off the calling thread and
+  /// through the cache, as `compile` does; `what` names it in messages.
+  ///
+  /// # Errors
+  /// 5000 if the bytes are not a valid module.
+  pub async fn compile(engines: Arc<Engines>, what: String, bytes: Arc<[u8]>) -> Result<Self, WasmError> {
+    let compiled = compile_off_thread(engines, EngineKind::Plain, what.clone(), move || Ok(bytes)).await?;
+    let (plain, bytes) = compiled.value;
+    Ok(Self::new(plain, bytes, what))
+  }
+
   /// The module has a start function (or its bytes are WAT text, which is not looked into).
   pub fn has_start(&self) -> bool {
     self.has_start

@@ -4,6 +4,7 @@ mod cache;
 mod compile;
 mod fs;
 mod globals;
+mod job;
 mod loader;
 mod manifest;
 mod run;
@@ -24,6 +25,9 @@ USAGE:
                         the app's first compileFile of them is fast; --fuel and
                         --uninterruptible also compile the code that instances made with
                         `fuel` or `interruptible: false` need
+    kiln job run|validate job.yaml
+                        run a Bacalhau WASM job spec on this machine, or check it
+                        (kiln job --help)
     kiln --help | --version     (also: kiln <command> --help)
 
 DIR must exist for kiln types; kiln init creates it.
@@ -61,6 +65,7 @@ fn main() -> ExitCode {
       Ok(Some(options)) => ExitCode::from(compile::compile(options).clamp(0, 255) as u8),
       Err(message) => usage_error(&message),
     },
+    Some("job") => ExitCode::from(job::cli::main(&args[1..]).clamp(0, 255) as u8),
     Some(command @ ("types" | "init")) => {
       let dir = match &args[1..] {
         [flag] if is_help(flag) => return help(),

@@ -23,6 +23,19 @@ struct ManifestFile {
   /// `[cache]`: where compiled WebAssembly is kept between runs (see `cache.rs`).
   #[serde(default)]
   cache: Option<CacheSection>,
+  /// `[jobs]`: what `kiln job run` may read from the host (see `job/`).
+  #[serde(default)]
+  jobs: Option<JobsSection>,
+}
+
+/// `[jobs]`: `allow_local = ["/data", "/scratch:rw"]`, the host paths a job's `local` and
+/// `localDirectory` sources may name (below them), as `--allow-local` gives them; `:rw` lets a
+/// `ReadWrite` source write.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct JobsSection {
+  #[serde(default)]
+  allow_local: Vec<String>,
 }
 
 /// `[app]`: descriptive only.
@@ -51,6 +64,19 @@ pub struct Grants {
   pub root: AppRoot,
   /// Not a grant: how the WebAssembly engines are set up (the compilation cache).
   pub engine: EngineOptions,
+  /// `[jobs] allow_local`, relative paths resolved against the manifest's directory.
+  pub allow_local: Vec<(PathBuf, bool)>,
+}
+
+/// `PATH`, `PATH:rw` or `PATH:ro` (as Bacalhau's allow-listed local paths), `PATH` resolved
+/// against `base` when relative.
+pub fn allow_path(spec: &str, base: &Path) -> (PathBuf, bool) {
+  let (path, writable) = match spec.rsplit_once(':') {
+    Some((path, "rw")) => (path, true),
+    Some((path, "ro")) => (path, false),
+    _ => (spec, false),
+  };
+  (base.join(path), writable)
 }
 
 /// The app's root: code and JSON below it may be imported freely (see `loader.rs`).
@@ -95,6 +121,7 @@ pub fn load(entry_dir: &Path, explicit: Option<&Path>) -> Result<Grants, String>
       fs: FsPermissions::from_spec(None, entry_dir, origin)?,
       root: AppRoot::new(entry_dir, "the entry file's directory, as there is no manifest.app.toml"),
       engine: engine_options(None, entry_dir),
+      allow_local: Vec::new(),
     });
   };
   let text = std::fs::read_to_string(&path).map_err(|e| format!("cannot read the manifest {}: {e}", path.display()))?;
@@ -111,6 +138,7 @@ pub fn load(entry_dir: &Path, explicit: Option<&Path>) -> Result<Grants, String>
     fs: FsPermissions::from_spec(caps.fs.as_ref(), &base, origin).map_err(wrap)?,
     root: AppRoot::new(&base, "the manifest's directory"),
     engine: engine_options(parsed.cache.as_ref(), &base),
+    allow_local: parsed.jobs.map(|j| j.allow_local.iter().map(|p| allow_path(p, &base)).collect()).unwrap_or_default(),
   })
 }
 
