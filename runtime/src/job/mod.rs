@@ -4,10 +4,11 @@
 //! Bacalhau job, the legacy WASM engine shape, the old client model) and normalizes it into one
 //! [`spec::Job`]; [`validate`] applies the rules Bacalhau's orchestrator applies to a submitted job,
 //! and the extra rules of a local run; [`inputs`] builds the file system a guest sees, and [`run`]
-//! runs the job as Bacalhau's WASM executor does. [`cli`] parses the command line.
+//! runs the job as Bacalhau's WASM executor does; [`submit`] hands it to a Bacalhau cluster. [`cli`] parses the command line.
 
 pub mod cli;
 pub mod inputs;
 pub mod run;
 pub mod spec;
+pub mod submit;
 pub mod validate;

@@ -343,7 +343,6 @@ pub fn parse_job(text: &str) -> Result<ParsedJob, SpecError> {
 /// The body `kiln job submit` sends as `Job` in `PUT /api/v1/orchestrator/jobs`: always today's
 /// shape, environment in `Task.Env`, `Network.Type` as a string, a `local` publisher whenever there
 /// are result paths and no publisher.
-#[allow(dead_code, reason = "the body kiln job submit sends; its unit tests check it until submit lands")]
 pub fn to_submit_json(job: &Job) -> Value {
   let mut job = job.clone();
   for task in &mut job.tasks {
