@@ -39,6 +39,8 @@ pub struct CommandSpec {
   /// entry module's and, in turn, the linked modules'. `None` leaves the name unresolved, and
   /// instantiation then fails with 5001 listing what is missing.
   pub resolve: Box<Resolver>,
+  /// Host functions written in Rust, linked by module and name.
+  pub natives: Vec<crate::native::NativeImport>,
   /// The exported function to call: a function of no parameters and no results.
   pub entrypoint: String,
   /// args, env, preopens, limits. Its stdout and stderr are replaced by pipes to the sinks.
@@ -80,7 +82,7 @@ pub async fn run_command(
   mut stdout: impl FnMut(&[u8]),
   mut stderr: impl FnMut(&[u8]),
 ) -> Result<CommandEnd, WasmError> {
-  let CommandSpec { entry, imports, resolve, entrypoint, mut config, permissions, cwd } = spec;
+  let CommandSpec { entry, imports, resolve, natives, entrypoint, mut config, permissions, cwd } = spec;
   let module = compile(&engines, entry).await?;
   check_entrypoint(&module.plain().module, &entrypoint)?;
   let mut linked = std::collections::BTreeMap::new();
@@ -93,7 +95,7 @@ pub async fn run_command(
     wanted.extend(import_modules(&compiled.plain().module));
   }
   while let Some(name) = wanted.pop() {
-    if linked.contains_key(&name) || name.starts_with("wasi_") {
+    if linked.contains_key(&name) || name.starts_with("wasi_") || natives.iter().any(|n| n.module == name) {
       continue;
     }
     if let Some(source) = resolve(&name) {
@@ -115,6 +117,7 @@ pub async fn run_command(
     permissions,
     cwd,
     purpose: Purpose::Process,
+    natives,
   };
   let plan = recipe.plan()?;
   let out = plan.captured.stdout_pipe.clone().unwrap_or_default();

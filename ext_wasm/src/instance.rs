@@ -143,7 +143,7 @@ fn plan(
 pub(crate) async fn make_store(plan: Plan, bridge: Option<Arc<HostBridge>>) -> Result<Made, WasmError> {
   let Plan { recipe, wasi, captured } = plan;
   let table_elements = recipe.table_elements();
-  let Recipe { engines, module: module_entry, imports, host, config, .. } = recipe;
+  let Recipe { engines, module: module_entry, imports, host, config, natives, .. } = recipe;
 
   let kind = EngineKind::of(&config);
   let kit = engines.kit(kind)?;
@@ -158,10 +158,12 @@ pub(crate) async fn make_store(plan: Plan, bridge: Option<Arc<HostBridge>>) -> R
   let mut kiln = KilnStore::new(new_store(&kit.engine, data), config);
   // Start functions and reactor initializers run under the instance's limits, like calls.
   arm(&mut kiln.store, &kiln.config, Mode::Async)?;
-  let made = if order.is_empty() && host.is_empty() {
+  let made = if order.is_empty() && host.is_empty() && natives.is_empty() {
     instantiate_plain(&engines, &mut kiln, prepared, module_entry.has_start()).await.map(|entry| (entry, Vec::new()))
   } else {
-    instantiate_linked(&engines, &mut kiln, &kit.linker, order, &module, &host).await.map(|l| (l.entry, l.members))
+    instantiate_linked(&engines, &mut kiln, &kit.linker, order, &module, &host, &natives)
+      .await
+      .map(|l| (l.entry, l.members))
   };
   disarm(&mut kiln.store);
   let made = made.map_err(|e| match kiln.store.data().limits.refused_new_memory() {

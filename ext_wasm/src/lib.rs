@@ -33,6 +33,7 @@ mod limits;
 mod link;
 mod memory;
 mod module;
+pub mod native;
 mod pipe;
 mod pool;
 mod process;

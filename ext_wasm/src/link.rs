@@ -295,14 +295,17 @@ pub async fn instantiate_linked(
   order: Vec<(String, Module)>,
   entry: &Module,
   host: &[HostImport],
+  natives: &[crate::native::NativeImport],
 ) -> Result<Linked, WasmError> {
   let mut linker = base.clone();
+  crate::native::define_natives(&mut linker, natives)?;
   let whats: Vec<String> = order.iter().map(|(name, _)| format!("the module linked as `{name}`")).collect();
   let mut all: Vec<(&str, &Module)> = order.iter().zip(&whats).map(|((_, m), what)| (what.as_str(), m)).collect();
   all.push(("the module", entry));
   define_host(&mut linker, &mut kiln.store, &all, host)?;
   let mut provided: Vec<String> = order.iter().map(|(name, _)| name.clone()).collect();
   provided.extend(host.iter().map(|h| h.module.clone()));
+  provided.extend(natives.iter().map(|n| n.module.clone()));
   let provided: Vec<&str> = provided.iter().map(String::as_str).collect();
   let mut members = Vec::new();
   for (name, module) in &order {

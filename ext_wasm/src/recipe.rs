@@ -58,6 +58,8 @@ pub struct Recipe {
   pub permissions: WasmPermissions,
   pub cwd: PathBuf,
   pub purpose: Purpose,
+  /// Host functions written in Rust (`command.rs`); JS never gives any.
+  pub natives: Vec<crate::native::NativeImport>,
 }
 
 /// A recipe with the WASI context of one store.
@@ -145,6 +147,7 @@ pub fn check(state: &OpState, request: &Request) -> Result<(Recipe, Reservation)
     permissions: permissions.clone(),
     cwd,
     purpose,
+    natives: Vec::new(),
   };
   Ok((recipe, pending.reserve(wanted)))
 }

@@ -239,6 +239,7 @@ impl Partition<'_> {
     }
     let lookup = Staged { root: staged.root.clone(), mounts: staged.mounts.clone() };
     let resolve = Box::new(move |name: &str| load_module(&lookup, name).ok().flatten());
+    let natives = super::http::Allowed::of(&self.task.network).map(super::http::http_request).into_iter().collect();
 
     let mut config = InstanceConfig {
       args: std::iter::once(String::new()).chain(params.parameters.iter().cloned()).collect(),
@@ -258,6 +259,7 @@ impl Partition<'_> {
       entry,
       imports,
       resolve,
+      natives,
       entrypoint: params.entrypoint.clone(),
       config,
       permissions: WasmPermissions::allow_all(),
