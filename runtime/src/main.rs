@@ -25,9 +25,9 @@ USAGE:
                         the app's first compileFile of them is fast; --fuel and
                         --uninterruptible also compile the code that instances made with
                         `fuel` or `interruptible: false` need
-    kiln job run|validate job.yaml
-                        run a Bacalhau WASM job spec on this machine, or check it
-                        (kiln job --help)
+    kiln job run|validate|submit job.yaml
+                        run a Bacalhau WASM job spec on this machine, check it, or send
+                        it to a Bacalhau cluster (kiln job --help)
     kiln --help | --version     (also: kiln <command> --help)
 
 DIR must exist for kiln types; kiln init creates it.
