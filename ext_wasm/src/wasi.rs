@@ -38,7 +38,12 @@ use crate::store::StoreData;
 const MODULE: &str = "wasi_snapshot_preview1";
 
 /// Replaces `poll_oneoff` in `linker` (which already holds wasmtime-wasi's functions) with
-/// [`poll_oneoff`].
+/// [`poll_oneoff`], and `proc_exit` with one that keeps every status.
+///
+/// wasmtime-wasi's `proc_exit` turns a status of 126 or more into a trap ("exit with invalid exit
+/// status outside of [0..126)"), a rule of the wasmtime CLI, whose own exit status it becomes. A
+/// guest's status is data here (a process's `status.code`, a job's `exitCode`): Bacalhau's
+/// executor, for one, keeps all 32 bits, and so does Kiln.
 ///
 /// # Errors
 /// If the linker refuses the definition.
@@ -51,7 +56,10 @@ pub fn add_to_linker(linker: &mut Linker<StoreData>) -> wasmtime::Result<()> {
       Box::new(poll_oneoff(caller, subs, events, count, written))
     },
   );
-  let defined = defined.map(|_| ());
+  let defined = defined.map(|_| ()).and_then(|()| {
+    let exit = |status: i32| -> wasmtime::Result<()> { Err(wasmtime_wasi::I32Exit(status).into()) };
+    linker.func_wrap(MODULE, "proc_exit", exit).map(|_| ())
+  });
   linker.allow_shadowing(false);
   defined
 }

@@ -73,7 +73,8 @@ fn usage_error(message: &str) -> i32 {
 
 fn validate(spec: &std::path::Path) -> i32 {
   let dir = spec.parent().filter(|d| !d.as_os_str().is_empty()).unwrap_or(std::path::Path::new("."));
-  let allow_local = crate::manifest::load(dir, None).map(|g| g.allow_local).unwrap_or_default();
+  let dir = std::path::absolute(dir).unwrap_or_else(|_| dir.to_path_buf());
+  let allow_local = crate::manifest::load(&dir, None).map(|g| g.allow_local).unwrap_or_default();
   match run::load(spec, &allow_local, true) {
     Ok(job) => {
       println!("{}: a valid job ({} task, {})", spec.display(), job.tasks.len(), job.job_type);

@@ -128,7 +128,9 @@ fn stage_input(
         Some(serde_json::Value::String(s)) => s.eq_ignore_ascii_case("true"),
         _ => false,
       };
-      let host = std::path::absolute(&path).map_err(|e| format!("SourcePath {path:?}: {e}"))?;
+      // Where validation found it (validate.rs: symlinks followed), so what is read is what was allowed.
+      let host =
+        std::path::absolute(&path).and_then(|p| p.canonicalize()).map_err(|e| format!("SourcePath {path:?}: {e}"))?;
       let meta = std::fs::metadata(&host).map_err(|e| format!("SourcePath {path:?}: {e}"))?;
       if meta.is_dir() {
         mount_dir(staged, &target, host, writable)

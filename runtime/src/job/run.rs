@@ -61,7 +61,9 @@ pub fn load(spec: &Path, allow_local: &[(PathBuf, bool)], local: bool) -> Result
 /// Runs the job; returns kiln's exit status (0: completed, 1: failed).
 pub fn run(options: RunOptions) -> i32 {
   let spec_dir = options.spec.parent().filter(|d| !d.as_os_str().is_empty()).unwrap_or(Path::new("."));
-  let grants = match crate::manifest::load(spec_dir, None) {
+  // Absolute, so that the manifest's relative `allow_local` entries are too.
+  let spec_dir = std::path::absolute(spec_dir).unwrap_or_else(|_| spec_dir.to_path_buf());
+  let grants = match crate::manifest::load(&spec_dir, None) {
     Ok(grants) => grants,
     Err(message) => return fail(&message),
   };

@@ -471,9 +471,9 @@ fn validate_local_source(input: &InputSource, path: &str, allow_local: &[(PathBu
         Some(Value::String(s)) => s == "true",
         _ => false,
       };
-      let wanted = lexical(Path::new(&source_path));
+      let wanted = resolved(Path::new(&source_path));
       let matches: Vec<bool> =
-        allow_local.iter().filter(|(allowed, _)| wanted.starts_with(lexical(allowed))).map(|(_, w)| *w).collect();
+        allow_local.iter().filter(|(allowed, _)| wanted.starts_with(resolved(allowed))).map(|(_, w)| *w).collect();
       let access = if rw { "read-write" } else { "read-only" };
       if matches.is_empty() {
         e.add(
@@ -502,6 +502,13 @@ fn validate_local_source(input: &InputSource, path: &str, allow_local: &[(PathBu
 }
 
 /// A path with `.` removed and `..` applied lexically, so `/data/../etc` is not under `/data`.
+/// Where a host path really is: absolute (against the working directory), symlinks followed when
+/// it exists (so a link under an allowed directory cannot lead out of it), else lexically cleaned.
+fn resolved(p: &Path) -> PathBuf {
+  let absolute = std::path::absolute(p).unwrap_or_else(|_| p.to_path_buf());
+  absolute.canonicalize().unwrap_or_else(|_| lexical(&absolute))
+}
+
 fn lexical(p: &Path) -> PathBuf {
   let mut out = PathBuf::new();
   for c in p.components() {
