@@ -18,8 +18,10 @@ import {
   codes,
   configJson,
   decode,
+  decodeResults,
   describe,
   encode,
+  encodeArgs,
   EXPORT_INDEX_LIMIT,
   isNumberType,
   numberArg,
@@ -692,11 +694,7 @@ export class WasmInstance {
 
   /** `call` on a store with JS host functions (runtime:wasm/host drives it). */
   async #callHost<R extends WasmResult[]>(name: string, sig: Signature, table: HostTable, args: WasmArg[]): Promise<R> {
-    if (args.length !== sig.params.length) throw arityError(name, sig.params, args.length);
-    const bytes = new Uint8Array(sig.slots * 8);
-    const view = new DataView(bytes.buffer);
-    for (let i = 0; i < args.length; i++) encode(view, i, sig.params[i], args[i], sig.where[i]);
-    return (await callHost(this.#raw, sig.index, table, bytes, sig.results)) as R;
+    return (await callHost(this.#raw, sig.index, table, encodeArgs(name, sig, args), sig.results)) as R;
   }
 
   /** `call` for any other signature: arguments and results in 8-byte slots (ext_wasm/src/value.rs). */
@@ -706,14 +704,9 @@ export class WasmInstance {
       await ops.op_wasm_instance_call(this.#raw, name, new Uint8Array(0));
       return [] as WasmResult[] as R;
     }
-    if (args.length !== sig.params.length) throw arityError(name, sig.params, args.length);
-    const bytes = new Uint8Array(sig.slots * 8);
-    const view = new DataView(bytes.buffer);
-    for (let i = 0; i < args.length; i++) encode(view, i, sig.params[i], args[i], sig.where[i]);
+    const bytes = encodeArgs(name, sig, args);
     await ops.op_wasm_instance_call(this.#raw, name, bytes);
-    const results: WasmResult[] = new Array(sig.results.length);
-    for (let i = 0; i < results.length; i++) results[i] = decode(view, i, sig.results[i]);
-    return results as R;
+    return decodeResults(bytes, sig.results) as R;
   }
 
   /**

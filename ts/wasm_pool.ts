@@ -7,7 +7,16 @@
 
 import type { WasiConfig } from "kiln:internal";
 import type { WasmArg, WasmResult } from "runtime:wasm";
-import { arityError, configJson, decode, describe, encode, ops, rawId, wasmError } from "runtime:wasm/values";
+import {
+  configJson,
+  decodeResults,
+  describe,
+  encodeArgs,
+  ops,
+  rawId,
+  type SlotSignature,
+  wasmError,
+} from "runtime:wasm/values";
 import { splitImports } from "runtime:wasm/host";
 
 /**
@@ -36,13 +45,6 @@ export type PoolOptions = Omit<WasiConfig, "stdin" | "stdout" | "stderr" | "inte
   readonly imports?: { readonly [importModule: string]: string | { readonly [name: string]: number | bigint } };
 };
 
-interface PoolSignature {
-  params: readonly string[];
-  results: readonly string[];
-  slots: number;
-  where: string[];
-}
-
 /**
  * A pool of instances of one module, made by {@link createPool}. Each member is an instance in a
  * store of its own, on a thread of its own; calls queue, first in first out, and run on the first
@@ -63,7 +65,7 @@ export class WasmPool {
   /** How many members serve calls. */
   readonly size: number;
   #raw: number;
-  #signatures: Map<string, PoolSignature> | null = null;
+  #signatures: Map<string, SlotSignature> | null = null;
 
   constructor(raw: number, moduleId: string, size: number) {
     this.#raw = raw;
@@ -72,9 +74,9 @@ export class WasmPool {
     this.size = size;
   }
 
-  #signature(name: string): PoolSignature | undefined {
+  #signature(name: string): SlotSignature | undefined {
     if (this.#signatures === null) {
-      const map = new Map<string, PoolSignature>();
+      const map = new Map<string, SlotSignature>();
       for (const e of ops.op_wasm_pool_exports(this.#raw)) {
         if (e.kind !== "function") continue;
         const params = e.params ?? [];
@@ -112,15 +114,8 @@ export class WasmPool {
       await ops.op_wasm_pool_call(this.#raw, name, new Uint8Array(0));
       return [] as WasmResult[] as R;
     }
-    if (args.length !== sig.params.length) throw arityError(name, sig.params, args.length);
-    const bytes = new Uint8Array(sig.slots * 8);
-    const view = new DataView(bytes.buffer);
-    for (let i = 0; i < args.length; i++) encode(view, i, sig.params[i], args[i], sig.where[i]);
-    const out = await ops.op_wasm_pool_call(this.#raw, name, bytes);
-    const outView = new DataView(out.buffer, out.byteOffset, out.byteLength);
-    const results: WasmResult[] = new Array(sig.results.length);
-    for (let i = 0; i < results.length; i++) results[i] = decode(outView, i, sig.results[i]);
-    return results as R;
+    const out = await ops.op_wasm_pool_call(this.#raw, name, encodeArgs(name, sig, args));
+    return decodeResults(out, sig.results) as R;
   }
 
   /**

@@ -173,6 +173,33 @@ export function toIndex(value: unknown, where: string): number {
   throw wasmError("MemoryError", `${where}: ${describe(value)} is not a non-negative integer`);
 }
 
+/** What a call's slots are laid out from: the export's parameter and result types. */
+export interface SlotSignature {
+  params: readonly string[];
+  results: readonly string[];
+  /** max(params, results): the slots the buffer holds. */
+  slots: number;
+  /** "argument N of `name`", for each parameter's error messages. */
+  where: string[];
+}
+
+/** Checks and encodes `args` into a fresh slot buffer for a call of `name` (ext_wasm/src/value.rs). */
+export function encodeArgs(name: string, sig: SlotSignature, args: readonly unknown[]): Uint8Array {
+  if (args.length !== sig.params.length) throw arityError(name, sig.params, args.length);
+  const bytes = new Uint8Array(sig.slots * 8);
+  const view = new DataView(bytes.buffer);
+  for (let i = 0; i < args.length; i++) encode(view, i, sig.params[i], args[i], sig.where[i]);
+  return bytes;
+}
+
+/** The results in a slot buffer, as `call` resolves to them. */
+export function decodeResults(bytes: Uint8Array, types: readonly string[]): WasmResult[] {
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const results: WasmResult[] = new Array(types.length);
+  for (let i = 0; i < results.length; i++) results[i] = decode(view, i, types[i]);
+  return results;
+}
+
 /**
  * The WASI config as the ops read it (JSON; "" for none). `api` names the function for messages.
  * stdin's bytes travel as an array of numbers (Rust reads them back into bytes), and bigints as

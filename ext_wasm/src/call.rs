@@ -28,6 +28,24 @@ pub(crate) async fn run_async(
   func: Func,
   what: &str,
 ) -> Result<Ended, WasmError> {
+  let outcome = call_raw(engines, kiln, func).await?;
+  let ended = finish(outcome, what, kiln.config.call_limits())?;
+  if ended == Ended::Exited {
+    kiln.results.iter_mut().for_each(|r| *r = Val::I32(0));
+  }
+  Ok(ended)
+}
+
+/// [`run_async`]'s call, with wasmtime's own outcome for callers that tell its kinds apart
+/// themselves (a process's status, a job's exit code).
+///
+/// # Errors
+/// 5010 if the store cannot be armed (its fuel).
+pub(crate) async fn call_raw(
+  engines: &Engines,
+  kiln: &mut KilnStore,
+  func: Func,
+) -> Result<wasmtime::Result<()>, WasmError> {
   let KilnStore { store, config, params, results, .. } = kiln;
   let deadline = arm(store, config, Mode::Async)?;
   let outcome = {
@@ -42,11 +60,7 @@ pub(crate) async fn run_async(
     }
   };
   disarm(store);
-  let ended = finish(outcome, what, config.call_limits())?;
-  if ended == Ended::Exited {
-    results.iter_mut().for_each(|r| *r = Val::I32(0));
-  }
-  Ok(ended)
+  Ok(outcome)
 }
 
 /// `instance.call(name, ...args)`. `slots` holds the encoded arguments on entry and the encoded

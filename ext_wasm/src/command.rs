@@ -12,13 +12,12 @@ use wasmtime_wasi::I32Exit;
 use crate::capabilities::WasmPermissions;
 use crate::config::{InstanceConfig, OutputSpec, Purpose};
 use crate::engine::Engines;
-use crate::error::{classify, DeadlineExceeded, WasmError};
+use crate::error::{classify, CallLimits, DeadlineExceeded, WasmError};
 use crate::instance::make_store;
 use crate::link::import_modules;
 use crate::module::CompiledModule;
 use crate::pipe::{Pipe, PIPE_CAP};
 use crate::recipe::Recipe;
-use crate::store::{arm, disarm, Mode};
 
 /// A module to run or link: a name for messages, and its bytes (WebAssembly or WAT).
 pub struct ModuleSource {
@@ -139,29 +138,36 @@ async fn drain(pipe: &Pipe, sink: &mut impl FnMut(&[u8])) {
   }
 }
 
-/// Makes the store and calls the entry point under the config's limits.
+/// Makes the store of `plan` and calls its export `name`, a function of no parameters and no
+/// results, under the config's limits (as `instance.call` would); returns wasmtime's outcome and
+/// the limits, for the caller to classify. Shared by commands and processes (process.rs).
+///
+/// # Errors
+/// What making the store fails with; 5001 if the instance has no such function.
+pub(crate) async fn make_and_call(
+  engines: &Engines,
+  plan: crate::recipe::Plan,
+  name: &str,
+) -> Result<(wasmtime::Result<()>, CallLimits), WasmError> {
+  let made = make_store(plan, None).await?;
+  let mut kiln = made.kiln;
+  let instance = kiln.members[made.entry].instance;
+  let func = instance
+    .get_func(&mut kiln.store, name)
+    .ok_or_else(|| WasmError::instantiate(format!("the instance has no function `{name}`")))?;
+  kiln.params.clear();
+  kiln.results.clear();
+  let outcome = crate::call::call_raw(engines, &mut kiln, func).await?;
+  Ok((outcome, kiln.config.call_limits()))
+}
+
+/// Makes the store and calls the entry point; how the command ended.
 async fn run_entry(
   engines: &Arc<Engines>,
   plan: crate::recipe::Plan,
   entrypoint: &str,
 ) -> Result<CommandEnd, WasmError> {
-  let made = make_store(plan, None).await?;
-  let mut kiln = made.kiln;
-  let instance = kiln.members[made.entry].instance;
-  let func = instance
-    .get_func(&mut kiln.store, entrypoint)
-    .ok_or_else(|| WasmError::instantiate(format!("the instance has no function `{entrypoint}`")))?;
-  let limits = kiln.config.call_limits();
-  let deadline = arm(&mut kiln.store, &kiln.config, Mode::Async)?;
-  let outcome = {
-    let _running = engines.running();
-    let call = func.call_async(&mut kiln.store, &[], &mut []);
-    match deadline {
-      None => call.await,
-      Some(at) => tokio::time::timeout_at(at.into(), call).await.unwrap_or_else(|_| Err(DeadlineExceeded.into())),
-    }
-  };
-  disarm(&mut kiln.store);
+  let (outcome, limits) = make_and_call(engines, plan, entrypoint).await?;
   let error = match outcome {
     Ok(()) => return Ok(CommandEnd::Returned),
     Err(error) => error,

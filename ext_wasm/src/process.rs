@@ -18,14 +18,13 @@ use serde::Serialize;
 use tokio::sync::{oneshot, watch};
 use wasmtime_wasi::I32Exit;
 
+use crate::command::make_and_call;
 use crate::config::Purpose;
 use crate::engine::Engines;
 use crate::error::{classify, CallLimits, DeadlineExceeded, WasmError};
 use crate::handles::{parse_id, HandleTable};
-use crate::instance::make_store;
 use crate::pipe::{Pipe, PIPE_CAP};
 use crate::recipe::{check, Plan, Request, Reservation};
-use crate::store::{arm, disarm, Mode};
 
 /// How a process ended, as `await process.status` gives it.
 ///
@@ -239,24 +238,7 @@ fn run_thread(
 /// Makes the store and runs `_start` under the process's limits.
 async fn run_command(plan: Plan) -> Result<ProcessStatus, WasmError> {
   let engines: Arc<Engines> = plan.recipe.engines.clone();
-  let made = make_store(plan, None).await?;
-  let mut kiln = made.kiln;
-  let instance = kiln.members[made.entry].instance;
-  let start = instance.get_func(&mut kiln.store, "_start").ok_or_else(|| {
-    WasmError::instantiate("spawn: the instance has no `_start` function, though its module exports one")
-  })?;
-  let limits = kiln.config.call_limits();
-  let deadline = arm(&mut kiln.store, &kiln.config, Mode::Async)?;
-  let outcome = {
-    let _running = engines.running();
-    let call = start.call_async(&mut kiln.store, &[], &mut []);
-    match deadline {
-      None => call.await,
-      // As in call.rs: the timer stops a guest waiting in WASI (a pipe, a sleep).
-      Some(at) => tokio::time::timeout_at(at.into(), call).await.unwrap_or_else(|_| Err(DeadlineExceeded.into())),
-    }
-  };
-  disarm(&mut kiln.store);
+  let (outcome, limits) = make_and_call(&engines, plan, "_start").await?;
   Ok(ProcessStatus::of(outcome, limits))
 }
 
