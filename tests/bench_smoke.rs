@@ -29,7 +29,10 @@ fn bench_smoke_measures_every_figure() {
   let stdout = String::from_utf8_lossy(&out.stdout);
   let stderr = String::from_utf8_lossy(&out.stderr);
   assert_eq!(out.status.code(), Some(0), "bench/run.mjs --smoke failed\nstdout:\n{stdout}\nstderr:\n{stderr}");
-  assert!(elapsed < Duration::from_secs(60), "the smoke run took {elapsed:?}; keep it under a minute");
+  // A guard against smoke mode drifting toward full sizes (a full run takes minutes), not a speed
+  // claim: with a cold compile cache, on the first pip install of the wasmtime CLI and beside the
+  // other tests on 2 cores it took 63 s once, against 5 s with warm caches.
+  assert!(elapsed < Duration::from_secs(150), "the smoke run took {elapsed:?}; keep smoke sizes tiny");
 
   // Figure rows: | Fig | Measure | Kiln | Peer | Ratio | Target | Met |
   let rows: Vec<Vec<&str>> = stdout
