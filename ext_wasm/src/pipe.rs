@@ -30,10 +30,23 @@ struct State {
   buffer: Vec<u8>,
   writer_closed: bool,
   reader_closed: bool,
-  /// The reader waiting for bytes or the end.
-  reader: Option<Waker>,
-  /// The writer waiting for room.
-  writer: Option<Waker>,
+  /// Readers waiting for bytes or the end (two reads may wait at once: `for await` and a
+  /// `read()` of the same stream).
+  readers: Vec<Waker>,
+  /// Writers waiting for room.
+  writers: Vec<Waker>,
+}
+
+/// Adds `waker` to `list` unless it is there already (a future re-polled registers again).
+fn park(list: &mut Vec<Waker>, waker: &Waker) {
+  if !list.iter().any(|w| w.will_wake(waker)) {
+    list.push(waker.clone());
+  }
+}
+
+/// Wakes everything in `list`.
+fn wake(list: &mut Vec<Waker>) {
+  list.drain(..).for_each(Waker::wake);
 }
 
 /// One bounded pipe, shared by its two ends.
@@ -59,15 +72,13 @@ impl Pipe {
     if !state.buffer.is_empty() {
       let bytes =
         if state.buffer.len() <= max { std::mem::take(&mut state.buffer) } else { state.buffer.drain(..max).collect() };
-      if let Some(writer) = state.writer.take() {
-        writer.wake();
-      }
+      wake(&mut state.writers);
       return Poll::Ready(Some(bytes));
     }
     if state.writer_closed {
       return Poll::Ready(None);
     }
-    state.reader = Some(cx.waker().clone());
+    park(&mut state.readers, cx.waker());
     Poll::Pending
   }
 
@@ -95,7 +106,7 @@ impl Pipe {
     if room > 0 {
       return Poll::Ready(Ok(room));
     }
-    state.writer = Some(cx.waker().clone());
+    park(&mut state.writers, cx.waker());
     Poll::Pending
   }
 
@@ -106,9 +117,7 @@ impl Pipe {
       return Err(Closed);
     }
     state.buffer.extend_from_slice(bytes);
-    if let Some(reader) = state.reader.take() {
-      reader.wake();
-    }
+    wake(&mut state.readers);
     Ok(())
   }
 
@@ -116,12 +125,8 @@ impl Pipe {
   pub fn close_writer(&self) {
     let mut state = self.lock();
     state.writer_closed = true;
-    if let Some(reader) = state.reader.take() {
-      reader.wake();
-    }
-    if let Some(writer) = state.writer.take() {
-      writer.wake();
-    }
+    wake(&mut state.readers);
+    wake(&mut state.writers);
   }
 
   /// The reader is gone: what is buffered is dropped and writes fail from now on. Idempotent.
@@ -129,12 +134,8 @@ impl Pipe {
     let mut state = self.lock();
     state.reader_closed = true;
     state.buffer = Vec::new();
-    if let Some(writer) = state.writer.take() {
-      writer.wake();
-    }
-    if let Some(reader) = state.reader.take() {
-      reader.wake();
-    }
+    wake(&mut state.writers);
+    wake(&mut state.readers);
   }
 }
 
@@ -238,7 +239,7 @@ impl Pollable for GuestReader {
       if !state.buffer.is_empty() || state.writer_closed || state.reader_closed {
         return Poll::Ready(());
       }
-      state.reader = Some(cx.waker().clone());
+      park(&mut state.readers, cx.waker());
       Poll::Pending
     })
     .await;
@@ -253,9 +254,7 @@ impl InputStream for GuestReader {
     }
     let n = size.min(state.buffer.len());
     let bytes = Bytes::from(state.buffer.drain(..n).collect::<Vec<u8>>());
-    if let Some(writer) = state.writer.take() {
-      writer.wake();
-    }
+    wake(&mut state.writers);
     Ok(bytes)
   }
 }
@@ -293,6 +292,20 @@ mod tests {
     }
     task.await.unwrap();
     assert_eq!(total, PIPE_CAP * 3);
+  }
+
+  #[tokio::test]
+  async fn two_waiting_reads_both_wake() {
+    let pipe = Pipe::default();
+    let (a, b) = (pipe.clone(), pipe.clone());
+    let first = tokio::spawn(async move { a.read(1).await });
+    let second = tokio::spawn(async move { b.read(1).await });
+    tokio::task::yield_now().await;
+    pipe.write_all(b"xy").await.unwrap();
+    pipe.close_writer();
+    let mut got = vec![first.await.unwrap(), second.await.unwrap()];
+    got.sort();
+    assert_eq!(got, vec![Some(b"x".to_vec()), Some(b"y".to_vec())]);
   }
 
   #[tokio::test]
