@@ -7,6 +7,7 @@
 //! runs the job as Bacalhau's WASM executor does; [`submit`] hands it to a Bacalhau cluster. [`cli`] parses the command line.
 
 pub mod cli;
+mod decode;
 pub mod http;
 pub mod inputs;
 pub mod run;
