@@ -1467,6 +1467,7 @@ fn the_memory_cap_rounds_up_to_pages() {
   let run = work.run(&spec, &[]);
   let line = failed(&run, "grow");
   assert!(line.contains("memor"), "the failure should be about memory: {line}");
+  assert!(line.contains("Resources.Memory"), "and name the job's own key: {line}");
 }
 
 /// A missing entry point fails the job before it runs (Bacalhau: "unable to find the

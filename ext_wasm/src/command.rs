@@ -48,6 +48,8 @@ pub struct CommandSpec {
   pub permissions: WasmPermissions,
   /// The directory relative host paths are resolved against.
   pub cwd: PathBuf,
+  /// What sets `config.max_memory_bytes`, in the words of the caller's users (messages name it).
+  pub memory_cap_name: String,
 }
 
 /// How a command ended.
@@ -81,7 +83,8 @@ pub async fn run_command(
   mut stdout: impl FnMut(&[u8]),
   mut stderr: impl FnMut(&[u8]),
 ) -> Result<CommandEnd, WasmError> {
-  let CommandSpec { entry, imports, resolve, natives, entrypoint, mut config, permissions, cwd } = spec;
+  let CommandSpec { entry, imports, resolve, natives, entrypoint, mut config, permissions, cwd, memory_cap_name } =
+    spec;
   let module = compile(&engines, entry).await?;
   check_entrypoint(&module.plain().module, &entrypoint)?;
   let mut linked = std::collections::BTreeMap::new();
@@ -117,6 +120,7 @@ pub async fn run_command(
     cwd,
     purpose: Purpose::Process,
     natives,
+    memory_cap_name,
   };
   let plan = recipe.plan()?;
   let out = plan.captured.stdout_pipe.clone().unwrap_or_default();

@@ -143,6 +143,7 @@ fn plan(
 pub(crate) async fn make_store(plan: Plan, bridge: Option<Arc<HostBridge>>) -> Result<Made, WasmError> {
   let Plan { recipe, wasi, captured } = plan;
   let table_elements = recipe.table_elements();
+  let memory_cap_name = recipe.memory_cap_name.clone();
   let Recipe { engines, module: module_entry, imports, host, config, natives, .. } = recipe;
 
   let kind = EngineKind::of(&config);
@@ -170,8 +171,8 @@ pub(crate) async fn make_store(plan: Plan, bridge: Option<Arc<HostBridge>>) -> R
     // wasmtime only says the memory's minimum exceeds the limits; say which limit and why.
     Some((total, cap)) if e.code() == ErrorCode::InstantiateError => WasmError::instantiate(format!(
       "cannot instantiate the module: its memories need {total} bytes when created, with those of the \
-       instances in the same store, over the cap of {cap} bytes (maxMemoryBytes, or the manifest's \
-       max_memory_bytes), which counts all the store's memories together; raise the cap"
+       instances in the same store, over the cap of {cap} bytes ({memory_cap_name}), which counts all \
+       the store's memories together; raise the cap"
     )),
     _ => e,
   });

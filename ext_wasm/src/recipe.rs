@@ -60,7 +60,13 @@ pub struct Recipe {
   pub purpose: Purpose,
   /// Host functions written in Rust (`command.rs`); JS never gives any.
   pub natives: Vec<crate::native::NativeImport>,
+  /// Where the memory cap comes from, for messages (`maxMemoryBytes` for an app; a job's
+  /// `Resources.Memory` for `kiln job run`).
+  pub memory_cap_name: String,
 }
+
+/// How the options of `instantiate`, `spawn` and `createPool` name the memory cap.
+pub const APP_MEMORY_CAP: &str = "maxMemoryBytes, or the manifest's max_memory_bytes";
 
 /// A recipe with the WASI context of one store.
 pub struct Plan {
@@ -148,6 +154,7 @@ pub fn check(state: &OpState, request: &Request) -> Result<(Recipe, Reservation)
     cwd,
     purpose,
     natives: Vec::new(),
+    memory_cap_name: APP_MEMORY_CAP.to_string(),
   };
   Ok((recipe, pending.reserve(wanted)))
 }

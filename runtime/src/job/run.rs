@@ -266,6 +266,7 @@ impl Partition<'_> {
       config,
       permissions: WasmPermissions::allow_all(),
       cwd: PathBuf::from("/"),
+      memory_cap_name: "the job's Tasks[0].Resources.Memory, 512Mb when unset".to_string(),
     })
   }
 
