@@ -228,6 +228,66 @@ fn the_apis_errors_are_shown_as_written() {
   assert_eq!(run.status, Some(2), "a bad --api is a usage error: {}", run.stderr);
 }
 
+/// Today's shape, with inputs of every source type, resources, timeouts and labels.
+const CURRENT_JOB: &str = r#"{
+  "Name": "today", "Type": "batch", "Count": 2, "Labels": {"team": "kiln"},
+  "Tasks": [{
+    "Name": "main",
+    "Engine": {"Type": "wasm", "Params": {"EntryModule": "/app/main.wasm", "Entrypoint": "_start",
+      "Parameters": ["-v"], "ImportModules": ["/app/lib.wasm"]}},
+    "Env": {"MODE": "fast"},
+    "InputSources": [
+      {"Source": {"Type": "inline", "Params": {"URL": "data:,hello"}}, "Target": "/app/main.wasm"},
+      {"Source": {"Type": "urlDownload", "Params": {"URL": "https://example.com/lib.wasm"}}, "Target": "/app"},
+      {"Source": {"Type": "localDirectory", "Params": {"SourcePath": "/data", "ReadWrite": false}}, "Target": "/data"},
+      {"Source": {"Type": "s3", "Params": {"Bucket": "b", "Key": "k", "Region": "eu-west-1"}}, "Target": "/s3"}
+    ],
+    "ResultPaths": [{"Name": "outputs", "Path": "/outputs"}],
+    "Resources": {"CPU": "500m", "Memory": "256Mb"},
+    "Timeouts": {"ExecutionTimeout": 60}
+  }]
+}"#;
+
+/// Seed 002's client model.
+const CLIENT_JOB: &str = r#"{
+  "name": "client",
+  "spec": {
+    "engine": "wasm",
+    "wasm": {
+      "entry_module": {"storage_source": "urlDownload", "url": "https://example.com/main.wasm", "path": "/app"},
+      "entry_point": "_start",
+      "parameters": ["x"],
+      "environment_variables": {"A": "b"}
+    },
+    "outputs": [{"name": "outputs", "path": "/outputs"}],
+    "deal": {"concurrency": 1}
+  }
+}"#;
+
+#[test]
+fn every_shape_is_sent_as_a_body_the_apiclient_models_read_back() {
+  let seen = Arc::new(Mutex::new(Seen::default()));
+  let api = start_api(seen.clone());
+  let dir = tempfile::tempdir().unwrap();
+  for (file, text) in [("current.json", CURRENT_JOB), ("client.json", CLIENT_JOB), ("legacy.yaml", LEGACY_JOB)] {
+    std::fs::write(dir.path().join(file), text).unwrap();
+    let run = kiln(dir.path(), ["job", "submit", file, "--api", &api]);
+    assert_eq!(run.status, Some(0), "{file}: {}", run.stderr);
+    assert_eq!(run.stdout, "job id: j-1234\n", "{file}");
+  }
+  let seen = seen.lock().unwrap();
+  assert_eq!(seen.puts.len(), 3);
+  for body in &seen.puts {
+    assert!(body["Job"]["Tasks"][0]["Engine"]["Params"]["EntryModule"].is_string(), "{body}");
+    check_with_apiclient(body);
+  }
+  let current = &seen.puts[0]["Job"];
+  assert_eq!(current["Count"], 2);
+  assert_eq!(current["Tasks"][0]["InputSources"].as_array().map(Vec::len), Some(4), "{current}");
+  let client = &seen.puts[1]["Job"]["Tasks"][0];
+  assert_eq!(client["Env"], serde_json::json!({"A": "b"}), "{client}");
+}
+
 /// The body deserialized with bacalhau-apiclient's `ApiPutJobRequest` and serialized again must
 /// be the same JSON (so the cluster's own client models read every field kiln sends).
 fn check_with_apiclient(body: &Value) {
