@@ -172,16 +172,28 @@ async fn run_entry(
   entrypoint: &str,
 ) -> Result<CommandEnd, WasmError> {
   let (outcome, limits) = make_and_call(engines, plan, entrypoint).await?;
-  let error = match outcome {
-    Ok(()) => return Ok(CommandEnd::Returned),
-    Err(error) => error,
-  };
-  if let Some(exit) = error.downcast_ref::<I32Exit>() {
-    return Ok(CommandEnd::Exited(exit.0));
+  Ok(CommandEnd::of(outcome, entrypoint, limits))
+}
+
+impl CommandEnd {
+  /// How a call of the entry point `name` ended, from wasmtime's outcome: the one place a
+  /// command's (and a process's) end is classified.
+  pub(crate) fn of(outcome: wasmtime::Result<()>, name: &str, limits: CallLimits) -> Self {
+    let error = match outcome {
+      Ok(()) => return Self::Returned,
+      Err(error) => error,
+    };
+    if let Some(exit) = error.downcast_ref::<I32Exit>() {
+      return Self::Exited(exit.0);
+    }
+    let timed_out = error.downcast_ref::<DeadlineExceeded>().is_some();
+    let message = classify(error, &format!("`{name}`"), limits).to_string();
+    if timed_out {
+      Self::TimedOut(message)
+    } else {
+      Self::Trapped(message)
+    }
   }
-  let timed_out = error.downcast_ref::<DeadlineExceeded>().is_some();
-  let message = classify(error, &format!("`{entrypoint}`"), limits).to_string();
-  Ok(if timed_out { CommandEnd::TimedOut(message) } else { CommandEnd::Trapped(message) })
 }
 
 /// Refuses an entry point that is missing or not a function of no parameters and no results,

@@ -16,12 +16,11 @@ use std::thread::JoinHandle;
 use deno_core::{op2, OpState};
 use serde::Serialize;
 use tokio::sync::{oneshot, watch};
-use wasmtime_wasi::I32Exit;
 
-use crate::command::make_and_call;
+use crate::command::{make_and_call, CommandEnd};
 use crate::config::Purpose;
 use crate::engine::Engines;
-use crate::error::{classify, CallLimits, DeadlineExceeded, WasmError};
+use crate::error::WasmError;
 use crate::handles::{parse_id, HandleTable};
 use crate::pipe::{Pipe, PIPE_CAP};
 use crate::recipe::{check, Plan, Request, Reservation};
@@ -74,21 +73,13 @@ impl ProcessStatus {
   }
 
   /// The status of a `_start` call that ended with `outcome`.
-  fn of(outcome: wasmtime::Result<()>, limits: CallLimits) -> Self {
-    let error = match outcome {
-      Ok(()) => return Self::exit(0),
-      Err(error) => error,
-    };
-    if let Some(exit) = error.downcast_ref::<I32Exit>() {
-      return Self::exit(exit.0);
+  fn of(end: CommandEnd) -> Self {
+    match end {
+      CommandEnd::Returned => Self::exit(0),
+      CommandEnd::Exited(code) => Self::exit(code),
+      CommandEnd::TimedOut(message) => Self { code: 124, reason: ExitReason::Timeout, message: Some(message) },
+      CommandEnd::Trapped(message) => Self { code: 134, reason: ExitReason::Trap, message: Some(message) },
     }
-    if error.downcast_ref::<DeadlineExceeded>().is_some() {
-      let ms = limits.timeout_ms.unwrap_or_default();
-      let message = format!("the process ran past its {ms} ms deadline (timeoutMs) and was stopped");
-      return Self { code: 124, reason: ExitReason::Timeout, message: Some(message) };
-    }
-    let message = classify(error, "`_start`", limits).to_string();
-    Self { code: 134, reason: ExitReason::Trap, message: Some(message) }
   }
 }
 
@@ -239,7 +230,7 @@ fn run_thread(
 async fn run_command(plan: Plan) -> Result<ProcessStatus, WasmError> {
   let engines: Arc<Engines> = plan.recipe.engines.clone();
   let (outcome, limits) = make_and_call(&engines, plan, "_start").await?;
-  Ok(ProcessStatus::of(outcome, limits))
+  Ok(ProcessStatus::of(CommandEnd::of(outcome, "_start", limits)))
 }
 
 /// `process.status`: resolves when the process ends. Asked once, by the `WasmProcess`
