@@ -27,9 +27,54 @@ declare module "kiln:internal" {
     op_wasm_module_drop(moduleId: number): void;
     /**
      * `moduleImports(moduleId)`: what the module imports, as `instantiate`'s `imports` must provide
-     * it (WASI preview 1 imports included, which Kiln provides itself).
+     * it (WASI preview 1 imports included, which Kiln provides itself); for a component, each
+     * function of each imported interface, with its WIT type.
      */
     op_wasm_module_imports(moduleId: number): ModuleImport[];
+    /**
+     * Whether a module id names a component (the JS side instantiates those through
+     * `runtime:wasm/component`).
+     */
+    op_wasm_module_is_component(moduleId: number): boolean;
+    /** `instantiate(componentId, config?)` with no JS host functions. */
+    op_wasm_component_instantiate(moduleId: number, configJson: string): Promise<number>;
+    /**
+     * `instantiate` with JS host functions (`host_json`: `[[iface, name], ...]`, each numbered by its
+     * place): parked for the JS side to drive, as a module's is (hostcall.rs), since a start function
+     * may call them; `op_wasm_component_end` registers it.
+     */
+    op_wasm_component_begin(moduleId: number, configJson: string, hostJson: string): number;
+    /** Registers an instantiation `op_wasm_component_begin` parked, once driven to its end. */
+    op_wasm_component_end(token: number): number;
+    /** `instance.exports` of a component: the JSON description `op_wasm_component_instantiate` made. */
+    op_wasm_component_exports(instanceId: number): string;
+    /** The functions a component imports that JS may provide, described (host.rs). */
+    op_wasm_component_import_functions(moduleId: number): string;
+    /** `await instance.call(name, ...args)` on a component: function `index`, arguments encoded. */
+    op_wasm_component_call(instanceId: number, index: number, args: Uint8Array): Promise<Uint8Array>;
+    /** `instance.exports.f(...args)` on a component: the JS thread waits for the guest. */
+    op_wasm_component_call_sync(instanceId: number, index: number, args: Uint8Array): Uint8Array;
+    /**
+     * `instance.exports.f(...)` for a function of up to three plain numbers (integers up to 32 bits,
+     * floats) and at most one such result: no buffer. `packed` is `instance_id * 2^16 + index`.
+     */
+    op_wasm_component_call_numbers(packed: number, a: number, b: number, c: number): number;
+    /**
+     * Begins a call of function `index` of a component instance whose store has JS host functions;
+     * the JS side drives it (hostcall.rs) and reads the results with `op_wasm_hcall_bytes`.
+     */
+    op_wasm_component_hcall_begin(instanceId: number, index: number, sync: boolean, args: Uint8Array): number;
+    /** `resource[Symbol.dispose]()`: drops a resource JS holds; the guest's destructor runs now. */
+    op_wasm_component_resource_drop(instanceId: number, handle: number): void;
+    /** `instance.drop()` of a component instance. */
+    op_wasm_component_drop(instanceId: number): void;
+    /** `takeStdout()` / `takeStderr()` of a component instance (`stream` 1 or 2). */
+    op_wasm_component_take_output(instanceId: number, stream: number): Uint8Array;
+    /**
+     * The encoded arguments of the component host function a parked call waits on, or, once the
+     * call has ended, its encoded results (which ends its token).
+     */
+    op_wasm_hcall_bytes(token: number): Uint8Array;
     /**
      * `instantiate(moduleId, config?)`: needs `[capabilities.wasm] execute`. `imports_json` lists
      * the modules to link by import name (see `linked_modules`). A store with JS host functions is
@@ -272,6 +317,11 @@ declare module "kiln:internal" {
      * `"global i32 (immutable)"`, `"table funcref (min 2)"`.
      */
     type?: string;
+    /**
+     * A component's import: its WIT type as text (`module` is then the interface name, e.g.
+     * `wasi:cli/stdout@0.2.0`, or `""` for a function the component imports by itself).
+     */
+    wit?: string;
   }
 
   /**
@@ -281,13 +331,14 @@ declare module "kiln:internal" {
    * - `"table"`: A table.
    * - `"global"`: A global.
    * - `"tag"`: An exception tag.
+   * - `"resource"`: A component's resource type (its constructor, methods and static functions are listed as functions, e.g. `[method]counter.get`).
    *
    * @example
    * ```ts
    * const functions = (await instance.getExports()).filter((e) => e.kind === "function");
    * ```
    */
-  export type ExportKind = "function" | "memory" | "table" | "global" | "tag";
+  export type ExportKind = "function" | "memory" | "table" | "global" | "tag" | "resource";
 
   /**
    * A type in an export's signature, as `getExports()` names it.
@@ -341,6 +392,11 @@ declare module "kiln:internal" {
     params?: ExportValueType[];
     /** The result types, for functions only. */
     results?: ExportValueType[];
+    /**
+     * A component's export: its WIT type as text, e.g. `func(a: s32, b: s32) -> result<s32, string>`
+     * (`params` and `results` are then absent: they describe core WebAssembly types).
+     */
+    wit?: string;
   }
 
   /**
@@ -377,7 +433,7 @@ declare module "kiln:internal" {
   export type ExitReason = "exit" | "killed" | "timeout" | "trap";
 
   /**
-   * The contract's error codes, 5000-5011: each name with the number it is the `code` of.
+   * The contract's error codes, 5000-5011, and Kiln's 5012: each name with the number it is the `code` of.
    *
    * @example
    * ```ts
@@ -413,6 +469,11 @@ declare module "kiln:internal" {
     readonly WasiError: 5010;
     /** Fuel ran out or the call passed its deadline. */
     readonly FuelExhausted: 5011;
+    /**
+     * A component function returned the `err` case of its top-level `result` (Kiln's addition to
+     * the contract's codes): the error's `payload` is the value.
+     */
+    readonly ComponentError: 5012;
   }
 
   /**
@@ -486,6 +547,12 @@ declare module "kiln:internal" {
      * Default `true`.
      */
     interruptible?: boolean;
+    /**
+     * Components only: the WASI preview 2 groups (`"filesystem"`, `"sockets"`, `"http"`) this
+     * instance may import, narrowing `[capabilities.wasm] wasi` (asking for more is 5009). Default:
+     * what the manifest grants.
+     */
+    wasi?: WasiInterface[];
   }
 
   /**
@@ -532,4 +599,18 @@ declare module "kiln:internal" {
    * ```
    */
   export type OutputSpec = "inherit" | "null" | "capture" | "piped";
+
+  /**
+   * A group of WASI preview 2 interfaces that must be granted: `"filesystem"`, `"sockets"` or
+   * `"http"`.
+   * - `"filesystem"`: `wasi:filesystem/*`: the preopened directories (`preopens`), and nothing else.
+   * - `"sockets"`: `wasi:sockets/*`: TCP, UDP and name lookup, to any address.
+   * - `"http"`: `wasi:http/*`: outgoing HTTP requests.
+   *
+   * @example
+   * ```ts
+   * const grant: WasiInterface = "filesystem";
+   * ```
+   */
+  export type WasiInterface = "filesystem" | "sockets" | "http";
 }

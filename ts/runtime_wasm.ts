@@ -33,6 +33,7 @@ import {
 } from "runtime:wasm/values";
 import { exportFunction } from "runtime:wasm/exports";
 import { callHost, drive, hostExportFunction, type HostTable, hostTable, splitImports } from "runtime:wasm/host";
+import { type ComponentInstance, instantiateComponent } from "runtime:wasm/component";
 
 export type {
   ErrorCodes,
@@ -59,6 +60,21 @@ export {
   WasmProcessOutput,
 } from "runtime:wasm/process";
 export { createPool, type PoolOptions, WasmPool } from "runtime:wasm/pool";
+export { ComponentError } from "runtime:wasm/component";
+
+/**
+ * The `exports` of a component instance made without typings: each function, interface and
+ * resource class as `any`. Run `kiln types` for a component's own `Exports` type and pass it to
+ * {@link instantiate} (`instantiate<Exports>(id)`), so that the IDE and `tsc` check every call.
+ *
+ * @example
+ * ```ts
+ * const calc = await instantiate<ComponentExports>(await compileFile("./calc.wasm"));
+ * const quotient: number = calc.exports.safeDiv(7, 2);
+ * ```
+ */
+// deno-lint-ignore no-explicit-any
+export type ComponentExports = { readonly [name: string]: any };
 
 /**
  * A number or bigint tagged with the WebAssembly type it is passed as; made by {@link types}.
@@ -465,7 +481,7 @@ export type InstantiateOptions = Omit<WasiConfig, "stdin"> & {
 };
 
 /** The host table of each instance of a store with JS host functions. */
-const hostTables = new WeakMap<WasmInstance, HostTable>();
+const hostTables = new WeakMap<object, HostTable>();
 
 /**
  * Instances the app forgets to drop are dropped once both their `WasmInstance` and its
@@ -497,6 +513,7 @@ const forgotten = new FinalizationRegistry<Reclaim>((handle) => {
  * ```
  */
 export class WasmMemory {
+  /** The instance's id; 0 for a component, which exports no linear memory. */
   #id: number;
 
   constructor(id: number, reclaim: Reclaim) {
@@ -527,6 +544,7 @@ export class WasmMemory {
     } catch {
       throw wasmError("MemoryError", `memory.read: cannot allocate ${size} bytes to read into; read less at a time`);
     }
+    noComponentMemory(this.#id);
     await ops.op_wasm_memory_read(this.#id, at, out);
     return out;
   }
@@ -544,6 +562,7 @@ export class WasmMemory {
    * ```
    */
   async write(offset: number | bigint, data: Uint8Array): Promise<void> {
+    noComponentMemory(this.#id);
     await ops.op_wasm_memory_write(this.#id, toIndex(offset, "memory.write"), toBytes(data, "memory.write"));
   }
 
@@ -559,6 +578,7 @@ export class WasmMemory {
    * ```
    */
   async size(): Promise<number> {
+    noComponentMemory(this.#id);
     return ops.op_wasm_memory_size(this.#id);
   }
 
@@ -576,7 +596,17 @@ export class WasmMemory {
    * ```
    */
   async grow(pages: number): Promise<number> {
+    noComponentMemory(this.#id);
     return ops.op_wasm_memory_grow(this.#id, toIndex(pages, "memory.grow"));
+  }
+}
+
+function noComponentMemory(id: number): void {
+  if (id === 0) {
+    throw wasmError(
+      "MemoryError",
+      "a component exports no linear memory: pass data as WIT values (a list<u8> is a Uint8Array)",
+    );
   }
 }
 
@@ -601,7 +631,7 @@ interface Signature {
  * console.log(instance.id, instance.moduleId);
  * ```
  */
-export class WasmInstance {
+export class WasmInstance<E extends object = WasmExports> {
   /** The instance's id. */
   readonly id: string;
   /** The id of the module it was made from. */
@@ -617,12 +647,25 @@ export class WasmInstance {
   #raw: number;
   #signatures: Map<string, Signature> | null = null;
   #exports: WasmExports | null = null;
+  /** A component instance's JS side (runtime:wasm/component); null for a module's. */
+  #component: ComponentInstance | null = null;
 
-  constructor(raw: number, moduleId: string, linked: Readonly<Record<string, WasmInstance>> = {}) {
+  constructor(
+    raw: number,
+    moduleId: string,
+    linked: Readonly<Record<string, WasmInstance>> = {},
+    component: ((owner: object) => ComponentInstance) | null = null,
+  ) {
     this.#raw = raw;
-    this.id = String(raw);
     this.moduleId = moduleId;
     this.linked = Object.freeze({ ...linked });
+    if (component !== null) {
+      this.#component = component(this);
+      this.id = `c${this.#component.id}`;
+      this.memory = new WasmMemory(0, { raw: 0, alive: 2 });
+      return;
+    }
+    this.id = String(raw);
     const reclaim: Reclaim = { raw, alive: 2 };
     this.memory = new WasmMemory(raw, reclaim);
     forgotten.register(this, reclaim, this);
@@ -674,6 +717,7 @@ export class WasmInstance {
       if (typeof name !== "string") {
         throw wasmError("TypeError", `call: the export name must be a string, got ${describe(name)}`);
       }
+      if (this.#component !== null) return this.#component.call(name, args) as Promise<R>;
       const sig = this.#signature(name);
       const table = hostTables.get(this);
       if (table !== undefined && sig !== undefined) return this.#callHost<R>(name, sig, table, args);
@@ -725,7 +769,8 @@ export class WasmInstance {
    * for (let i = 0; i < 1000; i++) total = add<number>(total, i);
    * ```
    */
-  get exports(): WasmExports {
+  get exports(): E {
+    if (this.#component !== null) return this.#component.exports as E;
     if (this.#exports === null) {
       const functions: Record<string, WasmFunction> = Object.create(null);
       ops.op_wasm_instance_exports(this.#raw).forEach((e, index) => {
@@ -737,7 +782,7 @@ export class WasmInstance {
       });
       this.#exports = Object.freeze(functions);
     }
-    return this.#exports;
+    return this.#exports as unknown as E;
   }
 
   /**
@@ -756,6 +801,7 @@ export class WasmInstance {
    * ```
    */
   takeStdout(): Uint8Array {
+    if (this.#component !== null) return ops.op_wasm_component_take_output(this.#component.id, 1);
     return ops.op_wasm_instance_take_output(this.#raw, 1);
   }
 
@@ -773,6 +819,7 @@ export class WasmInstance {
    * ```
    */
   takeStderr(): Uint8Array {
+    if (this.#component !== null) return ops.op_wasm_component_take_output(this.#component.id, 2);
     return ops.op_wasm_instance_take_output(this.#raw, 2);
   }
 
@@ -788,6 +835,7 @@ export class WasmInstance {
    * ```
    */
   async getExports(): Promise<ExportInfo[]> {
+    if (this.#component !== null) return this.#component.exportList();
     return ops.op_wasm_instance_exports(this.#raw);
   }
 
@@ -805,6 +853,7 @@ export class WasmInstance {
    * ```
    */
   async drop(): Promise<void> {
+    if (this.#component !== null) return this.#component.drop();
     ops.op_wasm_instance_drop(this.#raw);
     forgotten.unregister(this);
     forgotten.unregister(this.memory);
@@ -873,13 +922,22 @@ export class WasmInstance {
  * });
  * ```
  */
-export async function instantiate(moduleId: string, config?: InstantiateOptions): Promise<WasmInstance> {
+export async function instantiate<E extends object = WasmExports>(
+  moduleId: string,
+  config?: InstantiateOptions,
+): Promise<WasmInstance<E>> {
   const raw = rawId(moduleId, "module");
   // `imports` travels apart from the WASI config, which Rust reads as JSON.
   let wasi: unknown = config;
   let imports: unknown;
   if (typeof config === "object" && config !== null && "imports" in config) {
     ({ imports, ...wasi } = config);
+  }
+  if (ops.op_wasm_module_is_component(raw)) {
+    const json = configJson(wasi as WasiConfig | undefined);
+    // The instance is made before its WasmInstance, which then adopts it.
+    const made = await instantiateComponent(raw, json, imports);
+    return new WasmInstance<E>(0, String(raw), {}, (owner) => made.adopt(owner));
   }
   const split = splitImports(imports);
   const json = configJson(wasi as WasiConfig | undefined);
@@ -903,7 +961,7 @@ export async function instantiate(moduleId: string, config?: InstantiateOptions)
       if (table !== null) hostTables.set(linked[name], table);
     }
   }
-  const instance = new WasmInstance(id, String(raw), linked);
+  const instance = new WasmInstance<E>(id, String(raw), linked);
   if (table !== null) hostTables.set(instance, table);
   return instance;
 }

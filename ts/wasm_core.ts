@@ -12,6 +12,9 @@ import type { ExtWasmOps, KilnFsOps } from "kiln:internal";
 export interface Core {
   ops: ExtWasmOps & Partial<KilnFsOps>;
   buildCustomError(className: string, message: string, props: [string, unknown][]): Error;
+  /** UTF-8 (component strings). */
+  encode(text: string): Uint8Array;
+  decode(bytes: Uint8Array): string;
 }
 
 const holder = globalThis as unknown as { Deno?: { core?: Core } };

@@ -43,7 +43,11 @@ pub const MODULES: &[ModuleSpec] = &[
     specifier: "runtime:wasm",
     glue: "ts/runtime_wasm.ts",
     dts: "ts/runtime_wasm.d.ts",
-    parts: &[("runtime:wasm/process", "ts/wasm_process.ts"), ("runtime:wasm/pool", "ts/wasm_pool.ts")],
+    parts: &[
+      ("runtime:wasm/process", "ts/wasm_process.ts"),
+      ("runtime:wasm/pool", "ts/wasm_pool.ts"),
+      ("runtime:wasm/component", "ts/wasm_component.ts"),
+    ],
   },
   ModuleSpec { specifier: "runtime:fs", glue: "ts/runtime_fs.ts", dts: "ts/runtime_fs.d.ts", parts: &[] },
 ];

@@ -44,6 +44,9 @@ pub struct WasmCapabilitiesSpec {
   pub max_modules: Option<usize>,
   /// Total bytes of those modules (default 1 GiB).
   pub max_compiled_bytes: Option<u64>,
+  /// The WASI preview 2 interfaces beyond `cli`, `io`, `clocks` and `random` that components may
+  /// import: any of `"filesystem"`, `"sockets"`, `"http"` (default none).
+  pub wasi: Option<Vec<crate::component::WasiInterface>>,
 }
 
 /// `[capabilities.fs]` as written in `manifest.app.toml`.
@@ -272,6 +275,8 @@ pub struct WasmPermissions {
   pub load: PathGrant,
   pub execute: Option<bool>,
   pub preopens: PathGrant,
+  /// `[capabilities.wasm] wasi`: the WASI preview 2 groups components may import.
+  pub wasi: crate::component::WasiGrants,
   pub limits: AppLimits,
   pub origin: ManifestOrigin,
 }
@@ -288,6 +293,7 @@ impl WasmPermissions {
       load: PathGrant::new("[capabilities.wasm] load", spec.load.as_ref(), base, origin.clone())?,
       execute: spec.execute,
       preopens: PathGrant::new("[capabilities.wasm] preopens", spec.preopens.as_ref(), base, origin.clone())?,
+      wasi: crate::component::WasiGrants(spec.wasi.clone().unwrap_or_default()),
       limits: app_limits(spec),
       origin,
     })
@@ -299,6 +305,7 @@ impl WasmPermissions {
       load: PathGrant::all("[capabilities.wasm] load"),
       execute: Some(true),
       preopens: PathGrant::all("[capabilities.wasm] preopens"),
+      wasi: crate::component::WasiGrants(crate::component::WasiInterface::ALL.to_vec()),
       limits: AppLimits::default(),
       origin: ManifestOrigin::Missing(PathBuf::from(".")),
     }

@@ -83,6 +83,10 @@ pub struct InstanceConfig {
   /// stopped: `timeoutMs`, `fuel` and the manifest's `timeout_ms` are refused with it (5010).
   /// Default `true`.
   pub interruptible: Option<bool>,
+  /// Components only: the WASI preview 2 groups (`"filesystem"`, `"sockets"`, `"http"`) this
+  /// instance may import, narrowing `[capabilities.wasm] wasi` (asking for more is 5009). Default:
+  /// what the manifest grants.
+  pub wasi: Option<Vec<crate::component::WasiInterface>>,
 }
 
 /// Where a guest's stdin comes from.
@@ -235,7 +239,23 @@ impl InstanceConfig {
     cwd: &Path,
     purpose: Purpose,
   ) -> Result<(WasiP1Ctx, crate::stdio::Captured), WasmError> {
+    self.wasi_with(permissions, cwd, purpose, false)
+  }
+
+  /// [`Self::wasi`], with the network open to the guest if `network` (a component granted
+  /// `wasi:sockets`); otherwise wasmtime-wasi refuses every address and name lookup.
+  pub fn wasi_with(
+    &self,
+    permissions: &WasmPermissions,
+    cwd: &Path,
+    purpose: Purpose,
+    network: bool,
+  ) -> Result<(WasiP1Ctx, crate::stdio::Captured), WasmError> {
     let mut builder = WasiCtxBuilder::new();
+    if network {
+      builder.inherit_network();
+      builder.allow_ip_name_lookup(true);
+    }
     // Guest file operations run on the JS thread, between epoch yields, like the guest itself
     // (off, each goes through tokio's blocking pool, and in a trial a file-writing guest never
     // finished). It would also make wasmtime-wasi sleep out a lone relative clock with

@@ -22,6 +22,8 @@ use crate::store::{StoreData, TICK};
 pub struct EngineKit {
   pub engine: Engine,
   pub linker: Linker<StoreData>,
+  /// The components' linker, with WASI preview 2 (made on first use: most apps load no component).
+  component_linker: OnceLock<wasmtime::component::Linker<StoreData>>,
 }
 
 /// Which engine an instance runs on. A module is compiled once per engine kind it is used with.
@@ -71,7 +73,22 @@ impl EngineKit {
     wasmtime_wasi::p1::add_to_linker_async(&mut linker, |data: &mut StoreData| &mut data.wasi)
       .and_then(|()| crate::wasi::add_to_linker(&mut linker))
       .map_err(|e| WasmError::instantiate(format!("cannot link WASI: {e}")))?;
-    Ok(Self { engine, linker })
+    Ok(Self { engine, linker, component_linker: OnceLock::new() })
+  }
+
+  /// The linker every component's starts from: all of WASI preview 2 that wasmtime-wasi defines
+  /// (which of it a component may import is the grants' business: component/grants.rs).
+  ///
+  /// # Errors
+  /// 5001 if WASI preview 2 cannot be linked.
+  pub fn component_linker(&self) -> Result<&wasmtime::component::Linker<StoreData>, WasmError> {
+    if let Some(linker) = self.component_linker.get() {
+      return Ok(linker);
+    }
+    let mut linker = wasmtime::component::Linker::new(&self.engine);
+    wasmtime_wasi::p2::add_to_linker_async(&mut linker)
+      .map_err(|e| WasmError::instantiate(format!("cannot link WASI preview 2: {e}")))?;
+    Ok(self.component_linker.get_or_init(|| linker))
   }
 }
 

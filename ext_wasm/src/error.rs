@@ -11,7 +11,7 @@ use deno_error::{AdditionalProperties, JsErrorClass, PropertyValue};
 use wasmtime::Trap;
 use wasmtime_wasi::I32Exit;
 
-/// The contract's error codes, 5000-5011: each name with the number it is the `code` of.
+/// The contract's error codes, 5000-5011, and Kiln's 5012: each name with the number it is the `code` of.
 ///
 /// # Examples
 ///
@@ -48,11 +48,14 @@ pub enum ErrorCode {
   WasiError = 5010,
   /// Fuel ran out or the call passed its deadline.
   FuelExhausted = 5011,
+  /// A component function returned the `err` case of its top-level `result` (Kiln's addition to
+  /// the contract's codes): the error's `payload` is the value.
+  ComponentError = 5012,
 }
 
 impl ErrorCode {
   /// Every code, in numeric order.
-  pub const ALL: [ErrorCode; 12] = [
+  pub const ALL: [ErrorCode; 13] = [
     Self::CompileError,
     Self::InstantiateError,
     Self::CallError,
@@ -65,6 +68,7 @@ impl ErrorCode {
     Self::PermissionDenied,
     Self::WasiError,
     Self::FuelExhausted,
+    Self::ComponentError,
   ];
 
   /// The JS `name` of errors with this code.
@@ -82,6 +86,7 @@ impl ErrorCode {
       Self::PermissionDenied => "PermissionDenied",
       Self::WasiError => "WasiError",
       Self::FuelExhausted => "FuelExhausted",
+      Self::ComponentError => "ComponentError",
     }
   }
 
@@ -101,6 +106,7 @@ impl ErrorCode {
       Self::PermissionDenied => "Wasm.PermissionDenied",
       Self::WasiError => "Wasm.WasiError",
       Self::FuelExhausted => "Wasm.FuelExhausted",
+      Self::ComponentError => "Wasm.ComponentError",
     }
   }
 

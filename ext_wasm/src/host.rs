@@ -44,6 +44,8 @@ pub enum Command {
   MemWrite { offset: u64, bytes: Vec<u8> },
   /// The size of the caller's memory in pages.
   MemSize,
+  /// A component's host function's results, encoded by its WIT types (component/wire.rs).
+  ReplyBytes(Vec<u8>),
 }
 
 /// What a host function tells the JS side.
@@ -56,6 +58,9 @@ pub enum Event {
   Signature(Result<(Vec<&'static str>, Vec<&'static str>), WasmError>),
   /// A memory command ended.
   Memory(Result<MemoryOut, WasmError>),
+  /// A component's host function `index` was called with these arguments, encoded by its WIT
+  /// types (component/wire.rs).
+  Component { index: u32, args: Vec<u8> },
 }
 
 /// The answer to a memory command.
@@ -84,7 +89,7 @@ impl HostBridge {
     self.state.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
   }
 
-  fn post(&self, event: Event) {
+  pub(crate) fn post(&self, event: Event) {
     self.lock().1 = Some(event);
   }
 
@@ -105,7 +110,7 @@ impl HostBridge {
 
 /// Waits for the next command. No waker is registered: a host function waits only after posting
 /// an event, and the driver, seeing the event, answers with a command and polls again itself.
-struct NextCommand<'a>(&'a HostBridge);
+pub(crate) struct NextCommand<'a>(pub(crate) &'a HostBridge);
 
 impl Future for NextCommand<'_> {
   type Output = Command;
@@ -165,6 +170,11 @@ pub fn define(
             Command::MemRead { offset, len } => bridge.post(Event::Memory(read(&mut caller, offset, len))),
             Command::MemWrite { offset, bytes } => bridge.post(Event::Memory(write(&mut caller, offset, &bytes))),
             Command::MemSize => bridge.post(Event::Memory(size(&mut caller))),
+            Command::ReplyBytes(_) => {
+              return Err(
+                WasmError::call("a module's host function got a component's answer; this is a bug in Kiln").into(),
+              )
+            }
           }
         }
       })

@@ -50,6 +50,10 @@ pub enum Finished {
   Call(Result<Vec<Slot>, WasmError>),
   /// An instantiation, registered by `op_wasm_instance_end` (boxed: a store is large).
   Instance(Box<Result<Made, WasmError>>),
+  /// A component's instantiation, registered by `op_wasm_component_end`.
+  Component(Box<Result<crate::component::ComponentMade, WasmError>>),
+  /// A component call: its results, encoded (read with `op_wasm_hcall_bytes`).
+  Bytes(Result<Vec<u8>, WasmError>),
 }
 
 /// A call or instantiation between steps.
@@ -60,6 +64,8 @@ pub struct Parked {
   /// it runs; this stops a wait for something that never comes).
   timeout: Option<Duration>,
   finished: Option<Finished>,
+  /// The encoded arguments of a component's host function call, for `op_wasm_hcall_bytes`.
+  arguments: Option<Vec<u8>>,
 }
 
 impl Parked {
@@ -68,7 +74,7 @@ impl Parked {
     bridge: Arc<HostBridge>,
     timeout: Option<Duration>,
   ) -> Self {
-    Self { future: Some(Box::pin(future)), bridge, timeout, finished: None }
+    Self { future: Some(Box::pin(future)), bridge, timeout, finished: None, arguments: None }
   }
 }
 
@@ -164,8 +170,10 @@ fn report(step: Step, parked: &mut Parked, slots: &mut [u8]) -> Result<(f64, boo
         Ok((DONE, true))
       }
       Some(Finished::Call(Err(error))) => Err(error),
-      // An instantiation stays parked for op_wasm_instance_end.
-      finished @ Some(Finished::Instance(_)) => {
+      Some(Finished::Bytes(Err(error))) => Err(error),
+      // An instantiation stays parked for op_wasm_instance_end (or op_wasm_component_end), and a
+      // component call's results for op_wasm_hcall_bytes.
+      finished @ Some(Finished::Instance(_) | Finished::Component(_) | Finished::Bytes(Ok(_))) => {
         parked.finished = finished;
         Ok((DONE, false))
       }
@@ -180,6 +188,10 @@ fn report(step: Step, parked: &mut Parked, slots: &mut [u8]) -> Result<(f64, boo
       Ok((CALLED, false))
     }
     Step::Event(Event::Called(Err(error))) => Err(error),
+    Step::Event(Event::Component { index, args }) => {
+      parked.arguments = Some(args);
+      Ok((index as f64, false))
+    }
     Step::Event(_) => Err(WasmError::call("a host call answered out of turn; this is a bug in Kiln")),
   }
 }
@@ -349,6 +361,7 @@ fn answer(status: u32, count: u32, slots: &[u8], message: &str) -> Result<Comman
   Ok(match status {
     0 => Command::Reply(read_slots(slots, count as usize)?),
     1 => Command::Throw(WasmError::call(message.to_string())),
+    3 => Command::ReplyBytes(slots[..(count as usize).min(slots.len())].to_vec()),
     _ => Command::Throw(WasmError::type_error(message.to_string())),
   })
 }
@@ -492,6 +505,41 @@ fn index(value: f64) -> Result<u64, WasmError> {
 pub fn op_wasm_hcall_cancel(state: &mut OpState, token: f64) {
   if let Some(id) = parse_id(token) {
     state.borrow_mut::<HostCalls>().0.remove(id);
+  }
+}
+
+/// The encoded arguments of the component host function a parked call waits on, or, once the
+/// call has ended, its encoded results (which ends its token).
+#[op2]
+#[buffer]
+pub fn op_wasm_hcall_bytes(state: &mut OpState, token: f64) -> Result<Vec<u8>, WasmError> {
+  let id = parse_id(token).ok_or_else(|| no_call(token))?;
+  let table = &mut state.borrow_mut::<HostCalls>().0;
+  let parked = table.get_mut(id).ok_or_else(|| no_call(token))?;
+  if let Some(arguments) = parked.arguments.take() {
+    return Ok(arguments);
+  }
+  match table.remove(id) {
+    Some(Parked { finished: Some(Finished::Bytes(Ok(bytes))), .. }) => Ok(bytes),
+    Some(other) => {
+      table.put(id, other);
+      Err(WasmError::call("the component call has no values to read yet; this is a bug in Kiln"))
+    }
+    None => Err(no_call(token)),
+  }
+}
+
+/// Takes a finished component instantiation out of the table.
+pub fn take_component(state: &mut OpState, token: f64) -> Result<crate::component::ComponentMade, WasmError> {
+  let id = parse_id(token).ok_or_else(|| no_call(token))?;
+  let table = &mut state.borrow_mut::<HostCalls>().0;
+  match table.remove(id) {
+    Some(Parked { finished: Some(Finished::Component(made)), .. }) => *made,
+    Some(other) => {
+      table.put(id, other);
+      Err(WasmError::instantiate("the instantiation has not finished; run it to the end first"))
+    }
+    None => Err(no_call(token)),
   }
 }
 

@@ -391,9 +391,14 @@ pub fn op_wasm_instance_drop(state: &mut OpState, instance_id: f64) -> Result<()
 #[buffer]
 pub fn op_wasm_instance_take_output(state: &mut OpState, instance_id: f64, stream: u32) -> Result<Vec<u8>, WasmError> {
   let entry = state.borrow::<InstanceTable>().lookup(instance_id)?;
+  take_output(&entry.captured, stream)
+}
+
+/// What the guest wrote to captured stream `stream` (1 stdout, 2 stderr) since the last take.
+pub(crate) fn take_output(captured: &Captured, stream: u32) -> Result<Vec<u8>, WasmError> {
   let (capture, name, option) = match stream {
-    1 => (&entry.captured.stdout, "takeStdout", "stdout"),
-    _ => (&entry.captured.stderr, "takeStderr", "stderr"),
+    1 => (&captured.stdout, "takeStdout", "stdout"),
+    _ => (&captured.stderr, "takeStderr", "stderr"),
   };
   let capture = capture.as_ref().ok_or_else(|| {
     WasmError::config(format!(

@@ -21,6 +21,7 @@ mod call;
 mod call_sync;
 mod capabilities;
 pub mod command;
+mod component;
 mod config;
 mod engine;
 mod error;
@@ -69,6 +70,7 @@ pub const INTERNAL_MODULES: &[(&str, &str)] = &[
   ("runtime:wasm/host", include_str!("../../ts/wasm_host.ts")),
   ("runtime:wasm/process", include_str!("../../ts/wasm_process.ts")),
   ("runtime:wasm/pool", include_str!("../../ts/wasm_pool.ts")),
+  ("runtime:wasm/component", include_str!("../../ts/wasm_component.ts")),
 ];
 
 deno_core::extension!(
@@ -80,6 +82,20 @@ deno_core::extension!(
     module::op_wasm_module_compile_file,
     module::op_wasm_module_drop,
     module::op_wasm_module_imports,
+    module::op_wasm_module_is_component,
+    component::op_wasm_component_instantiate,
+    component::op_wasm_component_begin,
+    component::op_wasm_component_end,
+    component::op_wasm_component_exports,
+    component::op_wasm_component_import_functions,
+    component::op_wasm_component_call,
+    component::op_wasm_component_call_sync,
+    component::op_wasm_component_call_numbers,
+    component::op_wasm_component_hcall_begin,
+    component::op_wasm_component_resource_drop,
+    component::op_wasm_component_drop,
+    component::op_wasm_component_take_output,
+    hostcall::op_wasm_hcall_bytes,
     instance::op_wasm_instance_create,
     instance::op_wasm_instance_exports,
     instance::op_wasm_instance_drop,
@@ -126,6 +142,7 @@ deno_core::extension!(
     state.put(options.permissions);
     state.put(engine::SharedEngines(std::sync::Arc::new(engines)));
     state.put(module::ModuleTable::default());
+    state.put(component::ComponentTable::default());
     state.put(instance::InstanceTable::default());
     state.put(recipe::PendingInstances::default());
     state.put(process::ProcessTable::default());

@@ -8,6 +8,7 @@ use deno_core::{op2, JsBuffer, OpState};
 use wasmtime::{Engine, InstancePre, Linker, Module};
 
 use crate::capabilities::WasmPermissions;
+use crate::component::CompiledComponent;
 use crate::engine::{EngineKind, Engines, SharedEngines};
 use crate::error::WasmError;
 use crate::handles::{parse_id, HandleTable};
@@ -121,13 +122,42 @@ fn asked_by(kind: EngineKind) -> &'static str {
   }
 }
 
-/// The live modules of a runtime (an `OpState` entry).
+/// What `compile` made: a core module, or a component (component/mod.rs). Both live in one
+/// table, so a module id names either, as the contract's one `moduleId` does.
+#[derive(Clone)]
+pub enum Loaded {
+  Module(Arc<CompiledModule>),
+  Component(Arc<CompiledComponent>),
+}
+
+impl Loaded {
+  fn size(&self) -> u64 {
+    match self {
+      Self::Module(m) => m.bytes.len() as u64,
+      Self::Component(c) => c.size(),
+    }
+  }
+}
+
+/// The live modules and components of a runtime (an `OpState` entry).
 #[derive(Default)]
-pub struct ModuleTable(pub HandleTable<Arc<CompiledModule>>);
+pub struct ModuleTable(pub HandleTable<Loaded>);
 
 impl ModuleTable {
-  /// The module behind a JS id, or 5004.
+  /// The core module behind a JS id, or 5004 (also for a component: where a core module is
+  /// needed, e.g. a module linked by name or a pool member, the message says so).
   pub fn lookup(&self, raw_id: f64) -> Result<Arc<CompiledModule>, WasmError> {
+    match self.get(raw_id)? {
+      Loaded::Module(module) => Ok(module),
+      Loaded::Component(_) => Err(WasmError::invalid_module(format!(
+        "module {raw_id} is a component, and this takes a core WebAssembly module; components are \
+         instantiated on their own (instantiate) or run as commands (spawn)"
+      ))),
+    }
+  }
+
+  /// The module or component behind a JS id, or 5004.
+  pub fn get(&self, raw_id: f64) -> Result<Loaded, WasmError> {
     parse_id(raw_id).and_then(|id| self.0.get(id).cloned()).ok_or_else(|| invalid_module(raw_id))
   }
 }
@@ -147,6 +177,21 @@ fn compile_bytes(engine: &Engine, bytes: &[u8]) -> Result<Module, WasmError> {
   })
 }
 
+/// A compiled core module or component, before it is registered.
+enum Artifact {
+  Module(Module),
+  Component(wasmtime::component::Component),
+}
+
+/// Compiles `bytes` as a component if they are one (binary or `(component ...)` text), else as a
+/// core module.
+fn compile_any(engine: &Engine, bytes: &[u8]) -> Result<Artifact, WasmError> {
+  if crate::component::is_component(bytes) {
+    return crate::component::compile_component(engine, bytes).map(Artifact::Component);
+  }
+  compile_bytes(engine, bytes).map(Artifact::Module)
+}
+
 /// Compiles for the engine of `kind` on a blocking thread, so the event loop keeps running during
 /// a long compile, through the on-disk cache, reporting a long compile on stderr (`progress.rs`).
 /// `what` names the module for those messages. Returns the module and its bytes.
@@ -156,14 +201,46 @@ async fn compile_off_thread(
   what: String,
   load: impl FnOnce() -> Result<Arc<[u8]>, WasmError> + Send + 'static,
 ) -> Result<Compiled<(Module, Arc<[u8]>)>, WasmError> {
+  let compiled = compile_any_off_thread(engines, kind, what, load).await?;
+  match compiled.value {
+    (Artifact::Module(module), bytes) => Ok(Compiled { value: (module, bytes), from_cache: compiled.from_cache }),
+    (Artifact::Component(_), _) => Err(WasmError::compile(
+      "the bytes are a component, and this takes a core WebAssembly module (a component cannot be \
+       linked into a module's store by name)",
+    )),
+  }
+}
+
+/// [`compile_off_thread`] for either kind: a component or a core module, as the bytes say.
+async fn compile_any_off_thread(
+  engines: Arc<Engines>,
+  kind: EngineKind,
+  what: String,
+  load: impl FnOnce() -> Result<Arc<[u8]>, WasmError> + Send + 'static,
+) -> Result<Compiled<(Artifact, Arc<[u8]>)>, WasmError> {
   let thread_engines = engines.clone();
   crate::progress::off_thread(&engines, &what, move |measured| {
     let bytes = load()?;
     measured.set(&bytes);
-    let module = compile_bytes(&thread_engines.kit(kind)?.engine, &bytes)?;
-    Ok((module, bytes))
+    let artifact = compile_any(&thread_engines.kit(kind)?.engine, &bytes)?;
+    Ok((artifact, bytes))
   })
   .await
+}
+
+/// Compiles a component for the engine of `kind` (another engine's copy, as
+/// [`CompiledModule::prepared`] makes for modules).
+pub(crate) async fn compile_component_for(
+  engines: Arc<Engines>,
+  kind: EngineKind,
+  what: String,
+  bytes: Arc<[u8]>,
+) -> Result<wasmtime::component::Component, WasmError> {
+  let compiled = compile_any_off_thread(engines, kind, what, move || Ok(bytes)).await?;
+  match compiled.value.0 {
+    Artifact::Component(component) => Ok(component),
+    Artifact::Module(_) => Err(WasmError::compile("the bytes are a core module, not a component")),
+  }
 }
 
 /// Compiles `bytes` for the engine of `kind` only to fill the on-disk cache, so that an app's
@@ -182,10 +259,10 @@ pub async fn precompile(
     EngineKind::Plain => what.to_string(),
     other => format!("{what} {}", engine_purpose(other)),
   };
-  Ok(compile_off_thread(engines, kind, what, move || Ok(bytes)).await?.from_cache)
+  Ok(compile_any_off_thread(engines, kind, what, move || Ok(bytes)).await?.from_cache)
 }
 
-fn register(state: &Rc<RefCell<OpState>>, module: CompiledModule) -> Result<f64, WasmError> {
+fn register(state: &Rc<RefCell<OpState>>, module: Loaded) -> Result<f64, WasmError> {
   let mut state = state.borrow_mut();
   let limits = &state.borrow::<WasmPermissions>().limits;
   let table = state.borrow::<ModuleTable>();
@@ -196,20 +273,20 @@ fn register(state: &Rc<RefCell<OpState>>, module: CompiledModule) -> Result<f64,
       table.0.len()
     )));
   }
-  let held: u64 = table.0.values().map(|m| m.bytes.len() as u64).sum();
-  if held + module.bytes.len() as u64 > limits.max_compiled_bytes {
+  let held: u64 = table.0.values().map(Loaded::size).sum();
+  if held + module.size() > limits.max_compiled_bytes {
     return Err(WasmError::compile(format!(
       "this module ({} bytes) would bring the loaded modules to {} bytes, over [capabilities.wasm] \
        max_compiled_bytes ({}); dropModule the ones you no longer need or raise the limit",
-      module.bytes.len(),
-      held + module.bytes.len() as u64,
+      module.size(),
+      held + module.size(),
       limits.max_compiled_bytes
     )));
   }
   let id = state
     .borrow_mut::<ModuleTable>()
     .0
-    .insert(Arc::new(module))
+    .insert(module)
     .ok_or_else(|| WasmError::compile("module ids are exhausted; restart the app"))?;
   Ok(id as f64)
 }
@@ -228,9 +305,8 @@ pub async fn op_wasm_module_compile(state: Rc<RefCell<OpState>>, #[buffer] bytes
   };
   let bytes: Arc<[u8]> = Arc::from(&*bytes);
   let what = format!("a {} byte module", bytes.len());
-  let compiled = compile_off_thread(engines, EngineKind::Plain, what.clone(), move || Ok(bytes)).await?;
-  let (plain, bytes) = compiled.value;
-  register(&state, CompiledModule::new(plain, bytes, what))
+  let compiled = compile_any_off_thread(engines, EngineKind::Plain, what.clone(), move || Ok(bytes)).await?;
+  register(&state, loaded(compiled.value, what))
 }
 
 /// `compileFile(path)`: the canonical path must match `[capabilities.wasm] load`.
@@ -248,15 +324,21 @@ pub async fn op_wasm_module_compile_file(
     (checked, engines(&state))
   };
   let what = checked.as_path().display().to_string();
-  let compiled = compile_off_thread(engines, EngineKind::Plain, what.clone(), move || {
+  let compiled = compile_any_off_thread(engines, EngineKind::Plain, what.clone(), move || {
     checked
       .read()
       .map(Arc::from)
       .map_err(|e| WasmError::io(format!("compileFile: cannot read {}: {e}", checked.as_path().display())))
   })
   .await?;
-  let (plain, bytes) = compiled.value;
-  register(&state, CompiledModule::new(plain, bytes, what))
+  register(&state, loaded(compiled.value, what))
+}
+
+fn loaded((artifact, bytes): (Artifact, Arc<[u8]>), what: String) -> Loaded {
+  match artifact {
+    Artifact::Module(module) => Loaded::Module(Arc::new(CompiledModule::new(module, bytes, what))),
+    Artifact::Component(component) => Loaded::Component(Arc::new(CompiledComponent::new(component, bytes, what))),
+  }
 }
 
 /// `dropModule(id)`: live instances of the module keep working.
@@ -269,13 +351,23 @@ pub fn op_wasm_module_drop(state: &mut OpState, module_id: f64) -> Result<(), Wa
 }
 
 /// `moduleImports(moduleId)`: what the module imports, as `instantiate`'s `imports` must provide
-/// it (WASI preview 1 imports included, which Kiln provides itself).
+/// it (WASI preview 1 imports included, which Kiln provides itself); for a component, each
+/// function of each imported interface, with its WIT type.
 #[op2]
 #[serde]
 pub fn op_wasm_module_imports(
   state: &mut OpState,
   module_id: f64,
 ) -> Result<Vec<crate::signature::ModuleImport>, WasmError> {
-  let module = state.borrow::<ModuleTable>().lookup(module_id)?;
-  Ok(crate::signature::imports_of(&module.plain().module))
+  match state.borrow::<ModuleTable>().get(module_id)? {
+    Loaded::Module(module) => Ok(crate::signature::imports_of(&module.plain().module)),
+    Loaded::Component(component) => Ok(component.imports_listed()),
+  }
+}
+
+/// Whether a module id names a component (the JS side instantiates those through
+/// `runtime:wasm/component`).
+#[op2(fast)]
+pub fn op_wasm_module_is_component(state: &mut OpState, module_id: f64) -> Result<bool, WasmError> {
+  Ok(matches!(state.borrow::<ModuleTable>().get(module_id)?, Loaded::Component(_)))
 }

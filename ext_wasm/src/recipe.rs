@@ -30,12 +30,12 @@ pub struct PendingInstances(Arc<AtomicUsize>);
 pub struct Reservation(Arc<AtomicUsize>, usize);
 
 impl PendingInstances {
-  fn reserve(&self, count: usize) -> Reservation {
+  pub(crate) fn reserve(&self, count: usize) -> Reservation {
     self.0.fetch_add(count, Ordering::Relaxed);
     Reservation(self.0.clone(), count)
   }
 
-  fn count(&self) -> usize {
+  pub(crate) fn count(&self) -> usize {
     self.0.load(Ordering::Relaxed)
   }
 }

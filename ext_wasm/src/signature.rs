@@ -27,6 +27,10 @@ pub struct ExportInfo {
   /// The result types, for functions only.
   #[serde(skip_serializing_if = "Option::is_none")]
   pub results: Option<Vec<ExportValueType>>,
+  /// A component's export: its WIT type as text, e.g. `func(a: s32, b: s32) -> result<s32, string>`
+  /// (`params` and `results` are then absent: they describe core WebAssembly types).
+  #[serde(skip_serializing_if = "Option::is_none")]
+  pub wit: Option<String>,
 }
 
 /// The kind of an export or import.
@@ -49,6 +53,9 @@ pub enum ExportKind {
   Global,
   /// An exception tag.
   Tag,
+  /// A component's resource type (its constructor, methods and static functions are listed as
+  /// functions, e.g. `[method]counter.get`).
+  Resource,
 }
 
 /// Every export of the instance's module with its kind and, for functions, its signature.
@@ -58,7 +65,7 @@ pub fn exports_of(module: &Module) -> Vec<ExportInfo> {
     .map(|export| {
       let ty = export.ty();
       let (params, results) = function_types(&ty);
-      ExportInfo { name: export.name().to_string(), kind: export_kind(&ty), params, results }
+      ExportInfo { name: export.name().to_string(), kind: export_kind(&ty), params, results, wit: None }
     })
     .collect()
 }
@@ -91,6 +98,10 @@ pub struct ModuleImport {
   /// `"global i32 (immutable)"`, `"table funcref (min 2)"`.
   #[serde(rename = "type", skip_serializing_if = "Option::is_none")]
   pub ty: Option<String>,
+  /// A component's import: its WIT type as text (`module` is then the interface name, e.g.
+  /// `wasi:cli/stdout@0.2.0`, or `""` for a function the component imports by itself).
+  #[serde(skip_serializing_if = "Option::is_none")]
+  pub wit: Option<String>,
 }
 
 /// Every import of `module`, in order.
@@ -108,6 +119,7 @@ pub fn imports_of(module: &Module) -> Vec<ModuleImport> {
         params,
         results,
         ty: text,
+        wit: None,
       }
     })
     .collect()

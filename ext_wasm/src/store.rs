@@ -40,6 +40,14 @@ impl StoreData {
   }
 }
 
+/// Components reach WASI preview 2 through the same context as modules reach preview 1: one
+/// set of grants, one stdio, whichever the guest imports.
+impl wasmtime_wasi::WasiView for StoreData {
+  fn ctx(&mut self) -> wasmtime_wasi::WasiCtxView<'_> {
+    self.wasi.ctx()
+  }
+}
+
 /// Makes a store on `engine` with its limiter and epoch callback installed.
 pub fn new_store(engine: &wasmtime::Engine, data: StoreData) -> Store<StoreData> {
   let mut store = Store::new(engine, data);

@@ -1,0 +1,287 @@
+//! Calls into component instances: `await instance.call(name, ...)` (async, yielding to the
+//! event loop like a module's call), `instance.exports.f(...)` (synchronous), the plain-numbers
+//! path of both, calls through the JS host-function driver, and resource drops.
+
+use std::cell::RefCell;
+use std::future::Future;
+use std::pin::pin;
+use std::rc::Rc;
+use std::sync::Arc;
+use std::task::{Context, Poll, Wake, Waker};
+use std::time::{Duration, Instant};
+
+use deno_core::{op2, JsBuffer, OpState};
+use wasmtime::component::{Type, Val};
+
+use super::make::{ComponentStore, ComponentTable, SharedComponent};
+use super::wire::{read, write, Reader};
+use crate::capabilities::WasmPermissions;
+use crate::engine::{Engines, SharedEngines};
+use crate::error::{finish, DeadlineExceeded, Ended, WasmError};
+use crate::hostcall::{park, Finished, Parked};
+use crate::module::{Loaded, ModuleTable};
+use crate::store::{arm, disarm, Mode};
+
+/// Runs exported function `index` with the encoded `args`; returns the encoded results.
+async fn run(
+  engines: &Engines,
+  kiln: &mut ComponentStore,
+  index: u32,
+  args: &[u8],
+  mode: Mode,
+) -> Result<Vec<u8>, WasmError> {
+  let ComponentStore { store, config, funcs, resources, params, results } = kiln;
+  let f =
+    funcs.get(index as usize).ok_or_else(|| WasmError::export_not_found(format!("no export function {index}")))?;
+  params.clear();
+  let mut reader = Reader::new(args);
+  for ty in &f.params {
+    params.push(read(ty, &mut reader, resources)?);
+  }
+  if !reader.done() {
+    return Err(WasmError::type_error(
+      "the component value buffer is longer than the arguments; this is a bug in Kiln",
+    ));
+  }
+  results.clear();
+  results.resize(f.results.len(), Val::Bool(false));
+  let deadline = arm(store, config, mode)?;
+  let outcome = {
+    let _running = engines.running();
+    let call = f.func.call_async(&mut *store, params, results);
+    match (mode, deadline) {
+      (Mode::Async, Some(at)) => {
+        tokio::time::timeout_at(at.into(), call).await.unwrap_or_else(|_| Err(DeadlineExceeded.into()))
+      }
+      _ => call.await,
+    }
+  };
+  disarm(store);
+  if finish(outcome, &format!("`{}`", f.name), config.call_limits())? == Ended::Exited {
+    // A WASI exit(0) ends a command successfully: its `result` is ok.
+    for (slot, ty) in results.iter_mut().zip(&f.results) {
+      *slot = match ty {
+        Type::Result(_) => Val::Result(Ok(None)),
+        _ => {
+          return Err(WasmError::call(format!("`{}` exited (WASI exit 0) instead of returning its results", f.name)))
+        }
+      };
+    }
+  }
+  let mut out = Vec::new();
+  for (ty, value) in f.results.iter().zip(results.iter()) {
+    write(ty, value, &mut out, resources)?;
+  }
+  Ok(out)
+}
+
+/// The store of a component instance, for running guest code in it.
+fn shared(state: &OpState, instance_id: f64) -> Result<(SharedComponent, Arc<Engines>), WasmError> {
+  state.borrow::<WasmPermissions>().check_execute("call")?;
+  let entry = state.borrow::<ComponentTable>().lookup(instance_id)?;
+  Ok((entry.store.clone(), state.borrow::<SharedEngines>().0.clone()))
+}
+
+fn busy() -> WasmError {
+  WasmError::call(
+    "this component instance is busy: an `instance.call` on it is still running; await it before \
+     calling `instance.exports` functions",
+  )
+}
+
+/// `await instance.call(name, ...args)` on a component: function `index`, arguments encoded.
+#[op2]
+#[buffer]
+pub async fn op_wasm_component_call(
+  state: Rc<RefCell<OpState>>,
+  instance_id: f64,
+  index: u32,
+  #[buffer] args: JsBuffer,
+) -> Result<Vec<u8>, WasmError> {
+  let (shared, engines) = shared(&state.borrow(), instance_id)?;
+  let mut guard = shared.lock().await;
+  run(&engines, &mut guard, index, &args, Mode::Async).await
+}
+
+/// `instance.exports.f(...args)` on a component: the JS thread waits for the guest.
+#[op2]
+#[buffer]
+pub fn op_wasm_component_call_sync(
+  state: &mut OpState,
+  instance_id: f64,
+  index: u32,
+  #[buffer] args: &[u8],
+) -> Result<Vec<u8>, WasmError> {
+  let (shared, engines) = shared(state, instance_id)?;
+  let mut guard = shared.try_lock().map_err(|_| busy())?;
+  let stop_at = guard.config.timeout_ms.map(|ms| Instant::now() + Duration::from_millis(ms));
+  block_on(run(&engines, &mut guard, index, args, Mode::Sync), stop_at)
+}
+
+/// `instance.exports.f(...)` for a function of up to three plain numbers (integers up to 32 bits,
+/// floats) and at most one such result: no buffer. `packed` is `instance_id * 2^16 + index`.
+#[op2(nofast)]
+pub fn op_wasm_component_call_numbers(
+  state: &mut OpState,
+  packed: f64,
+  a: f64,
+  b: f64,
+  c: f64,
+) -> Result<f64, WasmError> {
+  let (instance_id, index) = crate::handles::unpack_export(packed);
+  let (shared, engines) = shared(state, instance_id)?;
+  let mut guard = shared.try_lock().map_err(|_| busy())?;
+  let kiln = &mut *guard;
+  let stop_at = kiln.config.timeout_ms.map(|ms| Instant::now() + Duration::from_millis(ms));
+  let f =
+    kiln.funcs.get(index as usize).ok_or_else(|| WasmError::export_not_found(format!("no export function {index}")))?;
+  kiln.params.clear();
+  for (ty, x) in f.params.iter().zip([a, b, c]) {
+    kiln.params.push(match ty {
+      Type::S8 => Val::S8(x as i8),
+      Type::U8 => Val::U8(x as u8),
+      Type::S16 => Val::S16(x as i16),
+      Type::U16 => Val::U16(x as u16),
+      Type::S32 => Val::S32(x as i32),
+      Type::U32 => Val::U32(x as u32),
+      Type::Float32 => Val::Float32(x as f32),
+      Type::Float64 => Val::Float64(x),
+      _ => return Err(WasmError::type_error(format!("`{}` does not take plain numbers", f.name))),
+    });
+  }
+  kiln.results.clear();
+  kiln.results.resize(f.results.len(), Val::Bool(false));
+  let (func, name) = (f.func, f.name.clone());
+  let ComponentStore { store, config, params, results, .. } = kiln;
+  let outcome = {
+    let armed = arm(store, config, Mode::Sync);
+    let outcome = match armed {
+      Ok(_) => {
+        let _running = stop_at.map(|_| engines.running());
+        block_on(async { Ok(func.call_async(&mut *store, params, results).await) }, stop_at)
+      }
+      Err(e) => Err(e),
+    };
+    disarm(store);
+    outcome?
+  };
+  finish(outcome, &format!("`{name}`"), config.call_limits())?;
+  Ok(match results.first() {
+    None => 0.0,
+    Some(Val::S8(v)) => *v as f64,
+    Some(Val::U8(v)) => *v as f64,
+    Some(Val::S16(v)) => *v as f64,
+    Some(Val::U16(v)) => *v as f64,
+    Some(Val::S32(v)) => *v as f64,
+    Some(Val::U32(v)) => *v as f64,
+    Some(Val::Float32(v)) => *v as f64,
+    Some(Val::Float64(v)) => *v,
+    Some(_) => return Err(WasmError::type_error(format!("`{name}` does not return a plain number"))),
+  })
+}
+
+/// Begins a call of function `index` of a component instance whose store has JS host functions;
+/// the JS side drives it (hostcall.rs) and reads the results with `op_wasm_hcall_bytes`.
+#[op2(nofast)]
+pub fn op_wasm_component_hcall_begin(
+  state: &mut OpState,
+  instance_id: f64,
+  index: u32,
+  sync: bool,
+  #[buffer] args: &[u8],
+) -> Result<f64, WasmError> {
+  let (shared, engines) = shared(state, instance_id)?;
+  let entry = state.borrow::<ComponentTable>().lookup(instance_id)?;
+  let host = entry.host.clone().ok_or_else(|| WasmError::call("this instance has no JS host functions"))?;
+  let locked = if sync { Some(shared.clone().try_lock_owned().map_err(|_| busy())?) } else { None };
+  let timeout = locked.as_ref().and_then(|kiln| kiln.config.timeout_ms).map(Duration::from_millis);
+  let args = args.to_vec();
+  let mode = if sync { Mode::Sync } else { Mode::Async };
+  let future = async move {
+    let mut guard = match locked {
+      Some(guard) => guard,
+      None => shared.lock_owned().await,
+    };
+    Finished::Bytes(run(&engines, &mut guard, index, &args, mode).await)
+  };
+  park(state, Parked::new(future, host.bridge.clone(), timeout))
+}
+
+/// `resource[Symbol.dispose]()`: drops a resource JS holds; the guest's destructor runs now.
+#[op2(fast)]
+pub fn op_wasm_component_resource_drop(state: &mut OpState, instance_id: f64, handle: f64) -> Result<(), WasmError> {
+  let (shared, _) = shared(state, instance_id)?;
+  let mut guard = shared.try_lock().map_err(|_| busy())?;
+  let kiln = &mut *guard;
+  let Some(resource) = crate::handles::parse_id(handle).and_then(|id| kiln.resources.remove(id)) else {
+    return Ok(()); // Dropped already, or moved into the guest: nothing is left to drop.
+  };
+  let stop_at = kiln.config.timeout_ms.map(|ms| Instant::now() + Duration::from_millis(ms));
+  arm(&mut kiln.store, &kiln.config, Mode::Sync)?;
+  let outcome = block_on(async { Ok(resource.resource_drop_async(&mut kiln.store).await) }, stop_at);
+  disarm(&mut kiln.store);
+  finish(outcome?, "the resource's destructor", kiln.config.call_limits()).map(|_| ())
+}
+
+/// `instance.exports` of a component: the JSON description `op_wasm_component_instantiate` made.
+#[op2]
+#[string]
+pub fn op_wasm_component_exports(state: &mut OpState, instance_id: f64) -> Result<String, WasmError> {
+  Ok(state.borrow::<ComponentTable>().lookup(instance_id)?.described.clone())
+}
+
+/// The functions a component imports that JS may provide, described (host.rs).
+#[op2]
+#[string]
+pub fn op_wasm_component_import_functions(state: &mut OpState, module_id: f64) -> Result<String, WasmError> {
+  match state.borrow::<ModuleTable>().get(module_id)? {
+    Loaded::Component(c) => Ok(super::host::describe_imports(c.plain(), c.plain().engine()).to_string()),
+    Loaded::Module(_) => Err(WasmError::invalid_module(format!("module {module_id} is not a component"))),
+  }
+}
+
+/// `instance.drop()` of a component instance.
+#[op2(fast)]
+pub fn op_wasm_component_drop(state: &mut OpState, instance_id: f64) -> Result<(), WasmError> {
+  match crate::handles::parse_id(instance_id).and_then(|id| state.borrow_mut::<ComponentTable>().0.remove(id)) {
+    Some(_) => Ok(()),
+    None => Err(crate::instance::invalid_instance(instance_id)),
+  }
+}
+
+/// `takeStdout()` / `takeStderr()` of a component instance (`stream` 1 or 2).
+#[op2]
+#[buffer]
+pub fn op_wasm_component_take_output(state: &mut OpState, instance_id: f64, stream: u32) -> Result<Vec<u8>, WasmError> {
+  let entry = state.borrow::<ComponentTable>().lookup(instance_id)?;
+  crate::instance::take_output(&entry.captured, stream)
+}
+
+/// Polls `future` to its end on this thread (a synchronous call), stopping at `stop_at` if the
+/// guest waits for something that does not come.
+fn block_on<T>(future: impl Future<Output = Result<T, WasmError>>, stop_at: Option<Instant>) -> Result<T, WasmError> {
+  let waker = Waker::from(Arc::new(ThreadWaker(std::thread::current())));
+  let mut cx = Context::from_waker(&waker);
+  let mut future = pin!(future);
+  loop {
+    if let Poll::Ready(out) = future.as_mut().poll(&mut cx) {
+      return out;
+    }
+    if stop_at.is_some_and(|at| Instant::now() >= at) {
+      return Err(crate::error::classify(
+        DeadlineExceeded.into(),
+        "the call",
+        crate::error::CallLimits { timeout_ms: None, fuel: None },
+      ));
+    }
+    std::thread::park_timeout(Duration::from_millis(1));
+  }
+}
+
+struct ThreadWaker(std::thread::Thread);
+
+impl Wake for ThreadWaker {
+  fn wake(self: Arc<Self>) {
+    self.0.unpark();
+  }
+}
