@@ -722,7 +722,8 @@ function serve(
   }
 }
 
-async function drive(token: number, host: HostFn[], owner: ComponentInstance): Promise<Uint8Array> {
+/** Drives a parked call (or, with `results` false, an instantiation) to its end. */
+async function drive(token: number, host: HostFn[], owner: ComponentInstance, results = true): Promise<Uint8Array> {
   const none = new Uint8Array(8);
   try {
     let step = await ops.op_wasm_hcall_run(token, none);
@@ -732,7 +733,7 @@ async function drive(token: number, host: HostFn[], owner: ComponentInstance): P
         ? await ops.op_wasm_hcall_resume(token, 3, reply.bytes.length, reply.bytes, "")
         : await ops.op_wasm_hcall_resume(token, reply.status, 0, none, reply.message);
     }
-    return ops.op_wasm_hcall_bytes(token);
+    return results ? ops.op_wasm_hcall_bytes(token) : none;
   } catch (error) {
     ops.op_wasm_hcall_cancel(token);
     throw error;
@@ -774,6 +775,6 @@ export async function instantiateComponent(raw: number, json: string, imports: u
   }
   const token = ops.op_wasm_component_begin(raw, json, JSON.stringify(pairs));
   const provisional = { host } as unknown as ComponentInstance;
-  await drive(token, host, provisional);
+  await drive(token, host, provisional, false);
   return new ComponentInstance(ops.op_wasm_component_end(token), host);
 }
