@@ -152,18 +152,35 @@ pub fn op_wasm_process_spawn(
   #[string] imports_json: &str,
   #[string] host_json: &str,
 ) -> Result<f64, WasmError> {
-  let request = Request { module_id, config_json, imports_json, host_json, purpose: Purpose::Process, stores: 1 };
-  let (recipe, reservation) = check(state, &request)?;
-  command_start(&recipe.module.plain().module)?;
-  let plan = recipe.plan()?;
-  let (stdin, stdout, stderr) =
-    (plan.captured.stdin_pipe.clone(), plan.captured.stdout_pipe.clone(), plan.captured.stderr_pipe.clone());
+  let (job, captured, reservation) = match state.borrow::<crate::module::ModuleTable>().get(module_id)? {
+    crate::module::Loaded::Component(component) => {
+      if !host_json.is_empty() || !imports_json.is_empty() {
+        return Err(WasmError::config(
+          "spawn: a component's imports cannot be JS functions or linked modules: its guest runs on a \
+           thread of its own; instantiate it to give it JS functions",
+        ));
+      }
+      crate::component::command::check_command(component.plain())?;
+      let plan = crate::component::make::plan(state, module_id, config_json, "", Purpose::Process)?;
+      let captured = plan.captured.clone();
+      (Job::Component(Box::new(plan)), captured, None)
+    }
+    crate::module::Loaded::Module(_) => {
+      let request = Request { module_id, config_json, imports_json, host_json, purpose: Purpose::Process, stores: 1 };
+      let (recipe, reservation) = check(state, &request)?;
+      command_start(&recipe.module.plain().module)?;
+      let plan = recipe.plan()?;
+      let captured = plan.captured.clone();
+      (Job::Module(Box::new(plan)), captured, Some(reservation))
+    }
+  };
+  let (stdin, stdout, stderr) = (captured.stdin_pipe, captured.stdout_pipe, captured.stderr_pipe);
   let (kill, killed) = watch::channel(false);
   let (status_tx, status) = oneshot::channel();
   let pipes = (stdin.clone(), stdout.clone(), stderr.clone());
   let thread = std::thread::Builder::new()
     .name("kiln-process".into())
-    .spawn(move || run_thread(plan, reservation, killed, status_tx, pipes))
+    .spawn(move || run_thread(job, reservation, killed, status_tx, pipes))
     .map_err(|e| WasmError::instantiate(format!("cannot start the process's thread: {e}")))?;
   let entry =
     ProcessEntry { stdin, stdout, stderr, kill, status: Some(status), thread: Some(thread), forgotten: false };
@@ -196,11 +213,18 @@ fn command_start(module: &wasmtime::Module) -> Result<(), WasmError> {
 
 type Pipes = (Option<Pipe>, Option<Pipe>, Option<Pipe>);
 
+/// What a process runs: a module's `_start`, or a component's `wasi:cli/run#run` (whose plan
+/// holds its own instance reservation).
+enum Job {
+  Module(Box<Plan>),
+  Component(Box<crate::component::make::Plan>),
+}
+
 /// The process's thread: makes the store and runs `_start` on a runtime of its own, until the
 /// guest ends or is killed; then ends its streams and reports.
 fn run_thread(
-  plan: Plan,
-  reservation: Reservation,
+  job: Job,
+  reservation: Option<Reservation>,
   mut killed: watch::Receiver<bool>,
   status_tx: oneshot::Sender<Result<ProcessStatus, WasmError>>,
   (stdin, stdout, stderr): Pipes,
@@ -210,7 +234,7 @@ fn run_thread(
       tokio::select! {
         biased;
         _ = killed.wait_for(|killed| *killed) => Ok(ProcessStatus::killed()),
-        status = run_command(plan) => status,
+        status = run_job(job) => status,
       }
     }),
     Err(e) => Err(WasmError::instantiate(format!("cannot start the process's runtime: {e}"))),
@@ -224,6 +248,14 @@ fn run_thread(
   }
   drop(reservation);
   let _ = status_tx.send(status);
+}
+
+/// Runs a process's job to its end.
+async fn run_job(job: Job) -> Result<ProcessStatus, WasmError> {
+  match job {
+    Job::Module(plan) => run_command(*plan).await,
+    Job::Component(plan) => crate::component::command::run(*plan).await.map(ProcessStatus::of),
+  }
 }
 
 /// Makes the store and runs `_start` under the process's limits.

@@ -77,7 +77,7 @@ impl ComponentTable {
 
 /// A component instance made, before it is registered.
 pub struct ComponentMade {
-  kiln: ComponentStore,
+  pub(crate) kiln: ComponentStore,
   captured: Captured,
   described: String,
   host: Option<Arc<HostTable>>,
@@ -85,21 +85,35 @@ pub struct ComponentMade {
 }
 
 /// Everything an instantiation is made from, checked on the JS thread.
-struct Plan {
+pub(crate) struct Plan {
   engines: Arc<Engines>,
   component: Arc<CompiledComponent>,
   config: InstanceConfig,
   wasi: wasmtime_wasi::p1::WasiP1Ctx,
-  captured: Captured,
+  /// The instance's captured stdout and stderr, and a process's pipes.
+  pub(crate) captured: Captured,
   host: Vec<(String, String)>,
   table_elements: u64,
   reservation: Reservation,
 }
 
-/// The checks of `instantiate`: `execute`, the instance budget, the options, the WASI grants.
-fn plan(state: &OpState, module_id: f64, config_json: &str, host_json: &str) -> Result<Plan, WasmError> {
+impl Plan {
+  pub(crate) fn engines(&self) -> Arc<Engines> {
+    self.engines.clone()
+  }
+}
+
+/// The checks of `instantiate` (or `spawn`, for `purpose` Process): `execute`, the instance
+/// budget, the options, the WASI grants.
+pub(crate) fn plan(
+  state: &OpState,
+  module_id: f64,
+  config_json: &str,
+  host_json: &str,
+  purpose: Purpose,
+) -> Result<Plan, WasmError> {
   let permissions = state.borrow::<crate::capabilities::WasmPermissions>();
-  permissions.check_execute("instantiate")?;
+  permissions.check_execute(purpose.api())?;
   let Loaded::Component(component) = state.borrow::<ModuleTable>().get(module_id)? else {
     return Err(WasmError::invalid_module(format!("module {module_id} is a core module, not a component")));
   };
@@ -113,7 +127,7 @@ fn plan(state: &OpState, module_id: f64, config_json: &str, host_json: &str) -> 
     )));
   }
   let config = InstanceConfig::from_json(config_json)?;
-  config.check_interruptible(permissions.limits.timeout_ms, Purpose::Instance)?;
+  config.check_interruptible(permissions.limits.timeout_ms, purpose)?;
   let config = config.with_app_defaults(&permissions.limits);
   let grants = permissions.wasi.narrowed(config.wasi.as_deref(), &permissions.origin)?;
   let engine = component.plain().engine();
@@ -122,7 +136,7 @@ fn plan(state: &OpState, module_id: f64, config_json: &str, host_json: &str) -> 
   let network = grants.allows(WasiInterface::Sockets);
   let cwd =
     std::env::current_dir().map_err(|e| WasmError::config(format!("cannot read the working directory: {e}")))?;
-  let (wasi, captured) = config.wasi_with(permissions, &cwd, Purpose::Instance, network)?;
+  let (wasi, captured) = config.wasi_with(permissions, &cwd, purpose, network)?;
   let host: Vec<(String, String)> = if host_json.is_empty() {
     Vec::new()
   } else {
@@ -142,7 +156,7 @@ fn plan(state: &OpState, module_id: f64, config_json: &str, host_json: &str) -> 
 
 /// Makes the store and instantiates the component in it, with `bridge` as the mailbox of its JS
 /// host functions.
-async fn make(plan: Plan, bridge: Option<Arc<HostBridge>>) -> Result<ComponentMade, WasmError> {
+pub(crate) async fn make(plan: Plan, bridge: Option<Arc<HostBridge>>) -> Result<ComponentMade, WasmError> {
   let Plan { engines, component, config, wasi, captured, host, table_elements, reservation } = plan;
   let kind = EngineKind::of(&config);
   let kit = engines.kit(kind)?;
@@ -311,7 +325,7 @@ pub async fn op_wasm_component_instantiate(
   module_id: f64,
   #[string] config_json: String,
 ) -> Result<f64, WasmError> {
-  let plan = plan(&state.borrow(), module_id, &config_json, "")?;
+  let plan = plan(&state.borrow(), module_id, &config_json, "", Purpose::Instance)?;
   let made = make(plan, None).await?;
   register(&mut state.borrow_mut(), made)
 }
@@ -326,7 +340,7 @@ pub fn op_wasm_component_begin(
   #[string] config_json: &str,
   #[string] host_json: &str,
 ) -> Result<f64, WasmError> {
-  let plan = plan(state, module_id, config_json, host_json)?;
+  let plan = plan(state, module_id, config_json, host_json, Purpose::Instance)?;
   let timeout = plan.config.timeout_ms.map(std::time::Duration::from_millis);
   let bridge = Arc::new(HostBridge::default());
   let future = {

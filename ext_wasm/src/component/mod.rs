@@ -9,9 +9,10 @@
 //! grants (grants.rs), and gains the app's JS host functions (host.rs). Calls are call.rs.
 
 mod call;
+pub(crate) mod command;
 mod grants;
 mod host;
-mod make;
+pub(crate) mod make;
 pub mod types;
 mod wire;
 
