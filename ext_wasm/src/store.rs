@@ -32,11 +32,13 @@ pub struct StoreData {
   pub sync: bool,
   /// The mailbox of the store's JS host functions, if it has any (host.rs).
   pub host: Option<Arc<crate::host::HostBridge>>,
+  /// wasi:http's state, for a component granted it (its resources live in the WASI table).
+  pub http: wasmtime_wasi_http::WasiHttpCtx,
 }
 
 impl StoreData {
   pub fn new(wasi: WasiP1Ctx, limits: KilnLimiter) -> Self {
-    Self { wasi, limits, deadline: None, sync: false, host: None }
+    Self { wasi, limits, deadline: None, sync: false, host: None, http: wasmtime_wasi_http::WasiHttpCtx::new() }
   }
 }
 
@@ -45,6 +47,16 @@ impl StoreData {
 impl wasmtime_wasi::WasiView for StoreData {
   fn ctx(&mut self) -> wasmtime_wasi::WasiCtxView<'_> {
     self.wasi.ctx()
+  }
+}
+
+impl wasmtime_wasi_http::WasiHttpView for StoreData {
+  fn http(&mut self) -> wasmtime_wasi_http::WasiHttpCtxView<'_> {
+    wasmtime_wasi_http::WasiHttpCtxView {
+      ctx: &mut self.http,
+      table: wasmtime_wasi::WasiView::ctx(&mut self.wasi).table,
+      hooks: wasmtime_wasi_http::default_hooks(),
+    }
   }
 }
 

@@ -93,6 +93,8 @@ pub(crate) struct Plan {
   /// The instance's captured stdout and stderr, and a process's pipes.
   pub(crate) captured: Captured,
   host: Vec<(String, String)>,
+  /// The component imports wasi:http, and is granted it.
+  http: bool,
   table_elements: u64,
   reservation: Reservation,
 }
@@ -134,6 +136,7 @@ pub(crate) fn plan(
   let imports = super::host::import_names(component.plain(), engine);
   grants.check_imports(imports.iter().map(String::as_str), &permissions.wasi, &permissions.origin)?;
   let network = grants.allows(WasiInterface::Sockets);
+  let http = imports.iter().any(|name| WasiInterface::of_import(name) == Some(WasiInterface::Http));
   let cwd =
     std::env::current_dir().map_err(|e| WasmError::config(format!("cannot read the working directory: {e}")))?;
   let (wasi, captured) = config.wasi_with(permissions, &cwd, purpose, network)?;
@@ -149,6 +152,7 @@ pub(crate) fn plan(
     wasi,
     captured,
     host,
+    http,
     table_elements: permissions.limits.max_table_elements,
     reservation: pending.reserve(1),
   })
@@ -157,11 +161,16 @@ pub(crate) fn plan(
 /// Makes the store and instantiates the component in it, with `bridge` as the mailbox of its JS
 /// host functions.
 pub(crate) async fn make(plan: Plan, bridge: Option<Arc<HostBridge>>) -> Result<ComponentMade, WasmError> {
-  let Plan { engines, component, config, wasi, captured, host, table_elements, reservation } = plan;
+  let Plan { engines, component, config, wasi, captured, host, http, table_elements, reservation } = plan;
   let kind = EngineKind::of(&config);
   let kit = engines.kit(kind)?;
   let component = component.prepared(kind, &engines).await?;
   let mut linker = kit.component_linker()?.clone();
+  if http {
+    // Granted (the plan checked): wasi:http's outgoing requests, on the WASI streams and table.
+    wasmtime_wasi_http::p2::add_only_http_to_linker_async(&mut linker)
+      .map_err(|e| WasmError::instantiate(format!("cannot link wasi:http: {e}")))?;
+  }
   let imported = super::host::imported_funcs(component, &kit.engine);
   for (index, (iface, name)) in host.iter().enumerate() {
     super::host::define(&mut linker, &imported, iface, name, index as u32)?;
