@@ -146,7 +146,8 @@ class Writer {
 
   raw(b: Uint8Array): void {
     this.u32(b.length);
-    this.bytes.set(b, this.room(b.length));
+    const at = this.room(b.length); // May replace `bytes`: take it after.
+    this.bytes.set(b, at);
   }
 }
 
@@ -599,7 +600,7 @@ export class ComponentInstance {
   /** A synchronous call (`instance.exports`, resource methods). */
   callSync(f: FuncDesc, args: unknown[]): unknown {
     const what = `\`${f.name}\``;
-    if (f.numbers && this.host === null && args.length === f.params.length && args.length <= 3) {
+    if (f.numbers && this.host === null && args.length === f.params.length) {
       const a = args.length > 0 ? numberArg(f, 0, args[0], what) : 0;
       const b = args.length > 1 ? numberArg(f, 1, args[1], what) : 0;
       const c = args.length > 2 ? numberArg(f, 2, args[2], what) : 0;
@@ -656,7 +657,7 @@ export class ComponentInstance {
     };
     for (const f of this.funcs) {
       if (f.kind !== "func") continue;
-      const fn = (...args: unknown[]) => this.callSync(f, args);
+      const fn = f.numbers && this.host === null ? numbersFunction(this, f) : (...args: unknown[]) => this.callSync(f, args);
       Object.defineProperty(fn, "name", { value: f.js });
       scope(f.iface)[f.js] = fn;
     }
@@ -676,6 +677,59 @@ export class ComponentInstance {
   drop(): void {
     ops.op_wasm_component_drop(this.id);
     forgotten.unregister(this);
+  }
+}
+
+/**
+ * The `exports` function of a function of plain numbers: no buffer, no array of arguments. A
+ * call whose arguments do not all fit takes the general path, which names the misfit.
+ */
+function numbersFunction(owner: ComponentInstance, f: FuncDesc): (...args: unknown[]) => unknown {
+  const packed = owner.id * 65536 + f.i;
+  // Each parameter's range; a float's is infinite and takes fractions.
+  const bounds = f.params.map(([, t]) => INT_RANGES[t as string] ?? [-Infinity, Infinity, 0]);
+  const [lo0, hi0, int0] = bounds[0] ?? [0, 0, 0];
+  const [lo1, hi1, int1] = bounds[1] ?? [0, 0, 0];
+  const [lo2, hi2, int2] = bounds[2] ?? [0, 0, 0];
+  const returns = f.results.length > 0;
+  const slow = (args: unknown[]) => owner.callSync(f, args);
+  const call = ops.op_wasm_component_call_numbers;
+  // `x >= lo && x <= hi` is false for NaN and for any non-number but a numeric string, which
+  // `typeof` rules out; `x % 1` is 0 only for integers (int is 0 for floats, which skip it).
+  switch (f.params.length) {
+    case 0:
+      return function () {
+        if (arguments.length !== 0) return slow([...arguments]);
+        const out = call(packed, 0, 0, 0);
+        return returns ? out : undefined;
+      };
+    case 1:
+      return function (a: unknown) {
+        if (arguments.length !== 1 || typeof a !== "number" || (int0 && (a % 1 !== 0 || a < lo0 || a > hi0))) {
+          return slow([...arguments]);
+        }
+        const out = call(packed, a, 0, 0);
+        return returns ? out : undefined;
+      };
+    case 2:
+      return function (a: unknown, b: unknown) {
+        if (
+          arguments.length !== 2 || typeof a !== "number" || typeof b !== "number" ||
+          (int0 && (a % 1 !== 0 || a < lo0 || a > hi0)) || (int1 && (b % 1 !== 0 || b < lo1 || b > hi1))
+        ) return slow([...arguments]);
+        const out = call(packed, a, b, 0);
+        return returns ? out : undefined;
+      };
+    default:
+      return function (a: unknown, b: unknown, c: unknown) {
+        if (
+          arguments.length !== 3 || typeof a !== "number" || typeof b !== "number" || typeof c !== "number" ||
+          (int0 && (a % 1 !== 0 || a < lo0 || a > hi0)) || (int1 && (b % 1 !== 0 || b < lo1 || b > hi1)) ||
+          (int2 && (c % 1 !== 0 || c < lo2 || c > hi2))
+        ) return slow([...arguments]);
+        const out = call(packed, a, b, c);
+        return returns ? out : undefined;
+      };
   }
 }
 

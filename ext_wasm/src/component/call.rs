@@ -151,8 +151,9 @@ pub fn op_wasm_component_call_numbers(
   }
   kiln.results.clear();
   kiln.results.resize(f.results.len(), Val::Bool(false));
-  let (func, name) = (f.func, f.name.clone());
-  let ComponentStore { store, config, params, results, .. } = kiln;
+  let func = f.func;
+  let ComponentStore { store, config, params, results, funcs, .. } = kiln;
+  let name = || funcs[index as usize].name.as_str();
   let outcome = {
     let armed = arm(store, config, Mode::Sync);
     let outcome = match armed {
@@ -165,7 +166,9 @@ pub fn op_wasm_component_call_numbers(
     disarm(store);
     outcome?
   };
-  finish(outcome, &format!("`{name}`"), config.call_limits())?;
+  if outcome.is_err() {
+    finish(outcome, &format!("`{}`", name()), config.call_limits())?;
+  }
   Ok(match results.first() {
     None => 0.0,
     Some(Val::S8(v)) => *v as f64,
@@ -176,7 +179,7 @@ pub fn op_wasm_component_call_numbers(
     Some(Val::U32(v)) => *v as f64,
     Some(Val::Float32(v)) => *v as f64,
     Some(Val::Float64(v)) => *v,
-    Some(_) => return Err(WasmError::type_error(format!("`{name}` does not return a plain number"))),
+    Some(_) => return Err(WasmError::type_error(format!("`{}` does not return a plain number", name()))),
   })
 }
 
@@ -260,7 +263,12 @@ pub fn op_wasm_component_take_output(state: &mut OpState, instance_id: f64, stre
 /// Polls `future` to its end on this thread (a synchronous call), stopping at `stop_at` if the
 /// guest waits for something that does not come.
 fn block_on<T>(future: impl Future<Output = Result<T, WasmError>>, stop_at: Option<Instant>) -> Result<T, WasmError> {
-  let waker = Waker::from(Arc::new(ThreadWaker(std::thread::current())));
+  thread_local! {
+    /// This thread's waker, made once: a short call completes on its first poll, and should not
+    /// pay for an allocation.
+    static WAKER: Waker = Waker::from(Arc::new(ThreadWaker(std::thread::current())));
+  }
+  let waker = WAKER.with(Waker::clone);
   let mut cx = Context::from_waker(&waker);
   let mut future = pin!(future);
   loop {
