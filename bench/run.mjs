@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // Kiln's benchmark driver (./x bench runs it): builds the benchmark inputs, runs every peer on the
-// same wasm bytes, checks that they compute the same checksums, and prints the figures (P1a..P7)
+// same wasm bytes, checks that they compute the same checksums, and prints the figures (P1a..P8)
 // as ratios with the raw medians behind them. See bench/README.md.
 //
 //   node bench/run.mjs [--smoke] [--no-build] [--kiln PATH]
@@ -66,6 +66,9 @@ const SIZES = opt.smoke
     poolCalls: 1_000,
     spawnRepeats: 5,
     processRepeats: 3,
+    componentCalls: 5_000,
+    blobCalls: 200,
+    blobBytes: 64 << 10,
   }
   : {
     repeats: 5,
@@ -90,6 +93,11 @@ const SIZES = opt.smoke
     // Process start-up: spawns in one kiln app, and whole processes (kiln, wasmtime CLI) from Node.
     spawnRepeats: 50,
     processRepeats: 20,
+    // P8: component calls (jco's add takes 2.5-3 µs a call on Node), and blob-len calls that each
+    // pass a 64 KiB list<u8>.
+    componentCalls: 200_000,
+    blobCalls: 20_000,
+    blobBytes: 64 << 10,
   };
 const KERNELS = ["nbody", "fannkuch", "matmul"];
 const HASHES = ["sha256", "blake3"];
@@ -103,6 +111,11 @@ const TOOLS = path.join(BENCH, ".tools");
 // hello.c's arguments in the start-up runs (argv[0] is the program name; it prints the rest).
 const HELLO_ARGS = ["hello", "-e", "puts 1"];
 const RUBY = path.join(BENCH, "node_modules/@ruby/3.4-wasm-wasi/dist/ruby.wasm");
+// P8's Node.js peer: npm's jco (pinned in package.json), which turns wat/component.wat into a
+// binary (`jco parse`) and that into an ES module (`jco transpile`) in build/jco/component/.
+const JCO_PKG = path.join(BENCH, "node_modules/@bytecodealliance/jco");
+const JCO = path.join(JCO_PKG, "dist/jco.js");
+const JCO_OUT = path.join(BUILD, "jco/component");
 // P4's module: ruby.wasm in a full run; in a smoke run a small module, so it stays short.
 const P4_MODULE = opt.smoke ? path.join(WASM, "blake3.wasm") : RUBY;
 
@@ -130,7 +143,7 @@ function fresh(out, inputs, make) {
 }
 
 function build() {
-  if (!fs.existsSync(path.join(BENCH, "node_modules/hash-wasm/package.json")) || !fs.existsSync(RUBY)) {
+  if (!fs.existsSync(path.join(BENCH, "node_modules/hash-wasm/package.json")) || !fs.existsSync(RUBY) || !fs.existsSync(JCO)) {
     throw new Error("bench/node_modules is missing: run `npm ci --prefix bench` (./x bench does)");
   }
   if (opt.build) {
@@ -168,6 +181,18 @@ function build() {
     const src = path.join(BENCH, "wat", `${name}.wat`);
     fresh(path.join(WASM, `${name}.wasm`), [src], () => check("wat2wasm", [src, "-o", path.join(WASM, `${name}.wasm`)]));
   }
+  // P8's component: wat2wasm reads no component text, so jco's `parse` (wasm-tools) makes the
+  // binary that every peer runs; jco transpiles it for Node. The jco version is an input of both.
+  const component = path.join(WASM, "component.wasm");
+  const jcoVersion = path.join(JCO_PKG, "package.json");
+  fresh(component, [path.join(BENCH, "wat/component.wat"), jcoVersion], () =>
+    check(process.execPath, [JCO, "parse", path.join(BENCH, "wat/component.wat"), "-o", component]));
+  fresh(path.join(JCO_OUT, "component.js"), [component, jcoVersion], () => {
+    fs.rmSync(JCO_OUT, { recursive: true, force: true });
+    check(process.execPath, [JCO, "transpile", component, "-o", JCO_OUT, "--name", "component", "--no-typescript", "--quiet"]);
+    // Its component.js is an ES module: said so, Node loads it without guessing (and a warning).
+    fs.writeFileSync(path.join(JCO_OUT, "package.json"), '{ "type": "module" }\n');
+  });
   // hash-wasm embeds each module base64 in its JS bundle; the native peer compiles its C source.
   const hashPkg = path.join(BENCH, "node_modules/hash-wasm");
   for (const name of HASHES) {
@@ -357,6 +382,13 @@ function measureAll() {
   out.startup = kiln("P4: start-up of a WASI command (hello.c) in kiln", "startup.ts", [
     path.join(WASM, "hello.wasm"), String(SIZES.startupRepeats), ...HELLO_ARGS]);
   out.processStartup = processStartup();
+
+  // P8: the same component's exports called from Kiln and from jco's transpiled JS on Node.
+  const p8 = { calls: SIZES.componentCalls, blobCalls: SIZES.blobCalls, blobBytes: SIZES.blobBytes, repeats: R };
+  out.component = kiln("P8: component calls in kiln (instance.exports)", "component.ts", [JSON.stringify({
+    component: path.join(WASM, "component.wasm"), ...p8 })]);
+  out.jco = jsonRun("P8: component calls in jco's transpiled JS on Node.js", process.execPath, [
+    path.join(BENCH, "node/component.mjs"), JSON.stringify({ module: path.join(JCO_OUT, "component.js"), ...p8 })]);
   return out;
 }
 
@@ -654,6 +686,35 @@ function analyze(m) {
     fig("P7", `${name}: throughput with timeoutMs 60000 / without`, withT, "s", without, "s",
       withT && without ? without.median / withT.median : null, "≥0.85", higher(0.85), missing(m.runtime?.error ?? jobOf(m.runtime, name)?.error, "not run"));
   }
+
+  // P8: component calls, Kiln's instance.exports against jco's transpiled JS on Node. A Kiln
+  // without the component model reports why (compileFile rejects the component): its rows say n/a.
+  {
+    const k = m.component.error ? {} : m.component;
+    const kwhy = m.component.error ? `component.ts failed: ${m.component.error}` : null;
+    const j = m.jco.error ? {} : m.jco;
+    const jwhy = m.jco.error ? `node/component.mjs failed: ${m.jco.error}` : null;
+    const jcoName = `jco ${jcoVersionOf() ?? "?"} on Node.js`;
+    const callNote = `${SIZES.componentCalls} calls per run`;
+    const blobNote = `${SIZES.blobCalls} calls per run, data: ${SIZES.blobBytes / 1024} KiB`;
+    const kAdd = add("component.add", "kiln: component instance.exports.add(i, 1)", "ns/call", kwhy ?? k.add ?? "missing", callNote);
+    const kBlob = add("component.blobLen", 'kiln: component instance.exports.blobLen({ name: "blob", data })', "ns/call", kwhy ?? k.blobLen ?? "missing", blobNote);
+    const jAdd = add("jco.add", `${jcoName}: add(i, 1)`, "ns/call", jwhy ?? j.add ?? "missing", callNote);
+    const jBlob = add("jco.blobLen", `${jcoName}: blobLen({ name: "blob", data })`, "ns/call", jwhy ?? j.blobLen ?? "missing", blobNote);
+    const na = (kst, kv, jv) => (!kst ? missing(kv, kwhy ?? "missing") : missing(jv, jwhy ?? "missing"));
+    const addRatio = both(kAdd, jAdd);
+    figures.push({
+      id: "P8", what: `component call add(a: u32, b: u32) -> u32: kiln instance.exports.add vs ${jcoName} (ns/call)`,
+      kiln: kAdd ? cell(kAdd, "ns") : null, peer: jAdd ? cell(jAdd, "ns") : null, ratio: addRatio,
+      target: "≤1 µs and <1×", met: addRatio === null ? null : kAdd.median <= 1000 && addRatio < 1, na: na(kAdd, k.add, j.add),
+    });
+    const blobRatio = both(kBlob, jBlob);
+    figures.push({
+      id: "P8", what: `component call blob-len(b: blob) -> u32, a ${SIZES.blobBytes / 1024} KiB list<u8> and a string: kiln instance.exports.blobLen vs ${jcoName} (ns/call)`,
+      kiln: kBlob ? cell(kBlob, "ns") : null, peer: jBlob ? cell(jBlob, "ns") : null, ratio: blobRatio,
+      target: "<1×", met: blobRatio === null ? null : blobRatio < 1, na: na(kBlob, k.blobLen, j.blobLen),
+    });
+  }
   return { raw, figures, empty };
 }
 
@@ -759,6 +820,15 @@ function report(m, a, check, meta) {
   return md.join("\n");
 }
 
+/** The installed jco's version (its package.json), or null. */
+function jcoVersionOf() {
+  try {
+    return JSON.parse(fs.readFileSync(path.join(JCO_PKG, "package.json"), "utf8")).version;
+  } catch {
+    return null;
+  }
+}
+
 function meta() {
   const cpu = os.cpus()[0]?.model?.trim() ?? "unknown CPU";
   const v = run(opt.kiln, ["--version"]);
@@ -769,6 +839,7 @@ function meta() {
     load: os.loadavg().map((l) => l.toFixed(2)).join(" "),
     kiln: (v.stdout || "").trim().replace(/^kiln /, "") || "?",
     node: process.version,
+    jco: jcoVersionOf(),
     mode: opt.smoke ? "smoke" : "full",
     sizes: SIZES,
   };
