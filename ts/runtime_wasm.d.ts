@@ -685,7 +685,12 @@ declare module "runtime:wasm" {
    * const quotient: number = calc.exports.safeDiv(7, 2);
    * ```
    */
-  export type ComponentExports = { readonly [name: string]: any };
+  export type ComponentExports = {
+    // deno-lint-ignore no-explicit-any
+    readonly [name: string]: any;
+    /** `"ComponentExports"`: what tells these exports from a module's {@link WasmExports}. */
+    readonly [Symbol.toStringTag]: "ComponentExports";
+  };
 
   /**
    * A number or bigint tagged with the WebAssembly type it is passed as; made by {@link types}.
@@ -1030,7 +1035,34 @@ declare module "runtime:wasm" {
    * };
    * ```
    */
-  export type ImportObject = { readonly [importModule: string]: string | HostNamespace };
+  export type ImportObject = {
+    readonly [importModule: string]: string | HostNamespace | ComponentHostFunction | ComponentHostNamespace;
+  };
+
+  /**
+   * A JS function for a component's import: it takes and returns values mapped from the import's
+   * WIT types (see {@link ComponentExports}); for a top-level `result`, it returns the ok value or
+   * throws a {@link ComponentError} whose payload is the err value.
+   *
+   * @example
+   * ```ts
+   * const lookup: ComponentHostFunction = (key: string) => {
+   *   if (key === "") throw new ComponentError("empty key", "empty key");
+   *   return key.length;
+   * };
+   * ```
+   */
+  export type ComponentHostFunction = (...args: never[]) => unknown;
+
+  /**
+   * The JS functions for one interface a component imports, by WIT or camelCase name.
+   *
+   * @example
+   * ```ts
+   * const host: ComponentHostNamespace = { log: (message: string) => console.log(message) };
+   * ```
+   */
+  export type ComponentHostNamespace = { readonly [name: string]: ComponentHostFunction };
 
   /**
    * The options of {@link instantiate}: the WASI grants and limits of {@link WasiConfig}, and the
@@ -1179,7 +1211,10 @@ declare module "runtime:wasm" {
      * const [big] = await instance.call("large_add", types.i64(9007199254740992n), types.i64(1n));
      * ```
      */
-    call<R extends WasmResult[] = WasmResult[]>(name: string, ...args: WasmArg[]): Promise<R>;
+    call<R extends unknown[] = WasmExports extends E ? WasmResult[] : unknown[]>(
+      name: string,
+      ...args: WasmExports extends E ? WasmArg[] : unknown[]
+    ): Promise<R>;
     /**
      * The module's function exports as synchronous functions, like a `WebAssembly.Instance`'s
      * `exports`: the fast path beside {@link WasmInstance.call}. Arguments are checked and converted

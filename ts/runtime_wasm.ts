@@ -73,8 +73,12 @@ export { ComponentError } from "runtime:wasm/component";
  * const quotient: number = calc.exports.safeDiv(7, 2);
  * ```
  */
-// deno-lint-ignore no-explicit-any
-export type ComponentExports = { readonly [name: string]: any };
+export type ComponentExports = {
+  // deno-lint-ignore no-explicit-any
+  readonly [name: string]: any;
+  /** `"ComponentExports"`: what tells these exports from a module's {@link WasmExports}. */
+  readonly [Symbol.toStringTag]: "ComponentExports";
+};
 
 /**
  * A number or bigint tagged with the WebAssembly type it is passed as; made by {@link types}.
@@ -448,7 +452,34 @@ export type HostNamespace = { readonly [name: string]: HostFunction | number | b
  * };
  * ```
  */
-export type ImportObject = { readonly [importModule: string]: string | HostNamespace };
+export type ImportObject = {
+  readonly [importModule: string]: string | HostNamespace | ComponentHostFunction | ComponentHostNamespace;
+};
+
+/**
+ * A JS function for a component's import: it takes and returns values mapped from the import's
+ * WIT types (see {@link ComponentExports}); for a top-level `result`, it returns the ok value or
+ * throws a {@link ComponentError} whose payload is the err value.
+ *
+ * @example
+ * ```ts
+ * const lookup: ComponentHostFunction = (key: string) => {
+ *   if (key === "") throw new ComponentError("empty key", "empty key");
+ *   return key.length;
+ * };
+ * ```
+ */
+export type ComponentHostFunction = (...args: never[]) => unknown;
+
+/**
+ * The JS functions for one interface a component imports, by WIT or camelCase name.
+ *
+ * @example
+ * ```ts
+ * const host: ComponentHostNamespace = { log: (message: string) => console.log(message) };
+ * ```
+ */
+export type ComponentHostNamespace = { readonly [name: string]: ComponentHostFunction };
 
 /**
  * The options of {@link instantiate}: the WASI grants and limits of {@link WasiConfig}, and the
@@ -709,7 +740,10 @@ export class WasmInstance<E extends object = WasmExports> {
    * const [big] = await instance.call("large_add", types.i64(9007199254740992n), types.i64(1n));
    * ```
    */
-  call<R extends WasmResult[] = WasmResult[]>(name: string, ...args: WasmArg[]): Promise<R> {
+  call<R extends unknown[] = WasmExports extends E ? WasmResult[] : unknown[]>(
+    name: string,
+    ...args: WasmExports extends E ? WasmArg[] : unknown[]
+  ): Promise<R> {
     // Not an async function: for the common shape it returns the op's own promise (the op resolves
     // to the results array), which saves the interpreter an async frame and two promises per call.
     // Errors still arrive as rejections.
@@ -718,16 +752,17 @@ export class WasmInstance<E extends object = WasmExports> {
         throw wasmError("TypeError", `call: the export name must be a string, got ${describe(name)}`);
       }
       if (this.#component !== null) return this.#component.call(name, args) as Promise<R>;
+      const values = args as WasmArg[];
       const sig = this.#signature(name);
       const table = hostTables.get(this);
-      if (table !== undefined && sig !== undefined) return this.#callHost<R>(name, sig, table, args);
-      if (sig === undefined || !sig.numbers) return this.#callWithSlots<R>(name, sig, args);
+      if (table !== undefined && sig !== undefined) return this.#callHost<R>(name, sig, table, values);
+      if (sig === undefined || !sig.numbers) return this.#callWithSlots<R>(name, sig, values);
       const p = sig.params;
       if (args.length !== p.length) throw arityError(name, p, args.length);
       // The common shape: plain numbers, no buffer, the export resolved by index.
-      const a = p.length > 0 ? numberArg(p[0], args[0], sig.where[0]) : 0;
-      const b = p.length > 1 ? numberArg(p[1], args[1], sig.where[1]) : 0;
-      const c = p.length > 2 ? numberArg(p[2], args[2], sig.where[2]) : 0;
+      const a = p.length > 0 ? numberArg(p[0], values[0], sig.where[0]) : 0;
+      const b = p.length > 1 ? numberArg(p[1], values[1], sig.where[1]) : 0;
+      const c = p.length > 2 ? numberArg(p[2], values[2], sig.where[2]) : 0;
       return ops.op_wasm_instance_call_numbers_async(this.#raw * EXPORT_INDEX_LIMIT + sig.index, a, b, c) as Promise<
         WasmResult[]
       > as Promise<R>;
@@ -737,12 +772,12 @@ export class WasmInstance<E extends object = WasmExports> {
   }
 
   /** `call` on a store with JS host functions (runtime:wasm/host drives it). */
-  async #callHost<R extends WasmResult[]>(name: string, sig: Signature, table: HostTable, args: WasmArg[]): Promise<R> {
+  async #callHost<R extends unknown[]>(name: string, sig: Signature, table: HostTable, args: WasmArg[]): Promise<R> {
     return (await callHost(this.#raw, sig.index, table, encodeArgs(name, sig, args), sig.results)) as R;
   }
 
   /** `call` for any other signature: arguments and results in 8-byte slots (ext_wasm/src/value.rs). */
-  async #callWithSlots<R extends WasmResult[]>(name: string, sig: Signature | undefined, args: WasmArg[]): Promise<R> {
+  async #callWithSlots<R extends unknown[]>(name: string, sig: Signature | undefined, args: WasmArg[]): Promise<R> {
     if (sig === undefined) {
       // Not a function export: the op reports what it is, or which functions exist.
       await ops.op_wasm_instance_call(this.#raw, name, new Uint8Array(0));

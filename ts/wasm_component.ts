@@ -29,6 +29,11 @@ export class ComponentError extends Error {
   /** The `err` value the function returned. */
   readonly payload: unknown;
 
+  /**
+   * @param message What failed.
+   * @param payload The `err` value; a JS host function throws `new ComponentError(message, payload)`
+   *   to return the `err` case of its import's top-level `result`.
+   */
   constructor(message: string, payload: unknown) {
     super(message);
     Object.defineProperty(this, "name", { value: "ComponentError", writable: true, configurable: true });
@@ -100,7 +105,12 @@ class Misfit {
 }
 
 function misfit(want: string, value: unknown): never {
-  throw new Misfit(`${describe(value)} is not ${want}`);
+  throw new Misfit(`${describe(value)} is not ${want.replace(/ {2,}/g, " ").replace(/ \(/, " (")}`);
+}
+
+/** "a" or "an" before a WIT type name, as it is read ("an s8", "a u8"). */
+function article(type: string): string {
+  return /^[aefhilmnorsx]/.test(type) && !/^(u|eu)/.test(type) ? `an ${type}` : `a ${type}`;
 }
 
 function within<T>(segment: string, f: () => T): T {
@@ -136,12 +146,55 @@ class Writer {
     return at;
   }
 
+  // Each writer takes its offset first: room() may replace `bytes` and `view`.
   u8(v: number): void {
-    this.bytes[this.room(1)] = v;
+    const at = this.room(1);
+    this.bytes[at] = v;
   }
 
   u32(v: number): void {
-    this.view.setUint32(this.room(4), v, true);
+    const at = this.room(4);
+    this.view.setUint32(at, v, true);
+  }
+
+  i8(v: number): void {
+    const at = this.room(1);
+    this.view.setInt8(at, v);
+  }
+
+  i16(v: number): void {
+    const at = this.room(2);
+    this.view.setInt16(at, v, true);
+  }
+
+  u16(v: number): void {
+    const at = this.room(2);
+    this.view.setUint16(at, v, true);
+  }
+
+  i32(v: number): void {
+    const at = this.room(4);
+    this.view.setInt32(at, v, true);
+  }
+
+  f32(v: number): void {
+    const at = this.room(4);
+    this.view.setFloat32(at, v, true);
+  }
+
+  f64(v: number): void {
+    const at = this.room(8);
+    this.view.setFloat64(at, v, true);
+  }
+
+  i64(v: bigint): void {
+    const at = this.room(8);
+    this.view.setBigInt64(at, v, true);
+  }
+
+  u64(v: bigint): void {
+    const at = this.room(8);
+    this.view.setBigUint64(at, v, true);
   }
 
   raw(b: Uint8Array): void {
@@ -164,11 +217,11 @@ function checkNumber(type: string, v: unknown): number {
   const range = INT_RANGES[type];
   if (range !== undefined) {
     if (typeof v !== "number" || !Number.isInteger(v) || v < range[0] || v > range[1]) {
-      misfit(`a ${type} (an integer in [${range[0]}, ${range[1]}])`, v);
+      misfit(`${article(type)} (an integer in [${range[0]}, ${range[1]}])`, v);
     }
     return v;
   }
-  if (typeof v !== "number") misfit(`an ${type} (a number)`, v);
+  if (typeof v !== "number") misfit(`${article(type)} (a number)`, v);
   return v;
 }
 
@@ -192,36 +245,36 @@ function encode(w: Writer, d: Desc, v: unknown, owner: ComponentInstance): void 
         w.u8(v ? 1 : 0);
         return;
       case "s8":
-        w.view.setInt8(w.room(1), checkNumber(d, v));
+        w.i8(checkNumber(d, v));
         return;
       case "u8":
         w.u8(checkNumber(d, v));
         return;
       case "s16":
-        w.view.setInt16(w.room(2), checkNumber(d, v), true);
+        w.i16(checkNumber(d, v));
         return;
       case "u16":
-        w.view.setUint16(w.room(2), checkNumber(d, v), true);
+        w.u16(checkNumber(d, v));
         return;
       case "s32":
-        w.view.setInt32(w.room(4), checkNumber(d, v), true);
+        w.i32(checkNumber(d, v));
         return;
       case "u32":
-        w.view.setUint32(w.room(4), checkNumber(d, v), true);
+        w.u32(checkNumber(d, v));
         return;
       case "s64":
         if (typeof v !== "bigint" || v < -(2n ** 63n) || v >= 2n ** 63n) misfit("an s64 (a bigint in [-2^63, 2^63))", v);
-        w.view.setBigInt64(w.room(8), v, true);
+        w.i64(v);
         return;
       case "u64":
         if (typeof v !== "bigint" || v < 0n || v >= 2n ** 64n) misfit("a u64 (a bigint in [0, 2^64))", v);
-        w.view.setBigUint64(w.room(8), v, true);
+        w.u64(v);
         return;
       case "f32":
-        w.view.setFloat32(w.room(4), checkNumber(d, v), true);
+        w.f32(checkNumber(d, v));
         return;
       case "f64":
-        w.view.setFloat64(w.room(8), checkNumber(d, v), true);
+        w.f64(checkNumber(d, v));
         return;
       case "char": {
         const cp = typeof v === "string" ? v.codePointAt(0) : undefined;
@@ -261,7 +314,9 @@ function encode(w: Writer, d: Desc, v: unknown, owner: ComponentInstance): void 
       }
       for (const [, js, t] of fields) {
         if (!(js in obj) && !(typeof t === "object" && t.k === "option")) {
-          within(`.${js}`, () => misfit("present (the field is missing)", undefined));
+          within(`.${js}`, () => {
+            throw new Misfit(`the field is missing: a record ${d.n ?? ""} needs every field (${fields.map((f) => f[1]).join(", ")})`.replace("  ", " "));
+          });
         }
         within(`.${js}`, () => encode(w, t, obj[js], owner));
       }
@@ -278,7 +333,10 @@ function encode(w: Writer, d: Desc, v: unknown, owner: ComponentInstance): void 
       const tag = typeof v === "object" && v !== null ? (v as { tag?: unknown }).tag : undefined;
       const index = cases.findIndex((c) => c[0] === tag);
       if (index < 0) {
-        misfit(`a variant ${d.n ?? ""} ({ tag, val } with tag one of ${cases.map((c) => JSON.stringify(c[0])).join(", ")})`, v);
+        const given = tag === undefined ? describe(v) : `the tag ${describe(tag)}`;
+        throw new Misfit(
+          `${given} is not a case of the variant ${d.n ?? ""} ({ tag, val } with tag one of ${cases.map((c) => JSON.stringify(c[0])).join(", ")})`.replace("  ", " "),
+        );
       }
       w.u32(index);
       const payload = cases[index][1];
@@ -329,8 +387,9 @@ function encode(w: Writer, d: Desc, v: unknown, owner: ComponentInstance): void 
       if (handle === undefined || handle.cls !== d.r) misfit(`a ${cls} (a resource of this instance)`, v);
       if (handle.owner !== owner) throw new Misfit(`this ${cls} belongs to another instance`);
       if (handle.id === 0) throw new Misfit(`this ${cls} was dropped, or moved into the guest by an earlier call`);
-      w.view.setFloat64(w.room(8), handle.id, true);
-      if (d.k === "own") handle.id = 0; // It moves into the guest.
+      const id = handle.id;
+      w.f64(id);
+      if (d.k === "own") moving.push(handle); // It moves into the guest, if the call goes ahead.
       return;
     }
   }
@@ -457,6 +516,8 @@ function decode(r: Reader, d: Desc, owner: ComponentInstance): unknown {
 // ---- instances ----
 
 const writer = new Writer();
+/** The handles of `own` arguments being encoded: they move into the guest once all arguments fit. */
+const moving: Handle[] = [];
 
 /** Encodes arguments by a function's parameter types; a misfit is a TypeError with its path. */
 function encodeArgs(f: FuncDesc | ImportDesc, args: unknown[], owner: ComponentInstance, what: string): Uint8Array {
@@ -465,11 +526,15 @@ function encodeArgs(f: FuncDesc | ImportDesc, args: unknown[], owner: ComponentI
     throw wasmError("TypeError", `${what} takes ${f.params.length} argument(s) (${names}), got ${args.length}; its type is ${f.wit}`);
   }
   writer.at = 0;
+  moving.length = 0;
   try {
     for (let i = 0; i < args.length; i++) within(`args[${i}]`, () => encode(writer, f.params[i][1], args[i], owner));
   } catch (e) {
+    moving.length = 0;
     throw typeError(what, e);
   }
+  for (const handle of moving) handle.id = 0;
+  moving.length = 0;
   return writer.bytes.slice(0, writer.at);
 }
 
@@ -663,12 +728,14 @@ export class ComponentInstance {
     }
     for (const r of this.resources) scope(r.iface)[r.cls] = this.#classFor(r.key);
     for (const [name, s] of ifaces) top[name] = Object.freeze(s);
+    Object.defineProperty(top, Symbol.toStringTag, { value: "ComponentExports" });
     this.#exports = Object.freeze(top);
     return this.#exports;
   }
 
   /** `getExports()`: each function (and resource type) with its WIT type. */
   exportList(): { name: string; kind: "function" | "resource"; wit: string }[] {
+    ops.op_wasm_component_exports(this.id); // 5005 once dropped.
     const funcs = this.funcs.map((f) => ({ name: f.name, kind: "function" as const, wit: f.wit }));
     const resources = this.resources.map((r) => ({ name: r.key, kind: "resource" as const, wit: `resource ${r.name}` }));
     return [...resources, ...funcs];
@@ -752,18 +819,28 @@ function serve(
   const h = host[index];
   const r = new Reader(args);
   const values = h.desc.params.map(([, d]) => decode(r, d, owner));
-  const answer = (result: unknown) => {
+  const d = h.desc.results[0];
+  const topResult = typeof d === "object" && d.k === "result";
+  const answer = (result: unknown, err = false) => {
     if (h.desc.results.length === 0) return { status: 3, bytes: new Uint8Array(0), message: "" };
     writer.at = 0;
+    // A top-level result: the function returns the ok value, or throws a ComponentError whose
+    // payload is the err value, as a component's own functions do.
+    const value = topResult ? { tag: err ? "err" : "ok", val: result } : result;
     try {
-      within("result", () => encode(writer, h.desc.results[0], result, owner));
+      within("result", () => encode(writer, d, value, owner));
     } catch (e) {
       const error = typeError(`the host function ${h.what}`, e) as Error;
       return { status: 2, bytes: new Uint8Array(0), message: error.message };
     }
     return { status: 3, bytes: writer.bytes.slice(0, writer.at), message: "" };
   };
-  const thrown = (e: unknown) => ({ status: 1, bytes: new Uint8Array(0), message: `the host function ${h.what} threw: ${e instanceof Error ? e.message : describe(e)}` });
+  const thrown = (e: unknown) =>
+    topResult && e instanceof ComponentError ? answer(e.payload, true) : {
+      status: 1,
+      bytes: new Uint8Array(0),
+      message: `the host function ${h.what} threw: ${e instanceof Error ? e.message : describe(e)}`,
+    };
   try {
     const result = h.fn(...values);
     if (result instanceof Promise) {
@@ -811,6 +888,12 @@ export async function instantiateComponent(raw: number, json: string, imports: u
   for (const [key, value] of Object.entries(imports as Record<string, unknown>)) {
     const add = (iface: string, name: string, fn: unknown) => {
       const what = iface === "" ? `imports[${JSON.stringify(name)}]` : `imports[${JSON.stringify(iface)}].${name}`;
+      if (iface.startsWith("wasi:")) {
+        throw wasmError(
+          "InstantiateError",
+          `cannot instantiate the component: ${what} is a JS function for a WASI interface, which Kiln provides itself under the manifest's grants; leave it out of \`imports\``,
+        );
+      }
       if (typeof fn !== "function") throw wasmError("WasiError", `instantiate: ${what} must be a function, got ${describe(fn)}`);
       const desc = wanted.find((d) => d.iface === iface && (d.name === name || d.js === name));
       if (desc === undefined) {

@@ -213,6 +213,9 @@ pub fn op_wasm_component_hcall_begin(
 /// `resource[Symbol.dispose]()`: drops a resource JS holds; the guest's destructor runs now.
 #[op2(fast)]
 pub fn op_wasm_component_resource_drop(state: &mut OpState, instance_id: f64, handle: f64) -> Result<(), WasmError> {
+  if state.borrow::<ComponentTable>().lookup(instance_id).is_err() {
+    return Ok(()); // The instance is gone, and its resources with it: `using` must not throw.
+  }
   let (shared, _) = shared(state, instance_id)?;
   let mut guard = shared.try_lock().map_err(|_| busy())?;
   let kiln = &mut *guard;

@@ -25,10 +25,13 @@ impl Names {
     for (name, item) in ty.imports(engine).chain(ty.exports(engine)) {
       match item.ty {
         ComponentItem::Type(t) => names.add_type(t, name),
+        ComponentItem::Resource(r) => names.add_resource(r, name.to_string()),
         ComponentItem::ComponentInstance(instance) => {
           for (inner, item) in instance.exports(engine) {
-            if let ComponentItem::Type(t) = item.ty {
-              names.add_type(t, inner);
+            match item.ty {
+              ComponentItem::Type(t) => names.add_type(t, inner),
+              ComponentItem::Resource(r) => names.add_resource(r, format!("{name}#{inner}")),
+              _ => {}
             }
           }
         }

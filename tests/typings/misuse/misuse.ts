@@ -1,6 +1,6 @@
 // Misuses of runtime:wasm that the typings must reject. tests/typings.rs checks that tsc reports an
 // error on the line after every `@ts-expect-error`, and that tsc passes with the directives in place.
-import { compileFile, createPool, dropModule, instantiate, spawn, types } from "runtime:wasm";
+import { ComponentError, compileFile, createPool, dropModule, instantiate, spawn, types } from "runtime:wasm";
 import type { ExportInfo, WasiConfig } from "runtime:wasm";
 import { readBytes } from "runtime:fs";
 
@@ -78,3 +78,29 @@ await createPool(moduleId, { timeoutMs: 10 });
 
 // @ts-expect-error a pool member's output cannot be piped.
 await createPool(moduleId, { size: 2, stdout: "piped" });
+
+// A component's exports, typed as `kiln types` writes them.
+interface Calc {
+  safeDiv(a: number, b: number): number;
+  "kiln:test/counters": { live(): number };
+}
+const calc = await instantiate<Calc>(moduleId);
+
+// @ts-expect-error a WIT s32 is a number: a string does not fit.
+calc.exports.safeDiv("7", 2);
+
+// @ts-expect-error the component exports no such function.
+calc.exports.safeDivide(7, 2);
+
+// @ts-expect-error an interface's functions are under its name, not at the top level.
+calc.exports.live();
+
+// @ts-expect-error the `wasi` option lists "filesystem", "sockets" or "http".
+await instantiate(moduleId, { wasi: ["network"] });
+
+try {
+  calc.exports.safeDiv(1, 0);
+} catch (e) {
+  // @ts-expect-error a ComponentError's code is a number.
+  if (e instanceof ComponentError) { const code: string = e.code; console.log(code); }
+}
