@@ -675,22 +675,57 @@ declare module "runtime:wasm" {
   }
 
   /**
-   * The `exports` of a component instance made without typings: each function, interface and
-   * resource class as `any`. Run `kiln types` for a component's own `Exports` type and pass it to
-   * {@link instantiate} (`instantiate<Exports>(id)`), so that the IDE and `tsc` check every call.
+   * The `exports` of a component instance made without typings: its functions by camelCase name,
+   * its interfaces by full name, its resources' classes, each as a {@link ComponentMember}. Name
+   * the result type of a call as with {@link WasmFunction}: `exports.safeDiv<number>(7, 2)`. Run
+   * `kiln types` for a component's own `Exports` type and pass it to {@link instantiate}
+   * (`instantiate<Exports>(id)`), so that the IDE and `tsc` check every argument too.
    *
    * @example
    * ```ts
    * const calc = await instantiate<ComponentExports>(await compileFile("./calc.wasm"));
-   * const quotient: number = calc.exports.safeDiv(7, 2);
+   * const quotient = calc.exports.safeDiv<number>(7, 2);
+   * const shapes = calc.exports["example:calc/shapes"];
+   * const counter = new shapes.Counter(5);
    * ```
    */
-  export type ComponentExports = {
-    // deno-lint-ignore no-explicit-any
-    readonly [name: string]: any;
+  export interface ComponentExports {
+    readonly [name: string]: ComponentMember;
     /** `"ComponentExports"`: what tells these exports from a module's {@link WasmExports}. */
     readonly [Symbol.toStringTag]: "ComponentExports";
-  };
+  }
+
+  /**
+   * One untyped member of a component's exports: a function (call it), an interface (index it),
+   * or a resource's class (`new` it, or call its static functions).
+   *
+   * @example
+   * ```ts
+   * const add: ComponentMember = instance.exports.add;
+   * const sum = add<number>(1, 2);
+   * ```
+   */
+  export interface ComponentMember {
+    <R = unknown>(...args: unknown[]): R;
+    new (...args: unknown[]): ComponentResource;
+    readonly [name: string]: ComponentMember;
+  }
+
+  /**
+   * An untyped object of a component's resource: its methods, and `[Symbol.dispose]()`, which
+   * drops it (the guest's destructor runs).
+   *
+   * @example
+   * ```ts
+   * const counter: ComponentResource = new instance.exports["kiln:test/counters"].Counter(5);
+   * counter.increment<number>(1);
+   * counter[Symbol.dispose]();
+   * ```
+   */
+  export interface ComponentResource {
+    readonly [name: string]: ComponentMember;
+    [Symbol.dispose](): void;
+  }
 
   /**
    * A number or bigint tagged with the WebAssembly type it is passed as; made by {@link types}.

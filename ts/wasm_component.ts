@@ -88,7 +88,7 @@ interface ImportDesc {
   wit: string;
 }
 
-// ---- Symbol.dispose, for engines that predate it ----
+// ---- Symbol.dispose (QuickJS-ng has it; an engine without explicit resource management gets one) ----
 
 const symbols = Symbol as unknown as { dispose?: symbol };
 if (symbols.dispose === undefined) {
