@@ -180,14 +180,16 @@ fn compile_bytes(engine: &Engine, bytes: &[u8]) -> Result<Module, WasmError> {
 /// A compiled core module or component, before it is registered.
 enum Artifact {
   Module(Module),
-  Component(wasmtime::component::Component),
+  /// With its WIT's type names (component/types.rs).
+  Component(wasmtime::component::Component, Vec<crate::component::types::Hint>),
 }
 
 /// Compiles `bytes` as a component if they are one (binary or `(component ...)` text), else as a
 /// core module.
 fn compile_any(engine: &Engine, bytes: &[u8]) -> Result<Artifact, WasmError> {
   if crate::component::is_component(bytes) {
-    return crate::component::compile_component(engine, bytes).map(Artifact::Component);
+    let component = crate::component::compile_component(engine, bytes)?;
+    return Ok(Artifact::Component(component, crate::component::types::hints(bytes)));
   }
   compile_bytes(engine, bytes).map(Artifact::Module)
 }
@@ -204,7 +206,7 @@ async fn compile_off_thread(
   let compiled = compile_any_off_thread(engines, kind, what, load).await?;
   match compiled.value {
     (Artifact::Module(module), bytes) => Ok(Compiled { value: (module, bytes), from_cache: compiled.from_cache }),
-    (Artifact::Component(_), _) => Err(WasmError::compile(
+    (Artifact::Component(..), _) => Err(WasmError::compile(
       "the bytes are a component, and this takes a core WebAssembly module (a component cannot be \
        linked into a module's store by name)",
     )),
@@ -238,7 +240,7 @@ pub(crate) async fn compile_component_for(
 ) -> Result<wasmtime::component::Component, WasmError> {
   let compiled = compile_any_off_thread(engines, kind, what, move || Ok(bytes)).await?;
   match compiled.value.0 {
-    Artifact::Component(component) => Ok(component),
+    Artifact::Component(component, _) => Ok(component),
     Artifact::Module(_) => Err(WasmError::compile("the bytes are a core module, not a component")),
   }
 }
@@ -337,7 +339,9 @@ pub async fn op_wasm_module_compile_file(
 fn loaded((artifact, bytes): (Artifact, Arc<[u8]>), what: String) -> Loaded {
   match artifact {
     Artifact::Module(module) => Loaded::Module(Arc::new(CompiledModule::new(module, bytes, what))),
-    Artifact::Component(component) => Loaded::Component(Arc::new(CompiledComponent::new(component, bytes, what))),
+    Artifact::Component(component, hints) => {
+      Loaded::Component(Arc::new(CompiledComponent::new(component, bytes, what, hints)))
+    }
   }
 }
 

@@ -241,7 +241,7 @@ pub fn op_wasm_component_exports(state: &mut OpState, instance_id: f64) -> Resul
 #[string]
 pub fn op_wasm_component_import_functions(state: &mut OpState, module_id: f64) -> Result<String, WasmError> {
   match state.borrow::<ModuleTable>().get(module_id)? {
-    Loaded::Component(c) => Ok(super::host::describe_imports(c.plain(), c.plain().engine()).to_string()),
+    Loaded::Component(c) => Ok(super::host::describe_imports(c.plain(), c.plain().engine(), c.hints()).to_string()),
     Loaded::Module(_) => Err(WasmError::invalid_module(format!("module {module_id} is not a component"))),
   }
 }

@@ -52,8 +52,12 @@ pub fn import_names(component: &Component, engine: &Engine) -> Vec<String> {
 
 /// The imported functions JS may provide, described for the JS side: `[{ iface, name, js,
 /// params: [[name, type]], results: [type], wit }]` (WASI's are left out: Kiln provides those).
-pub fn describe_imports(component: &Component, engine: &Engine) -> Json {
-  let mut names = Names::of(component, engine);
+pub fn describe_imports(
+  component: &Component,
+  engine: &Engine,
+  hints: std::sync::Arc<Vec<super::types::Hint>>,
+) -> Json {
+  let mut names = Names::of(component, engine, hints);
   let funcs: Vec<Json> = imported_funcs(component, engine)
     .into_iter()
     .filter(|f| !f.iface.starts_with("wasi:"))

@@ -164,6 +164,7 @@ pub(crate) async fn make(plan: Plan, bridge: Option<Arc<HostBridge>>) -> Result<
   let Plan { engines, component, config, wasi, captured, host, http, table_elements, reservation } = plan;
   let kind = EngineKind::of(&config);
   let kit = engines.kit(kind)?;
+  let hints = component.hints();
   let component = component.prepared(kind, &engines).await?;
   let mut linker = kit.component_linker()?.clone();
   if http {
@@ -186,7 +187,7 @@ pub(crate) async fn make(plan: Plan, bridge: Option<Arc<HostBridge>>) -> Result<
   };
   disarm(&mut store);
   let instance = instance.map_err(|e| crate::instance::instantiate_failed(e, &config))?;
-  let (funcs, described) = exports(component, &instance, &mut store);
+  let (funcs, described) = exports(component, &instance, &mut store, hints);
   let kiln =
     ComponentStore { store, config, funcs, resources: Resources::default(), params: Vec::new(), results: Vec::new() };
   let host = bridge.map(|bridge| Arc::new(HostTable { bridge }));
@@ -212,9 +213,14 @@ fn link_error(component: &Component, engine: &wasmtime::Engine, error: &wasmtime
 
 /// The exported functions (by index) and the JSON the JS side builds `exports` and resource
 /// classes from: `{ funcs: [...], resources: [{ key, name, iface, cls }] }`.
-fn exports(component: &Component, instance: &Instance, store: &mut Store<StoreData>) -> (Vec<ExportedFunc>, String) {
+fn exports(
+  component: &Component,
+  instance: &Instance,
+  store: &mut Store<StoreData>,
+  hints: Arc<Vec<super::types::Hint>>,
+) -> (Vec<ExportedFunc>, String) {
   let engine = component.engine().clone();
-  let mut names = Names::of(component, &engine);
+  let mut names = Names::of(component, &engine, hints);
   // Resource types first, so functions name them by their keys.
   let mut resources = Vec::new();
   let mut found: Vec<(Option<String>, String, Func)> = Vec::new();

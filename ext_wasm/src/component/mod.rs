@@ -75,11 +75,21 @@ pub struct CompiledComponent {
   others: [tokio::sync::OnceCell<Component>; 2],
   bytes: Arc<[u8]>,
   name: String,
+  /// The WIT names of its types, decoded from its bytes when it was compiled.
+  hints: Arc<Vec<types::Hint>>,
 }
 
 impl CompiledComponent {
-  pub fn new(plain: Component, bytes: Arc<[u8]>, name: String) -> Self {
-    Self { plain, others: [tokio::sync::OnceCell::new(), tokio::sync::OnceCell::new()], bytes, name }
+  /// A compiled component; `hints` are its WIT's type names ([`types::hints`], decoded off the
+  /// JS thread with the compile: an 18 MB component takes 20 ms).
+  pub fn new(plain: Component, bytes: Arc<[u8]>, name: String, hints: Vec<types::Hint>) -> Self {
+    let others = [tokio::sync::OnceCell::new(), tokio::sync::OnceCell::new()];
+    Self { plain, others, bytes, name, hints: Arc::new(hints) }
+  }
+
+  /// The WIT names of the component's types by structure (types.rs).
+  pub fn hints(&self) -> Arc<Vec<types::Hint>> {
+    self.hints.clone()
   }
 
   pub fn size(&self) -> u64 {
@@ -107,7 +117,7 @@ impl CompiledComponent {
   /// (`""` for a function imported by itself); an imported resource or type as its kind.
   pub fn imports_listed(&self) -> Vec<ModuleImport> {
     let engine = self.plain.engine();
-    let mut names = types::Names::of(&self.plain, engine);
+    let mut names = types::Names::of(&self.plain, engine, self.hints());
     let mut out = Vec::new();
     for (name, item) in self.plain.component_type().imports(engine) {
       use wasmtime::component::types::ComponentItem;

@@ -8,19 +8,56 @@ use wasmtime::component::types::{ComponentFunc, ComponentItem};
 use wasmtime::component::{ResourceType, Type};
 use wasmtime::Engine;
 
-/// The names a component gives its types (from its exported and imported type items), and the
-/// keys of the resource types JS classes stand for.
+/// A named record, variant, enum or flags type of a component's WIT, by its members' names: how
+/// the types a component imports (wit-component's layout) get their names, since wasmtime's type
+/// reflection does not list type imports.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Hint {
+  kind: &'static str,
+  members: Vec<String>,
+  name: String,
+}
+
+/// The named types of the WIT `bytes` carry (decoded by wit-parser); none if it cannot decode them.
+pub fn hints(bytes: &[u8]) -> Vec<Hint> {
+  use wit_parser::TypeDefKind;
+  let Ok(binary) = wat::parse_bytes(bytes) else { return Vec::new() };
+  let resolve = match wit_parser::decoding::decode(&binary) {
+    Ok(wit_parser::decoding::DecodedWasm::Component(resolve, _)) => resolve,
+    _ => return Vec::new(),
+  };
+  let mut out: Vec<Hint> = Vec::new();
+  for (_, def) in resolve.types.iter() {
+    let Some(name) = &def.name else { continue };
+    let (kind, members): (&str, Vec<String>) = match &def.kind {
+      TypeDefKind::Record(r) => ("record", r.fields.iter().map(|f| f.name.clone()).collect()),
+      TypeDefKind::Variant(v) => ("variant", v.cases.iter().map(|c| c.name.clone()).collect()),
+      TypeDefKind::Enum(e) => ("enum", e.cases.iter().map(|c| c.name.clone()).collect()),
+      TypeDefKind::Flags(f) => ("flags", f.flags.iter().map(|f| f.name.clone()).collect()),
+      _ => continue,
+    };
+    let hint = Hint { kind, members, name: name.clone() };
+    if !out.contains(&hint) {
+      out.push(hint);
+    }
+  }
+  out
+}
+
+/// The names a component gives its types (from its exported and imported type items, and from
+/// its WIT's named types by structure), and the keys of the resource types JS classes stand for.
 #[derive(Default)]
 pub struct Names {
   types: Vec<(Type, String)>,
+  hints: std::sync::Arc<Vec<Hint>>,
   /// Resource types by key (`"kiln:test/counters#counter"`, or `"counter"` at the top level).
   pub resources: Vec<(ResourceType, String)>,
 }
 
 impl Names {
   /// The names of the types `component` exports and imports, at the top level and in instances.
-  pub fn of(component: &wasmtime::component::Component, engine: &Engine) -> Self {
-    let mut names = Self::default();
+  pub fn of(component: &wasmtime::component::Component, engine: &Engine, hints: std::sync::Arc<Vec<Hint>>) -> Self {
+    let mut names = Self { hints, ..Self::default() };
     let ty = component.component_type();
     for (name, item) in ty.imports(engine).chain(ty.exports(engine)) {
       match item.ty {
@@ -56,7 +93,21 @@ impl Names {
   }
 
   fn type_name(&self, ty: &Type) -> Option<&str> {
-    self.types.iter().find(|(t, _)| t == ty).map(|(_, n)| n.as_str())
+    if let Some((_, name)) = self.types.iter().find(|(t, _)| t == ty) {
+      return Some(name);
+    }
+    let (kind, members): (&str, Vec<&str>) = match ty {
+      Type::Record(r) => ("record", r.fields().map(|f| f.name).collect()),
+      Type::Variant(v) => ("variant", v.cases().map(|c| c.name).collect()),
+      Type::Enum(e) => ("enum", e.names().collect()),
+      Type::Flags(f) => ("flags", f.names().collect()),
+      _ => return None,
+    };
+    // By structure: only a name no other type of the same shape has.
+    let mut found =
+      self.hints.iter().filter(|h| h.kind == kind && h.members.iter().map(String::as_str).eq(members.iter().copied()));
+    let first = found.next()?;
+    found.all(|other| other.name == first.name).then_some(first.name.as_str())
   }
 
   /// The key of a resource type; unnamed ones get a key from their order of appearance.
