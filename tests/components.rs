@@ -509,6 +509,27 @@ fn wasi_grants_of_the_manifest_are_linked_and_narrowed_by_the_instance() {
 }
 
 #[test]
+fn wasi_filesystem_follows_the_preopens_grant() {
+  // No `wasi` key: the preopens grant alone lets a component import wasi:filesystem, and it sees
+  // only the preopens its instance is given; sockets and http still need the key.
+  let app = app("component_grants.ts")
+    .dir("data")
+    .manifest("[capabilities.wasm]\nload = true\nexecute = true\npreopens = [\"data\"]\n");
+  let run = app.run();
+  let out = run.success();
+  for line in [
+    "fs_probe default: preopenCount() = 0\n",
+    "fs_probe wasi: [filesystem]: preopenCount() = 0\n",
+    "preopens /data: count 1, first \"/data\"\n",
+    "preopens /data and /more: count 2, first \"/data\"\n",
+    "sockets_probe default: 5009 PermissionDenied: instantiate: the component imports `wasi:sockets/network@0.2.0`, and WASI sockets is not granted: add \"sockets\" to `wasi` under [capabilities.wasm] in ",
+    "http_probe default: 5009 PermissionDenied: instantiate: the component imports `wasi:http/types@0.2.0`, and WASI http is not granted: add \"http\" to `wasi` under [capabilities.wasm] in ",
+  ] {
+    assert!(out.contains(line), "missing {line:?} in:\n{out}");
+  }
+}
+
+#[test]
 fn an_instance_cannot_ask_for_more_wasi_than_the_manifest_grants() {
   let app = app("component_grants.ts")
     .dir("data")

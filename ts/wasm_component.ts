@@ -728,6 +728,13 @@ export class ComponentInstance {
     }
     for (const r of this.resources) scope(r.iface)[r.cls] = this.#classFor(r.key);
     for (const [name, s] of ifaces) top[name] = Object.freeze(s);
+    // `exports["wasi:cli/run"]` too, for `wasi:cli/run@0.2.0`, when no other version is exported.
+    for (const name of ifaces.keys()) {
+      const bare = name.replace(/@.*$/, "");
+      if (bare !== name && !(bare in top) && [...ifaces.keys()].filter((n) => n.replace(/@.*$/, "") === bare).length === 1) {
+        top[bare] = top[name];
+      }
+    }
     Object.defineProperty(top, Symbol.toStringTag, { value: "ComponentExports" });
     this.#exports = Object.freeze(top);
     return this.#exports;

@@ -45,7 +45,8 @@ pub struct WasmCapabilitiesSpec {
   /// Total bytes of those modules (default 1 GiB).
   pub max_compiled_bytes: Option<u64>,
   /// The WASI preview 2 interfaces beyond `cli`, `io`, `clocks` and `random` that components may
-  /// import: any of `"filesystem"`, `"sockets"`, `"http"` (default none).
+  /// import: any of `"filesystem"`, `"sockets"`, `"http"` (default none; `"filesystem"` is also
+  /// granted whenever `preopens` grants directories).
   pub wasi: Option<Vec<crate::component::WasiInterface>>,
 }
 
@@ -289,11 +290,12 @@ impl WasmPermissions {
   pub fn from_spec(spec: Option<&WasmCapabilitiesSpec>, base: &Path, origin: ManifestOrigin) -> Result<Self, String> {
     let empty = WasmCapabilitiesSpec::default();
     let spec = spec.unwrap_or(&empty);
+    let preopens = PathGrant::new("[capabilities.wasm] preopens", spec.preopens.as_ref(), base, origin.clone())?;
     Ok(Self {
       load: PathGrant::new("[capabilities.wasm] load", spec.load.as_ref(), base, origin.clone())?,
       execute: spec.execute,
-      preopens: PathGrant::new("[capabilities.wasm] preopens", spec.preopens.as_ref(), base, origin.clone())?,
-      wasi: crate::component::WasiGrants(spec.wasi.clone().unwrap_or_default()),
+      wasi: crate::component::WasiGrants::of_manifest(spec.wasi.as_deref(), preopens.allows_any()),
+      preopens,
       limits: app_limits(spec),
       origin,
     })

@@ -1,7 +1,8 @@
 //! Which WASI preview 2 interfaces a component may import. `cli`, `io`, `clocks` and `random` are
 //! always linked, to a context that grants nothing unless the instance's options give it (no
-//! environment, arguments or preopens). `filesystem`, `sockets` and `http` are linked only when
-//! `[capabilities.wasm] wasi` grants them, and an instance's `wasi` option can only narrow that.
+//! environment, arguments or preopens). `filesystem` follows the preopens grant (or is listed),
+//! `sockets` and `http` are linked only when `[capabilities.wasm] wasi` lists them, and an
+//! instance's `wasi` option can only narrow that.
 //! A component that imports an interface it is not granted fails `instantiate` with 5009 naming
 //! the interface and the manifest key, before any of its code runs.
 
@@ -52,6 +53,16 @@ impl WasiInterface {
 pub struct WasiGrants(pub Vec<WasiInterface>);
 
 impl WasiGrants {
+  /// The manifest's grants: `wasi`'s list, and `filesystem` whenever `preopens` grants
+  /// directories (a component then sees only the preopens its instance is given, as a module does).
+  pub fn of_manifest(listed: Option<&[WasiInterface]>, preopens: bool) -> Self {
+    let mut grants = listed.unwrap_or_default().to_vec();
+    if preopens && !grants.contains(&WasiInterface::Filesystem) {
+      grants.push(WasiInterface::Filesystem);
+    }
+    Self(grants)
+  }
+
   pub fn allows(&self, interface: WasiInterface) -> bool {
     self.0.contains(&interface)
   }
