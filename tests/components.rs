@@ -421,10 +421,18 @@ fn js_host_functions_serve_the_components_imports() {
 }
 
 /// The mapping of a top-level `result` is the same for imports as for exports (and as `kiln types`
-/// declares `Imports`): the host function returns the `ok` value.
+/// declares `Imports`): the host function returns the `ok` value, or throws a ComponentError
+/// whose payload is the `err` value; any other throw traps the guest.
 #[test]
 fn a_host_function_for_a_top_level_result_returns_the_ok_value() {
-  app("component_host_result.ts").run().ok(concat!("tryLookup(\"abc\"): 30\n",));
+  app("component_host_result.ts").run().ok(concat!(
+    "tryLookup(\"abc\"): 30\n",
+    "tryLookup(\"\"): 4294967295\n",
+    "tryLookup(\"abc\"): 30\n",
+    "tryLookup(\"payload\"): 5007 the host function imports[\"kiln:test/host\"].lookup: result.val: 5 is not a string\n",
+    "tryLookup(\"boom\"): 5002 the host function imports[\"kiln:test/host\"].lookup threw: not a component error\n",
+    "lookup saw: [\"abc\",\"\",\"abc\",\"payload\",\"boom\"]\n",
+  ));
 }
 
 #[test]

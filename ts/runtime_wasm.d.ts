@@ -670,8 +670,21 @@ declare module "runtime:wasm" {
      * The `err` value the function returned.
      */
     readonly payload: unknown;
-    /** Instances come from the module's functions; the constructor is internal. */
-    private constructor();
+    /**
+     * A JS host function throws `new ComponentError(message, payload)` to return the `err` case
+     * of its import's top-level `result`, with `payload` as the err value.
+     *
+     * @param message What failed.
+     * @param payload The `err` value.
+     * @example
+     * ```ts
+     * const lookup = (key: string): number => {
+     *   if (key === "") throw new ComponentError("empty key", "empty key");
+     *   return key.length;
+     * };
+     * ```
+     */
+    constructor(message: string, payload: unknown);
   }
 
   /**

@@ -30,11 +30,20 @@ export class ComponentError extends Error {
   readonly payload: unknown;
 
   /**
+   * A JS host function throws `new ComponentError(message, payload)` to return the `err` case
+   * of its import's top-level `result`, with `payload` as the err value.
+   *
    * @param message What failed.
-   * @param payload The `err` value; a JS host function throws `new ComponentError(message, payload)`
-   *   to return the `err` case of its import's top-level `result`.
+   * @param payload The `err` value.
+   * @example
+   * ```ts
+   * const lookup = (key: string): number => {
+   *   if (key === "") throw new ComponentError("empty key", "empty key");
+   *   return key.length;
+   * };
+   * ```
    */
-  constructor(message: string, payload: unknown) {
+  public constructor(message: string, payload: unknown) {
     super(message);
     Object.defineProperty(this, "name", { value: "ComponentError", writable: true, configurable: true });
     this.code = codes.ComponentError;

@@ -279,6 +279,15 @@ fn declaration(src: &Source, export_span: Span, decl: &Decl) -> Result<GlueItem,
       let mut methods = Vec::new();
       for member in &c.class.body {
         match member {
+          // A constructor the glue marks `public` is part of the API (an error class apps throw);
+          // any other is internal.
+          ClassMember::Constructor(ctor) if ctor.accessibility == Some(Accessibility::Public) => {
+            let full = format!("{name}.constructor");
+            let member_docs = required_docs(src, ctor.span, &full, "  ")?;
+            let body = ctor.body.as_ref().ok_or_else(|| src.error(ctor.span, format!("`{full}` has no body")))?;
+            let params = src.slice(ctor.key.span_hi(), body.span.lo).trim().to_string();
+            text.push_str(&format!("{member_docs}  constructor{params};\n"));
+          }
           ClassMember::Constructor(_) => {
             text.push_str("  /** Instances come from the module's functions; the constructor is internal. */\n");
             text.push_str("  private constructor();\n");

@@ -2,6 +2,7 @@
 
 mod cache;
 mod compile;
+mod component_types;
 mod fs;
 mod globals;
 mod job;
@@ -18,7 +19,9 @@ kiln — run TypeScript apps that load, link, call and sandbox WebAssembly
 
 USAGE:
     kiln run [--manifest PATH] <entry.ts|entry.js> [args...]
-    kiln types [DIR]    write the typings (kiln-types/) and a tsconfig.json into an app directory
+    kiln types [DIR]    write the typings (kiln-types/) and a tsconfig.json into an app directory,
+                        and the types of each WebAssembly component in it, from its WIT
+                        (kiln-types/components/NAME.d.ts: `instantiate<Exports>(id)`)
     kiln init [DIR]     make a new app that runs as it is (main.ts, add.wat, manifest, typings)
     kiln compile [--fuel] [--uninterruptible] FILE...
                         compile .wasm/.wat files into the compilation cache ahead of time, so

@@ -19,8 +19,9 @@ const MAIN_TS: &str = include_str!("../templates/main.ts");
 const ADD_WAT: &str = include_str!("../templates/add.wat");
 const MANIFEST: &str = include_str!("../templates/manifest.app.toml");
 
-/// Writes `kiln-types/*.d.ts` (always: they are generated) and `tsconfig.json` (only if there is
-/// none: a user's own is kept, with a note on what it needs). Returns what it did, line by line.
+/// Writes `kiln-types/*.d.ts` (always: they are generated), a `kiln-types/components/*.d.ts` for
+/// each WebAssembly component in `dir` (see `component_types`) and `tsconfig.json` (only if there
+/// is none: a user's own is kept, with a note on what it needs). Returns what it did, line by line.
 ///
 /// `dir` must exist: it is an app's directory, and a mistyped one would otherwise be created
 /// silently, typings and all, away from the app.
@@ -34,6 +35,7 @@ pub fn write_types(dir: &Path) -> Result<Vec<String>, String> {
     std::fs::write(&path, contents).map_err(|e| format!("cannot write {}: {e}", path.display()))?;
     report.push(format!("wrote {}", path.display()));
   }
+  report.extend(crate::component_types::write(dir)?);
   let tsconfig = dir.join("tsconfig.json");
   match create_new(&tsconfig, TSCONFIG) {
     Ok(()) => report.push(format!("wrote {}", tsconfig.display())),
