@@ -71,6 +71,7 @@ pub const INTERNAL_MODULES: &[(&str, &str)] = &[
   ("runtime:wasm/process", include_str!("../../ts/wasm_process.ts")),
   ("runtime:wasm/pool", include_str!("../../ts/wasm_pool.ts")),
   ("runtime:wasm/component", include_str!("../../ts/wasm_component.ts")),
+  ("runtime:wasm/wit", include_str!("../../ts/wasm_wit.ts")),
 ];
 
 deno_core::extension!(
