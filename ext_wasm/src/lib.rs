@@ -57,6 +57,13 @@ pub use error::{ErrorCode, WasmError};
 pub use limits::AppLimits;
 pub use module::precompile;
 
+/// How a component's WIT names are spelled in JS, as jco spells them: `camel` for functions,
+/// record fields and flags (`safe-div` is `safeDiv`), `pascal` for resource classes (`counter` is
+/// `Counter`). `kiln types` declares what `runtime:wasm` makes with these.
+pub mod wit_names {
+  pub use crate::component::types::{camel, pascal};
+}
+
 /// The TypeScript source of the `runtime:wasm` module, for the embedder's module loader.
 pub const RUNTIME_WASM_TS: &str = include_str!("../../ts/runtime_wasm.ts");
 

@@ -63,37 +63,8 @@ const RESERVED_WORDS: &[&str] = &[
   "yield",
 ];
 
-/// `order-id` -> `orderId`, `get-URL` -> `getUrl`: as runtime:wasm (and jco) spell it, every word
-/// lower-cased, then each but the first with its first letter upper-cased.
-pub fn camel(name: &str) -> String {
-  let mut out = String::new();
-  for (i, word) in name.split('-').enumerate() {
-    let word = word.to_ascii_lowercase();
-    if i == 0 {
-      out.push_str(&word);
-    } else {
-      push_capitalized(&mut out, &word);
-    }
-  }
-  out
-}
-
-/// `counter` -> `Counter`, `order-item` -> `OrderItem`: the camelCase with its first letter
-/// upper-cased.
-pub fn pascal(name: &str) -> String {
-  let mut out = String::new();
-  push_capitalized(&mut out, &camel(name));
-  out
-}
-
-/// Appends `word` with its first letter upper-cased.
-fn push_capitalized(out: &mut String, word: &str) {
-  let mut chars = word.chars();
-  if let Some(first) = chars.next() {
-    out.extend(first.to_uppercase());
-    out.push_str(chars.as_str());
-  }
-}
+// jco's spellings, as runtime:wasm's values use them at run time: one definition, in ext_wasm.
+pub use ext_wasm::wit_names::{camel, pascal};
 
 /// A parameter's name: camelCase, with `_` after a word TypeScript reserves (`in` -> `in_`).
 pub fn param(name: &str) -> String {
