@@ -1,4 +1,4 @@
-//! One test per error code 5000-5011, through the real binary.
+//! One test per error code 5000-5012, through the real binary.
 
 use kiln_test_support::App;
 
@@ -20,6 +20,7 @@ fn every_code_has_its_name_and_a_helpful_message() {
     "io: 5008 IoError ok\n",
     "wasi: 5010 WasiError ok\n",
     "fuel: 5011 FuelExhausted ok\n",
+    "component: 5012 ComponentError ok\n",
     "module handle (dropped): 5004 InvalidModuleHandle ok\n",
     "type (count): 5007 TypeError ok\n",
     "type (i64 range): 5007 TypeError ok\n",

@@ -27,6 +27,20 @@ await expect("type", () => inst.call("div", 1.5, 2));
 await expect("io", () => compileFile("./missing.wasm"));
 await expect("wasi", () => instantiate(loops, { preopen: {} } as any));
 await expect("fuel", () => instantiate(loops, { fuel: 10_000 }).then((i) => i.call("spin")));
+// A component function returning the err of its top-level result<u32, string>.
+const failing = `(component
+  (core module $m
+    (memory (export "memory") 1)
+    (data (i32.const 16) "no such thing, try another key")
+    (func (export "get") (result i32)
+      (i32.store8 (i32.const 0) (i32.const 1))
+      (i32.store (i32.const 4) (i32.const 16))
+      (i32.store (i32.const 8) (i32.const 30))
+      (i32.const 0)))
+  (core instance $i (instantiate $m))
+  (func (export "get") (result (result u32 (error string)))
+    (canon lift (core func $i "get") (memory (core memory $i "memory")) string-encoding=utf8)))`;
+await expect("component", () => compile(new TextEncoder().encode(failing)).then((id) => instantiate(id)).then((i) => i.call("get")));
 await expect("module handle (dropped)", async () => {
   const m = await compileFile("./loop.wasm");
   await dropModule(m);
