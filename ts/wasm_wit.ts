@@ -508,7 +508,10 @@ export function encodeArgs(f: FuncDesc | ImportDesc, args: unknown[], owner: Res
 export function encodeValue(d: Desc, value: unknown, owner: ResourceOwner, segment: string): Uint8Array {
   writer.at = 0;
   moving.length = 0;
-  within(segment, () => encode(writer, d, value, owner));
-  moving.length = 0;
+  try {
+    within(segment, () => encode(writer, d, value, owner));
+  } finally {
+    moving.length = 0;
+  }
   return writer.bytes.slice(0, writer.at);
 }
