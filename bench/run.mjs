@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // Kiln's benchmark driver (./x bench runs it): builds the benchmark inputs, runs every peer on the
-// same wasm bytes, checks that they compute the same checksums, and prints the figures (P1a..P8)
+// same wasm bytes, checks that they compute the same checksums, and prints the figures (P1a..P9)
 // as ratios with the raw medians behind them. See bench/README.md.
 //
 //   node bench/run.mjs [--smoke] [--no-build] [--kiln PATH]
@@ -118,6 +118,10 @@ const JCO = path.join(JCO_PKG, "dist/jco.js");
 const JCO_OUT = path.join(BUILD, "jco/component");
 // P4's module: ruby.wasm in a full run; in a smoke run a small module, so it stays short.
 const P4_MODULE = opt.smoke ? path.join(WASM, "blake3.wasm") : RUBY;
+// Deno, the runtime a Kiln user would pick instead (issue 15): npm's @deno/linux-x64-glibc, pinned
+// in package.json, whose package is the deno binary itself. Its apps are in deno/.
+const DENO_PKG = path.join(BENCH, "node_modules/@deno/linux-x64-glibc");
+const DENO = path.join(DENO_PKG, "deno");
 
 const log = (...a) => console.error("bench:", ...a);
 
@@ -262,6 +266,22 @@ function wasmtimeCli() {
   return { bin, version: v.stdout.trim() };
 }
 
+/** Deno from bench/node_modules: {bin, version}, or {error} when it is missing or does not run. */
+function denoCli() {
+  if (!fs.existsSync(DENO)) return { error: "missing: deno (npm ci --prefix bench installs @deno/linux-x64-glibc)" };
+  const v = spawnSync(DENO, ["--version"], { encoding: "utf8", env: denoEnv() });
+  if (v.status !== 0) return { error: `missing: deno (${DENO} --version failed: ${(v.error?.message ?? v.stderr ?? "").trim()})` };
+  return { bin: DENO, version: v.stdout.split("\n")[0].replace(/^deno /, "").replace(/ \(.*$/, "") };
+}
+
+/** Deno's environment: no update check, no colours, and (when given) its own cache directory. */
+function denoEnv(dir) {
+  const env = { ...process.env, DENO_NO_UPDATE_CHECK: "1", DENO_NO_PROMPT: "1", NO_COLOR: "1" };
+  if (dir) env.DENO_DIR = dir;
+  delete env.RUST_BACKTRACE;
+  return env;
+}
+
 // ---- running peers ----
 
 const kilnEnv = () => {
@@ -382,6 +402,19 @@ function measureAll() {
   out.startup = kiln("P4: start-up of a WASI command (hello.c) in kiln", "startup.ts", [
     path.join(WASM, "hello.wasm"), String(SIZES.startupRepeats), ...HELLO_ARGS]);
   out.processStartup = processStartup();
+  out.p9 = p9Startup();
+  // P1a's Deno peer: V8 calling the same add.wasm's export.
+  {
+    const deno = denoCli();
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "kiln-bench-deno-"));
+    try {
+      out.denoCalls = deno.error ? { error: deno.error } : jsonRun("P1a: exports.add on Deno", deno.bin, [
+        "run", `--allow-read=${path.join(WASM, "add.wasm")}`, path.join(BENCH, "deno/calls.ts"),
+        JSON.stringify({ add: path.join(WASM, "add.wasm"), calls: SIZES.calls, repeats: R })], denoEnv(dir));
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  }
 
   // P8: the same component's exports called from Kiln and from jco's transpiled JS on Node.
   const p8 = { calls: SIZES.componentCalls, blobCalls: SIZES.blobCalls, blobBytes: SIZES.blobBytes, repeats: R };
@@ -431,6 +464,57 @@ function processStartup() {
         ["run", "-C", `cache-config=${config}`, ...guest], process.env, expect);
       r.cliNoCache = firstByte(`process start-up: ${cli.version}: wasmtime run -C cache=n → first stdout byte`, cli.bin,
         ["run", "-C", "cache=n", ...guest], process.env, expect);
+    }
+  } finally {
+    fs.rmSync(base, { recursive: true, force: true });
+  }
+  return r;
+}
+
+/**
+ * P9, start-up of a whole process (issue 15), timed from Node (node/first_byte.mjs) from process
+ * start to exit, each command after an untimed first run that fills its compile caches (each in a
+ * fresh directory): `kiln run kiln/hi.ts` against `deno run deno/hi.ts`, and a WASI hello
+ * (hello.wasm) run by `kiln run kiln/wasi_hello.ts`, by `deno run deno/wasi_hello.ts` (WASI imports
+ * written in the app), by `deno run deno/wasi_hello_node.ts` (node:wasi) and by `wasmtime run`.
+ */
+function p9Startup() {
+  const hello = path.join(WASM, "hello.wasm");
+  const r = {};
+  const given = process.env.KILN_CACHE_DIR;
+  const base = fs.mkdtempSync(path.join(given && given !== "off" ? given : os.tmpdir(), "p9-"));
+  const exitTime = (what, cmd, args, env, expect) => jsonRun(what, process.execPath, [
+    path.join(BENCH, "node/first_byte.mjs"), JSON.stringify({ cmd, args, repeats: SIZES.processRepeats, expect })], env);
+  const helloOut = `${HELLO_ARGS.slice(1).join(" ")}\n`;
+  try {
+    const kenv = { ...process.env, KILN_CACHE_DIR: path.join(base, "kiln") };
+    delete kenv.RUST_BACKTRACE;
+    r.kilnHi = exitTime("P9: kiln run hi.ts", opt.kiln, ["run", path.join(BENCH, "kiln/hi.ts")], kenv, "hi\n");
+    r.kilnWasi = exitTime("P9: kiln run wasi_hello.ts (warm KILN_CACHE_DIR)", opt.kiln,
+      ["run", path.join(BENCH, "kiln/wasi_hello.ts"), hello, ...HELLO_ARGS], kenv, helloOut);
+    const deno = denoCli();
+    if (deno.error) {
+      log(`  ${deno.error}`);
+      r.denoHi = r.denoWasi = r.denoNodeWasi = { error: deno.error };
+    } else {
+      r.denoVersion = deno.version;
+      const denv = denoEnv(path.join(base, "deno"));
+      const read = `--allow-read=${hello}`;
+      r.denoHi = exitTime(`P9: deno ${deno.version} run hi.ts`, deno.bin, ["run", path.join(BENCH, "deno/hi.ts")], denv, "hi\n");
+      r.denoWasi = exitTime(`P9: deno run wasi_hello.ts (WASI imports in the app)`, deno.bin,
+        ["run", read, path.join(BENCH, "deno/wasi_hello.ts"), hello, ...HELLO_ARGS], denv, helloOut);
+      r.denoNodeWasi = exitTime(`P9: deno run wasi_hello_node.ts (node:wasi)`, deno.bin,
+        ["run", read, path.join(BENCH, "deno/wasi_hello_node.ts"), hello, ...HELLO_ARGS], denv, helloOut);
+    }
+    const cli = wasmtimeCli();
+    if (cli.error) {
+      r.cli = { error: cli.error };
+    } else {
+      r.cliVersion = cli.version;
+      const config = path.join(base, "wasmtime-cache.toml");
+      fs.writeFileSync(config, `[cache]\ndirectory = ${JSON.stringify(path.join(base, "wasmtime"))}\n`);
+      r.cli = exitTime(`P9: ${cli.version}: wasmtime run hello.wasm (warm cache)`, cli.bin,
+        ["run", "-C", `cache-config=${config}`, "--argv0", HELLO_ARGS[0], hello, ...HELLO_ARGS.slice(1)], process.env, helloOut);
     }
   } finally {
     fs.rmSync(base, { recursive: true, force: true });
@@ -502,6 +586,17 @@ function analyze(m) {
     both(exportsAdd, noop), "≤1.3×", lower(1.3), !exportsAdd ? missing(c.exportsAdd, why) : missing(c.noop, why));
   fig("P1a", "instance.exports.add vs built-in WebAssembly exports.add (ns/call)", exportsAdd, "ns", builtinAdd, "ns",
     both(exportsAdd, builtinAdd), "≤1.3×", lower(1.3), !exportsAdd ? missing(c.exportsAdd, why) : missing(c.builtinAdd, why));
+  // P1a's Deno peer (context): V8's JIT code calling the same add.wasm's export, Deno 2's sync call.
+  {
+    const d = m.denoCalls ?? { error: "not run" };
+    const dAdd = add("deno.exportsAdd", "Deno: WebAssembly exports.add(a, b) (V8)", "ns/call", d.error ?? d.exportsAdd, `${SIZES.calls} calls`);
+    add("deno.emptyLoop", "Deno: empty JS loop iteration (context)", "ns/call", d.error ?? d.emptyLoop, `${SIZES.calls} iterations`);
+    figures.push({
+      id: "P1a", what: "instance.exports.add vs Deno's WebAssembly exports.add on the same add.wasm (ns/call; context: V8's JIT-to-wasm call)",
+      kiln: exportsAdd ? cell(exportsAdd, "ns") : null, peer: dAdd ? cell(dAdd, "ns") : null, ratio: both(exportsAdd, dAdd),
+      target: "—", met: null, context: true, na: !exportsAdd ? missing(c.exportsAdd, why) : missing(d, "missing"),
+    });
+  }
   fig("P1b", 'await instance.call("add") vs await op_kiln_noop_async (ns/call)', callAdd, "ns", noopAsync, "ns",
     both(callAdd, noopAsync), "≤1.2×", lower(1.2), !callAdd ? missing(c.callAdd, why) : missing(c.noopAsync, why));
 
@@ -715,6 +810,36 @@ function analyze(m) {
       target: "<1×", met: blobRatio === null ? null : blobRatio < 1, na: na(kBlob, k.blobLen, j.blobLen),
     });
   }
+
+  // P9: start-up of a whole process (process start → exit, timed from Node), Kiln against Deno
+  // and the wasmtime CLI, with warm compile caches.
+  {
+    const p = m.p9;
+    const val = (r) => r?.error ?? r?.exitMs ?? "missing";
+    const note = `${SIZES.processRepeats} processes after a warm-up one, timed by Node from child_process.spawn to exit`;
+    const denoName = `Deno ${p.denoVersion ?? "?"}`;
+    const cliName = p.cliVersion ? `wasmtime CLI ${p.cliVersion.replace(/^wasmtime /, "").replace(/ \(.*$/, "")}` : "wasmtime CLI";
+    const kHi = add("p9.kiln.hi", "kiln: `kiln run hi.ts` (console.log(\"hi\")), process start → exit", "ms", val(p.kilnHi), note);
+    const dHi = add("p9.deno.hi", `${denoName}: \`deno run hi.ts\`, process start → exit (warm DENO_DIR)`, "ms", val(p.denoHi), note);
+    const kW = add("p9.kiln.wasi", "kiln: `kiln run wasi_hello.ts` (compileFile + instantiate + _start of hello.wasm), process start → exit, warm KILN_CACHE_DIR", "ms", val(p.kilnWasi), note);
+    const dW = add("p9.deno.wasi", `${denoName}: \`deno run wasi_hello.ts\` (WASI imports written in the app), process start → exit (warm DENO_DIR)`, "ms", val(p.denoWasi), note);
+    const dNW = add("p9.deno.nodeWasi", `${denoName}: \`deno run wasi_hello_node.ts\` (node:wasi), process start → exit (warm DENO_DIR)`, "ms", val(p.denoNodeWasi), note);
+    const cW = add("p9.wasmtime", `${cliName}: \`wasmtime run hello.wasm\`, process start → exit, warm cache`, "ms", val(p.cli), note);
+    const cause = "Kiln's start-up is issue 15's work";
+    const row = (what, short, k, kr, peer, pr, target, limit) => figures.push({
+      id: "P9", what, short, kiln: k ? cell(k, "ms") : null, peer: peer ? cell(peer, "ms") : null, ratio: both(k, peer),
+      target: limit === null ? "—" : target, met: limit === null || !k || !peer ? null : k.median <= limit, context: limit === null,
+      cause, na: !k ? missing(kr, "missing") : missing(pr, "missing"),
+    });
+    row(`start-up, whole process: \`kiln run hi.ts\` vs \`deno run hi.ts\` (${denoName}), console.log("hi"), process start → exit (ms; target on Kiln's time)`,
+      "`kiln run hi.ts`", kHi, p.kilnHi, dHi, p.denoHi, "≤10 ms", 10);
+    row(`start-up, whole process: WASI hello (hello.c), \`kiln run wasi_hello.ts\` (warm compile cache) vs \`deno run wasi_hello.ts\` (WASI imports in the app), process start → exit (ms; target on Kiln's time)`,
+      "WASI hello in `kiln run`", kW, p.kilnWasi, dW, p.denoWasi, "≤15 ms", 15);
+    row(`start-up, whole process (context): WASI hello, \`kiln run wasi_hello.ts\` vs ${cliName} \`wasmtime run hello.wasm\`, warm compile caches (ms)`,
+      null, kW, p.kilnWasi, cW, p.cli, null, null);
+    row(`start-up, whole process (context): WASI hello, \`kiln run wasi_hello.ts\` vs \`deno run wasi_hello_node.ts\` (Deno's node:wasi) (ms)`,
+      null, kW, p.kilnWasi, dNW, p.denoNodeWasi, null, null);
+  }
   return { raw, figures, empty };
 }
 
@@ -788,7 +913,7 @@ function report(m, a, check, meta) {
   const md = [];
   md.push(`# Kiln benchmarks (${opt.smoke ? "smoke: tiny sizes, not figures to quote" : "full"})`);
   md.push("");
-  md.push(`${meta.date} · ${meta.cpu} · ${meta.cores} cores · load ${meta.load} at start${meta.loadEnd ? `, ${meta.loadEnd} at end` : ""} · kiln ${meta.kiln} · node ${meta.node}`);
+  md.push(`${meta.date} · ${meta.cpu} · ${meta.cores} cores · load ${meta.load} at start${meta.loadEnd ? `, ${meta.loadEnd} at end` : ""} · kiln ${meta.kiln} · node ${meta.node}${meta.deno ? ` · deno ${meta.deno}` : ""}`);
   md.push("");
   md.push("## Figures");
   md.push("");
@@ -800,6 +925,14 @@ function report(m, a, check, meta) {
     md.push(`| ${f.id} | ${esc(f.what)} | ${esc(f.kiln ?? (f.context ? f.na : "n/a"))} | ${esc(f.peer ?? "n/a")} | ${esc(ratioText(f))} | ${f.target} | ${met(f)} |`);
   }
   md.push("");
+  // Why a figure misses its target, where the driver knows (e.g. P9: "Kiln's start-up is issue 15's work").
+  const causes = a.figures.filter((f) => f.cause && f.met === false);
+  if (causes.length) {
+    md.push("Causes of the misses:");
+    md.push("");
+    for (const f of causes) md.push(`- ${f.id}, ${f.short ?? esc(f.what)}: ${f.kiln} against ${f.target}. ${f.cause}.`);
+    md.push("");
+  }
   md.push(`Checksums: ${check.ok ? "all agree" : "DISAGREE"} (${check.lines.length} checks)`);
   md.push("");
   md.push("## Raw measurements");
@@ -840,6 +973,7 @@ function meta() {
     kiln: (v.stdout || "").trim().replace(/^kiln /, "") || "?",
     node: process.version,
     jco: jcoVersionOf(),
+    deno: denoCli().version ?? null,
     mode: opt.smoke ? "smoke" : "full",
     sizes: SIZES,
   };

@@ -7,8 +7,19 @@ use std::time::{Duration, Instant};
 use kiln_test_support::{kiln_bin, repo, tsc};
 
 /// The figures `bench/run.mjs` must report, with how many rows each has.
-const FIGURES: &[(&str, usize)] =
-  &[("P1a", 2), ("P1b", 1), ("P1c", 2), ("P2", 21), ("P3", 1), ("P4", 1), ("P5", 1), ("P6", 1), ("P7", 3), ("P8", 2)];
+const FIGURES: &[(&str, usize)] = &[
+  ("P1a", 2),
+  ("P1b", 1),
+  ("P1c", 2),
+  ("P2", 21),
+  ("P3", 1),
+  ("P4", 1),
+  ("P5", 1),
+  ("P6", 1),
+  ("P7", 3),
+  ("P8", 2),
+  ("P9", 2),
+];
 
 #[test]
 fn bench_smoke_measures_every_figure() {
@@ -59,6 +70,12 @@ fn bench_smoke_measures_every_figure() {
   for row in p1c_context {
     assert!(row[4].starts_with(|c: char| c.is_ascii_digit()), "P1c {}: no number ({})\n{stdout}", row[1], row[4]);
   }
+  // Deno (npm's @deno/linux-x64-glibc, pinned in bench/package.json) is a peer of P1a (context) and
+  // P9: its sync call must be measured too.
+  let deno_p1a: Vec<_> = rows.iter().filter(|r| r[0] == "P1a" && r[5] == "—" && r[1].contains("Deno")).collect();
+  assert_eq!(deno_p1a.len(), 1, "P1a: expected Deno's context row\n{stdout}");
+  let ratio = deno_p1a[0][4];
+  assert!(ratio.starts_with(|c: char| c.is_ascii_digit()), "P1a Deno: no number ({ratio})\n{stdout}");
   assert!(stdout.contains("Checksums: all agree"), "the peers' checksums disagree:\n{stdout}");
   // Every workload was checked at two sizes (kiln's, and the interpreter's on Node.js).
   let agreed = stdout.lines().filter(|l| l.starts_with("- agree: ")).count();
