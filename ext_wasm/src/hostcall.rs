@@ -514,45 +514,54 @@ pub fn op_wasm_hcall_cancel(state: &mut OpState, token: f64) {
 #[buffer]
 pub fn op_wasm_hcall_bytes(state: &mut OpState, token: f64) -> Result<Vec<u8>, WasmError> {
   let id = parse_id(token).ok_or_else(|| no_call(token))?;
-  let table = &mut state.borrow_mut::<HostCalls>().0;
-  let parked = table.get_mut(id).ok_or_else(|| no_call(token))?;
+  let parked = state.borrow_mut::<HostCalls>().0.get_mut(id).ok_or_else(|| no_call(token))?;
   if let Some(arguments) = parked.arguments.take() {
     return Ok(arguments);
   }
-  match table.remove(id) {
-    Some(Parked { finished: Some(Finished::Bytes(Ok(bytes))), .. }) => Ok(bytes),
-    Some(other) => {
-      table.put(id, other);
-      Err(WasmError::call("the component call has no values to read yet; this is a bug in Kiln"))
-    }
-    None => Err(no_call(token)),
-  }
+  let not_yet = || WasmError::call("the component call has no values to read yet; this is a bug in Kiln");
+  take_finished(state, token, not_yet, |finished| match finished {
+    Finished::Bytes(Ok(bytes)) => Ok(bytes),
+    other => Err(other),
+  })
 }
 
 /// Takes a finished component instantiation out of the table.
 pub fn take_component(state: &mut OpState, token: f64) -> Result<crate::component::ComponentMade, WasmError> {
-  let id = parse_id(token).ok_or_else(|| no_call(token))?;
-  let table = &mut state.borrow_mut::<HostCalls>().0;
-  match table.remove(id) {
-    Some(Parked { finished: Some(Finished::Component(made)), .. }) => *made,
-    Some(other) => {
-      table.put(id, other);
-      Err(WasmError::instantiate("the instantiation has not finished; run it to the end first"))
-    }
-    None => Err(no_call(token)),
-  }
+  take_finished(state, token, not_finished, |finished| match finished {
+    Finished::Component(made) => Ok(*made),
+    other => Err(other),
+  })?
 }
 
 /// Takes a finished instantiation out of the table.
 pub fn take_instance(state: &mut OpState, token: f64) -> Result<Made, WasmError> {
+  take_finished(state, token, not_finished, |finished| match finished {
+    Finished::Instance(made) => Ok(*made),
+    other => Err(other),
+  })?
+}
+
+fn not_finished() -> WasmError {
+  WasmError::instantiate("the instantiation has not finished; run it to the end first")
+}
+
+/// Takes what a parked call or instantiation finished with out of the table, if `pick` accepts it;
+/// otherwise it stays parked under its token and the error is `not_yet`'s.
+fn take_finished<T>(
+  state: &mut OpState,
+  token: f64,
+  not_yet: impl FnOnce() -> WasmError,
+  pick: impl FnOnce(Finished) -> Result<T, Finished>,
+) -> Result<T, WasmError> {
   let id = parse_id(token).ok_or_else(|| no_call(token))?;
   let table = &mut state.borrow_mut::<HostCalls>().0;
-  match table.remove(id) {
-    Some(Parked { finished: Some(Finished::Instance(made)), .. }) => *made,
-    Some(other) => {
-      table.put(id, other);
-      Err(WasmError::instantiate("the instantiation has not finished; run it to the end first"))
+  let mut parked = table.remove(id).ok_or_else(|| no_call(token))?;
+  match parked.finished.take().map(pick) {
+    Some(Ok(value)) => Ok(value),
+    other => {
+      parked.finished = other.and_then(Result::err);
+      table.put(id, parked);
+      Err(not_yet())
     }
-    None => Err(no_call(token)),
   }
 }
