@@ -354,6 +354,21 @@ function measureAll() {
   out.node = jsonRun("P2: kernels and hashes on Node.js", process.execPath, [path.join(BENCH, "node/peer.mjs"), JSON.stringify({
     jobs: computeJobs(SIZES.kernels, SIZES.hashMiB, R, false),
   })]);
+  // P2's and P5's Deno peer: the same kernels and hashes, and P5's round trip through a view of
+  // memory.buffer, with Deno's own WebAssembly (deno/peer.ts), in a fresh DENO_DIR.
+  {
+    const deno = denoCli();
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "kiln-bench-deno-"));
+    try {
+      out.deno = deno.error ? { error: deno.error } : jsonRun("P2/P5: kernels, hashes and memory on Deno", deno.bin, [
+        "run", `--allow-read=${WASM}`, path.join(BENCH, "deno/peer.ts"), JSON.stringify({
+          jobs: computeJobs(SIZES.kernels, SIZES.hashMiB, R, false),
+          memory: path.join(WASM, "memory.wasm"), bytes: SIZES.memoryBytes, repeats: R,
+        })], denoEnv(dir));
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  }
   // The built-in peer's sizes again on Node, only to cross-check its checksums.
   out.nodeCheck = jsonRun("checksums at the built-in peer's sizes on Node.js", process.execPath, [
     path.join(BENCH, "node/peer.mjs"),
@@ -627,6 +642,7 @@ function analyze(m) {
     ["runtime", "kiln runtime:wasm", m.runtime, SIZES.kernels, SIZES.hashMiB],
     ["builtin", "kiln built-in WebAssembly", m.builtin, SIZES.builtinKernels, SIZES.builtinHashMiB],
     ["node", "Node.js WebAssembly", m.node, SIZES.kernels, SIZES.hashMiB],
+    ["deno", "Deno WebAssembly", m.deno ?? { error: "not run" }, SIZES.kernels, SIZES.hashMiB],
     ["native", "native (gcc -O2)", m.native, SIZES.kernels, SIZES.hashMiB],
   ];
   const p7 = [];
@@ -638,7 +654,7 @@ function analyze(m) {
       const size = isHash ? hMiB : kSizes[name];
       const err = result?.error ?? job?.error ?? (job ? null : "not run");
       const sizeNote = isHash ? `${size} MiB` : `n=${size.toLocaleString("en-US")} ${KERNEL_UNIT[name]}`;
-      const api = job?.api && !["builtin", "node", "native"].includes(job.api) ? `, via ${job.api}` : "";
+      const api = job?.api && !["builtin", "node", "deno", "native"].includes(job.api) ? `, via ${job.api}` : "";
       if (isHash) {
         st[peer] = add(`${peer}.${name}`, `${label}: ${name}`, "MB/s", err ?? job.times.map((t) => (size * 1048576) / 1e6 / t), `${sizeNote}${api}`);
       } else {
@@ -661,6 +677,8 @@ function analyze(m) {
         both(k, st.builtin), "≥12×", higher(12), !k ? na("runtime") : na("builtin"));
       fig("P2", `${name} (hash-wasm): kiln vs Node.js (MB/s)`, k, "MB/s", st.node, "MB/s", both(k, st.node), "≥0.9×",
         higher(0.9), !k ? na("runtime") : na("node"));
+      fig("P2", `${name} (hash-wasm): kiln vs Deno (MB/s)`, k, "MB/s", st.deno, "MB/s", both(k, st.deno), "≥0.9×",
+        higher(0.9), !k ? na("runtime") : na("deno"));
       fig("P2", `${name} (hash-wasm): kiln time / native time (MB/s shown)`, k, "MB/s", st.native, "MB/s",
         k && st.native ? st.native.median / k.median : null, "≤1.5×", lower(1.5), !k ? na("runtime") : na("native"));
     } else {
@@ -678,6 +696,19 @@ function analyze(m) {
         both(st.node, u), "≥0.9×", higher(0.9), un || na("node"));
       fig("P2", `${name}, interruptible: false: kiln time / native time`, u, "s", st.native, "s", both(u, st.native), "≤1.5×", lower(1.5),
         un || na("native"));
+      // Against Deno (deno/peer.ts), with the default interruption checks and without them. When
+      // only the first misses, the same run has measured the cause: the epoch checks.
+      fig("P2", `${name}: Deno time / kiln time (kiln throughput relative to Deno)`, k, "s", st.deno, "s",
+        both(st.deno, k), "≥0.9×", higher(0.9), !k ? na("runtime") : na("deno"));
+      const withChecks = figures[figures.length - 1];
+      fig("P2", `${name}, interruptible: false: Deno time / kiln time`, u, "s", st.deno, "s",
+        both(st.deno, u), "≥0.9×", higher(0.9), un || na("deno"));
+      const without = figures[figures.length - 1];
+      if (withChecks.met === false && without.met) {
+        withChecks.short = `${name} against Deno`;
+        withChecks.causeValue = `${withChecks.ratio.toFixed(2)}× Deno's throughput`;
+        withChecks.cause = `The same kernel on an instance made with { interruptible: false } runs at ${without.ratio.toFixed(2)}× Deno's rate in this run: the miss is the cost of the default interruption (epoch) checks, issue 15's "default compute speed"`;
+      }
     }
   }
 
@@ -750,6 +781,23 @@ function analyze(m) {
   }
   fig("P5", "memory.write + memory.read of 16 MiB (16 MiB / (write + read time))", p5, "GB/s", undefined, "",
     p5 ? p5.median : null, "≥2 GB/s", higher(2), missing(c.memoryRoundTrip, why ?? "missing"));
+  // P5's Deno peer (context): the same 16 MiB written and read (copied out) through a Uint8Array
+  // view of memory.wasm's memory.buffer (deno/peer.ts).
+  {
+    const d = m.deno ?? { error: "not run" };
+    const dwhy = d.error ? `deno/peer.ts failed: ${d.error}` : null;
+    const gbs = (ts) => (Array.isArray(ts) ? ts.map((t) => SIZES.memoryBytes / 1e9 / t) : dwhy ?? "missing");
+    const dp5 = add("deno.memory.roundTrip", "Deno: 16 MiB written and read through a Uint8Array view of memory.buffer (16 MiB / total time)", "GB/s", gbs(d.memoryRoundTrip));
+    add("deno.memory.write", "Deno: 16 MiB written through a view of memory.buffer (view.set)", "GB/s", gbs(d.memoryWrite));
+    add("deno.memory.read", "Deno: 16 MiB read through a view of memory.buffer (view.slice, a copy)", "GB/s", gbs(d.memoryRead));
+    const r = both(p5, dp5);
+    figures.push({
+      id: "P5", what: "memory.write + memory.read of 16 MiB vs Deno writing it into a Uint8Array view of memory.buffer and copying it back out (GB/s; context)",
+      kiln: p5 ? cell(p5, "GB/s") : null, peer: dp5 ? cell(dp5, "GB/s") : null, ratio: r,
+      ratioText: r === null ? null : `${r.toFixed(2)}×`,
+      target: "—", met: null, context: true, na: !p5 ? missing(c.memoryRoundTrip, why ?? "missing") : missing(d.memoryRoundTrip ?? dwhy, "missing"),
+    });
+  }
 
   // P6: a pool of 2 against a pool of 1, calls of a kernel queued at once; and the cost of a
   // pool call against an instance call.
@@ -860,6 +908,7 @@ function crossCheck(m) {
   put("builtin", m.builtin, SIZES.builtinKernels, SIZES.builtinHashMiB);
   put("node", m.node, SIZES.kernels, SIZES.hashMiB);
   put("node", m.nodeCheck, SIZES.builtinKernels, SIZES.builtinHashMiB);
+  put("deno", m.deno, SIZES.kernels, SIZES.hashMiB);
   put("native", m.native, SIZES.kernels, SIZES.hashMiB);
   // An independent reference for sha256: Node's crypto over the same bytes.
   for (const mib of new Set([SIZES.hashMiB, SIZES.builtinHashMiB])) {
@@ -930,7 +979,7 @@ function report(m, a, check, meta) {
   if (causes.length) {
     md.push("Causes of the misses:");
     md.push("");
-    for (const f of causes) md.push(`- ${f.id}, ${f.short ?? esc(f.what)}: ${f.kiln} against ${f.target}. ${f.cause}.`);
+    for (const f of causes) md.push(`- ${f.id}, ${f.short ?? esc(f.what)}: ${f.causeValue ?? f.kiln} against ${f.target}. ${f.cause}.`);
     md.push("");
   }
   md.push(`Checksums: ${check.ok ? "all agree" : "DISAGREE"} (${check.lines.length} checks)`);

@@ -11,7 +11,7 @@ const FIGURES: &[(&str, usize)] = &[
   ("P1a", 2),
   ("P1b", 1),
   ("P1c", 2),
-  ("P2", 21),
+  ("P2", 29),
   ("P3", 1),
   ("P4", 1),
   ("P5", 1),
@@ -70,12 +70,25 @@ fn bench_smoke_measures_every_figure() {
   for row in p1c_context {
     assert!(row[4].starts_with(|c: char| c.is_ascii_digit()), "P1c {}: no number ({})\n{stdout}", row[1], row[4]);
   }
-  // Deno (npm's @deno/linux-x64-glibc, pinned in bench/package.json) is a peer of P1a (context) and
-  // P9: its sync call must be measured too.
+  // Deno (npm's @deno/linux-x64-glibc, pinned in bench/package.json) is a peer of P1a (context), P2,
+  // P5 (context) and P9: its sync call must be measured too.
   let deno_p1a: Vec<_> = rows.iter().filter(|r| r[0] == "P1a" && r[5] == "—" && r[1].contains("Deno")).collect();
   assert_eq!(deno_p1a.len(), 1, "P1a: expected Deno's context row\n{stdout}");
   let ratio = deno_p1a[0][4];
   assert!(ratio.starts_with(|c: char| c.is_ascii_digit()), "P1a Deno: no number ({ratio})\n{stdout}");
+  // Deno is a peer of P2 too (deno/peer.ts, the same kernels and hash-wasm modules on its own
+  // WebAssembly): one row per hash, and per kernel with and without interruption checks, each with
+  // the Node rows' target.
+  let deno_p2: Vec<_> = rows.iter().filter(|r| r[0] == "P2" && r[5] != "—" && r[1].contains("Deno")).collect();
+  assert_eq!(deno_p2.len(), 8, "P2: expected Deno's 2 hash rows and 3 kernel rows with and 3 without interruption checks\n{stdout}");
+  // and of P5 (context): 16 MiB through a Uint8Array view of memory.buffer.
+  let deno_p5: Vec<_> = rows.iter().filter(|r| r[0] == "P5" && r[5] == "—" && r[1].contains("Deno")).collect();
+  assert_eq!(deno_p5.len(), 1, "P5: expected Deno's context row\n{stdout}");
+  let ratio = deno_p5[0][4];
+  assert!(ratio.starts_with(|c: char| c.is_ascii_digit()), "P5 Deno: no number ({ratio})\n{stdout}");
+  // Deno's checksums are in the cross-check at kiln's sizes (3 kernels, 2 hashes).
+  let deno_agreed = stdout.lines().filter(|l| l.starts_with("- agree: ") && l.contains(", deno=")).count();
+  assert_eq!(deno_agreed, 5, "Deno's checksums are missing from the cross-check\n{stdout}");
   assert!(stdout.contains("Checksums: all agree"), "the peers' checksums disagree:\n{stdout}");
   // Every workload was checked at two sizes (kiln's, and the interpreter's on Node.js).
   let agreed = stdout.lines().filter(|l| l.starts_with("- agree: ")).count();
