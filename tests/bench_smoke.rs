@@ -80,7 +80,11 @@ fn bench_smoke_measures_every_figure() {
   // WebAssembly): one row per hash, and per kernel with and without interruption checks, each with
   // the Node rows' target.
   let deno_p2: Vec<_> = rows.iter().filter(|r| r[0] == "P2" && r[5] != "—" && r[1].contains("Deno")).collect();
-  assert_eq!(deno_p2.len(), 8, "P2: expected Deno's 2 hash rows and 3 kernel rows with and 3 without interruption checks\n{stdout}");
+  assert_eq!(
+    deno_p2.len(),
+    8,
+    "P2: expected Deno's 2 hash rows and 3 kernel rows with and 3 without interruption checks\n{stdout}"
+  );
   // and of P5 (context): 16 MiB through a Uint8Array view of memory.buffer.
   let deno_p5: Vec<_> = rows.iter().filter(|r| r[0] == "P5" && r[5] == "—" && r[1].contains("Deno")).collect();
   assert_eq!(deno_p5.len(), 1, "P5: expected Deno's context row\n{stdout}");

@@ -690,8 +690,8 @@ declare module "runtime:wasm" {
   /**
    * The `exports` of a component instance made without typings: its functions by camelCase name,
    * its interfaces by full name, its resources' classes, each as a {@link ComponentMember}. Name
-   * the result type of a call as with {@link WasmFunction}: `exports.safeDiv<number>(7, 2)`. Run
-   * `kiln types` for a component's own `Exports` type and pass it to {@link instantiate}
+   * the result type of a call as with `WasmFunction`: `exports.safeDiv<number>(7, 2)`. Run
+   * `kiln types` for a component's own `Exports` type and pass it to `instantiate`
    * (`instantiate<Exports>(id)`), so that the IDE and `tsc` check every argument too.
    *
    * @example
@@ -704,9 +704,34 @@ declare module "runtime:wasm" {
    */
   export interface ComponentExports {
     readonly [name: string]: ComponentMember;
-    /** `"ComponentExports"`: what tells these exports from a module's {@link WasmExports}. */
+    /** `"ComponentExports"`: what tells these exports from a module's `WasmExports`. */
     readonly [Symbol.toStringTag]: "ComponentExports";
   }
+
+  /**
+   * A JS function for a component's import: it takes and returns values mapped from the import's
+   * WIT types (see {@link ComponentExports}); for a top-level `result`, it returns the ok value or
+   * throws a {@link ComponentError} whose payload is the err value.
+   *
+   * @example
+   * ```ts
+   * const lookup: ComponentHostFunction = (key: string) => {
+   *   if (key === "") throw new ComponentError("empty key", "empty key");
+   *   return key.length;
+   * };
+   * ```
+   */
+  export type ComponentHostFunction = (...args: never[]) => unknown;
+
+  /**
+   * The JS functions for one interface a component imports, by WIT or camelCase name.
+   *
+   * @example
+   * ```ts
+   * const host: ComponentHostNamespace = { log: (message: string) => console.log(message) };
+   * ```
+   */
+  export type ComponentHostNamespace = { readonly [name: string]: ComponentHostFunction };
 
   /**
    * One untyped member of a component's exports: a function (call it), an interface (index it),
@@ -1086,31 +1111,6 @@ declare module "runtime:wasm" {
   export type ImportObject = {
     readonly [importModule: string]: string | HostNamespace | ComponentHostFunction | ComponentHostNamespace;
   };
-
-  /**
-   * A JS function for a component's import: it takes and returns values mapped from the import's
-   * WIT types (see {@link ComponentExports}); for a top-level `result`, it returns the ok value or
-   * throws a {@link ComponentError} whose payload is the err value.
-   *
-   * @example
-   * ```ts
-   * const lookup: ComponentHostFunction = (key: string) => {
-   *   if (key === "") throw new ComponentError("empty key", "empty key");
-   *   return key.length;
-   * };
-   * ```
-   */
-  export type ComponentHostFunction = (...args: never[]) => unknown;
-
-  /**
-   * The JS functions for one interface a component imports, by WIT or camelCase name.
-   *
-   * @example
-   * ```ts
-   * const host: ComponentHostNamespace = { log: (message: string) => console.log(message) };
-   * ```
-   */
-  export type ComponentHostNamespace = { readonly [name: string]: ComponentHostFunction };
 
   /**
    * The options of {@link instantiate}: the WASI grants and limits of {@link WasiConfig}, and the

@@ -33,7 +33,12 @@ import {
 } from "runtime:wasm/values";
 import { exportFunction } from "runtime:wasm/exports";
 import { callHost, drive, hostExportFunction, type HostTable, hostTable, splitImports } from "runtime:wasm/host";
-import { type ComponentInstance, instantiateComponent } from "runtime:wasm/component";
+import {
+  type ComponentHostFunction,
+  type ComponentHostNamespace,
+  type ComponentInstance,
+  instantiateComponent,
+} from "runtime:wasm/component";
 
 export type {
   ErrorCodes,
@@ -60,60 +65,14 @@ export {
   WasmProcessOutput,
 } from "runtime:wasm/process";
 export { createPool, type PoolOptions, WasmPool } from "runtime:wasm/pool";
-export { ComponentError } from "runtime:wasm/component";
-
-/**
- * The `exports` of a component instance made without typings: its functions by camelCase name,
- * its interfaces by full name, its resources' classes, each as a {@link ComponentMember}. Name
- * the result type of a call as with {@link WasmFunction}: `exports.safeDiv<number>(7, 2)`. Run
- * `kiln types` for a component's own `Exports` type and pass it to {@link instantiate}
- * (`instantiate<Exports>(id)`), so that the IDE and `tsc` check every argument too.
- *
- * @example
- * ```ts
- * const calc = await instantiate<ComponentExports>(await compileFile("./calc.wasm"));
- * const quotient = calc.exports.safeDiv<number>(7, 2);
- * const shapes = calc.exports["example:calc/shapes"];
- * const counter = new shapes.Counter(5);
- * ```
- */
-export interface ComponentExports {
-  readonly [name: string]: ComponentMember;
-  /** `"ComponentExports"`: what tells these exports from a module's {@link WasmExports}. */
-  readonly [Symbol.toStringTag]: "ComponentExports";
-}
-
-/**
- * One untyped member of a component's exports: a function (call it), an interface (index it),
- * or a resource's class (`new` it, or call its static functions).
- *
- * @example
- * ```ts
- * const add: ComponentMember = instance.exports.add;
- * const sum = add<number>(1, 2);
- * ```
- */
-export interface ComponentMember {
-  <R = unknown>(...args: unknown[]): R;
-  new (...args: unknown[]): ComponentResource;
-  readonly [name: string]: ComponentMember;
-}
-
-/**
- * An untyped object of a component's resource: its methods, and `[Symbol.dispose]()`, which
- * drops it (the guest's destructor runs).
- *
- * @example
- * ```ts
- * const counter: ComponentResource = new instance.exports["kiln:test/counters"].Counter(5);
- * counter.increment<number>(1);
- * counter[Symbol.dispose]();
- * ```
- */
-export interface ComponentResource {
-  readonly [name: string]: ComponentMember;
-  [Symbol.dispose](): void;
-}
+export {
+  ComponentError,
+  type ComponentExports,
+  type ComponentHostFunction,
+  type ComponentHostNamespace,
+  type ComponentMember,
+  type ComponentResource,
+} from "runtime:wasm/component";
 
 /**
  * A number or bigint tagged with the WebAssembly type it is passed as; made by {@link types}.
@@ -491,30 +450,6 @@ export type ImportObject = {
   readonly [importModule: string]: string | HostNamespace | ComponentHostFunction | ComponentHostNamespace;
 };
 
-/**
- * A JS function for a component's import: it takes and returns values mapped from the import's
- * WIT types (see {@link ComponentExports}); for a top-level `result`, it returns the ok value or
- * throws a {@link ComponentError} whose payload is the err value.
- *
- * @example
- * ```ts
- * const lookup: ComponentHostFunction = (key: string) => {
- *   if (key === "") throw new ComponentError("empty key", "empty key");
- *   return key.length;
- * };
- * ```
- */
-export type ComponentHostFunction = (...args: never[]) => unknown;
-
-/**
- * The JS functions for one interface a component imports, by WIT or camelCase name.
- *
- * @example
- * ```ts
- * const host: ComponentHostNamespace = { log: (message: string) => console.log(message) };
- * ```
- */
-export type ComponentHostNamespace = { readonly [name: string]: ComponentHostFunction };
 
 /**
  * The options of {@link instantiate}: the WASI grants and limits of {@link WasiConfig}, and the
