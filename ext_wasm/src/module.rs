@@ -185,11 +185,11 @@ enum Artifact {
 }
 
 /// Compiles `bytes` as a component if they are one (binary or `(component ...)` text), else as a
-/// core module.
-fn compile_any(engine: &Engine, bytes: &[u8]) -> Result<Artifact, WasmError> {
+/// core module; with `hints`, a component's WIT type names too (component/types.rs).
+fn compile_any(engine: &Engine, bytes: &[u8], hints: bool) -> Result<Artifact, WasmError> {
   if crate::component::is_component(bytes) {
     let component = crate::component::compile_component(engine, bytes)?;
-    return Ok(Artifact::Component(component, crate::component::types::hints(bytes)));
+    return Ok(Artifact::Component(component, if hints { crate::component::types::hints(bytes) } else { Vec::new() }));
   }
   compile_bytes(engine, bytes).map(Artifact::Module)
 }
@@ -224,7 +224,9 @@ async fn compile_any_off_thread(
   crate::progress::off_thread(&engines, &what, move |measured| {
     let bytes = load()?;
     measured.set(&bytes);
-    let artifact = compile_any(&thread_engines.kit(kind)?.engine, &bytes)?;
+    // A component's WIT names are read once, with its first (default-engine) compile; another
+    // engine's copy reuses them.
+    let artifact = compile_any(&thread_engines.kit(kind)?.engine, &bytes, kind == EngineKind::Plain)?;
     Ok((artifact, bytes))
   })
   .await
