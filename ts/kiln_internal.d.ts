@@ -85,7 +85,8 @@ declare module "kiln:internal" {
     op_wasm_instance_exports(instanceId: number): ExportInfo[];
     /**
      * `instance.drop()`. A call still running on the instance finishes first; its store is freed
-     * when the last such call returns.
+     * when the last such call returns, and when no `memory.buffer` is still borrowed by an op
+     * (memory_view.rs): the buffers handed out are detached here.
      */
     op_wasm_instance_drop(instanceId: number): void;
     /** `app.linked`: the instances of the modules linked into an instance's store, by import name. */
@@ -177,6 +178,21 @@ declare module "kiln:internal" {
      */
     op_wasm_instance_call_numbers(packedExport: number, a: number, b: number, c: number): number;
     /**
+     * `op_wasm_instance_call_numbers` for an export with two parameters: each argument an op takes
+     * costs the QuickJS shim a heap-allocated handle, so the common arities get ops of their own.
+     */
+    op_wasm_instance_call_numbers2(packedExport: number, a: number, b: number): number;
+    /**
+     * `op_wasm_instance_call_numbers` for an export with one parameter (see
+     * `op_wasm_instance_call_numbers2`).
+     */
+    op_wasm_instance_call_numbers1(packedExport: number, a: number): number;
+    /**
+     * `op_wasm_instance_call_numbers` for an export without parameters (see
+     * `op_wasm_instance_call_numbers2`).
+     */
+    op_wasm_instance_call_numbers0(packedExport: number): number;
+    /**
      * `memory.read(offset, length)`: copies `out.length` bytes at `offset` into `out`, a buffer the
      * JS side allocated, so the bytes are copied once, straight from the guest's memory.
      */
@@ -186,6 +202,14 @@ declare module "kiln:internal" {
     op_wasm_memory_size(instanceId: number): Promise<number>;
     /** Grows the memory by `pages`; returns the previous size in pages. */
     op_wasm_memory_grow(instanceId: number, pages: number): Promise<number>;
+    /**
+     * `memory.buffer`: the ArrayBuffer over the instance's memory at its current size.
+     *
+     * # Errors
+     * 5005 for an unknown or dropped instance; 5006 if it exports no memory, or its store is busy
+     * with a call or memory operation.
+     */
+    op_wasm_memory_buffer(instanceId: number): ArrayBuffer;
     /**
      * `spawn(moduleId, options)`: checks everything `instantiate` checks, here, then starts the
      * process's thread; returns the process id.
@@ -265,8 +289,10 @@ declare module "kiln:internal" {
 
   /** The ops `kiln_globals` registers (runtime/src/globals.rs), as `Deno.core.ops` has them. */
   export interface KilnGlobalsOps {
-    /** Milliseconds on a monotonic clock, for `performance.now()`. */
+    /** Milliseconds since the time origin on a monotonic clock, for `performance.now()`. */
     op_kiln_now_ms(): number;
+    /** The time origin in milliseconds since the Unix epoch, for `performance.timeOrigin`. */
+    op_kiln_time_origin(): number;
     /** `Kiln.args`. */
     op_kiln_args(): string[];
     /**

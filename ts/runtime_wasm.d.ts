@@ -1145,15 +1145,45 @@ declare module "runtime:wasm" {
   /**
    * The linear memory of an instance (its first exported memory): `instance.memory`.
    *
+   * `buffer` is an ArrayBuffer over the memory itself (no copy), like `WebAssembly.Memory.buffer`;
+   * `read`, `write`, `size` and `grow` are the asynchronous contract, which waits for a call in flight.
+   *
    * @example
    * ```ts
    * const memory: WasmMemory = instance.memory;
-   * console.log(await memory.size(), "pages");
+   * console.log(await memory.size(), "pages", memory.buffer.byteLength, "bytes");
    * ```
    */
   export class WasmMemory {
     /** Instances come from the module's functions; the constructor is internal. */
     private constructor();
+    /**
+     * The memory's bytes as an ArrayBuffer, with no copy: what a view writes, the guest reads, and
+     * the other way round. Its length is the memory's current size, and it is the same object while
+     * that size is unchanged (`memory.buffer === memory.buffer`).
+     *
+     * The rule, as for `WebAssembly.Memory.buffer` except for growth:
+     * - After the memory grows (`grow` here, or the guest's `memory.grow`), `buffer` is a new
+     *   ArrayBuffer of the new length. The old one stays valid at its old length and still shows
+     *   the live bytes: Kiln's linear memories never move.
+     * - When the instance is dropped (`drop()`, or when the app forgets it), every buffer it handed
+     *   out is detached: views over it have length 0.
+     * - It cannot be transferred (`transfer()` throws a TypeError); copy bytes out with `slice`.
+     *
+     * @throws {WasmError} MemoryError (5006) if the instance exports no memory, is a component, or
+     *   is busy: while an `instance.call` or memory operation on it (or on an instance linked with
+     *   it) is in flight, await it first or use `read`/`write`, which wait their turn. A buffer
+     *   taken before stays usable.
+     * @throws {WasmError} InvalidInstanceHandle (5005) if the instance was dropped.
+     * @example
+     * ```ts
+     * const [ptr] = await instance.call<[number]>("alloc", 5);
+     * new Uint8Array(instance.memory.buffer, ptr, 5).set(new TextEncoder().encode("hello"));
+     * const [len] = await instance.call<[number]>("process", ptr, 5);
+     * console.log(new TextDecoder().decode(new Uint8Array(instance.memory.buffer, ptr, len)));
+     * ```
+     */
+    get buffer(): ArrayBuffer;
     /**
      * Copies `length` bytes starting at `offset` out of the memory. Offsets and lengths may be
      * bigints, as i64 results of {@link WasmInstance.call} are.

@@ -505,22 +505,98 @@ const forgotten = new FinalizationRegistry<Reclaim>((handle) => {
 });
 
 /**
+ * The ArrayBuffers `memory.buffer` handed out. They alias a guest's memory, so
+ * `ArrayBuffer.prototype.transfer` must not move them: QuickJS would hand the guest's memory to its
+ * own allocator to resize. They refuse it with a TypeError, as a `WebAssembly.Memory`'s buffer does.
+ */
+const memoryBuffers = new WeakSet<ArrayBuffer>();
+const transferGuards = new Map<string, unknown>();
+
+/**
+ * Makes `transfer` and `transferToFixedLength` refuse the buffers in `memoryBuffers`. Checked each
+ * time a new buffer is handed out rather than once when this module is evaluated: a start-up
+ * snapshot keeps this module's state but not a change to a built-in prototype.
+ */
+function guardTransfer(): void {
+  const prototype = ArrayBuffer.prototype as unknown as Record<string, unknown>;
+  for (const name of ["transfer", "transferToFixedLength"]) {
+    const original = prototype[name];
+    if (typeof original !== "function" || original === transferGuards.get(name)) continue;
+    const guarded = {
+      [name](this: ArrayBuffer, ...args: unknown[]): unknown {
+        if (memoryBuffers.has(this)) {
+          throw new TypeError(
+            `ArrayBuffer.prototype.${name}: the buffer of a WebAssembly memory cannot be transferred; ` +
+              "copy the bytes out instead (buffer.slice(begin, end))",
+          );
+        }
+        return Reflect.apply(original, this, args);
+      },
+    }[name];
+    Object.defineProperty(ArrayBuffer.prototype, name, { value: guarded, writable: true, configurable: true });
+    transferGuards.set(name, guarded);
+  }
+}
+
+/**
  * The linear memory of an instance (its first exported memory): `instance.memory`.
+ *
+ * `buffer` is an ArrayBuffer over the memory itself (no copy), like `WebAssembly.Memory.buffer`;
+ * `read`, `write`, `size` and `grow` are the asynchronous contract, which waits for a call in flight.
  *
  * @example
  * ```ts
  * const memory: WasmMemory = instance.memory;
- * console.log(await memory.size(), "pages");
+ * console.log(await memory.size(), "pages", memory.buffer.byteLength, "bytes");
  * ```
  */
 export class WasmMemory {
   /** The instance's id; 0 for a component, which exports no linear memory. */
   #id: number;
+  /** The last buffer `buffer` returned (already in `memoryBuffers`). */
+  #buffer: ArrayBuffer | null = null;
 
   constructor(id: number, reclaim: Reclaim) {
     this.#id = id;
     // The instance's store stays alive while its memory is reachable, even if the instance is not.
     forgotten.register(this, reclaim, this);
+  }
+
+  /**
+   * The memory's bytes as an ArrayBuffer, with no copy: what a view writes, the guest reads, and
+   * the other way round. Its length is the memory's current size, and it is the same object while
+   * that size is unchanged (`memory.buffer === memory.buffer`).
+   *
+   * The rule, as for `WebAssembly.Memory.buffer` except for growth:
+   * - After the memory grows (`grow` here, or the guest's `memory.grow`), `buffer` is a new
+   *   ArrayBuffer of the new length. The old one stays valid at its old length and still shows
+   *   the live bytes: Kiln's linear memories never move.
+   * - When the instance is dropped (`drop()`, or when the app forgets it), every buffer it handed
+   *   out is detached: views over it have length 0.
+   * - It cannot be transferred (`transfer()` throws a TypeError); copy bytes out with `slice`.
+   *
+   * @throws {WasmError} MemoryError (5006) if the instance exports no memory, is a component, or
+   *   is busy: while an `instance.call` or memory operation on it (or on an instance linked with
+   *   it) is in flight, await it first or use `read`/`write`, which wait their turn. A buffer
+   *   taken before stays usable.
+   * @throws {WasmError} InvalidInstanceHandle (5005) if the instance was dropped.
+   * @example
+   * ```ts
+   * const [ptr] = await instance.call<[number]>("alloc", 5);
+   * new Uint8Array(instance.memory.buffer, ptr, 5).set(new TextEncoder().encode("hello"));
+   * const [len] = await instance.call<[number]>("process", ptr, 5);
+   * console.log(new TextDecoder().decode(new Uint8Array(instance.memory.buffer, ptr, len)));
+   * ```
+   */
+  get buffer(): ArrayBuffer {
+    noComponentMemory(this.#id);
+    const buffer = ops.op_wasm_memory_buffer(this.#id);
+    if (buffer !== this.#buffer) {
+      guardTransfer();
+      memoryBuffers.add(buffer);
+      this.#buffer = buffer;
+    }
+    return buffer;
   }
 
   /**
@@ -723,16 +799,26 @@ export class WasmInstance<E extends object = WasmExports> {
       }
       if (this.#component !== null) return this.#component.call(name, args) as Promise<R>;
       const values = args as WasmArg[];
-      const sig = this.#signature(name);
+      // The cached signature is read inline: each call the interpreter makes here shows in P1b.
+      const sig = this.#signatures !== null ? this.#signatures.get(name) : this.#signature(name);
       const table = hostTables.get(this);
       if (table !== undefined && sig !== undefined) return this.#callHost<R>(name, sig, table, values);
       if (sig === undefined || !sig.numbers) return this.#callWithSlots<R>(name, sig, values);
       const p = sig.params;
-      if (args.length !== p.length) throw arityError(name, p, args.length);
-      // The common shape: plain numbers, no buffer, the export resolved by index.
-      const a = p.length > 0 ? numberArg(p[0], values[0], sig.where[0]) : 0;
-      const b = p.length > 1 ? numberArg(p[1], values[1], sig.where[1]) : 0;
-      const c = p.length > 2 ? numberArg(p[2], values[2], sig.where[2]) : 0;
+      const n = values.length;
+      if (n !== p.length) throw arityError(name, p, n);
+      // The common shape: plain numbers, no buffer, the export resolved by index. The usual
+      // argument (a number; an integer for i32) is checked inline, anything else by numberArg.
+      let a: WasmArg = n > 0 ? values[0] : 0, b: WasmArg = n > 1 ? values[1] : 0, c: WasmArg = n > 2 ? values[2] : 0;
+      if (typeof a !== "number" || (p[0] === "i32" && (a | 0) !== a && a >>> 0 !== a)) {
+        a = numberArg(p[0], a, sig.where[0]);
+      }
+      if (typeof b !== "number" || (p[1] === "i32" && (b | 0) !== b && b >>> 0 !== b)) {
+        b = numberArg(p[1], b, sig.where[1]);
+      }
+      if (typeof c !== "number" || (p[2] === "i32" && (c | 0) !== c && c >>> 0 !== c)) {
+        c = numberArg(p[2], c, sig.where[2]);
+      }
       return ops.op_wasm_instance_call_numbers_async(this.#raw * EXPORT_INDEX_LIMIT + sig.index, a, b, c) as Promise<
         WasmResult[]
       > as Promise<R>;

@@ -346,7 +346,8 @@ fn op_of(f: &ItemFn, mapper: &TypeMapper) -> Result<Op, String> {
     };
     let ty = &arg.ty;
     let ty_text = quote::quote!(#ty).to_string();
-    if ty_text.contains("OpState") {
+    // The op's state and its JS scope are supplied by deno_core, not passed from JS.
+    if ty_text.contains("OpState") || ty_text.contains("PinScope") {
       continue;
     }
     let Pat::Ident(ident) = &*arg.pat else {
@@ -385,6 +386,8 @@ fn value_type(attrs: &[Attribute], ty: &Type, mapper: &TypeMapper, deps: &mut Ve
     match quote::quote!(#ty).to_string().as_str() {
       "f64" | "f32" | "u32" | "i32" | "u16" | "i16" | "u8" | "i8" => Ok("number".into()),
       "bool" => Ok("boolean".into()),
+      // A JS value the op makes itself (memory_view.rs: an ArrayBuffer over a guest's memory).
+      other if other.starts_with("v8 :: Local <") && other.ends_with("v8 :: ArrayBuffer >") => Ok("ArrayBuffer".into()),
       other => Err(format!(
         "op value of type `{other}` needs an op2 attribute the generator knows (string, buffer, bigint, serde)"
       )),

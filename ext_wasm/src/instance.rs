@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use std::rc::Rc;
 use std::sync::Arc;
 
-use deno_core::{op2, OpState};
+use deno_core::{op2, v8, OpState};
 use wasmtime::{ExternType, Instance, Module, Trap};
 use wasmtime_wasi::I32Exit;
 
@@ -376,13 +376,20 @@ pub fn op_wasm_instance_exports(state: &mut OpState, instance_id: f64) -> Result
 }
 
 /// `instance.drop()`. A call still running on the instance finishes first; its store is freed
-/// when the last such call returns.
+/// when the last such call returns, and when no `memory.buffer` is still borrowed by an op
+/// (memory_view.rs): the buffers handed out are detached here.
 #[op2(fast)]
-pub fn op_wasm_instance_drop(state: &mut OpState, instance_id: f64) -> Result<(), WasmError> {
-  match parse_id(instance_id).and_then(|id| state.borrow_mut::<InstanceTable>().0.remove(id)) {
-    Some(_) => Ok(()),
-    None => Err(invalid_instance(instance_id)),
-  }
+pub fn op_wasm_instance_drop(
+  scope: &mut v8::PinScope<'_, '_>,
+  state: &mut OpState,
+  instance_id: f64,
+) -> Result<(), WasmError> {
+  let Some(id) = parse_id(instance_id).filter(|id| state.borrow::<InstanceTable>().0.get(*id).is_some()) else {
+    return Err(invalid_instance(instance_id));
+  };
+  crate::memory_view::detach_all(scope, state, id);
+  state.borrow_mut::<InstanceTable>().0.remove(id);
+  Ok(())
 }
 
 /// `instance.takeStdout()` (`stream` 1) and `takeStderr()` (2): what the guest wrote to a

@@ -15,6 +15,7 @@
 //! The JS API (`ts/runtime_wasm.ts`) is served by the embedder's module loader as `runtime:wasm`,
 //! with the internal modules it imports: see [`RUNTIME_WASM_TS`] and [`INTERNAL_MODULES`].
 
+mod artifact_cache;
 mod binary;
 mod builtin;
 mod call;
@@ -33,6 +34,7 @@ mod limiter;
 mod limits;
 mod link;
 mod memory;
+mod memory_view;
 mod module;
 pub mod native;
 mod pipe;
@@ -46,6 +48,7 @@ mod store;
 mod value;
 mod wasi;
 
+pub use artifact_cache::ArtifactCache;
 pub use capabilities::{
   CheckedPath, FsCapabilitiesSpec, FsPermissions, GrantSpec, ManifestOrigin, PathGrant, WasmCapabilitiesSpec,
   WasmPermissions,
@@ -126,10 +129,14 @@ deno_core::extension!(
     call::op_wasm_instance_call_numbers_async,
     call_sync::op_wasm_instance_call_sync,
     call_sync::op_wasm_instance_call_numbers,
+    call_sync::op_wasm_instance_call_numbers2,
+    call_sync::op_wasm_instance_call_numbers1,
+    call_sync::op_wasm_instance_call_numbers0,
     memory::op_wasm_memory_read,
     memory::op_wasm_memory_write,
     memory::op_wasm_memory_size,
     memory::op_wasm_memory_grow,
+    memory_view::op_wasm_memory_buffer,
     process::op_wasm_process_spawn,
     process::op_wasm_process_status,
     process::op_wasm_process_read,
@@ -152,6 +159,7 @@ deno_core::extension!(
     state.put(module::ModuleTable::default());
     state.put(component::ComponentTable::default());
     state.put(instance::InstanceTable::default());
+    state.put(memory_view::MemoryBuffers::default());
     state.put(recipe::PendingInstances::default());
     state.put(process::ProcessTable::default());
     state.put(pool::PoolTable::default());

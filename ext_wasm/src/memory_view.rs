@@ -1,0 +1,149 @@
+//! `instance.memory.buffer`: an `ArrayBuffer` whose bytes are the guest's linear memory, as
+//! `WebAssembly.Memory.buffer`'s are. Writes through a view are the guest's memory; nothing is
+//! copied.
+//!
+//! # The rule
+//!
+//! - `buffer` covers the memory at its current size, and is the same object while the size is
+//!   unchanged. After the memory grows (`memory.grow` from JS, or the guest's `memory.grow`) it
+//!   is a new ArrayBuffer of the new length.
+//! - The old buffer stays valid at its old length and keeps showing the live bytes: a linear
+//!   memory never moves (`Config::memory_may_move(false)`, engine.rs) and never shrinks, so its
+//!   first bytes stay where they were. (WebAssembly detaches it instead; Kiln cannot, because a
+//!   guest's `memory.grow` runs where the JS engine cannot be reached, and a rule that held only
+//!   for growth from JS would be no rule.)
+//! - Dropping the instance (`drop()`, or the FinalizationRegistry when the app forgets it)
+//!   detaches every buffer handed out for it: views over them have length 0 (a `DataView`
+//!   throws a TypeError).
+//! - No buffer ever points into freed memory, detached or not: each one's backing store keeps the
+//!   store that owns the memory (and so its mapping) alive until the JS engine lets the backing
+//!   store go, which is when the buffer is detached or collected and no op still borrows its
+//!   bytes (an async op handed a view holds them until it completes). The backing store's
+//!   deleter releases the store ([`release`]). QuickJS aliases an external backing store only
+//!   when it carries no deleter data (it copies one that does: v8x's `arraybuffer.rs`), so the
+//!   deleter finds the store by the memory's base address, in [`KEPT`].
+//! - `buffer` is synchronous, so it needs the store at once: while a call or memory operation on
+//!   the instance (or on an instance linked with it) is in flight, it fails with MemoryError
+//!   (5006). A buffer taken earlier stays usable meanwhile (the guest is suspended on the same
+//!   thread, so there is no data race). Every instance `instantiate` makes runs on the JS thread;
+//!   processes and pools, whose guests run on threads of their own, have no `memory` object, and
+//!   a component has no linear memory (5006 from runtime_wasm.ts).
+//! - A buffer is not transferable: runtime_wasm.ts makes `ArrayBuffer.prototype.transfer` and
+//!   `transferToFixedLength` throw a TypeError for it, as for a `WebAssembly.Memory`'s (QuickJS
+//!   would otherwise hand the guest's memory to its allocator to resize).
+
+use std::collections::{BTreeMap, HashMap};
+use std::ffi::c_void;
+use std::sync::{Mutex, PoisonError};
+
+use deno_core::{op2, v8, OpState};
+
+use crate::error::WasmError;
+use crate::handles::parse_id;
+use crate::instance::{invalid_instance, InstanceTable};
+use crate::store::SharedStore;
+
+/// The buffers `buffer` handed out, by instance id (an `OpState` entry).
+#[derive(Default)]
+pub struct MemoryBuffers(HashMap<u64, Handed>);
+
+/// The buffers of one instance's memory.
+#[derive(Default)]
+struct Handed {
+  /// Every buffer handed out, oldest first, to detach when the instance is dropped; the last is
+  /// the one `buffer` returns while the memory is still `len` bytes.
+  buffers: Vec<v8::Global<v8::ArrayBuffer>>,
+  len: usize,
+}
+
+/// The stores whose memory a backing store aliases, by the memory's base address: one entry per
+/// backing store made, taken back by its deleter. While a store is here its memory stays mapped,
+/// and no other memory can have the same base address.
+static KEPT: Mutex<BTreeMap<usize, Vec<SharedStore>>> = Mutex::new(BTreeMap::new());
+
+/// `memory.buffer`: the ArrayBuffer over the instance's memory at its current size.
+///
+/// # Errors
+/// 5005 for an unknown or dropped instance; 5006 if it exports no memory, or its store is busy
+/// with a call or memory operation.
+#[op2]
+pub fn op_wasm_memory_buffer<'s>(
+  scope: &mut v8::PinScope<'s, '_>,
+  state: &mut OpState,
+  instance_id: f64,
+) -> Result<v8::Local<'s, v8::ArrayBuffer>, WasmError> {
+  let id = parse_id(instance_id).ok_or_else(|| invalid_instance(instance_id))?;
+  let (store, base, len) = {
+    let entry = state.borrow::<InstanceTable>().lookup(instance_id)?;
+    let Ok(kiln) = entry.store.try_lock() else {
+      return Err(WasmError::memory(
+        "memory.buffer: the instance is busy: a call or memory operation on it (or on an instance \
+         linked with it) is still running; await it first, or use `await memory.read`/`write`, \
+         which wait their turn (a buffer taken before the call stays usable)",
+      ));
+    };
+    let memory = kiln.members[entry.member].memory.ok_or_else(|| {
+      WasmError::memory("memory.buffer: the instance exports no memory (a shared memory is not exposed)")
+    })?;
+    (entry.store.clone(), memory.data_ptr(&kiln.store), memory.data_size(&kiln.store))
+  };
+
+  let handed = state.borrow_mut::<MemoryBuffers>().0.entry(id).or_default();
+  if let Some(last) = handed.buffers.last().filter(|_| handed.len == len) {
+    let last = v8::Local::new(scope, last);
+    // An op that detaches its argument may have detached it: then it is replaced.
+    if !last.was_detached() {
+      return Ok(last);
+    }
+  }
+  let buffer = if len == 0 { v8::ArrayBuffer::new(scope, 0) } else { alias(scope, base, len, store) };
+  handed.buffers.push(v8::Global::new(scope, buffer));
+  handed.len = len;
+  Ok(buffer)
+}
+
+/// An ArrayBuffer over the `len` bytes at `base`, the memory of `store`, which stays alive until
+/// the JS engine lets the buffer's backing store go.
+fn alias<'s>(
+  scope: &mut v8::PinScope<'s, '_>,
+  base: *mut u8,
+  len: usize,
+  store: SharedStore,
+) -> v8::Local<'s, v8::ArrayBuffer> {
+  KEPT.lock().unwrap_or_else(PoisonError::into_inner).entry(base as usize).or_default().push(store);
+  // SAFETY: `base..base + len` is the store's linear memory at its current size. It stays
+  // mapped at `base` while the store lives (memories never move: engine.rs; they never shrink),
+  // and the store lives at least until `release` runs for this backing store, which the JS
+  // engine does once, when it no longer uses the bytes. With null deleter data QuickJS aliases
+  // the bytes instead of copying them (module docs).
+  let backing = unsafe { v8::ArrayBuffer::new_backing_store_from_ptr(base.cast(), len, release, std::ptr::null_mut()) };
+  v8::ArrayBuffer::with_backing_store(scope, &backing.make_shared())
+}
+
+/// The deleter of every backing store [`alias`] makes: gives back the store it kept alive. Any
+/// entry under `data` will do: they are all the same live store.
+unsafe extern "C" fn release(data: *mut c_void, _len: usize, _deleter_data: *mut c_void) {
+  let store = {
+    let mut kept = KEPT.lock().unwrap_or_else(PoisonError::into_inner);
+    let key = data as usize;
+    let store = kept.get_mut(&key).and_then(Vec::pop);
+    if kept.get(&key).is_some_and(Vec::is_empty) {
+      kept.remove(&key);
+    }
+    store
+  };
+  // Dropping the last reference frees the store: outside the lock, and never unwinding into the
+  // JS engine's C code.
+  let _ = std::panic::catch_unwind(std::panic::AssertUnwindSafe(move || drop(store)));
+}
+
+/// Detaches every buffer handed out for the instance `id`, which is being dropped.
+pub fn detach_all(scope: &mut v8::PinScope<'_, '_>, state: &mut OpState, id: u64) {
+  let Some(handed) = state.borrow_mut::<MemoryBuffers>().0.remove(&id) else { return };
+  for buffer in handed.buffers {
+    let buffer = v8::Local::new(scope, &buffer);
+    // A buffer of an empty memory has no bytes of the guest's, but is detached all the same, so
+    // the rule has no exception.
+    let _ = buffer.detach(None);
+  }
+}

@@ -1,0 +1,32 @@
+//! `instance.memory.buffer` (issue 15): an ArrayBuffer over the guest's linear memory, through a
+//! real kiln process. The rule it checks (ext_wasm/src/memory_view.rs): the same buffer while the
+//! size is unchanged; after growth a new one, the old one still valid at the same address (a
+//! write through it after growth reaches the guest); every buffer detached when the instance is
+//! dropped or forgotten; bytes an op borrowed stay mapped past the drop; no transfer; 5006 while
+//! the store is busy, for a module without memory and for a component.
+
+use kiln_test_support::App;
+
+#[test]
+fn memory_buffer_is_the_guests_memory_by_the_documented_rule() {
+  App::new("memory_buffer.ts").allow_all().run().ok(concat!(
+    "buffer: true 65536 true\n",
+    "guest reads JS's write: 42 42 42\n",
+    "JS reads the guest's writes: 7 8 9\n",
+    "grow from JS: 1 true true\n",
+    "lengths: 65536 65536 131072 42\n",
+    "old view writes after growth: 11 12 11\n",
+    "grow from guest: 2 262144 true\n",
+    "held views after guest growth: 13 14 12\n",
+    "grow from JS again: 4 327680 13\n",
+    "transfer: TypeError TypeError TypeError 327680 42 4\n",
+    "during a call: 5006 MemoryError\n",
+    "the guest saw the flag: 5 ok 65536\n",
+    "after drop: 0 0 0 undefined TypeError 5005 InvalidInstanceHandle\n",
+    "borrowed past the drop: 0 1,2,3,4\n",
+    "many: 600 of 600 detached\n",
+    "no memory: 5006 MemoryError\n",
+    "component: 5006 MemoryError\n",
+    "message names the alternative: true\n",
+  ));
+}
