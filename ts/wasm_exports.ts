@@ -38,7 +38,11 @@ export function exportFunction(
     Number.isSafeInteger(packed) && index < EXPORT_INDEX_LIMIT) {
     // The common shape goes as plain numbers, with no buffer, and the usual argument is checked
     // inline; anything else (a tagged value, a bad one) takes numberArg.
-    const callNumbers = ops.op_wasm_instance_call_numbers;
+    // One op per arity: every argument an op takes costs the QuickJS shim an allocation.
+    const call0 = ops.op_wasm_instance_call_numbers0;
+    const call1 = ops.op_wasm_instance_call_numbers1;
+    const call2 = ops.op_wasm_instance_call_numbers2;
+    const call3 = ops.op_wasm_instance_call_numbers;
     const none = results.length === 0;
     const [t0, t1, t2] = params;
     const [w0, w1, w2] = where;
@@ -50,7 +54,7 @@ export function exportFunction(
       case 0:
         fn = (a?: WasmArg): WasmReturn => {
           if (a !== undefined) throw tooMany();
-          const r = callNumbers(packed, 0, 0, 0);
+          const r = call0(packed);
           return none ? undefined : r;
         };
         break;
@@ -58,7 +62,7 @@ export function exportFunction(
         fn = (a?: WasmArg, b?: WasmArg): WasmReturn => {
           if (b !== undefined) throw tooMany();
           if (typeof a !== "number" || (i0 && (a | 0) !== a && a >>> 0 !== a)) a = checked(0, a);
-          const r = callNumbers(packed, a, 0, 0);
+          const r = call1(packed, a);
           return none ? undefined : r;
         };
         break;
@@ -67,7 +71,7 @@ export function exportFunction(
           if (c !== undefined) throw tooMany();
           if (typeof a !== "number" || (i0 && (a | 0) !== a && a >>> 0 !== a)) a = checked(0, a);
           if (typeof b !== "number" || (i1 && (b | 0) !== b && b >>> 0 !== b)) b = checked(1, b);
-          const r = callNumbers(packed, a, b, 0);
+          const r = call2(packed, a, b);
           return none ? undefined : r;
         };
         break;
@@ -77,7 +81,7 @@ export function exportFunction(
           if (typeof a !== "number" || (i0 && (a | 0) !== a && a >>> 0 !== a)) a = checked(0, a);
           if (typeof b !== "number" || (i1 && (b | 0) !== b && b >>> 0 !== b)) b = checked(1, b);
           if (typeof c !== "number" || (i2 && (c | 0) !== c && c >>> 0 !== c)) c = checked(2, c);
-          const r = callNumbers(packed, a, b, c);
+          const r = call3(packed, a, b, c);
           return none ? undefined : r;
         };
     }

@@ -64,7 +64,36 @@ pub fn op_wasm_instance_call_numbers(
   c: f64,
 ) -> Result<f64, WasmError> {
   let (instance_id, export_index) = unpack_export(packed_export);
-  sync_call(state, instance_id, export_index, Numbers([a, b, c]))
+  sync_call(state, instance_id, export_index, Numbers([a, b, c], 3))
+}
+
+/// [`op_wasm_instance_call_numbers`] for an export with two parameters: each argument an op takes
+/// costs the QuickJS shim a heap-allocated handle, so the common arities get ops of their own.
+#[op2(nofast)]
+pub fn op_wasm_instance_call_numbers2(
+  state: &mut OpState,
+  packed_export: f64,
+  a: f64,
+  b: f64,
+) -> Result<f64, WasmError> {
+  let (instance_id, export_index) = unpack_export(packed_export);
+  sync_call(state, instance_id, export_index, Numbers([a, b, 0.0], 2))
+}
+
+/// [`op_wasm_instance_call_numbers`] for an export with one parameter (see
+/// [`op_wasm_instance_call_numbers2`]).
+#[op2(nofast)]
+pub fn op_wasm_instance_call_numbers1(state: &mut OpState, packed_export: f64, a: f64) -> Result<f64, WasmError> {
+  let (instance_id, export_index) = unpack_export(packed_export);
+  sync_call(state, instance_id, export_index, Numbers([a, 0.0, 0.0], 1))
+}
+
+/// [`op_wasm_instance_call_numbers`] for an export without parameters (see
+/// [`op_wasm_instance_call_numbers2`]).
+#[op2(nofast)]
+pub fn op_wasm_instance_call_numbers0(state: &mut OpState, packed_export: f64) -> Result<f64, WasmError> {
+  let (instance_id, export_index) = unpack_export(packed_export);
+  sync_call(state, instance_id, export_index, Numbers([0.0; 3], 0))
 }
 
 /// How one synchronous op passes arguments in and results out.
@@ -106,15 +135,16 @@ impl CallIo for SlotBuffer<'_> {
   }
 }
 
-/// Up to three numeric arguments and at most one numeric result, as plain numbers.
-struct Numbers([f64; 3]);
+/// Up to three numeric arguments and at most one numeric result, as plain numbers: the arguments
+/// and how many of them the op took (an export with more parameters is refused).
+struct Numbers([f64; 3], usize);
 
 impl CallIo for Numbers {
   type Output = f64;
 
   fn fill(&mut self, export: &ExportFunc, raw: &mut [ValRaw]) -> Result<(), WasmError> {
     let ty = &export.ty;
-    if ty.params().len() > self.0.len() || ty.results().len() > 1 {
+    if ty.params().len() > self.1 || ty.results().len() > 1 {
       return Err(export.not_numbers());
     }
     for ((ty, raw), arg) in ty.params().zip(raw.iter_mut()).zip(self.0) {
@@ -181,7 +211,8 @@ fn sync_call<Io: CallIo>(
     }
   };
   disarm(store);
-  if finish(outcome, &format!("`{}`", export.name), config.call_limits())? == Ended::Exited {
+  // The name is formatted only for an error: a `format!` per call showed in the profile.
+  if outcome.is_err() && finish(outcome, &format!("`{}`", export.name), config.call_limits())? == Ended::Exited {
     raw.as_mut().iter_mut().for_each(|r| *r = ValRaw::i64(0));
   }
   io.finish(export, &raw)
