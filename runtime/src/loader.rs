@@ -6,9 +6,10 @@
 //!   when there is no manifest), and the entry file itself;
 //! - a module elsewhere only if `[capabilities.fs] read` covers its canonical path, since
 //!   importing a file reads it;
-//! - only the kinds of file Kiln knows: `.js`, `.mjs`, `.jsx`, `.ts`, `.mts`, `.tsx` and `.json`.
-//!   Anything else (`.env`, a file without an extension, `.d.ts`) is refused before it is read, so
-//!   its content can never leak through a JavaScript syntax or reference error.
+//! - only the kinds of file Kiln knows: `.js`, `.mjs`, `.jsx`, `.ts`, `.mts`, `.tsx`, `.json` and
+//!   `.wasm` (a WebAssembly module, made an ES module by [`crate::wasm_module`]). Anything else
+//!   (`.env`, a file without an extension, `.d.ts`) is refused before it is read, so its content
+//!   can never leak through a JavaScript syntax or reference error.
 
 use std::borrow::Cow;
 use std::cell::RefCell;
@@ -35,7 +36,7 @@ const BUILTINS: &[(&str, &str)] =
 const INTERNAL: &[(&str, &str)] = ext_wasm::INTERNAL_MODULES;
 
 /// The file extensions Kiln loads as modules, for messages.
-const KNOWN_EXTENSIONS: &str = ".js, .mjs, .jsx, .ts, .mts, .tsx and .json (with { type: \"json\" })";
+const KNOWN_EXTENSIONS: &str = ".js, .mjs, .jsx, .ts, .mts, .tsx, .json (with { type: \"json\" }) and .wasm";
 
 /// The source of a built-in module, public or internal.
 fn builtin(specifier: &str) -> Option<&'static str> {
@@ -58,11 +59,34 @@ pub struct KilnModuleLoader {
   entry: PathBuf,
   /// `[capabilities.fs] read`, which covers imports from outside the root.
   fs: FsPermissions,
+  /// Only the `runtime:*` built-ins (the loader of the start-up snapshot, snapshot.rs).
+  builtins_only: bool,
 }
 
 impl KilnModuleLoader {
   pub fn new(root: AppRoot, entry: PathBuf, fs: FsPermissions) -> Rc<Self> {
-    Rc::new(Self { source_maps: RefCell::default(), importers: RefCell::default(), root, entry, fs })
+    Rc::new(Self {
+      source_maps: RefCell::default(),
+      importers: RefCell::default(),
+      root,
+      entry,
+      fs,
+      builtins_only: false,
+    })
+  }
+
+  /// A loader of the `runtime:*` built-ins only, which refuses every file.
+  pub fn for_builtins(fs: FsPermissions) -> Rc<Self> {
+    let root = AppRoot { dir: PathBuf::from("/nonexistent/kiln-builtins-only"), what: "no directory" };
+    let entry = root.dir.clone();
+    Rc::new(Self {
+      source_maps: RefCell::default(),
+      importers: RefCell::default(),
+      root,
+      entry,
+      fs,
+      builtins_only: true,
+    })
   }
 
   fn transpile(
@@ -143,6 +167,7 @@ impl KilnModuleLoader {
         | MediaType::Mts
         | MediaType::Tsx
         | MediaType::Json
+        | MediaType::Wasm
     ) {
       return Err(JsErrorBox::from_err(WasmError::io(format!(
         "cannot import {}{importer}: Kiln imports only {KNOWN_EXTENSIONS} files; read other files \
@@ -151,6 +176,13 @@ impl KilnModuleLoader {
       ))));
     }
     let canonical = self.check_access(&path, &importer).map_err(JsErrorBox::from_err)?;
+    if media_type == MediaType::Wasm {
+      let bytes = std::fs::read(&canonical).map_err(|e| {
+        JsErrorBox::from_err(WasmError::io(format!("cannot load the module {}{importer}: {e}", path.display())))
+      })?;
+      let code = crate::wasm_module::source(&canonical, &bytes, &importer).map_err(JsErrorBox::from_err)?;
+      return Ok(ModuleSource::new(ModuleType::JavaScript, ModuleSourceCode::String(code.into()), specifier, None));
+    }
     let code = std::fs::read_to_string(&canonical).map_err(|e| {
       JsErrorBox::from_err(WasmError::io(format!("cannot load the module {}{importer}: {e}", path.display())))
     })?;
@@ -173,7 +205,7 @@ impl KilnModuleLoader {
         let code = self.transpile(specifier, source.to_string(), MediaType::TypeScript)?;
         Ok(ModuleSource::new(ModuleType::JavaScript, ModuleSourceCode::String(code.into()), specifier, None))
       }
-      "file" => self.load_file(specifier, referrer),
+      "file" if !self.builtins_only => self.load_file(specifier, referrer),
       scheme => Err(JsErrorBox::generic(format!(
         "cannot load {specifier}: Kiln loads file: modules and runtime:wasm / runtime:fs, not {scheme}:"
       ))),

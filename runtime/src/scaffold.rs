@@ -20,8 +20,9 @@ const ADD_WAT: &str = include_str!("../templates/add.wat");
 const MANIFEST: &str = include_str!("../templates/manifest.app.toml");
 
 /// Writes `kiln-types/*.d.ts` (always: they are generated), a `kiln-types/components/*.d.ts` for
-/// each WebAssembly component in `dir` (see `component_types`) and `tsconfig.json` (only if there
-/// is none: a user's own is kept, with a note on what it needs). Returns what it did, line by line.
+/// each WebAssembly component in `dir` (see `component_types`), a `kiln-types/wasm/*.d.wasm.ts`
+/// for each core module (see `wasm_types`) and `tsconfig.json` (only if there is none: a user's
+/// own is kept, with a note on what it needs). Returns what it did, line by line.
 ///
 /// `dir` must exist: it is an app's directory, and a mistyped one would otherwise be created
 /// silently, typings and all, away from the app.
@@ -36,12 +37,15 @@ pub fn write_types(dir: &Path) -> Result<Vec<String>, String> {
     report.push(format!("wrote {}", path.display()));
   }
   report.extend(crate::component_types::write(dir)?);
+  report.extend(crate::wasm_types::write(dir)?);
   let tsconfig = dir.join("tsconfig.json");
   match create_new(&tsconfig, TSCONFIG) {
     Ok(()) => report.push(format!("wrote {}", tsconfig.display())),
     Err(e) if e.kind() == ErrorKind::AlreadyExists => report.push(format!(
-      "kept the existing {}: make sure its \"include\" lists \"{TYPES_DIR}/*.d.ts\" and it does not load the DOM lib",
-      tsconfig.display()
+      "kept the existing {}: make sure its \"include\" lists \"{TYPES_DIR}/*.d.ts\" and it does not load the DOM lib, \
+       and, for `.wasm` imports, that it sets \"allowArbitraryExtensions\": true and \"rootDirs\": [\".\", \"{TYPES_DIR}/{}\"]",
+      tsconfig.display(),
+      crate::wasm_types::WASM_DIR
     )),
     Err(e) => return Err(format!("cannot write {}: {e}", tsconfig.display())),
   }
