@@ -481,7 +481,12 @@ export function decode(r: Reader, d: Desc, owner: ResourceOwner): unknown {
 
 // ---- instances ----
 
-const writer = new Writer();
+// Made on first use, not when the module is evaluated: the module is evaluated into the start-up
+// snapshot (runtime/src/snapshot.rs), which cannot hold a DataView.
+let shared: Writer | undefined;
+function sharedWriter(): Writer {
+  return (shared ??= new Writer());
+}
 /** The handles of `own` arguments being encoded: they move into the guest once all arguments fit. */
 const moving: Handle[] = [];
 
@@ -491,6 +496,7 @@ export function encodeArgs(f: FuncDesc | ImportDesc, args: unknown[], owner: Res
     const names = f.params.map((p) => p[0]).join(", ");
     throw wasmError("TypeError", `${what} takes ${f.params.length} argument(s) (${names}), got ${args.length}; its type is ${f.wit}`);
   }
+  const writer = sharedWriter();
   writer.at = 0;
   moving.length = 0;
   try {
@@ -506,6 +512,7 @@ export function encodeArgs(f: FuncDesc | ImportDesc, args: unknown[], owner: Res
 
 /** Encodes one value (a host function's result); a misfit throws as in `encodeArgs`, under `segment`. */
 export function encodeValue(d: Desc, value: unknown, owner: ResourceOwner, segment: string): Uint8Array {
+  const writer = sharedWriter();
   writer.at = 0;
   moving.length = 0;
   try {

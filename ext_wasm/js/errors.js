@@ -19,6 +19,10 @@ for (const name of CODES.keys()) {
 // its arguments itself.
 const UNCHECKED = Symbol.for("kiln.uncheckedOps");
 
+/** The names given to codeArgumentErrors, and the wrappers it made. */
+const coded = new Set();
+const wrappers = new WeakSet();
+
 /**
  * Makes deno_core's argument-conversion failures of the named ops (a string where an op takes a
  * number, a number where it takes bytes) coded errors: TypeError, 5007, naming the op. Errors the
@@ -29,8 +33,9 @@ export function codeArgumentErrors(names) {
   const code = CODES.get("TypeError");
   for (const name of names) {
     const op = core.ops[name];
-    if (typeof op !== "function" || name in unchecked) continue;
-    unchecked[name] = op;
+    if (typeof op !== "function" || wrappers.has(op)) continue;
+    coded.add(name);
+    unchecked[name] ??= op;
     const recode = (error) => {
       if (error instanceof TypeError && error.code === undefined) {
         const message = `${name}: ${error.message}; see ts/kiln_internal.d.ts for its parameter types`;
@@ -38,7 +43,7 @@ export function codeArgumentErrors(names) {
       }
       throw error;
     };
-    core.ops[name] = {
+    const wrapper = {
       [name](...args) {
         let result;
         try {
@@ -49,8 +54,17 @@ export function codeArgumentErrors(names) {
         return result instanceof Promise ? result.catch(recode) : result;
       },
     }[name];
+    wrappers.add(wrapper);
+    core.ops[name] = wrapper;
   }
 }
+
+// A runtime started from a snapshot that holds this module gets fresh op functions on `core.ops`
+// from deno_core, without the wrappers above: the embedder calls this once per start, before any
+// other code (kiln: runtime/js/seal.js), as
+// `core.ops[Symbol.for("kiln.uncheckedOps")][Symbol.for("kiln.codeArgumentErrors")]()`. It wraps
+// the same ops again. (`core` itself is frozen.)
+(core.ops[UNCHECKED] ??= {})[Symbol.for("kiln.codeArgumentErrors")] = () => codeArgumentErrors([...coded]);
 
 import "ext:ext_wasm/webassembly.js";
 

@@ -10,32 +10,7 @@ const core = globalThis.Deno.core;
 // runtime:fs's ops, called raw with the wrong types, fail with a coded TypeError too.
 codeArgumentErrors(["op_fs_read_bytes", "op_fs_read_text_file", "op_kiln_exit"]);
 
-// Error stacks show the app's frames only: frames of the runtime's own modules (runtime:wasm, its
-// internals, ext: modules) say nothing about where the app went wrong. deno_core calls
-// `Error.prepareStackTrace` with the call sites (file paths already made from file: URLs); this
-// formats them as the default does, minus the runtime's. An app may replace it with its own.
-const INTERNAL_FILE = /^(ext|runtime):/;
-
-function formatFrame(site) {
-  let file = site.getFileName() ?? "<anonymous>";
-  if (file.startsWith("/")) file = `file://${encodeURI(file)}`;
-  const location = `${file}:${site.getLineNumber()}:${site.getColumnNumber()}`;
-  const name = site.getFunctionName();
-  const prefix = site.isAsync?.() ? "async " : site.isConstructor?.() ? "new " : "";
-  return name ? `${prefix}${name} (${location})` : `${prefix}${location}`;
-}
-
-Error.prepareStackTrace = (error, sites) => {
-  let head;
-  try {
-    head = String(error);
-  } catch {
-    head = "Error";
-  }
-  const frames = sites.filter((site) => !INTERNAL_FILE.test(site.getFileName() ?? "")).map(formatFrame);
-  return [head, ...frames.map((frame) => `    at ${frame}`)].join("\n");
-};
-
+let args;
 const globals = {
   console,
   setTimeout,
@@ -51,7 +26,11 @@ const globals = {
   // Kiln.memoryUsage(): the process's resident set size, for apps that watch their footprint.
   // Kiln.exit(code): ends the process with that status once stdout and stderr are flushed.
   Kiln: Object.freeze({
-    args: Object.freeze(core.ops.op_kiln_args()),
+    // Read on first use, not when this module is evaluated: that happens once, into the start-up
+    // snapshot (runtime/src/snapshot.rs), whose heap every later run starts from.
+    get args() {
+      return (args ??= Object.freeze(core.ops.op_kiln_args()));
+    },
     memoryUsage: () => ({ rss: core.ops.op_kiln_rss_bytes() }),
     exit(code = 0) {
       if (!Number.isInteger(code) || code < 0 || code > 255) {

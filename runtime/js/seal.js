@@ -6,6 +6,39 @@
 // ts/kiln_globals.d.ts.
 import "runtime:wasm/core";
 
+// The ops' coded argument errors (ext_wasm/js/errors.js): deno_core binds fresh op functions on
+// every start from the start-up snapshot (runtime/src/snapshot.rs), without them.
+globalThis.Deno.core.ops[Symbol.for("kiln.uncheckedOps")][Symbol.for("kiln.codeArgumentErrors")]();
+
+// Error stacks show the app's frames only: frames of the runtime's own modules (runtime:wasm, its
+// internals, ext: modules) say nothing about where the app went wrong. deno_core calls
+// `Error.prepareStackTrace` with the call sites (file paths already made from file: URLs); this
+// formats them as the default does, minus the runtime's. An app may replace it with its own.
+// Set here, on every start, rather than by ext:kiln_globals: a property set on a built-in such as
+// `Error` is not kept by the start-up snapshot (runtime/src/snapshot.rs), which the extensions'
+// modules are evaluated into.
+const INTERNAL_FILE = /^(ext|runtime):/;
+
+function formatFrame(site) {
+  let file = site.getFileName() ?? "<anonymous>";
+  if (file.startsWith("/")) file = `file://${encodeURI(file)}`;
+  const location = `${file}:${site.getLineNumber()}:${site.getColumnNumber()}`;
+  const name = site.getFunctionName();
+  const prefix = site.isAsync?.() ? "async " : site.isConstructor?.() ? "new " : "";
+  return name ? `${prefix}${name} (${location})` : `${prefix}${location}`;
+}
+
+Error.prepareStackTrace = (error, sites) => {
+  let head;
+  try {
+    head = String(error);
+  } catch {
+    head = "Error";
+  }
+  const frames = sites.filter((site) => !INTERNAL_FILE.test(site.getFileName() ?? "")).map(formatFrame);
+  return [head, ...frames.map((frame) => `    at ${frame}`)].join("\n");
+};
+
 // KILN_EXPOSE_INTERNALS=1 (set by the person running kiln, never by an app) keeps them, for
 // Kiln's own tests and benchmarks that call raw ops.
 if (!globalThis[Symbol.for("kiln.exposeInternals")]) {

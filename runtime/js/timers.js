@@ -40,12 +40,15 @@ export function clearTimeout(id) {
 
 export const clearInterval = clearTimeout;
 
-const origin = Date.now();
-// Captured at start-up: `Deno` is gone from the global object before apps run (seal.js).
+// Captured at start-up: `Deno` is gone from the global object before apps run (seal.js). The
+// origin is the process's, kept in Rust (globals.rs): this module is evaluated once, into the
+// start-up snapshot, so a time taken here would be that run's.
 const nowMs = core.ops.op_kiln_now_ms;
-const monotonicStart = nowMs();
+const timeOrigin = core.ops.op_kiln_time_origin;
 
 export const performance = {
-  timeOrigin: origin,
-  now: () => nowMs() - monotonicStart,
+  get timeOrigin() {
+    return timeOrigin();
+  },
+  now: () => nowMs(),
 };

@@ -5,11 +5,27 @@ use std::time::Instant;
 
 use deno_core::{op2, OpState};
 
-/// Milliseconds on a monotonic clock, for `performance.now()`.
+/// When the process's first runtime started: a monotonic instant, and the same moment as
+/// milliseconds since the Unix epoch. Kept here, not in the JS, because the JS is evaluated once
+/// into the start-up snapshot (snapshot.rs) and would otherwise keep the clock of that run.
+fn time_origin() -> &'static (Instant, f64) {
+  static ORIGIN: OnceLock<(Instant, f64)> = OnceLock::new();
+  ORIGIN.get_or_init(|| {
+    let wall = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap_or_default();
+    (Instant::now(), wall.as_secs_f64() * 1000.0)
+  })
+}
+
+/// Milliseconds since the time origin on a monotonic clock, for `performance.now()`.
 #[op2(fast)]
 pub fn op_kiln_now_ms() -> f64 {
-  static START: OnceLock<Instant> = OnceLock::new();
-  START.get_or_init(Instant::now).elapsed().as_secs_f64() * 1000.0
+  time_origin().0.elapsed().as_secs_f64() * 1000.0
+}
+
+/// The time origin in milliseconds since the Unix epoch, for `performance.timeOrigin`.
+#[op2(fast)]
+pub fn op_kiln_time_origin() -> f64 {
+  time_origin().1
 }
 
 /// The process's resident set size in bytes, for `Kiln.memoryUsage()` (0 where the OS does not
@@ -57,11 +73,12 @@ pub fn op_kiln_args(state: &OpState) -> Vec<String> {
 
 deno_core::extension!(
   kiln_globals,
-  ops = [op_kiln_now_ms, op_kiln_args, op_kiln_exit, op_kiln_rss_bytes, op_kiln_noop, op_kiln_noop_async],
+  ops = [op_kiln_now_ms, op_kiln_time_origin, op_kiln_args, op_kiln_exit, op_kiln_rss_bytes, op_kiln_noop, op_kiln_noop_async],
   esm_entry_point = "ext:kiln_globals/bootstrap.js",
   esm = [dir "js", "console.js", "timers.js", "encoding.js", "abort.js", "bootstrap.js"],
   options = { args: Vec<String> },
   state = |state, options| {
+    time_origin();
     state.put(AppArgs(options.args));
   },
 );

@@ -10,6 +10,9 @@ mod loader;
 mod manifest;
 mod run;
 mod scaffold;
+mod snapshot;
+mod wasm_module;
+mod wasm_types;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -45,6 +48,9 @@ ENVIRONMENT:
     KILN_COMPILE_PROGRESS_MS  report compiles that take longer than this on stderr, with an
                               estimate of their progress every 5 s (1000; 0 reports every
                               compile that does not come from the cache)
+    KILN_SNAPSHOT             `off` starts without the start-up snapshot (the runtime's own
+                              JS, evaluated once and kept in the cache directory as
+                              startup-*.snap; without a cache there is none)
 ";
 
 fn main() -> ExitCode {

@@ -16,16 +16,28 @@ pub struct RunOptions {
   pub args: Vec<String>,
 }
 
+/// Kiln's extensions, in the order every runtime (and the start-up snapshot) has them.
+pub fn extensions(
+  wasm: ext_wasm::WasmPermissions,
+  fs: ext_wasm::FsPermissions,
+  engine: ext_wasm::EngineOptions,
+  args: Vec<String>,
+) -> Vec<deno_core::Extension> {
+  vec![crate::globals::extension(args), ext_wasm::extension(wasm, engine), crate::fs::kiln_fs::init(fs)]
+}
+
 /// Builds a runtime with Kiln's extensions and the given grants, for the app whose entry file is
-/// `entry` (canonical).
-pub fn new_runtime(grants: manifest::Grants, entry: PathBuf, args: Vec<String>) -> JsRuntime {
+/// `entry` (canonical), from the start-up snapshot if there is one (see snapshot.rs).
+pub fn new_runtime(
+  grants: manifest::Grants,
+  entry: PathBuf,
+  args: Vec<String>,
+  startup_snapshot: Option<&'static [u8]>,
+) -> JsRuntime {
   JsRuntime::new(RuntimeOptions {
     module_loader: Some(KilnModuleLoader::new(grants.root, entry, grants.fs.clone())),
-    extensions: vec![
-      crate::globals::extension(args),
-      ext_wasm::extension(grants.wasm, grants.engine),
-      crate::fs::kiln_fs::init(grants.fs),
-    ],
+    extensions: extensions(grants.wasm, grants.fs, grants.engine, args),
+    startup_snapshot,
     ..Default::default()
   })
 }
@@ -59,8 +71,10 @@ pub fn run(options: RunOptions) -> i32 {
     }
   };
   let args = options.args;
+  let js_cache = js_cache_dir(&grants);
   let result = tokio.block_on(async move {
-    let mut runtime = new_runtime(grants, entry, args);
+    let snapshot = crate::snapshot::load_or_create(&grants, js_cache.as_deref()).await;
+    let mut runtime = new_runtime(grants, entry, args, snapshot);
     seal(&mut runtime).await?;
     let module_id = runtime.load_main_es_module(&specifier).await?;
     let evaluation = runtime.mod_evaluate(module_id);
@@ -74,6 +88,23 @@ pub fn run(options: RunOptions) -> i32 {
       1
     }
   }
+}
+
+/// Where the JS engine keeps what it compiled between runs: the start-up snapshot (snapshot.rs)
+/// and the QuickJS shim's bytecode of each ES module it compiles (keyed by the module's source).
+/// Both are code this user will run, so they go only where the compilation cache may go: the
+/// same directory, if the cache accepts it (a directory other users may write is refused, with
+/// the cache's own warning). Otherwise there is neither, rather than the shim's default of a
+/// shared `~/.cache/v8x`, which `KILN_CACHE_DIR=off` would not turn off.
+fn js_cache_dir(grants: &manifest::Grants) -> Option<PathBuf> {
+  let dir = grants.engine.cache_dir.as_deref().filter(|dir| ext_wasm::ArtifactCache::open(dir).is_ok());
+  // The shim reads these once, when it first compiles a module; nothing else runs yet (no other
+  // thread reads the environment: the runtime and its threads are made after this).
+  match dir {
+    Some(dir) => std::env::set_var("V82JSC_BC_CACHE_DIR", dir.join("quickjs-bytecode")),
+    None => std::env::set_var("V82JSC_NO_BC_CACHE", "1"),
+  }
+  dir.map(Path::to_path_buf)
 }
 
 /// Runs `runtime:kiln/seal` before any app code: it hands deno_core's `Deno.core` to the

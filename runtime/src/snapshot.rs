@@ -1,0 +1,187 @@
+//! The start-up snapshot: the runtime's own JavaScript, compiled and evaluated once, then loaded
+//! on every later start instead of being parsed again.
+//!
+//! Starting a JsRuntime without one parses and runs deno_core's own JS (primordials, core), the
+//! QuickJS shim's Temporal polyfill (about 40% of a `console.log("hi")` start on its own), Kiln's
+//! globals and ext_wasm's JS, and `runtime:wasm` when an app imports it: its TypeScript is
+//! transpiled first. A snapshot holds the resulting heap (QuickJS's object-graph serialization,
+//! through the shim's `SnapshotCreator`), with `runtime:wasm` and its internal modules already
+//! evaluated, so a start only deserializes it.
+//!
+//! The snapshot is made by the binary itself, the first time it runs with a compilation cache
+//! (the same directory: `KILN_CACHE_DIR`, the manifest's `[cache]`, or the user's cache), and kept
+//! there as `startup-<key>.snap`. The key names this binary (its size and modification time) and
+//! the engine, so a rebuilt or upgraded kiln makes its own. The file starts with a checksum of
+//! the rest: one that does not match (a torn write by another tool, a full disk) is made again,
+//! never loaded. With the cache off, every start parses the JS as before.
+//!
+//! What the snapshot must not hold: anything of one run. Kiln's JS reads the run's state (its
+//! arguments, grants, engines) through ops when it is used, not when it is evaluated, and the ops'
+//! Rust state is made anew on every start from the extensions' options.
+
+use std::fs;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use deno_core::{JsRuntimeForSnapshot, ModuleSpecifier, RuntimeOptions};
+
+/// The modules evaluated into the snapshot: `runtime:wasm` (which imports its internals) and
+/// `runtime:fs`.
+const PRELOADED: &[&str] = &["runtime:wasm", "runtime:fs"];
+
+/// The environment variable that turns the snapshot off (`KILN_SNAPSHOT=off`), to compare a
+/// start with and without it.
+pub const SNAPSHOT_ENV: &str = "KILN_SNAPSHOT";
+
+/// The snapshot for this binary from `cache_dir` (the compilation cache's directory, once the
+/// cache has accepted it: run.rs), made and stored there first if it is missing or damaged;
+/// `None` with the cache off, `KILN_SNAPSHOT=off`, or if it cannot be made (the runtime then
+/// starts without one, as before).
+pub async fn load_or_create(grants: &crate::manifest::Grants, cache_dir: Option<&Path>) -> Option<&'static [u8]> {
+  if std::env::var_os(SNAPSHOT_ENV).is_some_and(|v| v == "off") {
+    return None;
+  }
+  let path = cache_dir?.join(format!("startup-{}.snap", key()?));
+  if let Some(bytes) = read_checked(&path) {
+    return Some(Box::leak(bytes));
+  }
+  let snapshot = match create(grants).await {
+    Ok(snapshot) => snapshot,
+    Err(e) => {
+      eprintln!("kiln: warning: starting without a start-up snapshot: cannot make one: {e}");
+      return None;
+    }
+  };
+  match write_checked(&path, &snapshot) {
+    Ok(()) => remove_others(&path),
+    Err(e) => eprintln!(
+      "kiln: warning: cannot keep the start-up snapshot in {}: {e} (set KILN_CACHE_DIR to a writable directory, or to `off`)",
+      path.display()
+    ),
+  }
+  Some(Box::leak(snapshot))
+}
+
+/// Removes the snapshots of other builds from the directory of `kept`, so that upgrades do not
+/// pile them up (a kiln of another build still running remakes its own).
+fn remove_others(kept: &Path) {
+  let Some(dir) = kept.parent() else { return };
+  let Ok(entries) = fs::read_dir(dir) else { return };
+  for entry in entries.flatten() {
+    let path = entry.path();
+    let name = entry.file_name();
+    let name = name.to_string_lossy();
+    if path != kept && name.starts_with("startup-") && name.ends_with(".snap") {
+      let _ = fs::remove_file(path);
+    }
+  }
+}
+
+/// Makes the snapshot: a runtime with Kiln's extensions, with `runtime:wasm` and `runtime:fs`
+/// evaluated. The grants only fill the ops' state, which is not part of a snapshot; no engine or
+/// cache is set up for it.
+async fn create(grants: &crate::manifest::Grants) -> Result<Box<[u8]>, String> {
+  let extensions =
+    crate::run::extensions(grants.wasm.clone(), grants.fs.clone(), ext_wasm::EngineOptions::default(), Vec::new());
+  let mut runtime = JsRuntimeForSnapshot::try_new(RuntimeOptions {
+    module_loader: Some(crate::loader::KilnModuleLoader::for_builtins(grants.fs.clone())),
+    extensions,
+    ..Default::default()
+  })
+  .map_err(|e| e.to_string())?;
+  for name in PRELOADED {
+    let specifier = ModuleSpecifier::parse(name).map_err(|e| e.to_string())?;
+    let id = runtime.load_side_es_module(&specifier).await.map_err(|e| e.to_string())?;
+    let evaluation = runtime.mod_evaluate(id);
+    runtime.run_event_loop(Default::default()).await.map_err(|e| e.to_string())?;
+    evaluation.await.map_err(|e| e.to_string())?;
+  }
+  Ok(runtime.snapshot())
+}
+
+/// Names this binary: the snapshot of another build must never be loaded (its ops, JS and
+/// engine may differ). `None` if the binary cannot be looked at (then no snapshot is used).
+fn key() -> Option<String> {
+  let exe = std::env::current_exe().ok()?;
+  let meta = fs::metadata(exe).ok()?;
+  let modified = meta.modified().ok()?.duration_since(std::time::UNIX_EPOCH).ok()?;
+  let identity = format!(
+    "{}|{}|{}|{}.{}|{}",
+    env!("CARGO_PKG_VERSION"),
+    std::env::consts::ARCH,
+    meta.len(),
+    modified.as_secs(),
+    modified.subsec_nanos(),
+    if cfg!(feature = "v8") { "v8" } else { "quickjs" },
+  );
+  Some(format!("{:016x}", fnv1a(identity.as_bytes())))
+}
+
+/// FNV-1a over 64-bit words (then the tail's bytes): a key and a checksum against torn or damaged
+/// files, fast enough for every start (a megabyte in well under a millisecond); not a defence
+/// against someone who can write the cache directory (who could replace the compiled WebAssembly
+/// there as well).
+fn fnv1a(bytes: &[u8]) -> u64 {
+  const PRIME: u64 = 0x0100_0000_01b3;
+  let mut words = bytes.chunks_exact(8);
+  let mut hash = 0xcbf2_9ce4_8422_2325_u64 ^ bytes.len() as u64;
+  for word in &mut words {
+    hash = (hash ^ u64::from_le_bytes(word.try_into().expect("8 bytes"))).wrapping_mul(PRIME);
+  }
+  words.remainder().iter().fold(hash, |hash, &b| (hash ^ u64::from(b)).wrapping_mul(PRIME))
+}
+
+/// The snapshot stored at `path`, if it is there and whole: 8 bytes of checksum, then the
+/// snapshot.
+fn read_checked(path: &Path) -> Option<Box<[u8]>> {
+  let bytes = fs::read(path).ok()?;
+  let (sum, body) = bytes.split_at_checked(8)?;
+  (u64::from_le_bytes(sum.try_into().ok()?) == fnv1a(body) && !body.is_empty()).then(|| body.into())
+}
+
+/// Stores the snapshot at `path` under a temporary name first, so that another kiln starting at
+/// the same time reads either nothing or the whole file.
+fn write_checked(path: &Path, snapshot: &[u8]) -> std::io::Result<()> {
+  if let Some(dir) = path.parent() {
+    fs::create_dir_all(dir)?;
+  }
+  let temp = PathBuf::from(format!("{}.{}.tmp", path.display(), std::process::id()));
+  let written = (|| {
+    let mut file = fs::File::create(&temp)?;
+    file.write_all(&fnv1a(snapshot).to_le_bytes())?;
+    file.write_all(snapshot)?;
+    file.sync_all()?;
+    fs::rename(&temp, path)
+  })();
+  if written.is_err() {
+    let _ = fs::remove_file(&temp);
+  }
+  written
+}
+
+#[cfg(test)]
+mod tests {
+  use super::*;
+
+  #[test]
+  fn a_damaged_snapshot_is_not_read() {
+    let dir = tempfile_dir();
+    let path = dir.join("startup-test.snap");
+    write_checked(&path, b"snapshot bytes").unwrap();
+    assert_eq!(read_checked(&path).as_deref(), Some(&b"snapshot bytes"[..]));
+    let mut bytes = fs::read(&path).unwrap();
+    let last = bytes.len() - 1;
+    bytes[last] ^= 1;
+    fs::write(&path, &bytes).unwrap();
+    assert_eq!(read_checked(&path), None);
+    fs::write(&path, &bytes[..5]).unwrap();
+    assert_eq!(read_checked(&path), None);
+    fs::remove_dir_all(dir).unwrap();
+  }
+
+  fn tempfile_dir() -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("kiln-snapshot-test-{}", std::process::id()));
+    fs::create_dir_all(&dir).unwrap();
+    dir
+  }
+}

@@ -1,0 +1,40 @@
+// The start-up snapshot (runtime/src/snapshot.rs): everything below must behave the same whether
+// the runtime's JS came from the snapshot or was evaluated in this run. tests/snapshot.rs runs it
+// with a fresh cache (the run that makes the snapshot), again (from it), with KILN_SNAPSHOT=off,
+// and after damaging the file.
+import { compile, instantiate, isWasmError } from "runtime:wasm";
+import { readTextFile } from "runtime:fs";
+
+// The run's own state, which the snapshot must not hold.
+console.log("args:", JSON.stringify(Kiln.args), Object.isFrozen(Kiln.args), Kiln.args === Kiln.args);
+console.log("deno hidden:", typeof (globalThis as Record<string, unknown>).Deno);
+const t0 = performance.now();
+console.log("clock:", t0 >= 0 && t0 < 60_000, Math.abs(performance.timeOrigin + t0 - Date.now()) < 1_000);
+
+// runtime:wasm, with its internal modules, from the snapshot: compile, call both ways, WIT values.
+const add = await compile(new TextEncoder().encode(`(module
+  (memory (export "memory") 1)
+  (func (export "add") (param i32 i32) (result i32) local.get 0 local.get 1 i32.add))`));
+const instance = await instantiate(add);
+console.log("add:", instance.exports.add(2, 3), (await instance.call("add", 4, 5))[0]);
+await instance.memory.write(8, new TextEncoder().encode("hi"));
+console.log("memory:", new TextDecoder().decode(await instance.memory.read(8, 2)));
+
+// Errors keep their codes and names (ext_wasm's error builders are registered in the snapshot).
+try {
+  instance.exports.add("x" as unknown as number, 1);
+} catch (e) {
+  console.log("bad arg:", isWasmError(e) ? `${e.code} ${e.name}` : `uncoded ${e}`);
+}
+try {
+  await readTextFile("/etc/hostname");
+} catch (e) {
+  console.log("denied:", isWasmError(e) ? `${e.code} ${e.name}` : `uncoded ${e}`);
+}
+
+// Timers and promises run on this run's event loop.
+await new Promise((resolve) => setTimeout(resolve, 5));
+console.log("timer: ok");
+await instance.drop();
+// Each run has its own random numbers (tests/snapshot.rs compares two runs).
+console.log("random:", Math.random());
