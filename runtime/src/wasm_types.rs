@@ -21,7 +21,7 @@
 
 use std::collections::{HashMap, HashSet};
 use std::fmt::Write;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use crate::component_types::{find, slashed, GENERATED};
 use crate::scaffold::TYPES_DIR;
@@ -75,7 +75,14 @@ pub fn write(dir: &Path) -> Result<Vec<String>, String> {
     report.push(format!("wrote {} (the types of `import ... from \"./{}\"`)", target.display(), slashed(&rel)));
     written.insert(out_rel);
   }
-  remove_stale(&out_dir, Path::new(""), &written, &mut report);
+  crate::component_types::remove_stale(
+    &out_dir,
+    Path::new(""),
+    SUFFIX,
+    "module",
+    &|p| written.contains(p),
+    &mut report,
+  );
   Ok(report)
 }
 
@@ -166,86 +173,10 @@ fn function_type(signature: &Signature) -> String {
 
 /// Whether `name` can be declared as is: an ASCII identifier that is not a reserved word.
 fn is_identifier(name: &str) -> bool {
-  const RESERVED: &[&str] = &[
-    "await",
-    "break",
-    "case",
-    "catch",
-    "class",
-    "const",
-    "continue",
-    "debugger",
-    "default",
-    "delete",
-    "do",
-    "else",
-    "enum",
-    "export",
-    "extends",
-    "false",
-    "finally",
-    "for",
-    "function",
-    "if",
-    "implements",
-    "import",
-    "in",
-    "instanceof",
-    "interface",
-    "let",
-    "new",
-    "null",
-    "package",
-    "private",
-    "protected",
-    "public",
-    "return",
-    "static",
-    "super",
-    "switch",
-    "this",
-    "throw",
-    "true",
-    "try",
-    "typeof",
-    "var",
-    "void",
-    "while",
-    "with",
-    "yield",
-  ];
   let mut chars = name.chars();
   chars.next().is_some_and(|c| c.is_ascii_alphabetic() || c == '_' || c == '$')
     && chars.all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '$')
-    && !RESERVED.contains(&name)
-}
-
-/// Removes the `.d.wasm.ts` files under `out_dir/rel` that this command wrote before for modules
-/// that are gone (those that start with [`GENERATED`] and were not written now).
-fn remove_stale(out_dir: &Path, rel: &Path, written: &HashSet<PathBuf>, report: &mut Vec<String>) {
-  let Ok(listing) = std::fs::read_dir(out_dir.join(rel)) else { return };
-  let mut entries: Vec<_> = listing.filter_map(Result::ok).collect();
-  entries.sort_by_key(|e| e.file_name());
-  for entry in entries {
-    let path = rel.join(entry.file_name());
-    let Ok(kind) = entry.file_type() else { continue };
-    if kind.is_dir() {
-      remove_stale(out_dir, &path, written, report);
-      // Gone too if that left it empty (and kept if not).
-      let _ = std::fs::remove_dir(out_dir.join(&path));
-      continue;
-    }
-    if !kind.is_file() || !path.to_string_lossy().ends_with(SUFFIX) || written.contains(&path) {
-      continue;
-    }
-    let full = out_dir.join(&path);
-    if std::fs::read_to_string(&full).is_ok_and(|text| text.starts_with(GENERATED)) {
-      match std::fs::remove_file(&full) {
-        Ok(()) => report.push(format!("removed {}: its module is gone", full.display())),
-        Err(e) => report.push(format!("cannot remove {} (its module is gone): {e}", full.display())),
-      }
-    }
-  }
+    && !crate::component_types::names::RESERVED_WORDS.contains(&name)
 }
 
 #[cfg(test)]

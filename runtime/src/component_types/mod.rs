@@ -32,7 +32,7 @@
 //! (`root_types`).
 
 mod emit;
-mod names;
+pub(crate) mod names;
 mod root_types;
 
 use std::collections::HashMap;
@@ -92,7 +92,7 @@ pub fn write(dir: &Path) -> Result<Vec<String>, String> {
     report.push(format!("wrote {} (the types of the component {})", target.display(), source.display()));
     written.insert(out_rel, (rel, declarations));
   }
-  remove_stale(&out_dir, Path::new(""), &written, &mut report);
+  remove_stale(&out_dir, Path::new(""), ".d.ts", "component", &|p| written.contains_key(p), &mut report);
   Ok(report)
 }
 
@@ -176,9 +176,17 @@ pub(crate) fn slashed(path: &Path) -> String {
   parts.join("/").chars().map(|c| if c.is_control() { '?' } else { c }).collect()
 }
 
-/// Removes the `.d.ts` files under `out_dir/rel` that this command wrote before for components
-/// that are gone (those that start with [`GENERATED`] and were not written now).
-fn remove_stale(out_dir: &Path, rel: &Path, written: &HashMap<PathBuf, (PathBuf, String)>, report: &mut Vec<String>) {
+/// Removes the files under `out_dir/rel` whose names end in `suffix` that `kiln types` wrote
+/// before (they start with [`GENERATED`]) for `what`s that are gone (`written` says which were
+/// written now), and the directories that leaves empty. Shared with wasm_types.rs.
+pub(crate) fn remove_stale(
+  out_dir: &Path,
+  rel: &Path,
+  suffix: &str,
+  what: &str,
+  written: &dyn Fn(&Path) -> bool,
+  report: &mut Vec<String>,
+) {
   let Ok(listing) = std::fs::read_dir(out_dir.join(rel)) else { return };
   let mut entries: Vec<_> = listing.filter_map(Result::ok).collect();
   entries.sort_by_key(|e| e.file_name());
@@ -186,21 +194,19 @@ fn remove_stale(out_dir: &Path, rel: &Path, written: &HashMap<PathBuf, (PathBuf,
     let path = rel.join(entry.file_name());
     let Ok(kind) = entry.file_type() else { continue };
     if kind.is_dir() {
-      remove_stale(out_dir, &path, written, report);
+      remove_stale(out_dir, &path, suffix, what, written, report);
       // Gone too if that left it empty (and kept if not).
       let _ = std::fs::remove_dir(out_dir.join(&path));
       continue;
     }
-    let is_dts = path.to_string_lossy().ends_with(".d.ts");
-    if !kind.is_file() || !is_dts || written.contains_key(&path) {
+    if !kind.is_file() || !path.to_string_lossy().ends_with(suffix) || written(&path) {
       continue;
     }
     let full = out_dir.join(&path);
-    let generated = std::fs::read_to_string(&full).is_ok_and(|text| text.starts_with(GENERATED));
-    if generated {
+    if std::fs::read_to_string(&full).is_ok_and(|text| text.starts_with(GENERATED)) {
       match std::fs::remove_file(&full) {
-        Ok(()) => report.push(format!("removed {}: its component is gone", full.display())),
-        Err(e) => report.push(format!("cannot remove {} (its component is gone): {e}", full.display())),
+        Ok(()) => report.push(format!("removed {}: its {what} is gone", full.display())),
+        Err(e) => report.push(format!("cannot remove {} (its {what} is gone): {e}", full.display())),
       }
     }
   }

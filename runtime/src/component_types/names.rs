@@ -11,8 +11,9 @@ use wit_parser::{Resolve, TypeId, TypeOwner};
 const RESERVED_TYPE_NAMES: &[&str] = &["Exports", "Imports", "Array", "Symbol", "Uint8Array"];
 
 /// Words TypeScript does not accept as a parameter name (reserved words, strict-mode reserved
-/// words, and the two names strict mode forbids binding).
-const RESERVED_WORDS: &[&str] = &[
+/// words, and the two names strict mode forbids binding); also what a `.wasm` export may not be
+/// declared as (wasm_types.rs).
+pub(crate) const RESERVED_WORDS: &[&str] = &[
   "arguments",
   "await",
   "break",
