@@ -24,7 +24,9 @@ USAGE:
     kiln run [--manifest PATH] <entry.ts|entry.js> [args...]
     kiln types [DIR]    write the typings (kiln-types/) and a tsconfig.json into an app directory,
                         and the types of each WebAssembly component in it, from its WIT
-                        (kiln-types/components/NAME.d.ts: `instantiate<Exports>(id)`)
+                        (kiln-types/components/NAME.d.ts: `instantiate<Exports>(id)`), and
+                        of each core module, for `import { add } from './NAME.wasm'`
+                        (kiln-types/wasm/NAME.d.wasm.ts)
     kiln init [DIR]     make a new app that runs as it is (main.ts, add.wat, manifest, typings)
     kiln compile [--fuel] [--uninterruptible] FILE...
                         compile .wasm/.wat files into the compilation cache ahead of time, so
