@@ -27,7 +27,7 @@ use std::fs::{self, OpenOptions};
 use std::hash::Hash;
 use std::io::Write;
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::time::{Duration, SystemTime};
 
 use wasmtime::component::Component;
@@ -119,7 +119,15 @@ pub struct ArtifactCache {
   misses: AtomicUsize,
   /// A failed write is reported once per process, not once per module.
   warned: AtomicBool,
+  /// What the directory holds, in bytes, as this process last counted it plus what it wrote
+  /// since (`UNCOUNTED` before its first write): `store` lists the directory again only when this
+  /// passes the limit, not after every write, which made 10,000 compiles of distinct modules list a
+  /// directory of 10,000 files 10,000 times. Other processes' writes are seen at the next count.
+  counted: AtomicU64,
 }
+
+/// `counted` before the first count.
+const UNCOUNTED: u64 = u64::MAX;
 
 /// What the cache holds: a core module or a component, each in wasmtime's serialization.
 pub(crate) trait Artifact: Sized {
@@ -172,7 +180,13 @@ impl ArtifactCache {
         return Err("other users may write to it, and code they put there would run as yours".into());
       }
     }
-    Ok(Self { dir: dir.to_path_buf(), hits: AtomicUsize::new(0), misses: AtomicUsize::new(0), warned: false.into() })
+    Ok(Self {
+      dir: dir.to_path_buf(),
+      hits: AtomicUsize::new(0),
+      misses: AtomicUsize::new(0),
+      warned: false.into(),
+      counted: AtomicU64::new(UNCOUNTED),
+    })
   }
 
   pub fn dir(&self) -> &Path {
@@ -296,7 +310,13 @@ impl ArtifactCache {
   fn store(&self, path: &Path, artifact: &impl Artifact) -> Result<(), String> {
     let code = artifact.serialize().map_err(|e| format!("cannot serialize: {e}"))?;
     self.write_atomically(path, &code).map_err(|e| e.to_string())?;
-    self.trim(SIZE_LIMIT);
+    let counted = self.counted.load(Ordering::Relaxed);
+    let estimate = counted.saturating_add(code.len() as u64);
+    if counted == UNCOUNTED || estimate > SIZE_LIMIT {
+      self.counted.store(self.trim(SIZE_LIMIT), Ordering::Relaxed);
+    } else {
+      self.counted.store(estimate, Ordering::Relaxed);
+    }
     Ok(())
   }
 
@@ -318,13 +338,13 @@ impl ArtifactCache {
   }
 
   /// Removes the least recently used files until the rest take at most `limit` bytes, and the
-  /// temporary files of processes that died while writing.
+  /// temporary files of processes that died while writing; returns the bytes left.
   #[allow(
     clippy::disallowed_methods,
     reason = "the cache directory is Kiln's own, not a guest's: no capability governs it"
   )]
-  fn trim(&self, limit: u64) {
-    let Ok(entries) = fs::read_dir(&self.dir) else { return };
+  fn trim(&self, limit: u64) -> u64 {
+    let Ok(entries) = fs::read_dir(&self.dir) else { return 0 };
     let now = SystemTime::now();
     let mut files = Vec::new();
     for entry in entries.flatten() {
@@ -349,6 +369,7 @@ impl ArtifactCache {
         total -= len;
       }
     }
+    total
   }
 }
 
@@ -510,7 +531,7 @@ mod tests {
     }
     let file = OpenOptions::new().append(true).open(&old).unwrap();
     file.set_modified(SystemTime::now() - Duration::from_secs(60)).unwrap();
-    cache.trim(15);
+    assert_eq!(cache.trim(15), 10, "the bytes left");
     assert!(!old.exists() && new.exists());
     let _ = fs::remove_dir_all(&dir);
   }
