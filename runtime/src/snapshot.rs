@@ -11,7 +11,7 @@
 //! The snapshot is made by the binary itself, the first time it runs with a compilation cache
 //! (the same directory: `KILN_CACHE_DIR`, the manifest's `[cache]`, or the user's cache), and kept
 //! there as `startup-<key>.snap`. The key names this binary (its size and modification time) and
-//! the engine, so a rebuilt or upgraded kiln makes its own. The file starts with a checksum of
+//! the engine, so a rebuilt or upgraded kiln makes its own. The file ends with a checksum of
 //! the rest: one that does not match (a torn write by another tool, a full disk) is made again,
 //! never loaded. With the cache off, every start parses the JS as before.
 //!
@@ -131,12 +131,17 @@ fn fnv1a(bytes: &[u8]) -> u64 {
   words.remainder().iter().fold(hash, |hash, &b| (hash ^ u64::from(b)).wrapping_mul(PRIME))
 }
 
-/// The snapshot stored at `path`, if it is there and whole: 8 bytes of checksum, then the
-/// snapshot.
+/// The snapshot stored at `path`, if it is there and whole: the snapshot, then 8 bytes of its
+/// checksum (at the end, so that the snapshot is handed on without another copy).
 fn read_checked(path: &Path) -> Option<Box<[u8]>> {
-  let bytes = fs::read(path).ok()?;
-  let (sum, body) = bytes.split_at_checked(8)?;
-  (u64::from_le_bytes(sum.try_into().ok()?) == fnv1a(body) && !body.is_empty()).then(|| body.into())
+  let mut bytes = fs::read(path).ok()?;
+  let body_len = bytes.len().checked_sub(8).filter(|&n| n > 0)?;
+  let (body, sum) = bytes.split_at(body_len);
+  if u64::from_le_bytes(sum.try_into().ok()?) != fnv1a(body) {
+    return None;
+  }
+  bytes.truncate(body_len);
+  Some(bytes.into_boxed_slice())
 }
 
 /// Stores the snapshot at `path` under a temporary name first, so that another kiln starting at
@@ -148,8 +153,8 @@ fn write_checked(path: &Path, snapshot: &[u8]) -> std::io::Result<()> {
   let temp = PathBuf::from(format!("{}.{}.tmp", path.display(), std::process::id()));
   let written = (|| {
     let mut file = fs::File::create(&temp)?;
-    file.write_all(&fnv1a(snapshot).to_le_bytes())?;
     file.write_all(snapshot)?;
+    file.write_all(&fnv1a(snapshot).to_le_bytes())?;
     file.sync_all()?;
     fs::rename(&temp, path)
   })();
