@@ -128,9 +128,10 @@ impl EngineOptions {
 }
 
 /// The engines a runtime uses: the plain one, and the fuel-metering and uninterruptible ones, each
-/// made the first time an instance asks for it (see `EngineKind`).
+/// made the first time something asks for it (see `EngineKind`). A script that loads no
+/// WebAssembly makes none, and starts no ticker thread.
 pub struct Engines {
-  plain: EngineKit,
+  plain: OnceLock<EngineKit>,
   /// `Fueled` and `Uninterruptible`, by `EngineKind::other_index`.
   others: [OnceLock<EngineKit>; 2],
   ticker: Arc<Ticker>,
@@ -140,17 +141,15 @@ pub struct Engines {
 }
 
 impl Engines {
-  /// Creates the default engine and starts the (parked) epoch ticker.
+  /// Opens the compilation cache; the engines and the epoch ticker's thread are made on first use
+  /// ([`Engines::kit`]).
   ///
   /// # Errors
-  /// 5000 if wasmtime cannot create an engine on this host.
+  /// None today: the `Result` stays for embedders, as engine set-up may fail again one day.
   pub fn new(options: EngineOptions) -> Result<Self, WasmError> {
     let cache = options.cache();
-    let plain = EngineKit::new(EngineKind::Plain)?;
-    let ticker =
-      Ticker::start().map_err(|e| WasmError::compile(format!("cannot start the epoch ticker thread: {e}")))?;
-    ticker.add_engine(plain.engine.clone());
-    Ok(Self { plain, others: [OnceLock::new(), OnceLock::new()], ticker, options, cache })
+    let ticker = Arc::new(Ticker::new());
+    Ok(Self { plain: OnceLock::new(), others: [OnceLock::new(), OnceLock::new()], ticker, options, cache })
   }
 
   pub fn options(&self) -> &EngineOptions {
@@ -178,24 +177,37 @@ impl Engines {
     self.cache.as_ref().map(ArtifactCache::counts)
   }
 
-  pub fn plain(&self) -> &EngineKit {
-    &self.plain
+  /// The default engine (epoch interruption, no fuel), created on first use.
+  ///
+  /// # Errors
+  /// 5000 if wasmtime cannot create an engine on this host, or the ticker thread cannot start.
+  pub fn plain(&self) -> Result<&EngineKit, WasmError> {
+    self.kit(EngineKind::Plain)
   }
 
-  /// The engine of `kind`, created on first use.
+  /// The engine of `kind`, created on first use; the first engine with epoch interruption also
+  /// starts the ticker's (parked) thread.
+  ///
+  /// # Errors
+  /// 5000 if wasmtime cannot create an engine on this host, or the ticker thread cannot start.
   pub fn kit(&self, kind: EngineKind) -> Result<&EngineKit, WasmError> {
-    if kind == EngineKind::Plain {
-      return Ok(&self.plain);
-    }
-    let slot = &self.others[kind.other_index()];
+    let slot = match kind {
+      EngineKind::Plain => &self.plain,
+      _ => &self.others[kind.other_index()],
+    };
     if let Some(kit) = slot.get() {
       return Ok(kit);
     }
+    // Two threads may race here (a compile runs off the JS thread): both build an engine and the
+    // loser's is dropped; only the one kept is ticked.
     let kit = EngineKit::new(kind)?;
+    let kept = slot.get_or_init(|| kit);
     if kind != EngineKind::Uninterruptible {
-      self.ticker.add_engine(kit.engine.clone());
+      self.ticker.add_engine(&kept.engine);
+      Ticker::ensure_thread(&self.ticker)
+        .map_err(|e| WasmError::compile(format!("cannot start the epoch ticker thread: {e}")))?;
     }
-    Ok(slot.get_or_init(|| kit))
+    Ok(kept)
   }
 
   /// Marks guest code as running until the guard drops; the ticker only ticks while one is held
@@ -237,20 +249,32 @@ struct Ticker {
   /// Set while the thread is (about to be) parked: `running()` must then unpark it.
   parked: AtomicBool,
   engines: std::sync::Mutex<Vec<Engine>>,
+  /// The ticking thread, started with the first engine that has epoch interruption.
   thread: OnceLock<Thread>,
+  /// Held while the thread is started, so that it is started once.
+  starting: std::sync::Mutex<()>,
 }
 
 impl Ticker {
-  fn start() -> std::io::Result<Arc<Self>> {
-    let ticker = Arc::new(Self {
+  fn new() -> Self {
+    Self {
       active: AtomicUsize::new(0),
       started: AtomicUsize::new(0),
       parked: AtomicBool::new(false),
       engines: std::sync::Mutex::new(Vec::new()),
       thread: OnceLock::new(),
-    });
+      starting: std::sync::Mutex::new(()),
+    }
+  }
+
+  /// Starts the ticking thread unless it runs already.
+  fn ensure_thread(ticker: &Arc<Self>) -> std::io::Result<()> {
+    let _starting = ticker.starting.lock().unwrap_or_else(|p| p.into_inner());
+    if ticker.thread.get().is_some() {
+      return Ok(());
+    }
     // The thread holds a weak reference so the ticker ends with the runtime that owns it.
-    let weak = Arc::downgrade(&ticker);
+    let weak = Arc::downgrade(ticker);
     let handle = thread::Builder::new().name("kiln-epoch".into()).spawn(move || {
       // Parked from the start: an app that runs no guest (or not yet) costs no wake-ups at all,
       // and a start-up is not slowed by a thread ticking beside it.
@@ -293,10 +317,14 @@ impl Ticker {
       }
     })?;
     let _ = ticker.thread.set(handle.thread().clone());
-    Ok(ticker)
+    Ok(())
   }
 
-  fn add_engine(&self, engine: Engine) {
-    self.engines.lock().unwrap_or_else(|p| p.into_inner()).push(engine);
+  /// Ticks `engine` from now on, unless it is ticked already.
+  fn add_engine(&self, engine: &Engine) {
+    let mut engines = self.engines.lock().unwrap_or_else(|p| p.into_inner());
+    if !engines.iter().any(|e| Engine::same(e, engine)) {
+      engines.push(engine.clone());
+    }
   }
 }

@@ -417,7 +417,7 @@ async fn compile_file_off_thread(
   let name = what.clone();
   crate::progress::off_thread(&engines, &what, move |measured| {
     let cache = thread_engines.artifact_cache();
-    let engine = &thread_engines.plain().engine;
+    let engine = &thread_engines.plain()?.engine;
     if let Some((module, entry)) = cache.and_then(|c| c.load_indexed(engine, EngineKind::Plain, path.as_path())) {
       let source = Source::File { path, len: entry.len, hash: entry.hash };
       return Ok(Loaded::Module(Arc::new(CompiledModule::new(module, source, entry.has_start, name))));
