@@ -2,7 +2,7 @@
 //! built-in `WebAssembly`, the runtime's internals, `Kiln.exit`, and how errors are reported.
 //! Each bypass closed here was open before (issue 10).
 
-use kiln_test_support::{run_kiln, App};
+use kiln_test_support::{kiln_env, run_kiln, App};
 
 /// An app whose root holds code, JSON, a `.env` and a symlink out, beside a directory outside
 /// the root holding a JSON and a JS file.
@@ -138,10 +138,31 @@ fn the_builtin_webassembly_obeys_the_manifest() {
       "Instance via Reflect.construct: ok 5\n",
     )
   );
-  // Limits the built-in engine cannot enforce refuse instantiation, with the key named.
-  let run = App::new("builtin_wasm.ts")
+  // Kiln's WebAssembly runs on wasmtime, which enforces the manifest's limits: they do not stop it.
+  let limited = App::new("builtin_wasm.ts")
     .manifest("[capabilities.wasm]\nload = true\nexecute = true\ntimeout_ms = 100\n")
     .run_with_args(&["--messages"]);
+  assert!(limited.success().contains("new Instance: ok 5\n"), "{}", limited.stdout);
+  // The engine's own (KILN_WEBASSEMBLY=interpreter) cannot: limits refuse instantiation there,
+  // with the key named. The same gates hold for it as for Kiln's.
+  let app = App::new("builtin_wasm.ts");
+  let interpreter = [("KILN_WEBASSEMBLY", "interpreter")];
+  assert_eq!(
+    app.manifest("[capabilities.wasm]\nload = true\n").run_env(&interpreter).success(),
+    concat!(
+      "validate: ok true\n",
+      "compile: ok true\n",
+      "new Module: ok true\n",
+      "instantiate bytes: 5009 PermissionDenied\n",
+      "instantiate module: 5009 PermissionDenied\n",
+      "new Instance: 5009 PermissionDenied\n",
+      "constructor from prototype: ok true\n",
+      "Instance via Reflect.construct: 5009 PermissionDenied\n",
+    )
+  );
+  let limited =
+    App::new("builtin_wasm.ts").manifest("[capabilities.wasm]\nload = true\nexecute = true\ntimeout_ms = 100\n");
+  let run = kiln_env(limited.path(), ["run", "main.ts", "--messages"], &interpreter);
   let out = run.success();
   assert!(out.contains("new Instance: 5009 PermissionDenied\n"), "{out}");
   assert!(out.contains("timeout_ms") && out.contains("runtime:wasm"), "{out}");

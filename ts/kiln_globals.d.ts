@@ -138,12 +138,20 @@ declare var Kiln: {
 };
 
 /**
- * The JS engine's built-in WebAssembly API (on the QuickJS engine, WAMR's interpreter), held to
- * the manifest like `runtime:wasm`: `validate`, `compile` and `new Module` need
- * `[capabilities.wasm] load`; `instantiate` and `new Instance` need `execute`, and are refused
- * while the manifest sets `timeout_ms` or `max_memory_bytes`, which this engine cannot enforce.
- * A denial throws (or rejects with) PermissionDenied, code 5009. Prefer `runtime:wasm`: it runs
- * modules on wasmtime, with limits, many times faster.
+ * The standard WebAssembly JS API, run on wasmtime (`KILN_WEBASSEMBLY=interpreter` keeps the JS
+ * engine's own interpreter instead), under the manifest like `runtime:wasm`: `validate`, `compile`
+ * and `new Module` need `[capabilities.wasm] load`; `instantiate` and `new Instance` need
+ * `execute`; every instance keeps the manifest's limits. A denial throws (or rejects with)
+ * PermissionDenied, code 5009; CompileError, LinkError and RuntimeError carry codes 5000-5002.
+ * A `Memory` or mutable `Global` made in JS is made in the store of the first instance that
+ * imports it. See the README, "The `WebAssembly` global".
+ *
+ * @example
+ * ```ts
+ * const { instance } = await WebAssembly.instantiate(bytes, { env: { log: (x: number) => console.log(x) } });
+ * const { add } = instance.exports as { add(a: number, b: number): number };
+ * console.log(add(2, 3)); // 5
+ * ```
  */
 declare namespace WebAssembly {
   type ImportValue = ((...args: never[]) => unknown) | Global | Memory | Table | number | bigint;

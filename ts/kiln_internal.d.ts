@@ -81,6 +81,12 @@ declare module "kiln:internal" {
      * made with `op_wasm_instance_begin` instead.
      */
     op_wasm_instance_create(moduleId: number, configJson: string, importsJson: string): Promise<number>;
+    /**
+     * `new WebAssembly.Instance(module, imports)` without JS host functions (webassembly.rs): as
+     * `op_wasm_instance_create`, but on this thread, blocking it until start functions end; their
+     * deadline is the store's (`timeoutMs`), enforced by the epoch callback.
+     */
+    op_wasm_instance_create_sync(moduleId: number, configJson: string, importsJson: string): number;
     /** `instance.getExports()`. */
     op_wasm_instance_exports(instanceId: number): ExportInfo[];
     /**
@@ -203,13 +209,23 @@ declare module "kiln:internal" {
     /** Grows the memory by `pages`; returns the previous size in pages. */
     op_wasm_memory_grow(instanceId: number, pages: number): Promise<number>;
     /**
+     * `memory.grow(pages)` of the standard API (`WebAssembly.Memory`, webassembly.rs): grows the
+     * memory `which` (memory_view.rs, `memory_of`) on this thread, at once; returns the previous
+     * size in pages.
+     *
+     * # Errors
+     * 5005 for an unknown instance; 5006 while its store is busy with a call, if it exports no
+     * memory, or if the memory cannot grow that far.
+     */
+    op_wasm_memory_grow_sync(instanceId: number, which: number, pages: number): number;
+    /**
      * `memory.buffer`: the ArrayBuffer over the instance's memory at its current size.
      *
      * # Errors
      * 5005 for an unknown or dropped instance; 5006 if it exports no memory, or its store is busy
      * with a call or memory operation.
      */
-    op_wasm_memory_buffer(instanceId: number): ArrayBuffer;
+    op_wasm_memory_buffer(instanceId: number, which: number): ArrayBuffer;
     /**
      * `spawn(moduleId, options)`: checks everything `instantiate` checks, here, then starts the
      * process's thread; returns the process id.
@@ -279,6 +295,52 @@ declare module "kiln:internal" {
      * 5005 if the pool was already dropped.
      */
     op_wasm_pool_drop(poolId: number): Promise<void>;
+    /**
+     * Whether `globalThis.WebAssembly` is Kiln's (on wasmtime): the embedder's choice
+     * (`EngineOptions::interpreter_webassembly`; `kiln` reads `KILN_WEBASSEMBLY`). Asked on every
+     * start, because the JS that installs it is evaluated once, into the start-up snapshot.
+     */
+    op_wasm_webassembly_on_wasmtime(): boolean;
+    /**
+     * `new WebAssembly.Module(bytes)`: compiles on the JS thread, as the standard API's synchronous
+     * constructor does (`WebAssembly.compile` uses runtime:wasm's `compile`, off the thread).
+     *
+     * # Errors
+     * 5009 without `[capabilities.wasm] load`; 5000 if the bytes are not a valid module.
+     */
+    op_wasm_module_compile_sync(bytes: Uint8Array): number;
+    /**
+     * `WebAssembly.validate(bytes)`: whether the bytes are a valid core module binary for Kiln's
+     * engine (WAT text and components are not).
+     *
+     * # Errors
+     * 5009 without `[capabilities.wasm] load`, as the engine's own `validate` was gated.
+     */
+    op_wasm_module_validate(bytes: Uint8Array): boolean;
+    /**
+     * `WebAssembly.Module.exports(module)`: the exports of a compiled module, in order.
+     *
+     * # Errors
+     * 5004 if the id names no live core module.
+     */
+    op_wasm_module_exports(moduleId: number): ExportInfo[];
+    /**
+     * Reads the exported global `name` of an instance (`adopted`: see `with_global`) into `out` (one 8-byte slot, value.rs) and
+     * returns its value type (`"i32"`, `"i64"`, `"f32"` or `"f64"`).
+     *
+     * # Errors
+     * 5005 for an unknown instance; 5006 while its store is busy; 5007 if it has no such global or
+     * the global's type is not a number type.
+     */
+    op_wasm_global_get(instanceId: number, name: string, adopted: number, out: Uint8Array): string;
+    /**
+     * Sets the exported mutable global `name` of an instance to the value in `value` (one slot of
+     * the global's type, value.rs).
+     *
+     * # Errors
+     * As `op_wasm_global_get`, and 5007 if the global is immutable.
+     */
+    op_wasm_global_set(instanceId: number, name: string, adopted: number, value: Uint8Array): void;
   }
 
   /** The ops `kiln_fs` registers (runtime/src/fs.rs), as `Deno.core.ops` has them. */

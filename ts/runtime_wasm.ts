@@ -23,6 +23,7 @@ import {
   encode,
   encodeArgs,
   EXPORT_INDEX_LIMIT,
+  guardAlias,
   isNumberType,
   numberArg,
   ops,
@@ -505,40 +506,6 @@ const forgotten = new FinalizationRegistry<Reclaim>((handle) => {
 });
 
 /**
- * The ArrayBuffers `memory.buffer` handed out. They alias a guest's memory, so
- * `ArrayBuffer.prototype.transfer` must not move them: QuickJS would hand the guest's memory to its
- * own allocator to resize. They refuse it with a TypeError, as a `WebAssembly.Memory`'s buffer does.
- */
-const memoryBuffers = new WeakSet<ArrayBuffer>();
-const transferGuards = new Map<string, unknown>();
-
-/**
- * Makes `transfer` and `transferToFixedLength` refuse the buffers in `memoryBuffers`. Checked each
- * time a new buffer is handed out rather than once when this module is evaluated: a start-up
- * snapshot keeps this module's state but not a change to a built-in prototype.
- */
-function guardTransfer(): void {
-  const prototype = ArrayBuffer.prototype as unknown as Record<string, unknown>;
-  for (const name of ["transfer", "transferToFixedLength"]) {
-    const original = prototype[name];
-    if (typeof original !== "function" || original === transferGuards.get(name)) continue;
-    const guarded = {
-      [name](this: ArrayBuffer, ...args: unknown[]): unknown {
-        if (memoryBuffers.has(this)) {
-          throw new TypeError(
-            `ArrayBuffer.prototype.${name}: the buffer of a WebAssembly memory cannot be transferred; ` +
-              "copy the bytes out instead (buffer.slice(begin, end))",
-          );
-        }
-        return Reflect.apply(original, this, args);
-      },
-    }[name];
-    Object.defineProperty(ArrayBuffer.prototype, name, { value: guarded, writable: true, configurable: true });
-    transferGuards.set(name, guarded);
-  }
-}
-
-/**
  * The linear memory of an instance (its first exported memory): `instance.memory`.
  *
  * `buffer` is an ArrayBuffer over the memory itself (no copy), like `WebAssembly.Memory.buffer`;
@@ -590,10 +557,9 @@ export class WasmMemory {
    */
   get buffer(): ArrayBuffer {
     noComponentMemory(this.#id);
-    const buffer = ops.op_wasm_memory_buffer(this.#id);
+    const buffer = ops.op_wasm_memory_buffer(this.#id, 0);
     if (buffer !== this.#buffer) {
-      guardTransfer();
-      memoryBuffers.add(buffer);
+      guardAlias(buffer);
       this.#buffer = buffer;
     }
     return buffer;

@@ -248,6 +248,23 @@ function driveSync(token: number, table: HostTable, slots: Uint8Array, view: Dat
   return step;
 }
 
+/**
+ * Drives a parked instantiation (`op_wasm_instance_begin`) to its end with the synchronous driver,
+ * for `new WebAssembly.Instance` (runtime:wasm/webassembly): a start function's calls of host
+ * functions are served here, and a host function that returns a promise fails it.
+ */
+export function driveInstantiationSync(token: number, table: HostTable): void {
+  const slots = new Uint8Array(table.slots * 8);
+  const view = new DataView(slots.buffer);
+  const state = newState();
+  try {
+    driveSync(token, table, slots, view, state, ops.op_wasm_hcall_run_sync(token, slots));
+  } catch (error) {
+    ops.op_wasm_hcall_cancel(token);
+    throw withCause(error, state);
+  }
+}
+
 /** `await instance.call(...)` on a store with host functions: export `index`, args encoded. */
 export async function callHost(raw: number, index: number, table: HostTable, args: Uint8Array, results: readonly string[]): Promise<WasmResult[]> {
   const slots = new Uint8Array(Math.max(args.length, table.slots * 8, results.length * 8, 8));
@@ -401,16 +418,30 @@ export interface SplitImports {
   /** The host functions by their place in `host` (null for values). */
   fns: { fn: (...args: never[]) => unknown; module: string; name: string }[];
   hostCount: number;
+  /** The WebAssembly API's objects made in JS that the store makes for them (`adopt`), by their
+   * place in `host`. */
+  adopted: [number, object][];
 }
 
-export function splitImports(imports: unknown): SplitImports {
-  const out: SplitImports = { modules: "", host: "", fns: [], hostCount: 0 };
+/**
+ * What the WebAssembly API's JS-made `Memory` and mutable `Global` objects answer under this key:
+ * the host import's kind and value as ext_wasm/src/recipe.rs reads them (`["memory", [min, max]]`,
+ * `["mutable", value]`). Only `new WebAssembly.Instance` and `instantiate` ask (`adopt`).
+ */
+export const HOST_OBJECT: unique symbol = Symbol("kiln.hostObject");
+
+export interface HostObject {
+  [HOST_OBJECT](): [string, unknown];
+}
+
+export function splitImports(imports: unknown, adopt = false): SplitImports {
+  const out: SplitImports = { modules: "", host: "", fns: [], hostCount: 0, adopted: [] };
   if (imports === undefined) return out;
   if (typeof imports !== "object" || imports === null || Array.isArray(imports)) {
     throw wasmError("WasiError", `instantiate: \`imports\` must be an object keyed by import module name, got ${describe(imports)}`);
   }
   const pairs: [string, number][] = [];
-  const host: [string, string, string, number | string | null][] = [];
+  const host: [string, string, string, unknown][] = [];
   for (const [module, value] of Object.entries(imports)) {
     if (typeof value === "string") {
       pairs.push([module, rawId(value, "module")]);
@@ -432,6 +463,10 @@ export function splitImports(imports: unknown): SplitImports {
         host.push([module, name, "number", field]);
       } else if (typeof field === "bigint") {
         host.push([module, name, "bigint", field.toString()]);
+      } else if (adopt && typeof field === "object" && field !== null && HOST_OBJECT in field) {
+        const [kind, value] = (field as HostObject)[HOST_OBJECT]();
+        out.adopted.push([host.length, field]);
+        host.push([module, name, kind, value as string]);
       } else {
         throw wasmError("WasiError", `${where} is ${describe(field)}; give a function, a number or a bigint`);
       }

@@ -223,3 +223,40 @@ export function configJson(config: unknown, api = "instantiate"): string {
     throw wasmError("WasiError", `${api}: \`${key}\` is ${value}n; pass a number up to 2^53 - 1`);
   });
 }
+
+/**
+ * The ArrayBuffers a memory's `buffer` handed out (runtime:wasm's and the WebAssembly API's). They
+ * alias a guest's memory, so `ArrayBuffer.prototype.transfer` must not move them: QuickJS would
+ * hand the guest's memory to its own allocator to resize. They refuse it with a TypeError, as a
+ * `WebAssembly.Memory`'s buffer does.
+ */
+const aliases = new WeakSet<ArrayBuffer>();
+const transferGuards = new Map<string, unknown>();
+
+/**
+ * Records `buffer` as aliasing a guest's memory, and makes `transfer` and `transferToFixedLength`
+ * refuse such buffers. The guards are checked each time rather than installed once when this
+ * module is evaluated: a start-up snapshot keeps this module's state but not a change to a
+ * built-in prototype.
+ */
+export function guardAlias(buffer: ArrayBuffer): void {
+  aliases.add(buffer);
+  const prototype = ArrayBuffer.prototype as unknown as Record<string, unknown>;
+  for (const name of ["transfer", "transferToFixedLength"]) {
+    const original = prototype[name];
+    if (typeof original !== "function" || original === transferGuards.get(name)) continue;
+    const guarded = {
+      [name](this: ArrayBuffer, ...args: unknown[]): unknown {
+        if (aliases.has(this)) {
+          throw new TypeError(
+            `ArrayBuffer.prototype.${name}: the buffer of a WebAssembly memory cannot be transferred; ` +
+              "copy the bytes out instead (buffer.slice(begin, end))",
+          );
+        }
+        return Reflect.apply(original, this, args);
+      },
+    }[name];
+    Object.defineProperty(ArrayBuffer.prototype, name, { value: guarded, writable: true, configurable: true });
+    transferGuards.set(name, guarded);
+  }
+}

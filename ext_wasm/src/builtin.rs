@@ -3,6 +3,11 @@
 //! deno_core's QuickJS backend ships a `WebAssembly` object (WAMR's interpreter). Left alone it
 //! would compile and run modules, with JS imports, under no capability and no limit. `js/webassembly.js`
 //! wraps every entry point that compiles or instantiates, and each asks this op first.
+//!
+//! `kiln` replaces the global with its own `WebAssembly` on wasmtime (ts/wasm_webassembly.ts,
+//! webassembly.rs), which hands the interpreter only what wasmtime cannot link (tables, tags,
+//! WASI from JS); the interpreter is the global itself with `KILN_WEBASSEMBLY=interpreter`, or in
+//! an embedder that does not install Kiln's.
 
 use deno_core::{op2, OpState};
 

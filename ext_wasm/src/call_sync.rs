@@ -268,26 +268,30 @@ fn call_on_fiber(
   }
   results.clear();
   results.resize(export.ty.results().len(), Val::I32(0));
-  let waker = Waker::from(Arc::new(ThreadWaker(std::thread::current())));
-  let mut cx = Context::from_waker(&waker);
-  {
-    let mut call = pin!(export.func.call_async(&mut *store, params, results));
-    loop {
-      if let Poll::Ready(outcome) = call.as_mut().poll(&mut cx) {
-        outcome?;
-        break;
-      }
-      if stop_at.is_some_and(|at| Instant::now() >= at) {
-        // Dropping the future unwinds the guest's fiber.
-        return Err(DeadlineExceeded.into());
-      }
-      std::thread::park_timeout(Duration::from_millis(1));
-    }
-  }
+  block_here(export.func.call_async(&mut *store, params, results), stop_at)
+    // Dropping the future unwinds the guest's fiber.
+    .unwrap_or_else(|| Err(DeadlineExceeded.into()))?;
   for (value, raw) in results.iter().zip(raw.iter_mut()) {
     *raw = val_to_raw(value);
   }
   Ok(())
+}
+
+/// Polls `future` to completion on this thread, parking it while the future waits (see the module
+/// docs); `None` if `stop_at` passes first (the future is dropped).
+pub(crate) fn block_here<F: Future>(future: F, stop_at: Option<Instant>) -> Option<F::Output> {
+  let waker = Waker::from(Arc::new(ThreadWaker(std::thread::current())));
+  let mut cx = Context::from_waker(&waker);
+  let mut future = pin!(future);
+  loop {
+    if let Poll::Ready(output) = future.as_mut().poll(&mut cx) {
+      return Some(output);
+    }
+    if stop_at.is_some_and(|at| Instant::now() >= at) {
+      return None;
+    }
+    std::thread::park_timeout(Duration::from_millis(1));
+  }
 }
 
 /// Wakes the thread that polls a synchronous call.

@@ -106,6 +106,9 @@ pub struct EngineOptions {
   pub cache_dir: Option<PathBuf>,
   /// Print a line on stderr when a compile takes longer than this, and again when it ends.
   pub progress_after: Option<Duration>,
+  /// Leave the JS engine's own `WebAssembly` (its interpreter) as `globalThis.WebAssembly`
+  /// instead of Kiln's, which runs on wasmtime (ts/wasm_webassembly.ts; webassembly.rs).
+  pub interpreter_webassembly: bool,
 }
 
 impl EngineOptions {

@@ -90,6 +90,25 @@ pub async fn op_wasm_instance_create(
   register(&mut state.borrow_mut(), made)
 }
 
+/// `new WebAssembly.Instance(module, imports)` without JS host functions (webassembly.rs): as
+/// [`op_wasm_instance_create`], but on this thread, blocking it until start functions end; their
+/// deadline is the store's (`timeoutMs`), enforced by the epoch callback.
+#[op2(fast)]
+pub fn op_wasm_instance_create_sync(
+  state: &mut OpState,
+  module_id: f64,
+  #[string] config_json: &str,
+  #[string] imports_json: &str,
+) -> Result<f64, WasmError> {
+  let (mut plan, reservation) = plan(state, module_id, config_json, imports_json, "")?;
+  plan.blocking = true;
+  let made = crate::call_sync::block_here(make_store(plan, None), None)
+    .unwrap_or_else(|| Err(WasmError::instantiate("the instantiation did not end")));
+  let mut made = made?;
+  made._reservation = Some(reservation);
+  register(state, made)
+}
+
 /// `instantiate` with JS host functions (`host_json`, see `host_imports`): parks the
 /// instantiation, whose start functions may call them, for the JS side to drive
 /// (hostcall.rs); `op_wasm_instance_end` then registers the instance.
@@ -141,7 +160,7 @@ fn plan(
 /// Makes a store: compiles what the engine needs, links, instantiates (start functions and
 /// reactor initializers run here), with `bridge` as the mailbox of its JS host functions.
 pub(crate) async fn make_store(plan: Plan, bridge: Option<Arc<HostBridge>>) -> Result<Made, WasmError> {
-  let Plan { recipe, wasi, captured } = plan;
+  let Plan { recipe, wasi, captured, blocking } = plan;
   let table_elements = recipe.table_elements();
   let memory_cap_name = recipe.memory_cap_name.clone();
   let Recipe { engines, module: module_entry, imports, host, config, natives, .. } = recipe;
@@ -158,7 +177,7 @@ pub(crate) async fn make_store(plan: Plan, bridge: Option<Arc<HostBridge>>) -> R
   data.host = bridge.clone();
   let mut kiln = KilnStore::new(new_store(&kit.engine, data), config);
   // Start functions and reactor initializers run under the instance's limits, like calls.
-  arm(&mut kiln.store, &kiln.config, Mode::Async)?;
+  arm(&mut kiln.store, &kiln.config, if blocking { Mode::Sync } else { Mode::Async })?;
   let made = if order.is_empty() && host.is_empty() && natives.is_empty() {
     instantiate_plain(&engines, &mut kiln, prepared, module_entry.has_start()).await.map(|entry| (entry, Vec::new()))
   } else {

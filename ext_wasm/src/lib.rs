@@ -47,6 +47,7 @@ mod stdio;
 mod store;
 mod value;
 mod wasi;
+mod webassembly;
 
 pub use artifact_cache::ArtifactCache;
 pub use capabilities::{
@@ -82,6 +83,8 @@ pub const INTERNAL_MODULES: &[(&str, &str)] = &[
   ("runtime:wasm/pool", include_str!("../../ts/wasm_pool.ts")),
   ("runtime:wasm/component", include_str!("../../ts/wasm_component.ts")),
   ("runtime:wasm/wit", include_str!("../../ts/wasm_wit.ts")),
+  ("runtime:wasm/webassembly", include_str!("../../ts/wasm_webassembly.ts")),
+  ("runtime:wasm/objects", include_str!("../../ts/wasm_objects.ts")),
 ];
 
 deno_core::extension!(
@@ -108,6 +111,7 @@ deno_core::extension!(
     component::op_wasm_component_take_output,
     hostcall::op_wasm_hcall_bytes,
     instance::op_wasm_instance_create,
+    instance::op_wasm_instance_create_sync,
     instance::op_wasm_instance_exports,
     instance::op_wasm_instance_drop,
     instance::op_wasm_instance_linked,
@@ -136,6 +140,7 @@ deno_core::extension!(
     memory::op_wasm_memory_write,
     memory::op_wasm_memory_size,
     memory::op_wasm_memory_grow,
+    memory::op_wasm_memory_grow_sync,
     memory_view::op_wasm_memory_buffer,
     process::op_wasm_process_spawn,
     process::op_wasm_process_status,
@@ -148,6 +153,12 @@ deno_core::extension!(
     pool::op_wasm_pool_call,
     pool::op_wasm_pool_exports,
     pool::op_wasm_pool_drop,
+    webassembly::op_wasm_webassembly_on_wasmtime,
+    webassembly::op_wasm_module_compile_sync,
+    webassembly::op_wasm_module_validate,
+    webassembly::op_wasm_module_exports,
+    webassembly::op_wasm_global_get,
+    webassembly::op_wasm_global_set,
   ],
   esm_entry_point = "ext:ext_wasm/errors.js",
   esm = [dir "js", "errors.js", "webassembly.js"],

@@ -137,6 +137,12 @@ pub enum HostValue {
   Number(f64),
   /// A bigint's decimal text, for an immutable i64 global.
   BigInt(String),
+  /// A memory made in JS (`new WebAssembly.Memory`) that the importing store makes, empty, with
+  /// these page limits; the JS object then stands for it (webassembly.rs).
+  Memory { min: u64, max: Option<u64> },
+  /// A mutable global made in JS (`new WebAssembly.Global({ mutable: true })`), made in the store
+  /// with this value (a `Number` or `BigInt`); the JS object then stands for it.
+  Mutable(Box<HostValue>),
 }
 
 /// Defines, in `linker`, every host import one of `modules` imports: functions as host functions
@@ -190,11 +196,49 @@ pub fn define_host(
              can only stand for an immutable one; link a module that exports the global instead"
           )))
         }
+        (HostValue::Memory { min, max }, ExternType::Memory(wanted)) => {
+          let fits = *min >= wanted.minimum() && wanted.maximum().is_none_or(|w| max.is_some_and(|m| m <= w));
+          if !fits || wanted.is_64() || wanted.is_shared() {
+            let given = match max {
+              Some(max) => format!("a memory of {min} to {max} pages"),
+              None => format!("a memory of at least {min} pages"),
+            };
+            return Err(mismatch(&given));
+          }
+          let made = wasmtime::Memory::new(&mut *store, wasmtime::MemoryType::new(*min as u32, max.map(|m| m as u32)))
+            .map_err(|e| WasmError::instantiate(format!("cannot make the memory `{qualified}`: {e}")))?;
+          adopt(linker, store, import.module(), import.name(), index, made.into())?;
+        }
+        (HostValue::Mutable(value), ExternType::Global(global)) if global.mutability() == Mutability::Var => {
+          let val = global_value(value, global.content(), &qualified)?;
+          let made = Global::new(&mut *store, global.clone(), val)
+            .map_err(|e| WasmError::instantiate(format!("cannot make the global `{qualified}`: {e}")))?;
+          adopt(linker, store, import.module(), import.name(), index, made.into())?;
+        }
+        (HostValue::Memory { .. }, _) => return Err(mismatch("a WebAssembly.Memory")),
+        (HostValue::Mutable(_), _) => return Err(mismatch("a mutable WebAssembly.Global")),
         (HostValue::Number(_), _) => return Err(mismatch("a number")),
         (HostValue::BigInt(_), _) => return Err(mismatch("a bigint")),
       }
     }
   }
+  Ok(())
+}
+
+/// Defines `made`, a memory or global made for host import number `index`, and keeps it in the
+/// store's data for the JS object that stands for it.
+fn adopt(
+  linker: &mut Linker<StoreData>,
+  store: &mut Store<StoreData>,
+  module: &str,
+  name: &str,
+  index: usize,
+  made: wasmtime::Extern,
+) -> Result<(), WasmError> {
+  linker
+    .define(&mut *store, module, name, made.clone())
+    .map_err(|e| WasmError::instantiate(format!("cannot define `{module}.{name}`: {e}")))?;
+  store.data_mut().adopted.push((index as u32, made));
   Ok(())
 }
 
@@ -222,7 +266,9 @@ fn global_value(value: &HostValue, content: &ValType, qualified: &str) -> Result
       .map_err(|_| bad(format!("{text}n"))),
     (HostValue::Number(n), _) => Err(bad(format!("{n}"))),
     (HostValue::BigInt(text), _) => Err(bad(format!("{text}n"))),
+    (HostValue::Mutable(value), _) => global_value(value, content, qualified),
     (HostValue::Function, _) => Err(bad("a function".into())),
+    (HostValue::Memory { .. }, _) => Err(bad("a memory".into())),
   }
 }
 

@@ -108,20 +108,51 @@ pub async fn op_wasm_memory_grow(state: Rc<RefCell<OpState>>, instance_id: f64, 
   let memory = locked.1.ok_or_else(no_memory)?;
   let live = &mut *locked.0;
   let before = memory.size(&live.store);
-  memory.grow_async(&mut live.store, pages).await.map_err(|_| {
-    let cap = match live.config.max_memory_bytes {
-      Some(bytes) => format!(
-        ", or over maxMemoryBytes = {bytes}, which bounds all the memories of the instance and of \
-         the instances linked with it together ({} bytes now)",
-        live.store.data().limits.memory_used()
-      ),
-      None => String::new(),
-    };
-    WasmError::memory(format!(
-      "cannot grow the memory by {pages} pages from {before} pages ({} bytes): over the \
-       memory's maximum{cap}",
-      before * PAGE
-    ))
-  })?;
+  memory.grow_async(&mut live.store, pages).await.map_err(|_| grow_refused(live, pages, before))?;
   Ok(before as f64)
+}
+
+/// `memory.grow(pages)` of the standard API (`WebAssembly.Memory`, webassembly.rs): grows the
+/// memory `which` (memory_view.rs, `memory_of`) on this thread, at once; returns the previous
+/// size in pages.
+///
+/// # Errors
+/// 5005 for an unknown instance; 5006 while its store is busy with a call, if it exports no
+/// memory, or if the memory cannot grow that far.
+#[op2(fast)]
+pub fn op_wasm_memory_grow_sync(
+  state: &mut OpState,
+  instance_id: f64,
+  which: u32,
+  pages: f64,
+) -> Result<f64, WasmError> {
+  let pages = to_u64(pages, "pages")?;
+  let entry = state.borrow::<InstanceTable>().lookup(instance_id)?;
+  let Ok(mut live) = entry.store.try_lock() else {
+    return Err(WasmError::memory(
+      "memory.grow: the instance is busy: a call or memory operation on it (or on an instance linked \
+       with it) is still running; await it first",
+    ));
+  };
+  let memory = crate::memory_view::memory_of(&live, entry.member, which).ok_or_else(no_memory)?;
+  let before = memory.size(&live.store);
+  memory.grow(&mut live.store, pages).map_err(|_| grow_refused(&live, pages, before))?;
+  Ok(before as f64)
+}
+
+/// Why a memory did not grow by `pages` from `before` pages.
+fn grow_refused(live: &KilnStore, pages: u64, before: u64) -> WasmError {
+  let cap = match live.config.max_memory_bytes {
+    Some(bytes) => format!(
+      ", or over maxMemoryBytes = {bytes}, which bounds all the memories of the instance and of \
+       the instances linked with it together ({} bytes now)",
+      live.store.data().limits.memory_used()
+    ),
+    None => String::new(),
+  };
+  WasmError::memory(format!(
+    "cannot grow the memory by {pages} pages from {before} pages ({} bytes): over the memory's \
+     maximum{cap}",
+    before * PAGE
+  ))
 }

@@ -43,9 +43,10 @@ use crate::handles::parse_id;
 use crate::instance::{invalid_instance, InstanceTable};
 use crate::store::SharedStore;
 
-/// The buffers `buffer` handed out, by instance id (an `OpState` entry).
+/// The buffers `buffer` handed out, by instance id and memory (`which`: see
+/// [`op_wasm_memory_buffer`]) (an `OpState` entry).
 #[derive(Default)]
-pub struct MemoryBuffers(HashMap<u64, Handed>);
+pub struct MemoryBuffers(HashMap<u64, HashMap<u32, Handed>>);
 
 /// The buffers of one instance's memory.
 #[derive(Default)]
@@ -71,6 +72,7 @@ pub fn op_wasm_memory_buffer<'s>(
   scope: &mut v8::PinScope<'s, '_>,
   state: &mut OpState,
   instance_id: f64,
+  which: u32,
 ) -> Result<v8::Local<'s, v8::ArrayBuffer>, WasmError> {
   let id = parse_id(instance_id).ok_or_else(|| invalid_instance(instance_id))?;
   let (store, base, len) = {
@@ -82,13 +84,13 @@ pub fn op_wasm_memory_buffer<'s>(
          which wait their turn (a buffer taken before the call stays usable)",
       ));
     };
-    let memory = kiln.members[entry.member].memory.ok_or_else(|| {
+    let memory = memory_of(&kiln, entry.member, which).ok_or_else(|| {
       WasmError::memory("memory.buffer: the instance exports no memory (a shared memory is not exposed)")
     })?;
     (entry.store.clone(), memory.data_ptr(&kiln.store), memory.data_size(&kiln.store))
   };
 
-  let handed = state.borrow_mut::<MemoryBuffers>().0.entry(id).or_default();
+  let handed = state.borrow_mut::<MemoryBuffers>().0.entry(id).or_default().entry(which).or_default();
   if let Some(last) = handed.buffers.last().filter(|_| handed.len == len) {
     let last = v8::Local::new(scope, last);
     // An op that detaches its argument may have detached it: then it is replaced.
@@ -120,6 +122,16 @@ fn alias<'s>(
   v8::ArrayBuffer::with_backing_store(scope, &backing.make_shared())
 }
 
+/// The memory `which` of the member `member` of a store: 0 for the instance's own memory (the
+/// export `memory`, else the first exported one), `k + 1` for the memory made for host import
+/// number `k` (a `WebAssembly.Memory` made in JS: link.rs).
+pub(crate) fn memory_of(kiln: &crate::store::KilnStore, member: usize, which: u32) -> Option<wasmtime::Memory> {
+  match which.checked_sub(1) {
+    None => kiln.members[member].memory,
+    Some(index) => kiln.store.data().adopted(index).and_then(|e| e.clone().into_memory()),
+  }
+}
+
 /// The deleter of every backing store [`alias`] makes: gives back the store it kept alive. Any
 /// entry under `data` will do: they are all the same live store.
 unsafe extern "C" fn release(data: *mut c_void, _len: usize, _deleter_data: *mut c_void) {
@@ -139,8 +151,8 @@ unsafe extern "C" fn release(data: *mut c_void, _len: usize, _deleter_data: *mut
 
 /// Detaches every buffer handed out for the instance `id`, which is being dropped.
 pub fn detach_all(scope: &mut v8::PinScope<'_, '_>, state: &mut OpState, id: u64) {
-  let Some(handed) = state.borrow_mut::<MemoryBuffers>().0.remove(&id) else { return };
-  for buffer in handed.buffers {
+  let Some(memories) = state.borrow_mut::<MemoryBuffers>().0.remove(&id) else { return };
+  for buffer in memories.into_values().flat_map(|handed| handed.buffers) {
     let buffer = v8::Local::new(scope, &buffer);
     // A buffer of an empty memory has no bytes of the guest's, but is detached all the same, so
     // the rule has no exception.

@@ -340,7 +340,21 @@ pub async fn precompile(
 }
 
 fn register(state: &Rc<RefCell<OpState>>, module: Loaded) -> Result<f64, WasmError> {
-  let mut state = state.borrow_mut();
+  register_in(&mut state.borrow_mut(), module)
+}
+
+/// Compiles `bytes` (a core module's binary or a component's) on this thread, through the on-disk
+/// cache, and registers the result: the synchronous `new WebAssembly.Module(bytes)` (webassembly.rs).
+/// The caller has checked `[capabilities.wasm] load`.
+pub(crate) fn compile_here(state: &mut OpState, bytes: &[u8]) -> Result<f64, WasmError> {
+  let engines = engines(state);
+  let bytes: Arc<[u8]> = Arc::from(bytes);
+  let artifact = compile_any(&engines, EngineKind::Plain, &bytes, None, true)?;
+  let what = format!("a {} byte module", bytes.len());
+  register_in(state, loaded((artifact, bytes), what))
+}
+
+fn register_in(state: &mut OpState, module: Loaded) -> Result<f64, WasmError> {
   let limits = &state.borrow::<WasmPermissions>().limits;
   let table = state.borrow::<ModuleTable>();
   if table.0.len() >= limits.max_modules {

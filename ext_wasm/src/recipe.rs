@@ -73,6 +73,9 @@ pub struct Plan {
   pub recipe: Recipe,
   pub wasi: wasmtime_wasi::p1::WasiP1Ctx,
   pub captured: Captured,
+  /// Instantiated by blocking the JS thread (`new WebAssembly.Instance`): start functions then
+  /// run without yielding to the event loop, as a synchronous call does (store.rs, `Mode::Sync`).
+  pub blocking: bool,
 }
 
 impl Recipe {
@@ -82,7 +85,7 @@ impl Recipe {
   /// 5009 and 5010 as [`InstanceConfig::wasi`].
   pub fn plan(&self) -> Result<Plan, WasmError> {
     let (wasi, captured) = self.config.wasi(&self.permissions, &self.cwd, self.purpose)?;
-    Ok(Plan { recipe: self.clone(), wasi, captured })
+    Ok(Plan { recipe: self.clone(), wasi, captured, blocking: false })
   }
 
   /// The most table elements one table may have (the manifest's `max_table_elements`).
@@ -181,7 +184,9 @@ fn linked_modules(
 
 /// The JS values `imports` gives, as `[[module, name, kind, value], ...]` JSON (`""`: none), kind
 /// being `"function"` (a JS host function, numbered by its place in the list), `"number"` or
-/// `"bigint"` (a value for an immutable global; a bigint's value is its decimal text).
+/// `"bigint"` (a value for an immutable global; a bigint's value is its decimal text), and for
+/// the WebAssembly API's objects made in JS, `"memory"` (`[minPages, maxPages or null]`) or
+/// `"mutable"` (a mutable global's first value, a number or a bigint's text).
 fn host_imports(host_json: &str) -> Result<Vec<HostImport>, WasmError> {
   if host_json.is_empty() {
     return Ok(Vec::new());
@@ -191,11 +196,25 @@ fn host_imports(host_json: &str) -> Result<Vec<HostImport>, WasmError> {
   entries
     .into_iter()
     .map(|(module, name, kind, value)| {
+      let unknown = || WasmError::config(format!("imports[\"{module}\"][\"{name}\"]: unknown value kind {kind}"));
       let value = match (kind.as_str(), value) {
         ("function", _) => HostValue::Function,
         ("number", serde_json::Value::Number(n)) => HostValue::Number(n.as_f64().unwrap_or(f64::NAN)),
         ("bigint", serde_json::Value::String(text)) => HostValue::BigInt(text),
-        _ => return Err(WasmError::config(format!("imports[\"{module}\"][\"{name}\"]: unknown value kind {kind}"))),
+        ("memory", serde_json::Value::Array(limits)) => {
+          let page = |v: Option<&serde_json::Value>| v.and_then(serde_json::Value::as_u64).filter(|&p| p <= 65536);
+          let min = page(limits.first()).ok_or_else(unknown)?;
+          let max = match limits.get(1) {
+            None | Some(serde_json::Value::Null) => None,
+            given => Some(page(given).ok_or_else(unknown)?),
+          };
+          HostValue::Memory { min, max }
+        }
+        ("mutable", serde_json::Value::Number(n)) => {
+          HostValue::Mutable(Box::new(HostValue::Number(n.as_f64().unwrap_or(f64::NAN))))
+        }
+        ("mutable", serde_json::Value::String(text)) => HostValue::Mutable(Box::new(HostValue::BigInt(text))),
+        _ => return Err(unknown()),
       };
       Ok(HostImport { module, name, value })
     })

@@ -34,11 +34,28 @@ pub struct StoreData {
   pub host: Option<Arc<crate::host::HostBridge>>,
   /// wasi:http's state, for a component granted it (its resources live in the WASI table).
   pub http: wasmtime_wasi_http::WasiHttpCtx,
+  /// Memories and mutable globals made in this store for JS objects that stood for them in
+  /// `imports` (a `WebAssembly.Memory` or `Global` made in JS: link.rs, `HostValue::Memory`), by
+  /// their place in the list of host imports.
+  pub adopted: Vec<(u32, wasmtime::Extern)>,
 }
 
 impl StoreData {
   pub fn new(wasi: WasiP1Ctx, limits: KilnLimiter) -> Self {
-    Self { wasi, limits, deadline: None, sync: false, host: None, http: wasmtime_wasi_http::WasiHttpCtx::new() }
+    Self {
+      wasi,
+      limits,
+      deadline: None,
+      sync: false,
+      host: None,
+      http: wasmtime_wasi_http::WasiHttpCtx::new(),
+      adopted: Vec::new(),
+    }
+  }
+
+  /// The memory or global made for host import number `index`, if there is one.
+  pub fn adopted(&self, index: u32) -> Option<&wasmtime::Extern> {
+    self.adopted.iter().find(|(i, _)| *i == index).map(|(_, e)| e)
   }
 }
 

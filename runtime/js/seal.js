@@ -5,10 +5,15 @@
 // reach"), and tests/typings.rs checks that every global is either standard JavaScript or typed in
 // ts/kiln_globals.d.ts.
 import "runtime:wasm/core";
+import { install as installWebAssembly } from "runtime:wasm/webassembly";
 
 // The ops' coded argument errors (ext_wasm/js/errors.js): deno_core binds fresh op functions on
 // every start from the start-up snapshot (runtime/src/snapshot.rs), without them.
 globalThis.Deno.core.ops[Symbol.for("kiln.uncheckedOps")][Symbol.for("kiln.codeArgumentErrors")]();
+
+// `WebAssembly` on wasmtime (ts/wasm_webassembly.ts) instead of the engine's interpreter, unless
+// KILN_WEBASSEMBLY=interpreter.
+installWebAssembly();
 
 // Error stacks show the app's frames only: frames of the runtime's own modules (runtime:wasm, its
 // internals, ext: modules) say nothing about where the app went wrong. deno_core calls

@@ -252,9 +252,9 @@ impl ModuleLoader for KilnModuleLoader {
     referrer: &str,
     _kind: ResolutionKind,
   ) -> Result<ModuleSpecifier, ModuleLoaderError> {
-    if specifier == crate::run::SEAL_SPECIFIER {
-      // Loaded once, from code, by `run::seal` before the app; importing it again evaluates
-      // nothing (it exports nothing).
+    if specifier == crate::run::SEAL_SPECIFIER || specifier == crate::snapshot::PRELOAD_SPECIFIER {
+      // Loaded once, from code, by `run::seal` before the app (and by `snapshot::create` into
+      // the snapshot); importing either again evaluates nothing (they export nothing).
       return ModuleSpecifier::parse(specifier).map_err(|e| JsErrorBox::generic(e.to_string()));
     }
     if specifier.starts_with("runtime:") {

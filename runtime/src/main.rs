@@ -53,6 +53,8 @@ ENVIRONMENT:
     KILN_SNAPSHOT             `off` starts without the start-up snapshot (the runtime's own
                               JS, evaluated once and kept in the cache directory as
                               startup-*.snap; without a cache there is none)
+    KILN_WEBASSEMBLY          `interpreter` keeps the JS engine's own WebAssembly (an
+                              interpreter) instead of Kiln's, which runs on wasmtime
 ";
 
 fn main() -> ExitCode {

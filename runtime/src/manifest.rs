@@ -96,7 +96,26 @@ impl AppRoot {
 }
 
 fn engine_options(cache: Option<&CacheSection>, manifest_dir: &Path) -> EngineOptions {
-  EngineOptions { cache_dir: cache::cache_dir(cache, manifest_dir), progress_after: Some(cache::progress_after()) }
+  EngineOptions {
+    cache_dir: cache::cache_dir(cache, manifest_dir),
+    progress_after: Some(cache::progress_after()),
+    interpreter_webassembly: interpreter_webassembly(),
+  }
+}
+
+/// `KILN_WEBASSEMBLY=interpreter` leaves the JS engine's own `WebAssembly` (an interpreter) as
+/// `globalThis.WebAssembly`, to compare with or to work around Kiln's, which runs on wasmtime.
+pub const WEBASSEMBLY_ENV: &str = "KILN_WEBASSEMBLY";
+
+fn interpreter_webassembly() -> bool {
+  match std::env::var(WEBASSEMBLY_ENV).as_deref() {
+    Ok("interpreter") => true,
+    Ok("" | "wasmtime") | Err(_) => false,
+    Ok(other) => {
+      eprintln!("kiln: warning: {WEBASSEMBLY_ENV}={other:?} is neither `wasmtime` nor `interpreter`; using wasmtime");
+      false
+    }
+  }
 }
 
 /// The nearest `manifest.app.toml` in `dir` or a directory above it.

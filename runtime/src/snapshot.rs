@@ -25,9 +25,11 @@ use std::path::{Path, PathBuf};
 
 use deno_core::{JsRuntimeForSnapshot, ModuleSpecifier, RuntimeOptions};
 
-/// The modules evaluated into the snapshot: `runtime:wasm` (which imports its internals) and
-/// `runtime:fs`.
-const PRELOADED: &[&str] = &["runtime:wasm", "runtime:fs"];
+/// The modules evaluated into the snapshot: `runtime:wasm` (which imports its internals),
+/// `runtime:fs`, and the `WebAssembly` global's module, which `kiln:seal` installs on every start.
+const PRELOADED: &[&str] = &["runtime:wasm", "runtime:fs", "runtime:wasm/webassembly"];
+/// The module, made from code, that imports `PRELOADED` into the snapshot.
+pub const PRELOAD_SPECIFIER: &str = "runtime:kiln/preload.js";
 
 /// The environment variable that turns the snapshot off (`KILN_SNAPSHOT=off`), to compare a
 /// start with and without it.
@@ -89,13 +91,13 @@ async fn create(grants: &crate::manifest::Grants) -> Result<Box<[u8]>, String> {
     ..Default::default()
   })
   .map_err(|e| e.to_string())?;
-  for name in PRELOADED {
-    let specifier = ModuleSpecifier::parse(name).map_err(|e| e.to_string())?;
-    let id = runtime.load_side_es_module(&specifier).await.map_err(|e| e.to_string())?;
-    let evaluation = runtime.mod_evaluate(id);
-    runtime.run_event_loop(Default::default()).await.map_err(|e| e.to_string())?;
-    evaluation.await.map_err(|e| e.to_string())?;
-  }
+  // One module importing them all: its `runtime:` specifier lets it import the internal one.
+  let code: String = PRELOADED.iter().map(|name| format!("import {name:?};\n")).collect();
+  let specifier = ModuleSpecifier::parse(PRELOAD_SPECIFIER).map_err(|e| e.to_string())?;
+  let id = runtime.load_side_es_module_from_code(&specifier, code).await.map_err(|e| e.to_string())?;
+  let evaluation = runtime.mod_evaluate(id);
+  runtime.run_event_loop(Default::default()).await.map_err(|e| e.to_string())?;
+  evaluation.await.map_err(|e| e.to_string())?;
   Ok(runtime.snapshot())
 }
 

@@ -1,0 +1,229 @@
+//! The global `WebAssembly` (ts/wasm_webassembly.ts): the standard JS API, run on wasmtime, through
+//! a real kiln process. Each app prints one line per check; the WAT fixtures below are compiled
+//! here with the `wat` crate and read by the apps with runtime:fs.
+
+use kiln_test_support::{repo, App};
+
+/// Load and execute, and reads of the app's own `.wasm` files (the apps read their fixtures).
+const MANIFEST: &str = "[capabilities.wasm]\nload = true\nexecute = true\n\n[capabilities.fs]\nread = [\"./*.wasm\"]\n";
+
+/// An import of each kind, exported back in the order function, memory, global, table, and a
+/// custom section twice.
+const KINDS: &str = r#"(module
+  (import "env" "log" (func $log (param i32)))
+  (import "env" "mem" (memory 1))
+  (import "js" "g" (global $g i32))
+  (import "js" "tbl" (table 1 funcref))
+  (func (export "run") (call $log (i32.const 1)))
+  (export "memory" (memory 0))
+  (export "g" (global $g))
+  (export "tbl" (table 0))
+  (@custom "hello" "abc")
+  (@custom "hello" "de"))"#;
+
+const ADD: &str = r#"(module
+  (func (export "add") (param i32 i32) (result i32) (i32.add (local.get 0) (local.get 1))))"#;
+
+/// Functions of every value type, a memory and globals (0x12345678 stored at `OFFSET`).
+const VALUES: &str = r#"(module
+  (func (export "add") (param i32 i32) (result i32) (i32.add (local.get 0) (local.get 1)))
+  (func (export "add64") (param i64 i64) (result i64) (i64.add (local.get 0) (local.get 1)))
+  (func (export "toF32") (param f64) (result f32) (f32.demote_f64 (local.get 0)))
+  (func (export "pair") (param i32) (result i32 i64) (local.get 0) (i64.extend_i32_s (local.get 0)))
+  (memory (export "memory") 1)
+  (func (export "store8") (param i32 i32) (i32.store8 (local.get 0) (local.get 1)))
+  (func (export "load8") (param i32) (result i32) (i32.load8_u (local.get 0)))
+  (func (export "pages") (result i32) (memory.size))
+  (global (export "answer") i32 (i32.const 42))
+  (global (export "big") i64 (i64.const 9007199254740993))
+  (global $counter (export "counter") (mut i32) (i32.const 1))
+  (func (export "getCounter") (result i32) (global.get $counter))
+  (func (export "setCounter") (param i32) (global.set $counter (local.get 0)))
+  (global (export "OFFSET") i32 (i32.const 32))
+  (data (i32.const 32) "\78\56\34\12"))"#;
+
+/// Calls out to JS: arguments of two types, results to coerce, a throw, and another instance's
+/// export.
+const IMPORTS: &str = r#"(module
+  (import "env" "log" (func $log (param i32 i64)))
+  (import "env" "five" (func $five (result i32)))
+  (import "env" "none" (func $none (result i32)))
+  (import "env" "fail" (func $fail))
+  (import "math" "add" (func $add (param i32 i32) (result i32)))
+  (func (export "callLog") (call $log (i32.const -7) (i64.const 12345678901234)))
+  (func (export "callFive") (result i32) (call $five))
+  (func (export "callNone") (result i32) (call $none))
+  (func (export "callFail") (call $fail))
+  (func (export "addTwice") (param i32) (result i32)
+    (call $add (call $add (local.get 0) (local.get 0)) (local.get 0))))"#;
+
+const JS_MEMORY: &str = r#"(module
+  (import "js" "mem" (memory 1))
+  (func (export "store8") (param i32 i32) (i32.store8 (local.get 0) (local.get 1)))
+  (func (export "load8") (param i32) (result i32) (i32.load8_u (local.get 0))))"#;
+
+const JS_GLOBAL: &str = r#"(module
+  (import "js" "g" (global $g (mut i32)))
+  (func (export "get") (result i32) (global.get $g))
+  (func (export "set") (param i32) (global.set $g (local.get 0))))"#;
+
+/// A table the module fills and calls through: the engine's interpreter runs it.
+const TABLE: &str = r#"(module
+  (table (export "tbl") 2 funcref)
+  (func $seven (result i32) (i32.const 7))
+  (elem (i32.const 0) $seven)
+  (func (export "call0") (result i32) (call_indirect (result i32) (i32.const 0))))"#;
+
+const BOOM: &str = r#"(module
+  (func (export "boom") unreachable)
+  (func (export "add") (param i32 i32) (result i32) (i32.add (local.get 0) (local.get 1))))"#;
+
+const SPIN: &str = r#"(module
+  (func (export "spin") (loop br 0))
+  (func (export "add") (param i32 i32) (result i32) (i32.add (local.get 0) (local.get 1))))"#;
+
+/// `tests/apps/<main>` with each `(file, WAT)` fixture compiled into it, under `manifest`.
+fn app(main: &str, manifest: &str, fixtures: &[(&str, &str)]) -> App {
+  fixtures.iter().fold(App::new(main).manifest(manifest), |app, (file, source)| {
+    app.file(file, wat::parse_str(source).unwrap_or_else(|e| panic!("{file}: {e}")))
+  })
+}
+
+#[test]
+fn hash_wasm_hashes_on_the_global_webassembly() {
+  let library = repo().join("bench/node_modules/hash-wasm/dist/index.esm.js");
+  assert!(library.exists(), "{} is missing: run `npm ci --prefix bench` (./x test does it)", library.display());
+  let package = repo().join("bench/node_modules/hash-wasm");
+  let manifest = format!(
+    "[capabilities.wasm]\nload = true\nexecute = true\n\n[capabilities.fs]\nread = [\"{}/**\"]\n",
+    package.display()
+  );
+  // The 1 MiB input is bytes i % 251 (as BLAKE3's test vectors). Its digests were computed outside
+  // Kiln: SHA-256 with Python's hashlib, BLAKE3 with the blake3 crate 1.8.7 (Node.js's hash-wasm agrees).
+  App::new("webassembly_hash.ts").manifest(&manifest).run_with_args(&[library.to_str().unwrap()]).ok(concat!(
+    "sha256(\"abc\"): ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad\n",
+    "sha256(1 MiB): 631b84027d6b9e52b539c4e8373622d23032dfadc64d60af87339c9037e4f769\n",
+    "sha256 saved and loaded halfway: 631b84027d6b9e52b539c4e8373622d23032dfadc64d60af87339c9037e4f769\n",
+    "blake3(\"abc\"): 6437b3ac38465133ffb63b75273a8db548c558465d79db03fd359c6cd5bd9d85\n",
+    "blake3(1 MiB): 74cb441fd087764ca9c3694da742ebe30cbeb3060a17009ca81825c7a8d10343\n",
+  ));
+}
+
+#[test]
+fn webassembly_runs_on_wasmtime_and_keeps_the_manifests_deadline() {
+  let manifest = MANIFEST.replace("execute = true\n", "execute = true\ntimeout_ms = 300\n");
+  let app = app("webassembly_engine.ts", &manifest, &[("spin.wasm", SPIN)]);
+  // The interpreter could not stop the loop, so it refused to instantiate; wasmtime stops it with
+  // Kiln's timeout code (FuelExhausted, 5011).
+  app.run().ok(concat!("new Instance: ok\n", "add: 5\n", "spin: 5011 true\n", "stopped at the deadline: true\n"));
+  // The old engine is still there on request, and still refuses what it cannot enforce.
+  app
+    .run_env(&[("KILN_WEBASSEMBLY", "interpreter")])
+    .ok("new Instance: 5009 PermissionDenied\nnames timeout_ms: true\n");
+}
+
+#[test]
+fn the_api_describes_compiles_and_instantiates_modules() {
+  app("webassembly_surface.ts", MANIFEST, &[("kinds.wasm", KINDS), ("add.wasm", ADD)]).run().ok(concat!(
+    "validate good: true\n",
+    "validate garbage: false\n",
+    "new Module: true\n",
+    "exports: [{\"name\":\"run\",\"kind\":\"function\"},{\"name\":\"memory\",\"kind\":\"memory\"},",
+    "{\"name\":\"g\",\"kind\":\"global\"},{\"name\":\"tbl\",\"kind\":\"table\"}]\n",
+    "imports: [{\"module\":\"env\",\"name\":\"log\",\"kind\":\"function\"},",
+    "{\"module\":\"env\",\"name\":\"mem\",\"kind\":\"memory\"},",
+    "{\"module\":\"js\",\"name\":\"g\",\"kind\":\"global\"},{\"module\":\"js\",\"name\":\"tbl\",\"kind\":\"table\"}]\n",
+    "customSections hello: 2 true abc,de\n",
+    "customSections absent: 0\n",
+    "compile: true\n",
+    "compile an ArrayBuffer: true\n",
+    "instantiate bytes: true true 5\n",
+    "instantiate module: true 5\n",
+    "new Instance: true 5\n",
+    "exports frozen: true\n",
+  ));
+}
+
+#[test]
+fn exports_coerce_values_like_the_js_api() {
+  app("webassembly_values.ts", MANIFEST, &[("values.wasm", VALUES)]).run().ok(concat!(
+    "add(\"7\", 1): 8\n",
+    "add(null, 2): 2\n",
+    "add(2 ** 32 + 5, 0): 5\n",
+    "add(1.9, 0.9): 1\n",
+    "add(1): 1\n",
+    "add(1, 2, 3): 3\n",
+    "add(2 ** 31 - 1, 1): -2147483648\n",
+    "add64(2n, 3n): 5n\n",
+    "add64(2n ** 63n - 1n, 1n): -9223372036854775808n\n",
+    "add64(2, 3): TypeError\n",
+    "toF32(0.1): 0.10000000149011612 true\n",
+    "pair(7): [7, 7n] true\n",
+  ));
+}
+
+#[test]
+fn exported_memory_and_globals_are_live_objects() {
+  app("webassembly_memory.ts", MANIFEST, &[("values.wasm", VALUES)]).run().ok(concat!(
+    "memory: true true 65536\n",
+    "guest's write: 42\n",
+    "guest reads JS's write: 7\n",
+    "grow(1): 1 131072 2\n",
+    "guest's write in the new page: 9\n",
+    "global: true 42 42\n",
+    "i64 global: 9007199254740993n\n",
+    "DataView at OFFSET: 12345678\n",
+    "counter.value = 9, guest reads: 9\n",
+    "guest sets 100, counter.value: 100\n",
+    "immutable set: TypeError 42\n",
+  ));
+}
+
+#[test]
+fn js_functions_are_imports_called_with_the_guests_arguments() {
+  app("webassembly_imports.ts", MANIFEST, &[("imports.wasm", IMPORTS), ("add.wasm", ADD)]).run().ok(concat!(
+    "log: 2 [-7, 12345678901234n]\n",
+    "returning \"5\": 5\n",
+    "returning nothing: 0\n",
+    "thrown reaches the caller: true\n",
+    "still usable: 5\n",
+    "an export as an import: 15\n",
+  ));
+}
+
+#[test]
+fn memories_and_globals_made_in_js_can_be_imported() {
+  app("webassembly_js_objects.ts", MANIFEST, &[("memory.wasm", JS_MEMORY), ("global.wasm", JS_GLOBAL)]).run().ok(
+    concat!(
+      "guest reads JS's global: 3\n",
+      "JS sets 4, guest reads: 4\n",
+      "guest sets 11, JS reads: 11\n",
+      "guest's store through JS's memory: 42\n",
+      "guest reads JS's write: 7\n",
+    ),
+  );
+}
+
+#[test]
+fn failures_are_the_standard_errors_with_kiln_codes() {
+  app("webassembly_errors.ts", MANIFEST, &[("imports.wasm", IMPORTS), ("boom.wasm", BOOM)]).run().ok(concat!(
+    "new Module(garbage): CompileError 5000\n",
+    "compile(garbage): CompileError 5000\n",
+    "new Instance without an import: LinkError 5001\n",
+    "instantiate without an import: LinkError 5001\n",
+    "unreachable: RuntimeError 5002\n",
+    "after the trap: 5\n",
+    "new Module(\"bytes\"): TypeError\n",
+  ));
+}
+
+#[test]
+fn one_store_linking_is_stated_and_tables_go_to_the_interpreter() {
+  app("webassembly_stores.ts", MANIFEST, &[("table.wasm", TABLE), ("memory.wasm", JS_MEMORY)]).run().ok(concat!(
+    "a module exporting a table runs: 7 true\n",
+    "first importer: 9\n",
+    "second importer: LinkError 5001 (names runtime:wasm)\n",
+    "written before import: LinkError 5001\n",
+    "read before import, still empty: 0\n",
+  ));
+}

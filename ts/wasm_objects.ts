@@ -1,0 +1,452 @@
+// runtime:wasm/objects — internal to the runtime (see wasm_values.ts): the parts of Kiln's
+// `WebAssembly` global (wasm_webassembly.ts) that stand for values: the JS API's error classes and
+// value coercions, and its `Memory`, `Global` and `Table` objects.
+//
+// A `Memory` or `Global` is one of three things:
+// - made in JS and not yet imported ("pending"): its bytes or value live in JS. The first module
+//   that imports it adopts it: wasmtime makes the memory or mutable global in that instance's
+//   store (ext_wasm/src/link.rs, `HostValue::Memory`), and the object stands for that from then
+//   on. Another instance cannot import it afterwards: wasmtime links only within one store.
+// - an export of an instance on wasmtime ("bound"): reads and writes go through ops.
+// - the interpreter's: a shared memory, a global of a reference type, a table, or anything an
+//   instance run by the interpreter exports or imports.
+
+import { HOST_OBJECT } from "runtime:wasm/host";
+import { codes, decode, encode, guardAlias, ops } from "runtime:wasm/values";
+
+/** The engine's own `WebAssembly` (ext_wasm/js/webassembly.js gated it), for what wasmtime cannot do. */
+// deno-lint-ignore no-explicit-any
+export const interpreter = (globalThis as any).WebAssembly as typeof WebAssembly | undefined;
+
+export function coded<T extends Error>(error: T, code: number): T {
+  Object.defineProperty(error, "code", { value: code, writable: true, configurable: true, enumerable: false });
+  return error;
+}
+
+type ErrorClass = new (message?: string, options?: ErrorOptions) => Error;
+
+/** The JS API's error classes, also matching the interpreter's (`instanceof`). */
+function errorClass(name: "CompileError" | "LinkError" | "RuntimeError", code: number): ErrorClass {
+  const original = interpreter?.[name];
+  const made = {
+    [name]: class extends Error {
+      constructor(message?: string, options?: ErrorOptions) {
+        super(message, options);
+        coded(this, code);
+      }
+      static [Symbol.hasInstance](value: unknown): boolean {
+        return Function.prototype[Symbol.hasInstance].call(this, value) ||
+          (typeof original === "function" && value instanceof original);
+      }
+    },
+  }[name];
+  Object.defineProperty(made.prototype, "name", { value: name, writable: true, configurable: true });
+  return made;
+}
+
+export const CompileError = errorClass("CompileError", codes.CompileError);
+export const LinkError = errorClass("LinkError", codes.InstantiateError);
+export const RuntimeError = errorClass("RuntimeError", codes.CallError);
+
+/** An op's coded error as the JS API's class: 5000 CompileError, 5001 LinkError, 5002 RuntimeError
+ * (or, when a JS import threw, that very exception). Other codes (limits, capabilities) stay. */
+export function standard(error: unknown): unknown {
+  const code = (error as { code?: unknown } | null)?.code;
+  if (!(error instanceof Error)) return error;
+  switch (code) {
+    case codes.CompileError:
+      return new CompileError(error.message);
+    case codes.InstantiateError:
+      return new LinkError(error.message);
+    case codes.CallError:
+      return Object.hasOwn(error, "cause") ? error.cause : new RuntimeError(error.message);
+    default:
+      return error;
+  }
+}
+
+
+/** ToBigInt64 of the JS API: a Number is a TypeError, a string or boolean converts. */
+function toBigInt64(value: unknown): bigint {
+  if (typeof value === "number") {
+    throw new TypeError(`cannot convert ${value} to a BigInt for an i64; pass a bigint (e.g. ${value}n)`);
+  }
+  return BigInt.asIntN(64, BigInt(value as bigint | string | boolean));
+}
+
+/** ToWebAssemblyValue for a number type: i32 by ToInt32, i64 by ToBigInt64, f32 and f64 by ToNumber. */
+export function toWasm(type: string, value: unknown): number | bigint {
+  switch (type) {
+    case "i32":
+      return (value as number) | 0;
+    case "i64":
+      return toBigInt64(value);
+    case "f32":
+      return Math.fround(value as number);
+    case "f64":
+      return +(value as number);
+    default:
+      throw new TypeError(`Kiln's WebAssembly does not pass ${type} values to or from JS`);
+  }
+}
+
+/** A JS import's return value, coerced to the import's result types (an iterable for several). */
+export function toResults(results: readonly string[], value: unknown): unknown {
+  if (results.length === 0) return undefined;
+  if (results.length === 1) return toWasm(results[0], value);
+  if (value === null || typeof value !== "object" || !(Symbol.iterator in value)) {
+    throw new TypeError(`an import with ${results.length} results must return an iterable of them`);
+  }
+  const list = [...(value as Iterable<unknown>)];
+  if (list.length !== results.length) {
+    throw new TypeError(`an import with ${results.length} results returned ${list.length} values`);
+  }
+  return list.map((v, i) => toWasm(results[i], v));
+}
+
+/** The interpreter's API (present: it is asked for only where `interpreter` was found). */
+export function interpreterApi(): typeof WebAssembly {
+  if (interpreter === undefined) {
+    throw new LinkError("this needs the JS engine's own WebAssembly, which this runtime does not have");
+  }
+  return interpreter;
+}
+
+export function shareError(what: string, kind: string): Error {
+  return new LinkError(
+    `${what}: this ${kind} belongs to an instance Kiln runs on wasmtime, which links instances only within ` +
+      "one store; link the modules with runtime:wasm's instantiate(moduleId, { imports: { name: otherModuleId } })",
+  );
+}
+
+const PAGE = 65536;
+
+function pages(value: unknown, what: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0 || n > PAGE) {
+    throw new TypeError(`WebAssembly.Memory: ${what} must be a number of 64 KiB pages from 0 to 65536, got ${String(value)}`);
+  }
+  return n;
+}
+
+/** What a Memory, Global or Table stands for; see the module comment. */
+type State = "pending" | "bound" | "interpreted";
+
+/** Set while a Memory, Global or Table is made over an instance's or the interpreter's object. */
+let binding: { owner: object | null; raw: number; name: string; original: unknown } | null = null;
+
+function bound<T>(make: () => T, owner: object | null, raw: number, name: string, original: unknown): T {
+  binding = { owner, raw, name, original };
+  try {
+    return make();
+  } finally {
+    binding = null;
+  }
+}
+
+/** Detaches a pending memory's old buffer (ES2024's `transfer`, where the engine has it). */
+function detach(buffer: ArrayBuffer): void {
+  const transfer = (buffer as { transfer?: () => ArrayBuffer }).transfer;
+  if (typeof transfer === "function") Reflect.apply(transfer, buffer, []);
+}
+
+/** Whether any byte of `buffer` is not zero. */
+function written(buffer: ArrayBuffer): boolean {
+  const words = new Float64Array(buffer, 0, buffer.byteLength >>> 3);
+  for (let i = 0; i < words.length; i++) if (words[i] !== 0 || Object.is(words[i], -0)) return true;
+  return false;
+}
+
+export class Memory implements HostObjectLike {
+  #raw = 0;
+  /** Which memory of the instance (ext_wasm/src/memory_view.rs, `memory_of`). */
+  #which = 0;
+  /** Keeps the instance (and so its store) alive while the memory object is. */
+  #owner: object | null = null;
+  #original: WebAssembly.Memory | null = null;
+  #pending: { max: number | null; buffer: ArrayBuffer; handedOut: boolean } | null = null;
+  #buffer: ArrayBuffer | null = null;
+
+  constructor(descriptor: WebAssembly.MemoryDescriptor) {
+    if (binding !== null) {
+      ({ raw: this.#raw, owner: this.#owner } = binding);
+      this.#original = binding.original as WebAssembly.Memory | null;
+      return;
+    }
+    if (new.target === undefined) throw new TypeError("WebAssembly.Memory must be called with new");
+    if (descriptor === null || typeof descriptor !== "object") {
+      throw new TypeError("WebAssembly.Memory: the descriptor must be an object ({ initial, maximum? })");
+    }
+    const initial = pages(descriptor.initial, "initial");
+    const maximum = descriptor.maximum === undefined ? null : pages(descriptor.maximum, "maximum");
+    if (maximum !== null && maximum < initial) {
+      throw new RangeError(`WebAssembly.Memory: maximum ${maximum} is below initial ${initial}`);
+    }
+    if (descriptor.shared) {
+      // Threads: wasmtime's shared memories are not handed to JS; the interpreter has them.
+      const Original = interpreterApi().Memory;
+      this.#original = new Original(descriptor);
+      return;
+    }
+    this.#pending = { max: maximum, buffer: new ArrayBuffer(initial * PAGE), handedOut: false };
+  }
+
+  get buffer(): ArrayBuffer {
+    if (this.#original !== null) return this.#original.buffer;
+    if (this.#pending !== null) {
+      this.#pending.handedOut = true;
+      return this.#pending.buffer;
+    }
+    try {
+      const buffer = ops.op_wasm_memory_buffer(this.#raw, this.#which);
+      if (buffer !== this.#buffer) {
+        guardAlias(buffer);
+        this.#buffer = buffer;
+      }
+      return buffer;
+    } catch (e) {
+      throw standard(e);
+    }
+  }
+
+  grow(delta: number): number {
+    if (this.#original !== null) return this.#original.grow(delta);
+    const more = Number(delta);
+    if (!Number.isInteger(more) || more < 0 || more > PAGE) {
+      throw new TypeError(`WebAssembly.Memory.grow: ${String(delta)} is not a number of pages (0 to 65536)`);
+    }
+    const pending = this.#pending;
+    if (pending !== null) {
+      const before = pending.buffer.byteLength / PAGE;
+      if (before + more > (pending.max ?? PAGE)) {
+        throw coded(new RangeError(`WebAssembly.Memory.grow: ${before} + ${more} pages is over the maximum`), codes.MemoryError);
+      }
+      const bigger = new ArrayBuffer((before + more) * PAGE);
+      new Uint8Array(bigger).set(new Uint8Array(pending.buffer));
+      // The old buffer is detached, as the JS API does on growth.
+      detach(pending.buffer);
+      pending.buffer = bigger;
+      return before;
+    }
+    try {
+      return ops.op_wasm_memory_grow_sync(this.#raw, this.#which, more);
+    } catch (e) {
+      const error = e as Error & { code?: number };
+      if (error.code !== codes.MemoryError) throw e;
+      throw coded(new RangeError(`WebAssembly.Memory.grow: ${error.message}`), error.code);
+    }
+  }
+
+  /** A pending memory as the importing store makes it: empty, with its current size. */
+  [HOST_OBJECT](): [string, unknown] {
+    const pending = this.#pending;
+    if (pending === null) throw shareError("WebAssembly.Memory", "memory");
+    if (pending.handedOut && written(pending.buffer)) {
+      throw new LinkError(
+        "WebAssembly.Memory: this memory was written before a module imported it; Kiln makes it in the " +
+          "importing instance's store, empty: write to it after instantiating",
+      );
+    }
+    return ["memory", [pending.buffer.byteLength / PAGE, pending.max]];
+  }
+
+  static state(memory: Memory): State {
+    return memory.#pending !== null ? "pending" : memory.#original !== null ? "interpreted" : "bound";
+  }
+
+  /** A pending memory, now made in the store of instance `raw` for host import `index`. */
+  static adopted(memory: Memory, owner: object, raw: number, index: number): void {
+    const pending = memory.#pending;
+    if (pending === null) return;
+    detach(pending.buffer);
+    memory.#pending = null;
+    memory.#raw = raw;
+    memory.#which = index + 1;
+    memory.#owner = owner;
+  }
+
+  static bind(owner: object, raw: number): Memory {
+    return bound(() => new Memory({ initial: 0 }), owner, raw, "", null);
+  }
+
+  static wrap(original: WebAssembly.Memory): Memory {
+    return bound(() => new Memory({ initial: 0 }), null, 0, "", original);
+  }
+
+  /** The interpreter's memory: a pending one moves there with its bytes; a bound one cannot. */
+  static interpreted(memory: Memory): WebAssembly.Memory | null {
+    const pending = memory.#pending;
+    if (pending !== null) {
+      const Original = interpreterApi().Memory;
+      const size = pending.buffer.byteLength / PAGE;
+      const original = new Original(pending.max === null ? { initial: size } : { initial: size, maximum: pending.max });
+      new Uint8Array(original.buffer).set(new Uint8Array(pending.buffer));
+      memory.#original = original;
+      memory.#pending = null;
+    }
+    return memory.#original;
+  }
+}
+
+/** The value types a Global keeps itself (others are the interpreter's). */
+const NUMBER_TYPES = new Set(["i32", "i64", "f32", "f64"]);
+
+export class Global implements HostObjectLike {
+  #raw = 0;
+  #name = "";
+  /** For a global made in a store for a JS Global: its host import number (else -1). */
+  #adopted = -1;
+  #owner: object | null = null;
+  #original: WebAssembly.Global | null = null;
+  #pending: { type: string; mutable: boolean; value: number | bigint } | null = null;
+  #type = "";
+  #slot = new Uint8Array(8);
+
+  constructor(descriptor: WebAssembly.GlobalDescriptor, value?: unknown) {
+    if (binding !== null) {
+      ({ raw: this.#raw, owner: this.#owner, name: this.#name } = binding);
+      this.#original = binding.original as WebAssembly.Global | null;
+      return;
+    }
+    if (new.target === undefined) throw new TypeError("WebAssembly.Global must be called with new");
+    if (descriptor === null || typeof descriptor !== "object") {
+      throw new TypeError("WebAssembly.Global: the descriptor must be an object ({ value, mutable? })");
+    }
+    const type = String(descriptor.value);
+    if (!NUMBER_TYPES.has(type)) {
+      const Original = interpreterApi().Global;
+      this.#original = new Original(descriptor, value);
+      return;
+    }
+    const initial = value === undefined ? (type === "i64" ? 0n : 0) : toWasm(type, value);
+    this.#pending = { type, mutable: Boolean(descriptor.mutable), value: initial };
+  }
+
+  get value(): unknown {
+    if (this.#original !== null) return this.#original.value;
+    if (this.#pending !== null) return this.#pending.value;
+    try {
+      this.#type = ops.op_wasm_global_get(this.#raw, this.#name, this.#adopted, this.#slot);
+    } catch (e) {
+      throw standard(e);
+    }
+    return decode(new DataView(this.#slot.buffer), 0, this.#type);
+  }
+
+  set value(value: unknown) {
+    if (this.#original !== null) {
+      this.#original.value = value;
+      return;
+    }
+    const pending = this.#pending;
+    if (pending !== null) {
+      if (!pending.mutable) throw coded(new TypeError("WebAssembly.Global: this global is immutable"), codes.TypeError);
+      pending.value = toWasm(pending.type, value);
+      return;
+    }
+    if (this.#type === "") void this.value;
+    const converted = toWasm(this.#type, value);
+    encode(new DataView(this.#slot.buffer), 0, this.#type, converted, `global \`${this.#name}\``);
+    try {
+      ops.op_wasm_global_set(this.#raw, this.#name, this.#adopted, this.#slot);
+    } catch (e) {
+      const error = e as Error & { code?: number };
+      throw error.code === codes.TypeError ? coded(new TypeError(error.message), error.code) : e;
+    }
+  }
+
+  valueOf(): unknown {
+    return this.value;
+  }
+
+  /** A pending mutable global as the importing store makes it, with its current value. */
+  [HOST_OBJECT](): [string, unknown] {
+    if (this.#pending === null) throw shareError("WebAssembly.Global", "global");
+    const value = this.#pending.value;
+    if (typeof value === "bigint") return ["mutable", value.toString()];
+    if (!Number.isFinite(value)) {
+      throw new LinkError(`WebAssembly.Global: a mutable global holding ${value} cannot be imported by Kiln's WebAssembly`);
+    }
+    return ["mutable", value];
+  }
+
+  static state(global: Global): State {
+    return global.#pending !== null ? "pending" : global.#original !== null ? "interpreted" : "bound";
+  }
+
+  static mutable(global: Global): boolean {
+    return global.#pending?.mutable ?? false;
+  }
+
+  /** A pending mutable global, now made in the store of instance `raw` for host import `index`. */
+  static adopted(global: Global, owner: object, raw: number, index: number): void {
+    global.#type = global.#pending?.type ?? "";
+    global.#pending = null;
+    global.#raw = raw;
+    global.#adopted = index;
+    global.#owner = owner;
+  }
+
+  static bind(owner: object, raw: number, name: string): Global {
+    return bound(() => new Global({ value: "i32" }), owner, raw, name, null);
+  }
+
+  static wrap(original: WebAssembly.Global): Global {
+    return bound(() => new Global({ value: "i32" }), null, 0, "", original);
+  }
+
+  /** The interpreter's global: a pending one moves there with its value; a bound one cannot. */
+  static interpreted(global: Global): WebAssembly.Global | null {
+    const pending = global.#pending;
+    if (pending !== null) {
+      const Original = interpreterApi().Global;
+      global.#original = new Original({ value: pending.type as "i32", mutable: pending.mutable }, pending.value);
+      global.#pending = null;
+    }
+    return global.#original;
+  }
+}
+
+/** A table: always the interpreter's (a module that imports or exports one runs there). */
+export class Table {
+  #original: WebAssembly.Table;
+
+  constructor(descriptor: WebAssembly.TableDescriptor, value?: unknown) {
+    if (binding !== null) {
+      this.#original = binding.original as WebAssembly.Table;
+      return;
+    }
+    if (new.target === undefined) throw new TypeError("WebAssembly.Table must be called with new");
+    const Original = interpreterApi().Table;
+    this.#original = new Original(descriptor, value);
+  }
+
+  get length(): number {
+    return this.#original.length;
+  }
+
+  get(index: number): unknown {
+    return this.#original.get(index);
+  }
+
+  set(index: number, value?: unknown): void {
+    this.#original.set(index, value);
+  }
+
+  grow(delta: number, value?: unknown): number {
+    return this.#original.grow(delta, value);
+  }
+
+  static wrap(original: WebAssembly.Table): Table {
+    return bound(() => new Table({ element: "anyfunc", initial: 0 }), null, 0, "", original);
+  }
+
+  static interpreted(table: Table): WebAssembly.Table {
+    return table.#original;
+  }
+}
+
+/** What `splitImports` asks a pending object (runtime:wasm/host, `HOST_OBJECT`). */
+interface HostObjectLike {
+  [HOST_OBJECT](): [string, unknown];
+}

@@ -1,0 +1,602 @@
+// runtime:wasm/webassembly — internal to the runtime (see wasm_values.ts): Kiln's `WebAssembly`
+// global, the standard JS API on wasmtime, so that npm libraries that call
+// `WebAssembly.instantiate` (hash-wasm, ...) run at runtime:wasm's speed instead of the JS
+// engine's interpreter's. Kiln's start (runtime/js/seal.js) calls `install()`.
+//
+// It is runtime:wasm underneath: the same ops, capability checks and limits (`[capabilities.wasm]
+// load` to compile or validate, `execute` to instantiate; `timeout_ms`, `max_memory_bytes` and the
+// rest apply to every instance). What the JS API adds on top: its argument coercions (ToInt32,
+// ToBigInt64, ...), its errors (CompileError, LinkError, RuntimeError, each with Kiln's `code`),
+// `Memory`, `Global` and `Table` objects, and the exception a JS import throws reaching the caller
+// of the export unchanged.
+//
+// A `Memory` or mutable `Global` made in JS is made in the store of the first instance that
+// imports it (runtime:wasm/objects). What wasmtime cannot do, because it links instances only
+// within one store, is handed to the engine's interpreter instead (correct, slower): a module
+// that imports or exports a table or a tag, that is given WASI functions from JS, that exports
+// more than one memory, or that imports the interpreter's memory or global. A memory or global
+// of an instance on wasmtime cannot be imported by another instance: link such modules with
+// runtime:wasm's `instantiate` and `imports`.
+
+import {
+  drive,
+  driveInstantiationSync,
+  hostExportFunction,
+  type HostTable,
+  hostTable,
+  type SplitImports,
+  splitImports,
+} from "runtime:wasm/host";
+import {
+  CompileError,
+  Global,
+  interpreter,
+  interpreterApi,
+  LinkError,
+  Memory,
+  RuntimeError,
+  shareError,
+  standard,
+  Table,
+  toResults,
+  toWasm,
+} from "runtime:wasm/objects";
+import { decode, encode, EXPORT_INDEX_LIMIT, isNumberType, ops } from "runtime:wasm/values";
+
+/** Module import names under which a JS object would stand in for Kiln's own WASI. */
+const WASI_MODULES = new Set(["wasi_snapshot_preview1", "wasi_unstable"]);
+
+type Descriptor = { module?: string; name: string; kind: string; params?: string[]; results?: string[]; type?: string };
+
+// ---- bytes and modules ----------------------------------------------------------------------
+
+/** A copy of a BufferSource (the JS API copies: later changes to the caller's bytes do not count). */
+function copyBytes(source: unknown, api: string): Uint8Array {
+  if (source instanceof ArrayBuffer) return new Uint8Array(source.slice(0));
+  if (ArrayBuffer.isView(source)) return new Uint8Array(source.buffer, source.byteOffset, source.byteLength).slice();
+  throw new TypeError(`${api}: the argument must be an ArrayBuffer or a typed array of the module's bytes`);
+}
+
+/** Refuses what is not a core module binary (WAT text and components compile in runtime:wasm only). */
+function checkPreamble(bytes: Uint8Array, api: string): void {
+  const magic = bytes.length >= 8 && bytes[0] === 0 && bytes[1] === 0x61 && bytes[2] === 0x73 && bytes[3] === 0x6d;
+  if (magic && bytes[4] === 1 && bytes[5] === 0 && bytes[6] === 0 && bytes[7] === 0) return;
+  const what = magic && bytes[4] === 0x0d
+    ? "a WebAssembly component; runtime:wasm's compile and instantiate run components"
+    : "not a WebAssembly module binary (no \\0asm version 1 preamble)";
+  throw new CompileError(`${api}: the bytes are ${what}`);
+}
+
+/** Each custom section's payload, by name, read once from the bytes. */
+function customSections(bytes: Uint8Array): Map<string, ArrayBuffer[]> {
+  const out = new Map<string, ArrayBuffer[]>();
+  let at = 8;
+  const leb = (): number => {
+    let value = 0, shift = 0, byte = 0x80;
+    while (byte & 0x80) {
+      if (at >= bytes.length) throw new CompileError("WebAssembly.Module: the bytes end inside a section header");
+      byte = bytes[at++];
+      value += (byte & 0x7f) * 2 ** shift;
+      shift += 7;
+    }
+    return value;
+  };
+  while (at < bytes.length) {
+    const id = bytes[at++];
+    const size = leb();
+    const end = at + size;
+    if (id === 0) {
+      const nameLength = leb();
+      const name = new TextDecoder().decode(bytes.subarray(at, at + nameLength));
+      at += nameLength;
+      const list = out.get(name) ?? [];
+      list.push(bytes.slice(at, end).buffer);
+      out.set(name, list);
+    }
+    at = end;
+  }
+  return out;
+}
+
+/** Drops a module's compiled code once its `Module` object is collected. */
+const modules = new FinalizationRegistry<number>((id) => {
+  try {
+    ops.op_wasm_module_drop(id);
+  } catch {
+    // Dropped already.
+  }
+});
+
+/** Set while `compile` wraps an id it compiled off the JS thread. */
+let compiled: { id: number; bytes: Uint8Array } | null = null;
+
+class Module {
+  #id: number;
+  #imports: Descriptor[];
+  #exports: Descriptor[];
+  #custom: Map<string, ArrayBuffer[]>;
+  /** The bytes, kept only for a module that may need the interpreter (see `needsInterpreter`). */
+  #bytes: Uint8Array | null;
+  #interpreted: WebAssembly.Module | null = null;
+
+  constructor(bytes: BufferSource) {
+    let id: number, copy: Uint8Array;
+    if (compiled !== null) {
+      ({ id, bytes: copy } = compiled);
+      compiled = null;
+    } else {
+      if (new.target === undefined) throw new TypeError("WebAssembly.Module must be called with new");
+      copy = copyBytes(bytes, "WebAssembly.Module");
+      checkPreamble(copy, "WebAssembly.Module");
+      try {
+        id = ops.op_wasm_module_compile_sync(copy);
+      } catch (e) {
+        throw standard(e);
+      }
+    }
+    this.#id = id;
+    this.#custom = customSections(copy);
+    this.#imports = ops.op_wasm_module_imports(id) as Descriptor[];
+    this.#exports = ops.op_wasm_module_exports(id) as Descriptor[];
+    this.#bytes = mayNeedInterpreter(this.#imports, this.#exports) ? copy : null;
+    modules.register(this, id);
+  }
+
+  static imports(module: Module): { module: string; name: string; kind: string }[] {
+    return unwrap(module).#imports.map((i) => ({ module: i.module ?? "", name: i.name, kind: i.kind }));
+  }
+
+  static exports(module: Module): { name: string; kind: string }[] {
+    return unwrap(module).#exports.map((e) => ({ name: e.name, kind: e.kind }));
+  }
+
+  static customSections(module: Module, name: string): ArrayBuffer[] {
+    return (unwrap(module).#custom.get(String(name)) ?? []).map((b) => b.slice(0));
+  }
+
+  static id(module: Module): number {
+    return module.#id;
+  }
+
+  static shape(module: Module): { imports: Descriptor[]; exports: Descriptor[] } {
+    return { imports: module.#imports, exports: module.#exports };
+  }
+
+  /** The interpreter's copy of the module, compiled on first use. */
+  static interpreted(module: Module): WebAssembly.Module {
+    if (module.#interpreted !== null) return module.#interpreted;
+    if (interpreter === undefined || module.#bytes === null) {
+      throw new LinkError("this module needs the JS engine's WebAssembly, which this runtime does not have");
+    }
+    const made = new interpreter.Module(module.#bytes);
+    module.#interpreted = made;
+    return made;
+  }
+}
+
+function unwrap(module: unknown): typeof Module.prototype {
+  if (!(module instanceof Module)) throw new TypeError("the argument must be a WebAssembly.Module");
+  return module;
+}
+
+/** Why a module's own shape needs the interpreter ("" if it does not). */
+function needsInterpreter(imports: Descriptor[], exports: Descriptor[]): string {
+  for (const i of imports) {
+    if (i.kind === "table" || i.kind === "tag") return `it imports a ${i.kind}`;
+    if (WASI_MODULES.has(i.module ?? "")) return "its WASI imports come from JS";
+  }
+  let memories = 0;
+  for (const e of exports) {
+    if (e.kind === "table" || e.kind === "tag") return `it exports a ${e.kind}`;
+    if (e.kind === "memory" && ++memories > 1) return "it exports more than one memory";
+  }
+  return "";
+}
+
+/** Whether an import is a mutable global (`moduleImports` types it as "global i32 (mutable)"). */
+function mutableGlobal(i: Descriptor): boolean {
+  return i.kind === "global" && (i.type ?? "").endsWith("(mutable)");
+}
+
+/** Whether a module may need the interpreter, depending on what it is given (see `readImports`). */
+function mayNeedInterpreter(imports: Descriptor[], exports: Descriptor[]): boolean {
+  return needsInterpreter(imports, exports) !== "" || imports.some((i) => i.kind === "memory" || i.kind === "global");
+}
+
+// ---- instances ------------------------------------------------------------------------------
+
+/** Drops an instance's store once its `Instance`, exports and memory objects are all collected. */
+const instances = new FinalizationRegistry<number>((raw) => {
+  try {
+    ops.op_wasm_instance_drop(raw);
+  } catch {
+    // Dropped already.
+  }
+});
+
+/** Reads an import object the way the JS API does: the value for each import of the module. */
+function readImports(module: Module, importObject: unknown): { values: unknown[]; interpreted: string } {
+  const { imports, exports } = Module.shape(module);
+  if (imports.length > 0 && (importObject === null || typeof importObject !== "object") && typeof importObject !== "function") {
+    throw new TypeError("WebAssembly.Instance: the module has imports, so an import object is required");
+  }
+  let interpreted = needsInterpreter(imports, exports);
+  const values = imports.map((i) => {
+    const namespace = (importObject as Record<string, unknown>)[i.module ?? ""];
+    if (namespace === null || (typeof namespace !== "object" && typeof namespace !== "function")) {
+      throw new TypeError(`WebAssembly.Instance: import module "${i.module}" (of "${i.name}") is not an object`);
+    }
+    const value = (namespace as Record<string, unknown>)[i.name];
+    const what = `import "${i.module}" "${i.name}"`;
+    switch (i.kind) {
+      case "function":
+        if (typeof value !== "function") throw new LinkError(`${what}: a function import needs a callable`);
+        break;
+      case "global":
+        if (mutableGlobal(i)) {
+          if (!(value instanceof Global) || (Global.state(value) === "pending" && !Global.mutable(value))) {
+            throw new LinkError(`${what}: a mutable global import needs a mutable WebAssembly.Global`);
+          }
+          if (Global.state(value) === "interpreted") interpreted ||= "it imports the interpreter's global";
+          else if (Global.state(value) === "bound" && interpreted === "") throw shareError(what, "global");
+        } else if (!(value instanceof Global) && typeof value !== "number" && typeof value !== "bigint") {
+          throw new LinkError(`${what}: a global import needs a number, a bigint or a WebAssembly.Global`);
+        }
+        break;
+      case "memory":
+        if (!(value instanceof Memory)) throw new LinkError(`${what}: a memory import needs a WebAssembly.Memory`);
+        if (Memory.state(value) === "interpreted") interpreted ||= "it imports the interpreter's memory";
+        else if (Memory.state(value) === "bound" && interpreted === "") throw shareError(what, "memory");
+        break;
+      case "table":
+        if (!(value instanceof Table)) throw new LinkError(`${what}: a table import needs a WebAssembly.Table`);
+        break;
+    }
+    return value;
+  });
+  return { values, interpreted };
+}
+
+/** The host namespaces for runtime:wasm's ops: JS functions wrapped to the JS API's coercions. */
+function hostImports(module: Module, values: unknown[]): Record<string, Record<string, unknown>> {
+  const out: Record<string, Record<string, unknown>> = {};
+  Module.shape(module).imports.forEach((i, n) => {
+    const namespace = (out[i.module ?? ""] ??= {});
+    const value = values[n];
+    if (i.kind === "function") {
+      const fn = value as (...args: unknown[]) => unknown;
+      const count = (i.params ?? []).length;
+      const results = i.results ?? [];
+      // runtime:wasm hands a host function its arguments and then a caller, which the JS API does not.
+      namespace[i.name] = (...args: unknown[]) => toResults(results, Reflect.apply(fn, undefined, args.slice(0, count)));
+    } else if (i.kind === "memory" || (i.kind === "global" && mutableGlobal(i))) {
+      // A pending Memory or mutable Global: the store makes it (its HOST_OBJECT answer says how).
+      namespace[i.name] = value;
+    } else {
+      namespace[i.name] = value instanceof Global ? value.value : value;
+    }
+  });
+  return out;
+}
+
+/** The pending objects the new store made, now standing for what it made. */
+function adoptAll(split: SplitImports, owner: object, raw: number): void {
+  for (const [index, object] of split.adopted) {
+    if (object instanceof Memory) Memory.adopted(object, owner, raw, index);
+    else if (object instanceof Global) Global.adopted(object, owner, raw, index);
+  }
+}
+
+/** Set while an `Instance` is made for `instantiate` (async) or from the interpreter's. */
+let made: { exports: Record<string, unknown> } | null = null;
+
+class Instance {
+  #exports: Record<string, unknown>;
+
+  constructor(module: Module, importObject?: unknown) {
+    if (made !== null) {
+      this.#exports = made.exports;
+      made = null;
+      return;
+    }
+    if (new.target === undefined) throw new TypeError("WebAssembly.Instance must be called with new");
+    unwrap(module);
+    const { values, interpreted } = readImports(module, importObject);
+    if (interpreted !== "") {
+      const Original = interpreterApi().Instance;
+      this.#exports = interpretedExports(new Original(Module.interpreted(module), toInterpreter(module, values)));
+      return;
+    }
+    const split = splitImports(hostImports(module, values), true);
+    const id = Module.id(module);
+    let raw: number;
+    let table: HostTable | null = null;
+    try {
+      if (split.host === "") {
+        raw = ops.op_wasm_instance_create_sync(id, "", "");
+      } else {
+        table = hostTable(split, [id]);
+        const token = ops.op_wasm_instance_begin(id, "", "", split.host);
+        driveInstantiationSync(token, table);
+        raw = ops.op_wasm_instance_end(token);
+      }
+    } catch (e) {
+      throw standard(e);
+    }
+    adoptAll(split, this, raw);
+    this.#exports = wasmtimeExports(this, raw, table);
+    instances.register(this, raw);
+  }
+
+  get exports(): Record<string, unknown> {
+    return this.#exports;
+  }
+
+  /** An Instance over exports made elsewhere (async instantiate, the interpreter). */
+  static adopt(build: (owner: Instance) => Record<string, unknown>, raw: number): Instance {
+    made = { exports: {} };
+    const instance = new Instance(undefined as unknown as Module);
+    instance.#exports = build(instance);
+    if (raw !== 0) instances.register(instance, raw);
+    return instance;
+  }
+}
+
+/** The import object the interpreter gets: Kiln's Memory, Table and Global objects as its own. */
+function toInterpreter(module: Module, values: unknown[]): WebAssembly.Imports {
+  const out: Record<string, Record<string, WebAssembly.ImportValue>> = {};
+  Module.shape(module).imports.forEach((i, n) => {
+    const what = `import "${i.module}" "${i.name}"`;
+    let value = values[n];
+    if (value instanceof Memory || value instanceof Table || value instanceof Global) {
+      const original = value instanceof Memory
+        ? Memory.interpreted(value)
+        : value instanceof Table
+        ? Table.interpreted(value)
+        : Global.interpreted(value);
+      if (original !== null) value = original;
+      else if (value instanceof Global && !mutableGlobal(i)) value = value.value;
+      else throw shareError(what, i.kind);
+    }
+    (out[i.module ?? ""] ??= {})[i.name] = value as WebAssembly.ImportValue;
+  });
+  return out;
+}
+
+/** The exports of an interpreter's instance, with its memories, tables and globals as Kiln's. */
+function interpretedExports(instance: WebAssembly.Instance): Record<string, unknown> {
+  const api = interpreterApi();
+  const out: Record<string, unknown> = Object.create(null);
+  for (const [name, value] of Object.entries(instance.exports)) {
+    if (value instanceof api.Memory) out[name] = Memory.wrap(value);
+    else if (value instanceof api.Table) out[name] = Table.wrap(value);
+    else if (value instanceof api.Global) out[name] = Global.wrap(value);
+    else out[name] = value;
+  }
+  return Object.freeze(out);
+}
+
+/** The exports of a wasmtime instance: its functions, its memory and its globals. */
+function wasmtimeExports(owner: Instance, raw: number, table: HostTable | null): Record<string, unknown> {
+  const out: Record<string, unknown> = Object.create(null);
+  let memory: Memory | null = null;
+  ops.op_wasm_instance_exports(raw).forEach((e, index) => {
+    if (e.kind === "function") out[e.name] = exportFunction(owner, raw, index, e.name, e.params ?? [], e.results ?? [], table);
+    else if (e.kind === "memory") out[e.name] = memory ??= Memory.bind(owner, raw);
+    else if (e.kind === "global") out[e.name] = Global.bind(owner, raw, e.name);
+  });
+  return Object.freeze(out);
+}
+
+/** Keeps an export's Instance (and so its store) alive while the export is reachable. */
+const OWNER = Symbol("kiln.instance");
+
+/** One exported function with the JS API's coercions, on runtime:wasm's synchronous call ops. */
+function exportFunction(
+  owner: Instance,
+  raw: number,
+  index: number,
+  name: string,
+  params: readonly string[],
+  results: readonly string[],
+  table: HostTable | null,
+): (...args: unknown[]) => unknown {
+  let fn: (...args: unknown[]) => unknown;
+  const packed = raw * EXPORT_INDEX_LIMIT + index;
+  if (table === null && params.length <= 3 && results.length <= 1 && params.every(isNumberType) &&
+    results.every(isNumberType) && index < EXPORT_INDEX_LIMIT && Number.isSafeInteger(packed)) {
+    // The common shape: numbers in, at most one number out, no buffer. ToInt32 is `| 0`, ToNumber
+    // is unary `+`; the op narrows an f32.
+    const none = results.length === 0;
+    const [i0, i1, i2] = [params[0] === "i32", params[1] === "i32", params[2] === "i32"];
+    const call0 = ops.op_wasm_instance_call_numbers0;
+    const call1 = ops.op_wasm_instance_call_numbers1;
+    const call2 = ops.op_wasm_instance_call_numbers2;
+    const call3 = ops.op_wasm_instance_call_numbers;
+    switch (params.length) {
+      case 0:
+        fn = () => {
+          try {
+            const r = call0(packed);
+            return none ? undefined : r;
+          } catch (e) {
+            throw standard(e);
+          }
+        };
+        break;
+      case 1:
+        fn = (a?: unknown) => {
+          const x = i0 ? (a as number) | 0 : +(a as number);
+          try {
+            const r = call1(packed, x);
+            return none ? undefined : r;
+          } catch (e) {
+            throw standard(e);
+          }
+        };
+        break;
+      case 2:
+        fn = (a?: unknown, b?: unknown) => {
+          const x = i0 ? (a as number) | 0 : +(a as number);
+          const y = i1 ? (b as number) | 0 : +(b as number);
+          try {
+            const r = call2(packed, x, y);
+            return none ? undefined : r;
+          } catch (e) {
+            throw standard(e);
+          }
+        };
+        break;
+      default:
+        fn = (a?: unknown, b?: unknown, c?: unknown) => {
+          const x = i0 ? (a as number) | 0 : +(a as number);
+          const y = i1 ? (b as number) | 0 : +(b as number);
+          const z = i2 ? (c as number) | 0 : +(c as number);
+          try {
+            const r = call3(packed, x, y, z);
+            return none ? undefined : r;
+          } catch (e) {
+            throw standard(e);
+          }
+        };
+    }
+  } else if (table !== null) {
+    // A store with JS imports: runtime:wasm's driver serves them; arguments coerced first.
+    const strict = hostExportFunction(owner, raw, index, name, params, results, table) as (...args: unknown[]) => unknown;
+    fn = (...args: unknown[]) => {
+      const values = params.map((type, i) => toWasm(type, args[i]));
+      try {
+        return Reflect.apply(strict, undefined, values);
+      } catch (e) {
+        throw standard(e);
+      }
+    };
+  } else {
+    // Any other shape (i64, more parameters, several results): arguments and results in slots.
+    const bytes = new Uint8Array(Math.max(params.length, results.length, 1) * 8);
+    const view = new DataView(bytes.buffer);
+    const call = ops.op_wasm_instance_call_sync;
+    fn = (...args: unknown[]) => {
+      for (let i = 0; i < params.length; i++) encode(view, i, params[i], toWasm(params[i], args[i]), name);
+      try {
+        call(raw, index, bytes);
+      } catch (e) {
+        throw standard(e);
+      }
+      if (results.length === 0) return undefined;
+      if (results.length === 1) return decode(view, 0, results[0]);
+      return results.map((type, i) => decode(view, i, type));
+    };
+  }
+  Object.defineProperty(fn, "name", { value: name });
+  Object.defineProperty(fn, "length", { value: params.length });
+  Object.defineProperty(fn, OWNER, { value: owner });
+  return fn;
+}
+
+// ---- the namespace ---------------------------------------------------------------------------
+
+async function compile(source: unknown): Promise<Module> {
+  const copy = copyBytes(source, "WebAssembly.compile");
+  checkPreamble(copy, "WebAssembly.compile");
+  let id: number;
+  try {
+    id = await ops.op_wasm_module_compile(copy);
+  } catch (e) {
+    throw standard(e);
+  }
+  compiled = { id, bytes: copy };
+  return new Module(copy);
+}
+
+async function instantiateModule(module: Module, importObject: unknown): Promise<Instance> {
+  const { values, interpreted } = readImports(module, importObject);
+  if (interpreted !== "") {
+    const original = await interpreterApi().instantiate(Module.interpreted(module), toInterpreter(module, values));
+    return Instance.adopt(() => interpretedExports(original), 0);
+  }
+  const split = splitImports(hostImports(module, values), true);
+  const id = Module.id(module);
+  let raw: number;
+  let table: HostTable | null = null;
+  try {
+    if (split.host === "") {
+      raw = await ops.op_wasm_instance_create(id, "", "");
+    } else {
+      table = hostTable(split, [id]);
+      const token = ops.op_wasm_instance_begin(id, "", "", split.host);
+      await drive(token, table, new Uint8Array(table.slots * 8));
+      raw = ops.op_wasm_instance_end(token);
+    }
+  } catch (e) {
+    throw standard(e);
+  }
+  return Instance.adopt((owner) => {
+    adoptAll(split, owner, raw);
+    return wasmtimeExports(owner, raw, table);
+  }, raw);
+}
+
+async function instantiate(source: unknown, importObject?: unknown): Promise<unknown> {
+  if (source instanceof Module) return instantiateModule(source, importObject);
+  const module = await compile(source);
+  return { module, instance: await instantiateModule(module, importObject) };
+}
+
+function validate(source: unknown): boolean {
+  const copy = copyBytes(source, "WebAssembly.validate");
+  // The op checks `[capabilities.wasm] load` first, whatever the bytes.
+  const valid = ops.op_wasm_module_validate(copy);
+  try {
+    checkPreamble(copy, "WebAssembly.validate");
+  } catch {
+    return false;
+  }
+  return valid;
+}
+
+async function compileStreaming(source: unknown): Promise<Module> {
+  const response = (await source) as { arrayBuffer(): Promise<ArrayBuffer> };
+  return compile(await response.arrayBuffer());
+}
+
+async function instantiateStreaming(source: unknown, importObject?: unknown): Promise<unknown> {
+  const response = (await source) as { arrayBuffer(): Promise<ArrayBuffer> };
+  return instantiate(await response.arrayBuffer(), importObject);
+}
+
+const namespace: Record<string | symbol, unknown> = {};
+const members: Record<string, unknown> = {
+  Module,
+  Instance,
+  Memory,
+  Table,
+  Global,
+  CompileError,
+  LinkError,
+  RuntimeError,
+  validate,
+  compile,
+  instantiate,
+  compileStreaming,
+  instantiateStreaming,
+};
+// Exception handling's classes stay the interpreter's (a module with tags runs there).
+for (const name of ["Tag", "Exception"]) {
+  const value = (interpreter as unknown as Record<string, unknown> | undefined)?.[name];
+  if (value !== undefined) members[name] = value;
+}
+for (const [name, value] of Object.entries(members)) {
+  Object.defineProperty(namespace, name, { value, writable: true, configurable: true, enumerable: false });
+}
+Object.defineProperty(namespace, Symbol.toStringTag, { value: "WebAssembly", configurable: true });
+
+/**
+ * Makes `globalThis.WebAssembly` Kiln's, unless the embedder keeps the engine's
+ * (`KILN_WEBASSEMBLY=interpreter`). Called on every start (runtime/js/seal.js): this module is
+ * evaluated once, into the start-up snapshot, and the choice is the run's.
+ */
+export function install(): void {
+  if (!ops.op_wasm_webassembly_on_wasmtime()) return;
+  Object.defineProperty(globalThis, "WebAssembly", { value: namespace, writable: true, configurable: true, enumerable: false });
+}
