@@ -95,6 +95,9 @@ impl KilnModuleLoader {
     code: String,
     media_type: MediaType,
   ) -> Result<String, ModuleLoaderError> {
+    // The runtime's own modules lose their comments (mostly JSDoc for the generated typings):
+    // the start-up snapshot keeps each module's source, and restoring it rescans every byte.
+    let remove_comments = specifier.scheme() == "runtime";
     let parsed = deno_ast::parse_module(ParseParams {
       specifier: specifier.clone(),
       text: code.into(),
@@ -111,7 +114,12 @@ impl KilnModuleLoader {
           ..Default::default()
         },
         &deno_ast::TranspileModuleOptions { module_kind: None },
-        &deno_ast::EmitOptions { source_map: SourceMapOption::Separate, inline_sources: true, ..Default::default() },
+        &deno_ast::EmitOptions {
+          source_map: SourceMapOption::Separate,
+          inline_sources: true,
+          remove_comments,
+          ..Default::default()
+        },
       )
       .map_err(|e| JsErrorBox::generic(format!("cannot transpile {specifier}: {e}")))?
       .into_source();
