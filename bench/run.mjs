@@ -316,6 +316,9 @@ function jsonRun(what, cmd, args, env = process.env) {
 }
 
 const kiln = (what, app, args, env) => jsonRun(what, opt.kiln, ["run", path.join(BENCH, "kiln", app), ...args], env ?? kilnEnv());
+// The JS engine's own WebAssembly (an interpreter) as the global, for the "built-in" peer: Kiln's
+// default global runs on wasmtime (ts/wasm_webassembly.ts) and is measured as a peer of its own.
+const interpreterEnv = () => ({ ...kilnEnv(), KILN_WEBASSEMBLY: "interpreter" });
 
 function computeJobs(sizes, hashMiB, repeats, timeout) {
   return [
@@ -338,7 +341,9 @@ function measureAll() {
     instances: SIZES.instances,
     bytes: SIZES.memoryBytes,
     repeats: R,
-  })]);
+  })], interpreterEnv());
+  out.webassemblyCalls = kiln("P1a context: exports.add through Kiln's WebAssembly global (wasmtime)", "webassembly_calls.ts", [
+    JSON.stringify({ add: path.join(WASM, "add.wasm"), calls: SIZES.calls, repeats: R })]);
   out.nodeHost = jsonRun("P1c: host-call round trips on Node.js", process.execPath, [
     path.join(BENCH, "node/peer.mjs"), "hostcall", path.join(WASM, "hostcall.wasm"), String(SIZES.nodeHostCalls), String(R)]);
   out.runtime = kiln("P2/P7: kernels and hashes on runtime:wasm", "compute.ts", [JSON.stringify({
@@ -356,6 +361,11 @@ function measureAll() {
   out.builtin = kiln("P2: kernels and hashes on the built-in WebAssembly (QuickJS)", "compute.ts", [JSON.stringify({
     engine: "builtin",
     jobs: computeJobs(SIZES.builtinKernels, SIZES.builtinHashMiB, R, false),
+  })], interpreterEnv());
+  // The same app, unchanged, on Kiln's default WebAssembly global (wasmtime), at runtime:wasm's sizes.
+  out.webassembly = kiln("P2: kernels and hashes on Kiln's WebAssembly global (wasmtime)", "compute.ts", [JSON.stringify({
+    engine: "builtin",
+    jobs: computeJobs(SIZES.kernels, SIZES.hashMiB, R, false),
   })]);
   out.node = jsonRun("P2: kernels and hashes on Node.js", process.execPath, [path.join(BENCH, "node/peer.mjs"), JSON.stringify({
     jobs: computeJobs(SIZES.kernels, SIZES.hashMiB, R, false),
@@ -660,6 +670,16 @@ function analyze(m) {
     both(exportsAdd, noop), "≤1.3×", lower(1.3), !exportsAdd ? missing(c.exportsAdd, why) : missing(c.noop, why));
   fig("P1a", "instance.exports.add vs built-in WebAssembly exports.add (ns/call)", exportsAdd, "ns", builtinAdd, "ns",
     both(exportsAdd, builtinAdd), "≤1.3×", lower(1.3), !exportsAdd ? missing(c.exportsAdd, why) : missing(c.builtinAdd, why));
+  {
+    const w = m.webassemblyCalls ?? { error: "not run" };
+    const wa = add("webassemblyAdd", "kiln: WebAssembly global (wasmtime) exports.add(a, b)", "ns/call", w.error ?? w.webassemblyAdd, `${SIZES.calls} calls`);
+    figures.push({
+      id: "P1a", what: "Kiln's WebAssembly global exports.add vs the built-in interpreter's (ns/call, context)",
+      kiln: wa ? cell(wa, "ns") : null, peer: builtinAdd ? cell(builtinAdd, "ns") : null,
+      ratio: both(wa, builtinAdd), target: "—", met: null, context: true,
+      na: !wa ? missing(w.error ?? w.webassemblyAdd, "not run") : missing(c.builtinAdd, why),
+    });
+  }
   // P1a's Deno peer (context): V8's JIT code calling the same add.wasm's export, Deno 2's sync call.
   {
     const d = m.denoCalls ?? { error: "not run" };
@@ -700,6 +720,7 @@ function analyze(m) {
   const peers = [
     ["runtime", "kiln runtime:wasm", m.runtime, SIZES.kernels, SIZES.hashMiB],
     ["builtin", "kiln built-in WebAssembly", m.builtin, SIZES.builtinKernels, SIZES.builtinHashMiB],
+    ["webassembly", "kiln WebAssembly global (wasmtime)", m.webassembly ?? { error: "not run" }, SIZES.kernels, SIZES.hashMiB],
     ["node", "Node.js WebAssembly", m.node, SIZES.kernels, SIZES.hashMiB],
     ["deno", "Deno WebAssembly", m.deno ?? { error: "not run" }, SIZES.kernels, SIZES.hashMiB],
     ["native", "native (gcc -O2)", m.native, SIZES.kernels, SIZES.hashMiB],
@@ -748,6 +769,19 @@ function analyze(m) {
         ratio: both(st.buffer, st.deno), target: "—", met: null, context: true,
         na: !st.buffer ? "n/a (memory.buffer not measured)" : na("deno"),
       });
+      // The stretch of issue 15: the same hash-wasm code, unchanged, through the WebAssembly global.
+      figures.push({
+        id: "P2", what: `${name} (hash-wasm) through Kiln's WebAssembly global vs Deno (MB/s, context)`,
+        kiln: st.webassembly ? cell(st.webassembly, "MB/s") : null, peer: st.deno ? cell(st.deno, "MB/s") : null,
+        ratio: both(st.webassembly, st.deno), target: "—", met: null, context: true,
+        na: !st.webassembly ? na("webassembly") : na("deno"),
+      });
+      figures.push({
+        id: "P2", what: `${name} (hash-wasm) through Kiln's WebAssembly global vs the interpreter it replaced (MB/s, context)`,
+        kiln: st.webassembly ? cell(st.webassembly, "MB/s") : null, peer: st.builtin ? cell(st.builtin, "MB/s") : null,
+        ratio: both(st.webassembly, st.builtin), target: "—", met: null, context: true,
+        na: !st.webassembly ? na("webassembly") : na("builtin"),
+      });
       fig("P2", `${name} (hash-wasm): kiln time / native time (MB/s shown)`, k, "MB/s", st.native, "MB/s",
         k && st.native ? st.native.median / k.median : null, "≤1.5×", lower(1.5), !k ? na("runtime") : na("native"));
     } else {
@@ -759,6 +793,12 @@ function analyze(m) {
       fig("P2", `${name}: kiln time / native time`, k, "s", st.native, "s", both(k, st.native), "≤1.5×", lower(1.5),
         !k ? na("runtime") : na("native"));
       // The same kernel on an instance made with { interruptible: false } (no epoch checks).
+      figures.push({
+        id: "P2", what: `${name}: Deno time / time through Kiln's WebAssembly global (context)`,
+        kiln: st.webassembly ? cell(st.webassembly, "s") : null, peer: st.deno ? cell(st.deno, "s") : null,
+        ratio: both(st.deno, st.webassembly), target: "—", met: null, context: true,
+        na: !st.webassembly ? na("webassembly") : na("deno"),
+      });
       const u = st.unchecked;
       const un = u ? "" : "n/a (interruptible: false not measured)";
       fig("P2", `${name}, interruptible: false: Node.js time / kiln time`, u, "s", st.node, "s",
@@ -993,6 +1033,7 @@ function crossCheck(m) {
   };
   put("kiln", m.runtime, SIZES.kernels, SIZES.hashMiB);
   put("builtin", m.builtin, SIZES.builtinKernels, SIZES.builtinHashMiB);
+  put("webassembly", m.webassembly, SIZES.kernels, SIZES.hashMiB);
   put("node", m.node, SIZES.kernels, SIZES.hashMiB);
   put("node", m.nodeCheck, SIZES.builtinKernels, SIZES.builtinHashMiB);
   put("deno", m.deno, SIZES.kernels, SIZES.hashMiB);

@@ -1,0 +1,20 @@
+// P1a's context for Kiln's `WebAssembly` global (ts/wasm_webassembly.ts, on wasmtime): the same
+// synchronous add.wasm call as calls.ts measures on the engine's interpreter, through the
+// standard API Kiln installs by default.
+//
+// Kiln.args[0] is a JSON spec: {"add": path of add.wasm, "calls": N calls per run, "repeats"}.
+// Prints one JSON line: {"webassemblyAdd": [ns per call, per run]}.
+import { readBytes } from "runtime:fs";
+import { emit, measure, now } from "./common.ts";
+
+const spec: { add: string; calls: number; repeats: number } = JSON.parse(Kiln.args[0]);
+const { instance } = await WebAssembly.instantiate(await readBytes(spec.add));
+const add = (instance.exports as unknown as { add(a: number, b: number): number }).add;
+if (add(2, 3) !== 5) throw new Error(`WebAssembly exports.add(2, 3) = ${add(2, 3)}`);
+const webassemblyAdd = await measure(spec.repeats, () => {
+  const n = spec.calls;
+  const t0 = now();
+  for (let i = 0; i < n; i++) add(i, 1);
+  return ((now() - t0) * 1e9) / n;
+});
+emit({ webassemblyAdd });
