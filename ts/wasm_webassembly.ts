@@ -279,6 +279,17 @@ function hostImports(module: Module, values: unknown[]): Record<string, Record<s
   return out;
 }
 
+/**
+ * What instantiating `module` with `importObject` takes: the interpreter's import object, when
+ * the interpreter runs it, else the module's id and the imports split for runtime:wasm's ops.
+ */
+function plan(module: Module, importObject: unknown): { id: number; split: SplitImports; interpreted: WebAssembly.Imports | null } {
+  const { values, interpreted } = readImports(module, importObject);
+  const id = Module.id(module);
+  if (interpreted !== "") return { id, split: splitImports(undefined), interpreted: toInterpreter(module, values) };
+  return { id, split: splitImports(hostImports(module, values), true), interpreted: null };
+}
+
 /** The pending objects the new store made, now standing for what it made. */
 function adoptAll(split: SplitImports, owner: object, raw: number): void {
   for (const [index, object] of split.adopted) {
@@ -300,15 +311,12 @@ class Instance {
       return;
     }
     if (new.target === undefined) throw new TypeError("WebAssembly.Instance must be called with new");
-    unwrap(module);
-    const { values, interpreted } = readImports(module, importObject);
-    if (interpreted !== "") {
+    const { id, split, interpreted } = plan(unwrap(module), importObject);
+    if (interpreted !== null) {
       const Original = interpreterApi().Instance;
-      this.#exports = interpretedExports(new Original(Module.interpreted(module), toInterpreter(module, values)));
+      this.#exports = interpretedExports(new Original(Module.interpreted(module), interpreted));
       return;
     }
-    const split = splitImports(hostImports(module, values), true);
-    const id = Module.id(module);
     let raw: number;
     let table: HostTable | null = null;
     try {
@@ -510,13 +518,11 @@ async function compile(source: unknown): Promise<Module> {
 }
 
 async function instantiateModule(module: Module, importObject: unknown): Promise<Instance> {
-  const { values, interpreted } = readImports(module, importObject);
-  if (interpreted !== "") {
-    const original = await interpreterApi().instantiate(Module.interpreted(module), toInterpreter(module, values));
+  const { id, split, interpreted } = plan(module, importObject);
+  if (interpreted !== null) {
+    const original = await interpreterApi().instantiate(Module.interpreted(module), interpreted);
     return Instance.adopt(() => interpretedExports(original), 0);
   }
-  const split = splitImports(hostImports(module, values), true);
-  const id = Module.id(module);
   let raw: number;
   let table: HostTable | null = null;
   try {
