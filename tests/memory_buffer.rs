@@ -30,3 +30,20 @@ fn memory_buffer_is_the_guests_memory_by_the_documented_rule() {
     "message names the alternative: true\n",
   ));
 }
+
+/// `caller.memory.buffer` in a host function: the caller's memory, the same buffer while its size
+/// is unchanged, usable after the call, detached with the instance, not transferable, and refused
+/// (with `read` still working) while a start function runs.
+#[test]
+fn caller_memory_buffer_is_the_callers_memory() {
+  App::new("caller_buffer.ts").allow_all().run().ok(concat!(
+    "sees: hello 65536\n",
+    "sees: hello 65536\n",
+    "guest reads the host's write: 77\n",
+    "same buffer on both calls: true\n",
+    "usable after the call: 5\n",
+    "transfer: TypeError\n",
+    "start: 5006 MemoryError; read works: 1\n",
+    "after drop: 0\n",
+  ));
+}

@@ -157,6 +157,15 @@ declare module "kiln:internal" {
     /** `caller.memory.size()` in pages. */
     op_wasm_caller_memory_size(token: number): number;
     /**
+     * `caller.memory.buffer`: an ArrayBuffer over the calling instance's memory, under the rule of
+     * `memory.buffer` (memory_view.rs), kept with the instance's buffers.
+     *
+     * # Errors
+     * 5006 while a start function runs (the store is not an instance's yet: use `read`/`write`),
+     * or if the caller exports no memory named `memory`.
+     */
+    op_wasm_caller_memory_buffer(token: number): ArrayBuffer;
+    /**
      * `instance.call(name, ...args)`. `slots` holds the encoded arguments on entry and the encoded
      * results on return (see `value.rs`); the JS side sizes it from the signature.
      */

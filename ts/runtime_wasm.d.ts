@@ -1052,6 +1052,12 @@ declare module "runtime:wasm" {
       write(offset: number | bigint, data: Uint8Array): void;
       /** The memory's size in 64 KiB pages. */
       size(): number;
+      /**
+       * An ArrayBuffer over the memory itself (no copy), under the rule of {@link WasmMemory.buffer}:
+       * it stays usable after the host function returns, until the instance is dropped. Not
+       * available while a start function runs (MemoryError, 5006): use `read` and `write` there.
+       */
+      readonly buffer: ArrayBuffer;
     };
     /** The calling instance's function exports, called synchronously (they may call host functions). */
     readonly exports: WasmExports;

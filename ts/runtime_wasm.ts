@@ -391,6 +391,12 @@ export interface WasmCaller {
     write(offset: number | bigint, data: Uint8Array): void;
     /** The memory's size in 64 KiB pages. */
     size(): number;
+    /**
+     * An ArrayBuffer over the memory itself (no copy), under the rule of {@link WasmMemory.buffer}:
+     * it stays usable after the host function returns, until the instance is dropped. Not
+     * available while a start function runs (MemoryError, 5006): use `read` and `write` there.
+     */
+    readonly buffer: ArrayBuffer;
   };
   /** The calling instance's function exports, called synchronously (they may call host functions). */
   readonly exports: WasmExports;

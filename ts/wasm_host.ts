@@ -8,7 +8,18 @@
 // (`instance.exports`) cannot, and fails the call.
 
 import type { WasmArg, WasmCaller, WasmExports, WasmFunction, WasmResult, WasmReturn } from "runtime:wasm";
-import { arityError, decode, describe, encode, ops, rawId, toBytes, toIndex, wasmError } from "runtime:wasm/values";
+import {
+  arityError,
+  decode,
+  describe,
+  encode,
+  guardAlias,
+  ops,
+  rawId,
+  toBytes,
+  toIndex,
+  wasmError,
+} from "runtime:wasm/values";
 
 /** A host step that ended the call (results in the slots) or a `caller.exports` call. */
 const DONE = -1;
@@ -353,6 +364,11 @@ class Caller implements WasmCaller {
         },
         size(): number {
           return ops.op_wasm_caller_memory_size(live("size"));
+        },
+        get buffer(): ArrayBuffer {
+          const buffer = ops.op_wasm_caller_memory_buffer(live("buffer"));
+          guardAlias(buffer);
+          return buffer;
         },
       });
     }

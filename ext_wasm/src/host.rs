@@ -44,6 +44,8 @@ pub enum Command {
   MemWrite { offset: u64, bytes: Vec<u8> },
   /// The size of the caller's memory in pages.
   MemSize,
+  /// Where the caller's memory is, for `caller.memory.buffer`.
+  MemView,
   /// A component's host function's results, encoded by its WIT types (component/wire.rs).
   ReplyBytes(Vec<u8>),
 }
@@ -68,6 +70,11 @@ pub enum MemoryOut {
   Bytes(Vec<u8>),
   Written,
   Pages(u64),
+  /// The memory's base address and current length in bytes.
+  View {
+    base: usize,
+    len: usize,
+  },
 }
 
 /// A store's JS host functions as its instance entries hold them: the mailbox their calls use.
@@ -170,6 +177,7 @@ pub fn define(
             Command::MemRead { offset, len } => bridge.post(Event::Memory(read(&mut caller, offset, len))),
             Command::MemWrite { offset, bytes } => bridge.post(Event::Memory(write(&mut caller, offset, &bytes))),
             Command::MemSize => bridge.post(Event::Memory(size(&mut caller))),
+            Command::MemView => bridge.post(Event::Memory(view(&mut caller))),
             Command::ReplyBytes(_) => {
               return Err(
                 WasmError::call("a module's host function got a component's answer; this is a bug in Kiln").into(),
@@ -259,6 +267,11 @@ fn write(caller: &mut Caller<'_, StoreData>, offset: u64, bytes: &[u8]) -> Resul
   let range = bounds(offset, bytes.len(), data.len(), "write")?;
   data[range].copy_from_slice(bytes);
   Ok(MemoryOut::Written)
+}
+
+fn view(caller: &mut Caller<'_, StoreData>) -> Result<MemoryOut, WasmError> {
+  let memory = memory(caller)?;
+  Ok(MemoryOut::View { base: memory.data_ptr(&*caller) as usize, len: memory.data_size(&*caller) })
 }
 
 fn size(caller: &mut Caller<'_, StoreData>) -> Result<MemoryOut, WasmError> {

@@ -27,7 +27,7 @@ use std::sync::Arc;
 use std::task::{Context, Poll, Wake, Waker};
 use std::time::{Duration, Instant};
 
-use deno_core::{op2, JsBuffer, OpState};
+use deno_core::{op2, v8, JsBuffer, OpState};
 use wasmtime::Val;
 
 use crate::capabilities::WasmPermissions;
@@ -36,7 +36,7 @@ use crate::error::{finish, DeadlineExceeded, Ended, WasmError};
 use crate::handles::{parse_id, HandleTable};
 use crate::host::{Command, Event, HostBridge, MemoryOut, Slot};
 use crate::instance::{InstanceTable, Made};
-use crate::store::{arm, disarm, Member, Mode};
+use crate::store::{arm, disarm, Member, Mode, SharedStore};
 use crate::value::{slot, slot_to_val, unsupported, SLOT};
 
 /// A step's code when the call (or instantiation) ended; its results are in the slots.
@@ -66,6 +66,9 @@ pub struct Parked {
   finished: Option<Finished>,
   /// The encoded arguments of a component's host function call, for `op_wasm_hcall_bytes`.
   arguments: Option<Vec<u8>>,
+  /// The instance a call runs in and its store, for `caller.memory.buffer` (none while a store
+  /// is being made: it is nobody's yet).
+  store: Option<(u64, SharedStore)>,
 }
 
 impl Parked {
@@ -74,7 +77,7 @@ impl Parked {
     bridge: Arc<HostBridge>,
     timeout: Option<Duration>,
   ) -> Self {
-    Self { future: Some(Box::pin(future)), bridge, timeout, finished: None, arguments: None }
+    Self { future: Some(Box::pin(future)), bridge, timeout, finished: None, arguments: None, store: None }
   }
 }
 
@@ -234,6 +237,7 @@ pub fn op_wasm_hcall_begin(
   let grant = state.borrow::<WasmPermissions>().check_execute("call")?;
   let entry = state.borrow::<InstanceTable>().lookup_for_call(instance_id, grant)?;
   let shared = entry.store.clone();
+  let shared_for_views = shared.clone();
   let member = entry.member;
   let host = entry.host.clone().ok_or_else(|| WasmError::call("this instance has no JS host functions"))?;
   let engines = state.borrow::<SharedEngines>().0.clone();
@@ -257,7 +261,9 @@ pub fn op_wasm_hcall_begin(
     };
     Finished::Call(run_export(&engines, &mut guard, member, export_index, &args, sync).await)
   };
-  park(state, Parked::new(future, host.bridge.clone(), timeout))
+  let mut parked = Parked::new(future, host.bridge.clone(), timeout);
+  parked.store = parse_id(instance_id).map(|id| (id, shared_for_views));
+  park(state, parked)
 }
 
 /// Runs export number `export_index` of member `member` with the arguments in `args`.
@@ -479,6 +485,38 @@ pub fn op_wasm_caller_memory_write(
 ) -> Result<(), WasmError> {
   let offset = index(offset)?;
   memory_command(&state, token, Command::MemWrite { offset, bytes: bytes.to_vec() }).map(|_| ())
+}
+
+/// `caller.memory.buffer`: an ArrayBuffer over the calling instance's memory, under the rule of
+/// `memory.buffer` (memory_view.rs), kept with the instance's buffers.
+///
+/// # Errors
+/// 5006 while a start function runs (the store is not an instance's yet: use `read`/`write`),
+/// or if the caller exports no memory named `memory`.
+#[op2]
+pub fn op_wasm_caller_memory_buffer<'s>(
+  scope: &mut v8::PinScope<'s, '_>,
+  state: Rc<RefCell<OpState>>,
+  token: f64,
+) -> Result<v8::Local<'s, v8::ArrayBuffer>, WasmError> {
+  let store = {
+    let state = state.borrow();
+    let calls = &state.borrow::<HostCalls>().0;
+    let parked = parse_id(token).and_then(|id| calls.get(id)).ok_or_else(|| no_call(token))?;
+    parked.store.clone()
+  };
+  let Some((id, store)) = store else {
+    return Err(WasmError::memory(
+      "caller.memory.buffer is not available while the module is being instantiated (a start \
+       function or _initialize called this host function); use caller.memory.read and write",
+    ));
+  };
+  match memory_command(&state, token, Command::MemView)? {
+    MemoryOut::View { base, len } => {
+      Ok(crate::memory_view::caller_view(scope, &mut state.borrow_mut(), id, base as *mut u8, len, store))
+    }
+    _ => Err(WasmError::memory("caller.memory.buffer: no view came back")),
+  }
 }
 
 /// `caller.memory.size()` in pages.

@@ -129,6 +129,7 @@ deno_core::extension!(
     hostcall::op_wasm_caller_memory_read,
     hostcall::op_wasm_caller_memory_write,
     hostcall::op_wasm_caller_memory_size,
+    hostcall::op_wasm_caller_memory_buffer,
     call::op_wasm_instance_call,
     call::op_wasm_instance_call_numbers_async,
     call_sync::op_wasm_instance_call_sync,

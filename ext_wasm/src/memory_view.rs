@@ -122,6 +122,35 @@ fn alias<'s>(
   v8::ArrayBuffer::with_backing_store(scope, &backing.make_shared())
 }
 
+/// Buffers handed out by `caller.memory.buffer`, kept beside an instance's own (`which` values
+/// are memory indexes and host import numbers, far below this).
+const CALLER: u32 = u32::MAX;
+
+/// `caller.memory.buffer` (hostcall.rs): the ArrayBuffer over `len` bytes at `base`, the calling
+/// instance `id`'s memory in `store`, under the same rule as `memory.buffer`: the same object
+/// while the size is unchanged, detached when the instance is dropped, and keeping the store
+/// mapped while the JS engine holds it.
+pub(crate) fn caller_view<'s>(
+  scope: &mut v8::PinScope<'s, '_>,
+  state: &mut OpState,
+  id: u64,
+  base: *mut u8,
+  len: usize,
+  store: SharedStore,
+) -> v8::Local<'s, v8::ArrayBuffer> {
+  let handed = state.borrow_mut::<MemoryBuffers>().0.entry(id).or_default().entry(CALLER).or_default();
+  if let Some(last) = handed.buffers.last().filter(|_| handed.len == len) {
+    let last = v8::Local::new(scope, last);
+    if !last.was_detached() {
+      return last;
+    }
+  }
+  let buffer = if len == 0 { v8::ArrayBuffer::new(scope, 0) } else { alias(scope, base, len, store) };
+  handed.buffers.push(v8::Global::new(scope, buffer));
+  handed.len = len;
+  buffer
+}
+
 /// The memory `which` of the member `member` of a store: 0 for the instance's own memory (the
 /// export `memory`, else the first exported one), `k + 1` for the memory made for host import
 /// number `k` (a `WebAssembly.Memory` made in JS: link.rs).
