@@ -55,6 +55,27 @@ fn compile_warms_the_cache_an_app_then_uses() {
   assert_eq!(compile_in(app.path(), &cache, &["math.wasm"]).success(), "math.wasm was already cached\n");
 }
 
+/// `kiln compile` also records the file in the cache's `.source` entries, as a first `compileFile`
+/// does, so that the app's first run loads the code without reading the module.
+#[test]
+fn compile_records_the_file_so_the_first_run_does_not_read_it() {
+  let app = math_app("");
+  let cache = app.path().join("cache");
+  let sources = || {
+    std::fs::read_dir(&cache)
+      .map_or(0, |entries| entries.flatten().filter(|e| e.file_name().to_string_lossy().ends_with(".source")).count())
+  };
+  // A file changed less than 3 s before it is read gets no entry (artifact_cache.rs: RACY).
+  std::thread::sleep(std::time::Duration::from_millis(3100));
+  compile_in(app.path(), &cache, &["math.wasm"]).success();
+  assert_eq!(sources(), 1, "kiln compile recorded math.wasm");
+  // The app's run finds the entry and the code: it compiles nothing.
+  let run = run_reporting(&app, &cache);
+  run.ok("[ 5 ]\n");
+  assert!(compiling_lines(&run.stderr).is_empty(), "{}", run.stderr);
+  assert_eq!(sources(), 1);
+}
+
 #[test]
 fn compile_fuel_and_uninterruptible_warm_those_engines_too() {
   for (option, app_options) in [("--fuel", "fuel: 1_000_000"), ("--uninterruptible", "interruptible: false")] {
