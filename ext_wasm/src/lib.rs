@@ -59,7 +59,7 @@ pub use engine::EngineOptions;
 pub use engine::{EngineKind, Engines};
 pub use error::{ErrorCode, WasmError};
 pub use limits::AppLimits;
-pub use module::{precompile, read_module_file, record_precompiled, ReadModule};
+pub use module::{precompile, record_precompiled, stamp_before_read, ReadStamp};
 
 /// How a component's WIT names are spelled in JS, as jco spells them: `camel` for functions,
 /// record fields and flags (`safe-div` is `safeDiv`), `pascal` for resource classes (`counter` is

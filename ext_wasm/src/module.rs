@@ -1,7 +1,7 @@
 //! Compiling modules: `compile`, `compileFile`, `dropModule`.
 
 use std::cell::RefCell;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::rc::Rc;
 use std::sync::{Arc, OnceLock};
 
@@ -340,40 +340,33 @@ pub async fn precompile(
   Ok(compile_any_off_thread(engines, kind, what, move || Ok(bytes)).await?.from_cache)
 }
 
-/// A module file read for [`precompile`] (`kiln compile`), with what the cache needs to know it
-/// unchanged later: its stamp just before the read.
-pub struct ReadModule {
-  pub bytes: Arc<[u8]>,
-  path: PathBuf,
+/// A module file's stamp taken just before `kiln compile` reads it, so the cache can later tell
+/// the file unchanged (see [`record_precompiled`]).
+pub struct ReadStamp {
   stamp: Option<FileStamp>,
   read_at: std::time::SystemTime,
 }
 
-/// Reads the module file at `path` (a canonical path) for [`precompile`].
-///
-/// # Errors
-/// The file cannot be read.
-pub fn read_module_file(path: &Path) -> std::io::Result<ReadModule> {
-  let (stamp, read_at) = (FileStamp::of(path), std::time::SystemTime::now());
-  let bytes = std::fs::read(path)?;
-  Ok(ReadModule { bytes: Arc::from(bytes), path: path.to_path_buf(), stamp, read_at })
+/// Stamps the module file at `path`; read it right after.
+pub fn stamp_before_read(path: &Path) -> ReadStamp {
+  ReadStamp { stamp: FileStamp::of(path), read_at: std::time::SystemTime::now() }
 }
 
-/// Records a core module file [`precompile`] compiled in the cache's `.source` entries, so that
-/// the first `compileFile` of it afterwards loads the code without reading the file
-/// (artifact_cache.rs). A component, or a file changed during or just before the read, is not
-/// recorded.
-pub fn record_precompiled(engines: &Engines, read: &ReadModule) {
-  let (Some(cache), Some(stamp)) = (engines.artifact_cache(), read.stamp) else { return };
-  if crate::component::is_component(&read.bytes) {
+/// Records a core module file [`precompile`] compiled (`bytes`, read from the canonical `path`
+/// right after `stamp`) in the cache's `.source` entries, so that the first `compileFile` of it
+/// afterwards loads the code without reading the file (artifact_cache.rs). A component, or a file
+/// changed during or just before the read, is not recorded.
+pub fn record_precompiled(engines: &Engines, path: &Path, stamp: ReadStamp, bytes: &[u8]) {
+  let (Some(cache), Some(before)) = (engines.artifact_cache(), stamp.stamp) else { return };
+  if crate::component::is_component(bytes) {
     return;
   }
   let entry = SourceEntry {
-    len: read.bytes.len() as u64,
-    hash: content_hash(&read.bytes),
-    has_start: crate::binary::has_start_section(&read.bytes),
+    len: bytes.len() as u64,
+    hash: content_hash(bytes),
+    has_start: crate::binary::has_start_section(bytes),
   };
-  cache.record(&read.path, stamp, read.read_at, entry);
+  cache.record(path, before, stamp.read_at, entry);
 }
 
 fn register(state: &Rc<RefCell<OpState>>, module: Loaded) -> Result<f64, WasmError> {

@@ -53,8 +53,9 @@ async fn compile_one(file: &Path, kinds: &[EngineKind]) -> Result<String, String
   let Some(cache_dir) = grants.engine.cache_dir.clone() else {
     return Err(cache_is_off(file, dir));
   };
-  let read = ext_wasm::read_module_file(&path).map_err(|e| format!("cannot read {shown}: {e}; check the path"))?;
-  let bytes = read.bytes.clone();
+  let stamp = ext_wasm::stamp_before_read(&path);
+  let bytes: Arc<[u8]> =
+    std::fs::read(&path).map(Arc::from).map_err(|e| format!("cannot read {shown}: {e}; check the path"))?;
   let engines = Arc::new(Engines::new(grants.engine).map_err(|e| format!("{shown}: {e}"))?);
   if !engines.caches() {
     return Err(format!(
@@ -72,7 +73,7 @@ async fn compile_one(file: &Path, kinds: &[EngineKind]) -> Result<String, String
     compiled_any |= !from_cache;
   }
   // The app's first compileFile of it then loads the code without reading the file.
-  ext_wasm::record_precompiled(&engines, &read);
+  ext_wasm::record_precompiled(&engines, &path, stamp, &bytes);
   if !compiled_any {
     return Ok(format!("{shown} was already cached"));
   }
