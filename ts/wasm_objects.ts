@@ -1,6 +1,7 @@
 // runtime:wasm/objects — internal to the runtime (see wasm_values.ts): the parts of Kiln's
 // `WebAssembly` global (wasm_webassembly.ts) that stand for values: the JS API's error classes and
-// value coercions, and its `Memory`, `Global` and `Table` objects.
+// value coercions, and what an instance exports: its functions and its `Memory`, `Global` and
+// `Table` objects.
 //
 // A `Memory` or `Global` is one of three things:
 // - made in JS and not yet imported ("pending"): its bytes or value live in JS. The first module
@@ -11,8 +12,8 @@
 // - the interpreter's: a shared memory, a global of a reference type, a table, or anything an
 //   instance run by the interpreter exports or imports.
 
-import { HOST_OBJECT } from "runtime:wasm/host";
-import { codes, decode, encode, guardAlias, ops } from "runtime:wasm/values";
+import { HOST_OBJECT, hostExportFunction, type HostTable } from "runtime:wasm/host";
+import { codes, decode, encode, EXPORT_INDEX_LIMIT, guardAlias, isNumberType, ops } from "runtime:wasm/values";
 
 /** The engine's own `WebAssembly` (ext_wasm/js/webassembly.js gated it), for what wasmtime cannot do. */
 // deno-lint-ignore no-explicit-any
@@ -444,6 +445,112 @@ export class Table {
   static interpreted(table: Table): WebAssembly.Table {
     return table.#original;
   }
+}
+
+/** Keeps an export's Instance (and so its store) alive while the export is reachable. */
+const OWNER = Symbol("kiln.instance");
+
+/** One exported function with the JS API's coercions, on runtime:wasm's synchronous call ops. */
+export function exportFunction(
+  owner: object,
+  raw: number,
+  index: number,
+  name: string,
+  params: readonly string[],
+  results: readonly string[],
+  table: HostTable | null,
+): (...args: unknown[]) => unknown {
+  let fn: (...args: unknown[]) => unknown;
+  const packed = raw * EXPORT_INDEX_LIMIT + index;
+  if (table === null && params.length <= 3 && results.length <= 1 && params.every(isNumberType) &&
+    results.every(isNumberType) && index < EXPORT_INDEX_LIMIT && Number.isSafeInteger(packed)) {
+    // The common shape: numbers in, at most one number out, no buffer. ToInt32 is `| 0`, ToNumber
+    // is unary `+`; the op narrows an f32.
+    const none = results.length === 0;
+    const [i0, i1, i2] = [params[0] === "i32", params[1] === "i32", params[2] === "i32"];
+    const call0 = ops.op_wasm_instance_call_numbers0;
+    const call1 = ops.op_wasm_instance_call_numbers1;
+    const call2 = ops.op_wasm_instance_call_numbers2;
+    const call3 = ops.op_wasm_instance_call_numbers;
+    switch (params.length) {
+      case 0:
+        fn = () => {
+          try {
+            const r = call0(packed);
+            return none ? undefined : r;
+          } catch (e) {
+            throw standard(e);
+          }
+        };
+        break;
+      case 1:
+        fn = (a?: unknown) => {
+          const x = i0 ? (a as number) | 0 : +(a as number);
+          try {
+            const r = call1(packed, x);
+            return none ? undefined : r;
+          } catch (e) {
+            throw standard(e);
+          }
+        };
+        break;
+      case 2:
+        fn = (a?: unknown, b?: unknown) => {
+          const x = i0 ? (a as number) | 0 : +(a as number);
+          const y = i1 ? (b as number) | 0 : +(b as number);
+          try {
+            const r = call2(packed, x, y);
+            return none ? undefined : r;
+          } catch (e) {
+            throw standard(e);
+          }
+        };
+        break;
+      default:
+        fn = (a?: unknown, b?: unknown, c?: unknown) => {
+          const x = i0 ? (a as number) | 0 : +(a as number);
+          const y = i1 ? (b as number) | 0 : +(b as number);
+          const z = i2 ? (c as number) | 0 : +(c as number);
+          try {
+            const r = call3(packed, x, y, z);
+            return none ? undefined : r;
+          } catch (e) {
+            throw standard(e);
+          }
+        };
+    }
+  } else if (table !== null) {
+    // A store with JS imports: runtime:wasm's driver serves them; arguments coerced first.
+    const strict = hostExportFunction(owner, raw, index, name, params, results, table) as (...args: unknown[]) => unknown;
+    fn = (...args: unknown[]) => {
+      const values = params.map((type, i) => toWasm(type, args[i]));
+      try {
+        return Reflect.apply(strict, undefined, values);
+      } catch (e) {
+        throw standard(e);
+      }
+    };
+  } else {
+    // Any other shape (i64, more parameters, several results): arguments and results in slots.
+    const bytes = new Uint8Array(Math.max(params.length, results.length, 1) * 8);
+    const view = new DataView(bytes.buffer);
+    const call = ops.op_wasm_instance_call_sync;
+    fn = (...args: unknown[]) => {
+      for (let i = 0; i < params.length; i++) encode(view, i, params[i], toWasm(params[i], args[i]), name);
+      try {
+        call(raw, index, bytes);
+      } catch (e) {
+        throw standard(e);
+      }
+      if (results.length === 0) return undefined;
+      if (results.length === 1) return decode(view, 0, results[0]);
+      return results.map((type, i) => decode(view, i, type));
+    };
+  }
+  Object.defineProperty(fn, "name", { value: name });
+  Object.defineProperty(fn, "length", { value: params.length });
+  Object.defineProperty(fn, OWNER, { value: owner });
+  return fn;
 }
 
 /** What `splitImports` asks a pending object (runtime:wasm/host, `HOST_OBJECT`). */
