@@ -27,14 +27,14 @@ use std::sync::Arc;
 use std::task::{Context, Poll, Wake, Waker};
 use std::time::{Duration, Instant};
 
-use deno_core::{op2, v8, JsBuffer, OpState};
+use deno_core::{op2, JsBuffer, OpState};
 use wasmtime::Val;
 
 use crate::capabilities::WasmPermissions;
 use crate::engine::SharedEngines;
 use crate::error::{finish, DeadlineExceeded, Ended, WasmError};
 use crate::handles::{parse_id, HandleTable};
-use crate::host::{Command, Event, HostBridge, MemoryOut, Slot};
+use crate::host::{Command, Event, HostBridge, Slot};
 use crate::instance::{InstanceTable, Made};
 use crate::store::{arm, disarm, Member, Mode, SharedStore};
 use crate::value::{slot, slot_to_val, unsupported, SLOT};
@@ -68,7 +68,7 @@ pub struct Parked {
   arguments: Option<Vec<u8>>,
   /// The instance a call runs in and its store, for `caller.memory.buffer` (none while a store
   /// is being made: it is nobody's yet).
-  store: Option<(u64, SharedStore)>,
+  pub(crate) store: Option<(u64, SharedStore)>,
 }
 
 impl Parked {
@@ -85,7 +85,7 @@ impl Parked {
 #[derive(Default)]
 pub struct HostCalls(pub HandleTable<Parked>);
 
-fn no_call(token: f64) -> WasmError {
+pub(crate) fn no_call(token: f64) -> WasmError {
   WasmError::invalid_instance(format!(
     "no host call {token} is in progress: a WasmCaller works only during the host function call it \
      was given to"
@@ -105,14 +105,14 @@ fn take(state: &Rc<RefCell<OpState>>, token: f64) -> Result<Parked, WasmError> {
   parse_id(token).and_then(|id| state.borrow_mut().borrow_mut::<HostCalls>().0.remove(id)).ok_or_else(|| no_call(token))
 }
 
-fn put_back(state: &Rc<RefCell<OpState>>, token: f64, parked: Parked) {
+pub(crate) fn put_back(state: &Rc<RefCell<OpState>>, token: f64, parked: Parked) {
   if let Some(id) = parse_id(token) {
     state.borrow_mut().borrow_mut::<HostCalls>().0.put(id, parked);
   }
 }
 
 /// What one poll of a parked future produced.
-enum Step {
+pub(crate) enum Step {
   Finished,
   Event(Event),
 }
@@ -403,7 +403,11 @@ pub fn op_wasm_hcall_resume_sync(
 }
 
 /// Gives a parked call a command for its waiting host function and runs until the answer.
-fn command_sync(state: &Rc<RefCell<OpState>>, token: f64, command: Command) -> Result<(Parked, Step), WasmError> {
+pub(crate) fn command_sync(
+  state: &Rc<RefCell<OpState>>,
+  token: f64,
+  command: Command,
+) -> Result<(Parked, Step), WasmError> {
   let mut parked = take(state, token)?;
   parked.bridge.command(command);
   let step = step_sync(&mut parked);
@@ -445,95 +449,6 @@ pub fn op_wasm_caller_signature(
   };
   put_back(&state, token, parked);
   answer
-}
-
-fn memory_command(state: &Rc<RefCell<OpState>>, token: f64, command: Command) -> Result<MemoryOut, WasmError> {
-  let (parked, step) = command_sync(state, token, command)?;
-  let answer = match step {
-    Step::Event(Event::Memory(answer)) => answer,
-    _ => Err(WasmError::memory("the host call ended during a memory operation")),
-  };
-  put_back(state, token, parked);
-  answer
-}
-
-/// `caller.memory.read(offset, out.length)` into `out`.
-#[op2(fast)]
-pub fn op_wasm_caller_memory_read(
-  state: Rc<RefCell<OpState>>,
-  token: f64,
-  offset: f64,
-  #[buffer] out: &mut [u8],
-) -> Result<(), WasmError> {
-  let offset = index(offset)?;
-  match memory_command(&state, token, Command::MemRead { offset, len: out.len() })? {
-    MemoryOut::Bytes(bytes) => {
-      out.copy_from_slice(&bytes);
-      Ok(())
-    }
-    _ => Err(WasmError::memory("caller.memory.read: no bytes came back")),
-  }
-}
-
-/// `caller.memory.write(offset, bytes)`.
-#[op2(fast)]
-pub fn op_wasm_caller_memory_write(
-  state: Rc<RefCell<OpState>>,
-  token: f64,
-  offset: f64,
-  #[buffer] bytes: &[u8],
-) -> Result<(), WasmError> {
-  let offset = index(offset)?;
-  memory_command(&state, token, Command::MemWrite { offset, bytes: bytes.to_vec() }).map(|_| ())
-}
-
-/// `caller.memory.buffer`: an ArrayBuffer over the calling instance's memory, under the rule of
-/// `memory.buffer` (memory_view.rs), kept with the instance's buffers.
-///
-/// # Errors
-/// 5006 while a start function runs (the store is not an instance's yet: use `read`/`write`),
-/// or if the caller exports no memory named `memory`.
-#[op2]
-pub fn op_wasm_caller_memory_buffer<'s>(
-  scope: &mut v8::PinScope<'s, '_>,
-  state: Rc<RefCell<OpState>>,
-  token: f64,
-) -> Result<v8::Local<'s, v8::ArrayBuffer>, WasmError> {
-  let store = {
-    let state = state.borrow();
-    let calls = &state.borrow::<HostCalls>().0;
-    let parked = parse_id(token).and_then(|id| calls.get(id)).ok_or_else(|| no_call(token))?;
-    parked.store.clone()
-  };
-  let Some((id, store)) = store else {
-    return Err(WasmError::memory(
-      "caller.memory.buffer is not available while the module is being instantiated (a start \
-       function or _initialize called this host function); use caller.memory.read and write",
-    ));
-  };
-  match memory_command(&state, token, Command::MemView)? {
-    MemoryOut::View { base, len } => {
-      Ok(crate::memory_view::caller_view(scope, &mut state.borrow_mut(), id, base as *mut u8, len, store))
-    }
-    _ => Err(WasmError::memory("caller.memory.buffer: no view came back")),
-  }
-}
-
-/// `caller.memory.size()` in pages.
-#[op2(fast)]
-pub fn op_wasm_caller_memory_size(state: Rc<RefCell<OpState>>, token: f64) -> Result<f64, WasmError> {
-  match memory_command(&state, token, Command::MemSize)? {
-    MemoryOut::Pages(pages) => Ok(pages as f64),
-    _ => Err(WasmError::memory("caller.memory.size: no size came back")),
-  }
-}
-
-fn index(value: f64) -> Result<u64, WasmError> {
-  if value.is_finite() && value >= 0.0 && value.fract() == 0.0 && value <= (1u64 << 53) as f64 {
-    Ok(value as u64)
-  } else {
-    Err(WasmError::memory(format!("caller.memory: the offset must be a non-negative integer, got {value}")))
-  }
 }
 
 /// Abandons a parked call or instantiation, if it is still there: dropping it unwinds the guest's

@@ -20,6 +20,7 @@ mod binary;
 mod builtin;
 mod call;
 mod call_sync;
+mod caller_memory;
 mod capabilities;
 pub mod command;
 mod component;
@@ -126,10 +127,10 @@ deno_core::extension!(
     hostcall::op_wasm_hcall_cancel,
     hostcall::op_wasm_caller_call,
     hostcall::op_wasm_caller_signature,
-    hostcall::op_wasm_caller_memory_read,
-    hostcall::op_wasm_caller_memory_write,
-    hostcall::op_wasm_caller_memory_size,
-    hostcall::op_wasm_caller_memory_buffer,
+    caller_memory::op_wasm_caller_memory_read,
+    caller_memory::op_wasm_caller_memory_write,
+    caller_memory::op_wasm_caller_memory_size,
+    caller_memory::op_wasm_caller_memory_buffer,
     call::op_wasm_instance_call,
     call::op_wasm_instance_call_numbers_async,
     call_sync::op_wasm_instance_call_sync,

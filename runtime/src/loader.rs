@@ -65,28 +65,18 @@ pub struct KilnModuleLoader {
 
 impl KilnModuleLoader {
   pub fn new(root: AppRoot, entry: PathBuf, fs: FsPermissions) -> Rc<Self> {
-    Rc::new(Self {
-      source_maps: RefCell::default(),
-      importers: RefCell::default(),
-      root,
-      entry,
-      fs,
-      builtins_only: false,
-    })
+    Self::with(root, entry, fs, false)
   }
 
   /// A loader of the `runtime:*` built-ins only, which refuses every file.
   pub fn for_builtins(fs: FsPermissions) -> Rc<Self> {
     let root = AppRoot { dir: PathBuf::from("/nonexistent/kiln-builtins-only"), what: "no directory" };
     let entry = root.dir.clone();
-    Rc::new(Self {
-      source_maps: RefCell::default(),
-      importers: RefCell::default(),
-      root,
-      entry,
-      fs,
-      builtins_only: true,
-    })
+    Self::with(root, entry, fs, true)
+  }
+
+  fn with(root: AppRoot, entry: PathBuf, fs: FsPermissions, builtins_only: bool) -> Rc<Self> {
+    Rc::new(Self { source_maps: RefCell::default(), importers: RefCell::default(), root, entry, fs, builtins_only })
   }
 
   fn transpile(

@@ -1,0 +1,103 @@
+//! `caller.memory`: a JS host function's access to the memory of the instance that called it
+//! (`read`, `write`, `size`, and `buffer`, a view with no copy). Each is a command the parked
+//! guest answers from inside its host call (host.rs), driven like the other caller commands
+//! (hostcall.rs).
+
+use std::cell::RefCell;
+use std::rc::Rc;
+
+use deno_core::{op2, v8, OpState};
+
+use crate::error::WasmError;
+use crate::handles::parse_id;
+use crate::host::{Command, Event, MemoryOut};
+use crate::hostcall::{command_sync, no_call, put_back, HostCalls, Step};
+
+fn memory_command(state: &Rc<RefCell<OpState>>, token: f64, command: Command) -> Result<MemoryOut, WasmError> {
+  let (parked, step) = command_sync(state, token, command)?;
+  let answer = match step {
+    Step::Event(Event::Memory(answer)) => answer,
+    _ => Err(WasmError::memory("the host call ended during a memory operation")),
+  };
+  put_back(state, token, parked);
+  answer
+}
+
+/// `caller.memory.read(offset, out.length)` into `out`.
+#[op2(fast)]
+pub fn op_wasm_caller_memory_read(
+  state: Rc<RefCell<OpState>>,
+  token: f64,
+  offset: f64,
+  #[buffer] out: &mut [u8],
+) -> Result<(), WasmError> {
+  let offset = index(offset)?;
+  match memory_command(&state, token, Command::MemRead { offset, len: out.len() })? {
+    MemoryOut::Bytes(bytes) => {
+      out.copy_from_slice(&bytes);
+      Ok(())
+    }
+    _ => Err(WasmError::memory("caller.memory.read: no bytes came back")),
+  }
+}
+
+/// `caller.memory.write(offset, bytes)`.
+#[op2(fast)]
+pub fn op_wasm_caller_memory_write(
+  state: Rc<RefCell<OpState>>,
+  token: f64,
+  offset: f64,
+  #[buffer] bytes: &[u8],
+) -> Result<(), WasmError> {
+  let offset = index(offset)?;
+  memory_command(&state, token, Command::MemWrite { offset, bytes: bytes.to_vec() }).map(|_| ())
+}
+
+/// `caller.memory.buffer`: an ArrayBuffer over the calling instance's memory, under the rule of
+/// `memory.buffer` (memory_view.rs), kept with the instance's buffers.
+///
+/// # Errors
+/// 5006 while a start function runs (the store is not an instance's yet: use `read`/`write`),
+/// or if the caller exports no memory named `memory`.
+#[op2]
+pub fn op_wasm_caller_memory_buffer<'s>(
+  scope: &mut v8::PinScope<'s, '_>,
+  state: Rc<RefCell<OpState>>,
+  token: f64,
+) -> Result<v8::Local<'s, v8::ArrayBuffer>, WasmError> {
+  let store = {
+    let state = state.borrow();
+    let calls = &state.borrow::<HostCalls>().0;
+    let parked = parse_id(token).and_then(|id| calls.get(id)).ok_or_else(|| no_call(token))?;
+    parked.store.clone()
+  };
+  let Some((id, store)) = store else {
+    return Err(WasmError::memory(
+      "caller.memory.buffer is not available while the module is being instantiated (a start \
+       function or _initialize called this host function); use caller.memory.read and write",
+    ));
+  };
+  match memory_command(&state, token, Command::MemView)? {
+    MemoryOut::View { base, len } => {
+      Ok(crate::memory_view::caller_view(scope, &mut state.borrow_mut(), id, base as *mut u8, len, store))
+    }
+    _ => Err(WasmError::memory("caller.memory.buffer: no view came back")),
+  }
+}
+
+/// `caller.memory.size()` in pages.
+#[op2(fast)]
+pub fn op_wasm_caller_memory_size(state: Rc<RefCell<OpState>>, token: f64) -> Result<f64, WasmError> {
+  match memory_command(&state, token, Command::MemSize)? {
+    MemoryOut::Pages(pages) => Ok(pages as f64),
+    _ => Err(WasmError::memory("caller.memory.size: no size came back")),
+  }
+}
+
+fn index(value: f64) -> Result<u64, WasmError> {
+  if value.is_finite() && value >= 0.0 && value.fract() == 0.0 && value <= (1u64 << 53) as f64 {
+    Ok(value as u64)
+  } else {
+    Err(WasmError::memory(format!("caller.memory: the offset must be a non-negative integer, got {value}")))
+  }
+}
