@@ -186,22 +186,27 @@ declare module "kiln:internal" {
     op_wasm_instance_call_sync(instanceId: number, exportIndex: number, slots: Uint8Array): void;
     /**
      * `instance.exports.<name>(...args)` for the common shape, with no buffer: up to three i32, f32
-     * or f64 parameters as numbers (unused ones are 0), and at most one such result, returned as a
-     * number (0 when there is none). `packed_export` packs the instance id and the export index as
+     * or f64 parameters as numbers (unused ones are ignored), and at most one such result, returned as
+     * a number (0 when there is none). `packed_export` packs the instance id and the export index as
      * `instance_id * 2^16 + export_index` (see `handles::EXPORT_INDEX_LIMIT`): every argument costs the JS
      * engine an allocation, so the op takes as few as it can.
+     *
+     * The arguments are checked here, against the signature, before the guest runs: each must be a
+     * plain number, and an i32 an integer in [-2^31, 2^32). Anything else (a tagged value, a missing
+     * argument) is refused with 5007, so that the JS side can call without checking first and convert
+     * only when a call is refused (ts/wasm_exports.ts).
      */
-    op_wasm_instance_call_numbers(packedExport: number, a: number, b: number, c: number): number;
+    op_wasm_instance_call_numbers(packedExport: number, a: unknown, b: unknown, c: unknown): number;
     /**
      * `op_wasm_instance_call_numbers` for an export with two parameters: each argument an op takes
      * costs the QuickJS shim a heap-allocated handle, so the common arities get ops of their own.
      */
-    op_wasm_instance_call_numbers2(packedExport: number, a: number, b: number): number;
+    op_wasm_instance_call_numbers2(packedExport: number, a: unknown, b: unknown): number;
     /**
      * `op_wasm_instance_call_numbers` for an export with one parameter (see
      * `op_wasm_instance_call_numbers2`).
      */
-    op_wasm_instance_call_numbers1(packedExport: number, a: number): number;
+    op_wasm_instance_call_numbers1(packedExport: number, a: unknown): number;
     /**
      * `op_wasm_instance_call_numbers` for an export without parameters (see
      * `op_wasm_instance_call_numbers2`).
@@ -385,6 +390,9 @@ declare module "kiln:internal" {
     op_kiln_noop(): void;
     /** Does nothing, asynchronously: what an awaited async op costs, the baseline of the benchmarks. */
     op_kiln_noop_async(): Promise<void>;
+    op_kiln_noop3(a: number, b: number, c: number): number;
+    op_kiln_noop_ret(): number;
+    op_kiln_noop_state(): number;
   }
 
   /**

@@ -6,7 +6,16 @@
 // the benchmarks (BENCHMARKS.md, P1a).
 
 import type { WasmArg, WasmFunction, WasmResult, WasmReturn } from "runtime:wasm";
-import { arityError, decode, encode, EXPORT_INDEX_LIMIT, isNumberType, numberArg, ops } from "runtime:wasm/values";
+import {
+  arityError,
+  decode,
+  encode,
+  EXPORT_INDEX_LIMIT,
+  isNumberType,
+  isPlainNumber,
+  numberArg,
+  ops,
+} from "runtime:wasm/values";
 
 /** Where an `exports` function holds its instance. */
 const INSTANCE = Symbol("kiln.instance");
@@ -36,54 +45,109 @@ export function exportFunction(
   const packed = raw * EXPORT_INDEX_LIMIT + index;
   if (arity <= 3 && params.every(isNumberType) && results.length <= 1 && results.every(isNumberType) &&
     Number.isSafeInteger(packed) && index < EXPORT_INDEX_LIMIT) {
-    // The common shape goes as plain numbers, with no buffer, and the usual argument is checked
-    // inline; anything else (a tagged value, a bad one) takes numberArg.
+    // The common shape goes as plain numbers, with no buffer and no checks here: the op checks
+    // the arguments against the signature before the guest runs, and refuses anything but a plain
+    // number of the right kind (5007). Only then does `again` convert them the slow way (a tagged
+    // value) or throw the error that names the bad one (numberArg), and call once more. In
+    // QuickJS a `typeof` check per argument cost more than the op's own check (BENCHMARKS.md, P1a).
     // One op per arity: every argument an op takes costs the QuickJS shim an allocation.
     const call0 = ops.op_wasm_instance_call_numbers0;
     const call1 = ops.op_wasm_instance_call_numbers1;
     const call2 = ops.op_wasm_instance_call_numbers2;
     const call3 = ops.op_wasm_instance_call_numbers;
-    const none = results.length === 0;
-    const [t0, t1, t2] = params;
-    const [w0, w1, w2] = where;
-    const i0 = t0 === "i32", i1 = t1 === "i32", i2 = t2 === "i32";
-    // One closure per arity, with fixed parameters: the interpreter runs these far faster than
-    // a rest parameter or a loop. A missing argument arrives as undefined and fails its check;
-    // one past the last is caught by the next parameter.
-    switch (arity) {
-      case 0:
-        fn = (a?: WasmArg): WasmReturn => {
-          if (a !== undefined) throw tooMany();
-          const r = call0(packed);
-          return none ? undefined : r;
-        };
-        break;
-      case 1:
-        fn = (a?: WasmArg, b?: WasmArg): WasmReturn => {
-          if (b !== undefined) throw tooMany();
-          if (typeof a !== "number" || (i0 && (a | 0) !== a && a >>> 0 !== a)) a = checked(0, a);
-          const r = call1(packed, a);
-          return none ? undefined : r;
-        };
-        break;
-      case 2:
-        fn = (a?: WasmArg, b?: WasmArg, c?: WasmArg): WasmReturn => {
-          if (c !== undefined) throw tooMany();
-          if (typeof a !== "number" || (i0 && (a | 0) !== a && a >>> 0 !== a)) a = checked(0, a);
-          if (typeof b !== "number" || (i1 && (b | 0) !== b && b >>> 0 !== b)) b = checked(1, b);
-          const r = call2(packed, a, b);
-          return none ? undefined : r;
-        };
-        break;
-      default:
-        fn = (a?: WasmArg, b?: WasmArg, c?: WasmArg, d?: WasmArg): WasmReturn => {
-          if (d !== undefined) throw tooMany();
-          if (typeof a !== "number" || (i0 && (a | 0) !== a && a >>> 0 !== a)) a = checked(0, a);
-          if (typeof b !== "number" || (i1 && (b | 0) !== b && b >>> 0 !== b)) b = checked(1, b);
-          if (typeof c !== "number" || (i2 && (c | 0) !== c && c >>> 0 !== c)) c = checked(2, c);
-          const r = call3(packed, a, b, c);
-          return none ? undefined : r;
-        };
+    const again = (error: unknown, a?: WasmArg, b?: WasmArg, c?: WasmArg): number => {
+      const args = [a, b, c];
+      let converted = false;
+      for (let i = 0; i < arity; i++) {
+        if (!isPlainNumber(params[i], args[i])) {
+          args[i] = checked(i, args[i]);
+          converted = true;
+        }
+      }
+      // Every argument was already a plain number: the refusal came from the call itself.
+      if (!converted) throw error;
+      const [x, y, z] = args as number[];
+      return arity === 0 ? call0(packed) : arity === 1 ? call1(packed, x) : arity === 2 ? call2(packed, x, y) : call3(packed, x, y, z);
+    };
+    // One closure per arity and per result count, with fixed parameters: the interpreter runs
+    // these far faster than a rest parameter, a loop or a branch. A missing argument arrives as
+    // undefined and is refused by the op; one past the last is caught by the next parameter.
+    if (results.length === 0) {
+      switch (arity) {
+        case 0:
+          fn = (a?: WasmArg): undefined => {
+            if (a !== undefined) throw tooMany();
+            call0(packed);
+          };
+          break;
+        case 1:
+          fn = (a?: WasmArg, b?: WasmArg): undefined => {
+            if (b !== undefined) throw tooMany();
+            try {
+              call1(packed, a);
+            } catch (e) {
+              again(e, a);
+            }
+          };
+          break;
+        case 2:
+          fn = (a?: WasmArg, b?: WasmArg, c?: WasmArg): undefined => {
+            if (c !== undefined) throw tooMany();
+            try {
+              call2(packed, a, b);
+            } catch (e) {
+              again(e, a, b);
+            }
+          };
+          break;
+        default:
+          fn = (a?: WasmArg, b?: WasmArg, c?: WasmArg, d?: WasmArg): undefined => {
+            if (d !== undefined) throw tooMany();
+            try {
+              call3(packed, a, b, c);
+            } catch (e) {
+              again(e, a, b, c);
+            }
+          };
+      }
+    } else {
+      switch (arity) {
+        case 0:
+          fn = (a?: WasmArg): number => {
+            if (a !== undefined) throw tooMany();
+            return call0(packed);
+          };
+          break;
+        case 1:
+          fn = (a?: WasmArg, b?: WasmArg): number => {
+            if (b !== undefined) throw tooMany();
+            try {
+              return call1(packed, a);
+            } catch (e) {
+              return again(e, a);
+            }
+          };
+          break;
+        case 2:
+          fn = (a?: WasmArg, b?: WasmArg, c?: WasmArg): number => {
+            if (c !== undefined) throw tooMany();
+            try {
+              return call2(packed, a, b);
+            } catch (e) {
+              return again(e, a, b);
+            }
+          };
+          break;
+        default:
+          fn = (a?: WasmArg, b?: WasmArg, c?: WasmArg, d?: WasmArg): number => {
+            if (d !== undefined) throw tooMany();
+            try {
+              return call3(packed, a, b, c);
+            } catch (e) {
+              return again(e, a, b, c);
+            }
+          };
+      }
     }
   } else {
     const bytes = new Uint8Array(Math.max(params.length, results.length) * 8);

@@ -122,6 +122,15 @@ export function isNumberType(type: string): boolean {
   return type === "i32" || type === "f32" || type === "f64";
 }
 
+/**
+ * Whether `arg` is a plain number of `type` (i32, f32 or f64) as op_wasm_instance_call_numbers
+ * takes it without conversion: an i32 is an integer in [-2^31, 2^32). The op applies the same rule
+ * (ext_wasm/src/shape.rs, `Num::to_raw`).
+ */
+export function isPlainNumber(type: string, arg: unknown): boolean {
+  return typeof arg === "number" && (type !== "i32" || (Number.isInteger(arg) && arg >= INT32_MIN && arg < UINT32_END));
+}
+
 /** An i32, f32 or f64 argument as the number op_wasm_instance_call_numbers takes. */
 export function numberArg(type: string, arg: unknown, where: string): number {
   let value = arg;

@@ -388,6 +388,8 @@ fn value_type(attrs: &[Attribute], ty: &Type, mapper: &TypeMapper, deps: &mut Ve
       "bool" => Ok("boolean".into()),
       // A JS value the op makes itself (memory_view.rs: an ArrayBuffer over a guest's memory).
       other if other.starts_with("v8 :: Local <") && other.ends_with("v8 :: ArrayBuffer >") => Ok("ArrayBuffer".into()),
+      // Any JS value, which the op inspects itself (call_sync.rs: a number, or refused).
+      "v8 :: Local < v8 :: Value >" => Ok("unknown".into()),
       other => Err(format!(
         "op value of type `{other}` needs an op2 attribute the generator knows (string, buffer, bigint, serde)"
       )),

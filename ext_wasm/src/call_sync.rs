@@ -24,7 +24,7 @@ use std::task::{Context, Poll, Wake, Waker};
 use std::thread::Thread;
 use std::time::{Duration, Instant};
 
-use deno_core::{op2, OpState};
+use deno_core::{op2, v8, OpState};
 use wasmtime::{Store, Val, ValRaw, ValType};
 
 use crate::capabilities::WasmPermissions;
@@ -33,9 +33,7 @@ use crate::error::{finish, DeadlineExceeded, Ended, WasmError};
 use crate::handles::unpack_export;
 use crate::instance::InstanceTable;
 use crate::store::{arm, disarm, ExportFunc, KilnStore, Member, Mode, StoreData};
-use crate::value::{
-  number_to_val, raw_to_val, slot, slot_to_val, unsupported, val_to_number, val_to_raw, val_to_slot, SLOT,
-};
+use crate::value::{raw_to_val, slot, slot_to_val, unsupported, val_to_raw, val_to_slot, SLOT};
 
 /// `instance.exports.<name>(...args)` for any signature Kiln passes. `export_index` is the
 /// function's position in `getExports()`; `slots` holds the encoded arguments on entry and the
@@ -51,20 +49,25 @@ pub fn op_wasm_instance_call_sync(
 }
 
 /// `instance.exports.<name>(...args)` for the common shape, with no buffer: up to three i32, f32
-/// or f64 parameters as numbers (unused ones are 0), and at most one such result, returned as a
-/// number (0 when there is none). `packed_export` packs the instance id and the export index as
+/// or f64 parameters as numbers (unused ones are ignored), and at most one such result, returned as
+/// a number (0 when there is none). `packed_export` packs the instance id and the export index as
 /// `instance_id * 2^16 + export_index` (see `handles::EXPORT_INDEX_LIMIT`): every argument costs the JS
 /// engine an allocation, so the op takes as few as it can.
+///
+/// The arguments are checked here, against the signature, before the guest runs: each must be a
+/// plain number, and an i32 an integer in [-2^31, 2^32). Anything else (a tagged value, a missing
+/// argument) is refused with 5007, so that the JS side can call without checking first and convert
+/// only when a call is refused (ts/wasm_exports.ts).
 #[op2(nofast)]
 pub fn op_wasm_instance_call_numbers(
   state: &mut OpState,
   packed_export: f64,
-  a: f64,
-  b: f64,
-  c: f64,
+  a: v8::Local<v8::Value>,
+  b: v8::Local<v8::Value>,
+  c: v8::Local<v8::Value>,
 ) -> Result<f64, WasmError> {
   let (instance_id, export_index) = unpack_export(packed_export);
-  sync_call(state, instance_id, export_index, Numbers([a, b, c], 3))
+  sync_call(state, instance_id, export_index, Numbers([number(&a), number(&b), number(&c)], 3))
 }
 
 /// [`op_wasm_instance_call_numbers`] for an export with two parameters: each argument an op takes
@@ -73,19 +76,23 @@ pub fn op_wasm_instance_call_numbers(
 pub fn op_wasm_instance_call_numbers2(
   state: &mut OpState,
   packed_export: f64,
-  a: f64,
-  b: f64,
+  a: v8::Local<v8::Value>,
+  b: v8::Local<v8::Value>,
 ) -> Result<f64, WasmError> {
   let (instance_id, export_index) = unpack_export(packed_export);
-  sync_call(state, instance_id, export_index, Numbers([a, b, 0.0], 2))
+  sync_call(state, instance_id, export_index, Numbers([number(&a), number(&b), None], 2))
 }
 
 /// [`op_wasm_instance_call_numbers`] for an export with one parameter (see
 /// [`op_wasm_instance_call_numbers2`]).
 #[op2(nofast)]
-pub fn op_wasm_instance_call_numbers1(state: &mut OpState, packed_export: f64, a: f64) -> Result<f64, WasmError> {
+pub fn op_wasm_instance_call_numbers1(
+  state: &mut OpState,
+  packed_export: f64,
+  a: v8::Local<v8::Value>,
+) -> Result<f64, WasmError> {
   let (instance_id, export_index) = unpack_export(packed_export);
-  sync_call(state, instance_id, export_index, Numbers([a, 0.0, 0.0], 1))
+  sync_call(state, instance_id, export_index, Numbers([number(&a), None, None], 1))
 }
 
 /// [`op_wasm_instance_call_numbers`] for an export without parameters (see
@@ -93,7 +100,17 @@ pub fn op_wasm_instance_call_numbers1(state: &mut OpState, packed_export: f64, a
 #[op2(nofast)]
 pub fn op_wasm_instance_call_numbers0(state: &mut OpState, packed_export: f64) -> Result<f64, WasmError> {
   let (instance_id, export_index) = unpack_export(packed_export);
-  sync_call(state, instance_id, export_index, Numbers([0.0; 3], 0))
+  sync_call(state, instance_id, export_index, Numbers([None; 3], 0))
+}
+
+/// The value of a JS number; `None` for any other value (a BigInt is not converted).
+fn number(value: &v8::Value) -> Option<f64> {
+  value.is_number().then(|| {
+    // SAFETY: the value is a number, and a `v8::Number` is a `v8::Value` of that kind (v8
+    // handles can be cast so, as deno_core's own argument conversions do).
+    let n: &v8::Number = unsafe { &*std::ptr::from_ref(value).cast::<v8::Number>() };
+    n.value()
+  })
 }
 
 /// How one synchronous op passes arguments in and results out.
@@ -136,28 +153,28 @@ impl CallIo for SlotBuffer<'_> {
 }
 
 /// Up to three numeric arguments and at most one numeric result, as plain numbers: the arguments
-/// and how many of them the op took (an export with more parameters is refused).
-struct Numbers([f64; 3], usize);
+/// (`None` for a value that is not a number) and how many of them the op took (an export with more
+/// parameters is refused).
+struct Numbers([Option<f64>; 3], usize);
 
 impl CallIo for Numbers {
   type Output = f64;
 
   fn fill(&mut self, export: &ExportFunc, raw: &mut [ValRaw]) -> Result<(), WasmError> {
-    let ty = &export.ty;
-    if ty.params().len() > self.1 || ty.results().len() > 1 {
+    let Some(shape) = export.shape.numbers.filter(|shape| shape.arity <= self.1) else {
       return Err(export.not_numbers());
-    }
-    for ((ty, raw), arg) in ty.params().zip(raw.iter_mut()).zip(self.0) {
-      *raw = val_to_raw(&number_to_val(&ty, arg).ok_or_else(|| export.not_numbers())?);
+    };
+    for (i, ((ty, raw), arg)) in shape.params[..shape.arity].iter().zip(raw.iter_mut()).zip(self.0).enumerate() {
+      *raw = arg.and_then(|n| ty.to_raw(n)).ok_or_else(|| export.not_a_number(i, *ty))?;
     }
     Ok(())
   }
 
   fn finish(self, export: &ExportFunc, raw: &RawSlots) -> Result<f64, WasmError> {
-    match (export.ty.results().next(), raw.first()) {
-      (Some(ty), Some(raw)) => val_to_number(&raw_to_val(&ty, raw)).ok_or_else(|| export.not_numbers()),
-      _ => Ok(0.0),
-    }
+    Ok(match (export.shape.numbers.and_then(|shape| shape.result), raw.first()) {
+      (Some(ty), Some(raw)) => ty.number(raw),
+      _ => 0.0,
+    })
   }
 }
 
@@ -179,24 +196,22 @@ fn sync_call<Io: CallIo>(
        linked with it) is still running; await it before calling `instance.exports` functions",
     ));
   };
-  let engines = &state.borrow::<SharedEngines>().0;
   let KilnStore { store, config, params, results, members } = &mut *guard;
   let Member { instance, module, exported, self_contained, .. } = &mut members[entry.member];
 
   let export = Member::export_at(exported, store, instance, module, export_index)?;
-  let mut raw = RawSlots::new(export.ty.params().len().max(export.ty.results().len()));
-  io.fill(export, raw.as_mut())?;
-  // Parameters and results of other types never reach `fill`'s output: refuse them here.
-  for (ty, role) in export.ty.params().map(|t| (t, "parameter")).chain(export.ty.results().map(|t| (t, "result"))) {
-    if !matches!(ty, ValType::I32 | ValType::I64 | ValType::F32 | ValType::F64) {
-      return Err(unsupported(&export.name, &ty, role));
-    }
+  // Parameters and results of other types never reach `fill`'s output: refuse them first.
+  if !export.shape.numeric {
+    return Err(not_numeric(export));
   }
+  let mut raw = RawSlots::new(export.shape.slots);
+  io.fill(export, raw.as_mut())?;
 
   let stop_at = arm(store, config, Mode::Sync)?;
   let outcome = {
     // The epoch ticker is only needed to enforce a deadline: a synchronous call never yields.
-    let _running = stop_at.map(|_| engines.running());
+    // (Each `OpState` entry borrowed is a map search, so the engines are looked up only then.)
+    let _running = stop_at.map(|_| state.borrow::<SharedEngines>().0.running());
     if *self_contained {
       let slots: *mut [ValRaw] = raw.as_mut();
       // SAFETY: `raw` is as long as the larger of the parameter and result lists, and `fill`
@@ -216,6 +231,16 @@ fn sync_call<Io: CallIo>(
     raw.as_mut().iter_mut().for_each(|r| *r = ValRaw::i64(0));
   }
   io.finish(export, &raw)
+}
+
+/// The error for a call of an export with a parameter or result synchronous calls do not pass.
+fn not_numeric(export: &ExportFunc) -> WasmError {
+  let ty = &export.ty;
+  let params = ty.params().map(|t| (t, "parameter"));
+  params
+    .chain(ty.results().map(|t| (t, "result")))
+    .find(|(t, _)| !matches!(t, ValType::I32 | ValType::I64 | ValType::F32 | ValType::F64))
+    .map_or_else(|| export.not_numbers(), |(t, role)| unsupported(&export.name, &t, role))
 }
 
 /// Argument and result slots of one call: on the stack up to `STACK_SLOTS`.

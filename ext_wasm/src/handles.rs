@@ -1,11 +1,36 @@
 //! Handle tables: O(1) lookup by id; an id is never reused, so a stale id can only miss.
 
 use std::collections::HashMap;
+use std::hash::{BuildHasherDefault, Hasher};
 
 /// A table of live objects keyed by ids that count up from 1 and are never handed out twice.
 pub struct HandleTable<T> {
   next_id: u64,
-  live: HashMap<u64, T>,
+  live: HashMap<u64, T, BuildHasherDefault<IdHasher>>,
+}
+
+/// Hashes an id by one multiplication: ids are handed out by the table (an app can only ask for
+/// one that misses), so there is no key an attacker chooses to flood a bucket with, and SipHash
+/// showed in the profile of a synchronous call (BENCHMARKS.md, P1a).
+#[derive(Default)]
+pub struct IdHasher(u64);
+
+impl Hasher for IdHasher {
+  fn finish(&self) -> u64 {
+    self.0
+  }
+
+  fn write(&mut self, bytes: &[u8]) {
+    // Only `write_u64` is used (the keys are u64); this keeps any other key correct.
+    for &b in bytes {
+      self.0 = (self.0.rotate_left(8) ^ u64::from(b)).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+    }
+  }
+
+  fn write_u64(&mut self, id: u64) {
+    // Fibonacci hashing: spreads sequential ids over the high bits hashbrown uses.
+    self.0 = id.wrapping_mul(0x9E37_79B9_7F4A_7C15);
+  }
 }
 
 /// JS numbers are exact up to 2^53; ids stop there rather than wrap into reuse.
@@ -13,7 +38,7 @@ const MAX_ID: u64 = 1 << 53;
 
 impl<T> Default for HandleTable<T> {
   fn default() -> Self {
-    Self { next_id: 1, live: HashMap::new() }
+    Self { next_id: 1, live: HashMap::default() }
   }
 }
 

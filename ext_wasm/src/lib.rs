@@ -43,6 +43,7 @@ mod pool;
 mod process;
 mod progress;
 mod recipe;
+mod shape;
 mod signature;
 mod stdio;
 mod store;

@@ -12,6 +12,7 @@ use wasmtime_wasi::p1::WasiP1Ctx;
 use crate::config::InstanceConfig;
 use crate::error::{DeadlineExceeded, WasmError};
 use crate::limiter::KilnLimiter;
+use crate::shape::{Num, Shape};
 
 /// How often the epoch ticker advances the epoch while guest code runs.
 pub const TICK: Duration = Duration::from_millis(1);
@@ -195,9 +196,17 @@ pub struct ExportFunc {
   pub func: Func,
   pub ty: FuncType,
   pub name: Box<str>,
+  /// What a synchronous call needs to know of `ty`, worked out once.
+  pub shape: Shape,
 }
 
 impl ExportFunc {
+  /// The error for argument `index` of a numbers-path call that is not a `ty` (5007).
+  pub fn not_a_number(&self, index: usize, ty: Num) -> WasmError {
+    let rule = if ty == Num::I32 { "an integer number in [-2^31, 2^32)" } else { "a number" };
+    WasmError::type_error(format!("argument {} of `{}` is not an {}; pass {rule}", index + 1, self.name, ty.name()))
+  }
+
   /// The error for a call that took the numbers path to a function of another shape.
   pub fn not_numbers(&self) -> WasmError {
     WasmError::type_error(format!(
@@ -221,6 +230,10 @@ impl Member {
     export_index: u32,
   ) -> Result<&'a ExportFunc, WasmError> {
     let index = export_index as usize;
+    // Resolved before: the common case of every call after the first.
+    if let Some(Some(_)) = exported.get(index) {
+      return Ok(exported[index].as_ref().expect("checked above"));
+    }
     let count = module.exports().len();
     if index >= count {
       return Err(WasmError::export_not_found(format!(
@@ -275,7 +288,8 @@ fn resolve(
     return Err(WasmError::export_not_found(format!("export `{name}` is not a function")));
   };
   let ty = func.ty(&*store);
-  Ok(ExportFunc { func, ty, name: name.into() })
+  let shape = Shape::of(&ty);
+  Ok(ExportFunc { func, ty, name: name.into(), shape })
 }
 
 /// The memory `instance.memory` reads: the export named `memory`, else the first memory export.

@@ -50,6 +50,34 @@ console.log("wrong tag:", code(() => add(types.f64(1), 2)));
 console.log("slot path wrong count:", code(() => x.sum5(1, 2)));
 console.log("v128:", code(() => x.simd(0)));
 console.log("trap:", code(() => x.trap()));
+// The op checks plain numbers itself and the JS side converts only a refused call's arguments,
+// then calls again: the guest must run once, whatever the arguments were, and a bad argument's
+// error must name it.
+const counter = await instantiate(await compile(new TextEncoder().encode(`(module
+  (global $n (mut i32) (i32.const 0))
+  (func (export "bump") (param i32 f64) (result i32)
+    (global.set $n (i32.add (global.get $n) (i32.const 1))) (global.get $n))
+  (func (export "tick") (param i32) (global.set $n (i32.add (global.get $n) (local.get 0)))))`)));
+const { bump, tick } = counter.exports;
+console.log(
+  "runs once:",
+  bump(1, 2),
+  bump(types.i32(1), 2),
+  bump(1, types.f64(2)),
+  tick(types.i32(10)),
+  bump(2 ** 32 - 1, -0),
+);
+const message = (f: () => unknown) => {
+  try {
+    f();
+    return "no error";
+  } catch (e) {
+    return (e as Error).message;
+  }
+};
+console.log("names the argument:", message(() => bump(1, "2" as unknown as number)));
+console.log("names the missing one:", message(() => bump(1)));
+console.log("void with a bad argument:", code(() => tick(0.5)), bump(0, 0));
 
 // A runaway guest is stopped by timeoutMs even though the call cannot yield; no timer fires
 // while it runs, and the instance works afterwards.
