@@ -44,8 +44,8 @@ pub async fn load_or_create(grants: &crate::manifest::Grants, cache_dir: Option<
     return None;
   }
   let path = cache_dir?.join(format!("startup-{}.snap", key()?));
-  if let Some(bytes) = read_checked(&path) {
-    return Some(Box::leak(bytes));
+  if let Some(bytes) = map_checked(&path) {
+    return Some(bytes);
   }
   let snapshot = match create(grants).await {
     Ok(snapshot) => snapshot,
@@ -134,16 +134,31 @@ fn fnv1a(bytes: &[u8]) -> u64 {
 }
 
 /// The snapshot stored at `path`, if it is there and whole: the snapshot, then 8 bytes of its
-/// checksum (at the end, so that the snapshot is handed on without another copy).
-fn read_checked(path: &Path) -> Option<Box<[u8]>> {
-  let mut bytes = fs::read(path).ok()?;
-  let body_len = bytes.len().checked_sub(8).filter(|&n| n > 0)?;
-  let (body, sum) = bytes.split_at(body_len);
-  if u64::from_le_bytes(sum.try_into().ok()?) != fnv1a(body) {
+/// checksum (at the end, so that the snapshot is handed on as it lies). The file is mapped
+/// read-only and private, for the life of the process. The page cache's pages are mapped in as the snapshot is read, where `fs::read` faults
+/// in and fills 1.4 MB of fresh heap first. The file is only ever replaced by a rename (see
+/// [`write_checked`]), never rewritten in place, so the mapped pages stay the snapshot checked here.
+fn map_checked(path: &Path) -> Option<&'static [u8]> {
+  use std::os::fd::AsRawFd;
+  let file = fs::File::open(path).ok()?;
+  let len = usize::try_from(file.metadata().ok()?.len()).ok()?;
+  let body_len = len.checked_sub(8).filter(|&n| n > 0)?;
+  // SAFETY: a read-only private mapping of a whole regular file that the process has open; the
+  // result is checked before it is used. The mapping outlives the descriptor (closed on return)
+  // and is never unmapped, so the slice below is valid for 'static.
+  let base = unsafe { libc::mmap(std::ptr::null_mut(), len, libc::PROT_READ, libc::MAP_PRIVATE, file.as_raw_fd(), 0) };
+  if base == libc::MAP_FAILED {
     return None;
   }
-  bytes.truncate(body_len);
-  Some(bytes.into_boxed_slice())
+  // SAFETY: `base` maps `len` readable bytes (above), which nothing writes.
+  let bytes: &'static [u8] = unsafe { std::slice::from_raw_parts(base.cast::<u8>(), len) };
+  let (body, sum) = bytes.split_at(body_len);
+  if u64::from_le_bytes(sum.try_into().ok()?) != fnv1a(body) {
+    // SAFETY: the mapping made above, not handed out.
+    unsafe { libc::munmap(base, len) };
+    return None;
+  }
+  Some(body)
 }
 
 /// Stores the snapshot at `path` under a temporary name first, so that another kiln starting at
@@ -175,14 +190,14 @@ mod tests {
     let dir = tempfile_dir();
     let path = dir.join("startup-test.snap");
     write_checked(&path, b"snapshot bytes").unwrap();
-    assert_eq!(read_checked(&path).as_deref(), Some(&b"snapshot bytes"[..]));
+    assert_eq!(map_checked(&path), Some(&b"snapshot bytes"[..]));
     let mut bytes = fs::read(&path).unwrap();
     let last = bytes.len() - 1;
     bytes[last] ^= 1;
     fs::write(&path, &bytes).unwrap();
-    assert_eq!(read_checked(&path), None);
+    assert_eq!(map_checked(&path), None);
     fs::write(&path, &bytes[..5]).unwrap();
-    assert_eq!(read_checked(&path), None);
+    assert_eq!(map_checked(&path), None);
     fs::remove_dir_all(dir).unwrap();
   }
 
