@@ -79,7 +79,14 @@ pub fn run(options: RunOptions) -> i32 {
     let module_id = runtime.load_main_es_module(&specifier).await?;
     let evaluation = runtime.mod_evaluate(module_id);
     runtime.run_event_loop(Default::default()).await?;
-    evaluation.await
+    let outcome = evaluation.await;
+    // The process ends next, so the runtime is not taken apart: dropping it frees the JS heap
+    // object by object after a last GC, about a tenth of a `kiln run hi.ts` (BENCHMARKS.md,
+    // start-up). Nothing of the app's is lost: its ops have completed (the event loop is done),
+    // the OS takes back the memory, and the threads of processes and pools left running end with
+    // the process, as they do at `Kiln.exit`. deno does the same at its end.
+    std::mem::forget(runtime);
+    outcome
   });
   match result {
     Ok(()) => 0,
