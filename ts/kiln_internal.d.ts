@@ -390,9 +390,6 @@ declare module "kiln:internal" {
     op_kiln_noop(): void;
     /** Does nothing, asynchronously: what an awaited async op costs, the baseline of the benchmarks. */
     op_kiln_noop_async(): Promise<void>;
-    op_kiln_noop3(a: number, b: number, c: number): number;
-    op_kiln_noop_ret(): number;
-    op_kiln_noop_state(): number;
   }
 
   /**
