@@ -173,9 +173,11 @@ declare module "kiln:internal" {
     /**
      * `await instance.call(name, ...args)` for the common shape, as `op_wasm_instance_call_numbers`
      * takes it: the packed instance id and export index, and up to three i32, f32 or f64 arguments as
-     * numbers. It resolves to the results array `call` returns (empty or one number), so the JS side
-     * can hand its promise straight to the caller. No buffer and no name lookup: the export is
-     * resolved once per instance.
+     * numbers (the JS side passes 0 for unused ones and checks them first: an error an async op throws
+     * reaches JS as a rejection, so the JS side could not convert and retry as `exports` does). It
+     * resolves to the results array `call` returns (empty or one number), so the JS side can hand its
+     * promise straight to the caller. No buffer and no name lookup: the export is resolved once per
+     * instance.
      */
     op_wasm_instance_call_numbers_async(packedExport: number, a: number, b: number, c: number): Promise<number[]>;
     /**

@@ -696,6 +696,8 @@ export class WasmInstance<E extends object = WasmExports> {
   #raw: number;
   #signatures: Map<string, Signature> | null = null;
   #exports: WasmExports | null = null;
+  /** The store's JS host functions (hostTables), once looked up: null before, undefined if none. */
+  #host: HostTable | undefined | null = null;
   /** A component instance's JS side (runtime:wasm/component); null for a module's. */
   #component: ComponentInstance | null = null;
 
@@ -773,7 +775,8 @@ export class WasmInstance<E extends object = WasmExports> {
       const values = args as WasmArg[];
       // The cached signature is read inline: each call the interpreter makes here shows in P1b.
       const sig = this.#signatures !== null ? this.#signatures.get(name) : this.#signature(name);
-      const table = hostTables.get(this);
+      // The host table is looked up once: instantiate sets it before it returns the instance.
+      const table = this.#host !== null ? this.#host : (this.#host = hostTables.get(this));
       if (table !== undefined && sig !== undefined) return this.#callHost<R>(name, sig, table, values);
       if (sig === undefined || !sig.numbers) return this.#callWithSlots<R>(name, sig, values);
       const p = sig.params;
@@ -781,6 +784,8 @@ export class WasmInstance<E extends object = WasmExports> {
       if (n !== p.length) throw arityError(name, p, n);
       // The common shape: plain numbers, no buffer, the export resolved by index. The usual
       // argument (a number; an integer for i32) is checked inline, anything else by numberArg.
+      // (Unlike `exports`, `call` cannot leave the check to the op: an async op's refusal reaches
+      // JS as a rejected promise, too late to convert the arguments and call again.)
       let a: WasmArg = n > 0 ? values[0] : 0, b: WasmArg = n > 1 ? values[1] : 0, c: WasmArg = n > 2 ? values[2] : 0;
       if (typeof a !== "number" || (p[0] === "i32" && (a | 0) !== a && a >>> 0 !== a)) {
         a = numberArg(p[0], a, sig.where[0]);

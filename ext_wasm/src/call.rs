@@ -15,7 +15,7 @@ use crate::error::{finish, DeadlineExceeded, Ended, WasmError};
 use crate::handles::unpack_export;
 use crate::instance::InstanceTable;
 use crate::store::{arm, disarm, KilnStore, Member, Mode};
-use crate::value::{number_to_val, prepare_results, read_params, val_to_number, write_results};
+use crate::value::{prepare_results, read_params, val_to_number, write_results};
 
 /// Runs `func` in `kiln` as an async call under the store's limits, with the arguments in
 /// `kiln.params` and the results left in `kiln.results`. `what` names the function for errors.
@@ -95,9 +95,11 @@ pub async fn op_wasm_instance_call(
 
 /// `await instance.call(name, ...args)` for the common shape, as `op_wasm_instance_call_numbers`
 /// takes it: the packed instance id and export index, and up to three i32, f32 or f64 arguments as
-/// numbers. It resolves to the results array `call` returns (empty or one number), so the JS side
-/// can hand its promise straight to the caller. No buffer and no name lookup: the export is
-/// resolved once per instance.
+/// numbers (the JS side passes 0 for unused ones and checks them first: an error an async op throws
+/// reaches JS as a rejection, so the JS side could not convert and retry as `exports` does). It
+/// resolves to the results array `call` returns (empty or one number), so the JS side can hand its
+/// promise straight to the caller. No buffer and no name lookup: the export is resolved once per
+/// instance.
 #[op2]
 #[serde]
 pub async fn op_wasm_instance_call_numbers_async(
@@ -107,6 +109,7 @@ pub async fn op_wasm_instance_call_numbers_async(
   b: f64,
   c: f64,
 ) -> Result<Vec<f64>, WasmError> {
+  let args = [a, b, c];
   let (instance_id, export_index) = unpack_export(packed_export);
   let (shared, member, engines) = {
     let state = state.borrow();
@@ -118,16 +121,16 @@ pub async fn op_wasm_instance_call_numbers_async(
   let kiln = &mut *guard;
   let Member { instance, module, exported, .. } = &mut kiln.members[member];
   let export = Member::export_at(exported, &mut kiln.store, instance, module, export_index)?;
-  let ty = &export.ty;
-  if ty.params().len() > 3 || ty.results().len() > 1 {
+  let Some(shape) = export.shape.numbers else {
     return Err(export.not_numbers());
-  }
+  };
   kiln.params.clear();
-  for (ty, arg) in ty.params().zip([a, b, c]) {
-    kiln.params.push(number_to_val(&ty, arg).ok_or_else(|| export.not_numbers())?);
+  for (i, (ty, arg)) in shape.params[..shape.arity].iter().zip(args).enumerate() {
+    let raw = ty.to_raw(arg).ok_or_else(|| export.not_a_number(i, *ty, Some(arg)))?;
+    kiln.params.push(ty.val(raw));
   }
   kiln.results.clear();
-  kiln.results.resize(ty.results().len(), Val::I32(0));
+  kiln.results.resize(usize::from(shape.result.is_some()), Val::I32(0));
   let func = export.func;
   let outcome = call_raw(&engines, kiln, func).await?;
   let export = kiln.members[member].exported[export_index as usize].as_ref().expect("resolved above");

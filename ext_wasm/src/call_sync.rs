@@ -165,7 +165,7 @@ impl CallIo for Numbers {
       return Err(export.not_numbers());
     };
     for (i, ((ty, raw), arg)) in shape.params[..shape.arity].iter().zip(raw.iter_mut()).zip(self.0).enumerate() {
-      *raw = arg.and_then(|n| ty.to_raw(n)).ok_or_else(|| export.not_a_number(i, *ty))?;
+      *raw = arg.and_then(|n| ty.to_raw(n)).ok_or_else(|| export.not_a_number(i, *ty, arg))?;
     }
     Ok(())
   }

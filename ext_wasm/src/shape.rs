@@ -1,7 +1,7 @@
 //! The shape of an export's signature, worked out once when the export is first resolved, so
 //! that a synchronous call (call_sync.rs) does not walk wasmtime's `FuncType` on every call.
 
-use wasmtime::{FuncType, ValRaw, ValType};
+use wasmtime::{FuncType, Val, ValRaw, ValType};
 
 /// A wasm type that travels to and from JS as a plain number.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -43,6 +43,15 @@ impl Num {
     }
   }
 
+  /// A raw value of this type as a `Val`.
+  pub fn val(self, raw: ValRaw) -> Val {
+    match self {
+      Self::I32 => Val::I32(raw.get_i32()),
+      Self::F32 => Val::F32(raw.get_f32()),
+      Self::F64 => Val::F64(raw.get_f64()),
+    }
+  }
+
   pub fn name(self) -> &'static str {
     match self {
       Self::I32 => "i32",
@@ -50,6 +59,27 @@ impl Num {
       Self::F64 => "f64",
     }
   }
+}
+
+/// A number as JS's `String(n)` writes it, for error messages that name the value: `1.5`,
+/// `4294967296`, `1e+21`, `NaN`, `Infinity`.
+pub fn js_number(n: f64) -> String {
+  if n.is_nan() {
+    return "NaN".into();
+  }
+  if n.is_infinite() {
+    return if n > 0.0 { "Infinity".into() } else { "-Infinity".into() };
+  }
+  let magnitude = n.abs();
+  if magnitude != 0.0 && !(1e-6..1e21).contains(&magnitude) {
+    // Rust writes the shortest digits as `1.5e21`; JS signs the exponent: `1.5e+21`.
+    let text = format!("{n:e}");
+    return if text.contains("e-") { text } else { text.replace('e', "e+") };
+  }
+  if n == 0.0 {
+    return "0".into();
+  }
+  format!("{n}")
 }
 
 /// The most parameters the numbers path passes.
@@ -111,6 +141,23 @@ mod tests {
     }
     assert_eq!(Num::I32.to_raw(4_294_967_295.0).map(|r| r.get_i32()), Some(-1));
     assert!(Num::F64.to_raw(f64::NAN).is_some());
+  }
+
+  #[test]
+  fn numbers_are_written_as_js_writes_them() {
+    for (n, js) in [
+      (1.5, "1.5"),
+      (4_294_967_296.0, "4294967296"),
+      (-0.0, "0"),
+      (1e21, "1e+21"),
+      (1.5e300, "1.5e+300"),
+      (1e-7, "1e-7"),
+      (0.000_001, "0.000001"),
+      (f64::NAN, "NaN"),
+      (f64::NEG_INFINITY, "-Infinity"),
+    ] {
+      assert_eq!(js_number(n), js, "{n}");
+    }
   }
 
   #[test]

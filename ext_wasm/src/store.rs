@@ -12,7 +12,7 @@ use wasmtime_wasi::p1::WasiP1Ctx;
 use crate::config::InstanceConfig;
 use crate::error::{DeadlineExceeded, WasmError};
 use crate::limiter::KilnLimiter;
-use crate::shape::{Num, Shape};
+use crate::shape::{js_number, Num, Shape};
 
 /// How often the epoch ticker advances the epoch while guest code runs.
 pub const TICK: Duration = Duration::from_millis(1);
@@ -201,10 +201,17 @@ pub struct ExportFunc {
 }
 
 impl ExportFunc {
-  /// The error for argument `index` of a numbers-path call that is not a `ty` (5007).
-  pub fn not_a_number(&self, index: usize, ty: Num) -> WasmError {
+  /// The error for argument `index` of a numbers-path call that is not a `ty` (5007): `value` is
+  /// the number it was, if it was one. The wording is `checkInt32`'s (ts/wasm_values.ts).
+  pub fn not_a_number(&self, index: usize, ty: Num, value: Option<f64>) -> WasmError {
     let rule = if ty == Num::I32 { "an integer number in [-2^31, 2^32)" } else { "a number" };
-    WasmError::type_error(format!("argument {} of `{}` is not an {}; pass {rule}", index + 1, self.name, ty.name()))
+    let what = value.map_or_else(|| "the value".to_string(), js_number);
+    WasmError::type_error(format!(
+      "argument {} of `{}`: {what} is not an {}; pass {rule}",
+      index + 1,
+      self.name,
+      ty.name()
+    ))
   }
 
   /// The error for a call that took the numbers path to a function of another shape.

@@ -166,18 +166,6 @@ pub fn write_results(results: &[Val], buf: &mut [u8]) {
   }
 }
 
-/// A JS number as a value of the numeric wasm type `ty`: an i32 from an integer in [-2^31, 2^32)
-/// (the JS side checks the range), an f32 rounded to nearest, an f64 as it is. `None` for i64,
-/// which JS passes as a bigint, and for the types Kiln does not pass.
-pub fn number_to_val(ty: &ValType, n: f64) -> Option<Val> {
-  match ty {
-    ValType::I32 => Some(Val::I32(n as i64 as i32)),
-    ValType::F32 => Some(Val::F32((n as f32).to_bits())),
-    ValType::F64 => Some(Val::F64(n.to_bits())),
-    _ => None,
-  }
-}
-
 /// The JS number of an i32, f32 or f64 value; `None` for any other.
 pub fn val_to_number(value: &Val) -> Option<f64> {
   match *value {
