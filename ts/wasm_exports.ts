@@ -1,7 +1,8 @@
 // runtime:wasm/exports — internal to runtime:wasm (see wasm_values.ts): the synchronous functions
-// of `instance.exports`. Each export becomes a closure that checks its arguments and calls a
-// synchronous op. The common shape (up to three i32/f32/f64 parameters, at most one such result)
-// passes plain numbers; any other goes through 8-byte slots. The closures are written out per
+// of `instance.exports`. Each export becomes a closure that calls a synchronous op. The common
+// shape (up to three i32/f32/f64 parameters, at most one such result) passes the arguments as they
+// are and the op checks them (converted and retried here only when it refuses them); any other
+// shape is checked here and goes through 8-byte slots. The closures are written out per
 // arity on purpose: QuickJS interprets them, and each branch or loop removed from a call shows in
 // the benchmarks (BENCHMARKS.md, P1a).
 

@@ -1,10 +1,11 @@
 //! `instance.exports.f(...)`: the synchronous fast path beside the contract's async `call`.
 //!
 //! A synchronous call blocks the JS thread until the guest returns, as a `WebAssembly` export
-//! call does: timers do not fire during it, and `timeoutMs` and `fuel` still stop it. Arguments
-//! and results travel in the same 8-byte slots as `call` (see `value.rs`), in a buffer the JS side
-//! allocates once per function, and the export is resolved once per instance, so a call allocates
-//! nothing.
+//! call does: timers do not fire during it, and `timeoutMs` and `fuel` still stop it. The common
+//! shape (up to three i32/f32/f64 parameters, at most one such result) passes plain numbers, which
+//! the op checks against the export's `Shape` (shape.rs); any other travels in the same 8-byte
+//! slots as `call` (see `value.rs`), in a buffer the JS side allocates once per function. The
+//! export is resolved once per instance, so a call allocates nothing.
 //!
 //! The ops are `nofast`: on the QuickJS backend an op with a fast-call overload pays a global
 //! property lookup on every call to decide whether to take it, which is a third of a short
