@@ -5,6 +5,7 @@ mod compile;
 mod component_types;
 mod fs;
 mod globals;
+mod heap;
 mod job;
 mod loader;
 mod manifest;
@@ -58,6 +59,7 @@ ENVIRONMENT:
 ";
 
 fn main() -> ExitCode {
+  heap::use_huge_pages();
   let args: Vec<String> = std::env::args().skip(1).collect();
   match args.first().map(String::as_str) {
     None | Some("-h" | "--help" | "help") => {
