@@ -251,7 +251,7 @@ impl ModuleLoader for KilnModuleLoader {
     _kind: ResolutionKind,
   ) -> Result<ModuleSpecifier, ModuleLoaderError> {
     if specifier == crate::run::SEAL_SPECIFIER || specifier == crate::snapshot::PRELOAD_SPECIFIER {
-      // Loaded once, from code, by `run::seal` before the app (and by `snapshot::create` into
+      // Loaded once, from code, by `run::evaluate_seal_module` before the app (or into
       // the snapshot); importing either again evaluates nothing (they export nothing).
       return ModuleSpecifier::parse(specifier).map_err(|e| JsErrorBox::generic(e.to_string()));
     }

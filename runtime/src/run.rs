@@ -75,7 +75,7 @@ pub fn run(options: RunOptions) -> i32 {
   let result = tokio.block_on(async move {
     let snapshot = crate::snapshot::load_or_create(&grants, js_cache.as_deref()).await;
     let mut runtime = new_runtime(grants, entry, args, snapshot);
-    seal(&mut runtime).await?;
+    seal(&mut runtime, snapshot.is_some()).await?;
     let module_id = runtime.load_main_es_module(&specifier).await?;
     let evaluation = runtime.mod_evaluate(module_id);
     runtime.run_event_loop(Default::default()).await?;
@@ -114,13 +114,25 @@ fn js_cache_dir(grants: &manifest::Grants) -> Option<PathBuf> {
   dir.map(Path::to_path_buf)
 }
 
-/// Runs `runtime:kiln/seal` before any app code: it hands deno_core's `Deno.core` to the
-/// runtime: modules (`runtime:wasm/core`) and removes it, and the engine's other internals, from
-/// the global object, so that apps reach only what the README lists.
-async fn seal(runtime: &mut JsRuntime) -> Result<(), CoreError> {
+/// Runs the seal (`runtime:kiln/seal.js`) before any app code: it hands deno_core's `Deno.core`
+/// to the runtime: modules (`runtime:wasm/core`) and removes it, and the engine's other
+/// internals, from the global object, so that apps reach only what the README lists. The seal is
+/// a function the module defines; a runtime from the start-up snapshot has it already (the
+/// module is evaluated into the snapshot), one without a snapshot evaluates the module first.
+async fn seal(runtime: &mut JsRuntime, from_snapshot: bool) -> Result<(), CoreError> {
   if std::env::var_os(EXPOSE_ENV).is_some_and(|v| v == "1") {
     runtime.execute_script("kiln:expose", "globalThis[Symbol.for(\"kiln.exposeInternals\")] = true;")?;
   }
+  if !from_snapshot {
+    evaluate_seal_module(runtime).await?;
+  }
+  runtime.execute_script("kiln:seal", "globalThis.__kilnSeal();")?;
+  Ok(())
+}
+
+/// Loads and evaluates `runtime:kiln/seal.js`, which defines the seal without running it: before
+/// a run without a snapshot, and into the snapshot (snapshot.rs).
+pub async fn evaluate_seal_module(runtime: &mut JsRuntime) -> Result<(), CoreError> {
   let specifier = ModuleSpecifier::parse(SEAL_SPECIFIER).expect("a valid specifier");
   let id = runtime.load_side_es_module_from_code(&specifier, SEAL_JS).await?;
   let evaluation = runtime.mod_evaluate(id);

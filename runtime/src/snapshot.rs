@@ -26,7 +26,8 @@ use std::path::{Path, PathBuf};
 use deno_core::{JsRuntimeForSnapshot, ModuleSpecifier, RuntimeOptions};
 
 /// The modules evaluated into the snapshot: `runtime:wasm` (which imports its internals),
-/// `runtime:fs`, and the `WebAssembly` global's module, which `kiln:seal` installs on every start.
+/// `runtime:fs`, and the `WebAssembly` global's module, which the seal installs on every start
+/// (`runtime:kiln/seal.js`, evaluated into the snapshot after these: run.rs).
 const PRELOADED: &[&str] = &["runtime:wasm", "runtime:fs", "runtime:wasm/webassembly"];
 /// The module, made from code, that imports `PRELOADED` into the snapshot.
 pub const PRELOAD_SPECIFIER: &str = "runtime:kiln/preload.js";
@@ -98,6 +99,7 @@ async fn create(grants: &crate::manifest::Grants) -> Result<Box<[u8]>, String> {
   let evaluation = runtime.mod_evaluate(id);
   runtime.run_event_loop(Default::default()).await.map_err(|e| e.to_string())?;
   evaluation.await.map_err(|e| e.to_string())?;
+  crate::run::evaluate_seal_module(&mut runtime).await.map_err(|e| e.to_string())?;
   Ok(runtime.snapshot())
 }
 
