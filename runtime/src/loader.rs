@@ -200,7 +200,12 @@ impl KilnModuleLoader {
     match specifier.scheme() {
       "runtime" => {
         let source = builtin(specifier.as_str()).ok_or_else(|| unknown_builtin(specifier.as_str()))?;
-        let code = self.transpile(specifier, source.to_string(), MediaType::TypeScript)?;
+        let mut code = self.transpile(specifier, source.to_string(), MediaType::TypeScript)?;
+        if self.builtins_only {
+          // Into the start-up snapshot: compact, without a source map (compact.rs).
+          code = crate::compact::compact(specifier, code).map_err(JsErrorBox::generic)?;
+          self.source_maps.borrow_mut().remove(specifier.as_str());
+        }
         Ok(ModuleSource::new(ModuleType::JavaScript, ModuleSourceCode::String(code.into()), specifier, None))
       }
       "file" if !self.builtins_only => self.load_file(specifier, referrer),
