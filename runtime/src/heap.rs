@@ -20,39 +20,46 @@ const TOP_PAD: usize = 32 << 20;
 #[cfg(all(target_os = "linux", target_env = "gnu"))]
 const HUGE_PAGE: usize = 2 << 20;
 
+/// glibc's default (and, with a top pad set, fixed) threshold above which a block is mapped on its
+/// own instead of being taken from the heap.
+#[cfg(all(target_os = "linux", target_env = "gnu"))]
+const MMAP_THRESHOLD: usize = 128 << 10;
+
 /// Call first in `main`, before the runtime is made. Best effort: it either applies or does
 /// nothing.
+///
+/// Only whole 2 MiB blocks of the heap's address range can be huge pages, and the heap starts
+/// anywhere: the part of it below the first 2 MiB boundary would still fault page by page (a
+/// fifth of the faults that remain). So a filler block is taken from the heap up to that
+/// boundary and kept, never touched: its pages are never made, and the runtime's allocations
+/// start at the boundary.
 #[cfg(all(target_os = "linux", target_env = "gnu"))]
 pub fn use_huge_pages() {
-  // SAFETY: mallopt, malloc, free and sbrk(0) are called on the main thread before any other
+  // SAFETY: mallopt, mallinfo2, malloc and sbrk(0) are called on the main thread before any other
   // thread exists (tokio's, wasmtime's and the runtime's are made later); sbrk(0) only reads the
-  // program break. madvise(MADV_HUGEPAGE) changes how the kernel backs pages, never their contents
-  // or their mapping, and is given a range inside the heap (from a heap allocation up to the
-  // break) that glibc keeps mapped: the top pad is never trimmed away (M_TOP_PAD).
+  // program break. The filler is never freed (nor written: glibc writes only the headers
+  // around it). madvise(MADV_HUGEPAGE) changes how the kernel backs pages, never their contents
+  // or their mapping, and is given a range of the heap's top pad, above every block in use,
+  // which glibc keeps mapped (M_TOP_PAD: the heap is never trimmed below the pad).
   unsafe {
     if libc::mallopt(libc::M_TOP_PAD, TOP_PAD as libc::c_int) == 0 {
       return;
     }
-    // Grows the heap now, by the pad, so that the range to advise exists: small blocks until
-    // the break moves (the heap's first 132 KiB may still have room for one or two).
-    let before = libc::sbrk(0) as usize;
-    let mut probes = [std::ptr::null_mut(); 4];
-    for probe in &mut probes {
-      *probe = libc::malloc(64 << 10);
-      if probe.is_null() || libc::sbrk(0) as usize != before {
-        break;
-      }
-    }
-    for probe in probes {
-      libc::free(probe);
-    }
-    // After the frees: glibc trims the heap back to the pad.
+    // The heap's free top (glibc's top chunk): from the break down by its size.
+    let top = (libc::sbrk(0) as usize).saturating_sub(libc::mallinfo2().keepcost);
+    let boundary = (top + 256).next_multiple_of(HUGE_PAGE);
+    // The filler ends a little below the boundary, so that glibc's header for the new top (which
+    // it writes right after the filler) does not touch the first huge page's range before it is
+    // advised. It may be larger than the threshold, which is raised for it; taking it grows the
+    // heap by the pad.
+    libc::mallopt(libc::M_MMAP_THRESHOLD, (2 * HUGE_PAGE) as libc::c_int);
+    let filler = libc::malloc(boundary - top - 128);
+    libc::mallopt(libc::M_MMAP_THRESHOLD, MMAP_THRESHOLD as libc::c_int);
     let end = libc::sbrk(0) as usize;
-    // Pages below the old break may be in use already; the advice starts at the first huge page
-    // above it. A break that did not move by the pad (brk refused, so glibc maps instead) gets none.
-    let start = before.next_multiple_of(HUGE_PAGE);
-    if end.saturating_sub(before) >= TOP_PAD / 2 && start < end {
-      libc::madvise(start as *mut libc::c_void, end - start, libc::MADV_HUGEPAGE);
+    // Advised only if the filler came from the top as expected (not mapped on its own because
+    // brk was refused, nor from a free block elsewhere) and the break moved by the pad.
+    if filler as usize == top + 16 && end.saturating_sub(boundary) >= TOP_PAD / 2 {
+      libc::madvise(boundary as *mut libc::c_void, end - boundary, libc::MADV_HUGEPAGE);
     }
   }
 }
