@@ -1,12 +1,11 @@
 //! The runtime's own modules, emitted without whitespace for the start-up snapshot.
 //!
-//! The QuickJS shim keeps every module's source in the snapshot, and every function's own text
-//! again inside its bytecode (for `Function.prototype.toString`), so a method of a class of a
-//! module is there three times; restoring the snapshot copies all of it and scans each module's
-//! text for its imports and for top-level `await` (BENCHMARKS.md, start-up). The transpiled
-//! TypeScript is indented and spread over lines for people to read; here it is parsed again and
-//! written out by swc's code generator in its compact form, which changes the layout only: the
-//! names, the strings and the order of everything stay. Comments are gone already (loader.rs).
+//! The QuickJS shim keeps every module's source in the snapshot, and restoring it copies the text
+//! and scans each module, line by line, for its imports and for top-level `await` (BENCHMARKS.md,
+//! "Issue 15, fifth pass"). The transpiled TypeScript is indented and spread over lines for people
+//! to read; here it is parsed again and written out by swc's code generator in its compact form,
+//! which changes the layout only: the names, the strings and the order of everything stay.
+//! Comments are gone already (loader.rs).
 //!
 //! Only for the snapshot: a run without one transpiles the built-ins as before, with their source
 //! maps. No stack trace shows the built-ins' positions either way (run.rs, the seal).

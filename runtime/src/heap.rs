@@ -2,13 +2,17 @@
 //!
 //! Restoring the start-up snapshot (snapshot.rs) builds the runtime's JS objects anew, a few
 //! megabytes of small allocations from glibc's main heap, which grows by 128 KiB at a time: each
-//! 4 KiB page then costs a page fault on first touch, about a thousand of them per start (a
-//! fifth of a `kiln run hi.ts`: BENCHMARKS.md, start-up). Here, before anything large is
-//! allocated, the heap is given a 32 MiB top pad (address space, not memory: pages are still
-//! only made when touched), and that range is marked `MADV_HUGEPAGE`, so that the kernel backs
-//! it with 2 MiB pages, one fault each, where it offers transparent huge pages (`always` or
-//! `madvise` in /sys/kernel/mm/transparent_hugepage/enabled). With `never`, or on another libc
-//! or OS, nothing changes.
+//! 4 KiB page then costs a page fault on first touch, about a thousand of them per start (a fifth
+//! of a `kiln run hi.ts`: BENCHMARKS.md, "Issue 15, fifth pass"). Here, before anything large is
+//! allocated, the heap is given a 32 MiB top pad (address space, not memory: pages are still only
+//! made when touched), and that range is marked `MADV_HUGEPAGE`, so that the kernel backs it with
+//! 2 MiB pages, one fault each, where it offers transparent huge pages (`always` or `madvise` in
+//! /sys/kernel/mm/transparent_hugepage/enabled). With `never`, or on another libc or OS, nothing
+//! changes.
+//!
+//! The price is memory held in 2 MiB steps: about 2 MB more peak RSS for a short run, and glibc
+//! keeps up to the pad (32 MiB) of freed memory at the heap's top for reuse instead of returning
+//! it (README, "Memory").
 //!
 //! Only the main thread's heap: the event loop and the JS engine run there. Threads of stores,
 //! processes and pools allocate from glibc's per-thread arenas, which this does not touch.
