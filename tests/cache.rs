@@ -257,3 +257,69 @@ fn a_directory_others_may_write_is_refused() {
     std::fs::read_dir(&cache).unwrap().collect::<Vec<_>>()
   );
 }
+
+/// The entries of the emit cache (`emit-<key>/` in the cache directory): file name → inode, which
+/// changes when an entry is written again (entries are replaced by a rename).
+fn emit_entries(cache: &Path) -> std::collections::BTreeMap<String, u64> {
+  use std::os::unix::fs::MetadataExt;
+  let mut entries = std::collections::BTreeMap::new();
+  for dir in std::fs::read_dir(cache).unwrap().flatten() {
+    if dir.file_name().to_string_lossy().starts_with("emit-") {
+      for entry in std::fs::read_dir(dir.path()).unwrap().flatten() {
+        entries.insert(entry.file_name().to_string_lossy().into_owned(), entry.metadata().unwrap().ino());
+      }
+    }
+  }
+  entries
+}
+
+/// The app's TypeScript is transpiled once: later runs read the JavaScript and its source map back
+/// from the emit cache (one entry per module, not written again), stack positions still point
+/// into the TypeScript, an edited module is transpiled again, and a damaged entry is replaced.
+#[test]
+fn transpiled_typescript_is_kept_between_runs() {
+  let lib = "export interface Point { x: number; y: number }\n\
+             export function norm(p: Point): number {\n  return Math.hypot(p.x, p.y);\n}\n";
+  // The `new Error` is at 5:13 in the TypeScript; swc's JavaScript puts it elsewhere (`try {` on a
+  // line of its own), so the position in the stack shows that the source map was applied.
+  let main = "import { norm, type Point } from \"./lib.ts\";\n\
+              const p: Point = { x: 3, y: 4 };\n\
+              console.log(norm(p));\n\
+              type Unused = { a: string };\n\
+              try { throw new Error(\"here\"); } catch (e) { console.log((e as Error).stack!.split(\"\\n\")[1].trim()); }\n";
+  let app = App::from_source(main).file("lib.ts", lib);
+  let cache = app.path().join("cache");
+  let env = [("KILN_CACHE_DIR", cache.to_str().unwrap())];
+  let main_url = format!("file://{}/main.ts", app.path().canonicalize().unwrap().display());
+
+  let first = app.run_env(&env);
+  let out = first.success().to_string();
+  let mut lines = out.lines();
+  assert_eq!(lines.next(), Some("5"));
+  let at = lines.next().unwrap_or_default();
+  assert_eq!(at, format!("at {main_url}:5:13"), "the stack names the TypeScript's position");
+  let written = emit_entries(&cache);
+  assert_eq!(written.len(), 2, "one entry per TypeScript module: {written:?}");
+
+  // Read back, not written again, with the same output (the source map came back too).
+  app.run_env(&env).ok(&out);
+  assert_eq!(emit_entries(&cache), written);
+
+  // An edited module is transpiled again; its entry is replaced, the other one is kept.
+  std::fs::write(app.path().join("lib.ts"), lib.replace("Math.hypot(p.x, p.y)", "p.x + p.y")).unwrap();
+  app.run_env(&env).ok(&out.replacen('5', "7", 1));
+  let edited = emit_entries(&cache);
+  assert_eq!(edited.len(), 2);
+  assert_eq!(written.iter().filter(|(name, ino)| edited.get(*name) == Some(ino)).count(), 1, "{written:?} {edited:?}");
+
+  // A damaged entry is not used, and is made again.
+  for dir in std::fs::read_dir(&cache).unwrap().flatten() {
+    if dir.file_name().to_string_lossy().starts_with("emit-") {
+      for entry in std::fs::read_dir(dir.path()).unwrap().flatten() {
+        std::fs::write(entry.path(), b"KILNEMT1 not an entry").unwrap();
+      }
+    }
+  }
+  app.run_env(&env).ok(&out.replacen('5', "7", 1));
+  app.run_env(&env).ok(&out.replacen('5', "7", 1));
+}

@@ -26,6 +26,7 @@ use deno_core::{
 use deno_error::JsErrorBox;
 use ext_wasm::{FsPermissions, WasmError};
 
+use crate::emit_cache::EmitCache;
 use crate::manifest::AppRoot;
 
 /// The built-in modules: specifier and TypeScript source.
@@ -61,22 +62,59 @@ pub struct KilnModuleLoader {
   fs: FsPermissions,
   /// Only the `runtime:*` built-ins (the loader of the start-up snapshot, snapshot.rs).
   builtins_only: bool,
+  /// The app's transpiled TypeScript from earlier runs (emit_cache.rs), with a compilation cache.
+  emits: Option<EmitCache>,
 }
 
 impl KilnModuleLoader {
-  pub fn new(root: AppRoot, entry: PathBuf, fs: FsPermissions) -> Rc<Self> {
-    Self::with(root, entry, fs, false)
+  /// The loader of an app; `cache_dir` is the compilation cache's directory, where the app's
+  /// transpiled TypeScript is kept between runs (`None`: transpiled on every start).
+  pub fn new(root: AppRoot, entry: PathBuf, fs: FsPermissions, cache_dir: Option<&Path>) -> Rc<Self> {
+    Self::with(root, entry, fs, false, cache_dir.and_then(EmitCache::new))
   }
 
   /// A loader of the `runtime:*` built-ins only, which refuses every file.
   pub fn for_builtins(fs: FsPermissions) -> Rc<Self> {
     let root = AppRoot { dir: PathBuf::from("/nonexistent/kiln-builtins-only"), what: "no directory" };
     let entry = root.dir.clone();
-    Self::with(root, entry, fs, true)
+    Self::with(root, entry, fs, true, None)
   }
 
-  fn with(root: AppRoot, entry: PathBuf, fs: FsPermissions, builtins_only: bool) -> Rc<Self> {
-    Rc::new(Self { source_maps: RefCell::default(), importers: RefCell::default(), root, entry, fs, builtins_only })
+  fn with(root: AppRoot, entry: PathBuf, fs: FsPermissions, builtins_only: bool, emits: Option<EmitCache>) -> Rc<Self> {
+    Rc::new(Self {
+      source_maps: RefCell::default(),
+      importers: RefCell::default(),
+      root,
+      entry,
+      fs,
+      builtins_only,
+      emits,
+    })
+  }
+
+  /// An app module's TypeScript as JavaScript: from the emit cache when it holds this source,
+  /// else transpiled, and kept there for the next start.
+  fn transpile_cached(
+    &self,
+    specifier: &ModuleSpecifier,
+    code: String,
+    media_type: MediaType,
+  ) -> Result<String, ModuleLoaderError> {
+    let Some(emits) = &self.emits else {
+      return self.transpile(specifier, code, media_type);
+    };
+    if let Some(hit) = emits.get(specifier.as_str(), media_type, &code) {
+      if let Some(map) = hit.source_map {
+        self.source_maps.borrow_mut().insert(specifier.to_string(), map);
+      }
+      return Ok(hit.js);
+    }
+    let source = code.clone();
+    let js = self.transpile(specifier, code, media_type)?;
+    let source_maps = self.source_maps.borrow();
+    let source_map = source_maps.get(specifier.as_str()).map(Vec::as_slice);
+    emits.put(specifier.as_str(), media_type, &source, &js, source_map);
+    Ok(js)
   }
 
   fn transpile(
@@ -187,7 +225,7 @@ impl KilnModuleLoader {
     let (code, module_type) = match media_type {
       MediaType::JavaScript | MediaType::Mjs => (code, ModuleType::JavaScript),
       MediaType::Json => (code, ModuleType::Json),
-      other => (self.transpile(specifier, code, other)?, ModuleType::JavaScript),
+      other => (self.transpile_cached(specifier, code, other)?, ModuleType::JavaScript),
     };
     Ok(ModuleSource::new(module_type, ModuleSourceCode::String(code.into()), specifier, None))
   }

@@ -4,6 +4,7 @@ mod cache;
 mod compact;
 mod compile;
 mod component_types;
+mod emit_cache;
 mod fs;
 mod globals;
 mod heap;

@@ -27,15 +27,17 @@ pub fn extensions(
 }
 
 /// Builds a runtime with Kiln's extensions and the given grants, for the app whose entry file is
-/// `entry` (canonical), from the start-up snapshot if there is one (see snapshot.rs).
+/// `entry` (canonical), from the start-up snapshot if there is one (see snapshot.rs), keeping the
+/// app's transpiled TypeScript in `js_cache` if there is one (emit_cache.rs).
 pub fn new_runtime(
   grants: manifest::Grants,
   entry: PathBuf,
   args: Vec<String>,
   startup_snapshot: Option<&'static [u8]>,
+  js_cache: Option<&Path>,
 ) -> JsRuntime {
   JsRuntime::new(RuntimeOptions {
-    module_loader: Some(KilnModuleLoader::new(grants.root, entry, grants.fs.clone())),
+    module_loader: Some(KilnModuleLoader::new(grants.root, entry, grants.fs.clone(), js_cache)),
     extensions: extensions(grants.wasm, grants.fs, grants.engine, args),
     startup_snapshot,
     ..Default::default()
@@ -74,7 +76,7 @@ pub fn run(options: RunOptions) -> i32 {
   let js_cache = js_cache_dir(&grants);
   let result = tokio.block_on(async move {
     let snapshot = crate::snapshot::load_or_create(&grants, js_cache.as_deref()).await;
-    let mut runtime = new_runtime(grants, entry, args, snapshot);
+    let mut runtime = new_runtime(grants, entry, args, snapshot, js_cache.as_deref());
     seal(&mut runtime, snapshot.is_some()).await?;
     let module_id = runtime.load_main_es_module(&specifier).await?;
     let evaluation = runtime.mod_evaluate(module_id);
@@ -97,12 +99,13 @@ pub fn run(options: RunOptions) -> i32 {
   }
 }
 
-/// Where the JS engine keeps what it compiled between runs: the start-up snapshot (snapshot.rs)
-/// and the QuickJS shim's bytecode of each ES module it compiles (keyed by the module's source).
-/// Both are code this user will run, so they go only where the compilation cache may go: the
-/// same directory, if the cache accepts it (a directory other users may write is refused, with
-/// the cache's own warning). Otherwise there is neither, rather than the shim's default of a
-/// shared `~/.cache/v8x`, which `KILN_CACHE_DIR=off` would not turn off.
+/// Where the JS engine keeps what it compiled between runs: the start-up snapshot (snapshot.rs),
+/// the app's transpiled TypeScript (emit_cache.rs) and the QuickJS shim's bytecode of each ES
+/// module it compiles (keyed by the module's source). All are code this user will run, so they go
+/// only where the compilation cache may go: the same directory, if the cache accepts it (a
+/// directory other users may write is refused, with the cache's own warning). Otherwise there is
+/// none of them, rather than the shim's default of a shared `~/.cache/v8x`, which
+/// `KILN_CACHE_DIR=off` would not turn off.
 fn js_cache_dir(grants: &manifest::Grants) -> Option<PathBuf> {
   let dir = grants.engine.cache_dir.as_deref().filter(|dir| ext_wasm::ArtifactCache::open(dir).is_ok());
   // The shim reads these once, when it first compiles a module; nothing else runs yet (no other

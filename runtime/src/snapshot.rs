@@ -105,7 +105,7 @@ async fn create(grants: &crate::manifest::Grants) -> Result<Box<[u8]>, String> {
 
 /// Names this binary: the snapshot of another build must never be loaded (its ops, JS and
 /// engine may differ). `None` if the binary cannot be looked at (then no snapshot is used).
-fn key() -> Option<String> {
+pub fn key() -> Option<String> {
   let exe = std::env::current_exe().ok()?;
   let meta = fs::metadata(exe).ok()?;
   let modified = meta.modified().ok()?.duration_since(std::time::UNIX_EPOCH).ok()?;
@@ -125,7 +125,7 @@ fn key() -> Option<String> {
 /// files, fast enough for every start (a megabyte in well under a millisecond); not a defence
 /// against someone who can write the cache directory (who could replace the compiled WebAssembly
 /// there as well).
-fn fnv1a(bytes: &[u8]) -> u64 {
+pub fn fnv1a(bytes: &[u8]) -> u64 {
   const PRIME: u64 = 0x0100_0000_01b3;
   let mut words = bytes.chunks_exact(8);
   let mut hash = 0xcbf2_9ce4_8422_2325_u64 ^ bytes.len() as u64;
