@@ -7,18 +7,15 @@
 //! again takes one entry, overwritten. `<key>` names the kiln binary (snapshot.rs), whose
 //! transpiler made the entries: another build starts a directory of its own and removes the
 //! others. An entry holds the hash of what it was made from (the module's kind and source), the
-//! JavaScript and the source map, and ends with a checksum: one that does not match (a torn write
-//! by another tool) or was made from other source is transpiled again and replaced. Files are
-//! written under a temporary name and renamed, so a kiln starting meanwhile reads the old entry,
-//! the new one or none.
+//! JavaScript and the source map, in a checked file (checked_file.rs): one that is damaged or was
+//! made from other source is transpiled again and replaced.
 
 use std::fs;
-use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use deno_ast::MediaType;
 
-use crate::snapshot::fnv1a;
+use crate::checked_file::{self, fnv1a};
 
 /// What an entry starts with (its format's version).
 const MAGIC: &[u8; 8] = b"KILNEMT1";
@@ -46,12 +43,7 @@ impl EmitCache {
   /// The entry for `specifier`, if it was made from this `source` of this kind and is whole.
   pub fn get(&self, specifier: &str, media_type: MediaType, source: &str) -> Option<Emitted> {
     let bytes = fs::read(self.path(specifier)).ok()?;
-    let body_len = bytes.len().checked_sub(8)?;
-    let (body, sum) = bytes.split_at(body_len);
-    if u64::from_le_bytes(sum.try_into().ok()?) != fnv1a(body) {
-      return None;
-    }
-    let rest = body.strip_prefix(MAGIC.as_slice())?;
+    let rest = checked_file::body(&bytes)?.strip_prefix(MAGIC.as_slice())?;
     let (made_from, rest) = rest.split_first_chunk::<8>()?;
     if u64::from_le_bytes(*made_from) != source_hash(media_type, source) {
       return None;
@@ -68,11 +60,10 @@ impl EmitCache {
   /// Keeps `js` and its source map as the entry for `specifier`, made from `source`. Best effort:
   /// a cache that cannot be written only costs the next start a transpile.
   pub fn put(&self, specifier: &str, media_type: MediaType, source: &str, js: &str, source_map: Option<&[u8]>) {
-    let created = !self.dir.is_dir();
-    if fs::create_dir_all(&self.dir).is_err() {
-      return;
-    }
-    if created {
+    if !self.dir.is_dir() {
+      if fs::create_dir_all(&self.dir).is_err() {
+        return;
+      }
       self.remove_others();
     }
     let map = source_map.unwrap_or_default();
@@ -82,17 +73,8 @@ impl EmitCache {
     body.extend_from_slice(&(js.len() as u64).to_le_bytes());
     body.extend_from_slice(js.as_bytes());
     body.extend_from_slice(map);
-    let path = self.path(specifier);
-    let temp = PathBuf::from(format!("{}.{}.tmp", path.display(), std::process::id()));
-    let written = (|| {
-      let mut file = fs::File::create(&temp)?;
-      file.write_all(&body)?;
-      file.write_all(&fnv1a(&body).to_le_bytes())?;
-      fs::rename(&temp, &path)
-    })();
-    if written.is_err() {
-      let _ = fs::remove_file(&temp);
-    }
+    // Not synced: an entry lost in a crash is only transpiled again.
+    let _ = checked_file::write(&self.path(specifier), &body, false);
   }
 
   fn path(&self, specifier: &str) -> PathBuf {

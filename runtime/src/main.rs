@@ -1,6 +1,7 @@
 //! `kiln`: runs TypeScript apps that import `runtime:wasm`.
 
 mod cache;
+mod checked_file;
 mod compact;
 mod compile;
 mod component_types;

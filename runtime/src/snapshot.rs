@@ -20,8 +20,7 @@
 //! Rust state is made anew on every start from the extensions' options.
 
 use std::fs;
-use std::io::Write;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use deno_core::{JsRuntimeForSnapshot, ModuleSpecifier, RuntimeOptions};
 
@@ -118,33 +117,23 @@ pub fn key() -> Option<String> {
     modified.subsec_nanos(),
     if cfg!(feature = "v8") { "v8" } else { "quickjs" },
   );
-  Some(format!("{:016x}", fnv1a(identity.as_bytes())))
+  Some(format!("{:016x}", crate::checked_file::fnv1a(identity.as_bytes())))
 }
 
-/// FNV-1a over 64-bit words (then the tail's bytes): a key and a checksum against torn or damaged
-/// files, fast enough for every start (a megabyte in well under a millisecond); not a defence
-/// against someone who can write the cache directory (who could replace the compiled WebAssembly
-/// there as well).
-pub fn fnv1a(bytes: &[u8]) -> u64 {
-  const PRIME: u64 = 0x0100_0000_01b3;
-  let mut words = bytes.chunks_exact(8);
-  let mut hash = 0xcbf2_9ce4_8422_2325_u64 ^ bytes.len() as u64;
-  for word in &mut words {
-    hash = (hash ^ u64::from_le_bytes(word.try_into().expect("8 bytes"))).wrapping_mul(PRIME);
-  }
-  words.remainder().iter().fold(hash, |hash, &b| (hash ^ u64::from(b)).wrapping_mul(PRIME))
-}
-
-/// The snapshot stored at `path`, if it is there and whole: the snapshot, then 8 bytes of its
-/// checksum (at the end, so that the snapshot is handed on as it lies). The file is mapped
-/// read-only and private, for the life of the process. The page cache's pages are mapped in as the snapshot is read, where `fs::read` faults
-/// in and fills 1.4 MB of fresh heap first. The file is only ever replaced by a rename (see
-/// [`write_checked`]), never rewritten in place, so the mapped pages stay the snapshot checked here.
+/// The snapshot stored at `path`, if it is there and whole (checked_file.rs: the snapshot, then 8
+/// bytes of its checksum, so that the snapshot is handed on as it lies). The file is mapped
+/// read-only and private, for the life of the process: the page cache's pages are mapped in as
+/// the snapshot is read, where `fs::read` faults in and fills 1.4 MB of fresh heap first. The file
+/// is only ever replaced by a rename (see [`write_checked`]), never rewritten in place, so the
+/// mapped pages stay the snapshot checked here.
 fn map_checked(path: &Path) -> Option<&'static [u8]> {
   use std::os::fd::AsRawFd;
   let file = fs::File::open(path).ok()?;
   let len = usize::try_from(file.metadata().ok()?.len()).ok()?;
-  let body_len = len.checked_sub(8).filter(|&n| n > 0)?;
+  // A snapshot and its checksum: anything shorter is not one (and cannot be mapped if empty).
+  if len <= 8 {
+    return None;
+  }
   // SAFETY: a read-only private mapping of a whole regular file that the process has open; the
   // result is checked before it is used. The mapping outlives the descriptor (closed on return)
   // and is never unmapped, so the slice below is valid for 'static.
@@ -154,37 +143,23 @@ fn map_checked(path: &Path) -> Option<&'static [u8]> {
   }
   // SAFETY: `base` maps `len` readable bytes (above), which nothing writes.
   let bytes: &'static [u8] = unsafe { std::slice::from_raw_parts(base.cast::<u8>(), len) };
-  let (body, sum) = bytes.split_at(body_len);
-  if u64::from_le_bytes(sum.try_into().ok()?) != fnv1a(body) {
+  let Some(body) = crate::checked_file::body(bytes) else {
     // SAFETY: the mapping made above, not handed out.
     unsafe { libc::munmap(base, len) };
     return None;
-  }
+  };
   Some(body)
 }
 
-/// Stores the snapshot at `path` under a temporary name first, so that another kiln starting at
-/// the same time reads either nothing or the whole file.
+/// Stores the snapshot at `path` (checked_file.rs: checksummed, renamed into place, synced first).
 fn write_checked(path: &Path, snapshot: &[u8]) -> std::io::Result<()> {
-  if let Some(dir) = path.parent() {
-    fs::create_dir_all(dir)?;
-  }
-  let temp = PathBuf::from(format!("{}.{}.tmp", path.display(), std::process::id()));
-  let written = (|| {
-    let mut file = fs::File::create(&temp)?;
-    file.write_all(snapshot)?;
-    file.write_all(&fnv1a(snapshot).to_le_bytes())?;
-    file.sync_all()?;
-    fs::rename(&temp, path)
-  })();
-  if written.is_err() {
-    let _ = fs::remove_file(&temp);
-  }
-  written
+  crate::checked_file::write(path, snapshot, true)
 }
 
 #[cfg(test)]
 mod tests {
+  use std::path::PathBuf;
+
   use super::*;
 
   #[test]
