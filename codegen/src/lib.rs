@@ -44,6 +44,8 @@ pub const MODULES: &[ModuleSpec] = &[
     glue: "ts/runtime_wasm.ts",
     dts: "ts/runtime_wasm.d.ts",
     parts: &[
+      ("runtime:wasm/memory", "ts/wasm_memory.ts"),
+      ("runtime:wasm/instance", "ts/wasm_instance.ts"),
       ("runtime:wasm/process", "ts/wasm_process.ts"),
       ("runtime:wasm/pool", "ts/wasm_pool.ts"),
       ("runtime:wasm/component", "ts/wasm_component.ts"),

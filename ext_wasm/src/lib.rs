@@ -73,7 +73,8 @@ pub mod wit_names {
 /// The TypeScript source of the `runtime:wasm` module, for the embedder's module loader.
 pub const RUNTIME_WASM_TS: &str = include_str!("../../ts/runtime_wasm.ts");
 
-/// The internal modules `runtime:wasm` imports, by specifier, with their TypeScript sources: its
+/// The internal modules `runtime:wasm` imports, by specifier, with their TypeScript sources: the
+/// parts of its public API it re-exports (memories, instances, processes, pools, components), its
 /// value checks and conversions, and the synchronous functions of `instance.exports`. A loader
 /// should serve them only to `runtime:` modules.
 pub const INTERNAL_MODULES: &[(&str, &str)] = &[
@@ -81,6 +82,8 @@ pub const INTERNAL_MODULES: &[(&str, &str)] = &[
   ("runtime:wasm/values", include_str!("../../ts/wasm_values.ts")),
   ("runtime:wasm/exports", include_str!("../../ts/wasm_exports.ts")),
   ("runtime:wasm/host", include_str!("../../ts/wasm_host.ts")),
+  ("runtime:wasm/memory", include_str!("../../ts/wasm_memory.ts")),
+  ("runtime:wasm/instance", include_str!("../../ts/wasm_instance.ts")),
   ("runtime:wasm/process", include_str!("../../ts/wasm_process.ts")),
   ("runtime:wasm/pool", include_str!("../../ts/wasm_pool.ts")),
   ("runtime:wasm/component", include_str!("../../ts/wasm_component.ts")),

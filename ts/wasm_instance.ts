@@ -1,0 +1,402 @@
+// runtime:wasm/instance — `instantiate` and `WasmInstance`: a part of the public `runtime:wasm`
+// module, which re-exports them (the typings generator reads their declarations and JSDoc from
+// here). The public types they take (`InstantiateOptions`, `ImportObject`, `WasmExports`, ...) stay
+// in ./runtime_wasm.ts and are imported as types only, erased at run time, as the other parts do.
+
+import type { ExportInfo, WasiConfig } from "kiln:internal";
+import type { ImportObject, InstantiateOptions, WasmArg, WasmExports, WasmFunction, WasmResult } from "runtime:wasm";
+import {
+  arityError,
+  configJson,
+  decodeResults,
+  describe,
+  encodeArgs,
+  EXPORT_INDEX_LIMIT,
+  isNumberType,
+  numberArg,
+  ops,
+  rawId,
+  wasmError,
+} from "runtime:wasm/values";
+import { exportFunction } from "runtime:wasm/exports";
+import { callHost, drive, hostExportFunction, type HostTable, hostTable, splitImports } from "runtime:wasm/host";
+import { type ComponentInstance, instantiateComponent } from "runtime:wasm/component";
+import { forgotten, type Reclaim, WasmMemory } from "runtime:wasm/memory";
+
+/** The host table of each instance of a store with JS host functions. */
+const hostTables = new WeakMap<object, HostTable>();
+
+interface Signature {
+  params: string[];
+  results: string[];
+  slots: number;
+  /** The export's position in getExports(), which the ops take instead of its name. */
+  index: number;
+  /** Takes up to three i32/f32/f64 numbers and returns at most one: no buffer needed. */
+  numbers: boolean;
+  /** "argument N of `name`", for each parameter's error messages. */
+  where: string[];
+}
+
+/**
+ * A running instance of a module, made by {@link instantiate}.
+ *
+ * @example
+ * ```ts
+ * const instance: WasmInstance = await instantiate(await compileFile("./math.wasm"));
+ * console.log(instance.id, instance.moduleId);
+ * ```
+ */
+export class WasmInstance<E extends object = WasmExports> {
+  /** The instance's id. */
+  readonly id: string;
+  /** The id of the module it was made from. */
+  readonly moduleId: string;
+  /** The instance's linear memory. */
+  readonly memory: WasmMemory;
+  /**
+   * The instances of the modules `imports` linked into this instance's store, by import name
+   * (`{}` when nothing was linked). They share the store: calls into one wait for calls into the
+   * others, and memories and globals they share show each other's writes.
+   */
+  readonly linked: Readonly<Record<string, WasmInstance>>;
+  #raw: number;
+  #signatures: Map<string, Signature> | null = null;
+  #exports: WasmExports | null = null;
+  /** The store's JS host functions (hostTables), once looked up: null before, undefined if none. */
+  #host: HostTable | undefined | null = null;
+  /** A component instance's JS side (runtime:wasm/component); null for a module's. */
+  #component: ComponentInstance | null = null;
+
+  constructor(
+    raw: number,
+    moduleId: string,
+    linked: Readonly<Record<string, WasmInstance>> = {},
+    component: ((owner: object) => ComponentInstance) | null = null,
+  ) {
+    this.#raw = raw;
+    this.moduleId = moduleId;
+    this.linked = Object.freeze({ ...linked });
+    if (component !== null) {
+      this.#component = component(this);
+      this.id = `c${this.#component.id}`;
+      this.memory = new WasmMemory(0, { raw: 0, alive: 2 });
+      return;
+    }
+    this.id = String(raw);
+    const reclaim: Reclaim = { raw, alive: 2 };
+    this.memory = new WasmMemory(raw, reclaim);
+    forgotten.register(this, reclaim, this);
+  }
+
+  #signature(name: string): Signature | undefined {
+    if (this.#signatures === null) {
+      const map = new Map<string, Signature>();
+      ops.op_wasm_instance_exports(this.#raw).forEach((e, index) => {
+        if (e.kind !== "function") return;
+        const params = e.params ?? [];
+        const results = e.results ?? [];
+        const numbers = params.length <= 3 && params.every(isNumberType) && results.length <= 1 &&
+          results.every(isNumberType) && index < EXPORT_INDEX_LIMIT &&
+          Number.isSafeInteger(this.#raw * EXPORT_INDEX_LIMIT + index);
+        const where = params.map((_, i) => `argument ${i + 1} of \`${e.name}\``);
+        map.set(e.name, { params, results, slots: Math.max(params.length, results.length), index, numbers, where });
+      });
+      this.#signatures = map;
+    }
+    return this.#signatures.get(name);
+  }
+
+  /**
+   * Calls the exported function `name` with arguments converted by its signature; resolves to its
+   * results in order: numbers for i32, f32 and f64, bigints for i64.
+   *
+   * When you know the signature, name the result types: `call<[number]>("add", 1, 2)`. That is an
+   * assertion, as with `as`; it is not checked.
+   *
+   * @throws {WasmError} ExportNotFound (5003) if there is no such function export.
+   * @throws {WasmError} TypeError (5007) if the arguments do not fit the signature.
+   * @throws {WasmError} CallError (5002) if the guest traps or a WASI program exits non-zero
+   *   (`exitCode` has the status).
+   * @throws {WasmError} FuelExhausted (5011) if the call runs out of fuel or passes `timeoutMs`.
+   * @throws {WasmError} InvalidInstanceHandle (5005) if the instance was dropped.
+   * @example
+   * ```ts
+   * const [sum] = await instance.call("add", 10, 20);
+   * const [quotient, remainder] = await instance.call<[number, number]>("divmod", 17, 5);
+   * const [big] = await instance.call("large_add", types.i64(9007199254740992n), types.i64(1n));
+   * ```
+   */
+  call<R extends unknown[] = WasmExports extends E ? WasmResult[] : unknown[]>(
+    name: string,
+    ...args: WasmExports extends E ? WasmArg[] : unknown[]
+  ): Promise<R> {
+    // Not an async function: for the common shape it returns the op's own promise (the op resolves
+    // to the results array), which saves the interpreter an async frame and two promises per call.
+    // Errors still arrive as rejections.
+    try {
+      if (typeof name !== "string") {
+        throw wasmError("TypeError", `call: the export name must be a string, got ${describe(name)}`);
+      }
+      if (this.#component !== null) return this.#component.call(name, args) as Promise<R>;
+      const values = args as WasmArg[];
+      // The cached signature is read inline: each call the interpreter makes here shows in P1b.
+      const sig = this.#signatures !== null ? this.#signatures.get(name) : this.#signature(name);
+      // The host table is looked up once: instantiate sets it before it returns the instance.
+      const table = this.#host !== null ? this.#host : (this.#host = hostTables.get(this));
+      if (table !== undefined && sig !== undefined) return this.#callHost<R>(name, sig, table, values);
+      if (sig === undefined || !sig.numbers) return this.#callWithSlots<R>(name, sig, values);
+      const p = sig.params;
+      const n = values.length;
+      if (n !== p.length) throw arityError(name, p, n);
+      // The common shape: plain numbers, no buffer, the export resolved by index. The usual
+      // argument (a number; an integer for i32) is checked inline, anything else by numberArg.
+      // (Unlike `exports`, `call` cannot leave the check to the op: an async op's refusal reaches
+      // JS as a rejected promise, too late to convert the arguments and call again.)
+      let a: WasmArg = n > 0 ? values[0] : 0, b: WasmArg = n > 1 ? values[1] : 0, c: WasmArg = n > 2 ? values[2] : 0;
+      if (typeof a !== "number" || (p[0] === "i32" && (a | 0) !== a && a >>> 0 !== a)) {
+        a = numberArg(p[0], a, sig.where[0]);
+      }
+      if (typeof b !== "number" || (p[1] === "i32" && (b | 0) !== b && b >>> 0 !== b)) {
+        b = numberArg(p[1], b, sig.where[1]);
+      }
+      if (typeof c !== "number" || (p[2] === "i32" && (c | 0) !== c && c >>> 0 !== c)) {
+        c = numberArg(p[2], c, sig.where[2]);
+      }
+      return ops.op_wasm_instance_call_numbers_async(this.#raw * EXPORT_INDEX_LIMIT + sig.index, a, b, c) as Promise<
+        WasmResult[]
+      > as Promise<R>;
+    } catch (e) {
+      return Promise.reject(e);
+    }
+  }
+
+  /** `call` on a store with JS host functions (runtime:wasm/host drives it). */
+  async #callHost<R extends unknown[]>(name: string, sig: Signature, table: HostTable, args: WasmArg[]): Promise<R> {
+    return (await callHost(this.#raw, sig.index, table, encodeArgs(name, sig, args), sig.results)) as R;
+  }
+
+  /** `call` for any other signature: arguments and results in 8-byte slots (ext_wasm/src/value.rs). */
+  async #callWithSlots<R extends unknown[]>(name: string, sig: Signature | undefined, args: WasmArg[]): Promise<R> {
+    if (sig === undefined) {
+      // Not a function export: the op reports what it is, or which functions exist.
+      await ops.op_wasm_instance_call(this.#raw, name, new Uint8Array(0));
+      return [] as WasmResult[] as R;
+    }
+    const bytes = encodeArgs(name, sig, args);
+    await ops.op_wasm_instance_call(this.#raw, name, bytes);
+    return decodeResults(bytes, sig.results) as R;
+  }
+
+  /**
+   * The module's function exports as synchronous functions, like a `WebAssembly.Instance`'s
+   * `exports`: the fast path beside {@link WasmInstance.call}. Arguments are checked and converted
+   * as `call` does; a function returns its one result, `undefined` if it has none, or an array if
+   * it has several. A call blocks the event loop until the guest returns (timers do not fire
+   * meanwhile), but `timeoutMs` and `fuel` still stop it. Holding a function keeps the instance
+   * alive; after `drop()` it throws InvalidInstanceHandle (5005).
+   *
+   * @throws {WasmError} InvalidInstanceHandle (5005) if the instance was dropped.
+   * @example
+   * ```ts
+   * const { add } = instance.exports;
+   * let total = 0;
+   * for (let i = 0; i < 1000; i++) total = add<number>(total, i);
+   * ```
+   */
+  get exports(): E {
+    if (this.#component !== null) return this.#component.exports as E;
+    if (this.#exports === null) {
+      const functions: Record<string, WasmFunction> = Object.create(null);
+      ops.op_wasm_instance_exports(this.#raw).forEach((e, index) => {
+        if (e.kind !== "function") return;
+        const table = hostTables.get(this);
+        functions[e.name] = table === undefined
+          ? exportFunction(this, this.#raw, index, e.name, e.params ?? [], e.results ?? [])
+          : hostExportFunction(this, this.#raw, index, e.name, e.params ?? [], e.results ?? [], table);
+      });
+      this.#exports = Object.freeze(functions);
+    }
+    return this.#exports as unknown as E;
+  }
+
+  /**
+   * What the guest wrote to its stdout since the last take, for an instance made with
+   * `stdout: "capture"`. Up to 16 MiB is held between takes; past that, the guest's writes fail
+   * (it sees an I/O error) until the output is taken, so take it after each call that may print a
+   * lot.
+   *
+   * @throws {WasmError} WasiError (5010) if the instance's stdout is not captured.
+   * @throws {WasmError} InvalidInstanceHandle (5005) if the instance was dropped.
+   * @example
+   * ```ts
+   * const inst = await instantiate(id, { stdin: new TextEncoder().encode("input"), stdout: "capture" });
+   * await inst.call("render");
+   * const out: Uint8Array = inst.takeStdout();
+   * ```
+   */
+  takeStdout(): Uint8Array {
+    if (this.#component !== null) return ops.op_wasm_component_take_output(this.#component.id, 1);
+    return ops.op_wasm_instance_take_output(this.#raw, 1);
+  }
+
+  /**
+   * What the guest wrote to its stderr since the last take, for an instance made with
+   * `stderr: "capture"`; as {@link WasmInstance.takeStdout}.
+   *
+   * @throws {WasmError} WasiError (5010) if the instance's stderr is not captured.
+   * @throws {WasmError} InvalidInstanceHandle (5005) if the instance was dropped.
+   * @example
+   * ```ts
+   * const inst = await instantiate(id, { stderr: "capture" });
+   * await inst.call("_start").catch(() => {});
+   * console.log(new TextDecoder().decode(inst.takeStderr()));
+   * ```
+   */
+  takeStderr(): Uint8Array {
+    if (this.#component !== null) return ops.op_wasm_component_take_output(this.#component.id, 2);
+    return ops.op_wasm_instance_take_output(this.#raw, 2);
+  }
+
+  /**
+   * Every export with its kind and, for functions, its parameter and result types.
+   *
+   * @throws {WasmError} InvalidInstanceHandle (5005) if the instance was dropped.
+   * @example
+   * ```ts
+   * for (const exp of await instance.getExports()) {
+   *   console.log(`${exp.kind}: ${exp.name}`);
+   * }
+   * ```
+   */
+  async getExports(): Promise<ExportInfo[]> {
+    if (this.#component !== null) return this.#component.exportList();
+    return ops.op_wasm_instance_exports(this.#raw);
+  }
+
+  /**
+   * Frees the instance. A call still running on it finishes first.
+   *
+   * @throws {WasmError} InvalidInstanceHandle (5005) if it was already dropped; so does any later use.
+   * @example
+   * ```ts
+   * try {
+   *   await instance.call("process");
+   * } finally {
+   *   await instance.drop();
+   * }
+   * ```
+   */
+  async drop(): Promise<void> {
+    if (this.#component !== null) return this.#component.drop();
+    ops.op_wasm_instance_drop(this.#raw);
+    forgotten.unregister(this);
+    forgotten.unregister(this.memory);
+  }
+}
+
+/**
+ * Instantiates a compiled module. WASI imports are satisfied from `config`, which grants nothing
+ * by default; the limits apply to every call. Other imports come from `config.imports`: each key
+ * is an import module name, each value the id of a module to link under that name. The linked
+ * modules are instantiated into the new instance's store first (each once, dependencies first,
+ * their own imports resolved from the same `imports`), and are reachable as
+ * {@link WasmInstance.linked}. An object gives JS host functions and values for immutable
+ * globals (see {@link HostFunction}); the host functions run on the JS thread, in ordinary JS
+ * frames, also during start functions.
+ *
+ * A WASI reactor (a module that exports `_initialize`, e.g. built with `-mexec-model=reactor`) is
+ * initialized here: `_initialize` runs once before the instance is returned, as the wasmtime CLI
+ * and node:wasi's `initialize()` do, under the same limits as a call. Without it the module's
+ * global constructors would never run and its exports would read zeroed state.
+ *
+ * @param moduleId An id from {@link compile} or {@link compileFile}.
+ * @param config WASI grants, limits, and the modules to link (`imports`).
+ * @throws {WasmError} PermissionDenied (5009) unless the manifest grants `[capabilities.wasm] execute`,
+ *   or if a preopen is outside `[capabilities.wasm] preopens` (whether or not it exists).
+ * @throws {WasmError} InvalidModuleHandle (5004) if the id, or a module id in `imports`, names no
+ *   live module.
+ * @throws {WasmError} WasiError (5010) if the config is invalid: an unknown key, a preopen whose
+ *   host path has a NUL byte, or one the manifest grants that does not exist or is not a directory.
+ * @throws {WasmError} InstantiateError (5001) if the module's imports cannot be satisfied (the
+ *   message lists every one, with its type, naming the module it is about), if the modules in
+ *   `imports` import from each other in a cycle, if a start function or `_initialize` traps or
+ *   exits with a non-zero status, if a module exports both `_start` and `_initialize`, or if the
+ *   memories' initial sizes together pass `maxMemoryBytes`.
+ * @throws {WasmError} FuelExhausted (5011) if the start function or `_initialize` runs out of fuel
+ *   or passes `timeoutMs`.
+ * @example
+ * ```ts
+ * const instance = await instantiate(await compileFile("./app.wasm"), {
+ *   preopens: { "/data": "./app-data" },
+ *   env: { HOME: "/data" },
+ *   args: ["app", "--verbose"],
+ *   inheritStdout: true,
+ *   timeoutMs: 5_000,
+ * });
+ * await instance.call("_start");
+ *
+ * // Linking: dynamic.wasm imports `easter` from the module named "input.wasm".
+ * const app = await instantiate(await compileFile("./dynamic.wasm"), {
+ *   imports: { "input.wasm": await compileFile("./easter.wasm") },
+ *   inheritStdout: true,
+ * });
+ * await app.linked["input.wasm"].call("easter", 2022); // [17]
+ *
+ * // JS host functions.
+ * const logger = await instantiate(await compileFile("./logger.wasm"), {
+ *   imports: {
+ *     env: {
+ *       log: (ptr: number, len: number, caller: WasmCaller) => {
+ *         console.log(new TextDecoder().decode(caller.memory.read(ptr, len)));
+ *       },
+ *       now: () => Date.now(),
+ *       limit: 1000,
+ *     },
+ *   },
+ * });
+ * ```
+ */
+export async function instantiate<E extends object = WasmExports>(
+  moduleId: string,
+  config?: InstantiateOptions,
+): Promise<WasmInstance<E>> {
+  const raw = rawId(moduleId, "module");
+  // `imports` travels apart from the WASI config, which Rust reads as JSON.
+  let wasi: unknown = config;
+  let imports: unknown;
+  if (typeof config === "object" && config !== null && "imports" in config) {
+    ({ imports, ...wasi } = config);
+  }
+  if (ops.op_wasm_module_is_component(raw)) {
+    const json = configJson(wasi as WasiConfig | undefined);
+    // The instance is made before its WasmInstance, which then adopts it.
+    const made = await instantiateComponent(raw, json, imports);
+    return new WasmInstance<E>(0, String(raw), {}, (owner) => made.adopt(owner));
+  }
+  const split = splitImports(imports);
+  const json = configJson(wasi as WasiConfig | undefined);
+  let id: number;
+  let table: HostTable | null = null;
+  if (split.host === "") {
+    id = await ops.op_wasm_instance_create(raw, json, split.modules);
+  } else {
+    // Start functions and reactor initializers may call the host functions: drive them here.
+    const ids = [raw, ...Object.values(imports as ImportObject).filter((v) => typeof v === "string").map((v) => rawId(v, "module"))];
+    table = hostTable(split, ids);
+    const token = ops.op_wasm_instance_begin(raw, json, split.modules, split.host);
+    await drive(token, table, new Uint8Array(table.slots * 8));
+    id = ops.op_wasm_instance_end(token);
+  }
+  const linked: Record<string, WasmInstance> = {};
+  if (split.modules !== "") {
+    const ids = imports as ImportObject;
+    for (const [name, linkedId] of ops.op_wasm_instance_linked(id)) {
+      linked[name] = new WasmInstance(linkedId, String(rawId(ids[name], "module")));
+      if (table !== null) hostTables.set(linked[name], table);
+    }
+  }
+  const instance = new WasmInstance<E>(id, String(raw), linked);
+  if (table !== null) hostTables.set(instance, table);
+  return instance;
+}
