@@ -11,8 +11,8 @@
 //! changes.
 //!
 //! The price is memory held in 2 MiB steps: about 2 MB more peak RSS for a short run, and glibc
-//! keeps up to the pad (32 MiB) of freed memory at the heap's top for reuse instead of returning
-//! it (README, "Memory").
+//! keeps up to 64 MiB of freed memory at the heap's top for reuse instead of returning it (README,
+//! "Memory"), as its adaptive thresholds would once the app has freed a 32 MiB block.
 //!
 //! Only the main thread's heap: the event loop and the JS engine run there. Threads of stores,
 //! processes and pools allocate from glibc's per-thread arenas, which this does not touch.
@@ -24,10 +24,22 @@ const TOP_PAD: usize = 32 << 20;
 #[cfg(all(target_os = "linux", target_env = "gnu"))]
 const HUGE_PAGE: usize = 2 << 20;
 
-/// glibc's default (and, with a top pad set, fixed) threshold above which a block is mapped on its
-/// own instead of being taken from the heap.
+/// The threshold above which glibc maps a block on its own instead of taking it from the heap, and
+/// the free space at the heap's top above which it returns memory to the system: the largest
+/// values glibc's own adaptive thresholds reach (`DEFAULT_MMAP_THRESHOLD_MAX` on 64-bit, and twice
+/// it), fixed from the start.
+///
+/// Setting the top pad switches glibc's adaptation off (`mallopt(3)`: any of `M_TOP_PAD`,
+/// `M_MMAP_THRESHOLD`, `M_TRIM_THRESHOLD` fixes them all), which would leave the threshold at its
+/// starting 128 KiB for good. Then every large block, such as the `Uint8Array` of a 16 MiB
+/// `memory.read`, is a fresh mapping whose pages all fault again, each time: P5's round trip fell
+/// from 2.0-5.9 GB/s to 0.7-0.9 GB/s that way (BENCHMARKS.md, "Issue 15, sixth pass"). Adaptive
+/// glibc raises the threshold to the size of the first such block freed, so that the next ones
+/// are reused from the heap; these are where it ends up.
 #[cfg(all(target_os = "linux", target_env = "gnu"))]
-const MMAP_THRESHOLD: usize = 128 << 10;
+const MMAP_THRESHOLD: usize = 32 << 20;
+#[cfg(all(target_os = "linux", target_env = "gnu"))]
+const TRIM_THRESHOLD: usize = 2 * MMAP_THRESHOLD;
 
 /// Call first in `main`, before the runtime is made. Best effort: it either applies or does
 /// nothing.
@@ -54,11 +66,11 @@ pub fn use_huge_pages() {
     let boundary = (top + 256).next_multiple_of(HUGE_PAGE);
     // The filler ends a little below the boundary, so that glibc's header for the new top (which
     // it writes right after the filler) does not touch the first huge page's range before it is
-    // advised. It may be larger than the threshold, which is raised for it; taking it grows the
-    // heap by the pad.
-    libc::mallopt(libc::M_MMAP_THRESHOLD, (2 * HUGE_PAGE) as libc::c_int);
-    let filler = libc::malloc(boundary - top - 128);
+    // advised. It is smaller than 2 MiB, so under the threshold; taking it grows the heap by the
+    // pad.
     libc::mallopt(libc::M_MMAP_THRESHOLD, MMAP_THRESHOLD as libc::c_int);
+    libc::mallopt(libc::M_TRIM_THRESHOLD, TRIM_THRESHOLD as libc::c_int);
+    let filler = libc::malloc(boundary - top - 128);
     let end = libc::sbrk(0) as usize;
     // Advised only if the filler came from the top as expected (not mapped on its own because
     // brk was refused, nor from a free block elsewhere) and the break moved by the pad.
