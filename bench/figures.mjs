@@ -241,8 +241,15 @@ export function analyze(m) {
   figures.push({ id: "P4", what: "start-up: instantiate + _start of a WASI command with args (hello.c)", kiln: startup ? cell(startup, "ms") : null, peer: "—", ratio: null, target: "—", met: null, context: true, na: missing(m.startup, "failed") });
   if (p4.rubyStartup) {
     const rs = p4.rubyStartup;
-    const st = add("startup.ruby", "kiln: ruby.wasm instantiate + _start (-e 'puts 1')", "ms", rs.error ? rs.error : rs.ms);
-    figures.push({ id: "P4", what: "start-up: ruby.wasm instantiate + _start with args -e 'puts 1'", kiln: st ? cell(st, "ms") : null, peer: "—", ratio: null, target: "—", met: null, context: true, na: missing(rs, "failed") });
+    const rn = p4.rubyNode ?? { error: "not run" };
+    const note = `in one process, after an untimed first run; ${p4.module}`;
+    const st = add("startup.ruby", "kiln: CRuby start-up: instantiate (with the 24 JS-interop imports as JS host functions) + ruby-init + `puts 1` (bench/kiln/ruby.ts)", "ms", rs.error ? rs.error : rs.ms, note);
+    const sn = add("startup.ruby.node", "Node.js: CRuby start-up: @ruby/wasm-wasi's RubyVM.instantiateModule on node:wasi + `puts 1` (node/peer.mjs ruby)", "ms", rn.error ? rn.error : rn.ms, note);
+    figures.push({
+      id: "P4", what: "start-up of CRuby (ruby.wasm): instantiate + ruby-init + `puts 1`, Kiln vs Node.js through the package's own glue, in one process (ms, context)",
+      kiln: st ? cell(st, "ms") : null, peer: sn ? cell(sn, "ms") : "n/a", ratio: st && sn ? st.median / sn.median : null,
+      target: "—", met: null, context: true, na: missing(rs, "failed"),
+    });
   }
 
   // Process start-up (P4 context): spawn() → first stdout byte in a kiln app, and whole processes

@@ -307,9 +307,11 @@ function measureAll() {
     if (!cold.error) p4.cold.push(cold.compileMs);
     if (!warm.error) p4.warm.push(warm.compileMs);
     if (!opt.smoke && i === SIZES.p4Repeats - 1) {
-      // Start-up of ruby itself (`ruby -e 'puts 1'` through WASI _start), while its compiled code
-      // is still cached here.
-      p4.rubyStartup = kiln("P4: ruby start-up in kiln", "startup.ts", [RUBY, "1", "ruby", "-e", "puts 1"], env);
+      // Start-up of Ruby itself (instantiate, ruby-init, `puts 1`), while its compiled code is
+      // still cached here, and the same on Node through the package's own glue.
+      p4.rubyStartup = kiln("P4: ruby start-up in kiln", "ruby.ts", [RUBY, String(SIZES.repeats)], env);
+      p4.rubyNode = jsonRun("P4: ruby start-up on Node.js", process.execPath, [
+        path.join(BENCH, "node/peer.mjs"), "ruby", RUBY, String(SIZES.repeats)]);
     }
     fs.rmSync(dir, { recursive: true, force: true });
   }
