@@ -33,9 +33,9 @@ const HUGE_PAGE: usize = 2 << 20;
 /// `M_MMAP_THRESHOLD`, `M_TRIM_THRESHOLD` fixes them all), which would leave the threshold at its
 /// starting 128 KiB for good. Then every large block, such as the `Uint8Array` of a 16 MiB
 /// `memory.read`, is a fresh mapping whose pages all fault again, each time: P5's round trip fell
-/// from 2.0-5.9 GB/s to 0.7-0.9 GB/s that way (BENCHMARKS.md, "Issue 15, sixth pass"). Adaptive
-/// glibc raises the threshold to the size of the first such block freed, so that the next ones
-/// are reused from the heap; these are where it ends up.
+/// to 1.76 GB/s that way, from 3.9-5.9 GB/s in earlier full runs (BENCHMARKS.md, "Latest full
+/// run"). Adaptive glibc raises the threshold to the size of the first such block freed, so that
+/// the next ones are reused from the heap; these are where it ends up.
 #[cfg(all(target_os = "linux", target_env = "gnu"))]
 const MMAP_THRESHOLD: usize = 32 << 20;
 #[cfg(all(target_os = "linux", target_env = "gnu"))]
