@@ -33,7 +33,8 @@ declare module "kiln:internal" {
     op_wasm_module_imports(moduleId: number): ModuleImport[];
     /**
      * Whether a module id names a component (the JS side instantiates those through
-     * `runtime:wasm/component`).
+     * `runtime:wasm/component`). `nofast`: on the QuickJS backend a fast-call overload costs a
+     * global lookup per call (call_sync.rs), and every instantiate asks this.
      */
     op_wasm_module_is_component(moduleId: number): boolean;
     /** `instantiate(componentId, config?)` with no JS host functions. */

@@ -522,8 +522,9 @@ pub fn op_wasm_module_imports(
 }
 
 /// Whether a module id names a component (the JS side instantiates those through
-/// `runtime:wasm/component`).
-#[op2(fast)]
+/// `runtime:wasm/component`). `nofast`: on the QuickJS backend a fast-call overload costs a
+/// global lookup per call (call_sync.rs), and every instantiate asks this.
+#[op2(nofast)]
 pub fn op_wasm_module_is_component(state: &mut OpState, module_id: f64) -> Result<bool, WasmError> {
   Ok(matches!(state.borrow::<ModuleTable>().get(module_id)?, Loaded::Component(_)))
 }

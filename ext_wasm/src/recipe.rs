@@ -56,6 +56,7 @@ pub struct Recipe {
   /// The options, with the app's defaults filled in.
   pub config: InstanceConfig,
   pub permissions: WasmPermissions,
+  /// What relative preopens resolve against (`InstanceConfig::preopen_base`: empty without any).
   pub cwd: PathBuf,
   pub purpose: Purpose,
   /// Host functions written in Rust (`command.rs`); JS never gives any.
@@ -145,8 +146,7 @@ pub fn check(state: &OpState, request: &Request) -> Result<(Recipe, Reservation)
   let config = InstanceConfig::from_json(request.config_json)?;
   config.check_interruptible(permissions.limits.timeout_ms, purpose)?;
   let config = config.with_app_defaults(&permissions.limits);
-  let cwd =
-    std::env::current_dir().map_err(|e| WasmError::config(format!("cannot read the working directory: {e}")))?;
+  let cwd = config.preopen_base()?;
   let recipe = Recipe {
     engines: state.borrow::<SharedEngines>().0.clone(),
     module,

@@ -137,8 +137,7 @@ pub(crate) fn plan(
   grants.check_imports(imports.iter().map(String::as_str), &permissions.wasi, &permissions.origin)?;
   let network = grants.allows(WasiInterface::Sockets);
   let http = imports.iter().any(|name| WasiInterface::of_import(name) == Some(WasiInterface::Http));
-  let cwd =
-    std::env::current_dir().map_err(|e| WasmError::config(format!("cannot read the working directory: {e}")))?;
+  let cwd = config.preopen_base()?;
   let (wasi, captured) = config.wasi_with(permissions, &cwd, purpose, network)?;
   let host: Vec<(String, String)> = if host_json.is_empty() {
     Vec::new()
