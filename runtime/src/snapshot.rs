@@ -104,7 +104,13 @@ async fn create(grants: &crate::manifest::Grants) -> Result<Box<[u8]>, String> {
 
 /// Names this binary: the snapshot of another build must never be loaded (its ops, JS and
 /// engine may differ). `None` if the binary cannot be looked at (then no snapshot is used).
+/// Worked out once per process (the snapshot and the emit cache both ask).
 pub fn key() -> Option<String> {
+  static KEY: std::sync::OnceLock<Option<String>> = std::sync::OnceLock::new();
+  KEY.get_or_init(binary_key).clone()
+}
+
+fn binary_key() -> Option<String> {
   let exe = std::env::current_exe().ok()?;
   let meta = fs::metadata(exe).ok()?;
   let modified = meta.modified().ok()?.duration_since(std::time::UNIX_EPOCH).ok()?;
