@@ -2,7 +2,7 @@
 //! real kiln process. The rule it checks (ext_wasm/src/memory_view.rs): the same buffer while the
 //! size is unchanged; after growth a new one, the old one still valid at the same address (a
 //! write through it after growth reaches the guest); every buffer detached when the instance is
-//! dropped or forgotten; bytes an op borrowed stay mapped past the drop; no transfer; 5006 while
+//! dropped or forgotten (a held memory keeps its forgotten instance's store); bytes an op borrowed stay mapped past the drop; no transfer; 5006 while
 //! the store is busy, for a module without memory and for a component.
 
 use kiln_test_support::App;
@@ -25,6 +25,8 @@ fn memory_buffer_is_the_guests_memory_by_the_documented_rule() {
     "after drop: 0 0 0 undefined TypeError 5005 InvalidInstanceHandle\n",
     "borrowed past the drop: 0 1,2,3,4\n",
     "many: 600 of 600 detached\n",
+    "memory outlives its instance: 21,22,23 23\n",
+    "then goes with it: 0\n",
     "no memory: 5006 MemoryError\n",
     "component: 5006 MemoryError\n",
     "message names the alternative: true\n",

@@ -1264,10 +1264,6 @@ declare module "runtime:wasm" {
      */
     readonly moduleId: string;
     /**
-     * The instance's linear memory.
-     */
-    readonly memory: WasmMemory;
-    /**
      * The instances of the modules `imports` linked into this instance's store, by import name
      * (`{}` when nothing was linked). They share the store: calls into one wait for calls into the
      * others, and memories and globals they share show each other's writes.
@@ -1275,6 +1271,10 @@ declare module "runtime:wasm" {
     readonly linked: Readonly<Record<string, WasmInstance>>;
     /** Instances come from the module's functions; the constructor is internal. */
     private constructor();
+    /**
+     * The instance's linear memory.
+     */
+    get memory(): WasmMemory;
     /**
      * Calls the exported function `name` with arguments converted by its signature; resolves to its
      * results in order: numbers for i32, f32 and f64, bigints for i64.

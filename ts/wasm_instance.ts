@@ -38,6 +38,9 @@ interface Signature {
   where: string[];
 }
 
+/** `linked` of every instance that has nothing linked: one frozen object, not one per instance. */
+const NOTHING_LINKED: Readonly<Record<string, WasmInstance>> = Object.freeze({});
+
 /**
  * A running instance of a module, made by {@link instantiate}.
  *
@@ -52,8 +55,6 @@ export class WasmInstance<E extends object = WasmExports> {
   readonly id: string;
   /** The id of the module it was made from. */
   readonly moduleId: string;
-  /** The instance's linear memory. */
-  readonly memory: WasmMemory;
   /**
    * The instances of the modules `imports` linked into this instance's store, by import name
    * (`{}` when nothing was linked). They share the store: calls into one wait for calls into the
@@ -61,6 +62,11 @@ export class WasmInstance<E extends object = WasmExports> {
    */
   readonly linked: Readonly<Record<string, WasmInstance>>;
   #raw: number;
+  /** Made on first use of `memory`: most instances are called and dropped without it, and a
+   * memory object and its registration cost about 0.7 us of an instantiate. */
+  #memory: WasmMemory | null = null;
+  /** The record this instance and its memory share in `forgotten` (the memory joins on first use). */
+  #reclaim: Reclaim;
   #signatures: Map<string, Signature> | null = null;
   #exports: WasmExports | null = null;
   /** The store's JS host functions (hostTables), once looked up: null before, undefined if none. */
@@ -71,22 +77,36 @@ export class WasmInstance<E extends object = WasmExports> {
   constructor(
     raw: number,
     moduleId: string,
-    linked: Readonly<Record<string, WasmInstance>> = {},
+    linked: Readonly<Record<string, WasmInstance>> = NOTHING_LINKED,
     component: ((owner: object) => ComponentInstance) | null = null,
   ) {
     this.#raw = raw;
     this.moduleId = moduleId;
-    this.linked = Object.freeze({ ...linked });
+    this.linked = linked === NOTHING_LINKED ? linked : Object.freeze({ ...linked });
+    this.#reclaim = { raw, alive: 1 };
     if (component !== null) {
       this.#component = component(this);
       this.id = `c${this.#component.id}`;
-      this.memory = new WasmMemory(0, { raw: 0, alive: 2 });
       return;
     }
     this.id = String(raw);
-    const reclaim: Reclaim = { raw, alive: 2 };
-    this.memory = new WasmMemory(raw, reclaim);
-    forgotten.register(this, reclaim, this);
+    forgotten.register(this, this.#reclaim, this);
+  }
+
+  /** The instance's linear memory. */
+  get memory(): WasmMemory {
+    if (this.#memory === null) {
+      if (this.#component !== null) {
+        // A component exports no linear memory: its WasmMemory only says so (id 0), and keeps
+        // nothing alive.
+        this.#memory = new WasmMemory(0, null);
+      } else {
+        // From now on the store is freed once both objects are collected.
+        this.#reclaim.alive++;
+        this.#memory = new WasmMemory(this.#raw, this.#reclaim);
+      }
+    }
+    return this.#memory;
   }
 
   #signature(name: string): Signature | undefined {
@@ -291,7 +311,7 @@ export class WasmInstance<E extends object = WasmExports> {
     if (this.#component !== null) return this.#component.drop();
     ops.op_wasm_instance_drop(this.#raw);
     forgotten.unregister(this);
-    forgotten.unregister(this.memory);
+    if (this.#memory !== null) forgotten.unregister(this.#memory);
   }
 }
 
@@ -388,8 +408,9 @@ export async function instantiate<E extends object = WasmExports>(
     await drive(token, table, new Uint8Array(table.slots * 8));
     id = ops.op_wasm_instance_end(token);
   }
-  const linked: Record<string, WasmInstance> = {};
+  let linked: Record<string, WasmInstance> = NOTHING_LINKED;
   if (split.modules !== "") {
+    linked = {};
     const ids = imports as ImportObject;
     for (const [name, linkedId] of ops.op_wasm_instance_linked(id)) {
       linked[name] = new WasmInstance(linkedId, String(rawId(ids[name], "module")));

@@ -2,16 +2,17 @@
 // re-exports `WasmMemory` (the typings generator reads its declaration and JSDoc from here).
 //
 // It also holds the registry that drops an instance the app forgot: the instance
-// (./wasm_instance.ts) and its memory share one `Reclaim` record, and the store is freed once
-// both are collected.
+// (./wasm_instance.ts) and its memory, once the app has asked for it, share one `Reclaim` record,
+// and the store is freed once both are collected.
 
 import { guardAlias, ops, toBytes, toIndex, wasmError } from "runtime:wasm/values";
 
 /**
- * Instances the app forgets to drop are dropped once both their `WasmInstance` and its
- * `WasmMemory` are garbage-collected, so they free their store and stop counting against
- * `max_instances`. The two objects do not point at each other's handle record, so plain reference
- * counting frees them at once (no cycle collection needed). An explicit `drop()` unregisters both.
+ * Instances the app forgets to drop are dropped once their `WasmInstance` and, if the app ever
+ * asked for it, its `WasmMemory` are garbage-collected (`alive` counts the registered objects),
+ * so they free their store and stop counting against `max_instances`. The two objects do not
+ * point at each other's handle record, so plain reference counting frees them at once (no cycle
+ * collection needed). An explicit `drop()` unregisters both.
  */
 export interface Reclaim {
   raw: number;
@@ -45,10 +46,10 @@ export class WasmMemory {
   /** The last buffer `buffer` returned (already in `memoryBuffers`). */
   #buffer: ArrayBuffer | null = null;
 
-  constructor(id: number, reclaim: Reclaim) {
+  constructor(id: number, reclaim: Reclaim | null) {
     this.#id = id;
     // The instance's store stays alive while its memory is reachable, even if the instance is not.
-    forgotten.register(this, reclaim, this);
+    if (reclaim !== null) forgotten.register(this, reclaim, this);
   }
 
   /**

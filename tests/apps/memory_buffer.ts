@@ -1,6 +1,6 @@
 // instance.memory.buffer: an ArrayBuffer over the guest's memory, with no copy (memory_view.rs).
 import { compile, instantiate, isWasmError } from "runtime:wasm";
-import type { WasmInstance } from "runtime:wasm";
+import type { WasmInstance, WasmMemory } from "runtime:wasm";
 
 const wat = (text: string) => compile(new TextEncoder().encode(text));
 const outcome = (f: () => unknown): string => {
@@ -132,6 +132,21 @@ await sleep(50);
 // Element writes to a detached view are no-ops (fill would throw): none may reach freed memory.
 for (const v of kept) for (let at = 0; at < 3 * 65536; at += 4096) v[at] = 0xee;
 console.log("many:", kept.filter((v) => v.length === 0).length, "of", kept.length, "detached");
+
+// An instance forgotten while the app still holds its memory: the memory keeps the store, and
+// the store goes once the memory is forgotten too (its buffers are then detached).
+async function memoryOnly(): Promise<WasmMemory> {
+  const made = await instantiate(moduleId);
+  await made.memory.write(0, new Uint8Array([21, 22, 23]));
+  return made.memory;
+}
+let orphan: WasmMemory | null = await memoryOnly();
+await sleep(50);
+const orphanView = new Uint8Array(orphan.buffer);
+console.log("memory outlives its instance:", Array.from(await orphan.read(0, 3)).join(","), orphanView[2]);
+orphan = null;
+await sleep(50);
+console.log("then goes with it:", orphanView.length);
 
 // What has no buffer: an instance without a memory, a component, a dropped instance.
 const plain = await instantiate(await wat(`(module (func (export "f")))`));
