@@ -109,15 +109,24 @@ fn source_hash(media_type: MediaType, source: &str) -> u64 {
 mod tests {
   use super::*;
 
-  fn cache(name: &str) -> EmitCache {
+  /// A test's cache directory, removed when the test ends (also when it fails).
+  struct Scratch(std::path::PathBuf);
+
+  impl Drop for Scratch {
+    fn drop(&mut self) {
+      let _ = fs::remove_dir_all(&self.0);
+    }
+  }
+
+  fn cache(name: &str) -> (EmitCache, Scratch) {
     let dir = std::env::temp_dir().join(format!("kiln-emit-test-{}-{name}", std::process::id()));
     let _ = fs::remove_dir_all(&dir);
-    EmitCache { dir: dir.join(format!("{DIR_PREFIX}test")) }
+    (EmitCache { dir: dir.join(format!("{DIR_PREFIX}test")) }, Scratch(dir))
   }
 
   #[test]
   fn an_entry_is_read_back_only_for_the_source_it_was_made_from() {
-    let cache = cache("source");
+    let (cache, _scratch) = cache("source");
     let (spec, ts) = ("file:///app/main.ts", MediaType::TypeScript);
     assert!(cache.get(spec, ts, "let a: number = 1;").is_none());
     cache.put(spec, ts, "let a: number = 1;", "let a = 1;", Some(b"{\"mappings\":\"\"}"));
@@ -135,7 +144,7 @@ mod tests {
 
   #[test]
   fn a_damaged_entry_is_not_read() {
-    let cache = cache("damaged");
+    let (cache, _scratch) = cache("damaged");
     let (spec, ts) = ("file:///app/main.ts", MediaType::TypeScript);
     cache.put(spec, ts, "x", "x;", None);
     let path = cache.path(spec);
@@ -150,7 +159,7 @@ mod tests {
 
   #[test]
   fn other_builds_entries_go_when_this_build_starts_its_own() {
-    let cache = cache("builds");
+    let (cache, _scratch) = cache("builds");
     let old = cache.dir.parent().unwrap().join(format!("{DIR_PREFIX}older"));
     fs::create_dir_all(&old).unwrap();
     fs::write(old.join("0.js"), "old").unwrap();
