@@ -12,7 +12,7 @@ import { guardAlias, ops, toBytes, toIndex, wasmError } from "runtime:wasm/value
  * asked for it, its `WasmMemory` are garbage-collected (`alive` counts the registered objects),
  * so they free their store and stop counting against `max_instances`. The two objects do not
  * point at each other's handle record, so plain reference counting frees them at once (no cycle
- * collection needed). An explicit `drop()` unregisters both.
+ * collection needed). An explicit `drop()` unregisters whichever of the two is registered.
  */
 export interface Reclaim {
   raw: number;
