@@ -115,3 +115,14 @@ fn the_manifests_max_memory_bytes_is_a_total_too() {
   .run()
   .ok("grow a: 2\ngrow b: -1\ngrow a again: -1\nmaxMemoryBytes overrides it: 2\n");
 }
+
+#[test]
+fn calls_that_do_not_end_at_once_let_the_event_loop_run() {
+  App::new("call_turns.ts").allow_all().run().ok(concat!(
+    "numbers path: 7\n",
+    "slots path: bigint 1099511627785n\n",
+    "in turn: wait=1 add=5 add64=42\n",
+    "failed call: 5002 CallError\n",
+    "then: 42\n",
+  ));
+}

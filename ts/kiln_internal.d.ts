@@ -167,20 +167,43 @@ declare module "kiln:internal" {
      */
     op_wasm_caller_memory_buffer(token: number): ArrayBuffer;
     /**
-     * `instance.call(name, ...args)`. `slots` holds the encoded arguments on entry and the encoded
-     * results on return (see `value.rs`); the JS side sizes it from the signature.
+     * `instance.call(name, ...args)` for any signature. `slots` holds the encoded arguments on entry
+     * and the encoded results when the call has ended (see `value.rs`); the JS side sizes it from the
+     * signature. Polls the call once (call_first.rs): `true` if it ended, `false` if the JS side is
+     * to await `op_wasm_call_unfinished` before it reads the results.
+     *
+     * # Errors
+     * 5005 for an instance that is gone, 5009 without `execute`, 5004 for a missing export, 5007
+     * for arguments the signature does not take, and the classified error of a call that failed on
+     * its first poll.
      */
-    op_wasm_instance_call(instanceId: number, name: string, slots: Uint8Array): Promise<void>;
+    op_wasm_instance_call(instanceId: number, name: string, slots: Uint8Array): boolean;
     /**
      * `await instance.call(name, ...args)` for the common shape, as `op_wasm_instance_call_numbers`
      * takes it: the packed instance id and export index, and up to three i32, f32 or f64 arguments as
-     * numbers (the JS side passes 0 for unused ones and checks them first: an error an async op throws
-     * reaches JS as a rejection, so the JS side could not convert and retry as `exports` does). It
-     * resolves to the results array `call` returns (empty or one number), so the JS side can hand its
-     * promise straight to the caller. No buffer and no name lookup: the export is resolved once per
+     * numbers (the JS side passes 0 for unused ones and checks them first, so that it can convert
+     * and retry as `exports` does). No buffer and no name lookup: the export is resolved once per
      * instance.
+     *
+     * A sync op that polls the call once (call_first.rs): it returns the call's one result (0 when it
+     * has none) if the call ended on that poll, and `null` if it did not; the JS side then awaits
+     * `op_wasm_call_unfinished` for it.
+     *
+     * # Errors
+     * 5005 for an instance that is gone, 5009 without `execute`, 5007 for arguments the signature
+     * does not take, and the classified error of a call that failed on its first poll.
      */
-    op_wasm_instance_call_numbers_async(packedExport: number, a: number, b: number, c: number): Promise<number[]>;
+    op_wasm_instance_call_numbers_first(packedExport: number, a: number, b: number, c: number): number | null;
+    /**
+     * Finishes the call that `op_wasm_instance_call_numbers_first` or `op_wasm_instance_call` left
+     * unfinished, after one turn of the event loop: resolves to the call's one result as the first
+     * op returns it (0 when it has none, or when its results are in the slots).
+     * The call is taken when this op is called, before anything else can run.
+     *
+     * # Errors
+     * The call's own error; 5002 if no call was left unfinished (a bug in Kiln's JS side).
+     */
+    op_wasm_call_unfinished(): Promise<number>;
     /**
      * `instance.exports.<name>(...args)` for any signature Kiln passes. `export_index` is the
      * function's position in `getExports()`; `slots` holds the encoded arguments on entry and the

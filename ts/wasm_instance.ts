@@ -151,9 +151,9 @@ export class WasmInstance<E extends object = WasmExports> {
     name: string,
     ...args: WasmExports extends E ? WasmArg[] : unknown[]
   ): Promise<R> {
-    // Not an async function: for the common shape it returns the op's own promise (the op resolves
-    // to the results array), which saves the interpreter an async frame and two promises per call.
-    // Errors still arrive as rejections.
+    // Not an async function: for the common shape it returns a promise of the results array made
+    // directly, which saves the interpreter an async frame and two promises per call. Errors still
+    // arrive as rejections.
     try {
       if (typeof name !== "string") {
         throw wasmError("TypeError", `call: the export name must be a string, got ${describe(name)}`);
@@ -183,9 +183,11 @@ export class WasmInstance<E extends object = WasmExports> {
       if (typeof c !== "number" || (p[2] === "i32" && (c | 0) !== c && c >>> 0 !== c)) {
         c = numberArg(p[2], c, sig.where[2]);
       }
-      return ops.op_wasm_instance_call_numbers_async(this.#raw * EXPORT_INDEX_LIMIT + sig.index, a, b, c) as Promise<
-        WasmResult[]
-      > as Promise<R>;
+      // The call runs at once; a call that ends there (a short one) resolves without an async op,
+      // and one that does not is finished by one (ext_wasm/src/call_first.rs).
+      const r = ops.op_wasm_instance_call_numbers_first(this.#raw * EXPORT_INDEX_LIMIT + sig.index, a, b, c);
+      if (r !== null) return Promise.resolve((sig.results.length === 0 ? [] : [r]) as R);
+      return ops.op_wasm_call_unfinished().then((v) => (sig.results.length === 0 ? [] : [v]) as R);
     } catch (e) {
       return Promise.reject(e);
     }
@@ -198,13 +200,14 @@ export class WasmInstance<E extends object = WasmExports> {
 
   /** `call` for any other signature: arguments and results in 8-byte slots (ext_wasm/src/value.rs). */
   async #callWithSlots<R extends unknown[]>(name: string, sig: Signature | undefined, args: WasmArg[]): Promise<R> {
+    // As for the common shape: a call that does not end at once is finished by an async op.
     if (sig === undefined) {
       // Not a function export: the op reports what it is, or which functions exist.
-      await ops.op_wasm_instance_call(this.#raw, name, new Uint8Array(0));
+      if (!ops.op_wasm_instance_call(this.#raw, name, new Uint8Array(0))) await ops.op_wasm_call_unfinished();
       return [] as WasmResult[] as R;
     }
     const bytes = encodeArgs(name, sig, args);
-    await ops.op_wasm_instance_call(this.#raw, name, bytes);
+    if (!ops.op_wasm_instance_call(this.#raw, name, bytes)) await ops.op_wasm_call_unfinished();
     return decodeResults(bytes, sig.results) as R;
   }
 

@@ -360,6 +360,9 @@ fn op_of(f: &ItemFn, mapper: &TypeMapper) -> Result<Op, String> {
     ReturnType::Default => "void".to_string(),
     ReturnType::Type(_, ty) => {
       let ok = TypeMapper::result_ok(ty).unwrap_or(ty);
+      // `fn op(...) -> impl Future<Output = T>` (or a `Result` of one) is an async op, as an
+      // `async fn` is: its promise resolves to the future's `T` (or its `Result`'s `Ok`).
+      let ok = future_output(ok).map_or(ok, |out| TypeMapper::result_ok(out).unwrap_or(out));
       if TypeMapper::is_unit(ok) {
         "void".to_string()
       } else {
@@ -367,8 +370,24 @@ fn op_of(f: &ItemFn, mapper: &TypeMapper) -> Result<Op, String> {
       }
     }
   };
-  let result = if f.sig.asyncness.is_some() { format!("Promise<{ret}>") } else { ret };
+  let is_async = f.sig.asyncness.is_some()
+    || matches!(&f.sig.output, ReturnType::Type(_, ty) if future_output(TypeMapper::result_ok(ty).unwrap_or(ty)).is_some());
+  let result = if is_async { format!("Promise<{ret}>") } else { ret };
   Ok(Op { name: f.sig.ident.to_string(), docs: docs_of(&f.attrs), params, result })
+}
+
+/// `T` of `impl Future<Output = T>`.
+fn future_output(ty: &Type) -> Option<&Type> {
+  let Type::ImplTrait(imp) = ty else { return None };
+  imp.bounds.iter().find_map(|bound| {
+    let syn::TypeParamBound::Trait(t) = bound else { return None };
+    let last = t.path.segments.last().filter(|s| s.ident == "Future")?;
+    let syn::PathArguments::AngleBracketed(args) = &last.arguments else { return None };
+    args.args.iter().find_map(|arg| match arg {
+      syn::GenericArgument::AssocType(a) if a.ident == "Output" => Some(&a.ty),
+      _ => None,
+    })
+  })
 }
 
 /// A value crossing the op boundary, typed by its op2 attribute (or its scalar type).
@@ -386,6 +405,8 @@ fn value_type(attrs: &[Attribute], ty: &Type, mapper: &TypeMapper, deps: &mut Ve
     match quote::quote!(#ty).to_string().as_str() {
       "f64" | "f32" | "u32" | "i32" | "u16" | "i16" | "u8" | "i8" => Ok("number".into()),
       "bool" => Ok("boolean".into()),
+      // An op2 `Option` of a scalar is the scalar or `null`.
+      "Option < f64 >" => Ok("number | null".into()),
       // A JS value the op makes itself (memory_view.rs: an ArrayBuffer over a guest's memory).
       other if other.starts_with("v8 :: Local <") && other.ends_with("v8 :: ArrayBuffer >") => Ok("ArrayBuffer".into()),
       // Any JS value, which the op inspects itself (call_sync.rs: a number, or refused).
@@ -503,6 +524,21 @@ mod tests {
     assert!(info.contains("  size?: number;\n") && info.contains("  note: string | null;\n"), "{info}");
     assert!(api.types["Codes"].body.contains("  readonly First: 1;\n"));
     assert_eq!(api.codes, [("First".to_string(), "1".to_string()), ("Second".to_string(), "2".to_string())]);
+  }
+
+  #[test]
+  fn a_future_returning_op_is_async_and_an_option_may_be_null() {
+    let api = api_of(concat!(
+      "#[op2] pub fn op_later(state: &mut OpState) -> Result<impl Future<Output = Result<f64, E>>, E> { todo!() }\n",
+      "#[op2] pub fn op_soon() -> impl Future<Output = bool> { todo!() }\n",
+      "#[op2] pub fn op_maybe(a: f64) -> Result<Option<f64>, E> { todo!() }\n",
+      "extension!(e, ops = [op_later, op_soon, op_maybe]);",
+    ))
+    .unwrap();
+    let ops = &api.extensions[0].ops;
+    assert_eq!((ops[0].result.as_str(), ops[0].params.len()), ("Promise<number>", 0));
+    assert_eq!(ops[1].result, "Promise<boolean>");
+    assert_eq!(ops[2].result, "number | null");
   }
 
   #[test]

@@ -1,20 +1,20 @@
 //! `await instance.call(name, ...args)`: the async driver. A call runs on a fiber as a wasmtime
 //! async call and yields to the event loop every `YIELD_TICKS` epoch ticks (store.rs), so timers
-//! and other ops keep running during a long call, and a short call completes on the op's first
-//! (eager) poll with no thread hand-off at all.
+//! and other ops keep running during a long call. A short call ends on its first poll, inside a
+//! sync op, with no thread hand-off and no async op at all (call_first.rs).
 
-use std::cell::RefCell;
-use std::rc::Rc;
+use std::sync::Arc;
 
 use deno_core::{op2, JsBuffer, OpState};
 use wasmtime::{Func, Val};
 
+use crate::call_first::poll_first;
 use crate::capabilities::WasmPermissions;
 use crate::engine::{Engines, SharedEngines};
 use crate::error::{finish, DeadlineExceeded, Ended, WasmError};
 use crate::handles::unpack_export;
 use crate::instance::InstanceTable;
-use crate::store::{arm, disarm, KilnStore, Member, Mode};
+use crate::store::{arm, disarm, KilnStore, Member, Mode, SharedStore};
 use crate::value::{prepare_results, read_params, val_to_number, write_results};
 
 /// Runs `func` in `kiln` as an async call under the store's limits, with the arguments in
@@ -63,23 +63,37 @@ pub(crate) async fn call_raw(
   Ok(outcome)
 }
 
-/// `instance.call(name, ...args)`. `slots` holds the encoded arguments on entry and the encoded
-/// results on return (see `value.rs`); the JS side sizes it from the signature.
+/// `instance.call(name, ...args)` for any signature. `slots` holds the encoded arguments on entry
+/// and the encoded results when the call has ended (see `value.rs`); the JS side sizes it from the
+/// signature. Polls the call once (call_first.rs): `true` if it ended, `false` if the JS side is
+/// to await `op_wasm_call_unfinished` before it reads the results.
+///
+/// # Errors
+/// 5005 for an instance that is gone, 5009 without `execute`, 5004 for a missing export, 5007
+/// for arguments the signature does not take, and the classified error of a call that failed on
+/// its first poll.
 #[op2]
-pub async fn op_wasm_instance_call(
-  state: Rc<RefCell<OpState>>,
+pub fn op_wasm_instance_call(
+  state: &mut OpState,
   instance_id: f64,
   #[string] name: String,
   #[buffer] slots: JsBuffer,
-) -> Result<(), WasmError> {
-  let (shared, member, engines) = {
-    let state = state.borrow();
-    let grant = state.borrow::<WasmPermissions>().check_execute("call")?;
-    let entry = state.borrow::<InstanceTable>().lookup_for_call(instance_id, grant)?;
-    (entry.store.clone(), entry.member, state.borrow::<SharedEngines>().0.clone())
-  };
-  let mut slots = slots;
-  let mut guard = shared.lock().await;
+) -> Result<bool, WasmError> {
+  let grant = state.borrow::<WasmPermissions>().check_execute("call")?;
+  let entry = state.borrow::<InstanceTable>().lookup_for_call(instance_id, grant)?;
+  let call = call_slots(entry.store.clone(), entry.member, state.borrow::<SharedEngines>().0.clone(), name, slots);
+  Ok(poll_first(state, call)?.is_some())
+}
+
+/// The call `op_wasm_instance_call` makes; it ends with 0 (the results are in the slots).
+async fn call_slots(
+  shared: SharedStore,
+  member: usize,
+  engines: Arc<Engines>,
+  name: String,
+  mut slots: JsBuffer,
+) -> Result<f64, WasmError> {
+  let mut guard = lock(&shared).await;
   let kiln = &mut *guard;
   let Member { instance, .. } = &kiln.members[member];
   let Some(func) = instance.get_func(&mut kiln.store, &name) else {
@@ -90,34 +104,57 @@ pub async fn op_wasm_instance_call(
   prepare_results(&name, &ty, &mut kiln.results)?;
   run_async(&engines, kiln, func, &format!("`{name}`")).await?;
   write_results(&kiln.results, &mut slots);
-  Ok(())
+  Ok(0.0)
+}
+
+/// Takes the store's lock. An uncontended lock is taken without `lock().await`, which spends
+/// tokio's cooperative budget: in a loop of calls, every 128th would otherwise not end on its
+/// first poll only because the budget ran out.
+async fn lock(shared: &SharedStore) -> tokio::sync::MutexGuard<'_, KilnStore> {
+  match shared.try_lock() {
+    Ok(guard) => guard,
+    Err(_) => shared.lock().await,
+  }
 }
 
 /// `await instance.call(name, ...args)` for the common shape, as `op_wasm_instance_call_numbers`
 /// takes it: the packed instance id and export index, and up to three i32, f32 or f64 arguments as
-/// numbers (the JS side passes 0 for unused ones and checks them first: an error an async op throws
-/// reaches JS as a rejection, so the JS side could not convert and retry as `exports` does). It
-/// resolves to the results array `call` returns (empty or one number), so the JS side can hand its
-/// promise straight to the caller. No buffer and no name lookup: the export is resolved once per
+/// numbers (the JS side passes 0 for unused ones and checks them first, so that it can convert
+/// and retry as `exports` does). No buffer and no name lookup: the export is resolved once per
 /// instance.
+///
+/// A sync op that polls the call once (call_first.rs): it returns the call's one result (0 when it
+/// has none) if the call ended on that poll, and `null` if it did not; the JS side then awaits
+/// `op_wasm_call_unfinished` for it.
+///
+/// # Errors
+/// 5005 for an instance that is gone, 5009 without `execute`, 5007 for arguments the signature
+/// does not take, and the classified error of a call that failed on its first poll.
 #[op2]
-#[serde]
-pub async fn op_wasm_instance_call_numbers_async(
-  state: Rc<RefCell<OpState>>,
+pub fn op_wasm_instance_call_numbers_first(
+  state: &mut OpState,
   packed_export: f64,
   a: f64,
   b: f64,
   c: f64,
-) -> Result<Vec<f64>, WasmError> {
-  let args = [a, b, c];
+) -> Result<Option<f64>, WasmError> {
   let (instance_id, export_index) = unpack_export(packed_export);
-  let (shared, member, engines) = {
-    let state = state.borrow();
-    let grant = state.borrow::<WasmPermissions>().check_execute("call")?;
-    let entry = state.borrow::<InstanceTable>().lookup_for_call(instance_id, grant)?;
-    (entry.store.clone(), entry.member, state.borrow::<SharedEngines>().0.clone())
-  };
-  let mut guard = shared.lock().await;
+  let grant = state.borrow::<WasmPermissions>().check_execute("call")?;
+  let entry = state.borrow::<InstanceTable>().lookup_for_call(instance_id, grant)?;
+  let call =
+    call_numbers(entry.store.clone(), entry.member, state.borrow::<SharedEngines>().0.clone(), export_index, [a, b, c]);
+  poll_first(state, call)
+}
+
+/// The call `op_wasm_instance_call_numbers_first` makes: its one result, or 0 when it has none.
+async fn call_numbers(
+  shared: SharedStore,
+  member: usize,
+  engines: Arc<Engines>,
+  export_index: u32,
+  args: [f64; 3],
+) -> Result<f64, WasmError> {
+  let mut guard = lock(&shared).await;
   let kiln = &mut *guard;
   let Member { instance, module, exported, .. } = &mut kiln.members[member];
   let export = Member::export_at(exported, &mut kiln.store, instance, module, export_index)?;
@@ -138,5 +175,8 @@ pub async fn op_wasm_instance_call_numbers_async(
   if outcome.is_err() && finish(outcome, &format!("`{}`", export.name), kiln.config.call_limits())? == Ended::Exited {
     kiln.results.iter_mut().for_each(|r| *r = Val::I32(0));
   }
-  kiln.results.iter().map(|value| val_to_number(value).ok_or_else(|| export.not_numbers())).collect()
+  match kiln.results.first() {
+    Some(value) => val_to_number(value).ok_or_else(|| export.not_numbers()),
+    None => Ok(0.0),
+  }
 }

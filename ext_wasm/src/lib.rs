@@ -19,6 +19,7 @@ mod artifact_cache;
 mod binary;
 mod builtin;
 mod call;
+mod call_first;
 mod call_sync;
 mod caller_memory;
 mod capabilities;
@@ -136,7 +137,8 @@ deno_core::extension!(
     caller_memory::op_wasm_caller_memory_size,
     caller_memory::op_wasm_caller_memory_buffer,
     call::op_wasm_instance_call,
-    call::op_wasm_instance_call_numbers_async,
+    call::op_wasm_instance_call_numbers_first,
+    call_first::op_wasm_call_unfinished,
     call_sync::op_wasm_instance_call_sync,
     call_sync::op_wasm_instance_call_numbers,
     call_sync::op_wasm_instance_call_numbers2,

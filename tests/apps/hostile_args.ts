@@ -131,7 +131,10 @@ const rawOps: [string, unknown[]][] = [
   // A bad index can land on `spin` (1.5 becomes 1), so these use the instance with a deadline.
   ["op_wasm_instance_call_sync", [boundedRaw, 7, new Uint8Array(16)]],
   ["op_wasm_instance_call_numbers", [boundedRaw * 65536 + 7, 6, 3, 0]],
-  ["op_wasm_instance_call_numbers_async", [boundedRaw * 65536 + 7, 6, 3, 0]],
+  // A call that does not end on its first poll is left for op_wasm_call_unfinished; with nothing
+  // left, that op refuses (5002) instead of waiting.
+  ["op_wasm_instance_call_numbers_first", [boundedRaw * 65536 + 7, 6, 3, 0]],
+  ["op_wasm_call_unfinished", []],
   ["op_wasm_memory_read", [raw, 0, new Uint8Array(4)]],
   ["op_wasm_memory_write", [raw, 0, new Uint8Array(4)]],
   ["op_wasm_memory_size", [raw]],
