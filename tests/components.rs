@@ -30,6 +30,7 @@ const FIXTURES: &[&str] = &[
   "fs_probe.wat",
   "sockets_probe.wat",
   "http_probe.wat",
+  "numbers.wat",
 ];
 
 const LOAD_EXECUTE: &str = "[capabilities.wasm]\nload = true\nexecute = true\n";
@@ -146,6 +147,32 @@ fn every_wit_type_goes_both_ways_through_exports_and_call() {
 #[test]
 fn a_component_that_imports_its_named_types_gives_the_same_answers() {
   app("component_types.ts").file("types.wat", component("types-wit.wat")).run().ok(TYPES);
+}
+
+/// `instance.exports` of plain-number functions: the op checks the arguments, and a refused call
+/// is named by the general path exactly as before the fast path checked nothing itself; a trap is
+/// the call's own error, not taken for a refusal.
+#[test]
+fn plain_number_functions_refuse_misfits_by_name_and_keep_their_traps() {
+  app("component_numbers.ts").run().ok(concat!(
+    "add: 5\n",
+    "add wraps: 1\n",
+    "div: -3\n",
+    "mix: 65407.5\n",
+    "add fraction: 5007 TypeError: `add`: args[0]: 1.5 is not a u32 (an integer in [0, 4294967295])\n",
+    "add negative: 5007 TypeError: `add`: args[0]: -1 is not a u32 (an integer in [0, 4294967295])\n",
+    "add 2^32: 5007 TypeError: `add`: args[0]: 4294967296 is not a u32 (an integer in [0, 4294967295])\n",
+    "add string: 5007 TypeError: `add`: args[0]: \"1\" is not a u32 (an integer in [0, 4294967295])\n",
+    "add NaN: 5007 TypeError: `add`: args[0]: NaN is not a u32 (an integer in [0, 4294967295])\n",
+    "add one argument: 5007 TypeError: `add` takes 2 argument(s) (a, b), got 1; its type is func(a: u32, b: u32) -> u32\n",
+    "add three arguments: 5007 TypeError: `add` takes 2 argument(s) (a, b), got 3; its type is func(a: u32, b: u32) -> u32\n",
+    "mix s8 128: 5007 TypeError: `mix`: args[0]: 128 is not an s8 (an integer in [-128, 127])\n",
+    "mix u16 65536: 5007 TypeError: `mix`: args[1]: 65536 is not a u16 (an integer in [0, 65535])\n",
+    "mix f32 string: 5007 TypeError: `mix`: args[2]: \"x\" is not an f32 (a number)\n",
+    "div by zero: 5002 CallError: `div` trapped: wasm trap: integer divide by zero\n",
+    // wasmtime does not enter a component instance again after a trap.
+    "after the trap: 5002 CallError: `add` trapped: wasm trap: cannot enter component instance\n",
+  ));
 }
 
 /// The encoder's buffer grows in the middle of a value: nothing may be lost or thrown.

@@ -58,8 +58,13 @@ declare module "kiln:internal" {
     /**
      * `instance.exports.f(...)` for a function of up to three plain numbers (integers up to 32 bits,
      * floats) and at most one such result: no buffer. `packed` is `instance_id * 2^16 + index`.
+     *
+     * The arguments are checked here, as `op_wasm_instance_call_numbers` checks a module's: each must
+     * be a JS number, and for an integer type an integer in the type's range (unused ones are
+     * ignored). Anything else is refused with 5007 before the guest runs, and the JS side then
+     * names the misfit (ts/wasm_component.ts), so its common path checks nothing itself.
      */
-    op_wasm_component_call_numbers(packed: number, a: number, b: number, c: number): number;
+    op_wasm_component_call_numbers(packed: number, a: unknown, b: unknown, c: unknown): number;
     /**
      * Begins a call of function `index` of a component instance whose store has JS host functions;
      * the JS side drives it (hostcall.rs) and reads the results with `op_wasm_hcall_bytes`.

@@ -373,54 +373,72 @@ export class ComponentInstance implements ResourceOwner {
 }
 
 /**
- * The `exports` function of a function of plain numbers: no buffer, no array of arguments. A
- * call whose arguments do not all fit takes the general path, which names the misfit.
+ * The `exports` function of a function of plain numbers: no buffer, no array of arguments, and no
+ * checks on the common path. The op checks each argument against its type before the guest runs
+ * and refuses a misfit (a non-number, a fraction or an out-of-range integer); only then are the
+ * arguments checked here, and the general path names the misfit. As `instance.exports` of a
+ * module (wasm_exports.ts), the function has fixed parameters and one more: QuickJS runs that
+ * far faster than `arguments`, a `typeof` per argument, or a range check against a bound that is
+ * not a small integer.
  */
 function numbersFunction(owner: ComponentInstance, f: FuncDesc): (...args: unknown[]) => unknown {
   const packed = owner.id * 65536 + f.i;
   // Each parameter's range; a float's is infinite and takes fractions.
   const bounds = f.params.map(([, t]) => INT_RANGES[t as string] ?? [-Infinity, Infinity, 0]);
-  const [lo0, hi0, int0] = bounds[0] ?? [0, 0, 0];
-  const [lo1, hi1, int1] = bounds[1] ?? [0, 0, 0];
-  const [lo2, hi2, int2] = bounds[2] ?? [0, 0, 0];
+  const fits = (i: number, x: unknown): boolean => {
+    const [lo, hi, int] = bounds[i];
+    return typeof x === "number" && (!int || (x % 1 === 0 && x >= lo && x <= hi));
+  };
+  // The arguments as the caller gave them, as far as they can be told apart from missing ones.
+  const given = (xs: unknown[]): unknown[] => {
+    let n = xs.length;
+    while (n > 0 && xs[n - 1] === undefined) n--;
+    return xs.slice(0, n);
+  };
   const returns = f.results.length > 0;
-  const slow = (args: unknown[]) => owner.callSync(f, args);
   const call = ops.op_wasm_component_call_numbers;
-  // `x >= lo && x <= hi` is false for NaN and for any non-number but a numeric string, which
-  // `typeof` rules out; `x % 1` is 0 only for integers (int is 0 for floats, which skip it).
+  // A refused call: the general path names the misfit, or, when every argument fits, the call
+  // itself failed and its error stands.
+  const again = (error: unknown, xs: unknown[]): unknown => {
+    if (xs.length === f.params.length && xs.every((x, i) => fits(i, x))) throw error;
+    return owner.callSync(f, given(xs));
+  };
   switch (f.params.length) {
     case 0:
-      return function () {
-        if (arguments.length !== 0) return slow([...arguments]);
+      return function (extra?: unknown) {
+        if (extra !== undefined) return owner.callSync(f, [extra]);
         const out = call(packed, 0, 0, 0);
         return returns ? out : undefined;
       };
     case 1:
-      return function (a: unknown) {
-        if (arguments.length !== 1 || typeof a !== "number" || (int0 && (a % 1 !== 0 || a < lo0 || a > hi0))) {
-          return slow([...arguments]);
+      return function (a?: unknown, extra?: unknown) {
+        if (extra !== undefined) return owner.callSync(f, [a, extra]);
+        try {
+          const out = call(packed, a, 0, 0);
+          return returns ? out : undefined;
+        } catch (e) {
+          return again(e, [a]);
         }
-        const out = call(packed, a, 0, 0);
-        return returns ? out : undefined;
       };
     case 2:
-      return function (a: unknown, b: unknown) {
-        if (
-          arguments.length !== 2 || typeof a !== "number" || typeof b !== "number" ||
-          (int0 && (a % 1 !== 0 || a < lo0 || a > hi0)) || (int1 && (b % 1 !== 0 || b < lo1 || b > hi1))
-        ) return slow([...arguments]);
-        const out = call(packed, a, b, 0);
-        return returns ? out : undefined;
+      return function (a?: unknown, b?: unknown, extra?: unknown) {
+        if (extra !== undefined) return owner.callSync(f, [a, b, extra]);
+        try {
+          const out = call(packed, a, b, 0);
+          return returns ? out : undefined;
+        } catch (e) {
+          return again(e, [a, b]);
+        }
       };
     default:
-      return function (a: unknown, b: unknown, c: unknown) {
-        if (
-          arguments.length !== 3 || typeof a !== "number" || typeof b !== "number" || typeof c !== "number" ||
-          (int0 && (a % 1 !== 0 || a < lo0 || a > hi0)) || (int1 && (b % 1 !== 0 || b < lo1 || b > hi1)) ||
-          (int2 && (c % 1 !== 0 || c < lo2 || c > hi2))
-        ) return slow([...arguments]);
-        const out = call(packed, a, b, c);
-        return returns ? out : undefined;
+      return function (a?: unknown, b?: unknown, c?: unknown, extra?: unknown) {
+        if (extra !== undefined) return owner.callSync(f, [a, b, c, extra]);
+        try {
+          const out = call(packed, a, b, c);
+          return returns ? out : undefined;
+        } catch (e) {
+          return again(e, [a, b, c]);
+        }
       };
   }
 }

@@ -105,7 +105,7 @@ pub fn op_wasm_instance_call_numbers0(state: &mut OpState, packed_export: f64) -
 }
 
 /// The value of a JS number; `None` for any other value (a BigInt is not converted).
-fn number(value: &v8::Value) -> Option<f64> {
+pub(crate) fn number(value: &v8::Value) -> Option<f64> {
   value.is_number().then(|| {
     // SAFETY: the value is a number, and a `v8::Number` is a `v8::Value` of that kind (v8
     // handles can be cast so, as deno_core's own argument conversions do).

@@ -10,7 +10,7 @@ use std::sync::Arc;
 use std::task::{Context, Poll, Wake, Waker};
 use std::time::{Duration, Instant};
 
-use deno_core::{op2, JsBuffer, OpState};
+use deno_core::{op2, v8, JsBuffer, OpState};
 use wasmtime::component::{Type, Val};
 
 use super::make::{ComponentStore, ComponentTable, SharedComponent};
@@ -120,34 +120,35 @@ pub fn op_wasm_component_call_sync(
 
 /// `instance.exports.f(...)` for a function of up to three plain numbers (integers up to 32 bits,
 /// floats) and at most one such result: no buffer. `packed` is `instance_id * 2^16 + index`.
+///
+/// The arguments are checked here, as `op_wasm_instance_call_numbers` checks a module's: each must
+/// be a JS number, and for an integer type an integer in the type's range (unused ones are
+/// ignored). Anything else is refused with 5007 before the guest runs, and the JS side then
+/// names the misfit (ts/wasm_component.ts), so its common path checks nothing itself.
 #[op2(nofast)]
 pub fn op_wasm_component_call_numbers(
   state: &mut OpState,
   packed: f64,
-  a: f64,
-  b: f64,
-  c: f64,
+  a: v8::Local<v8::Value>,
+  b: v8::Local<v8::Value>,
+  c: v8::Local<v8::Value>,
 ) -> Result<f64, WasmError> {
   let (instance_id, index) = crate::handles::unpack_export(packed);
-  let (shared, engines) = shared(state, instance_id)?;
+  state.borrow::<WasmPermissions>().check_execute("call")?;
+  let shared = state.borrow::<ComponentTable>().lookup(instance_id)?.store.clone();
   let mut guard = shared.try_lock().map_err(|_| busy())?;
   let kiln = &mut *guard;
   let stop_at = kiln.config.timeout_ms.map(|ms| Instant::now() + Duration::from_millis(ms));
+  // Each `OpState` entry borrowed is a map search: the engines only when a deadline needs them.
+  let engines = stop_at.map(|_| state.borrow::<SharedEngines>().0.clone());
   let f =
     kiln.funcs.get(index as usize).ok_or_else(|| WasmError::export_not_found(format!("no export function {index}")))?;
   kiln.params.clear();
-  for (ty, x) in f.params.iter().zip([a, b, c]) {
-    kiln.params.push(match ty {
-      Type::S8 => Val::S8(x as i8),
-      Type::U8 => Val::U8(x as u8),
-      Type::S16 => Val::S16(x as i16),
-      Type::U16 => Val::U16(x as u16),
-      Type::S32 => Val::S32(x as i32),
-      Type::U32 => Val::U32(x as u32),
-      Type::Float32 => Val::Float32(x as f32),
-      Type::Float64 => Val::Float64(x),
-      _ => return Err(WasmError::type_error(format!("`{}` does not take plain numbers", f.name))),
-    });
+  for (i, (ty, x)) in f.params.iter().zip([a, b, c]).enumerate() {
+    let value = number_val(ty, &x).ok_or_else(|| {
+      WasmError::type_error(format!("argument {} of `{}` is not a number that fits {ty:?}", i + 1, f.name))
+    })?;
+    kiln.params.push(value);
   }
   kiln.results.clear();
   kiln.results.resize(f.results.len(), Val::Bool(false));
@@ -158,7 +159,7 @@ pub fn op_wasm_component_call_numbers(
     let armed = arm(store, config, Mode::Sync);
     let outcome = match armed {
       Ok(_) => {
-        let _running = stop_at.map(|_| engines.running());
+        let _running = engines.as_ref().map(|engines| engines.running());
         block_on(async { Ok(func.call_async(&mut *store, params, results).await) }, stop_at)
       }
       Err(e) => Err(e),
@@ -180,6 +181,24 @@ pub fn op_wasm_component_call_numbers(
     Some(Val::Float32(v)) => *v as f64,
     Some(Val::Float64(v)) => *v,
     Some(_) => return Err(WasmError::type_error(format!("`{}` does not return a plain number", name()))),
+  })
+}
+
+/// A JS number as a component value of type `ty`: an integer type takes an integer in its range,
+/// a float type any number. `None` for anything else.
+fn number_val(ty: &Type, value: &v8::Value) -> Option<Val> {
+  let x = crate::call_sync::number(value)?;
+  let int = |lo: f64, hi: f64| (x.fract() == 0.0 && (lo..=hi).contains(&x)).then_some(x);
+  Some(match ty {
+    Type::S8 => Val::S8(int(i8::MIN.into(), i8::MAX.into())? as i8),
+    Type::U8 => Val::U8(int(0.0, u8::MAX.into())? as u8),
+    Type::S16 => Val::S16(int(i16::MIN.into(), i16::MAX.into())? as i16),
+    Type::U16 => Val::U16(int(0.0, u16::MAX.into())? as u16),
+    Type::S32 => Val::S32(int(i32::MIN.into(), i32::MAX.into())? as i32),
+    Type::U32 => Val::U32(int(0.0, u32::MAX.into())? as u32),
+    Type::Float32 => Val::Float32(x as f32),
+    Type::Float64 => Val::Float64(x),
+    _ => return None,
   })
 }
 
