@@ -186,9 +186,8 @@ declare module "kiln:internal" {
     /**
      * `await instance.call(name, ...args)` for the common shape, as `op_wasm_instance_call_numbers`
      * takes it: the packed instance id and export index, and up to three i32, f32 or f64 arguments as
-     * numbers (the JS side passes 0 for unused ones and checks them first, so that it can convert
-     * and retry as `exports` does). No buffer and no name lookup: the export is resolved once per
-     * instance.
+     * numbers, which the JS side has checked (it passes 0 for unused ones). No buffer and no name
+     * lookup: the export is resolved once per instance.
      *
      * A sync op that polls the call once (call_first.rs): it returns the call's one result (0 when it
      * has none) if the call ended on that poll, and `null` if it did not; the JS side then awaits
