@@ -529,9 +529,9 @@ mod tests {
   #[test]
   fn a_future_returning_op_is_async_and_an_option_may_be_null() {
     let api = api_of(concat!(
-      "#[op2] pub fn op_later(state: &mut OpState) -> Result<impl Future<Output = Result<f64, E>>, E> { todo!() }\n",
-      "#[op2] pub fn op_soon() -> impl Future<Output = bool> { todo!() }\n",
-      "#[op2] pub fn op_maybe(a: f64) -> Result<Option<f64>, E> { todo!() }\n",
+      "#[op2] pub fn op_later(state: &mut OpState) -> Result<impl Future<Output = Result<f64, E>>, E> { Ok(async { Ok(1.0) }) }\n",
+      "#[op2] pub fn op_soon() -> impl Future<Output = bool> { async { true } }\n",
+      "#[op2] pub fn op_maybe(a: f64) -> Result<Option<f64>, E> { Ok(Some(a)) }\n",
       "extension!(e, ops = [op_later, op_soon, op_maybe]);",
     ))
     .unwrap();
