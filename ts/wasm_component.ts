@@ -17,7 +17,6 @@ import {
   type Handle,
   handleOf,
   type ImportDesc,
-  INT_RANGES,
   Reader,
   type ResourceDesc,
   type ResourceOwner,
@@ -383,11 +382,14 @@ export class ComponentInstance implements ResourceOwner {
  */
 function numbersFunction(owner: ComponentInstance, f: FuncDesc): (...args: unknown[]) => unknown {
   const packed = owner.id * 65536 + f.i;
-  // Each parameter's range; a float's is infinite and takes fractions.
-  const bounds = f.params.map(([, t]) => INT_RANGES[t as string] ?? [-Infinity, Infinity, 0]);
+  // The general path's own rule for a parameter (wasm_wit.ts), asked only after a refusal.
   const fits = (i: number, x: unknown): boolean => {
-    const [lo, hi, int] = bounds[i];
-    return typeof x === "number" && (!int || (x % 1 === 0 && x >= lo && x <= hi));
+    try {
+      checkNumber(f.params[i][1] as string, x);
+      return true;
+    } catch {
+      return false;
+    }
   };
   // The arguments as the caller gave them, as far as they can be told apart from missing ones.
   const given = (xs: unknown[]): unknown[] => {
