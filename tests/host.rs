@@ -19,6 +19,7 @@ fn host_functions_work_through_both_call_paths() {
     "throw (call): 5002 CallError true true\n",
     "throw (exports): 5002 CallError true true\n",
     "usable after a throw: 2\n",
+    "name, length, trailing undefined: i32 2 3 5007\n",
     "async host function: 61 ticks while the guest waited: true\n",
     "async host function under exports: 5002 CallError true\n",
     "re-entry: [ 81 ] 25\n",

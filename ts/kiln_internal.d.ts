@@ -228,6 +228,25 @@ declare module "kiln:internal" {
      */
     op_wasm_instance_call_numbers(packedExport: number, a: unknown, b: unknown, c: unknown): number;
     /**
+     * `instance.exports.f` itself, for the common shape (ts/wasm_exports.ts): JS binds this op once
+     * per export, as `op_wasm_export_call.bind(again, packedExport)`, so a call runs none of Kiln's
+     * JS. (In QuickJS a closure around the op cost a fifth of the call: BENCHMARKS.md, P1a.) The
+     * arguments after `packedExport` are the call's; they are checked here against the signature as
+     * `op_wasm_instance_call_numbers` checks them, and so is their count: an argument past the
+     * function's parameters must be `undefined`.
+     *
+     * Arguments the op refuses (a tagged value, a missing argument, one too many, an i32 out of
+     * range) are handed to the function the op was bound to (`this`), with the call's arguments:
+     * it converts them or throws the error that names the bad one, and calls again. What it returns
+     * or throws is the call's. The store is not held meanwhile, so it may call any op.
+     */
+    op_wasm_export_call(...args: unknown[]): number;
+    /**
+     * `op_wasm_export_call` for an export without a result: the call returns `undefined` (op2's
+     * unit return is `null` without `#[undefined]`).
+     */
+    op_wasm_export_call_void(...args: unknown[]): void;
+    /**
      * `op_wasm_instance_call_numbers` for an export with two parameters: each argument an op takes
      * costs the QuickJS shim a heap-allocated handle, so the common arities get ops of their own.
      */

@@ -1,13 +1,13 @@
 // runtime:wasm/exports — internal to runtime:wasm (see wasm_values.ts): the synchronous functions
-// of `instance.exports`. Each export becomes a closure that calls a synchronous op. The common
-// shape (up to three i32/f32/f64 parameters, at most one such result) passes the arguments as they
-// are and the op checks them (converted and retried here only when it refuses them); any other
-// shape is checked here and goes through 8-byte slots. The closures are written out per
-// arity on purpose: QuickJS interprets them, and each branch or loop removed from a call shows in
-// the benchmarks (BENCHMARKS.md, P1a).
+// of `instance.exports`. For the common shape (up to three i32/f32/f64 parameters, at most one
+// such result) the function is a synchronous op bound to the export: it takes the arguments as they
+// are and checks them, and only the arguments it refuses come back to JS here, to be converted or
+// named in an error. Any other shape is a closure that checks its arguments here and passes them
+// in 8-byte slots.
 
 import type { WasmArg, WasmFunction, WasmResult, WasmReturn } from "runtime:wasm";
 import {
+  argumentCount,
   arityError,
   decode,
   encode,
@@ -46,116 +46,36 @@ export function exportFunction(
   const packed = raw * EXPORT_INDEX_LIMIT + index;
   if (arity <= 3 && params.every(isNumberType) && results.length <= 1 && results.every(isNumberType) &&
     Number.isSafeInteger(packed) && index < EXPORT_INDEX_LIMIT) {
-    // The common shape goes as plain numbers, with no buffer and no checks here: the op checks
-    // the arguments against the signature before the guest runs, and refuses anything but a plain
-    // number of the right kind (5007). Only then does `again` convert them the slow way (a tagged
-    // value) or throw the error that names the bad one (numberArg), and call once more. In
-    // QuickJS a `typeof` check per argument cost more than the op's own check (BENCHMARKS.md, P1a).
-    // One op per arity: every argument an op takes costs the QuickJS shim an allocation.
+    // The common shape: the function is the op itself, bound to this export, so a call runs no
+    // JS of Kiln's (in QuickJS a closure around the op cost a fifth of the call: BENCHMARKS.md,
+    // P1a). The op checks the arguments against the signature before the guest runs, and hands
+    // those it refuses (a tagged value, a missing argument, one too many, an i32 out of range) to
+    // `again`, the function it is bound to: `again` converts them (numberArg) or throws the error
+    // that names the bad one, and calls once more through the per-arity ops.
     const call0 = ops.op_wasm_instance_call_numbers0;
     const call1 = ops.op_wasm_instance_call_numbers1;
     const call2 = ops.op_wasm_instance_call_numbers2;
     const call3 = ops.op_wasm_instance_call_numbers;
-    const again = (error: unknown, a?: WasmArg, b?: WasmArg, c?: WasmArg): number => {
-      const args = [a, b, c];
-      let converted = false;
-      for (let i = 0; i < arity; i++) {
-        if (!isPlainNumber(params[i], args[i])) {
-          args[i] = checked(i, args[i]);
-          converted = true;
-        }
+    const again = (...args: (WasmArg | undefined)[]): number => {
+      for (let i = arity; i < args.length; i++) {
+        if (args[i] !== undefined) throw tooMany();
       }
-      // Every argument was already a plain number: the refusal came from the call itself.
-      if (!converted) throw error;
-      const [x, y, z] = args as number[];
+      const xs: number[] = [];
+      for (let i = 0; i < arity; i++) {
+        xs[i] = isPlainNumber(params[i], args[i]) ? args[i] as number : checked(i, args[i]);
+      }
+      const [x, y, z] = xs;
       return arity === 0 ? call0(packed) : arity === 1 ? call1(packed, x) : arity === 2 ? call2(packed, x, y) : call3(packed, x, y, z);
     };
-    // One closure per arity and per result count, with fixed parameters: the interpreter runs
-    // these far faster than a rest parameter, a loop or a branch. A missing argument arrives as
-    // undefined and is refused by the op; one past the last is caught by the next parameter.
-    if (results.length === 0) {
-      switch (arity) {
-        case 0:
-          fn = (a?: WasmArg): undefined => {
-            if (a !== undefined) throw tooMany();
-            call0(packed);
-          };
-          break;
-        case 1:
-          fn = (a?: WasmArg, b?: WasmArg): undefined => {
-            if (b !== undefined) throw tooMany();
-            try {
-              call1(packed, a);
-            } catch (e) {
-              again(e, a);
-            }
-          };
-          break;
-        case 2:
-          fn = (a?: WasmArg, b?: WasmArg, c?: WasmArg): undefined => {
-            if (c !== undefined) throw tooMany();
-            try {
-              call2(packed, a, b);
-            } catch (e) {
-              again(e, a, b);
-            }
-          };
-          break;
-        default:
-          fn = (a?: WasmArg, b?: WasmArg, c?: WasmArg, d?: WasmArg): undefined => {
-            if (d !== undefined) throw tooMany();
-            try {
-              call3(packed, a, b, c);
-            } catch (e) {
-              again(e, a, b, c);
-            }
-          };
-      }
-    } else {
-      switch (arity) {
-        case 0:
-          fn = (a?: WasmArg): number => {
-            if (a !== undefined) throw tooMany();
-            return call0(packed);
-          };
-          break;
-        case 1:
-          fn = (a?: WasmArg, b?: WasmArg): number => {
-            if (b !== undefined) throw tooMany();
-            try {
-              return call1(packed, a);
-            } catch (e) {
-              return again(e, a);
-            }
-          };
-          break;
-        case 2:
-          fn = (a?: WasmArg, b?: WasmArg, c?: WasmArg): number => {
-            if (c !== undefined) throw tooMany();
-            try {
-              return call2(packed, a, b);
-            } catch (e) {
-              return again(e, a, b);
-            }
-          };
-          break;
-        default:
-          fn = (a?: WasmArg, b?: WasmArg, c?: WasmArg, d?: WasmArg): number => {
-            if (d !== undefined) throw tooMany();
-            try {
-              return call3(packed, a, b, c);
-            } catch (e) {
-              return again(e, a, b, c);
-            }
-          };
-      }
-    }
+    const op = results.length === 0 ? ops.op_wasm_export_call_void : ops.op_wasm_export_call;
+    fn = op.bind(again, packed) as (...args: WasmArg[]) => WasmReturn;
   } else {
     const bytes = new Uint8Array(Math.max(params.length, results.length) * 8);
     const view = new DataView(bytes.buffer);
     const callSync = ops.op_wasm_instance_call_sync;
     fn = (...args: WasmArg[]): WasmReturn => {
-      if (args.length !== arity) throw arityError(name, params, args.length);
+      const given = argumentCount(args);
+      if (given !== arity) throw arityError(name, params, given);
       for (let i = 0; i < arity; i++) encode(view, i, params[i], args[i], where[i]);
       callSync(raw, index, bytes);
       if (results.length === 0) return undefined;
@@ -166,6 +86,7 @@ export function exportFunction(
     };
   }
   Object.defineProperty(fn, "name", { value: name });
+  Object.defineProperty(fn, "length", { value: arity });
   // The function keeps its instance reachable, so that it is not reclaimed while held.
   Object.defineProperty(fn, INSTANCE, { value: owner });
   return fn as WasmFunction;

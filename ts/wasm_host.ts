@@ -9,6 +9,7 @@
 
 import type { WasmArg, WasmCaller, WasmExports, WasmFunction, WasmResult, WasmReturn } from "runtime:wasm";
 import {
+  argumentCount,
   arityError,
   decode,
   describe,
@@ -298,7 +299,8 @@ export function hostExportFunction(
 ): WasmFunction {
   const where = params.map((_, i) => `argument ${i + 1} of \`${name}\``);
   const fn = (...args: WasmArg[]): WasmReturn => {
-    if (args.length !== params.length) throw arityError(name, params, args.length);
+    const given = argumentCount(args);
+    if (given !== params.length) throw arityError(name, params, given);
     const slots = new Uint8Array(Math.max(params.length, results.length, table.slots) * 8);
     const view = new DataView(slots.buffer);
     for (let i = 0; i < params.length; i++) encode(view, i, params[i], args[i], where[i]);
@@ -313,6 +315,7 @@ export function hostExportFunction(
     return shape(results.map((type, i) => decode(view, i, type)));
   };
   Object.defineProperty(fn, "name", { value: name });
+  Object.defineProperty(fn, "length", { value: params.length });
   Object.defineProperty(fn, Symbol.for("kiln.instance"), { value: owner });
   return fn as WasmFunction;
 }
@@ -410,7 +413,8 @@ class Caller implements WasmCaller {
       }
       signature ??= ops.op_wasm_caller_signature(this.#token, name) as [string[], string[]];
       const [params, results] = signature;
-      if (args.length !== params.length) throw arityError(name, params, args.length);
+      const given = argumentCount(args);
+      if (given !== params.length) throw arityError(name, params, given);
       const slots = new Uint8Array(Math.max(params.length, results.length, this.#table.slots) * 8);
       const view = new DataView(slots.buffer);
       for (let i = 0; i < params.length; i++) encode(view, i, params[i], args[i], `argument ${i + 1} of \`${name}\``);

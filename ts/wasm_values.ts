@@ -115,6 +115,16 @@ export function arityError(name: string, params: readonly string[], got: number 
   return wasmError("TypeError", `\`${name}\` expects ${count}${types}, got ${got}`);
 }
 
+/**
+ * How many arguments an `exports` function was given: trailing `undefined`s are not counted, so
+ * `f(1, undefined)` is `f(1)` (as the bound op of the common shape counts them: call_sync.rs).
+ */
+export function argumentCount(args: readonly unknown[]): number {
+  let n = args.length;
+  while (n > 0 && args[n - 1] === undefined) n--;
+  return n;
+}
+
 /** Export indexes below this are packed with the instance id (ext_wasm/src/exports.rs). */
 export const EXPORT_INDEX_LIMIT = 65536;
 

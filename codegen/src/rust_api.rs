@@ -353,6 +353,11 @@ fn op_of(f: &ItemFn, mapper: &TypeMapper) -> Result<Op, String> {
     let Pat::Ident(ident) = &*arg.pat else {
       return Err("op parameters must be plain names".into());
     };
+    // `#[varargs]`: the op reads its JS arguments itself, however many there are.
+    if arg.attrs.iter().any(|a| a.path().is_ident("varargs")) {
+      params.push(("...args".to_string(), "unknown[]".to_string()));
+      continue;
+    }
     let ts = value_type(&arg.attrs, &arg.ty, mapper, &mut unused)?;
     params.push((camel_case(ident.ident.to_string().trim_start_matches('_')), ts));
   }
@@ -527,18 +532,20 @@ mod tests {
   }
 
   #[test]
-  fn a_future_returning_op_is_async_and_an_option_may_be_null() {
+  fn a_future_returning_op_is_async_an_option_may_be_null_and_varargs_are_a_rest_parameter() {
     let api = api_of(concat!(
       "#[op2] pub fn op_later(state: &mut OpState) -> Result<impl Future<Output = Result<f64, E>>, E> { Ok(async { Ok(1.0) }) }\n",
       "#[op2] pub fn op_soon() -> impl Future<Output = bool> { async { true } }\n",
       "#[op2] pub fn op_maybe(a: f64) -> Result<Option<f64>, E> { Ok(Some(a)) }\n",
-      "extension!(e, ops = [op_later, op_soon, op_maybe]);",
+      "#[op2] pub fn op_any(scope: &mut v8::PinScope<'_, '_>, #[varargs] args: Option<&v8::FunctionCallbackArguments>) -> f64 { 0.0 }\n",
+      "extension!(e, ops = [op_later, op_soon, op_maybe, op_any]);",
     ))
     .unwrap();
     let ops = &api.extensions[0].ops;
     assert_eq!((ops[0].result.as_str(), ops[0].params.len()), ("Promise<number>", 0));
     assert_eq!(ops[1].result, "Promise<boolean>");
     assert_eq!(ops[2].result, "number | null");
+    assert_eq!(ops[3].params, [("...args".into(), "unknown[]".into())]);
   }
 
   #[test]

@@ -9,7 +9,6 @@ use deno_core::{op2, JsBuffer, OpState};
 use wasmtime::{Func, Val};
 
 use crate::call_first::poll_first;
-use crate::capabilities::WasmPermissions;
 use crate::engine::{Engines, SharedEngines};
 use crate::error::{finish, DeadlineExceeded, Ended, WasmError};
 use crate::handles::unpack_export;
@@ -79,8 +78,7 @@ pub fn op_wasm_instance_call(
   #[string] name: String,
   #[buffer] slots: JsBuffer,
 ) -> Result<bool, WasmError> {
-  let grant = state.borrow::<WasmPermissions>().check_execute("call")?;
-  let entry = state.borrow::<InstanceTable>().lookup_for_call(instance_id, grant)?;
+  let entry = state.borrow::<InstanceTable>().lookup_for_call(instance_id)?;
   let call = call_slots(entry.store.clone(), entry.member, state.borrow::<SharedEngines>().0.clone(), name, slots);
   Ok(poll_first(state, call)?.is_some())
 }
@@ -138,8 +136,7 @@ pub fn op_wasm_instance_call_numbers_first(
   c: f64,
 ) -> Result<Option<f64>, WasmError> {
   let (instance_id, export_index) = unpack_export(packed_export);
-  let grant = state.borrow::<WasmPermissions>().check_execute("call")?;
-  let entry = state.borrow::<InstanceTable>().lookup_for_call(instance_id, grant)?;
+  let entry = state.borrow::<InstanceTable>().lookup_for_call(instance_id)?;
   let call =
     call_numbers(entry.store.clone(), entry.member, state.borrow::<SharedEngines>().0.clone(), export_index, [a, b, c]);
   poll_first(state, call)

@@ -18,8 +18,10 @@
 //! stdin read) is waited for by parking the thread, with `timeoutMs` checked at least every
 //! millisecond while it waits.
 
+use std::cell::{Cell, RefCell};
 use std::future::Future;
 use std::pin::pin;
+use std::rc::Rc;
 use std::sync::Arc;
 use std::task::{Context, Poll, Wake, Waker};
 use std::thread::Thread;
@@ -28,11 +30,11 @@ use std::time::{Duration, Instant};
 use deno_core::{op2, v8, OpState};
 use wasmtime::{Store, Val, ValRaw, ValType};
 
-use crate::capabilities::WasmPermissions;
 use crate::engine::SharedEngines;
 use crate::error::{finish, DeadlineExceeded, Ended, WasmError};
 use crate::handles::unpack_export;
 use crate::instance::InstanceTable;
+use crate::shape::NUMBER_PARAMS;
 use crate::store::{arm, disarm, ExportFunc, KilnStore, Member, Mode, StoreData};
 use crate::value::{raw_to_val, slot, slot_to_val, unsupported, val_to_raw, val_to_slot, SLOT};
 
@@ -68,7 +70,7 @@ pub fn op_wasm_instance_call_numbers(
   c: v8::Local<v8::Value>,
 ) -> Result<f64, WasmError> {
   let (instance_id, export_index) = unpack_export(packed_export);
-  sync_call(state, instance_id, export_index, Numbers([number(&a), number(&b), number(&c)], 3))
+  sync_call(state, instance_id, export_index, Numbers::taking([number(&a), number(&b), number(&c)], 3))
 }
 
 /// [`op_wasm_instance_call_numbers`] for an export with two parameters: each argument an op takes
@@ -81,7 +83,7 @@ pub fn op_wasm_instance_call_numbers2(
   b: v8::Local<v8::Value>,
 ) -> Result<f64, WasmError> {
   let (instance_id, export_index) = unpack_export(packed_export);
-  sync_call(state, instance_id, export_index, Numbers([number(&a), number(&b), None], 2))
+  sync_call(state, instance_id, export_index, Numbers::taking([number(&a), number(&b), None], 2))
 }
 
 /// [`op_wasm_instance_call_numbers`] for an export with one parameter (see
@@ -93,7 +95,7 @@ pub fn op_wasm_instance_call_numbers1(
   a: v8::Local<v8::Value>,
 ) -> Result<f64, WasmError> {
   let (instance_id, export_index) = unpack_export(packed_export);
-  sync_call(state, instance_id, export_index, Numbers([number(&a), None, None], 1))
+  sync_call(state, instance_id, export_index, Numbers::taking([number(&a), None, None], 1))
 }
 
 /// [`op_wasm_instance_call_numbers`] for an export without parameters (see
@@ -101,7 +103,87 @@ pub fn op_wasm_instance_call_numbers1(
 #[op2(nofast)]
 pub fn op_wasm_instance_call_numbers0(state: &mut OpState, packed_export: f64) -> Result<f64, WasmError> {
   let (instance_id, export_index) = unpack_export(packed_export);
-  sync_call(state, instance_id, export_index, Numbers([None; 3], 0))
+  sync_call(state, instance_id, export_index, Numbers::taking([None; 3], 0))
+}
+
+/// `instance.exports.f` itself, for the common shape (ts/wasm_exports.ts): JS binds this op once
+/// per export, as `op_wasm_export_call.bind(again, packedExport)`, so a call runs none of Kiln's
+/// JS. (In QuickJS a closure around the op cost a fifth of the call: BENCHMARKS.md, P1a.) The
+/// arguments after `packedExport` are the call's; they are checked here against the signature as
+/// [`op_wasm_instance_call_numbers`] checks them, and so is their count: an argument past the
+/// function's parameters must be `undefined`.
+///
+/// Arguments the op refuses (a tagged value, a missing argument, one too many, an i32 out of
+/// range) are handed to the function the op was bound to (`this`), with the call's arguments:
+/// it converts them or throws the error that names the bad one, and calls again. What it returns
+/// or throws is the call's. The store is not held meanwhile, so it may call any op.
+#[op2(nofast)]
+pub fn op_wasm_export_call(
+  scope: &mut v8::PinScope<'_, '_>,
+  state: Rc<RefCell<OpState>>,
+  #[varargs] args: Option<&v8::FunctionCallbackArguments>,
+) -> Result<f64, WasmError> {
+  bound_call(scope, &state, args)
+}
+
+/// [`op_wasm_export_call`] for an export without a result: the call returns `undefined` (op2's
+/// unit return is `null` without `#[undefined]`).
+#[op2(nofast)]
+#[undefined]
+pub fn op_wasm_export_call_void(
+  scope: &mut v8::PinScope<'_, '_>,
+  state: Rc<RefCell<OpState>>,
+  #[varargs] args: Option<&v8::FunctionCallbackArguments>,
+) -> Result<(), WasmError> {
+  bound_call(scope, &state, args).map(|_| ())
+}
+
+/// The call of a bound export function: `args` are the bound export, then the call's arguments.
+fn bound_call(
+  scope: &mut v8::PinScope<'_, '_>,
+  state: &RefCell<OpState>,
+  args: Option<&v8::FunctionCallbackArguments>,
+) -> Result<f64, WasmError> {
+  let Some(args) = args else {
+    return Err(WasmError::type_error("op_wasm_export_call is called as a bound export function"));
+  };
+  let len = args.length();
+  let packed = number(&args.get(0)).ok_or_else(|| {
+    WasmError::type_error("op_wasm_export_call: bind it to an export's number, as ts/wasm_exports.ts does")
+  })?;
+  let (instance_id, export_index) = unpack_export(packed);
+  // Each argument is read once (every read costs the QuickJS shim a handle). `given` counts up to
+  // the last that is not `undefined`: `f(1, undefined)` is `f(1)`, as for `call`.
+  let mut numbers = [None; NUMBER_PARAMS];
+  let mut given = 0;
+  for i in 1..len {
+    let value = args.get(i);
+    if value.is_undefined() {
+      continue;
+    }
+    given = i as usize;
+    if let Some(slot) = numbers.get_mut(given - 1) {
+      *slot = number(&value);
+    }
+  }
+  let refused = Cell::new(false);
+  let io = Numbers { args: numbers, taken: NUMBER_PARAMS, given: Some(given), refused: Some(&refused) };
+  let outcome = sync_call(&mut state.borrow_mut(), instance_id, export_index, io);
+  if !refused.get() {
+    return outcome;
+  }
+  // A refusal: the bound function converts the arguments or names the bad one, and calls again.
+  let this: v8::Local<v8::Value> = args.this().into();
+  let Ok(again) = v8::Local::<v8::Function>::try_from(this) else {
+    return outcome;
+  };
+  let given: Vec<v8::Local<v8::Value>> = (1..len).map(|i| args.get(i)).collect();
+  let recv = v8::undefined(scope).into();
+  match again.call(scope, recv, &given) {
+    Some(value) => Ok(value.number_value(scope).unwrap_or(f64::NAN)),
+    // It threw: the exception is pending, and reaches the caller when the op returns.
+    None => Ok(0.0),
+  }
 }
 
 /// The value of a JS number; `None` for any other value (a BigInt is not converted).
@@ -153,20 +235,47 @@ impl CallIo for SlotBuffer<'_> {
   }
 }
 
-/// Up to three numeric arguments and at most one numeric result, as plain numbers: the arguments
-/// (`None` for a value that is not a number) and how many of them the op took (an export with more
-/// parameters is refused).
-struct Numbers([Option<f64>; 3], usize);
+/// Up to three numeric arguments and at most one numeric result, as plain numbers.
+struct Numbers<'a> {
+  /// The arguments; `None` for a value that is not a number.
+  args: [Option<f64>; NUMBER_PARAMS],
+  /// How many arguments the op takes: an export with more parameters is refused.
+  taken: usize,
+  /// How many arguments the call was given, when the op checks that too (a bound export).
+  given: Option<usize>,
+  /// Set when the arguments do not fit the signature (rather than the call failing).
+  refused: Option<&'a Cell<bool>>,
+}
 
-impl CallIo for Numbers {
+impl Numbers<'_> {
+  /// The arguments of an op that takes `taken` of them and ignores any others.
+  fn taking(args: [Option<f64>; NUMBER_PARAMS], taken: usize) -> Self {
+    Self { args, taken, given: None, refused: None }
+  }
+
+  fn refuse(&self, error: WasmError) -> WasmError {
+    if let Some(refused) = self.refused {
+      refused.set(true);
+    }
+    error
+  }
+}
+
+impl CallIo for Numbers<'_> {
   type Output = f64;
 
   fn fill(&mut self, export: &ExportFunc, raw: &mut [ValRaw]) -> Result<(), WasmError> {
-    let Some(shape) = export.shape.numbers.filter(|shape| shape.arity <= self.1) else {
+    let Some(shape) = export.shape.numbers.filter(|shape| shape.arity <= self.taken) else {
       return Err(export.not_numbers());
     };
-    for (i, ((ty, raw), arg)) in shape.params[..shape.arity].iter().zip(raw.iter_mut()).zip(self.0).enumerate() {
-      *raw = arg.and_then(|n| ty.to_raw(n)).ok_or_else(|| export.not_a_number(i, *ty, arg))?;
+    if self.given.is_some_and(|given| given > shape.arity) {
+      return Err(self.refuse(export.too_many_arguments(shape.arity)));
+    }
+    for (i, ((ty, raw), arg)) in shape.params[..shape.arity].iter().zip(raw.iter_mut()).zip(self.args).enumerate() {
+      match arg.and_then(|n| ty.to_raw(n)) {
+        Some(value) => *raw = value,
+        None => return Err(self.refuse(export.not_a_number(i, *ty, arg))),
+      }
     }
     Ok(())
   }
@@ -189,8 +298,7 @@ fn sync_call<Io: CallIo>(
   export_index: u32,
   mut io: Io,
 ) -> Result<Io::Output, WasmError> {
-  let grant = state.borrow::<WasmPermissions>().check_execute("call")?;
-  let entry = state.borrow::<InstanceTable>().lookup_for_call(instance_id, grant)?;
+  let entry = state.borrow::<InstanceTable>().lookup_for_call(instance_id)?;
   let Ok(mut guard) = entry.store.try_lock() else {
     return Err(WasmError::call(
       "this instance is busy: an `instance.call` or memory operation on it (or on an instance \

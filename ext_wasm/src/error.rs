@@ -124,7 +124,7 @@ pub fn op_wasm_error_codes() -> Vec<(&'static str, u32)> {
 }
 
 /// An error raised by a `runtime:wasm` operation.
-#[derive(Debug, thiserror::Error)]
+#[derive(Clone, Debug, thiserror::Error)]
 #[error("{message}")]
 pub struct WasmError {
   code: ErrorCode,

@@ -30,7 +30,6 @@ use std::time::{Duration, Instant};
 use deno_core::{op2, JsBuffer, OpState};
 use wasmtime::Val;
 
-use crate::capabilities::WasmPermissions;
 use crate::engine::SharedEngines;
 use crate::error::{finish, DeadlineExceeded, Ended, WasmError};
 use crate::handles::{parse_id, HandleTable};
@@ -234,8 +233,7 @@ pub fn op_wasm_hcall_begin(
   sync: bool,
   #[buffer] slots: &[u8],
 ) -> Result<f64, WasmError> {
-  let grant = state.borrow::<WasmPermissions>().check_execute("call")?;
-  let entry = state.borrow::<InstanceTable>().lookup_for_call(instance_id, grant)?;
+  let entry = state.borrow::<InstanceTable>().lookup_for_call(instance_id)?;
   let shared = entry.store.clone();
   let shared_for_views = shared.clone();
   let member = entry.member;

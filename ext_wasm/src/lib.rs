@@ -141,6 +141,8 @@ deno_core::extension!(
     call_first::op_wasm_call_unfinished,
     call_sync::op_wasm_instance_call_sync,
     call_sync::op_wasm_instance_call_numbers,
+    call_sync::op_wasm_export_call,
+    call_sync::op_wasm_export_call_void,
     call_sync::op_wasm_instance_call_numbers2,
     call_sync::op_wasm_instance_call_numbers1,
     call_sync::op_wasm_instance_call_numbers0,
@@ -173,11 +175,11 @@ deno_core::extension!(
   options = { permissions: WasmPermissions, engine: EngineOptions },
   state = |state, options| {
     let engines = engine::Engines::new(options.engine).unwrap_or_else(|e| panic!("{e}"));
+    state.put(instance::InstanceTable::new(&options.permissions));
     state.put(options.permissions);
     state.put(engine::SharedEngines(std::sync::Arc::new(engines)));
     state.put(module::ModuleTable::default());
     state.put(component::ComponentTable::default());
-    state.put(instance::InstanceTable::default());
     state.put(memory_view::MemoryBuffers::default());
     state.put(recipe::PendingInstances::default());
     state.put(process::ProcessTable::default());

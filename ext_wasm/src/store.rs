@@ -214,6 +214,15 @@ impl ExportFunc {
     ))
   }
 
+  /// The error for a call given more arguments than the function's `arity` parameters.
+  pub fn too_many_arguments(&self, arity: usize) -> WasmError {
+    WasmError::type_error(format!(
+      "`{}` takes {arity} argument{}; pass no more",
+      self.name,
+      if arity == 1 { "" } else { "s" }
+    ))
+  }
+
   /// The error for a call that took the numbers path to a function of another shape.
   pub fn not_numbers(&self) -> WasmError {
     WasmError::type_error(format!(

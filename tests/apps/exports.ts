@@ -78,6 +78,20 @@ const message = (f: () => unknown) => {
 console.log("names the argument:", message(() => bump(1, "2" as unknown as number)));
 console.log("names the missing one:", message(() => bump(1)));
 console.log("void with a bad argument:", code(() => tick(0.5)), bump(0, 0));
+// A function of the common shape is the op itself, bound to its export: `name` and `length` are
+// the export's, trailing `undefined`s are not arguments, and any other extra argument is refused.
+const u = undefined as unknown as number;
+console.log("name and length:", add.name, add.length, bump.length, tick.length, x.none.length);
+console.log("trailing undefined:", add(1, 2, u), tick(1, u), x.none(u));
+console.log("extra:", code(() => add(1, 2, u, 4)), code(() => tick(1, 2)), code(() => x.none(0)));
+console.log("missing in the middle:", message(() => bump(1, u)), message(() => add(u, 2)));
+// A refused argument is converted by JS, which may run any code meanwhile: a tagged value whose
+// getter calls into the same instance, and one whose getter throws.
+const reentrant = { type: "i32", get value() { return bump<number>(0, 0) * 100; } };
+console.log("reentrant conversion:", bump(reentrant as unknown as number, 0), tick(reentrant as unknown as number), bump(0, 0));
+const throwing = { type: "i32", get value(): number { throw new RangeError("from the getter"); } };
+console.log("throwing conversion:", message(() => add(throwing as unknown as number, 1)), add(1, 1));
+console.log("this is ignored:", add.call({}, 3, 4), Reflect.apply(add, null, [5, 6]));
 
 // A runaway guest is stopped by timeoutMs even though the call cannot yield; no timer fires
 // while it runs, and the instance works afterwards.

@@ -83,6 +83,15 @@ for (const path of ["call", "exports"]) {
   }
 }
 console.log("usable after a throw:", instance.exports.i32(1, 1));
+// As without host functions: the export's name and parameter count, trailing undefineds not counted.
+const i32 = instance.exports.i32;
+console.log("name, length, trailing undefined:", i32.name, i32.length, i32(1, 2, undefined as unknown as number), (() => {
+  try {
+    return i32(1, 2, 3);
+  } catch (e) {
+    return (e as { code?: number }).code;
+  }
+})());
 
 // An async host function: the guest waits, timers fire meanwhile.
 let ticks = 0;

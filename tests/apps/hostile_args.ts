@@ -131,6 +131,10 @@ const rawOps: [string, unknown[]][] = [
   // A bad index can land on `spin` (1.5 becomes 1), so these use the instance with a deadline.
   ["op_wasm_instance_call_sync", [boundedRaw, 7, new Uint8Array(16)]],
   ["op_wasm_instance_call_numbers", [boundedRaw * 65536 + 7, 6, 3, 0]],
+  // The bound form of instance.exports: called unbound, a refused argument has no function to go
+  // back to, and the refusal itself is the error.
+  ["op_wasm_export_call", [boundedRaw * 65536 + 7, 6, 3]],
+  ["op_wasm_export_call_void", [boundedRaw * 65536 + 7, 6, 3]],
   // A call that does not end on its first poll is left for op_wasm_call_unfinished; with nothing
   // left, that op refuses (5002) instead of waiting.
   ["op_wasm_instance_call_numbers_first", [boundedRaw * 65536 + 7, 6, 3, 0]],
@@ -149,6 +153,10 @@ await attempt("op_wasm_instance_call_sync short buffer", () => ops.op_wasm_insta
 await attempt("op_wasm_instance_call_sync past the exports", () => ops.op_wasm_instance_call_sync(boundedRaw, 999, new Uint8Array(16)));
 await attempt("op_wasm_instance_call_numbers on a memory", () => ops.op_wasm_instance_call_numbers(raw * 65536, 0, 0, 0));
 await attempt("op_wasm_instance_call_numbers on an i64 function", () => ops.op_wasm_instance_call_numbers(raw * 65536 + 2, 1, 0, 0));
+await attempt("op_wasm_export_call without arguments", () => ops.op_wasm_export_call());
+await attempt("op_wasm_export_call bound to a non-function", () => ops.op_wasm_export_call.call({}, boundedRaw * 65536 + 7, "x", 3));
+await attempt("op_wasm_export_call past the exports", () => ops.op_wasm_export_call(boundedRaw * 65536 + 999, 1, 2));
+await attempt("op_wasm_export_call on an i64 function", () => ops.op_wasm_export_call(raw * 65536 + 2, 1, 0));
 await attempt("op_wasm_instance_create bad json", () => ops.op_wasm_instance_create(Number(moduleId), "{", ""));
 await attempt("op_wasm_instance_create bad imports", () => ops.op_wasm_instance_create(Number(moduleId), "", "{"));
 await attempt("op_wasm_instance_create unknown module", () => ops.op_wasm_instance_create(Number(moduleId), "", "[[\"m\", 99999]]"));
