@@ -5,7 +5,7 @@
 // makes `instance.exports` (functions, interfaces, resource classes), `call`, and the JS host
 // functions of a component's imports, driven as a module's are (ext_wasm/src/hostcall.rs).
 
-import { codes, describe, ops, wasmError } from "runtime:wasm/values";
+import { argumentCount, codes, describe, ops, wasmError } from "runtime:wasm/values";
 import {
   checkNumber,
   decode,
@@ -391,19 +391,14 @@ function numbersFunction(owner: ComponentInstance, f: FuncDesc): (...args: unkno
       return false;
     }
   };
-  // The arguments as the caller gave them, as far as they can be told apart from missing ones.
-  const given = (xs: unknown[]): unknown[] => {
-    let n = xs.length;
-    while (n > 0 && xs[n - 1] === undefined) n--;
-    return xs.slice(0, n);
-  };
   const returns = f.results.length > 0;
   const call = ops.op_wasm_component_call_numbers;
   // A refused call: the general path names the misfit, or, when every argument fits, the call
   // itself failed and its error stands.
   const again = (error: unknown, xs: unknown[]): unknown => {
     if (xs.length === f.params.length && xs.every((x, i) => fits(i, x))) throw error;
-    return owner.callSync(f, given(xs));
+    // The arguments as the caller gave them, as far as they can be told apart from missing ones.
+    return owner.callSync(f, xs.slice(0, argumentCount(xs)));
   };
   switch (f.params.length) {
     case 0:

@@ -117,7 +117,8 @@ export function arityError(name: string, params: readonly string[], got: number 
 
 /**
  * How many arguments an `exports` function was given: trailing `undefined`s are not counted, so
- * `f(1, undefined)` is `f(1)` (as the bound op of the common shape counts them: call_sync.rs).
+ * `f(1, undefined)` is `f(1)` (as the bound op of a module's common shape counts them:
+ * call_sync.rs). A component's functions count them so too (wasm_component.ts).
  */
 export function argumentCount(args: readonly unknown[]): number {
   let n = args.length;

@@ -188,7 +188,8 @@ pub fn op_wasm_component_call_numbers(
 /// a float type any number. `None` for anything else.
 fn number_val(ty: &Type, value: &v8::Value) -> Option<Val> {
   let x = crate::call_sync::number(value)?;
-  let int = |lo: f64, hi: f64| (x.fract() == 0.0 && (lo..=hi).contains(&x)).then_some(x);
+  // An integer in range converts to i64 and back unchanged (`fract` is a libm call: shape.rs).
+  let int = |lo: f64, hi: f64| ((lo..=hi).contains(&x) && x as i64 as f64 == x).then_some(x);
   Some(match ty {
     Type::S8 => Val::S8(int(i8::MIN.into(), i8::MAX.into())? as i8),
     Type::U8 => Val::U8(int(0.0, u8::MAX.into())? as u8),
