@@ -231,10 +231,9 @@ declare module "kiln:internal" {
      * `instance.exports.f` itself, for the common shape (ts/wasm_exports.ts): JS binds this op once
      * per export, as `op_wasm_export_call.bind(again, packedExport)`, so a call runs none of Kiln's
      * JS. (In QuickJS a closure around the op was about 300 of a call's 5,400 instructions:
-     * BENCHMARKS.md, the ninth pass.) The
-     * arguments after `packedExport` are the call's; they are checked here against the signature as
-     * `op_wasm_instance_call_numbers` checks them, and so is their count: an argument past the
-     * function's parameters must be `undefined`.
+     * BENCHMARKS.md, the ninth pass.) The arguments after `packedExport` are the call's; they are
+     * checked here against the signature as `op_wasm_instance_call_numbers` checks them, and so is
+     * their count: an argument past the function's parameters must be `undefined`.
      *
      * Arguments the op refuses (a tagged value, a missing argument, one too many, an i32 out of
      * range) are handed to the function the op was bound to (`this`), with the call's arguments:

@@ -48,10 +48,11 @@ export function exportFunction(
     Number.isSafeInteger(packed) && index < EXPORT_INDEX_LIMIT) {
     // The common shape: the function is the op itself, bound to this export, so a call runs no
     // JS of Kiln's (in QuickJS a closure around the op was about 300 of a call's 5,400
-    // instructions: BENCHMARKS.md, the ninth pass). The op checks the arguments against the signature before the guest runs, and hands
-    // those it refuses (a tagged value, a missing argument, one too many, an i32 out of range) to
-    // `again`, the function it is bound to: `again` converts them (numberArg) or throws the error
-    // that names the bad one, and calls once more through the per-arity ops.
+    // instructions: BENCHMARKS.md, the ninth pass). The op checks the arguments against the
+    // signature before the guest runs, and hands those it refuses (a tagged value, a missing
+    // argument, one too many, an i32 out of range) to `again`, the function it is bound to:
+    // `again` converts them (numberArg) or throws the error that names the bad one, and calls
+    // once more through the per-arity ops.
     const call0 = ops.op_wasm_instance_call_numbers0;
     const call1 = ops.op_wasm_instance_call_numbers1;
     const call2 = ops.op_wasm_instance_call_numbers2;
