@@ -333,6 +333,22 @@ impl WasmPermissions {
   }
 }
 
+/// The answer of `[capabilities.wasm] execute` for calls into instances, asked once when a runtime
+/// starts and kept by its instance tables (instance.rs, component/make.rs): a runtime's grants
+/// never change, and asking on every call was an `OpState` search per call (BENCHMARKS.md, P1a).
+pub struct CallGrant(Result<ExecuteGrant, WasmError>);
+
+impl CallGrant {
+  pub fn of(permissions: &WasmPermissions) -> Self {
+    Self(permissions.check_execute("call"))
+  }
+
+  /// The proof that calls are granted, or the 5009 that names the manifest key.
+  pub fn check(&self) -> Result<ExecuteGrant, WasmError> {
+    self.0.clone()
+  }
+}
+
 /// The limits `[capabilities.wasm]` sets, with the defaults for what it leaves out.
 fn app_limits(spec: &WasmCapabilitiesSpec) -> AppLimits {
   let default = AppLimits::default();

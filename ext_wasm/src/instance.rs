@@ -10,7 +10,7 @@ use deno_core::{op2, v8, OpState};
 use wasmtime::{ExternType, Instance, Module, Trap};
 use wasmtime_wasi::I32Exit;
 
-use crate::capabilities::{ExecuteGrant, WasmPermissions};
+use crate::capabilities::{CallGrant, ExecuteGrant, WasmPermissions};
 use crate::config::{InstanceConfig, Purpose};
 use crate::engine::{EngineKind, Engines};
 use crate::error::{classify, error_chain, DeadlineExceeded, ErrorCode, WasmError};
@@ -40,14 +40,12 @@ pub struct InstanceEntry {
 
 /// The live instances of a runtime (an `OpState` entry), with the answer of `[capabilities.wasm]
 /// execute` for calls into them.
-pub struct InstanceTable(pub HandleTable<InstanceEntry>, Result<ExecuteGrant, WasmError>);
+pub struct InstanceTable(pub HandleTable<InstanceEntry>, CallGrant);
 
 impl InstanceTable {
-  /// An empty table for a runtime with `permissions`. Whether they grant `execute` is asked here,
-  /// once, and kept with the table: a runtime's grants never change, and asking on every call
-  /// was a second `OpState` search per call (BENCHMARKS.md, P1a).
+  /// An empty table for a runtime with `permissions` (see [`CallGrant`]).
   pub fn new(permissions: &WasmPermissions) -> Self {
-    Self(HandleTable::default(), permissions.check_execute("call"))
+    Self(HandleTable::default(), CallGrant::of(permissions))
   }
 
   /// The instance behind a JS id, or 5005.
@@ -58,7 +56,7 @@ impl InstanceTable {
   /// The instance behind a JS id, for running guest code in it: only with the proof that the
   /// manifest grants `execute` (5009 naming the key if it does not, before the id is looked at).
   pub fn lookup_for_call(&self, raw_id: f64) -> Result<&InstanceEntry, WasmError> {
-    let _grant: ExecuteGrant = self.1.clone()?;
+    let _grant: ExecuteGrant = self.1.check()?;
     self.lookup(raw_id)
   }
 }

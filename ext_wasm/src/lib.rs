@@ -176,10 +176,10 @@ deno_core::extension!(
   state = |state, options| {
     let engines = engine::Engines::new(options.engine).unwrap_or_else(|e| panic!("{e}"));
     state.put(instance::InstanceTable::new(&options.permissions));
+    state.put(component::ComponentTable::new(&options.permissions));
     state.put(options.permissions);
     state.put(engine::SharedEngines(std::sync::Arc::new(engines)));
     state.put(module::ModuleTable::default());
-    state.put(component::ComponentTable::default());
     state.put(memory_view::MemoryBuffers::default());
     state.put(recipe::PendingInstances::default());
     state.put(process::ProcessTable::default());

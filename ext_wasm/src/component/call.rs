@@ -15,7 +15,6 @@ use wasmtime::component::{Type, Val};
 
 use super::make::{ComponentStore, ComponentTable, SharedComponent};
 use super::wire::{read, write, Reader};
-use crate::capabilities::WasmPermissions;
 use crate::engine::{Engines, SharedEngines};
 use crate::error::{finish, DeadlineExceeded, Ended, WasmError};
 use crate::hostcall::{park, Finished, Parked};
@@ -77,8 +76,7 @@ async fn run(
 
 /// The store of a component instance, for running guest code in it.
 fn shared(state: &OpState, instance_id: f64) -> Result<(SharedComponent, Arc<Engines>), WasmError> {
-  state.borrow::<WasmPermissions>().check_execute("call")?;
-  let entry = state.borrow::<ComponentTable>().lookup(instance_id)?;
+  let entry = state.borrow::<ComponentTable>().lookup_for_call(instance_id)?;
   Ok((entry.store.clone(), state.borrow::<SharedEngines>().0.clone()))
 }
 
@@ -134,8 +132,7 @@ pub fn op_wasm_component_call_numbers(
   c: v8::Local<v8::Value>,
 ) -> Result<f64, WasmError> {
   let (instance_id, index) = crate::handles::unpack_export(packed);
-  state.borrow::<WasmPermissions>().check_execute("call")?;
-  let shared = state.borrow::<ComponentTable>().lookup(instance_id)?.store.clone();
+  let shared = state.borrow::<ComponentTable>().lookup_for_call(instance_id)?.store.clone();
   let mut guard = shared.try_lock().map_err(|_| busy())?;
   let kiln = &mut *guard;
   let stop_at = kiln.config.timeout_ms.map(|ms| Instant::now() + Duration::from_millis(ms));

@@ -16,6 +16,7 @@ use super::grants::WasiInterface;
 use super::types::{camel, describe, func_wit, pascal, Names};
 use super::wire::Resources;
 use super::CompiledComponent;
+use crate::capabilities::{CallGrant, ExecuteGrant, WasmPermissions};
 use crate::config::{InstanceConfig, Purpose};
 use crate::engine::{EngineKind, Engines, SharedEngines};
 use crate::error::WasmError;
@@ -62,16 +63,28 @@ pub struct ComponentEntry {
   _reservation: Reservation,
 }
 
-/// The live component instances of a runtime (an `OpState` entry).
-#[derive(Default)]
-pub struct ComponentTable(pub HandleTable<ComponentEntry>);
+/// The live component instances of a runtime (an `OpState` entry), with the answer of
+/// `[capabilities.wasm] execute` for calls into them.
+pub struct ComponentTable(pub HandleTable<ComponentEntry>, CallGrant);
 
 impl ComponentTable {
+  /// An empty table for a runtime with `permissions` (see [`CallGrant`]).
+  pub fn new(permissions: &WasmPermissions) -> Self {
+    Self(HandleTable::default(), CallGrant::of(permissions))
+  }
+
   /// The instance behind a JS id, or 5005.
   pub fn lookup(&self, raw_id: f64) -> Result<&ComponentEntry, WasmError> {
     crate::handles::parse_id(raw_id)
       .and_then(|id| self.0.get(id))
       .ok_or_else(|| crate::instance::invalid_instance(raw_id))
+  }
+
+  /// The instance behind a JS id, for running guest code in it: only with the proof that the
+  /// manifest grants `execute` (5009 naming the key if it does not, before the id is looked at).
+  pub fn lookup_for_call(&self, raw_id: f64) -> Result<&ComponentEntry, WasmError> {
+    let _grant: ExecuteGrant = self.1.check()?;
+    self.lookup(raw_id)
   }
 }
 
