@@ -33,7 +33,7 @@ fn exports_call_synchronously_with_the_same_checks() {
     "name and length: add 2 2 1 0\n",
     "trailing undefined: 3 undefined undefined\n",
     "extra: 5007 TypeError 5007 TypeError 5007 TypeError\n",
-    "missing in the middle: `bump` expects 2 arguments (i32, f64), got 1 `add` expects 2 arguments (i32, i32), got 0\n",
+    "missing in the middle: `bump` expects 2 arguments (i32, f64), got 1 argument 1 of `add`: undefined is not an i32; pass an integer number in [-2^31, 2^32)\n",
     "reentrant conversion: 18 undefined 1920\n",
     "throwing conversion: from the getter 2\n",
     "this is ignored: 7 11\n",

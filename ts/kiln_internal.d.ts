@@ -215,16 +215,17 @@ declare module "kiln:internal" {
      */
     op_wasm_instance_call_sync(instanceId: number, exportIndex: number, slots: Uint8Array): void;
     /**
-     * `instance.exports.<name>(...args)` for the common shape, with no buffer: up to three i32, f32
-     * or f64 parameters as numbers (unused ones are ignored), and at most one such result, returned as
-     * a number (0 when there is none). `packed_export` packs the instance id and the export index as
+     * A synchronous call of the common shape, with no buffer: up to three i32, f32 or f64 parameters
+     * as numbers (unused ones are ignored), and at most one such result, returned as a number (0 when
+     * there is none). `instance.exports` itself is `op_wasm_export_call`; this op and its per-arity
+     * forms are for callers that pass numbers they have converted already (its refusal path in
+     * ts/wasm_exports.ts, and the `WebAssembly` global's exports in ts/wasm_objects.ts). `packed_export` packs the instance id and the export index as
      * `instance_id * 2^16 + export_index` (see `handles::EXPORT_INDEX_LIMIT`): every argument costs the JS
      * engine an allocation, so the op takes as few as it can.
      *
      * The arguments are checked here, against the signature, before the guest runs: each must be a
      * plain number, and an i32 an integer in [-2^31, 2^32). Anything else (a tagged value, a missing
-     * argument) is refused with 5007, so that the JS side can call without checking first and convert
-     * only when a call is refused (ts/wasm_exports.ts).
+     * argument) is refused with 5007.
      */
     op_wasm_instance_call_numbers(packedExport: number, a: unknown, b: unknown, c: unknown): number;
     /**

@@ -35,13 +35,6 @@ export function exportFunction(
 ): WasmFunction {
   const arity = params.length;
   const where = params.map((_, i) => `argument ${i + 1} of \`${name}\``);
-  const tooMany = (): Error => arityError(name, params, "more");
-  // The slow path of an argument: a missing one is an arity error ("expects 2 arguments, got 1"),
-  // anything else is checked and converted by numberArg.
-  const checked = (i: number, value: WasmArg | undefined): number => {
-    if (value === undefined) throw arityError(name, params, i);
-    return numberArg(params[i], value, where[i]);
-  };
   let fn: (...args: WasmArg[]) => WasmReturn;
   const packed = raw * EXPORT_INDEX_LIMIT + index;
   if (arity <= 3 && params.every(isNumberType) && results.length <= 1 && results.every(isNumberType) &&
@@ -58,12 +51,14 @@ export function exportFunction(
     const call2 = ops.op_wasm_instance_call_numbers2;
     const call3 = ops.op_wasm_instance_call_numbers;
     const again = (...args: (WasmArg | undefined)[]): number => {
-      for (let i = arity; i < args.length; i++) {
-        if (args[i] !== undefined) throw tooMany();
-      }
+      // The count first, as `call` checks it ("expects 2 arguments, got 1"); then each argument,
+      // converted or named by numberArg (an `undefined` before the last given one included).
+      const given = argumentCount(args);
+      if (given > arity) throw arityError(name, params, "more");
+      if (given < arity) throw arityError(name, params, given);
       const xs: number[] = [];
       for (let i = 0; i < arity; i++) {
-        xs[i] = isPlainNumber(params[i], args[i]) ? args[i] as number : checked(i, args[i]);
+        xs[i] = isPlainNumber(params[i], args[i]) ? args[i] as number : numberArg(params[i], args[i], where[i]);
       }
       const [x, y, z] = xs;
       return arity === 0 ? call0(packed) : arity === 1 ? call1(packed, x) : arity === 2 ? call2(packed, x, y) : call3(packed, x, y, z);

@@ -214,9 +214,10 @@ export class WasmInstance<E extends object = WasmExports> {
   /**
    * The module's function exports as synchronous functions, like a `WebAssembly.Instance`'s
    * `exports`: the fast path beside {@link WasmInstance.call}. Arguments are checked and converted
-   * as `call` does; a function returns its one result, `undefined` if it has none, or an array if
-   * it has several. A call blocks the event loop until the guest returns (timers do not fire
-   * meanwhile), but `timeoutMs` and `fuel` still stop it. Holding a function keeps the instance
+   * as `call` does, except that trailing `undefined`s are not counted; a function's `name` and
+   * `length` are the export's name and parameter count. A function returns its one result,
+   * `undefined` if it has none, or an array if it has several. A call blocks the event loop until
+   * the guest returns (timers do not fire meanwhile), but `timeoutMs` and `fuel` still stop it. Holding a function keeps the instance
    * alive; after `drop()` it throws InvalidInstanceHandle (5005).
    *
    * @throws {WasmError} InvalidInstanceHandle (5005) if the instance was dropped.

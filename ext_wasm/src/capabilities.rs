@@ -339,6 +339,7 @@ impl WasmPermissions {
 pub struct CallGrant(Result<ExecuteGrant, WasmError>);
 
 impl CallGrant {
+  /// What `permissions` answer for calls (`execute`), asked now.
   pub fn of(permissions: &WasmPermissions) -> Self {
     Self(permissions.check_execute("call"))
   }
