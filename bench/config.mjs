@@ -28,59 +28,62 @@ for (let i = 0; i < argv.length; i++) {
 // Sizes. A kernel's work is proportional to its n (nbody: steps; fannkuch: passes over the 9!
 // permutations; matmul: 128x128 products); a hash's to its MiB. The built-in WebAssembly (an
 // interpreter) gets smaller sizes, and figures compare rates (work per second).
-export const SIZES = opt.smoke
-  ? {
-    repeats: 1,
-    p4Repeats: 1,
-    calls: 20_000,
-    asyncCalls: 5_000,
-    hostCalls: 2_000,
-    nodeHostCalls: 100_000,
-    instances: 1_000,
-    memoryBytes: 16 << 20,
-    kernels: { nbody: 20_000, fannkuch: 2, matmul: 4 },
-    builtinKernels: { nbody: 2_000, fannkuch: 1, matmul: 1 },
-    hashMiB: 2,
-    builtinHashMiB: 1,
-    startupRepeats: 5,
-    p6N: 20_000,
-    p6Calls: 2,
-    poolCalls: 1_000,
-    spawnRepeats: 5,
-    processRepeats: 3,
-    componentCalls: 5_000,
-    blobCalls: 200,
-    blobBytes: 64 << 10,
-  }
-  : {
-    repeats: 5,
-    p4Repeats: 3,
-    calls: 500_000,
-    asyncCalls: 100_000,
-    hostCalls: 100_000,
-    // V8 makes a JS import call in about 20 ns: Node gets more round trips per run.
-    nodeHostCalls: 10_000_000,
-    instances: 20_000,
-    memoryBytes: 16 << 20,
-    kernels: { nbody: 10_000_000, fannkuch: 50, matmul: 400 },
-    builtinKernels: { nbody: 500_000, fannkuch: 8, matmul: 40 },
-    hashMiB: 256,
-    builtinHashMiB: 16,
-    startupRepeats: 50,
-    // P6: one nbody run(n) of 750,000 steps takes 60-90 ms; 8 of them are queued at once.
-    p6N: 750_000,
-    p6Calls: 8,
-    // Awaited pool.call / instance.call per run (a pool call crosses threads).
-    poolCalls: 20_000,
-    // Process start-up: spawns in one kiln app, and whole processes (kiln, wasmtime CLI) from Node.
-    spawnRepeats: 50,
-    processRepeats: 20,
-    // P8: component calls (jco's add takes 2.5-3 µs a call on Node), and blob-len calls that each
-    // pass a 64 KiB list<u8>.
-    componentCalls: 200_000,
-    blobCalls: 20_000,
-    blobBytes: 64 << 10,
-  };
+//
+// A smoke run's sizes are each below the full run's (byte sizes of one buffer aside, which are at
+// most equal): tests/bench_smoke.rs checks that against the run's own record of them.
+export const SMOKE_SIZES = {
+  repeats: 1,
+  p4Repeats: 1,
+  calls: 20_000,
+  asyncCalls: 5_000,
+  hostCalls: 2_000,
+  nodeHostCalls: 100_000,
+  instances: 1_000,
+  memoryBytes: 16 << 20,
+  kernels: { nbody: 20_000, fannkuch: 2, matmul: 4 },
+  builtinKernels: { nbody: 2_000, fannkuch: 1, matmul: 1 },
+  hashMiB: 2,
+  builtinHashMiB: 1,
+  startupRepeats: 5,
+  p6N: 20_000,
+  p6Calls: 2,
+  poolCalls: 1_000,
+  spawnRepeats: 5,
+  processRepeats: 3,
+  componentCalls: 5_000,
+  blobCalls: 200,
+  blobBytes: 64 << 10,
+};
+export const FULL_SIZES = {
+  repeats: 5,
+  p4Repeats: 3,
+  calls: 500_000,
+  asyncCalls: 100_000,
+  hostCalls: 100_000,
+  // V8 makes a JS import call in about 20 ns: Node gets more round trips per run.
+  nodeHostCalls: 10_000_000,
+  instances: 20_000,
+  memoryBytes: 16 << 20,
+  kernels: { nbody: 10_000_000, fannkuch: 50, matmul: 400 },
+  builtinKernels: { nbody: 500_000, fannkuch: 8, matmul: 40 },
+  hashMiB: 256,
+  builtinHashMiB: 16,
+  startupRepeats: 50,
+  // P6: one nbody run(n) of 750,000 steps takes 60-90 ms; 8 of them are queued at once.
+  p6N: 750_000,
+  p6Calls: 8,
+  // Awaited pool.call / instance.call per run (a pool call crosses threads).
+  poolCalls: 20_000,
+  // Process start-up: spawns in one kiln app, and whole processes (kiln, wasmtime CLI) from Node.
+  spawnRepeats: 50,
+  processRepeats: 20,
+  // P8: component calls (jco's add takes 2.5-3 µs a call on Node), and blob-len calls that each
+  // pass a 64 KiB list<u8>.
+  componentCalls: 200_000,
+  blobCalls: 20_000,
+  blobBytes: 64 << 10,
+};
+export const SIZES = opt.smoke ? SMOKE_SIZES : FULL_SIZES;
 export const KERNELS = ["nbody", "fannkuch", "matmul"];
 export const HASHES = ["sha256", "blake3"];
 export const KERNEL_UNIT = { nbody: "steps", fannkuch: "passes", matmul: "products" };
