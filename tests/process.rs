@@ -153,25 +153,26 @@ fn exit_run(mode: &str) -> (kiln_test_support::Run, Duration) {
   (run, started.elapsed())
 }
 
-// "Promptly" below is under 10 s: the sleeper would sleep 60 s and the pool's spins never end, so
-// a kiln that waited for either would take far longer (or be killed by the harness at 120 s),
-// while 10 s leaves room for a loaded CI machine.
+// "Promptly" below is under 45 s: the sleeper would sleep 60 s and the pool's spins never end, so
+// a kiln that waited for either would take 60 s or more (or be killed by the harness at 120 s).
+// Kiln exits in well under a second here; 45 s leaves room for a CI machine many times slower (one
+// CI run took 13 times as long as this machine for the benchmark smoke run).
 
 #[test]
 fn kiln_exit_does_not_wait_for_running_processes_or_pools() {
   let (run, elapsed) = exit_run("exit");
   run.ok("sleeper: ready\nexiting\n");
-  assert!(elapsed < Duration::from_secs(10), "kiln took {elapsed:?} to exit; stderr:\n{}", run.stderr);
+  assert!(elapsed < Duration::from_secs(45), "kiln took {elapsed:?} to exit; stderr:\n{}", run.stderr);
 
   let (run, elapsed) = exit_run("code");
   assert_eq!(run.status, Some(3), "stdout:\n{}\nstderr:\n{}", run.stdout, run.stderr);
   assert_eq!(run.stdout, "sleeper: ready\nexiting\n", "stderr:\n{}", run.stderr);
-  assert!(elapsed < Duration::from_secs(10), "kiln took {elapsed:?} to exit; stderr:\n{}", run.stderr);
+  assert!(elapsed < Duration::from_secs(45), "kiln took {elapsed:?} to exit; stderr:\n{}", run.stderr);
 }
 
 #[test]
 fn a_killed_child_does_not_change_kilns_exit_code() {
   let (run, elapsed) = exit_run("kill");
   run.ok("sleeper: ready\nstatus: 137 killed\npool: 285\nending\n");
-  assert!(elapsed < Duration::from_secs(10), "kiln took {elapsed:?} to exit; stderr:\n{}", run.stderr);
+  assert!(elapsed < Duration::from_secs(45), "kiln took {elapsed:?} to exit; stderr:\n{}", run.stderr);
 }
