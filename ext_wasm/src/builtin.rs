@@ -9,6 +9,8 @@
 //! WASI from JS); the interpreter is the global itself with `KILN_WEBASSEMBLY=interpreter`, or in
 //! an embedder that does not install Kiln's.
 
+use std::sync::Arc;
+
 use deno_core::{op2, OpState};
 
 use crate::capabilities::WasmPermissions;
@@ -24,7 +26,7 @@ use crate::error::WasmError;
 /// a way around them.
 #[op2(fast)]
 pub fn op_wasm_builtin_check(state: &mut OpState, #[string] kind: &str, #[string] what: &str) -> Result<(), WasmError> {
-  let permissions = state.borrow::<WasmPermissions>();
+  let permissions = state.borrow::<Arc<WasmPermissions>>();
   if kind == "compile" {
     return permissions.load.check_any(what);
   }

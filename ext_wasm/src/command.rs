@@ -45,11 +45,11 @@ pub struct CommandSpec {
   /// args, env, preopens, limits. Its stdout and stderr are replaced by pipes to the sinks.
   pub config: InstanceConfig,
   /// The grants the config is checked against (its preopens).
-  pub permissions: WasmPermissions,
+  pub permissions: Arc<WasmPermissions>,
   /// The directory relative host paths are resolved against.
   pub cwd: PathBuf,
   /// What sets `config.max_memory_bytes`, in the words of the caller's users (messages name it).
-  pub memory_cap_name: String,
+  pub memory_cap_name: &'static str,
 }
 
 /// How a command ended.

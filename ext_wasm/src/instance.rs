@@ -160,7 +160,7 @@ fn plan(
 ) -> Result<(Plan, Reservation), WasmError> {
   let request = Request { module_id, config_json, imports_json, host_json, purpose: Purpose::Instance, stores: 1 };
   let (recipe, reservation) = check(state, &request)?;
-  Ok((recipe.plan()?, reservation))
+  Ok((recipe.into_plan()?, reservation))
 }
 
 /// Makes a store: compiles what the engine needs, links, instantiates (start functions and
@@ -168,7 +168,7 @@ fn plan(
 pub(crate) async fn make_store(plan: Plan, bridge: Option<Arc<HostBridge>>) -> Result<Made, WasmError> {
   let Plan { recipe, wasi, captured, blocking } = plan;
   let table_elements = recipe.table_elements();
-  let memory_cap_name = recipe.memory_cap_name.clone();
+  let memory_cap_name = recipe.memory_cap_name;
   let Recipe { engines, module: module_entry, imports, host, config, natives, .. } = recipe;
 
   let kind = EngineKind::of(&config);

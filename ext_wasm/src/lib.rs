@@ -177,7 +177,9 @@ deno_core::extension!(
     let engines = engine::Engines::new(options.engine).unwrap_or_else(|e| panic!("{e}"));
     state.put(instance::InstanceTable::new(&options.permissions));
     state.put(component::ComponentTable::new(&options.permissions));
-    state.put(options.permissions);
+    // Shared: each instantiate's recipe holds it (recipe.rs), and a clone of the globs would
+    // cost more than the rest of the check.
+    state.put(std::sync::Arc::new(options.permissions));
     state.put(engine::SharedEngines(std::sync::Arc::new(engines)));
     state.put(module::ModuleTable::default());
     state.put(memory_view::MemoryBuffers::default());

@@ -385,7 +385,7 @@ pub(crate) fn compile_here(state: &mut OpState, bytes: &[u8]) -> Result<f64, Was
 }
 
 fn register_in(state: &mut OpState, module: Loaded) -> Result<f64, WasmError> {
-  let limits = &state.borrow::<WasmPermissions>().limits;
+  let limits = &state.borrow::<Arc<WasmPermissions>>().limits;
   let table = state.borrow::<ModuleTable>();
   if table.0.len() >= limits.max_modules {
     return Err(WasmError::compile(format!(
@@ -421,7 +421,7 @@ fn engines(state: &OpState) -> Arc<Engines> {
 pub async fn op_wasm_module_compile(state: Rc<RefCell<OpState>>, #[buffer] bytes: JsBuffer) -> Result<f64, WasmError> {
   let engines = {
     let state = state.borrow();
-    state.borrow::<WasmPermissions>().load.check_any("compile(bytes)")?;
+    state.borrow::<Arc<WasmPermissions>>().load.check_any("compile(bytes)")?;
     engines(&state)
   };
   let bytes: Arc<[u8]> = Arc::from(&*bytes);
@@ -441,7 +441,7 @@ pub async fn op_wasm_module_compile_file(
     let action = format!("compileFile({path:?})");
     let cwd = std::env::current_dir()
       .map_err(|e| WasmError::io(format!("{action}: cannot read the working directory: {e}")))?;
-    let checked = state.borrow::<WasmPermissions>().load.check(&action, &path, &cwd)?;
+    let checked = state.borrow::<Arc<WasmPermissions>>().load.check(&action, &path, &cwd)?;
     (checked, engines(&state))
   };
   let what = checked.as_path().display().to_string();

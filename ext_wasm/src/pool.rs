@@ -330,7 +330,7 @@ pub async fn op_wasm_pool_call(
 ) -> Result<Vec<u8>, WasmError> {
   let pool = {
     let state = state.borrow();
-    state.borrow::<WasmPermissions>().check_execute("pool.call")?;
+    state.borrow::<Arc<WasmPermissions>>().check_execute("pool.call")?;
     lookup(&state, pool_id)?
   };
   let (reply, result) = oneshot::channel();

@@ -55,7 +55,7 @@ pub struct Recipe {
   pub host: Vec<HostImport>,
   /// The options, with the app's defaults filled in.
   pub config: InstanceConfig,
-  pub permissions: WasmPermissions,
+  pub permissions: Arc<WasmPermissions>,
   /// What relative preopens resolve against (`InstanceConfig::preopen_base`: empty without any).
   pub cwd: PathBuf,
   pub purpose: Purpose,
@@ -63,7 +63,7 @@ pub struct Recipe {
   pub natives: Vec<crate::native::NativeImport>,
   /// Where the memory cap comes from, for messages (`maxMemoryBytes` for an app; a job's
   /// `Resources.Memory` for `kiln job run`).
-  pub memory_cap_name: String,
+  pub memory_cap_name: &'static str,
 }
 
 /// How the options of `instantiate`, `spawn` and `createPool` name the memory cap.
@@ -85,8 +85,16 @@ impl Recipe {
   /// # Errors
   /// 5009 and 5010 as [`InstanceConfig::wasi`].
   pub fn plan(&self) -> Result<Plan, WasmError> {
+    self.clone().into_plan()
+  }
+
+  /// [`Self::plan`] for a recipe used once (`instantiate`): no clone of it.
+  ///
+  /// # Errors
+  /// As [`Self::plan`].
+  pub fn into_plan(self) -> Result<Plan, WasmError> {
     let (wasi, captured) = self.config.wasi(&self.permissions, &self.cwd, self.purpose)?;
-    Ok(Plan { recipe: self.clone(), wasi, captured, blocking: false })
+    Ok(Plan { recipe: self, wasi, captured, blocking: false })
   }
 
   /// The most table elements one table may have (the manifest's `max_table_elements`).
@@ -114,7 +122,7 @@ pub struct Request<'a> {
 /// 5010 for invalid options; 5001 past `max_instances`.
 pub fn check(state: &OpState, request: &Request) -> Result<(Recipe, Reservation), WasmError> {
   let purpose = request.purpose;
-  let permissions = state.borrow::<WasmPermissions>();
+  let permissions = state.borrow::<Arc<WasmPermissions>>();
   permissions.check_execute(purpose.api())?;
   let modules = state.borrow::<ModuleTable>();
   let module = modules.lookup(request.module_id)?;
@@ -157,7 +165,7 @@ pub fn check(state: &OpState, request: &Request) -> Result<(Recipe, Reservation)
     cwd,
     purpose,
     natives: Vec::new(),
-    memory_cap_name: APP_MEMORY_CAP.to_string(),
+    memory_cap_name: APP_MEMORY_CAP,
   };
   Ok((recipe, pending.reserve(wanted)))
 }

@@ -8,6 +8,8 @@
 //! checks are runtime:wasm's: compiling and validating need `[capabilities.wasm] load`;
 //! instantiating goes through runtime:wasm's ops, which need `execute`.
 
+use std::sync::Arc;
+
 use deno_core::{op2, OpState};
 use wasmtime::{Global, Module, Mutability, Store, Val};
 
@@ -35,7 +37,7 @@ pub fn op_wasm_webassembly_on_wasmtime(state: &mut OpState) -> bool {
 /// 5009 without `[capabilities.wasm] load`; 5000 if the bytes are not a valid module.
 #[op2(fast)]
 pub fn op_wasm_module_compile_sync(state: &mut OpState, #[buffer] bytes: &[u8]) -> Result<f64, WasmError> {
-  state.borrow::<WasmPermissions>().load.check_any("new WebAssembly.Module")?;
+  state.borrow::<Arc<WasmPermissions>>().load.check_any("new WebAssembly.Module")?;
   crate::module::compile_here(state, bytes)
 }
 
@@ -46,7 +48,7 @@ pub fn op_wasm_module_compile_sync(state: &mut OpState, #[buffer] bytes: &[u8]) 
 /// 5009 without `[capabilities.wasm] load`, as the engine's own `validate` was gated.
 #[op2(fast)]
 pub fn op_wasm_module_validate(state: &mut OpState, #[buffer] bytes: &[u8]) -> Result<bool, WasmError> {
-  state.borrow::<WasmPermissions>().load.check_any("WebAssembly.validate")?;
+  state.borrow::<Arc<WasmPermissions>>().load.check_any("WebAssembly.validate")?;
   let engines = state.borrow::<SharedEngines>().0.clone();
   Ok(Module::validate(&engines.plain()?.engine, bytes).is_ok())
 }

@@ -127,7 +127,7 @@ pub(crate) fn plan(
   host_json: &str,
   purpose: Purpose,
 ) -> Result<Plan, WasmError> {
-  let permissions = state.borrow::<crate::capabilities::WasmPermissions>();
+  let permissions = state.borrow::<Arc<crate::capabilities::WasmPermissions>>();
   permissions.check_execute(purpose.api())?;
   let Loaded::Component(component) = state.borrow::<ModuleTable>().get(module_id)? else {
     return Err(WasmError::invalid_module(format!("module {module_id} is a core module, not a component")));

@@ -264,9 +264,9 @@ impl Partition<'_> {
       natives,
       entrypoint: params.entrypoint.clone(),
       config,
-      permissions: WasmPermissions::allow_all(),
+      permissions: std::sync::Arc::new(WasmPermissions::allow_all()),
       cwd: PathBuf::from("/"),
-      memory_cap_name: "the job's Tasks[0].Resources.Memory, 512Mb when unset".to_string(),
+      memory_cap_name: "the job's Tasks[0].Resources.Memory, 512Mb when unset",
     })
   }
 
