@@ -117,12 +117,15 @@ fn the_manifests_max_memory_bytes_is_a_total_too() {
 }
 
 #[test]
-fn calls_that_do_not_end_at_once_let_the_event_loop_run() {
+fn calls_and_instantiations_that_do_not_end_at_once_let_the_event_loop_run() {
   App::new("call_turns.ts").allow_all().run().ok(concat!(
     "numbers path: 7\n",
     "slots path: bigint 1099511627785n\n",
     "in turn: wait=1 add=5 add64=42\n",
     "failed call: 5002 CallError\n",
     "then: 42\n",
+    "sleeping start: timer instantiated started = 1\n",
+    "sleeping start that traps: 5001 InstantiateError\n",
+    "made with fuel: 41 42 43\n",
   ));
 }

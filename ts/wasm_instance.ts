@@ -403,7 +403,8 @@ export async function instantiate<E extends object = WasmExports>(
   let id: number;
   let table: HostTable | null = null;
   if (split.host === "") {
-    id = await ops.op_wasm_instance_create(raw, json, split.modules);
+    // Made on the op's first poll unless it must wait (a compile, a long start function).
+    id = ops.op_wasm_instance_create(raw, json, split.modules) ?? await ops.op_wasm_call_unfinished();
   } else {
     // Start functions and reactor initializers may call the host functions: drive them here.
     const ids = [raw, ...Object.values(imports as ImportObject).filter((v) => typeof v === "string").map((v) => rawId(v, "module"))];

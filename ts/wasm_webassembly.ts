@@ -420,7 +420,7 @@ async function instantiateModule(module: Module, importObject: unknown): Promise
   let table: HostTable | null = null;
   try {
     if (split.host === "") {
-      raw = await ops.op_wasm_instance_create(id, "", "");
+      raw = ops.op_wasm_instance_create(id, "", "") ?? await ops.op_wasm_call_unfinished();
     } else {
       table = hostTable(split, [id]);
       const token = ops.op_wasm_instance_begin(id, "", "", split.host);

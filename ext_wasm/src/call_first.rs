@@ -1,4 +1,5 @@
-//! `await instance.call(...)` without deno_core's async-op machinery when the call is short.
+//! `await instance.call(...)` and `await instantiate(...)` without deno_core's async-op machinery
+//! when they are short.
 //!
 //! A call's future (call.rs) is polled once, synchronously, by a sync op. A call that ends on that
 //! poll (every short call) hands its result straight back, and JS wraps it in a resolved promise:
@@ -11,10 +12,15 @@
 //! ordinary async op. That op yields to the event loop once before it polls again, so the event
 //! loop sees what it saw before: at most one slice of guest time between its turns.
 //!
+//! `await instantiate(...)` goes the same way (`op_wasm_instance_create`): an instantiation whose
+//! module is compiled for its engine and whose start function, if any, ends in its first slice
+//! ends on the first poll, and the op returns the instance id.
+//!
 //! The first poll's waker does nothing. Nothing is lost by that: every future under a call
 //! (wasmtime's fiber, tokio's mutex and timers, Kiln's pipes) keeps the waker of its latest poll,
 //! and the async op polls again, with a real waker, before it waits.
 
+use std::cell::RefCell;
 use std::future::Future;
 use std::pin::Pin;
 use std::task::{Context, Poll, Waker};
@@ -40,15 +46,43 @@ pub(crate) fn poll_first(
   state: &mut OpState,
   call: impl Future<Output = Result<f64, WasmError>> + 'static,
 ) -> Result<Option<f64>, WasmError> {
-  let mut call: CallFuture = Box::pin(call);
-  match call.as_mut().poll(&mut Context::from_waker(Waker::noop())) {
-    Poll::Ready(outcome) => outcome.map(Some),
-    Poll::Pending => {
-      // A call left here and never taken would be dropped (and so cancelled) by the next one;
-      // the JS side takes each at once, so that does not happen.
+  match first_poll(call) {
+    Ok(outcome) => outcome.map(Some),
+    Err(call) => {
       state.put(Unfinished(Some(call)));
       Ok(None)
     }
+  }
+}
+
+/// [`poll_first`] for a future that borrows the op state itself when it ends (`instantiate`
+/// registers its instance): it is polled with no borrow held.
+///
+/// # Errors
+/// As [`poll_first`].
+pub(crate) fn poll_first_shared(
+  state: &RefCell<OpState>,
+  call: impl Future<Output = Result<f64, WasmError>> + 'static,
+) -> Result<Option<f64>, WasmError> {
+  match first_poll(call) {
+    Ok(outcome) => outcome.map(Some),
+    Err(call) => {
+      state.borrow_mut().put(Unfinished(Some(call)));
+      Ok(None)
+    }
+  }
+}
+
+/// Polls `call` once: its outcome if it ended, the call itself if it did not. A call left as the
+/// unfinished one and never taken would be dropped (and so cancelled) by the next one; the JS
+/// side takes each at once, so that does not happen.
+fn first_poll(
+  call: impl Future<Output = Result<f64, WasmError>> + 'static,
+) -> Result<Result<f64, WasmError>, CallFuture> {
+  let mut call: CallFuture = Box::pin(call);
+  match call.as_mut().poll(&mut Context::from_waker(Waker::noop())) {
+    Poll::Ready(outcome) => Ok(outcome),
+    Poll::Pending => Err(call),
   }
 }
 
@@ -61,7 +95,9 @@ fn take(state: &mut OpState) -> Result<CallFuture, WasmError> {
 
 /// Finishes the call that `op_wasm_instance_call_numbers_first` or `op_wasm_instance_call` left
 /// unfinished, after one turn of the event loop: resolves to the call's one result as the first
-/// op returns it (0 when it has none, or when its results are in the slots).
+/// op returns it (0 when it has none, or when its results are in the slots). It finishes an
+/// instantiation `op_wasm_instance_create` left unfinished the same way, resolving to the
+/// instance id.
 /// The call is taken when this op is called, before anything else can run.
 ///
 /// # Errors

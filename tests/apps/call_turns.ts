@@ -1,6 +1,7 @@
 // `await instance.call` on both of its paths (plain numbers, and slots for i64), for calls that do
 // not end at once: they wait for a flag that only a JS timer sets, so each can end only if the
-// event loop runs while it is pending (ext_wasm/src/call_first.rs).
+// event loop runs while it is pending (ext_wasm/src/call_first.rs). At the end, `instantiate`'s
+// two paths.
 import { compile, instantiate, isWasmError } from "runtime:wasm";
 
 const instance = await instantiate(await compile(new TextEncoder().encode(`(module
@@ -49,3 +50,36 @@ try {
 const rejected = await pending!.then(() => "resolved", (e) => (isWasmError(e) ? `${e.code} ${e.name}` : "uncoded"));
 console.log("failed call:", threw ? "threw" : rejected);
 console.log("then:", (await instance.call("add", 20, 22))[0]);
+
+// `instantiate` takes the same two paths. A start function that sleeps (a WASI clock poll of
+// 30 ms) does not end on the first poll: a timer due at once fires before the instance is made.
+const sleeperWat = (end: string) => `(module
+  (import "wasi_snapshot_preview1" "poll_oneoff" (func $poll (param i32 i32 i32 i32) (result i32)))
+  (memory (export "memory") 1)
+  (global $started (mut i32) (i32.const 0))
+  (func $start
+    ;; One subscription at 0: a clock (tag 0 at 8), monotonic (id 1 at 16), 30 ms from now (24).
+    (i32.store (i32.const 16) (i32.const 1))
+    (i64.store (i32.const 24) (i64.const 30000000))
+    (drop (call $poll (i32.const 0) (i32.const 64) (i32.const 1) (i32.const 128)))
+    ${end})
+  (start $start)
+  (func (export "started") (result i32) (global.get $started)))`;
+const turns: string[] = [];
+setTimeout(() => turns.push("timer"), 0);
+const sleeper = await instantiate(await compile(new TextEncoder().encode(sleeperWat("(global.set $started (i32.const 1))"))));
+turns.push("instantiated");
+console.log("sleeping start:", turns.join(" "), "started =", (await sleeper.call("started"))[0]);
+
+// One that fails after its first poll is a rejection with the start function's error.
+const trapping = await compile(new TextEncoder().encode(sleeperWat("unreachable")));
+const failed = await instantiate(trapping).then(() => "made", (e) => (isWasmError(e) ? `${e.code} ${e.name}` : "uncoded"));
+console.log("sleeping start that traps:", failed);
+
+// An instance with fuel waits for its module to be compiled for the fuel engine, off the JS
+// thread. Made together, each is finished by its own op.
+const adder = await compile(new TextEncoder().encode(
+  `(module (func (export "add") (param i32 i32) (result i32) (i32.add (local.get 0) (local.get 1))))`,
+));
+const sums = await Promise.all([1, 2, 3].map((n) => instantiate(adder, { fuel: 1_000 }).then((i) => i.call("add", n, 40))));
+console.log("made with fuel:", sums.map(([v]) => v).join(" "));
