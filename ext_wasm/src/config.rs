@@ -10,6 +10,8 @@ use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
 use wasmtime_wasi::p1::WasiP1Ctx;
+
+use crate::store::GuestWasi;
 use wasmtime_wasi::{FsPerms, WasiCtxBuilder};
 
 use crate::capabilities::WasmPermissions;
@@ -251,7 +253,7 @@ impl InstanceConfig {
     permissions: &WasmPermissions,
     cwd: &Path,
     purpose: Purpose,
-  ) -> Result<(WasiP1Ctx, crate::stdio::Captured), WasmError> {
+  ) -> Result<(GuestWasi, crate::stdio::Captured), WasmError> {
     self.wasi_with(permissions, cwd, purpose, false)
   }
 
@@ -263,18 +265,16 @@ impl InstanceConfig {
     cwd: &Path,
     purpose: Purpose,
     network: bool,
-  ) -> Result<(WasiP1Ctx, crate::stdio::Captured), WasmError> {
-    let mut builder = WasiCtxBuilder::new();
+  ) -> Result<(GuestWasi, crate::stdio::Captured), WasmError> {
+    if !network && self.asks_nothing_of_wasi() {
+      // Every step below would be skipped: the context is the empty one, built on first use.
+      return Ok((GuestWasi::default(), crate::stdio::Captured::default()));
+    }
+    let mut builder = base_builder();
     if network {
       builder.inherit_network();
       builder.allow_ip_name_lookup(true);
     }
-    // Guest file operations run on the JS thread, between epoch yields, like the guest itself
-    // (off, each goes through tokio's blocking pool, and in a trial a file-writing guest never
-    // finished). It would also make wasmtime-wasi sleep out a lone relative clock with
-    // `std::thread::sleep`, past any deadline; Kiln's `poll_oneoff` (wasi.rs) answers every
-    // all-clock poll itself, so wasmtime-wasi never takes that path.
-    builder.allow_blocking_current_thread(true);
     builder.args(&self.args);
     for (key, value) in &self.env {
       builder.env(key, value);
@@ -355,8 +355,37 @@ impl InstanceConfig {
         .preopened_dir(checked.as_path(), guest, perms)
         .map_err(|e| WasmError::config(format!("{action}: cannot open {}: {e}", checked.as_path().display())))?;
     }
-    Ok((builder.build_p1(), captured))
+    Ok((GuestWasi::built(builder.build_p1()), captured))
   }
+
+  /// No args, env, stdio or preopens: [`Self::wasi_with`] would make the empty context.
+  fn asks_nothing_of_wasi(&self) -> bool {
+    let Self { preopens, env, args, inherit_stdin, inherit_stdout, inherit_stderr, stdin, stdout, stderr, .. } = self;
+    preopens.is_empty()
+      && env.is_empty()
+      && args.is_empty()
+      && !(inherit_stdin | inherit_stdout | inherit_stderr)
+      && stdin.is_none()
+      && stdout.is_none()
+      && stderr.is_none()
+  }
+}
+
+/// The builder every guest's WASI context starts from.
+fn base_builder() -> WasiCtxBuilder {
+  let mut builder = WasiCtxBuilder::new();
+  // Guest file operations run on the JS thread, between epoch yields, like the guest itself
+  // (off, each goes through tokio's blocking pool, and in a trial a file-writing guest never
+  // finished). It would also make wasmtime-wasi sleep out a lone relative clock with
+  // `std::thread::sleep`, past any deadline; Kiln's `poll_oneoff` (wasi.rs) answers every
+  // all-clock poll itself, so wasmtime-wasi never takes that path.
+  builder.allow_blocking_current_thread(true);
+  builder
+}
+
+/// The context of a config that asks nothing of WASI (see [`GuestWasi`]).
+pub(crate) fn empty_wasi() -> WasiP1Ctx {
+  base_builder().build_p1()
 }
 
 /// What a config is for: the stdio modes and options each allows differ.
@@ -438,5 +467,24 @@ mod tests {
     .unwrap();
     assert_eq!(c.preopens["/b"].parts(), ("./b", true));
     assert_eq!(c.timeout_ms, Some(5));
+  }
+
+  #[test]
+  fn only_an_empty_config_leaves_wasi_for_its_first_use() {
+    assert!(InstanceConfig::default().asks_nothing_of_wasi());
+    assert!(InstanceConfig::from_json(r#"{"fuel": 10, "timeoutMs": 5}"#).unwrap().asks_nothing_of_wasi());
+    for json in [
+      r#"{"args": ["app"]}"#,
+      r#"{"env": {"A": "1"}}"#,
+      r#"{"preopens": {"/d": "."}}"#,
+      r#"{"inheritStdin": true}"#,
+      r#"{"inheritStdout": true}"#,
+      r#"{"inheritStderr": true}"#,
+      r#"{"stdin": [1]}"#,
+      r#"{"stdout": "capture"}"#,
+      r#"{"stderr": "inherit"}"#,
+    ] {
+      assert!(!InstanceConfig::from_json(json).unwrap().asks_nothing_of_wasi(), "{json}");
+    }
   }
 }

@@ -75,7 +75,7 @@ impl EngineKit {
     let engine =
       Engine::new(&config).map_err(|e| WasmError::compile(format!("cannot create the WebAssembly engine: {e}")))?;
     let mut linker = Linker::new(&engine);
-    wasmtime_wasi::p1::add_to_linker_async(&mut linker, |data: &mut StoreData| &mut data.wasi)
+    wasmtime_wasi::p1::add_to_linker_async(&mut linker, |data: &mut StoreData| data.wasi.get())
       .and_then(|()| crate::wasi::add_to_linker(&mut linker))
       .map_err(|e| WasmError::instantiate(format!("cannot link WASI: {e}")))?;
     Ok(Self { engine, linker, component_linker: OnceLock::new() })

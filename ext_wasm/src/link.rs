@@ -31,7 +31,7 @@ pub(crate) fn link_error(linker: &Linker<StoreData>, module: &Module, error: &wa
   // `Linker::get` hands out a definition as an `Extern`, which needs a store (a host function
   // becomes a `Func` in it). A throwaway store with an empty WASI context stands in: no guest code
   // runs in it, and this only happens when instantiation has already failed.
-  let data = StoreData::new(wasmtime_wasi::WasiCtxBuilder::new().build_p1(), KilnLimiter::default());
+  let data = StoreData::new(crate::store::GuestWasi::default(), KilnLimiter::default());
   let mut store = Store::new(linker.engine(), data);
   link_error_in(linker, &mut store, module, error, &[])
 }
@@ -413,7 +413,7 @@ mod tests {
     config.wasm_threads(true);
     let engine = wasmtime::Engine::new(&config).unwrap();
     let mut linker = Linker::new(&engine);
-    wasmtime_wasi::p1::add_to_linker_async(&mut linker, |data: &mut StoreData| &mut data.wasi).unwrap();
+    wasmtime_wasi::p1::add_to_linker_async(&mut linker, |data: &mut StoreData| data.wasi.get()).unwrap();
     linker
   }
 

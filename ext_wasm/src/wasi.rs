@@ -85,7 +85,7 @@ async fn poll_oneoff(
     _ => wasmtime::bail!("missing required memory export"),
   };
   let (sync, deadline) = (data.sync, data.deadline);
-  let wasi = &mut data.wasi;
+  let wasi = data.wasi.get();
   wasi.set_hostcall_fuel(fuel);
 
   let clocks = match read_clocks(wasi, &mut memory, subs, count, fuel) {

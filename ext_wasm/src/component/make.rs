@@ -102,7 +102,7 @@ pub(crate) struct Plan {
   engines: Arc<Engines>,
   component: Arc<CompiledComponent>,
   config: InstanceConfig,
-  wasi: wasmtime_wasi::p1::WasiP1Ctx,
+  wasi: crate::store::GuestWasi,
   /// The instance's captured stdout and stderr, and a process's pipes.
   pub(crate) captured: Captured,
   host: Vec<(String, String)>,
