@@ -31,7 +31,7 @@ pub(crate) fn link_error(linker: &Linker<StoreData>, module: &Module, error: &wa
   // `Linker::get` hands out a definition as an `Extern`, which needs a store (a host function
   // becomes a `Func` in it). A throwaway store with an empty WASI context stands in: no guest code
   // runs in it, and this only happens when instantiation has already failed.
-  let data = StoreData::new(crate::store::GuestWasi::default(), KilnLimiter::default());
+  let data = StoreData::new(crate::config::GuestWasi::default(), KilnLimiter::default());
   let mut store = Store::new(linker.engine(), data);
   link_error_in(linker, &mut store, module, error, &[])
 }

@@ -72,7 +72,7 @@ pub const APP_MEMORY_CAP: &str = "maxMemoryBytes, or the manifest's max_memory_b
 /// A recipe with the WASI context of one store.
 pub struct Plan {
   pub recipe: Recipe,
-  pub wasi: crate::store::GuestWasi,
+  pub wasi: crate::config::GuestWasi,
   pub captured: Captured,
   /// Instantiated by blocking the JS thread (`new WebAssembly.Instance`): start functions then
   /// run without yielding to the event loop, as a synchronous call does (store.rs, `Mode::Sync`).

@@ -7,9 +7,8 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use wasmtime::{Extern, Func, FuncType, Instance, Memory, Module, Store, UpdateDeadline, Val};
-use wasmtime_wasi::p1::WasiP1Ctx;
 
-use crate::config::InstanceConfig;
+use crate::config::{GuestWasi, InstanceConfig};
 use crate::error::{DeadlineExceeded, WasmError};
 use crate::limiter::KilnLimiter;
 use crate::shape::{js_number, Num, Shape};
@@ -57,25 +56,6 @@ impl StoreData {
   /// The memory or global made for host import number `index`, if there is one.
   pub fn adopted(&self, index: u32) -> Option<&wasmtime::Extern> {
     self.adopted.iter().find(|(i, _)| *i == index).map(|(_, e)| e)
-  }
-}
-
-/// A store's WASI context. One that a config asks nothing of (no args, env, stdio or preopens)
-/// is built on first use: most guests `instantiate` makes import no WASI, and never pay for one
-/// (its random number generators, its resource table: 4,300 of the 69,000 instructions of an
-/// instantiate and drop, by callgrind). Built late, it is the context the config would have made.
-#[derive(Default)]
-pub struct GuestWasi(Option<WasiP1Ctx>);
-
-impl GuestWasi {
-  /// The context a config made.
-  pub fn built(ctx: WasiP1Ctx) -> Self {
-    Self(Some(ctx))
-  }
-
-  /// The context, built now if it was left for its first use.
-  pub fn get(&mut self) -> &mut WasiP1Ctx {
-    self.0.get_or_insert_with(crate::config::empty_wasi)
   }
 }
 

@@ -102,7 +102,7 @@ pub(crate) struct Plan {
   engines: Arc<Engines>,
   component: Arc<CompiledComponent>,
   config: InstanceConfig,
-  wasi: crate::store::GuestWasi,
+  wasi: crate::config::GuestWasi,
   /// The instance's captured stdout and stderr, and a process's pipes.
   pub(crate) captured: Captured,
   host: Vec<(String, String)>,
