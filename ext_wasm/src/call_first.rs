@@ -86,10 +86,10 @@ fn first_poll(
   }
 }
 
-/// Takes the unfinished call.
+/// Takes the unfinished call (or instantiation).
 fn take(state: &mut OpState) -> Result<CallFuture, WasmError> {
   state.try_borrow_mut::<Unfinished>().and_then(|slot| slot.0.take()).ok_or_else(|| {
-    WasmError::call("no call is waiting to be finished: op_wasm_call_unfinished follows a call that did not end; this is a bug in Kiln")
+    WasmError::call("no call or instantiation is waiting to be finished: op_wasm_call_unfinished follows one that did not end; this is a bug in Kiln")
   })
 }
 
