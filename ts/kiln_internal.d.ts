@@ -417,6 +417,46 @@ declare module "kiln:internal" {
      * As `op_wasm_global_get`, and 5007 if the global is immutable.
      */
     op_wasm_global_set(instanceId: number, name: string, adopted: number, value: Uint8Array): void;
+    /**
+     * Whether every table `module` exports is a 32-bit table of function references, which Kiln's
+     * `WebAssembly.Table` serves on wasmtime (the others make the module the interpreter's).
+     *
+     * # Errors
+     * 5004 if the id names no live core module.
+     */
+    op_wasm_module_funcref_tables(moduleId: number): boolean;
+    /**
+     * `table.length`: the number of elements of the exported table `name`.
+     *
+     * # Errors
+     * 5005 for an unknown instance; 5006 while its store is busy; 5007 if it exports no such table.
+     */
+    op_wasm_table_size(instanceId: number, name: string): number;
+    /**
+     * `table.get(index)`: `null` for a null element, else the function there, by the index JS calls
+     * it with (see the module docs).
+     *
+     * # Errors
+     * As `op_wasm_table_size`, and 5007 if `index` is past the end.
+     */
+    op_wasm_table_get(instanceId: number, name: string, index: number): TableFunc | null;
+    /**
+     * `table.set(index, value)`: `func` is the index of a function of the same instance (an export,
+     * or one taken out of a table), or -1 for `null`.
+     *
+     * # Errors
+     * As `op_wasm_table_get`, and 5007 if `func` names no such function.
+     */
+    op_wasm_table_set(instanceId: number, name: string, index: number, func: number): void;
+    /**
+     * `table.grow(delta, value)`: adds `delta` elements, each `func` (as for `op_wasm_table_set`),
+     * and returns the old length.
+     *
+     * # Errors
+     * As `op_wasm_table_set`, and 5007 if the table cannot grow that far (its maximum, or the
+     * manifest's `max_table_elements`).
+     */
+    op_wasm_table_grow(instanceId: number, name: string, delta: number, func: number): number;
   }
 
   /** The ops `kiln_fs` registers (runtime/src/fs.rs), as `Deno.core.ops` has them. */
@@ -595,6 +635,25 @@ declare module "kiln:internal" {
    * ```
    */
   export type ExitReason = "exit" | "killed" | "timeout" | "trap";
+
+  /**
+   * A function taken out of a table: the index JS calls it by (an export index of its instance,
+   * see the module docs), and its signature.
+   *
+   * @example
+   * ```ts
+   * const found = ops.op_wasm_table_get(raw, "__indirect_function_table", 1);
+   * if (found !== null) console.log(found.index, found.params, "->", found.results);
+   * ```
+   */
+  export interface TableFunc {
+    /** The index to call it by: its export index if the module exports it, else one past them. */
+    index: number;
+    /** Its parameter types. */
+    params: ExportValueType[];
+    /** Its result types. */
+    results: ExportValueType[];
+  }
 
   /**
    * The contract's error codes, 5000-5011, and Kiln's 5012: each name with the number it is the `code` of.

@@ -48,6 +48,7 @@ mod shape;
 mod signature;
 mod stdio;
 mod store;
+mod table;
 mod value;
 mod wasi;
 mod webassembly;
@@ -169,6 +170,11 @@ deno_core::extension!(
     webassembly::op_wasm_module_exports,
     webassembly::op_wasm_global_get,
     webassembly::op_wasm_global_set,
+    table::op_wasm_module_funcref_tables,
+    table::op_wasm_table_size,
+    table::op_wasm_table_get,
+    table::op_wasm_table_set,
+    table::op_wasm_table_grow,
   ],
   esm_entry_point = "ext:ext_wasm/errors.js",
   esm = [dir "js", "errors.js", "webassembly.js"],

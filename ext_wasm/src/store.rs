@@ -172,7 +172,7 @@ impl KilnStore {
   pub fn add(&mut self, module: Module, instance: Instance) -> usize {
     let memory = first_memory(&module, &instance, &mut self.store);
     let self_contained = module.imports().len() == 0;
-    self.members.push(Member { instance, module, memory, exported: Vec::new(), self_contained });
+    self.members.push(Member { instance, module, memory, exported: Vec::new(), self_contained, table_funcs: None });
     self.members.len() - 1
   }
 }
@@ -188,6 +188,9 @@ pub struct Member {
   pub exported: Vec<Option<ExportFunc>>,
   /// The module imports nothing: calls need no fiber.
   pub self_contained: bool,
+  /// The index in `exported` of each function a table handed out, by its `Func::to_raw` address
+  /// (table.rs); made on the first `WebAssembly.Table` `get`, with the module's function exports.
+  pub table_funcs: Option<std::collections::HashMap<usize, u32>>,
 }
 
 /// A function export resolved once for the fast paths.
