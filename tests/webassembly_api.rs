@@ -67,12 +67,17 @@ const JS_GLOBAL: &str = r#"(module
   (func (export "get") (result i32) (global.get $g))
   (func (export "set") (param i32) (global.set $g (local.get 0))))"#;
 
-/// A table the module fills and calls through: the engine's interpreter runs it.
-const TABLE: &str = r#"(module
+/// A JS import the module puts in its exported table, beside a function of its own.
+const HOSTED: &str = r#"(module
+  (import "env" "twice" (func $twice (param i32) (result i32)))
   (table (export "tbl") 2 funcref)
-  (func $seven (result i32) (i32.const 7))
-  (elem (i32.const 0) $seven)
-  (func (export "call0") (result i32) (call_indirect (result i32) (i32.const 0))))"#;
+  (elem (i32.const 0) $twice $inc)
+  (func $inc (param i32) (result i32) (i32.add (local.get 0) (i32.const 1)))
+  (func (export "callAt") (param i32 i32) (result i32)
+    (call_indirect (param i32) (result i32) (local.get 1) (local.get 0))))"#;
+
+/// A table of `externref`s, which Kiln's WebAssembly leaves to the engine's interpreter.
+const EXTERNS: &str = r#"(module (table (export "refs") 1 externref))"#;
 
 const BOOM: &str = r#"(module
   (func (export "boom") unreachable)
@@ -218,12 +223,43 @@ fn failures_are_the_standard_errors_with_kiln_codes() {
 }
 
 #[test]
-fn one_store_linking_is_stated_and_tables_go_to_the_interpreter() {
-  app("webassembly_stores.ts", MANIFEST, &[("table.wasm", TABLE), ("memory.wasm", JS_MEMORY)]).run().ok(concat!(
-    "a module exporting a table runs: 7 true\n",
+fn one_store_linking_is_stated() {
+  app("webassembly_stores.ts", MANIFEST, &[("memory.wasm", JS_MEMORY)]).run().ok(concat!(
     "first importer: 9\n",
     "second importer: LinkError 5001 (names runtime:wasm)\n",
     "written before import: LinkError 5001\n",
     "read before import, still empty: 0\n",
   ));
+}
+
+#[test]
+fn exported_function_tables_are_served_on_wasmtime() {
+  // timeout_ms: the interpreter would refuse every instance (5009), so these run on wasmtime;
+  // max_table_elements: the manifest's limit holds for a table JS grows.
+  let manifest = MANIFEST.replace("execute = true\n", "execute = true\ntimeout_ms = 5000\nmax_table_elements = 100\n");
+  app("webassembly_tables.ts", &manifest, &[("hosted.wasm", HOSTED), ("externs.wasm", EXTERNS)])
+    .c_with("callbacks.c", "callbacks.wasm", &["-mexec-model=reactor", "-Wl,--export-table", "-Wl,--growable-table"])
+    .run()
+    .ok(concat!(
+      "table: true 4\n",
+      "add through the table: 5 2\n",
+      "same function each time: true\n",
+      "an exported function is the export: true\n",
+      "C calls JS's pointer: 42 55 120\n",
+      "the null pointer: null\n",
+      "C calls the null pointer: RuntimeError 5002\n",
+      "grown: 4 5, C calls the added function: 7\n",
+      "grown with a function: 9\n",
+      "a function of another signature: RuntimeError 5002\n",
+      "a slot set to null: null\n",
+      "get past the end: RangeError\n",
+      "get(-1): TypeError\n",
+      "set a JS function: TypeError\n",
+      "set another instance's function: TypeError\n",
+      "grow past max_table_elements: RangeError\n",
+      "still intact: 42\n",
+      "a JS import in the table: 42 16 9\n",
+      "a module exporting an externref table: PermissionDenied 5009\n",
+      "new WebAssembly.Table: TypeError\n",
+    ));
 }

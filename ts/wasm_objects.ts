@@ -1,7 +1,7 @@
 // runtime:wasm/objects — internal to the runtime (see wasm_values.ts): the parts of Kiln's
 // `WebAssembly` global (wasm_webassembly.ts) that stand for values: the JS API's error classes and
-// value coercions, and what an instance exports: its functions and its `Memory`, `Global` and
-// `Table` objects.
+// value coercions, and what an instance exports: its functions and its `Memory` and `Global`
+// objects (its `Table` objects are runtime:wasm/table's).
 //
 // A `Memory` or `Global` is one of three things:
 // - made in JS and not yet imported ("pending"): its bytes or value live in JS. The first module
@@ -9,8 +9,8 @@
 //   store (ext_wasm/src/link.rs, `HostValue::Memory`), and the object stands for that from then
 //   on. Another instance cannot import it afterwards: wasmtime links only within one store.
 // - an export of an instance on wasmtime ("bound"): reads and writes go through ops.
-// - the interpreter's: a shared memory, a global of a reference type, a table, or anything an
-//   instance run by the interpreter exports or imports.
+// - the interpreter's: a shared memory, a global of a reference type, or anything an instance
+//   run by the interpreter exports or imports.
 
 import { HOST_OBJECT, hostExportFunction, type HostTable } from "runtime:wasm/host";
 import { codes, decode, encode, EXPORT_INDEX_LIMIT, guardAlias, isNumberType, ops } from "runtime:wasm/values";
@@ -130,10 +130,10 @@ function pages(value: unknown, what: string): number {
   return n;
 }
 
-/** What a Memory, Global or Table stands for; see the module comment. */
+/** What a Memory or Global stands for; see the module comment. */
 type State = "pending" | "bound" | "interpreted";
 
-/** Set while a Memory, Global or Table is made over an instance's or the interpreter's object. */
+/** Set while a Memory or Global is made over an instance's or the interpreter's object. */
 let binding: { owner: object | null; raw: number; name: string; original: unknown } | null = null;
 
 function bound<T>(make: () => T, owner: object | null, raw: number, name: string, original: unknown): T {
@@ -408,47 +408,12 @@ export class Global implements HostObjectLike {
   }
 }
 
-/** A table: always the interpreter's (a module that imports or exports one runs there). */
-export class Table {
-  #original: WebAssembly.Table;
-
-  constructor(descriptor: WebAssembly.TableDescriptor, value?: unknown) {
-    if (binding !== null) {
-      this.#original = binding.original as WebAssembly.Table;
-      return;
-    }
-    if (new.target === undefined) throw new TypeError("WebAssembly.Table must be called with new");
-    const Original = interpreterApi().Table;
-    this.#original = new Original(descriptor, value);
-  }
-
-  get length(): number {
-    return this.#original.length;
-  }
-
-  get(index: number): unknown {
-    return this.#original.get(index);
-  }
-
-  set(index: number, value?: unknown): void {
-    this.#original.set(index, value);
-  }
-
-  grow(delta: number, value?: unknown): number {
-    return this.#original.grow(delta, value);
-  }
-
-  static wrap(original: WebAssembly.Table): Table {
-    return bound(() => new Table({ element: "anyfunc", initial: 0 }), null, 0, "", original);
-  }
-
-  static interpreted(table: Table): WebAssembly.Table {
-    return table.#original;
-  }
-}
-
 /** Keeps an export's Instance (and so its store) alive while the export is reachable. */
 const OWNER = Symbol("kiln.instance");
+
+/** Each function of an instance on wasmtime, with the instance and the index it is called by:
+ * what a `WebAssembly.Table` of that instance stores for it (runtime:wasm/table). */
+export const functionIndex = new WeakMap<Function, { raw: number; index: number }>();
 
 /** One exported function with the JS API's coercions, on runtime:wasm's synchronous call ops. */
 export function exportFunction(
@@ -550,6 +515,7 @@ export function exportFunction(
   Object.defineProperty(fn, "name", { value: name });
   Object.defineProperty(fn, "length", { value: params.length });
   Object.defineProperty(fn, OWNER, { value: owner });
+  functionIndex.set(fn, { raw, index });
   return fn;
 }
 

@@ -11,12 +11,14 @@
 // of the export unchanged.
 //
 // A `Memory` or mutable `Global` made in JS is made in the store of the first instance that
-// imports it (runtime:wasm/objects). What wasmtime cannot do, because it links instances only
-// within one store, is handed to the engine's interpreter instead (correct, slower): a module
-// that imports or exports a table or a tag, that is given WASI functions from JS, that exports
-// more than one memory, or that imports the interpreter's memory or global. A memory or global
-// of an instance on wasmtime cannot be imported by another instance: link such modules with
-// runtime:wasm's `instantiate` and `imports`.
+// imports it (runtime:wasm/objects); an exported table of function references is served by ops
+// (runtime:wasm/table). What wasmtime cannot do, because it links instances only within one
+// store, is handed to the engine's interpreter instead (correct, slower): a module that imports a
+// table or a tag, that exports a tag or a table of anything but function references, that is
+// given WASI functions from JS, that exports more than one memory, or that imports the
+// interpreter's memory or global. A memory or global of an instance on wasmtime cannot be
+// imported by another instance: link such modules with runtime:wasm's `instantiate` and
+// `imports`.
 
 import {
   drive,
@@ -37,9 +39,9 @@ import {
   RuntimeError,
   shareError,
   standard,
-  Table,
   toResults,
 } from "runtime:wasm/objects";
+import { Table } from "runtime:wasm/table";
 import { ops } from "runtime:wasm/values";
 
 /** Module import names under which a JS object would stand in for Kiln's own WASI. */
@@ -114,6 +116,7 @@ class Module {
   #imports: Descriptor[];
   #exports: Descriptor[];
   #custom: Map<string, ArrayBuffer[]>;
+  #funcrefTables: boolean;
   /** The bytes, kept only for a module that may need the interpreter (see `needsInterpreter`). */
   #bytes: Uint8Array | null;
   #interpreted: WebAssembly.Module | null = null;
@@ -137,7 +140,9 @@ class Module {
     this.#custom = customSections(copy);
     this.#imports = ops.op_wasm_module_imports(id) as Descriptor[];
     this.#exports = ops.op_wasm_module_exports(id) as Descriptor[];
-    this.#bytes = mayNeedInterpreter(this.#imports, this.#exports) ? copy : null;
+    // Whether its exported tables (if any) are all wasmtime's to serve (runtime:wasm/table).
+    this.#funcrefTables = !this.#exports.some((e) => e.kind === "table") || ops.op_wasm_module_funcref_tables(id);
+    this.#bytes = mayNeedInterpreter(this.#imports, this.#exports, this.#funcrefTables) ? copy : null;
     modules.register(this, id);
   }
 
@@ -157,8 +162,8 @@ class Module {
     return module.#id;
   }
 
-  static shape(module: Module): { imports: Descriptor[]; exports: Descriptor[] } {
-    return { imports: module.#imports, exports: module.#exports };
+  static shape(module: Module): { imports: Descriptor[]; exports: Descriptor[]; funcrefTables: boolean } {
+    return { imports: module.#imports, exports: module.#exports, funcrefTables: module.#funcrefTables };
   }
 
   /** The interpreter's copy of the module, compiled on first use. */
@@ -179,14 +184,15 @@ function unwrap(module: unknown): typeof Module.prototype {
 }
 
 /** Why a module's own shape needs the interpreter ("" if it does not). */
-function needsInterpreter(imports: Descriptor[], exports: Descriptor[]): string {
+function needsInterpreter(imports: Descriptor[], exports: Descriptor[], funcrefTables: boolean): string {
   for (const i of imports) {
     if (i.kind === "table" || i.kind === "tag") return `it imports a ${i.kind}`;
     if (WASI_MODULES.has(i.module ?? "")) return "its WASI imports come from JS";
   }
   let memories = 0;
   for (const e of exports) {
-    if (e.kind === "table" || e.kind === "tag") return `it exports a ${e.kind}`;
+    if (e.kind === "tag") return "it exports a tag";
+    if (e.kind === "table" && !funcrefTables) return "it exports a table of other elements than function references";
     if (e.kind === "memory" && ++memories > 1) return "it exports more than one memory";
   }
   return "";
@@ -198,8 +204,8 @@ function mutableGlobal(i: Descriptor): boolean {
 }
 
 /** Whether a module may need the interpreter, depending on what it is given (see `readImports`). */
-function mayNeedInterpreter(imports: Descriptor[], exports: Descriptor[]): boolean {
-  return needsInterpreter(imports, exports) !== "" || imports.some((i) => i.kind === "memory" || i.kind === "global");
+function mayNeedInterpreter(imports: Descriptor[], exports: Descriptor[], funcrefTables: boolean): boolean {
+  return needsInterpreter(imports, exports, funcrefTables) !== "" || imports.some((i) => i.kind === "memory" || i.kind === "global");
 }
 
 // ---- instances ------------------------------------------------------------------------------
@@ -215,11 +221,11 @@ const instances = new FinalizationRegistry<number>((raw) => {
 
 /** Reads an import object the way the JS API does: the value for each import of the module. */
 function readImports(module: Module, importObject: unknown): { values: unknown[]; interpreted: string } {
-  const { imports, exports } = Module.shape(module);
+  const { imports, exports, funcrefTables } = Module.shape(module);
   if (imports.length > 0 && (importObject === null || typeof importObject !== "object") && typeof importObject !== "function") {
     throw new TypeError("WebAssembly.Instance: the module has imports, so an import object is required");
   }
-  let interpreted = needsInterpreter(imports, exports);
+  let interpreted = needsInterpreter(imports, exports, funcrefTables);
   const values = imports.map((i) => {
     const namespace = (importObject as Record<string, unknown>)[i.module ?? ""];
     if (namespace === null || (typeof namespace !== "object" && typeof namespace !== "function")) {
@@ -383,15 +389,26 @@ function interpretedExports(instance: WebAssembly.Instance): Record<string, unkn
   return Object.freeze(out);
 }
 
-/** The exports of a wasmtime instance: its functions, its memory and its globals. */
+/** The exports of a wasmtime instance: its functions, its memory, its globals and its tables. */
 function wasmtimeExports(owner: Instance, raw: number, table: HostTable | null): Record<string, unknown> {
   const out: Record<string, unknown> = Object.create(null);
   let memory: Memory | null = null;
-  ops.op_wasm_instance_exports(raw).forEach((e, index) => {
+  const exports = ops.op_wasm_instance_exports(raw);
+  let tables = false;
+  exports.forEach((e, index) => {
     if (e.kind === "function") out[e.name] = exportFunction(owner, raw, index, e.name, e.params ?? [], e.results ?? [], table);
     else if (e.kind === "memory") out[e.name] = memory ??= Memory.bind(owner, raw);
     else if (e.kind === "global") out[e.name] = Global.bind(owner, raw, e.name);
+    else if (e.kind === "table") tables = true;
   });
+  if (tables) {
+    // Its functions by export index: its tables hand these out as they are (runtime:wasm/table).
+    const functions = new Map<number, Function>();
+    exports.forEach((e, index) => {
+      if (e.kind === "function") functions.set(index, out[e.name] as Function);
+    });
+    for (const e of exports) if (e.kind === "table") out[e.name] = Table.bind(owner, raw, e.name, functions, table);
+  }
   return Object.freeze(out);
 }
 

@@ -92,6 +92,7 @@ pub const INTERNAL_MODULES: &[(&str, &str)] = &[
   ("runtime:wasm/wit", include_str!("../../ts/wasm_wit.ts")),
   ("runtime:wasm/webassembly", include_str!("../../ts/wasm_webassembly.ts")),
   ("runtime:wasm/objects", include_str!("../../ts/wasm_objects.ts")),
+  ("runtime:wasm/table", include_str!("../../ts/wasm_table.ts")),
 ];
 
 deno_core::extension!(

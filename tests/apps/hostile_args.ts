@@ -102,8 +102,20 @@ await attempt("read at 2^53-1", () => instance.memory.read(2 ** 53 - 1, 1));
 await attempt("write past end", () => instance.memory.write(65535, new Uint8Array(2)));
 await attempt("grow 2^31", () => instance.memory.grow(2 ** 31));
 
+// An exported table of functions (Kiln's WebAssembly.Table serves it with the table ops): slot 0
+// holds `f`, export number 1.
+const tableModule = await wasm.compile(
+  new TextEncoder().encode('(module (table (export "t") 2 funcref) (func (export "f")) (elem (i32.const 0) 0))'),
+);
+const tableRaw = Number((await wasm.instantiate(tableModule)).id);
+
 // The raw ops, with the same values.
 const rawOps: [string, unknown[]][] = [
+  ["op_wasm_module_funcref_tables", [Number(tableModule)]],
+  ["op_wasm_table_size", [tableRaw, "t"]],
+  ["op_wasm_table_get", [tableRaw, "t", 0]],
+  ["op_wasm_table_set", [tableRaw, "t", 1, 1]],
+  ["op_wasm_table_grow", [tableRaw, "t", 1, -1]],
   ["op_wasm_module_compile", [bytes]],
   ["op_wasm_module_compile_file", ["./loop.wasm"]],
   ["op_wasm_module_drop", [Number(droppedModule)]],

@@ -1,6 +1,6 @@
-// What Kiln's WebAssembly does where wasmtime's one-store linking draws a line: a module with a
-// table goes to the engine's interpreter; a JS-made memory belongs to the first instance that
-// imports it; a memory written before that is refused. Prints "label: value".
+// What Kiln's WebAssembly does where wasmtime's one-store linking draws a line: a JS-made memory
+// belongs to the first instance that imports it; a memory written before that is refused. (Tables:
+// webassembly_tables.ts.) Prints "label: value".
 import { readBytes } from "runtime:fs";
 
 type Fn = (...args: number[]) => number;
@@ -14,12 +14,6 @@ async function attempt(label: string, action: () => unknown): Promise<void> {
     console.log(`${label}: ${error.name} ${error.code}${named}`);
   }
 }
-
-const table = new WebAssembly.Module(await readBytes("./table.wasm"));
-await attempt("a module exporting a table runs", () => {
-  const exports = new WebAssembly.Instance(table).exports as { call0: Fn; tbl: unknown };
-  return `${exports.call0()} ${exports.tbl instanceof WebAssembly.Table}`;
-});
 
 const importer = new WebAssembly.Module(await readBytes("./memory.wasm"));
 const mem = new WebAssembly.Memory({ initial: 1 });

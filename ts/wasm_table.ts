@@ -1,0 +1,148 @@
+// runtime:wasm/table — internal to the runtime (see wasm_values.ts): `WebAssembly.Table` for
+// Kiln's `WebAssembly` global (wasm_webassembly.ts). A table is one of two things:
+// - a table of function references an instance on wasmtime exports ("bound"), such as the
+//   `__indirect_function_table` emscripten's glue reads function pointers from: `length`, `get`,
+//   `set` and `grow` go through ops (ext_wasm/src/table.rs). A function `get` returns is called
+//   like an export, with the same checks and limits; it is the same JS function each time, and
+//   the export's own function when the module exports it.
+// - the interpreter's: a table made in JS, or one an instance the interpreter runs exports (a
+//   module that imports a table, or exports one of `externref`s, runs there).
+
+import type { HostTable } from "runtime:wasm/host";
+import { exportFunction, functionIndex, interpreterApi, standard } from "runtime:wasm/objects";
+import { ops } from "runtime:wasm/values";
+
+/** Set while a Table is made over an instance's or the interpreter's table. */
+let binding: { original: WebAssembly.Table | null; owner: object | null; raw: number; name: string; functions: Map<number, Function>; host: HostTable | null } | null = null;
+
+/** The JS API's `[EnforceRange] unsigned long` for an index, a delta or a length. */
+function toU32(value: unknown, what: string): number {
+  const n = Number(value);
+  const i = Math.trunc(n);
+  if (!Number.isFinite(n) || i < 0 || i > 0xffffffff) {
+    throw new TypeError(`WebAssembly.Table: ${what} must be a whole number from 0 to 2^32 - 1, got ${String(value)}`);
+  }
+  return i;
+}
+
+export class Table {
+  #original: WebAssembly.Table | null = null;
+  #owner: object | null = null;
+  #raw = 0;
+  #name = "";
+  /** The instance's functions by the index they are called with (its exports, then the table's). */
+  #functions: Map<number, Function> = new Map();
+  #host: HostTable | null = null;
+
+  constructor(descriptor: WebAssembly.TableDescriptor, value?: unknown) {
+    if (binding !== null) {
+      ({ original: this.#original, owner: this.#owner, raw: this.#raw, name: this.#name, functions: this.#functions, host: this.#host } =
+        binding);
+      return;
+    }
+    if (new.target === undefined) throw new TypeError("WebAssembly.Table must be called with new");
+    const Original = interpreterApi().Table;
+    try {
+      this.#original = new Original(descriptor, value);
+    } catch (e) {
+      if (!(e instanceof Error) || !/not implemented/.test(e.message)) throw e;
+      throw new TypeError(
+        "new WebAssembly.Table(...): Kiln cannot make a table in JS; a table the module exports (such as " +
+          "emscripten's __indirect_function_table) works: build the module to export its table instead of importing one",
+      );
+    }
+  }
+
+  get length(): number {
+    if (this.#original !== null) return this.#original.length;
+    try {
+      return ops.op_wasm_table_size(this.#raw, this.#name);
+    } catch (e) {
+      throw standard(e);
+    }
+  }
+
+  get(index: number): unknown {
+    if (this.#original !== null) return this.#original.get(index);
+    const i = toU32(index, "the index");
+    let found: { index: number; params: string[]; results: string[] } | null;
+    try {
+      found = ops.op_wasm_table_get(this.#raw, this.#name, i);
+    } catch (e) {
+      throw this.#rangeOr(e);
+    }
+    if (found === null) return null;
+    let fn = this.#functions.get(found.index);
+    if (fn === undefined) {
+      fn = exportFunction(this.#owner!, this.#raw, found.index, String(i), found.params, found.results, this.#host);
+      this.#functions.set(found.index, fn);
+    }
+    return fn;
+  }
+
+  set(index: number, value: unknown = null): void {
+    if (this.#original !== null) return this.#original.set(index, value);
+    const i = toU32(index, "the index");
+    try {
+      ops.op_wasm_table_set(this.#raw, this.#name, i, this.#element(value));
+    } catch (e) {
+      throw this.#rangeOr(e);
+    }
+  }
+
+  grow(delta: number, value: unknown = null): number {
+    if (this.#original !== null) return this.#original.grow(delta, value);
+    const n = toU32(delta, "the delta");
+    const element = this.#element(value);
+    try {
+      return ops.op_wasm_table_grow(this.#raw, this.#name, n, element);
+    } catch (e) {
+      const error = standard(e);
+      // The JS API's error for a table that cannot grow that far.
+      if (error instanceof TypeError && /cannot grow/.test(error.message)) throw new RangeError(error.message);
+      throw error;
+    }
+  }
+
+  /** What `set` and `grow` store: -1 for null, else the index of one of this instance's functions. */
+  #element(value: unknown): number {
+    if (value === null) return -1;
+    const known = typeof value === "function" ? functionIndex.get(value) : undefined;
+    if (known === undefined || known.raw !== this.#raw) {
+      throw new TypeError(
+        "WebAssembly.Table: a table of an instance Kiln runs on wasmtime holds only null and that instance's own " +
+          "functions (its exports, and functions taken out of its tables), not other JS functions",
+      );
+    }
+    return known.index;
+  }
+
+  /** A RangeError for an index past the end, as the JS API throws; else the op's error. */
+  #rangeOr(e: unknown): unknown {
+    const error = standard(e);
+    return error instanceof TypeError && /so there is no element/.test(error.message) ? new RangeError(error.message) : error;
+  }
+
+  /** The table `name` an instance on wasmtime exports; `functions` are its exports by index. */
+  static bind(owner: object, raw: number, name: string, functions: Map<number, Function>, host: HostTable | null): Table {
+    return make({ original: null, owner, raw, name, functions, host });
+  }
+
+  static wrap(original: WebAssembly.Table): Table {
+    return make({ original, owner: null, raw: 0, name: "", functions: new Map(), host: null });
+  }
+
+  /** The interpreter's table, or null for one bound to an instance on wasmtime. */
+  static interpreted(table: Table): WebAssembly.Table | null {
+    return table.#original;
+  }
+}
+
+function make(what: NonNullable<typeof binding>): Table {
+  binding = what;
+  try {
+    return new Table({ element: "anyfunc", initial: 0 });
+  } finally {
+    binding = null;
+  }
+}
