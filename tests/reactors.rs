@@ -124,3 +124,20 @@ fn a_link_error_lists_every_missing_import_with_its_type() {
     )
   );
 }
+
+#[test]
+fn initialize_false_leaves_initialize_to_the_app_as_the_standard_api_does() {
+  let run = App::new("reactors_deferred.ts")
+    .manifest("[capabilities.wasm]\nload = true\nexecute = true\n\n[capabilities.fs]\nread = [\"./*.wasm\"]\n")
+    .file("reactor.wasm", reactor_wasm())
+    .run();
+  run.ok(concat!(
+    "runs before _initialize: 0\n",
+    "constructor ran\n",
+    "runs after: 1, greeting length: 5\n",
+    "createPool: 5010 true\n",
+    "spawn: 5010 true\n",
+    "WebAssembly: runs before _initialize: 0\n",
+    "WebAssembly: runs after: 1, the guest wrote \"constructor ran\\n\"\n",
+  ));
+}

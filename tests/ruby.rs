@@ -32,3 +32,26 @@ fn ruby_evaluates_puts_one_plus_one() {
     "after rb-clear-errinfo: tag 0, $! = nil\n",
   ));
 }
+
+#[test]
+fn ruby_runs_through_its_packages_own_browser_glue_on_the_webassembly_global() {
+  let dist = repo().join("bench/node_modules/@ruby/3.4-wasm-wasi/dist");
+  let (glue, wasm) = (dist.join("browser.umd.js"), dist.join("ruby+stdlib.wasm"));
+  assert!(
+    glue.exists() && wasm.exists(),
+    "{} is missing: run `./x setup` (or `npm ci --prefix bench`)",
+    dist.display()
+  );
+  // The glue and the module are read from bench/node_modules, outside the app's directory.
+  let manifest = format!(
+    "[capabilities.wasm]\nload = true\nexecute = true\n\n[capabilities.fs]\nread = [\"{}/**\"]\n",
+    dist.display()
+  );
+  let started = Instant::now();
+  let run =
+    App::new("ruby_glue.ts").manifest(&manifest).run_with_args(&[glue.to_str().unwrap(), wasm.to_str().unwrap()]);
+  eprintln!("ruby_glue.ts ran in {:.1?}", started.elapsed());
+  // `puts` reaches the glue's console printer through its JS fd_write, which logs the line with
+  // its newline (hence the empty line after it).
+  run.ok(concat!("version: 3.4.x\n", "sum: 55\n", "hello from ruby\n", "\n", "block: [2, 4, 6]\n", "raise: true\n",));
+}

@@ -76,6 +76,26 @@ const HOSTED: &str = r#"(module
   (func (export "callAt") (param i32 i32) (result i32)
     (call_indirect (param i32) (result i32) (local.get 1) (local.get 0))))"#;
 
+/// A WASI command that writes a line with fd_write and exits with status 3.
+const WASI_HELLO: &str = r#"(module
+  (import "wasi_snapshot_preview1" "fd_write" (func $fd_write (param i32 i32 i32 i32) (result i32)))
+  (import "wasi_snapshot_preview1" "proc_exit" (func $proc_exit (param i32)))
+  (memory (export "memory") 1)
+  (data (i32.const 16) "hi from wasm\n")
+  (func (export "_start")
+    (i32.store (i32.const 0) (i32.const 16))
+    (i32.store (i32.const 4) (i32.const 13))
+    (drop (call $fd_write (i32.const 1) (i32.const 0) (i32.const 1) (i32.const 8)))
+    (call $proc_exit (i32.const 3))))"#;
+
+/// `run` asks JS to grow its one-page memory by a page, then reads a byte JS wrote there.
+const GROW: &str = r#"(module
+  (import "env" "resize_heap" (func $resize (param i32) (result i32)))
+  (memory (export "memory") 1)
+  (func (export "run") (result i32)
+    (drop (call $resize (i32.const 1)))
+    (i32.add (i32.load8_u (i32.const 65543)) (i32.mul (memory.size) (i32.const 1000)))))"#;
+
 /// A table of `externref`s, which Kiln's WebAssembly leaves to the engine's interpreter.
 const EXTERNS: &str = r#"(module (table (export "refs") 1 externref))"#;
 
@@ -146,6 +166,8 @@ fn the_api_describes_compiles_and_instantiates_modules() {
     "instantiate module: true 5\n",
     "new Instance: true 5\n",
     "exports frozen: true\n",
+    "toStringTag: [object WebAssembly.Module] [object WebAssembly.Instance] [object WebAssembly.Memory] ",
+    "[object WebAssembly.Global] [object WebAssembly]\n",
   ));
 }
 
@@ -241,7 +263,7 @@ fn exported_function_tables_are_served_on_wasmtime() {
     .c_with("callbacks.c", "callbacks.wasm", &["-mexec-model=reactor", "-Wl,--export-table", "-Wl,--growable-table"])
     .run()
     .ok(concat!(
-      "table: true 4\n",
+      "table: true 4 [object WebAssembly.Table]\n",
       "add through the table: 5 2\n",
       "same function each time: true\n",
       "an exported function is the export: true\n",
@@ -262,4 +284,17 @@ fn exported_function_tables_are_served_on_wasmtime() {
       "a module exporting an externref table: PermissionDenied 5009\n",
       "new WebAssembly.Table: TypeError\n",
     ));
+}
+
+#[test]
+fn wasi_written_in_js_and_imports_that_use_memory_work_on_wasmtime() {
+  // timeout_ms: the interpreter would refuse the instance (5009), so this runs on wasmtime.
+  let manifest = MANIFEST.replace("execute = true\n", "execute = true\ntimeout_ms = 5000\n");
+  app("webassembly_wasi.ts", &manifest, &[("hello.wasm", WASI_HELLO), ("grow.wasm", GROW)]).run().ok(concat!(
+    "proc_exit from JS: true 3\n",
+    "the JS WASI got: [\"1:hi from wasm\\n\"]\n",
+    "runtime:wasm call: 5002 true\n",
+    "runtime:wasm's JS WASI got: [\"1:hi from wasm\\n\"]\n",
+    "grown from a JS import: 2042 1 2\n",
+  ));
 }

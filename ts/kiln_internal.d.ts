@@ -295,11 +295,13 @@ declare module "kiln:internal" {
      */
     op_wasm_memory_grow_sync(instanceId: number, which: number, pages: number): number;
     /**
-     * `memory.buffer`: the ArrayBuffer over the instance's memory at its current size.
+     * `memory.buffer`: the ArrayBuffer over the instance's memory at its current size. While one of
+     * the store's host functions runs (the JS API's imports read `memory.buffer` all the time), the
+     * guest holds the store's lock, and the host call it waits in answers instead.
      *
      * # Errors
      * 5005 for an unknown or dropped instance; 5006 if it exports no memory, or its store is busy
-     * with a call or memory operation.
+     * with a call or memory operation that is not waiting on a host function.
      */
     op_wasm_memory_buffer(instanceId: number, which: number): ArrayBuffer;
     /**
@@ -770,6 +772,13 @@ declare module "kiln:internal" {
      * Default `true`.
      */
     interruptible?: boolean;
+    /**
+     * `false` leaves a WASI reactor's `_initialize` to the app (`await instance.call("_initialize")`),
+     * as the standard `WebAssembly.instantiate` and node:wasi's `initialize()` do: its exports read
+     * zeroed state until it has run, and it must run once. Modules linked through `imports` are
+     * initialized as usual. `instantiate` only. Default `true`.
+     */
+    initialize?: boolean;
     /**
      * Components only: the WASI preview 2 groups (`"filesystem"`, `"sockets"`, `"http"`) this
      * instance may import, narrowing `[capabilities.wasm] wasi` (asking for more is 5009). Default:

@@ -269,6 +269,13 @@ declare module "runtime:wasm" {
      */
     interruptible?: boolean;
     /**
+     * `false` leaves a WASI reactor's `_initialize` to the app (`await instance.call("_initialize")`),
+     * as the standard `WebAssembly.instantiate` and node:wasi's `initialize()` do: its exports read
+     * zeroed state until it has run, and it must run once. Modules linked through `imports` are
+     * initialized as usual. `instantiate` only. Default `true`.
+     */
+    initialize?: boolean;
+    /**
      * Components only: the WASI preview 2 groups (`"filesystem"`, `"sockets"`, `"http"`) this
      * instance may import, narrowing `[capabilities.wasm] wasi` (asking for more is 5009). Default:
      * what the manifest grants.

@@ -12,10 +12,11 @@
 //
 // A `Memory` or mutable `Global` made in JS is made in the store of the first instance that
 // imports it (runtime:wasm/objects); an exported table of function references is served by ops
-// (runtime:wasm/table). What wasmtime cannot do, because it links instances only within one
-// store, is handed to the engine's interpreter instead (correct, slower): a module that imports a
-// table or a tag, that exports a tag or a table of anything but function references, that is
-// given WASI functions from JS, that exports more than one memory, or that imports the
+// (runtime:wasm/table). WASI imports come from the import object, as every import does: a WASI
+// written in JS replaces Kiln's own for that instance (ext_wasm/src/link.rs). What wasmtime cannot
+// do, because it links instances only within one store, is handed to the engine's interpreter
+// instead (correct, slower): a module that imports a table or a tag, that exports a tag or a table
+// of anything but function references, that exports more than one memory, or that imports the
 // interpreter's memory or global. A memory or global of an instance on wasmtime cannot be
 // imported by another instance: link such modules with runtime:wasm's `instantiate` and
 // `imports`.
@@ -44,8 +45,6 @@ import {
 import { Table } from "runtime:wasm/table";
 import { ops } from "runtime:wasm/values";
 
-/** Module import names under which a JS object would stand in for Kiln's own WASI. */
-const WASI_MODULES = new Set(["wasi_snapshot_preview1", "wasi_unstable"]);
 
 type Descriptor = { module?: string; name: string; kind: string; params?: string[]; results?: string[]; type?: string };
 
@@ -187,7 +186,6 @@ function unwrap(module: unknown): typeof Module.prototype {
 function needsInterpreter(imports: Descriptor[], exports: Descriptor[], funcrefTables: boolean): string {
   for (const i of imports) {
     if (i.kind === "table" || i.kind === "tag") return `it imports a ${i.kind}`;
-    if (WASI_MODULES.has(i.module ?? "")) return "its WASI imports come from JS";
   }
   let memories = 0;
   for (const e of exports) {
@@ -209,6 +207,11 @@ function mayNeedInterpreter(imports: Descriptor[], exports: Descriptor[], funcre
 }
 
 // ---- instances ------------------------------------------------------------------------------
+
+/** The instantiate options of every instance: the JS API runs a module's start section and
+ * nothing else, so a WASI reactor's `_initialize` is the glue's to call (node:wasi's and
+ * browser WASI shims' `initialize()` do), not Kiln's. */
+const JS_API = JSON.stringify({ initialize: false });
 
 /** Drops an instance's store once its `Instance`, exports and memory objects are all collected. */
 const instances = new FinalizationRegistry<number>((raw) => {
@@ -326,10 +329,10 @@ class Instance {
     let table: HostTable | null = null;
     try {
       if (split.host === "") {
-        raw = ops.op_wasm_instance_create_sync(id, "", "");
+        raw = ops.op_wasm_instance_create_sync(id, JS_API, "");
       } else {
         table = hostTable(split, [id]);
-        const token = ops.op_wasm_instance_begin(id, "", "", split.host);
+        const token = ops.op_wasm_instance_begin(id, JS_API, "", split.host);
         driveInstantiationSync(token, table);
         raw = ops.op_wasm_instance_end(token);
       }
@@ -437,10 +440,10 @@ async function instantiateModule(module: Module, importObject: unknown): Promise
   let table: HostTable | null = null;
   try {
     if (split.host === "") {
-      raw = ops.op_wasm_instance_create(id, "", "") ?? await ops.op_wasm_call_unfinished();
+      raw = ops.op_wasm_instance_create(id, JS_API, "") ?? await ops.op_wasm_call_unfinished();
     } else {
       table = hostTable(split, [id]);
-      const token = ops.op_wasm_instance_begin(id, "", "", split.host);
+      const token = ops.op_wasm_instance_begin(id, JS_API, "", split.host);
       await drive(token, table, new Uint8Array(table.slots * 8));
       raw = ops.op_wasm_instance_end(token);
     }
@@ -506,6 +509,10 @@ for (const [name, value] of Object.entries(members)) {
   Object.defineProperty(namespace, name, { value, writable: true, configurable: true, enumerable: false });
 }
 Object.defineProperty(namespace, Symbol.toStringTag, { value: "WebAssembly", configurable: true });
+// `Object.prototype.toString` names them as the JS API's own ("[object WebAssembly.Memory]").
+for (const [name, constructor] of Object.entries({ Module, Instance, Memory, Table, Global })) {
+  Object.defineProperty(constructor.prototype, Symbol.toStringTag, { value: `WebAssembly.${name}`, configurable: true });
+}
 
 /**
  * Makes `globalThis.WebAssembly` Kiln's, unless the embedder keeps the engine's

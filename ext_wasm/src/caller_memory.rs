@@ -10,8 +10,9 @@ use deno_core::{op2, v8, OpState};
 
 use crate::error::WasmError;
 use crate::handles::parse_id;
-use crate::host::{Command, Event, MemoryOut};
+use crate::host::{Command, Event, MemoryOut, WhichMemory};
 use crate::hostcall::{command_sync, no_call, put_back, HostCalls, Step};
+use crate::store::SharedStore;
 
 fn memory_command(state: &Rc<RefCell<OpState>>, token: f64, command: Command) -> Result<MemoryOut, WasmError> {
   let (parked, step) = command_sync(state, token, command)?;
@@ -83,6 +84,51 @@ pub fn op_wasm_caller_memory_buffer<'s>(
     }
     _ => Err(WasmError::memory("caller.memory.buffer: no view came back")),
   }
+}
+
+/// Where memory `which` of `store` is (its base and length), asked of the newest host call
+/// running in that store: while a host function runs, its guest holds the store's lock, and
+/// `memory.buffer` (memory_view.rs) asks it instead, as `caller.memory.buffer` does. `None` if no
+/// host call of that store is waiting on JS.
+pub(crate) fn view_in_host_call(
+  state: &Rc<RefCell<OpState>>,
+  store: &SharedStore,
+  which: WhichMemory,
+) -> Option<Result<(usize, usize), WasmError>> {
+  let token = newest_call_in(state, store)?;
+  Some(match memory_command(state, token, Command::MemViewOf(which)) {
+    Ok(MemoryOut::View { base, len }) => Ok((base, len)),
+    Ok(_) => Err(WasmError::memory("memory.buffer: no view came back")),
+    Err(e) => Err(e),
+  })
+}
+
+/// `memory.grow(pages)` of memory `which` of `store`, asked of the newest host call running in
+/// that store (see [`view_in_host_call`]): the old size in pages. `None` if there is none.
+pub(crate) fn grow_in_host_call(
+  state: &Rc<RefCell<OpState>>,
+  store: &SharedStore,
+  which: WhichMemory,
+  pages: u64,
+) -> Option<Result<u64, WasmError>> {
+  let token = newest_call_in(state, store)?;
+  Some(match memory_command(state, token, Command::MemGrowOf(which, pages)) {
+    Ok(MemoryOut::Pages(before)) => Ok(before),
+    Ok(_) => Err(WasmError::memory("memory.grow: no size came back")),
+    Err(e) => Err(e),
+  })
+}
+
+/// The token of the newest host call parked in `store`: the one waiting on JS.
+fn newest_call_in(state: &Rc<RefCell<OpState>>, store: &SharedStore) -> Option<f64> {
+  let state = state.borrow();
+  let calls = &state.borrow::<HostCalls>().0;
+  let newest = calls
+    .iter()
+    .filter(|(_, parked)| parked.store.as_ref().is_some_and(|(_, s)| std::sync::Arc::ptr_eq(s, store)))
+    .map(|(id, _)| id)
+    .max()?;
+  Some(newest as f64)
 }
 
 /// `caller.memory.size()` in pages.

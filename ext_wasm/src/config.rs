@@ -83,6 +83,11 @@ pub struct InstanceConfig {
   /// stopped: `timeoutMs`, `fuel` and the manifest's `timeout_ms` are refused with it (5010).
   /// Default `true`.
   pub interruptible: Option<bool>,
+  /// `false` leaves a WASI reactor's `_initialize` to the app (`await instance.call("_initialize")`),
+  /// as the standard `WebAssembly.instantiate` and node:wasi's `initialize()` do: its exports read
+  /// zeroed state until it has run, and it must run once. Modules linked through `imports` are
+  /// initialized as usual. `instantiate` only. Default `true`.
+  pub initialize: Option<bool>,
   /// Components only: the WASI preview 2 groups (`"filesystem"`, `"sockets"`, `"http"`) this
   /// instance may import, narrowing `[capabilities.wasm] wasi` (asking for more is 5009). Default:
   /// what the manifest grants.
@@ -213,6 +218,26 @@ impl InstanceConfig {
     Err(WasmError::config(format!(
       "interruptible: false cannot be combined with {conflict}: an uninterruptible call cannot be \
        stopped; drop one of the two"
+    )))
+  }
+
+  /// Whether `instantiate` runs a reactor's `_initialize` itself (see `initialize`).
+  pub fn initializes(&self) -> bool {
+    self.initialize != Some(false)
+  }
+
+  /// Refuses `initialize` outside `instantiate`: a pool's members serve calls as soon as they are
+  /// made, and a process is a command, which `_initialize` is not for.
+  ///
+  /// # Errors
+  /// 5010 naming the API.
+  pub fn check_initialize(&self, purpose: Purpose) -> Result<(), WasmError> {
+    if self.initialize.is_none() || purpose == Purpose::Instance {
+      return Ok(());
+    }
+    Err(WasmError::config(format!(
+      "`initialize` is an option of instantiate; {} initializes a reactor itself and runs a command's        `_start`: leave initialize out",
+      purpose.api()
     )))
   }
 

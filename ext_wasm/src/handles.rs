@@ -79,6 +79,11 @@ impl<T> HandleTable<T> {
     self.live.values()
   }
 
+  /// The live objects with their ids, in no particular order.
+  pub fn iter(&self) -> impl Iterator<Item = (u64, &T)> {
+    self.live.iter().map(|(id, value)| (*id, value))
+  }
+
   pub fn len(&self) -> usize {
     self.live.len()
   }

@@ -46,6 +46,11 @@ pub enum Command {
   MemSize,
   /// Where the caller's memory is, for `caller.memory.buffer`.
   MemView,
+  /// Where a memory of the caller's store is, for `memory.buffer` during the call (memory_view.rs).
+  MemViewOf(WhichMemory),
+  /// Grow a memory of the caller's store by this many pages, for `memory.grow` during the call
+  /// (memory.rs); answered with the old size in pages.
+  MemGrowOf(WhichMemory, u64),
   /// A component's host function's results, encoded by its WIT types (component/wire.rs).
   ReplyBytes(Vec<u8>),
 }
@@ -178,6 +183,8 @@ pub fn define(
             Command::MemWrite { offset, bytes } => bridge.post(Event::Memory(write(&mut caller, offset, &bytes))),
             Command::MemSize => bridge.post(Event::Memory(size(&mut caller))),
             Command::MemView => bridge.post(Event::Memory(view(&mut caller))),
+            Command::MemViewOf(which) => bridge.post(Event::Memory(view_of(&mut caller, which))),
+            Command::MemGrowOf(which, pages) => bridge.post(Event::Memory(grow_of(&mut caller, which, pages))),
             Command::ReplyBytes(_) => {
               return Err(
                 WasmError::call("a module's host function got a component's answer; this is a bug in Kiln").into(),
@@ -272,6 +279,39 @@ fn write(caller: &mut Caller<'_, StoreData>, offset: u64, bytes: &[u8]) -> Resul
 fn view(caller: &mut Caller<'_, StoreData>) -> Result<MemoryOut, WasmError> {
   let memory = memory(caller)?;
   Ok(MemoryOut::View { base: memory.data_ptr(&*caller) as usize, len: memory.data_size(&*caller) })
+}
+
+/// A memory of the store a host function runs in, named by the JS side (memory_view.rs).
+#[derive(Debug, Clone, Copy)]
+pub enum WhichMemory {
+  /// An instance's memory (`InstanceEntry::memory`): a handle of this same store.
+  Handle(wasmtime::Memory),
+  /// The memory made for host import number `n` (a `WebAssembly.Memory` made in JS).
+  Adopted(u32),
+}
+
+fn memory_of(caller: &Caller<'_, StoreData>, which: WhichMemory) -> Result<wasmtime::Memory, WasmError> {
+  match which {
+    WhichMemory::Handle(memory) => Some(memory),
+    WhichMemory::Adopted(index) => caller.data().adopted(index).and_then(|e| e.clone().into_memory()),
+  }
+  .ok_or_else(|| WasmError::memory("the instance exports no memory"))
+}
+
+fn view_of(caller: &mut Caller<'_, StoreData>, which: WhichMemory) -> Result<MemoryOut, WasmError> {
+  let memory = memory_of(caller, which)?;
+  Ok(MemoryOut::View { base: memory.data_ptr(&*caller) as usize, len: memory.data_size(&*caller) })
+}
+
+fn grow_of(caller: &mut Caller<'_, StoreData>, which: WhichMemory, pages: u64) -> Result<MemoryOut, WasmError> {
+  let memory = memory_of(caller, which)?;
+  let before = memory.size(&*caller);
+  memory.grow(&mut *caller, pages).map(MemoryOut::Pages).map_err(|_| {
+    WasmError::memory(format!(
+      "cannot grow the memory by {pages} pages from {before} pages: over the memory's maximum, or over \
+       the store's memory cap (maxMemoryBytes, or the manifest's max_memory_bytes)"
+    ))
+  })
 }
 
 fn size(caller: &mut Caller<'_, StoreData>) -> Result<MemoryOut, WasmError> {

@@ -37,6 +37,9 @@ pub struct InstanceEntry {
   pub host: Option<Arc<HostTable>>,
   /// The store's captured stdout and stderr (`stdout: "capture"`).
   pub captured: Captured,
+  /// Its memory as `instance.memory` sees it (`Member::memory`), for `memory.buffer` while a host
+  /// function of the store runs and the store is locked (memory_view.rs).
+  pub memory: Option<wasmtime::Memory>,
 }
 
 /// The live instances of a runtime (an `OpState` entry), with the answer of `[capabilities.wasm]
@@ -223,6 +226,7 @@ pub(crate) async fn make_store(plan: Plan, bridge: Option<Arc<HostBridge>>) -> R
 /// Puts a made store's instances in the instance table; returns the id of `instantiate`'s.
 fn register(state: &mut OpState, made: Made) -> Result<f64, WasmError> {
   let Made { kiln, entry, members, module, host, captured, _reservation } = made;
+  let memories: Vec<Option<wasmtime::Memory>> = kiln.members.iter().map(|m| m.memory).collect();
   let shared: SharedStore = Arc::new(tokio::sync::Mutex::new(kiln));
   let table = state.borrow_mut::<InstanceTable>();
   let exhausted = || WasmError::instantiate("instance ids are exhausted; restart the app");
@@ -236,10 +240,11 @@ fn register(state: &mut OpState, made: Made) -> Result<f64, WasmError> {
       linked: Vec::new(),
       host: host.clone(),
       captured: captured.clone(),
+      memory: memories[member],
     };
     linked.push((name, table.0.insert(entry).ok_or_else(exhausted)?));
   }
-  let entry = InstanceEntry { store: shared, member: entry, module, linked, host, captured };
+  let entry = InstanceEntry { store: shared, member: entry, module, linked, host, captured, memory: memories[entry] };
   let id = table.0.insert(entry).ok_or_else(exhausted)?;
   Ok(id as f64)
 }
@@ -275,7 +280,7 @@ async fn instantiate_plain(
   has_start: bool,
 ) -> Result<usize, WasmError> {
   let module = prepared.module.clone();
-  let reactor = reactor_initializer(&module)?;
+  let reactor = reactor_initializer(&module)? && kiln.config.initializes();
   let kit = engines.kit(EngineKind::of(&kiln.config))?;
   let pre = prepared.pre(&kit.linker)?;
   let instance = if prepared.self_contained && !has_start {

@@ -179,7 +179,13 @@ pub fn define_host(
       };
       match (&host[index].value, &ty) {
         (HostValue::Function, ExternType::Func(func)) => {
-          crate::host::define(linker, import.module(), import.name(), func.clone(), index as u32)?;
+          // A JS function given for a WASI import replaces Kiln's own for this store: the JS API
+          // takes every import from the import object, so a WASI written in JS (a browser shim)
+          // is the one the module gets. It can do only what the app's JS can.
+          linker.allow_shadowing(import.module() == WASI_P1);
+          let defined = crate::host::define(linker, import.module(), import.name(), func.clone(), index as u32);
+          linker.allow_shadowing(false);
+          defined?;
         }
         (HostValue::Function, _) => return Err(mismatch("a function")),
         (value, ExternType::Global(global)) if global.mutability() == Mutability::Const => {
@@ -355,19 +361,21 @@ pub async fn instantiate_linked(
   let provided: Vec<&str> = provided.iter().map(String::as_str).collect();
   let mut members = Vec::new();
   for (name, module) in &order {
-    let instance =
-      instantiate_one(engines, kiln, &linker, module, &format!("the module linked as `{name}`"), &provided).await?;
+    let what = format!("the module linked as `{name}`");
+    let instance = instantiate_one(engines, kiln, &linker, module, &what, &provided, true).await?;
     linker
       .instance(&mut kiln.store, name, instance)
       .map_err(|e| WasmError::instantiate(format!("cannot link the module `{name}`: {}", error_chain(&e))))?;
     members.push((name.clone(), kiln.add(module.clone(), instance)));
   }
-  let instance = instantiate_one(engines, kiln, &linker, entry, "the module", &provided).await?;
+  let initialize = kiln.config.initializes();
+  let instance = instantiate_one(engines, kiln, &linker, entry, "the module", &provided, initialize).await?;
   let entry_member = kiln.add(entry.clone(), instance);
   Ok(Linked { entry: entry_member, members })
 }
 
-/// Instantiates one module into the store with `linker`, then runs its reactor initializer.
+/// Instantiates one module into the store with `linker`, then runs its reactor initializer if
+/// `initialize` (the config's `initialize`, for the entry module; linked ones always are).
 async fn instantiate_one(
   engines: &Engines,
   kiln: &mut KilnStore,
@@ -375,8 +383,9 @@ async fn instantiate_one(
   module: &Module,
   what: &str,
   provided: &[&str],
+  initialize: bool,
 ) -> Result<Instance, WasmError> {
-  let reactor = crate::instance::reactor_initializer(module)?;
+  let reactor = crate::instance::reactor_initializer(module)? && initialize;
   let pre = linker.instantiate_pre(module).map_err(|e| {
     let error = link_error_in(linker, &mut kiln.store, module, &e, provided);
     rename(error, what)

@@ -10,6 +10,7 @@ use deno_core::{op2, JsBuffer, OpState};
 use tokio::sync::OwnedMutexGuard;
 
 use crate::error::WasmError;
+use crate::host::WhichMemory;
 use crate::instance::InstanceTable;
 use crate::store::KilnStore;
 
@@ -121,23 +122,36 @@ pub async fn op_wasm_memory_grow(state: Rc<RefCell<OpState>>, instance_id: f64, 
 /// memory, or if the memory cannot grow that far.
 #[op2(fast)]
 pub fn op_wasm_memory_grow_sync(
-  state: &mut OpState,
+  state: Rc<RefCell<OpState>>,
   instance_id: f64,
   which: u32,
   pages: f64,
 ) -> Result<f64, WasmError> {
   let pages = to_u64(pages, "pages")?;
-  let entry = state.borrow::<InstanceTable>().lookup(instance_id)?;
-  let Ok(mut live) = entry.store.try_lock() else {
-    return Err(WasmError::memory(
+  let (store, wanted) = {
+    let state = state.borrow();
+    let entry = state.borrow::<InstanceTable>().lookup(instance_id)?;
+    if let Ok(mut live) = entry.store.try_lock() {
+      let memory = crate::memory_view::memory_of(&live, entry.member, which).ok_or_else(no_memory)?;
+      let before = memory.size(&live.store);
+      memory.grow(&mut live.store, pages).map_err(|_| grow_refused(&live, pages, before))?;
+      return Ok(before as f64);
+    }
+    let wanted = match which.checked_sub(1) {
+      None => entry.memory.map(WhichMemory::Handle).ok_or_else(no_memory)?,
+      Some(index) => WhichMemory::Adopted(index),
+    };
+    (entry.store.clone(), wanted)
+  };
+  // The store is busy: during one of its host functions (emscripten's glue grows the heap from
+  // one), the call it waits in grows the memory.
+  match crate::caller_memory::grow_in_host_call(&state, &store, wanted, pages) {
+    Some(grown) => grown.map(|before| before as f64),
+    None => Err(WasmError::memory(
       "memory.grow: the instance is busy: a call or memory operation on it (or on an instance linked \
        with it) is still running; await it first",
-    ));
-  };
-  let memory = crate::memory_view::memory_of(&live, entry.member, which).ok_or_else(no_memory)?;
-  let before = memory.size(&live.store);
-  memory.grow(&mut live.store, pages).map_err(|_| grow_refused(&live, pages, before))?;
-  Ok(before as f64)
+    )),
+  }
 }
 
 /// Why a memory did not grow by `pages` from `before` pages.

@@ -32,14 +32,17 @@
 //!   `transferToFixedLength` throw a TypeError for it, as for a `WebAssembly.Memory`'s (QuickJS
 //!   would otherwise hand the guest's memory to its allocator to resize).
 
+use std::cell::RefCell;
 use std::collections::{BTreeMap, HashMap};
 use std::ffi::c_void;
+use std::rc::Rc;
 use std::sync::{Mutex, PoisonError};
 
 use deno_core::{op2, v8, OpState};
 
 use crate::error::WasmError;
 use crate::handles::parse_id;
+use crate::host::WhichMemory;
 use crate::instance::{invalid_instance, InstanceTable};
 use crate::store::SharedStore;
 
@@ -62,34 +65,56 @@ struct Handed {
 /// and no other memory can have the same base address.
 static KEPT: Mutex<BTreeMap<usize, Vec<SharedStore>>> = Mutex::new(BTreeMap::new());
 
-/// `memory.buffer`: the ArrayBuffer over the instance's memory at its current size.
+/// `memory.buffer`: the ArrayBuffer over the instance's memory at its current size. While one of
+/// the store's host functions runs (the JS API's imports read `memory.buffer` all the time), the
+/// guest holds the store's lock, and the host call it waits in answers instead.
 ///
 /// # Errors
 /// 5005 for an unknown or dropped instance; 5006 if it exports no memory, or its store is busy
-/// with a call or memory operation.
+/// with a call or memory operation that is not waiting on a host function.
 #[op2]
 pub fn op_wasm_memory_buffer<'s>(
   scope: &mut v8::PinScope<'s, '_>,
-  state: &mut OpState,
+  state: Rc<RefCell<OpState>>,
   instance_id: f64,
   which: u32,
 ) -> Result<v8::Local<'s, v8::ArrayBuffer>, WasmError> {
   let id = parse_id(instance_id).ok_or_else(|| invalid_instance(instance_id))?;
-  let (store, base, len) = {
+  let no_memory =
+    || WasmError::memory("memory.buffer: the instance exports no memory (a shared memory is not exposed)");
+  let (store, base, len, busy) = {
+    let state = state.borrow();
     let entry = state.borrow::<InstanceTable>().lookup(instance_id)?;
-    let Ok(kiln) = entry.store.try_lock() else {
-      return Err(WasmError::memory(
-        "memory.buffer: the instance is busy: a call or memory operation on it (or on an instance \
-         linked with it) is still running; await it first, or use `await memory.read`/`write`, \
-         which wait their turn (a buffer taken before the call stays usable)",
-      ));
+    let locked = match entry.store.try_lock() {
+      Ok(kiln) => {
+        let memory = memory_of(&kiln, entry.member, which).ok_or_else(no_memory)?;
+        (entry.store.clone(), memory.data_ptr(&kiln.store), memory.data_size(&kiln.store), None)
+      }
+      Err(_) => {
+        let wanted = match which.checked_sub(1) {
+          None => entry.memory.map(WhichMemory::Handle),
+          Some(index) => Some(WhichMemory::Adopted(index)),
+        };
+        (entry.store.clone(), std::ptr::null_mut(), 0, Some(wanted.ok_or_else(no_memory)?))
+      }
     };
-    let memory = memory_of(&kiln, entry.member, which).ok_or_else(|| {
-      WasmError::memory("memory.buffer: the instance exports no memory (a shared memory is not exposed)")
-    })?;
-    (entry.store.clone(), memory.data_ptr(&kiln.store), memory.data_size(&kiln.store))
+    locked
+  };
+  let (base, len) = match busy {
+    None => (base, len),
+    Some(wanted) => match crate::caller_memory::view_in_host_call(&state, &store, wanted) {
+      Some(view) => view.map(|(base, len)| (base as *mut u8, len))?,
+      None => {
+        return Err(WasmError::memory(
+          "memory.buffer: the instance is busy: a call or memory operation on it (or on an instance \
+           linked with it) is still running; await it first, or use `await memory.read`/`write`, \
+           which wait their turn (a buffer taken before the call stays usable)",
+        ))
+      }
+    },
   };
 
+  let mut state = state.borrow_mut();
   let handed = state.borrow_mut::<MemoryBuffers>().0.entry(id).or_default().entry(which).or_default();
   if let Some(last) = handed.buffers.last().filter(|_| handed.len == len) {
     let last = v8::Local::new(scope, last);

@@ -153,6 +153,7 @@ pub fn check(state: &OpState, request: &Request) -> Result<(Recipe, Reservation)
   }
   let config = InstanceConfig::from_json(request.config_json)?;
   config.check_interruptible(permissions.limits.timeout_ms, purpose)?;
+  config.check_initialize(purpose)?;
   let config = config.with_app_defaults(&permissions.limits);
   let cwd = config.preopen_base()?;
   let recipe = Recipe {

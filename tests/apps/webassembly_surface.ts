@@ -32,3 +32,5 @@ console.log(`instantiate module: ${instance instanceof WebAssembly.Instance} ${a
 const direct = new WebAssembly.Instance(compiled);
 console.log(`new Instance: ${direct instanceof WebAssembly.Instance} ${add(direct)}`);
 console.log(`exports frozen: ${Object.isFrozen(instance.exports)}`);
+const tags = [compiled, direct, new WebAssembly.Memory({ initial: 1 }), new WebAssembly.Global({ value: "i32" }, 1), WebAssembly];
+console.log(`toStringTag: ${tags.map((o) => Object.prototype.toString.call(o)).join(" ")}`);

@@ -30,7 +30,7 @@ const module = new WebAssembly.Module(await readBytes("./callbacks.wasm"));
 const c = new WebAssembly.Instance(module).exports as unknown as Callbacks;
 c._initialize();
 const table = c.__indirect_function_table;
-console.log(`table: ${table instanceof WebAssembly.Table} ${table.length}`);
+console.log(`table: ${table instanceof WebAssembly.Table} ${table.length} ${Object.prototype.toString.call(table)}`);
 
 // A function pointer from C, called from JS.
 const add = table.get(c.op_add()) as Fn;

@@ -143,6 +143,11 @@ pub(crate) fn plan(
   }
   let config = InstanceConfig::from_json(config_json)?;
   config.check_interruptible(permissions.limits.timeout_ms, purpose)?;
+  if config.initialize.is_some() {
+    return Err(WasmError::config(
+      "`initialize` is for a WASI reactor module's `_initialize`; a component has none: leave initialize out",
+    ));
+  }
   let config = config.with_app_defaults(&permissions.limits);
   let grants = permissions.wasi.narrowed(config.wasi.as_deref(), &permissions.origin)?;
   let engine = component.plain().engine();
