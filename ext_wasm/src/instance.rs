@@ -226,13 +226,16 @@ pub(crate) async fn make_store(plan: Plan, bridge: Option<Arc<HostBridge>>) -> R
 /// Puts a made store's instances in the instance table; returns the id of `instantiate`'s.
 fn register(state: &mut OpState, made: Made) -> Result<f64, WasmError> {
   let Made { kiln, entry, members, module, host, captured, _reservation } = made;
-  let memories: Vec<Option<wasmtime::Memory>> = kiln.members.iter().map(|m| m.memory).collect();
+  let memory = kiln.members[entry].memory;
   let shared: SharedStore = Arc::new(tokio::sync::Mutex::new(kiln));
   let table = state.borrow_mut::<InstanceTable>();
   let exhausted = || WasmError::instantiate("instance ids are exhausted; restart the app");
   let mut linked = Vec::new();
   for (name, member) in members {
-    let module = shared.try_lock().map(|k| k.members[member].module.clone()).map_err(|_| exhausted())?;
+    let (module, memory) = shared
+      .try_lock()
+      .map(|k| (k.members[member].module.clone(), k.members[member].memory))
+      .map_err(|_| exhausted())?;
     let entry = InstanceEntry {
       store: shared.clone(),
       member,
@@ -240,11 +243,11 @@ fn register(state: &mut OpState, made: Made) -> Result<f64, WasmError> {
       linked: Vec::new(),
       host: host.clone(),
       captured: captured.clone(),
-      memory: memories[member],
+      memory,
     };
     linked.push((name, table.0.insert(entry).ok_or_else(exhausted)?));
   }
-  let entry = InstanceEntry { store: shared, member: entry, module, linked, host, captured, memory: memories[entry] };
+  let entry = InstanceEntry { store: shared, member: entry, module, linked, host, captured, memory };
   let id = table.0.insert(entry).ok_or_else(exhausted)?;
   Ok(id as f64)
 }

@@ -61,7 +61,8 @@ console.log(`runtime:wasm's JS WASI got: ${JSON.stringify(replaced)}`);
 
 // A JS import that grows the memory and reads the new buffer while the guest waits in it, as
 // emscripten's `emscripten_resize_heap` does; the guest then uses the new page.
-let grower: { memory: WebAssembly.Memory; run: () => number } | null = null;
+type Grower = { memory: WebAssembly.Memory; run: () => number };
+let grower: Grower | null = null;
 const sizes: number[] = [];
 const growing = await WebAssembly.instantiate(await readBytes("./grow.wasm"), {
   env: {
@@ -73,5 +74,5 @@ const growing = await WebAssembly.instantiate(await readBytes("./grow.wasm"), {
     },
   },
 });
-grower = growing.instance.exports as typeof grower;
+grower = growing.instance.exports as unknown as Grower;
 console.log(`grown from a JS import: ${grower!.run()} ${sizes.join(" ")}`);
