@@ -96,6 +96,12 @@ const GROW: &str = r#"(module
     (drop (call $resize (i32.const 1)))
     (i32.add (i32.load8_u (i32.const 65543)) (i32.mul (memory.size) (i32.const 1000)))))"#;
 
+/// `run(x)` returns what its import `cb(x)` returns; `cb` may call `dbl` back.
+const REENTER: &str = r#"(module
+  (import "env" "cb" (func $cb (param i32) (result i32)))
+  (func (export "dbl") (param i32) (result i32) (i32.mul (local.get 0) (i32.const 2)))
+  (func (export "run") (param i32) (result i32) (call $cb (local.get 0))))"#;
+
 /// A table of `externref`s, which Kiln's WebAssembly leaves to the engine's interpreter.
 const EXTERNS: &str = r#"(module (table (export "refs") 1 externref))"#;
 
@@ -290,11 +296,14 @@ fn exported_function_tables_are_served_on_wasmtime() {
 fn wasi_written_in_js_and_imports_that_use_memory_work_on_wasmtime() {
   // timeout_ms: the interpreter would refuse the instance (5009), so this runs on wasmtime.
   let manifest = MANIFEST.replace("execute = true\n", "execute = true\ntimeout_ms = 5000\n");
-  app("webassembly_wasi.ts", &manifest, &[("hello.wasm", WASI_HELLO), ("grow.wasm", GROW)]).run().ok(concat!(
-    "proc_exit from JS: true 3\n",
-    "the JS WASI got: [\"1:hi from wasm\\n\"]\n",
-    "runtime:wasm call: 5002 true\n",
-    "runtime:wasm's JS WASI got: [\"1:hi from wasm\\n\"]\n",
-    "grown from a JS import: 2042 1 2\n",
-  ));
+  app("webassembly_wasi.ts", &manifest, &[("hello.wasm", WASI_HELLO), ("grow.wasm", GROW), ("reenter.wasm", REENTER)])
+    .run()
+    .ok(concat!(
+      "proc_exit from JS: true 3\n",
+      "the JS WASI got: [\"1:hi from wasm\\n\"]\n",
+      "runtime:wasm call: 5002 true\n",
+      "runtime:wasm's JS WASI got: [\"1:hi from wasm\\n\"]\n",
+      "grown from a JS import: 2042 1 2\n",
+      "an export called from its own import: 11\n",
+    ));
 }

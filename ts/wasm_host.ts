@@ -43,6 +43,9 @@ export class HostTable {
   /** Each function's results as error messages name them ("result 1 of the host function `m.f`"),
    * made once here rather than on every call. */
   readonly where: (string[] | null)[];
+  /** The callers of the host functions running now, innermost last: a `WebAssembly` API export
+   * called from one of them calls back through it (`hostExportFunction`'s `reentrant`). */
+  readonly active: Caller[] = [];
 
   constructor(fns: (HostFn | null)[]) {
     this.fns = fns;
@@ -169,13 +172,16 @@ const THREW = Symbol("threw");
 
 /** Calls `h` with its decoded arguments and `caller`; a throw is answered here (the caller
  * ends), and THREW stands for the value. (No tuple or closure: this runs on every host call.) */
-function start(h: HostFn, view: DataView, caller: Caller, state: CallState): unknown {
+function start(h: HostFn, view: DataView, caller: Caller, state: CallState, table: HostTable): unknown {
+  table.active.push(caller);
   try {
     return invoke(h, view, caller);
   } catch (error) {
     caller.end();
     replyError(h, state, error);
     return THREW;
+  } finally {
+    table.active.pop();
   }
 }
 
@@ -187,7 +193,7 @@ function start(h: HostFn, view: DataView, caller: Caller, state: CallState): unk
 function serve(token: number, table: HostTable, index: number, slots: Uint8Array, view: DataView, state: CallState): Promise<void> | undefined {
   const h = hostFn(table, index);
   const caller = new Caller(token, table);
-  const value = start(h, view, caller, state);
+  const value = start(h, view, caller, state, table);
   if (value === THREW) return undefined;
   if (!isThenable(value)) {
     caller.end();
@@ -212,7 +218,7 @@ function serve(token: number, table: HostTable, index: number, slots: Uint8Array
 function serveSync(token: number, table: HostTable, index: number, slots: Uint8Array, view: DataView, state: CallState): void {
   const h = hostFn(table, index);
   const caller = new Caller(token, table);
-  const value = start(h, view, caller, state);
+  const value = start(h, view, caller, state, table);
   if (value === THREW) return;
   caller.end();
   if (isThenable(value)) {
@@ -296,9 +302,15 @@ export function hostExportFunction(
   params: readonly string[],
   results: readonly string[],
   table: HostTable,
+  reentrant = false,
 ): WasmFunction {
   const where = params.map((_, i) => `argument ${i + 1} of \`${name}\``);
   const fn = (...args: WasmArg[]): WasmReturn => {
+    // Called from one of the store's own host functions, while its guest holds the store: the
+    // call goes back in through that host function's caller, as `caller.exports` does. Only for
+    // the WebAssembly API's stores, which hold one instance, so the caller is this instance.
+    const caller = reentrant ? table.active.at(-1) : undefined;
+    if (caller !== undefined) return (caller.exports[name] as WasmFunction)(...args);
     const given = argumentCount(args);
     if (given !== params.length) throw arityError(name, params, given);
     const slots = new Uint8Array(Math.max(params.length, results.length, table.slots) * 8);

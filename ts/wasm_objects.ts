@@ -486,7 +486,7 @@ export function exportFunction(
     }
   } else if (table !== null) {
     // A store with JS imports: runtime:wasm's driver serves them; arguments coerced first.
-    const strict = hostExportFunction(owner, raw, index, name, params, results, table) as (...args: unknown[]) => unknown;
+    const strict = hostExportFunction(owner, raw, index, name, params, results, table, true) as (...args: unknown[]) => unknown;
     fn = (...args: unknown[]) => {
       const values = params.map((type, i) => toWasm(type, args[i]));
       try {

@@ -76,3 +76,13 @@ const growing = await WebAssembly.instantiate(await readBytes("./grow.wasm"), {
 });
 grower = growing.instance.exports as unknown as Grower;
 console.log(`grown from a JS import: ${grower!.run()} ${sizes.join(" ")}`);
+
+// An import that calls the instance's own export (as glue calls `malloc` from an import): the
+// call goes back in through the import's caller, while the guest waits in the import.
+type Reenter = { dbl: (x: number) => number; run: (x: number) => number };
+let reenter: Reenter | null = null;
+const reentering = await WebAssembly.instantiate(await readBytes("./reenter.wasm"), {
+  env: { cb: (x: number) => reenter!.dbl(x) + 1 },
+});
+reenter = reentering.instance.exports as unknown as Reenter;
+console.log(`an export called from its own import: ${reenter!.run(5)}`);
