@@ -74,7 +74,9 @@ export class Table {
     if (found === null) return null;
     let fn = this.#functions.get(found.index);
     if (fn === undefined) {
-      fn = exportFunction(this.#owner!, this.#raw, found.index, String(i), found.params, found.results, this.#host);
+      // Not an export (those are in #functions already): a call from inside one of the instance's
+      // imports cannot go back in through the caller, which finds exports by name.
+      fn = exportFunction(this.#owner!, this.#raw, found.index, String(i), found.params, found.results, this.#host, false);
       this.#functions.set(found.index, fn);
     }
     return fn;

@@ -232,13 +232,13 @@ impl InstanceConfig {
   /// # Errors
   /// 5010 naming the API.
   pub fn check_initialize(&self, purpose: Purpose) -> Result<(), WasmError> {
-    if self.initialize.is_none() || purpose == Purpose::Instance {
-      return Ok(());
-    }
-    Err(WasmError::config(format!(
-      "`initialize` is an option of instantiate; {} initializes a reactor itself and runs a command's        `_start`: leave initialize out",
-      purpose.api()
-    )))
+    let why = match purpose {
+      _ if self.initialize.is_none() => return Ok(()),
+      Purpose::Instance => return Ok(()),
+      Purpose::Pool => "createPool initializes each member (its `_initialize`) before it serves calls",
+      Purpose::Process => "spawn runs a WASI command's `_start`, which `_initialize` is not for",
+    };
+    Err(WasmError::config(format!("`initialize` is an option of instantiate: {why}; leave initialize out")))
   }
 
   /// Parses the JSON the JS side sends (`""` means no config).

@@ -42,6 +42,17 @@ pub struct InstanceEntry {
   pub memory: Option<wasmtime::Memory>,
 }
 
+impl InstanceEntry {
+  /// Memory `which` of this instance as a host call of its store names it: its own memory for 0
+  /// (`memory`), else the memory made for host import `which - 1` (see memory_view.rs).
+  pub fn which_memory(&self, which: u32) -> Option<crate::host::WhichMemory> {
+    match which.checked_sub(1) {
+      None => self.memory.map(crate::host::WhichMemory::Handle),
+      Some(index) => Some(crate::host::WhichMemory::Adopted(index)),
+    }
+  }
+}
+
 /// The live instances of a runtime (an `OpState` entry), with the answer of `[capabilities.wasm]
 /// execute` for calls into them.
 pub struct InstanceTable(pub HandleTable<InstanceEntry>, CallGrant);

@@ -10,7 +10,6 @@ use deno_core::{op2, JsBuffer, OpState};
 use tokio::sync::OwnedMutexGuard;
 
 use crate::error::WasmError;
-use crate::host::WhichMemory;
 use crate::instance::InstanceTable;
 use crate::store::KilnStore;
 
@@ -137,11 +136,7 @@ pub fn op_wasm_memory_grow_sync(
       memory.grow(&mut live.store, pages).map_err(|_| grow_refused(&live, pages, before))?;
       return Ok(before as f64);
     }
-    let wanted = match which.checked_sub(1) {
-      None => entry.memory.map(WhichMemory::Handle).ok_or_else(no_memory)?,
-      Some(index) => WhichMemory::Adopted(index),
-    };
-    (entry.store.clone(), wanted)
+    (entry.store.clone(), entry.which_memory(which).ok_or_else(no_memory)?)
   };
   // The store is busy: during one of its host functions (emscripten's glue grows the heap from
   // one), the call it waits in grows the memory.

@@ -42,7 +42,6 @@ use deno_core::{op2, v8, OpState};
 
 use crate::error::WasmError;
 use crate::handles::parse_id;
-use crate::host::WhichMemory;
 use crate::instance::{invalid_instance, InstanceTable};
 use crate::store::SharedStore;
 
@@ -90,13 +89,7 @@ pub fn op_wasm_memory_buffer<'s>(
         let memory = memory_of(&kiln, entry.member, which).ok_or_else(no_memory)?;
         (entry.store.clone(), memory.data_ptr(&kiln.store), memory.data_size(&kiln.store), None)
       }
-      Err(_) => {
-        let wanted = match which.checked_sub(1) {
-          None => entry.memory.map(WhichMemory::Handle),
-          Some(index) => Some(WhichMemory::Adopted(index)),
-        };
-        (entry.store.clone(), std::ptr::null_mut(), 0, Some(wanted.ok_or_else(no_memory)?))
-      }
+      Err(_) => (entry.store.clone(), std::ptr::null_mut(), 0, Some(entry.which_memory(which).ok_or_else(no_memory)?)),
     };
     locked
   };
