@@ -24,6 +24,7 @@ fn host_functions_work_through_both_call_paths() {
     "async host function under exports: 5002 CallError true\n",
     "re-entry: [ 81 ] 25\n",
     "deep recursion inside a host function: true\n",
+    "re-entry after nested calls failed: 49 5002 cause RangeError, 5002\n",
     "bad result (i32): 5007 TypeError env.add_i32\n",
     "bad result (i64): 5007 TypeError env.add_i64\n",
     "bad result (pair): 5007 TypeError env.pair\n",

@@ -431,8 +431,14 @@ class Caller implements WasmCaller {
       const view = new DataView(slots.buffer);
       for (let i = 0; i < params.length; i++) encode(view, i, params[i], args[i], `argument ${i + 1} of \`${name}\``);
       const state = newState();
-      let step = ops.op_wasm_caller_call(this.#token, name, params.length, slots);
-      step = driveSync(this.#token, this.#table, slots, view, state, step);
+      let step: number;
+      try {
+        step = driveSync(this.#token, this.#table, slots, view, state, ops.op_wasm_caller_call(this.#token, name, params.length, slots));
+      } catch (error) {
+        // A value a host function of the nested call threw, as `cause` (the WebAssembly API
+        // rethrows it as it was).
+        throw withCause(error, state);
+      }
       if (step !== CALLED && step !== DONE) throw wasmError("CallError", `caller.exports.${name}: the call did not end`);
       return shape(results.map((type, i) => decode(view, i, type)));
     };

@@ -352,10 +352,22 @@ fn step_sync_op(
   }
   let step = step_sync(&mut parked);
   let result = report(step, &mut parked, slots);
-  if matches!(result, Ok((_, false))) {
+  put_back_unless_ended(state, token, parked, &result);
+  result.map(|(code, _)| code)
+}
+
+/// Puts a parked call back under its token unless it has ended. A `caller.exports` call that
+/// failed (its guest trapped, or one of its host functions threw) is an error here while the
+/// host function that made it still waits, and the call goes on.
+fn put_back_unless_ended(
+  state: &Rc<RefCell<OpState>>,
+  token: f64,
+  parked: Parked,
+  result: &Result<(f64, bool), WasmError>,
+) {
+  if matches!(result, Ok((_, false))) || (result.is_err() && parked.future.is_some()) {
     put_back(state, token, parked);
   }
-  result.map(|(code, _)| code)
 }
 
 /// The command that answers a host function: `status` 0, its results are in `slots` (`count` of
@@ -426,9 +438,7 @@ pub fn op_wasm_caller_call(
   let args = read_slots(slots, count as usize)?;
   let (mut parked, step) = command_sync(&state, token, Command::Call { name: name.to_string(), args })?;
   let result = report(step, &mut parked, slots);
-  if matches!(result, Ok((_, false)) | Err(_)) && parked.future.is_some() {
-    put_back(&state, token, parked);
-  }
+  put_back_unless_ended(&state, token, parked, &result);
   result.map(|(code, _)| code)
 }
 

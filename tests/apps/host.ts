@@ -28,6 +28,20 @@ const instance = await instantiate(await compileFile("./host.wasm"), {
       },
       reenter: (n: number, caller: WasmCaller) => {
         const square = caller.exports.square as (n: number) => number;
+        if (n < 0) {
+          // Nested calls that fail (an import of theirs throws; a trap) are errors here, and the
+          // host function and its guest go on.
+          const failing = [() => (caller.exports.fail as () => void)(), () => (caller.exports.peek as (p: number) => number)(1 << 20)];
+          nestedErrors = failing.map((f) => {
+            try {
+              f();
+              return "none";
+            } catch (e) {
+              return isWasmError(e) ? `${e.code}${e.cause === undefined ? "" : ` cause ${(e.cause as Error).name}`}` : String(e);
+            }
+          });
+          return square(-n);
+        }
         insideDepth = maxDepth();
         return square(n);
       },
@@ -55,6 +69,7 @@ function maxDepth(): number {
   }
 }
 let insideDepth = 0;
+let nestedErrors: string[] = [];
 
 console.log(events.shift());
 console.log("starts:", instance.exports.starts());
@@ -111,6 +126,7 @@ try {
 const outsideDepth = maxDepth();
 console.log("re-entry:", await instance.call("reenter", 9), instance.exports.reenter(5));
 console.log("deep recursion inside a host function:", insideDepth > 500 && insideDepth >= outsideDepth * 0.8);
+console.log("re-entry after nested calls failed:", instance.exports.reenter(-7), nestedErrors.join(", "));
 
 // A result that does not fit the import's type traps the guest: 5007, naming the host function.
 const strict = await instantiate(await compileFile("./host.wasm"), {
