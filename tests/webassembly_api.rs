@@ -293,6 +293,24 @@ fn exported_function_tables_are_served_on_wasmtime() {
 }
 
 #[test]
+fn emscripten_invoke_wrappers_use_the_table_from_inside_an_import() {
+  // timeout_ms: the interpreter would refuse the instance (5009), so this runs on wasmtime.
+  let manifest = MANIFEST.replace("execute = true\n", "execute = true\ntimeout_ms = 5000\nmax_table_elements = 100\n");
+  app("webassembly_invoke.ts", &manifest, &[])
+    .c_with("invoke.c", "invoke.wasm", &["-mexec-model=reactor", "-Wl,--export-table", "-Wl,--growable-table"])
+    .run()
+    .ok(concat!(
+      "a pointer called from an import: 42 depth 0\n",
+      "a throw the wrapper catches: -1 depth 0\n",
+      "a try inside a try: 105 depth 0\n",
+      "an Error passes through the wrapper and the guest: not a number: -1 depth 0\n",
+      "a function added from an import: 16, length inside true, grown 1\n",
+      "a function taken inside an import, called outside: 8 same true\n",
+      "then the instance is free: -1 6\n",
+    ));
+}
+
+#[test]
 fn wasi_written_in_js_and_imports_that_use_memory_work_on_wasmtime() {
   // timeout_ms: the interpreter would refuse the instance (5009), so this runs on wasmtime.
   let manifest = MANIFEST.replace("execute = true\n", "execute = true\ntimeout_ms = 5000\n");

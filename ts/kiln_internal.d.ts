@@ -164,6 +164,16 @@ declare module "kiln:internal" {
      * calls one (drive it with `op_wasm_hcall_resume_sync` until `CALLED`).
      */
     op_wasm_caller_call(token: number, name: string, count: number, slots: Uint8Array): number;
+    /**
+     * Calls function `index` of instance `instance_id` (an export, or a function a table handed
+     * out: table.rs) from inside a host function of its store, through that host call's caller, as
+     * `op_wasm_caller_call` does: for the `WebAssembly` API's functions called from the imports
+     * of their own instance.
+     *
+     * # Errors
+     * 5005 if the instance is not in the store of host call `token`.
+     */
+    op_wasm_caller_call_index(token: number, instanceId: number, index: number, count: number, slots: Uint8Array): number;
     /** The signature of the caller's export `name`, as type names. */
     op_wasm_caller_signature(token: number, name: string): [string[], string[]];
     /** `caller.memory.read(offset, out.length)` into `out`. */

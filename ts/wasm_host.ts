@@ -307,10 +307,10 @@ export function hostExportFunction(
   const where = params.map((_, i) => `argument ${i + 1} of \`${name}\``);
   const fn = (...args: WasmArg[]): WasmReturn => {
     // Called from one of the store's own host functions, while its guest holds the store: the
-    // call goes back in through that host function's caller, as `caller.exports` does. Only for
-    // the WebAssembly API's stores, which hold one instance, so the caller is this instance.
+    // call goes back in through that host function's caller, as `caller.exports` does (for the
+    // WebAssembly API's functions: its exports, and the functions its tables hand out).
     const caller = reentrant ? table.active.at(-1) : undefined;
-    if (caller !== undefined) return (caller.exports[name] as WasmFunction)(...args);
+    if (caller !== undefined) return Caller.callIndex(caller, raw, index, name, params, results, args);
     const given = argumentCount(args);
     if (given !== params.length) throw arityError(name, params, given);
     const slots = new Uint8Array(Math.max(params.length, results.length, table.slots) * 8);
@@ -416,34 +416,57 @@ class Caller implements WasmCaller {
   #callBack(name: string): WasmFunction {
     let signature: [readonly string[], readonly string[]] | null = null;
     const fn = (...args: WasmArg[]): WasmReturn => {
-      if (!this.#live) {
-        throw wasmError(
-          "InvalidInstanceHandle",
-          `caller.exports.${name}: the host function call this caller was given to has returned; use the ` +
-            "caller only while it runs",
-        );
-      }
+      this.#check(name);
       signature ??= ops.op_wasm_caller_signature(this.#token, name) as [string[], string[]];
       const [params, results] = signature;
-      const given = argumentCount(args);
-      if (given !== params.length) throw arityError(name, params, given);
-      const slots = new Uint8Array(Math.max(params.length, results.length, this.#table.slots) * 8);
-      const view = new DataView(slots.buffer);
-      for (let i = 0; i < params.length; i++) encode(view, i, params[i], args[i], `argument ${i + 1} of \`${name}\``);
-      const state = newState();
-      let step: number;
-      try {
-        step = driveSync(this.#token, this.#table, slots, view, state, ops.op_wasm_caller_call(this.#token, name, params.length, slots));
-      } catch (error) {
-        // A value a host function of the nested call threw, as `cause` (the WebAssembly API
-        // rethrows it as it was).
-        throw withCause(error, state);
-      }
-      if (step !== CALLED && step !== DONE) throw wasmError("CallError", `caller.exports.${name}: the call did not end`);
-      return shape(results.map((type, i) => decode(view, i, type)));
+      return this.#call(name, params, results, args, (slots) => ops.op_wasm_caller_call(this.#token, name, params.length, slots));
     };
     Object.defineProperty(fn, "name", { value: name });
     return fn as WasmFunction;
+  }
+
+  /** Calls function `index` of instance `raw` of this caller's store (an export, or a function
+   * its table handed out) from inside the host function: `hostExportFunction`'s `reentrant`. */
+  static callIndex(
+    caller: Caller,
+    raw: number,
+    index: number,
+    name: string,
+    params: readonly string[],
+    results: readonly string[],
+    args: WasmArg[],
+  ): WasmReturn {
+    caller.#check(name);
+    return caller.#call(name, params, results, args, (slots) => ops.op_wasm_caller_call_index(caller.#token, raw, index, params.length, slots));
+  }
+
+  #check(name: string): void {
+    if (!this.#live) {
+      throw wasmError(
+        "InvalidInstanceHandle",
+        `caller.exports.${name}: the host function call this caller was given to has returned; use the ` +
+          "caller only while it runs",
+      );
+    }
+  }
+
+  #call(name: string, params: readonly string[], results: readonly string[], args: WasmArg[], begin: (slots: Uint8Array) => number): WasmReturn {
+    const given = argumentCount(args);
+    if (given !== params.length) throw arityError(name, params, given);
+    const slots = new Uint8Array(Math.max(params.length, results.length, this.#table.slots) * 8);
+    const view = new DataView(slots.buffer);
+    for (let i = 0; i < params.length; i++) encode(view, i, params[i], args[i], `argument ${i + 1} of \`${name}\``);
+    const state = newState();
+    let step: number;
+    try {
+      step = driveSync(this.#token, this.#table, slots, view, state, begin(slots));
+    } catch (error) {
+      // A value a host function of the nested call threw, as `cause` (the WebAssembly API
+      // rethrows it as it was: emscripten's `invoke_*` wrappers catch the numbers they throw).
+      throw withCause(error, state);
+    }
+    if (step !== CALLED && step !== DONE) throw wasmError("CallError", `caller.exports.${name}: the call did not end`);
+    return shape(results.map((type, i) => decode(view, i, type)));
   }
 }
 

@@ -424,7 +424,6 @@ export function exportFunction(
   params: readonly string[],
   results: readonly string[],
   table: HostTable | null,
-  reentrant = true,
 ): (...args: unknown[]) => unknown {
   let fn: (...args: unknown[]) => unknown;
   const packed = raw * EXPORT_INDEX_LIMIT + index;
@@ -487,7 +486,7 @@ export function exportFunction(
     }
   } else if (table !== null) {
     // A store with JS imports: runtime:wasm's driver serves them; arguments coerced first.
-    const strict = hostExportFunction(owner, raw, index, name, params, results, table, reentrant) as (...args: unknown[]) => unknown;
+    const strict = hostExportFunction(owner, raw, index, name, params, results, table, true) as (...args: unknown[]) => unknown;
     fn = (...args: unknown[]) => {
       const values = params.map((type, i) => toWasm(type, args[i]));
       try {

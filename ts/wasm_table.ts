@@ -4,7 +4,9 @@
 //   `__indirect_function_table` emscripten's glue reads function pointers from: `length`, `get`,
 //   `set` and `grow` go through ops (ext_wasm/src/table.rs). A function `get` returns is called
 //   like an export, with the same checks and limits; it is the same JS function each time, and
-//   the export's own function when the module exports it.
+//   the export's own function when the module exports it. Inside one of the instance's imports
+//   (emscripten's `invoke_*`), while the guest holds the store, the ops go through that import's
+//   host call, and so do calls of the functions.
 // - the interpreter's: a table made in JS, or one an instance the interpreter runs exports (a
 //   module that imports a table, or exports one of `externref`s, runs there).
 
@@ -74,9 +76,7 @@ export class Table {
     if (found === null) return null;
     let fn = this.#functions.get(found.index);
     if (fn === undefined) {
-      // Not an export (those are in #functions already): a call from inside one of the instance's
-      // imports cannot go back in through the caller, which finds exports by name.
-      fn = exportFunction(this.#owner!, this.#raw, found.index, String(i), found.params, found.results, this.#host, false);
+      fn = exportFunction(this.#owner!, this.#raw, found.index, String(i), found.params, found.results, this.#host);
       this.#functions.set(found.index, fn);
     }
     return fn;

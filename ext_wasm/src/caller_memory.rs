@@ -11,17 +11,14 @@ use deno_core::{op2, v8, OpState};
 use crate::error::WasmError;
 use crate::handles::parse_id;
 use crate::host::{Command, Event, MemoryOut, WhichMemory};
-use crate::hostcall::{command_sync, no_call, put_back, HostCalls, Step};
+use crate::hostcall::{command_in_host_call, event_sync, no_call, HostCalls};
 use crate::store::SharedStore;
 
 fn memory_command(state: &Rc<RefCell<OpState>>, token: f64, command: Command) -> Result<MemoryOut, WasmError> {
-  let (parked, step) = command_sync(state, token, command)?;
-  let answer = match step {
-    Step::Event(Event::Memory(answer)) => answer,
+  match event_sync(state, token, command)? {
+    Event::Memory(answer) => answer,
     _ => Err(WasmError::memory("the host call ended during a memory operation")),
-  };
-  put_back(state, token, parked);
-  answer
+  }
 }
 
 /// `caller.memory.read(offset, out.length)` into `out`.
@@ -95,9 +92,9 @@ pub(crate) fn view_in_host_call(
   store: &SharedStore,
   which: WhichMemory,
 ) -> Option<Result<(usize, usize), WasmError>> {
-  let token = newest_call_in(state, store)?;
-  Some(match memory_command(state, token, Command::MemViewOf(which)) {
-    Ok(MemoryOut::View { base, len }) => Ok((base, len)),
+  Some(match command_in_host_call(state, store, Command::MemViewOf(which))? {
+    Ok(Event::Memory(Ok(MemoryOut::View { base, len }))) => Ok((base, len)),
+    Ok(Event::Memory(Err(e))) => Err(e),
     Ok(_) => Err(WasmError::memory("memory.buffer: no view came back")),
     Err(e) => Err(e),
   })
@@ -111,24 +108,12 @@ pub(crate) fn grow_in_host_call(
   which: WhichMemory,
   pages: u64,
 ) -> Option<Result<u64, WasmError>> {
-  let token = newest_call_in(state, store)?;
-  Some(match memory_command(state, token, Command::MemGrowOf(which, pages)) {
-    Ok(MemoryOut::Pages(before)) => Ok(before),
+  Some(match command_in_host_call(state, store, Command::MemGrowOf(which, pages))? {
+    Ok(Event::Memory(Ok(MemoryOut::Pages(before)))) => Ok(before),
+    Ok(Event::Memory(Err(e))) => Err(e),
     Ok(_) => Err(WasmError::memory("memory.grow: no size came back")),
     Err(e) => Err(e),
   })
-}
-
-/// The token of the newest host call parked in `store`: the one waiting on JS.
-fn newest_call_in(state: &Rc<RefCell<OpState>>, store: &SharedStore) -> Option<f64> {
-  let state = state.borrow();
-  let calls = &state.borrow::<HostCalls>().0;
-  let newest = calls
-    .iter()
-    .filter(|(_, parked)| parked.store.as_ref().is_some_and(|(_, s)| std::sync::Arc::ptr_eq(s, store)))
-    .map(|(id, _)| id)
-    .max()?;
-  Some(newest as f64)
 }
 
 /// `caller.memory.size()` in pages.

@@ -18,7 +18,7 @@ use std::pin::Pin;
 use std::sync::{Arc, Mutex};
 use std::task::{Context, Poll};
 
-use wasmtime::{Caller, Extern, FuncType, Linker, Val, ValType};
+use wasmtime::{AsContextMut, Caller, Extern, FuncType, Linker, Val, ValType};
 
 use crate::error::{finish, Ended, WasmError};
 use crate::store::StoreData;
@@ -34,8 +34,8 @@ pub enum Command {
   /// The function failed: trap the guest with this error (5002 for a thrown value, 5007 for a
   /// result that does not fit).
   Throw(WasmError),
-  /// Call the caller's export `name` with these arguments (`caller.exports.name(...)`).
-  Call { name: String, args: Vec<Slot> },
+  /// Call a function of the caller's store with these arguments (`caller.exports.name(...)`).
+  Call { target: CallTarget, args: Vec<Slot> },
   /// The signature of the caller's export `name`.
   Signature(String),
   /// Read `len` bytes at `offset` of the caller's memory.
@@ -53,6 +53,18 @@ pub enum Command {
   MemGrowOf(WhichMemory, u64),
   /// A component's host function's results, encoded by its WIT types (component/wire.rs).
   ReplyBytes(Vec<u8>),
+  /// An operation on the exported table `name` of an instance of the caller's store, for
+  /// `WebAssembly.Table` during the call (table.rs).
+  Table { instance: wasmtime::Instance, name: String, op: crate::table::TableOp },
+}
+
+/// The function a `Command::Call` calls.
+pub enum CallTarget {
+  /// The caller's export of this name.
+  Export(String),
+  /// The function JS calls by this index of an instance of the caller's store: an export, or a
+  /// function a table handed out (table.rs, `func_at`).
+  Index(wasmtime::Instance, u32),
 }
 
 /// What a host function tells the JS side.
@@ -65,6 +77,8 @@ pub enum Event {
   Signature(Result<(Vec<&'static str>, Vec<&'static str>), WasmError>),
   /// A memory command ended.
   Memory(Result<MemoryOut, WasmError>),
+  /// A table command ended.
+  Table(Result<crate::table::TableOut, WasmError>),
   /// A component's host function `index` was called with these arguments, encoded by its WIT
   /// types (component/wire.rs).
   Component { index: u32, args: Vec<u8> },
@@ -174,8 +188,8 @@ pub fn define(
               return Ok(());
             }
             Command::Throw(error) => return Err(error.into()),
-            Command::Call { name, args } => {
-              let called = call_back(&mut caller, &name, &args).await;
+            Command::Call { target, args } => {
+              let called = call_back(&mut caller, target, &args).await;
               bridge.post(Event::Called(called));
             }
             Command::Signature(name) => bridge.post(Event::Signature(signature(&mut caller, &name))),
@@ -185,6 +199,9 @@ pub fn define(
             Command::MemView => bridge.post(Event::Memory(view(&mut caller))),
             Command::MemViewOf(which) => bridge.post(Event::Memory(view_of(&mut caller, which))),
             Command::MemGrowOf(which, pages) => bridge.post(Event::Memory(grow_of(&mut caller, which, pages))),
+            Command::Table { instance, name, op } => {
+              bridge.post(Event::Table(crate::table::run(caller.as_context_mut(), instance, &name, op)));
+            }
             Command::ReplyBytes(_) => {
               return Err(
                 WasmError::call("a module's host function got a component's answer; this is a bug in Kiln").into(),
@@ -198,11 +215,24 @@ pub fn define(
   Ok(())
 }
 
-/// `caller.exports.name(...args)`: a call back into the calling instance, nested on its fiber.
-async fn call_back(caller: &mut Caller<'_, StoreData>, name: &str, args: &[Slot]) -> Result<Vec<Slot>, WasmError> {
-  let Some(Extern::Func(func)) = caller.get_export(name) else {
-    return Err(WasmError::export_not_found(format!("the calling instance exports no function `{name}`")));
+/// `caller.exports.name(...args)`: a call back into the caller's store, nested on its fiber.
+async fn call_back(
+  caller: &mut Caller<'_, StoreData>,
+  target: CallTarget,
+  args: &[Slot],
+) -> Result<Vec<Slot>, WasmError> {
+  let (func, name) = match target {
+    CallTarget::Export(name) => match caller.get_export(&name) {
+      Some(Extern::Func(func)) => (func, name),
+      _ => return Err(WasmError::export_not_found(format!("the calling instance exports no function `{name}`"))),
+    },
+    CallTarget::Index(instance, index) => {
+      crate::table::func_at(caller.as_context_mut(), instance, index).ok_or_else(|| {
+        WasmError::export_not_found(format!("the instance has no function number {index}; this is a bug in Kiln"))
+      })?
+    }
   };
+  let name = name.as_str();
   let ty = func.ty(&*caller);
   let mut params = Vec::with_capacity(args.len());
   for (ty, slot) in ty.params().zip(args) {

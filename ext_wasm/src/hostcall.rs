@@ -164,7 +164,7 @@ fn step_sync(parked: &mut Parked) -> Step {
 }
 
 /// Turns a step into what the op returns: writes values into `slots`.
-fn report(step: Step, parked: &mut Parked, slots: &mut [u8]) -> Result<(f64, bool), WasmError> {
+pub(crate) fn report(step: Step, parked: &mut Parked, slots: &mut [u8]) -> Result<(f64, bool), WasmError> {
   match step {
     Step::Finished => match parked.finished.take() {
       Some(Finished::Call(Ok(values))) => {
@@ -213,7 +213,7 @@ fn write_slots(values: &[Slot], slots: &mut [u8]) -> Result<(), WasmError> {
   Ok(())
 }
 
-fn read_slots(slots: &[u8], count: usize) -> Result<Vec<Slot>, WasmError> {
+pub(crate) fn read_slots(slots: &[u8], count: usize) -> Result<Vec<Slot>, WasmError> {
   if slots.len() < count * SLOT {
     return Err(WasmError::type_error(format!(
       "the value buffer holds {} bytes, {count} values need more",
@@ -359,7 +359,7 @@ fn step_sync_op(
 /// Puts a parked call back under its token unless it has ended. A `caller.exports` call that
 /// failed (its guest trapped, or one of its host functions threw) is an error here while the
 /// host function that made it still waits, and the call goes on.
-fn put_back_unless_ended(
+pub(crate) fn put_back_unless_ended(
   state: &Rc<RefCell<OpState>>,
   token: f64,
   parked: Parked,
@@ -424,39 +424,36 @@ pub(crate) fn command_sync(
   Ok((parked, step))
 }
 
-/// `caller.exports.name(...args)`: calls back into the calling instance (arguments in `slots`).
-/// Returns `CALLED` with the results in `slots`, or a host function's number if the nested call
-/// calls one (drive it with `op_wasm_hcall_resume_sync` until `CALLED`).
-#[op2(nofast)]
-pub fn op_wasm_caller_call(
-  state: Rc<RefCell<OpState>>,
-  token: f64,
-  #[string] name: &str,
-  count: u32,
-  #[buffer] slots: &mut [u8],
-) -> Result<f64, WasmError> {
-  let args = read_slots(slots, count as usize)?;
-  let (mut parked, step) = command_sync(&state, token, Command::Call { name: name.to_string(), args })?;
-  let result = report(step, &mut parked, slots);
-  put_back_unless_ended(&state, token, parked, &result);
-  result.map(|(code, _)| code)
+/// Gives a parked call a command whose answer is an event (a memory or table answer), and puts
+/// the call back under its token.
+pub(crate) fn event_sync(state: &Rc<RefCell<OpState>>, token: f64, command: Command) -> Result<Event, WasmError> {
+  let (parked, step) = command_sync(state, token, command)?;
+  put_back(state, token, parked);
+  match step {
+    Step::Event(event) => Ok(event),
+    Step::Finished => Err(WasmError::call("the host call ended before it answered")),
+  }
 }
 
-/// The signature of the caller's export `name`, as type names.
-#[op2]
-#[serde]
-pub fn op_wasm_caller_signature(
-  state: Rc<RefCell<OpState>>,
-  token: f64,
-  #[string] name: String,
-) -> Result<(Vec<&'static str>, Vec<&'static str>), WasmError> {
-  let (parked, step) = command_sync(&state, token, Command::Signature(name))?;
-  let answer = match step {
-    Step::Event(Event::Signature(answer)) => answer,
-    _ => Err(WasmError::call("the host call ended while asking for a signature")),
+/// Gives `command` to the newest host call parked in `store`, the one waiting on JS: while a host
+/// function runs, its guest holds the store's lock, and an operation on the store's memories or
+/// tables (memory_view.rs, table.rs) is asked of it instead. `None` if no host call of that store
+/// is waiting.
+pub(crate) fn command_in_host_call(
+  state: &Rc<RefCell<OpState>>,
+  store: &SharedStore,
+  command: Command,
+) -> Option<Result<Event, WasmError>> {
+  let token = {
+    let state = state.borrow();
+    let calls = &state.borrow::<HostCalls>().0;
+    calls
+      .iter()
+      .filter(|(_, parked)| parked.store.as_ref().is_some_and(|(_, s)| Arc::ptr_eq(s, store)))
+      .map(|(id, _)| id)
+      .max()?
   };
-  put_back(&state, token, parked);
-  answer
+  Some(event_sync(state, token as f64, command))
 }
 
 /// Abandons a parked call or instantiation, if it is still there: dropping it unwinds the guest's

@@ -40,6 +40,9 @@ pub struct InstanceEntry {
   /// Its memory as `instance.memory` sees it (`Member::memory`), for `memory.buffer` while a host
   /// function of the store runs and the store is locked (memory_view.rs).
   pub memory: Option<wasmtime::Memory>,
+  /// Its wasmtime handle, for its tables and functions while a host function of the store runs
+  /// and the store is locked (table.rs).
+  pub instance: wasmtime::Instance,
 }
 
 impl InstanceEntry {
@@ -237,15 +240,15 @@ pub(crate) async fn make_store(plan: Plan, bridge: Option<Arc<HostBridge>>) -> R
 /// Puts a made store's instances in the instance table; returns the id of `instantiate`'s.
 fn register(state: &mut OpState, made: Made) -> Result<f64, WasmError> {
   let Made { kiln, entry, members, module, host, captured, _reservation } = made;
-  let memory = kiln.members[entry].memory;
+  let (memory, instance) = (kiln.members[entry].memory, kiln.members[entry].instance);
   let shared: SharedStore = Arc::new(tokio::sync::Mutex::new(kiln));
   let table = state.borrow_mut::<InstanceTable>();
   let exhausted = || WasmError::instantiate("instance ids are exhausted; restart the app");
   let mut linked = Vec::new();
   for (name, member) in members {
-    let (module, memory) = shared
+    let (module, memory, instance) = shared
       .try_lock()
-      .map(|k| (k.members[member].module.clone(), k.members[member].memory))
+      .map(|k| (k.members[member].module.clone(), k.members[member].memory, k.members[member].instance))
       .map_err(|_| exhausted())?;
     let entry = InstanceEntry {
       store: shared.clone(),
@@ -255,10 +258,11 @@ fn register(state: &mut OpState, made: Made) -> Result<f64, WasmError> {
       host: host.clone(),
       captured: captured.clone(),
       memory,
+      instance,
     };
     linked.push((name, table.0.insert(entry).ok_or_else(exhausted)?));
   }
-  let entry = InstanceEntry { store: shared, member: entry, module, linked, host, captured, memory };
+  let entry = InstanceEntry { store: shared, member: entry, module, linked, host, captured, memory, instance };
   let id = table.0.insert(entry).ok_or_else(exhausted)?;
   Ok(id as f64)
 }

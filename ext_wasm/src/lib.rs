@@ -21,6 +21,7 @@ mod builtin;
 mod call;
 mod call_first;
 mod call_sync;
+mod caller_call;
 mod caller_memory;
 mod capabilities;
 pub mod command;
@@ -132,8 +133,9 @@ deno_core::extension!(
     hostcall::op_wasm_hcall_resume,
     hostcall::op_wasm_hcall_resume_sync,
     hostcall::op_wasm_hcall_cancel,
-    hostcall::op_wasm_caller_call,
-    hostcall::op_wasm_caller_signature,
+    caller_call::op_wasm_caller_call,
+    caller_call::op_wasm_caller_call_index,
+    caller_call::op_wasm_caller_signature,
     caller_memory::op_wasm_caller_memory_read,
     caller_memory::op_wasm_caller_memory_write,
     caller_memory::op_wasm_caller_memory_size,

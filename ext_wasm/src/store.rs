@@ -38,6 +38,8 @@ pub struct StoreData {
   /// `imports` (a `WebAssembly.Memory` or `Global` made in JS: link.rs, `HostValue::Memory`), by
   /// their place in the list of host imports.
   pub adopted: Vec<(u32, wasmtime::Extern)>,
+  /// The functions its instances' tables handed out to JS (table.rs).
+  pub handed_out: crate::table::HandedOut,
 }
 
 impl StoreData {
@@ -50,6 +52,7 @@ impl StoreData {
       host: None,
       http: wasmtime_wasi_http::WasiHttpCtx::new(),
       adopted: Vec::new(),
+      handed_out: crate::table::HandedOut::default(),
     }
   }
 
@@ -172,7 +175,7 @@ impl KilnStore {
   pub fn add(&mut self, module: Module, instance: Instance) -> usize {
     let memory = first_memory(&module, &instance, &mut self.store);
     let self_contained = module.imports().len() == 0;
-    self.members.push(Member { instance, module, memory, exported: Vec::new(), self_contained, table_funcs: None });
+    self.members.push(Member { instance, module, memory, exported: Vec::new(), self_contained });
     self.members.len() - 1
   }
 }
@@ -183,14 +186,11 @@ pub struct Member {
   pub module: Module,
   /// Its memory as `instance.memory` sees it: the export named `memory`, else the first one.
   pub memory: Option<Memory>,
-  /// Function exports resolved by `instance.exports` and the numbers path, by export index
-  /// (filled on first use).
+  /// Function exports resolved by `instance.exports` and the numbers path, by export index, then
+  /// the functions its tables handed out, by the indexes past the exports (filled on first use).
   pub exported: Vec<Option<ExportFunc>>,
   /// The module imports nothing: calls need no fiber.
   pub self_contained: bool,
-  /// The index in `exported` of each function a table handed out, by its `Func::to_raw` address
-  /// (table.rs); made on the first `WebAssembly.Table` `get`, with the module's function exports.
-  pub table_funcs: Option<std::collections::HashMap<usize, u32>>,
 }
 
 /// A function export resolved once for the fast paths.
@@ -254,9 +254,19 @@ impl Member {
     }
     let count = module.exports().len();
     if index >= count {
-      return Err(WasmError::export_not_found(format!(
-        "the module has {count} exports, so there is no export number {index}"
-      )));
+      // A function one of the instance's tables handed out (table.rs).
+      let Some((func, name)) = store.data().handed_out.func(instance, export_index) else {
+        return Err(WasmError::export_not_found(format!(
+          "the module has {count} exports, so there is no export number {index}"
+        )));
+      };
+      let name: Box<str> = name.into();
+      if exported.len() <= index {
+        exported.resize_with(index + 1, || None);
+      }
+      let ty = func.ty(&*store);
+      let shape = Shape::of(&ty);
+      return Ok(exported[index].insert(ExportFunc { func, ty, name, shape }));
     }
     if exported.len() < count {
       exported.resize_with(count, || None);

@@ -2,22 +2,31 @@
 //! what emscripten's glue does with `__indirect_function_table` (`get(i)` to call a function
 //! pointer, `set` and `grow` to add one), on wasmtime instead of the JS engine's interpreter.
 //!
-//! A function taken out of a table is called like an export: it is appended to its instance's
-//! resolved exports (`Member::exported`, past the module's own exports), once per function, and
-//! JS calls it by that index with the same ops and the same checks as any export. A function goes
-//! into a table only by that index, so only functions of the same store can be stored (wasmtime
-//! links within one store). Tables of other element types (`externref`) and 64-bit tables stay with
-//! the interpreter (`op_wasm_module_funcref_tables`).
+//! A function taken out of a table is called like an export: it gets an index past its
+//! instance's exports, once per function ([`HandedOut`], kept in the store's data), and JS calls
+//! it by that index with the same ops and the same checks as any export (`Member::export_at`
+//! finds it there). A function goes into a table only by such an index, so only functions of the
+//! same store can be stored (wasmtime links within one store). Tables of other element types
+//! (`externref`) and 64-bit tables stay with the interpreter (`op_wasm_module_funcref_tables`).
+//!
+//! Every table operation is a [`TableOp`] that [`run`] carries out on a store context: the locked
+//! store's, or, while one of the store's JS host functions runs (emscripten's `invoke_*` imports
+//! call function pointers from inside the guest), the waiting host function's `Caller`, asked
+//! with a command as `memory.buffer` is (host.rs).
+
+use std::cell::RefCell;
+use std::collections::HashMap;
+use std::rc::Rc;
 
 use deno_core::{op2, OpState};
 use serde::Serialize;
-use wasmtime::{ExternType, Func, Module, Ref, RefType, Store, Table};
+use wasmtime::{AsContextMut, ExternType, Func, Instance, Module, Ref, RefType, StoreContextMut};
 
 use crate::error::WasmError;
+use crate::host::{Command, Event};
 use crate::instance::InstanceTable;
 use crate::module::ModuleTable;
-use crate::shape::Shape;
-use crate::store::{ExportFunc, KilnStore, Member, StoreData};
+use crate::store::StoreData;
 use crate::value::ExportValueType;
 
 /// A function taken out of a table: the index JS calls it by (an export index of its instance,
@@ -37,6 +46,48 @@ pub struct TableFunc {
   pub params: Vec<ExportValueType>,
   /// Its result types.
   pub results: Vec<ExportValueType>,
+}
+
+/// One operation on an exported table (its arguments as JS gave them; [`run`] checks them).
+#[derive(Debug, Clone, Copy)]
+pub enum TableOp {
+  Size,
+  Get { index: f64 },
+  Set { index: f64, func: f64 },
+  Grow { delta: f64, func: f64 },
+}
+
+/// What a [`TableOp`] gives back.
+#[derive(Debug)]
+pub enum TableOut {
+  /// The length (`Size`), or the old length (`Grow`).
+  Length(u64),
+  Got(Option<TableFunc>),
+  Set,
+}
+
+/// The functions the tables of a store handed out, by instance: the index past the instance's
+/// exports that each is called by (`StoreData::handed_out`).
+#[derive(Default)]
+pub struct HandedOut(Vec<Handed>);
+
+struct Handed {
+  instance: Instance,
+  /// The instance's function exports and the functions handed out, by `Func::to_raw` address.
+  by_address: HashMap<usize, u32>,
+  /// The number of the module's exports: the first index past them.
+  exports: u32,
+  /// The functions handed out, with the names errors give them (`__indirect_function_table[3]`).
+  funcs: Vec<(Func, Box<str>)>,
+}
+
+impl HandedOut {
+  /// The function handed out under `index` by a table of `instance`, with its name.
+  pub fn func(&self, instance: &Instance, index: u32) -> Option<(Func, &str)> {
+    let handed = self.0.iter().find(|h| h.instance == *instance)?;
+    let (func, name) = handed.funcs.get(index.checked_sub(handed.exports)? as usize)?;
+    Some((*func, name))
+  }
 }
 
 /// Whether every table `module` exports is a 32-bit table of function references, which Kiln's
@@ -62,8 +113,15 @@ fn funcref_tables_only(module: &Module) -> bool {
 /// # Errors
 /// 5005 for an unknown instance; 5006 while its store is busy; 5007 if it exports no such table.
 #[op2(fast)]
-pub fn op_wasm_table_size(state: &mut OpState, instance_id: f64, #[string] name: &str) -> Result<f64, WasmError> {
-  with_table(state, instance_id, name, |kiln, _, table| Ok(table.size(&kiln.store) as f64))
+pub fn op_wasm_table_size(
+  state: Rc<RefCell<OpState>>,
+  instance_id: f64,
+  #[string] name: &str,
+) -> Result<f64, WasmError> {
+  match table_op(&state, instance_id, name, TableOp::Size)? {
+    TableOut::Length(length) => Ok(length as f64),
+    other => Err(unexpected(&other)),
+  }
 }
 
 /// `table.get(index)`: `null` for a null element, else the function there, by the index JS calls
@@ -74,28 +132,15 @@ pub fn op_wasm_table_size(state: &mut OpState, instance_id: f64, #[string] name:
 #[op2]
 #[serde]
 pub fn op_wasm_table_get(
-  state: &mut OpState,
+  state: Rc<RefCell<OpState>>,
   instance_id: f64,
   #[string] name: &str,
   index: f64,
 ) -> Result<Option<TableFunc>, WasmError> {
-  with_table(state, instance_id, name, |kiln, member, table| {
-    let at = element_index(index, table.size(&kiln.store), name)?;
-    let Some(element) = table.get(&mut kiln.store, at) else {
-      return Err(out_of_range(name, index, table.size(&kiln.store)));
-    };
-    let Some(func) = element.as_func().flatten().copied() else {
-      return Ok(None);
-    };
-    let KilnStore { store, members, .. } = kiln;
-    let index = callable(store, &mut members[member], func, &format!("{name}[{at}]"))?;
-    let ty = func.ty(&*store);
-    Ok(Some(TableFunc {
-      index,
-      params: ty.params().map(|t| ExportValueType::of(&t)).collect(),
-      results: ty.results().map(|t| ExportValueType::of(&t)).collect(),
-    }))
-  })
+  match table_op(&state, instance_id, name, TableOp::Get { index })? {
+    TableOut::Got(found) => Ok(found),
+    other => Err(unexpected(&other)),
+  }
 }
 
 /// `table.set(index, value)`: `func` is the index of a function of the same instance (an export,
@@ -105,17 +150,16 @@ pub fn op_wasm_table_get(
 /// As [`op_wasm_table_get`], and 5007 if `func` names no such function.
 #[op2(fast)]
 pub fn op_wasm_table_set(
-  state: &mut OpState,
+  state: Rc<RefCell<OpState>>,
   instance_id: f64,
   #[string] name: &str,
   index: f64,
   func: f64,
 ) -> Result<(), WasmError> {
-  with_table(state, instance_id, name, |kiln, member, table| {
-    let at = element_index(index, table.size(&kiln.store), name)?;
-    let value = element(kiln, member, func)?;
-    table.set(&mut kiln.store, at, value).map_err(|e| WasmError::type_error(format!("table `{name}`: {e}")))
-  })
+  match table_op(&state, instance_id, name, TableOp::Set { index, func })? {
+    TableOut::Set => Ok(()),
+    other => Err(unexpected(&other)),
+  }
 }
 
 /// `table.grow(delta, value)`: adds `delta` elements, each `func` (as for [`op_wasm_table_set`]),
@@ -126,30 +170,112 @@ pub fn op_wasm_table_set(
 /// manifest's `max_table_elements`).
 #[op2(fast)]
 pub fn op_wasm_table_grow(
-  state: &mut OpState,
+  state: Rc<RefCell<OpState>>,
   instance_id: f64,
   #[string] name: &str,
   delta: f64,
   func: f64,
 ) -> Result<f64, WasmError> {
-  with_table(state, instance_id, name, |kiln, member, table| {
-    if !(delta >= 0.0 && delta.fract() == 0.0 && delta <= f64::from(u32::MAX)) {
-      return Err(WasmError::type_error(format!("table `{name}`: grow by a whole number of elements, got {delta}")));
-    }
-    let value = element(kiln, member, func)?;
-    let old = table.size(&kiln.store);
-    table.grow(&mut kiln.store, delta as u64, value).map(|old| old as f64).map_err(|_| {
-      WasmError::type_error(format!(
-        "table `{name}` cannot grow from {old} by {delta} elements: past its maximum, or past the \
-         manifest's `[capabilities.wasm] max_table_elements`"
-      ))
-    })
-  })
+  match table_op(&state, instance_id, name, TableOp::Grow { delta, func })? {
+    TableOut::Length(old) => Ok(old as f64),
+    other => Err(unexpected(&other)),
+  }
 }
 
-/// The element a set or grow stores: function `func` of member `member` (an export index, or one
-/// [`callable`] handed out), or null for -1.
-fn element(kiln: &mut KilnStore, member: usize, func: f64) -> Result<Ref, WasmError> {
+fn unexpected(out: &TableOut) -> WasmError {
+  WasmError::call(format!("a table operation came back with {out:?}; this is a bug in Kiln"))
+}
+
+/// Runs `op` on the exported table `name` of an instance: on its locked store, or, while one of
+/// the store's host functions runs and the guest holds the lock, through that host call.
+fn table_op(state: &Rc<RefCell<OpState>>, instance_id: f64, name: &str, op: TableOp) -> Result<TableOut, WasmError> {
+  let (store, instance) = {
+    let state = state.borrow();
+    let entry = state.borrow::<InstanceTable>().lookup(instance_id)?;
+    (entry.store.clone(), entry.instance)
+  };
+  if let Ok(mut kiln) = store.try_lock() {
+    return run(kiln.store.as_context_mut(), instance, name, op);
+  }
+  let command = Command::Table { instance, name: name.to_string(), op };
+  match crate::hostcall::command_in_host_call(state, &store, command) {
+    Some(Ok(Event::Table(out))) => out,
+    Some(Ok(_)) => Err(WasmError::call("the host call ended during a table operation")),
+    Some(Err(e)) => Err(e),
+    None => Err(WasmError::memory(format!(
+      "table `{name}`: the instance is busy: a call or memory operation on it (or on an instance linked \
+       with it) is still running; await it first"
+    ))),
+  }
+}
+
+/// Carries out `op` on the exported table `name` of `instance`, in the store `cx` reaches.
+pub(crate) fn run(
+  mut cx: StoreContextMut<'_, StoreData>,
+  instance: Instance,
+  name: &str,
+  op: TableOp,
+) -> Result<TableOut, WasmError> {
+  let table = instance.get_table(&mut cx, name).ok_or_else(|| {
+    WasmError::type_error(format!("the instance exports no table named `{name}`; see WebAssembly.Module.exports"))
+  })?;
+  let size = table.size(&cx);
+  match op {
+    TableOp::Size => Ok(TableOut::Length(size)),
+    TableOp::Get { index } => {
+      let at = element_index(index, size, name)?;
+      let Some(element) = table.get(&mut cx, at) else {
+        return Err(out_of_range(name, index, size));
+      };
+      let Some(func) = element.as_func().flatten().copied() else {
+        return Ok(TableOut::Got(None));
+      };
+      let index = callable(cx.as_context_mut(), instance, func, &format!("{name}[{at}]"))?;
+      let ty = func.ty(&cx);
+      Ok(TableOut::Got(Some(TableFunc {
+        index,
+        params: ty.params().map(|t| ExportValueType::of(&t)).collect(),
+        results: ty.results().map(|t| ExportValueType::of(&t)).collect(),
+      })))
+    }
+    TableOp::Set { index, func } => {
+      let at = element_index(index, size, name)?;
+      let value = element(cx.as_context_mut(), instance, func)?;
+      table.set(&mut cx, at, value).map_err(|e| WasmError::type_error(format!("table `{name}`: {e}")))?;
+      Ok(TableOut::Set)
+    }
+    TableOp::Grow { delta, func } => {
+      if !(delta >= 0.0 && delta.fract() == 0.0 && delta <= f64::from(u32::MAX)) {
+        return Err(WasmError::type_error(format!("table `{name}`: grow by a whole number of elements, got {delta}")));
+      }
+      let value = element(cx.as_context_mut(), instance, func)?;
+      table.grow(&mut cx, delta as u64, value).map(TableOut::Length).map_err(|_| {
+        WasmError::type_error(format!(
+          "table `{name}` cannot grow from {size} by {delta} elements: past its maximum, or past the \
+           manifest's `[capabilities.wasm] max_table_elements`"
+        ))
+      })
+    }
+  }
+}
+
+/// The function of `instance` that JS calls by `index`: its export number `index`, or a function
+/// one of its tables handed out under that index; with its name, for errors.
+pub(crate) fn func_at(
+  mut cx: StoreContextMut<'_, StoreData>,
+  instance: Instance,
+  index: u32,
+) -> Option<(Func, String)> {
+  let export = instance.module(&cx).exports().nth(index as usize).map(|e| e.name().to_string());
+  match export {
+    Some(name) => instance.get_func(&mut cx, &name).map(|f| (f, name)),
+    None => cx.data().handed_out.func(&instance, index).map(|(f, name)| (f, name.to_string())),
+  }
+}
+
+/// The element a set or grow stores: the function of `instance` JS calls by `func` (see
+/// [`func_at`]), or null for -1.
+fn element(cx: StoreContextMut<'_, StoreData>, instance: Instance, func: f64) -> Result<Ref, WasmError> {
   if func == -1.0 {
     return Ok(Ref::Func(None));
   }
@@ -162,41 +288,41 @@ fn element(kiln: &mut KilnStore, member: usize, func: f64) -> Result<Ref, WasmEr
   if !(func >= 0.0 && func.fract() == 0.0 && func < crate::handles::EXPORT_INDEX_LIMIT as f64) {
     return Err(not_ours());
   }
-  let KilnStore { store, members, .. } = kiln;
-  let Member { instance, module, exported, .. } = &mut members[member];
-  let export = Member::export_at(exported, store, instance, module, func as u32).map_err(|_| not_ours())?;
-  Ok(Ref::Func(Some(export.func)))
+  let (func, _) = func_at(cx, instance, func as u32).ok_or_else(not_ours)?;
+  Ok(Ref::Func(Some(func)))
 }
 
 /// The index JS calls `func` by: its export index if the module exports it, else an index past
-/// the exports, appended the first time a table hands it out.
-fn callable(store: &mut Store<StoreData>, member: &mut Member, func: Func, name: &str) -> Result<u32, WasmError> {
-  let Member { instance, module, exported, table_funcs, .. } = member;
-  let known = table_funcs.get_or_insert_with(|| {
-    module
+/// the exports, given out the first time a table hands it out.
+fn callable(
+  mut cx: StoreContextMut<'_, StoreData>,
+  instance: Instance,
+  func: Func,
+  name: &str,
+) -> Result<u32, WasmError> {
+  if !cx.data().handed_out.0.iter().any(|h| h.instance == instance) {
+    let module = instance.module(&cx).clone();
+    let by_address = module
       .exports()
       .enumerate()
-      .filter_map(|(i, e)| instance.get_func(&mut *store, e.name()).map(|f| (f.to_raw(&mut *store) as usize, i as u32)))
-      .collect()
-  });
-  let address = func.to_raw(&mut *store) as usize;
-  if let Some(&index) = known.get(&address) {
+      .filter_map(|(i, e)| instance.get_func(&mut cx, e.name()).map(|f| (f.to_raw(&mut cx) as usize, i as u32)))
+      .collect();
+    let exports = module.exports().len() as u32;
+    cx.data_mut().handed_out.0.push(Handed { instance, by_address, exports, funcs: Vec::new() });
+  }
+  let address = func.to_raw(&mut cx) as usize;
+  let handed = cx.data_mut().handed_out.0.iter_mut().find(|h| h.instance == instance).expect("added above");
+  if let Some(&index) = handed.by_address.get(&address) {
     return Ok(index);
   }
-  let count = module.exports().len();
-  if exported.len() < count {
-    exported.resize_with(count, || None);
-  }
-  let index = exported.len();
-  if index as u64 >= crate::handles::EXPORT_INDEX_LIMIT {
+  let index = u64::from(handed.exports) + handed.funcs.len() as u64;
+  if index >= crate::handles::EXPORT_INDEX_LIMIT {
     return Err(WasmError::type_error(format!(
       "table `{name}`: this instance has handed out {index} functions, the most Kiln keeps per instance"
     )));
   }
-  let ty = func.ty(&*store);
-  let shape = Shape::of(&ty);
-  exported.push(Some(ExportFunc { func, ty, name: name.into(), shape }));
-  known.insert(address, index as u32);
+  handed.funcs.push((func, name.into()));
+  handed.by_address.insert(address, index as u32);
   Ok(index as u32)
 }
 
@@ -210,27 +336,6 @@ fn element_index(index: f64, size: u64, name: &str) -> Result<u64, WasmError> {
 
 fn out_of_range(name: &str, index: f64, size: u64) -> WasmError {
   WasmError::type_error(format!("table `{name}` has {size} elements, so there is no element {index}"))
-}
-
-/// Runs `f` on the exported table `name` of an instance, with its store locked.
-fn with_table<R>(
-  state: &mut OpState,
-  instance_id: f64,
-  name: &str,
-  f: impl FnOnce(&mut KilnStore, usize, Table) -> Result<R, WasmError>,
-) -> Result<R, WasmError> {
-  let entry = state.borrow::<InstanceTable>().lookup(instance_id)?;
-  let Ok(mut kiln) = entry.store.try_lock() else {
-    return Err(WasmError::memory(format!(
-      "table `{name}`: the instance is busy: a call or memory operation on it (or on an instance linked \
-       with it) is still running; await it first"
-    )));
-  };
-  let kiln = &mut *kiln;
-  let table = kiln.members[entry.member].instance.get_table(&mut kiln.store, name).ok_or_else(|| {
-    WasmError::type_error(format!("the instance exports no table named `{name}`; see WebAssembly.Module.exports"))
-  })?;
-  f(kiln, entry.member, table)
 }
 
 #[cfg(test)]

@@ -132,6 +132,7 @@ const rawOps: [string, unknown[]][] = [
   ["op_wasm_hcall_resume_sync", [1, 0, 0, new Uint8Array(8), ""]],
   ["op_wasm_hcall_cancel", [1]],
   ["op_wasm_caller_call", [1, "div", 2, new Uint8Array(16)]],
+  ["op_wasm_caller_call_index", [1, raw, 7, 2, new Uint8Array(16)]],
   ["op_wasm_caller_signature", [1, "div"]],
   ["op_wasm_caller_memory_read", [1, 0, new Uint8Array(4)]],
   ["op_wasm_caller_memory_write", [1, 0, new Uint8Array(4)]],

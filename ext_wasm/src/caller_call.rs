@@ -1,0 +1,93 @@
+//! Calls back into a store from inside one of its JS host functions: `caller.exports.name(...)`,
+//! and the `WebAssembly` API's functions (exports, and functions its tables hand out) called from
+//! the imports of their own instance. The waiting host function makes the call with its `Caller`
+//! (host.rs, `Command::Call`), nested on the guest's fiber; the JS side drives it as any
+//! synchronous call (hostcall.rs).
+
+use std::cell::RefCell;
+use std::rc::Rc;
+use std::sync::Arc;
+
+use deno_core::{op2, OpState};
+
+use crate::error::WasmError;
+use crate::handles::parse_id;
+use crate::host::{CallTarget, Command, Event};
+use crate::hostcall::{command_sync, no_call, put_back, put_back_unless_ended, read_slots, report, HostCalls, Step};
+use crate::instance::InstanceTable;
+
+/// `caller.exports.name(...args)`: calls back into the calling instance (arguments in `slots`).
+/// Returns `CALLED` with the results in `slots`, or a host function's number if the nested call
+/// calls one (drive it with `op_wasm_hcall_resume_sync` until `CALLED`).
+#[op2(nofast)]
+pub fn op_wasm_caller_call(
+  state: Rc<RefCell<OpState>>,
+  token: f64,
+  #[string] name: &str,
+  count: u32,
+  #[buffer] slots: &mut [u8],
+) -> Result<f64, WasmError> {
+  call_back(&state, token, CallTarget::Export(name.to_string()), count, slots)
+}
+
+/// Calls function `index` of instance `instance_id` (an export, or a function a table handed
+/// out: table.rs) from inside a host function of its store, through that host call's caller, as
+/// [`op_wasm_caller_call`] does: for the `WebAssembly` API's functions called from the imports
+/// of their own instance.
+///
+/// # Errors
+/// 5005 if the instance is not in the store of host call `token`.
+#[op2(nofast)]
+pub fn op_wasm_caller_call_index(
+  state: Rc<RefCell<OpState>>,
+  token: f64,
+  instance_id: f64,
+  index: u32,
+  count: u32,
+  #[buffer] slots: &mut [u8],
+) -> Result<f64, WasmError> {
+  let instance = {
+    let state = state.borrow();
+    let entry = state.borrow::<InstanceTable>().lookup(instance_id)?;
+    let calls = &state.borrow::<HostCalls>().0;
+    let parked = parse_id(token).and_then(|id| calls.get(id)).ok_or_else(|| no_call(token))?;
+    if !parked.store.as_ref().is_some_and(|(_, store)| Arc::ptr_eq(store, &entry.store)) {
+      return Err(WasmError::invalid_instance(
+        "a host function can call back only into instances of its own store; await the call instead",
+      ));
+    }
+    entry.instance
+  };
+  call_back(&state, token, CallTarget::Index(instance, index), count, slots)
+}
+
+fn call_back(
+  state: &Rc<RefCell<OpState>>,
+  token: f64,
+  target: CallTarget,
+  count: u32,
+  slots: &mut [u8],
+) -> Result<f64, WasmError> {
+  let args = read_slots(slots, count as usize)?;
+  let (mut parked, step) = command_sync(state, token, Command::Call { target, args })?;
+  let result = report(step, &mut parked, slots);
+  put_back_unless_ended(state, token, parked, &result);
+  result.map(|(code, _)| code)
+}
+
+/// The signature of the caller's export `name`, as type names.
+#[op2]
+#[serde]
+pub fn op_wasm_caller_signature(
+  state: Rc<RefCell<OpState>>,
+  token: f64,
+  #[string] name: String,
+) -> Result<(Vec<&'static str>, Vec<&'static str>), WasmError> {
+  let (parked, step) = command_sync(&state, token, Command::Signature(name))?;
+  let answer = match step {
+    Step::Event(Event::Signature(answer)) => answer,
+    _ => Err(WasmError::call("the host call ended while asking for a signature")),
+  };
+  put_back(&state, token, parked);
+  answer
+}
