@@ -307,6 +307,9 @@ fn emscripten_invoke_wrappers_use_the_table_from_inside_an_import() {
       "a function added from an import: 16, length inside true, grown 1\n",
       "a function taken inside an import, called outside: 8 same true\n",
       "then the instance is free: -1 6\n",
+      "C calls a JS function put in the table: 1005 same true\n",
+      "its throw caught by the wrapper: -1 1006\n",
+      "grown with it: 1007 same true\n",
     ));
 }
 

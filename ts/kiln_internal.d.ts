@@ -469,6 +469,24 @@ declare module "kiln:internal" {
      * manifest's `max_table_elements`).
      */
     op_wasm_table_grow(instanceId: number, name: string, delta: number, func: number): number;
+    /**
+     * `table.set(index, value)` for a function of another instance: host function number `host`
+     * of the instance's store (the JS side added it, calling that function), of the type given as
+     * value type names (`"i32,i32"`, `"i32"`; empty for none). `op_wasm_table_grow_js` is `grow`'s.
+     *
+     * # Errors
+     * As `op_wasm_table_set`; 5007 if the store has no JS imports, or for a type that is not
+     * numbers.
+     */
+    op_wasm_table_set_js(instanceId: number, name: string, index: number, host: number, params: string, results: string): void;
+    /**
+     * `table.grow(delta, value)` for a function of another instance (see `op_wasm_table_set_js`);
+     * returns the old length.
+     *
+     * # Errors
+     * As `op_wasm_table_grow` and `op_wasm_table_set_js`.
+     */
+    op_wasm_table_grow_js(instanceId: number, name: string, delta: number, host: number, params: string, results: string): number;
   }
 
   /** The ops `kiln_fs` registers (runtime/src/fs.rs), as `Deno.core.ops` has them. */

@@ -39,7 +39,7 @@ export interface HostFn {
 export class HostTable {
   readonly fns: (HostFn | null)[];
   /** Slots the largest signature needs. */
-  readonly slots: number;
+  slots: number;
   /** Each function's results as error messages name them ("result 1 of the host function `m.f`"),
    * made once here rather than on every call. */
   readonly where: (string[] | null)[];
@@ -53,6 +53,16 @@ export class HostTable {
     for (const f of fns) if (f !== null) most = Math.max(most, f.params.length, f.results.length);
     this.slots = most;
     this.where = fns.map((f) => f === null ? null : f.results.map((_, i) => `result ${i + 1} of the host function \`${f.name}\``));
+  }
+
+  /** Adds a host function after instantiation (a function of another instance put in a table:
+   * runtime:wasm/table); returns its number. Calls already running keep their slot buffers, so a
+   * function with more values than any before works in the calls that start after. */
+  add(f: HostFn): number {
+    this.fns.push(f);
+    this.where.push(f.results.map((_, i) => `result ${i + 1} of the host function \`${f.name}\``));
+    this.slots = Math.max(this.slots, f.params.length, f.results.length);
+    return this.fns.length - 1;
   }
 }
 

@@ -413,7 +413,7 @@ const OWNER = Symbol("kiln.instance");
 
 /** Each function of an instance on wasmtime, with the instance and the index it is called by:
  * what a `WebAssembly.Table` of that instance stores for it (runtime:wasm/table). */
-export const functionIndex = new WeakMap<Function, { raw: number; index: number }>();
+export const functionIndex = new WeakMap<Function, { raw: number; index: number; params: readonly string[]; results: readonly string[] }>();
 
 /** One exported function with the JS API's coercions, on runtime:wasm's synchronous call ops. */
 export function exportFunction(
@@ -515,7 +515,7 @@ export function exportFunction(
   Object.defineProperty(fn, "name", { value: name });
   Object.defineProperty(fn, "length", { value: params.length });
   Object.defineProperty(fn, OWNER, { value: owner });
-  functionIndex.set(fn, { raw, index });
+  functionIndex.set(fn, { raw, index, params, results });
   return fn;
 }
 

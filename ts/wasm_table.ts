@@ -14,6 +14,9 @@ import type { HostTable } from "runtime:wasm/host";
 import { exportFunction, functionIndex, interpreterApi, standard } from "runtime:wasm/objects";
 import { ops } from "runtime:wasm/values";
 
+/** The host function that calls another instance's function, once per function (and store). */
+const foreign = new WeakMap<Function, { table: HostTable; index: number }>();
+
 /** Set while a Table is made over an instance's or the interpreter's table. */
 let binding: { original: WebAssembly.Table | null; owner: object | null; raw: number; name: string; functions: Map<number, Function>; host: HostTable | null } | null = null;
 
@@ -85,38 +88,72 @@ export class Table {
   set(index: number, value: unknown = null): void {
     if (this.#original !== null) return this.#original.set(index, value);
     const i = toU32(index, "the index");
+    const element = this.#element(value);
     try {
-      ops.op_wasm_table_set(this.#raw, this.#name, i, this.#element(value));
+      if (typeof element === "number") ops.op_wasm_table_set(this.#raw, this.#name, i, element);
+      else ops.op_wasm_table_set_js(this.#raw, this.#name, i, element.host, element.params, element.results);
     } catch (e) {
       throw this.#rangeOr(e);
     }
+    if (typeof element !== "number") this.#remember(i, value as Function);
   }
 
   grow(delta: number, value: unknown = null): number {
     if (this.#original !== null) return this.#original.grow(delta, value);
     const n = toU32(delta, "the delta");
     const element = this.#element(value);
+    let old: number;
     try {
-      return ops.op_wasm_table_grow(this.#raw, this.#name, n, element);
+      old = typeof element === "number"
+        ? ops.op_wasm_table_grow(this.#raw, this.#name, n, element)
+        : ops.op_wasm_table_grow_js(this.#raw, this.#name, n, element.host, element.params, element.results);
     } catch (e) {
       const error = standard(e);
       // The JS API's error for a table that cannot grow that far.
       if (error instanceof TypeError && /cannot grow/.test(error.message)) throw new RangeError(error.message);
       throw error;
     }
+    if (typeof element !== "number" && n > 0) this.#remember(old, value as Function);
+    return old;
   }
 
-  /** What `set` and `grow` store: -1 for null, else the index of one of this instance's functions. */
-  #element(value: unknown): number {
+  /**
+   * What `set` and `grow` store: -1 for null, the index of one of this instance's functions, or,
+   * for a function of another instance on wasmtime (emscripten's `addFunction` of a JS function
+   * wraps it in an instance of its own), a host function of this instance's store that calls it.
+   */
+  #element(value: unknown): number | { host: number; params: string; results: string } {
     if (value === null) return -1;
     const known = typeof value === "function" ? functionIndex.get(value) : undefined;
-    if (known === undefined || known.raw !== this.#raw) {
+    if (known !== undefined && known.raw === this.#raw) return known.index;
+    if (known === undefined || this.#host === null) {
       throw new TypeError(
-        "WebAssembly.Table: a table of an instance Kiln runs on wasmtime holds only null and that instance's own " +
-          "functions (its exports, and functions taken out of its tables), not other JS functions",
+        "WebAssembly.Table: a table of an instance Kiln runs on wasmtime holds null, that instance's own functions " +
+          "(its exports, and functions taken out of its tables), and the exported functions of other instances if the " +
+          "module has JS imports; not other JS functions",
       );
     }
-    return known.index;
+    let host = foreign.get(value as Function);
+    if (host === undefined || host.table !== this.#host) {
+      const fn = value as (...args: unknown[]) => unknown;
+      const count = known.params.length;
+      const index = this.#host.add({
+        // The caller the host call adds last is not one of the function's arguments.
+        fn: (...args: unknown[]) => fn(...args.slice(0, count)),
+        name: `${this.#name} element (${fn.name})`,
+        params: known.params,
+        results: known.results,
+      });
+      host = { table: this.#host, index };
+      foreign.set(value as Function, host);
+    }
+    return { host: host.index, params: known.params.join(","), results: known.results.join(",") };
+  }
+
+  /** After storing another instance's function at `at`: `get(at)` gives that function back. */
+  #remember(at: number, value: Function): void {
+    const found = ops.op_wasm_table_get(this.#raw, this.#name, at);
+    if (found !== null) this.#functions.set(found.index, value);
   }
 
   /** A RangeError for an index past the end, as the JS API throws; else the op's error. */

@@ -18,7 +18,7 @@ use std::pin::Pin;
 use std::sync::{Arc, Mutex};
 use std::task::{Context, Poll};
 
-use wasmtime::{AsContextMut, Caller, Extern, FuncType, Linker, Val, ValType};
+use wasmtime::{AsContextMut, Caller, Extern, Func, FuncType, Linker, Val, ValType};
 
 use crate::error::{finish, Ended, WasmError};
 use crate::store::StoreData;
@@ -172,47 +172,65 @@ pub fn define(
   }
   let result_types: Arc<[ValType]> = ty.results().collect();
   linker
-    .func_new_async(module, name, ty, move |mut caller, params, results| {
-      let result_types = result_types.clone();
-      Box::new(async move {
-        let Some(bridge) = caller.data().host.clone() else {
-          return Err(WasmError::call("a JS host function was called in a store without JS imports").into());
-        };
-        bridge.post(Event::Request { index, args: params.iter().map(val_to_slot).collect() });
-        loop {
-          match NextCommand(&bridge).await {
-            Command::Reply(slots) => {
-              for ((out, ty), slot) in results.iter_mut().zip(result_types.iter()).zip(slots) {
-                *out = slot_to_val(ty, slot).unwrap_or(Val::I32(0));
-              }
-              return Ok(());
-            }
-            Command::Throw(error) => return Err(error.into()),
-            Command::Call { target, args } => {
-              let called = call_back(&mut caller, target, &args).await;
-              bridge.post(Event::Called(called));
-            }
-            Command::Signature(name) => bridge.post(Event::Signature(signature(&mut caller, &name))),
-            Command::MemRead { offset, len } => bridge.post(Event::Memory(read(&mut caller, offset, len))),
-            Command::MemWrite { offset, bytes } => bridge.post(Event::Memory(write(&mut caller, offset, &bytes))),
-            Command::MemSize => bridge.post(Event::Memory(size(&mut caller))),
-            Command::MemView => bridge.post(Event::Memory(view(&mut caller))),
-            Command::MemViewOf(which) => bridge.post(Event::Memory(view_of(&mut caller, which))),
-            Command::MemGrowOf(which, pages) => bridge.post(Event::Memory(grow_of(&mut caller, which, pages))),
-            Command::Table { instance, name, op } => {
-              bridge.post(Event::Table(crate::table::run(caller.as_context_mut(), instance, &name, op)));
-            }
-            Command::ReplyBytes(_) => {
-              return Err(
-                WasmError::call("a module's host function got a component's answer; this is a bug in Kiln").into(),
-              )
-            }
-          }
-        }
-      })
+    .func_new_async(module, name, ty, move |caller, params, results| {
+      serve(caller, params, results, index, result_types.clone())
     })
     .map_err(|e| WasmError::instantiate(format!("cannot define the host function `{qualified}`: {e}")))?;
   Ok(())
+}
+
+/// A function of the store `cx` reaches that runs host function number `index` (a JS function
+/// a `WebAssembly.Table` was given: table.rs), of type `ty`: one of numbers only.
+pub fn js_func(cx: impl AsContextMut<Data = StoreData>, ty: FuncType, index: u32) -> Func {
+  let result_types: Arc<[ValType]> = ty.results().collect();
+  Func::new_async(cx, ty, move |caller, params, results| serve(caller, params, results, index, result_types.clone()))
+}
+
+/// What host function number `index` does when the guest calls it: it posts its arguments to the
+/// JS side and carries out the commands it gets until the reply (see the module docs).
+fn serve<'a>(
+  mut caller: Caller<'a, StoreData>,
+  params: &'a [Val],
+  results: &'a mut [Val],
+  index: u32,
+  result_types: Arc<[ValType]>,
+) -> Box<dyn Future<Output = wasmtime::Result<()>> + Send + 'a> {
+  Box::new(async move {
+    let Some(bridge) = caller.data().host.clone() else {
+      return Err(WasmError::call("a JS host function was called in a store without JS imports").into());
+    };
+    bridge.post(Event::Request { index, args: params.iter().map(val_to_slot).collect() });
+    loop {
+      match NextCommand(&bridge).await {
+        Command::Reply(slots) => {
+          for ((out, ty), slot) in results.iter_mut().zip(result_types.iter()).zip(slots) {
+            *out = slot_to_val(ty, slot).unwrap_or(Val::I32(0));
+          }
+          return Ok(());
+        }
+        Command::Throw(error) => return Err(error.into()),
+        Command::Call { target, args } => {
+          let called = call_back(&mut caller, target, &args).await;
+          bridge.post(Event::Called(called));
+        }
+        Command::Signature(name) => bridge.post(Event::Signature(signature(&mut caller, &name))),
+        Command::MemRead { offset, len } => bridge.post(Event::Memory(read(&mut caller, offset, len))),
+        Command::MemWrite { offset, bytes } => bridge.post(Event::Memory(write(&mut caller, offset, &bytes))),
+        Command::MemSize => bridge.post(Event::Memory(size(&mut caller))),
+        Command::MemView => bridge.post(Event::Memory(view(&mut caller))),
+        Command::MemViewOf(which) => bridge.post(Event::Memory(view_of(&mut caller, which))),
+        Command::MemGrowOf(which, pages) => bridge.post(Event::Memory(grow_of(&mut caller, which, pages))),
+        Command::Table { instance, name, op } => {
+          bridge.post(Event::Table(crate::table::run(caller.as_context_mut(), instance, &name, op)));
+        }
+        Command::ReplyBytes(_) => {
+          return Err(
+            WasmError::call("a module's host function got a component's answer; this is a bug in Kiln").into(),
+          )
+        }
+      }
+    }
+  })
 }
 
 /// `caller.exports.name(...args)`: a call back into the caller's store, nested on its fiber.

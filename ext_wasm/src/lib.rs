@@ -178,6 +178,8 @@ deno_core::extension!(
     table::op_wasm_table_get,
     table::op_wasm_table_set,
     table::op_wasm_table_grow,
+    table::op_wasm_table_set_js,
+    table::op_wasm_table_grow_js,
   ],
   esm_entry_point = "ext:ext_wasm/errors.js",
   esm = [dir "js", "errors.js", "webassembly.js"],

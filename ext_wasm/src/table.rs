@@ -20,7 +20,7 @@ use std::rc::Rc;
 
 use deno_core::{op2, OpState};
 use serde::Serialize;
-use wasmtime::{AsContextMut, ExternType, Func, Instance, Module, Ref, RefType, StoreContextMut};
+use wasmtime::{AsContextMut, ExternType, Func, FuncType, Instance, Module, Ref, RefType, StoreContextMut, ValType};
 
 use crate::error::WasmError;
 use crate::host::{Command, Event};
@@ -49,12 +49,23 @@ pub struct TableFunc {
 }
 
 /// One operation on an exported table (its arguments as JS gave them; [`run`] checks them).
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone)]
 pub enum TableOp {
   Size,
   Get { index: f64 },
-  Set { index: f64, func: f64 },
-  Grow { delta: f64, func: f64 },
+  Set { index: f64, element: Element },
+  Grow { delta: f64, element: Element },
+}
+
+/// What a set or grow stores.
+#[derive(Debug, Clone)]
+pub enum Element {
+  /// Null for -1, else the function of the same instance JS calls by this index ([`func_at`]).
+  Index(f64),
+  /// A function of another instance (emscripten's `addFunction` of a JS function wraps it in an
+  /// instance of its own), made a function of this store that calls it: host function number
+  /// `host` of the store's JS host functions, which ts/wasm_table.ts added, of this type.
+  Js { host: u32, params: Vec<ValType>, results: Vec<ValType> },
 }
 
 /// What a [`TableOp`] gives back.
@@ -69,7 +80,7 @@ pub enum TableOut {
 /// The functions the tables of a store handed out, by instance: the index past the instance's
 /// exports that each is called by (`StoreData::handed_out`).
 #[derive(Default)]
-pub struct HandedOut(Vec<Handed>);
+pub struct HandedOut(Vec<Handed>, Vec<(u32, Func)>);
 
 struct Handed {
   instance: Instance,
@@ -79,6 +90,19 @@ struct Handed {
   exports: u32,
   /// The functions handed out, with the names errors give them (`__indirect_function_table[3]`).
   funcs: Vec<(Func, Box<str>)>,
+}
+
+impl HandedOut {
+  /// The function of this store that calls JS host function number `host`, made once.
+  fn js(cx: &mut StoreContextMut<'_, StoreData>, host: u32, params: &[ValType], results: &[ValType]) -> Func {
+    if let Some((_, func)) = cx.data().handed_out.1.iter().find(|(h, _)| *h == host) {
+      return *func;
+    }
+    let ty = FuncType::new(cx.engine(), params.iter().cloned(), results.iter().cloned());
+    let func = crate::host::js_func(&mut *cx, ty, host);
+    cx.data_mut().handed_out.1.push((host, func));
+    func
+  }
 }
 
 impl HandedOut {
@@ -156,7 +180,7 @@ pub fn op_wasm_table_set(
   index: f64,
   func: f64,
 ) -> Result<(), WasmError> {
-  match table_op(&state, instance_id, name, TableOp::Set { index, func })? {
+  match table_op(&state, instance_id, name, TableOp::Set { index, element: Element::Index(func) })? {
     TableOut::Set => Ok(()),
     other => Err(unexpected(&other)),
   }
@@ -176,10 +200,75 @@ pub fn op_wasm_table_grow(
   delta: f64,
   func: f64,
 ) -> Result<f64, WasmError> {
-  match table_op(&state, instance_id, name, TableOp::Grow { delta, func })? {
+  match table_op(&state, instance_id, name, TableOp::Grow { delta, element: Element::Index(func) })? {
     TableOut::Length(old) => Ok(old as f64),
     other => Err(unexpected(&other)),
   }
+}
+
+/// `table.set(index, value)` for a function of another instance: host function number `host`
+/// of the instance's store (the JS side added it, calling that function), of the type given as
+/// value type names (`"i32,i32"`, `"i32"`; empty for none). `op_wasm_table_grow_js` is `grow`'s.
+///
+/// # Errors
+/// As [`op_wasm_table_set`]; 5007 if the store has no JS imports, or for a type that is not
+/// numbers.
+#[op2(fast)]
+pub fn op_wasm_table_set_js(
+  state: Rc<RefCell<OpState>>,
+  instance_id: f64,
+  #[string] name: &str,
+  index: f64,
+  host: u32,
+  #[string] params: &str,
+  #[string] results: &str,
+) -> Result<(), WasmError> {
+  let element = js_element(host, params, results)?;
+  match table_op(&state, instance_id, name, TableOp::Set { index, element })? {
+    TableOut::Set => Ok(()),
+    other => Err(unexpected(&other)),
+  }
+}
+
+/// `table.grow(delta, value)` for a function of another instance (see [`op_wasm_table_set_js`]);
+/// returns the old length.
+///
+/// # Errors
+/// As [`op_wasm_table_grow`] and [`op_wasm_table_set_js`].
+#[op2(fast)]
+pub fn op_wasm_table_grow_js(
+  state: Rc<RefCell<OpState>>,
+  instance_id: f64,
+  #[string] name: &str,
+  delta: f64,
+  host: u32,
+  #[string] params: &str,
+  #[string] results: &str,
+) -> Result<f64, WasmError> {
+  let element = js_element(host, params, results)?;
+  match table_op(&state, instance_id, name, TableOp::Grow { delta, element })? {
+    TableOut::Length(old) => Ok(old as f64),
+    other => Err(unexpected(&other)),
+  }
+}
+
+fn js_element(host: u32, params: &str, results: &str) -> Result<Element, WasmError> {
+  let types = |list: &str| -> Result<Vec<ValType>, WasmError> {
+    list
+      .split(',')
+      .filter(|t| !t.is_empty())
+      .map(|t| match t {
+        "i32" => Ok(ValType::I32),
+        "i64" => Ok(ValType::I64),
+        "f32" => Ok(ValType::F32),
+        "f64" => Ok(ValType::F64),
+        other => Err(WasmError::type_error(format!(
+          "a table can hold a function of another instance only if it takes and returns numbers, not `{other}`"
+        ))),
+      })
+      .collect()
+  };
+  Ok(Element::Js { host, params: types(params)?, results: types(results)? })
 }
 
 fn unexpected(out: &TableOut) -> WasmError {
@@ -238,17 +327,17 @@ pub(crate) fn run(
         results: ty.results().map(|t| ExportValueType::of(&t)).collect(),
       })))
     }
-    TableOp::Set { index, func } => {
+    TableOp::Set { index, element: wanted } => {
       let at = element_index(index, size, name)?;
-      let value = element(cx.as_context_mut(), instance, func)?;
+      let value = element(&mut cx, instance, wanted)?;
       table.set(&mut cx, at, value).map_err(|e| WasmError::type_error(format!("table `{name}`: {e}")))?;
       Ok(TableOut::Set)
     }
-    TableOp::Grow { delta, func } => {
+    TableOp::Grow { delta, element: wanted } => {
       if !(delta >= 0.0 && delta.fract() == 0.0 && delta <= f64::from(u32::MAX)) {
         return Err(WasmError::type_error(format!("table `{name}`: grow by a whole number of elements, got {delta}")));
       }
-      let value = element(cx.as_context_mut(), instance, func)?;
+      let value = element(&mut cx, instance, wanted)?;
       table.grow(&mut cx, delta as u64, value).map(TableOut::Length).map_err(|_| {
         WasmError::type_error(format!(
           "table `{name}` cannot grow from {size} by {delta} elements: past its maximum, or past the \
@@ -273,9 +362,21 @@ pub(crate) fn func_at(
   }
 }
 
-/// The element a set or grow stores: the function of `instance` JS calls by `func` (see
-/// [`func_at`]), or null for -1.
-fn element(cx: StoreContextMut<'_, StoreData>, instance: Instance, func: f64) -> Result<Ref, WasmError> {
+/// The element a set or grow stores: the function of `instance` JS calls by the index (see
+/// [`func_at`]), null for -1, or a function that calls JS.
+fn element(cx: &mut StoreContextMut<'_, StoreData>, instance: Instance, element: Element) -> Result<Ref, WasmError> {
+  let func = match element {
+    Element::Index(func) => func,
+    Element::Js { host, params, results } => {
+      if cx.data().host.is_none() {
+        return Err(WasmError::type_error(
+          "a table of an instance without JS imports holds only null and the instance's own functions; \
+           give the module at least one JS import to store another instance's function",
+        ));
+      }
+      return Ok(Ref::Func(Some(HandedOut::js(cx, host, &params, &results))));
+    }
+  };
   if func == -1.0 {
     return Ok(Ref::Func(None));
   }
@@ -288,7 +389,7 @@ fn element(cx: StoreContextMut<'_, StoreData>, instance: Instance, func: f64) ->
   if !(func >= 0.0 && func.fract() == 0.0 && func < crate::handles::EXPORT_INDEX_LIMIT as f64) {
     return Err(not_ours());
   }
-  let (func, _) = func_at(cx, instance, func as u32).ok_or_else(not_ours)?;
+  let (func, _) = func_at(cx.as_context_mut(), instance, func as u32).ok_or_else(not_ours)?;
   Ok(Ref::Func(Some(func)))
 }
 

@@ -116,6 +116,8 @@ const rawOps: [string, unknown[]][] = [
   ["op_wasm_table_get", [tableRaw, "t", 0]],
   ["op_wasm_table_set", [tableRaw, "t", 1, 1]],
   ["op_wasm_table_grow", [tableRaw, "t", 1, -1]],
+  ["op_wasm_table_set_js", [tableRaw, "t", 1, 0, "i32", "i32"]],
+  ["op_wasm_table_grow_js", [tableRaw, "t", 1, 0, "i32", ""]],
   ["op_wasm_module_compile", [bytes]],
   ["op_wasm_module_compile_file", ["./loop.wasm"]],
   ["op_wasm_module_drop", [Number(droppedModule)]],

@@ -18,6 +18,7 @@ type Invoke = {
   ptr_fail: Fn;
   ptr_nested: Fn;
   add_and_call: Fn;
+  call_ptr: Fn;
 };
 
 let wasm: Invoke;
@@ -74,3 +75,24 @@ console.log(`a function added from an import: ${Math.floor(added / 1000)}, lengt
 const twice = mirror[wasm.ptr_twice()]!;
 console.log(`a function taken inside an import, called outside: ${twice(4)} same ${wasm.__indirect_function_table.get(wasm.ptr_twice()) === twice}`);
 console.log(`then the instance is free: ${wasm.try_call(wasm.ptr_fail(), 3)} ${wasm.try_call(wasm.ptr_twice(), 3)}`);
+
+// emscripten's addFunction of a JS function: an instance of a tiny module imports it and exports
+// it (convertJsFunctionToWasm), and that export goes in the table, for C to call.
+// (module (type (func (param i32) (result i32))) (import "e" "f" (func (type 0))) (export "f" (func 0)))
+const bytes = [0, 0x61, 0x73, 0x6d, 1, 0, 0, 0, 1, 6, 1, 0x60, 1, 0x7f, 1, 0x7f, 2, 7, 1, 1, 0x65, 1, 0x66, 0, 0, 7, 5, 1, 1, 0x66, 0, 0];
+const wrapper = new WebAssembly.Instance(new WebAssembly.Module(new Uint8Array(bytes)), {
+  e: {
+    f: (x: number): number => {
+      if (x < 0) throw x;
+      return x + 1000;
+    },
+  },
+});
+const f = wrapper.exports.f as Fn;
+const table = wasm.__indirect_function_table;
+const slot = table.grow(1);
+table.set(slot, f);
+console.log(`C calls a JS function put in the table: ${wasm.call_ptr(slot, 5)} same ${table.get(slot) === f}`);
+console.log(`its throw caught by the wrapper: ${wasm.try_call(slot, -5)} ${wasm.try_call(slot, 6)}`);
+const grownWith = table.grow(1, f);
+console.log(`grown with it: ${wasm.call_ptr(grownWith, 7)} same ${table.get(grownWith) === f}`);
