@@ -14,8 +14,8 @@ import type { HostTable } from "runtime:wasm/host";
 import { exportFunction, functionIndex, interpreterApi, standard } from "runtime:wasm/objects";
 import { ops } from "runtime:wasm/values";
 
-/** The host function that calls another instance's function, once per function (and store). */
-const foreign = new WeakMap<Function, { table: HostTable; index: number }>();
+/** The host function that calls another instance's function, once per function and store. */
+const foreign = new WeakMap<HostTable, Map<Function, number>>();
 
 /** Set while a Table is made over an instance's or the interpreter's table. */
 let binding: { original: WebAssembly.Table | null; owner: object | null; raw: number; name: string; functions: Map<number, Function>; host: HostTable | null } | null = null;
@@ -133,21 +133,22 @@ export class Table {
           "module has JS imports; not other JS functions",
       );
     }
-    let host = foreign.get(value as Function);
-    if (host === undefined || host.table !== this.#host) {
+    let added = foreign.get(this.#host);
+    if (added === undefined) foreign.set(this.#host, added = new Map());
+    let host = added.get(value as Function);
+    if (host === undefined) {
       const fn = value as (...args: unknown[]) => unknown;
       const count = known.params.length;
-      const index = this.#host.add({
+      host = this.#host.add({
         // The caller the host call adds last is not one of the function's arguments.
         fn: (...args: unknown[]) => fn(...args.slice(0, count)),
         name: `${this.#name} element (${fn.name})`,
         params: known.params,
         results: known.results,
       });
-      host = { table: this.#host, index };
-      foreign.set(value as Function, host);
+      added.set(value as Function, host);
     }
-    return { host: host.index, params: known.params.join(","), results: known.results.join(",") };
+    return { host, params: known.params.join(","), results: known.results.join(",") };
   }
 
   /** After storing another instance's function at `at`: `get(at)` gives that function back. */
