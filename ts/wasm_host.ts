@@ -56,8 +56,9 @@ export class HostTable {
   }
 
   /** Adds a host function after instantiation (a function of another instance put in a table:
-   * runtime:wasm/table); returns its number. Calls already running keep their slot buffers, so a
-   * function with more values than any before works in the calls that start after. */
+   * runtime:wasm/table); returns its number. Calls already running keep their slot buffers: one
+   * of them that calls a function with more values than any before fails (5007, "the value
+   * buffer holds ..."), and the calls that start after work. */
   add(f: HostFn): number {
     this.fns.push(f);
     this.where.push(f.results.map((_, i) => `result ${i + 1} of the host function \`${f.name}\``));

@@ -13,7 +13,7 @@ use deno_core::{op2, OpState};
 use crate::error::WasmError;
 use crate::handles::parse_id;
 use crate::host::{CallTarget, Command, Event};
-use crate::hostcall::{command_sync, no_call, put_back, put_back_unless_ended, read_slots, report, HostCalls, Step};
+use crate::hostcall::{command_sync, no_call, put_back, read_slots, report_and_keep, HostCalls, Step};
 use crate::instance::InstanceTable;
 
 /// `caller.exports.name(...args)`: calls back into the calling instance (arguments in `slots`).
@@ -69,10 +69,8 @@ fn call_back(
   slots: &mut [u8],
 ) -> Result<f64, WasmError> {
   let args = read_slots(slots, count as usize)?;
-  let (mut parked, step) = command_sync(state, token, Command::Call { target, args })?;
-  let result = report(step, &mut parked, slots);
-  put_back_unless_ended(state, token, parked, &result);
-  result.map(|(code, _)| code)
+  let (parked, step) = command_sync(state, token, Command::Call { target, args })?;
+  report_and_keep(state, token, parked, step, slots)
 }
 
 /// The signature of the caller's export `name`, as type names.

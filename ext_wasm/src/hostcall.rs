@@ -164,7 +164,7 @@ fn step_sync(parked: &mut Parked) -> Step {
 }
 
 /// Turns a step into what the op returns: writes values into `slots`.
-pub(crate) fn report(step: Step, parked: &mut Parked, slots: &mut [u8]) -> Result<(f64, bool), WasmError> {
+fn report(step: Step, parked: &mut Parked, slots: &mut [u8]) -> Result<(f64, bool), WasmError> {
   match step {
     Step::Finished => match parked.finished.take() {
       Some(Finished::Call(Ok(values))) => {
@@ -351,23 +351,26 @@ fn step_sync_op(
     parked.bridge.command(command);
   }
   let step = step_sync(&mut parked);
-  let result = report(step, &mut parked, slots);
-  put_back_unless_ended(state, token, parked, &result);
-  result.map(|(code, _)| code)
+  report_and_keep(state, token, parked, step, slots)
 }
 
-/// Puts a parked call back under its token unless it has ended. A `caller.exports` call that
-/// failed (its guest trapped, or one of its host functions threw) is an error here while the
-/// host function that made it still waits, and the call goes on.
-pub(crate) fn put_back_unless_ended(
+/// Reports a synchronous step, and puts the parked call back under its token unless it has
+/// ended. A `caller.exports` call that failed (its guest trapped, or one of its host functions
+/// threw) is an error here while the host function that made it still waits: that call goes on.
+/// Any other error ends it (the JS side cancels it).
+pub(crate) fn report_and_keep(
   state: &Rc<RefCell<OpState>>,
   token: f64,
-  parked: Parked,
-  result: &Result<(f64, bool), WasmError>,
-) {
-  if matches!(result, Ok((_, false))) || (result.is_err() && parked.future.is_some()) {
+  mut parked: Parked,
+  step: Step,
+  slots: &mut [u8],
+) -> Result<f64, WasmError> {
+  let nested_failed = matches!(step, Step::Event(Event::Called(Err(_))));
+  let result = report(step, &mut parked, slots);
+  if matches!(result, Ok((_, false))) || nested_failed {
     put_back(state, token, parked);
   }
+  result.map(|(code, _)| code)
 }
 
 /// The command that answers a host function: `status` 0, its results are in `slots` (`count` of
