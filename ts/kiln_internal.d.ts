@@ -84,7 +84,8 @@ declare module "kiln:internal" {
     /**
      * `instantiate(moduleId, config?)`: needs `[capabilities.wasm] execute`. `imports_json` lists
      * the modules to link by import name (see `linked_modules`). A store with JS host functions is
-     * made with `op_wasm_instance_begin` instead.
+     * made with `op_wasm_instance_begin` instead. `js_values` is set by the `WebAssembly` global
+     * only: its stores pass `externref`s (js_ref.rs).
      *
      * Polls the instantiation once (call_first.rs): the instance id if it ended, `null` if the JS
      * side is to await `op_wasm_call_unfinished` for the id (the module is still being compiled for
@@ -96,13 +97,13 @@ declare module "kiln:internal" {
      * As `instantiate` documents: 5009, 5004, 5010, 5001 and 5011, on the first poll or from
      * `op_wasm_call_unfinished`.
      */
-    op_wasm_instance_create(moduleId: number, configJson: string, importsJson: string): number | null;
+    op_wasm_instance_create(moduleId: number, configJson: string, importsJson: string, jsValues: boolean): number | null;
     /**
      * `new WebAssembly.Instance(module, imports)` without JS host functions (webassembly.rs): as
      * `op_wasm_instance_create`, but on this thread, blocking it until start functions end; their
      * deadline is the store's (`timeoutMs`), enforced by the epoch callback.
      */
-    op_wasm_instance_create_sync(moduleId: number, configJson: string, importsJson: string): number;
+    op_wasm_instance_create_sync(moduleId: number, configJson: string, importsJson: string, jsValues: boolean): number;
     /** `instance.getExports()`. */
     op_wasm_instance_exports(instanceId: number): ExportInfo[];
     /**
@@ -123,7 +124,7 @@ declare module "kiln:internal" {
      * instantiation, whose start functions may call them, for the JS side to drive
      * (hostcall.rs); `op_wasm_instance_end` then registers the instance.
      */
-    op_wasm_instance_begin(moduleId: number, configJson: string, importsJson: string, hostJson: string): number;
+    op_wasm_instance_begin(moduleId: number, configJson: string, importsJson: string, hostJson: string, jsValues: boolean): number;
     /**
      * Registers an instantiation `op_wasm_instance_begin` parked, once the JS side has run it to
      * the end; returns the instance id.
@@ -430,13 +431,19 @@ declare module "kiln:internal" {
      */
     op_wasm_global_set(instanceId: number, name: string, adopted: number, value: Uint8Array): void;
     /**
-     * Whether every table `module` exports is a 32-bit table of function references, which Kiln's
-     * `WebAssembly.Table` serves on wasmtime (the others make the module the interpreter's).
+     * The exported tables of `module` that hold `externref`s, if Kiln's `WebAssembly.Table` serves
+     * every table it exports on wasmtime: 32-bit tables of function references or of `externref`s.
+     * `null` if one of them is the interpreter's to serve (and so is the module).
      *
      * # Errors
      * 5004 if the id names no live core module.
+     *
+     * @example
+     * ```ts
+     * const refTables = ops.op_wasm_module_ref_tables(id); // ["__wbindgen_externrefs"], [] or null
+     * ```
      */
-    op_wasm_module_funcref_tables(moduleId: number): boolean;
+    op_wasm_module_ref_tables(moduleId: number): string[] | null;
     /**
      * `table.length`: the number of elements of the exported table `name`.
      *
@@ -487,6 +494,39 @@ declare module "kiln:internal" {
      * As `op_wasm_table_grow` and `op_wasm_table_set_js`.
      */
     op_wasm_table_grow_js(instanceId: number, name: string, delta: number, host: number, params: string, results: string): number;
+    /**
+     * `table.get(index)` of a table of `externref`s: the id of the JS value there (0 for null;
+     * js_ref.rs), which the JS side looks up.
+     *
+     * # Errors
+     * As `op_wasm_table_get`, and 5007 for a table of function references.
+     */
+    op_wasm_table_get_ref(instanceId: number, name: string, index: number): number;
+    /**
+     * `table.set(index, value)` of a table of `externref`s: `id` is the value's (0 for null).
+     *
+     * # Errors
+     * As `op_wasm_table_set`, and 5007 for a table of function references.
+     */
+    op_wasm_table_set_ref(instanceId: number, name: string, index: number, id: number): void;
+    /**
+     * `table.grow(delta, value)` of a table of `externref`s (see `op_wasm_table_set_ref`); returns
+     * the old length.
+     *
+     * # Errors
+     * As `op_wasm_table_grow`, and 5007 for a table of function references.
+     */
+    op_wasm_table_grow_ref(instanceId: number, name: string, delta: number, id: number): number;
+    /**
+     * The ids JS may forget: their references are gone (see the module docs). JS calls this now and
+     * then as it adds values, so the registry stays as large as what the stores still hold.
+     *
+     * @example
+     * ```ts
+     * for (const id of ops.op_wasm_refs_freed()) values[id] = undefined;
+     * ```
+     */
+    op_wasm_refs_freed(): number[];
   }
 
   /** The ops `kiln_fs` registers (runtime/src/fs.rs), as `Deno.core.ops` has them. */

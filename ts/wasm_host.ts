@@ -15,6 +15,7 @@ import {
   describe,
   encode,
   guardAlias,
+  jsTypes,
   ops,
   rawId,
   toBytes,
@@ -35,7 +36,8 @@ export interface HostFn {
   results: readonly string[];
 }
 
-/** The JS host functions of a store, by their number (values that are not functions: null). */
+/** The JS host functions of a store, by their number (values that are not functions: null). The
+ * `WebAssembly` global's name an `externref` JS_REF in their types (runtime:wasm/values). */
 export class HostTable {
   readonly fns: (HostFn | null)[];
   /** Slots the largest signature needs. */
@@ -322,7 +324,9 @@ export function hostExportFunction(
     // WebAssembly API's functions: its exports, and the functions its tables hand out).
     const caller = reentrant ? table.active.at(-1) : undefined;
     if (caller !== undefined) return Caller.callIndex(caller, raw, index, name, params, results, args);
-    const given = argumentCount(args);
+    // The WebAssembly API passes one value per parameter, coerced; `undefined` is one (a JS value
+    // for an `externref`), so its arguments are not counted.
+    const given = reentrant ? params.length : argumentCount(args);
     if (given !== params.length) throw arityError(name, params, given);
     const slots = new Uint8Array(Math.max(params.length, results.length, table.slots) * 8);
     const view = new DataView(slots.buffer);
@@ -448,7 +452,7 @@ class Caller implements WasmCaller {
     args: WasmArg[],
   ): WasmReturn {
     caller.#check(name);
-    return caller.#call(name, params, results, args, (slots) => ops.op_wasm_caller_call_index(caller.#token, raw, index, params.length, slots));
+    return caller.#call(name, params, results, args, (slots) => ops.op_wasm_caller_call_index(caller.#token, raw, index, params.length, slots), true);
   }
 
   #check(name: string): void {
@@ -461,8 +465,16 @@ class Caller implements WasmCaller {
     }
   }
 
-  #call(name: string, params: readonly string[], results: readonly string[], args: WasmArg[], begin: (slots: Uint8Array) => number): WasmReturn {
-    const given = argumentCount(args);
+  #call(
+    name: string,
+    params: readonly string[],
+    results: readonly string[],
+    args: WasmArg[],
+    begin: (slots: Uint8Array) => number,
+    jsApi = false,
+  ): WasmReturn {
+    // The WebAssembly API's arguments are one per parameter already (see hostExportFunction).
+    const given = jsApi ? params.length : argumentCount(args);
     if (given !== params.length) throw arityError(name, params, given);
     const slots = new Uint8Array(Math.max(params.length, results.length, this.#table.slots) * 8);
     const view = new DataView(slots.buffer);
@@ -561,12 +573,14 @@ export function splitImports(imports: unknown, adopt = false): SplitImports {
   return out;
 }
 
-/** The host table of a store: each host function with the types its importers declare. */
-export function hostTable(split: SplitImports, moduleIds: number[]): HostTable {
+/** The host table of a store: each host function with the types its importers declare (with
+ * `jsValues`, the `WebAssembly` global's, `externref` named JS_REF: runtime:wasm/values). */
+export function hostTable(split: SplitImports, moduleIds: number[], jsValues = false): HostTable {
   const types = new Map<string, [readonly string[], readonly string[]]>();
+  const named = jsValues ? jsTypes : (t: readonly string[]) => t;
   for (const id of moduleIds) {
     for (const i of ops.op_wasm_module_imports(id)) {
-      if (i.kind === "function") types.set(`${i.module}\u0000${i.name}`, [i.params ?? [], i.results ?? []]);
+      if (i.kind === "function") types.set(`${i.module}\u0000${i.name}`, [named(i.params ?? []), named(i.results ?? [])]);
     }
   }
   const fns: (HostFn | null)[] = new Array(split.hostCount).fill(null);

@@ -418,12 +418,12 @@ export async function instantiate<E extends object = WasmExports>(
   let table: HostTable | null = null;
   if (split.host === "") {
     // Made on the op's first poll unless it must wait (a compile, a long start function).
-    id = ops.op_wasm_instance_create(raw, json, split.modules) ?? await ops.op_wasm_call_unfinished();
+    id = ops.op_wasm_instance_create(raw, json, split.modules, false) ?? await ops.op_wasm_call_unfinished();
   } else {
     // Start functions and reactor initializers may call the host functions: drive them here.
     const ids = [raw, ...Object.values(imports as ImportObject).filter((v) => typeof v === "string").map((v) => rawId(v, "module"))];
     table = hostTable(split, ids);
-    const token = ops.op_wasm_instance_begin(raw, json, split.modules, split.host);
+    const token = ops.op_wasm_instance_begin(raw, json, split.modules, split.host, false);
     await drive(token, table, new Uint8Array(table.slots * 8));
     id = ops.op_wasm_instance_end(token);
   }

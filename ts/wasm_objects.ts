@@ -13,7 +13,7 @@
 //   run by the interpreter exports or imports.
 
 import { HOST_OBJECT, hostExportFunction, type HostTable } from "runtime:wasm/host";
-import { codes, decode, encode, EXPORT_INDEX_LIMIT, guardAlias, isNumberType, ops } from "runtime:wasm/values";
+import { codes, decode, encode, EXPORT_INDEX_LIMIT, guardAlias, isNumberType, JS_REF, ops } from "runtime:wasm/values";
 
 /** The engine's own `WebAssembly` (ext_wasm/js/webassembly.js gated it), for what wasmtime cannot do. */
 // deno-lint-ignore no-explicit-any
@@ -75,8 +75,14 @@ function toBigInt64(value: unknown): bigint {
   return BigInt.asIntN(64, BigInt(value as bigint | string | boolean));
 }
 
-/** ToWebAssemblyValue for a number type: i32 by ToInt32, i64 by ToBigInt64, f32 and f64 by ToNumber. */
-export function toWasm(type: string, value: unknown): number | bigint {
+/** ToWebAssemblyValue: i32 by ToInt32, i64 by ToBigInt64, f32 and f64 by ToNumber; an
+ * `externref` (JS_REF) is the value itself. */
+export function toWasm(type: string, value: unknown): unknown {
+  return type === JS_REF ? value : toNumber(type, value);
+}
+
+/** A JS value as a number type's value (a Global's: they are numbers only on wasmtime). */
+function toNumber(type: string, value: unknown): number | bigint {
   switch (type) {
     case "i32":
       return (value as number) | 0;
@@ -319,7 +325,7 @@ export class Global implements HostObjectLike {
       this.#original = new Original(descriptor, value);
       return;
     }
-    const initial = value === undefined ? (type === "i64" ? 0n : 0) : toWasm(type, value);
+    const initial = value === undefined ? (type === "i64" ? 0n : 0) : toNumber(type, value);
     this.#pending = { type, mutable: Boolean(descriptor.mutable), value: initial };
   }
 
@@ -342,11 +348,11 @@ export class Global implements HostObjectLike {
     const pending = this.#pending;
     if (pending !== null) {
       if (!pending.mutable) throw coded(new TypeError("WebAssembly.Global: this global is immutable"), codes.TypeError);
-      pending.value = toWasm(pending.type, value);
+      pending.value = toNumber(pending.type, value);
       return;
     }
     if (this.#type === "") void this.value;
-    const converted = toWasm(this.#type, value);
+    const converted = toNumber(this.#type, value);
     encode(new DataView(this.#slot.buffer), 0, this.#type, converted, `global \`${this.#name}\``);
     try {
       ops.op_wasm_global_set(this.#raw, this.#name, this.#adopted, this.#slot);

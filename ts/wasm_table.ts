@@ -7,18 +7,28 @@
 //   the export's own function when the module exports it. Inside one of the instance's imports
 //   (emscripten's `invoke_*`), while the guest holds the store, the ops go through that import's
 //   host call, and so do calls of the functions.
+// - a table of `externref`s an instance on wasmtime exports (wasm-bindgen's, built with reference
+//   types): it holds JS values, by the numbers runtime:wasm/values keeps them under (`refId`).
 // - the interpreter's: a table made in JS, or one an instance the interpreter runs exports (a
-//   module that imports a table, or exports one of `externref`s, runs there).
+//   module that imports a table runs there).
 
 import type { HostTable } from "runtime:wasm/host";
 import { exportFunction, functionIndex, interpreterApi, standard } from "runtime:wasm/objects";
-import { ops } from "runtime:wasm/values";
+import { jsTypes, ops, refId, refValue } from "runtime:wasm/values";
 
 /** The host function that calls another instance's function, once per function and store. */
 const foreign = new WeakMap<HostTable, Map<Function, number>>();
 
 /** Set while a Table is made over an instance's or the interpreter's table. */
-let binding: { original: WebAssembly.Table | null; owner: object | null; raw: number; name: string; functions: Map<number, Function>; host: HostTable | null } | null = null;
+let binding: {
+  original: WebAssembly.Table | null;
+  owner: object | null;
+  raw: number;
+  name: string;
+  functions: Map<number, Function>;
+  host: HostTable | null;
+  refs: boolean;
+} | null = null;
 
 /** The JS API's `[EnforceRange] unsigned long` for an index, a delta or a length. */
 function toU32(value: unknown, what: string): number {
@@ -38,11 +48,20 @@ export class Table {
   /** The instance's functions by the index they are called with (its exports, then the table's). */
   #functions: Map<number, Function> = new Map();
   #host: HostTable | null = null;
+  /** A table of `externref`s: it holds JS values. */
+  #refs = false;
 
   constructor(descriptor: WebAssembly.TableDescriptor, value?: unknown) {
     if (binding !== null) {
-      ({ original: this.#original, owner: this.#owner, raw: this.#raw, name: this.#name, functions: this.#functions, host: this.#host } =
-        binding);
+      ({
+        original: this.#original,
+        owner: this.#owner,
+        raw: this.#raw,
+        name: this.#name,
+        functions: this.#functions,
+        host: this.#host,
+        refs: this.#refs,
+      } = binding);
       return;
     }
     if (new.target === undefined) throw new TypeError("WebAssembly.Table must be called with new");
@@ -70,6 +89,13 @@ export class Table {
   get(index: number): unknown {
     if (this.#original !== null) return this.#original.get(index);
     const i = toU32(index, "the index");
+    if (this.#refs) {
+      try {
+        return refValue(ops.op_wasm_table_get_ref(this.#raw, this.#name, i));
+      } catch (e) {
+        throw this.#rangeOr(e);
+      }
+    }
     let found: { index: number; params: string[]; results: string[] } | null;
     try {
       found = ops.op_wasm_table_get(this.#raw, this.#name, i);
@@ -79,15 +105,25 @@ export class Table {
     if (found === null) return null;
     let fn = this.#functions.get(found.index);
     if (fn === undefined) {
-      fn = exportFunction(this.#owner!, this.#raw, found.index, String(i), found.params, found.results, this.#host);
+      fn = exportFunction(this.#owner!, this.#raw, found.index, String(i), jsTypes(found.params), jsTypes(found.results), this.#host);
       this.#functions.set(found.index, fn);
     }
     return fn;
   }
 
-  set(index: number, value: unknown = null): void {
-    if (this.#original !== null) return this.#original.set(index, value);
+  set(index: number, value?: unknown): void {
+    if (this.#original !== null) return this.#original.set(index, value ?? null);
     const i = toU32(index, "the index");
+    if (this.#refs) {
+      // The JS API's default for a table of externrefs is undefined (a value), not null.
+      try {
+        ops.op_wasm_table_set_ref(this.#raw, this.#name, i, refId(arguments.length < 2 ? undefined : value));
+      } catch (e) {
+        throw this.#rangeOr(e);
+      }
+      return;
+    }
+    value ??= null;
     const element = this.#element(value);
     try {
       if (typeof element === "number") ops.op_wasm_table_set(this.#raw, this.#name, i, element);
@@ -98,13 +134,16 @@ export class Table {
     if (typeof element !== "number") this.#remember(i, value as Function);
   }
 
-  grow(delta: number, value: unknown = null): number {
-    if (this.#original !== null) return this.#original.grow(delta, value);
+  grow(delta: number, value?: unknown): number {
+    if (this.#original !== null) return this.#original.grow(delta, value ?? null);
     const n = toU32(delta, "the delta");
-    const element = this.#element(value);
+    // A table of externrefs grows with undefined when no value is given, one of functions with null.
+    const element = this.#refs ? refId(arguments.length < 2 ? undefined : value) : this.#element(value ?? null);
     let old: number;
     try {
-      old = typeof element === "number"
+      old = this.#refs
+        ? ops.op_wasm_table_grow_ref(this.#raw, this.#name, n, element as number)
+        : typeof element === "number"
         ? ops.op_wasm_table_grow(this.#raw, this.#name, n, element)
         : ops.op_wasm_table_grow_js(this.#raw, this.#name, n, element.host, element.params, element.results);
     } catch (e) {
@@ -163,13 +202,14 @@ export class Table {
     return error instanceof TypeError && /so there is no element/.test(error.message) ? new RangeError(error.message) : error;
   }
 
-  /** The table `name` an instance on wasmtime exports; `functions` are its exports by index. */
-  static bind(owner: object, raw: number, name: string, functions: Map<number, Function>, host: HostTable | null): Table {
-    return make({ original: null, owner, raw, name, functions, host });
+  /** The table `name` an instance on wasmtime exports; `functions` are its exports by index;
+   * `refs` for a table of `externref`s. */
+  static bind(owner: object, raw: number, name: string, functions: Map<number, Function>, host: HostTable | null, refs: boolean): Table {
+    return make({ original: null, owner, raw, name, functions, host, refs });
   }
 
   static wrap(original: WebAssembly.Table): Table {
-    return make({ original, owner: null, raw: 0, name: "", functions: new Map(), host: null });
+    return make({ original, owner: null, raw: 0, name: "", functions: new Map(), host: null, refs: false });
   }
 
   /** The interpreter's table, or null for one bound to an instance on wasmtime. */

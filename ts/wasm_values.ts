@@ -77,6 +77,11 @@ export function checkFloat(value: unknown, where: string): number {
 
 /** Writes one argument into its 8-byte slot (layout: ext_wasm/src/value.rs). */
 export function encode(view: DataView, slot: number, type: string, arg: unknown, where: string): void {
+  if (type === JS_REF) {
+    // Any JS value, a WasmValue included, as it is.
+    view.setBigUint64(slot * 8, BigInt(refId(arg)), true);
+    return;
+  }
   let value = arg;
   if (isWasmValue(arg)) {
     if (arg.type !== type) {
@@ -163,6 +168,8 @@ export function decode(view: DataView, slot: number, type: string): WasmResult {
       return view.getBigInt64(at, true);
     case "f32":
       return view.getFloat32(at, true);
+    case JS_REF:
+      return refValue(view.getUint32(at, true)) as WasmResult;
     default:
       return view.getFloat64(at, true);
   }
@@ -294,4 +301,52 @@ export function guardAlias(buffer: ArrayBuffer): void {
     Object.defineProperty(ArrayBuffer.prototype, name, { value: guarded, writable: true, configurable: true });
     transferGuards.set(name, guarded);
   }
+}
+
+// ---- JS values as `externref`s ----------------------------------------------------------------
+// Kiln's `WebAssembly` global passes any JS value where a signature says `externref` (wasm-bindgen
+// built with reference types does so for every JS value it hands the guest). A value crosses as
+// the number it is kept under here; wasmtime holds the number in an `externref`, and says when it
+// has freed that (`op_wasm_refs_freed`, ext_wasm/src/js_ref.rs), and only then is the value
+// forgotten and its number used again. The `WebAssembly` global names the type JS_REF in the
+// signatures it builds functions from (`jsTypes`); runtime:wasm's own API never does, and refuses
+// `externref` as before.
+
+/** The type name of an `externref` in the `WebAssembly` global's signatures. */
+export const JS_REF = "jsref";
+
+/** The values by number; 0 is null, which crosses as the null reference. */
+const refValues: unknown[] = [null];
+const freeRefs: number[] = [];
+let refsMade = 0;
+
+/** The number `value` crosses under: a new one each time (each becomes one reference). */
+export function refId(value: unknown): number {
+  if (value === null) return 0;
+  // Collect the freed numbers when none is left, at most once per 256 values made.
+  if (freeRefs.length === 0 && refsMade >= 256) collectRefs();
+  refsMade++;
+  const id = freeRefs.length > 0 ? freeRefs.pop() as number : refValues.length;
+  refValues[id] = value;
+  return id;
+}
+
+/** The value under number `id`, which a reference in a store holds (0: null). */
+export function refValue(id: number): unknown {
+  return id === 0 ? null : refValues[id];
+}
+
+function collectRefs(): void {
+  refsMade = 0;
+  for (const id of ops.op_wasm_refs_freed()) {
+    // Only numbers given out here come back (the raw ops could be handed others).
+    if (id <= 0 || id >= refValues.length) continue;
+    refValues[id] = undefined;
+    freeRefs.push(id);
+  }
+}
+
+/** A signature's type names as the `WebAssembly` global passes them: `externref` as JS_REF. */
+export function jsTypes(types: readonly string[]): readonly string[] {
+  return types.includes("externref") ? types.map((t) => t === "externref" ? JS_REF : t) : types;
 }

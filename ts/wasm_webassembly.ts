@@ -15,9 +15,11 @@
 // (runtime:wasm/table). WASI imports come from the import object, as every import does: a WASI
 // written in JS replaces Kiln's own for that instance (ext_wasm/src/link.rs). What wasmtime cannot
 // do, because it links instances only within one store, is handed to the engine's interpreter
-// instead (correct, slower): a module that imports a table or a tag, that exports a tag or a table
-// of anything but function references, that exports more than one memory, or that imports the
-// interpreter's memory or global. A memory or global of an instance on wasmtime cannot be
+// instead (correct, slower): a module that imports a table or a tag, that exports a tag, a 64-bit
+// table or a table of anything but function references and `externref`s, that exports more than
+// one memory, whose function imports pass a `v128` or a `funcref`, or that imports the
+// interpreter's memory or global. An `externref` is any JS value, kept by the number wasmtime
+// carries (runtime:wasm/values, `refId`), so wasm-bindgen's reference-type glue runs on wasmtime. A memory or global of an instance on wasmtime cannot be
 // imported by another instance: link such modules with runtime:wasm's `instantiate` and
 // `imports`.
 
@@ -43,7 +45,7 @@ import {
   toResults,
 } from "runtime:wasm/objects";
 import { Table } from "runtime:wasm/table";
-import { ops } from "runtime:wasm/values";
+import { jsTypes, ops } from "runtime:wasm/values";
 
 
 type Descriptor = { module?: string; name: string; kind: string; params?: string[]; results?: string[]; type?: string };
@@ -115,7 +117,8 @@ class Module {
   #imports: Descriptor[];
   #exports: Descriptor[];
   #custom: Map<string, ArrayBuffer[]>;
-  #funcrefTables: boolean;
+  /** Its exported tables of `externref`s; null if one of its tables is the interpreter's. */
+  #refTables: string[] | null;
   /** The bytes, kept only for a module that may need the interpreter (see `needsInterpreter`). */
   #bytes: Uint8Array | null;
   #interpreted: WebAssembly.Module | null = null;
@@ -139,9 +142,10 @@ class Module {
     this.#custom = customSections(copy);
     this.#imports = ops.op_wasm_module_imports(id) as Descriptor[];
     this.#exports = ops.op_wasm_module_exports(id) as Descriptor[];
-    // Whether its exported tables (if any) are all wasmtime's to serve (runtime:wasm/table).
-    this.#funcrefTables = !this.#exports.some((e) => e.kind === "table") || ops.op_wasm_module_funcref_tables(id);
-    this.#bytes = mayNeedInterpreter(this.#imports, this.#exports, this.#funcrefTables) ? copy : null;
+    // Whether its exported tables (if any) are all wasmtime's to serve (runtime:wasm/table), and
+    // which of them hold JS values.
+    this.#refTables = this.#exports.some((e) => e.kind === "table") ? ops.op_wasm_module_ref_tables(id) : [];
+    this.#bytes = mayNeedInterpreter(this.#imports, this.#exports, this.#refTables) ? copy : null;
     modules.register(this, id);
   }
 
@@ -161,8 +165,8 @@ class Module {
     return module.#id;
   }
 
-  static shape(module: Module): { imports: Descriptor[]; exports: Descriptor[]; funcrefTables: boolean } {
-    return { imports: module.#imports, exports: module.#exports, funcrefTables: module.#funcrefTables };
+  static shape(module: Module): { imports: Descriptor[]; exports: Descriptor[]; refTables: string[] | null } {
+    return { imports: module.#imports, exports: module.#exports, refTables: module.#refTables };
   }
 
   /** The interpreter's copy of the module, compiled on first use. */
@@ -183,14 +187,18 @@ function unwrap(module: unknown): typeof Module.prototype {
 }
 
 /** Why a module's own shape needs the interpreter ("" if it does not). */
-function needsInterpreter(imports: Descriptor[], exports: Descriptor[], funcrefTables: boolean): string {
+function needsInterpreter(imports: Descriptor[], exports: Descriptor[], refTables: string[] | null): string {
   for (const i of imports) {
     if (i.kind === "table" || i.kind === "tag") return `it imports a ${i.kind}`;
+    const opaque = [...i.params ?? [], ...i.results ?? []].find((t) => t === "v128" || t === "funcref");
+    if (opaque !== undefined) return `its import ${i.module}.${i.name} passes a ${opaque}`;
   }
   let memories = 0;
   for (const e of exports) {
     if (e.kind === "tag") return "it exports a tag";
-    if (e.kind === "table" && !funcrefTables) return "it exports a table of other elements than function references";
+    if (e.kind === "table" && refTables === null) {
+      return "it exports a 64-bit table, or a table of other elements than function references and externrefs";
+    }
     if (e.kind === "memory" && ++memories > 1) return "it exports more than one memory";
   }
   return "";
@@ -202,8 +210,8 @@ function mutableGlobal(i: Descriptor): boolean {
 }
 
 /** Whether a module may need the interpreter, depending on what it is given (see `readImports`). */
-function mayNeedInterpreter(imports: Descriptor[], exports: Descriptor[], funcrefTables: boolean): boolean {
-  return needsInterpreter(imports, exports, funcrefTables) !== "" || imports.some((i) => i.kind === "memory" || i.kind === "global");
+function mayNeedInterpreter(imports: Descriptor[], exports: Descriptor[], refTables: string[] | null): boolean {
+  return needsInterpreter(imports, exports, refTables) !== "" || imports.some((i) => i.kind === "memory" || i.kind === "global");
 }
 
 // ---- instances ------------------------------------------------------------------------------
@@ -224,11 +232,11 @@ const instances = new FinalizationRegistry<number>((raw) => {
 
 /** Reads an import object the way the JS API does: the value for each import of the module. */
 function readImports(module: Module, importObject: unknown): { values: unknown[]; interpreted: string } {
-  const { imports, exports, funcrefTables } = Module.shape(module);
+  const { imports, exports, refTables } = Module.shape(module);
   if (imports.length > 0 && (importObject === null || typeof importObject !== "object") && typeof importObject !== "function") {
     throw new TypeError("WebAssembly.Instance: the module has imports, so an import object is required");
   }
-  let interpreted = needsInterpreter(imports, exports, funcrefTables);
+  let interpreted = needsInterpreter(imports, exports, refTables);
   const values = imports.map((i) => {
     const namespace = (importObject as Record<string, unknown>)[i.module ?? ""];
     if (namespace === null || (typeof namespace !== "object" && typeof namespace !== "function")) {
@@ -274,7 +282,7 @@ function hostImports(module: Module, values: unknown[]): Record<string, Record<s
     if (i.kind === "function") {
       const fn = value as (...args: unknown[]) => unknown;
       const count = (i.params ?? []).length;
-      const results = i.results ?? [];
+      const results = jsTypes(i.results ?? []);
       // runtime:wasm hands a host function its arguments and then a caller, which the JS API does not.
       namespace[i.name] = (...args: unknown[]) => toResults(results, Reflect.apply(fn, undefined, args.slice(0, count)));
     } else if (i.kind === "memory" || (i.kind === "global" && mutableGlobal(i))) {
@@ -329,10 +337,10 @@ class Instance {
     let table: HostTable | null = null;
     try {
       if (split.host === "") {
-        raw = ops.op_wasm_instance_create_sync(id, JS_API, "");
+        raw = ops.op_wasm_instance_create_sync(id, JS_API, "", true);
       } else {
-        table = hostTable(split, [id]);
-        const token = ops.op_wasm_instance_begin(id, JS_API, "", split.host);
+        table = hostTable(split, [id], true);
+        const token = ops.op_wasm_instance_begin(id, JS_API, "", split.host, true);
         driveInstantiationSync(token, table);
         raw = ops.op_wasm_instance_end(token);
       }
@@ -340,7 +348,7 @@ class Instance {
       throw standard(e);
     }
     adoptAll(split, this, raw);
-    this.#exports = wasmtimeExports(this, raw, table);
+    this.#exports = wasmtimeExports(this, raw, table, Module.shape(module).refTables ?? []);
     instances.register(this, raw);
   }
 
@@ -393,13 +401,15 @@ function interpretedExports(instance: WebAssembly.Instance): Record<string, unkn
 }
 
 /** The exports of a wasmtime instance: its functions, its memory, its globals and its tables. */
-function wasmtimeExports(owner: Instance, raw: number, table: HostTable | null): Record<string, unknown> {
+function wasmtimeExports(owner: Instance, raw: number, table: HostTable | null, refTables: string[]): Record<string, unknown> {
   const out: Record<string, unknown> = Object.create(null);
   let memory: Memory | null = null;
   const exports = ops.op_wasm_instance_exports(raw);
   let tables = false;
   exports.forEach((e, index) => {
-    if (e.kind === "function") out[e.name] = exportFunction(owner, raw, index, e.name, e.params ?? [], e.results ?? [], table);
+    if (e.kind === "function") {
+      out[e.name] = exportFunction(owner, raw, index, e.name, jsTypes(e.params ?? []), jsTypes(e.results ?? []), table);
+    }
     else if (e.kind === "memory") out[e.name] = memory ??= Memory.bind(owner, raw);
     else if (e.kind === "global") out[e.name] = Global.bind(owner, raw, e.name);
     else if (e.kind === "table") tables = true;
@@ -410,7 +420,9 @@ function wasmtimeExports(owner: Instance, raw: number, table: HostTable | null):
     exports.forEach((e, index) => {
       if (e.kind === "function") functions.set(index, out[e.name] as Function);
     });
-    for (const e of exports) if (e.kind === "table") out[e.name] = Table.bind(owner, raw, e.name, functions, table);
+    for (const e of exports) {
+      if (e.kind === "table") out[e.name] = Table.bind(owner, raw, e.name, functions, table, refTables.includes(e.name));
+    }
   }
   return Object.freeze(out);
 }
@@ -440,10 +452,10 @@ async function instantiateModule(module: Module, importObject: unknown): Promise
   let table: HostTable | null = null;
   try {
     if (split.host === "") {
-      raw = ops.op_wasm_instance_create(id, JS_API, "") ?? await ops.op_wasm_call_unfinished();
+      raw = ops.op_wasm_instance_create(id, JS_API, "", true) ?? await ops.op_wasm_call_unfinished();
     } else {
-      table = hostTable(split, [id]);
-      const token = ops.op_wasm_instance_begin(id, JS_API, "", split.host);
+      table = hostTable(split, [id], true);
+      const token = ops.op_wasm_instance_begin(id, JS_API, "", split.host, true);
       await drive(token, table, new Uint8Array(table.slots * 8));
       raw = ops.op_wasm_instance_end(token);
     }
@@ -452,7 +464,7 @@ async function instantiateModule(module: Module, importObject: unknown): Promise
   }
   return Instance.adopt((owner) => {
     adoptAll(split, owner, raw);
-    return wasmtimeExports(owner, raw, table);
+    return wasmtimeExports(owner, raw, table, Module.shape(module).refTables ?? []);
   }, raw);
 }
 

@@ -28,12 +28,13 @@ use std::thread::Thread;
 use std::time::{Duration, Instant};
 
 use deno_core::{op2, v8, OpState};
-use wasmtime::{Store, Val, ValRaw, ValType};
+use wasmtime::{RootScope, Store, Val, ValRaw, ValType};
 
 use crate::engine::SharedEngines;
 use crate::error::{finish, DeadlineExceeded, Ended, WasmError};
 use crate::handles::unpack_export;
 use crate::instance::InstanceTable;
+use crate::js_ref::{passes, to_slot, to_val};
 use crate::shape::NUMBER_PARAMS;
 use crate::store::{arm, disarm, ExportFunc, KilnStore, Member, Mode, StoreData};
 use crate::value::{raw_to_val, slot, slot_to_val, unsupported, val_to_raw, val_to_slot, SLOT};
@@ -199,11 +200,16 @@ pub(crate) fn number(value: &v8::Value) -> Option<f64> {
 
 /// How one synchronous op passes arguments in and results out.
 trait CallIo {
-  type Output;
+  type Output: Default;
   /// Writes the arguments, of the types the export's signature says, into `raw`.
   fn fill(&mut self, export: &ExportFunc, raw: &mut [ValRaw]) -> Result<(), WasmError>;
   /// Reads the results from `raw`.
   fn finish(self, export: &ExportFunc, raw: &RawSlots) -> Result<Self::Output, WasmError>;
+  /// The buffer of slots, for a call that passes `externref`s ([`ref_call`]); `None` if this op
+  /// passes plain numbers.
+  fn buffer(&mut self) -> Option<&mut [u8]> {
+    None
+  }
 }
 
 /// Arguments and results in 8-byte slots (see `value.rs`).
@@ -211,6 +217,10 @@ struct SlotBuffer<'a>(&'a mut [u8]);
 
 impl CallIo for SlotBuffer<'_> {
   type Output = ();
+
+  fn buffer(&mut self) -> Option<&mut [u8]> {
+    Some(self.0)
+  }
 
   fn fill(&mut self, export: &ExportFunc, raw: &mut [ValRaw]) -> Result<(), WasmError> {
     let needed = raw.len() * SLOT;
@@ -310,9 +320,16 @@ fn sync_call<Io: CallIo>(
   let Member { instance, module, exported, self_contained, .. } = &mut members[entry.member];
 
   let export = Member::export_at(exported, store, instance, module, export_index)?;
-  // Parameters and results of other types never reach `fill`'s output: refuse them first.
+  // Parameters and results of other types never reach `fill`'s output: refuse them first, or,
+  // in a store that passes `externref`s, call with values made in the store.
   if !export.shape.numeric {
-    return Err(not_numeric(export));
+    let refs = export.ty.params().chain(export.ty.results()).all(|t| passes(&*store, &t));
+    let Some(buffer) = io.buffer().filter(|_| refs) else {
+      return Err(not_numeric(export));
+    };
+    let engines = state.borrow::<SharedEngines>().0.clone();
+    ref_call(&engines, export, store, config, buffer)?;
+    return Ok(Io::Output::default());
   }
   let mut raw = RawSlots::new(export.shape.slots);
   io.fill(export, raw.as_mut())?;
@@ -341,6 +358,55 @@ fn sync_call<Io: CallIo>(
     raw.as_mut().iter_mut().for_each(|r| *r = ValRaw::i64(0));
   }
   io.finish(export, &raw)
+}
+
+/// A synchronous call of an export that takes or returns `externref`s, in a store of the
+/// `WebAssembly` global (js_ref.rs): values made in the store, rooted for this call only, on a
+/// fiber polled here as [`call_on_fiber`] is.
+fn ref_call(
+  engines: &crate::engine::Engines,
+  export: &ExportFunc,
+  store: &mut Store<StoreData>,
+  config: &crate::config::InstanceConfig,
+  buffer: &mut [u8],
+) -> Result<(), WasmError> {
+  let ty = &export.ty;
+  let needed = export.shape.slots * SLOT;
+  if buffer.len() < needed {
+    return Err(WasmError::type_error(format!(
+      "call of `{}`: the value buffer holds {} bytes, the signature needs {needed}",
+      export.name,
+      buffer.len()
+    )));
+  }
+  let stop_at = arm(store, config, Mode::Sync)?;
+  let called = {
+    let _running = stop_at.map(|_| engines.running());
+    let mut scope = RootScope::new(&mut *store);
+    let mut params = Vec::with_capacity(ty.params().len());
+    let mut made = Ok(());
+    for (i, param) in ty.params().enumerate() {
+      match to_val(&mut scope, &param, slot(buffer, i)) {
+        Ok(Some(value)) => params.push(value),
+        Ok(None) => made = Err(unsupported(&export.name, &param, "parameter")),
+        Err(e) => made = Err(e),
+      }
+    }
+    made.and_then(|()| {
+      let mut results = vec![Val::I32(0); ty.results().len()];
+      let outcome = block_here(export.func.call_async(&mut scope, &params, &mut results), stop_at)
+        .unwrap_or_else(|| Err(DeadlineExceeded.into()));
+      if finish(outcome, &format!("`{}`", export.name), config.call_limits())? == Ended::Exited {
+        results.iter_mut().for_each(|r| *r = Val::I32(0));
+      }
+      for (i, value) in results.iter().enumerate() {
+        buffer[i * SLOT..(i + 1) * SLOT].copy_from_slice(&to_slot(&scope, value));
+      }
+      Ok(())
+    })
+  };
+  disarm(store);
+  called
 }
 
 /// The error for a call of an export with a parameter or result synchronous calls do not pass.

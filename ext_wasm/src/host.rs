@@ -10,8 +10,9 @@
 //! the guest is suspended): read or write the caller's memory, or call one of the caller's exports
 //! (a re-entrant call, run nested on the same fiber; it may itself call host functions).
 //!
-//! Values cross as 8-byte slots (value.rs); the host function converts them by the types it
-//! was defined with, so nothing here trusts the JS side's idea of a signature.
+//! Values cross as 8-byte slots (value.rs, and js_ref.rs for the `externref`s of the
+//! `WebAssembly` global's stores); the host function converts them by the types it was defined
+//! with, so nothing here trusts the JS side's idea of a signature.
 
 use std::future::Future;
 use std::pin::Pin;
@@ -21,8 +22,9 @@ use std::task::{Context, Poll};
 use wasmtime::{AsContextMut, Caller, Extern, Func, FuncType, Linker, Val, ValType};
 
 use crate::error::{finish, Ended, WasmError};
+use crate::js_ref::{is_ref, passes, to_slot, to_val};
 use crate::store::StoreData;
-use crate::value::{slot_to_val, unsupported, val_to_slot, SLOT};
+use crate::value::{unsupported, SLOT};
 
 /// One value slot.
 pub type Slot = [u8; SLOT];
@@ -149,20 +151,24 @@ impl Future for NextCommand<'_> {
   }
 }
 
-/// Defines host function number `index` as `module.name` of type `ty` in `linker`.
+/// Defines host function number `index` as `module.name` of type `ty` in `linker`. With `refs`
+/// (a store of the `WebAssembly` global), `externref` values pass too (js_ref.rs).
 ///
 /// # Errors
-/// 5001 if `ty` has a type Kiln cannot pass (v128, references).
+/// 5001 if `ty` has a type Kiln cannot pass (v128, function references; `externref` without
+/// `refs`).
 pub fn define(
   linker: &mut Linker<StoreData>,
   module: &str,
   name: &str,
   ty: FuncType,
   index: u32,
+  refs: bool,
 ) -> Result<(), WasmError> {
   let qualified = format!("{module}.{name}");
   for value in ty.params().chain(ty.results()) {
-    if !matches!(value, ValType::I32 | ValType::I64 | ValType::F32 | ValType::F64) {
+    let passes = matches!(value, ValType::I32 | ValType::I64 | ValType::F32 | ValType::F64) || (refs && is_ref(&value));
+    if !passes {
       let role = "value";
       return Err(WasmError::instantiate(format!(
         "cannot instantiate the module: its import {}",
@@ -199,12 +205,12 @@ fn serve<'a>(
     let Some(bridge) = caller.data().host.clone() else {
       return Err(WasmError::call("a JS host function was called in a store without JS imports").into());
     };
-    bridge.post(Event::Request { index, args: params.iter().map(val_to_slot).collect() });
+    bridge.post(Event::Request { index, args: params.iter().map(|v| to_slot(&caller, v)).collect() });
     loop {
       match NextCommand(&bridge).await {
         Command::Reply(slots) => {
           for ((out, ty), slot) in results.iter_mut().zip(result_types.iter()).zip(slots) {
-            *out = slot_to_val(ty, slot).unwrap_or(Val::I32(0));
+            *out = to_val(&mut caller, ty, slot)?.unwrap_or(Val::I32(0));
           }
           return Ok(());
         }
@@ -254,7 +260,10 @@ async fn call_back(
   let ty = func.ty(&*caller);
   let mut params = Vec::with_capacity(args.len());
   for (ty, slot) in ty.params().zip(args) {
-    params.push(slot_to_val(&ty, *slot).ok_or_else(|| unsupported(name, &ty, "parameter"))?);
+    params.push(to_val(&mut *caller, &ty, *slot)?.ok_or_else(|| unsupported(name, &ty, "parameter"))?);
+  }
+  if let Some(result) = ty.results().find(|t| !passes(&*caller, t)) {
+    return Err(unsupported(name, &result, "result"));
   }
   let mut results = vec![Val::I32(0); ty.results().len()];
   // The JS side waits for the answer inside a synchronous op, where the guest must not yield to
@@ -266,7 +275,7 @@ async fn call_back(
   if finish(outcome, &format!("`{name}`"), limits)? == Ended::Exited {
     results.iter_mut().for_each(|r| *r = Val::I32(0));
   }
-  Ok(results.iter().map(val_to_slot).collect())
+  Ok(results.iter().map(|v| to_slot(&*caller, v)).collect())
 }
 
 fn signature(

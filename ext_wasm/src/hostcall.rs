@@ -28,15 +28,16 @@ use std::task::{Context, Poll, Wake, Waker};
 use std::time::{Duration, Instant};
 
 use deno_core::{op2, JsBuffer, OpState};
-use wasmtime::Val;
+use wasmtime::{RootScope, Val};
 
 use crate::engine::SharedEngines;
 use crate::error::{finish, DeadlineExceeded, Ended, WasmError};
 use crate::handles::{parse_id, HandleTable};
 use crate::host::{Command, Event, HostBridge, Slot};
 use crate::instance::{InstanceTable, Made};
+use crate::js_ref::{passes, to_slot, to_val};
 use crate::store::{arm, disarm, Member, Mode, SharedStore};
-use crate::value::{slot, slot_to_val, unsupported, SLOT};
+use crate::value::{slot, unsupported, SLOT};
 
 /// A step's code when the call (or instantiation) ended; its results are in the slots.
 pub const DONE: f64 = -1.0;
@@ -276,26 +277,42 @@ async fn run_export(
   let Member { instance, module, exported, .. } = &mut kiln.members[member];
   let export = Member::export_at(exported, &mut kiln.store, instance, module, export_index)?;
   let (func, ty, name) = (export.func, export.ty.clone(), export.name.clone());
-  let count = ty.params().len();
-  let mut params = Vec::with_capacity(count);
-  for (i, param) in ty.params().enumerate() {
-    let raw = read_slots(args, count)?[i];
-    params.push(slot_to_val(&param, raw).ok_or_else(|| unsupported(&name, &param, "parameter"))?);
+  let args = read_slots(args, ty.params().len())?;
+  let limits = kiln.config.call_limits();
+  arm(&mut kiln.store, &kiln.config, if sync { Mode::Sync } else { Mode::Async })?;
+  let called = call_in_scope(engines, &mut kiln.store, func, &ty, &name, &args, limits).await;
+  disarm(&mut kiln.store);
+  called
+}
+
+/// Calls `func` with the arguments in `args`; the `externref`s made for them are rooted in a scope
+/// of this call only.
+async fn call_in_scope(
+  engines: &crate::engine::Engines,
+  store: &mut wasmtime::Store<crate::store::StoreData>,
+  func: wasmtime::Func,
+  ty: &wasmtime::FuncType,
+  name: &str,
+  args: &[Slot],
+  limits: crate::error::CallLimits,
+) -> Result<Vec<Slot>, WasmError> {
+  let mut store = RootScope::new(store);
+  let mut params = Vec::with_capacity(args.len());
+  for (param, raw) in ty.params().zip(args) {
+    params.push(to_val(&mut store, &param, *raw)?.ok_or_else(|| unsupported(name, &param, "parameter"))?);
   }
-  for result in ty.results() {
-    slot_to_val(&result, [0; SLOT]).ok_or_else(|| unsupported(&name, &result, "result"))?;
+  if let Some(result) = ty.results().find(|t| !passes(&store, t)) {
+    return Err(unsupported(name, &result, "result"));
   }
   let mut results = vec![Val::I32(0); ty.results().len()];
-  arm(&mut kiln.store, &kiln.config, if sync { Mode::Sync } else { Mode::Async })?;
   let outcome = {
     let _running = engines.running();
-    func.call_async(&mut kiln.store, &params, &mut results).await
+    func.call_async(&mut store, &params, &mut results).await
   };
-  disarm(&mut kiln.store);
-  if finish(outcome, &format!("`{name}`"), kiln.config.call_limits())? == Ended::Exited {
+  if finish(outcome, &format!("`{name}`"), limits)? == Ended::Exited {
     results.iter_mut().for_each(|r| *r = Val::I32(0));
   }
-  Ok(results.iter().map(crate::value::val_to_slot).collect())
+  Ok(results.iter().map(|v| to_slot(&store, v)).collect())
 }
 
 /// Runs a parked call until it ends or calls a host function, letting the event loop run while

@@ -100,7 +100,8 @@ pub struct Made {
 
 /// `instantiate(moduleId, config?)`: needs `[capabilities.wasm] execute`. `imports_json` lists
 /// the modules to link by import name (see `linked_modules`). A store with JS host functions is
-/// made with `op_wasm_instance_begin` instead.
+/// made with `op_wasm_instance_begin` instead. `js_values` is set by the `WebAssembly` global
+/// only: its stores pass `externref`s (js_ref.rs).
 ///
 /// Polls the instantiation once (call_first.rs): the instance id if it ended, `null` if the JS
 /// side is to await `op_wasm_call_unfinished` for the id (the module is still being compiled for
@@ -117,8 +118,9 @@ pub fn op_wasm_instance_create(
   module_id: f64,
   #[string] config_json: &str,
   #[string] imports_json: &str,
+  js_values: bool,
 ) -> Result<Option<f64>, WasmError> {
-  let (plan, reservation) = plan(&state.borrow(), module_id, config_json, imports_json, "")?;
+  let (plan, reservation) = plan(&state.borrow(), module_id, config_json, imports_json, "", js_values)?;
   let shared = state.clone();
   poll_first_shared(&state, async move {
     let mut made = make_store(plan, None).await?;
@@ -136,8 +138,9 @@ pub fn op_wasm_instance_create_sync(
   module_id: f64,
   #[string] config_json: &str,
   #[string] imports_json: &str,
+  js_values: bool,
 ) -> Result<f64, WasmError> {
-  let (mut plan, reservation) = plan(state, module_id, config_json, imports_json, "")?;
+  let (mut plan, reservation) = plan(state, module_id, config_json, imports_json, "", js_values)?;
   plan.blocking = true;
   let made = crate::call_sync::block_here(make_store(plan, None), None)
     .unwrap_or_else(|| Err(WasmError::instantiate("the instantiation did not end")));
@@ -156,8 +159,9 @@ pub fn op_wasm_instance_begin(
   #[string] config_json: &str,
   #[string] imports_json: &str,
   #[string] host_json: &str,
+  js_values: bool,
 ) -> Result<f64, WasmError> {
-  let (plan, reservation) = plan(state, module_id, config_json, imports_json, host_json)?;
+  let (plan, reservation) = plan(state, module_id, config_json, imports_json, host_json, js_values)?;
   let bridge = Arc::new(HostBridge::default());
   let timeout = plan.recipe.config.timeout_ms.map(std::time::Duration::from_millis);
   let future = {
@@ -188,16 +192,19 @@ fn plan(
   config_json: &str,
   imports_json: &str,
   host_json: &str,
+  js_values: bool,
 ) -> Result<(Plan, Reservation), WasmError> {
   let request = Request { module_id, config_json, imports_json, host_json, purpose: Purpose::Instance, stores: 1 };
   let (recipe, reservation) = check(state, &request)?;
-  Ok((recipe.into_plan()?, reservation))
+  let mut plan = recipe.into_plan()?;
+  plan.refs = js_values.then(|| state.borrow::<crate::js_ref::JsRefs>().clone());
+  Ok((plan, reservation))
 }
 
 /// Makes a store: compiles what the engine needs, links, instantiates (start functions and
 /// reactor initializers run here), with `bridge` as the mailbox of its JS host functions.
 pub(crate) async fn make_store(plan: Plan, bridge: Option<Arc<HostBridge>>) -> Result<Made, WasmError> {
-  let Plan { recipe, wasi, captured, blocking } = plan;
+  let Plan { recipe, wasi, captured, blocking, refs } = plan;
   let table_elements = recipe.table_elements();
   let memory_cap_name = recipe.memory_cap_name;
   let Recipe { engines, module: module_entry, imports, host, config, natives, .. } = recipe;
@@ -212,6 +219,7 @@ pub(crate) async fn make_store(plan: Plan, bridge: Option<Arc<HostBridge>>) -> R
   let limits = KilnLimiter::new(config.max_memory_bytes, Some(table_elements));
   let mut data = StoreData::new(wasi, limits);
   data.host = bridge.clone();
+  data.refs = refs;
   let mut kiln = KilnStore::new(new_store(&kit.engine, data), config);
   // Start functions and reactor initializers run under the instance's limits, like calls.
   arm(&mut kiln.store, &kiln.config, if blocking { Mode::Sync } else { Mode::Async })?;

@@ -33,6 +33,7 @@ mod handles;
 mod host;
 mod hostcall;
 mod instance;
+mod js_ref;
 mod limiter;
 mod limits;
 mod link;
@@ -173,13 +174,17 @@ deno_core::extension!(
     webassembly::op_wasm_module_exports,
     webassembly::op_wasm_global_get,
     webassembly::op_wasm_global_set,
-    table::op_wasm_module_funcref_tables,
+    table::op_wasm_module_ref_tables,
     table::op_wasm_table_size,
     table::op_wasm_table_get,
     table::op_wasm_table_set,
     table::op_wasm_table_grow,
     table::op_wasm_table_set_js,
     table::op_wasm_table_grow_js,
+    table::op_wasm_table_get_ref,
+    table::op_wasm_table_set_ref,
+    table::op_wasm_table_grow_ref,
+    js_ref::op_wasm_refs_freed,
   ],
   esm_entry_point = "ext:ext_wasm/errors.js",
   esm = [dir "js", "errors.js", "webassembly.js"],
@@ -198,6 +203,7 @@ deno_core::extension!(
     state.put(process::ProcessTable::default());
     state.put(pool::PoolTable::default());
     state.put(hostcall::HostCalls::default());
+    state.put(js_ref::JsRefs::default());
   },
 );
 

@@ -77,6 +77,8 @@ pub struct Plan {
   /// Instantiated by blocking the JS thread (`new WebAssembly.Instance`): start functions then
   /// run without yielding to the event loop, as a synchronous call does (store.rs, `Mode::Sync`).
   pub blocking: bool,
+  /// Made for the `WebAssembly` global: the store passes `externref`s (js_ref.rs).
+  pub refs: Option<crate::js_ref::JsRefs>,
 }
 
 impl Recipe {
@@ -94,7 +96,7 @@ impl Recipe {
   /// As [`Self::plan`].
   pub fn into_plan(self) -> Result<Plan, WasmError> {
     let (wasi, captured) = self.config.wasi(&self.permissions, &self.cwd, self.purpose)?;
-    Ok(Plan { recipe: self, wasi, captured, blocking: false })
+    Ok(Plan { recipe: self, wasi, captured, blocking: false, refs: None })
   }
 
   /// The most table elements one table may have (the manifest's `max_table_elements`).

@@ -40,6 +40,9 @@ pub struct StoreData {
   pub adopted: Vec<(u32, wasmtime::Extern)>,
   /// The functions its instances' tables handed out to JS (table.rs).
   pub handed_out: crate::table::HandedOut,
+  /// Set for a store the `WebAssembly` global made: it passes `externref`s, queueing the ids of
+  /// those wasmtime frees here (js_ref.rs).
+  pub refs: Option<crate::js_ref::JsRefs>,
 }
 
 impl StoreData {
@@ -53,6 +56,7 @@ impl StoreData {
       http: wasmtime_wasi_http::WasiHttpCtx::new(),
       adopted: Vec::new(),
       handed_out: crate::table::HandedOut::default(),
+      refs: None,
     }
   }
 

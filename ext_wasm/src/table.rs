@@ -6,8 +6,11 @@
 //! instance's exports, once per function ([`HandedOut`], kept in the store's data), and JS calls
 //! it by that index with the same ops and the same checks as any export (`Member::export_at`
 //! finds it there). A function goes into a table only by such an index, so only functions of the
-//! same store can be stored (wasmtime links within one store). Tables of other element types
-//! (`externref`) and 64-bit tables stay with the interpreter (`op_wasm_module_funcref_tables`).
+//! same store can be stored (wasmtime links within one store).
+//!
+//! A table of `externref`s (wasm-bindgen's, built with reference types) holds JS values, by the
+//! ids js_ref.rs gives them: `op_wasm_table_get_ref`, `set_ref` and `grow_ref`. Tables of other
+//! element types and 64-bit tables stay with the interpreter (`op_wasm_module_ref_tables`).
 //!
 //! Every table operation is a [`TableOp`] that [`run`] carries out on a store context: the locked
 //! store's, or, while one of the store's JS host functions runs (emscripten's `invoke_*` imports
@@ -20,11 +23,14 @@ use std::rc::Rc;
 
 use deno_core::{op2, OpState};
 use serde::Serialize;
-use wasmtime::{AsContextMut, ExternType, Func, FuncType, Instance, Module, Ref, RefType, StoreContextMut, ValType};
+use wasmtime::{
+  AsContextMut, ExternType, Func, FuncType, Instance, Module, Ref, RefType, RootScope, StoreContextMut, Val, ValType,
+};
 
 use crate::error::WasmError;
 use crate::host::{Command, Event};
 use crate::instance::InstanceTable;
+use crate::js_ref::{to_slot, to_val};
 use crate::module::ModuleTable;
 use crate::store::StoreData;
 use crate::value::ExportValueType;
@@ -66,6 +72,8 @@ pub enum Element {
   /// instance of its own), made a function of this store that calls it: host function number
   /// `host` of the store's JS host functions, which ts/wasm_table.ts added, of this type.
   Js { host: u32, params: Vec<ValType>, results: Vec<ValType> },
+  /// For a table of `externref`s: the JS value with this id (0 for null; js_ref.rs).
+  Ref(u32),
 }
 
 /// What a [`TableOp`] gives back.
@@ -74,6 +82,8 @@ pub enum TableOut {
   /// The length (`Size`), or the old length (`Grow`).
   Length(u64),
   Got(Option<TableFunc>),
+  /// The id of the JS value an `externref` table holds there (0 for null).
+  GotRef(u32),
   Set,
 }
 
@@ -114,22 +124,39 @@ impl HandedOut {
   }
 }
 
-/// Whether every table `module` exports is a 32-bit table of function references, which Kiln's
-/// `WebAssembly.Table` serves on wasmtime (the others make the module the interpreter's).
+/// The exported tables of `module` that hold `externref`s, if Kiln's `WebAssembly.Table` serves
+/// every table it exports on wasmtime: 32-bit tables of function references or of `externref`s.
+/// `null` if one of them is the interpreter's to serve (and so is the module).
 ///
 /// # Errors
 /// 5004 if the id names no live core module.
-#[op2(fast)]
-pub fn op_wasm_module_funcref_tables(state: &mut OpState, module_id: f64) -> Result<bool, WasmError> {
+///
+/// # Examples
+///
+/// ```ts
+/// const refTables = ops.op_wasm_module_ref_tables(id); // ["__wbindgen_externrefs"], [] or null
+/// ```
+#[op2]
+#[serde]
+pub fn op_wasm_module_ref_tables(state: &mut OpState, module_id: f64) -> Result<Option<Vec<String>>, WasmError> {
   let module = state.borrow::<ModuleTable>().lookup(module_id)?;
-  Ok(funcref_tables_only(&module.plain().module))
+  Ok(ref_tables(&module.plain().module))
 }
 
-fn funcref_tables_only(module: &Module) -> bool {
-  module.exports().all(|e| match e.ty() {
-    ExternType::Table(t) => !t.is_64() && t.element().matches(&RefType::FUNCREF),
-    _ => true,
-  })
+fn ref_tables(module: &Module) -> Option<Vec<String>> {
+  let mut refs = Vec::new();
+  for export in module.exports() {
+    let ExternType::Table(t) = export.ty() else { continue };
+    if t.is_64() {
+      return None;
+    }
+    if t.element().matches(&RefType::EXTERNREF) && t.element().is_nullable() {
+      refs.push(export.name().to_string());
+    } else if !t.element().matches(&RefType::FUNCREF) {
+      return None;
+    }
+  }
+  Some(refs)
 }
 
 /// `table.length`: the number of elements of the exported table `name`.
@@ -252,6 +279,61 @@ pub fn op_wasm_table_grow_js(
   }
 }
 
+/// `table.get(index)` of a table of `externref`s: the id of the JS value there (0 for null;
+/// js_ref.rs), which the JS side looks up.
+///
+/// # Errors
+/// As [`op_wasm_table_get`], and 5007 for a table of function references.
+#[op2(fast)]
+pub fn op_wasm_table_get_ref(
+  state: Rc<RefCell<OpState>>,
+  instance_id: f64,
+  #[string] name: &str,
+  index: f64,
+) -> Result<f64, WasmError> {
+  match table_op(&state, instance_id, name, TableOp::Get { index })? {
+    TableOut::GotRef(id) => Ok(f64::from(id)),
+    other => Err(unexpected(&other)),
+  }
+}
+
+/// `table.set(index, value)` of a table of `externref`s: `id` is the value's (0 for null).
+///
+/// # Errors
+/// As [`op_wasm_table_set`], and 5007 for a table of function references.
+#[op2(fast)]
+pub fn op_wasm_table_set_ref(
+  state: Rc<RefCell<OpState>>,
+  instance_id: f64,
+  #[string] name: &str,
+  index: f64,
+  id: u32,
+) -> Result<(), WasmError> {
+  match table_op(&state, instance_id, name, TableOp::Set { index, element: Element::Ref(id) })? {
+    TableOut::Set => Ok(()),
+    other => Err(unexpected(&other)),
+  }
+}
+
+/// `table.grow(delta, value)` of a table of `externref`s (see [`op_wasm_table_set_ref`]); returns
+/// the old length.
+///
+/// # Errors
+/// As [`op_wasm_table_grow`], and 5007 for a table of function references.
+#[op2(fast)]
+pub fn op_wasm_table_grow_ref(
+  state: Rc<RefCell<OpState>>,
+  instance_id: f64,
+  #[string] name: &str,
+  delta: f64,
+  id: u32,
+) -> Result<f64, WasmError> {
+  match table_op(&state, instance_id, name, TableOp::Grow { delta, element: Element::Ref(id) })? {
+    TableOut::Length(old) => Ok(old as f64),
+    other => Err(unexpected(&other)),
+  }
+}
+
 fn js_element(host: u32, params: &str, results: &str) -> Result<Element, WasmError> {
   let types = |list: &str| -> Result<Vec<ValType>, WasmError> {
     list
@@ -284,7 +366,9 @@ fn table_op(state: &Rc<RefCell<OpState>>, instance_id: f64, name: &str, op: Tabl
     (entry.store.clone(), entry.instance)
   };
   if let Ok(mut kiln) = store.try_lock() {
-    return run(kiln.store.as_context_mut(), instance, name, op);
+    // An `externref` made for a set or grow is rooted for this operation only.
+    let mut scope = RootScope::new(&mut kiln.store);
+    return run(scope.as_context_mut(), instance, name, op);
   }
   let command = Command::Table { instance, name: name.to_string(), op };
   match crate::hostcall::command_in_host_call(state, &store, command) {
@@ -316,6 +400,10 @@ pub(crate) fn run(
       let Some(element) = table.get(&mut cx, at) else {
         return Err(out_of_range(name, index, size));
       };
+      if let Ref::Extern(reference) = element {
+        let slot = to_slot(&cx, &Val::ExternRef(reference));
+        return Ok(TableOut::GotRef(u32::from_le_bytes([slot[0], slot[1], slot[2], slot[3]])));
+      }
       let Some(func) = element.as_func().flatten().copied() else {
         return Ok(TableOut::Got(None));
       };
@@ -329,7 +417,7 @@ pub(crate) fn run(
     }
     TableOp::Set { index, element: wanted } => {
       let at = element_index(index, size, name)?;
-      let value = element(&mut cx, instance, wanted)?;
+      let value = element(&mut cx, instance, &table, wanted)?;
       table.set(&mut cx, at, value).map_err(|e| WasmError::type_error(format!("table `{name}`: {e}")))?;
       Ok(TableOut::Set)
     }
@@ -337,7 +425,7 @@ pub(crate) fn run(
       if !(delta >= 0.0 && delta.fract() == 0.0 && delta <= f64::from(u32::MAX)) {
         return Err(WasmError::type_error(format!("table `{name}`: grow by a whole number of elements, got {delta}")));
       }
-      let value = element(&mut cx, instance, wanted)?;
+      let value = element(&mut cx, instance, &table, wanted)?;
       table.grow(&mut cx, delta as u64, value).map(TableOut::Length).map_err(|_| {
         WasmError::type_error(format!(
           "table `{name}` cannot grow from {size} by {delta} elements: past its maximum, or past the \
@@ -362,10 +450,27 @@ pub(crate) fn func_at(
   }
 }
 
-/// The element a set or grow stores: the function of `instance` JS calls by the index (see
-/// [`func_at`]), null for -1, or a function that calls JS.
-fn element(cx: &mut StoreContextMut<'_, StoreData>, instance: Instance, element: Element) -> Result<Ref, WasmError> {
+/// The element a set or grow stores in `table`: the function of `instance` JS calls by the index
+/// (see [`func_at`]), null for -1, a function that calls JS, or a JS value.
+fn element(
+  cx: &mut StoreContextMut<'_, StoreData>,
+  instance: Instance,
+  table: &wasmtime::Table,
+  element: Element,
+) -> Result<Ref, WasmError> {
+  let holds_refs = table.ty(&*cx).element().matches(&RefType::EXTERNREF);
+  if holds_refs != matches!(element, Element::Ref(_)) {
+    let holds = if holds_refs { "JS values (externref)" } else { "functions" };
+    return Err(WasmError::type_error(format!("this table holds {holds}; this is a bug in Kiln's WebAssembly.Table")));
+  }
   let func = match element {
+    Element::Ref(id) => {
+      let value = to_val(&mut *cx, &ValType::EXTERNREF, u64::from(id).to_le_bytes())?;
+      return match value {
+        Some(Val::ExternRef(reference)) => Ok(Ref::Extern(reference)),
+        _ => Err(WasmError::type_error("this store does not hold JS values; this is a bug in Kiln")),
+      };
+    }
     Element::Index(func) => func,
     Element::Js { host, params, results } => {
       if cx.data().host.is_none() {
@@ -441,16 +546,18 @@ fn out_of_range(name: &str, index: f64, size: u64) -> WasmError {
 
 #[cfg(test)]
 mod tests {
-  use super::funcref_tables_only;
+  use super::ref_tables;
 
   fn module(wat: &str) -> wasmtime::Module {
     wasmtime::Module::new(&wasmtime::Engine::default(), wat).unwrap()
   }
 
   #[test]
-  fn only_32_bit_funcref_tables_are_served_on_wasmtime() {
-    assert!(funcref_tables_only(&module("(module (table (export \"t\") 1 funcref))")));
-    assert!(funcref_tables_only(&module("(module (func (export \"f\")))")));
-    assert!(!funcref_tables_only(&module("(module (table (export \"t\") 1 externref))")));
+  fn only_32_bit_tables_of_funcrefs_and_externrefs_are_served_on_wasmtime() {
+    assert_eq!(ref_tables(&module("(module (table (export \"t\") 1 funcref))")), Some(vec![]));
+    assert_eq!(ref_tables(&module("(module (func (export \"f\")))")), Some(vec![]));
+    let both = "(module (table (export \"f\") 1 funcref) (table (export \"r\") 1 externref))";
+    assert_eq!(ref_tables(&module(both)), Some(vec!["r".to_string()]));
+    assert_eq!(ref_tables(&module("(module (table (export \"t\") i64 1 funcref))")), None);
   }
 }

@@ -111,21 +111,26 @@ const tableRaw = Number((await wasm.instantiate(tableModule)).id);
 
 // The raw ops, with the same values.
 const rawOps: [string, unknown[]][] = [
-  ["op_wasm_module_funcref_tables", [Number(tableModule)]],
+  ["op_wasm_module_ref_tables", [Number(tableModule)]],
   ["op_wasm_table_size", [tableRaw, "t"]],
   ["op_wasm_table_get", [tableRaw, "t", 0]],
   ["op_wasm_table_set", [tableRaw, "t", 1, 1]],
   ["op_wasm_table_grow", [tableRaw, "t", 1, -1]],
   ["op_wasm_table_set_js", [tableRaw, "t", 1, 0, "i32", "i32"]],
   ["op_wasm_table_grow_js", [tableRaw, "t", 1, 0, "i32", ""]],
+  // The externref forms, on a table of functions in a store of runtime:wasm (which holds no JS
+  // values): refused, with a code.
+  ["op_wasm_table_get_ref", [tableRaw, "t", 0]],
+  ["op_wasm_table_set_ref", [tableRaw, "t", 1, 0]],
+  ["op_wasm_table_grow_ref", [tableRaw, "t", 1, 0]],
   ["op_wasm_module_compile", [bytes]],
   ["op_wasm_module_compile_file", ["./loop.wasm"]],
   ["op_wasm_module_drop", [Number(droppedModule)]],
-  ["op_wasm_instance_create", [Number(moduleId), "", ""]],
+  ["op_wasm_instance_create", [Number(moduleId), "", "", false]],
   ["op_wasm_instance_linked", [raw]],
   ["op_wasm_instance_take_output", [raw, 1]],
   // Host-call ops: no call is parked, so even the "good" token names nothing (5005).
-  ["op_wasm_instance_begin", [Number(moduleId), "", "", "[[\"env\",\"f\",\"function\",null]]"]],
+  ["op_wasm_instance_begin", [Number(moduleId), "", "", "[[\"env\",\"f\",\"function\",null]]", false]],
   ["op_wasm_instance_end", [1]],
   ["op_wasm_hcall_begin", [raw, 7, false, new Uint8Array(16)]],
   ["op_wasm_hcall_run", [1, new Uint8Array(16)]],
@@ -154,6 +159,8 @@ const rawOps: [string, unknown[]][] = [
   // left, that op refuses (5002) instead of waiting.
   ["op_wasm_instance_call_numbers_first", [boundedRaw * 65536 + 7, 6, 3, 0]],
   ["op_wasm_call_unfinished", []],
+  // The ids of JS values wasmtime freed (none here): it takes nothing, so nothing is refused.
+  ["op_wasm_refs_freed", []],
   ["op_wasm_memory_read", [raw, 0, new Uint8Array(4)]],
   ["op_wasm_memory_write", [raw, 0, new Uint8Array(4)]],
   ["op_wasm_memory_size", [raw]],
