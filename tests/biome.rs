@@ -1,0 +1,34 @@
+//! Biome, the TypeScript formatter and linter, on Kiln's `WebAssembly` global: npm's
+//! `@biomejs/wasm-web` (35 MB of WebAssembly, built by wasm-bindgen with reference types) through
+//! its own glue, on wasmtime. It takes the path wasm-bindgen's reference-type glue takes: JS
+//! values as `externref` arguments and results, and an exported table of `externref`s the glue
+//! and the guest both read and write.
+//!
+//! The package comes from bench/node_modules (bench/package-lock.json pins it; `./x setup` and
+//! `./x test` install it). Its first run compiles 35 MB of WebAssembly (about 40 s on two cores).
+
+use kiln_test_support::{repo, App};
+
+#[test]
+fn biome_formats_and_lints_through_its_own_glue_on_wasmtime() {
+  let dist = repo().join("bench/node_modules/@biomejs/wasm-web");
+  let (glue, wasm) = (dist.join("biome_wasm.js"), dist.join("biome_wasm_bg.wasm"));
+  assert!(
+    glue.exists() && wasm.exists(),
+    "{} is missing: run `./x setup` (or `npm ci --prefix bench`)",
+    dist.display()
+  );
+  // timeout_ms: the engine's interpreter cannot enforce it and refuses the module (5009), so this
+  // passes only on wasmtime.
+  let manifest = format!(
+    "[capabilities.wasm]\nload = true\nexecute = true\ntimeout_ms = 60000\n\n[capabilities.fs]\nread = [\"{}/**\"]\n",
+    dist.display()
+  );
+  App::new("biome.ts").manifest(&manifest).run_with_args(&[glue.to_str().unwrap(), wasm.to_str().unwrap()]).ok(
+    concat!(
+      "formatted: \"const unused = { a: 1, b: [1, 2, 3] };\\nexport function twice(a: number) {\\n  return a * 2;\\n}\\n\"\n",
+      "lint: lint/correctness/noUnusedVariables\n",
+      "bad params: true true\n",
+    ),
+  );
+}
