@@ -136,6 +136,20 @@ declare module "kiln:internal" {
      */
     op_wasm_hcall_begin(instanceId: number, exportIndex: number, sync: boolean, slots: Uint8Array): number;
     /**
+     * `op_wasm_hcall_begin` (synchronous) and the first `op_wasm_hcall_run_sync` in one op, for the
+     * export calls of the `WebAssembly` global (every call of an emscripten or wasm-bindgen module's
+     * export takes this path, and each op argument costs the QuickJS shim an allocation).
+     * `packed_export` is `instance_id * 2^16 + export_index` (`handles::unpack_export`); `slots`
+     * holds the arguments and has one slot more at its end. Returns `DONE` if the call ended, with
+     * its results in the slots; else the number of the host function it waits on, with the
+     * arguments in the slots and the call's token, an f64, in that last slot, for
+     * `op_wasm_hcall_resume_sync`. A call that fails has no token left to cancel.
+     *
+     * # Errors
+     * As `op_wasm_hcall_begin` and `op_wasm_hcall_run_sync`; 5007 if `slots` has no last slot.
+     */
+    op_wasm_hcall_call_sync(packedExport: number, slots: Uint8Array): number;
+    /**
      * Runs a parked call until it ends or calls a host function, letting the event loop run while
      * the guest yields. Resolves to `DONE` (results in `slots`) or a host function's number
      * (arguments in `slots`); a failed call rejects with its coded error.

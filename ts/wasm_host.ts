@@ -14,6 +14,7 @@ import {
   decode,
   describe,
   encode,
+  EXPORT_INDEX_LIMIT,
   guardAlias,
   jsTypes,
   ops,
@@ -46,7 +47,7 @@ export class HostTable {
    * made once here rather than on every call. */
   readonly where: (string[] | null)[];
   /** The callers of the host functions running now, innermost last: a `WebAssembly` API export
-   * called from one of them calls back through it (`hostExportFunction`'s `reentrant`). */
+   * called from one of them calls back through it (`jsApiExportFunction`). */
   readonly active: Caller[] = [];
 
   constructor(fns: (HostFn | null)[]) {
@@ -315,18 +316,10 @@ export function hostExportFunction(
   params: readonly string[],
   results: readonly string[],
   table: HostTable,
-  reentrant = false,
 ): WasmFunction {
   const where = params.map((_, i) => `argument ${i + 1} of \`${name}\``);
   const fn = (...args: WasmArg[]): WasmReturn => {
-    // Called from one of the store's own host functions, while its guest holds the store: the
-    // call goes back in through that host function's caller, as `caller.exports` does (for the
-    // WebAssembly API's functions: its exports, and the functions its tables hand out).
-    const caller = reentrant ? table.active.at(-1) : undefined;
-    if (caller !== undefined) return Caller.callIndex(caller, raw, index, name, params, results, args);
-    // The WebAssembly API passes one value per parameter, coerced; `undefined` is one (a JS value
-    // for an `externref`), so its arguments are not counted.
-    const given = reentrant ? params.length : argumentCount(args);
+    const given = argumentCount(args);
     if (given !== params.length) throw arityError(name, params, given);
     const slots = new Uint8Array(Math.max(params.length, results.length, table.slots) * 8);
     const view = new DataView(slots.buffer);
@@ -345,6 +338,84 @@ export function hostExportFunction(
   Object.defineProperty(fn, "length", { value: params.length });
   Object.defineProperty(fn, Symbol.for("kiln.instance"), { value: owner });
   return fn as WasmFunction;
+}
+
+/**
+ * The function of an export of a store with host functions as the `WebAssembly` API calls it
+ * (runtime:wasm/objects): each argument coerced by `coerce`, a missing one included (`undefined`
+ * is a value: an `externref`'s), and what fails passed through `standard` (its error classes).
+ * Called from one of the store's own host functions, while the guest holds the store, the call
+ * goes back in through that function's caller, as `caller.exports` does; otherwise it uses a slot
+ * buffer and call state of its own, made once (this runs on every call of every export of an
+ * emscripten or wasm-bindgen module).
+ */
+export function jsApiExportFunction(
+  raw: number,
+  index: number,
+  name: string,
+  params: readonly string[],
+  results: readonly string[],
+  table: HostTable,
+  coerce: (type: string, value: unknown) => unknown,
+  standard: (error: unknown) => unknown,
+): (...args: unknown[]) => unknown {
+  const count = params.length;
+  const where = params.map((_, i) => `argument ${i + 1} of \`${name}\``);
+  // One op begins the call and runs it to its end or its first host function
+  // (op_wasm_hcall_call_sync), given the instance and the export as one number.
+  const packed = raw * EXPORT_INDEX_LIMIT + index;
+  const oneOp = index < EXPORT_INDEX_LIMIT && Number.isSafeInteger(packed);
+  let own: { slots: Uint8Array; view: DataView; state: CallState } | null = null;
+  let running = false;
+  return (...args: unknown[]): unknown => {
+    const active = table.active;
+    if (active.length > 0) {
+      const values = new Array(count);
+      for (let i = 0; i < count; i++) values[i] = coerce(params[i], args[i]);
+      try {
+        return Caller.callIndex(active[active.length - 1], raw, index, name, params, results, values);
+      } catch (e) {
+        throw standard(e);
+      }
+    }
+    // The function's own buffer, unless a call of it is already running here (or the store has
+    // had a host function with more values added since it was made: runtime:wasm/table). Its
+    // last slot is for the token op_wasm_hcall_call_sync writes.
+    const size = (Math.max(count, results.length, table.slots) + 1) * 8;
+    let call = own;
+    if (call === null || call.slots.length < size || running) {
+      const slots = new Uint8Array(size);
+      call = { slots, view: new DataView(slots.buffer), state: newState() };
+      if (!running) own = call;
+    }
+    const { slots, view, state } = call;
+    const outer = running;
+    running = true;
+    let token = -1;
+    state.thrown = undefined;
+    state.hasThrown = false;
+    try {
+      for (let i = 0; i < count; i++) encode(view, i, params[i], coerce(params[i], args[i]), where[i]);
+      if (oneOp) {
+        const step = ops.op_wasm_hcall_call_sync(packed, slots);
+        if (step !== DONE) {
+          token = view.getFloat64(slots.length - 8, true);
+          driveSync(token, table, slots, view, state, step);
+        }
+      } else {
+        token = ops.op_wasm_hcall_begin(raw, index, true, slots);
+        driveSync(token, table, slots, view, state, ops.op_wasm_hcall_run_sync(token, slots));
+      }
+    } catch (error) {
+      if (token !== -1) ops.op_wasm_hcall_cancel(token);
+      throw standard(withCause(error, state));
+    } finally {
+      running = outer;
+    }
+    if (results.length === 0) return undefined;
+    if (results.length === 1) return decode(view, 0, results[0]);
+    return results.map((type, i) => decode(view, i, type));
+  };
 }
 
 /** One result as is, none as undefined, several as an array: as `instance.exports` returns. */
@@ -441,7 +512,7 @@ class Caller implements WasmCaller {
   }
 
   /** Calls function `index` of instance `raw` of this caller's store (an export, or a function
-   * its table handed out) from inside the host function: `hostExportFunction`'s `reentrant`. */
+   * its table handed out) from inside the host function: `jsApiExportFunction`. */
   static callIndex(
     caller: Caller,
     raw: number,

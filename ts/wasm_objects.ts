@@ -12,7 +12,7 @@
 // - the interpreter's: a shared memory, a global of a reference type, or anything an instance
 //   run by the interpreter exports or imports.
 
-import { HOST_OBJECT, hostExportFunction, type HostTable } from "runtime:wasm/host";
+import { HOST_OBJECT, type HostTable, jsApiExportFunction } from "runtime:wasm/host";
 import { codes, decode, encode, EXPORT_INDEX_LIMIT, guardAlias, isNumberType, JS_REF, ops } from "runtime:wasm/values";
 
 /** The engine's own `WebAssembly` (ext_wasm/js/webassembly.js gated it), for what wasmtime cannot do. */
@@ -491,16 +491,8 @@ export function exportFunction(
         };
     }
   } else if (table !== null) {
-    // A store with JS imports: runtime:wasm's driver serves them; arguments coerced first.
-    const strict = hostExportFunction(owner, raw, index, name, params, results, table, true) as (...args: unknown[]) => unknown;
-    fn = (...args: unknown[]) => {
-      const values = params.map((type, i) => toWasm(type, args[i]));
-      try {
-        return Reflect.apply(strict, undefined, values);
-      } catch (e) {
-        throw standard(e);
-      }
-    };
+    // A store with JS imports: runtime:wasm's driver serves them.
+    fn = jsApiExportFunction(raw, index, name, params, results, table, toWasm, standard);
   } else {
     // Any other shape (i64, more parameters, several results): arguments and results in slots.
     const bytes = new Uint8Array(Math.max(params.length, results.length, 1) * 8);

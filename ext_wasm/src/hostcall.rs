@@ -234,6 +234,40 @@ pub fn op_wasm_hcall_begin(
   sync: bool,
   #[buffer] slots: &[u8],
 ) -> Result<f64, WasmError> {
+  begin(state, instance_id, export_index, sync, slots)
+}
+
+/// `op_wasm_hcall_begin` (synchronous) and the first `op_wasm_hcall_run_sync` in one op, for the
+/// export calls of the `WebAssembly` global (every call of an emscripten or wasm-bindgen module's
+/// export takes this path, and each op argument costs the QuickJS shim an allocation).
+/// `packed_export` is `instance_id * 2^16 + export_index` (`handles::unpack_export`); `slots`
+/// holds the arguments and has one slot more at its end. Returns `DONE` if the call ended, with
+/// its results in the slots; else the number of the host function it waits on, with the
+/// arguments in the slots and the call's token, an f64, in that last slot, for
+/// `op_wasm_hcall_resume_sync`. A call that fails has no token left to cancel.
+///
+/// # Errors
+/// As `op_wasm_hcall_begin` and `op_wasm_hcall_run_sync`; 5007 if `slots` has no last slot.
+#[op2(nofast)]
+pub fn op_wasm_hcall_call_sync(
+  state: Rc<RefCell<OpState>>,
+  packed_export: f64,
+  #[buffer] slots: &mut [u8],
+) -> Result<f64, WasmError> {
+  let Some(values) = slots.len().checked_sub(SLOT) else {
+    return Err(WasmError::type_error("op_wasm_hcall_call_sync: the buffer needs a last slot for the token"));
+  };
+  let (instance_id, export_index) = crate::handles::unpack_export(packed_export);
+  let (body, last) = slots.split_at_mut(values);
+  let token = begin(&mut state.borrow_mut(), instance_id, export_index, true, body)?;
+  let step = step_sync_op(&state, token, None, body)?;
+  if step != DONE {
+    last.copy_from_slice(&token.to_le_bytes());
+  }
+  Ok(step)
+}
+
+fn begin(state: &mut OpState, instance_id: f64, export_index: u32, sync: bool, slots: &[u8]) -> Result<f64, WasmError> {
   let entry = state.borrow::<InstanceTable>().lookup_for_call(instance_id)?;
   let shared = entry.store.clone();
   let shared_for_views = shared.clone();
@@ -479,7 +513,7 @@ pub(crate) fn command_in_host_call(
 /// Abandons a parked call or instantiation, if it is still there: dropping it unwinds the guest's
 /// fiber and releases the store. The JS side calls it when it cannot go on driving (an error of
 /// its own), so that a store is never left locked by a call nobody will finish.
-#[op2(fast)]
+#[op2(nofast)]
 pub fn op_wasm_hcall_cancel(state: &mut OpState, token: f64) {
   if let Some(id) = parse_id(token) {
     state.borrow_mut::<HostCalls>().0.remove(id);

@@ -129,6 +129,7 @@ deno_core::extension!(
     instance::op_wasm_instance_begin,
     instance::op_wasm_instance_end,
     hostcall::op_wasm_hcall_begin,
+    hostcall::op_wasm_hcall_call_sync,
     hostcall::op_wasm_hcall_run,
     hostcall::op_wasm_hcall_run_sync,
     hostcall::op_wasm_hcall_resume,

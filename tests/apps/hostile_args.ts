@@ -133,6 +133,8 @@ const rawOps: [string, unknown[]][] = [
   ["op_wasm_instance_begin", [Number(moduleId), "", "", "[[\"env\",\"f\",\"function\",null]]", false]],
   ["op_wasm_instance_end", [1]],
   ["op_wasm_hcall_begin", [raw, 7, false, new Uint8Array(16)]],
+  // Begins and runs a call of export 7 (div) of the instance with a deadline, given as one number.
+  ["op_wasm_hcall_call_sync", [boundedRaw * 65536 + 7, new Uint8Array(24)]],
   ["op_wasm_hcall_run", [1, new Uint8Array(16)]],
   ["op_wasm_hcall_run_sync", [1, new Uint8Array(16)]],
   ["op_wasm_hcall_resume", [1, 0, 0, new Uint8Array(8), ""]],

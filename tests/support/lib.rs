@@ -171,6 +171,11 @@ impl App {
     run_kiln(self.dir.path(), ["main.ts"].into_iter().chain(args.iter().copied()))
   }
 
+  /// [`App::run_with_args`], killed after `deadline` instead of 120 s.
+  pub fn run_with_args_within(&self, args: &[&str], deadline: Duration) -> Run {
+    kiln_within(self.dir.path(), ["run", "main.ts"].into_iter().chain(args.iter().copied()), &[], deadline)
+  }
+
   /// Runs `kiln run main.ts` with `Deno.core` left reachable (see `EXPOSE_INTERNALS`).
   pub fn run_exposed(&self) -> Run {
     self.run_env(&[EXPOSE_INTERNALS])
@@ -216,6 +221,17 @@ pub fn test_cache_dir() -> PathBuf {
 /// Runs `kiln <args>` in `cwd` with extra environment variables (which override the defaults:
 /// `KILN_CACHE_DIR` is `test_cache_dir()`).
 pub fn kiln_env<'a>(cwd: &Path, args: impl IntoIterator<Item = &'a str>, env: &[(&str, &str)]) -> Run {
+  kiln_within(cwd, args, env, Duration::from_secs(120))
+}
+
+/// [`kiln_env`] with another deadline than 120 s, after which the process is killed (for an app
+/// whose first run compiles a large module).
+pub fn kiln_within<'a>(
+  cwd: &Path,
+  args: impl IntoIterator<Item = &'a str>,
+  env: &[(&str, &str)],
+  deadline: Duration,
+) -> Run {
   let mut command = Command::new(kiln_bin());
   command.env("KILN_CACHE_DIR", test_cache_dir());
   for (key, value) in env {
@@ -230,7 +246,7 @@ pub fn kiln_env<'a>(cwd: &Path, args: impl IntoIterator<Item = &'a str>, env: &[
     .stderr(Stdio::piped())
     .spawn()
     .expect("spawning kiln");
-  let deadline = std::time::Instant::now() + Duration::from_secs(120);
+  let deadline = std::time::Instant::now() + deadline;
   while child.try_wait().unwrap().is_none() {
     if std::time::Instant::now() > deadline {
       let _ = child.kill();
