@@ -78,8 +78,9 @@ export function checkFloat(value: unknown, where: string): number {
 /** Writes one argument into its 8-byte slot (layout: ext_wasm/src/value.rs). */
 export function encode(view: DataView, slot: number, type: string, arg: unknown, where: string): void {
   if (type === JS_REF) {
-    // Any JS value, a WasmValue included, as it is.
-    view.setBigUint64(slot * 8, BigInt(refId(arg)), true);
+    // Any JS value, a WasmValue included, as it is (its number in the low half of the slot).
+    view.setUint32(slot * 8, refId(arg), true);
+    view.setUint32(slot * 8 + 4, 0, true);
     return;
   }
   let value = arg;

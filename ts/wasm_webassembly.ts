@@ -43,6 +43,7 @@ import {
   shareError,
   standard,
   toResults,
+  toWasm,
 } from "runtime:wasm/objects";
 import { Table } from "runtime:wasm/table";
 import { jsTypes, ops } from "runtime:wasm/values";
@@ -273,6 +274,32 @@ function readImports(module: Module, importObject: unknown): { values: unknown[]
   return { values, interpreted };
 }
 
+/**
+ * A JS function as a host function of runtime:wasm: called with its `count` parameters only
+ * (runtime:wasm adds a caller, which the JS API does not), its return value coerced to `results`.
+ * The common arities are written out: this runs on every call of an import.
+ */
+function jsImport(fn: (...args: unknown[]) => unknown, count: number, results: readonly string[]): (...args: unknown[]) => unknown {
+  const only = results[0];
+  const coerce = results.length === 0
+    ? () => undefined
+    : results.length === 1
+    ? (value: unknown) => toWasm(only, value)
+    : (value: unknown) => toResults(results, value);
+  switch (count) {
+    case 0:
+      return () => coerce(fn());
+    case 1:
+      return (a: unknown) => coerce(fn(a));
+    case 2:
+      return (a: unknown, b: unknown) => coerce(fn(a, b));
+    case 3:
+      return (a: unknown, b: unknown, c: unknown) => coerce(fn(a, b, c));
+    default:
+      return (...args: unknown[]) => coerce(Reflect.apply(fn, undefined, args.slice(0, count)));
+  }
+}
+
 /** The host namespaces for runtime:wasm's ops: JS functions wrapped to the JS API's coercions. */
 function hostImports(module: Module, values: unknown[]): Record<string, Record<string, unknown>> {
   const out: Record<string, Record<string, unknown>> = {};
@@ -280,11 +307,7 @@ function hostImports(module: Module, values: unknown[]): Record<string, Record<s
     const namespace = (out[i.module ?? ""] ??= {});
     const value = values[n];
     if (i.kind === "function") {
-      const fn = value as (...args: unknown[]) => unknown;
-      const count = (i.params ?? []).length;
-      const results = jsTypes(i.results ?? []);
-      // runtime:wasm hands a host function its arguments and then a caller, which the JS API does not.
-      namespace[i.name] = (...args: unknown[]) => toResults(results, Reflect.apply(fn, undefined, args.slice(0, count)));
+      namespace[i.name] = jsImport(value as (...args: unknown[]) => unknown, (i.params ?? []).length, jsTypes(i.results ?? []));
     } else if (i.kind === "memory" || (i.kind === "global" && mutableGlobal(i))) {
       // A pending Memory or mutable Global: the store makes it (its HOST_OBJECT answer says how).
       namespace[i.name] = value;
