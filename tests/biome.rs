@@ -10,24 +10,16 @@
 
 use std::time::Duration;
 
-use kiln_test_support::{repo, App};
+use kiln_test_support::{App, Package};
 
 #[test]
 fn biome_formats_and_lints_through_its_own_glue_on_wasmtime() {
-  let dist = repo().join("bench/node_modules/@biomejs/wasm-web");
-  let (glue, wasm) = (dist.join("biome_wasm.js"), dist.join("biome_wasm_bg.wasm"));
-  assert!(
-    glue.exists() && wasm.exists(),
-    "{} is missing: run `./x setup` (or `npm ci --prefix bench`)",
-    dist.display()
-  );
   // timeout_ms: the engine's interpreter cannot enforce it and refuses the module (5009), so this
   // passes only on wasmtime.
-  let manifest = format!(
-    "[capabilities.wasm]\nload = true\nexecute = true\ntimeout_ms = 60000\n\n[capabilities.fs]\nread = [\"{}/**\"]\n",
-    dist.display()
-  );
-  App::new("biome.ts").manifest(&manifest).run_with_args_within(&[glue.to_str().unwrap(), wasm.to_str().unwrap()], Duration::from_secs(600))
+  let biome = Package::find("@biomejs/wasm-web", "biome_wasm.js", "biome_wasm_bg.wasm", "timeout_ms = 60000\n");
+  App::new("biome.ts")
+    .manifest(&biome.manifest)
+    .run_with_args_within(&biome.args(), Duration::from_secs(600))
     .ok(
     concat!(
       "formatted: \"const unused = { a: 1, b: [1, 2, 3] };\\nexport function twice(a: number) {\\n  return a * 2;\\n}\\n\"\n",

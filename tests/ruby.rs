@@ -8,7 +8,7 @@
 
 use std::time::Instant;
 
-use kiln_test_support::{repo, App};
+use kiln_test_support::{repo, App, Package};
 
 #[test]
 fn ruby_evaluates_puts_one_plus_one() {
@@ -35,21 +35,10 @@ fn ruby_evaluates_puts_one_plus_one() {
 
 #[test]
 fn ruby_runs_through_its_packages_own_browser_glue_on_the_webassembly_global() {
-  let dist = repo().join("bench/node_modules/@ruby/3.4-wasm-wasi/dist");
-  let (glue, wasm) = (dist.join("browser.umd.js"), dist.join("ruby+stdlib.wasm"));
-  assert!(
-    glue.exists() && wasm.exists(),
-    "{} is missing: run `./x setup` (or `npm ci --prefix bench`)",
-    dist.display()
-  );
   // The glue and the module are read from bench/node_modules, outside the app's directory.
-  let manifest = format!(
-    "[capabilities.wasm]\nload = true\nexecute = true\n\n[capabilities.fs]\nread = [\"{}/**\"]\n",
-    dist.display()
-  );
+  let ruby = Package::find("@ruby/3.4-wasm-wasi/dist", "browser.umd.js", "ruby+stdlib.wasm", "");
   let started = Instant::now();
-  let run =
-    App::new("ruby_glue.ts").manifest(&manifest).run_with_args(&[glue.to_str().unwrap(), wasm.to_str().unwrap()]);
+  let run = App::new("ruby_glue.ts").manifest(&ruby.manifest).run_with_args(&ruby.args());
   eprintln!("ruby_glue.ts ran in {:.1?}", started.elapsed());
   // `puts` reaches the glue's console printer through its JS fd_write, which logs the line with
   // its newline (hence the empty line after it).

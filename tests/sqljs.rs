@@ -6,31 +6,19 @@
 //! The package comes from bench/node_modules (bench/package-lock.json pins it; `./x setup` and
 //! `./x test` install it).
 
-use kiln_test_support::{repo, App};
+use kiln_test_support::{App, Package};
 
 #[test]
 fn sqlite_runs_through_sql_js_on_wasmtime() {
-  let dist = repo().join("bench/node_modules/sql.js/dist");
-  let (glue, wasm) = (dist.join("sql-wasm.js"), dist.join("sql-wasm.wasm"));
-  assert!(
-    glue.exists() && wasm.exists(),
-    "{} is missing: run `./x setup` (or `npm ci --prefix bench`)",
-    dist.display()
-  );
   // timeout_ms: the engine's interpreter cannot enforce it and refuses the module (5009), so this
   // passes only on wasmtime.
-  let manifest = format!(
-    "[capabilities.wasm]\nload = true\nexecute = true\ntimeout_ms = 60000\n\n[capabilities.fs]\nread = [\"{}/**\"]\n",
-    dist.display()
-  );
-  App::new("sqljs.ts").manifest(&manifest).run_with_args(&[glue.to_str().unwrap(), wasm.to_str().unwrap()]).ok(
-    concat!(
-      "rows: [[50,1275,\"row 9\"]]\n",
-      "a JS function in SQL: [[2],[4],[6]]\n",
-      "a JS function that throws: true \"\"\n",
-      r#"bad SQL: true "near \"SELEKT\": syntax error""#,
-      "\n",
-      "export: SQLite format 3 true\n",
-    ),
-  );
+  let sqljs = Package::find("sql.js/dist", "sql-wasm.js", "sql-wasm.wasm", "timeout_ms = 60000\n");
+  App::new("sqljs.ts").manifest(&sqljs.manifest).run_with_args(&sqljs.args()).ok(concat!(
+    "rows: [[50,1275,\"row 9\"]]\n",
+    "a JS function in SQL: [[2],[4],[6]]\n",
+    "a JS function that throws: true \"\"\n",
+    r#"bad SQL: true "near \"SELEKT\": syntax error""#,
+    "\n",
+    "export: SQLite format 3 true\n",
+  ));
 }

@@ -12,6 +12,40 @@ pub fn repo() -> &'static Path {
   Path::new(env!("CARGO_MANIFEST_DIR"))
 }
 
+/// An npm package's JS glue and WebAssembly module in bench/node_modules (bench/package-lock.json
+/// pins them; `./x setup` and `./x test` install them), for the tests that run real packages
+/// through their own glue.
+pub struct Package {
+  pub glue: PathBuf,
+  pub wasm: PathBuf,
+  /// A manifest that grants `load` and `execute`, the `wasm_lines` given, and reads of the
+  /// package's folder (outside the app's directory).
+  pub manifest: String,
+}
+
+impl Package {
+  /// `glue` and `wasm` in `bench/node_modules/<dir>`, which must be installed.
+  pub fn find(dir: &str, glue: &str, wasm: &str, wasm_lines: &str) -> Self {
+    let dist = repo().join("bench/node_modules").join(dir);
+    let (glue, wasm) = (dist.join(glue), dist.join(wasm));
+    assert!(
+      glue.exists() && wasm.exists(),
+      "{} is missing: run `./x setup` (or `npm ci --prefix bench`)",
+      dist.display()
+    );
+    let manifest = format!(
+      "[capabilities.wasm]\nload = true\nexecute = true\n{wasm_lines}\n[capabilities.fs]\nread = [\"{}/**\"]\n",
+      dist.display()
+    );
+    Self { glue, wasm, manifest }
+  }
+
+  /// The glue's and the module's paths, as an app's arguments.
+  pub fn args(&self) -> [&str; 2] {
+    [self.glue.to_str().expect("a UTF-8 path"), self.wasm.to_str().expect("a UTF-8 path")]
+  }
+}
+
 /// The target profile directory this test binary was built in (e.g. `target/release`).
 fn profile_dir() -> PathBuf {
   let exe = std::env::current_exe().expect("current_exe");
