@@ -7,7 +7,9 @@
 //! id. When wasmtime frees the reference (its collector finds it unreachable, or the store is
 //! dropped), dropping the `Held` queues the id, and JS forgets the value when it next collects
 //! the queue (`op_wasm_refs_freed`). Every slot conversion makes a new reference, so an id is
-//! held by exactly one `ExternRef` and freed once.
+//! held by exactly one `ExternRef` and freed once. An id JS wrote for an op that fails before it
+//! makes the reference (a busy store, a host call cancelled before it reads its reply) is never
+//! freed: the registry keeps that value, one per such failure.
 //!
 //! Only stores the `WebAssembly` global makes take `externref`s (`StoreData::refs`): runtime:wasm's
 //! own API passes numbers, and refuses a signature with any other type (5007, or 5001 for an
