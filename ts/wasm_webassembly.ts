@@ -19,9 +19,9 @@
 // table or a table of anything but function references and `externref`s, that exports more than
 // one memory, whose function imports pass a `v128` or a `funcref`, or that imports the
 // interpreter's memory or global. An `externref` is any JS value, kept by the number wasmtime
-// carries (runtime:wasm/values, `refId`), so wasm-bindgen's reference-type glue runs on wasmtime. A memory or global of an instance on wasmtime cannot be
-// imported by another instance: link such modules with runtime:wasm's `instantiate` and
-// `imports`.
+// carries (runtime:wasm/values, `refId`), so wasm-bindgen's reference-type glue runs on wasmtime.
+// A memory or global of an instance on wasmtime cannot be imported by another instance: link such
+// modules with runtime:wasm's `instantiate` and `imports`.
 
 import {
   drive,
