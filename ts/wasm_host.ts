@@ -8,6 +8,7 @@
 // (`instance.exports`) cannot, and fails the call.
 
 import type { WasmArg, WasmCaller, WasmExports, WasmFunction, WasmResult, WasmReturn } from "runtime:wasm";
+import type { SplitImports } from "runtime:wasm/import-object";
 import {
   argumentCount,
   arityError,
@@ -18,7 +19,6 @@ import {
   guardAlias,
   jsTypes,
   ops,
-  rawId,
   toBytes,
   toIndex,
   wasmError,
@@ -562,86 +562,6 @@ class Caller implements WasmCaller {
     if (step !== CALLED && step !== DONE) throw wasmError("CallError", `caller.exports.${name}: the call did not end`);
     return shape(results.map((type, i) => decode(view, i, type)));
   }
-}
-
-/** `imports`, split for the ops: modules to link, and JS values with the host functions. */
-export interface SplitImports {
-  /** `[[importName, moduleId], ...]` as JSON, or "". */
-  modules: string;
-  /** `[[module, name, kind, value], ...]` as JSON, or "". */
-  host: string;
-  /** The host functions by their place in `host` (null for values). */
-  fns: { fn: (...args: never[]) => unknown; module: string; name: string }[];
-  hostCount: number;
-  /** The WebAssembly API's objects made in JS that the store makes for them (`adopt`), by their
-   * place in `host`. */
-  adopted: [number, object][];
-}
-
-/**
- * What the WebAssembly API's JS-made `Memory` and mutable `Global` objects answer under this key:
- * the host import's kind and value as ext_wasm/src/recipe.rs reads them (`["memory", [min, max]]`,
- * `["mutable", value]`). Only `new WebAssembly.Instance` and `instantiate` ask (`adopt`).
- */
-export const HOST_OBJECT: unique symbol = Symbol("kiln.hostObject");
-
-export interface HostObject {
-  [HOST_OBJECT](): [string, unknown];
-}
-
-/** What `splitImports` gives for no imports: one shared, frozen value, since an instantiate
- * without imports is the common case and nothing changes the result (an object and two arrays
- * made per call were 2% of an instantiate-and-drop loop). */
-const NO_IMPORTS: SplitImports = Object.freeze({
-  modules: "",
-  host: "",
-  fns: Object.freeze([]) as unknown as SplitImports["fns"],
-  hostCount: 0,
-  adopted: Object.freeze([]) as unknown as SplitImports["adopted"],
-});
-
-export function splitImports(imports: unknown, adopt = false): SplitImports {
-  if (imports === undefined) return NO_IMPORTS;
-  const out: SplitImports = { modules: "", host: "", fns: [], hostCount: 0, adopted: [] };
-  if (typeof imports !== "object" || imports === null || Array.isArray(imports)) {
-    throw wasmError("WasiError", `instantiate: \`imports\` must be an object keyed by import module name, got ${describe(imports)}`);
-  }
-  const pairs: [string, number][] = [];
-  const host: [string, string, string, unknown][] = [];
-  for (const [module, value] of Object.entries(imports)) {
-    if (typeof value === "string") {
-      pairs.push([module, rawId(value, "module")]);
-      continue;
-    }
-    if (typeof value !== "object" || value === null || Array.isArray(value)) {
-      throw wasmError(
-        "WasiError",
-        `instantiate: imports[${JSON.stringify(module)}] is ${describe(value)}; give a module id, or an object of ` +
-          "host functions and numbers",
-      );
-    }
-    for (const [name, field] of Object.entries(value)) {
-      const where = `instantiate: imports[${JSON.stringify(module)}][${JSON.stringify(name)}]`;
-      if (typeof field === "function") {
-        out.fns[host.length] = { fn: field as (...args: never[]) => unknown, module, name };
-        host.push([module, name, "function", null]);
-      } else if (typeof field === "number") {
-        host.push([module, name, "number", field]);
-      } else if (typeof field === "bigint") {
-        host.push([module, name, "bigint", field.toString()]);
-      } else if (adopt && typeof field === "object" && field !== null && HOST_OBJECT in field) {
-        const [kind, value] = (field as HostObject)[HOST_OBJECT]();
-        out.adopted.push([host.length, field]);
-        host.push([module, name, kind, value as string]);
-      } else {
-        throw wasmError("WasiError", `${where} is ${describe(field)}; give a function, a number or a bigint`);
-      }
-    }
-  }
-  out.modules = pairs.length === 0 ? "" : JSON.stringify(pairs);
-  out.host = host.length === 0 ? "" : JSON.stringify(host);
-  out.hostCount = host.length;
-  return out;
 }
 
 /** The host table of a store: each host function with the types its importers declare (with

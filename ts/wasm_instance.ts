@@ -19,7 +19,8 @@ import {
   wasmError,
 } from "runtime:wasm/values";
 import { exportFunction } from "runtime:wasm/exports";
-import { callHost, drive, hostExportFunction, type HostTable, hostTable, splitImports } from "runtime:wasm/host";
+import { callHost, drive, hostExportFunction, type HostTable, hostTable } from "runtime:wasm/host";
+import { splitImports } from "runtime:wasm/import-object";
 import { type ComponentInstance, instantiateComponent } from "runtime:wasm/component";
 import { forgotten, type Reclaim, WasmMemory } from "runtime:wasm/memory";
 

@@ -12,7 +12,8 @@
 // - the interpreter's: a shared memory, a global of a reference type, or anything an instance
 //   run by the interpreter exports or imports.
 
-import { HOST_OBJECT, type HostTable, jsApiExportFunction } from "runtime:wasm/host";
+import { type HostTable, jsApiExportFunction } from "runtime:wasm/host";
+import { HOST_OBJECT } from "runtime:wasm/import-object";
 import { codes, decode, encode, EXPORT_INDEX_LIMIT, guardAlias, isNumberType, JS_REF, ops } from "runtime:wasm/values";
 
 /** The engine's own `WebAssembly` (ext_wasm/js/webassembly.js gated it), for what wasmtime cannot do. */

@@ -17,7 +17,7 @@ import {
   type SlotSignature,
   wasmError,
 } from "runtime:wasm/values";
-import { splitImports } from "runtime:wasm/host";
+import { splitImports } from "runtime:wasm/import-object";
 
 /**
  * The options of {@link createPool}: `size`, and those of `instantiate` (WASI grants, limits,

@@ -6,7 +6,7 @@
 
 import type { ProcessStatus, WasiConfig } from "kiln:internal";
 import { configJson, describe, ops, rawId, toBytes, wasmError } from "runtime:wasm/values";
-import { splitImports } from "runtime:wasm/host";
+import { splitImports } from "runtime:wasm/import-object";
 
 /**
  * The options of {@link spawn}: those of `instantiate` (WASI grants, limits, modules to link by

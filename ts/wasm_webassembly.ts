@@ -23,14 +23,8 @@
 // A memory or global of an instance on wasmtime cannot be imported by another instance: link such
 // modules with runtime:wasm's `instantiate` and `imports`.
 
-import {
-  drive,
-  driveInstantiationSync,
-  type HostTable,
-  hostTable,
-  type SplitImports,
-  splitImports,
-} from "runtime:wasm/host";
+import { drive, driveInstantiationSync, type HostTable, hostTable } from "runtime:wasm/host";
+import { type SplitImports, splitImports } from "runtime:wasm/import-object";
 import {
   CompileError,
   exportFunction,

@@ -86,6 +86,7 @@ pub const INTERNAL_MODULES: &[(&str, &str)] = &[
   ("runtime:wasm/values", include_str!("../../ts/wasm_values.ts")),
   ("runtime:wasm/exports", include_str!("../../ts/wasm_exports.ts")),
   ("runtime:wasm/host", include_str!("../../ts/wasm_host.ts")),
+  ("runtime:wasm/import-object", include_str!("../../ts/wasm_import_object.ts")),
   ("runtime:wasm/memory", include_str!("../../ts/wasm_memory.ts")),
   ("runtime:wasm/instance", include_str!("../../ts/wasm_instance.ts")),
   ("runtime:wasm/process", include_str!("../../ts/wasm_process.ts")),
