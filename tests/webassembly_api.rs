@@ -115,7 +115,11 @@ const REFS: &str = r#"(module
   (func (export "viaEcho") (param externref) (result externref) (call $echo (local.get 0)))
   (func (export "swap") (param externref i32) (result i32 externref) (call $pair (local.get 0) (local.get 1)))
   (func (export "viaReenter") (param externref) (result externref) (call $reenter (local.get 0)))
-  (func (export "size") (result i32) (table.size $refs)))"#;
+  (func (export "size") (result i32) (table.size $refs))
+  (global $held (export "held") (mut externref) (ref.null extern))
+  (global (export "fixed") externref (ref.null extern))
+  (func (export "hold") (param externref) (global.set $held (local.get 0)))
+  (func (export "readHeld") (result externref) (global.get $held)))"#;
 
 const BOOM: &str = r#"(module
   (func (export "boom") unreachable)
@@ -324,6 +328,8 @@ fn js_values_pass_as_externrefs_on_wasmtime() {
     "several results: 42 true\n",
     "called back from inside an import: true null\n",
     "sync instance: true null\n",
+    "globals: null true true true\n",
+    "set an immutable global: TypeError 5007\n",
     "50,000 values through: RSS grew under 40 MiB: true\n",
     "still there: true string\n",
   ));

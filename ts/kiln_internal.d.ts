@@ -428,12 +428,14 @@ declare module "kiln:internal" {
      */
     op_wasm_module_exports(moduleId: number): ExportInfo[];
     /**
-     * Reads the exported global `name` of an instance (`adopted`: see `with_global`) into `out` (one 8-byte slot, value.rs) and
-     * returns its value type (`"i32"`, `"i64"`, `"f32"` or `"f64"`).
+     * Reads the exported global `name` of an instance (`adopted`: see `with_global`) into `out` (one
+     * 8-byte slot, value.rs) and returns its value type (`"i32"`, `"i64"`, `"f32"`, `"f64"`, or, in a
+     * store of the `WebAssembly` global, `"externref"`: the slot holds its JS value's number,
+     * js_ref.rs).
      *
      * # Errors
      * 5005 for an unknown instance; 5006 while its store is busy; 5007 if it has no such global or
-     * the global's type is not a number type.
+     * the global's type is one the store does not pass.
      */
     op_wasm_global_get(instanceId: number, name: string, adopted: number, out: Uint8Array): string;
     /**

@@ -334,7 +334,9 @@ export class Global implements HostObjectLike {
     if (this.#original !== null) return this.#original.value;
     if (this.#pending !== null) return this.#pending.value;
     try {
-      this.#type = ops.op_wasm_global_get(this.#raw, this.#name, this.#adopted, this.#slot);
+      // An externref global holds a JS value (runtime:wasm/values, JS_REF).
+      const type = ops.op_wasm_global_get(this.#raw, this.#name, this.#adopted, this.#slot);
+      this.#type = type === "externref" ? JS_REF : type;
     } catch (e) {
       throw standard(e);
     }
@@ -353,7 +355,7 @@ export class Global implements HostObjectLike {
       return;
     }
     if (this.#type === "") void this.value;
-    const converted = toNumber(this.#type, value);
+    const converted = toWasm(this.#type, value);
     encode(new DataView(this.#slot.buffer), 0, this.#type, converted, `global \`${this.#name}\``);
     try {
       ops.op_wasm_global_set(this.#raw, this.#name, this.#adopted, this.#slot);

@@ -11,16 +11,17 @@
 use std::sync::Arc;
 
 use deno_core::{op2, OpState};
-use wasmtime::{Global, Module, Mutability, Store, Val};
+use wasmtime::{Global, Module, Mutability, RootScope, Store};
 
 use crate::capabilities::WasmPermissions;
 use crate::engine::SharedEngines;
 use crate::error::WasmError;
 use crate::instance::InstanceTable;
+use crate::js_ref::{passes, to_slot, to_val};
 use crate::module::ModuleTable;
 use crate::signature::{exports_of, value_name, ExportInfo};
 use crate::store::StoreData;
-use crate::value::{slot, slot_to_val, val_to_slot, SLOT};
+use crate::value::{slot, SLOT};
 
 /// Whether `globalThis.WebAssembly` is Kiln's (on wasmtime): the embedder's choice
 /// (`EngineOptions::interpreter_webassembly`; `kiln` reads `KILN_WEBASSEMBLY`). Asked on every
@@ -64,12 +65,14 @@ pub fn op_wasm_module_exports(state: &mut OpState, module_id: f64) -> Result<Vec
   Ok(exports_of(&module.plain().module))
 }
 
-/// Reads the exported global `name` of an instance (`adopted`: see `with_global`) into `out` (one 8-byte slot, value.rs) and
-/// returns its value type (`"i32"`, `"i64"`, `"f32"` or `"f64"`).
+/// Reads the exported global `name` of an instance (`adopted`: see `with_global`) into `out` (one
+/// 8-byte slot, value.rs) and returns its value type (`"i32"`, `"i64"`, `"f32"`, `"f64"`, or, in a
+/// store of the `WebAssembly` global, `"externref"`: the slot holds its JS value's number,
+/// js_ref.rs).
 ///
 /// # Errors
 /// 5005 for an unknown instance; 5006 while its store is busy; 5007 if it has no such global or
-/// the global's type is not a number type.
+/// the global's type is one the store does not pass.
 #[op2]
 #[string]
 pub fn op_wasm_global_get(
@@ -81,11 +84,12 @@ pub fn op_wasm_global_get(
 ) -> Result<String, WasmError> {
   with_global(state, instance_id, name, adopted, |store, global| {
     let ty = global.ty(&*store);
-    let value = global.get(&mut *store);
-    if !matches!(value, Val::I32(_) | Val::I64(_) | Val::F32(_) | Val::F64(_)) || out.len() < SLOT {
+    let mut scope = RootScope::new(store);
+    if !passes(&scope, ty.content()) || out.len() < SLOT {
       return Err(not_a_number(name, &value_name(ty.content())));
     }
-    out[..SLOT].copy_from_slice(&val_to_slot(&value));
+    let value = global.get(&mut scope);
+    out[..SLOT].copy_from_slice(&to_slot(&scope, &value));
     Ok(value_name(ty.content()))
   })
 }
@@ -113,15 +117,18 @@ pub fn op_wasm_global_set(
     if value.len() < SLOT {
       return Err(WasmError::type_error(format!("global `{name}`: the value buffer holds {} bytes", value.len())));
     }
-    let new = slot_to_val(ty.content(), slot(value, 0)).ok_or_else(|| not_a_number(name, &value_name(ty.content())))?;
-    global.set(&mut *store, new).map_err(|e| WasmError::type_error(format!("cannot set the global `{name}`: {e}")))
+    // An `externref` made for the value is rooted for this operation only.
+    let mut scope = RootScope::new(store);
+    let new =
+      to_val(&mut scope, ty.content(), slot(value, 0))?.ok_or_else(|| not_a_number(name, &value_name(ty.content())))?;
+    global.set(&mut scope, new).map_err(|e| WasmError::type_error(format!("cannot set the global `{name}`: {e}")))
   })
 }
 
 fn not_a_number(name: &str, ty: &str) -> WasmError {
   WasmError::type_error(format!(
     "the global `{name}` holds a {ty}, which Kiln's WebAssembly does not pass to JS (only i32, i64, \
-     f32 and f64 globals are read and set)"
+     f32, f64 and externref globals are read and set)"
   ))
 }
 

@@ -1,9 +1,9 @@
 // JS values as `externref`s on wasmtime, the way wasm-bindgen built with reference types passes
-// them: through exports and imports (one result and several), an exported table of externrefs
-// read and written from JS and from the guest, and calls back in from inside an import. The
-// manifest sets `timeout_ms`, which the engine's interpreter cannot enforce and so refuses: these
-// instances run on wasmtime. Then many fresh values go through, and RSS must stay flat: a value is
-// forgotten once wasmtime frees its reference. Prints "label: value".
+// them: through exports and imports (one result and several), an exported table and exported
+// globals of externrefs read and written from JS and from the guest, and calls back in from
+// inside an import. The manifest sets `timeout_ms`, which the engine's interpreter cannot enforce
+// and so refuses: these instances run on wasmtime. Then many fresh values go through, and RSS must
+// stay flat: a value is forgotten once wasmtime frees its reference. Prints "label: value".
 import { readBytes } from "runtime:fs";
 
 type Refs = {
@@ -16,6 +16,10 @@ type Refs = {
   swap: (value: unknown, n: number) => [number, unknown];
   viaReenter: (value: unknown) => unknown;
   size: () => number;
+  held: WebAssembly.Global;
+  fixed: WebAssembly.Global;
+  hold: (value: unknown) => void;
+  readHeld: () => unknown;
 };
 
 function attempt(label: string, action: () => unknown): void {
@@ -79,6 +83,16 @@ console.log(`called back from inside an import: ${e.viaReenter(object) === objec
 const second = new WebAssembly.Instance(new WebAssembly.Module(await readBytes("./refs.wasm")), imports).exports as unknown as Refs;
 console.log(`sync instance: ${second.id(object) === object} ${second.refs.get(0)}`);
 
+// Exported globals of externrefs, read and written from JS and from the guest.
+const unset = e.held.value;
+e.held.value = object;
+const guestReads = e.readHeld() === object;
+e.hold(fn);
+console.log(`globals: ${unset} ${guestReads} ${e.held.value === fn} ${e.fixed.value === null}`);
+attempt("set an immutable global", () => {
+  e.fixed.value = object;
+});
+
 // Fresh values through every path: each is forgotten once wasmtime frees its reference, so RSS
 // stays flat (each value holds 8 KB: 50,000 kept would be 400 MB).
 const MiB = 1024 * 1024;
@@ -88,6 +102,7 @@ const churn = (n: number) => {
     e.id(value);
     e.keep(0, value);
     table.set(1, value);
+    e.held.value = value;
     e.viaEcho(value);
   }
 };
