@@ -102,6 +102,13 @@ const REENTER: &str = r#"(module
   (func (export "dbl") (param i32) (result i32) (i32.mul (local.get 0) (i32.const 2)))
   (func (export "run") (param i32) (result i32) (call $cb (local.get 0))))"#;
 
+/// `externref`s in a module without imports: its calls take the synchronous path, not the
+/// host-call driver.
+const REFS_PLAIN: &str = r#"(module
+  (table (export "refs") 1 externref)
+  (func (export "id") (param externref) (result externref) (local.get 0))
+  (func (export "keep") (param externref) (table.set (i32.const 0) (local.get 0))))"#;
+
 /// JS values as `externref`s, the way wasm-bindgen's reference-type glue passes them.
 const REFS: &str = r#"(module
   (import "js" "echo" (func $echo (param externref) (result externref)))
@@ -311,7 +318,7 @@ fn exported_function_tables_are_served_on_wasmtime() {
 fn js_values_pass_as_externrefs_on_wasmtime() {
   // timeout_ms: the interpreter would refuse every instance (5009), so these run on wasmtime.
   let manifest = MANIFEST.replace("execute = true\n", "execute = true\ntimeout_ms = 5000\n");
-  app("webassembly_refs.ts", &manifest, &[("refs.wasm", REFS)]).run().ok(concat!(
+  app("webassembly_refs.ts", &manifest, &[("refs.wasm", REFS), ("plain.wasm", REFS_PLAIN)]).run().ok(concat!(
     "identity: true true true text 5\n",
     "null and undefined: null undefined undefined 1 0\n",
     "table: true 2\n",
@@ -328,6 +335,7 @@ fn js_values_pass_as_externrefs_on_wasmtime() {
     "several results: 42 true\n",
     "called back from inside an import: true null\n",
     "sync instance: true null\n",
+    "without imports: true undefined true\n",
     "globals: null true true true\n",
     "set an immutable global: TypeError 5007\n",
     "50,000 values through: RSS grew under 40 MiB: true\n",

@@ -190,6 +190,7 @@ pub fn op_wasm_table_get(
 ) -> Result<Option<TableFunc>, WasmError> {
   match table_op(&state, instance_id, name, TableOp::Get { index })? {
     TableOut::Got(found) => Ok(found),
+    TableOut::GotRef(_) => Err(holds("JS values (externref)")),
     other => Err(unexpected(&other)),
   }
 }
@@ -293,6 +294,7 @@ pub fn op_wasm_table_get_ref(
 ) -> Result<f64, WasmError> {
   match table_op(&state, instance_id, name, TableOp::Get { index })? {
     TableOut::GotRef(id) => Ok(f64::from(id)),
+    TableOut::Got(_) => Err(holds("functions")),
     other => Err(unexpected(&other)),
   }
 }
@@ -351,6 +353,12 @@ fn js_element(host: u32, params: &str, results: &str) -> Result<Element, WasmErr
       .collect()
   };
   Ok(Element::Js { host, params: types(params)?, results: types(results)? })
+}
+
+/// The error of an op for the other kind of table (5007): the `_ref` ops are for tables of
+/// `externref`s, the others for tables of functions.
+fn holds(what: &str) -> WasmError {
+  WasmError::type_error(format!("this table holds {what}; use the table ops for its element type"))
 }
 
 fn unexpected(out: &TableOut) -> WasmError {
@@ -460,8 +468,7 @@ fn element(
 ) -> Result<Ref, WasmError> {
   let holds_refs = table.ty(&*cx).element().matches(&RefType::EXTERNREF);
   if holds_refs != matches!(element, Element::Ref(_)) {
-    let holds = if holds_refs { "JS values (externref)" } else { "functions" };
-    return Err(WasmError::type_error(format!("this table holds {holds}; this is a bug in Kiln's WebAssembly.Table")));
+    return Err(holds(if holds_refs { "JS values (externref)" } else { "functions" }));
   }
   let func = match element {
     Element::Ref(id) => {

@@ -82,6 +82,13 @@ console.log(`called back from inside an import: ${e.viaReenter(object) === objec
 // The async instantiate and `new WebAssembly.Instance` make the same kind of store.
 const second = new WebAssembly.Instance(new WebAssembly.Module(await readBytes("./refs.wasm")), imports).exports as unknown as Refs;
 console.log(`sync instance: ${second.id(object) === object} ${second.refs.get(0)}`);
+const plain = (await WebAssembly.instantiate(await readBytes("./plain.wasm"))).instance.exports as unknown as {
+  refs: WebAssembly.Table;
+  id: (value?: unknown) => unknown;
+  keep: (value: unknown) => void;
+};
+plain.keep(fn);
+console.log(`without imports: ${plain.id(object) === object} ${plain.id()} ${plain.refs.get(0) === fn}`);
 
 // Exported globals of externrefs, read and written from JS and from the guest.
 const unset = e.held.value;
