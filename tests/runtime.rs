@@ -72,6 +72,30 @@ fn globals_behave() {
 }
 
 #[test]
+fn crypto_and_self_behave() {
+  let refused = "crypto.getRandomValues: the argument must be an integer typed array (e.g. a Uint8Array), got";
+  App::new("crypto.ts").run().ok(&format!(
+    concat!(
+      "same array: true all values: true max count < 400: true\n",
+      "two fills differ: true\n",
+      "outside the view zero: true\n",
+      "inside the view set: true\n",
+      "bigints: true\n",
+      "empty: 0\n",
+      "Float64Array TypeError 5007 {r} Float64Array\n",
+      "DataView TypeError 5007 {r} DataView\n",
+      "plain array TypeError 5007 {r} Array\n",
+      "null TypeError 5007 {r} null\n",
+      "65537 bytes TypeError 5007 crypto.getRandomValues: 65537 bytes asked for; at most 65536 per call, ",
+      "so fill a larger array in parts (subarray)\n",
+      "uuids: 1000 true\n",
+      "self: true function\n",
+    ),
+    r = refused
+  ));
+}
+
+#[test]
 fn readme_example_runs_as_written() {
   let readme = std::fs::read_to_string(repo().join("README.md")).unwrap();
   let start = readme.find("```typescript\n").expect("a typescript block") + "```typescript\n".len();

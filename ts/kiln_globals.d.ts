@@ -122,6 +122,30 @@ declare class AbortController {
   abort(reason?: unknown): void;
 }
 
+/**
+ * Random values from the OS's random source, as the Web Crypto API has them (without `subtle`).
+ *
+ * @example
+ * ```ts
+ * const key = crypto.getRandomValues(new Uint8Array(32));
+ * const id = crypto.randomUUID(); // e.g. "3b241101-e2bb-4255-8caf-4136c566a962"
+ * ```
+ */
+interface KilnCrypto {
+  /**
+   * Fills `array` with random values and returns it. Throws TypeError (code 5007) for an array
+   * that is not an integer typed array, or of more than 65,536 bytes (fill a larger one in parts).
+   */
+  getRandomValues<T extends Int8Array | Uint8Array | Uint8ClampedArray | Int16Array | Uint16Array | Int32Array | Uint32Array | BigInt64Array | BigUint64Array>(array: T): T;
+  /** A random (version 4) UUID in its 36-character lower-case form. */
+  randomUUID(): `${string}-${string}-${string}-${string}-${string}`;
+}
+
+declare var crypto: KilnCrypto;
+
+/** The global object itself, as in browsers and Deno (`self === globalThis`). */
+declare var self: typeof globalThis;
+
 /** Kiln's own namespace. */
 declare var Kiln: {
   /** The arguments after the entry file in `kiln run <entry> [args...]`. */

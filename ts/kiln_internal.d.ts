@@ -571,6 +571,11 @@ declare module "kiln:internal" {
      */
     op_kiln_rss_bytes(): number;
     /**
+     * Fills `bytes` from the OS's random source, for `crypto.getRandomValues` and `randomUUID`
+     * (runtime/js/crypto.js checks the array's type and size). False if the source failed.
+     */
+    op_kiln_random_fill(bytes: Uint8Array): boolean;
+    /**
      * Does nothing: what a synchronous op costs, the baseline of the benchmarks (`bench/`). Like
      * the `instance.exports` ops it is `nofast` (see ext_wasm/src/exports.rs), the cheaper kind of
      * op on the QuickJS backend.

@@ -3,12 +3,13 @@ import { console } from "ext:kiln_globals/console.js";
 import { clearInterval, clearTimeout, performance, setInterval, setTimeout } from "ext:kiln_globals/timers.js";
 import { TextDecoder, TextEncoder } from "ext:kiln_globals/encoding.js";
 import { AbortController, AbortSignal } from "ext:kiln_globals/abort.js";
+import { crypto } from "ext:kiln_globals/crypto.js";
 import { codeArgumentErrors } from "ext:ext_wasm/errors.js";
 
 const core = globalThis.Deno.core;
 
 // runtime:fs's ops, called raw with the wrong types, fail with a coded TypeError too.
-codeArgumentErrors(["op_fs_read_bytes", "op_fs_read_text_file", "op_kiln_exit"]);
+codeArgumentErrors(["op_fs_read_bytes", "op_fs_read_text_file", "op_kiln_exit", "op_kiln_random_fill"]);
 
 let args;
 const globals = {
@@ -22,6 +23,10 @@ const globals = {
   TextDecoder,
   AbortController,
   AbortSignal,
+  crypto,
+  // `self` is the global object, as in browsers, workers and Deno: browser-first npm packages
+  // reach their globals through it.
+  self: globalThis,
   // Kiln.args: the arguments after the entry file in `kiln run <entry> [args...]`.
   // Kiln.memoryUsage(): the process's resident set size, for apps that watch their footprint.
   // Kiln.exit(code): ends the process with that status once stdout and stderr are flushed.

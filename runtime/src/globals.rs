@@ -1,4 +1,5 @@
-//! The globals apps get: console, timers, TextEncoder/TextDecoder, AbortController, performance.
+//! The globals apps get: console, timers, TextEncoder/TextDecoder, AbortController, performance,
+//! crypto.
 
 use std::sync::OnceLock;
 use std::time::Instant;
@@ -40,6 +41,13 @@ pub fn op_kiln_rss_bytes() -> f64 {
     .map_or(0.0, |kib| kib * 1024.0)
 }
 
+/// Fills `bytes` from the OS's random source, for `crypto.getRandomValues` and `randomUUID`
+/// (runtime/js/crypto.js checks the array's type and size). False if the source failed.
+#[op2(fast)]
+pub fn op_kiln_random_fill(#[buffer] bytes: &mut [u8]) -> bool {
+  getrandom::fill(bytes).is_ok()
+}
+
 /// Does nothing: what a synchronous op costs, the baseline of the benchmarks (`bench/`). Like
 /// the `instance.exports` ops it is `nofast` (see ext_wasm/src/exports.rs), the cheaper kind of
 /// op on the QuickJS backend.
@@ -73,9 +81,18 @@ pub fn op_kiln_args(state: &OpState) -> Vec<String> {
 
 deno_core::extension!(
   kiln_globals,
-  ops = [op_kiln_now_ms, op_kiln_time_origin, op_kiln_args, op_kiln_exit, op_kiln_rss_bytes, op_kiln_noop, op_kiln_noop_async],
+  ops = [
+    op_kiln_now_ms,
+    op_kiln_time_origin,
+    op_kiln_args,
+    op_kiln_exit,
+    op_kiln_rss_bytes,
+    op_kiln_random_fill,
+    op_kiln_noop,
+    op_kiln_noop_async
+  ],
   esm_entry_point = "ext:kiln_globals/bootstrap.js",
-  esm = [dir "js", "console.js", "timers.js", "encoding.js", "abort.js", "bootstrap.js"],
+  esm = [dir "js", "console.js", "timers.js", "encoding.js", "abort.js", "crypto.js", "bootstrap.js"],
   options = { args: Vec<String> },
   state = |state, options| {
     time_origin();
@@ -93,6 +110,7 @@ const EMBEDDED_ESM: &[deno_core::ExtensionFileSource] = &[
     deno_core::ascii_str_include!("../js/encoding.js"),
   ),
   deno_core::ExtensionFileSource::new("ext:kiln_globals/abort.js", deno_core::ascii_str_include!("../js/abort.js")),
+  deno_core::ExtensionFileSource::new("ext:kiln_globals/crypto.js", deno_core::ascii_str_include!("../js/crypto.js")),
   deno_core::ExtensionFileSource::new(
     "ext:kiln_globals/bootstrap.js",
     deno_core::ascii_str_include!("../js/bootstrap.js"),

@@ -170,6 +170,7 @@ const rawOps: [string, unknown[]][] = [
   ["op_wasm_instance_drop", [Number(dropped.id)]],
   ["op_fs_read_bytes", ["./loop.wasm"]],
   ["op_fs_read_text_file", ["./manifest.app.toml"]],
+  ["op_kiln_random_fill", [new Uint8Array(4)]],
 ];
 for (const [name, good] of rawOps) await matrix(name, ops[name], good);
 await attempt("op_wasm_instance_call short buffer", () => ops.op_wasm_instance_call(raw, "div", new Uint8Array(3)));
