@@ -72,6 +72,24 @@ fn globals_behave() {
 }
 
 #[test]
+fn zero_delay_timers_run_in_order_and_nest_as_in_browsers() {
+  App::new("timers.ts").run().ok(concat!(
+    "order: d=undefined, d=0, d=-5, d=NaN, d=0\n",
+    "clamped from the seventh: true\n",
+    "awaited rounds: 200\n",
+    "last\n",
+  ));
+  // An exception in a zero-delay callback ends the app as one in any other timer does.
+  let run = App::from_source(
+    "setTimeout(() => { throw new Error(\"boom\"); }, 0);\nsetTimeout(() => console.log(\"after\"), 50);\n",
+  )
+  .run();
+  assert_eq!(run.status, Some(1), "{}", run.stderr);
+  assert!(run.stderr.contains("Uncaught Error: boom"), "{}", run.stderr);
+  assert!(!run.stdout.contains("after"), "{}", run.stdout);
+}
+
+#[test]
 fn crypto_and_self_behave() {
   let refused = "crypto.getRandomValues: the argument must be an integer typed array (e.g. a Uint8Array), got";
   App::new("crypto.ts").run().ok(&format!(

@@ -36,7 +36,11 @@ interface KilnConsole {
 
 declare var console: KilnConsole;
 
-/** Calls `callback(...args)` once after `delay` milliseconds; returns an id for `clearTimeout`. */
+/**
+ * Calls `callback(...args)` once after `delay` milliseconds; returns an id for `clearTimeout`.
+ * With no delay (or 0) it runs in the event loop's next turn, after the I/O that is ready; as in
+ * browsers, one set inside a timer's callback more than five levels deep waits at least 4 ms.
+ */
 declare function setTimeout<A extends unknown[]>(callback: (...args: A) => void, delay?: number, ...args: A): number;
 /** Calls `callback()` once after `delay` milliseconds (e.g. a promise's `resolve`). */
 declare function setTimeout(callback: (...args: never[]) => void, delay?: number): number;
