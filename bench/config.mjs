@@ -53,6 +53,7 @@ export const SMOKE_SIZES = {
   componentCalls: 5_000,
   blobCalls: 200,
   blobBytes: 64 << 10,
+  esbuildTransforms: 10,
 };
 export const FULL_SIZES = {
   repeats: 5,
@@ -82,6 +83,8 @@ export const FULL_SIZES = {
   componentCalls: 200_000,
   blobCalls: 20_000,
   blobBytes: 64 << 10,
+  // esbuild (npm's esbuild-wasm): transforms per run, awaited one after another.
+  esbuildTransforms: 100,
 };
 export const SIZES = opt.smoke ? SMOKE_SIZES : FULL_SIZES;
 export const KERNELS = ["nbody", "fannkuch", "matmul"];

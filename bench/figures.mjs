@@ -421,6 +421,33 @@ export function analyze(m) {
     row(`start-up, whole process (context): WASI hello, \`kiln run wasi_hello.ts\` vs \`deno run wasi_hello_node.ts\` (Deno's node:wasi) (ms)`,
       null, kW, p.kilnWasi, dNW, p.denoNodeWasi, null, null);
   }
+  // esbuild (context, full runs only): Go on the WebAssembly global through esbuild-wasm's own
+  // glue, against the same glue on Node.js and Deno.
+  {
+    const e = m.esbuild ?? { error: "not run" };
+    const note = `esbuild-wasm's browser glue, worker: false; ${SIZES.esbuildTransforms} transforms per run, awaited in turn`;
+    const who = { kiln: "kiln (its WebAssembly global; module from Kiln's cache)", node: "Node.js", deno: "Deno" };
+    const st = {};
+    for (const peer of ["kiln", "node", "deno"]) {
+      const r = e.error ? e : (e[peer] ?? { error: "not run" });
+      st[peer] = {
+        first: add(`esbuild.${peer}.first`, `${who[peer]}: esbuild initialize + first transform`, "ms", r.error ?? [r.initMs + r.firstMs], note),
+        runs: add(`esbuild.${peer}.runs`, `${who[peer]}: esbuild, ${SIZES.esbuildTransforms} transforms (every run)`, "ms", r.error ?? r.ms, note),
+        last: add(`esbuild.${peer}.last`, `${who[peer]}: esbuild, ${SIZES.esbuildTransforms} transforms (the last run, once the peer's JIT has warmed up)`, "ms", r.error ?? r.ms?.slice(-1), note),
+        error: r.error,
+      };
+    }
+    const row = (what, k, peer, name) => figures.push({
+      id: "npm", what, kiln: k ? cell(k, "ms") : null, peer: peer ? cell(peer, "ms") : null, ratio: both(k, peer),
+      target: "—", met: null, context: true, na: !k ? `n/a (${st.kiln.error ?? "missing"})` : `n/a (${st[name].error ?? "missing"})`,
+    });
+    for (const peer of ["node", "deno"]) {
+      const name = peer === "node" ? "Node.js" : "Deno";
+      row(`esbuild (esbuild-wasm, Go): initialize + first transform, Kiln vs ${name} (ms, context)`, st.kiln.first, st[peer].first, peer);
+      row(`esbuild: ${SIZES.esbuildTransforms} transforms, median of the runs, Kiln vs ${name} (ms, context)`, st.kiln.runs, st[peer].runs, peer);
+      row(`esbuild: ${SIZES.esbuildTransforms} transforms, the last run (${name}'s JIT warmed up), Kiln vs ${name} (ms, context)`, st.kiln.last, st[peer].last, peer);
+    }
+  }
   return { raw, figures, empty };
 }
 
@@ -468,6 +495,14 @@ export function crossCheck(m) {
       if (!agree) ok = false;
       lines.push(`${agree ? "P6 agrees" : "P6 DISAGREES"}: ${P6_KERNEL} at n=${SIZES.p6N}: instance.call=${pool.checksum}, ${what}=${values.join(" / ")}`);
     }
+  }
+  // esbuild: every peer's transforms printed the same number of bytes.
+  const e = m.esbuild;
+  if (e && !e.error) {
+    const values = ["kiln", "node", "deno"].filter((p) => e[p] && !e[p].error).map((p) => `${p}=${e[p].bytes}`);
+    const agree = values.length > 1 && new Set(values.map((v) => v.split("=")[1])).size === 1;
+    if (!agree) ok = false;
+    lines.push(`${agree ? "agree" : "DISAGREE"}: esbuild output bytes: ${values.join(", ")}`);
   }
   const key = (name, size) => `${name} at ${HASHES.includes(name) ? `${size} MiB` : `n=${size}`}`;
   const expected = new Set([

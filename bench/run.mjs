@@ -328,6 +328,7 @@ function measureAll() {
   out.processStartup = processStartup();
   out.yosys = opt.smoke ? { error: "full runs only: yosys's cold compile takes minutes" } : yosysWarmStart();
   out.p9 = p9Startup();
+  out.esbuild = opt.smoke ? { error: "full runs only: esbuild's cold compile takes 10-60 s" } : esbuildRuns(R);
   // P1a's Deno peer: V8 calling the same add.wasm's export.
   {
     const deno = denoCli();
@@ -347,6 +348,32 @@ function measureAll() {
     component: path.join(WASM, "component.wasm"), ...p8 })]);
   out.jco = jsonRun("P8: component calls in jco's transpiled JS on Node.js", process.execPath, [
     path.join(BENCH, "node/component.mjs"), JSON.stringify({ module: path.join(JCO_OUT, "component.js"), ...p8 })]);
+  return out;
+}
+
+/**
+ * esbuild (npm's esbuild-wasm: Go compiled to WebAssembly) through its own browser glue, with no
+ * worker, in Kiln (kiln/esbuild.ts, on its WebAssembly global) and on Node.js and Deno (both run
+ * node/esbuild.mjs): `initialize`, the first transform, then `repeats` runs of transforms. Kiln's
+ * first, untimed process compiles the module into its cache, as Node and Deno compile in tiers.
+ */
+function esbuildRuns(repeats) {
+  const glue = "node_modules/esbuild-wasm/esm/browser.js";
+  const wasm = "node_modules/esbuild-wasm/esbuild.wasm";
+  if (!fs.existsSync(path.join(BENCH, wasm))) return { error: "missing: esbuild-wasm (npm ci --prefix bench installs it)" };
+  const args = [glue, wasm, String(SIZES.esbuildTransforms), String(repeats)];
+  const out = {};
+  kiln("esbuild in kiln: compile into the cache (untimed)", "esbuild.ts", [glue, wasm, "1", "1"]);
+  out.kiln = kiln("esbuild in kiln", "esbuild.ts", args);
+  out.node = jsonRun("esbuild on Node.js", process.execPath, [path.join(BENCH, "node/esbuild.mjs"), ...args]);
+  const deno = denoCli();
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "kiln-bench-deno-"));
+  try {
+    out.deno = deno.error ? { error: deno.error } : jsonRun("esbuild on Deno", deno.bin, [
+      "run", "--allow-read", "--allow-env", path.join(BENCH, "node/esbuild.mjs"), ...args], denoEnv(dir));
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
   return out;
 }
 

@@ -10,3 +10,9 @@ export declare function timeChecked<T>(
   repeats: number,
   run: () => Promise<T> | T,
 ): Promise<{ times: number[]; checksum: T }>;
+export declare function esbuildSource(i: number): string;
+export declare function esbuildTransforms(
+  esbuild: { transform(code: string, options: { loader: string }): Promise<{ code: string }> },
+  count: number,
+  repeats: number,
+): Promise<{ firstMs: number; ms: number[]; bytes: number }>;

@@ -53,3 +53,36 @@ export async function timeChecked(name, repeats, run) {
   });
   return { times, checksum };
 }
+
+/** The TypeScript esbuild's row transforms (bench/kiln/esbuild.ts, node/esbuild.mjs): `n` small
+ * modules' worth of classes, generics, enums and template strings, each request a different one. */
+export function esbuildSource(i) {
+  return `export enum Kind${i} { A, B, C }
+interface Shape${i}<T> { kind: Kind${i}; value: T; tags?: readonly string[] }
+export class Box${i}<T extends number | string> implements Shape${i}<T> {
+  kind = Kind${i}.B;
+  constructor(public value: T, private readonly scale: number = ${i}) {}
+  describe(): string { return \`box ${i}: \${String(this.value)} x\${this.scale}\`; }
+  static of<U extends number | string>(value: U): Box${i}<U> { return new Box${i}(value); }
+}
+export const total${i} = [1, 2, 3].map((x: number) => x * ${i}).reduce((a, b) => a + b, 0);
+`;
+}
+
+/**
+ * esbuild's row: the first transform after `initialize` (its `ms`), then `repeats` timed runs of
+ * `count` transforms each, awaited one after another as a build tool's requests are. Returns
+ * { firstMs, ms: [per run], bytes } (bytes: the output's total length, which every peer must match).
+ */
+export async function esbuildTransforms(esbuild, count, repeats) {
+  let t0 = performance.now();
+  let bytes = (await esbuild.transform(esbuildSource(0), { loader: "ts" })).code.length;
+  const firstMs = performance.now() - t0;
+  const ms = [];
+  for (let r = 0; r < repeats; r++) {
+    t0 = performance.now();
+    for (let i = 1; i <= count; i++) bytes += (await esbuild.transform(esbuildSource(i), { loader: "ts" })).code.length;
+    ms.push(performance.now() - t0);
+  }
+  return { firstMs, ms, bytes };
+}
