@@ -35,6 +35,9 @@ export interface HostFn {
   name: string;
   params: readonly string[];
   results: readonly string[];
+  /** Called without a caller: a JS import of the `WebAssembly` global, which the JS API calls with
+   * its parameters only (runtime:wasm/webassembly's wrappers). No `Caller` is made for its calls. */
+  bare?: boolean;
 }
 
 /** The JS host functions of a store, by their number (values that are not functions: null). The
@@ -46,9 +49,9 @@ export class HostTable {
   /** Each function's results as error messages name them ("result 1 of the host function `m.f`"),
    * made once here rather than on every call. */
   readonly where: (string[] | null)[];
-  /** The callers of the host functions running now, innermost last: a `WebAssembly` API export
-   * called from one of them calls back through it (`jsApiExportFunction`). */
-  readonly active: Caller[] = [];
+  /** The tokens of the host function calls running now, innermost last: a `WebAssembly` API
+   * export called from one of them calls back through it (`jsApiExportFunction`). */
+  readonly active: number[] = [];
 
   constructor(fns: (HostFn | null)[]) {
     this.fns = fns;
@@ -160,7 +163,7 @@ function hostFn(table: HostTable, index: number): HostFn {
 
 /** Calls `h` with its arguments decoded from the slots and then `caller`. The common arities are
  * called directly: a spread call builds an arguments array on every call. */
-function invoke(h: HostFn, view: DataView, caller: Caller): unknown {
+function invoke(h: HostFn, view: DataView, caller: Caller | null): unknown {
   const fn = h.fn as (...a: unknown[]) => unknown;
   const p = h.params;
   switch (p.length) {
@@ -184,14 +187,15 @@ function invoke(h: HostFn, view: DataView, caller: Caller): unknown {
 /** What `start` returns when the host function threw (the answer is already given). */
 const THREW = Symbol("threw");
 
-/** Calls `h` with its decoded arguments and `caller`; a throw is answered here (the caller
- * ends), and THREW stands for the value. (No tuple or closure: this runs on every host call.) */
-function start(h: HostFn, view: DataView, caller: Caller, state: CallState, table: HostTable): unknown {
-  table.active.push(caller);
+/** Calls `h` with its decoded arguments and `caller` (null for a bare function); a throw is
+ * answered here (the caller ends), and THREW stands for the value. (No tuple or closure: this runs
+ * on every host call.) */
+function start(h: HostFn, view: DataView, caller: Caller | null, state: CallState, table: HostTable, token: number): unknown {
+  table.active.push(token);
   try {
     return invoke(h, view, caller);
   } catch (error) {
-    caller.end();
+    caller?.end();
     replyError(h, state, error);
     return THREW;
   } finally {
@@ -206,11 +210,11 @@ function start(h: HostFn, view: DataView, caller: Caller, state: CallState, tabl
  */
 function serve(token: number, table: HostTable, index: number, slots: Uint8Array, view: DataView, state: CallState): Promise<void> | undefined {
   const h = hostFn(table, index);
-  const caller = new Caller(token, table);
-  const value = start(h, view, caller, state, table);
+  const caller = h.bare ? null : new Caller(token, table);
+  const value = start(h, view, caller, state, table, token);
   if (value === THREW) return undefined;
   if (!isThenable(value)) {
-    caller.end();
+    caller?.end();
     replyValue(state, table, index, value, view);
     return undefined;
   }
@@ -219,11 +223,11 @@ function serve(token: number, table: HostTable, index: number, slots: Uint8Array
     try {
       settled = await value;
     } catch (error) {
-      caller.end();
+      caller?.end();
       replyError(h, state, error);
       return;
     }
-    caller.end();
+    caller?.end();
     replyValue(state, table, index, settled, view);
   })();
 }
@@ -231,10 +235,10 @@ function serve(token: number, table: HostTable, index: number, slots: Uint8Array
 /** Runs host function `index` for the synchronous driver: a promise fails the call. */
 function serveSync(token: number, table: HostTable, index: number, slots: Uint8Array, view: DataView, state: CallState): void {
   const h = hostFn(table, index);
-  const caller = new Caller(token, table);
-  const value = start(h, view, caller, state, table);
+  const caller = h.bare ? null : new Caller(token, table);
+  const value = start(h, view, caller, state, table, token);
   if (value === THREW) return;
-  caller.end();
+  caller?.end();
   if (isThenable(value)) {
     // Keep the rejection, if any, from going unhandled: the call reports the problem.
     Promise.resolve(value).catch(() => {});
@@ -261,7 +265,7 @@ export async function drive(token: number, table: HostTable, slots: Uint8Array):
   try {
     let step = await ops.op_wasm_hcall_run(token, slots);
     while (step >= 0) {
-      const pending = serve(token, table, step, slots, view, state);
+      const pending = serve(token, table, step | 0, slots, view, state);
       if (pending !== undefined) await pending;
       step = await ops.op_wasm_hcall_resume(token, state.status, state.count, slots, state.message);
     }
@@ -271,10 +275,12 @@ export async function drive(token: number, table: HostTable, slots: Uint8Array):
   }
 }
 
-/** Drives a parked call to its end with the synchronous driver. */
+/** Drives a parked call to its end with the synchronous driver. A step is a host function's
+ * number, which an op returns as a double: `| 0` makes it the engine's integer, which indexes the
+ * table's arrays directly (a double key is turned into a string first, three times a call). */
 function driveSync(token: number, table: HostTable, slots: Uint8Array, view: DataView, state: CallState, step: number): number {
   while (step >= 0) {
-    serveSync(token, table, step, slots, view, state);
+    serveSync(token, table, step | 0, slots, view, state);
     step = ops.op_wasm_hcall_resume_sync(token, state.status, state.count, slots, state.message);
   }
   return step;
@@ -373,7 +379,7 @@ export function jsApiExportFunction(
       const values = new Array(count);
       for (let i = 0; i < count; i++) values[i] = coerce(params[i], args[i]);
       try {
-        return Caller.callIndex(active[active.length - 1], raw, index, name, params, results, values);
+        return Caller.callIndex(active[active.length - 1], table, raw, index, name, params, results, values);
       } catch (e) {
         throw standard(e);
       }
@@ -514,7 +520,8 @@ class Caller implements WasmCaller {
   /** Calls function `index` of instance `raw` of this caller's store (an export, or a function
    * its table handed out) from inside the host function: `jsApiExportFunction`. */
   static callIndex(
-    caller: Caller,
+    token: number,
+    table: HostTable,
     raw: number,
     index: number,
     name: string,
@@ -522,8 +529,9 @@ class Caller implements WasmCaller {
     results: readonly string[],
     args: WasmArg[],
   ): WasmReturn {
-    caller.#check(name);
-    return caller.#call(name, params, results, args, (slots) => ops.op_wasm_caller_call_index(caller.#token, raw, index, params.length, slots), true);
+    // The host function call `token` is running (it is on the table's stack), so its caller is live.
+    const caller = new Caller(token, table);
+    return caller.#call(name, params, results, args, (slots) => ops.op_wasm_caller_call_index(token, raw, index, params.length, slots), true);
   }
 
   #check(name: string): void {
@@ -578,7 +586,7 @@ export function hostTable(split: SplitImports, moduleIds: number[], jsValues = f
   split.fns.forEach((f, index) => {
     if (f === undefined) return;
     const [params, results] = types.get(`${f.module}\u0000${f.name}`) ?? [[], []];
-    fns[index] = { fn: f.fn, name: `${f.module}.${f.name}`, params, results };
+    fns[index] = { fn: f.fn, name: `${f.module}.${f.name}`, params, results, bare: jsValues };
   });
   return new HostTable(fns);
 }

@@ -143,7 +143,11 @@ impl Wake for ThreadWaker {
 /// synchronous call, but stopped at the deadline if the guest waits for something that does not
 /// come.
 fn step_sync(parked: &mut Parked) -> Step {
-  let waker = Waker::from(Arc::new(ThreadWaker(std::thread::current())));
+  thread_local! {
+    /// This thread's waker, made once: every step of every synchronous call polls with it.
+    static WAKER: Waker = Waker::from(Arc::new(ThreadWaker(std::thread::current())));
+  }
+  let waker = WAKER.with(Waker::clone);
   let mut cx = Context::from_waker(&waker);
   let deadline = parked.timeout.map(|t| Instant::now() + t);
   loop {
