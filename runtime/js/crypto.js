@@ -45,15 +45,13 @@ function getRandomValues(array) {
   return array;
 }
 
-const HEX = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, "0"));
-
 // A version 4 UUID (RFC 9562): 122 random bits.
 function randomUUID() {
   const b = new Uint8Array(16);
   fill(b);
   b[6] = (b[6] & 0x0f) | 0x40;
   b[8] = (b[8] & 0x3f) | 0x80;
-  const h = Array.from(b, (byte) => HEX[byte]);
+  const h = Array.from(b, (byte) => byte.toString(16).padStart(2, "0"));
   return `${h[0]}${h[1]}${h[2]}${h[3]}-${h[4]}${h[5]}-${h[6]}${h[7]}-${h[8]}${h[9]}-${h.slice(10).join("")}`;
 }
 
