@@ -15,6 +15,12 @@ for (const name of CODES.keys()) {
   });
 }
 
+/** An Error of the contract's class `name` (a key of ErrorCode: "TypeError", "IoError", ...)
+ * carrying its numeric `code`, for JS that raises Kiln's errors itself. */
+export function codedError(name, message) {
+  return core.buildCustomError(`Wasm.${name}`, message, [["code", CODES.get(name)]]);
+}
+
 // Where the ops are kept unwrapped (a symbol key of core.ops), for the glue in ts/, which checks
 // its arguments itself.
 const UNCHECKED = Symbol.for("kiln.uncheckedOps");
@@ -30,7 +36,6 @@ const wrappers = new WeakSet();
  */
 export function codeArgumentErrors(names) {
   const unchecked = (core.ops[UNCHECKED] ??= {});
-  const code = CODES.get("TypeError");
   for (const name of names) {
     const op = core.ops[name];
     if (typeof op !== "function" || wrappers.has(op)) continue;
@@ -39,7 +44,7 @@ export function codeArgumentErrors(names) {
     const recode = (error) => {
       if (error instanceof TypeError && error.code === undefined) {
         const message = `${name}: ${error.message}; see ts/kiln_internal.d.ts for its parameter types`;
-        throw core.buildCustomError("Wasm.TypeError", message, [["code", code]]);
+        throw codedError("TypeError", message);
       }
       throw error;
     };

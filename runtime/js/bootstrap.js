@@ -4,7 +4,7 @@ import { clearInterval, clearTimeout, performance, setInterval, setTimeout } fro
 import { TextDecoder, TextEncoder } from "ext:kiln_globals/encoding.js";
 import { AbortController, AbortSignal } from "ext:kiln_globals/abort.js";
 import { crypto } from "ext:kiln_globals/crypto.js";
-import { codeArgumentErrors } from "ext:ext_wasm/errors.js";
+import { codeArgumentErrors, codedError } from "ext:ext_wasm/errors.js";
 
 const core = globalThis.Deno.core;
 
@@ -40,7 +40,7 @@ const globals = {
     exit(code = 0) {
       if (!Number.isInteger(code) || code < 0 || code > 255) {
         const message = `Kiln.exit: the exit code must be an integer from 0 to 255, got ${String(code)}`;
-        throw core.buildCustomError("Wasm.TypeError", message, [["code", 5007]]);
+        throw codedError("TypeError", message);
       }
       core.ops.op_kiln_exit(code);
     },

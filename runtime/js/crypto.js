@@ -1,8 +1,9 @@
 // `crypto.getRandomValues` and `crypto.randomUUID`, as the Web Crypto API has them (no `subtle`):
 // browser-first npm packages need them (Go's wasm_exec.js, which esbuild-wasm runs, refuses to
 // start without `getRandomValues`). The bytes come from the OS's random source.
-const core = globalThis.Deno.core;
-const { op_kiln_random_fill } = core.ops;
+import { codedError } from "ext:ext_wasm/errors.js";
+
+const { op_kiln_random_fill } = globalThis.Deno.core.ops;
 
 // The most bytes one call may fill, as the Web Crypto API has it.
 const MAX_BYTES = 65536;
@@ -19,25 +20,23 @@ const INTEGER_ARRAYS = [
   BigUint64Array,
 ];
 
-function typeError(message) {
-  return core.buildCustomError("Wasm.TypeError", message, [["code", 5007]]);
-}
-
 function fill(bytes) {
   if (!op_kiln_random_fill(bytes)) {
-    throw core.buildCustomError("Wasm.IoError", "crypto: the OS's random source failed; try again", [["code", 5008]]);
+    throw codedError("IoError", "crypto: the OS's random source failed; try again");
   }
 }
 
 function getRandomValues(array) {
   if (!INTEGER_ARRAYS.some((kind) => array instanceof kind)) {
     const got = array === null || typeof array !== "object" ? String(array) : (array.constructor?.name ?? "an object");
-    throw typeError(
+    throw codedError(
+      "TypeError",
       `crypto.getRandomValues: the argument must be an integer typed array (e.g. a Uint8Array), got ${got}`,
     );
   }
   if (array.byteLength > MAX_BYTES) {
-    throw typeError(
+    throw codedError(
+      "TypeError",
       `crypto.getRandomValues: ${array.byteLength} bytes asked for; at most ${MAX_BYTES} per call, so fill a larger array in parts (subarray)`,
     );
   }

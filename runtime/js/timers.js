@@ -37,6 +37,8 @@ function checkCallback(callback) {
 // `setTimeout(f, 0)` wait about 2 ms. Glue that passes messages with `setTimeout(f, 0)` (esbuild's
 // in-thread worker) pays that once per message.
 function queueZeroDelay(id, callback, args, level) {
+  // The fields deno_core's immediate queue reads and writes (01_core.js, `runImmediates` and
+  // `clearImmediate`: the shape of Node's Immediate), for deno_core 0.413 as Cargo.toml pins it.
   const entry = {
     _idleNext: null,
     _idlePrev: null,
