@@ -273,12 +273,68 @@ fn failures_are_the_standard_errors_with_kiln_codes() {
   ));
 }
 
+/// Has JS import `plusOne`, a memory, a mutable global and a function that calls the JS import.
+const OWNER: &str = r#"(module
+  (import "env" "plusOne" (func $plusOne (param i32) (result i32)))
+  (memory (export "memory") 1)
+  (global $g (export "g") (mut i32) (i32.const 5))
+  (func (export "viaOwner") (param i32) (result i32) (call $plusOne (local.get 0)))
+  (func (export "getG") (result i32) (global.get $g))
+  (func (export "load8") (param i32) (result i32) (i32.load8_u (local.get 0))))"#;
+
+/// Imports `OWNER`'s memory, global and function, a JS function and a JS-made mutable global; its
+/// start function writes the memory.
+const USER: &str = r#"(module
+  (import "env" "memory" (memory 1))
+  (import "env" "g" (global $g (mut i32)))
+  (import "env" "viaOwner" (func $viaOwner (param i32) (result i32)))
+  (import "env" "times10" (func $times10 (param i32) (result i32)))
+  (import "env" "counter" (global $counter (mut i32)))
+  (func $init (i32.store8 (i32.const 7) (i32.const 77)))
+  (start $init)
+  (func (export "both") (param i32) (result i32) (call $times10 (call $viaOwner (local.get 0))))
+  (func (export "bump") (global.set $g (i32.add (global.get $g) (i32.const 1)))
+    (global.set $counter (i32.add (global.get $counter) (i32.const 1))))
+  (func (export "getCounter") (result i32) (global.get $counter)))"#;
+
+/// Imports a JS memory and a JS function, which `run` calls.
+const CALLS: &str = r#"(module
+  (import "js" "mem" (memory 1))
+  (import "js" "hook" (func $hook))
+  (func (export "run") (call $hook)))"#;
+
+/// Imports a memory and a function that takes a v128: the interpreter runs it.
+const VECTOR: &str = r#"(module (import "js" "mem" (memory 1)) (import "js" "f" (func (param v128))))"#;
+
 #[test]
-fn one_store_linking_is_stated() {
-  app("webassembly_stores.ts", MANIFEST, &[("memory.wasm", JS_MEMORY)]).run().ok(concat!(
+fn instances_link_through_what_they_import() {
+  // timeout_ms: the interpreter would refuse every instance (5009), so these run on wasmtime.
+  let manifest = MANIFEST.replace("execute = true\n", "execute = true\ntimeout_ms = 5000\n");
+  let fixtures = [
+    ("memory.wasm", JS_MEMORY),
+    ("owner.wasm", OWNER),
+    ("user.wasm", USER),
+    ("calls.wasm", CALLS),
+    ("vector.wasm", VECTOR),
+  ];
+  app("webassembly_stores.ts", &manifest, &fixtures).run().ok(concat!(
     "first importer: 9\n",
-    "second importer: LinkError 5001 (names runtime:wasm)\n",
-    "written before import: LinkError 5001\n",
+    "second importer reads the first's write: 9\n",
+    "an async third sees both: 10 9 10\n",
+    "grow: 1\n",
+    "after growth: 65536 196608 5\n",
+    "the start function wrote the owner's memory: 77\n",
+    "both JS imports, in order: 50 plusOne(4) times10(5)\n",
+    "the shared global: 6 6\n",
+    "the adopted JS global: 101\n",
+    "set from JS, read by the guest: 7\n",
+    "memory of one store, global of another: LinkError 5001 import \"env\" \"g\": this belongs to another \
+     group of linked instances than the module's other imports\n",
+    "the interpreter's module and wasmtime's memory: LinkError 5001 import \"js\" \"mem\": this memory belongs to \
+     an instance Kiln runs on wasmtime\n",
+    "join from inside a call: LinkError 5001\n",
+    "after it, the join works: 0\n",
+    "written before import: LinkError 5001 WebAssembly.Memory: this memory was written before a module imported it\n",
     "read before import, still empty: 0\n",
   ));
 }

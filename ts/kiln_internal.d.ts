@@ -131,6 +131,30 @@ declare module "kiln:internal" {
      */
     op_wasm_instance_end(token: number): number;
     /**
+     * `new WebAssembly.Instance(module, imports)` (and `WebAssembly.instantiate`) for a module that
+     * imports what instance `anchor`'s store holds: parks its instantiation in that store, for the
+     * JS side to drive as `op_wasm_instance_begin`'s (start functions may call JS); then
+     * `op_wasm_instance_joined` registers it. `host_json` is `instantiate`'s list of host imports
+     * (recipe.rs), where `"extern"` entries name memories, globals and functions of the store; its
+     * entry `n` is the store's host import `offset + n` (the JS side keeps one table of host
+     * functions per store). `blocking`: start functions run without yielding, as in a synchronous
+     * call (`new WebAssembly.Instance`).
+     *
+     * # Errors
+     * 5009 without `[capabilities.wasm] execute`; 5004 for an unknown module; 5005 for an unknown
+     * instance; 5001 past `max_instances`, for a value of another store, or while the store is busy
+     * with a call (an instance cannot join the store it is made from inside of).
+     */
+    op_wasm_instance_join(anchor: number, moduleId: number, hostJson: string, offset: number, blocking: boolean): number;
+    /**
+     * Registers an instance `op_wasm_instance_join` made, once the JS side has run its
+     * instantiation to the end; returns its id.
+     *
+     * # Errors
+     * 5001 if the instantiation has not ended, or as it failed.
+     */
+    op_wasm_instance_joined(token: number): number;
+    /**
      * Begins a call of export number `export_index` of an instance whose store has host functions;
      * `slots` holds the arguments. Nothing runs until `run`/`run_sync`.
      */

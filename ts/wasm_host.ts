@@ -71,6 +71,18 @@ export class HostTable {
     this.slots = Math.max(this.slots, f.params.length, f.results.length);
     return this.fns.length - 1;
   }
+
+  /** Adds the host imports of a module that joins the store (runtime:wasm/webassembly), numbered
+   * from the returned offset on, values (null) included, as ext_wasm/src/join.rs numbers them. */
+  extend(other: HostTable): number {
+    const offset = this.fns.length;
+    other.fns.forEach((f, i) => {
+      this.fns.push(f);
+      this.where.push(other.where[i]);
+    });
+    this.slots = Math.max(this.slots, other.slots);
+    return offset;
+  }
 }
 
 /** What one call driven from here carries between steps: the value a host function threw, and the

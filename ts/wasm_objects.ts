@@ -7,8 +7,10 @@
 // - made in JS and not yet imported ("pending"): its bytes or value live in JS. The first module
 //   that imports it adopts it: wasmtime makes the memory or mutable global in that instance's
 //   store (ext_wasm/src/link.rs, `HostValue::Memory`), and the object stands for that from then
-//   on. Another instance cannot import it afterwards: wasmtime links only within one store.
-// - an export of an instance on wasmtime ("bound"): reads and writes go through ops.
+//   on.
+// - an export of an instance on wasmtime, or adopted by one ("bound"): reads and writes go
+//   through ops. A module that imports it is instantiated into that instance's store
+//   (ext_wasm/src/join.rs), since wasmtime links only within one store.
 // - the interpreter's: a shared memory, a global of a reference type, or anything an instance
 //   run by the interpreter exports or imports.
 
@@ -120,10 +122,17 @@ export function interpreterApi(): typeof WebAssembly {
   return interpreter;
 }
 
-export function shareError(what: string, kind: string): Error {
+/** The LinkError for a memory, global or table that cannot be linked where it is imported: one
+ * of an instance on wasmtime given to a module the interpreter runs (`why` says why it does), or
+ * the interpreter's given where wasmtime needs its own. */
+export function shareError(what: string, kind: string, why = ""): Error {
+  const where = why === ""
+    ? `this ${kind} is the JS engine's interpreter's (a shared one, or one an instance the interpreter runs made)`
+    : `this ${kind} belongs to an instance Kiln runs on wasmtime, and the importing module runs on the JS engine's ` +
+      `interpreter because ${why}`;
   return new LinkError(
-    `${what}: this ${kind} belongs to an instance Kiln runs on wasmtime, which links instances only within ` +
-      "one store; link the modules with runtime:wasm's instantiate(moduleId, { imports: { name: otherModuleId } })",
+    `${what}: ${where}; the two cannot share it. Link such modules with runtime:wasm's ` +
+      "instantiate(moduleId, { imports: { name: otherModuleId } })",
   );
 }
 
@@ -245,10 +254,14 @@ export class Memory implements HostObjectLike {
     }
   }
 
-  /** A pending memory as the importing store makes it: empty, with its current size. */
+  /** A pending memory as the importing store makes it: empty, with its current size; a bound one
+   * as the memory of its store that a joining module imports. */
   [HOST_OBJECT](): [string, unknown] {
     const pending = this.#pending;
-    if (pending === null) throw shareError("WebAssembly.Memory", "memory");
+    if (pending === null) {
+      if (this.#original !== null) throw shareError("WebAssembly.Memory", "memory");
+      return ["extern", [this.#raw, "memory", this.#which]];
+    }
     if (pending.handedOut && written(pending.buffer)) {
       throw new LinkError(
         "WebAssembly.Memory: this memory was written before a module imported it; Kiln makes it in the " +
@@ -260,6 +273,11 @@ export class Memory implements HostObjectLike {
 
   static state(memory: Memory): State {
     return memory.#pending !== null ? "pending" : memory.#original !== null ? "interpreted" : "bound";
+  }
+
+  /** The instance a bound memory keeps alive, and so the store it is in; and that instance's id. */
+  static owner(memory: Memory): [object | null, number] {
+    return [memory.#owner, memory.#raw];
   }
 
   /** A pending memory, now made in the store of instance `raw` for host import `index`. */
@@ -369,9 +387,13 @@ export class Global implements HostObjectLike {
     return this.value;
   }
 
-  /** A pending mutable global as the importing store makes it, with its current value. */
+  /** A pending mutable global as the importing store makes it, with its current value; a bound
+   * one as the global of its store that a joining module imports. */
   [HOST_OBJECT](): [string, unknown] {
-    if (this.#pending === null) throw shareError("WebAssembly.Global", "global");
+    if (this.#pending === null) {
+      if (this.#original !== null) throw shareError("WebAssembly.Global", "global");
+      return ["extern", [this.#raw, "global", this.#adopted >= 0 ? this.#adopted : this.#name]];
+    }
     const value = this.#pending.value;
     if (typeof value === "bigint") return ["mutable", value.toString()];
     if (!Number.isFinite(value)) {
@@ -384,13 +406,19 @@ export class Global implements HostObjectLike {
     return global.#pending !== null ? "pending" : global.#original !== null ? "interpreted" : "bound";
   }
 
+  /** As `Memory.owner`. */
+  static owner(global: Global): [object | null, number] {
+    return [global.#owner, global.#raw];
+  }
+
   static mutable(global: Global): boolean {
     return global.#pending?.mutable ?? false;
   }
 
   /** A pending mutable global, now made in the store of instance `raw` for host import `index`. */
   static adopted(global: Global, owner: object, raw: number, index: number): void {
-    global.#type = global.#pending?.type ?? "";
+    if (global.#pending === null) return;
+    global.#type = global.#pending.type;
     global.#pending = null;
     global.#raw = raw;
     global.#adopted = index;
@@ -422,7 +450,10 @@ const OWNER = Symbol("kiln.instance");
 
 /** Each function of an instance on wasmtime, with the instance and the index it is called by:
  * what a `WebAssembly.Table` of that instance stores for it (runtime:wasm/table). */
-export const functionIndex = new WeakMap<Function, { raw: number; index: number; params: readonly string[]; results: readonly string[] }>();
+export const functionIndex = new WeakMap<
+  Function,
+  { owner: object; raw: number; index: number; params: readonly string[]; results: readonly string[] }
+>();
 
 /** One exported function with the JS API's coercions, on runtime:wasm's synchronous call ops. */
 export function exportFunction(
@@ -516,7 +547,7 @@ export function exportFunction(
   Object.defineProperty(fn, "name", { value: name });
   Object.defineProperty(fn, "length", { value: params.length });
   Object.defineProperty(fn, OWNER, { value: owner });
-  functionIndex.set(fn, { raw, index, params, results });
+  functionIndex.set(fn, { owner, raw, index, params, results });
   return fn;
 }
 

@@ -20,14 +20,17 @@
 // one memory, whose function imports pass a `v128` or a `funcref`, or that imports the
 // interpreter's memory or global. An `externref` is any JS value, kept by the number wasmtime
 // carries (runtime:wasm/values, `refId`), so wasm-bindgen's reference-type glue runs on wasmtime.
-// A memory or global of an instance on wasmtime cannot be imported by another instance: link such
-// modules with runtime:wasm's `instantiate` and `imports`.
+// A module that imports a memory, global or function of an instance on wasmtime (or a JS-made
+// Memory another instance adopted) is instantiated into that instance's store
+// (ext_wasm/src/join.rs), where wasmtime links it directly: two instances share one memory, and a
+// call from one into the other's function does not go through JS.
 
 import { drive, driveInstantiationSync, type HostTable, hostTable } from "runtime:wasm/host";
 import { type SplitImports, splitImports } from "runtime:wasm/import-object";
 import {
   CompileError,
   exportFunction,
+  functionIndex,
   Global,
   interpreter,
   interpreterApi,
@@ -41,6 +44,7 @@ import {
 } from "runtime:wasm/objects";
 import { Table } from "runtime:wasm/table";
 import { jsTypes, ops } from "runtime:wasm/values";
+import { HOST_OBJECT } from "runtime:wasm/import-object";
 
 
 type Descriptor = { module?: string; name: string; kind: string; params?: string[]; results?: string[]; type?: string };
@@ -225,13 +229,56 @@ const instances = new FinalizationRegistry<number>((raw) => {
   }
 });
 
+/** What the instances of one wasmtime store share on the JS side: the table of their JS host
+ * functions, numbered across the store (null until one of them has a host import). */
+interface StoreRecord {
+  table: HostTable | null;
+}
+
+/** Each Instance on wasmtime's store, shared by the instances that joined it. */
+const stores = new WeakMap<object, StoreRecord>();
+
+/** The store a module's instance joins: the store, and an instance id in it (alive: the import
+ * that names it keeps its Instance alive). */
+interface Join {
+  store: StoreRecord;
+  anchor: number;
+}
+
+/** The join that importing `value`, a bound Memory or Global, means, given the one found so far. */
+function joinFor(value: Memory | Global, what: string, found: Join | null): Join {
+  const [owner, anchor] = value instanceof Memory ? Memory.owner(value) : Global.owner(value);
+  const store = owner === null ? undefined : stores.get(owner);
+  if (store === undefined) throw shareError(what, value instanceof Memory ? "memory" : "global");
+  if (found !== null && found.store !== store) {
+    throw new LinkError(
+      `${what}: this belongs to another group of linked instances than the module's other imports; ` +
+        "wasmtime links instances only within one store, so a module can import the memories and globals " +
+        "of one group only",
+    );
+  }
+  return found ?? { store, anchor };
+}
+
+/** The join of a module that imports no bound Memory or Global: the store of the first function
+ * it imports that is another wasmtime instance's (linked directly, not called through JS). */
+function joinByFunction(imports: Descriptor[], values: unknown[]): Join | null {
+  for (let n = 0; n < imports.length; n++) {
+    const known = imports[n].kind === "function" ? functionIndex.get(values[n] as Function) : undefined;
+    const store = known === undefined ? undefined : stores.get(known.owner);
+    if (known !== undefined && store !== undefined) return { store, anchor: known.raw };
+  }
+  return null;
+}
+
 /** Reads an import object the way the JS API does: the value for each import of the module. */
-function readImports(module: Module, importObject: unknown): { values: unknown[]; interpreted: string } {
+function readImports(module: Module, importObject: unknown): { values: unknown[]; interpreted: string; join: Join | null } {
   const { imports, exports, refTables } = Module.shape(module);
   if (imports.length > 0 && (importObject === null || typeof importObject !== "object") && typeof importObject !== "function") {
     throw new TypeError("WebAssembly.Instance: the module has imports, so an import object is required");
   }
   let interpreted = needsInterpreter(imports, exports, refTables);
+  let join: Join | null = null;
   const values = imports.map((i) => {
     const namespace = (importObject as Record<string, unknown>)[i.module ?? ""];
     if (namespace === null || (typeof namespace !== "object" && typeof namespace !== "function")) {
@@ -249,7 +296,7 @@ function readImports(module: Module, importObject: unknown): { values: unknown[]
             throw new LinkError(`${what}: a mutable global import needs a mutable WebAssembly.Global`);
           }
           if (Global.state(value) === "interpreted") interpreted ||= "it imports the interpreter's global";
-          else if (Global.state(value) === "bound" && interpreted === "") throw shareError(what, "global");
+          else if (Global.state(value) === "bound") join = joinFor(value, what, join);
         } else if (!(value instanceof Global) && typeof value !== "number" && typeof value !== "bigint") {
           throw new LinkError(`${what}: a global import needs a number, a bigint or a WebAssembly.Global`);
         }
@@ -257,7 +304,7 @@ function readImports(module: Module, importObject: unknown): { values: unknown[]
       case "memory":
         if (!(value instanceof Memory)) throw new LinkError(`${what}: a memory import needs a WebAssembly.Memory`);
         if (Memory.state(value) === "interpreted") interpreted ||= "it imports the interpreter's memory";
-        else if (Memory.state(value) === "bound" && interpreted === "") throw shareError(what, "memory");
+        else if (Memory.state(value) === "bound") join = joinFor(value, what, join);
         break;
       case "table":
         if (!(value instanceof Table)) throw new LinkError(`${what}: a table import needs a WebAssembly.Table`);
@@ -265,7 +312,7 @@ function readImports(module: Module, importObject: unknown): { values: unknown[]
     }
     return value;
   });
-  return { values, interpreted };
+  return { values, interpreted, join: join ?? joinByFunction(imports, values) };
 }
 
 /**
@@ -294,13 +341,17 @@ function jsImport(fn: (...args: unknown[]) => unknown, count: number, results: r
   }
 }
 
-/** The host namespaces for runtime:wasm's ops: JS functions wrapped to the JS API's coercions. */
-function hostImports(module: Module, values: unknown[]): Record<string, Record<string, unknown>> {
+/** The host namespaces for runtime:wasm's ops: JS functions wrapped to the JS API's coercions;
+ * with `join`, the functions of the store joined as that store's own (ext_wasm/src/join.rs). */
+function hostImports(module: Module, values: unknown[], join: Join | null): Record<string, Record<string, unknown>> {
   const out: Record<string, Record<string, unknown>> = {};
   Module.shape(module).imports.forEach((i, n) => {
     const namespace = (out[i.module ?? ""] ??= {});
     const value = values[n];
-    if (i.kind === "function") {
+    const known = join === null || i.kind !== "function" ? undefined : functionIndex.get(value as Function);
+    if (known !== undefined && stores.get(known.owner) === join?.store) {
+      namespace[i.name] = { [HOST_OBJECT]: () => ["extern", [known.raw, "function", known.index]] };
+    } else if (i.kind === "function") {
       namespace[i.name] = jsImport(value as (...args: unknown[]) => unknown, (i.params ?? []).length, jsTypes(i.results ?? []));
     } else if (i.kind === "memory" || (i.kind === "global" && mutableGlobal(i))) {
       // A pending Memory or mutable Global: the store makes it (its HOST_OBJECT answer says how).
@@ -316,19 +367,40 @@ function hostImports(module: Module, values: unknown[]): Record<string, Record<s
  * What instantiating `module` with `importObject` takes: the interpreter's import object, when
  * the interpreter runs it, else the module's id and the imports split for runtime:wasm's ops.
  */
-function plan(module: Module, importObject: unknown): { id: number; split: SplitImports; interpreted: WebAssembly.Imports | null } {
-  const { values, interpreted } = readImports(module, importObject);
+function plan(
+  module: Module,
+  importObject: unknown,
+): { id: number; split: SplitImports; interpreted: WebAssembly.Imports | null; join: Join | null } {
+  const { values, interpreted, join } = readImports(module, importObject);
   const id = Module.id(module);
-  if (interpreted !== "") return { id, split: splitImports(undefined), interpreted: toInterpreter(module, values) };
-  return { id, split: splitImports(hostImports(module, values), true), interpreted: null };
+  if (interpreted !== "") return { id, split: splitImports(undefined), interpreted: toInterpreter(module, values, interpreted), join: null };
+  return { id, split: splitImports(hostImports(module, values, join), true), interpreted: null, join };
 }
 
-/** The pending objects the new store made, now standing for what it made. */
-function adoptAll(split: SplitImports, owner: object, raw: number): void {
+/** The pending objects the new store made (or the joined store, numbering its host imports from
+ * `offset`), now standing for what it made. */
+function adoptAll(split: SplitImports, owner: object, raw: number, offset = 0): void {
   for (const [index, object] of split.adopted) {
-    if (object instanceof Memory) Memory.adopted(object, owner, raw, index);
-    else if (object instanceof Global) Global.adopted(object, owner, raw, index);
+    if (object instanceof Memory) Memory.adopted(object, owner, raw, offset + index);
+    else if (object instanceof Global) Global.adopted(object, owner, raw, offset + index);
   }
+}
+
+/** The store's table of host functions with a joining module's added: the table, and the number
+ * its first host import has there. */
+function joinTable(store: StoreRecord, split: SplitImports, id: number): { table: HostTable; offset: number } {
+  const added = hostTable(split, [id], true);
+  if (store.table === null) {
+    store.table = added;
+    return { table: added, offset: 0 };
+  }
+  return { table: store.table, offset: store.table.extend(added) };
+}
+
+/** The table a joined instance's exports are called with: the store's, once it has a JS function
+ * (an export may reach one through another instance's function); else none, for the fast path. */
+function callTable(store: StoreRecord): HostTable | null {
+  return store.table !== null && store.table.fns.some((f) => f !== null) ? store.table : null;
 }
 
 /** Set while an `Instance` is made for `instantiate` (async) or from the interpreter's. */
@@ -344,7 +416,7 @@ class Instance {
       return;
     }
     if (new.target === undefined) throw new TypeError("WebAssembly.Instance must be called with new");
-    const { id, split, interpreted } = plan(unwrap(module), importObject);
+    const { id, split, interpreted, join } = plan(unwrap(module), importObject);
     if (interpreted !== null) {
       const Original = interpreterApi().Instance;
       this.#exports = interpretedExports(new Original(Module.interpreted(module), interpreted));
@@ -353,6 +425,17 @@ class Instance {
     let raw: number;
     let table: HostTable | null = null;
     try {
+      if (join !== null) {
+        const { table: all, offset } = joinTable(join.store, split, id);
+        const token = ops.op_wasm_instance_join(join.anchor, id, split.host, offset, true);
+        driveInstantiationSync(token, all);
+        raw = ops.op_wasm_instance_joined(token);
+        adoptAll(split, this, raw, offset);
+        stores.set(this, join.store);
+        this.#exports = wasmtimeExports(this, raw, callTable(join.store), Module.shape(module).refTables ?? []);
+        instances.register(this, raw);
+        return;
+      }
       if (split.host === "") {
         raw = ops.op_wasm_instance_create_sync(id, JS_API, "", true);
       } else {
@@ -365,6 +448,7 @@ class Instance {
       throw standard(e);
     }
     adoptAll(split, this, raw);
+    stores.set(this, { table });
     this.#exports = wasmtimeExports(this, raw, table, Module.shape(module).refTables ?? []);
     instances.register(this, raw);
   }
@@ -373,10 +457,12 @@ class Instance {
     return this.#exports;
   }
 
-  /** An Instance over exports made elsewhere (async instantiate, the interpreter). */
-  static adopt(build: (owner: Instance) => Record<string, unknown>, raw: number): Instance {
+  /** An Instance over exports made elsewhere (async instantiate, the interpreter); `store`: its
+   * wasmtime store's record. */
+  static adopt(build: (owner: Instance) => Record<string, unknown>, raw: number, store: StoreRecord | null): Instance {
     made = { exports: {} };
     const instance = new Instance(undefined as unknown as Module);
+    if (store !== null) stores.set(instance, store);
     instance.#exports = build(instance);
     if (raw !== 0) instances.register(instance, raw);
     return instance;
@@ -384,7 +470,7 @@ class Instance {
 }
 
 /** The import object the interpreter gets: Kiln's Memory, Table and Global objects as its own. */
-function toInterpreter(module: Module, values: unknown[]): WebAssembly.Imports {
+function toInterpreter(module: Module, values: unknown[], why: string): WebAssembly.Imports {
   const out: Record<string, Record<string, WebAssembly.ImportValue>> = {};
   Module.shape(module).imports.forEach((i, n) => {
     const what = `import "${i.module}" "${i.name}"`;
@@ -397,7 +483,7 @@ function toInterpreter(module: Module, values: unknown[]): WebAssembly.Imports {
         : Global.interpreted(value);
       if (original !== null) value = original;
       else if (value instanceof Global && !mutableGlobal(i)) value = value.value;
-      else throw shareError(what, i.kind);
+      else throw shareError(what, i.kind, why);
     }
     (out[i.module ?? ""] ??= {})[i.name] = value as WebAssembly.ImportValue;
   });
@@ -460,14 +546,24 @@ async function compile(source: unknown): Promise<Module> {
 }
 
 async function instantiateModule(module: Module, importObject: unknown): Promise<Instance> {
-  const { id, split, interpreted } = plan(module, importObject);
+  const { id, split, interpreted, join } = plan(module, importObject);
   if (interpreted !== null) {
     const original = await interpreterApi().instantiate(Module.interpreted(module), interpreted);
-    return Instance.adopt(() => interpretedExports(original), 0);
+    return Instance.adopt(() => interpretedExports(original), 0, null);
   }
   let raw: number;
   let table: HostTable | null = null;
   try {
+    if (join !== null) {
+      const { table: all, offset } = joinTable(join.store, split, id);
+      const token = ops.op_wasm_instance_join(join.anchor, id, split.host, offset, false);
+      await drive(token, all, new Uint8Array(all.slots * 8));
+      raw = ops.op_wasm_instance_joined(token);
+      return Instance.adopt((owner) => {
+        adoptAll(split, owner, raw, offset);
+        return wasmtimeExports(owner, raw, callTable(join.store), Module.shape(module).refTables ?? []);
+      }, raw, join.store);
+    }
     if (split.host === "") {
       raw = ops.op_wasm_instance_create(id, JS_API, "", true) ?? await ops.op_wasm_call_unfinished();
     } else {
@@ -482,7 +578,7 @@ async function instantiateModule(module: Module, importObject: unknown): Promise
   return Instance.adopt((owner) => {
     adoptAll(split, owner, raw);
     return wasmtimeExports(owner, raw, table, Module.shape(module).refTables ?? []);
-  }, raw);
+  }, raw, { table });
 }
 
 async function instantiate(source: unknown, importObject?: unknown): Promise<unknown> {

@@ -50,6 +50,8 @@ pub enum Finished {
   Call(Result<Vec<Slot>, WasmError>),
   /// An instantiation, registered by `op_wasm_instance_end` (boxed: a store is large).
   Instance(Box<Result<Made, WasmError>>),
+  /// An instance made in an existing store, registered by `op_wasm_instance_joined` (join.rs).
+  Joined(Box<Result<crate::join::Joined, WasmError>>),
   /// A component's instantiation, registered by `op_wasm_component_end`.
   Component(Box<Result<crate::component::ComponentMade, WasmError>>),
   /// A component call: its results, encoded (read with `op_wasm_hcall_bytes`).
@@ -180,7 +182,8 @@ fn report(step: Step, parked: &mut Parked, slots: &mut [u8]) -> Result<(f64, boo
       Some(Finished::Bytes(Err(error))) => Err(error),
       // An instantiation stays parked for op_wasm_instance_end (or op_wasm_component_end), and a
       // component call's results for op_wasm_hcall_bytes.
-      finished @ Some(Finished::Instance(_) | Finished::Component(_) | Finished::Bytes(Ok(_))) => {
+      finished
+      @ Some(Finished::Instance(_) | Finished::Joined(_) | Finished::Component(_) | Finished::Bytes(Ok(_))) => {
         parked.finished = finished;
         Ok((DONE, false))
       }
@@ -563,7 +566,7 @@ fn not_finished() -> WasmError {
 
 /// Takes what a parked call or instantiation finished with out of the table, if `pick` accepts it;
 /// otherwise it stays parked under its token and the error is `not_yet`'s.
-fn take_finished<T>(
+pub(crate) fn take_finished<T>(
   state: &mut OpState,
   token: f64,
   not_yet: impl FnOnce() -> WasmError,

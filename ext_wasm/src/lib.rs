@@ -33,6 +33,7 @@ mod handles;
 mod host;
 mod hostcall;
 mod instance;
+mod join;
 mod js_ref;
 mod limiter;
 mod limits;
@@ -129,6 +130,8 @@ deno_core::extension!(
     instance::op_wasm_instance_take_output,
     instance::op_wasm_instance_begin,
     instance::op_wasm_instance_end,
+    join::op_wasm_instance_join,
+    join::op_wasm_instance_joined,
     hostcall::op_wasm_hcall_begin,
     hostcall::op_wasm_hcall_call_sync,
     hostcall::op_wasm_hcall_run,

@@ -7,7 +7,7 @@
 
 use std::collections::HashMap;
 
-use wasmtime::{Extern, ExternType, Global, Instance, Linker, Module, Mutability, Store, Val, ValType};
+use wasmtime::{AsContextMut, Extern, ExternType, Global, Instance, Linker, Module, Mutability, Store, Val, ValType};
 
 use crate::engine::Engines;
 use crate::error::{error_chain, WasmError};
@@ -143,11 +143,49 @@ pub enum HostValue {
   /// A mutable global made in JS (`new WebAssembly.Global({ mutable: true })`), made in the store
   /// with this value (a `Number` or `BigInt`); the JS object then stands for it.
   Mutable(Box<HostValue>),
+  /// A memory, global or function of an instance in the store the importer joins (join.rs):
+  /// imported as it is, not as a copy or a JS call.
+  Extern(StoreExtern),
+}
+
+/// What a [`HostValue::Extern`] names: first as JS gave it, then, once join.rs has checked that
+/// the instance is in the store joined, as wasmtime handles of that store.
+#[derive(Clone)]
+pub enum StoreExtern {
+  /// Instance id `instance`'s memory (`key` 0: `instance.memory`; n: the memory made for host
+  /// import n - 1), global (`key` a number: the global made for that host import; a string: its
+  /// export of that name) or function (`key` its export index, as `caller_call.rs` takes it).
+  Named { instance: f64, kind: String, key: serde_json::Value },
+  /// A memory of the store.
+  Memory(wasmtime::Memory),
+  /// The memory or global made for this host import of the store.
+  Adopted(u32),
+  /// An instance's export of this name.
+  Export(Instance, String),
+  /// The function an instance's exports or tables give JS under this index (table.rs, `func_at`).
+  Function(Instance, u32),
+}
+
+impl StoreExtern {
+  /// The wasmtime value it stands for, in `store`.
+  fn get(&self, store: &mut Store<StoreData>) -> Option<Extern> {
+    match self {
+      Self::Named { .. } => None,
+      Self::Memory(memory) => Some((*memory).into()),
+      Self::Adopted(index) => store.data().adopted(*index).cloned(),
+      Self::Export(instance, name) => instance.get_export(&mut *store, name),
+      Self::Function(instance, index) => {
+        crate::table::func_at(store.as_context_mut(), *instance, *index).map(|(f, _)| f.into())
+      }
+    }
+  }
 }
 
 /// Defines, in `linker`, every host import one of `modules` imports: functions as host functions
 /// (host.rs), numbers and bigints as immutable globals made in `store`. A name two modules import
-/// is defined once, with the type the first one declares.
+/// is defined once, with the type the first one declares. Host import number `n` of `host` is the
+/// store's number `offset + n`: a module joining a store (join.rs) numbers its host imports after
+/// those the store has.
 ///
 /// # Errors
 /// 5001 for a value of the wrong kind (a function for a global, a number for a function or for a
@@ -157,13 +195,15 @@ pub fn define_host(
   store: &mut Store<StoreData>,
   modules: &[(&str, &Module)],
   host: &[HostImport],
+  offset: u32,
 ) -> Result<(), WasmError> {
   let mut defined = std::collections::HashSet::new();
   for (what, module) in modules {
     for import in module.imports() {
-      let Some(index) = host.iter().position(|h| h.module == import.module() && h.name == import.name()) else {
+      let Some(position) = host.iter().position(|h| h.module == import.module() && h.name == import.name()) else {
         continue;
       };
+      let index = offset as usize + position;
       if !defined.insert((import.module(), import.name())) {
         continue;
       }
@@ -177,7 +217,7 @@ pub fn define_host(
           describe_extern(&ty)
         ))
       };
-      match (&host[index].value, &ty) {
+      match (&host[position].value, &ty) {
         (HostValue::Function, ExternType::Func(func)) => {
           // A JS function given for a WASI import replaces Kiln's own for this store: the JS API
           // takes every import from the import object, so a WASI written in JS (a browser shim)
@@ -227,6 +267,16 @@ pub fn define_host(
           let made = Global::new(&mut *store, global.clone(), val)
             .map_err(|e| WasmError::instantiate(format!("cannot make the global `{qualified}`: {e}")))?;
           adopt(linker, store, import.module(), import.name(), index, made.into())?;
+        }
+        (HostValue::Extern(source), _) => {
+          let found = source.get(store).ok_or_else(|| {
+            WasmError::instantiate(format!(
+              "cannot instantiate {what}: the value given for `{qualified}` is gone from its store"
+            ))
+          })?;
+          linker
+            .define(&mut *store, import.module(), import.name(), found)
+            .map_err(|e| WasmError::instantiate(format!("cannot define `{qualified}`: {e}")))?;
         }
         (HostValue::Memory { .. }, _) => return Err(mismatch("a WebAssembly.Memory")),
         (HostValue::Mutable(_), _) => return Err(mismatch("a mutable WebAssembly.Global")),
@@ -282,6 +332,7 @@ fn global_value(value: &HostValue, content: &ValType, qualified: &str) -> Result
     (HostValue::Mutable(value), _) => global_value(value, content, qualified),
     (HostValue::Function, _) => Err(bad("a function".into())),
     (HostValue::Memory { .. }, _) => Err(bad("a memory".into())),
+    (HostValue::Extern(_), _) => Err(bad("an instance's export".into())),
   }
 }
 
@@ -361,7 +412,7 @@ pub async fn instantiate_linked(
   let whats: Vec<String> = order.iter().map(|(name, _)| format!("the module linked as `{name}`")).collect();
   let mut all: Vec<(&str, &Module)> = order.iter().zip(&whats).map(|((_, m), what)| (what.as_str(), m)).collect();
   all.push(("the module", entry));
-  define_host(&mut linker, &mut kiln.store, &all, host)?;
+  define_host(&mut linker, &mut kiln.store, &all, host, 0)?;
   let mut provided: Vec<String> = order.iter().map(|(name, _)| name.clone()).collect();
   provided.extend(host.iter().map(|h| h.module.clone()));
   provided.extend(natives.iter().map(|n| n.module.clone()));
@@ -383,7 +434,7 @@ pub async fn instantiate_linked(
 
 /// Instantiates one module into the store with `linker`, then runs its reactor initializer if
 /// `initialize` (the config's `initialize`, for the entry module; linked ones always are).
-async fn instantiate_one(
+pub(crate) async fn instantiate_one(
   engines: &Engines,
   kiln: &mut KilnStore,
   linker: &Linker<StoreData>,

@@ -142,17 +142,7 @@ pub fn check(state: &OpState, request: &Request) -> Result<(Recipe, Reservation)
       )));
     }
   }
-  let pending = state.borrow::<PendingInstances>();
-  let live = state.borrow::<InstanceTable>().0.len() + pending.count();
-  let wanted = request.stores * (1 + imports.len());
-  let max = permissions.limits.max_instances;
-  if live + wanted > max {
-    return Err(WasmError::instantiate(format!(
-      "{live} instances are alive or being made (processes and pool members count) and this needs \
-       {wanted} more, over the {max} [capabilities.wasm] max_instances allows; drop instances, pools \
-       or processes you no longer need, or raise max_instances in the manifest"
-    )));
-  }
+  let reservation = reserve(state, request.stores * (1 + imports.len()))?;
   let config = InstanceConfig::from_json(request.config_json)?;
   config.check_interruptible(permissions.limits.timeout_ms, purpose)?;
   config.check_initialize(purpose)?;
@@ -170,7 +160,26 @@ pub fn check(state: &OpState, request: &Request) -> Result<(Recipe, Reservation)
     natives: Vec::new(),
     memory_cap_name: APP_MEMORY_CAP,
   };
-  Ok((recipe, pending.reserve(wanted)))
+  Ok((recipe, reservation))
+}
+
+/// Reserves `wanted` instances under `[capabilities.wasm] max_instances`, which counts the live
+/// ones, those being made, and processes' and pools' (join.rs reserves one too).
+///
+/// # Errors
+/// 5001 past `max_instances`.
+pub(crate) fn reserve(state: &OpState, wanted: usize) -> Result<Reservation, WasmError> {
+  let pending = state.borrow::<PendingInstances>();
+  let live = state.borrow::<InstanceTable>().0.len() + pending.count();
+  let max = state.borrow::<Arc<WasmPermissions>>().limits.max_instances;
+  if live + wanted > max {
+    return Err(WasmError::instantiate(format!(
+      "{live} instances are alive or being made (processes and pool members count) and this needs \
+       {wanted} more, over the {max} [capabilities.wasm] max_instances allows; drop instances, pools \
+       or processes you no longer need, or raise max_instances in the manifest"
+    )));
+  }
+  Ok(pending.reserve(wanted))
 }
 
 /// The modules `imports` links by name: `[[importName, moduleId], ...]` as JSON (`""`: none).
@@ -197,8 +206,10 @@ fn linked_modules(
 /// being `"function"` (a JS host function, numbered by its place in the list), `"number"` or
 /// `"bigint"` (a value for an immutable global; a bigint's value is its decimal text), and for
 /// the WebAssembly API's objects made in JS, `"memory"` (`[minPages, maxPages or null]`) or
-/// `"mutable"` (a mutable global's first value, a number or a bigint's text).
-fn host_imports(host_json: &str) -> Result<Vec<HostImport>, WasmError> {
+/// `"mutable"` (a mutable global's first value, a number or a bigint's text); for an instance's
+/// memory, global or function in the store a module joins (join.rs), `"extern"` (`[instanceId,
+/// "memory" | "global" | "function", key]`, see [`crate::link::StoreExtern::Named`]).
+pub(crate) fn host_imports(host_json: &str) -> Result<Vec<HostImport>, WasmError> {
   if host_json.is_empty() {
     return Ok(Vec::new());
   }
@@ -225,6 +236,13 @@ fn host_imports(host_json: &str) -> Result<Vec<HostImport>, WasmError> {
           HostValue::Mutable(Box::new(HostValue::Number(n.as_f64().unwrap_or(f64::NAN))))
         }
         ("mutable", serde_json::Value::String(text)) => HostValue::Mutable(Box::new(HostValue::BigInt(text))),
+        ("extern", serde_json::Value::Array(parts)) => match <[serde_json::Value; 3]>::try_from(parts) {
+          Ok([serde_json::Value::Number(instance), serde_json::Value::String(kind), key]) => {
+            let instance = instance.as_f64().unwrap_or(f64::NAN);
+            HostValue::Extern(crate::link::StoreExtern::Named { instance, kind, key })
+          }
+          _ => return Err(unknown()),
+        },
         _ => return Err(unknown()),
       };
       Ok(HostImport { module, name, value })

@@ -132,6 +132,9 @@ const rawOps: [string, unknown[]][] = [
   // Host-call ops: no call is parked, so even the "good" token names nothing (5005).
   ["op_wasm_instance_begin", [Number(moduleId), "", "", "[[\"env\",\"f\",\"function\",null]]", false]],
   ["op_wasm_instance_end", [1]],
+  // Joins the store of `raw` with a module that imports nothing of it, naming an extern of it.
+  ["op_wasm_instance_join", [raw, Number(moduleId), `[["env","m","extern",[${raw},"memory",0]]]`, 0, true]],
+  ["op_wasm_instance_joined", [1]],
   ["op_wasm_hcall_begin", [raw, 7, false, new Uint8Array(16)]],
   // Begins and runs a call of export 7 (div) of the instance with a deadline, given as one number.
   ["op_wasm_hcall_call_sync", [boundedRaw * 65536 + 7, new Uint8Array(24)]],
