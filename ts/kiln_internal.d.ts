@@ -490,7 +490,7 @@ declare module "kiln:internal" {
      * # Errors
      * 5005 for an unknown instance; 5006 while its store is busy; 5007 if it exports no such table.
      */
-    op_wasm_table_size(instanceId: number, name: string): number;
+    op_wasm_table_size(instanceId: number, name: string, adopted: number): number;
     /**
      * `table.get(index)`: `null` for a null element, else the function there, by the index JS calls
      * it with (see the module docs).
@@ -498,15 +498,17 @@ declare module "kiln:internal" {
      * # Errors
      * As `op_wasm_table_size`, and 5007 if `index` is past the end.
      */
-    op_wasm_table_get(instanceId: number, name: string, index: number): TableFunc | null;
+    op_wasm_table_get(instanceId: number, name: string, adopted: number, index: number): TableFunc | null;
     /**
-     * `table.set(index, value)`: `func` is the index of a function of the same instance (an export,
-     * or one taken out of a table), or -1 for `null`.
+     * `table.set(index, value)`: `func` is the index of a function of instance `of` (an export, or
+     * one taken out of a table), or -1 for `null`; `of` is 0 for the table's own instance, else an
+     * instance of the same store.
      *
      * # Errors
-     * As `op_wasm_table_get`, and 5007 if `func` names no such function.
+     * As `op_wasm_table_get`, and 5007 if `func` names no such function or `of` is an instance of
+     * another store.
      */
-    op_wasm_table_set(instanceId: number, name: string, index: number, func: number): void;
+    op_wasm_table_set(instanceId: number, name: string, adopted: number, index: number, func: number, of: number): void;
     /**
      * `table.grow(delta, value)`: adds `delta` elements, each `func` (as for `op_wasm_table_set`),
      * and returns the old length.
@@ -515,7 +517,7 @@ declare module "kiln:internal" {
      * As `op_wasm_table_set`, and 5007 if the table cannot grow that far (its maximum, or the
      * manifest's `max_table_elements`).
      */
-    op_wasm_table_grow(instanceId: number, name: string, delta: number, func: number): number;
+    op_wasm_table_grow(instanceId: number, name: string, adopted: number, delta: number, func: number, of: number): number;
     /**
      * `table.set(index, value)` for a function of another instance: host function number `host`
      * of the instance's store (the JS side added it, calling that function), of the type given as
@@ -525,7 +527,7 @@ declare module "kiln:internal" {
      * As `op_wasm_table_set`; 5007 if the store has no JS imports, or for a type that is not
      * numbers.
      */
-    op_wasm_table_set_js(instanceId: number, name: string, index: number, host: number, params: string, results: string): void;
+    op_wasm_table_set_js(instanceId: number, name: string, adopted: number, index: number, host: number, params: string, results: string): void;
     /**
      * `table.grow(delta, value)` for a function of another instance (see `op_wasm_table_set_js`);
      * returns the old length.
@@ -533,7 +535,7 @@ declare module "kiln:internal" {
      * # Errors
      * As `op_wasm_table_grow` and `op_wasm_table_set_js`.
      */
-    op_wasm_table_grow_js(instanceId: number, name: string, delta: number, host: number, params: string, results: string): number;
+    op_wasm_table_grow_js(instanceId: number, name: string, adopted: number, delta: number, host: number, params: string, results: string): number;
     /**
      * `table.get(index)` of a table of `externref`s: the id of the JS value there (0 for null;
      * js_ref.rs), which the JS side looks up.
@@ -541,14 +543,14 @@ declare module "kiln:internal" {
      * # Errors
      * As `op_wasm_table_get`, and 5007 for a table of function references.
      */
-    op_wasm_table_get_ref(instanceId: number, name: string, index: number): number;
+    op_wasm_table_get_ref(instanceId: number, name: string, adopted: number, index: number): number;
     /**
      * `table.set(index, value)` of a table of `externref`s: `id` is the value's (0 for null).
      *
      * # Errors
      * As `op_wasm_table_set`, and 5007 for a table of function references.
      */
-    op_wasm_table_set_ref(instanceId: number, name: string, index: number, id: number): void;
+    op_wasm_table_set_ref(instanceId: number, name: string, adopted: number, index: number, id: number): void;
     /**
      * `table.grow(delta, value)` of a table of `externref`s (see `op_wasm_table_set_ref`); returns
      * the old length.
@@ -556,7 +558,7 @@ declare module "kiln:internal" {
      * # Errors
      * As `op_wasm_table_grow`, and 5007 for a table of function references.
      */
-    op_wasm_table_grow_ref(instanceId: number, name: string, delta: number, id: number): number;
+    op_wasm_table_grow_ref(instanceId: number, name: string, adopted: number, delta: number, id: number): number;
     /**
      * The ids JS may forget: their references are gone (see the module docs). JS calls this now and
      * then as it adds values, so the registry stays as large as what the stores still hold.

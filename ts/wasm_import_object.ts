@@ -15,8 +15,8 @@ export interface SplitImports {
   fns: { fn: (...args: never[]) => unknown; module: string; name: string }[];
   hostCount: number;
   /** The WebAssembly API's objects made in JS that the store makes for them (`adopt`), by their
-   * place in `host`. */
-  adopted: [number, object][];
+   * place in `host`, with the import's name. */
+  adopted: [number, object, string][];
 }
 
 /**
@@ -72,7 +72,7 @@ export function splitImports(imports: unknown, adopt = false): SplitImports {
         host.push([module, name, "bigint", field.toString()]);
       } else if (adopt && typeof field === "object" && field !== null && HOST_OBJECT in field) {
         const [kind, value] = (field as HostObject)[HOST_OBJECT]();
-        out.adopted.push([host.length, field]);
+        out.adopted.push([host.length, field, name]);
         host.push([module, name, kind, value as string]);
       } else {
         throw wasmError("WasiError", `${where} is ${describe(field)}; give a function, a number or a bigint`);

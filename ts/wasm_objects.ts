@@ -7,7 +7,9 @@
 // - made in JS and not yet imported ("pending"): its bytes or value live in JS. The first module
 //   that imports it adopts it: wasmtime makes the memory or mutable global in that instance's
 //   store (ext_wasm/src/link.rs, `HostValue::Memory`), and the object stands for that from then
-//   on.
+//   on. A memory whose `buffer` JS reads (or that JS grows) before that is made on wasmtime then,
+//   as the memory an instance of a module of its own exports: emscripten's glue makes its views
+//   of the memory before it instantiates, and they must stay the memory's.
 // - an export of an instance on wasmtime, or adopted by one ("bound"): reads and writes go
 //   through ops. A module that imports it is instantiated into that instance's store
 //   (ext_wasm/src/join.rs), since wasmtime links only within one store.
@@ -210,7 +212,7 @@ export class Memory implements HostObjectLike {
 
   get buffer(): ArrayBuffer {
     if (this.#original !== null) return this.#original.buffer;
-    if (this.#pending !== null) {
+    if (this.#pending !== null && !this.#materialize()) {
       this.#pending.handedOut = true;
       return this.#pending.buffer;
     }
@@ -232,7 +234,7 @@ export class Memory implements HostObjectLike {
     if (!Number.isInteger(more) || more < 0 || more > PAGE) {
       throw new TypeError(`WebAssembly.Memory.grow: ${String(delta)} is not a number of pages (0 to 65536)`);
     }
-    const pending = this.#pending;
+    const pending = this.#pending !== null && !this.#materialize() ? this.#pending : null;
     if (pending !== null) {
       const before = pending.buffer.byteLength / PAGE;
       if (before + more > (pending.max ?? PAGE)) {
@@ -252,6 +254,20 @@ export class Memory implements HostObjectLike {
       if (error.code !== codes.MemoryError) throw e;
       throw coded(new RangeError(`WebAssembly.Memory.grow: ${error.message}`), error.code);
     }
+  }
+
+  /** Makes a pending memory on wasmtime, if this runtime can (runtime:wasm/webassembly's `materialize`):
+   * whether it did. Its bytes are all zero: nothing has read or written them yet. */
+  #materialize(): boolean {
+    const pending = this.#pending;
+    if (pending === null || materialize === null || pending.handedOut) return false;
+    const made = materialize(pending.buffer.byteLength / PAGE, pending.max);
+    if (made === null) return false;
+    this.#pending = null;
+    this.#raw = made.#raw;
+    this.#which = made.#which;
+    this.#owner = made.#owner;
+    return true;
   }
 
   /** A pending memory as the importing store makes it: empty, with its current size; a bound one
@@ -312,6 +328,14 @@ export class Memory implements HostObjectLike {
     }
     return memory.#original;
   }
+}
+
+/** Makes a memory on wasmtime: the `memory` export of a new instance (runtime:wasm/webassembly
+ * sets it); null if it cannot (no `execute` grant, say). */
+let materialize: ((initial: number, maximum: number | null) => Memory | null) | null = null;
+
+export function setMaterialize(make: (initial: number, maximum: number | null) => Memory | null): void {
+  materialize = make;
 }
 
 /** The value types a Global keeps itself (others are the interpreter's). */

@@ -10,20 +10,21 @@
 // `Memory`, `Global` and `Table` objects, and the exception a JS import throws reaching the caller
 // of the export unchanged.
 //
-// A `Memory` or mutable `Global` made in JS is made in the store of the first instance that
-// imports it (runtime:wasm/objects); an exported table of function references is served by ops
-// (runtime:wasm/table). WASI imports come from the import object, as every import does: a WASI
-// written in JS replaces Kiln's own for that instance (ext_wasm/src/link.rs). What wasmtime cannot
-// do, because it links instances only within one store, is handed to the engine's interpreter
-// instead (correct, slower): a module that imports a table or a tag, that exports a tag, a 64-bit
-// table or a table of anything but function references and `externref`s, that exports more than
-// one memory, whose function imports pass a `v128` or a `funcref`, or that imports the
-// interpreter's memory or global. An `externref` is any JS value, kept by the number wasmtime
-// carries (runtime:wasm/values, `refId`), so wasm-bindgen's reference-type glue runs on wasmtime.
-// A module that imports a memory, global or function of an instance on wasmtime (or a JS-made
-// Memory another instance adopted) is instantiated into that instance's store
-// (ext_wasm/src/join.rs), where wasmtime links it directly: two instances share one memory, and a
-// call from one into the other's function does not go through JS.
+// A `Memory`, `Table` or mutable `Global` made in JS is made in the store of the first instance
+// that imports it (runtime:wasm/objects, runtime:wasm/table); an exported table of function
+// references or `externref`s is served by ops (runtime:wasm/table). WASI imports come from the
+// import object, as every import does: a WASI written in JS replaces Kiln's own for that instance
+// (ext_wasm/src/link.rs). A module that imports a memory, table, global or function of an instance
+// on wasmtime (or one such object made in JS that another instance adopted) is instantiated into
+// that instance's store (ext_wasm/src/join.rs), where wasmtime links it directly: two instances
+// share one memory and one table (emscripten's dynamic linking), and a call from one into the
+// other's function does not go through JS. What wasmtime cannot do is handed to the engine's
+// interpreter instead (correct, slower): a module that imports or exports a tag, that exports a
+// 64-bit table or a table of anything but function references and `externref`s, that exports
+// more than one memory, whose function imports pass a `v128` or a `funcref`, or that imports the
+// interpreter's memory, table or global. An `externref` is any JS value, kept by the number
+// wasmtime carries (runtime:wasm/values, `refId`), so wasm-bindgen's reference-type glue runs on
+// wasmtime.
 
 import { drive, driveInstantiationSync, type HostTable, hostTable } from "runtime:wasm/host";
 import { type SplitImports, splitImports } from "runtime:wasm/import-object";
@@ -37,12 +38,13 @@ import {
   LinkError,
   Memory,
   RuntimeError,
+  setMaterialize,
   shareError,
   standard,
   toResults,
   toWasm,
 } from "runtime:wasm/objects";
-import { Table } from "runtime:wasm/table";
+import { setSameStore, Table } from "runtime:wasm/table";
 import { jsTypes, ops } from "runtime:wasm/values";
 import { HOST_OBJECT } from "runtime:wasm/import-object";
 
@@ -188,7 +190,8 @@ function unwrap(module: unknown): typeof Module.prototype {
 /** Why a module's own shape needs the interpreter ("" if it does not). */
 function needsInterpreter(imports: Descriptor[], exports: Descriptor[], refTables: string[] | null): string {
   for (const i of imports) {
-    if (i.kind === "table" || i.kind === "tag") return `it imports a ${i.kind}`;
+    if (i.kind === "tag") return "it imports a tag";
+    if (i.kind === "table" && !/^table (funcref|externref) /.test(i.type ?? "")) return `its import ${i.module}.${i.name} is a ${i.type}`;
     const opaque = [...i.params ?? [], ...i.results ?? []].find((t) => t === "v128" || t === "funcref");
     if (opaque !== undefined) return `its import ${i.module}.${i.name} passes a ${opaque}`;
   }
@@ -210,7 +213,8 @@ function mutableGlobal(i: Descriptor): boolean {
 
 /** Whether a module may need the interpreter, depending on what it is given (see `readImports`). */
 function mayNeedInterpreter(imports: Descriptor[], exports: Descriptor[], refTables: string[] | null): boolean {
-  return needsInterpreter(imports, exports, refTables) !== "" || imports.some((i) => i.kind === "memory" || i.kind === "global");
+  return needsInterpreter(imports, exports, refTables) !== "" ||
+    imports.some((i) => i.kind === "memory" || i.kind === "global" || i.kind === "table");
 }
 
 // ---- instances ------------------------------------------------------------------------------
@@ -245,16 +249,21 @@ interface Join {
   anchor: number;
 }
 
-/** The join that importing `value`, a bound Memory or Global, means, given the one found so far. */
-function joinFor(value: Memory | Global, what: string, found: Join | null): Join {
-  const [owner, anchor] = value instanceof Memory ? Memory.owner(value) : Global.owner(value);
+/** The join that importing `value`, a bound Memory, Table or Global, means, given the one found
+ * so far. */
+function joinFor(value: Memory | Table | Global, what: string, found: Join | null): Join {
+  const [owner, anchor] = value instanceof Memory
+    ? Memory.owner(value)
+    : value instanceof Table
+    ? Table.owner(value)
+    : Global.owner(value);
   const store = owner === null ? undefined : stores.get(owner);
-  if (store === undefined) throw shareError(what, value instanceof Memory ? "memory" : "global");
+  if (store === undefined) throw shareError(what, value instanceof Memory ? "memory" : value instanceof Table ? "table" : "global");
   if (found !== null && found.store !== store) {
     throw new LinkError(
       `${what}: this belongs to another group of linked instances than the module's other imports; ` +
-        "wasmtime links instances only within one store, so a module can import the memories and globals " +
-        "of one group only",
+        "wasmtime links instances only within one store, so a module can import the memories, tables and " +
+        "globals of one group only",
     );
   }
   return found ?? { store, anchor };
@@ -308,6 +317,8 @@ function readImports(module: Module, importObject: unknown): { values: unknown[]
         break;
       case "table":
         if (!(value instanceof Table)) throw new LinkError(`${what}: a table import needs a WebAssembly.Table`);
+        if (Table.state(value) === "interpreted") interpreted ||= "it imports the interpreter's table";
+        else if (Table.state(value) === "bound") join = joinFor(value, what, join);
         break;
     }
     return value;
@@ -353,8 +364,9 @@ function hostImports(module: Module, values: unknown[], join: Join | null): Reco
       namespace[i.name] = { [HOST_OBJECT]: () => ["extern", [known.raw, "function", known.index]] };
     } else if (i.kind === "function") {
       namespace[i.name] = jsImport(value as (...args: unknown[]) => unknown, (i.params ?? []).length, jsTypes(i.results ?? []));
-    } else if (i.kind === "memory" || (i.kind === "global" && mutableGlobal(i))) {
-      // A pending Memory or mutable Global: the store makes it (its HOST_OBJECT answer says how).
+    } else if (i.kind === "memory" || i.kind === "table" || (i.kind === "global" && mutableGlobal(i))) {
+      // A Memory, Table or mutable Global: the store makes it, or has it (its HOST_OBJECT answer
+      // says which).
       namespace[i.name] = value;
     } else {
       namespace[i.name] = value instanceof Global ? value.value : value;
@@ -378,11 +390,20 @@ function plan(
 }
 
 /** The pending objects the new store made (or the joined store, numbering its host imports from
- * `offset`), now standing for what it made. */
-function adoptAll(split: SplitImports, owner: object, raw: number, offset = 0): void {
-  for (const [index, object] of split.adopted) {
+ * `offset`), now standing for what it made. A table hands out the instance's exports as they are
+ * (`functions`, which `wasmtimeExports` fills) and calls JS through `host`. */
+function adoptAll(
+  split: SplitImports,
+  owner: object,
+  raw: number,
+  functions: Map<number, Function>,
+  host: HostTable | null,
+  offset = 0,
+): void {
+  for (const [index, object, name] of split.adopted) {
     if (object instanceof Memory) Memory.adopted(object, owner, raw, offset + index);
     else if (object instanceof Global) Global.adopted(object, owner, raw, offset + index);
+    else if (object instanceof Table) Table.adopted(object, owner, raw, offset + index, name, functions, host);
   }
 }
 
@@ -430,9 +451,10 @@ class Instance {
         const token = ops.op_wasm_instance_join(join.anchor, id, split.host, offset, true);
         driveInstantiationSync(token, all);
         raw = ops.op_wasm_instance_joined(token);
-        adoptAll(split, this, raw, offset);
+        const functions = new Map<number, Function>();
+        adoptAll(split, this, raw, functions, join.store.table, offset);
         stores.set(this, join.store);
-        this.#exports = wasmtimeExports(this, raw, callTable(join.store), Module.shape(module).refTables ?? []);
+        this.#exports = wasmtimeExports(this, raw, callTable(join.store), Module.shape(module).refTables ?? [], functions);
         instances.register(this, raw);
         return;
       }
@@ -447,9 +469,10 @@ class Instance {
     } catch (e) {
       throw standard(e);
     }
-    adoptAll(split, this, raw);
+    const functions = new Map<number, Function>();
+    adoptAll(split, this, raw, functions, table);
     stores.set(this, { table });
-    this.#exports = wasmtimeExports(this, raw, table, Module.shape(module).refTables ?? []);
+    this.#exports = wasmtimeExports(this, raw, table, Module.shape(module).refTables ?? [], functions);
     instances.register(this, raw);
   }
 
@@ -503,26 +526,31 @@ function interpretedExports(instance: WebAssembly.Instance): Record<string, unkn
   return Object.freeze(out);
 }
 
-/** The exports of a wasmtime instance: its functions, its memory, its globals and its tables. */
-function wasmtimeExports(owner: Instance, raw: number, table: HostTable | null, refTables: string[]): Record<string, unknown> {
+/** The exports of a wasmtime instance: its functions, its memory, its globals and its tables.
+ * `functions` gets its functions by export index: its tables (and those it adopted) hand these
+ * out as they are (runtime:wasm/table). */
+function wasmtimeExports(
+  owner: Instance,
+  raw: number,
+  table: HostTable | null,
+  refTables: string[],
+  functions: Map<number, Function>,
+): Record<string, unknown> {
   const out: Record<string, unknown> = Object.create(null);
   let memory: Memory | null = null;
   const exports = ops.op_wasm_instance_exports(raw);
   let tables = false;
   exports.forEach((e, index) => {
     if (e.kind === "function") {
-      out[e.name] = exportFunction(owner, raw, index, e.name, jsTypes(e.params ?? []), jsTypes(e.results ?? []), table);
+      const fn = exportFunction(owner, raw, index, e.name, jsTypes(e.params ?? []), jsTypes(e.results ?? []), table);
+      out[e.name] = fn;
+      functions.set(index, fn);
     }
     else if (e.kind === "memory") out[e.name] = memory ??= Memory.bind(owner, raw);
     else if (e.kind === "global") out[e.name] = Global.bind(owner, raw, e.name);
     else if (e.kind === "table") tables = true;
   });
   if (tables) {
-    // Its functions by export index: its tables hand these out as they are (runtime:wasm/table).
-    const functions = new Map<number, Function>();
-    exports.forEach((e, index) => {
-      if (e.kind === "function") functions.set(index, out[e.name] as Function);
-    });
     for (const e of exports) {
       if (e.kind === "table") out[e.name] = Table.bind(owner, raw, e.name, functions, table, refTables.includes(e.name));
     }
@@ -560,8 +588,9 @@ async function instantiateModule(module: Module, importObject: unknown): Promise
       await drive(token, all, new Uint8Array(all.slots * 8));
       raw = ops.op_wasm_instance_joined(token);
       return Instance.adopt((owner) => {
-        adoptAll(split, owner, raw, offset);
-        return wasmtimeExports(owner, raw, callTable(join.store), Module.shape(module).refTables ?? []);
+        const functions = new Map<number, Function>();
+        adoptAll(split, owner, raw, functions, join.store.table, offset);
+        return wasmtimeExports(owner, raw, callTable(join.store), Module.shape(module).refTables ?? [], functions);
       }, raw, join.store);
     }
     if (split.host === "") {
@@ -576,8 +605,9 @@ async function instantiateModule(module: Module, importObject: unknown): Promise
     throw standard(e);
   }
   return Instance.adopt((owner) => {
-    adoptAll(split, owner, raw);
-    return wasmtimeExports(owner, raw, table, Module.shape(module).refTables ?? []);
+    const functions = new Map<number, Function>();
+    adoptAll(split, owner, raw, functions, table);
+    return wasmtimeExports(owner, raw, table, Module.shape(module).refTables ?? [], functions);
   }, raw, { table });
 }
 
@@ -638,6 +668,41 @@ Object.defineProperty(namespace, Symbol.toStringTag, { value: "WebAssembly", con
 for (const [name, constructor] of Object.entries({ Module, Instance, Memory, Table, Global })) {
   Object.defineProperty(constructor.prototype, Symbol.toStringTag, { value: `WebAssembly.${name}`, configurable: true });
 }
+
+// A table's set and grow store a function of another instance of its store directly.
+setSameStore((a, b) => b !== null && stores.get(a) !== undefined && stores.get(a) === stores.get(b));
+
+/** LEB128 of an unsigned 32-bit number. */
+function leb(n: number): number[] {
+  const out: number[] = [];
+  do {
+    let byte = n & 0x7f;
+    n >>>= 7;
+    if (n !== 0) byte |= 0x80;
+    out.push(byte);
+  } while (n !== 0);
+  return out;
+}
+
+// A JS-made memory whose buffer is read before any module imports it is made on wasmtime then,
+// as the `memory` export of `(module (memory (export "memory") initial maximum?))`.
+setMaterialize((initial, maximum) => {
+  const limits = maximum === null ? [0x00, ...leb(initial)] : [0x01, ...leb(initial), ...leb(maximum)];
+  const memorySection = [0x01, ...limits];
+  const exportSection = [0x01, 0x06, ...new TextEncoder().encode("memory"), 0x02, 0x00];
+  const bytes = new Uint8Array([
+    0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00,
+    0x05, ...leb(memorySection.length), ...memorySection,
+    0x07, ...leb(exportSection.length), ...exportSection,
+  ]);
+  try {
+    const instance = new Instance(new Module(bytes));
+    return instance.exports.memory as Memory;
+  } catch {
+    // Not granted, or over a limit: the memory stays in JS until a module imports it.
+    return null;
+  }
+});
 
 /**
  * Makes `globalThis.WebAssembly` Kiln's, unless the embedder keeps the engine's

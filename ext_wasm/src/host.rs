@@ -57,7 +57,7 @@ pub enum Command {
   ReplyBytes(Vec<u8>),
   /// An operation on the exported table `name` of an instance of the caller's store, for
   /// `WebAssembly.Table` during the call (table.rs).
-  Table { instance: wasmtime::Instance, name: String, op: crate::table::TableOp },
+  Table { instance: wasmtime::Instance, name: String, adopted: Option<u32>, op: crate::table::TableOp },
 }
 
 /// The function a `Command::Call` calls.
@@ -226,8 +226,8 @@ fn serve<'a>(
         Command::MemView => bridge.post(Event::Memory(view(&mut caller))),
         Command::MemViewOf(which) => bridge.post(Event::Memory(view_of(&mut caller, which))),
         Command::MemGrowOf(which, pages) => bridge.post(Event::Memory(grow_of(&mut caller, which, pages))),
-        Command::Table { instance, name, op } => {
-          bridge.post(Event::Table(crate::table::run(caller.as_context_mut(), instance, &name, op)));
+        Command::Table { instance, name, adopted, op } => {
+          bridge.post(Event::Table(crate::table::run(caller.as_context_mut(), instance, &name, adopted, op)));
         }
         Command::ReplyBytes(_) => {
           return Err(

@@ -3,7 +3,7 @@
 //! wasmtime links only within one store. runtime:wasm's `instantiate` makes a store with the
 //! modules linked by name up front; the standard JS API links instance by instance instead, as
 //! the app's JS makes them: the second of two modules that import one `WebAssembly.Memory`, or a
-//! module that imports another instance's exported memory, global or functions (emscripten's
+//! module that imports another instance's exported memory, table, global or functions (emscripten's
 //! side modules), is made after the first, in its store. [`op_wasm_instance_join`] does that: the
 //! new module is instantiated into the store of the instance whose export it imports, with a
 //! linker of its own (WASI, its JS host functions numbered after the store's, the store's own
@@ -167,8 +167,8 @@ fn resolve(
       })?),
       n => StoreExtern::Adopted(n - 1),
     },
-    ("global", serde_json::Value::String(name)) => StoreExtern::Export(entry.instance, name.clone()),
-    ("global", _) => StoreExtern::Adopted(index()?),
+    ("global" | "table", serde_json::Value::String(name)) => StoreExtern::Export(entry.instance, name.clone()),
+    ("global" | "table", _) => StoreExtern::Adopted(index()?),
     ("function", _) => StoreExtern::Function(entry.instance, index()?),
     _ => return Err(bad()),
   })

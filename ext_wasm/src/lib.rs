@@ -52,6 +52,7 @@ mod signature;
 mod stdio;
 mod store;
 mod table;
+mod table_ops;
 mod value;
 mod wasi;
 mod webassembly;
@@ -180,15 +181,15 @@ deno_core::extension!(
     webassembly::op_wasm_global_get,
     webassembly::op_wasm_global_set,
     table::op_wasm_module_ref_tables,
-    table::op_wasm_table_size,
-    table::op_wasm_table_get,
-    table::op_wasm_table_set,
-    table::op_wasm_table_grow,
-    table::op_wasm_table_set_js,
-    table::op_wasm_table_grow_js,
-    table::op_wasm_table_get_ref,
-    table::op_wasm_table_set_ref,
-    table::op_wasm_table_grow_ref,
+    table_ops::op_wasm_table_size,
+    table_ops::op_wasm_table_get,
+    table_ops::op_wasm_table_set,
+    table_ops::op_wasm_table_grow,
+    table_ops::op_wasm_table_set_js,
+    table_ops::op_wasm_table_grow_js,
+    table_ops::op_wasm_table_get_ref,
+    table_ops::op_wasm_table_set_ref,
+    table_ops::op_wasm_table_grow_ref,
     js_ref::op_wasm_refs_freed,
   ],
   esm_entry_point = "ext:ext_wasm/errors.js",

@@ -143,6 +143,9 @@ pub enum HostValue {
   /// A mutable global made in JS (`new WebAssembly.Global({ mutable: true })`), made in the store
   /// with this value (a `Number` or `BigInt`); the JS object then stands for it.
   Mutable(Box<HostValue>),
+  /// A table made in JS (`new WebAssembly.Table`) that the importing store makes, empty (null
+  /// elements), with these limits; of `externref`s if `refs`, else of function references.
+  Table { min: u64, max: Option<u64>, refs: bool },
   /// A memory, global or function of an instance in the store the importer joins (join.rs):
   /// imported as it is, not as a copy or a JS call.
   Extern(StoreExtern),
@@ -153,12 +156,12 @@ pub enum HostValue {
 #[derive(Clone)]
 pub enum StoreExtern {
   /// Instance id `instance`'s memory (`key` 0: `instance.memory`; n: the memory made for host
-  /// import n - 1), global (`key` a number: the global made for that host import; a string: its
-  /// export of that name) or function (`key` its export index, as `caller_call.rs` takes it).
+  /// import n - 1), global or table (`key` a number: the one made for that host import; a string:
+  /// its export of that name) or function (`key` its export index, as `caller_call.rs` takes it).
   Named { instance: f64, kind: String, key: serde_json::Value },
   /// A memory of the store.
   Memory(wasmtime::Memory),
-  /// The memory or global made for this host import of the store.
+  /// The memory, global or table made for this host import of the store.
   Adopted(u32),
   /// An instance's export of this name.
   Export(Instance, String),
@@ -278,6 +281,24 @@ pub fn define_host(
             .define(&mut *store, import.module(), import.name(), found)
             .map_err(|e| WasmError::instantiate(format!("cannot define `{qualified}`: {e}")))?;
         }
+        (HostValue::Table { min, max, refs }, ExternType::Table(wanted)) => {
+          let element = if *refs { wasmtime::RefType::EXTERNREF } else { wasmtime::RefType::FUNCREF };
+          let fits = *min >= wanted.minimum() && wanted.maximum().is_none_or(|w| max.is_some_and(|m| m <= w));
+          if !fits || wanted.is_64() || !wanted.element().matches(&element) || !element.matches(wanted.element()) {
+            let limits = match max {
+              Some(max) => format!("{min} to {max} elements"),
+              None => format!("at least {min} elements"),
+            };
+            let kind = if *refs { "externref" } else { "funcref" };
+            return Err(mismatch(&format!("a table of {limits} of {kind}")));
+          }
+          let ty = wasmtime::TableType::new(element, *min as u32, max.map(|m| m as u32));
+          let null = if *refs { wasmtime::Ref::Extern(None) } else { wasmtime::Ref::Func(None) };
+          let made = wasmtime::Table::new(&mut *store, ty, null)
+            .map_err(|e| WasmError::instantiate(format!("cannot make the table `{qualified}`: {e}")))?;
+          adopt(linker, store, import.module(), import.name(), index, made.into())?;
+        }
+        (HostValue::Table { .. }, _) => return Err(mismatch("a WebAssembly.Table")),
         (HostValue::Memory { .. }, _) => return Err(mismatch("a WebAssembly.Memory")),
         (HostValue::Mutable(_), _) => return Err(mismatch("a mutable WebAssembly.Global")),
         (HostValue::Number(_), _) => return Err(mismatch("a number")),
@@ -332,6 +353,7 @@ fn global_value(value: &HostValue, content: &ValType, qualified: &str) -> Result
     (HostValue::Mutable(value), _) => global_value(value, content, qualified),
     (HostValue::Function, _) => Err(bad("a function".into())),
     (HostValue::Memory { .. }, _) => Err(bad("a memory".into())),
+    (HostValue::Table { .. }, _) => Err(bad("a table".into())),
     (HostValue::Extern(_), _) => Err(bad("an instance's export".into())),
   }
 }

@@ -206,9 +206,11 @@ fn linked_modules(
 /// being `"function"` (a JS host function, numbered by its place in the list), `"number"` or
 /// `"bigint"` (a value for an immutable global; a bigint's value is its decimal text), and for
 /// the WebAssembly API's objects made in JS, `"memory"` (`[minPages, maxPages or null]`) or
-/// `"mutable"` (a mutable global's first value, a number or a bigint's text); for an instance's
-/// memory, global or function in the store a module joins (join.rs), `"extern"` (`[instanceId,
-/// "memory" | "global" | "function", key]`, see [`crate::link::StoreExtern::Named`]).
+/// `"mutable"` (a mutable global's first value, a number or a bigint's text) or `"table"`
+/// (`[minLength, maxLength or null, "anyfunc" | "externref"]`); for an instance's
+/// memory, global, table or function in the store a module joins (join.rs), `"extern"`
+/// (`[instanceId, "memory" | "global" | "table" | "function", key]`, see
+/// [`crate::link::StoreExtern::Named`]).
 pub(crate) fn host_imports(host_json: &str) -> Result<Vec<HostImport>, WasmError> {
   if host_json.is_empty() {
     return Ok(Vec::new());
@@ -231,6 +233,21 @@ pub(crate) fn host_imports(host_json: &str) -> Result<Vec<HostImport>, WasmError
             given => Some(page(given).ok_or_else(unknown)?),
           };
           HostValue::Memory { min, max }
+        }
+        ("table", serde_json::Value::Array(limits)) => {
+          let count =
+            |v: Option<&serde_json::Value>| v.and_then(serde_json::Value::as_u64).filter(|&n| n <= u32::MAX.into());
+          let min = count(limits.first()).ok_or_else(unknown)?;
+          let max = match limits.get(1) {
+            None | Some(serde_json::Value::Null) => None,
+            given => Some(count(given).ok_or_else(unknown)?),
+          };
+          let refs = match limits.get(2).and_then(serde_json::Value::as_str) {
+            Some("externref") => true,
+            Some("anyfunc" | "funcref") => false,
+            _ => return Err(unknown()),
+          };
+          HostValue::Table { min, max, refs }
         }
         ("mutable", serde_json::Value::Number(n)) => {
           HostValue::Mutable(Box::new(HostValue::Number(n.as_f64().unwrap_or(f64::NAN))))

@@ -1,12 +1,15 @@
-//! Exported tables of function references, for Kiln's `WebAssembly.Table` (ts/wasm_table.ts):
-//! what emscripten's glue does with `__indirect_function_table` (`get(i)` to call a function
-//! pointer, `set` and `grow` to add one), on wasmtime instead of the JS engine's interpreter.
+//! Tables of function references, for Kiln's `WebAssembly.Table` (ts/wasm_table.ts): what
+//! emscripten's glue does with `__indirect_function_table` (`get(i)` to call a function pointer,
+//! `set` and `grow` to add one), on wasmtime instead of the JS engine's interpreter. A table is an
+//! instance's export, or one made in a store for a `new WebAssembly.Table` that a module imports
+//! (link.rs, `HostValue::Table`); the ops are in table_ops.rs.
 //!
 //! A function taken out of a table is called like an export: it gets an index past its
 //! instance's exports, once per function ([`HandedOut`], kept in the store's data), and JS calls
 //! it by that index with the same ops and the same checks as any export (`Member::export_at`
-//! finds it there). A function goes into a table only by such an index, so only functions of the
-//! same store can be stored (wasmtime links within one store).
+//! finds it there). A function goes into a table only by such an index (of the table's instance or
+//! another instance of its store), so only functions of the same store can be stored (wasmtime
+//! links within one store).
 //!
 //! A table of `externref`s (wasm-bindgen's, built with reference types) holds JS values, by the
 //! ids js_ref.rs gives them: `op_wasm_table_get_ref`, `set_ref` and `grow_ref`. Tables of other
@@ -17,19 +20,15 @@
 //! call function pointers from inside the guest), the waiting host function's `Caller`, asked
 //! with a command as `memory.buffer` is (host.rs).
 
-use std::cell::RefCell;
 use std::collections::HashMap;
-use std::rc::Rc;
 
 use deno_core::{op2, OpState};
 use serde::Serialize;
 use wasmtime::{
-  AsContextMut, ExternType, Func, FuncType, Instance, Module, Ref, RefType, RootScope, StoreContextMut, Val, ValType,
+  AsContextMut, ExternType, Func, FuncType, Instance, Module, Ref, RefType, StoreContextMut, Val, ValType,
 };
 
 use crate::error::WasmError;
-use crate::host::{Command, Event};
-use crate::instance::InstanceTable;
 use crate::js_ref::{to_slot, to_val};
 use crate::module::ModuleTable;
 use crate::store::StoreData;
@@ -74,6 +73,9 @@ pub enum Element {
   Js { host: u32, params: Vec<ValType>, results: Vec<ValType> },
   /// For a table of `externref`s: the JS value with this id (0 for null; js_ref.rs).
   Ref(u32),
+  /// The function of another instance of the same store that JS calls by this index (emscripten
+  /// puts a side module's functions in the main module's table).
+  Of(Instance, f64),
 }
 
 /// What a [`TableOp`] gives back.
@@ -159,245 +161,27 @@ fn ref_tables(module: &Module) -> Option<Vec<String>> {
   Some(refs)
 }
 
-/// `table.length`: the number of elements of the exported table `name`.
-///
-/// # Errors
-/// 5005 for an unknown instance; 5006 while its store is busy; 5007 if it exports no such table.
-#[op2(fast)]
-pub fn op_wasm_table_size(
-  state: Rc<RefCell<OpState>>,
-  instance_id: f64,
-  #[string] name: &str,
-) -> Result<f64, WasmError> {
-  match table_op(&state, instance_id, name, TableOp::Size)? {
-    TableOut::Length(length) => Ok(length as f64),
-    other => Err(unexpected(&other)),
-  }
-}
-
-/// `table.get(index)`: `null` for a null element, else the function there, by the index JS calls
-/// it with (see the module docs).
-///
-/// # Errors
-/// As [`op_wasm_table_size`], and 5007 if `index` is past the end.
-#[op2]
-#[serde]
-pub fn op_wasm_table_get(
-  state: Rc<RefCell<OpState>>,
-  instance_id: f64,
-  #[string] name: &str,
-  index: f64,
-) -> Result<Option<TableFunc>, WasmError> {
-  match table_op(&state, instance_id, name, TableOp::Get { index })? {
-    TableOut::Got(found) => Ok(found),
-    TableOut::GotRef(_) => Err(holds("JS values (externref)")),
-    other => Err(unexpected(&other)),
-  }
-}
-
-/// `table.set(index, value)`: `func` is the index of a function of the same instance (an export,
-/// or one taken out of a table), or -1 for `null`.
-///
-/// # Errors
-/// As [`op_wasm_table_get`], and 5007 if `func` names no such function.
-#[op2(fast)]
-pub fn op_wasm_table_set(
-  state: Rc<RefCell<OpState>>,
-  instance_id: f64,
-  #[string] name: &str,
-  index: f64,
-  func: f64,
-) -> Result<(), WasmError> {
-  match table_op(&state, instance_id, name, TableOp::Set { index, element: Element::Index(func) })? {
-    TableOut::Set => Ok(()),
-    other => Err(unexpected(&other)),
-  }
-}
-
-/// `table.grow(delta, value)`: adds `delta` elements, each `func` (as for [`op_wasm_table_set`]),
-/// and returns the old length.
-///
-/// # Errors
-/// As [`op_wasm_table_set`], and 5007 if the table cannot grow that far (its maximum, or the
-/// manifest's `max_table_elements`).
-#[op2(fast)]
-pub fn op_wasm_table_grow(
-  state: Rc<RefCell<OpState>>,
-  instance_id: f64,
-  #[string] name: &str,
-  delta: f64,
-  func: f64,
-) -> Result<f64, WasmError> {
-  match table_op(&state, instance_id, name, TableOp::Grow { delta, element: Element::Index(func) })? {
-    TableOut::Length(old) => Ok(old as f64),
-    other => Err(unexpected(&other)),
-  }
-}
-
-/// `table.set(index, value)` for a function of another instance: host function number `host`
-/// of the instance's store (the JS side added it, calling that function), of the type given as
-/// value type names (`"i32,i32"`, `"i32"`; empty for none). `op_wasm_table_grow_js` is `grow`'s.
-///
-/// # Errors
-/// As [`op_wasm_table_set`]; 5007 if the store has no JS imports, or for a type that is not
-/// numbers.
-#[op2(fast)]
-pub fn op_wasm_table_set_js(
-  state: Rc<RefCell<OpState>>,
-  instance_id: f64,
-  #[string] name: &str,
-  index: f64,
-  host: u32,
-  #[string] params: &str,
-  #[string] results: &str,
-) -> Result<(), WasmError> {
-  let element = js_element(host, params, results)?;
-  match table_op(&state, instance_id, name, TableOp::Set { index, element })? {
-    TableOut::Set => Ok(()),
-    other => Err(unexpected(&other)),
-  }
-}
-
-/// `table.grow(delta, value)` for a function of another instance (see [`op_wasm_table_set_js`]);
-/// returns the old length.
-///
-/// # Errors
-/// As [`op_wasm_table_grow`] and [`op_wasm_table_set_js`].
-#[op2(fast)]
-pub fn op_wasm_table_grow_js(
-  state: Rc<RefCell<OpState>>,
-  instance_id: f64,
-  #[string] name: &str,
-  delta: f64,
-  host: u32,
-  #[string] params: &str,
-  #[string] results: &str,
-) -> Result<f64, WasmError> {
-  let element = js_element(host, params, results)?;
-  match table_op(&state, instance_id, name, TableOp::Grow { delta, element })? {
-    TableOut::Length(old) => Ok(old as f64),
-    other => Err(unexpected(&other)),
-  }
-}
-
-/// `table.get(index)` of a table of `externref`s: the id of the JS value there (0 for null;
-/// js_ref.rs), which the JS side looks up.
-///
-/// # Errors
-/// As [`op_wasm_table_get`], and 5007 for a table of function references.
-#[op2(fast)]
-pub fn op_wasm_table_get_ref(
-  state: Rc<RefCell<OpState>>,
-  instance_id: f64,
-  #[string] name: &str,
-  index: f64,
-) -> Result<f64, WasmError> {
-  match table_op(&state, instance_id, name, TableOp::Get { index })? {
-    TableOut::GotRef(id) => Ok(f64::from(id)),
-    TableOut::Got(_) => Err(holds("functions")),
-    other => Err(unexpected(&other)),
-  }
-}
-
-/// `table.set(index, value)` of a table of `externref`s: `id` is the value's (0 for null).
-///
-/// # Errors
-/// As [`op_wasm_table_set`], and 5007 for a table of function references.
-#[op2(fast)]
-pub fn op_wasm_table_set_ref(
-  state: Rc<RefCell<OpState>>,
-  instance_id: f64,
-  #[string] name: &str,
-  index: f64,
-  id: u32,
-) -> Result<(), WasmError> {
-  match table_op(&state, instance_id, name, TableOp::Set { index, element: Element::Ref(id) })? {
-    TableOut::Set => Ok(()),
-    other => Err(unexpected(&other)),
-  }
-}
-
-/// `table.grow(delta, value)` of a table of `externref`s (see [`op_wasm_table_set_ref`]); returns
-/// the old length.
-///
-/// # Errors
-/// As [`op_wasm_table_grow`], and 5007 for a table of function references.
-#[op2(fast)]
-pub fn op_wasm_table_grow_ref(
-  state: Rc<RefCell<OpState>>,
-  instance_id: f64,
-  #[string] name: &str,
-  delta: f64,
-  id: u32,
-) -> Result<f64, WasmError> {
-  match table_op(&state, instance_id, name, TableOp::Grow { delta, element: Element::Ref(id) })? {
-    TableOut::Length(old) => Ok(old as f64),
-    other => Err(unexpected(&other)),
-  }
-}
-
-fn js_element(host: u32, params: &str, results: &str) -> Result<Element, WasmError> {
-  let types = |list: &str| -> Result<Vec<ValType>, WasmError> {
-    list
-      .split(',')
-      .filter(|t| !t.is_empty())
-      .map(|t| match t {
-        "i32" => Ok(ValType::I32),
-        "i64" => Ok(ValType::I64),
-        "f32" => Ok(ValType::F32),
-        "f64" => Ok(ValType::F64),
-        other => Err(WasmError::type_error(format!(
-          "a table can hold a function of another instance only if it takes and returns numbers, not `{other}`"
-        ))),
-      })
-      .collect()
-  };
-  Ok(Element::Js { host, params: types(params)?, results: types(results)? })
-}
-
 /// The error of an op for the other kind of table (5007): the `_ref` ops are for tables of
 /// `externref`s, the others for tables of functions.
-fn holds(what: &str) -> WasmError {
+pub(crate) fn holds(what: &str) -> WasmError {
   WasmError::type_error(format!("this table holds {what}; use the table ops for its element type"))
 }
 
-fn unexpected(out: &TableOut) -> WasmError {
-  WasmError::call(format!("a table operation came back with {out:?}; this is a bug in Kiln"))
-}
-
-/// Runs `op` on the exported table `name` of an instance: on its locked store, or, while one of
-/// the store's host functions runs and the guest holds the lock, through that host call.
-fn table_op(state: &Rc<RefCell<OpState>>, instance_id: f64, name: &str, op: TableOp) -> Result<TableOut, WasmError> {
-  let (store, instance) = {
-    let state = state.borrow();
-    let entry = state.borrow::<InstanceTable>().lookup(instance_id)?;
-    (entry.store.clone(), entry.instance)
-  };
-  if let Ok(mut kiln) = store.try_lock() {
-    // An `externref` made for a set or grow is rooted for this operation only.
-    let mut scope = RootScope::new(&mut kiln.store);
-    return run(scope.as_context_mut(), instance, name, op);
-  }
-  let command = Command::Table { instance, name: name.to_string(), op };
-  match crate::hostcall::command_in_host_call(state, &store, command) {
-    Some(Ok(Event::Table(out))) => out,
-    Some(Ok(_)) => Err(WasmError::call("the host call ended during a table operation")),
-    Some(Err(e)) => Err(e),
-    None => Err(WasmError::memory(format!(
-      "table `{name}`: the instance is busy: a call or memory operation on it (or on an instance linked \
-       with it) is still running; await it first"
-    ))),
-  }
-}
-
-/// Carries out `op` on the exported table `name` of `instance`, in the store `cx` reaches.
+/// Carries out `op` on the exported table `name` of `instance` (or the store's table made for host
+/// import `adopted`), in the store `cx` reaches. Functions it hands out are called by indexes of
+/// `instance` (see the module docs).
 pub(crate) fn run(
   mut cx: StoreContextMut<'_, StoreData>,
   instance: Instance,
   name: &str,
+  adopted: Option<u32>,
   op: TableOp,
 ) -> Result<TableOut, WasmError> {
-  let table = instance.get_table(&mut cx, name).ok_or_else(|| {
+  let table = match adopted {
+    Some(index) => cx.data().adopted(index).and_then(|e| e.clone().into_table()),
+    None => instance.get_table(&mut cx, name),
+  };
+  let table = table.ok_or_else(|| {
     WasmError::type_error(format!("the instance exports no table named `{name}`; see WebAssembly.Module.exports"))
   })?;
   let size = table.size(&cx);
@@ -470,7 +254,7 @@ fn element(
   if holds_refs != matches!(element, Element::Ref(_)) {
     return Err(holds(if holds_refs { "JS values (externref)" } else { "functions" }));
   }
-  let func = match element {
+  let (owner, func) = match element {
     Element::Ref(id) => {
       let value = to_val(&mut *cx, &ValType::EXTERNREF, u64::from(id).to_le_bytes())?;
       return match value {
@@ -478,7 +262,8 @@ fn element(
         _ => Err(WasmError::type_error("this store does not hold JS values; this is a bug in Kiln")),
       };
     }
-    Element::Index(func) => func,
+    Element::Index(func) => (instance, func),
+    Element::Of(other, func) => (other, func),
     Element::Js { host, params, results } => {
       if cx.data().host.is_none() {
         return Err(WasmError::type_error(
@@ -501,7 +286,7 @@ fn element(
   if !(func >= 0.0 && func.fract() == 0.0 && func < crate::handles::EXPORT_INDEX_LIMIT as f64) {
     return Err(not_ours());
   }
-  let (func, _) = func_at(cx.as_context_mut(), instance, func as u32).ok_or_else(not_ours)?;
+  let (func, _) = func_at(cx.as_context_mut(), owner, func as u32).ok_or_else(not_ours)?;
   Ok(Ref::Func(Some(func)))
 }
 

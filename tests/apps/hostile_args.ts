@@ -112,17 +112,20 @@ const tableRaw = Number((await wasm.instantiate(tableModule)).id);
 // The raw ops, with the same values.
 const rawOps: [string, unknown[]][] = [
   ["op_wasm_module_ref_tables", [Number(tableModule)]],
-  ["op_wasm_table_size", [tableRaw, "t"]],
-  ["op_wasm_table_get", [tableRaw, "t", 0]],
-  ["op_wasm_table_set", [tableRaw, "t", 1, 1]],
-  ["op_wasm_table_grow", [tableRaw, "t", 1, -1]],
-  ["op_wasm_table_set_js", [tableRaw, "t", 1, 0, "i32", "i32"]],
-  ["op_wasm_table_grow_js", [tableRaw, "t", 1, 0, "i32", ""]],
+  ["op_wasm_table_size", [tableRaw, "t", -1]],
+  ["op_wasm_table_get", [tableRaw, "t", -1, 0]],
+  ["op_wasm_table_set", [tableRaw, "t", -1, 1, 1, 0]],
+  ["op_wasm_table_grow", [tableRaw, "t", -1, 1, -1, 0]],
+  ["op_wasm_table_set_js", [tableRaw, "t", -1, 1, 0, "i32", "i32"]],
+  ["op_wasm_table_grow_js", [tableRaw, "t", -1, 1, 0, "i32", ""]],
   // The externref forms, on a table of functions in a store of runtime:wasm (which holds no JS
   // values): refused, with a code.
-  ["op_wasm_table_get_ref", [tableRaw, "t", 0]],
-  ["op_wasm_table_set_ref", [tableRaw, "t", 1, 0]],
-  ["op_wasm_table_grow_ref", [tableRaw, "t", 1, 0]],
+  ["op_wasm_table_get_ref", [tableRaw, "t", -1, 0]],
+  ["op_wasm_table_set_ref", [tableRaw, "t", -1, 1, 0]],
+  ["op_wasm_table_grow_ref", [tableRaw, "t", -1, 1, 0]],
+  // An adopted table the store does not have, and a function of an instance of another store.
+  ["op_wasm_table_size", [tableRaw, "t", 7]],
+  ["op_wasm_table_set", [tableRaw, "t", -1, 0, 0, raw]],
   ["op_wasm_module_compile", [bytes]],
   ["op_wasm_module_compile_file", ["./loop.wasm"]],
   ["op_wasm_module_drop", [Number(droppedModule)]],

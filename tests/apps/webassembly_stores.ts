@@ -98,9 +98,15 @@ outer.run();
 await attempt("join from inside a call", () => inner);
 await attempt("after it, the join works", () => (new WebAssembly.Instance(importer, { js: { mem: reentrant } }).exports as Exports).load8(0));
 
+// A memory JS reads before any module imports it is made on wasmtime then: what JS writes stays.
 const early = new WebAssembly.Memory({ initial: 1 });
-new Uint8Array(early.buffer)[5] = 1;
-await attempt("written before import", () => new WebAssembly.Instance(importer, { js: { mem: early } }));
+const view = new Uint8Array(early.buffer);
+view[5] = 1;
+await attempt("written before import, read by the guest", () => {
+  const exports = new WebAssembly.Instance(importer, { js: { mem: early } }).exports as Exports;
+  exports.store8(6, 2);
+  return view[6] === 2 ? exports.load8(5) : "the view is stale";
+});
 const untouched = new WebAssembly.Memory({ initial: 1 });
 void untouched.buffer;
 await attempt("read before import, still empty", async () => {

@@ -67,5 +67,5 @@ const h = new WebAssembly.Instance(hosted, { env: { twice: (x: number) => x * 2 
 };
 console.log(`a JS import in the table: ${(h.tbl.get(0) as Fn)(21)} ${h.callAt(0, 8)} ${h.callAt(1, 8)}`);
 
-// A table made in JS is refused with what to do instead.
+// A table made in JS (webassembly_stores.ts imports them).
 attempt("new WebAssembly.Table", () => new WebAssembly.Table({ initial: 1, element: "anyfunc" }));
