@@ -54,6 +54,7 @@ export const SMOKE_SIZES = {
   blobCalls: 200,
   blobBytes: 64 << 10,
   esbuildTransforms: 10,
+  treeSitterParses: 1,
 };
 export const FULL_SIZES = {
   repeats: 5,
@@ -85,6 +86,8 @@ export const FULL_SIZES = {
   blobBytes: 64 << 10,
   // esbuild (npm's esbuild-wasm): transforms per run, awaited one after another.
   esbuildTransforms: 100,
+  // tree-sitter (npm's web-tree-sitter): parses of a 150 KB JS file per run (Node.js: 60-80 ms each).
+  treeSitterParses: 10,
 };
 export const SIZES = opt.smoke ? SMOKE_SIZES : FULL_SIZES;
 export const KERNELS = ["nbody", "fannkuch", "matmul"];

@@ -448,6 +448,33 @@ export function analyze(m) {
       row(`esbuild: ${SIZES.esbuildTransforms} transforms, the last run (${name}'s JIT warmed up), Kiln vs ${name} (ms, context)`, st.kiln.last, st[peer].last, peer);
     }
   }
+  // tree-sitter (context): emscripten's dynamic linking on the WebAssembly global through
+  // web-tree-sitter's own glue, against the same glue on Node.js and Deno.
+  {
+    const t = m.treeSitter ?? { error: "not run" };
+    const note = `web-tree-sitter's glue with tree-sitter-javascript's grammar; ${SIZES.treeSitterParses} parses of a 150 KB file per run`;
+    const who = { kiln: "kiln (its WebAssembly global; modules from Kiln's cache)", node: "Node.js", deno: "Deno" };
+    const st = {};
+    for (const peer of ["kiln", "node", "deno"]) {
+      const r = t.error ? t : (t[peer] ?? { error: "not run" });
+      st[peer] = {
+        first: add(`treeSitter.${peer}.first`, `${who[peer]}: tree-sitter import + init + load + first parse`, "ms", r.error ?? [r.importMs + r.firstMs], note),
+        runs: add(`treeSitter.${peer}.runs`, `${who[peer]}: tree-sitter, ${SIZES.treeSitterParses} parses (every run)`, "ms", r.error ?? r.ms, note),
+        last: add(`treeSitter.${peer}.last`, `${who[peer]}: tree-sitter, ${SIZES.treeSitterParses} parses (the last run)`, "ms", r.error ?? r.ms?.slice(-1), note),
+        error: r.error,
+      };
+    }
+    const row = (what, k, peer, name) => figures.push({
+      id: "npm", what, kiln: k ? cell(k, "ms") : null, peer: peer ? cell(peer, "ms") : null, ratio: both(k, peer),
+      target: "—", met: null, context: true, na: !k ? `n/a (${st.kiln.error ?? "missing"})` : `n/a (${st[name].error ?? "missing"})`,
+    });
+    for (const peer of ["node", "deno"]) {
+      const name = peer === "node" ? "Node.js" : "Deno";
+      row(`tree-sitter (web-tree-sitter, emscripten dynamic linking): import + init + grammar + first parse, Kiln vs ${name} (ms, context)`, st.kiln.first, st[peer].first, peer);
+      row(`tree-sitter: ${SIZES.treeSitterParses} parses of 150 KB, median of the runs, Kiln vs ${name} (ms, context)`, st.kiln.runs, st[peer].runs, peer);
+      row(`tree-sitter: ${SIZES.treeSitterParses} parses of 150 KB, the last run, Kiln vs ${name} (ms, context)`, st.kiln.last, st[peer].last, peer);
+    }
+  }
   return { raw, figures, empty };
 }
 
@@ -503,6 +530,14 @@ export function crossCheck(m) {
     const agree = values.length > 1 && new Set(values.map((v) => v.split("=")[1])).size === 1;
     if (!agree) ok = false;
     lines.push(`${agree ? "agree" : "DISAGREE"}: esbuild output bytes: ${values.join(", ")}`);
+  }
+  // tree-sitter: every peer's parses found the same number of syntax nodes.
+  const t = m.treeSitter;
+  if (t && !t.error) {
+    const values = ["kiln", "node", "deno"].filter((p) => t[p] && !t[p].error).map((p) => `${p}=${t[p].nodes}`);
+    const agree = values.length > 1 && new Set(values.map((v) => v.split("=")[1])).size === 1;
+    if (!agree) ok = false;
+    lines.push(`${agree ? "agree" : "DISAGREE"}: tree-sitter syntax nodes: ${values.join(", ")}`);
   }
   const key = (name, size) => `${name} at ${HASHES.includes(name) ? `${size} MiB` : `n=${size}`}`;
   const expected = new Set([

@@ -329,6 +329,7 @@ function measureAll() {
   out.yosys = opt.smoke ? { error: "full runs only: yosys's cold compile takes minutes" } : yosysWarmStart();
   out.p9 = p9Startup();
   out.esbuild = opt.smoke ? { error: "full runs only: esbuild's cold compile takes 10-60 s" } : esbuildRuns(R);
+  out.treeSitter = treeSitterRuns(R);
   // P1a's Deno peer: V8 calling the same add.wasm's export.
   {
     const deno = denoCli();
@@ -371,6 +372,39 @@ function esbuildRuns(repeats) {
   try {
     out.deno = deno.error ? { error: deno.error } : jsonRun("esbuild on Deno", deno.bin, [
       "run", "--allow-read", "--allow-env", path.join(BENCH, "node/esbuild.mjs"), ...args], denoEnv(dir));
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+  return out;
+}
+
+/**
+ * tree-sitter (npm's web-tree-sitter: an emscripten main module, with tree-sitter-javascript's
+ * grammar as a side module linked into it through the JS API) through its own glue, in Kiln
+ * (kiln/tree_sitter.ts, on its WebAssembly global) and on Node.js and Deno (both run
+ * node/tree_sitter.mjs): the first parse after `Parser.init` and `Language.load`, then `repeats` runs of
+ * parses of the glue itself (150 KB of JS). Kiln's first, untimed process compiles both modules
+ * into its cache.
+ */
+function treeSitterRuns(repeats) {
+  const glue = "node_modules/web-tree-sitter/tree-sitter.js";
+  const runtime = "node_modules/web-tree-sitter/tree-sitter.wasm";
+  const grammar = "node_modules/tree-sitter-javascript/tree-sitter-javascript.wasm";
+  if (!fs.existsSync(path.join(BENCH, grammar))) {
+    return { error: "missing: web-tree-sitter, tree-sitter-javascript (npm ci --prefix bench installs them)" };
+  }
+  const files = [glue, runtime, grammar, glue];
+  const args = [...files, String(SIZES.treeSitterParses), String(repeats)];
+  const out = {};
+  kiln("tree-sitter in kiln: compile into the cache (untimed)", "tree_sitter.ts", [...files, "1", "1"]);
+  out.kiln = kiln("tree-sitter in kiln", "tree_sitter.ts", args);
+  const absolute = [...files.map((f) => path.join(BENCH, f)), String(SIZES.treeSitterParses), String(repeats)];
+  out.node = jsonRun("tree-sitter on Node.js", process.execPath, [path.join(BENCH, "node/tree_sitter.mjs"), ...absolute]);
+  const deno = denoCli();
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "kiln-bench-deno-"));
+  try {
+    out.deno = deno.error ? { error: deno.error } : jsonRun("tree-sitter on Deno", deno.bin, [
+      "run", "--allow-read", "--allow-env", path.join(BENCH, "node/tree_sitter.mjs"), ...absolute], denoEnv(dir));
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
   }

@@ -16,3 +16,11 @@ export declare function esbuildTransforms(
   count: number,
   repeats: number,
 ): Promise<{ firstMs: number; ms: number[]; bytes: number }>;
+export declare function treeSitterParses(
+  treeSitter: { Parser: unknown; Language: unknown },
+  runtime: Uint8Array,
+  grammar: Uint8Array,
+  source: string,
+  count: number,
+  repeats: number,
+): Promise<{ firstMs: number; ms: number[]; nodes: number }>;

@@ -86,3 +86,27 @@ export async function esbuildTransforms(esbuild, count, repeats) {
   }
   return { firstMs, ms, bytes };
 }
+
+/**
+ * tree-sitter's row (bench/kiln/tree_sitter.ts, node/tree_sitter.mjs): `Parser.init` with the
+ * runtime's bytes, `Language.load` of the grammar (an emscripten side module, linked into the
+ * runtime's memory and table), the first parse of `source` (its `firstMs`, all three together),
+ * then `repeats` timed runs of `count` parses. Returns { firstMs, ms: [per run], nodes } (nodes: the
+ * syntax nodes of every parse together, which every peer must match).
+ */
+export async function treeSitterParses({ Parser, Language }, runtime, grammar, source, count, repeats) {
+  let t0 = performance.now();
+  // The glue finds its .wasm with `new URL(..., import.meta.url)` unless told where it is.
+  await Parser.init({ locateFile: (file) => file, wasmBinary: runtime });
+  const parser = new Parser();
+  parser.setLanguage(await Language.load(grammar));
+  let nodes = parser.parse(source).rootNode.descendantCount;
+  const firstMs = performance.now() - t0;
+  const ms = [];
+  for (let r = 0; r < repeats; r++) {
+    t0 = performance.now();
+    for (let i = 0; i < count; i++) nodes += parser.parse(source).rootNode.descendantCount;
+    ms.push(performance.now() - t0);
+  }
+  return { firstMs, ms, nodes };
+}

@@ -94,13 +94,35 @@ fn bench_smoke_measures_every_figure() {
   assert_eq!(deno_p5.len(), 1, "P5: expected Deno's context row\n{stdout}");
   let ratio = deno_p5[0][4];
   assert!(ratio.starts_with(|c: char| c.is_ascii_digit()), "P5 Deno: no number ({ratio})\n{stdout}");
-  // Deno's checksums are in the cross-check at kiln's sizes (3 kernels, 2 hashes).
+  // Deno's checksums are in the cross-check at kiln's sizes (3 kernels, 2 hashes), and its
+  // tree-sitter syntax nodes.
   let deno_agreed = stdout.lines().filter(|l| l.starts_with("- agree: ") && l.contains(", deno=")).count();
-  assert_eq!(deno_agreed, 5, "Deno's checksums are missing from the cross-check\n{stdout}");
+  assert_eq!(deno_agreed, 6, "Deno's checksums are missing from the cross-check\n{stdout}");
   assert!(stdout.contains("Checksums: all agree"), "the peers' checksums disagree:\n{stdout}");
-  // Every workload was checked at two sizes (kiln's, and the interpreter's on Node.js).
+  // Every workload was checked at two sizes (kiln's, and the interpreter's on Node.js), and
+  // tree-sitter's parses found the same syntax nodes on every peer.
   let agreed = stdout.lines().filter(|l| l.starts_with("- agree: ")).count();
-  assert_eq!(agreed, 10, "{stdout}");
+  assert_eq!(agreed, 11, "{stdout}");
+  let nodes = stdout.lines().find(|l| l.starts_with("- agree: tree-sitter syntax nodes: "));
+  assert!(
+    nodes.is_some_and(|l| l.contains("kiln=") && l.contains("node=") && l.contains("deno=")),
+    "tree-sitter's cross-check is missing a peer\n{stdout}"
+  );
+  // tree-sitter's rows (npm, context): measured against Node.js and Deno, three rows each.
+  let tree_sitter: Vec<Vec<&str>> = stdout
+    .lines()
+    .filter(|l| l.starts_with("| npm") && l.contains("tree-sitter"))
+    .map(|l| l.trim_matches('|').split(" | ").map(str::trim).collect())
+    .collect();
+  assert_eq!(tree_sitter.len(), 6, "expected 6 tree-sitter rows\n{stdout}");
+  for row in tree_sitter {
+    assert!(
+      row[4].starts_with(|c: char| c.is_ascii_digit()),
+      "tree-sitter {}: no number ({})\n{stdout}",
+      row[1],
+      row[4]
+    );
+  }
 }
 
 /// The full run's sizes (bench/config.mjs's `FULL_SIZES`), as Node reads them.
