@@ -96,8 +96,7 @@ export async function esbuildTransforms(esbuild, count, repeats) {
  */
 export async function treeSitterParses({ Parser, Language }, runtime, grammar, source, count, repeats) {
   let t0 = performance.now();
-  // The glue finds its .wasm with `new URL(..., import.meta.url)` unless told where it is.
-  await Parser.init({ locateFile: (file) => file, wasmBinary: runtime });
+  await Parser.init({ wasmBinary: runtime });
   const parser = new Parser();
   parser.setLanguage(await Language.load(grammar));
   let nodes = parser.parse(source).rootNode.descendantCount;

@@ -114,6 +114,47 @@ fn crypto_and_self_behave() {
 }
 
 #[test]
+fn url_and_url_search_params_follow_the_url_standard() {
+  let invalid = "TypeError 5007 Invalid URL:";
+  App::new("url.ts").run().ok(&format!(
+    concat!(
+      "components: [\"https://user:pa%20ss@example.com:8080/a/c?x=1&y=%F0%9F%98%80#frag\",",
+      "\"https://example.com:8080\",\"https:\",\"user\",\"pa%20ss\",\"example.com:8080\",\"example.com\",",
+      "\"8080\",\"/a/c\",\"?x=1&y=%F0%9F%98%80\",\"#frag\"]\n",
+      "relative: file:///app/lib/m.wasm\n",
+      "relative to a URL: https://a.example/p/q?q\n",
+      "default port dropped: https://example.com/\n",
+      "idna: xn--bcher-kva.example\n",
+      "ipv6: [::1]:3000\n",
+      "a data URL: text/plain,hi there\n",
+      "no base: {i} \"/relative\" is not a valid URL; give an absolute URL, or a base\n",
+      "a bad base: {i} \"x\" against the base \"not a base\" is not a valid URL; give an absolute URL, or a base\n",
+      "canParse: [true,false,true]\n",
+      "parse: [null,\"https://b.example/x\"]\n",
+      "after setters: http://other.example:8080/a%20b?q=1\n",
+      "refused values change nothing: http://other.example:8080/a%20b?q=1\n",
+      "href set to a bad URL: {i} \"nope\" is not a valid URL; give an absolute URL, or a base\n",
+      "href set: [\"https://fresh.example/?a=1\",\"1\"]\n",
+      "searchParams write the query: [\"?tag=a&tag=b+c\",\"https://example.com/search?tag=a&tag=b+c\"]\n",
+      "search rewrites searchParams: [[\"z\",\"9\"]]\n",
+      "no pairs, no query: https://example.com/search\n",
+      "pairs: [[\"a\",\"1\"],[\"b\",\"2\"],[\"a\",\"3\"],[\"c\",\" x y\"]]\n",
+      "get, getAll, has: [\"1\",null,[\"1\",\"3\"],true,true,false]\n",
+      "set keeps the first place: a=only&b=2&c=+x+y\n",
+      "sorted, encoded: [\"a=only&b=2&c=+x+y&d=%C3%A9%26%3D\",4]\n",
+      "from pairs: x=1&y=2\n",
+      "from a record: k=v&n=5\n",
+      "forEach: [\"p=1\",\"q=2\"]\n",
+      "keys and values: [[\"a\",\"b\"],[\"1\",\"2\"]]\n",
+      "a pair of three: TypeError 5007 URLSearchParams: each pair of the sequence must have two items, a name and a value\n",
+      "JSON and String: [\"{{\\\"u\\\":\\\"https://x.example/\\\"}}\",\"https://y.example/\"]\n",
+      "tags: [\"[object URL]\",\"[object URLSearchParams]\"]\n",
+    ),
+    i = invalid
+  ));
+}
+
+#[test]
 fn readme_example_runs_as_written() {
   let readme = std::fs::read_to_string(repo().join("README.md")).unwrap();
   let start = readme.find("```typescript\n").expect("a typescript block") + "```typescript\n".len();

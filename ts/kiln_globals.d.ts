@@ -147,6 +147,73 @@ interface KilnCrypto {
 
 declare var crypto: KilnCrypto;
 
+/**
+ * A URL, parsed as the URL Standard (WHATWG) says: its components, each readable and settable.
+ * An invalid URL throws TypeError (code 5007); a setter given a value the URL cannot take leaves
+ * it unchanged, as the standard has it (only the `href` setter throws).
+ *
+ * @example
+ * ```ts
+ * const url = new URL("../lib/module.wasm", "file:///app/src/main.ts");
+ * url.href;                          // "file:///app/lib/module.wasm"
+ * const api = new URL("https://example.com/search?q=wasm");
+ * api.searchParams.append("page", "2");
+ * api.search;                        // "?q=wasm&page=2"
+ * URL.canParse("not a url");         // false
+ * ```
+ */
+declare class URL {
+  constructor(url: string | URL, base?: string | URL);
+  /** Whether `new URL(url, base)` would succeed. */
+  static canParse(url: string | URL, base?: string | URL): boolean;
+  /** `new URL(url, base)`, or null where that would throw. */
+  static parse(url: string | URL, base?: string | URL): URL | null;
+  href: string;
+  readonly origin: string;
+  protocol: string;
+  username: string;
+  password: string;
+  host: string;
+  hostname: string;
+  port: string;
+  pathname: string;
+  search: string;
+  hash: string;
+  /** The query's name-value pairs; changing them changes `search`. */
+  readonly searchParams: URLSearchParams;
+  toString(): string;
+  toJSON(): string;
+}
+
+/**
+ * A query string's name-value pairs (application/x-www-form-urlencoded), in order.
+ *
+ * @example
+ * ```ts
+ * const params = new URLSearchParams("a=1&b=2&a=3");
+ * params.getAll("a");     // ["1", "3"]
+ * params.set("b", "x y");
+ * params.toString();      // "a=1&b=x+y&a=3"
+ * ```
+ */
+declare class URLSearchParams {
+  constructor(init?: string | Iterable<readonly [string, string]> | Record<string, string> | URLSearchParams);
+  readonly size: number;
+  append(name: string, value: string): void;
+  delete(name: string, value?: string): void;
+  get(name: string): string | null;
+  getAll(name: string): string[];
+  has(name: string, value?: string): boolean;
+  set(name: string, value: string): void;
+  sort(): void;
+  forEach(callback: (value: string, name: string, params: URLSearchParams) => void, thisArg?: unknown): void;
+  entries(): IterableIterator<[string, string]>;
+  keys(): IterableIterator<string>;
+  values(): IterableIterator<string>;
+  [Symbol.iterator](): IterableIterator<[string, string]>;
+  toString(): string;
+}
+
 /** The global object itself, as in browsers and Deno (`self === globalThis`). */
 declare var self: typeof globalThis;
 

@@ -4,12 +4,22 @@ import { clearInterval, clearTimeout, performance, setInterval, setTimeout } fro
 import { TextDecoder, TextEncoder } from "ext:kiln_globals/encoding.js";
 import { AbortController, AbortSignal } from "ext:kiln_globals/abort.js";
 import { crypto } from "ext:kiln_globals/crypto.js";
+import { URL, URLSearchParams } from "ext:kiln_globals/url.js";
 import { codeArgumentErrors, codedError } from "ext:ext_wasm/errors.js";
 
 const core = globalThis.Deno.core;
 
 // runtime:fs's ops, called raw with the wrong types, fail with a coded TypeError too.
-codeArgumentErrors(["op_fs_read_bytes", "op_fs_read_text_file", "op_kiln_exit", "op_kiln_random_fill"]);
+codeArgumentErrors([
+  "op_fs_read_bytes",
+  "op_fs_read_text_file",
+  "op_kiln_exit",
+  "op_kiln_random_fill",
+  "op_kiln_url_parse",
+  "op_kiln_url_set",
+  "op_kiln_url_search_parse",
+  "op_kiln_url_search_serialize",
+]);
 
 let args;
 const globals = {
@@ -24,6 +34,8 @@ const globals = {
   AbortController,
   AbortSignal,
   crypto,
+  URL,
+  URLSearchParams,
   // `self` is the global object, as in browsers, workers and Deno: browser-first npm packages
   // reach their globals through it.
   self: globalThis,

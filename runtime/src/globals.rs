@@ -1,5 +1,5 @@
 //! The globals apps get: console, timers, TextEncoder/TextDecoder, AbortController, performance,
-//! crypto.
+//! crypto, URL and URLSearchParams (their ops are url.rs's).
 
 use std::sync::OnceLock;
 use std::time::Instant;
@@ -88,11 +88,15 @@ deno_core::extension!(
     op_kiln_exit,
     op_kiln_rss_bytes,
     op_kiln_random_fill,
+    crate::url::op_kiln_url_parse,
+    crate::url::op_kiln_url_set,
+    crate::url::op_kiln_url_search_parse,
+    crate::url::op_kiln_url_search_serialize,
     op_kiln_noop,
     op_kiln_noop_async
   ],
   esm_entry_point = "ext:kiln_globals/bootstrap.js",
-  esm = [dir "js", "console.js", "timers.js", "encoding.js", "abort.js", "crypto.js", "bootstrap.js"],
+  esm = [dir "js", "console.js", "timers.js", "encoding.js", "abort.js", "crypto.js", "url.js", "bootstrap.js"],
   options = { args: Vec<String> },
   state = |state, options| {
     time_origin();
@@ -111,6 +115,7 @@ const EMBEDDED_ESM: &[deno_core::ExtensionFileSource] = &[
   ),
   deno_core::ExtensionFileSource::new("ext:kiln_globals/abort.js", deno_core::ascii_str_include!("../js/abort.js")),
   deno_core::ExtensionFileSource::new("ext:kiln_globals/crypto.js", deno_core::ascii_str_include!("../js/crypto.js")),
+  deno_core::ExtensionFileSource::new("ext:kiln_globals/url.js", deno_core::ascii_str_include!("../js/url.js")),
   deno_core::ExtensionFileSource::new(
     "ext:kiln_globals/bootstrap.js",
     deno_core::ascii_str_include!("../js/bootstrap.js"),

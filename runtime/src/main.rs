@@ -15,6 +15,7 @@ mod manifest;
 mod run;
 mod scaffold;
 mod snapshot;
+mod url;
 mod wasm_module;
 mod wasm_types;
 

@@ -177,6 +177,10 @@ const rawOps: [string, unknown[]][] = [
   ["op_fs_read_bytes", ["./loop.wasm"]],
   ["op_fs_read_text_file", ["./manifest.app.toml"]],
   ["op_kiln_random_fill", [new Uint8Array(4)]],
+  ["op_kiln_url_parse", ["https://example.com/", "", false]],
+  ["op_kiln_url_set", ["https://example.com/", 7, "/p"]],
+  ["op_kiln_url_search_parse", ["a=1"]],
+  ["op_kiln_url_search_serialize", [[["a", "1"]]]],
 ];
 for (const [name, good] of rawOps) await matrix(name, ops[name], good);
 await attempt("op_wasm_instance_call short buffer", () => ops.op_wasm_instance_call(raw, "div", new Uint8Array(3)));

@@ -21,8 +21,8 @@ type TreeSitter = {
 
 const [glue, runtimeWasm, grammarWasm] = Kiln.args;
 const { Parser, Language, Query } = await import(`file://${glue}`) as TreeSitter;
-// The glue finds its .wasm by `new URL(..., import.meta.url)` unless told where it is.
-await Parser.init({ locateFile: (file: string) => file, wasmBinary: await readBytes(runtimeWasm) });
+// The glue names its .wasm with `new URL("tree-sitter.wasm", import.meta.url)`, then takes the bytes.
+await Parser.init({ wasmBinary: await readBytes(runtimeWasm) });
 const JavaScript = await Language.load(await readBytes(grammarWasm));
 const parser = new Parser();
 parser.setLanguage(JavaScript);
