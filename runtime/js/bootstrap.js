@@ -4,7 +4,6 @@ import { clearInterval, clearTimeout, performance, setInterval, setTimeout } fro
 import { TextDecoder, TextEncoder } from "ext:kiln_globals/encoding.js";
 import { AbortController, AbortSignal } from "ext:kiln_globals/abort.js";
 import { crypto } from "ext:kiln_globals/crypto.js";
-import { URL, URLSearchParams } from "ext:kiln_globals/url.js";
 import { codeArgumentErrors, codedError } from "ext:ext_wasm/errors.js";
 
 const core = globalThis.Deno.core;
@@ -34,8 +33,6 @@ const globals = {
   AbortController,
   AbortSignal,
   crypto,
-  URL,
-  URLSearchParams,
   // `self` is the global object, as in browsers, workers and Deno: browser-first npm packages
   // reach their globals through it.
   self: globalThis,
@@ -58,6 +55,24 @@ const globals = {
     },
   }),
 };
-for (const [name, value] of Object.entries(globals)) {
+const define = (name, value) =>
   Object.defineProperty(globalThis, name, { value, writable: true, configurable: true, enumerable: false });
+for (const [name, value] of Object.entries(globals)) define(name, value);
+
+// `URL` and `URLSearchParams` (runtime/js/url.js) load on first use: a start that does not use
+// them does not restore them from the snapshot. The first read defines them as the others are.
+let url;
+for (const name of ["URL", "URLSearchParams"]) {
+  Object.defineProperty(globalThis, name, {
+    get() {
+      url ??= core.createLazyLoader("ext:kiln_globals/url.js")().urlClasses(core.ops);
+      define(name, url[name]);
+      return url[name];
+    },
+    set(value) {
+      define(name, value);
+    },
+    configurable: true,
+    enumerable: false,
+  });
 }

@@ -1,11 +1,18 @@
 // `URL` and `URLSearchParams`, as the URL Standard has them: npm packages locate their files with
 // `new URL("x.wasm", import.meta.url)` (emscripten's and wasm-bindgen's glue do), and apps build
 // and read URLs with them. Parsing and the setters are the `url` crate's WHATWG parser
-// (runtime/src/url.rs); this side keeps the components the last parse gave.
+// (runtime/src/url.rs); this side keeps the components the last parse gave. The module is loaded
+// on an app's first use of either global (bootstrap.js), after the seal has taken `Deno` off the
+// global object, so the ops come from bootstrap.js through `urlClasses`.
 import { codedError } from "ext:ext_wasm/errors.js";
 
-const { op_kiln_url_parse, op_kiln_url_set, op_kiln_url_search_parse, op_kiln_url_search_serialize } =
-  globalThis.Deno.core.ops;
+let op_kiln_url_parse, op_kiln_url_set, op_kiln_url_search_parse, op_kiln_url_search_serialize;
+
+/** The two classes, on deno_core's `ops`. */
+export function urlClasses(ops) {
+  ({ op_kiln_url_parse, op_kiln_url_set, op_kiln_url_search_parse, op_kiln_url_search_serialize } = ops);
+  return { URL, URLSearchParams };
+}
 
 const SET = { href: 0, protocol: 1, username: 2, password: 3, host: 4, hostname: 5, port: 6, pathname: 7, search: 8, hash: 9 };
 
@@ -260,4 +267,3 @@ class URL {
   }
 }
 
-export { URL, URLSearchParams };
