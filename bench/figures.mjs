@@ -421,19 +421,18 @@ export function analyze(m) {
     row(`start-up, whole process (context): WASI hello, \`kiln run wasi_hello.ts\` vs \`deno run wasi_hello_node.ts\` (Deno's node:wasi) (ms)`,
       null, kW, p.kilnWasi, dNW, p.denoNodeWasi, null, null);
   }
-  // esbuild (context, full runs only): Go on the WebAssembly global through esbuild-wasm's own
-  // glue, against the same glue on Node.js and Deno.
-  {
-    const e = m.esbuild ?? { error: "not run" };
-    const note = `esbuild-wasm's browser glue, worker: false; ${SIZES.esbuildTransforms} transforms per run, awaited in turn`;
-    const who = { kiln: "kiln (its WebAssembly global; module from Kiln's cache)", node: "Node.js", deno: "Deno" };
+  // The npm packages (context): each through its own glue on Kiln's WebAssembly global, against
+  // the same glue on Node.js and Deno. Each has a first figure (the start, to the first result),
+  // then runs of requests: every run, and the last (by then the peers' JITs have warmed up).
+  const npmRows = (key, result, spec) => {
     const st = {};
     for (const peer of ["kiln", "node", "deno"]) {
-      const r = e.error ? e : (e[peer] ?? { error: "not run" });
+      const r = result.error ? result : (result[peer] ?? { error: "not run" });
+      const who = peer === "kiln" ? `kiln (its WebAssembly global; ${spec.cached})` : peer === "node" ? "Node.js" : "Deno";
       st[peer] = {
-        first: add(`esbuild.${peer}.first`, `${who[peer]}: esbuild initialize + first transform`, "ms", r.error ?? [r.initMs + r.firstMs], note),
-        runs: add(`esbuild.${peer}.runs`, `${who[peer]}: esbuild, ${SIZES.esbuildTransforms} transforms (every run)`, "ms", r.error ?? r.ms, note),
-        last: add(`esbuild.${peer}.last`, `${who[peer]}: esbuild, ${SIZES.esbuildTransforms} transforms (the last run, once the peer's JIT has warmed up)`, "ms", r.error ?? r.ms?.slice(-1), note),
+        first: add(`${key}.${peer}.first`, `${who}: ${spec.short} ${spec.first}`, "ms", r.error ?? [spec.firstMs(r)], spec.note),
+        runs: add(`${key}.${peer}.runs`, `${who}: ${spec.short}, ${spec.runs} (every run)`, "ms", r.error ?? r.ms, spec.note),
+        last: add(`${key}.${peer}.last`, `${who}: ${spec.short}, ${spec.runs} (the last run, once the peer's JIT has warmed up)`, "ms", r.error ?? r.ms?.slice(-1), spec.note),
         error: r.error,
       };
     }
@@ -443,38 +442,31 @@ export function analyze(m) {
     });
     for (const peer of ["node", "deno"]) {
       const name = peer === "node" ? "Node.js" : "Deno";
-      row(`esbuild (esbuild-wasm, Go): initialize + first transform, Kiln vs ${name} (ms, context)`, st.kiln.first, st[peer].first, peer);
-      row(`esbuild: ${SIZES.esbuildTransforms} transforms, median of the runs, Kiln vs ${name} (ms, context)`, st.kiln.runs, st[peer].runs, peer);
-      row(`esbuild: ${SIZES.esbuildTransforms} transforms, the last run (${name}'s JIT warmed up), Kiln vs ${name} (ms, context)`, st.kiln.last, st[peer].last, peer);
+      row(`${spec.title}: ${spec.first}, Kiln vs ${name} (ms, context)`, st.kiln.first, st[peer].first, peer);
+      row(`${spec.short}: ${spec.runs}, median of the runs, Kiln vs ${name} (ms, context)`, st.kiln.runs, st[peer].runs, peer);
+      row(`${spec.short}: ${spec.runs}, the last run (${name}'s JIT warmed up), Kiln vs ${name} (ms, context)`, st.kiln.last, st[peer].last, peer);
     }
-  }
-  // tree-sitter (context): emscripten's dynamic linking on the WebAssembly global through
-  // web-tree-sitter's own glue, against the same glue on Node.js and Deno.
-  {
-    const t = m.treeSitter ?? { error: "not run" };
-    const note = `web-tree-sitter's glue with tree-sitter-javascript's grammar; ${SIZES.treeSitterParses} parses of a 150 KB file per run`;
-    const who = { kiln: "kiln (its WebAssembly global; modules from Kiln's cache)", node: "Node.js", deno: "Deno" };
-    const st = {};
-    for (const peer of ["kiln", "node", "deno"]) {
-      const r = t.error ? t : (t[peer] ?? { error: "not run" });
-      st[peer] = {
-        first: add(`treeSitter.${peer}.first`, `${who[peer]}: tree-sitter import + init + load + first parse`, "ms", r.error ?? [r.importMs + r.firstMs], note),
-        runs: add(`treeSitter.${peer}.runs`, `${who[peer]}: tree-sitter, ${SIZES.treeSitterParses} parses (every run)`, "ms", r.error ?? r.ms, note),
-        last: add(`treeSitter.${peer}.last`, `${who[peer]}: tree-sitter, ${SIZES.treeSitterParses} parses (the last run)`, "ms", r.error ?? r.ms?.slice(-1), note),
-        error: r.error,
-      };
-    }
-    const row = (what, k, peer, name) => figures.push({
-      id: "npm", what, kiln: k ? cell(k, "ms") : null, peer: peer ? cell(peer, "ms") : null, ratio: both(k, peer),
-      target: "—", met: null, context: true, na: !k ? `n/a (${st.kiln.error ?? "missing"})` : `n/a (${st[name].error ?? "missing"})`,
-    });
-    for (const peer of ["node", "deno"]) {
-      const name = peer === "node" ? "Node.js" : "Deno";
-      row(`tree-sitter (web-tree-sitter, emscripten dynamic linking): import + init + grammar + first parse, Kiln vs ${name} (ms, context)`, st.kiln.first, st[peer].first, peer);
-      row(`tree-sitter: ${SIZES.treeSitterParses} parses of 150 KB, median of the runs, Kiln vs ${name} (ms, context)`, st.kiln.runs, st[peer].runs, peer);
-      row(`tree-sitter: ${SIZES.treeSitterParses} parses of 150 KB, the last run, Kiln vs ${name} (ms, context)`, st.kiln.last, st[peer].last, peer);
-    }
-  }
+  };
+  // esbuild (full runs only): Go, driven by Go's wasm_exec.js.
+  npmRows("esbuild", m.esbuild ?? { error: "not run" }, {
+    title: "esbuild (esbuild-wasm, Go)",
+    short: "esbuild",
+    cached: "module from Kiln's cache",
+    first: "initialize + first transform",
+    firstMs: (r) => r.initMs + r.firstMs,
+    runs: `${SIZES.esbuildTransforms} transforms`,
+    note: `esbuild-wasm's browser glue, worker: false; ${SIZES.esbuildTransforms} transforms per run, awaited in turn`,
+  });
+  // tree-sitter: emscripten's dynamic linking (a grammar linked into the runtime's memory and table).
+  npmRows("treeSitter", m.treeSitter ?? { error: "not run" }, {
+    title: "tree-sitter (web-tree-sitter, emscripten dynamic linking)",
+    short: "tree-sitter",
+    cached: "modules from Kiln's cache",
+    first: "import + init + grammar + first parse",
+    firstMs: (r) => r.importMs + r.firstMs,
+    runs: `${SIZES.treeSitterParses} parses of 150 KB`,
+    note: `web-tree-sitter's glue with tree-sitter-javascript's grammar; ${SIZES.treeSitterParses} parses of a 150 KB file per run`,
+  });
   return { raw, figures, empty };
 }
 

@@ -366,12 +366,19 @@ function esbuildRuns(repeats) {
   const out = {};
   kiln("esbuild in kiln: compile into the cache (untimed)", "esbuild.ts", [glue, wasm, "1", "1"]);
   out.kiln = kiln("esbuild in kiln", "esbuild.ts", args);
-  out.node = jsonRun("esbuild on Node.js", process.execPath, [path.join(BENCH, "node/esbuild.mjs"), ...args]);
+  return { ...out, ...onNodeAndDeno("esbuild", "node/esbuild.mjs", args) };
+}
+
+/** An npm package's peer runs: `script` (which both run) on Node.js and on Deno, with a fresh
+ * `DENO_DIR`; returns { node, deno }. */
+function onNodeAndDeno(what, script, args) {
+  const out = {};
+  out.node = jsonRun(`${what} on Node.js`, process.execPath, [path.join(BENCH, script), ...args]);
   const deno = denoCli();
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "kiln-bench-deno-"));
   try {
-    out.deno = deno.error ? { error: deno.error } : jsonRun("esbuild on Deno", deno.bin, [
-      "run", "--allow-read", "--allow-env", path.join(BENCH, "node/esbuild.mjs"), ...args], denoEnv(dir));
+    out.deno = deno.error ? { error: deno.error } : jsonRun(`${what} on Deno`, deno.bin, [
+      "run", "--allow-read", "--allow-env", path.join(BENCH, script), ...args], denoEnv(dir));
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
   }
@@ -399,16 +406,7 @@ function treeSitterRuns(repeats) {
   kiln("tree-sitter in kiln: compile into the cache (untimed)", "tree_sitter.ts", [...files, "1", "1"]);
   out.kiln = kiln("tree-sitter in kiln", "tree_sitter.ts", args);
   const absolute = [...files.map((f) => path.join(BENCH, f)), String(SIZES.treeSitterParses), String(repeats)];
-  out.node = jsonRun("tree-sitter on Node.js", process.execPath, [path.join(BENCH, "node/tree_sitter.mjs"), ...absolute]);
-  const deno = denoCli();
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "kiln-bench-deno-"));
-  try {
-    out.deno = deno.error ? { error: deno.error } : jsonRun("tree-sitter on Deno", deno.bin, [
-      "run", "--allow-read", "--allow-env", path.join(BENCH, "node/tree_sitter.mjs"), ...absolute], denoEnv(dir));
-  } finally {
-    fs.rmSync(dir, { recursive: true, force: true });
-  }
-  return out;
+  return { ...out, ...onNodeAndDeno("tree-sitter", "node/tree_sitter.mjs", absolute) };
 }
 
 /**
