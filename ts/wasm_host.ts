@@ -43,45 +43,31 @@ export interface HostFn {
 /** The JS host functions of a store, by their number (values that are not functions: null). The
  * `WebAssembly` global's name an `externref` JS_REF in their types (runtime:wasm/values). */
 export class HostTable {
-  readonly fns: (HostFn | null)[];
+  readonly fns: (HostFn | null)[] = [];
   /** Slots the largest signature needs. */
-  slots: number;
+  slots = 1;
   /** Each function's results as error messages name them ("result 1 of the host function `m.f`"),
    * made once here rather than on every call. */
-  readonly where: (string[] | null)[];
+  readonly where: (string[] | null)[] = [];
   /** The tokens of the host function calls running now, innermost last: a `WebAssembly` API
    * export called from one of them calls back through it (`jsApiExportFunction`). */
   readonly active: number[] = [];
 
   constructor(fns: (HostFn | null)[]) {
-    this.fns = fns;
-    let most = 1;
-    for (const f of fns) if (f !== null) most = Math.max(most, f.params.length, f.results.length);
-    this.slots = most;
-    this.where = fns.map((f) => f === null ? null : f.results.map((_, i) => `result ${i + 1} of the host function \`${f.name}\``));
+    for (const f of fns) this.add(f);
   }
 
-  /** Adds a host function after instantiation (a function of another instance put in a table:
-   * runtime:wasm/table); returns its number. Calls already running keep their slot buffers: one
-   * of them that calls a function with more values than any before fails (5007, "the value
-   * buffer holds ..."), and the calls that start after work. */
-  add(f: HostFn): number {
+  /** Adds a host function (null for a value) after the others; returns its number. After
+   * instantiation, runtime:wasm/table adds another instance's function put in a table, and
+   * runtime:wasm/webassembly the host imports of a module that joins the store, numbered as
+   * ext_wasm/src/join.rs numbers them. Calls already running keep their slot buffers: one of them
+   * that calls a function with more values than any before fails (5007, "the value buffer holds
+   * ..."), and the calls that start after work. */
+  add(f: HostFn | null): number {
     this.fns.push(f);
-    this.where.push(f.results.map((_, i) => `result ${i + 1} of the host function \`${f.name}\``));
-    this.slots = Math.max(this.slots, f.params.length, f.results.length);
+    this.where.push(f === null ? null : f.results.map((_, i) => `result ${i + 1} of the host function \`${f.name}\``));
+    if (f !== null) this.slots = Math.max(this.slots, f.params.length, f.results.length);
     return this.fns.length - 1;
-  }
-
-  /** Adds the host imports of a module that joins the store (runtime:wasm/webassembly), numbered
-   * from the returned offset on, values (null) included, as ext_wasm/src/join.rs numbers them. */
-  extend(other: HostTable): number {
-    const offset = this.fns.length;
-    other.fns.forEach((f, i) => {
-      this.fns.push(f);
-      this.where.push(other.where[i]);
-    });
-    this.slots = Math.max(this.slots, other.slots);
-    return offset;
   }
 }
 

@@ -256,7 +256,9 @@ function joinTable(store: StoreRecord, split: SplitImports, id: number): { table
     store.table = added;
     return { table: added, offset: 0 };
   }
-  return { table: store.table, offset: store.table.extend(added) };
+  const offset = store.table.fns.length;
+  for (const f of added.fns) store.table.add(f);
+  return { table: store.table, offset };
 }
 
 /** The table a joined instance's exports are called with: the store's, once it has a JS function
