@@ -126,9 +126,6 @@ pub fn op_wasm_caller_memory_size(state: Rc<RefCell<OpState>>, token: f64) -> Re
 }
 
 fn index(value: f64) -> Result<u64, WasmError> {
-  if value.is_finite() && value >= 0.0 && value.fract() == 0.0 && value <= (1u64 << 53) as f64 {
-    Ok(value as u64)
-  } else {
-    Err(WasmError::memory(format!("caller.memory: the offset must be a non-negative integer, got {value}")))
-  }
+  crate::handles::js_integer(value)
+    .ok_or_else(|| WasmError::memory(format!("caller.memory: the offset must be a non-negative integer, got {value}")))
 }

@@ -90,8 +90,18 @@ impl<T> HandleTable<T> {
 }
 
 /// Reads an id passed from JS: a positive integer that is exactly representable.
+///
+/// The integer test is a round trip through `u64` (exact below 2^53), not `f64::fract`, which
+/// is a libm call on x86-64's baseline: every call of an export parses an id.
 pub fn parse_id(raw: f64) -> Option<u64> {
-  (raw.is_finite() && raw >= 1.0 && raw.fract() == 0.0 && raw < MAX_ID as f64).then_some(raw as u64)
+  // NaN fails the first comparison; the infinities and huge values the second.
+  (raw >= 1.0 && raw < MAX_ID as f64 && (raw as u64) as f64 == raw).then_some(raw as u64)
+}
+
+/// A non-negative integer from JS (an offset or a byte count), up to 2^53; the same round trip
+/// as [`parse_id`].
+pub fn js_integer(value: f64) -> Option<u64> {
+  (value >= 0.0 && value <= MAX_ID as f64 && (value as u64) as f64 == value).then_some(value as u64)
 }
 
 /// Export indexes below this can be packed with the instance id into one number, for the ops of
@@ -122,8 +132,16 @@ mod tests {
   #[test]
   fn ids_from_js_are_validated() {
     assert_eq!(parse_id(3.0), Some(3));
-    for bad in [0.0, -1.0, 1.5, f64::NAN, f64::INFINITY, 1e300] {
+    assert_eq!(parse_id((MAX_ID - 1) as f64), Some(MAX_ID - 1));
+    for bad in
+      [0.0, -0.0, 0.5, -1.0, 1.5, 4503599627370495.5, f64::NAN, f64::INFINITY, f64::NEG_INFINITY, 1e300, MAX_ID as f64]
+    {
       assert_eq!(parse_id(bad), None, "{bad}");
+    }
+    assert_eq!(js_integer(0.0), Some(0));
+    assert_eq!(js_integer(MAX_ID as f64), Some(MAX_ID));
+    for bad in [-1.0, 0.5, f64::NAN, f64::INFINITY, (MAX_ID * 2) as f64] {
+      assert_eq!(js_integer(bad), None, "{bad}");
     }
   }
 }

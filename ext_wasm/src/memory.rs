@@ -37,11 +37,8 @@ fn no_memory() -> WasmError {
 
 /// A non-negative integer from JS, as a byte count or offset.
 fn to_u64(value: f64, what: &str) -> Result<u64, WasmError> {
-  if value.is_finite() && value >= 0.0 && value.fract() == 0.0 && value <= (1u64 << 53) as f64 {
-    Ok(value as u64)
-  } else {
-    Err(WasmError::memory(format!("{what} must be a non-negative integer, got {value}")))
-  }
+  crate::handles::js_integer(value)
+    .ok_or_else(|| WasmError::memory(format!("{what} must be a non-negative integer, got {value}")))
 }
 
 /// The byte range `[offset, offset + length)`, if it lies inside a memory of `size` bytes.
