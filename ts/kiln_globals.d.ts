@@ -321,6 +321,33 @@ declare function atob(data: string): string;
 /** Encodes a "binary string" (characters up to U+00FF) as base64. */
 declare function btoa(data: string): string;
 
+/** The options of `structuredClone`. */
+interface StructuredSerializeOptions {
+  /**
+   * ArrayBuffers to move into the clone: each is detached (`byteLength` 0) once the clone is
+   * made, and the clone has its bytes. List a view's `buffer`, not the view.
+   */
+  transfer?: ArrayBuffer[];
+}
+
+/**
+ * A deep copy of `value`, by the HTML Standard's structured clone (as in browsers, Node.js and
+ * Deno): primitives, plain objects, arrays, `Map`, `Set`, `Date`, `RegExp`, the wrapper objects,
+ * `ArrayBuffer`s and their views, errors and `DOMException`s, keeping cycles and shared
+ * references. A class instance becomes a plain object with its enumerable own properties; a
+ * `SharedArrayBuffer` is the same buffer. A function, a symbol, a promise, a weak collection, an
+ * iterator or a platform object such as a `URL` throws a `DOMException` named `DataCloneError`
+ * (code 25); so does a detached buffer. A missing value or bad options throw TypeError (code 5007).
+ *
+ * @example
+ * const state = { when: new Date(0), tags: new Set(["a"]), bytes: new Uint8Array([1, 2]) };
+ * const copy = structuredClone(state);
+ * copy.tags.add("b");                              // state.tags still has only "a"
+ * const moved = structuredClone(state.bytes, { transfer: [state.bytes.buffer] });
+ * console.log(moved[1], state.bytes.byteLength);  // 2 0
+ */
+declare function structuredClone<T>(value: T, options?: StructuredSerializeOptions): T;
+
 /** The web platform's `DOMException` (deno_core's), e.g. the `AbortError` of an aborted signal. */
 declare class DOMException extends Error {
   constructor(message?: string, name?: string);

@@ -59,15 +59,22 @@ const define = (name, value) =>
   Object.defineProperty(globalThis, name, { value, writable: true, configurable: true, enumerable: false });
 for (const [name, value] of Object.entries(globals)) define(name, value);
 
-// `URL` and `URLSearchParams` (runtime/js/url.js) load on first use: a start that does not use
-// them does not restore them from the snapshot. The first read defines them as the others are.
+// `URL` and `URLSearchParams` (runtime/js/url.js) and `structuredClone`
+// (runtime/js/structured_clone.js) load on first use: a start that does not use them does not
+// restore them from the snapshot. The first read defines them as the others are.
 let url;
-for (const name of ["URL", "URLSearchParams"]) {
+const urlClasses = () => (url ??= core.createLazyLoader("ext:kiln_globals/url.js")().urlClasses(core.ops));
+const lazy = {
+  URL: () => urlClasses().URL,
+  URLSearchParams: () => urlClasses().URLSearchParams,
+  structuredClone: () => core.createLazyLoader("ext:kiln_globals/structured_clone.js")().structuredClone,
+};
+for (const [name, load] of Object.entries(lazy)) {
   Object.defineProperty(globalThis, name, {
     get() {
-      url ??= core.createLazyLoader("ext:kiln_globals/url.js")().urlClasses(core.ops);
-      define(name, url[name]);
-      return url[name];
+      const value = load();
+      define(name, value);
+      return value;
     },
     set(value) {
       define(name, value);

@@ -100,7 +100,7 @@ deno_core::extension!(
   // Loaded on an app's first use of the globals they define (bootstrap.js), not restored from the
   // start-up snapshot on every start: `URL` and `URLSearchParams` cost a `console.log("hi")` start
   // 1.09 M instructions (2%) as part of the snapshot.
-  lazy_loaded_esm = [dir "js", "url.js"],
+  lazy_loaded_esm = [dir "js", "url.js", "structured_clone.js"],
   options = { args: Vec<String> },
   state = |state, options| {
     time_origin();
@@ -126,8 +126,13 @@ const EMBEDDED_ESM: &[deno_core::ExtensionFileSource] = &[
 ];
 
 /// The modules loaded on first use (`lazy_loaded_esm`), embedded likewise.
-const EMBEDDED_LAZY_ESM: &[deno_core::ExtensionFileSource] =
-  &[deno_core::ExtensionFileSource::new("ext:kiln_globals/url.js", deno_core::ascii_str_include!("../js/url.js"))];
+const EMBEDDED_LAZY_ESM: &[deno_core::ExtensionFileSource] = &[
+  deno_core::ExtensionFileSource::new("ext:kiln_globals/url.js", deno_core::ascii_str_include!("../js/url.js")),
+  deno_core::ExtensionFileSource::new(
+    "ext:kiln_globals/structured_clone.js",
+    deno_core::ascii_str_include!("../js/structured_clone.js"),
+  ),
+];
 
 /// The globals extension with its JS embedded.
 pub fn extension(args: Vec<String>) -> deno_core::Extension {
