@@ -136,6 +136,15 @@ const SPIN: &str = r#"(module
   (func (export "spin") (loop br 0))
   (func (export "add") (param i32 i32) (result i32) (i32.add (local.get 0) (local.get 1))))"#;
 
+/// A memory its exports grow and write; `growThenCall` grows it by a page and passes the old size
+/// to the JS import `js.seen` (the module without the import is `grow.wasm`).
+const GROWER: &str = r#"(module
+  (import "js" "seen" (func $seen (param i32)))
+  (memory (export "memory") 1)
+  (func (export "grow") (param i32) (result i32) (memory.grow (local.get 0)))
+  (func (export "store8") (param i32 i32) (i32.store8 (local.get 0) (local.get 1)))
+  (func (export "growThenCall") (call $seen (memory.grow (i32.const 1)))))"#;
+
 /// `tests/apps/<main>` with each `(file, WAT)` fixture compiled into it, under `manifest`.
 fn app(main: &str, manifest: &str, fixtures: &[(&str, &str)]) -> App {
   fixtures.iter().fold(App::new(main).manifest(manifest), |app, (file, source)| {
@@ -215,6 +224,25 @@ fn exports_coerce_values_like_the_js_api() {
     "add64(2, 3): TypeError\n",
     "toF32(0.1): 0.10000000149011612 true\n",
     "pair(7): [7, 7n] true\n",
+  ));
+}
+
+#[test]
+fn growth_detaches_a_memorys_old_buffer() {
+  let without_import = GROWER
+    .replace("  (import \"js\" \"seen\" (func $seen (param i32)))\n", "")
+    .replace("\n  (func (export \"growThenCall\") (call $seen (memory.grow (i32.const 1))))", "");
+  let fixtures = [("grow.wasm", without_import.as_str()), ("grow_calls.wasm", GROWER)];
+  app("webassembly_growth.ts", MANIFEST, &fixtures).run().ok(concat!(
+    "the same buffer until growth: true\n",
+    "the guest grows: 1, old view 0, old buffer 0\n",
+    "the new buffer: 131072 bytes, the guest's write 7\n",
+    "a refused growth detaches nothing: -1 131072\n",
+    "JS grows: 2, old buffer 0, new 196608\n",
+    "inside the import: grew from 1 pages, old view 0, new view 131072\n",
+    "after the call: true\n",
+    "DataView after growth: TypeError\n",
+    "runtime:wasm keeps the old buffer: 65536 131072\n",
   ));
 }
 
@@ -377,7 +405,7 @@ fn instances_link_through_what_they_import() {
     "second importer reads the first's write: 9\n",
     "an async third sees both: 10 9 10\n",
     "grow: 1\n",
-    "after growth: 65536 196608 5\n",
+    "after growth: 0 196608 5\n",
     "the start function wrote the owner's memory: 77\n",
     "both JS imports, in order: 50 plusOne(4) times10(5)\n",
     "the shared global: 6 6\n",

@@ -348,11 +348,14 @@ declare module "kiln:internal" {
      * the store's host functions runs (the JS API's imports read `memory.buffer` all the time), the
      * guest holds the store's lock, and the host call it waits in answers instead.
      *
+     * `detach_on_growth`: the buffer follows the JS API's rule (the `WebAssembly` global's), not
+     * runtime:wasm's (see the module docs).
+     *
      * # Errors
      * 5005 for an unknown or dropped instance; 5006 if it exports no memory, or its store is busy
      * with a call or memory operation that is not waiting on a host function.
      */
-    op_wasm_memory_buffer(instanceId: number, which: number): ArrayBuffer;
+    op_wasm_memory_buffer(instanceId: number, which: number, detachOnGrowth: boolean): ArrayBuffer;
     /**
      * `spawn(moduleId, options)`: checks everything `instantiate` checks, here, then starts the
      * process's thread; returns the process id.

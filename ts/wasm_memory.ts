@@ -80,7 +80,7 @@ export class WasmMemory {
    */
   get buffer(): ArrayBuffer {
     noComponentMemory(this.#id);
-    const buffer = ops.op_wasm_memory_buffer(this.#id, 0);
+    const buffer = ops.op_wasm_memory_buffer(this.#id, 0, false);
     if (buffer !== this.#buffer) {
       guardAlias(buffer);
       this.#buffer = buffer;

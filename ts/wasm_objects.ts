@@ -217,7 +217,8 @@ export class Memory implements HostObjectLike {
       return this.#pending.buffer;
     }
     try {
-      const buffer = ops.op_wasm_memory_buffer(this.#raw, this.#which);
+      // The JS API's rule: growth detaches this buffer (ext_wasm/src/memory_view.rs).
+      const buffer = ops.op_wasm_memory_buffer(this.#raw, this.#which, true);
       if (buffer !== this.#buffer) {
         guardAlias(buffer);
         this.#buffer = buffer;

@@ -35,6 +35,7 @@ use crate::error::{finish, DeadlineExceeded, Ended, WasmError};
 use crate::handles::unpack_export;
 use crate::instance::InstanceTable;
 use crate::js_ref::{passes, to_slot, to_val};
+use crate::memory_view::{detach_grown, detach_grown_in};
 use crate::shape::NUMBER_PARAMS;
 use crate::store::{arm, disarm, ExportFunc, KilnStore, Member, Mode, StoreData};
 use crate::value::{raw_to_val, slot, slot_to_val, unsupported, val_to_raw, val_to_slot, SLOT};
@@ -44,12 +45,15 @@ use crate::value::{raw_to_val, slot, slot_to_val, unsupported, val_to_raw, val_t
 /// results on return (see `value.rs`).
 #[op2(nofast)]
 pub fn op_wasm_instance_call_sync(
+  scope: &mut v8::PinScope<'_, '_>,
   state: &mut OpState,
   instance_id: f64,
   export_index: u32,
   #[buffer] slots: &mut [u8],
 ) -> Result<(), WasmError> {
-  sync_call(state, instance_id, export_index, SlotBuffer(slots))
+  let called = sync_call(state, instance_id, export_index, SlotBuffer(slots));
+  detach_grown(scope, state);
+  called
 }
 
 /// A synchronous call of the common shape, with no buffer: up to three i32, f32 or f64 parameters
@@ -65,6 +69,7 @@ pub fn op_wasm_instance_call_sync(
 /// argument) is refused with 5007.
 #[op2(nofast)]
 pub fn op_wasm_instance_call_numbers(
+  scope: &mut v8::PinScope<'_, '_>,
   state: &mut OpState,
   packed_export: f64,
   a: v8::Local<v8::Value>,
@@ -72,40 +77,54 @@ pub fn op_wasm_instance_call_numbers(
   c: v8::Local<v8::Value>,
 ) -> Result<f64, WasmError> {
   let (instance_id, export_index) = unpack_export(packed_export);
-  sync_call(state, instance_id, export_index, Numbers::taking([number(&a), number(&b), number(&c)], 3))
+  let called = sync_call(state, instance_id, export_index, Numbers::taking([number(&a), number(&b), number(&c)], 3));
+  detach_grown(scope, state);
+  called
 }
 
 /// [`op_wasm_instance_call_numbers`] for an export with two parameters: each argument an op takes
 /// costs the QuickJS shim a heap-allocated handle, so the common arities get ops of their own.
 #[op2(nofast)]
 pub fn op_wasm_instance_call_numbers2(
+  scope: &mut v8::PinScope<'_, '_>,
   state: &mut OpState,
   packed_export: f64,
   a: v8::Local<v8::Value>,
   b: v8::Local<v8::Value>,
 ) -> Result<f64, WasmError> {
   let (instance_id, export_index) = unpack_export(packed_export);
-  sync_call(state, instance_id, export_index, Numbers::taking([number(&a), number(&b), None], 2))
+  let called = sync_call(state, instance_id, export_index, Numbers::taking([number(&a), number(&b), None], 2));
+  detach_grown(scope, state);
+  called
 }
 
 /// [`op_wasm_instance_call_numbers`] for an export with one parameter (see
 /// [`op_wasm_instance_call_numbers2`]).
 #[op2(nofast)]
 pub fn op_wasm_instance_call_numbers1(
+  scope: &mut v8::PinScope<'_, '_>,
   state: &mut OpState,
   packed_export: f64,
   a: v8::Local<v8::Value>,
 ) -> Result<f64, WasmError> {
   let (instance_id, export_index) = unpack_export(packed_export);
-  sync_call(state, instance_id, export_index, Numbers::taking([number(&a), None, None], 1))
+  let called = sync_call(state, instance_id, export_index, Numbers::taking([number(&a), None, None], 1));
+  detach_grown(scope, state);
+  called
 }
 
 /// [`op_wasm_instance_call_numbers`] for an export without parameters (see
 /// [`op_wasm_instance_call_numbers2`]).
 #[op2(nofast)]
-pub fn op_wasm_instance_call_numbers0(state: &mut OpState, packed_export: f64) -> Result<f64, WasmError> {
+pub fn op_wasm_instance_call_numbers0(
+  scope: &mut v8::PinScope<'_, '_>,
+  state: &mut OpState,
+  packed_export: f64,
+) -> Result<f64, WasmError> {
   let (instance_id, export_index) = unpack_export(packed_export);
-  sync_call(state, instance_id, export_index, Numbers::taking([None; 3], 0))
+  let called = sync_call(state, instance_id, export_index, Numbers::taking([None; 3], 0));
+  detach_grown(scope, state);
+  called
 }
 
 /// `instance.exports.f` itself, for the common shape (ts/wasm_exports.ts): JS binds this op once
@@ -171,6 +190,7 @@ fn bound_call(
   let refused = Cell::new(false);
   let io = Numbers { args: numbers, taken: NUMBER_PARAMS, given: Some(given), refused: Some(&refused) };
   let outcome = sync_call(&mut state.borrow_mut(), instance_id, export_index, io);
+  detach_grown_in(scope, state);
   if !refused.get() {
     return outcome;
   }

@@ -8,26 +8,30 @@ use std::cell::RefCell;
 use std::rc::Rc;
 use std::sync::Arc;
 
-use deno_core::{op2, OpState};
+use deno_core::{op2, v8, OpState};
 
 use crate::error::WasmError;
 use crate::handles::parse_id;
 use crate::host::{CallTarget, Command, Event};
 use crate::hostcall::{command_sync, no_call, put_back, read_slots, report_and_keep, HostCalls, Step};
 use crate::instance::InstanceTable;
+use crate::memory_view::detach_grown_in;
 
 /// `caller.exports.name(...args)`: calls back into the calling instance (arguments in `slots`).
 /// Returns `CALLED` with the results in `slots`, or a host function's number if the nested call
 /// calls one (drive it with `op_wasm_hcall_resume_sync` until `CALLED`).
 #[op2(nofast)]
 pub fn op_wasm_caller_call(
+  scope: &mut v8::PinScope<'_, '_>,
   state: Rc<RefCell<OpState>>,
   token: f64,
   #[string] name: &str,
   count: u32,
   #[buffer] slots: &mut [u8],
 ) -> Result<f64, WasmError> {
-  call_back(&state, token, CallTarget::Export(name.to_string()), count, slots)
+  let called = call_back(&state, token, CallTarget::Export(name.to_string()), count, slots);
+  detach_grown_in(scope, &state);
+  called
 }
 
 /// Calls function `index` of instance `instance_id` (an export, or a function a table handed
@@ -39,6 +43,7 @@ pub fn op_wasm_caller_call(
 /// 5005 if the instance is not in the store of host call `token`.
 #[op2(nofast)]
 pub fn op_wasm_caller_call_index(
+  scope: &mut v8::PinScope<'_, '_>,
   state: Rc<RefCell<OpState>>,
   token: f64,
   instance_id: f64,
@@ -58,7 +63,9 @@ pub fn op_wasm_caller_call_index(
     }
     entry.instance
   };
-  call_back(&state, token, CallTarget::Index(instance, index), count, slots)
+  let called = call_back(&state, token, CallTarget::Index(instance, index), count, slots);
+  detach_grown_in(scope, &state);
+  called
 }
 
 fn call_back(

@@ -27,7 +27,7 @@ use std::sync::Arc;
 use std::task::{Context, Poll, Wake, Waker};
 use std::time::{Duration, Instant};
 
-use deno_core::{op2, JsBuffer, OpState};
+use deno_core::{op2, v8, JsBuffer, OpState};
 use wasmtime::{RootScope, Val};
 
 use crate::engine::SharedEngines;
@@ -36,6 +36,7 @@ use crate::handles::{parse_id, HandleTable};
 use crate::host::{Command, Event, HostBridge, Slot};
 use crate::instance::{InstanceTable, Made};
 use crate::js_ref::{passes, to_slot, to_val};
+use crate::memory_view::detach_grown_in;
 use crate::store::{arm, disarm, Member, Mode, SharedStore};
 use crate::value::{slot, unsupported, SLOT};
 
@@ -257,6 +258,7 @@ pub fn op_wasm_hcall_begin(
 /// As `op_wasm_hcall_begin` and `op_wasm_hcall_run_sync`; 5007 if `slots` has no last slot.
 #[op2(nofast)]
 pub fn op_wasm_hcall_call_sync(
+  scope: &mut v8::PinScope<'_, '_>,
   state: Rc<RefCell<OpState>>,
   packed_export: f64,
   #[buffer] slots: &mut [u8],
@@ -267,7 +269,9 @@ pub fn op_wasm_hcall_call_sync(
   let (instance_id, export_index) = crate::handles::unpack_export(packed_export);
   let (body, last) = slots.split_at_mut(values);
   let token = begin(&mut state.borrow_mut(), instance_id, export_index, true, body)?;
-  let step = step_sync_op(&state, token, None, body)?;
+  let step = step_sync_op(&state, token, None, body);
+  detach_grown_in(scope, &state);
+  let step = step?;
   if step != DONE {
     last.copy_from_slice(&token.to_le_bytes());
   }
@@ -371,11 +375,14 @@ pub async fn op_wasm_hcall_run(
 /// `op_wasm_hcall_run` for the synchronous driver: the JS thread waits.
 #[op2(nofast)]
 pub fn op_wasm_hcall_run_sync(
+  scope: &mut v8::PinScope<'_, '_>,
   state: Rc<RefCell<OpState>>,
   token: f64,
   #[buffer] slots: &mut [u8],
 ) -> Result<f64, WasmError> {
-  step_sync_op(&state, token, None, slots)
+  let step = step_sync_op(&state, token, None, slots);
+  detach_grown_in(scope, &state);
+  step
 }
 
 /// One step of the async driver, after giving the waiting host function `command`, if any.
@@ -462,6 +469,7 @@ pub async fn op_wasm_hcall_resume(
 /// QuickJS backend the fast-call check costs a global lookup per call.
 #[op2(nofast)]
 pub fn op_wasm_hcall_resume_sync(
+  scope: &mut v8::PinScope<'_, '_>,
   state: Rc<RefCell<OpState>>,
   token: f64,
   status: u32,
@@ -470,7 +478,9 @@ pub fn op_wasm_hcall_resume_sync(
   #[string] message: &str,
 ) -> Result<f64, WasmError> {
   let command = answer(status, count, slots, message)?;
-  step_sync_op(&state, token, Some(command), slots)
+  let step = step_sync_op(&state, token, Some(command), slots);
+  detach_grown_in(scope, &state);
+  step
 }
 
 /// Gives a parked call a command for its waiting host function and runs until the answer.

@@ -43,6 +43,8 @@ pub struct InstanceEntry {
   /// Its wasmtime handle, for its tables and functions while a host function of the store runs
   /// and the store is locked (table.rs).
   pub instance: wasmtime::Instance,
+  /// The store's count of memory growths (limiter.rs), readable while the store is locked.
+  pub growths: Arc<std::sync::atomic::AtomicU64>,
 }
 
 impl InstanceEntry {
@@ -249,6 +251,7 @@ pub(crate) async fn make_store(plan: Plan, bridge: Option<Arc<HostBridge>>) -> R
 fn register(state: &mut OpState, made: Made) -> Result<f64, WasmError> {
   let Made { kiln, entry, members, module, host, captured, _reservation } = made;
   let (memory, instance) = (kiln.members[entry].memory, kiln.members[entry].instance);
+  let growths = kiln.store.data().limits.growths();
   let shared: SharedStore = Arc::new(tokio::sync::Mutex::new(kiln));
   let table = state.borrow_mut::<InstanceTable>();
   let exhausted = || WasmError::instantiate("instance ids are exhausted; restart the app");
@@ -267,10 +270,11 @@ fn register(state: &mut OpState, made: Made) -> Result<f64, WasmError> {
       captured: captured.clone(),
       memory,
       instance,
+      growths: growths.clone(),
     };
     linked.push((name, table.0.insert(entry).ok_or_else(exhausted)?));
   }
-  let entry = InstanceEntry { store: shared, member: entry, module, linked, host, captured, memory, instance };
+  let entry = InstanceEntry { store: shared, member: entry, module, linked, host, captured, memory, instance, growths };
   let id = table.0.insert(entry).ok_or_else(exhausted)?;
   Ok(id as f64)
 }

@@ -13,7 +13,7 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use deno_core::{op2, OpState};
+use deno_core::{op2, v8, OpState};
 use wasmtime::Module;
 
 use crate::capabilities::WasmPermissions;
@@ -38,6 +38,7 @@ pub struct Joined {
   instance: wasmtime::Instance,
   bridge: Arc<HostBridge>,
   captured: Captured,
+  growths: Arc<std::sync::atomic::AtomicU64>,
   _reservation: Reservation,
 }
 
@@ -103,7 +104,18 @@ pub fn op_wasm_instance_join(
       let instance = instance?;
       let member = kiln.add(module.clone(), instance);
       let memory = kiln.members[member].memory;
-      Ok(Joined { store: shared, member, module, memory, instance, bridge, captured, _reservation: reservation })
+      let growths = kiln.store.data().limits.growths();
+      Ok(Joined {
+        store: shared,
+        member,
+        module,
+        memory,
+        instance,
+        bridge,
+        captured,
+        growths,
+        _reservation: reservation,
+      })
     };
     Finished::Joined(Box::new(made.await))
   };
@@ -117,14 +129,21 @@ pub fn op_wasm_instance_join(
 ///
 /// # Errors
 /// 5001 if the instantiation has not ended, or as it failed.
-#[op2(fast)]
-pub fn op_wasm_instance_joined(state: &mut OpState, token: f64) -> Result<f64, WasmError> {
+#[op2(nofast)]
+pub fn op_wasm_instance_joined(
+  scope: &mut v8::PinScope<'_, '_>,
+  state: &mut OpState,
+  token: f64,
+) -> Result<f64, WasmError> {
+  // A start function that grew the store's memory detaches the `WebAssembly` global's buffers of
+  // it before JS goes on (memory_view.rs).
+  crate::memory_view::detach_grown(scope, state);
   let not_yet = || WasmError::instantiate("the instantiation has not finished; run it to the end first");
   let joined = take_finished(state, token, not_yet, |finished| match finished {
     Finished::Joined(joined) => Ok(*joined),
     other => Err(other),
   })??;
-  let Joined { store, member, module, memory, instance, bridge, captured, _reservation } = joined;
+  let Joined { store, member, module, memory, instance, bridge, captured, growths, _reservation } = joined;
   let entry = InstanceEntry {
     store,
     member,
@@ -134,6 +153,7 @@ pub fn op_wasm_instance_joined(state: &mut OpState, token: f64) -> Result<f64, W
     captured,
     memory,
     instance,
+    growths,
   };
   let table = state.borrow_mut::<InstanceTable>();
   let id =

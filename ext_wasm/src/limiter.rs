@@ -8,7 +8,14 @@
 //! does not say which memory grows; a store's memories never shrink or go away before the store
 //! does, so the sum of the growths it allowed is the sum of their sizes.
 
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+
 use wasmtime::ResourceLimiter;
+
+/// Growths of existing linear memories in this process, in every store: a cheap first test, for
+/// memory_view.rs, of whether any memory grew since it last looked.
+pub static GROWTHS: AtomicU64 = AtomicU64::new(0);
 
 /// A store's limits; installed by `store::new_store`.
 #[derive(Debug, Default)]
@@ -21,6 +28,9 @@ pub struct KilnLimiter {
   memory_used: usize,
   /// A new memory the cap refused: the total it would have made, for instantiate's message.
   refused_new: Option<usize>,
+  /// Growths of this store's existing memories (not their creation), shared with the JS side
+  /// (memory_view.rs detaches a `WebAssembly.Memory`'s old buffers when its store's count moves).
+  growths: Arc<AtomicU64>,
 }
 
 impl KilnLimiter {
@@ -33,7 +43,13 @@ impl KilnLimiter {
       table_elements: table_elements.map(to_usize),
       memory_used: 0,
       refused_new: None,
+      growths: Arc::default(),
     }
+  }
+
+  /// The count of this store's memory growths, which moves on every growth it allows.
+  pub fn growths(&self) -> Arc<AtomicU64> {
+    self.growths.clone()
   }
 
   /// The cap, and the total a new memory would have made, if the cap refused a memory being
@@ -72,6 +88,10 @@ impl ResourceLimiter for KilnLimiter {
     // without asking (past what the memory's index type can address), so which growth failed
     // cannot be told; it stays counted. The total can only overstate what the store holds.
     self.memory_used = total;
+    if current > 0 && desired > current {
+      self.growths.fetch_add(1, Ordering::Release);
+      GROWTHS.fetch_add(1, Ordering::Release);
+    }
     Ok(true)
   }
 
@@ -107,8 +127,11 @@ mod tests {
     let mut limits = KilnLimiter::new(Some(4 * PAGE as u64), None);
     assert!(limits.memory_growing(0, PAGE, None).unwrap());
     assert!(limits.memory_growing(0, PAGE, None).unwrap());
+    let growths = limits.growths();
     assert!(limits.memory_growing(PAGE, 2 * PAGE, None).unwrap());
     assert_eq!(limits.memory_used(), 3 * PAGE);
+    // A growth moves the count; making a memory does not.
+    assert_eq!(growths.load(Ordering::Acquire), 1);
     assert!(limits.memory_growing(PAGE, 2 * PAGE, None).unwrap());
     assert!(!limits.memory_growing(2 * PAGE, 3 * PAGE, None).unwrap());
     assert_eq!(limits.memory_used(), 4 * PAGE);

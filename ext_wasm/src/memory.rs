@@ -6,7 +6,7 @@
 use std::cell::RefCell;
 use std::rc::Rc;
 
-use deno_core::{op2, JsBuffer, OpState};
+use deno_core::{op2, v8, JsBuffer, OpState};
 use tokio::sync::OwnedMutexGuard;
 
 use crate::error::WasmError;
@@ -116,13 +116,21 @@ pub async fn op_wasm_memory_grow(state: Rc<RefCell<OpState>>, instance_id: f64, 
 /// # Errors
 /// 5005 for an unknown instance; 5006 while its store is busy with a call, if it exports no
 /// memory, or if the memory cannot grow that far.
-#[op2(fast)]
+#[op2(nofast)]
 pub fn op_wasm_memory_grow_sync(
+  scope: &mut v8::PinScope<'_, '_>,
   state: Rc<RefCell<OpState>>,
   instance_id: f64,
   which: u32,
   pages: f64,
 ) -> Result<f64, WasmError> {
+  let grown = grow_sync(&state, instance_id, which, pages);
+  // The `WebAssembly` global's old buffers of the memory are detached, as the JS API says.
+  crate::memory_view::detach_grown_in(scope, &state);
+  grown
+}
+
+fn grow_sync(state: &Rc<RefCell<OpState>>, instance_id: f64, which: u32, pages: f64) -> Result<f64, WasmError> {
   let pages = to_u64(pages, "pages")?;
   let (store, wanted) = {
     let state = state.borrow();
@@ -137,7 +145,7 @@ pub fn op_wasm_memory_grow_sync(
   };
   // The store is busy: during one of its host functions (emscripten's glue grows the heap from
   // one), the call it waits in grows the memory.
-  match crate::caller_memory::grow_in_host_call(&state, &store, wanted, pages) {
+  match crate::caller_memory::grow_in_host_call(state, &store, wanted, pages) {
     Some(grown) => grown.map(|before| before as f64),
     None => Err(WasmError::memory(
       "memory.grow: the instance is busy: a call or memory operation on it (or on an instance linked \

@@ -7,11 +7,16 @@
 //! - `buffer` covers the memory at its current size, and is the same object while the size is
 //!   unchanged. After the memory grows (`memory.grow` from JS, or the guest's `memory.grow`) it
 //!   is a new ArrayBuffer of the new length.
-//! - The old buffer stays valid at its old length and keeps showing the live bytes: a linear
-//!   memory never moves (`Config::memory_may_move(false)`, engine.rs) and never shrinks, so its
-//!   first bytes stay where they were. (WebAssembly detaches it instead; Kiln cannot, because a
-//!   guest's `memory.grow` runs where the JS engine cannot be reached, and a rule that held only
-//!   for growth from JS would be no rule.)
+//! - runtime:wasm's `instance.memory.buffer`: the old buffer stays valid at its old length and
+//!   keeps showing the live bytes: a linear memory never moves (`Config::memory_may_move(false)`,
+//!   engine.rs) and never shrinks, so its first bytes stay where they were.
+//! - The `WebAssembly` global's `Memory.buffer` (`detach_on_growth`): the old buffer is detached,
+//!   as the JS API says, and npm glue relies on (wasm-bindgen's refreshes its views when their
+//!   `byteLength` is 0). A guest's `memory.grow` runs where the JS engine cannot be reached, so
+//!   the detaching happens when JS next runs: every op that runs guest code calls
+//!   [`detach_grown`] before it returns to JS, whether the call ended or waits on a JS import.
+//!   wasmtime does not say which memory of a store grew, so a store with several memories has the
+//!   buffers of all of them detached when one grows; `buffer` then gives new ones.
 //! - Dropping the instance (`drop()`, or the FinalizationRegistry when the app forgets it)
 //!   detaches every buffer handed out for it: views over them have length 0 (a `DataView`
 //!   throws a TypeError).
@@ -36,7 +41,8 @@ use std::cell::RefCell;
 use std::collections::{BTreeMap, HashMap};
 use std::ffi::c_void;
 use std::rc::Rc;
-use std::sync::{Mutex, PoisonError};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, PoisonError};
 
 use deno_core::{op2, v8, OpState};
 
@@ -57,6 +63,9 @@ struct Handed {
   /// the one `buffer` returns while the memory is still `len` bytes.
   buffers: Vec<v8::Global<v8::ArrayBuffer>>,
   len: usize,
+  /// For the `WebAssembly` global's buffers: the store's count of growths, and its value when
+  /// `buffers` were handed out; they are detached once it moves.
+  growth: Option<(Arc<AtomicU64>, u64)>,
 }
 
 /// The stores whose memory a backing store aliases, by the memory's base address: one entry per
@@ -68,6 +77,9 @@ static KEPT: Mutex<BTreeMap<usize, Vec<SharedStore>>> = Mutex::new(BTreeMap::new
 /// the store's host functions runs (the JS API's imports read `memory.buffer` all the time), the
 /// guest holds the store's lock, and the host call it waits in answers instead.
 ///
+/// `detach_on_growth`: the buffer follows the JS API's rule (the `WebAssembly` global's), not
+/// runtime:wasm's (see the module docs).
+///
 /// # Errors
 /// 5005 for an unknown or dropped instance; 5006 if it exports no memory, or its store is busy
 /// with a call or memory operation that is not waiting on a host function.
@@ -77,19 +89,24 @@ pub fn op_wasm_memory_buffer<'s>(
   state: Rc<RefCell<OpState>>,
   instance_id: f64,
   which: u32,
+  detach_on_growth: bool,
 ) -> Result<v8::Local<'s, v8::ArrayBuffer>, WasmError> {
   let id = parse_id(instance_id).ok_or_else(|| invalid_instance(instance_id))?;
   let no_memory =
     || WasmError::memory("memory.buffer: the instance exports no memory (a shared memory is not exposed)");
-  let (store, base, len, busy) = {
+  let (store, base, len, busy, growths) = {
     let state = state.borrow();
     let entry = state.borrow::<InstanceTable>().lookup(instance_id)?;
+    let growths = detach_on_growth.then(|| entry.growths.clone());
     let locked = match entry.store.try_lock() {
       Ok(kiln) => {
         let memory = memory_of(&kiln, entry.member, which).ok_or_else(no_memory)?;
-        (entry.store.clone(), memory.data_ptr(&kiln.store), memory.data_size(&kiln.store), None)
+        (entry.store.clone(), memory.data_ptr(&kiln.store), memory.data_size(&kiln.store), None, growths)
       }
-      Err(_) => (entry.store.clone(), std::ptr::null_mut(), 0, Some(entry.which_memory(which).ok_or_else(no_memory)?)),
+      Err(_) => {
+        let wanted = entry.which_memory(which).ok_or_else(no_memory)?;
+        (entry.store.clone(), std::ptr::null_mut(), 0, Some(wanted), growths)
+      }
     };
     locked
   };
@@ -108,6 +125,9 @@ pub fn op_wasm_memory_buffer<'s>(
   };
 
   let mut state = state.borrow_mut();
+  // Growth the JS side has not been shown yet (a memory op of runtime:wasm's grew it) detaches
+  // first, so the buffer returned is never one that is about to be.
+  detach_grown(scope, &mut state);
   let handed = state.borrow_mut::<MemoryBuffers>().0.entry(id).or_default().entry(which).or_default();
   if let Some(last) = handed.buffers.last().filter(|_| handed.len == len) {
     let last = v8::Local::new(scope, last);
@@ -119,7 +139,58 @@ pub fn op_wasm_memory_buffer<'s>(
   let buffer = if len == 0 { v8::ArrayBuffer::new(scope, 0) } else { alias(scope, base, len, store) };
   handed.buffers.push(v8::Global::new(scope, buffer));
   handed.len = len;
+  if let Some(growths) = growths {
+    let seen = growths.load(Ordering::Acquire);
+    handed.growth = Some((growths, seen));
+  }
   Ok(buffer)
+}
+
+thread_local! {
+  /// The runtime (its `OpState`'s address) and the process's count of growths
+  /// ([`crate::limiter::GROWTHS`]) when [`detach_grown`] last looked on this thread.
+  static LOOKED: std::cell::Cell<(usize, u64)> = const { std::cell::Cell::new((0, 0)) };
+}
+
+/// Whether a memory may have grown since this runtime's last [`detach_grown`] on this thread: a
+/// thread-local read and an atomic load, cheap enough for every call of an export. (Another
+/// runtime that looked in between makes it true: then the runtime looks again, to no harm.)
+fn growth_unseen(state: *const OpState) -> bool {
+  let now = (state as usize, crate::limiter::GROWTHS.load(Ordering::Acquire));
+  LOOKED.with(|looked| looked.replace(now)) != now
+}
+
+/// Detaches the `WebAssembly` global's buffers of every memory whose store grew since they were
+/// handed out (the JS API's rule; module docs). Every op that runs guest code calls it before it
+/// returns to JS.
+pub(crate) fn detach_grown(scope: &mut v8::PinScope<'_, '_>, state: &mut OpState) {
+  if growth_unseen(state) {
+    detach_grown_now(scope, state);
+  }
+}
+
+/// [`detach_grown`] for an op that holds the `OpState` shared: borrowed only if there may be
+/// something to detach.
+pub(crate) fn detach_grown_in(scope: &mut v8::PinScope<'_, '_>, state: &RefCell<OpState>) {
+  if growth_unseen(state.as_ptr()) {
+    detach_grown_now(scope, &mut state.borrow_mut());
+  }
+}
+
+/// [`detach_grown`] once [`growth_unseen`] said so.
+fn detach_grown_now(scope: &mut v8::PinScope<'_, '_>, state: &mut OpState) {
+  let Some(handed_out) = state.try_borrow_mut::<MemoryBuffers>() else { return };
+  for handed in handed_out.0.values_mut().flat_map(HashMap::values_mut) {
+    let Some((growths, seen)) = &mut handed.growth else { continue };
+    let now = growths.load(Ordering::Acquire);
+    if now == *seen {
+      continue;
+    }
+    *seen = now;
+    for buffer in handed.buffers.drain(..) {
+      let _ = v8::Local::new(scope, &buffer).detach(None);
+    }
+  }
 }
 
 /// An ArrayBuffer over the `len` bytes at `base`, the memory of `store`, which stays alive until

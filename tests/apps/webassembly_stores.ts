@@ -27,7 +27,8 @@ await attempt("second importer reads the first's write", () => second.load8(0));
 second.store8(1, 10);
 const third = (await WebAssembly.instantiate(importer, { js: { mem } })).exports as Exports;
 await attempt("an async third sees both", () => `${first.load8(1)} ${third.load8(0)} ${third.load8(1)}`);
-// Growth through the JS object is seen by every instance of the store.
+// Growth through the JS object is seen by every instance of the store, and detaches the old
+// buffer, as the JS API says.
 const before = mem.buffer;
 await attempt("grow", () => mem.grow(2));
 third.store8(3 * 65536 - 1, 5);
