@@ -211,25 +211,57 @@ fn structured_clone_copies_data_as_the_html_standard_says() {
   ));
 }
 
-/// The same app on Deno 2.9 (npm's `@deno/linux-x64-glibc`, pinned in bench/package.json and
-/// installed by `./x setup`), the runtime Kiln is measured against: every line agrees but one,
-/// where Deno detaches a buffer listed in `transfer` although the clone failed. The HTML Standard
-/// transfers only after a clone succeeds, as Kiln and Node.js do.
-#[test]
-fn structured_clone_agrees_with_deno() {
+/// What `tests/apps/<app>` prints on Deno 2.9 (npm's `@deno/linux-x64-glibc`, pinned in
+/// bench/package.json and installed by `./x setup`), the runtime Kiln is measured against.
+fn on_deno(app: &str) -> String {
   let deno = repo().join("bench/node_modules/@deno/linux-x64-glibc/deno");
   assert!(deno.exists(), "{} is missing: run `./x setup` (or `npm ci --prefix bench`)", deno.display());
-  let app = repo().join("tests/apps/structured_clone.ts");
   let out = Command::new(&deno)
     .args(["run", "--no-check", "--no-config"])
-    .arg(&app)
+    .arg(repo().join("tests/apps").join(app))
     .env("DENO_NO_UPDATE_CHECK", "1")
     .env("NO_COLOR", "1")
     .output()
     .expect("deno runs");
   assert!(out.status.success(), "deno: {}", String::from_utf8_lossy(&out.stderr));
+  String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+/// The same app on Deno: every line agrees but one, where Deno detaches a buffer listed in
+/// `transfer` although the clone failed. The HTML Standard transfers only after a clone
+/// succeeds, as Kiln and Node.js do.
+#[test]
+fn structured_clone_agrees_with_deno() {
   let expected = STRUCTURED_CLONE.replace("still there 2\n", "still there 0\n");
-  assert_eq!(String::from_utf8_lossy(&out.stdout), expected);
+  assert_eq!(on_deno("structured_clone.ts"), expected);
+}
+
+/// What `tests/apps/text_decoder.ts` prints on Kiln.
+const TEXT_DECODER: &str = concat!(
+  "names [\"utf-8\",\"utf-8\",\"utf-16le\",\"utf-16le\",\"utf-16le\",\"utf-16be\",\"windows-1252\",",
+  "\"windows-1252\",\"windows-1252\",\"windows-1252\"]\n",
+  "unknown label RangeError\n",
+  "utf-8 \"hé😀\"\n",
+  "utf-8 keeps the BOM with ignoreBOM 2\n",
+  "utf-16le true\n",
+  "utf-16le with a BOM \"A\"\n",
+  "utf-16be \"A😀\"\n",
+  "utf-16le from an odd offset \"odd\"\n",
+  "a lone surrogate \"\u{fffd}A\"\n",
+  "an odd last byte \"A\u{fffd}\"\n",
+  "fatal, a lone surrogate TypeError\n",
+  "fatal, bad UTF-8 TypeError\n",
+  "utf-16le in a stream [\"a\",\"\",\"😀b\"]\n",
+  "utf-8 in a stream, the BOM dropped once [[],[\"20ac\",\"feff\"],[]]\n",
+  "windows-1252 [256,\"ABC\",\"20ac\",\"81\",\"178\",\"ff\"]\n",
+  "windows-1252 keeps U+FEFF's bytes 3\n",
+  "a long UTF-16 text 100000\n",
+);
+
+#[test]
+fn text_decoder_decodes_utf16_and_windows_1252_as_deno_does() {
+  App::new("text_decoder.ts").run().ok(TEXT_DECODER);
+  assert_eq!(on_deno("text_decoder.ts"), TEXT_DECODER);
 }
 
 #[test]

@@ -76,11 +76,21 @@ declare class TextEncoder {
   encodeInto(input: string, destination: Uint8Array): { read: number; written: number };
 }
 
-/** Decodes UTF-8 bytes to strings. */
+/**
+ * Decodes bytes to strings, as the WHATWG Encoding Standard says: UTF-8, UTF-16 (`"utf-16le"`,
+ * `"utf-16"`, `"utf-16be"`) and windows-1252 (`"latin1"`, `"ascii"`, `"iso-8859-1"` and the
+ * standard's other labels for it). A byte-order mark is dropped at the start of a stream unless
+ * `ignoreBOM`; with `{ stream: true }` an incomplete last character waits for the next call.
+ *
+ * @example
+ * new TextDecoder("utf-16le").decode(new Uint8Array([0x68, 0, 0x69, 0])); // "hi"
+ * new TextDecoder("latin1").decode(new Uint8Array([0x80, 0xe9]));          // "€é"
+ */
 declare class TextDecoder {
-  /** `label` must name UTF-8 (`"utf-8"`, `"utf8"`); others throw RangeError. */
+  /** `label`: one of the standard's labels of those encodings (case and spaces around it do
+   * not matter); others throw RangeError. */
   constructor(label?: string, options?: { fatal?: boolean; ignoreBOM?: boolean });
-  /** Always `"utf-8"`. */
+  /** The encoding's name: `"utf-8"`, `"utf-16le"`, `"utf-16be"` or `"windows-1252"`. */
   readonly encoding: string;
   /** Whether invalid bytes throw (true) or become U+FFFD (false). */
   readonly fatal: boolean;

@@ -18,6 +18,8 @@ codeArgumentErrors([
   "op_kiln_url_set",
   "op_kiln_url_search_parse",
   "op_kiln_url_search_serialize",
+  "op_kiln_decode_utf16",
+  "op_kiln_decode_windows1252",
 ]);
 
 let args;

@@ -92,6 +92,8 @@ deno_core::extension!(
     crate::url::op_kiln_url_set,
     crate::url::op_kiln_url_search_parse,
     crate::url::op_kiln_url_search_serialize,
+    crate::encoding::op_kiln_decode_utf16,
+    crate::encoding::op_kiln_decode_windows1252,
     op_kiln_noop,
     op_kiln_noop_async
   ],

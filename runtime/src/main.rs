@@ -6,6 +6,7 @@ mod compact;
 mod compile;
 mod component_types;
 mod emit_cache;
+mod encoding;
 mod fs;
 mod globals;
 mod heap;
