@@ -246,6 +246,36 @@ fn growth_detaches_a_memorys_old_buffer() {
   ));
 }
 
+/// Exception handling in its legacy form (`try`/`catch`), which emscripten's -fwasm-exceptions
+/// emits by default and wasmtime does not run.
+const LEGACY_EH: &str = r#"(module (tag $e (param i32))
+  (func (export "f") (param i32) (result i32)
+    try (result i32)
+      local.get 0
+      throw $e
+    catch $e
+      i32.const 1
+      i32.add
+    end))"#;
+
+#[test]
+fn legacy_exception_handling_is_refused_with_what_to_do() {
+  let source = concat!(
+    "import { readBytes } from \"runtime:fs\";\n",
+    "try { await WebAssembly.compile(await readBytes(\"./eh.wasm\")); } catch (e) {\n",
+    "  const { name, code, message } = e as { name: string; code: number; message: string };\n",
+    "  console.log(name, code, e instanceof WebAssembly.CompileError, message.split(\" (failed\")[0]);\n",
+    "}\n",
+  );
+  let compiled = wat::parse_str(LEGACY_EH).expect("legacy exception handling parses");
+  App::from_source(source).manifest(MANIFEST).file("eh.wasm", compiled).run().ok(concat!(
+    "CompileError 5000 true the module uses WebAssembly's legacy exception-handling instructions ",
+    "(`try`/`catch`, what emscripten's -fwasm-exceptions emits by default), which wasmtime does not run; ",
+    "rebuild it with the standard ones (emscripten: -fwasm-exceptions -sWASM_LEGACY_EXCEPTIONS=0) or ",
+    "without wasm exceptions\n",
+  ));
+}
+
 #[test]
 fn exported_memory_and_globals_are_live_objects() {
   app("webassembly_memory.ts", MANIFEST, &[("values.wasm", VALUES)]).run().ok(concat!(

@@ -223,12 +223,22 @@ fn invalid_module(raw_id: f64) -> WasmError {
 }
 
 fn compile_bytes(engine: &Engine, bytes: &[u8]) -> Result<Module, WasmError> {
-  Module::new(engine, bytes).map_err(|e| {
-    WasmError::compile(format!(
-      "the bytes are not a valid WebAssembly module (or WAT text): {}",
-      crate::error::error_chain(&e)
-    ))
-  })
+  Module::new(engine, bytes).map_err(|e| WasmError::compile(compile_failure(&crate::error::error_chain(&e))))
+}
+
+/// Why a module did not compile, from wasmtime's error chain, with what to do about it.
+fn compile_failure(chain: &str) -> String {
+  if chain.contains("legacy_exceptions feature required") {
+    // Valid WebAssembly, in the form of the exception-handling proposal that browsers shipped
+    // first and wasmtime does not implement (only the standard `try_table`/`exnref` one).
+    return format!(
+      "the module uses WebAssembly's legacy exception-handling instructions (`try`/`catch`, what \
+       emscripten's -fwasm-exceptions emits by default), which wasmtime does not run; rebuild it with \
+       the standard ones (emscripten: -fwasm-exceptions -sWASM_LEGACY_EXCEPTIONS=0) or without wasm \
+       exceptions ({chain})"
+    );
+  }
+  format!("the bytes are not a valid WebAssembly module (or WAT text): {chain}")
 }
 
 /// A compiled core module or component, before it is registered.
