@@ -214,11 +214,19 @@ fn structured_clone_copies_data_as_the_html_standard_says() {
 /// What `tests/apps/<app>` prints on Deno 2.9 (npm's `@deno/linux-x64-glibc`, pinned in
 /// bench/package.json and installed by `./x setup`), the runtime Kiln is measured against.
 fn on_deno(app: &str) -> String {
+  deno_runs(&repo().join("tests/apps").join(app))
+}
+
+/// What the app `main` prints on Deno, allowed to read its own directory.
+fn deno_runs(main: &std::path::Path) -> String {
   let deno = repo().join("bench/node_modules/@deno/linux-x64-glibc/deno");
   assert!(deno.exists(), "{} is missing: run `./x setup` (or `npm ci --prefix bench`)", deno.display());
+  let dir = main.parent().expect("the app's directory");
   let out = Command::new(&deno)
     .args(["run", "--no-check", "--no-config"])
-    .arg(repo().join("tests/apps").join(app))
+    .arg(format!("--allow-read={}", dir.display()))
+    .arg(main)
+    .current_dir(dir)
     .env("DENO_NO_UPDATE_CHECK", "1")
     .env("NO_COLOR", "1")
     .output()
@@ -263,6 +271,72 @@ fn text_decoder_decodes_utf16_and_windows_1252_as_deno_does() {
   App::new("text_decoder.ts").run().ok(TEXT_DECODER);
   assert_eq!(on_deno("text_decoder.ts"), TEXT_DECODER);
 }
+
+/// What `tests/apps/fetch.ts` prints on Kiln.
+const FETCH: &str = concat!(
+  "a file [true,200,\"basic\",true,false]\n",
+  "its type \"application/json\"\n",
+  "json() {\"answer\":42,\"list\":[1,2]}\n",
+  "read once true\n",
+  "read twice TypeError\n",
+  "a .wasm's type \"application/wasm\"\n",
+  "instantiateStreaming 5\n",
+  "from the promise 9\n",
+  "a missing file IoError\n",
+  "a relative URL TypeError\n",
+  "data: text \"Hello, World!\"\n",
+  "data: base64 [\"application/octet-stream\",[0,1,2,255]]\n",
+  "data: default type \"text/plain;charset=US-ASCII\"\n",
+  "new Response [201,true,\"Made\",\"default\",\"text/plain;charset=UTF-8\",\"1\"]\n",
+  "clone [\"héllo\",\"héllo\"]\n",
+  "bytes [1,2,3]\n",
+  "Response.json [{\"a\":1},\"application/json\"]\n",
+  "Response.error [\"error\",0]\n",
+  "status 99 RangeError\n",
+  "headers [[[\"a\",\"1\"],[\"b\",\"2, 3\"]],\"2, 3\",false]\n",
+  "set and delete [[\"b\",\"2, 3\"],[\"c\",\"x\"]]\n",
+  "a bad header name TypeError\n",
+  "an aborted signal AbortError\n",
+);
+
+/// `fetch` of file: and data: URLs; on Deno too, where three lines differ by design: Kiln gives a
+/// file its content type by extension (`instantiateStreaming` on other engines wants
+/// `application/wasm`), where Deno gives none, and a missing file is Kiln's IoError (5008).
+#[test]
+fn fetch_reads_file_and_data_urls_as_deno_does() {
+  let app = App::new("fetch.ts")
+    .manifest(
+      "[capabilities.wasm]\nload = true\nexecute = true\n\n[capabilities.fs]\nread = [\"./*.json\", \"./*.wasm\"]\n",
+    )
+    .file("data.json", "{\"answer\": 42, \"list\": [1, 2]}\n")
+    .file("add.wasm", wat::parse_str(ADD_WAT).expect("add.wat"))
+    .file("secret.txt", "not granted");
+  app.run().ok(FETCH);
+  let on_deno = FETCH
+    .replace("its type \"application/json\"", "its type null")
+    .replace("a .wasm's type \"application/wasm\"", "a .wasm's type null")
+    .replace("a missing file IoError", "a missing file TypeError");
+  assert_eq!(deno_runs(&app.path().join("main.ts")), on_deno);
+  // Kiln's own: the manifest decides what a file: URL reads, and the network is not there.
+  App::from_source(concat!(
+    "for (const url of [new URL(\"./secret.txt\", import.meta.url), \"https://example.com/\"]) {\n",
+    "  try { await fetch(url); } catch (e) {\n",
+    "    const message = (e as Error).message.replaceAll(new URL(\".\", import.meta.url).pathname, \"<app>/\");\n",
+    "    console.log((e as Error).name, (e as { code: number }).code, message.split(\";\")[0]);\n",
+    "  }\n",
+    "}\n",
+  ))
+  .manifest("[capabilities.fs]\nread = [\"./*.json\"]\n")
+  .file("secret.txt", "not granted")
+  .run()
+  .ok(concat!(
+    "PermissionDenied 5009 fetch(file://<app>/secret.txt): readBytes(\"<app>/secret.txt\") (<app>/secret.txt) is not granted by [capabilities.fs] read in <app>/manifest.app.toml\n",
+    "TypeError 5007 fetch(https://example.com/): Kiln's fetch reads file: and data: URLs only\n",
+  ));
+}
+
+const ADD_WAT: &str =
+  r#"(module (func (export "add") (param i32 i32) (result i32) (i32.add (local.get 0) (local.get 1))))"#;
 
 #[test]
 fn readme_example_runs_as_written() {

@@ -324,7 +324,88 @@ declare namespace WebAssembly {
   function compile(bytes: BufferSource): Promise<Module>;
   function instantiate(bytes: BufferSource, imports?: Imports): Promise<WebAssemblyInstantiatedSource>;
   function instantiate(module: Module, imports?: Imports): Promise<Instance>;
+  /** `compile` of what `source` (a `Response`, or a promise of one, e.g. `fetch(url)`) holds. */
+  function compileStreaming(source: Response | PromiseLike<Response>): Promise<Module>;
+  /** `instantiate` of what `source` (a `Response`, or a promise of one) holds. */
+  function instantiateStreaming(
+    source: Response | PromiseLike<Response>,
+    imports?: Imports,
+  ): Promise<WebAssemblyInstantiatedSource>;
 }
+
+/** The headers of a `Response`: names are case-insensitive, values of one name are joined with
+ * ", ", and iteration is in name order, as the Fetch Standard has it. A name or value the
+ * standard refuses throws TypeError (code 5007). */
+declare class Headers {
+  constructor(init?: Headers | Iterable<readonly [string, string]> | Record<string, string>);
+  append(name: string, value: string): void;
+  delete(name: string): void;
+  get(name: string): string | null;
+  has(name: string): boolean;
+  set(name: string, value: string): void;
+  forEach(callback: (value: string, name: string, headers: Headers) => void, thisArg?: unknown): void;
+  entries(): IterableIterator<[string, string]>;
+  keys(): IterableIterator<string>;
+  values(): IterableIterator<string>;
+  [Symbol.iterator](): IterableIterator<[string, string]>;
+}
+
+/** What `new Response` takes besides the body. */
+interface ResponseInit {
+  /** 200 to 599 (default 200); others throw RangeError. */
+  status?: number;
+  statusText?: string;
+  headers?: Headers | Iterable<readonly [string, string]> | Record<string, string>;
+}
+
+/**
+ * A response: what `fetch` gives, or one made with `new Response(body, init)`. The body is held
+ * whole (Kiln has no streams: `body` is null) and is read once, by `arrayBuffer()`, `bytes()`,
+ * `text()` or `json()`; a second read rejects with TypeError (code 5007): `clone()` first.
+ */
+declare class Response {
+  constructor(body?: string | ArrayBuffer | ArrayBufferView | URLSearchParams | null, init?: ResponseInit);
+  /** A response whose body is `data` as JSON (Content-Type application/json). */
+  static json(data: unknown, init?: ResponseInit): Response;
+  /** A network error's response: type "error", status 0. */
+  static error(): Response;
+  /** A redirect to `url` (status 301, 302, 303, 307 or 308). */
+  static redirect(url: string | URL, status?: number): Response;
+  /** "basic" for what `fetch` read, "default" for one made here, "error" for `Response.error()`. */
+  readonly type: "basic" | "default" | "error";
+  readonly url: string;
+  readonly redirected: boolean;
+  readonly status: number;
+  /** Whether the status is 200-299. */
+  readonly ok: boolean;
+  readonly statusText: string;
+  readonly headers: Headers;
+  /** Always null: read the body with the methods below. */
+  readonly body: null;
+  readonly bodyUsed: boolean;
+  arrayBuffer(): Promise<ArrayBuffer>;
+  bytes(): Promise<Uint8Array>;
+  text(): Promise<string>;
+  /** The body parsed as JSON: `unknown` unless you name its type, `await response.json<Config>()`. */
+  json<T = unknown>(): Promise<T>;
+  clone(): Response;
+}
+
+/**
+ * Reads a `file:` URL (under the manifest's `[capabilities.fs] read`, as runtime:fs's `readBytes`:
+ * PermissionDenied 5009, IoError 5008) or a `data:` URL, as the Fetch Standard's `fetch` does. A
+ * file's Content-Type comes from its extension (`.wasm` is application/wasm). Kiln has no network
+ * access: an `http:` or `https:` URL is a TypeError (5007), and so is a relative URL (there is no
+ * page to resolve it against: pass `new URL(path, import.meta.url)`). Only GET and HEAD.
+ *
+ * @example
+ * const config = await (await fetch(new URL("./config.json", import.meta.url))).json();
+ * const { instance } = await WebAssembly.instantiateStreaming(fetch(new URL("./add.wasm", import.meta.url)));
+ */
+declare function fetch(
+  input: string | URL | { url: string },
+  init?: { method?: string; signal?: AbortSignal },
+): Promise<Response>;
 
 /** Decodes a base64 string into a "binary string" (one character per byte). */
 declare function atob(data: string): string;

@@ -61,15 +61,20 @@ const define = (name, value) =>
   Object.defineProperty(globalThis, name, { value, writable: true, configurable: true, enumerable: false });
 for (const [name, value] of Object.entries(globals)) define(name, value);
 
-// `URL` and `URLSearchParams` (runtime/js/url.js) and `structuredClone`
-// (runtime/js/structured_clone.js) load on first use: a start that does not use them does not
-// restore them from the snapshot. The first read defines them as the others are.
-let url;
+// `URL` and `URLSearchParams` (runtime/js/url.js), `structuredClone`
+// (runtime/js/structured_clone.js) and `fetch`, `Response` and `Headers` (runtime/js/fetch.js)
+// load on first use: a start that does not use them does not restore them from the snapshot. The
+// first read defines them as the others are.
+let url, fetching;
 const urlClasses = () => (url ??= core.createLazyLoader("ext:kiln_globals/url.js")().urlClasses(core.ops));
+const fetchApi = () => (fetching ??= core.createLazyLoader("ext:kiln_globals/fetch.js")().fetchApi(core.ops));
 const lazy = {
   URL: () => urlClasses().URL,
   URLSearchParams: () => urlClasses().URLSearchParams,
   structuredClone: () => core.createLazyLoader("ext:kiln_globals/structured_clone.js")().structuredClone,
+  fetch: () => fetchApi().fetch,
+  Response: () => fetchApi().Response,
+  Headers: () => fetchApi().Headers,
 };
 for (const [name, load] of Object.entries(lazy)) {
   Object.defineProperty(globalThis, name, {

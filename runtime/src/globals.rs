@@ -102,7 +102,7 @@ deno_core::extension!(
   // Loaded on an app's first use of the globals they define (bootstrap.js), not restored from the
   // start-up snapshot on every start: `URL` and `URLSearchParams` cost a `console.log("hi")` start
   // 1.09 M instructions (2%) as part of the snapshot.
-  lazy_loaded_esm = [dir "js", "url.js", "structured_clone.js"],
+  lazy_loaded_esm = [dir "js", "url.js", "structured_clone.js", "fetch.js"],
   options = { args: Vec<String> },
   state = |state, options| {
     time_origin();
@@ -134,6 +134,7 @@ const EMBEDDED_LAZY_ESM: &[deno_core::ExtensionFileSource] = &[
     "ext:kiln_globals/structured_clone.js",
     deno_core::ascii_str_include!("../js/structured_clone.js"),
   ),
+  deno_core::ExtensionFileSource::new("ext:kiln_globals/fetch.js", deno_core::ascii_str_include!("../js/fetch.js")),
 ];
 
 /// The globals extension with its JS embedded.
