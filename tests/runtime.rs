@@ -338,6 +338,28 @@ fn fetch_reads_file_and_data_urls_as_deno_does() {
 const ADD_WAT: &str =
   r#"(module (func (export "add") (param i32 i32) (result i32) (i32.add (local.get 0) (local.get 1))))"#;
 
+/// A dynamic `import()` whose module cannot load rejects with the loader's coded error; one whose
+/// module imports a module that cannot load rejects with that module's message (it used to be a
+/// SyntaxError about a missing export, from linking against the stand-in module).
+#[test]
+fn a_failed_dynamic_import_names_the_module_that_failed() {
+  App::from_source(concat!(
+    "const dir = new URL(\".\", import.meta.url).pathname;\n",
+    "for (const specifier of [\"./a.js\", \"./nope.js\"]) {\n",
+    "  try { await import(specifier); } catch (e) {\n",
+    "    const { name, code, message } = e as { name: string; code: unknown; message: string };\n",
+    "    console.log(specifier, name, code, message.replaceAll(dir, \"<app>/\").split(\": No such\")[0]);\n",
+    "  }\n",
+    "}\n",
+  ))
+  .file("a.js", "import { x } from \"./nope.js\";\nconsole.log(x);\n")
+  .run()
+  .ok(concat!(
+    "./a.js TypeError ERR_MODULE_NOT_FOUND cannot load the module <app>/nope.js (imported by file://<app>/a.js:1)\n",
+    "./nope.js IoError 5008 cannot load the module <app>/nope.js (imported by file://<app>/main.ts)\n",
+  ));
+}
+
 #[test]
 fn readme_example_runs_as_written() {
   let readme = std::fs::read_to_string(repo().join("README.md")).unwrap();

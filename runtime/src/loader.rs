@@ -51,7 +51,7 @@ fn is_internal(specifier: &str) -> bool {
 /// Loads app modules from disk and the `runtime:*` built-ins, transpiling TypeScript.
 pub struct KilnModuleLoader {
   source_maps: RefCell<HashMap<String, Vec<u8>>>,
-  /// The module that first asked for each resolved specifier, for load errors: deno_core passes
+  /// The module that last asked for each resolved specifier, for load errors: deno_core passes
   /// no referrer to the load of a dynamic import.
   importers: RefCell<HashMap<ModuleSpecifier, String>>,
   /// Where modules may be imported from without a grant.
@@ -311,7 +311,9 @@ impl ModuleLoader for KilnModuleLoader {
     }
     let resolved = resolve_import(specifier, referrer).map_err(JsErrorBox::from_err)?;
     if resolved.scheme() == "file" && referrer.starts_with("file:") {
-      self.importers.borrow_mut().entry(resolved.clone()).or_insert_with(|| referrer.to_string());
+      // The latest: the module being loaded next was resolved from it (a second `import()` of a
+      // module that failed before names its own caller).
+      self.importers.borrow_mut().insert(resolved.clone(), referrer.to_string());
     }
     Ok(resolved)
   }
@@ -326,8 +328,14 @@ impl ModuleLoader for KilnModuleLoader {
     ModuleLoadResponse::Sync(match loaded {
       // deno_core rejects a failed dynamic import with a plain TypeError, whatever the loader's
       // error was; a module that throws the coded error keeps its name and code for the app's
-      // `catch`. A failed static import stops the app before any module runs (run.rs shows it).
-      Err(error) if options.is_dynamic_import => coded_failure(specifier, &error).ok_or(error),
+      // `catch`. Only for what `import()` itself named (deno_core passes it no referrer): a
+      // module that one imports would fail to link against the stand-in, which exports nothing,
+      // with a SyntaxError about a missing export that hides the real error. That failure stays
+      // the loader's error, and the `import()` rejects with a TypeError carrying its message.
+      // (A stand-in stays in deno_core's module map: a later module importing names from the
+      // same specifier still meets the SyntaxError.) A failed static import stops the app before
+      // any module runs (run.rs shows it).
+      Err(error) if options.is_dynamic_import && referrer.is_none() => coded_failure(specifier, &error).ok_or(error),
       other => other,
     })
   }
