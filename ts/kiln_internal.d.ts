@@ -19,8 +19,11 @@ declare module "kiln:internal" {
      * a way around them.
      */
     op_wasm_builtin_check(kind: string, what: string): void;
-    /** `compile(bytes)`: needs `[capabilities.wasm] load` to grant anything. */
-    op_wasm_module_compile(bytes: Uint8Array): Promise<number>;
+    /**
+     * `compile(bytes)`: needs `[capabilities.wasm] load` to grant anything. `js_api`: for the
+     * `WebAssembly` global, whose instances run on the engine of `js_api_engine`.
+     */
+    op_wasm_module_compile(bytes: Uint8Array, jsApi: boolean): Promise<number>;
     /** `compileFile(path)`: the canonical path must match `[capabilities.wasm] load`. */
     op_wasm_module_compile_file(path: string): Promise<number>;
     /** `dropModule(id)`: live instances of the module keep working. */

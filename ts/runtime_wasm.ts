@@ -279,7 +279,7 @@ export const types: TypeHelpers = {
  * ```
  */
 export async function compile(bytes: Uint8Array): Promise<string> {
-  return String(await ops.op_wasm_module_compile(toBytes(bytes, "compile")));
+  return String(await ops.op_wasm_module_compile(toBytes(bytes, "compile"), false));
 }
 
 /**

@@ -408,7 +408,8 @@ async function compile(source: unknown): Promise<Module> {
   checkPreamble(copy, "WebAssembly.compile");
   let id: number;
   try {
-    id = await ops.op_wasm_module_compile(copy);
+    // Compiled for the engine its instances run on (ext_wasm/src/module.rs, `js_api_engine`).
+    id = await ops.op_wasm_module_compile(copy, true);
   } catch (e) {
     throw standard(e);
   }

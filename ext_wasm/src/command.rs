@@ -86,15 +86,15 @@ pub async fn run_command(
   let CommandSpec { entry, imports, resolve, natives, entrypoint, mut config, permissions, cwd, memory_cap_name } =
     spec;
   let module = compile(&engines, entry).await?;
-  check_entrypoint(&module.plain().module, &entrypoint)?;
+  check_entrypoint(&module.first().module, &entrypoint)?;
   let mut linked = std::collections::BTreeMap::new();
   for (name, source) in imports {
     linked.insert(name, compile(&engines, source).await?);
   }
   // Names the modules import that nothing provides yet, resolved by the caller, in turn.
-  let mut wanted: Vec<String> = import_modules(&module.plain().module).collect();
+  let mut wanted: Vec<String> = import_modules(&module.first().module).collect();
   for compiled in linked.values() {
-    wanted.extend(import_modules(&compiled.plain().module));
+    wanted.extend(import_modules(&compiled.first().module));
   }
   while let Some(name) = wanted.pop() {
     if linked.contains_key(&name) || name.starts_with("wasi_") || natives.iter().any(|n| n.module == name) {
@@ -102,7 +102,7 @@ pub async fn run_command(
     }
     if let Some(source) = resolve(&name) {
       let compiled = compile(&engines, source).await?;
-      wanted.extend(import_modules(&compiled.plain().module));
+      wanted.extend(import_modules(&compiled.first().module));
       linked.insert(name, compiled);
     }
   }

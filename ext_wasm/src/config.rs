@@ -185,6 +185,16 @@ impl InstanceConfig {
     self
   }
 
+  /// The config of a `WebAssembly` global's instance: without interruption checks, unless a
+  /// deadline (the manifest's `timeout_ms`) or fuel needs them. Its calls are synchronous and
+  /// never yield to the event loop, so the checks would only slow its loops down; the module
+  /// was compiled for that engine too (module.rs, `js_api_engine`).
+  pub fn for_js_api(&mut self) {
+    if self.interruptible.is_none() && self.timeout_ms.is_none() && self.fuel.is_none() {
+      self.interruptible = Some(false);
+    }
+  }
+
   /// Whether calls can be interrupted (the default; see `interruptible`).
   pub fn interruptible(&self) -> bool {
     self.interruptible != Some(false)
@@ -493,6 +503,20 @@ fn both(stream: &str) -> WasmError {
 #[cfg(test)]
 mod tests {
   use super::*;
+
+  #[test]
+  fn the_js_api_runs_without_interruption_checks_unless_something_must_stop_it() {
+    let js_api = |config: InstanceConfig| {
+      let mut config = config;
+      config.for_js_api();
+      crate::engine::EngineKind::of(&config)
+    };
+    use crate::engine::EngineKind::{Fueled, Plain, Uninterruptible};
+    assert_eq!(js_api(InstanceConfig::default()), Uninterruptible);
+    // The manifest's timeout_ms (merged in as the instance's) keeps the checks, and fuel its own.
+    assert_eq!(js_api(InstanceConfig { timeout_ms: Some(5000), ..Default::default() }), Plain);
+    assert_eq!(js_api(InstanceConfig { fuel: Some(1000), ..Default::default() }), Fueled);
+  }
 
   #[test]
   fn unknown_options_are_named() {

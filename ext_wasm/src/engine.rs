@@ -50,6 +50,15 @@ impl EngineKind {
     }
   }
 
+  /// The kind's slot in a table of all three (`CompiledModule`'s copies).
+  pub fn index(self) -> usize {
+    match self {
+      Self::Plain => 0,
+      Self::Fueled => 1,
+      Self::Uninterruptible => 2,
+    }
+  }
+
   /// The slot of a kind other than `Plain` in `Engines::others`.
   pub fn other_index(self) -> usize {
     match self {

@@ -197,7 +197,10 @@ fn plan(
   js_values: bool,
 ) -> Result<(Plan, Reservation), WasmError> {
   let request = Request { module_id, config_json, imports_json, host_json, purpose: Purpose::Instance, stores: 1 };
-  let (recipe, reservation) = check(state, &request)?;
+  let (mut recipe, reservation) = check(state, &request)?;
+  if js_values {
+    recipe.config.for_js_api();
+  }
   let mut plan = recipe.into_plan()?;
   plan.refs = js_values.then(|| state.borrow::<crate::js_ref::JsRefs>().clone());
   Ok((plan, reservation))

@@ -97,10 +97,13 @@ fn read_module(path: &CheckedPath) -> Result<Arc<[u8]>, WasmError> {
 
 /// A compiled module, with its copies for the other engines made on first use from its `Source`.
 pub struct CompiledModule {
-  plain: Prepared,
-  /// Compiled for the other engine kinds on first use (by `EngineKind::other_index`). An async
-  /// cell, so instances made together wait for one compile instead of each running their own.
-  others: [tokio::sync::OnceCell<Prepared>; 2],
+  /// The module as first compiled: for the default engine, or for the one the `WebAssembly`
+  /// global's instances run on ([`js_api_engine`]).
+  first: Prepared,
+  first_kind: EngineKind,
+  /// Compiled for the other engine kinds on first use (by `EngineKind::index`). An async cell,
+  /// so instances made together wait for one compile instead of each running their own.
+  others: [tokio::sync::OnceCell<Prepared>; 3],
   source: Source,
   has_start: bool,
   /// The module in progress messages: its path, or its size for `compile(bytes)`.
@@ -108,14 +111,14 @@ pub struct CompiledModule {
 }
 
 impl CompiledModule {
-  fn new(plain: Module, source: Source, has_start: bool, name: String) -> Self {
-    let others = [tokio::sync::OnceCell::new(), tokio::sync::OnceCell::new()];
-    Self { plain: Prepared::new(plain), others, source, has_start, name }
+  fn new(first: Module, first_kind: EngineKind, source: Source, has_start: bool, name: String) -> Self {
+    let others = [tokio::sync::OnceCell::new(), tokio::sync::OnceCell::new(), tokio::sync::OnceCell::new()];
+    Self { first: Prepared::new(first), first_kind, others, source, has_start, name }
   }
 
-  fn from_bytes(plain: Module, bytes: Arc<[u8]>, name: String) -> Self {
+  fn from_bytes(first: Module, first_kind: EngineKind, bytes: Arc<[u8]>, name: String) -> Self {
     let has_start = crate::binary::has_start_section(&bytes);
-    Self::new(plain, Source::Bytes(bytes), has_start, name)
+    Self::new(first, first_kind, Source::Bytes(bytes), has_start, name)
   }
 
   /// Compiles `bytes` (WebAssembly or WAT) for the default engine, off the calling thread and
@@ -126,7 +129,7 @@ impl CompiledModule {
   pub async fn compile(engines: Arc<Engines>, what: String, bytes: Arc<[u8]>) -> Result<Self, WasmError> {
     let compiled = compile_off_thread(engines, EngineKind::Plain, what.clone(), move || Ok(bytes)).await?;
     let (plain, bytes) = compiled.value;
-    Ok(Self::from_bytes(plain, bytes, what))
+    Ok(Self::from_bytes(plain, EngineKind::Plain, bytes, what))
   }
 
   /// The module has a start function (or its bytes are WAT text, which is not looked into).
@@ -134,19 +137,21 @@ impl CompiledModule {
     self.has_start
   }
 
-  pub fn plain(&self) -> &Prepared {
-    &self.plain
+  /// The module as first compiled, for what does not depend on the engine (its imports and
+  /// exports, its types).
+  pub fn first(&self) -> &Prepared {
+    &self.first
   }
 
-  /// The module compiled for the engine of `kind`. For any but `Plain` it is compiled the first
-  /// time it is asked for, like `compile` itself: off the JS thread, through the on-disk cache,
-  /// and reported on stderr when it is long (a large module's first `fuel` instance can take as
-  /// long as its `compileFile` did).
+  /// The module compiled for the engine of `kind`. For any other than the first it is compiled
+  /// the first time it is asked for, like `compile` itself: off the JS thread, through the
+  /// on-disk cache, and reported on stderr when it is long (a large module's first `fuel`
+  /// instance can take as long as its `compileFile` did).
   pub async fn prepared(&self, kind: EngineKind, engines: &Arc<Engines>) -> Result<&Prepared, WasmError> {
-    if kind == EngineKind::Plain {
-      return Ok(&self.plain);
+    if kind == self.first_kind {
+      return Ok(&self.first);
     }
-    self.others[kind.other_index()]
+    self.others[kind.index()]
       .get_or_try_init(|| async {
         let source = self.source.clone();
         let (purpose, option) = (engine_purpose(kind), asked_by(kind));
@@ -388,10 +393,23 @@ fn register(state: &Rc<RefCell<OpState>>, module: Loaded) -> Result<f64, WasmErr
 /// The caller has checked `[capabilities.wasm] load`.
 pub(crate) fn compile_here(state: &mut OpState, bytes: &[u8]) -> Result<f64, WasmError> {
   let engines = engines(state);
+  let kind = js_api_engine(state);
   let bytes: Arc<[u8]> = Arc::from(bytes);
-  let artifact = compile_any(&engines, EngineKind::Plain, &bytes, None, true)?;
+  let artifact = compile_any(&engines, kind, &bytes, None, true)?;
   let what = format!("a {} byte module", bytes.len());
-  register_in(state, loaded((artifact, bytes), what))
+  register_in(state, loaded((artifact, bytes), kind, what)?)
+}
+
+/// The engine the `WebAssembly` global's instances run on: without interruption checks unless
+/// the manifest sets `timeout_ms`. Its calls are synchronous, so the checks could only enforce
+/// that deadline (a synchronous call never yields to the event loop); without it they would only
+/// slow loops down, up to ~3x (BENCHMARKS.md, matmul). recipe.rs makes the instances match.
+pub(crate) fn js_api_engine(state: &OpState) -> EngineKind {
+  if state.borrow::<Arc<WasmPermissions>>().limits.timeout_ms.is_some() {
+    EngineKind::Plain
+  } else {
+    EngineKind::Uninterruptible
+  }
 }
 
 fn register_in(state: &mut OpState, module: Loaded) -> Result<f64, WasmError> {
@@ -426,18 +444,23 @@ fn engines(state: &OpState) -> Arc<Engines> {
   state.borrow::<SharedEngines>().0.clone()
 }
 
-/// `compile(bytes)`: needs `[capabilities.wasm] load` to grant anything.
+/// `compile(bytes)`: needs `[capabilities.wasm] load` to grant anything. `js_api`: for the
+/// `WebAssembly` global, whose instances run on the engine of [`js_api_engine`].
 #[op2]
-pub async fn op_wasm_module_compile(state: Rc<RefCell<OpState>>, #[buffer] bytes: JsBuffer) -> Result<f64, WasmError> {
-  let engines = {
+pub async fn op_wasm_module_compile(
+  state: Rc<RefCell<OpState>>,
+  #[buffer] bytes: JsBuffer,
+  js_api: bool,
+) -> Result<f64, WasmError> {
+  let (engines, kind) = {
     let state = state.borrow();
     state.borrow::<Arc<WasmPermissions>>().load.check_any("compile(bytes)")?;
-    engines(&state)
+    (engines(&state), if js_api { js_api_engine(&state) } else { EngineKind::Plain })
   };
   let bytes: Arc<[u8]> = Arc::from(&*bytes);
   let what = format!("a {} byte module", bytes.len());
-  let compiled = compile_any_off_thread(engines, EngineKind::Plain, what.clone(), move || Ok(bytes)).await?;
-  register(&state, loaded(compiled.value, what))
+  let compiled = compile_any_off_thread(engines, kind, what.clone(), move || Ok(bytes)).await?;
+  register(&state, loaded(compiled.value, kind, what)?)
 }
 
 /// `compileFile(path)`: the canonical path must match `[capabilities.wasm] load`.
@@ -474,7 +497,13 @@ async fn compile_file_off_thread(
     let engine = &thread_engines.plain()?.engine;
     if let Some((module, entry)) = cache.and_then(|c| c.load_indexed(engine, EngineKind::Plain, path.as_path())) {
       let source = Source::File { path, len: entry.len, hash: entry.hash };
-      return Ok(Loaded::Module(Arc::new(CompiledModule::new(module, source, entry.has_start, name))));
+      return Ok(Loaded::Module(Arc::new(CompiledModule::new(
+        module,
+        EngineKind::Plain,
+        source,
+        entry.has_start,
+        name,
+      ))));
     }
     let (stamp, read_at) = (FileStamp::of(path.as_path()), std::time::SystemTime::now());
     let bytes = read_module(&path)?;
@@ -491,20 +520,27 @@ async fn compile_file_off_thread(
           cache.record(path.as_path(), stamp, read_at, entry);
         }
         let source = Source::File { path, len: entry.len, hash };
-        Ok(Loaded::Module(Arc::new(CompiledModule::new(module, source, has_start, name))))
+        Ok(Loaded::Module(Arc::new(CompiledModule::new(module, EngineKind::Plain, source, has_start, name))))
       }
     }
   })
   .await
 }
 
-fn loaded((artifact, bytes): (Artifact, Arc<[u8]>), what: String) -> Loaded {
-  match artifact {
-    Artifact::Module(module) => Loaded::Module(Arc::new(CompiledModule::from_bytes(module, bytes, what))),
+fn loaded((artifact, bytes): (Artifact, Arc<[u8]>), kind: EngineKind, what: String) -> Result<Loaded, WasmError> {
+  Ok(match artifact {
+    Artifact::Module(module) => Loaded::Module(Arc::new(CompiledModule::from_bytes(module, kind, bytes, what))),
+    // Components run on the default engine only; the `WebAssembly` global refuses them before it
+    // compiles (ts/wasm_module_object.ts), so only its raw ops get here.
+    Artifact::Component(..) if kind != EngineKind::Plain => {
+      return Err(WasmError::compile(
+        "the WebAssembly global compiles core modules only; compile a component with runtime:wasm's compile",
+      ))
+    }
     Artifact::Component(component, hints) => {
       Loaded::Component(Arc::new(CompiledComponent::new(component, bytes, what, hints)))
     }
-  }
+  })
 }
 
 /// `dropModule(id)`: live instances of the module keep working.
@@ -526,7 +562,7 @@ pub fn op_wasm_module_imports(
   module_id: f64,
 ) -> Result<Vec<crate::signature::ModuleImport>, WasmError> {
   match state.borrow::<ModuleTable>().get(module_id)? {
-    Loaded::Module(module) => Ok(crate::signature::imports_of(&module.plain().module)),
+    Loaded::Module(module) => Ok(crate::signature::imports_of(&module.first().module)),
     Loaded::Component(component) => Ok(component.imports_listed()),
   }
 }

@@ -186,7 +186,7 @@ pub async fn op_wasm_pool_create(
   // The WASI context of the first member is made here, so that a preopen's 5009 or 5010 is the
   // pool's error before any thread starts.
   let mut first = Some(recipe.plan()?);
-  let module = recipe.module.plain().module.clone();
+  let module = recipe.module.first().module.clone();
   let (dropped, _) = watch::channel(false);
   let shared = Arc::new(Shared {
     queue: Mutex::new(Queue { jobs: VecDeque::new(), closed: None, serving: size }),

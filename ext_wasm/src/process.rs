@@ -168,7 +168,7 @@ pub fn op_wasm_process_spawn(
     crate::module::Loaded::Module(_) => {
       let request = Request { module_id, config_json, imports_json, host_json, purpose: Purpose::Process, stores: 1 };
       let (recipe, reservation) = check(state, &request)?;
-      command_start(&recipe.module.plain().module)?;
+      command_start(&recipe.module.first().module)?;
       let plan = recipe.plan()?;
       let captured = plan.captured.clone();
       (Job::Module(Box::new(plan)), captured, Some(reservation))

@@ -142,7 +142,7 @@ impl HandedOut {
 #[serde]
 pub fn op_wasm_module_ref_tables(state: &mut OpState, module_id: f64) -> Result<Option<Vec<String>>, WasmError> {
   let module = state.borrow::<ModuleTable>().lookup(module_id)?;
-  Ok(ref_tables(&module.plain().module))
+  Ok(ref_tables(&module.first().module))
 }
 
 fn ref_tables(module: &Module) -> Option<Vec<String>> {

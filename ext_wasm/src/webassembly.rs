@@ -62,7 +62,7 @@ pub fn op_wasm_module_validate(state: &mut OpState, #[buffer] bytes: &[u8]) -> R
 #[serde]
 pub fn op_wasm_module_exports(state: &mut OpState, module_id: f64) -> Result<Vec<ExportInfo>, WasmError> {
   let module = state.borrow::<ModuleTable>().lookup(module_id)?;
-  Ok(exports_of(&module.plain().module))
+  Ok(exports_of(&module.first().module))
 }
 
 /// Reads the exported global `name` of an instance (`adopted`: see `with_global`) into `out` (one
