@@ -185,10 +185,11 @@ impl InstanceConfig {
     self
   }
 
-  /// The config of a `WebAssembly` global's instance: without interruption checks, unless a
-  /// deadline (the manifest's `timeout_ms`) or fuel needs them. Its calls are synchronous and
-  /// never yield to the event loop, so the checks would only slow its loops down; the module
-  /// was compiled for that engine too (module.rs, `js_api_engine`).
+  /// The config of a `WebAssembly` global's instance of a module without a start function:
+  /// without interruption checks, unless a deadline (the manifest's `timeout_ms`) or fuel needs
+  /// them. Its calls are synchronous and never yield to the event loop, so the checks would only
+  /// slow its loops down; the module was compiled for that engine too (module.rs,
+  /// `js_api_engine`).
   pub fn for_js_api(&mut self) {
     if self.interruptible.is_none() && self.timeout_ms.is_none() && self.fuel.is_none() {
       self.interruptible = Some(false);

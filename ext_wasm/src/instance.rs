@@ -198,7 +198,7 @@ fn plan(
 ) -> Result<(Plan, Reservation), WasmError> {
   let request = Request { module_id, config_json, imports_json, host_json, purpose: Purpose::Instance, stores: 1 };
   let (mut recipe, reservation) = check(state, &request)?;
-  if js_values {
+  if js_values && !recipe.module.has_start() {
     recipe.config.for_js_api();
   }
   let mut plan = recipe.into_plan()?;

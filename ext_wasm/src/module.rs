@@ -393,19 +393,26 @@ fn register(state: &Rc<RefCell<OpState>>, module: Loaded) -> Result<f64, WasmErr
 /// The caller has checked `[capabilities.wasm] load`.
 pub(crate) fn compile_here(state: &mut OpState, bytes: &[u8]) -> Result<f64, WasmError> {
   let engines = engines(state);
-  let kind = js_api_engine(state);
+  let kind = js_api_engine(state, bytes);
   let bytes: Arc<[u8]> = Arc::from(bytes);
   let artifact = compile_any(&engines, kind, &bytes, None, true)?;
   let what = format!("a {} byte module", bytes.len());
   register_in(state, loaded((artifact, bytes), kind, what)?)
 }
 
-/// The engine the `WebAssembly` global's instances run on: without interruption checks unless
-/// the manifest sets `timeout_ms`. Its calls are synchronous, so the checks could only enforce
-/// that deadline (a synchronous call never yields to the event loop); without it they would only
-/// slow loops down, up to ~3x (BENCHMARKS.md, matmul). recipe.rs makes the instances match.
-pub(crate) fn js_api_engine(state: &OpState) -> EngineKind {
-  if state.borrow::<Arc<WasmPermissions>>().limits.timeout_ms.is_some() {
+/// The engine the `WebAssembly` global's instances of the module `bytes` run on: without
+/// interruption checks unless the manifest sets `timeout_ms` or the module has a start function.
+/// Its calls are synchronous, so the checks could only enforce that deadline (a synchronous call
+/// never yields to the event loop); without it they would only slow loops down, up to ~3x
+/// (BENCHMARKS.md, matmul). A start function is the one guest code the global runs
+/// asynchronously (`WebAssembly.instantiate`), and the checks let it yield to the event loop.
+/// `plan` (instance.rs) makes the instances match.
+pub(crate) fn js_api_engine(state: &OpState, bytes: &[u8]) -> EngineKind {
+  js_api_kind(state.borrow::<Arc<WasmPermissions>>().limits.timeout_ms, bytes)
+}
+
+fn js_api_kind(app_timeout_ms: Option<u64>, bytes: &[u8]) -> EngineKind {
+  if app_timeout_ms.is_some() || crate::binary::has_start_section(bytes) {
     EngineKind::Plain
   } else {
     EngineKind::Uninterruptible
@@ -455,7 +462,7 @@ pub async fn op_wasm_module_compile(
   let (engines, kind) = {
     let state = state.borrow();
     state.borrow::<Arc<WasmPermissions>>().load.check_any("compile(bytes)")?;
-    (engines(&state), if js_api { js_api_engine(&state) } else { EngineKind::Plain })
+    (engines(&state), if js_api { js_api_engine(&state, &bytes) } else { EngineKind::Plain })
   };
   let bytes: Arc<[u8]> = Arc::from(&*bytes);
   let what = format!("a {} byte module", bytes.len());
@@ -573,4 +580,19 @@ pub fn op_wasm_module_imports(
 #[op2(nofast)]
 pub fn op_wasm_module_is_component(state: &mut OpState, module_id: f64) -> Result<bool, WasmError> {
   Ok(matches!(state.borrow::<ModuleTable>().get(module_id)?, Loaded::Component(_)))
+}
+
+#[cfg(test)]
+mod tests {
+  use super::*;
+
+  #[test]
+  fn the_js_api_compiles_without_checks_unless_a_deadline_or_a_start_function_needs_them() {
+    let plain = wat::parse_str("(module (func (export \"f\")))").unwrap();
+    let with_start = wat::parse_str("(module (func $s) (start $s))").unwrap();
+    assert_eq!(js_api_kind(None, &plain), EngineKind::Uninterruptible);
+    assert_eq!(js_api_kind(Some(1000), &plain), EngineKind::Plain);
+    // The start function of an async `WebAssembly.instantiate` yields to the event loop.
+    assert_eq!(js_api_kind(None, &with_start), EngineKind::Plain);
+  }
 }
