@@ -290,7 +290,7 @@ const FETCH: &str = concat!(
   "new Response [201,true,\"Made\",\"default\",\"text/plain;charset=UTF-8\",\"1\"]\n",
   "clone [\"héllo\",\"héllo\"]\n",
   "bytes [1,2,3]\n",
-  "Response.json [{\"a\":1},\"application/json\"]\n",
+  "Response.json [{\"a\":1},\"application/json\",\"application/vnd.x+json\"]\n",
   "Response.error [\"error\",0]\n",
   "status 99 RangeError\n",
   "headers [[[\"a\",\"1\"],[\"b\",\"2, 3\"]],\"2, 3\",false]\n",
@@ -325,6 +325,7 @@ fn fetch_reads_file_and_data_urls_as_deno_does() {
     "    console.log((e as Error).name, (e as { code: number }).code, message.split(\";\")[0]);\n",
     "  }\n",
     "}\n",
+    "try { new Response(null, { status: 99 }); } catch (e) { console.log((e as Error).name, (e as { code: number }).code); }\n",
   ))
   .manifest("[capabilities.fs]\nread = [\"./*.json\"]\n")
   .file("secret.txt", "not granted")
@@ -332,6 +333,7 @@ fn fetch_reads_file_and_data_urls_as_deno_does() {
   .ok(concat!(
     "PermissionDenied 5009 fetch(file://<app>/secret.txt): readBytes(\"<app>/secret.txt\") (<app>/secret.txt) is not granted by [capabilities.fs] read in <app>/manifest.app.toml\n",
     "TypeError 5007 fetch(https://example.com/): Kiln's fetch reads file: and data: URLs only\n",
+    "RangeError 5007\n",
   ));
 }
 

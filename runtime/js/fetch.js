@@ -155,8 +155,10 @@ class Response {
   static json(data, init = {}) {
     const text = JSON.stringify(data);
     if (text === undefined) throw codedError("TypeError", "Response.json: the data cannot be written as JSON");
-    const response = new Response(text, init);
-    response.#headers.set("content-type", "application/json");
+    // application/json unless `init.headers` names a Content-Type (the constructor would add
+    // text/plain for a string body).
+    const response = new Response(encoder.encode(text), init);
+    if (!response.#headers.has("content-type")) response.#headers.set("content-type", "application/json");
     return response;
   }
 
@@ -236,8 +238,11 @@ class Response {
   }
 }
 
+/** A RangeError (what the Fetch Standard throws for a bad status) with the code of Kiln's
+ * argument errors, from the same table as `codedError`'s. */
+const ARGUMENT_CODE = codedError("TypeError", "").code;
 function coded(error) {
-  Object.defineProperty(error, "code", { value: 5007, writable: true, configurable: true, enumerable: false });
+  Object.defineProperty(error, "code", { value: ARGUMENT_CODE, writable: true, configurable: true, enumerable: false });
   return error;
 }
 

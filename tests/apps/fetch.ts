@@ -36,7 +36,11 @@ show("new Response", [made.status, made.ok, made.statusText, made.type, made.hea
 const copy = made.clone();
 show("clone", [await made.text(), await copy.text()]);
 show("bytes", [...await new Response(new Uint8Array([1, 2, 3])).bytes()]);
-show("Response.json", [await Response.json({ a: 1 }).json(), Response.json(1).headers.get("content-type")]);
+show("Response.json", [
+  await Response.json({ a: 1 }).json(),
+  Response.json(1).headers.get("content-type"),
+  Response.json(1, { headers: { "Content-Type": "application/vnd.x+json" } }).headers.get("content-type"),
+]);
 show("Response.error", [Response.error().type, Response.error().status]);
 await attempt("status 99", async () => new Response(null, { status: 99 }));
 
