@@ -239,6 +239,7 @@ fn growth_detaches_a_memorys_old_buffer() {
     "the new buffer: 131072 bytes, the guest's write 7\n",
     "a refused growth detaches nothing: -1 131072\n",
     "JS grows: 2, old buffer 0, new 196608\n",
+    "JS grows by 0: 3, old buffer 0, new 196608\n",
     "inside the import: grew from 1 pages, old view 0, new view 131072\n",
     "after the call: true\n",
     "DataView after growth: TypeError\n",

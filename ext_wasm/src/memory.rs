@@ -127,6 +127,11 @@ pub fn op_wasm_memory_grow_sync(
   let grown = grow_sync(&state, instance_id, which, pages);
   // The `WebAssembly` global's old buffers of the memory are detached, as the JS API says.
   crate::memory_view::detach_grown_in(scope, &state);
+  if grown.is_ok() && pages == 0.0 {
+    if let Some(id) = crate::handles::parse_id(instance_id) {
+      crate::memory_view::detach_refreshed(scope, &mut state.borrow_mut(), id, which);
+    }
+  }
   grown
 }
 

@@ -277,3 +277,17 @@ pub fn detach_all(scope: &mut v8::PinScope<'_, '_>, state: &mut OpState, id: u64
     let _ = buffer.detach(None);
   }
 }
+
+/// Detaches the `WebAssembly` global's buffers of memory `which` of the instance `id`: its
+/// `grow(0)`, which the JS API has "refresh the memory buffer" as any growth does, though wasmtime
+/// counts no growth for it.
+pub(crate) fn detach_refreshed(scope: &mut v8::PinScope<'_, '_>, state: &mut OpState, id: u64, which: u32) {
+  let Some(handed_out) = state.try_borrow_mut::<MemoryBuffers>() else { return };
+  let Some(handed) = handed_out.0.get_mut(&id).and_then(|memories| memories.get_mut(&which)) else { return };
+  if handed.growth.is_none() {
+    return;
+  }
+  for buffer in handed.buffers.drain(..) {
+    let _ = v8::Local::new(scope, &buffer).detach(None);
+  }
+}

@@ -23,6 +23,9 @@ plain.store8(65536, 7);
 console.log(`the new buffer: ${second.byteLength} bytes, the guest's write ${new Uint8Array(second)[65536]}`);
 console.log(`a refused growth detaches nothing: ${plain.grow(100000)} ${second.byteLength}`);
 console.log(`JS grows: ${plain.memory.grow(1)}, old buffer ${second.byteLength}, new ${plain.memory.buffer.byteLength}`);
+// `grow(0)` refreshes the buffer too, as the JS API says (and V8 does).
+const third = plain.memory.buffer;
+console.log(`JS grows by 0: ${plain.memory.grow(0)}, old buffer ${third.byteLength}, new ${plain.memory.buffer.byteLength}`);
 
 // Growth inside a call that then calls JS: the import already sees the old view detached, as
 // wasm-bindgen's glue checks (`byteLength === 0`) before it writes through a cached view.
