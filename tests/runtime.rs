@@ -332,8 +332,160 @@ fn fetch_reads_file_and_data_urls_as_deno_does() {
   .run()
   .ok(concat!(
     "PermissionDenied 5009 fetch(file://<app>/secret.txt): readBytes(\"<app>/secret.txt\") (<app>/secret.txt) is not granted by [capabilities.fs] read in <app>/manifest.app.toml\n",
-    "TypeError 5007 fetch(https://example.com/): Kiln's fetch reads file: and data: URLs only\n",
+    "TypeError 5007 fetch(https://example.com/): Kiln's fetch reads file:, data: and blob: URLs only\n",
     "RangeError 5007\n",
+  ));
+}
+
+/// What tests/apps/blob.ts prints, on Kiln and on Deno alike.
+const BLOB: &str = r##"parts [10,"text/plain",[104,195,169,2,3,1,2,3,4,33]]
+empty [0,"",""]
+text "a😀b"
+bytes [2,1]
+lone surrogate "�"
+a type outside ASCII ""
+endings ["a\nb\nc\n","a\r\nb"]
+bad endings TypeError
+parts not a sequence TypeError
+numbers are strings "12true"
+slice ["bc","ef","cd","","abcdef","","a/b",1]
+file ["config.json","application/json",2,42,"{}"]
+file is a blob [true,true,"[object File]"]
+blob tag "[object Blob]"
+file's slice [false,"}"]
+lastModified defaults to now true
+File without a name TypeError
+structuredClone [true,false,"x/y","abcdef",true,"config.json",42,"{}"]
+blob body ["text/x-thing","body"]
+untyped blob body null
+response.blob() [2,"text/plain;charset=utf-8","hi"]
+untyped response.blob() ""
+object URL [true,"blob:"]
+fetch(blob:) [200,"text/plain","15","from a blob url"]
+fetch(blob:#fragment) "from a blob url"
+revoked TypeError
+never made TypeError
+createObjectURL of bytes TypeError
+revoking an unknown URL "ignored"
+instantiateStreaming(blob:) 42
+"##;
+
+/// `Blob`, `File`, `response.blob()` and the `blob:` URLs of `URL.createObjectURL`, compared with
+/// Deno line for line; then Kiln's own errors, with their codes.
+#[test]
+fn blobs_files_and_blob_urls_as_deno_has_them() {
+  let app = App::new("blob.ts").manifest("[capabilities.wasm]\nload = true\nexecute = true\n");
+  app.run().ok(BLOB);
+  assert_eq!(deno_runs(&app.path().join("main.ts")), BLOB);
+  App::from_source(concat!(
+    "const url = URL.createObjectURL(new Blob([\"x\"]));\n",
+    "URL.revokeObjectURL(url);\n",
+    "const attempts: [string, () => unknown][] = [\n",
+    "  [\"revoked\", () => fetch(url)],\n",
+    "  [\"not a blob\", () => URL.createObjectURL({} as Blob)],\n",
+    "  [\"brand\", () => Reflect.get(Blob.prototype, \"size\", {})],\n",
+    "];\n",
+    "for (const [label, f] of attempts) {\n",
+    "  try { await f(); } catch (e) {\n",
+    "    const message = (e as Error).message.replace(url, \"<url>\");\n",
+    "    console.log(label, (e as Error).name, (e as { code: number }).code, message);\n",
+    "  }\n",
+    "}\n",
+  ))
+  .run()
+  .ok(concat!(
+    "revoked TypeError 5007 fetch(<url>): no Blob has this URL: it was revoked, or made by another runtime\n",
+    "not a blob TypeError 5007 URL.createObjectURL: the argument must be a Blob (or a File)\n",
+    "brand TypeError 5007 Blob.size: called on something that is not a Blob\n",
+  ));
+}
+
+/// What tests/apps/streams.ts prints, on Kiln and on Deno alike.
+const STREAMS: &str = r##"locked before false
+locked after true
+reads [{"value":0,"done":false},{"value":1,"done":false},{"value":2,"done":false},{"done":true}]
+calls ["start 2","pull 0 2","pull 1 2","pull 2 2"]
+a second reader on a closed stream true
+getReader while locked TypeError
+cancel while locked TypeError
+cancelled with ["enough"]
+read after cancel {"done":true}
+read of an errored stream RangeError
+pull throws SyntaxError
+async start rejects EvalError
+enqueue after close TypeError
+byob TypeError
+from an array [1,2,3]
+from an async generator ["a","b"]
+tee [["p","q"],["p","q"]]
+first of many 1
+the rest, after preventCancel [2,3]
+desiredSize 2
+desiredSize when full 0
+written ["a","b","c","closed"]
+write after close TypeError
+aborted with ["stop"]
+write to an aborted stream undefined
+a sink that throws TypeError
+pipeTo [1,2,3]
+pipeThrough [1,10,2,20,3,30,-1]
+identity transform ["x","y"]
+a transform that throws URIError
+pipeTo a locked destination TypeError
+pipeTo with an aborted signal Error
+TextDecoderStream "€!"
+TextEncoderStream [240,159,152,128,97]
+gzip round trip [true,true]
+deflate round trip [true,true]
+deflate-raw round trip [true,true]
+gunzip "kiln"
+corrupt gzip TypeError
+bytes after the end TypeError
+an unknown format TypeError
+a string into DecompressionStream TypeError
+Blob.stream [97,98,1,2]
+body before reading [true,false]
+body bytes "a body"
+bodyUsed after reading the stream true
+text() after the stream was read TypeError
+no body null
+Response of a stream [null,"streamed",true]
+clone of a stream body [[7,8],[7,8]]
+a body stream of strings TypeError
+compressed through Response true
+structuredClone of a stream DataCloneError
+"##;
+
+/// The Streams Standard's classes, the compression and text streams, and stream bodies, compared
+/// with Deno line for line; then Kiln's own errors, with their codes.
+#[test]
+fn streams_as_deno_has_them() {
+  let app = App::new("streams.ts");
+  app.run().ok(STREAMS);
+  assert_eq!(deno_runs(&app.path().join("main.ts")), STREAMS);
+  App::from_source(concat!(
+    "const attempts: [string, () => unknown][] = [\n",
+    "  [\"byob\", () => new ReadableStream().getReader({ mode: \"byob\" } as unknown as { mode: undefined })],\n",
+    "  [\"format\", () => new DecompressionStream(\"lzma\" as \"gzip\")],\n",
+    "  [\"corrupt\", () => new Response(new Blob([\"not gzip\"]).stream().pipeThrough(new DecompressionStream(\"gzip\"))).text()],\n",
+    "  [\"not gzip\", () => new Response(new Blob([\"not gzip, and long enough\"]).stream().pipeThrough(new DecompressionStream(\"gzip\"))).text()],\n",
+    "  [\"strings\", () => new Response(ReadableStream.from([\"x\"]) as unknown as ReadableStream<Uint8Array>).text()],\n",
+    "  [\"locked\", () => { const s = new ReadableStream(); s.getReader(); return new Response(s); }],\n",
+    "];\n",
+    "for (const [label, f] of attempts) {\n",
+    "  try { await f(); console.log(label, \"no error\"); } catch (e) {\n",
+    "    console.log(label, (e as Error).name, (e as { code: number }).code, (e as Error).message);\n",
+    "  }\n",
+    "}\n",
+  ))
+  .run()
+  .ok(concat!(
+    "byob TypeError 5007 ReadableStream.getReader: Kiln has no BYOB readers; use the default reader (getReader())\n",
+    "format TypeError 5007 DecompressionStream: the format must be \"gzip\", \"deflate\" or \"deflate-raw\", got \"lzma\"\n",
+    "corrupt TypeError 5007 DecompressionStream: the data ends before its gzip stream does (is it truncated?)\n",
+    "not gzip TypeError 5007 DecompressionStream: the data is not valid gzip: invalid gzip header\n",
+    "strings TypeError 5007 Response.text: the body stream gave a chunk that is not a Uint8Array\n",
+    "locked TypeError 5007 Response: the body stream is locked or was already read\n",
   ));
 }
 

@@ -178,6 +178,10 @@ declare class URL {
   static canParse(url: string | URL, base?: string | URL): boolean;
   /** `new URL(url, base)`, or null where that would throw. */
   static parse(url: string | URL, base?: string | URL): URL | null;
+  /** A `blob:` URL (`blob:null/<uuid>`) that `fetch` reads as `blob`'s bytes, until it is revoked. */
+  static createObjectURL(blob: Blob): string;
+  /** Forgets a URL `createObjectURL` made (an unknown one is ignored). */
+  static revokeObjectURL(url: string): void;
   href: string;
   readonly origin: string;
   protocol: string;
@@ -350,6 +354,294 @@ declare class Headers {
   [Symbol.iterator](): IterableIterator<[string, string]>;
 }
 
+/** How much a stream queues before it signals backpressure: `highWaterMark` in units of `size`. */
+interface QueuingStrategy<T = unknown> {
+  highWaterMark?: number;
+  size?: (chunk: T) => number;
+}
+
+/** A strategy that counts bytes (`chunk.byteLength`). */
+declare class ByteLengthQueuingStrategy implements QueuingStrategy<ArrayBufferView> {
+  constructor(init: { highWaterMark: number });
+  readonly highWaterMark: number;
+  readonly size: (chunk: ArrayBufferView) => number;
+}
+
+/** A strategy that counts chunks. */
+declare class CountQueuingStrategy implements QueuingStrategy {
+  constructor(init: { highWaterMark: number });
+  readonly highWaterMark: number;
+  readonly size: (chunk: unknown) => 1;
+}
+
+/** What `new ReadableStream` takes: where the chunks come from. */
+interface UnderlyingSource<R = unknown> {
+  /** Called once, at once; the stream pulls only after the promise it returns settles. */
+  start?: (controller: ReadableStreamDefaultController<R>) => void | PromiseLike<void>;
+  /** Called when the queue wants more (its size is below the high-water mark, or a read waits). */
+  pull?: (controller: ReadableStreamDefaultController<R>) => void | PromiseLike<void>;
+  /** Called when the consumer cancels the stream. */
+  cancel?: (reason: unknown) => void | PromiseLike<void>;
+  /** "bytes" is accepted, and the stream then works as a default one (Kiln has no BYOB readers). */
+  type?: "bytes";
+}
+
+/** Lets an underlying source fill its stream. */
+declare class ReadableStreamDefaultController<R = unknown> {
+  private constructor();
+  /** The high-water mark minus what is queued; null once the stream has errored. */
+  readonly desiredSize: number | null;
+  enqueue(chunk: R): void;
+  close(): void;
+  error(reason?: unknown): void;
+}
+
+/** What `reader.read()` resolves to. */
+type ReadableStreamReadResult<T> = { done: false; value: T } | { done: true; value: undefined };
+
+/** The reader a stream is locked to: `read()` gives the chunks in order. */
+declare class ReadableStreamDefaultReader<R = unknown> {
+  constructor(stream: ReadableStream<R>);
+  /** Resolves when the stream closes; rejects if it errors or the reader is released. */
+  readonly closed: Promise<void>;
+  read(): Promise<ReadableStreamReadResult<R>>;
+  cancel(reason?: unknown): Promise<void>;
+  /** Unlocks the stream; pending reads reject with a TypeError. */
+  releaseLock(): void;
+}
+
+/**
+ * A source of chunks, as the Streams Standard has it: read with a reader, `for await`, `pipeTo`
+ * or `pipeThrough`. `blob.stream()` and `response.body` give streams of `Uint8Array`s. Loaded on
+ * first use. Kiln has no BYOB readers (`getReader({ mode: "byob" })` is a TypeError, 5007).
+ *
+ * @example
+ * ```ts
+ * const numbers = new ReadableStream<number>({
+ *   start(controller) {
+ *     for (const n of [1, 2, 3]) controller.enqueue(n);
+ *     controller.close();
+ *   },
+ * });
+ * for await (const n of numbers) console.log(n); // 1, 2, 3
+ *
+ * const packed = new Blob(["hello"]).stream().pipeThrough(new CompressionStream("gzip"));
+ * const back = packed.pipeThrough(new DecompressionStream("gzip")).pipeThrough(new TextDecoderStream());
+ * for await (const text of back) console.log(text); // "hello"
+ * ```
+ */
+declare class ReadableStream<R = unknown> {
+  constructor(underlyingSource?: UnderlyingSource<R>, strategy?: QueuingStrategy<R>);
+  /** A stream of what `iterable` yields (awaiting each value of an async one). */
+  static from<R>(iterable: Iterable<R | PromiseLike<R>> | AsyncIterable<R>): ReadableStream<R>;
+  /** Whether a reader (or a pipe) holds the stream. */
+  readonly locked: boolean;
+  cancel(reason?: unknown): Promise<void>;
+  getReader(options?: { mode?: undefined }): ReadableStreamDefaultReader<R>;
+  /** Pipes this stream into `transform.writable` and returns `transform.readable`. */
+  pipeThrough<T>(transform: { writable: WritableStream<R>; readable: ReadableStream<T> }, options?: StreamPipeOptions): ReadableStream<T>;
+  /** Writes every chunk into `destination`, then closes it; resolves when all is written. */
+  pipeTo(destination: WritableStream<R>, options?: StreamPipeOptions): Promise<void>;
+  /** Two streams that each give every chunk of this one. */
+  tee(): [ReadableStream<R>, ReadableStream<R>];
+  values(options?: { preventCancel?: boolean }): AsyncIterableIterator<R>;
+  [Symbol.asyncIterator](options?: { preventCancel?: boolean }): AsyncIterableIterator<R>;
+}
+
+/** The options of `pipeTo` and `pipeThrough`. */
+interface StreamPipeOptions {
+  preventClose?: boolean;
+  preventAbort?: boolean;
+  preventCancel?: boolean;
+  signal?: AbortSignal;
+}
+
+/** What `new WritableStream` takes: where the chunks go. */
+interface UnderlyingSink<W = unknown> {
+  start?: (controller: WritableStreamDefaultController) => void | PromiseLike<void>;
+  /** Called for each chunk in order; the next waits until the promise it returns settles. */
+  write?: (chunk: W, controller: WritableStreamDefaultController) => void | PromiseLike<void>;
+  close?: () => void | PromiseLike<void>;
+  abort?: (reason: unknown) => void | PromiseLike<void>;
+}
+
+/** Lets an underlying sink error its stream. */
+declare class WritableStreamDefaultController {
+  private constructor();
+  readonly signal: AbortSignal;
+  error(reason?: unknown): void;
+}
+
+/** The writer a stream is locked to. */
+declare class WritableStreamDefaultWriter<W = unknown> {
+  constructor(stream: WritableStream<W>);
+  readonly closed: Promise<void>;
+  /** Resolves when the queue has room again (backpressure). */
+  readonly ready: Promise<void>;
+  readonly desiredSize: number | null;
+  write(chunk?: W): Promise<void>;
+  close(): Promise<void>;
+  abort(reason?: unknown): Promise<void>;
+  releaseLock(): void;
+}
+
+/**
+ * A destination for chunks, as the Streams Standard has it. Loaded on first use.
+ *
+ * @example
+ * ```ts
+ * const seen: string[] = [];
+ * await ReadableStream.from(["a", "b"]).pipeTo(new WritableStream<string>({ write: (chunk) => void seen.push(chunk) }));
+ * seen; // ["a", "b"]
+ * ```
+ */
+declare class WritableStream<W = unknown> {
+  constructor(underlyingSink?: UnderlyingSink<W>, strategy?: QueuingStrategy<W>);
+  readonly locked: boolean;
+  abort(reason?: unknown): Promise<void>;
+  close(): Promise<void>;
+  getWriter(): WritableStreamDefaultWriter<W>;
+}
+
+/** Lets a transformer fill the readable side. */
+declare class TransformStreamDefaultController<O = unknown> {
+  private constructor();
+  readonly desiredSize: number | null;
+  enqueue(chunk?: O): void;
+  error(reason?: unknown): void;
+  /** Closes the readable side and errors the writable one. */
+  terminate(): void;
+}
+
+/** What `new TransformStream` takes. */
+interface Transformer<I = unknown, O = unknown> {
+  start?: (controller: TransformStreamDefaultController<O>) => void | PromiseLike<void>;
+  /** Called for each chunk written (default: pass it through). */
+  transform?: (chunk: I, controller: TransformStreamDefaultController<O>) => void | PromiseLike<void>;
+  /** Called once the writable side closes, before the readable side does. */
+  flush?: (controller: TransformStreamDefaultController<O>) => void | PromiseLike<void>;
+  cancel?: (reason: unknown) => void | PromiseLike<void>;
+}
+
+/**
+ * A writable side and a readable side with a transform between them. Loaded on first use. The
+ * readable side queues what it is given (a write waits for its transform, not for a reader).
+ *
+ * @example
+ * ```ts
+ * const upper = new TransformStream<string, string>({ transform: (chunk, c) => c.enqueue(chunk.toUpperCase()) });
+ * for await (const s of ReadableStream.from(["a", "b"]).pipeThrough(upper)) console.log(s); // "A", "B"
+ * ```
+ */
+declare class TransformStream<I = unknown, O = unknown> {
+  constructor(transformer?: Transformer<I, O>, writableStrategy?: QueuingStrategy<I>, readableStrategy?: QueuingStrategy<O>);
+  readonly readable: ReadableStream<O>;
+  readonly writable: WritableStream<I>;
+}
+
+/** The Compression Standard's formats: gzip (RFC 1952), deflate (zlib, RFC 1950), deflate-raw (RFC 1951). */
+type CompressionFormat = "gzip" | "deflate" | "deflate-raw";
+
+/** Compresses the bytes written to it (ArrayBuffers or views). The output comes once the
+ * writable side closes, in one chunk. */
+declare class CompressionStream {
+  constructor(format: CompressionFormat);
+  readonly readable: ReadableStream<Uint8Array>;
+  readonly writable: WritableStream<BufferSource>;
+}
+
+/** Decompresses the bytes written to it. The output comes once the writable side closes, in one
+ * chunk; corrupt or truncated data, or bytes after its end, error both sides with a TypeError. */
+declare class DecompressionStream {
+  constructor(format: CompressionFormat);
+  readonly readable: ReadableStream<Uint8Array>;
+  readonly writable: WritableStream<BufferSource>;
+}
+
+/** Encodes the strings written to it as UTF-8. */
+declare class TextEncoderStream {
+  constructor();
+  readonly encoding: "utf-8";
+  readonly readable: ReadableStream<Uint8Array>;
+  readonly writable: WritableStream<string>;
+}
+
+/** Decodes the bytes written to it, as `TextDecoder` with `{ stream: true }` does. */
+declare class TextDecoderStream {
+  constructor(label?: string, options?: { fatal?: boolean; ignoreBOM?: boolean });
+  readonly encoding: string;
+  readonly fatal: boolean;
+  readonly ignoreBOM: boolean;
+  readonly readable: ReadableStream<string>;
+  readonly writable: WritableStream<BufferSource>;
+}
+
+/** The options of `new Blob`. */
+interface BlobPropertyBag {
+  /** The media type (`blob.type`): lower-cased, or "" if it has a character outside U+0020-U+007E. */
+  type?: string;
+  /** "native" turns the line endings of string parts into "\n"; "transparent" (the default) keeps them. */
+  endings?: "transparent" | "native";
+}
+
+/** What a Blob is made of: strings (as UTF-8), bytes (copied) and other Blobs. */
+type BlobPart = string | ArrayBuffer | ArrayBufferView | Blob;
+
+/**
+ * Immutable bytes with a media type, as the File API has them, held whole: read them with
+ * `arrayBuffer()`, `bytes()`, `text()` or `stream()`. `fetch` reads a Blob through
+ * `URL.createObjectURL`, and `new Response` takes one as its body. Loaded on first use.
+ *
+ * @example
+ * ```ts
+ * const blob = new Blob(["hello, ", new TextEncoder().encode("world")], { type: "text/plain" });
+ * blob.size;                              // 12
+ * await blob.slice(7).text();             // "world"
+ * const url = URL.createObjectURL(blob);  // "blob:null/…"
+ * await (await fetch(url)).text();        // "hello, world"
+ * URL.revokeObjectURL(url);
+ * ```
+ */
+declare class Blob {
+  constructor(blobParts?: Iterable<BlobPart>, options?: BlobPropertyBag);
+  /** The number of bytes. */
+  readonly size: number;
+  /** The media type, or "". */
+  readonly type: string;
+  /** The bytes from `start` to `end` (negative counts from the end), as a new Blob of `contentType`. */
+  slice(start?: number, end?: number, contentType?: string): Blob;
+  /** A copy of the bytes. */
+  arrayBuffer(): Promise<ArrayBuffer>;
+  /** A copy of the bytes. */
+  bytes(): Promise<Uint8Array>;
+  /** The bytes decoded as UTF-8 (invalid sequences become U+FFFD). */
+  text(): Promise<string>;
+  /** The bytes as a stream of Uint8Array chunks (copies of at most 64 KiB). */
+  stream(): ReadableStream<Uint8Array>;
+}
+
+/** The options of `new File`. */
+interface FilePropertyBag extends BlobPropertyBag {
+  /** Milliseconds since the epoch (default: now). */
+  lastModified?: number;
+}
+
+/**
+ * A Blob with a file name and a modification time, as the File API has it.
+ *
+ * @example
+ * ```ts
+ * const file = new File(["{}"], "config.json", { type: "application/json" });
+ * file.name;                    // "config.json"
+ * await file.text();            // "{}"
+ * ```
+ */
+declare class File extends Blob {
+  constructor(fileBits: Iterable<BlobPart>, fileName: string, options?: FilePropertyBag);
+  readonly name: string;
+  readonly lastModified: number;
+}
+
 /** What `new Response` takes besides the body. */
 interface ResponseInit {
   /** 200 to 599 (default 200); others throw RangeError. */
@@ -359,12 +651,15 @@ interface ResponseInit {
 }
 
 /**
- * A response: what `fetch` gives, or one made with `new Response(body, init)`. The body is held
- * whole (Kiln has no streams: `body` is null) and is read once, by `arrayBuffer()`, `bytes()`,
- * `text()` or `json()`; a second read rejects with TypeError (code 5007): `clone()` first.
+ * A response: what `fetch` gives, or one made with `new Response(body, init)`. The body is read
+ * once, by `arrayBuffer()`, `bytes()`, `text()`, `json()`, `blob()` or through the `body` stream;
+ * a second read rejects with TypeError (code 5007): `clone()` first.
  */
 declare class Response {
-  constructor(body?: string | ArrayBuffer | ArrayBufferView | URLSearchParams | null, init?: ResponseInit);
+  constructor(
+    body?: string | ArrayBuffer | ArrayBufferView | Blob | ReadableStream<Uint8Array> | URLSearchParams | null,
+    init?: ResponseInit,
+  );
   /** A response whose body is `data` as JSON (Content-Type application/json). */
   static json(data: unknown, init?: ResponseInit): Response;
   /** A network error's response: type "error", status 0. */
@@ -380,12 +675,14 @@ declare class Response {
   readonly ok: boolean;
   readonly statusText: string;
   readonly headers: Headers;
-  /** Always null: read the body with the methods below. */
-  readonly body: null;
+  /** The body as a stream (read it, or use one of the methods below, not both), or null. */
+  readonly body: ReadableStream<Uint8Array> | null;
   readonly bodyUsed: boolean;
   arrayBuffer(): Promise<ArrayBuffer>;
   bytes(): Promise<Uint8Array>;
   text(): Promise<string>;
+  /** The body as a Blob whose type is the Content-Type (its MIME type, or ""). */
+  blob(): Promise<Blob>;
   /** The body parsed as JSON: `unknown` unless you name its type, `await response.json<Config>()`. */
   json<T = unknown>(): Promise<T>;
   clone(): Response;
@@ -393,7 +690,8 @@ declare class Response {
 
 /**
  * Reads a `file:` URL (under the manifest's `[capabilities.fs] read`, as runtime:fs's `readBytes`:
- * PermissionDenied 5009, IoError 5008) or a `data:` URL, as the Fetch Standard's `fetch` does. A
+ * PermissionDenied 5009, IoError 5008), a `data:` URL, or a `blob:` URL of `URL.createObjectURL`
+ * (one revoked or never made is a TypeError, 5007), as the Fetch Standard's `fetch` does. A
  * file's Content-Type comes from its extension (`.wasm` is application/wasm). Kiln has no network
  * access: an `http:` or `https:` URL is a TypeError (5007), and so is a relative URL (there is no
  * page to resolve it against: pass `new URL(path, import.meta.url)`). Only GET and HEAD.

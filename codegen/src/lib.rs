@@ -24,8 +24,14 @@ pub use dts::REFRESH;
 pub use glue::RuntimeKind;
 
 /// The Rust sources the generator reads, relative to the workspace root.
-pub const RUST_SOURCES: &[&str] =
-  &["ext_wasm/src", "runtime/src/fs.rs", "runtime/src/globals.rs", "runtime/src/url.rs", "runtime/src/encoding.rs"];
+pub const RUST_SOURCES: &[&str] = &[
+  "ext_wasm/src",
+  "runtime/src/fs.rs",
+  "runtime/src/globals.rs",
+  "runtime/src/url.rs",
+  "runtime/src/encoding.rs",
+  "runtime/src/compression.rs",
+];
 
 /// A module apps import, its glue and its generated declaration file.
 pub struct ModuleSpec {

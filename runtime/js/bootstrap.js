@@ -20,6 +20,8 @@ codeArgumentErrors([
   "op_kiln_url_search_serialize",
   "op_kiln_decode_utf16",
   "op_kiln_decode_windows1252",
+  "op_kiln_compress",
+  "op_kiln_decompress",
 ]);
 
 let args;
@@ -61,21 +63,51 @@ const define = (name, value) =>
   Object.defineProperty(globalThis, name, { value, writable: true, configurable: true, enumerable: false });
 for (const [name, value] of Object.entries(globals)) define(name, value);
 
-// `URL` and `URLSearchParams` (runtime/js/url.js), `structuredClone`
-// (runtime/js/structured_clone.js) and `fetch`, `Response` and `Headers` (runtime/js/fetch.js)
-// load on first use: a start that does not use them does not restore them from the snapshot. The
+// `URL` and `URLSearchParams` (runtime/js/url.js), `Blob` and `File` (runtime/js/blob.js), the
+// streams (runtime/js/streams.js), `structuredClone` (runtime/js/structured_clone.js) and `fetch`,
+// `Response` and `Headers` (runtime/js/fetch.js) load on first use: a start that does not use them does not restore them from the snapshot. The
 // first read defines them as the others are.
-let url, fetching;
-const urlClasses = () => (url ??= core.createLazyLoader("ext:kiln_globals/url.js")().urlClasses(core.ops));
-const fetchApi = () => (fetching ??= core.createLazyLoader("ext:kiln_globals/fetch.js")().fetchApi(core.ops));
+// The lazy modules that use one another reach each other through `modules`, which loads each on
+// first use; `loaded` says whether one is, so that a check such as "is this body a Blob" does not
+// load blob.js (no Blob exists before it is loaded).
+let url, fetching, blobs, streams;
+const modules = {
+  blob: () => (blobs ??= core.createLazyLoader("ext:kiln_globals/blob.js")().blobApi(modules)),
+  streams: () => (streams ??= core.createLazyLoader("ext:kiln_globals/streams.js")().streamsApi(core.ops)),
+  loaded: { blob: () => blobs, streams: () => streams },
+};
+const urlClasses = () => (url ??= core.createLazyLoader("ext:kiln_globals/url.js")().urlClasses(core.ops, modules));
+const fetchApi = () => (fetching ??= core.createLazyLoader("ext:kiln_globals/fetch.js")().fetchApi(core.ops, modules));
 const lazy = {
   URL: () => urlClasses().URL,
   URLSearchParams: () => urlClasses().URLSearchParams,
-  structuredClone: () => core.createLazyLoader("ext:kiln_globals/structured_clone.js")().structuredClone,
+  Blob: () => modules.blob().Blob,
+  File: () => modules.blob().File,
+  structuredClone: () => core.createLazyLoader("ext:kiln_globals/structured_clone.js")().structuredCloneWith(modules),
   fetch: () => fetchApi().fetch,
   Response: () => fetchApi().Response,
   Headers: () => fetchApi().Headers,
 };
+for (
+  const name of [
+    "ReadableStream",
+    "ReadableStreamDefaultReader",
+    "ReadableStreamDefaultController",
+    "WritableStream",
+    "WritableStreamDefaultWriter",
+    "WritableStreamDefaultController",
+    "TransformStream",
+    "TransformStreamDefaultController",
+    "ByteLengthQueuingStrategy",
+    "CountQueuingStrategy",
+    "CompressionStream",
+    "DecompressionStream",
+    "TextEncoderStream",
+    "TextDecoderStream",
+  ]
+) {
+  lazy[name] = () => modules.streams()[name];
+}
 for (const [name, load] of Object.entries(lazy)) {
   Object.defineProperty(globalThis, name, {
     get() {

@@ -1,17 +1,22 @@
 // `fetch`, `Response` and `Headers` for what an app reaches without a network: `file:` URLs, read
-// under the manifest's `[capabilities.fs] read` (as runtime:fs's `readBytes`), and `data:` URLs.
+// under the manifest's `[capabilities.fs] read` (as runtime:fs's `readBytes`), `data:` URLs and
+// the `blob:` URLs of `URL.createObjectURL` (runtime/js/blob.js).
 // npm glue fetches its own `.wasm` this way: emscripten's with
 // `fetch(new URL("x.wasm", import.meta.url))`, often through `WebAssembly.instantiateStreaming`.
-// An `http:` or `https:` URL is a TypeError that says so: Kiln has no network access. Bodies are
-// whole byte arrays (there are no streams: `body` is null). Loaded on an app's first use of any
-// of the three (bootstrap.js).
+// An `http:` or `https:` URL is a TypeError that says so: Kiln has no network access. A body is
+// held as whole bytes, or as the ReadableStream it was made from; `body` gives it as a stream
+// (runtime/js/streams.js, loaded then). Loaded on an app's first use of any of the three
+// (bootstrap.js).
 import { codedError } from "ext:ext_wasm/errors.js";
 
 let op_fs_read_bytes;
+/** bootstrap.js's lazy modules: blob.js and streams.js, each loaded when a body needs it. */
+let modules;
 
 /** The three globals, on deno_core's `ops`. */
-export function fetchApi(ops) {
+export function fetchApi(ops, lazy) {
   ({ op_fs_read_bytes } = ops);
+  modules = lazy;
   return { fetch, Response, Headers };
 }
 
@@ -93,16 +98,25 @@ class Headers {
   }
 }
 
-/** A body given to `new Response`, as bytes, and the Content-Type it implies. */
+/** A body given to `new Response`, as bytes (or a ReadableStream), and the Content-Type it implies. */
 function extract(body) {
   if (body === undefined || body === null) return [null, null];
+  if (modules.loaded.streams()?.isReadableStream(body)) {
+    if (body.locked || modules.loaded.streams().isDisturbed(body)) {
+      throw codedError("TypeError", "Response: the body stream is locked or was already read");
+    }
+    return [body, null];
+  }
   if (typeof body === "string") return [encoder.encode(body), "text/plain;charset=UTF-8"];
   if (body instanceof ArrayBuffer) return [new Uint8Array(body.slice(0)), null];
   if (ArrayBuffer.isView(body)) return [new Uint8Array(body.buffer.slice(body.byteOffset, body.byteOffset + body.byteLength)), null];
   if (body instanceof URLSearchParams) return [encoder.encode(String(body)), "application/x-www-form-urlencoded;charset=UTF-8"];
+  // A response owns its bytes (the reader gets them, not a copy), so a Blob's are copied.
+  const held = modules.loaded.blob()?.blobBytes(body);
+  if (held !== undefined) return [held.slice(), body.type === "" ? null : body.type];
   throw codedError(
     "TypeError",
-    "Response: the body must be a string, an ArrayBuffer, a typed array or DataView, URLSearchParams or null (Kiln has no Blob, FormData or streams)",
+    "Response: the body must be a string, an ArrayBuffer, a typed array or DataView, a Blob, a ReadableStream, URLSearchParams or null (Kiln has no FormData)",
   );
 }
 
@@ -114,7 +128,10 @@ class Response {
     made = (bytes, headers, url) => Response.#made(bytes, 200, "OK", headers, "basic", url);
   }
 
+  /** The body's bytes, or null (no body, or one held as `#stream`). */
   #bytes;
+  /** The body as a ReadableStream: the one it was made from, or the one `body` made of `#bytes`. */
+  #stream = null;
   #used = false;
   #status;
   #statusText;
@@ -131,7 +148,11 @@ class Response {
     if (bytes !== null && (status === 204 || status === 205 || status === 304)) {
       throw codedError("TypeError", `Response: a ${status} response cannot have a body`);
     }
-    this.#bytes = bytes;
+    if (bytes instanceof Uint8Array || bytes === null) this.#bytes = bytes;
+    else {
+      this.#bytes = null;
+      this.#stream = bytes;
+    }
     this.#status = status;
     this.#statusText = init?.statusText === undefined ? "" : String(init.statusText);
     this.#headers = new Headers(init?.headers);
@@ -194,19 +215,24 @@ class Response {
   get headers() {
     return this.#headers;
   }
-  /** Always null: Kiln has no ReadableStream; read the body with arrayBuffer(), bytes(), text() or json(). */
+  /** The body as a ReadableStream of Uint8Arrays, or null if there is none. */
   get body() {
-    return null;
+    if (this.#stream === null && this.#bytes !== null) {
+      this.#stream = modules.streams().bytesStream(this.#bytes);
+      this.#bytes = null;
+    }
+    return this.#stream;
   }
   get bodyUsed() {
-    return this.#used;
+    return this.#used || (this.#stream !== null && modules.loaded.streams().isDisturbed(this.#stream));
   }
 
   #take(method) {
-    if (this.#used) {
+    if (this.bodyUsed || this.#stream?.locked) {
       return Promise.reject(codedError("TypeError", `Response.${method}: the body was already read; clone() the response to read it twice`));
     }
     this.#used = true;
+    if (this.#stream !== null) return modules.streams().readAllBytes(this.#stream, `Response.${method}`);
     return Promise.resolve(this.#bytes ?? new Uint8Array(0));
   }
   async arrayBuffer() {
@@ -223,15 +249,18 @@ class Response {
     return JSON.parse(decoder.decode(await this.#take("json")));
   }
   async blob() {
-    throw codedError("TypeError", "Response.blob: Kiln has no Blob; use arrayBuffer() or bytes()");
+    const bytes = await this.#take("blob");
+    return modules.blob().blobOf(bytes, mimeType(this.#headers.get("content-type")));
   }
   async formData() {
     throw codedError("TypeError", "Response.formData: Kiln has no FormData; use text() or json()");
   }
   clone() {
-    if (this.#used) throw codedError("TypeError", "Response.clone: the body was already read");
+    if (this.bodyUsed || this.#stream?.locked) throw codedError("TypeError", "Response.clone: the body was already read");
     const bytes = this.#bytes === null ? null : this.#bytes.slice();
-    return Response.#made(bytes, this.#status, this.#statusText, new Headers(this.#headers), this.#type, this.#url);
+    const copy = Response.#made(bytes, this.#status, this.#statusText, new Headers(this.#headers), this.#type, this.#url);
+    if (this.#stream !== null) [this.#stream, copy.#stream] = this.#stream.tee();
+    return copy;
   }
   get [Symbol.toStringTag]() {
     return "Response";
@@ -302,6 +331,29 @@ function fetchData(url) {
   return made(bytes, new Headers({ "content-type": type }), href);
 }
 
+/** What `URL.createObjectURL` named. */
+function fetchBlob(url) {
+  const blob = modules.loaded.blob()?.resolveObjectURL(url.href);
+  if (blob === undefined) {
+    throw codedError("TypeError", `fetch(${url.href}): no Blob has this URL: it was revoked, or made by another runtime`);
+  }
+  const bytes = modules.blob().blobBytes(blob).slice();
+  const headers = new Headers({ "content-length": String(bytes.byteLength), "content-type": blob.type });
+  return made(bytes, headers, url.href);
+}
+
+/** A Content-Type as a Blob's type (the Fetch Standard's MIME type, serialized), or "". */
+function mimeType(header) {
+  if (header === null) return "";
+  const [essence, ...parameters] = header.split(";").map((part) => part.trim());
+  if (!/^[!#$%&'*+\-.^_`|~0-9A-Za-z]+\/[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/.test(essence)) return "";
+  const kept = parameters.filter((p) => /^[^=]+=/.test(p)).map((p) => {
+    const eq = p.indexOf("=");
+    return `${p.slice(0, eq).trim().toLowerCase()}=${p.slice(eq + 1).trim()}`;
+  });
+  return [essence.toLowerCase(), ...kept].join(";");
+}
+
 function percentDecode(text) {
   const out = [];
   const raw = encoder.encode(text);
@@ -335,10 +387,11 @@ async function fetch(input, init = undefined) {
   let response;
   if (url.protocol === "file:") response = await fetchFile(url);
   else if (url.protocol === "data:") response = fetchData(url);
+  else if (url.protocol === "blob:") response = fetchBlob(url);
   else {
     throw codedError(
       "TypeError",
-      `fetch(${url.href}): Kiln's fetch reads file: and data: URLs only; it has no network access (read local files with a file: URL under [capabilities.fs] read)`,
+      `fetch(${url.href}): Kiln's fetch reads file:, data: and blob: URLs only; it has no network access (read local files with a file: URL under [capabilities.fs] read)`,
     );
   }
   if (init?.signal?.aborted) throw init.signal.reason ?? new DOMException("The fetch was aborted", "AbortError");

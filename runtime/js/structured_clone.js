@@ -2,8 +2,9 @@
 // (primitives, plain objects, arrays, `Map`, `Set`, `Date`, `RegExp`, the wrapper objects,
 // `ArrayBuffer`s and their views, errors), keeping cycles and shared references; anything else
 // (a function, a symbol, a promise, a `WeakMap`, an instance of a platform class such as `URL`)
-// is a `DataCloneError`. deno_core's `core.structuredClone` is not used: on the QuickJS shim it
-// throws TypeErrors for a `DataView` or an `Error` and does not detach transferred buffers.
+// is a `DataCloneError`. A `Blob` or `File` is copied with its bytes shared (they never change).
+// deno_core's `core.structuredClone` is not used: on the QuickJS shim it throws TypeErrors for a
+// `DataView` or an `Error` and does not detach transferred buffers.
 //
 // Serialization and deserialization are one pass here (nothing crosses a realm or a thread), so
 // a clone never observes a half-made value; the order of property reads is the standard's. Loaded
@@ -79,6 +80,18 @@ const uncloneable = new Set([
   "AbortSignal",
   "URL",
   "URLSearchParams",
+  "ReadableStream",
+  "ReadableStreamDefaultReader",
+  "ReadableStreamDefaultController",
+  "WritableStream",
+  "WritableStreamDefaultWriter",
+  "WritableStreamDefaultController",
+  "TransformStream",
+  "TransformStreamDefaultController",
+  "CompressionStream",
+  "DecompressionStream",
+  "TextEncoderStream",
+  "TextDecoderStream",
   "TextEncoder",
   "TextDecoder",
 ]);
@@ -207,6 +220,10 @@ function clone(value, memory) {
     case "Error":
       made = cloneError(value);
       break;
+    case "Blob":
+    case "File":
+      made = modules.loaded.blob()?.cloneBlob(value);
+      break;
     case "DOMException":
       if (value instanceof DOMException) made = new DOMException(value.message, value.name);
       break;
@@ -251,12 +268,21 @@ function cloneError(value) {
   return made;
 }
 
+/** bootstrap.js's lazy modules: a Blob is cloned by blob.js (none exists before it is loaded). */
+let modules;
+
+/** `structuredClone`, given bootstrap.js's lazy modules. */
+export function structuredCloneWith(lazy) {
+  modules = lazy;
+  return structuredClone;
+}
+
 /**
  * `structuredClone(value, { transfer })`. Transferred buffers are detached once the clone is
  * made (not if cloning throws); the clone holds a copy of their bytes, which JS cannot tell from
  * a move.
  */
-export function structuredClone(value, options = undefined) {
+function structuredClone(value, options = undefined) {
   if (arguments.length === 0) {
     throw codedError("TypeError", "structuredClone: 1 argument required (the value to clone), but only 0 present");
   }

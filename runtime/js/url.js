@@ -7,10 +7,13 @@
 import { codedError } from "ext:ext_wasm/errors.js";
 
 let op_kiln_url_parse, op_kiln_url_set, op_kiln_url_search_parse, op_kiln_url_search_serialize;
+/** bootstrap.js's lazy modules: `blob()` loads blob.js for `createObjectURL`. */
+let modules;
 
 /** The two classes, on deno_core's `ops`. */
-export function urlClasses(ops) {
+export function urlClasses(ops, lazy) {
   ({ op_kiln_url_parse, op_kiln_url_set, op_kiln_url_search_parse, op_kiln_url_search_serialize } = ops);
+  modules = lazy;
   return { URL, URLSearchParams };
 }
 
@@ -159,6 +162,15 @@ class URL {
 
   static canParse(url, base = undefined) {
     return parse(url, base) !== null;
+  }
+
+  /** A `blob:` URL naming `blob` (a Blob or File) until `revokeObjectURL`; `fetch` reads it. */
+  static createObjectURL(blob) {
+    return modules.blob().createObjectURL(blob);
+  }
+
+  static revokeObjectURL(url) {
+    modules.loaded.blob()?.revokeObjectURL(url);
   }
 
   static parse(url, base = undefined) {

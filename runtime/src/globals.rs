@@ -94,6 +94,8 @@ deno_core::extension!(
     crate::url::op_kiln_url_search_serialize,
     crate::encoding::op_kiln_decode_utf16,
     crate::encoding::op_kiln_decode_windows1252,
+    crate::compression::op_kiln_compress,
+    crate::compression::op_kiln_decompress,
     op_kiln_noop,
     op_kiln_noop_async
   ],
@@ -102,7 +104,7 @@ deno_core::extension!(
   // Loaded on an app's first use of the globals they define (bootstrap.js), not restored from the
   // start-up snapshot on every start: `URL` and `URLSearchParams` cost a `console.log("hi")` start
   // 1.09 M instructions (2%) as part of the snapshot.
-  lazy_loaded_esm = [dir "js", "url.js", "structured_clone.js", "fetch.js"],
+  lazy_loaded_esm = [dir "js", "url.js", "structured_clone.js", "fetch.js", "blob.js", "streams.js"],
   options = { args: Vec<String> },
   state = |state, options| {
     time_origin();
@@ -135,6 +137,8 @@ const EMBEDDED_LAZY_ESM: &[deno_core::ExtensionFileSource] = &[
     deno_core::ascii_str_include!("../js/structured_clone.js"),
   ),
   deno_core::ExtensionFileSource::new("ext:kiln_globals/fetch.js", deno_core::ascii_str_include!("../js/fetch.js")),
+  deno_core::ExtensionFileSource::new("ext:kiln_globals/blob.js", deno_core::ascii_str_include!("../js/blob.js")),
+  deno_core::ExtensionFileSource::new("ext:kiln_globals/streams.js", deno_core::ascii_str_include!("../js/streams.js")),
 ];
 
 /// The globals extension with its JS embedded.

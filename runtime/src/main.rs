@@ -5,6 +5,7 @@ mod checked_file;
 mod compact;
 mod compile;
 mod component_types;
+mod compression;
 mod emit_cache;
 mod encoding;
 mod fs;

@@ -183,6 +183,8 @@ const rawOps: [string, unknown[]][] = [
   ["op_kiln_url_search_serialize", [[["a", "1"]]]],
   ["op_kiln_decode_utf16", [new Uint8Array(4), false, false]],
   ["op_kiln_decode_windows1252", [new Uint8Array(4)]],
+  ["op_kiln_compress", ["gzip", new Uint8Array(4)]],
+  ["op_kiln_decompress", ["gzip", new Uint8Array([31, 139, 8, 0, 0, 0, 0, 0, 0, 3, 3, 0, 0, 0, 0, 0, 0, 0, 0, 0])]],
 ];
 for (const [name, good] of rawOps) await matrix(name, ops[name], good);
 await attempt("op_wasm_instance_call short buffer", () => ops.op_wasm_instance_call(raw, "div", new Uint8Array(3)));
