@@ -414,6 +414,7 @@ read of an errored stream RangeError
 pull throws SyntaxError
 async start rejects EvalError
 enqueue after close TypeError
+a string into a byte stream TypeError
 byob TypeError
 from an array [1,2,3]
 from an async generator ["a","b"]
@@ -486,6 +487,117 @@ fn streams_as_deno_has_them() {
     "not gzip TypeError 5007 DecompressionStream: the data is not valid gzip: invalid gzip header\n",
     "strings TypeError 5007 Response.text: the body stream gave a chunk that is not a Uint8Array\n",
     "locked TypeError 5007 Response: the body stream is locked or was already read\n",
+  ));
+}
+
+/// What tests/apps/events.ts prints, on Kiln and on Deno alike.
+const EVENTS: &str = r##"a new event ["ping",false,false,false,false,0,null]
+constants [0,2,3,"number"]
+new Event() TypeError
+tags ["[object Event]","[object EventTarget]"]
+dispatch returns true
+first dispatch ["first ping true true true 2","object ping","once","first ping true true true 2"]
+second dispatch ["first ping true true true 2","object ping","first ping true true true 2"]
+after removal ["object ping"]
+after dispatch [0,null]
+cancelable, canceled false
+not cancelable true
+passive [true,false]
+stopImmediatePropagation ["one"]
+returnValue [true,false]
+dispatching twice ["InvalidStateError",[]]
+custom [{"n":1},true,null]
+signal [true,false,null]
+aborted [true,"AbortError",["onabort abort","listener true true"]]
+throwIfAborted AbortError
+new AbortSignal TypeError
+AbortSignal.abort ["why","AbortError"]
+AbortSignal.any [true,"b first"]
+any of an aborted signal "already"
+removed by its signal []
+timeout ["TimeoutError"]
+"##;
+
+/// `Event`, `CustomEvent`, `EventTarget`, `AbortController` and `AbortSignal`, compared with Deno
+/// line for line; then what Kiln does where Deno departs from the standard (a non-Event or a
+/// number as a listener is a TypeError), and a listener that throws.
+#[test]
+fn events_and_abort_signals_as_deno_has_them() {
+  let app = App::new("events.ts");
+  app.run().ok(EVENTS);
+  assert_eq!(deno_runs(&app.path().join("main.ts")), EVENTS);
+  App::from_source(concat!(
+    "const target = new EventTarget();\n",
+    "const attempts: [string, () => unknown][] = [\n",
+    "  [\"not an event\", () => target.dispatchEvent({ type: \"x\" } as Event)],\n",
+    "  [\"a number\", () => target.addEventListener(\"x\", 5 as unknown as EventListener)],\n",
+    "  [\"timeout\", () => AbortSignal.timeout(-1)],\n",
+    "];\n",
+    "for (const [label, f] of attempts) {\n",
+    "  try { f(); console.log(label, \"no error\"); } catch (e) {\n",
+    "    console.log(label, (e as Error).name, (e as { code: number }).code, (e as Error).message);\n",
+    "  }\n",
+    "}\n",
+  ))
+  .run()
+  .ok(concat!(
+    "not an event TypeError 5007 EventTarget.dispatchEvent: the argument must be an Event\n",
+    "a number TypeError 5007 EventTarget.addEventListener: the listener must be a function or an object with handleEvent\n",
+    "timeout TypeError 5007 AbortSignal.timeout: the delay must be a number of milliseconds from 0, got -1\n",
+  ));
+  // A listener that throws: the others still run, then the app ends with the exception, as an
+  // exception in a timer's callback ends it.
+  let run = App::from_source(concat!(
+    "const target = new EventTarget();\n",
+    "target.addEventListener(\"x\", () => { throw new RangeError(\"from a listener\"); });\n",
+    "target.addEventListener(\"x\", () => console.log(\"the next listener ran\"));\n",
+    "console.log(\"dispatch returned\", target.dispatchEvent(new Event(\"x\")));\n",
+    "await new Promise((resolve) => setTimeout(resolve, 50));\n",
+    "console.log(\"not reached\");\n",
+  ))
+  .run();
+  assert_eq!(run.status, Some(1), "{}", run.stderr);
+  assert_eq!(run.stdout, "the next listener ran\ndispatch returned true\n");
+  assert!(run.stderr.contains("Uncaught RangeError: from a listener"), "{}", run.stderr);
+}
+
+/// What tests/apps/image_data.ts prints, on Kiln and on Deno alike.
+const IMAGE_DATA: &str = r##"made [2,3,24,true,"srgb"]
+tag "[object ImageData]"
+from data [2,2,true]
+with its height 2
+display-p3 "display-p3"
+pixelFormat "rgba-unorm8"
+own keys [[],true]
+zero width IndexSizeError
+a length that is not a multiple of 4 InvalidStateError
+not a multiple of the width IndexSizeError
+a height that does not match IndexSizeError
+a Uint8Array is a width IndexSizeError
+no arguments TypeError
+an unknown color space TypeError
+"##;
+
+/// `ImageData`, compared with Deno line for line; then what Kiln adds: `structuredClone` copies
+/// one (Deno 2.9 gives an object without its pixels), and its errors' messages.
+#[test]
+fn image_data_as_deno_has_it() {
+  let app = App::new("image_data.ts");
+  app.run().ok(IMAGE_DATA);
+  assert_eq!(deno_runs(&app.path().join("main.ts")), IMAGE_DATA);
+  App::from_source(concat!(
+    "const image = new ImageData(new Uint8ClampedArray([1, 2, 3, 4, 5, 6, 7, 8]), 1, 2, { colorSpace: \"display-p3\" });\n",
+    "const copy = structuredClone(image);\n",
+    "console.log(copy instanceof ImageData, copy.width, copy.height, copy.colorSpace, copy.data !== image.data, [...copy.data].join());\n",
+    "for (const f of [() => new ImageData(new Uint8ClampedArray(12), 2), () => new ImageData(1, 1, { colorSpace: \"cmyk\" as \"srgb\" })]) {\n",
+    "  try { f(); } catch (e) { console.log((e as Error).name, (e as { code: number }).code, (e as Error).message); }\n",
+    "}\n",
+  ))
+  .run()
+  .ok(concat!(
+    "true 1 2 display-p3 true 1,2,3,4,5,6,7,8\n",
+    "IndexSizeError 1 ImageData: the data's length (12) is not a multiple of 4 * the width (2)\n",
+    "TypeError 5007 ImageData: the colorSpace must be \"srgb\" or \"display-p3\", got \"cmyk\"\n",
   ));
 }
 

@@ -1,17 +1,21 @@
-//! npm packages that need the web's `Blob` and streams, through their own glue on Kiln's
-//! `WebAssembly` global (`tests/apps/web_packages.ts` says how): zxing-wasm's writer returns its
-//! PNG as a Blob, and @shikijs/engine-oniguruma unpacks its inlined module with
-//! `Blob.stream()`, `DecompressionStream` and a `Response` over a stream. Both failed on Kiln
-//! before it had these globals. The packages come from bench/node_modules (bench/package-lock.json
+//! npm packages that need the web's `Blob`, streams and `ImageData`, through their own glue on
+//! Kiln's `WebAssembly` global (`tests/apps/web_packages.ts` says how): zxing-wasm's writer returns
+//! its PNG as a Blob, @shikijs/engine-oniguruma unpacks its inlined module with `Blob.stream()`,
+//! `DecompressionStream` and a `Response` over a stream, and @jsquash/jpeg encodes and decodes
+//! `ImageData`. All three failed on Kiln before it had these globals. The packages come from bench/node_modules (bench/package-lock.json
 //! pins them; `./x setup` and `./x test` install them). The expected lines are what the same
 //! calls give on Deno 2.9.6.
 
 use kiln_test_support::{repo, App};
 
 #[test]
-fn zxing_and_oniguruma_run_on_blobs_and_streams() {
+fn zxing_oniguruma_and_mozjpeg_run_on_blobs_streams_and_image_data() {
   let modules = repo().join("bench/node_modules");
-  for file in ["zxing-wasm/dist/writer/zxing_writer.wasm", "@shikijs/engine-oniguruma/dist/wasm-inlined.mjs"] {
+  for file in [
+    "zxing-wasm/dist/writer/zxing_writer.wasm",
+    "@shikijs/engine-oniguruma/dist/wasm-inlined.mjs",
+    "@jsquash/jpeg/codec/enc/mozjpeg_enc.wasm",
+  ] {
     let path = modules.join(file);
     assert!(path.exists(), "{} is missing: run `./x setup` (or `npm ci --prefix bench`)", path.display());
   }
@@ -26,6 +30,7 @@ fn zxing_and_oniguruma_run_on_blobs_and_streams() {
       "zxing: error \"\", symbol 21x21, svg 1497 chars\n",
       "zxing: image true image/png 510 bytes, PNG 116x116\n",
       "oniguruma: pattern 1 at 8, pattern 0 at 12\n",
+      "jpeg: 371 bytes (ff d8 ff e0), decoded 16x8, an ImageData true, pixel sum 8068\n",
     ),
   );
 }

@@ -100,34 +100,116 @@ declare class TextDecoder {
   decode(input?: ArrayBuffer | ArrayBufferView, options?: { stream?: boolean }): string;
 }
 
-/** The event an `AbortSignal` passes to its listeners. */
-interface KilnAbortEvent {
-  readonly type: "abort";
-  readonly target: AbortSignal;
+/** The options of `new Event`. */
+interface EventInit {
+  bubbles?: boolean;
+  /** Whether `preventDefault()` cancels it (then `dispatchEvent` returns false). */
+  cancelable?: boolean;
+  composed?: boolean;
 }
 
-/** Tells a task that it should stop. */
-declare class AbortSignal {
+/**
+ * An event, as the DOM Standard has it. Kiln has no document tree: an event reaches its target
+ * only (`eventPhase` is `AT_TARGET` while it is dispatched). Loaded on first use.
+ */
+declare class Event {
+  constructor(type: string, eventInitDict?: EventInit);
+  readonly type: string;
+  readonly target: EventTarget | null;
+  readonly srcElement: EventTarget | null;
+  readonly currentTarget: EventTarget | null;
+  readonly eventPhase: number;
+  readonly bubbles: boolean;
+  readonly cancelable: boolean;
+  readonly composed: boolean;
+  readonly defaultPrevented: boolean;
+  /** True for the events the runtime fires (an `AbortSignal`'s "abort"), false for an app's. */
+  readonly isTrusted: boolean;
+  /** `performance.now()` when the event was made. */
+  readonly timeStamp: number;
+  returnValue: boolean;
+  cancelBubble: boolean;
+  composedPath(): EventTarget[];
+  preventDefault(): void;
+  stopPropagation(): void;
+  /** No listener after this one runs. */
+  stopImmediatePropagation(): void;
+  readonly NONE: 0;
+  readonly CAPTURING_PHASE: 1;
+  readonly AT_TARGET: 2;
+  readonly BUBBLING_PHASE: 3;
+  static readonly NONE: 0;
+  static readonly CAPTURING_PHASE: 1;
+  static readonly AT_TARGET: 2;
+  static readonly BUBBLING_PHASE: 3;
+}
+
+/** The options of `new CustomEvent`. */
+interface CustomEventInit<T = unknown> extends EventInit {
+  detail?: T;
+}
+
+/** An event that carries `detail`. */
+declare class CustomEvent<T = unknown> extends Event {
+  constructor(type: string, eventInitDict?: CustomEventInit<T>);
+  readonly detail: T;
+}
+
+/** A function, or an object whose `handleEvent` is called, for `addEventListener`. */
+type EventListenerOrEventListenerObject = ((event: Event) => void) | { handleEvent(event: Event): void };
+
+/** The options of `addEventListener` (a boolean is `capture`). */
+interface AddEventListenerOptions {
+  capture?: boolean;
+  /** Removed after its first call. */
+  once?: boolean;
+  /** Its `preventDefault()` does nothing. */
+  passive?: boolean;
+  /** Removed when the signal aborts. */
+  signal?: AbortSignal;
+}
+
+/**
+ * Something listeners can be added to and events dispatched at, as the DOM Standard has it. A
+ * listener that throws does not stop the others; its exception is reported as uncaught once they
+ * ran (the app ends, as in Deno). Loaded on first use.
+ *
+ * @example
+ * ```ts
+ * const target = new EventTarget();
+ * target.addEventListener("ping", (event) => console.log((event as CustomEvent<number>).detail), { once: true });
+ * target.dispatchEvent(new CustomEvent("ping", { detail: 42 })); // logs 42
+ * target.dispatchEvent(new CustomEvent("ping", { detail: 43 })); // nothing: it was `once`
+ * ```
+ */
+declare class EventTarget {
+  constructor();
+  addEventListener(type: string, listener: EventListenerOrEventListenerObject | null, options?: boolean | AddEventListenerOptions): void;
+  removeEventListener(type: string, listener: EventListenerOrEventListenerObject | null, options?: boolean | { capture?: boolean }): void;
+  /** Runs the listeners of `event.type`; false if one of them canceled a cancelable event. */
+  dispatchEvent(event: Event): boolean;
+}
+
+/** Tells a task that it should stop: an `EventTarget` that fires "abort" once. */
+declare class AbortSignal extends EventTarget {
   private constructor();
   /** Whether `abort()` was called. */
   readonly aborted: boolean;
-  /** The reason given to `abort()` (an `AbortError` by default). */
+  /** The reason given to `abort()` (an `AbortError` DOMException by default). */
   readonly reason: unknown;
-  /** Called once when the signal aborts. */
-  onabort: ((this: AbortSignal, event: KilnAbortEvent) => void) | null;
+  /** Called once when the signal aborts, before the "abort" listeners. */
+  onabort: ((this: AbortSignal, event: Event) => void) | null;
   /** Throws `reason` if the signal has aborted. */
   throwIfAborted(): void;
-  /** Listens for `"abort"` (other event types are ignored). */
-  addEventListener(type: "abort", listener: (this: AbortSignal, event: KilnAbortEvent) => void, options?: { once?: boolean }): void;
-  /** Removes a listener added with `addEventListener`. */
-  removeEventListener(type: "abort", listener: (this: AbortSignal, event: KilnAbortEvent) => void): void;
   /** A signal that has already aborted with `reason`. */
   static abort(reason?: unknown): AbortSignal;
-  /** A signal that aborts with a `TimeoutError` after `ms` milliseconds. */
+  /** A signal that aborts with a `TimeoutError` DOMException after `ms` milliseconds. */
   static timeout(ms: number): AbortSignal;
+  /** A signal that aborts when the first of `signals` does, with its reason. */
+  static any(signals: Iterable<AbortSignal>): AbortSignal;
 }
 
-/** Makes an `AbortSignal` and aborts it. */
+/** Makes an `AbortSignal` and aborts it. Loaded on first use. */
 declare class AbortController {
   constructor();
   /** The signal to hand to tasks. */
@@ -574,6 +656,31 @@ declare class TextDecoderStream {
   readonly ignoreBOM: boolean;
   readonly readable: ReadableStream<string>;
   readonly writable: WritableStream<BufferSource>;
+}
+
+/** The color spaces of `ImageData`. */
+type PredefinedColorSpace = "srgb" | "display-p3";
+
+/**
+ * RGBA pixels (4 bytes each, row by row) with their dimensions, as the HTML Standard's `ImageData`.
+ * Kiln has no canvas: image codecs built for the web return decoded pixels as one. Dimensions of 0,
+ * or data whose length does not match them, are a DOMException (IndexSizeError). Loaded on first use.
+ *
+ * @example
+ * ```ts
+ * const image = new ImageData(2, 1);        // 2 x 1 transparent black pixels
+ * image.data.set([255, 0, 0, 255], 4);     // the second one red
+ * new ImageData(image.data, 2).height;     // 1
+ * ```
+ */
+declare class ImageData {
+  constructor(width: number, height: number, settings?: { colorSpace?: PredefinedColorSpace });
+  constructor(data: Uint8ClampedArray, width: number, height?: number, settings?: { colorSpace?: PredefinedColorSpace });
+  readonly width: number;
+  readonly height: number;
+  readonly data: Uint8ClampedArray;
+  readonly colorSpace: PredefinedColorSpace;
+  readonly pixelFormat: "rgba-unorm8";
 }
 
 /** The options of `new Blob`. */

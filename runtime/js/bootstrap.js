@@ -2,7 +2,6 @@
 import { console } from "ext:kiln_globals/console.js";
 import { clearInterval, clearTimeout, performance, setInterval, setTimeout } from "ext:kiln_globals/timers.js";
 import { TextDecoder, TextEncoder } from "ext:kiln_globals/encoding.js";
-import { AbortController, AbortSignal } from "ext:kiln_globals/abort.js";
 import { crypto } from "ext:kiln_globals/crypto.js";
 import { codeArgumentErrors, codedError } from "ext:ext_wasm/errors.js";
 
@@ -34,8 +33,6 @@ const globals = {
   performance,
   TextEncoder,
   TextDecoder,
-  AbortController,
-  AbortSignal,
   crypto,
   // `self` is the global object, as in browsers, workers and Deno: browser-first npm packages
   // reach their globals through it.
@@ -64,17 +61,20 @@ const define = (name, value) =>
 for (const [name, value] of Object.entries(globals)) define(name, value);
 
 // `URL` and `URLSearchParams` (runtime/js/url.js), `Blob` and `File` (runtime/js/blob.js), the
-// streams (runtime/js/streams.js), `structuredClone` (runtime/js/structured_clone.js) and `fetch`,
-// `Response` and `Headers` (runtime/js/fetch.js) load on first use: a start that does not use them does not restore them from the snapshot. The
-// first read defines them as the others are.
+// streams (runtime/js/streams.js), events and `AbortController` (runtime/js/events.js),
+// `ImageData` (runtime/js/image_data.js), `structuredClone` (runtime/js/structured_clone.js) and `fetch`, `Response` and `Headers`
+// (runtime/js/fetch.js) load on first use: a start that does not use them does not restore them
+// from the snapshot. The first read defines them as the others are.
 // The lazy modules that use one another reach each other through `modules`, which loads each on
 // first use; `loaded` says whether one is, so that a check such as "is this body a Blob" does not
 // load blob.js (no Blob exists before it is loaded).
-let url, fetching, blobs, streams;
+let url, fetching, blobs, streams, events, imageData;
 const modules = {
   blob: () => (blobs ??= core.createLazyLoader("ext:kiln_globals/blob.js")().blobApi(modules)),
   streams: () => (streams ??= core.createLazyLoader("ext:kiln_globals/streams.js")().streamsApi(core.ops)),
-  loaded: { blob: () => blobs, streams: () => streams },
+  events: () => (events ??= core.createLazyLoader("ext:kiln_globals/events.js")()),
+  imageData: () => (imageData ??= core.createLazyLoader("ext:kiln_globals/image_data.js")().ImageData),
+  loaded: { blob: () => blobs, streams: () => streams, imageData: () => imageData },
 };
 const urlClasses = () => (url ??= core.createLazyLoader("ext:kiln_globals/url.js")().urlClasses(core.ops, modules));
 const fetchApi = () => (fetching ??= core.createLazyLoader("ext:kiln_globals/fetch.js")().fetchApi(core.ops, modules));
@@ -87,6 +87,12 @@ const lazy = {
   fetch: () => fetchApi().fetch,
   Response: () => fetchApi().Response,
   Headers: () => fetchApi().Headers,
+  Event: () => modules.events().Event,
+  CustomEvent: () => modules.events().CustomEvent,
+  EventTarget: () => modules.events().EventTarget,
+  AbortController: () => modules.events().AbortController,
+  AbortSignal: () => modules.events().AbortSignal,
+  ImageData: () => modules.imageData(),
 };
 for (
   const name of [

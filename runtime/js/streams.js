@@ -7,6 +7,7 @@
 // BYOB readers (a `type: "bytes"` source works as a default one). Loaded on an app's first use
 // of any of these globals, `blob.stream()` or `response.body` (bootstrap.js).
 import { codedError } from "ext:ext_wasm/errors.js";
+import { AbortController } from "ext:kiln_globals/events.js";
 
 let op_kiln_compress, op_kiln_decompress;
 
@@ -114,6 +115,7 @@ class ReadableState {
   reader = null;
   hwm = 1;
   size = () => 1;
+  bytes = false;
   pull = undefined;
   cancel = undefined;
 
@@ -125,6 +127,9 @@ class ReadableState {
 
   enqueue(chunk) {
     if (this.closeRequested || this.state !== "readable") throw typeError("ReadableStream: enqueue after close or error");
+    if (this.bytes && !ArrayBuffer.isView(chunk)) {
+      throw typeError("ReadableStream: a byte stream's chunks must be typed arrays or DataViews");
+    }
     const reader = this.reader;
     if (reader !== null && reader.requests.length > 0) {
       reader.requests.shift().resolve({ value: chunk, done: false });
@@ -328,7 +333,9 @@ class ReadableStream {
     }
     const { hwm, size } = strategyOf(strategy, type === undefined ? 1 : 0, "ReadableStream");
     state.hwm = hwm;
-    state.size = type === undefined ? size : () => 0;
+    // A byte stream counts bytes, and takes views only.
+    state.bytes = type !== undefined;
+    state.size = state.bytes ? (chunk) => chunk.byteLength : size;
     const start = method(source, "start", "ReadableStream");
     state.pull = method(source, "pull", "ReadableStream");
     state.cancel = method(source, "cancel", "ReadableStream");

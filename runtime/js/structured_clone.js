@@ -2,7 +2,8 @@
 // (primitives, plain objects, arrays, `Map`, `Set`, `Date`, `RegExp`, the wrapper objects,
 // `ArrayBuffer`s and their views, errors), keeping cycles and shared references; anything else
 // (a function, a symbol, a promise, a `WeakMap`, an instance of a platform class such as `URL`)
-// is a `DataCloneError`. A `Blob` or `File` is copied with its bytes shared (they never change).
+// is a `DataCloneError`. A `Blob` or `File` is copied with its bytes shared (they never change),
+// an `ImageData` with a copy of its pixels.
 // deno_core's `core.structuredClone` is not used: on the QuickJS shim it throws TypeErrors for a
 // `DataView` or an `Error` and does not detach transferred buffers.
 //
@@ -78,6 +79,9 @@ const uncloneable = new Set([
   "AsyncDisposableStack",
   "AbortController",
   "AbortSignal",
+  "Event",
+  "CustomEvent",
+  "EventTarget",
   "URL",
   "URLSearchParams",
   "ReadableStream",
@@ -224,6 +228,13 @@ function clone(value, memory) {
     case "File":
       made = modules.loaded.blob()?.cloneBlob(value);
       break;
+    case "ImageData": {
+      const ImageData = modules.loaded.imageData();
+      if (ImageData !== undefined && value instanceof ImageData) {
+        made = new ImageData(clone(value.data, memory), value.width, value.height, { colorSpace: value.colorSpace });
+      }
+      break;
+    }
     case "DOMException":
       if (value instanceof DOMException) made = new DOMException(value.message, value.name);
       break;

@@ -100,11 +100,11 @@ deno_core::extension!(
     op_kiln_noop_async
   ],
   esm_entry_point = "ext:kiln_globals/bootstrap.js",
-  esm = [dir "js", "console.js", "timers.js", "encoding.js", "abort.js", "crypto.js", "bootstrap.js"],
+  esm = [dir "js", "console.js", "timers.js", "encoding.js", "crypto.js", "bootstrap.js"],
   // Loaded on an app's first use of the globals they define (bootstrap.js), not restored from the
   // start-up snapshot on every start: `URL` and `URLSearchParams` cost a `console.log("hi")` start
   // 1.09 M instructions (2%) as part of the snapshot.
-  lazy_loaded_esm = [dir "js", "url.js", "structured_clone.js", "fetch.js", "blob.js", "streams.js"],
+  lazy_loaded_esm = [dir "js", "url.js", "structured_clone.js", "fetch.js", "blob.js", "streams.js", "events.js", "image_data.js"],
   options = { args: Vec<String> },
   state = |state, options| {
     time_origin();
@@ -121,7 +121,6 @@ const EMBEDDED_ESM: &[deno_core::ExtensionFileSource] = &[
     "ext:kiln_globals/encoding.js",
     deno_core::ascii_str_include!("../js/encoding.js"),
   ),
-  deno_core::ExtensionFileSource::new("ext:kiln_globals/abort.js", deno_core::ascii_str_include!("../js/abort.js")),
   deno_core::ExtensionFileSource::new("ext:kiln_globals/crypto.js", deno_core::ascii_str_include!("../js/crypto.js")),
   deno_core::ExtensionFileSource::new(
     "ext:kiln_globals/bootstrap.js",
@@ -139,6 +138,11 @@ const EMBEDDED_LAZY_ESM: &[deno_core::ExtensionFileSource] = &[
   deno_core::ExtensionFileSource::new("ext:kiln_globals/fetch.js", deno_core::ascii_str_include!("../js/fetch.js")),
   deno_core::ExtensionFileSource::new("ext:kiln_globals/blob.js", deno_core::ascii_str_include!("../js/blob.js")),
   deno_core::ExtensionFileSource::new("ext:kiln_globals/streams.js", deno_core::ascii_str_include!("../js/streams.js")),
+  deno_core::ExtensionFileSource::new("ext:kiln_globals/events.js", deno_core::ascii_str_include!("../js/events.js")),
+  deno_core::ExtensionFileSource::new(
+    "ext:kiln_globals/image_data.js",
+    deno_core::ascii_str_include!("../js/image_data.js"),
+  ),
 ];
 
 /// The globals extension with its JS embedded.

@@ -59,6 +59,7 @@ await attempt("read of an errored stream", () => failing.getReader().read());
 await attempt("pull throws", () => new ReadableStream({ pull: () => { throw new SyntaxError("no"); } }).getReader().read());
 await attempt("async start rejects", () => new ReadableStream({ start: () => Promise.reject(new EvalError("late")) }).getReader().read());
 await attempt("enqueue after close", () => new ReadableStream({ start: (c) => { c.close(); c.enqueue(1); } }).getReader().read());
+await attempt("a string into a byte stream", () => new ReadableStream({ type: "bytes", start: (c) => c.enqueue("x" as unknown as Uint8Array) }).getReader().read());
 await attempt("byob", () => new ReadableStream().getReader({ mode: "byob" } as unknown as { mode: undefined }));
 
 // from, tee, values with preventCancel.

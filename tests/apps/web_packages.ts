@@ -1,8 +1,9 @@
-// Two npm packages that reach for the web's Blob and streams, each through its own glue on Kiln's
-// WebAssembly global:
+// npm packages that reach for the web's Blob, streams and ImageData, each through its own glue
+// on Kiln's WebAssembly global:
 // - zxing-wasm's writer (C++ by emscripten) returns the PNG it renders as a `Blob`;
 // - @shikijs/engine-oniguruma inlines its module gzipped and unpacks it with
-//   `new Response(new Blob([bytes]).stream().pipeThrough(new DecompressionStream("gzip"))).bytes()`.
+//   `new Response(new Blob([bytes]).stream().pipeThrough(new DecompressionStream("gzip"))).bytes()`;
+// - @jsquash/jpeg (MozJPEG by emscripten, with embind) encodes an `ImageData` and decodes into one.
 // Expected output: tests/web_packages.rs (the same values Deno 2.9.6 gives).
 // Usage: kiln run web_packages.ts <bench/node_modules>
 const modules = Kiln.args[0];
@@ -34,3 +35,21 @@ const text = "let x = 42; const y";
 const first = scanner.findNextMatchSync(text, 0)!;
 const second = scanner.findNextMatchSync(text, first.captureIndices[0].end)!;
 console.log(`oniguruma: pattern ${first.index} at ${first.captureIndices[0].start}, pattern ${second.index} at ${second.captureIndices[0].start}`);
+
+type Codec<I, O> = ((input: I, options?: Record<string, unknown>) => Promise<O>) & Record<string, unknown>;
+const encoder = await import(at("@jsquash/jpeg/encode.js")) as { default: Codec<ImageData, ArrayBuffer>; init(module: WebAssembly.Module): Promise<unknown> };
+const decoder = await import(at("@jsquash/jpeg/decode.js")) as { default: Codec<ArrayBuffer, ImageData>; init(module: WebAssembly.Module): Promise<unknown> };
+// Its glue fetches its .wasm only in a browser or a worker; elsewhere it is handed the module.
+const compiled = async (path: string) => WebAssembly.compile(await (await fetch(at(path))).arrayBuffer());
+await encoder.init(await compiled("@jsquash/jpeg/codec/enc/mozjpeg_enc.wasm"));
+await decoder.init(await compiled("@jsquash/jpeg/codec/dec/mozjpeg_dec.wasm"));
+const [width, height] = [16, 8];
+const pixels = new Uint8ClampedArray(width * height * 4);
+for (let y = 0; y < height; y++) {
+  for (let x = 0; x < width; x++) pixels.set([x * 16, y * 32, (x + y) * 8, 255], (y * width + x) * 4);
+}
+const jpeg = await encoder.default(new ImageData(pixels, width, height), { quality: 90 });
+const head = [...new Uint8Array(jpeg, 0, 4)].map((b) => b.toString(16).padStart(2, "0")).join(" ");
+const decoded = await decoder.default(jpeg);
+const sum = decoded.data.reduce((total, b) => (total + b) % 65536, 0);
+console.log(`jpeg: ${jpeg.byteLength} bytes (${head}), decoded ${decoded.width}x${decoded.height}, an ImageData ${decoded instanceof ImageData}, pixel sum ${sum}`);
