@@ -104,7 +104,10 @@ deno_core::extension!(
   // Loaded on an app's first use of the globals they define (bootstrap.js), not restored from the
   // start-up snapshot on every start: `URL` and `URLSearchParams` cost a `console.log("hi")` start
   // 1.09 M instructions (2%) as part of the snapshot.
-  lazy_loaded_esm = [dir "js", "url.js", "structured_clone.js", "fetch.js", "blob.js", "streams.js", "events.js", "image_data.js"],
+  lazy_loaded_esm = [
+    dir "js", "url.js", "structured_clone.js", "fetch.js", "blob.js", "streams.js", "stream_common.js",
+    "readable_stream.js", "writable_stream.js", "transform_stream.js", "events.js", "image_data.js"
+  ],
   options = { args: Vec<String> },
   state = |state, options| {
     time_origin();
@@ -138,6 +141,22 @@ const EMBEDDED_LAZY_ESM: &[deno_core::ExtensionFileSource] = &[
   deno_core::ExtensionFileSource::new("ext:kiln_globals/fetch.js", deno_core::ascii_str_include!("../js/fetch.js")),
   deno_core::ExtensionFileSource::new("ext:kiln_globals/blob.js", deno_core::ascii_str_include!("../js/blob.js")),
   deno_core::ExtensionFileSource::new("ext:kiln_globals/streams.js", deno_core::ascii_str_include!("../js/streams.js")),
+  deno_core::ExtensionFileSource::new(
+    "ext:kiln_globals/stream_common.js",
+    deno_core::ascii_str_include!("../js/stream_common.js"),
+  ),
+  deno_core::ExtensionFileSource::new(
+    "ext:kiln_globals/readable_stream.js",
+    deno_core::ascii_str_include!("../js/readable_stream.js"),
+  ),
+  deno_core::ExtensionFileSource::new(
+    "ext:kiln_globals/writable_stream.js",
+    deno_core::ascii_str_include!("../js/writable_stream.js"),
+  ),
+  deno_core::ExtensionFileSource::new(
+    "ext:kiln_globals/transform_stream.js",
+    deno_core::ascii_str_include!("../js/transform_stream.js"),
+  ),
   deno_core::ExtensionFileSource::new("ext:kiln_globals/events.js", deno_core::ascii_str_include!("../js/events.js")),
   deno_core::ExtensionFileSource::new(
     "ext:kiln_globals/image_data.js",
