@@ -601,6 +601,61 @@ fn image_data_as_deno_has_it() {
   ));
 }
 
+/// What tests/apps/request.ts prints, on Kiln and on Deno alike.
+const REQUEST: &str = r##"defaults ["GET",true,null,false,false,"follow","cors"]
+tag "[object Request]"
+methods ["POST","Patch","patch"]
+a forbidden method TypeError
+an invalid method TypeError
+a relative URL TypeError
+a GET with a body TypeError
+a body ["text/plain;charset=UTF-8","test",false]
+text ["hello",true,"hello"]
+read twice TypeError
+clone after reading TypeError
+json {"a":1}
+bytes [1,2]
+blob ["text/x-b","b"]
+a stream body [true,"streamed"]
+from a request ["POST",true,true,"moved"]
+from a request, with init ["PUT","1","new"]
+signal before false
+signal after [true,"stop"]
+fetch(request) [200,{"answer":42}]
+fetch of an aborted request undefined
+fetch with an aborted signal undefined
+"##;
+
+/// `Request` and `fetch` of one, compared with Deno line for line; then Kiln's messages.
+#[test]
+fn requests_as_deno_has_them() {
+  let app = App::new("request.ts")
+    .manifest("[capabilities.fs]\nread = [\"./*.json\"]\n")
+    .file("data.json", "{\"answer\": 42}\n");
+  app.run().ok(REQUEST);
+  assert_eq!(deno_runs(&app.path().join("main.ts")), REQUEST);
+  App::from_source(concat!(
+    "const attempts: [string, () => unknown][] = [\n",
+    "  [\"relative\", () => new Request(\"data.json\")],\n",
+    "  [\"body\", () => new Request(\"file:///x\", { method: \"HEAD\", body: \"x\" })],\n",
+    "  [\"post\", () => fetch(\"file:///x\", { method: \"POST\", body: \"x\" })],\n",
+    "  [\"signal\", () => new Request(\"file:///x\", { signal: {} as AbortSignal })],\n",
+    "];\n",
+    "for (const [label, f] of attempts) {\n",
+    "  try { await f(); console.log(label, \"no error\"); } catch (e) {\n",
+    "    console.log(label, (e as Error).name, (e as { code: number }).code, (e as Error).message);\n",
+    "  }\n",
+    "}\n",
+  ))
+  .run()
+  .ok(concat!(
+    "relative TypeError 5007 Request: \"data.json\" is not an absolute URL; Kiln has no page to resolve it against, so pass new URL(path, import.meta.url)\n",
+    "body TypeError 5007 Request: a HEAD request cannot have a body\n",
+    "post TypeError 5007 fetch(file:///x): POST is not possible for a file: URL; only GET and HEAD\n",
+    "signal TypeError 5007 Request: init.signal must be an AbortSignal\n",
+  ));
+}
+
 const ADD_WAT: &str =
   r#"(module (func (export "add") (param i32 i32) (result i32) (i32.add (local.get 0) (local.get 1))))"#;
 

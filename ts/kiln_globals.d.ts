@@ -795,6 +795,57 @@ declare class Response {
   clone(): Response;
 }
 
+/** What `new Request` and `fetch` take besides the URL. */
+interface RequestInit {
+  /** "GET" (the default), "HEAD", or any other (Kiln's `fetch` carries out GET and HEAD only). */
+  method?: string;
+  headers?: Headers | Iterable<readonly [string, string]> | Record<string, string>;
+  /** Not for GET or HEAD. */
+  body?: string | ArrayBuffer | ArrayBufferView | Blob | ReadableStream<Uint8Array> | URLSearchParams | null;
+  /** Aborts the fetch. */
+  signal?: AbortSignal | null;
+}
+
+/**
+ * A request, as the Fetch Standard has it: a URL (absolute: Kiln has no page to resolve a relative
+ * one against), a method, headers, a body and a signal. `fetch` takes one where it takes a URL.
+ * Its body is read once, as a Response's is.
+ *
+ * @example
+ * ```ts
+ * const request = new Request(new URL("./data.json", import.meta.url), { headers: { accept: "application/json" } });
+ * const data = await (await fetch(request)).json();
+ * ```
+ */
+declare class Request {
+  constructor(input: string | URL | Request, init?: RequestInit);
+  readonly method: string;
+  readonly url: string;
+  readonly headers: Headers;
+  /** Follows the signal given in `init` (or never aborts). */
+  readonly signal: AbortSignal;
+  readonly destination: "";
+  readonly referrer: string;
+  readonly referrerPolicy: string;
+  readonly mode: string;
+  readonly credentials: string;
+  readonly cache: string;
+  readonly redirect: string;
+  readonly integrity: string;
+  readonly keepalive: boolean;
+  readonly isReloadNavigation: boolean;
+  readonly isHistoryNavigation: boolean;
+  readonly duplex: "half";
+  readonly body: ReadableStream<Uint8Array> | null;
+  readonly bodyUsed: boolean;
+  arrayBuffer(): Promise<ArrayBuffer>;
+  bytes(): Promise<Uint8Array>;
+  text(): Promise<string>;
+  blob(): Promise<Blob>;
+  json<T = unknown>(): Promise<T>;
+  clone(): Request;
+}
+
 /**
  * Reads a `file:` URL (under the manifest's `[capabilities.fs] read`, as runtime:fs's `readBytes`:
  * PermissionDenied 5009, IoError 5008), a `data:` URL, or a `blob:` URL of `URL.createObjectURL`
@@ -807,10 +858,7 @@ declare class Response {
  * const config = await (await fetch(new URL("./config.json", import.meta.url))).json();
  * const { instance } = await WebAssembly.instantiateStreaming(fetch(new URL("./add.wasm", import.meta.url)));
  */
-declare function fetch(
-  input: string | URL | { url: string },
-  init?: { method?: string; signal?: AbortSignal },
-): Promise<Response>;
+declare function fetch(input: string | URL | Request | { url: string }, init?: RequestInit): Promise<Response>;
 
 /** Decodes a base64 string into a "binary string" (one character per byte). */
 declare function atob(data: string): string;

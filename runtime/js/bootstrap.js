@@ -62,9 +62,10 @@ for (const [name, value] of Object.entries(globals)) define(name, value);
 
 // `URL` and `URLSearchParams` (runtime/js/url.js), `Blob` and `File` (runtime/js/blob.js), the
 // streams (runtime/js/streams.js), events and `AbortController` (runtime/js/events.js),
-// `ImageData` (runtime/js/image_data.js), `structuredClone` (runtime/js/structured_clone.js) and `fetch`, `Response` and `Headers`
-// (runtime/js/fetch.js) load on first use: a start that does not use them does not restore them
-// from the snapshot. The first read defines them as the others are.
+// `ImageData` (runtime/js/image_data.js), `structuredClone` (runtime/js/structured_clone.js) and
+// `fetch`, `Request`, `Response` and `Headers` (runtime/js/fetch.js) load on first use: a start
+// that does not use them does not restore them from the snapshot. The first read defines them as
+// the others are.
 // The lazy modules that use one another reach each other through `modules`, which loads each on
 // first use; `loaded` says whether one is, so that a check such as "is this body a Blob" does not
 // load blob.js (no Blob exists before it is loaded).
@@ -85,6 +86,7 @@ const lazy = {
   File: () => modules.blob().File,
   structuredClone: () => core.createLazyLoader("ext:kiln_globals/structured_clone.js")().structuredCloneWith(modules),
   fetch: () => fetchApi().fetch,
+  Request: () => fetchApi().Request,
   Response: () => fetchApi().Response,
   Headers: () => fetchApi().Headers,
   Event: () => modules.events().Event,

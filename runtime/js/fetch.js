@@ -1,27 +1,26 @@
-// `fetch`, `Response` and `Headers` for what an app reaches without a network: `file:` URLs, read
-// under the manifest's `[capabilities.fs] read` (as runtime:fs's `readBytes`), `data:` URLs and
-// the `blob:` URLs of `URL.createObjectURL` (runtime/js/blob.js).
+// `fetch`, `Request`, `Response` and `Headers` for what an app reaches without a network: `file:`
+// URLs, read under the manifest's `[capabilities.fs] read` (as runtime:fs's `readBytes`), `data:`
+// URLs and the `blob:` URLs of `URL.createObjectURL` (runtime/js/blob.js).
 // npm glue fetches its own `.wasm` this way: emscripten's with
 // `fetch(new URL("x.wasm", import.meta.url))`, often through `WebAssembly.instantiateStreaming`.
-// An `http:` or `https:` URL is a TypeError that says so: Kiln has no network access. A body is
-// held as whole bytes, or as the ReadableStream it was made from; `body` gives it as a stream
-// (runtime/js/streams.js, loaded then). Loaded on an app's first use of any of the three
-// (bootstrap.js).
+// An `http:` or `https:` URL is a TypeError that says so: Kiln has no network access. Bodies are
+// runtime/js/body.js's. Loaded on an app's first use of any of the four (bootstrap.js).
 import { codedError } from "ext:ext_wasm/errors.js";
+import { Body, extract, installBody, setBodyModules } from "ext:kiln_globals/body.js";
 
 let op_fs_read_bytes;
-/** bootstrap.js's lazy modules: blob.js and streams.js, each loaded when a body needs it. */
+/** bootstrap.js's lazy modules: blob.js and events.js, each loaded when needed. */
 let modules;
 
-/** The three globals, on deno_core's `ops`. */
+/** The four globals, on deno_core's `ops`. */
 export function fetchApi(ops, lazy) {
   ({ op_fs_read_bytes } = ops);
   modules = lazy;
-  return { fetch, Response, Headers };
+  setBodyModules(lazy);
+  return { fetch, Request, Response, Headers };
 }
 
 const encoder = new TextEncoder();
-const decoder = new TextDecoder();
 const latin1 = new TextDecoder("latin1");
 
 /** A header name as the Fetch Standard allows it (an HTTP token). */
@@ -98,41 +97,21 @@ class Headers {
   }
 }
 
-/** A body given to `new Response`, as bytes (or a ReadableStream), and the Content-Type it implies. */
-function extract(body) {
-  if (body === undefined || body === null) return [null, null];
-  if (modules.loaded.streams()?.isReadableStream(body)) {
-    if (body.locked || modules.loaded.streams().isDisturbed(body)) {
-      throw codedError("TypeError", "Response: the body stream is locked or was already read");
-    }
-    return [body, null];
-  }
-  if (typeof body === "string") return [encoder.encode(body), "text/plain;charset=UTF-8"];
-  if (body instanceof ArrayBuffer) return [new Uint8Array(body.slice(0)), null];
-  if (ArrayBuffer.isView(body)) return [new Uint8Array(body.buffer.slice(body.byteOffset, body.byteOffset + body.byteLength)), null];
-  if (body instanceof URLSearchParams) return [encoder.encode(String(body)), "application/x-www-form-urlencoded;charset=UTF-8"];
-  // A response owns its bytes (the reader gets them, not a copy), so a Blob's are copied.
-  const held = modules.loaded.blob()?.blobBytes(body);
-  if (held !== undefined) return [held.slice(), body.type === "" ? null : body.type];
-  throw codedError(
-    "TypeError",
-    "Response: the body must be a string, an ArrayBuffer, a typed array or DataView, a Blob, a ReadableStream, URLSearchParams or null (Kiln has no FormData)",
-  );
-}
-
 /** A fetched response: type "basic", status 200 (set by Response's static block). */
 let made;
+/** A Response's Body and Headers (set by its static block). */
+let responseParts;
 
 class Response {
   static {
     made = (bytes, headers, url) => Response.#made(bytes, 200, "OK", headers, "basic", url);
+    responseParts = (response) => {
+      if (typeof response !== "object" || response === null || !(#body in response)) throw codedError("TypeError", "Response: called on something that is not a Response");
+      return { body: response.#body, headers: response.#headers };
+    };
   }
 
-  /** The body's bytes, or null (no body, or one held as `#stream`). */
-  #bytes;
-  /** The body as a ReadableStream: the one it was made from, or the one `body` made of `#bytes`. */
-  #stream = null;
-  #used = false;
+  #body;
   #status;
   #statusText;
   #headers;
@@ -144,15 +123,11 @@ class Response {
     if (!Number.isInteger(status) || status < 200 || status > 599) {
       throw coded(new RangeError(`Response: the status must be an integer from 200 to 599, got ${String(init?.status)}`));
     }
-    const [bytes, type] = extract(body);
+    const [bytes, type] = extract(body, "Response");
     if (bytes !== null && (status === 204 || status === 205 || status === 304)) {
       throw codedError("TypeError", `Response: a ${status} response cannot have a body`);
     }
-    if (bytes instanceof Uint8Array || bytes === null) this.#bytes = bytes;
-    else {
-      this.#bytes = null;
-      this.#stream = bytes;
-    }
+    this.#body = new Body(bytes);
     this.#status = status;
     this.#statusText = init?.statusText === undefined ? "" : String(init.statusText);
     this.#headers = new Headers(init?.headers);
@@ -164,7 +139,7 @@ class Response {
   /** A response made here, for `fetch` and the static constructors. */
   static #made(bytes, status, statusText, headers, type, url) {
     const response = new Response(null, { status: status === 0 ? 200 : status });
-    response.#bytes = bytes;
+    response.#body = bytes instanceof Body ? bytes : new Body(bytes);
     response.#status = status;
     response.#statusText = statusText;
     response.#headers = headers;
@@ -215,57 +190,153 @@ class Response {
   get headers() {
     return this.#headers;
   }
-  /** The body as a ReadableStream of Uint8Arrays, or null if there is none. */
-  get body() {
-    if (this.#stream === null && this.#bytes !== null) {
-      this.#stream = modules.streams().bytesStream(this.#bytes);
-      this.#bytes = null;
-    }
-    return this.#stream;
-  }
-  get bodyUsed() {
-    return this.#used || (this.#stream !== null && modules.loaded.streams().isDisturbed(this.#stream));
-  }
-
-  #take(method) {
-    if (this.bodyUsed || this.#stream?.locked) {
-      return Promise.reject(codedError("TypeError", `Response.${method}: the body was already read; clone() the response to read it twice`));
-    }
-    this.#used = true;
-    if (this.#stream !== null) return modules.streams().readAllBytes(this.#stream, `Response.${method}`);
-    return Promise.resolve(this.#bytes ?? new Uint8Array(0));
-  }
-  async arrayBuffer() {
-    const bytes = await this.#take("arrayBuffer");
-    return bytes.buffer.byteLength === bytes.byteLength ? bytes.buffer : bytes.slice().buffer;
-  }
-  async bytes() {
-    return await this.#take("bytes");
-  }
-  async text() {
-    return decoder.decode(await this.#take("text"));
-  }
-  async json() {
-    return JSON.parse(decoder.decode(await this.#take("json")));
-  }
-  async blob() {
-    const bytes = await this.#take("blob");
-    return modules.blob().blobOf(bytes, mimeType(this.#headers.get("content-type")));
-  }
-  async formData() {
-    throw codedError("TypeError", "Response.formData: Kiln has no FormData; use text() or json()");
-  }
   clone() {
-    if (this.bodyUsed || this.#stream?.locked) throw codedError("TypeError", "Response.clone: the body was already read");
-    const bytes = this.#bytes === null ? null : this.#bytes.slice();
-    const copy = Response.#made(bytes, this.#status, this.#statusText, new Headers(this.#headers), this.#type, this.#url);
-    if (this.#stream !== null) [this.#stream, copy.#stream] = this.#stream.tee();
-    return copy;
+    if (this.#body.unusable) throw codedError("TypeError", "Response.clone: the body was already read");
+    const headers = new Headers(this.#headers);
+    return Response.#made(this.#body.clone(), this.#status, this.#statusText, headers, this.#type, this.#url);
   }
   get [Symbol.toStringTag]() {
     return "Response";
   }
 }
+
+installBody(Response, (response) => responseParts(response));
+
+/** What fetch can do (it has no network): GET and HEAD. The Fetch Standard's methods it
+ * normalizes to upper case, and those it forbids. */
+const NORMALIZED = ["DELETE", "GET", "HEAD", "OPTIONS", "POST", "PUT"];
+const FORBIDDEN = ["CONNECT", "TRACE", "TRACK"];
+
+/** `input` (a string, a URL or a Request) as an absolute URL, or a TypeError naming `what`. */
+function absoluteUrl(input, what) {
+  const href = input instanceof URL ? input.href : input instanceof Request ? input.url : String(input);
+  try {
+    return new URL(href);
+  } catch {
+    throw codedError("TypeError", `${what}: ${JSON.stringify(href)} is not an absolute URL; Kiln has no page to resolve it against, so pass new URL(path, import.meta.url)`);
+  }
+}
+
+/** A Request's Body and Headers (set by its static block). */
+let requestParts;
+
+/**
+ * A request, as the Fetch Standard has it: what `fetch` takes besides a URL. Kiln's fetch carries
+ * out GET and HEAD only, but a Request of any method can be made and read.
+ */
+class Request {
+  static {
+    requestParts = (request) => {
+      if (typeof request !== "object" || request === null || !(#body in request)) {
+        throw codedError("TypeError", "Request: called on something that is not a Request");
+      }
+      return { body: request.#body, headers: request.#headers };
+    };
+  }
+
+  #url;
+  #method = "GET";
+  #headers;
+  #signal;
+  #body;
+
+  constructor(input, init = {}) {
+    if (arguments.length === 0) throw codedError("TypeError", "Request: 1 argument required (the URL), but only 0 present");
+    const from = input instanceof Request ? input : null;
+    this.#url = absoluteUrl(input, "Request").href;
+    if (from !== null) this.#method = from.#method;
+    if (init?.method !== undefined) {
+      const method = String(init.method);
+      if (!/^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/.test(method)) throw codedError("TypeError", `Request: ${JSON.stringify(method)} is not a valid method`);
+      const upper = method.toUpperCase();
+      if (FORBIDDEN.includes(upper)) throw codedError("TypeError", `Request: the method ${upper} is forbidden`);
+      this.#method = NORMALIZED.includes(upper) ? upper : method;
+    }
+    this.#headers = new Headers(init?.headers ?? from?.#headers);
+    const { AbortController, AbortSignal } = modules.events();
+    const given = init?.signal ?? from?.#signal ?? null;
+    if (given !== null && !(given instanceof AbortSignal)) throw codedError("TypeError", "Request: init.signal must be an AbortSignal");
+    // The request's own signal follows the one given, as the standard has it.
+    this.#signal = given === null ? new AbortController().signal : AbortSignal.any([given]);
+    const givenBody = init?.body !== undefined && init.body !== null;
+    const inherited = from !== null && init?.body === undefined && !from.#body.empty;
+    if ((givenBody || inherited) && (this.#method === "GET" || this.#method === "HEAD")) {
+      throw codedError("TypeError", `Request: a ${this.#method} request cannot have a body`);
+    }
+    if (givenBody) {
+      const [bytes, type] = extract(init.body, "Request");
+      this.#body = new Body(bytes);
+      if (type !== null && !this.#headers.has("content-type")) this.#headers.set("content-type", type);
+    } else if (inherited) {
+      // The body moves to the new request, and the one given counts as read.
+      if (from.#body.unusable) throw codedError("TypeError", "Request: the body of the request given was already read");
+      this.#body = from.#body;
+      from.#body = Body.spent();
+    } else {
+      this.#body = new Body(null);
+    }
+  }
+
+  get method() {
+    return this.#method;
+  }
+  get url() {
+    return this.#url;
+  }
+  get headers() {
+    return this.#headers;
+  }
+  get signal() {
+    return this.#signal;
+  }
+  get destination() {
+    return "";
+  }
+  get referrer() {
+    return "about:client";
+  }
+  get referrerPolicy() {
+    return "";
+  }
+  get mode() {
+    return "cors";
+  }
+  get credentials() {
+    return "same-origin";
+  }
+  get cache() {
+    return "default";
+  }
+  get redirect() {
+    return "follow";
+  }
+  get integrity() {
+    return "";
+  }
+  get keepalive() {
+    return false;
+  }
+  get isReloadNavigation() {
+    return false;
+  }
+  get isHistoryNavigation() {
+    return false;
+  }
+  get duplex() {
+    return "half";
+  }
+  clone() {
+    if (this.#body.unusable) throw codedError("TypeError", "Request.clone: the body was already read");
+    const copy = new Request(this.#url, { method: this.#method, headers: this.#headers, signal: this.#signal });
+    copy.#body = this.#body.clone();
+    return copy;
+  }
+  get [Symbol.toStringTag]() {
+    return "Request";
+  }
+}
+
+installBody(Request, (request) => requestParts(request));
 
 /** A RangeError (what the Fetch Standard throws for a bad status) with the code of Kiln's
  * argument errors, from the same table as `codedError`'s. */
@@ -342,18 +413,6 @@ function fetchBlob(url) {
   return made(bytes, headers, url.href);
 }
 
-/** A Content-Type as a Blob's type (the Fetch Standard's MIME type, serialized), or "". */
-function mimeType(header) {
-  if (header === null) return "";
-  const [essence, ...parameters] = header.split(";").map((part) => part.trim());
-  if (!/^[!#$%&'*+\-.^_`|~0-9A-Za-z]+\/[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/.test(essence)) return "";
-  const kept = parameters.filter((p) => /^[^=]+=/.test(p)).map((p) => {
-    const eq = p.indexOf("=");
-    return `${p.slice(0, eq).trim().toLowerCase()}=${p.slice(eq + 1).trim()}`;
-  });
-  return [essence.toLowerCase(), ...kept].join(";");
-}
-
 function percentDecode(text) {
   const out = [];
   const raw = encoder.encode(text);
@@ -370,17 +429,17 @@ function percentDecode(text) {
 }
 
 async function fetch(input, init = undefined) {
-  const href = input instanceof URL ? input.href
-    : typeof input === "object" && input !== null && typeof input.url === "string" ? input.url
-    : String(input);
-  const method = String(init?.method ?? input?.method ?? "GET").toUpperCase();
-  if (init?.signal?.aborted) throw init.signal.reason ?? new DOMException("The fetch was aborted", "AbortError");
-  let url;
-  try {
-    url = new URL(href);
-  } catch {
-    throw codedError("TypeError", `fetch: ${JSON.stringify(href)} is not an absolute URL; Kiln has no page to resolve it against, so pass new URL(path, import.meta.url)`);
-  }
+  // Besides a Request, any object with a `url` string (what a Request-like wrapper has).
+  const source = typeof input === "object" && input !== null && !(input instanceof Request) && !(input instanceof URL) &&
+      typeof input.url === "string"
+    ? input.url
+    : input;
+  absoluteUrl(source, "fetch");
+  const request = new Request(source, init);
+  const signal = request.signal;
+  if (signal.aborted) throw signal.reason;
+  const url = new URL(request.url);
+  const method = request.method.toUpperCase();
   if (method !== "GET" && method !== "HEAD") {
     throw codedError("TypeError", `fetch(${url.href}): ${method} is not possible for a ${url.protocol} URL; only GET and HEAD`);
   }
@@ -394,6 +453,6 @@ async function fetch(input, init = undefined) {
       `fetch(${url.href}): Kiln's fetch reads file:, data: and blob: URLs only; it has no network access (read local files with a file: URL under [capabilities.fs] read)`,
     );
   }
-  if (init?.signal?.aborted) throw init.signal.reason ?? new DOMException("The fetch was aborted", "AbortError");
+  if (signal.aborted) throw signal.reason;
   return response;
 }

@@ -421,13 +421,12 @@ export async function readAllBytes(stream, what) {
   return out;
 }
 
-/** A stream of `bytes` in chunks of at most 64 KiB (each a copy); `onPull` runs at the first read. */
-export function bytesStream(bytes, onPull = undefined) {
+/** A stream of `bytes` in chunks of at most 64 KiB (each a copy). */
+export function bytesStream(bytes) {
   let at = 0;
   return new ReadableStream({
     type: "bytes",
     pull(controller) {
-      if (at === 0) onPull?.();
       if (at >= bytes.byteLength) {
         controller.close();
         return;

@@ -105,7 +105,7 @@ deno_core::extension!(
   // start-up snapshot on every start: `URL` and `URLSearchParams` cost a `console.log("hi")` start
   // 1.09 M instructions (2%) as part of the snapshot.
   lazy_loaded_esm = [
-    dir "js", "url.js", "structured_clone.js", "fetch.js", "blob.js", "streams.js", "stream_common.js",
+    dir "js", "url.js", "structured_clone.js", "fetch.js", "body.js", "blob.js", "streams.js", "stream_common.js",
     "readable_stream.js", "writable_stream.js", "transform_stream.js", "events.js", "image_data.js"
   ],
   options = { args: Vec<String> },
@@ -139,6 +139,7 @@ const EMBEDDED_LAZY_ESM: &[deno_core::ExtensionFileSource] = &[
     deno_core::ascii_str_include!("../js/structured_clone.js"),
   ),
   deno_core::ExtensionFileSource::new("ext:kiln_globals/fetch.js", deno_core::ascii_str_include!("../js/fetch.js")),
+  deno_core::ExtensionFileSource::new("ext:kiln_globals/body.js", deno_core::ascii_str_include!("../js/body.js")),
   deno_core::ExtensionFileSource::new("ext:kiln_globals/blob.js", deno_core::ascii_str_include!("../js/blob.js")),
   deno_core::ExtensionFileSource::new("ext:kiln_globals/streams.js", deno_core::ascii_str_include!("../js/streams.js")),
   deno_core::ExtensionFileSource::new(
