@@ -337,6 +337,25 @@ fn fetch_reads_file_and_data_urls_as_deno_does() {
   ));
 }
 
+/// An app that runs `setup`, then each of `attempts` (TypeScript array items
+/// `[label, () => value]`, awaited), and prints for each the error's name, code and message, or
+/// "no error".
+fn error_report(setup: &str, attempts: &[&str]) -> App {
+  let mut source = format!("{setup}const attempts: [string, () => unknown][] = [\n");
+  for attempt in attempts {
+    source.push_str(&format!("  {attempt},\n"));
+  }
+  source.push_str(concat!(
+    "];\n",
+    "for (const [label, f] of attempts) {\n",
+    "  try { await f(); console.log(label, \"no error\"); } catch (e) {\n",
+    "    console.log(label, (e as Error).name, (e as { code: number }).code, (e as Error).message);\n",
+    "  }\n",
+    "}\n",
+  ));
+  App::from_source(&source)
+}
+
 /// What tests/apps/blob.ts prints, on Kiln and on Deno alike.
 const BLOB: &str = r##"parts [10,"text/plain",[104,195,169,2,3,1,2,3,4,33]]
 empty [0,"",""]
@@ -464,21 +483,17 @@ fn streams_as_deno_has_them() {
   let app = App::new("streams.ts");
   app.run().ok(STREAMS);
   assert_eq!(deno_runs(&app.path().join("main.ts")), STREAMS);
-  App::from_source(concat!(
-    "const attempts: [string, () => unknown][] = [\n",
-    "  [\"byob\", () => new ReadableStream().getReader({ mode: \"byob\" } as unknown as { mode: undefined })],\n",
-    "  [\"format\", () => new DecompressionStream(\"lzma\" as \"gzip\")],\n",
-    "  [\"corrupt\", () => new Response(new Blob([\"not gzip\"]).stream().pipeThrough(new DecompressionStream(\"gzip\"))).text()],\n",
-    "  [\"not gzip\", () => new Response(new Blob([\"not gzip, and long enough\"]).stream().pipeThrough(new DecompressionStream(\"gzip\"))).text()],\n",
-    "  [\"strings\", () => new Response(ReadableStream.from([\"x\"]) as unknown as ReadableStream<Uint8Array>).text()],\n",
-    "  [\"locked\", () => { const s = new ReadableStream(); s.getReader(); return new Response(s); }],\n",
-    "];\n",
-    "for (const [label, f] of attempts) {\n",
-    "  try { await f(); console.log(label, \"no error\"); } catch (e) {\n",
-    "    console.log(label, (e as Error).name, (e as { code: number }).code, (e as Error).message);\n",
-    "  }\n",
-    "}\n",
-  ))
+  error_report(
+    "",
+    &[
+      "[\"byob\", () => new ReadableStream().getReader({ mode: \"byob\" } as unknown as { mode: undefined })]",
+      "[\"format\", () => new DecompressionStream(\"lzma\" as \"gzip\")]",
+      "[\"corrupt\", () => new Response(new Blob([\"not gzip\"]).stream().pipeThrough(new DecompressionStream(\"gzip\"))).text()]",
+      "[\"not gzip\", () => new Response(new Blob([\"not gzip, and long enough\"]).stream().pipeThrough(new DecompressionStream(\"gzip\"))).text()]",
+      "[\"strings\", () => new Response(ReadableStream.from([\"x\"]) as unknown as ReadableStream<Uint8Array>).text()]",
+      "[\"locked\", () => { const s = new ReadableStream(); s.getReader(); return new Response(s); }]",
+    ],
+  )
   .run()
   .ok(concat!(
     "byob TypeError 5007 ReadableStream.getReader: Kiln has no BYOB readers; use the default reader (getReader())\n",
@@ -526,19 +541,14 @@ fn events_and_abort_signals_as_deno_has_them() {
   let app = App::new("events.ts");
   app.run().ok(EVENTS);
   assert_eq!(deno_runs(&app.path().join("main.ts")), EVENTS);
-  App::from_source(concat!(
+  error_report(
     "const target = new EventTarget();\n",
-    "const attempts: [string, () => unknown][] = [\n",
-    "  [\"not an event\", () => target.dispatchEvent({ type: \"x\" } as Event)],\n",
-    "  [\"a number\", () => target.addEventListener(\"x\", 5 as unknown as EventListener)],\n",
-    "  [\"timeout\", () => AbortSignal.timeout(-1)],\n",
-    "];\n",
-    "for (const [label, f] of attempts) {\n",
-    "  try { f(); console.log(label, \"no error\"); } catch (e) {\n",
-    "    console.log(label, (e as Error).name, (e as { code: number }).code, (e as Error).message);\n",
-    "  }\n",
-    "}\n",
-  ))
+    &[
+      "[\"not an event\", () => target.dispatchEvent({ type: \"x\" } as Event)]",
+      "[\"a number\", () => target.addEventListener(\"x\", 5 as unknown as EventListener)]",
+      "[\"timeout\", () => AbortSignal.timeout(-1)]",
+    ],
+  )
   .run()
   .ok(concat!(
     "not an event TypeError 5007 EventTarget.dispatchEvent: the argument must be an Event\n",
@@ -634,19 +644,15 @@ fn requests_as_deno_has_them() {
     .file("data.json", "{\"answer\": 42}\n");
   app.run().ok(REQUEST);
   assert_eq!(deno_runs(&app.path().join("main.ts")), REQUEST);
-  App::from_source(concat!(
-    "const attempts: [string, () => unknown][] = [\n",
-    "  [\"relative\", () => new Request(\"data.json\")],\n",
-    "  [\"body\", () => new Request(\"file:///x\", { method: \"HEAD\", body: \"x\" })],\n",
-    "  [\"post\", () => fetch(\"file:///x\", { method: \"POST\", body: \"x\" })],\n",
-    "  [\"signal\", () => new Request(\"file:///x\", { signal: {} as AbortSignal })],\n",
-    "];\n",
-    "for (const [label, f] of attempts) {\n",
-    "  try { await f(); console.log(label, \"no error\"); } catch (e) {\n",
-    "    console.log(label, (e as Error).name, (e as { code: number }).code, (e as Error).message);\n",
-    "  }\n",
-    "}\n",
-  ))
+  error_report(
+    "",
+    &[
+      "[\"relative\", () => new Request(\"data.json\")]",
+      "[\"body\", () => new Request(\"file:///x\", { method: \"HEAD\", body: \"x\" })]",
+      "[\"post\", () => fetch(\"file:///x\", { method: \"POST\", body: \"x\" })]",
+      "[\"signal\", () => new Request(\"file:///x\", { signal: {} as AbortSignal })]",
+    ],
+  )
   .run()
   .ok(concat!(
     "relative TypeError 5007 Request: \"data.json\" is not an absolute URL; Kiln has no page to resolve it against, so pass new URL(path, import.meta.url)\n",
