@@ -6,6 +6,7 @@
 // runtime/js/streams.js for `stream()`.
 import { codedError } from "ext:ext_wasm/errors.js";
 import { crypto } from "ext:kiln_globals/crypto.js";
+import { concatBytes } from "ext:kiln_globals/stream_common.js";
 
 /** bootstrap.js's lazy modules (`streams()` loads streams.js). */
 let modules;
@@ -46,21 +47,7 @@ function join(parts, endings, what) {
   if (typeof parts !== "object" || parts === null || typeof parts[Symbol.iterator] !== "function") {
     throw codedError("TypeError", `${what}: the parts must be an array (or another iterable) of strings, buffers, views or Blobs`);
   }
-  const chunks = [];
-  let size = 0;
-  for (const part of parts) {
-    const bytes = partBytes(part, endings);
-    chunks.push(bytes);
-    size += bytes.byteLength;
-  }
-  if (chunks.length === 1) return chunks[0];
-  const out = new Uint8Array(size);
-  let at = 0;
-  for (const chunk of chunks) {
-    out.set(chunk, at);
-    at += chunk.byteLength;
-  }
-  return out;
+  return concatBytes([...parts].map((part) => partBytes(part, endings)));
 }
 
 function endingsOf(options, what) {

@@ -1,6 +1,14 @@
 // The Streams Standard's `ReadableStream`, with its default reader and controller, `pipeTo` and
 // `pipeThrough` (part of runtime/js/streams.js).
-import { CONSTRUCT, deferred, method, quietRejection, strategyOf, typeError } from "ext:kiln_globals/stream_common.js";
+import {
+  concatBytes,
+  CONSTRUCT,
+  deferred,
+  method,
+  quietRejection,
+  strategyOf,
+  typeError,
+} from "ext:kiln_globals/stream_common.js";
 import { writableState, writableStates } from "ext:kiln_globals/writable_stream.js";
 
 /** The state of one ReadableStream (held apart from the object so that controllers and readers
@@ -400,7 +408,6 @@ export function isReadableStream(value) {
 export async function readAllBytes(stream, what) {
   const reader = stream.getReader();
   const chunks = [];
-  let size = 0;
   for (;;) {
     const { value, done } = await reader.read();
     if (done) break;
@@ -410,15 +417,9 @@ export async function readAllBytes(stream, what) {
       throw error;
     }
     chunks.push(value);
-    size += value.byteLength;
   }
-  const out = new Uint8Array(size);
-  let at = 0;
-  for (const chunk of chunks) {
-    out.set(chunk, at);
-    at += chunk.byteLength;
-  }
-  return out;
+  // A single chunk is the caller's to keep only as a copy: the stream's source may hold it.
+  return chunks.length === 1 ? chunks[0].slice() : concatBytes(chunks);
 }
 
 /** A stream of `bytes` in chunks of at most 64 KiB (each a copy). */

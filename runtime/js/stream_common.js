@@ -1,5 +1,6 @@
-// What runtime/js/streams.js's modules share: promises made inside out, queuing strategies, and
-// the key of the constructors only the streams themselves call.
+// What runtime/js/streams.js's modules (and blob.js) share: promises made inside out, queuing
+// strategies, joining chunks of bytes, and the key of the constructors only the streams
+// themselves call.
 import { codedError } from "ext:ext_wasm/errors.js";
 
 /** Guards the constructors that only the streams themselves may call. */
@@ -63,4 +64,18 @@ export class CountQueuingStrategy {
   get size() {
     return () => 1;
   }
+}
+
+/** `chunks` (Uint8Arrays) joined into one; a single chunk is returned as it is. */
+export function concatBytes(chunks) {
+  if (chunks.length === 1) return chunks[0];
+  let size = 0;
+  for (const chunk of chunks) size += chunk.byteLength;
+  const out = new Uint8Array(size);
+  let at = 0;
+  for (const chunk of chunks) {
+    out.set(chunk, at);
+    at += chunk.byteLength;
+  }
+  return out;
 }

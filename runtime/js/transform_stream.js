@@ -2,7 +2,7 @@
 // and `DecompressionStream` (ops in runtime/src/compression.rs) and `TextEncoderStream` and
 // `TextDecoderStream` (part of runtime/js/streams.js).
 import { codedError } from "ext:ext_wasm/errors.js";
-import { CONSTRUCT, deferred, method, typeError } from "ext:kiln_globals/stream_common.js";
+import { concatBytes, CONSTRUCT, deferred, method, typeError } from "ext:kiln_globals/stream_common.js";
 import { ReadableStream, readableStates } from "ext:kiln_globals/readable_stream.js";
 import { WritableStream, writableStates } from "ext:kiln_globals/writable_stream.js";
 
@@ -138,15 +138,7 @@ function gathering(what, finish) {
       chunks.push(chunkBytes(chunk, what).slice());
     },
     flush(controller) {
-      let size = 0;
-      for (const chunk of chunks) size += chunk.byteLength;
-      const all = new Uint8Array(size);
-      let at = 0;
-      for (const chunk of chunks.splice(0)) {
-        all.set(chunk, at);
-        at += chunk.byteLength;
-      }
-      const out = finish(all);
+      const out = finish(concatBytes(chunks.splice(0)));
       if (out.byteLength > 0) controller.enqueue(out);
     },
   });
