@@ -2,7 +2,7 @@
 
 use std::process::Command;
 
-use kiln_test_support::{kiln_bin, repo, run_kiln, App};
+use kiln_test_support::{deno_runs, kiln_bin, repo, run_kiln, App};
 
 #[test]
 fn help_and_version() {
@@ -215,24 +215,6 @@ fn structured_clone_copies_data_as_the_html_standard_says() {
 /// bench/package.json and installed by `./x setup`), the runtime Kiln is measured against.
 fn on_deno(app: &str) -> String {
   deno_runs(&repo().join("tests/apps").join(app))
-}
-
-/// What the app `main` prints on Deno, allowed to read its own directory.
-fn deno_runs(main: &std::path::Path) -> String {
-  let deno = repo().join("bench/node_modules/@deno/linux-x64-glibc/deno");
-  assert!(deno.exists(), "{} is missing: run `./x setup` (or `npm ci --prefix bench`)", deno.display());
-  let dir = main.parent().expect("the app's directory");
-  let out = Command::new(&deno)
-    .args(["run", "--no-check", "--no-config"])
-    .arg(format!("--allow-read={}", dir.display()))
-    .arg(main)
-    .current_dir(dir)
-    .env("DENO_NO_UPDATE_CHECK", "1")
-    .env("NO_COLOR", "1")
-    .output()
-    .expect("deno runs");
-  assert!(out.status.success(), "deno: {}", String::from_utf8_lossy(&out.stderr));
-  String::from_utf8_lossy(&out.stdout).into_owned()
 }
 
 /// The same app on Deno: every line agrees but one, where Deno detaches a buffer listed in

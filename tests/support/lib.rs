@@ -135,6 +135,26 @@ pub struct Run {
   pub status: Option<i32>,
 }
 
+/// What the app `main` prints on Deno 2.9 (npm's `@deno/linux-x64-glibc`, pinned in
+/// bench/package.json and installed by `./x setup`), allowed to read its own directory: the
+/// runtime Kiln is measured against, for the tests that compare their output line for line.
+pub fn deno_runs(main: &std::path::Path) -> String {
+  let deno = repo().join("bench/node_modules/@deno/linux-x64-glibc/deno");
+  assert!(deno.exists(), "{} is missing: run `./x setup` (or `npm ci --prefix bench`)", deno.display());
+  let dir = main.parent().expect("the app's directory");
+  let out = Command::new(&deno)
+    .args(["run", "--no-check", "--no-config"])
+    .arg(format!("--allow-read={}", dir.display()))
+    .arg(main)
+    .current_dir(dir)
+    .env("DENO_NO_UPDATE_CHECK", "1")
+    .env("NO_COLOR", "1")
+    .output()
+    .expect("deno runs");
+  assert!(out.status.success(), "deno: {}", String::from_utf8_lossy(&out.stderr));
+  String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
 impl App {
   /// A new app whose `main.ts` is `tests/apps/<main>`.
   pub fn new(main: &str) -> Self {
