@@ -345,7 +345,7 @@ declare var Kiln: {
  * ```
  */
 declare namespace WebAssembly {
-  type ImportValue = ((...args: never[]) => unknown) | Global | Memory | Table | number | bigint;
+  type ImportValue = ((...args: never[]) => unknown) | Suspending | Global | Memory | Table | number | bigint;
   type Imports = Record<string, Record<string, ImportValue>>;
   type ExportValue = ((...args: never[]) => unknown) | Global | Memory | Table;
   type Exports = Record<string, ExportValue>;
@@ -417,6 +417,38 @@ declare namespace WebAssembly {
     source: Response | PromiseLike<Response>,
     imports?: Imports,
   ): Promise<WebAssemblyInstantiatedSource>;
+  /**
+   * JS Promise Integration: a JS function as an import that suspends the guest until the value it
+   * returns (a promise, or any value) settles. Only a call made through `WebAssembly.promising`
+   * can suspend; any other call of the import throws a SuspendError without calling `fn`. A
+   * rejection reaches the promising call's promise unchanged.
+   *
+   * @example
+   * ```ts
+   * const { instance } = await WebAssembly.instantiate(bytes, {
+   *   env: { fetchNumber: new WebAssembly.Suspending(async (key: number) => (await lookUp(key)).value) },
+   * });
+   * const run = WebAssembly.promising(instance.exports.run as (key: number) => number);
+   * console.log(await run(7)); // the guest ran on when lookUp settled
+   * ```
+   */
+  class Suspending {
+    constructor(fn: (...args: never[]) => unknown);
+  }
+  /**
+   * JS Promise Integration: an exported function as one that returns a promise of its result, and
+   * whose `Suspending` imports suspend it. It runs at once, synchronously, until one does. On
+   * wasmtime a store runs one call at a time, so a call into the instance's store made while a
+   * promising call is suspended runs nested in it, and an outer call whose promise settled
+   * resumes once the calls nested in it have ended (V8 resumes them in any order). A promising call
+   * made inside a JS import starts when that import has returned. Throws TypeError (5007) for
+   * anything but an exported function.
+   */
+  function promising<A extends unknown[], R>(fn: (...args: A) => R): (...args: A) => Promise<R>;
+  /** Thrown when a `Suspending` import is called from a call that cannot suspend: a synchronous
+   * export call (also one made while a promising call is suspended) or a start function. Its JS
+   * function is not called. Kiln's `code` is 5002. */
+  class SuspendError extends Error {}
 }
 
 /** The headers of a `Response`: names are case-insensitive, values of one name are joined with

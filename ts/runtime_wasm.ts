@@ -156,6 +156,10 @@ export interface WasmError extends Error {
   readonly code: ErrorCodes[ErrorName];
   /** For a CallError from a WASI program that exited non-zero: its exit status. */
   readonly exitCode?: number;
+  /** For an InstantiateError of guest code `instantiate` ran: `"start"` (the module's start
+   * function) or `"initialize"` (a WASI reactor's `_initialize`) trapped, or a host function it
+   * called failed (what that function threw is the error's `cause`). Absent when linking failed. */
+  readonly stage?: "start" | "initialize";
 }
 
 /**

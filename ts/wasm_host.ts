@@ -25,8 +25,8 @@ import {
 } from "runtime:wasm/values";
 
 /** A host step that ended the call (results in the slots) or a `caller.exports` call. */
-const DONE = -1;
-const CALLED = -2;
+export const DONE = -1;
+export const CALLED = -2;
 
 /** One JS host function of a store, with the type its importer declares. */
 export interface HostFn {
@@ -38,6 +38,21 @@ export interface HostFn {
   /** Called without a caller: a JS import of the `WebAssembly` global, which the JS API calls with
    * its parameters only (runtime:wasm/webassembly's wrappers). No `Caller` is made for its calls. */
   bare?: boolean;
+  /** A `WebAssembly.Suspending` import (runtime:wasm/jspi): `fn` returns what the JS function
+   * returned, and this coerces the value it settles to. Only a `WebAssembly.promising` call waits
+   * for it; any other call fails with a SuspendError without calling it. */
+  suspending?: (settled: unknown) => unknown;
+}
+
+/** The property of a `WebAssembly.Suspending` import's wrapper that holds its `suspending`. */
+export const SETTLE = Symbol("settle");
+
+/** A `WebAssembly.promising` call running in a store (runtime:wasm/jspi). */
+export interface PromisingCall {
+  /** The host call it runs in: its own, or the suspended call it is nested in. */
+  token: number;
+  /** Set while it waits, suspended, for the innermost calls above it to end. */
+  resume: (() => void) | null;
 }
 
 /** The JS host functions of a store, by their number (values that are not functions: null). The
@@ -52,6 +67,9 @@ export class HostTable {
   /** The tokens of the host function calls running now, innermost last: a `WebAssembly` API
    * export called from one of them calls back through it (`jsApiExportFunction`). */
   readonly active: number[] = [];
+  /** The `WebAssembly.promising` calls of the store that have not ended, innermost last. While
+   * one is suspended, a call into the store runs nested in it (`via`). */
+  readonly promising: PromisingCall[] = [];
 
   constructor(fns: (HostFn | null)[]) {
     for (const f of fns) this.add(f);
@@ -74,7 +92,7 @@ export class HostTable {
 /** What one call driven from here carries between steps: the value a host function threw, and the
  * answer to the host function just run, which the next resume op hands to the guest (a reply and
  * the next run are one op crossing). */
-interface CallState {
+export interface CallState {
   thrown: unknown;
   hasThrown: boolean;
   /** 0: results in the slots (`count` of them); 1: it threw (5002); 2: a result did not fit (5007). */
@@ -83,7 +101,7 @@ interface CallState {
   message: string;
 }
 
-function newState(): CallState {
+export function newState(): CallState {
   return { thrown: undefined, hasThrown: false, status: 0, count: 0, message: "" };
 }
 
@@ -117,7 +135,7 @@ function encodeResults(h: HostFn, where: readonly string[], value: unknown, view
 
 /** Sends a host function's return value to the waiting guest. The results go into the call's own
  * slots (large enough for any of the store's host functions), so a reply allocates nothing. */
-function replyValue(state: CallState, table: HostTable, index: number, value: unknown, view: DataView): void {
+export function replyValue(state: CallState, table: HostTable, index: number, value: unknown, view: DataView): void {
   const h = table.fns[index] as HostFn;
   // The common case, one i32 result that is an int32 number, skips encode's checks.
   if (h.results.length === 1 && h.results[0] === "i32" && typeof value === "number" && (value | 0) === value) {
@@ -135,7 +153,7 @@ function replyValue(state: CallState, table: HostTable, index: number, value: un
 }
 
 /** Sends what a host function threw to the waiting guest: the call fails with it as the cause. */
-function replyError(h: HostFn, state: CallState, error: unknown): void {
+export function replyError(h: HostFn, state: CallState, error: unknown): void {
   state.thrown = error;
   state.hasThrown = true;
   answer(state, 1, 0, `the host function \`${h.name}\` threw: ${errorText(error)}`);
@@ -151,7 +169,7 @@ function errorText(error: unknown): string {
 }
 
 /** Host function number `index` of `table`, or the error of a guest that called an unknown one. */
-function hostFn(table: HostTable, index: number): HostFn {
+export function hostFn(table: HostTable, index: number): HostFn {
   const h = table.fns[index];
   if (h === undefined || h === null) {
     throw wasmError("CallError", `the guest called host function number ${index}, which Kiln does not know`);
@@ -183,12 +201,12 @@ function invoke(h: HostFn, view: DataView, caller: Caller | null): unknown {
 }
 
 /** What `start` returns when the host function threw (the answer is already given). */
-const THREW = Symbol("threw");
+export const THREW = Symbol("threw");
 
 /** Calls `h` with its decoded arguments and `caller` (null for a bare function); a throw is
  * answered here (the caller ends), and THREW stands for the value. (No tuple or closure: this runs
  * on every host call.) */
-function start(h: HostFn, view: DataView, caller: Caller | null, state: CallState, table: HostTable, token: number): unknown {
+export function start(h: HostFn, view: DataView, caller: Caller | null, state: CallState, table: HostTable, token: number): unknown {
   table.active.push(token);
   try {
     return invoke(h, view, caller);
@@ -230,14 +248,40 @@ function serve(token: number, table: HostTable, index: number, slots: Uint8Array
   })();
 }
 
-/** Runs host function `index` for the synchronous driver: a promise fails the call. */
-function serveSync(token: number, table: HostTable, index: number, slots: Uint8Array, view: DataView, state: CallState): void {
+/** Makes the JS API's SuspendError (runtime:wasm/jspi sets it; until then an Error). */
+let suspendError = (message: string): Error => new Error(message);
+
+export function setSuspendError(make: (message: string) => Error): void {
+  suspendError = make;
+}
+
+/** Fails the call with a SuspendError: a `WebAssembly.Suspending` import was called from a call
+ * that cannot suspend. As V8 does, the JS function is not called. */
+function refuse(h: HostFn, state: CallState): void {
+  replyError(
+    h,
+    state,
+    suspendError(
+      `trying to suspend without WebAssembly.promising: the import \`${h.name}\` is a WebAssembly.Suspending, ` +
+        "which only a call made through `WebAssembly.promising(fn)` can wait for (a synchronous export call or a " +
+        "start function cannot); call the export through it and await its promise",
+    ),
+  );
+}
+
+/** Runs host function `index` for the synchronous driver: a promise fails the call (the
+ * `WebAssembly` global's imports pass it on as a value, as the JS API does). */
+export function serveSync(token: number, table: HostTable, index: number, slots: Uint8Array, view: DataView, state: CallState): void {
   const h = hostFn(table, index);
+  if (h.suspending !== undefined) {
+    refuse(h, state);
+    return;
+  }
   const caller = h.bare ? null : new Caller(token, table);
   const value = start(h, view, caller, state, table, token);
   if (value === THREW) return;
   caller?.end();
-  if (isThenable(value)) {
+  if (!h.bare && isThenable(value)) {
     // Keep the rejection, if any, from going unhandled: the call reports the problem.
     Promise.resolve(value).catch(() => {});
     const message = `the host function \`${h.name}\` returned a promise, which a synchronous ` +
@@ -248,17 +292,23 @@ function serveSync(token: number, table: HostTable, index: number, slots: Uint8A
   replyValue(state, table, index, value, view);
 }
 
-/** The thrown value becomes the `cause` of the call's CallError. */
-function withCause(error: unknown, state: CallState): unknown {
-  if (state.hasThrown && error instanceof Error && (error as { code?: number }).code === 5002 && error.cause === undefined) {
+/** The thrown value becomes the `cause` of the call's CallError, or of the InstantiateError of an
+ * instantiation whose start function (or `_initialize`) called the host function (its `stage`). */
+export function withCause(error: unknown, state: CallState): unknown {
+  if (!state.hasThrown || !(error instanceof Error) || error.cause !== undefined) return error;
+  const { code, stage } = error as { code?: number; stage?: unknown };
+  if (code === 5002 || (code === 5001 && typeof stage === "string")) {
     Object.defineProperty(error, "cause", { value: state.thrown, writable: true, configurable: true, enumerable: false });
   }
   return error;
 }
 
 /** Drives a parked call or instantiation to its end with the async driver. */
-export async function drive(token: number, table: HostTable, slots: Uint8Array): Promise<void> {
-  const state = newState();
+export function drive(token: number, table: HostTable, slots: Uint8Array): Promise<void> {
+  return driveWith(token, table, slots, newState());
+}
+
+async function driveWith(token: number, table: HostTable, slots: Uint8Array, state: CallState): Promise<void> {
   const view = new DataView(slots.buffer, slots.byteOffset, slots.byteLength);
   try {
     let step = await ops.op_wasm_hcall_run(token, slots);
@@ -269,6 +319,19 @@ export async function drive(token: number, table: HostTable, slots: Uint8Array):
     }
   } catch (error) {
     ops.op_wasm_hcall_cancel(token);
+    throw withCause(error, state);
+  }
+}
+
+/** Drives a parked instantiation (`op_wasm_instance_begin`, `op_wasm_instance_join`) to its end
+ * with the async driver, and registers what it made with `end` (`op_wasm_instance_end`, ...): a
+ * value a JS import threw in the start function becomes the `cause` of the error. */
+export async function driveInstantiation<T>(token: number, table: HostTable, end: (token: number) => T): Promise<T> {
+  const state = newState();
+  await driveWith(token, table, new Uint8Array(table.slots * 8), state);
+  try {
+    return end(token);
+  } catch (error) {
     throw withCause(error, state);
   }
 }
@@ -286,15 +349,17 @@ function driveSync(token: number, table: HostTable, slots: Uint8Array, view: Dat
 
 /**
  * Drives a parked instantiation (`op_wasm_instance_begin`) to its end with the synchronous driver,
- * for `new WebAssembly.Instance` (runtime:wasm/webassembly): a start function's calls of host
- * functions are served here, and a host function that returns a promise fails it.
+ * for `new WebAssembly.Instance` (runtime:wasm/webassembly), and registers what it made with `end`:
+ * a start function's calls of host functions are served here, a host function that returns a
+ * promise fails it, and a value one threw becomes the `cause` of the error.
  */
-export function driveInstantiationSync(token: number, table: HostTable): void {
+export function driveInstantiationSync<T>(token: number, table: HostTable, end: (token: number) => T): T {
   const slots = new Uint8Array(table.slots * 8);
   const view = new DataView(slots.buffer);
   const state = newState();
   try {
     driveSync(token, table, slots, view, state, ops.op_wasm_hcall_run_sync(token, slots));
+    return end(token);
   } catch (error) {
     ops.op_wasm_hcall_cancel(token);
     throw withCause(error, state);
@@ -372,12 +437,12 @@ export function jsApiExportFunction(
   let own: { slots: Uint8Array; view: DataView; state: CallState } | null = null;
   let running = false;
   return (...args: unknown[]): unknown => {
-    const active = table.active;
-    if (active.length > 0) {
+    const via = callVia(table);
+    if (via !== -1) {
       const values = new Array(count);
       for (let i = 0; i < count; i++) values[i] = coerce(params[i], args[i]);
       try {
-        return Caller.callIndex(active[active.length - 1], table, raw, index, name, params, results, values);
+        return Caller.callIndex(via, table, raw, index, name, params, results, values);
       } catch (e) {
         throw standard(e);
       }
@@ -420,6 +485,16 @@ export function jsApiExportFunction(
     if (results.length === 1) return decode(view, 0, results[0]);
     return results.map((type, i) => decode(view, i, type));
   };
+}
+
+/** The host call a call into the store runs nested in, as `caller.exports` calls do: the innermost
+ * host function running, else the innermost `WebAssembly.promising` call, which is suspended
+ * (runtime:wasm/jspi): the store is that call's until it ends. -1: none, the store is free. */
+export function callVia(table: HostTable): number {
+  const active = table.active;
+  if (active.length > 0) return active[active.length - 1];
+  const promising = table.promising;
+  return promising.length > 0 ? promising[promising.length - 1].token : -1;
 }
 
 /** One result as is, none as undefined, several as an array: as `instance.exports` returns. */
@@ -527,7 +602,8 @@ class Caller implements WasmCaller {
     results: readonly string[],
     args: WasmArg[],
   ): WasmReturn {
-    // The host function call `token` is running (it is on the table's stack), so its caller is live.
+    // The host function call `token` is running (it is on the table's stack), or a promising call
+    // waits in it, suspended (runtime:wasm/jspi): either way its caller is live.
     const caller = new Caller(token, table);
     return caller.#call(name, params, results, args, (slots) => ops.op_wasm_caller_call_index(token, raw, index, params.length, slots), true);
   }
@@ -584,7 +660,8 @@ export function hostTable(split: SplitImports, moduleIds: number[], jsValues = f
   split.fns.forEach((f, index) => {
     if (f === undefined) return;
     const [params, results] = types.get(`${f.module}\u0000${f.name}`) ?? [[], []];
-    fns[index] = { fn: f.fn, name: `${f.module}.${f.name}`, params, results, bare: jsValues };
+    const suspending = (f.fn as { [SETTLE]?: (settled: unknown) => unknown })[SETTLE];
+    fns[index] = { fn: f.fn, name: `${f.module}.${f.name}`, params, results, bare: jsValues, suspending };
   });
   return new HostTable(fns);
 }

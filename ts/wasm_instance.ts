@@ -19,7 +19,7 @@ import {
   wasmError,
 } from "runtime:wasm/values";
 import { exportFunction } from "runtime:wasm/exports";
-import { callHost, drive, hostExportFunction, type HostTable, hostTable } from "runtime:wasm/host";
+import { callHost, driveInstantiation, hostExportFunction, type HostTable, hostTable } from "runtime:wasm/host";
 import { splitImports } from "runtime:wasm/import-object";
 import { type ComponentInstance, instantiateComponent } from "runtime:wasm/component";
 import { forgotten, type Reclaim, WasmMemory } from "runtime:wasm/memory";
@@ -425,8 +425,7 @@ export async function instantiate<E extends object = WasmExports>(
     const ids = [raw, ...Object.values(imports as ImportObject).filter((v) => typeof v === "string").map((v) => rawId(v, "module"))];
     table = hostTable(split, ids);
     const token = ops.op_wasm_instance_begin(raw, json, split.modules, split.host, false);
-    await drive(token, table, new Uint8Array(table.slots * 8));
-    id = ops.op_wasm_instance_end(token);
+    id = await driveInstantiation(token, table, ops.op_wasm_instance_end);
   }
   let linked: Record<string, WasmInstance> = NOTHING_LINKED;
   if (split.modules !== "") {

@@ -55,7 +55,8 @@ export const LinkError = errorClass("LinkError", codes.InstantiateError);
 export const RuntimeError = errorClass("RuntimeError", codes.CallError);
 
 /** An op's coded error as the JS API's class: 5000 CompileError, 5001 LinkError, 5002 RuntimeError
- * (or, when a JS import threw, that very exception). Other codes (limits, capabilities) stay. */
+ * (or, when a JS import threw, that very exception); a 5001 of the start function (its `stage`)
+ * is the RuntimeError or exception it is. Other codes (limits, capabilities) stay. */
 export function standard(error: unknown): unknown {
   const code = (error as { code?: unknown } | null)?.code;
   if (!(error instanceof Error)) return error;
@@ -63,7 +64,8 @@ export function standard(error: unknown): unknown {
     case codes.CompileError:
       return new CompileError(error.message);
     case codes.InstantiateError:
-      return new LinkError(error.message);
+      if (typeof (error as { stage?: unknown }).stage !== "string") return new LinkError(error.message);
+      return Object.hasOwn(error, "cause") ? error.cause : new RuntimeError(error.message);
     case codes.CallError:
       return Object.hasOwn(error, "cause") ? error.cause : new RuntimeError(error.message);
     default:

@@ -26,9 +26,10 @@
 // wasmtime carries (runtime:wasm/values, `refId`), so wasm-bindgen's reference-type glue runs on
 // wasmtime.
 
-import { drive, driveInstantiationSync, type HostTable, hostTable } from "runtime:wasm/host";
+import { driveInstantiation, driveInstantiationSync, type HostTable, hostTable } from "runtime:wasm/host";
 import { type SplitImports, splitImports } from "runtime:wasm/import-object";
 import {
+  coded,
   CompileError,
   exportFunction,
   functionIndex,
@@ -53,8 +54,9 @@ import {
   needsInterpreter,
   unwrap,
 } from "runtime:wasm/module-object";
+import { promisingCall, Suspending, SuspendError, suspendingImport } from "runtime:wasm/jspi";
 import { setSameStore, Table } from "runtime:wasm/table";
-import { jsTypes, ops } from "runtime:wasm/values";
+import { codes, jsTypes, ops } from "runtime:wasm/values";
 import { HOST_OBJECT } from "runtime:wasm/import-object";
 
 
@@ -138,6 +140,7 @@ function readImports(module: Module, importObject: unknown): { values: unknown[]
     const what = `import "${i.module}" "${i.name}"`;
     switch (i.kind) {
       case "function":
+        if (value instanceof Suspending) break;
         if (typeof value !== "function") throw new LinkError(`${what}: a function import needs a callable`);
         break;
       case "global":
@@ -203,6 +206,10 @@ function hostImports(module: Module, values: unknown[], join: Join | null): Reco
     const known = join === null || i.kind !== "function" ? undefined : functionIndex.get(value as Function);
     if (known !== undefined && stores.get(known.owner) === join?.store) {
       namespace[i.name] = { [HOST_OBJECT]: () => ["extern", [known.raw, "function", known.index]] };
+    } else if (i.kind === "function" && value instanceof Suspending) {
+      const results = jsTypes(i.results ?? []);
+      const settle = (settled: unknown) => results.length === 1 ? toWasm(results[0], settled) : toResults(results, settled);
+      namespace[i.name] = suspendingImport(Suspending.target(value), (i.params ?? []).length, settle);
     } else if (i.kind === "function") {
       namespace[i.name] = jsImport(value as (...args: unknown[]) => unknown, (i.params ?? []).length, jsTypes(i.results ?? []));
     } else if (i.kind === "memory" || i.kind === "table" || (i.kind === "global" && mutableGlobal(i))) {
@@ -226,6 +233,14 @@ function plan(
 ): { id: number; split: SplitImports; interpreted: WebAssembly.Imports | null; join: Join | null } {
   const { values, interpreted, join } = readImports(module, importObject);
   const id = Module.id(module);
+  const suspending = values.findIndex((v) => v instanceof Suspending);
+  if (interpreted !== "" && suspending !== -1) {
+    const i = Module.shape(module).imports[suspending];
+    throw new LinkError(
+      `import "${i.module}" "${i.name}": a WebAssembly.Suspending import needs the module to run on wasmtime, ` +
+        `and this one runs on the JS engine's interpreter (${interpreted}), which cannot suspend`,
+    );
+  }
   if (interpreted !== "") return { id, split: splitImports(undefined), interpreted: toInterpreter(module, values, interpreted), join: null };
   return { id, split: splitImports(hostImports(module, values, join), true), interpreted: null, join };
 }
@@ -292,8 +307,7 @@ class Instance {
       if (join !== null) {
         const { table: all, offset } = joinTable(join.store, split, id);
         const token = ops.op_wasm_instance_join(join.anchor, id, split.host, offset, true);
-        driveInstantiationSync(token, all);
-        raw = ops.op_wasm_instance_joined(token);
+        raw = driveInstantiationSync(token, all, ops.op_wasm_instance_joined);
         const functions = new Map<number, Function>();
         adoptAll(split, this, raw, functions, join.store.table, offset);
         stores.set(this, join.store);
@@ -306,8 +320,7 @@ class Instance {
       } else {
         table = hostTable(split, [id], true);
         const token = ops.op_wasm_instance_begin(id, JS_API, "", split.host, true);
-        driveInstantiationSync(token, table);
-        raw = ops.op_wasm_instance_end(token);
+        raw = driveInstantiationSync(token, table, ops.op_wasm_instance_end);
       }
     } catch (e) {
       throw standard(e);
@@ -357,6 +370,9 @@ function toInterpreter(module: Module, values: unknown[], why: string): WebAssem
 }
 
 /** The exports of an interpreter's instance, with its memories, tables and globals as Kiln's. */
+/** The exported functions of instances the interpreter runs, which `promising` takes too. */
+const interpretedFunctions = new WeakSet<Function>();
+
 function interpretedExports(instance: WebAssembly.Instance): Record<string, unknown> {
   const api = interpreterApi();
   const out: Record<string, unknown> = Object.create(null);
@@ -365,6 +381,7 @@ function interpretedExports(instance: WebAssembly.Instance): Record<string, unkn
     else if (value instanceof api.Table) out[name] = Table.wrap(value);
     else if (value instanceof api.Global) out[name] = Global.wrap(value);
     else out[name] = value;
+    if (typeof value === "function") interpretedFunctions.add(value);
   }
   return Object.freeze(out);
 }
@@ -428,8 +445,7 @@ async function instantiateModule(module: Module, importObject: unknown): Promise
     if (join !== null) {
       const { table: all, offset } = joinTable(join.store, split, id);
       const token = ops.op_wasm_instance_join(join.anchor, id, split.host, offset, false);
-      await drive(token, all, new Uint8Array(all.slots * 8));
-      raw = ops.op_wasm_instance_joined(token);
+      raw = await driveInstantiation(token, all, ops.op_wasm_instance_joined);
       return Instance.adopt((owner) => {
         const functions = new Map<number, Function>();
         adoptAll(split, owner, raw, functions, join.store.table, offset);
@@ -441,8 +457,7 @@ async function instantiateModule(module: Module, importObject: unknown): Promise
     } else {
       table = hostTable(split, [id], true);
       const token = ops.op_wasm_instance_begin(id, JS_API, "", split.host, true);
-      await drive(token, table, new Uint8Array(table.slots * 8));
-      raw = ops.op_wasm_instance_end(token);
+      raw = await driveInstantiation(token, table, ops.op_wasm_instance_end);
     }
   } catch (e) {
     throw standard(e);
@@ -482,6 +497,35 @@ async function instantiateStreaming(source: unknown, importObject?: unknown): Pr
   return instantiate(await response.arrayBuffer(), importObject);
 }
 
+/**
+ * `WebAssembly.promising(fn)`: an exported function as one that returns a promise of its result,
+ * and whose `Suspending` imports may suspend it (runtime:wasm/jspi). An instance without JS
+ * imports cannot suspend: its call runs at once, and the promise holds its outcome.
+ */
+function promising(fn: unknown): (...args: unknown[]) => Promise<unknown> {
+  const known = typeof fn === "function" ? functionIndex.get(fn) : undefined;
+  if (known === undefined && !(typeof fn === "function" && interpretedFunctions.has(fn))) {
+    throw coded(new TypeError("WebAssembly.promising(): Argument 0 must be a WebAssembly exported function"), codes.TypeError);
+  }
+  const exported = fn as (...args: unknown[]) => unknown;
+  const name = exported.name;
+  const wrapped = (...args: unknown[]): Promise<unknown> => {
+    const store = known === undefined ? undefined : stores.get(known.owner);
+    const table = store === undefined ? null : callTable(store);
+    if (known === undefined || table === null) {
+      try {
+        return Promise.resolve(Reflect.apply(exported, undefined, args));
+      } catch (error) {
+        return Promise.reject(error);
+      }
+    }
+    return promisingCall(known.raw, known.index, name, known.params, known.results, table, toWasm, standard, args);
+  };
+  Object.defineProperty(wrapped, "name", { value: name });
+  Object.defineProperty(wrapped, "length", { value: exported.length });
+  return wrapped;
+}
+
 const namespace: Record<string | symbol, unknown> = {};
 const members: Record<string, unknown> = {
   Module,
@@ -497,6 +541,9 @@ const members: Record<string, unknown> = {
   instantiate,
   compileStreaming,
   instantiateStreaming,
+  Suspending,
+  SuspendError,
+  promising,
 };
 // Exception handling's classes stay the interpreter's (a module with tags runs there).
 for (const name of ["Tag", "Exception"]) {

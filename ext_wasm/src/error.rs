@@ -131,11 +131,15 @@ pub struct WasmError {
   message: String,
   /// The guest's exit status, for a WASI program that exited non-zero.
   exit_code: Option<i32>,
+  /// Which guest code an instantiation ran failed, when that is how it failed (not in linking):
+  /// `"start"` (the start function) or `"initialize"` (a reactor's `_initialize`), trapped or
+  /// failed in a host function. `stage` in JS.
+  stage: Option<&'static str>,
 }
 
 impl WasmError {
   pub fn new(code: ErrorCode, message: impl Into<String>) -> Self {
-    Self { code, message: message.into(), exit_code: None }
+    Self { code, message: message.into(), exit_code: None, stage: None }
   }
 
   /// A WASI program ended with `proc_exit(status)`, status != 0.
@@ -144,7 +148,15 @@ impl WasmError {
       code: ErrorCode::CallError,
       message: format!("the WASI program exited with status {status}"),
       exit_code: Some(status),
+      stage: None,
     }
+  }
+
+  /// Marks an instantiation's error as one of the guest code it ran at `stage` (see `stage`): the
+  /// `WebAssembly` API reports those as the RuntimeError (or the JS exception) they are.
+  pub fn at_stage(mut self, stage: &'static str) -> Self {
+    self.stage = Some(stage);
+    self
   }
 
   pub fn code(&self) -> ErrorCode {
@@ -267,6 +279,9 @@ impl JsErrorClass for WasmError {
     let mut props = vec![(Cow::Borrowed("code"), PropertyValue::from(self.code.as_u32()))];
     if let Some(status) = self.exit_code {
       props.push((Cow::Borrowed("exitCode"), PropertyValue::from(status)));
+    }
+    if let Some(stage) = self.stage {
+      props.push((Cow::Borrowed("stage"), PropertyValue::String(Cow::Borrowed(stage))));
     }
     Box::new(props.into_iter())
   }

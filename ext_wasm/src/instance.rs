@@ -332,13 +332,40 @@ async fn instantiate_plain(
 /// The error of a failed instantiation: from running the start function (a trap, an exit, a
 /// deadline), or about the module itself (a shared memory this engine refuses, ...).
 pub(crate) fn instantiate_failed(error: wasmtime::Error, config: &InstanceConfig) -> WasmError {
+  // A WasmError here is a host function's failure inside the start function (host.rs).
   let ran = error.downcast_ref::<Trap>().is_some()
     || error.downcast_ref::<I32Exit>().is_some()
-    || error.downcast_ref::<DeadlineExceeded>().is_some();
+    || error.downcast_ref::<DeadlineExceeded>().is_some()
+    || error.downcast_ref::<WasmError>().is_some_and(|e| e.code() == ErrorCode::CallError);
   if !ran {
     return WasmError::instantiate(format!("cannot instantiate the module: {}", error_chain(&error)));
   }
-  setup_failed(error, "the start function", config)
+  setup_failed(error, Setup::Start, config)
+}
+
+/// The guest code `instantiate` runs, which can fail it.
+#[derive(Clone, Copy)]
+enum Setup {
+  Start,
+  Initialize,
+}
+
+impl Setup {
+  /// As messages name it.
+  fn what(self) -> &'static str {
+    match self {
+      Setup::Start => "the start function",
+      Setup::Initialize => "the WASI reactor initializer `_initialize`",
+    }
+  }
+
+  /// As the error's `stage` names it.
+  fn stage(self) -> &'static str {
+    match self {
+      Setup::Start => "start",
+      Setup::Initialize => "initialize",
+    }
+  }
 }
 
 /// `app.linked`: the instances of the modules linked into an instance's store, by import name.
@@ -390,7 +417,7 @@ pub(crate) async fn run_initialize(
   kiln: &mut KilnStore,
   instance: &Instance,
 ) -> Result<(), WasmError> {
-  let what = "the WASI reactor initializer `_initialize`";
+  let what = Setup::Initialize.what();
   let func = instance.get_func(&mut kiln.store, INITIALIZE).ok_or_else(|| {
     WasmError::instantiate(format!("cannot instantiate the module: {what} is not a function of the instance"))
   })?;
@@ -403,14 +430,15 @@ pub(crate) async fn run_initialize(
   match outcome {
     Ok(()) => Ok(()),
     Err(e) if e.downcast_ref::<I32Exit>().is_some_and(|exit| exit.0 == 0) => Ok(()),
-    Err(e) => Err(setup_failed(e, what, &kiln.config)),
+    Err(e) => Err(setup_failed(e, Setup::Initialize, &kiln.config)),
   }
 }
 
-/// The error `instantiate` fails with when guest code it ran (the start function, or a reactor's
-/// `_initialize`, named by `what`) failed. Running out of fuel or time stays 5011, as in a call;
+/// The error `instantiate` fails with when guest code it ran (`setup`: the start function, or a
+/// reactor's `_initialize`) failed; its `stage` says which. Running out of fuel or time stays 5011, as in a call;
 /// a trap or a WASI exit is 5001, because no instance is returned to call again.
-fn setup_failed(error: wasmtime::Error, what: &str, config: &InstanceConfig) -> WasmError {
+fn setup_failed(error: wasmtime::Error, setup: Setup, config: &InstanceConfig) -> WasmError {
+  let what = setup.what();
   if let Some(exit) = error.downcast_ref::<I32Exit>() {
     return WasmError::instantiate(format!(
       "cannot instantiate the module: {what} exited (WASI proc_exit) with status {}; pass \
@@ -421,14 +449,16 @@ fn setup_failed(error: wasmtime::Error, what: &str, config: &InstanceConfig) -> 
   if let Some(Trap::StackOverflow) = error.downcast_ref::<Trap>() {
     return WasmError::instantiate(format!(
       "cannot instantiate the module: {what} trapped: call stack exhausted (unbounded recursion?)"
-    ));
+    ))
+    .at_stage(setup.stage());
   }
-  setup_error(classify(error, what, config.call_limits()), what)
+  setup_error(classify(error, what, config.call_limits()), setup)
 }
 
 /// A classified error of guest code `instantiate` ran: 5002 and exits become 5001 (no instance
 /// is returned to call again), deadlines and fuel stay 5011.
-fn setup_error(classified: WasmError, what: &str) -> WasmError {
+fn setup_error(classified: WasmError, setup: Setup) -> WasmError {
+  let what = setup.what();
   if let Some(status) = classified.exit_code() {
     return WasmError::instantiate(format!(
       "cannot instantiate the module: {what} exited (WASI proc_exit) with status {status}; pass \
@@ -439,7 +469,8 @@ fn setup_error(classified: WasmError, what: &str) -> WasmError {
     ErrorCode::CallError => WasmError::instantiate(format!(
       "cannot instantiate the module: {classified}; this is a bug in the module or something its \
        config lacks (env, args, preopens): pass inheritStderr: true to see what the guest printed"
-    )),
+    ))
+    .at_stage(setup.stage()),
     _ => classified,
   }
 }

@@ -95,6 +95,7 @@ pub const INTERNAL_MODULES: &[(&str, &str)] = &[
   ("runtime:wasm/pool", include_str!("../../ts/wasm_pool.ts")),
   ("runtime:wasm/component", include_str!("../../ts/wasm_component.ts")),
   ("runtime:wasm/wit", include_str!("../../ts/wasm_wit.ts")),
+  ("runtime:wasm/jspi", include_str!("../../ts/wasm_jspi.ts")),
   ("runtime:wasm/webassembly", include_str!("../../ts/wasm_webassembly.ts")),
   ("runtime:wasm/module-object", include_str!("../../ts/wasm_module_object.ts")),
   ("runtime:wasm/objects", include_str!("../../ts/wasm_objects.ts")),

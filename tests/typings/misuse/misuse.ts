@@ -104,3 +104,13 @@ try {
   // @ts-expect-error a ComponentError's code is a number.
   if (e instanceof ComponentError) { const code: string = e.code; console.log(code); }
 }
+
+// @ts-expect-error WebAssembly.Suspending wraps a function.
+new WebAssembly.Suspending(5);
+
+// @ts-expect-error a promising function returns a promise of the result, not the result.
+const notYet: number = WebAssembly.promising((x: number) => x + 1)(1);
+console.log(notYet);
+
+// @ts-expect-error a promising function takes the export's parameters.
+await WebAssembly.promising((x: number) => x)("1");
