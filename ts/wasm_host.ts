@@ -39,13 +39,20 @@ export interface HostFn {
    * its parameters only (runtime:wasm/webassembly's wrappers). No `Caller` is made for its calls. */
   bare?: boolean;
   /** A `WebAssembly.Suspending` import (runtime:wasm/jspi): `fn` returns what the JS function
-   * returned, and this coerces the value it settles to. Only a `WebAssembly.promising` call waits
-   * for it; any other call fails with a SuspendError without calling it. */
-  suspending?: (settled: unknown) => unknown;
+   * returned. Only a `WebAssembly.promising` call waits for it. */
+  suspending?: Suspension;
 }
 
-/** The property of a `WebAssembly.Suspending` import's wrapper that holds its `suspending`. */
-export const SETTLE = Symbol("settle");
+/** What a `WebAssembly.Suspending` import adds to its host function (runtime:wasm/jspi). */
+export interface Suspension {
+  /** The value the JS function's result settled to, coerced to the import's result types. */
+  settle(value: unknown): unknown;
+  /** The SuspendError any other call fails with, without calling the function. */
+  refusal(name: string): Error;
+}
+
+/** The property of a `WebAssembly.Suspending` import's wrapper that holds its `Suspension`. */
+export const SUSPENSION = Symbol("suspension");
 
 /** A `WebAssembly.promising` call running in a store (runtime:wasm/jspi). */
 export interface PromisingCall {
@@ -248,33 +255,12 @@ function serve(token: number, table: HostTable, index: number, slots: Uint8Array
   })();
 }
 
-/** Makes the JS API's SuspendError (runtime:wasm/jspi sets it; until then an Error). */
-let suspendError = (message: string): Error => new Error(message);
-
-export function setSuspendError(make: (message: string) => Error): void {
-  suspendError = make;
-}
-
-/** Fails the call with a SuspendError: a `WebAssembly.Suspending` import was called from a call
- * that cannot suspend. As V8 does, the JS function is not called. */
-function refuse(h: HostFn, state: CallState): void {
-  replyError(
-    h,
-    state,
-    suspendError(
-      `trying to suspend without WebAssembly.promising: the import \`${h.name}\` is a WebAssembly.Suspending, ` +
-        "which only a call made through `WebAssembly.promising(fn)` can wait for (a synchronous export call or a " +
-        "start function cannot); call the export through it and await its promise",
-    ),
-  );
-}
-
 /** Runs host function `index` for the synchronous driver: a promise fails the call (the
  * `WebAssembly` global's imports pass it on as a value, as the JS API does). */
 export function serveSync(token: number, table: HostTable, index: number, slots: Uint8Array, view: DataView, state: CallState): void {
   const h = hostFn(table, index);
   if (h.suspending !== undefined) {
-    refuse(h, state);
+    replyError(h, state, h.suspending.refusal(h.name));
     return;
   }
   const caller = h.bare ? null : new Caller(token, table);
@@ -660,7 +646,7 @@ export function hostTable(split: SplitImports, moduleIds: number[], jsValues = f
   split.fns.forEach((f, index) => {
     if (f === undefined) return;
     const [params, results] = types.get(`${f.module}\u0000${f.name}`) ?? [[], []];
-    const suspending = (f.fn as { [SETTLE]?: (settled: unknown) => unknown })[SETTLE];
+    const suspending = (f.fn as { [SUSPENSION]?: Suspension })[SUSPENSION];
     fns[index] = { fn: f.fn, name: `${f.module}.${f.name}`, params, results, bare: jsValues, suspending };
   });
   return new HostTable(fns);

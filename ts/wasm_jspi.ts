@@ -32,9 +32,8 @@ import {
   replyError,
   replyValue,
   serveSync,
-  SETTLE,
-  setSuspendError,
   start,
+  SUSPENSION,
   THREW,
   withCause,
 } from "runtime:wasm/host";
@@ -50,7 +49,15 @@ export class SuspendError extends Error {
   }
 }
 Object.defineProperty(SuspendError.prototype, "name", { value: "SuspendError", writable: true, configurable: true });
-setSuspendError((message) => new SuspendError(message));
+
+/** The SuspendError of a `Suspending` import `name` called from a call that cannot suspend. */
+function refusal(name: string): Error {
+  return new SuspendError(
+    `trying to suspend without WebAssembly.promising: the import \`${name}\` is a WebAssembly.Suspending, ` +
+      "which only a call made through `WebAssembly.promising(fn)` can wait for (a synchronous export call or a " +
+      "start function cannot); call the export through it and await its promise",
+  );
+}
 
 /** `new WebAssembly.Suspending(fn)`: `fn` as an import that suspends a `WebAssembly.promising`
  * call until the value it returns (a promise, or any value) settles. */
@@ -79,7 +86,7 @@ export function suspendingImport(
   settle: (value: unknown) => unknown,
 ): (...args: unknown[]) => unknown {
   const wrapper = (...args: unknown[]) => Reflect.apply(fn, undefined, args.slice(0, count));
-  Object.defineProperty(wrapper, SETTLE, { value: settle });
+  Object.defineProperty(wrapper, SUSPENSION, { value: { settle, refusal } });
   return wrapper;
 }
 
@@ -130,7 +137,7 @@ export async function promisingCall(
     while (step >= 0) {
       const h = hostFn(table, step | 0);
       if (h.suspending === undefined) serveSync(token, table, step | 0, slots, view, state);
-      else await suspend(call, table, step | 0, h.suspending, view, state);
+      else await suspend(call, table, step | 0, h.suspending.settle, view, state);
       step = ops.op_wasm_hcall_resume_sync(token, state.status, state.count, slots, state.message);
     }
   } catch (error) {
