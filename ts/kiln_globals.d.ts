@@ -715,6 +715,35 @@ declare class ImageData {
   readonly pixelFormat: "rgba-unorm8";
 }
 
+/**
+ * What the process runs on and for whom, as the HTML Standard's `Navigator` (and Deno's) has it:
+ * npm glue reads `hardwareConcurrency` to size a thread pool. Not constructible: use `navigator`.
+ * Loaded on first use, with this run's values.
+ *
+ * @example
+ * ```ts
+ * console.log(navigator.hardwareConcurrency); // e.g. 2: the processors this process may use
+ * console.log(navigator.language);            // "de-DE" with LANG=de_DE.UTF-8; "en-US" with none
+ * ```
+ */
+declare class Navigator {
+  private constructor();
+  /** The logical processors this process may run on (its CPU affinity), at least 1. */
+  readonly hardwareConcurrency: number;
+  /** The user's language as a BCP 47 tag, from `LC_ALL`, `LC_MESSAGES` or `LANG` ("en-US" for
+   * none, "C" or "POSIX"). */
+  readonly language: string;
+  /** `[language]`: a new array on each read. */
+  readonly languages: string[];
+  /** `"Kiln/<version>"`. */
+  readonly userAgent: string;
+  /** The operating system and architecture, as browsers name them: "Linux x86_64". */
+  readonly platform: string;
+}
+
+/** The one `Navigator`. */
+declare var navigator: Navigator;
+
 /** The options of `new Blob`. */
 interface BlobPropertyBag {
   /** The media type (`blob.type`): lower-cased, or "" if it has a character outside U+0020-U+007E. */

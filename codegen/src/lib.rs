@@ -31,6 +31,7 @@ pub const RUST_SOURCES: &[&str] = &[
   "runtime/src/url.rs",
   "runtime/src/encoding.rs",
   "runtime/src/compression.rs",
+  "runtime/src/navigator.rs",
 ];
 
 /// A module apps import, its glue and its generated declaration file.

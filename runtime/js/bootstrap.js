@@ -62,14 +62,14 @@ for (const [name, value] of Object.entries(globals)) define(name, value);
 
 // `URL` and `URLSearchParams` (runtime/js/url.js), `Blob` and `File` (runtime/js/blob.js), the
 // streams (runtime/js/streams.js), events and `AbortController` (runtime/js/events.js),
-// `ImageData` (runtime/js/image_data.js), `structuredClone` (runtime/js/structured_clone.js) and
+// `ImageData` (runtime/js/image_data.js), `navigator` (runtime/js/navigator.js), `structuredClone` (runtime/js/structured_clone.js) and
 // `fetch`, `Request`, `Response` and `Headers` (runtime/js/fetch.js) load on first use: a start
 // that does not use them does not restore them from the snapshot. The first read defines them as
 // the others are.
 // The lazy modules that use one another reach each other through `modules`, which loads each on
 // first use; `loaded` says whether one is, so that a check such as "is this body a Blob" does not
 // load blob.js (no Blob exists before it is loaded).
-let url, fetching, blobs, streams, events, imageData;
+let url, fetching, blobs, streams, events, imageData, navigation;
 const modules = {
   blob: () => (blobs ??= core.createLazyLoader("ext:kiln_globals/blob.js")().blobApi(modules)),
   streams: () => (streams ??= core.createLazyLoader("ext:kiln_globals/streams.js")().streamsApi(core.ops)),
@@ -79,6 +79,8 @@ const modules = {
 };
 const urlClasses = () => (url ??= core.createLazyLoader("ext:kiln_globals/url.js")().urlClasses(core.ops, modules));
 const fetchApi = () => (fetching ??= core.createLazyLoader("ext:kiln_globals/fetch.js")().fetchApi(core.ops, modules));
+const navigatorApi = () =>
+  (navigation ??= core.createLazyLoader("ext:kiln_globals/navigator.js")().navigatorApi(core.ops));
 const lazy = {
   URL: () => urlClasses().URL,
   URLSearchParams: () => urlClasses().URLSearchParams,
@@ -95,6 +97,8 @@ const lazy = {
   AbortController: () => modules.events().AbortController,
   AbortSignal: () => modules.events().AbortSignal,
   ImageData: () => modules.imageData(),
+  Navigator: () => navigatorApi().Navigator,
+  navigator: () => navigatorApi().navigator,
 };
 for (
   const name of [

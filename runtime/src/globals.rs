@@ -96,6 +96,7 @@ deno_core::extension!(
     crate::encoding::op_kiln_decode_windows1252,
     crate::compression::op_kiln_compress,
     crate::compression::op_kiln_decompress,
+    crate::navigator::op_kiln_navigator,
     op_kiln_noop,
     op_kiln_noop_async
   ],
@@ -106,7 +107,8 @@ deno_core::extension!(
   // 1.09 M instructions (2%) as part of the snapshot.
   lazy_loaded_esm = [
     dir "js", "url.js", "structured_clone.js", "fetch.js", "body.js", "blob.js", "streams.js", "stream_common.js",
-    "readable_stream.js", "writable_stream.js", "transform_stream.js", "events.js", "image_data.js"
+    "readable_stream.js", "writable_stream.js", "transform_stream.js", "events.js", "image_data.js",
+    "navigator.js"
   ],
   options = { args: Vec<String> },
   state = |state, options| {
@@ -162,6 +164,10 @@ const EMBEDDED_LAZY_ESM: &[deno_core::ExtensionFileSource] = &[
   deno_core::ExtensionFileSource::new(
     "ext:kiln_globals/image_data.js",
     deno_core::ascii_str_include!("../js/image_data.js"),
+  ),
+  deno_core::ExtensionFileSource::new(
+    "ext:kiln_globals/navigator.js",
+    deno_core::ascii_str_include!("../js/navigator.js"),
   ),
 ];
 

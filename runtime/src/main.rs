@@ -14,6 +14,7 @@ mod heap;
 mod job;
 mod loader;
 mod manifest;
+mod navigator;
 mod run;
 mod scaffold;
 mod snapshot;

@@ -139,16 +139,26 @@ pub struct Run {
 /// bench/package.json and installed by `./x setup`), allowed to read its own directory: the
 /// runtime Kiln is measured against, for the tests that compare their output line for line.
 pub fn deno_runs(main: &std::path::Path) -> String {
+  deno_runs_env(main, &[], &[])
+}
+
+/// [`deno_runs`] with the variables `set` set and those in `remove` removed from its environment.
+pub fn deno_runs_env(main: &std::path::Path, set: &[(&str, &str)], remove: &[&str]) -> String {
   let deno = repo().join("bench/node_modules/@deno/linux-x64-glibc/deno");
   assert!(deno.exists(), "{} is missing: run `./x setup` (or `npm ci --prefix bench`)", deno.display());
   let dir = main.parent().expect("the app's directory");
-  let out = Command::new(&deno)
+  let mut command = Command::new(&deno);
+  for name in remove {
+    command.env_remove(name);
+  }
+  let out = command
     .args(["run", "--no-check", "--no-config"])
     .arg(format!("--allow-read={}", dir.display()))
     .arg(main)
     .current_dir(dir)
     .env("DENO_NO_UPDATE_CHECK", "1")
     .env("NO_COLOR", "1")
+    .envs(set.iter().copied())
     .output()
     .expect("deno runs");
   assert!(out.status.success(), "deno: {}", String::from_utf8_lossy(&out.stderr));

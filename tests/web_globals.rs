@@ -1,0 +1,363 @@
+//! The web globals npm glue reaches for (ts/kiln_globals.d.ts: `Blob`, the streams, events,
+//! `ImageData`, `Request`, `navigator`), each run through a real kiln process and compared line
+//! for line with Deno 2.9 running the same app, then Kiln's own errors and codes.
+
+use kiln_test_support::{deno_runs, deno_runs_env, App};
+
+/// An app that runs `setup`, then each of `attempts` (TypeScript array items
+/// `[label, () => value]`, awaited), and prints for each the error's name, code and message, or
+/// "no error".
+fn error_report(setup: &str, attempts: &[&str]) -> App {
+  let mut source = format!("{setup}const attempts: [string, () => unknown][] = [\n");
+  for attempt in attempts {
+    source.push_str(&format!("  {attempt},\n"));
+  }
+  source.push_str(concat!(
+    "];\n",
+    "for (const [label, f] of attempts) {\n",
+    "  try { await f(); console.log(label, \"no error\"); } catch (e) {\n",
+    "    console.log(label, (e as Error).name, (e as { code: number }).code, (e as Error).message);\n",
+    "  }\n",
+    "}\n",
+  ));
+  App::from_source(&source)
+}
+
+/// What tests/apps/blob.ts prints, on Kiln and on Deno alike.
+const BLOB: &str = r##"parts [10,"text/plain",[104,195,169,2,3,1,2,3,4,33]]
+empty [0,"",""]
+text "a😀b"
+bytes [2,1]
+lone surrogate "�"
+a type outside ASCII ""
+endings ["a\nb\nc\n","a\r\nb"]
+bad endings TypeError
+parts not a sequence TypeError
+numbers are strings "12true"
+slice ["bc","ef","cd","","abcdef","","a/b",1]
+file ["config.json","application/json",2,42,"{}"]
+file is a blob [true,true,"[object File]"]
+blob tag "[object Blob]"
+file's slice [false,"}"]
+lastModified defaults to now true
+File without a name TypeError
+structuredClone [true,false,"x/y","abcdef",true,"config.json",42,"{}"]
+blob body ["text/x-thing","body"]
+untyped blob body null
+response.blob() [2,"text/plain;charset=utf-8","hi"]
+untyped response.blob() ""
+object URL [true,"blob:"]
+fetch(blob:) [200,"text/plain","15","from a blob url"]
+fetch(blob:#fragment) "from a blob url"
+revoked TypeError
+never made TypeError
+createObjectURL of bytes TypeError
+revoking an unknown URL "ignored"
+instantiateStreaming(blob:) 42
+"##;
+
+/// `Blob`, `File`, `response.blob()` and the `blob:` URLs of `URL.createObjectURL`, compared with
+/// Deno line for line; then Kiln's own errors, with their codes.
+#[test]
+fn blobs_files_and_blob_urls_as_deno_has_them() {
+  let app = App::new("blob.ts").manifest("[capabilities.wasm]\nload = true\nexecute = true\n");
+  app.run().ok(BLOB);
+  assert_eq!(deno_runs(&app.path().join("main.ts")), BLOB);
+  App::from_source(concat!(
+    "const url = URL.createObjectURL(new Blob([\"x\"]));\n",
+    "URL.revokeObjectURL(url);\n",
+    "const attempts: [string, () => unknown][] = [\n",
+    "  [\"revoked\", () => fetch(url)],\n",
+    "  [\"not a blob\", () => URL.createObjectURL({} as Blob)],\n",
+    "  [\"brand\", () => Reflect.get(Blob.prototype, \"size\", {})],\n",
+    "];\n",
+    "for (const [label, f] of attempts) {\n",
+    "  try { await f(); } catch (e) {\n",
+    "    const message = (e as Error).message.replace(url, \"<url>\");\n",
+    "    console.log(label, (e as Error).name, (e as { code: number }).code, message);\n",
+    "  }\n",
+    "}\n",
+  ))
+  .run()
+  .ok(concat!(
+    "revoked TypeError 5007 fetch(<url>): no Blob has this URL: it was revoked, or made by another runtime\n",
+    "not a blob TypeError 5007 URL.createObjectURL: the argument must be a Blob (or a File)\n",
+    "brand TypeError 5007 Blob.size: called on something that is not a Blob\n",
+  ));
+}
+
+/// What tests/apps/streams.ts prints, on Kiln and on Deno alike.
+const STREAMS: &str = r##"locked before false
+locked after true
+reads [{"value":0,"done":false},{"value":1,"done":false},{"value":2,"done":false},{"done":true}]
+calls ["start 2","pull 0 2","pull 1 2","pull 2 2"]
+a second reader on a closed stream true
+getReader while locked TypeError
+cancel while locked TypeError
+cancelled with ["enough"]
+read after cancel {"done":true}
+read of an errored stream RangeError
+pull throws SyntaxError
+async start rejects EvalError
+enqueue after close TypeError
+a string into a byte stream TypeError
+byob TypeError
+from an array [1,2,3]
+from an async generator ["a","b"]
+tee [["p","q"],["p","q"]]
+first of many 1
+the rest, after preventCancel [2,3]
+desiredSize 2
+desiredSize when full 0
+written ["a","b","c","closed"]
+write after close TypeError
+aborted with ["stop"]
+write to an aborted stream undefined
+a sink that throws TypeError
+pipeTo [1,2,3]
+pipeThrough [1,10,2,20,3,30,-1]
+identity transform ["x","y"]
+a transform that throws URIError
+pipeTo a locked destination TypeError
+pipeTo with an aborted signal Error
+TextDecoderStream "€!"
+TextEncoderStream [240,159,152,128,97]
+gzip round trip [true,true]
+deflate round trip [true,true]
+deflate-raw round trip [true,true]
+gunzip "kiln"
+corrupt gzip TypeError
+bytes after the end TypeError
+an unknown format TypeError
+a string into DecompressionStream TypeError
+Blob.stream [97,98,1,2]
+body before reading [true,false]
+body bytes "a body"
+bodyUsed after reading the stream true
+text() after the stream was read TypeError
+no body null
+Response of a stream [null,"streamed",true]
+clone of a stream body [[7,8],[7,8]]
+a body stream of strings TypeError
+compressed through Response true
+structuredClone of a stream DataCloneError
+"##;
+
+/// The Streams Standard's classes, the compression and text streams, and stream bodies, compared
+/// with Deno line for line; then Kiln's own errors, with their codes.
+#[test]
+fn streams_as_deno_has_them() {
+  let app = App::new("streams.ts");
+  app.run().ok(STREAMS);
+  assert_eq!(deno_runs(&app.path().join("main.ts")), STREAMS);
+  error_report(
+    "",
+    &[
+      "[\"byob\", () => new ReadableStream().getReader({ mode: \"byob\" } as unknown as { mode: undefined })]",
+      "[\"format\", () => new DecompressionStream(\"lzma\" as \"gzip\")]",
+      "[\"corrupt\", () => new Response(new Blob([\"not gzip\"]).stream().pipeThrough(new DecompressionStream(\"gzip\"))).text()]",
+      "[\"not gzip\", () => new Response(new Blob([\"not gzip, and long enough\"]).stream().pipeThrough(new DecompressionStream(\"gzip\"))).text()]",
+      "[\"strings\", () => new Response(ReadableStream.from([\"x\"]) as unknown as ReadableStream<Uint8Array>).text()]",
+      "[\"locked\", () => { const s = new ReadableStream(); s.getReader(); return new Response(s); }]",
+    ],
+  )
+  .run()
+  .ok(concat!(
+    "byob TypeError 5007 ReadableStream.getReader: Kiln has no BYOB readers; use the default reader (getReader())\n",
+    "format TypeError 5007 DecompressionStream: the format must be \"gzip\", \"deflate\" or \"deflate-raw\", got \"lzma\"\n",
+    "corrupt TypeError 5007 DecompressionStream: the data ends before its gzip stream does (is it truncated?)\n",
+    "not gzip TypeError 5007 DecompressionStream: the data is not valid gzip: invalid gzip header\n",
+    "strings TypeError 5007 Response.text: the body stream gave a chunk that is not a Uint8Array\n",
+    "locked TypeError 5007 Response: the body stream is locked or was already read\n",
+  ));
+}
+
+/// What tests/apps/events.ts prints, on Kiln and on Deno alike.
+const EVENTS: &str = r##"a new event ["ping",false,false,false,false,0,null]
+constants [0,2,3,"number"]
+new Event() TypeError
+tags ["[object Event]","[object EventTarget]"]
+dispatch returns true
+first dispatch ["first ping true true true 2","object ping","once","first ping true true true 2"]
+second dispatch ["first ping true true true 2","object ping","first ping true true true 2"]
+after removal ["object ping"]
+after dispatch [0,null]
+cancelable, canceled false
+not cancelable true
+passive [true,false]
+stopImmediatePropagation ["one"]
+returnValue [true,false]
+dispatching twice ["InvalidStateError",[]]
+custom [{"n":1},true,null]
+signal [true,false,null]
+aborted [true,"AbortError",["onabort abort","listener true true"]]
+throwIfAborted AbortError
+new AbortSignal TypeError
+AbortSignal.abort ["why","AbortError"]
+AbortSignal.any [true,"b first"]
+any of an aborted signal "already"
+removed by its signal []
+timeout ["TimeoutError"]
+"##;
+
+/// `Event`, `CustomEvent`, `EventTarget`, `AbortController` and `AbortSignal`, compared with Deno
+/// line for line; then what Kiln does where Deno departs from the standard (a non-Event or a
+/// number as a listener is a TypeError), and a listener that throws.
+#[test]
+fn events_and_abort_signals_as_deno_has_them() {
+  let app = App::new("events.ts");
+  app.run().ok(EVENTS);
+  assert_eq!(deno_runs(&app.path().join("main.ts")), EVENTS);
+  error_report(
+    "const target = new EventTarget();\n",
+    &[
+      "[\"not an event\", () => target.dispatchEvent({ type: \"x\" } as Event)]",
+      "[\"a number\", () => target.addEventListener(\"x\", 5 as unknown as EventListener)]",
+      "[\"timeout\", () => AbortSignal.timeout(-1)]",
+    ],
+  )
+  .run()
+  .ok(concat!(
+    "not an event TypeError 5007 EventTarget.dispatchEvent: the argument must be an Event\n",
+    "a number TypeError 5007 EventTarget.addEventListener: the listener must be a function or an object with handleEvent\n",
+    "timeout TypeError 5007 AbortSignal.timeout: the delay must be a number of milliseconds from 0, got -1\n",
+  ));
+  // A listener that throws: the others still run, then the app ends with the exception, as an
+  // exception in a timer's callback ends it.
+  let run = App::from_source(concat!(
+    "const target = new EventTarget();\n",
+    "target.addEventListener(\"x\", () => { throw new RangeError(\"from a listener\"); });\n",
+    "target.addEventListener(\"x\", () => console.log(\"the next listener ran\"));\n",
+    "console.log(\"dispatch returned\", target.dispatchEvent(new Event(\"x\")));\n",
+    "await new Promise((resolve) => setTimeout(resolve, 50));\n",
+    "console.log(\"not reached\");\n",
+  ))
+  .run();
+  assert_eq!(run.status, Some(1), "{}", run.stderr);
+  assert_eq!(run.stdout, "the next listener ran\ndispatch returned true\n");
+  assert!(run.stderr.contains("Uncaught RangeError: from a listener"), "{}", run.stderr);
+}
+
+/// What tests/apps/image_data.ts prints, on Kiln and on Deno alike.
+const IMAGE_DATA: &str = r##"made [2,3,24,true,"srgb"]
+tag "[object ImageData]"
+from data [2,2,true]
+with its height 2
+display-p3 "display-p3"
+pixelFormat "rgba-unorm8"
+own keys [[],true]
+zero width IndexSizeError
+a length that is not a multiple of 4 InvalidStateError
+not a multiple of the width IndexSizeError
+a height that does not match IndexSizeError
+a Uint8Array is a width IndexSizeError
+no arguments TypeError
+an unknown color space TypeError
+"##;
+
+/// `ImageData`, compared with Deno line for line; then what Kiln adds: `structuredClone` copies
+/// one (Deno 2.9 gives an object without its pixels), and its errors' messages.
+#[test]
+fn image_data_as_deno_has_it() {
+  let app = App::new("image_data.ts");
+  app.run().ok(IMAGE_DATA);
+  assert_eq!(deno_runs(&app.path().join("main.ts")), IMAGE_DATA);
+  App::from_source(concat!(
+    "const image = new ImageData(new Uint8ClampedArray([1, 2, 3, 4, 5, 6, 7, 8]), 1, 2, { colorSpace: \"display-p3\" });\n",
+    "const copy = structuredClone(image);\n",
+    "console.log(copy instanceof ImageData, copy.width, copy.height, copy.colorSpace, copy.data !== image.data, [...copy.data].join());\n",
+    "for (const f of [() => new ImageData(new Uint8ClampedArray(12), 2), () => new ImageData(1, 1, { colorSpace: \"cmyk\" as \"srgb\" })]) {\n",
+    "  try { f(); } catch (e) { console.log((e as Error).name, (e as { code: number }).code, (e as Error).message); }\n",
+    "}\n",
+  ))
+  .run()
+  .ok(concat!(
+    "true 1 2 display-p3 true 1,2,3,4,5,6,7,8\n",
+    "IndexSizeError 1 ImageData: the data's length (12) is not a multiple of 4 * the width (2)\n",
+    "TypeError 5007 ImageData: the colorSpace must be \"srgb\" or \"display-p3\", got \"cmyk\"\n",
+  ));
+}
+
+/// What tests/apps/request.ts prints, on Kiln and on Deno alike.
+const REQUEST: &str = r##"defaults ["GET",true,null,false,false,"follow","cors"]
+tag "[object Request]"
+methods ["POST","Patch","patch"]
+a forbidden method TypeError
+an invalid method TypeError
+a relative URL TypeError
+a GET with a body TypeError
+a body ["text/plain;charset=UTF-8","test",false]
+text ["hello",true,"hello"]
+read twice TypeError
+clone after reading TypeError
+json {"a":1}
+bytes [1,2]
+blob ["text/x-b","b"]
+a stream body [true,"streamed"]
+from a request ["POST",true,true,"moved"]
+from a request, with init ["PUT","1","new"]
+signal before false
+signal after [true,"stop"]
+fetch(request) [200,{"answer":42}]
+fetch of an aborted request undefined
+fetch with an aborted signal undefined
+"##;
+
+/// `Request` and `fetch` of one, compared with Deno line for line; then Kiln's messages.
+#[test]
+fn requests_as_deno_has_them() {
+  let app = App::new("request.ts")
+    .manifest("[capabilities.fs]\nread = [\"./*.json\"]\n")
+    .file("data.json", "{\"answer\": 42}\n");
+  app.run().ok(REQUEST);
+  assert_eq!(deno_runs(&app.path().join("main.ts")), REQUEST);
+  error_report(
+    "",
+    &[
+      "[\"relative\", () => new Request(\"data.json\")]",
+      "[\"body\", () => new Request(\"file:///x\", { method: \"HEAD\", body: \"x\" })]",
+      "[\"post\", () => fetch(\"file:///x\", { method: \"POST\", body: \"x\" })]",
+      "[\"signal\", () => new Request(\"file:///x\", { signal: {} as AbortSignal })]",
+    ],
+  )
+  .run()
+  .ok(concat!(
+    "relative TypeError 5007 Request: \"data.json\" is not an absolute URL; Kiln has no page to resolve it against, so pass new URL(path, import.meta.url)\n",
+    "body TypeError 5007 Request: a HEAD request cannot have a body\n",
+    "post TypeError 5007 fetch(file:///x): POST is not possible for a file: URL; only GET and HEAD\n",
+    "signal TypeError 5007 Request: init.signal must be an AbortSignal\n",
+  ));
+}
+
+/// `navigator`, compared with Deno line for line, with the same locale; then what Kiln names
+/// otherwise: its user agent, and its language when the locale says none.
+#[test]
+fn navigator_as_deno_has_it() {
+  let app = App::new("navigator.ts");
+  let kiln = app.run_env(&[("LANG", "de_DE.UTF-8"), ("LC_ALL", ""), ("LC_MESSAGES", "")]);
+  let processors = std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get);
+  kiln.ok(&NAVIGATOR.replace("{processors}", &processors.to_string()));
+  let on_deno = deno_runs_env(&app.path().join("main.ts"), &[("LANG", "de_DE.UTF-8")], &["LC_ALL", "LC_MESSAGES"]);
+  assert_eq!(on_deno, kiln.stdout);
+  App::from_source("console.log(navigator.userAgent, String(navigator), navigator.language);\n")
+    .run_env(&[("LANG", "C.UTF-8"), ("LC_ALL", ""), ("LC_MESSAGES", "")])
+    .ok(&format!("Kiln/{} [object Navigator] en-US\n", env!("CARGO_PKG_VERSION")));
+}
+
+/// What tests/apps/navigator.ts prints with LANG=de_DE.UTF-8, on Kiln and on Deno alike
+/// (`{processors}`: this machine's count).
+const NAVIGATOR: &str = r##"object function true
+true {processors}
+de-DE ["de-DE"] false
+<name>/<version>
+Linux x86_64
+0
+true
+hardwareConcurrency function true true
+language function true true
+languages function true true
+userAgent function true true
+platform function true true
+TypeError
+TypeError
+"##;
