@@ -62,6 +62,7 @@ fn app(main: &str) -> App {
     .file("m.wasm", wat::parse_str(MAIN).expect("m.wat"))
     .file("start.wasm", wat::parse_str(START).expect("start.wat"))
     .file("plain.wasm", wat::parse_str(PLAIN).expect("plain.wat"))
+    .file("trap_start.wasm", wat::parse_str(TRAP_START).expect("trap_start.wat"))
 }
 
 const AS_ON_DENO: &str = concat!(
@@ -106,6 +107,10 @@ const AS_ON_DENO: &str = concat!(
   "log 1\n",
   "inner resolved 2\n",
   "start SuspendError: true\n",
+  "start throws Error thrown in start\n",
+  "start throws thrown in start\n",
+  "start traps true\n",
+  "start traps true\n",
   "promising TypeError\n",
   "promising TypeError\n",
   "Suspending TypeError\n",
@@ -146,11 +151,7 @@ const KILN: &str = concat!(
 
 #[test]
 fn kiln_names_its_suspend_errors_and_resumes_the_innermost_call_first() {
-  app("jspi_kiln.ts")
-    .file("tagged.wasm", wat::parse_str(TAGGED).expect("tagged.wat"))
-    .file("trap_start.wasm", wat::parse_str(TRAP_START).expect("trap_start.wat"))
-    .run()
-    .ok(KILN);
+  app("jspi_kiln.ts").file("tagged.wasm", wat::parse_str(TAGGED).expect("tagged.wat")).run().ok(KILN);
 }
 
 /// Blocking C code fed by an async JS source: the guest waits in `read_chunk` while each chunk

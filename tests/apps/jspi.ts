@@ -95,6 +95,23 @@ try {
   console.log("start", show(e));
 }
 
+// A start function's failures, as the JS API has them: the exception its import threw, or a
+// RuntimeError for a trap; synchronous and async alike.
+const trapBytes = await (await fetch(new URL("./trap_start.wasm", import.meta.url))).arrayBuffer();
+const thrower = { env: { get: () => { throw new Error("thrown in start"); } } };
+try {
+  new WebAssembly.Instance(new WebAssembly.Module(startBytes), thrower);
+} catch (e) {
+  console.log("start throws", (e as Error).constructor.name, (e as Error).message);
+}
+await WebAssembly.instantiate(startBytes, thrower).catch((e) => console.log("start throws", (e as Error).message));
+try {
+  new WebAssembly.Instance(new WebAssembly.Module(trapBytes));
+} catch (e) {
+  console.log("start traps", e instanceof WebAssembly.RuntimeError);
+}
+await WebAssembly.instantiate(trapBytes).catch((e) => console.log("start traps", e instanceof WebAssembly.RuntimeError));
+
 // What promising and Suspending refuse.
 for (const f of [() => 1, 5]) {
   try {
