@@ -46,6 +46,14 @@ const PLAIN: &str = r#"(module
   (func (export "seven") (result i32) (i32.const 7))
   (func (export "trap") unreachable))"#;
 
+/// Functions in an exported table, not exported themselves.
+const TABLED: &str = r#"(module
+  (import "env" "get" (func $get (param i32) (result i32)))
+  (table (export "t") 2 funcref)
+  (elem (i32.const 0) $run $other)
+  (func $run (param i32) (result i32) (i32.add (call $get (local.get 0)) (i32.const 1)))
+  (func $other (result i32) (i32.const 5)))"#;
+
 /// A start function that traps.
 const TRAP_START: &str = r#"(module (func $s unreachable) (start $s))"#;
 
@@ -63,6 +71,7 @@ fn app(main: &str) -> App {
     .file("start.wasm", wat::parse_str(START).expect("start.wat"))
     .file("plain.wasm", wat::parse_str(PLAIN).expect("plain.wat"))
     .file("trap_start.wasm", wat::parse_str(TRAP_START).expect("trap_start.wat"))
+    .file("tabled.wasm", wat::parse_str(TABLED).expect("tabled.wat"))
 }
 
 const AS_ON_DENO: &str = concat!(
@@ -117,6 +126,7 @@ const AS_ON_DENO: &str = concat!(
   "Suspending without new TypeError\n",
   "no imports true 7\n",
   "no imports, trap true\n",
+  "from a table 41 5\n",
 );
 
 #[test]

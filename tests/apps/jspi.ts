@@ -136,3 +136,12 @@ const plain = (await WebAssembly.instantiate(plainBytes)).instance.exports as Re
 const seven = WebAssembly.promising(plain.seven);
 console.log("no imports", seven() instanceof Promise, await seven());
 await WebAssembly.promising(plain.trap)().catch((e) => console.log("no imports, trap", e instanceof WebAssembly.RuntimeError));
+
+// A function taken from a table, not exported itself.
+const tabled = await (await fetch(new URL("./tabled.wasm", import.meta.url))).arrayBuffer();
+const { instance: withTable } = await WebAssembly.instantiate(tabled, {
+  env: { get: new WebAssembly.Suspending(async (x: number) => x * 10) },
+});
+const table = withTable.exports.t as WebAssembly.Table;
+const fromTable = WebAssembly.promising(table.get(0) as (x: number) => number);
+console.log("from a table", await fromTable(4), await WebAssembly.promising(table.get(1) as () => number)());
