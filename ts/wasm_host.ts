@@ -5,10 +5,12 @@
 // JS frame on the JS thread, and its answer resumes the guest. Rust never calls JS, so no JS
 // frame ever sits on a wasmtime fiber. The async driver (`await instance.call`, `instantiate`)
 // awaits an async host function while the event loop runs; the synchronous one
-// (`instance.exports`) cannot, and fails the call.
+// (`instance.exports`) cannot, and fails the call. The store's table of host functions is
+// runtime:wasm/host-table's; `WebAssembly.promising` drives calls with these pieces in
+// runtime:wasm/jspi.
 
 import type { WasmArg, WasmCaller, WasmExports, WasmFunction, WasmResult, WasmReturn } from "runtime:wasm";
-import type { SplitImports } from "runtime:wasm/import-object";
+import { callVia, type HostFn, hostFn, type HostTable } from "runtime:wasm/host-table";
 import {
   argumentCount,
   arityError,
@@ -17,7 +19,6 @@ import {
   encode,
   EXPORT_INDEX_LIMIT,
   guardAlias,
-  jsTypes,
   ops,
   toBytes,
   toIndex,
@@ -27,74 +28,6 @@ import {
 /** A host step that ended the call (results in the slots) or a `caller.exports` call. */
 export const DONE = -1;
 export const CALLED = -2;
-
-/** One JS host function of a store, with the type its importer declares. */
-export interface HostFn {
-  fn: (...args: never[]) => unknown;
-  /** `module.name`, for messages. */
-  name: string;
-  params: readonly string[];
-  results: readonly string[];
-  /** Called without a caller: a JS import of the `WebAssembly` global, which the JS API calls with
-   * its parameters only (runtime:wasm/webassembly's wrappers). No `Caller` is made for its calls. */
-  bare?: boolean;
-  /** A `WebAssembly.Suspending` import (runtime:wasm/jspi): `fn` returns what the JS function
-   * returned. Only a `WebAssembly.promising` call waits for it. */
-  suspending?: Suspension;
-}
-
-/** What a `WebAssembly.Suspending` import adds to its host function (runtime:wasm/jspi). */
-export interface Suspension {
-  /** The value the JS function's result settled to, coerced to the import's result types. */
-  settle(value: unknown): unknown;
-  /** The SuspendError any other call fails with, without calling the function. */
-  refusal(name: string): Error;
-}
-
-/** The property of a `WebAssembly.Suspending` import's wrapper that holds its `Suspension`. */
-export const SUSPENSION = Symbol("suspension");
-
-/** A `WebAssembly.promising` call running in a store (runtime:wasm/jspi). */
-export interface PromisingCall {
-  /** The host call it runs in: its own, or the suspended call it is nested in. */
-  token: number;
-  /** Set while it waits, suspended, for the innermost calls above it to end. */
-  resume: (() => void) | null;
-}
-
-/** The JS host functions of a store, by their number (values that are not functions: null). The
- * `WebAssembly` global's name an `externref` JS_REF in their types (runtime:wasm/values). */
-export class HostTable {
-  readonly fns: (HostFn | null)[] = [];
-  /** Slots the largest signature needs. */
-  slots = 1;
-  /** Each function's results as error messages name them ("result 1 of the host function `m.f`"),
-   * made once here rather than on every call. */
-  readonly where: (string[] | null)[] = [];
-  /** The tokens of the host function calls running now, innermost last: a `WebAssembly` API
-   * export called from one of them calls back through it (`jsApiExportFunction`). */
-  readonly active: number[] = [];
-  /** The `WebAssembly.promising` calls of the store that have not ended, innermost last. While
-   * one is suspended, a call into the store runs nested in it (`via`). */
-  readonly promising: PromisingCall[] = [];
-
-  constructor(fns: (HostFn | null)[]) {
-    for (const f of fns) this.add(f);
-  }
-
-  /** Adds a host function (null for a value) after the others; returns its number. After
-   * instantiation, runtime:wasm/table adds another instance's function put in a table, and
-   * runtime:wasm/webassembly the host imports of a module that joins the store, numbered as
-   * ext_wasm/src/join.rs numbers them. Calls already running keep their slot buffers: one of them
-   * that calls a function with more values than any before fails (5007, "the value buffer holds
-   * ..."), and the calls that start after work. */
-  add(f: HostFn | null): number {
-    this.fns.push(f);
-    this.where.push(f === null ? null : f.results.map((_, i) => `result ${i + 1} of the host function \`${f.name}\``));
-    if (f !== null) this.slots = Math.max(this.slots, f.params.length, f.results.length);
-    return this.fns.length - 1;
-  }
-}
 
 /** What one call driven from here carries between steps: the value a host function threw, and the
  * answer to the host function just run, which the next resume op hands to the guest (a reply and
@@ -173,15 +106,6 @@ function errorText(error: unknown): string {
   } catch {
     return "a value that cannot be shown";
   }
-}
-
-/** Host function number `index` of `table`, or the error of a guest that called an unknown one. */
-export function hostFn(table: HostTable, index: number): HostFn {
-  const h = table.fns[index];
-  if (h === undefined || h === null) {
-    throw wasmError("CallError", `the guest called host function number ${index}, which Kiln does not know`);
-  }
-  return h;
 }
 
 /** Calls `h` with its arguments decoded from the slots and then `caller`. The common arities are
@@ -475,16 +399,6 @@ export function jsApiExportFunction(
   };
 }
 
-/** The host call a call into the store runs nested in, as `caller.exports` calls do: the innermost
- * host function running, else the innermost `WebAssembly.promising` call, which is suspended
- * (runtime:wasm/jspi): the store is that call's until it ends. -1: none, the store is free. */
-export function callVia(table: HostTable): number {
-  const active = table.active;
-  if (active.length > 0) return active[active.length - 1];
-  const promising = table.promising;
-  return promising.length > 0 ? promising[promising.length - 1].token : -1;
-}
-
 /** One result as is, none as undefined, several as an array: as `instance.exports` returns. */
 function shape(values: WasmResult[]): WasmReturn {
   return values.length === 0 ? undefined : values.length === 1 ? values[0] : values;
@@ -632,24 +546,4 @@ class Caller implements WasmCaller {
     if (step !== CALLED && step !== DONE) throw wasmError("CallError", `caller.exports.${name}: the call did not end`);
     return shape(results.map((type, i) => decode(view, i, type)));
   }
-}
-
-/** The host table of a store: each host function with the types its importers declare (with
- * `jsValues`, the `WebAssembly` global's, `externref` named JS_REF: runtime:wasm/values). */
-export function hostTable(split: SplitImports, moduleIds: number[], jsValues = false): HostTable {
-  const types = new Map<string, [readonly string[], readonly string[]]>();
-  const named = jsValues ? jsTypes : (t: readonly string[]) => t;
-  for (const id of moduleIds) {
-    for (const i of ops.op_wasm_module_imports(id)) {
-      if (i.kind === "function") types.set(`${i.module}\u0000${i.name}`, [named(i.params ?? []), named(i.results ?? [])]);
-    }
-  }
-  const fns: (HostFn | null)[] = new Array(split.hostCount).fill(null);
-  split.fns.forEach((f, index) => {
-    if (f === undefined) return;
-    const [params, results] = types.get(`${f.module}\u0000${f.name}`) ?? [[], []];
-    const suspending = (f.fn as { [SUSPENSION]?: Suspension })[SUSPENSION];
-    fns[index] = { fn: f.fn, name: `${f.module}.${f.name}`, params, results, bare: jsValues, suspending };
-  });
-  return new HostTable(fns);
 }

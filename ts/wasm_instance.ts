@@ -19,7 +19,8 @@ import {
   wasmError,
 } from "runtime:wasm/values";
 import { exportFunction } from "runtime:wasm/exports";
-import { callHost, driveInstantiation, hostExportFunction, type HostTable, hostTable } from "runtime:wasm/host";
+import { callHost, driveInstantiation, hostExportFunction } from "runtime:wasm/host";
+import { type HostTable, hostTable } from "runtime:wasm/host-table";
 import { splitImports } from "runtime:wasm/import-object";
 import { type ComponentInstance, instantiateComponent } from "runtime:wasm/component";
 import { forgotten, type Reclaim, WasmMemory } from "runtime:wasm/memory";

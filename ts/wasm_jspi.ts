@@ -23,20 +23,16 @@
 import {
   CALLED,
   type CallState,
-  callVia,
   DONE,
-  type HostTable,
-  hostFn,
   newState,
-  type PromisingCall,
   replyError,
   replyValue,
   serveSync,
   start,
-  SUSPENSION,
   THREW,
   withCause,
 } from "runtime:wasm/host";
+import { callVia, type HostTable, hostFn, type PromisingCall, SUSPENSION } from "runtime:wasm/host-table";
 import { coded } from "runtime:wasm/objects";
 import { codes, decode, encode, ops, wasmError } from "runtime:wasm/values";
 
@@ -115,7 +111,7 @@ export async function promisingCall(
   // Made inside a running JS import: the call starts once the import has returned (the next
   // microtask: JS imports run only while JS holds the stack), as wasmtime cannot leave the import
   // while a call it made is suspended.
-  while (table.active.length > 0) await undefined;
+  if (table.active.length > 0) await undefined;
   const via = callVia(table);
   const nested = via !== -1;
   let token = via;

@@ -16,7 +16,8 @@
 // - the interpreter's: a shared memory, a global of a reference type, or anything an instance
 //   run by the interpreter exports or imports.
 
-import { type HostTable, jsApiExportFunction } from "runtime:wasm/host";
+import { jsApiExportFunction } from "runtime:wasm/host";
+import type { HostTable } from "runtime:wasm/host-table";
 import { HOST_OBJECT } from "runtime:wasm/import-object";
 import { codes, decode, encode, EXPORT_INDEX_LIMIT, guardAlias, isNumberType, JS_REF, ops } from "runtime:wasm/values";
 

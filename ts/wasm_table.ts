@@ -17,7 +17,7 @@
 //   (`refId`).
 // - the interpreter's: one an instance the interpreter runs exports.
 
-import type { HostTable } from "runtime:wasm/host";
+import type { HostTable } from "runtime:wasm/host-table";
 import { HOST_OBJECT } from "runtime:wasm/import-object";
 import { coded, exportFunction, functionIndex, LinkError, shareError, standard } from "runtime:wasm/objects";
 import { codes, jsTypes, ops, refId, refValue } from "runtime:wasm/values";

@@ -26,7 +26,8 @@
 // wasmtime carries (runtime:wasm/values, `refId`), so wasm-bindgen's reference-type glue runs on
 // wasmtime.
 
-import { driveInstantiation, driveInstantiationSync, type HostTable, hostTable } from "runtime:wasm/host";
+import { driveInstantiation, driveInstantiationSync } from "runtime:wasm/host";
+import { type HostTable, hostTable } from "runtime:wasm/host-table";
 import { type SplitImports, splitImports } from "runtime:wasm/import-object";
 import {
   coded,

@@ -87,6 +87,7 @@ pub const INTERNAL_MODULES: &[(&str, &str)] = &[
   ("runtime:wasm/core", include_str!("../../ts/wasm_core.ts")),
   ("runtime:wasm/values", include_str!("../../ts/wasm_values.ts")),
   ("runtime:wasm/exports", include_str!("../../ts/wasm_exports.ts")),
+  ("runtime:wasm/host-table", include_str!("../../ts/wasm_host_table.ts")),
   ("runtime:wasm/host", include_str!("../../ts/wasm_host.ts")),
   ("runtime:wasm/import-object", include_str!("../../ts/wasm_import_object.ts")),
   ("runtime:wasm/memory", include_str!("../../ts/wasm_memory.ts")),

@@ -1,0 +1,114 @@
+// runtime:wasm/host-table — internal to runtime:wasm (see wasm_values.ts): the JS host functions
+// of a store, numbered as the store's linker numbers them (ext_wasm/src/host.rs), with the types
+// their importers declare, and which of their calls are running. runtime:wasm/host drives calls
+// with them; runtime:wasm/jspi adds what a `WebAssembly.Suspending` import needs.
+
+import type { SplitImports } from "runtime:wasm/import-object";
+import { jsTypes, ops, wasmError } from "runtime:wasm/values";
+
+/** One JS host function of a store, with the type its importer declares. */
+export interface HostFn {
+  fn: (...args: never[]) => unknown;
+  /** `module.name`, for messages. */
+  name: string;
+  params: readonly string[];
+  results: readonly string[];
+  /** Called without a caller: a JS import of the `WebAssembly` global, which the JS API calls with
+   * its parameters only (runtime:wasm/webassembly's wrappers). No `Caller` is made for its calls. */
+  bare?: boolean;
+  /** A `WebAssembly.Suspending` import (runtime:wasm/jspi): `fn` returns what the JS function
+   * returned. Only a `WebAssembly.promising` call waits for it. */
+  suspending?: Suspension;
+}
+
+/** What a `WebAssembly.Suspending` import adds to its host function (runtime:wasm/jspi). */
+export interface Suspension {
+  /** The value the JS function's result settled to, coerced to the import's result types. */
+  settle(value: unknown): unknown;
+  /** The SuspendError any other call fails with, without calling the function. */
+  refusal(name: string): Error;
+}
+
+/** The property of a `WebAssembly.Suspending` import's wrapper that holds its `Suspension`. */
+export const SUSPENSION = Symbol("suspension");
+
+/** A `WebAssembly.promising` call running in a store (runtime:wasm/jspi). */
+export interface PromisingCall {
+  /** The host call it runs in: its own, or the suspended call it is nested in. */
+  token: number;
+  /** Set while it waits, suspended, for the innermost calls above it to end. */
+  resume: (() => void) | null;
+}
+
+/** The JS host functions of a store, by their number (values that are not functions: null). The
+ * `WebAssembly` global's name an `externref` JS_REF in their types (runtime:wasm/values). */
+export class HostTable {
+  readonly fns: (HostFn | null)[] = [];
+  /** Slots the largest signature needs. */
+  slots = 1;
+  /** Each function's results as error messages name them ("result 1 of the host function `m.f`"),
+   * made once here rather than on every call. */
+  readonly where: (string[] | null)[] = [];
+  /** The tokens of the host function calls running now, innermost last: a `WebAssembly` API
+   * export called from one of them calls back through it (`jsApiExportFunction`). */
+  readonly active: number[] = [];
+  /** The `WebAssembly.promising` calls of the store that have not ended, innermost last. While
+   * one is suspended, a call into the store runs nested in it (`via`). */
+  readonly promising: PromisingCall[] = [];
+
+  constructor(fns: (HostFn | null)[]) {
+    for (const f of fns) this.add(f);
+  }
+
+  /** Adds a host function (null for a value) after the others; returns its number. After
+   * instantiation, runtime:wasm/table adds another instance's function put in a table, and
+   * runtime:wasm/webassembly the host imports of a module that joins the store, numbered as
+   * ext_wasm/src/join.rs numbers them. Calls already running keep their slot buffers: one of them
+   * that calls a function with more values than any before fails (5007, "the value buffer holds
+   * ..."), and the calls that start after work. */
+  add(f: HostFn | null): number {
+    this.fns.push(f);
+    this.where.push(f === null ? null : f.results.map((_, i) => `result ${i + 1} of the host function \`${f.name}\``));
+    if (f !== null) this.slots = Math.max(this.slots, f.params.length, f.results.length);
+    return this.fns.length - 1;
+  }
+}
+
+/** Host function number `index` of `table`, or the error of a guest that called an unknown one. */
+export function hostFn(table: HostTable, index: number): HostFn {
+  const h = table.fns[index];
+  if (h === undefined || h === null) {
+    throw wasmError("CallError", `the guest called host function number ${index}, which Kiln does not know`);
+  }
+  return h;
+}
+
+/** The host call a call into the store runs nested in, as `caller.exports` calls do: the innermost
+ * host function running, else the innermost `WebAssembly.promising` call, which is suspended
+ * (runtime:wasm/jspi): the store is that call's until it ends. -1: none, the store is free. */
+export function callVia(table: HostTable): number {
+  const active = table.active;
+  if (active.length > 0) return active[active.length - 1];
+  const promising = table.promising;
+  return promising.length > 0 ? promising[promising.length - 1].token : -1;
+}
+
+/** The host table of a store: each host function with the types its importers declare (with
+ * `jsValues`, the `WebAssembly` global's, `externref` named JS_REF: runtime:wasm/values). */
+export function hostTable(split: SplitImports, moduleIds: number[], jsValues = false): HostTable {
+  const types = new Map<string, [readonly string[], readonly string[]]>();
+  const named = jsValues ? jsTypes : (t: readonly string[]) => t;
+  for (const id of moduleIds) {
+    for (const i of ops.op_wasm_module_imports(id)) {
+      if (i.kind === "function") types.set(`${i.module}\u0000${i.name}`, [named(i.params ?? []), named(i.results ?? [])]);
+    }
+  }
+  const fns: (HostFn | null)[] = new Array(split.hostCount).fill(null);
+  split.fns.forEach((f, index) => {
+    if (f === undefined) return;
+    const [params, results] = types.get(`${f.module}\u0000${f.name}`) ?? [[], []];
+    const suspending = (f.fn as { [SUSPENSION]?: Suspension })[SUSPENSION];
+    fns[index] = { fn: f.fn, name: `${f.module}.${f.name}`, params, results, bare: jsValues, suspending };
+  });
+  return new HostTable(fns);
+}
