@@ -843,6 +843,11 @@ declare class Response {
   readonly ok: boolean;
   readonly statusText: string;
   readonly headers: Headers;
+  clone(): Response;
+}
+
+/** The Fetch Standard's Body mixin: how a `Response` or a `Request` reads its body, once. */
+interface Body {
   /** The body as a stream (read it, or use one of the methods below, not both), or null. */
   readonly body: ReadableStream<Uint8Array> | null;
   readonly bodyUsed: boolean;
@@ -853,8 +858,8 @@ declare class Response {
   blob(): Promise<Blob>;
   /** The body parsed as JSON: `unknown` unless you name its type, `await response.json<Config>()`. */
   json<T = unknown>(): Promise<T>;
-  clone(): Response;
 }
+interface Response extends Body {}
 
 /** What `new Request` and `fetch` take besides the URL. */
 interface RequestInit {
@@ -897,15 +902,9 @@ declare class Request {
   readonly isReloadNavigation: boolean;
   readonly isHistoryNavigation: boolean;
   readonly duplex: "half";
-  readonly body: ReadableStream<Uint8Array> | null;
-  readonly bodyUsed: boolean;
-  arrayBuffer(): Promise<ArrayBuffer>;
-  bytes(): Promise<Uint8Array>;
-  text(): Promise<string>;
-  blob(): Promise<Blob>;
-  json<T = unknown>(): Promise<T>;
   clone(): Request;
 }
+interface Request extends Body {}
 
 /**
  * Reads a `file:` URL (under the manifest's `[capabilities.fs] read`, as runtime:fs's `readBytes`:
