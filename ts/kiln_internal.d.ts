@@ -469,6 +469,16 @@ declare module "kiln:internal" {
      */
     op_wasm_global_get(instanceId: number, name: string, adopted: number, out: Uint8Array): string;
     /**
+     * The number of an instance's exported tag `name` (or, for `adopted` ≥ 0, of the tag made for
+     * host import number `adopted`: a `WebAssembly.Tag` made in JS, link.rs) and its parameter
+     * types: one number per tag, Kiln-wide, so that JS has one `WebAssembly.Tag` object for it and
+     * knows it in the exceptions that reach JS (exception.rs).
+     *
+     * # Errors
+     * 5005 for an unknown instance; 5006 while its store is busy; 5007 if it has no such tag.
+     */
+    op_wasm_tag_number(instanceId: number, name: string, adopted: number): [number, string[]];
+    /**
      * Sets the exported mutable global `name` of an instance to the value in `value` (one slot of
      * the global's type, value.rs).
      *

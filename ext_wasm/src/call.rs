@@ -59,7 +59,7 @@ pub(crate) async fn call_raw(
     }
   };
   disarm(store);
-  Ok(outcome)
+  Ok(crate::exception::caught(&mut *store, outcome))
 }
 
 /// `instance.call(name, ...args)` for any signature. `slots` holds the encoded arguments on entry

@@ -373,6 +373,7 @@ fn sync_call<Io: CallIo>(
     }
   };
   disarm(store);
+  let outcome = if outcome.is_err() { crate::exception::caught(&mut *store, outcome) } else { outcome };
   // The name is formatted only for an error: a `format!` per call showed in the profile.
   if outcome.is_err() && finish(outcome, &format!("`{}`", export.name), config.call_limits())? == Ended::Exited {
     raw.as_mut().iter_mut().for_each(|r| *r = ValRaw::i64(0));
@@ -416,6 +417,7 @@ fn ref_call(
       let mut results = vec![Val::I32(0); ty.results().len()];
       let outcome = block_here(export.func.call_async(&mut scope, &params, &mut results), stop_at)
         .unwrap_or_else(|| Err(DeadlineExceeded.into()));
+      let outcome = crate::exception::caught(&mut scope, outcome);
       if finish(outcome, &format!("`{}`", export.name), config.call_limits())? == Ended::Exited {
         results.iter_mut().for_each(|r| *r = Val::I32(0));
       }

@@ -135,11 +135,14 @@ pub struct WasmError {
   /// `"start"` (the start function) or `"initialize"` (a reactor's `_initialize`), trapped or
   /// failed in a host function. `stage` in JS.
   stage: Option<&'static str>,
+  /// A WebAssembly exception nothing in the guest caught, encoded for the `WebAssembly` global,
+  /// which throws it as what it is (exception.rs, `Uncaught::encoded`). `exception` in JS.
+  exception: Option<std::sync::Arc<str>>,
 }
 
 impl WasmError {
   pub fn new(code: ErrorCode, message: impl Into<String>) -> Self {
-    Self { code, message: message.into(), exit_code: None, stage: None }
+    Self { code, message: message.into(), exit_code: None, stage: None, exception: None }
   }
 
   /// A WASI program ended with `proc_exit(status)`, status != 0.
@@ -149,6 +152,7 @@ impl WasmError {
       message: format!("the WASI program exited with status {status}"),
       exit_code: Some(status),
       stage: None,
+      exception: None,
     }
   }
 
@@ -156,6 +160,13 @@ impl WasmError {
   /// `WebAssembly` API reports those as the RuntimeError (or the JS exception) they are.
   pub fn at_stage(mut self, stage: &'static str) -> Self {
     self.stage = Some(stage);
+    self
+  }
+
+  /// Carries over the exception `other` carries, if any (an instantiation's error made from a
+  /// call's).
+  pub fn with_exception_of(mut self, other: &WasmError) -> Self {
+    self.exception = other.exception.clone();
     self
   }
 
@@ -225,6 +236,15 @@ pub fn classify(error: wasmtime::Error, what: &str, limits: CallLimits) -> WasmE
     Ok(inner) => return inner,
     Err(other) => other,
   };
+  if let Some(uncaught) = error.downcast_ref::<crate::exception::Uncaught>() {
+    let mut classified = WasmError::call(format!(
+      "{what} threw {} that the module did not catch; catch it in the module (try_table), or call the \
+       function through the WebAssembly global, where it arrives as a WebAssembly.Exception",
+      uncaught.description
+    ));
+    classified.exception = uncaught.encoded.as_deref().map(std::sync::Arc::from);
+    return classified;
+  }
   match error.downcast_ref::<Trap>() {
     Some(Trap::OutOfFuel) => WasmError::exhausted(format!(
       "{what} ran out of fuel: it used all {} units (fuel); raise fuel or do less per call",
@@ -282,6 +302,9 @@ impl JsErrorClass for WasmError {
     }
     if let Some(stage) = self.stage {
       props.push((Cow::Borrowed("stage"), PropertyValue::String(Cow::Borrowed(stage))));
+    }
+    if let Some(exception) = &self.exception {
+      props.push((Cow::Borrowed("exception"), PropertyValue::String(Cow::Owned(exception.to_string()))));
     }
     Box::new(props.into_iter())
   }

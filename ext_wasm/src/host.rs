@@ -36,6 +36,9 @@ pub enum Command {
   /// The function failed: trap the guest with this error (5002 for a thrown value, 5007 for a
   /// result that does not fit).
   Throw(WasmError),
+  /// A JS import of the `WebAssembly` global threw: throw it into the guest as a WebAssembly
+  /// exception, which its handlers may catch (exception.rs).
+  Raise(crate::exception::Raise),
   /// Call a function of the caller's store with these arguments (`caller.exports.name(...)`).
   Call { target: CallTarget, args: Vec<Slot> },
   /// The signature of the caller's export `name`.
@@ -215,6 +218,13 @@ fn serve<'a>(
           return Ok(());
         }
         Command::Throw(error) => return Err(error.into()),
+        Command::Raise(raised) => {
+          return Err(crate::exception::raise(
+            &mut caller,
+            raised,
+            "a JS import threw, and the exception could not be made",
+          ))
+        }
         Command::Call { target, args } => {
           let called = call_back(&mut caller, target, &args).await;
           bridge.post(Event::Called(called));
@@ -270,6 +280,7 @@ async fn call_back(
   // the event loop (nothing would turn it): the nested call runs in the synchronous mode.
   let was_sync = std::mem::replace(&mut caller.data_mut().sync, true);
   let outcome = func.call_async(&mut *caller, &params, &mut results).await;
+  let outcome = crate::exception::caught(&mut *caller, outcome);
   caller.data_mut().sync = was_sync;
   let limits = crate::error::CallLimits { timeout_ms: None, fuel: None };
   if finish(outcome, &format!("`{name}`"), limits)? == Ended::Exited {

@@ -32,6 +32,7 @@ use wasmtime::{RootScope, Val};
 
 use crate::engine::SharedEngines;
 use crate::error::{finish, DeadlineExceeded, Ended, WasmError};
+use crate::exception::Raise;
 use crate::handles::{parse_id, HandleTable};
 use crate::host::{Command, Event, HostBridge, Slot};
 use crate::instance::{InstanceTable, Made};
@@ -354,6 +355,7 @@ async fn call_in_scope(
     let _running = engines.running();
     func.call_async(&mut store, &params, &mut results).await
   };
+  let outcome = crate::exception::caught(&mut store, outcome);
   if finish(outcome, &format!("`{name}`"), limits)? == Ended::Exited {
     results.iter_mut().for_each(|r| *r = Val::I32(0));
   }
@@ -440,11 +442,16 @@ pub(crate) fn report_and_keep(
 
 /// The command that answers a host function: `status` 0, its results are in `slots` (`count` of
 /// them); 1, it threw (`message` says what, 5002); 2, a result did not fit the import's type
-/// (5007).
+/// (5007); 3, a component's results, encoded; 4 and 5, a JS import of the `WebAssembly` global
+/// threw, and the guest gets the exception (exception.rs, `Raise::parse` reads `message`).
 fn answer(status: u32, count: u32, slots: &[u8], message: &str) -> Result<Command, WasmError> {
   Ok(match status {
     0 => Command::Reply(read_slots(slots, count as usize)?),
     1 => Command::Throw(WasmError::call(message.to_string())),
+    4 | 5 => match Raise::parse(status, message) {
+      Some(raised) => Command::Raise(raised),
+      None => Command::Throw(WasmError::call("a JS import threw, and Kiln could not read what; this is a bug in Kiln")),
+    },
     3 => Command::ReplyBytes(slots[..(count as usize).min(slots.len())].to_vec()),
     _ => Command::Throw(WasmError::type_error(message.to_string())),
   })

@@ -322,7 +322,8 @@ async fn instantiate_plain(
     let _running = engines.running();
     pre.instantiate_async(&mut kiln.store).await
   };
-  let instance = instance.map_err(|e| instantiate_failed(e, &kiln.config))?;
+  let instance =
+    crate::exception::caught(&mut kiln.store, instance).map_err(|e| instantiate_failed(e, &kiln.config))?;
   if reactor {
     run_initialize(engines, kiln, &instance).await?;
   }
@@ -336,6 +337,7 @@ pub(crate) fn instantiate_failed(error: wasmtime::Error, config: &InstanceConfig
   let ran = error.downcast_ref::<Trap>().is_some()
     || error.downcast_ref::<I32Exit>().is_some()
     || error.downcast_ref::<DeadlineExceeded>().is_some()
+    || error.downcast_ref::<crate::exception::Uncaught>().is_some()
     || error.downcast_ref::<WasmError>().is_some_and(|e| e.code() == ErrorCode::CallError);
   if !ran {
     return WasmError::instantiate(format!("cannot instantiate the module: {}", error_chain(&error)));
@@ -427,7 +429,7 @@ pub(crate) async fn run_initialize(
     let _running = engines.running();
     func.call_async(&mut kiln.store, &[], &mut []).await
   };
-  match outcome {
+  match crate::exception::caught(&mut kiln.store, outcome) {
     Ok(()) => Ok(()),
     Err(e) if e.downcast_ref::<I32Exit>().is_some_and(|exit| exit.0 == 0) => Ok(()),
     Err(e) => Err(setup_failed(e, Setup::Initialize, &kiln.config)),
@@ -470,7 +472,8 @@ fn setup_error(classified: WasmError, setup: Setup) -> WasmError {
       "cannot instantiate the module: {classified}; this is a bug in the module or something its \
        config lacks (env, args, preopens): pass inheritStderr: true to see what the guest printed"
     ))
-    .at_stage(setup.stage()),
+    .at_stage(setup.stage())
+    .with_exception_of(&classified),
     _ => classified,
   }
 }

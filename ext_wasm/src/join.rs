@@ -190,6 +190,7 @@ fn resolve(
     ("global" | "table", serde_json::Value::String(name)) => StoreExtern::Export(entry.instance, name.clone()),
     ("global" | "table", _) => StoreExtern::Adopted(index()?),
     ("function", _) => StoreExtern::Function(entry.instance, index()?),
+    ("tag", _) => StoreExtern::Tag(index()?),
     _ => return Err(bad()),
   })
 }

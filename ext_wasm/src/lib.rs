@@ -29,6 +29,7 @@ mod component;
 mod config;
 mod engine;
 mod error;
+mod exception;
 mod handles;
 mod host;
 mod hostcall;
@@ -182,6 +183,7 @@ deno_core::extension!(
     webassembly::op_wasm_module_validate,
     webassembly::op_wasm_module_exports,
     webassembly::op_wasm_global_get,
+    webassembly::op_wasm_tag_number,
     webassembly::op_wasm_global_set,
     table::op_wasm_module_ref_tables,
     table_ops::op_wasm_table_size,

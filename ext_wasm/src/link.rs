@@ -55,9 +55,16 @@ pub(crate) fn link_error_in(
       Err(_) if import.module() == "wasi_unstable" => {
         Some(format!("{line} (the old WASI snapshot 0, which Kiln does not provide)"))
       }
+      Err(_) if matches!(wanted, ExternType::Tag(_)) => Some(format!(
+        "{line} (a tag comes from a linked module: give the id of the module that exports it, as \
+         `imports: {{ {}: moduleId }}`; JS values cannot give one, except through the WebAssembly global's \
+         WebAssembly.Tag)",
+        serde_json::Value::String(import.module().to_string())
+      )),
       Err(_) if provided.contains(&import.module()) => {
         Some(format!("{line} (the module linked as `{}` exports no `{}`)", import.module(), import.name()))
       }
+
       Err(_) => Some(line),
       Ok(found) => {
         let fits = match (&found, &wanted) {
@@ -149,6 +156,11 @@ pub enum HostValue {
   /// A memory, global or function of an instance in the store the importer joins (join.rs):
   /// imported as it is, not as a copy or a JS call.
   Extern(StoreExtern),
+  /// A tag made in JS (`new WebAssembly.Tag`) that the importing store makes, with these
+  /// parameter types (as WAT names them); the JS object then stands for it (exception.rs).
+  Tag(Vec<String>),
+  /// `WebAssembly.JSTag`: the store's tag of JS exceptions, `(param externref)`.
+  JsTag,
 }
 
 /// What a [`HostValue::Extern`] names: first as JS gave it, then, once join.rs has checked that
@@ -157,7 +169,8 @@ pub enum HostValue {
 pub enum StoreExtern {
   /// Instance id `instance`'s memory (`key` 0: `instance.memory`; n: the memory made for host
   /// import n - 1), global or table (`key` a number: the one made for that host import; a string:
-  /// its export of that name) or function (`key` its export index, as `caller_call.rs` takes it).
+  /// its export of that name), function (`key` its export index, as `caller_call.rs` takes it)
+  /// or tag (`key` its number, exception.rs).
   Named { instance: f64, kind: String, key: serde_json::Value },
   /// A memory of the store.
   Memory(wasmtime::Memory),
@@ -167,6 +180,8 @@ pub enum StoreExtern {
   Export(Instance, String),
   /// The function an instance's exports or tables give JS under this index (table.rs, `func_at`).
   Function(Instance, u32),
+  /// The tag of the store with this number (exception.rs).
+  Tag(u32),
 }
 
 impl StoreExtern {
@@ -180,6 +195,7 @@ impl StoreExtern {
       Self::Function(instance, index) => {
         crate::table::func_at(store.as_context_mut(), *instance, *index).map(|(f, _)| f.into())
       }
+      Self::Tag(number) => crate::exception::tag_of(&mut *store, *number).map(Extern::Tag),
     }
   }
 }
@@ -298,6 +314,26 @@ pub fn define_host(
             .map_err(|e| WasmError::instantiate(format!("cannot make the table `{qualified}`: {e}")))?;
           adopt(linker, store, import.module(), import.name(), index, made.into())?;
         }
+        (HostValue::Tag(params), ExternType::Tag(wanted)) => {
+          let declared: Vec<String> = wanted.ty().params().map(|t| value_name(&t)).collect();
+          if *params != declared {
+            return Err(mismatch(&format!("a WebAssembly.Tag of ({})", params.join(", "))));
+          }
+          let made = crate::exception::new_tag(&mut *store, wanted)
+            .map_err(|e| WasmError::instantiate(format!("cannot make the tag `{qualified}`: {e}")))?;
+          adopt(linker, store, import.module(), import.name(), index, made.into())?;
+        }
+        (HostValue::JsTag, ExternType::Tag(wanted)) => {
+          let js = crate::exception::js_tag(&mut *store)
+            .map_err(|e| WasmError::instantiate(format!("cannot make the tag `{qualified}`: {e}")))?;
+          if !wanted.ty().matches(js.ty(&*store).ty()) || !js.ty(&*store).ty().matches(wanted.ty()) {
+            return Err(mismatch("WebAssembly.JSTag, a tag of (externref)"));
+          }
+          linker
+            .define(&mut *store, import.module(), import.name(), js)
+            .map_err(|e| WasmError::instantiate(format!("cannot define `{qualified}`: {e}")))?;
+        }
+        (HostValue::Tag(_) | HostValue::JsTag, _) => return Err(mismatch("a WebAssembly.Tag")),
         (HostValue::Table { .. }, _) => return Err(mismatch("a WebAssembly.Table")),
         (HostValue::Memory { .. }, _) => return Err(mismatch("a WebAssembly.Memory")),
         (HostValue::Mutable(_), _) => return Err(mismatch("a mutable WebAssembly.Global")),
@@ -355,6 +391,7 @@ fn global_value(value: &HostValue, content: &ValType, qualified: &str) -> Result
     (HostValue::Memory { .. }, _) => Err(bad("a memory".into())),
     (HostValue::Table { .. }, _) => Err(bad("a table".into())),
     (HostValue::Extern(_), _) => Err(bad("an instance's export".into())),
+    (HostValue::Tag(_) | HostValue::JsTag, _) => Err(bad("a tag".into())),
   }
 }
 
@@ -474,7 +511,8 @@ pub(crate) async fn instantiate_one(
     let _running = engines.running();
     pre.instantiate_async(&mut kiln.store).await
   };
-  let instance = instance.map_err(|e| rename(crate::instance::instantiate_failed(e, &kiln.config), what))?;
+  let instance = crate::exception::caught(&mut kiln.store, instance)
+    .map_err(|e| rename(crate::instance::instantiate_failed(e, &kiln.config), what))?;
   if reactor {
     crate::instance::run_initialize(engines, kiln, &instance).await.map_err(|e| rename(e, what))?;
   }

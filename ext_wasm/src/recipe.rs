@@ -207,9 +207,10 @@ fn linked_modules(
 /// `"bigint"` (a value for an immutable global; a bigint's value is its decimal text), and for
 /// the WebAssembly API's objects made in JS, `"memory"` (`[minPages, maxPages or null]`) or
 /// `"mutable"` (a mutable global's first value, a number or a bigint's text) or `"table"`
-/// (`[minLength, maxLength or null, "anyfunc" | "externref"]`); for an instance's
-/// memory, global, table or function in the store a module joins (join.rs), `"extern"`
-/// (`[instanceId, "memory" | "global" | "table" | "function", key]`, see
+/// (`[minLength, maxLength or null, "anyfunc" | "externref"]`) or `"tag"` (its parameter types,
+/// `["i32", "externref"]`) or `"jstag"` (`WebAssembly.JSTag`); for an instance's
+/// memory, global, table, function or tag in the store a module joins (join.rs), `"extern"`
+/// (`[instanceId, "memory" | "global" | "table" | "function" | "tag", key]`, see
 /// [`crate::link::StoreExtern::Named`]).
 pub(crate) fn host_imports(host_json: &str) -> Result<Vec<HostImport>, WasmError> {
   if host_json.is_empty() {
@@ -253,6 +254,10 @@ pub(crate) fn host_imports(host_json: &str) -> Result<Vec<HostImport>, WasmError
           HostValue::Mutable(Box::new(HostValue::Number(n.as_f64().unwrap_or(f64::NAN))))
         }
         ("mutable", serde_json::Value::String(text)) => HostValue::Mutable(Box::new(HostValue::BigInt(text))),
+        ("tag", serde_json::Value::Array(types)) => HostValue::Tag(
+          types.into_iter().map(|t| t.as_str().map(str::to_string).ok_or_else(unknown)).collect::<Result<_, _>>()?,
+        ),
+        ("jstag", _) => HostValue::JsTag,
         ("extern", serde_json::Value::Array(parts)) => match <[serde_json::Value; 3]>::try_from(parts) {
           Ok([serde_json::Value::Number(instance), serde_json::Value::String(kind), key]) => {
             let instance = instance.as_f64().unwrap_or(f64::NAN);

@@ -43,6 +43,8 @@ pub struct StoreData {
   /// Set for a store the `WebAssembly` global made: it passes `externref`s, queueing the ids of
   /// those wasmtime frees here (js_ref.rs).
   pub refs: Option<crate::js_ref::JsRefs>,
+  /// The tags JS knows of the store's, and the exceptions JS threw into it (exception.rs).
+  pub tags: crate::exception::StoreTags,
 }
 
 impl StoreData {
@@ -57,6 +59,7 @@ impl StoreData {
       adopted: Vec::new(),
       handed_out: crate::table::HandedOut::default(),
       refs: None,
+      tags: crate::exception::StoreTags::default(),
     }
   }
 

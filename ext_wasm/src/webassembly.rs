@@ -159,3 +159,34 @@ fn with_global<R>(
   })?;
   f(&mut kiln.store, global)
 }
+
+/// The number of an instance's exported tag `name` (or, for `adopted` ≥ 0, of the tag made for
+/// host import number `adopted`: a `WebAssembly.Tag` made in JS, link.rs) and its parameter
+/// types: one number per tag, Kiln-wide, so that JS has one `WebAssembly.Tag` object for it and
+/// knows it in the exceptions that reach JS (exception.rs).
+///
+/// # Errors
+/// 5005 for an unknown instance; 5006 while its store is busy; 5007 if it has no such tag.
+#[op2]
+#[serde]
+pub fn op_wasm_tag_number(
+  state: &mut OpState,
+  instance_id: f64,
+  #[string] name: &str,
+  adopted: i32,
+) -> Result<(u32, Vec<String>), WasmError> {
+  let entry = state.borrow::<InstanceTable>().lookup(instance_id)?;
+  let Ok(mut kiln) = entry.store.try_lock() else {
+    return Err(WasmError::memory(format!(
+      "tag `{name}`: the instance is busy: a call on it (or on an instance linked with it) is still running; await it first"
+    )));
+  };
+  let kiln = &mut *kiln;
+  let tag = match u32::try_from(adopted) {
+    Ok(index) => kiln.store.data().adopted(index).and_then(|e| e.clone().into_tag()),
+    Err(_) => kiln.members[entry.member].instance.get_export(&mut kiln.store, name).and_then(|e| e.into_tag()),
+  };
+  let tag = tag.ok_or_else(|| WasmError::type_error(format!("the instance exports no tag named `{name}`")))?;
+  let types = tag.ty(&kiln.store).ty().params().map(|t| value_name(&t)).collect();
+  Ok((crate::exception::tag_number(&mut kiln.store, &tag), types))
+}

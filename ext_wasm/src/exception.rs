@@ -1,0 +1,350 @@
+//! WebAssembly exceptions between the guest and JS, for Kiln's `WebAssembly` global
+//! (ts/wasm_exception.ts has the JS half: `WebAssembly.Tag`, `Exception` and `JSTag`).
+//!
+//! wasmtime runs exception handling's instructions itself (`throw`, `try_table`, `throw_ref`).
+//! What crosses to JS:
+//! - **Out of the guest.** A call that ends with an exception nothing caught fails with
+//!   [`ThrownException`], the exception waiting in the store's pending slot. [`caught`] takes it
+//!   there, where the store is at hand, and turns it into an [`Uncaught`] error that classifies as
+//!   5002 and carries the exception, encoded, to JS (`WasmError::exception`): the tag's Kiln-wide
+//!   number and its payload in slots, or the JS value itself (below).
+//! - **Into the guest.** A JS import that throws answers with the value thrown ([`Raise`]); the
+//!   waiting host function makes an exception of it and throws it into the guest ([`raise`]),
+//!   whose handlers may catch it. A `WebAssembly.Exception` whose tag is in the store is thrown
+//!   with that tag and its payload, and the same JS object comes out if nothing catches it. Any
+//!   other value is thrown with the store's JS tag, `(param externref)`, which `WebAssembly.JSTag`
+//!   imports as: `catch_all` catches it, and out of the guest it is the value again.
+//!
+//! Only stores of the `WebAssembly` global (`StoreData::refs`) do this: runtime:wasm's own API
+//! has no tags in JS, so there an uncaught exception is a 5002 that says so, and a JS host
+//! function's throw stays a trap with the value as the error's `cause`.
+
+use std::sync::atomic::{AtomicU32, Ordering};
+
+use wasmtime::{
+  AsContext, AsContextMut, ExnRef, ExnRefPre, ExnType, ExternRef, FuncType, OwnedRooted, RootScope, Rooted, Tag,
+  TagType, ThrownException, Val, ValType,
+};
+
+use crate::error::WasmError;
+use crate::js_ref::{passes, to_slot, to_val};
+use crate::signature::value_name;
+use crate::store::StoreData;
+use crate::value::SLOT;
+
+/// The number of every store's JS tag (`WebAssembly.JSTag`): one JS object stands for them all.
+pub const JS_TAG: u32 = 1;
+
+/// The next tag number: Kiln-wide, so that a tag's number names it whatever store JS met it in.
+static NEXT_TAG: AtomicU32 = AtomicU32::new(JS_TAG + 1);
+
+/// JS exceptions kept for their identity at most, per store (see [`StoreTags::raised`]).
+const RAISED_KEPT: usize = 64;
+
+/// The tags of a store that JS knows, and what throwing JS exceptions into it left.
+#[derive(Default)]
+pub struct StoreTags {
+  /// Each tag JS has met (an export, an import made for a `WebAssembly.Tag`, the tag of an
+  /// exception that reached JS) with its number.
+  known: Vec<(Tag, u32)>,
+  /// The store's JS tag, made when first needed.
+  js: Option<Tag>,
+  /// Exceptions made for `WebAssembly.Exception` objects JS threw into the store, each with an
+  /// `externref` to its object, so that the object itself comes out again (oldest first; the
+  /// guest may have caught and dropped any of them, so only the last few are kept).
+  raised: Vec<(OwnedRooted<ExnRef>, OwnedRooted<ExternRef>)>,
+}
+
+/// A call's exception that nothing caught, as [`caught`] took it from the store.
+#[derive(Debug, thiserror::Error)]
+#[error("{description}")]
+pub struct Uncaught {
+  /// What the exception was, for the message of runtime:wasm's 5002.
+  pub description: String,
+  /// The exception for the `WebAssembly` global (`WasmError::exception`): `v <id>` for a JS value
+  /// (the number of the `externref` that holds it), `t <tag> <types> <hex>` for a tag's exception
+  /// (its number, its parameter types joined by commas, and its payload in 8-byte slots).
+  pub encoded: Option<String>,
+}
+
+/// What a JS import threw, to throw into the guest (`op_wasm_hcall_resume` statuses 4 and 5).
+pub enum Raise {
+  /// Any JS value, by the number of the `externref` that holds it.
+  Value(u32),
+  /// A `WebAssembly.Exception` (by its `externref` number) of tag number `tag`, payload in slots.
+  Exception { object: u32, tag: u32, payload: Vec<[u8; SLOT]> },
+}
+
+impl Raise {
+  /// Reads the `message` of statuses 4 (`<id>`) and 5 (`<id> <tag> <hex payload>`).
+  pub fn parse(status: u32, message: &str) -> Option<Raise> {
+    let mut parts = message.split(' ');
+    let object = parts.next()?.parse().ok()?;
+    if status == 4 {
+      return Some(Raise::Value(object));
+    }
+    let tag = parts.next()?.parse().ok()?;
+    let payload = from_hex(parts.next().unwrap_or(""))?;
+    Some(Raise::Exception { object, tag, payload })
+  }
+}
+
+/// The number of `tag`, a tag of the store `cx` reaches, given it now if it has none.
+pub fn tag_number(mut cx: impl AsContextMut<Data = StoreData>, tag: &Tag) -> u32 {
+  let mut cx = cx.as_context_mut();
+  if cx.data().tags.js.is_some_and(|js| Tag::eq(&js, tag, &cx)) {
+    return JS_TAG;
+  }
+  if let Some((_, number)) = cx.data().tags.known.iter().find(|(known, _)| Tag::eq(known, tag, &cx)) {
+    return *number;
+  }
+  let number = NEXT_TAG.fetch_add(1, Ordering::Relaxed);
+  cx.data_mut().tags.known.push((*tag, number));
+  number
+}
+
+/// The tag of the store `cx` reaches that has number `number`, if JS has met it there.
+pub fn tag_of(mut cx: impl AsContextMut<Data = StoreData>, number: u32) -> Option<Tag> {
+  if number == JS_TAG {
+    return js_tag(&mut cx).ok();
+  }
+  cx.as_context().data().tags.known.iter().find(|(_, n)| *n == number).map(|(tag, _)| *tag)
+}
+
+/// The store's JS tag, `(param externref)`: made on first use.
+///
+/// # Errors
+/// If wasmtime cannot make it.
+pub fn js_tag(mut cx: impl AsContextMut<Data = StoreData>) -> wasmtime::Result<Tag> {
+  let mut cx = cx.as_context_mut();
+  if let Some(tag) = cx.data().tags.js {
+    return Ok(tag);
+  }
+  let ty = TagType::new(FuncType::new(cx.engine(), [ValType::EXTERNREF], []));
+  let tag = Tag::new(&mut cx, &ty)?;
+  cx.data_mut().tags.js = Some(tag);
+  Ok(tag)
+}
+
+/// A tag made for a `WebAssembly.Tag` made in JS, of the type the importing module declares.
+///
+/// # Errors
+/// If wasmtime cannot make it.
+pub fn new_tag(mut cx: impl AsContextMut<Data = StoreData>, ty: &TagType) -> wasmtime::Result<Tag> {
+  Tag::new(&mut cx, ty)
+}
+
+/// `outcome`, with an exception nothing caught taken from the store and made an [`Uncaught`]
+/// error (see the module docs). Every other outcome is as it was.
+pub fn caught<T>(mut cx: impl AsContextMut<Data = StoreData>, outcome: wasmtime::Result<T>) -> wasmtime::Result<T> {
+  match outcome {
+    Err(error) if error.downcast_ref::<ThrownException>().is_some() => Err(take(&mut cx).into()),
+    other => other,
+  }
+}
+
+fn take(mut cx: impl AsContextMut<Data = StoreData>) -> Uncaught {
+  let mut scope = RootScope::new(&mut cx);
+  let unknown = || Uncaught { description: "an exception".into(), encoded: None };
+  let Some(exception) = scope.as_context_mut().take_pending_exception() else { return unknown() };
+  let Ok(tag) = exception.tag(&mut scope) else { return unknown() };
+  let types: Vec<ValType> = tag.ty(&scope).ty().params().collect();
+  let names: Vec<String> = types.iter().map(value_name).collect();
+  let description = format!("an exception of a tag with parameters ({})", names.join(", "));
+  if scope.as_context().data().refs.is_none() {
+    return Uncaught { description, encoded: None };
+  }
+  let Ok(fields) = exception.fields(&mut scope).map(|f| f.collect::<Vec<Val>>()) else { return unknown() };
+  let number = tag_number(&mut scope, &tag);
+  if number == JS_TAG {
+    let value = fields.first().map(|v| to_slot(&scope, v)).unwrap_or([0; SLOT]);
+    return Uncaught { description: "a JS exception".into(), encoded: Some(format!("v {}", id_of(value))) };
+  }
+  if let Some(object) = raised_object(&mut scope, &exception) {
+    return Uncaught { description, encoded: Some(format!("v {object}")) };
+  }
+  // A field of a type JS does not get (v128, a function or GC reference) reads as slot 0.
+  let slots: Vec<[u8; SLOT]> =
+    fields.iter().zip(&types).map(|(v, t)| if passes(&scope, t) { to_slot(&scope, v) } else { [0; SLOT] }).collect();
+  Uncaught { description, encoded: Some(format!("t {number} {} {}", names.join(","), to_hex(&slots))) }
+}
+
+/// The `externref` number of the JS object `exception` was made for, if JS threw it (and forgets it).
+fn raised_object(
+  scope: &mut RootScope<impl AsContextMut<Data = StoreData>>,
+  exception: &Rooted<ExnRef>,
+) -> Option<u32> {
+  let raised = std::mem::take(&mut scope.as_context_mut().data_mut().tags.raised);
+  let found = raised.iter().position(|(made, _)| Rooted::ref_eq(&*scope, exception, made).unwrap_or(false));
+  let object = found.map(|at| {
+    let held = raised[at].1.to_rooted(&mut *scope);
+    id_of(to_slot(&*scope, &Val::ExternRef(Some(held))))
+  });
+  let mut raised = raised;
+  if let Some(at) = found {
+    raised.remove(at);
+  }
+  scope.as_context_mut().data_mut().tags.raised = raised;
+  object
+}
+
+/// Throws what JS threw into the guest whose host function `cx` is the caller of: the error the
+/// host function returns (a [`ThrownException`], or, if the exception cannot be made, 5002).
+pub fn raise(mut cx: impl AsContextMut<Data = StoreData>, raised: Raise, fallback: &str) -> wasmtime::Error {
+  let mut scope = RootScope::new(&mut cx);
+  let made = match raised {
+    Raise::Value(object) => value_exception(&mut scope, object),
+    Raise::Exception { object, tag, payload } => match tag_of(&mut scope, tag).filter(|_| tag != JS_TAG) {
+      Some(tag) => tagged_exception(&mut scope, object, &tag, &payload),
+      // A tag of another store: the guest cannot name it, so only `catch_all` sees it.
+      None => value_exception(&mut scope, object),
+    },
+  };
+  match made {
+    Ok(exception) => match scope.as_context_mut().throw::<()>(exception) {
+      Err(thrown) => thrown,
+      Ok(()) => WasmError::call(fallback.to_string()).into(),
+    },
+    Err(_) => WasmError::call(fallback.to_string()).into(),
+  }
+}
+
+/// An exception of the store's JS tag holding JS value number `object`.
+fn value_exception(
+  scope: &mut RootScope<impl AsContextMut<Data = StoreData>>,
+  object: u32,
+) -> wasmtime::Result<Rooted<ExnRef>> {
+  let tag = js_tag(&mut *scope)?;
+  let value = to_val(&mut *scope, &ValType::EXTERNREF, u64::from(object).to_le_bytes())?
+    .ok_or_else(|| wasmtime::format_err!("the store passes no JS values"))?;
+  new_exception(scope, &tag, &[value])
+}
+
+/// An exception of `tag` with `payload`, made for the `WebAssembly.Exception` JS holds as value
+/// number `object`, kept so that the object comes out again.
+fn tagged_exception(
+  scope: &mut RootScope<impl AsContextMut<Data = StoreData>>,
+  object: u32,
+  tag: &Tag,
+  payload: &[[u8; SLOT]],
+) -> wasmtime::Result<Rooted<ExnRef>> {
+  let types: Vec<ValType> = tag.ty(&*scope).ty().params().collect();
+  if types.len() != payload.len() {
+    wasmtime::bail!("the payload does not fit the tag");
+  }
+  let mut fields = Vec::with_capacity(types.len());
+  for (ty, slot) in types.iter().zip(payload) {
+    fields.push(to_val(&mut *scope, ty, *slot)?.ok_or_else(|| wasmtime::format_err!("a field JS cannot give"))?);
+  }
+  let exception = new_exception(scope, tag, &fields)?;
+  let Some(Val::ExternRef(Some(held))) = to_val(&mut *scope, &ValType::EXTERNREF, u64::from(object).to_le_bytes())?
+  else {
+    return Ok(exception);
+  };
+  let entry = (exception.to_owned_rooted(&mut *scope)?, held.to_owned_rooted(&mut *scope)?);
+  let mut cx = scope.as_context_mut();
+  let raised = &mut cx.data_mut().tags.raised;
+  if raised.len() == RAISED_KEPT {
+    raised.remove(0);
+  }
+  raised.push(entry);
+  Ok(exception)
+}
+
+fn new_exception(
+  scope: &mut RootScope<impl AsContextMut<Data = StoreData>>,
+  tag: &Tag,
+  fields: &[Val],
+) -> wasmtime::Result<Rooted<ExnRef>> {
+  let ty = ExnType::from_tag_type(&tag.ty(&*scope))?;
+  let allocator = ExnRefPre::new(&mut *scope, ty);
+  ExnRef::new(&mut *scope, &allocator, tag, fields)
+}
+
+fn id_of(slot: [u8; SLOT]) -> u32 {
+  u32::from_le_bytes([slot[0], slot[1], slot[2], slot[3]])
+}
+
+fn to_hex(slots: &[[u8; SLOT]]) -> String {
+  slots.iter().flatten().map(|b| format!("{b:02x}")).collect()
+}
+
+fn from_hex(text: &str) -> Option<Vec<[u8; SLOT]>> {
+  if !text.is_ascii() || !text.len().is_multiple_of(2 * SLOT) {
+    return None;
+  }
+  let bytes: Option<Vec<u8>> =
+    (0..text.len()).step_by(2).map(|i| u8::from_str_radix(&text[i..i + 2], 16).ok()).collect();
+  Some(bytes?.chunks_exact(SLOT).map(|c| c.try_into().unwrap_or([0; SLOT])).collect())
+}
+
+#[cfg(test)]
+mod tests {
+  use super::*;
+  use crate::js_ref::JsRefs;
+  use crate::limiter::KilnLimiter;
+  use wasmtime::{Config, Engine, Instance, Module, Store};
+
+  fn thrower(refs: Option<JsRefs>) -> (Store<StoreData>, Instance) {
+    let engine = Engine::new(&Config::new()).unwrap();
+    let mut data = StoreData::new(crate::config::GuestWasi::default(), KilnLimiter::new(None, None));
+    data.refs = refs;
+    let mut store = Store::new(&engine, data);
+    let module = Module::new(
+      &engine,
+      r#"(module (tag $e (export "e") (param i32 externref))
+           (func (export "boom") (param i32 externref) (throw $e (local.get 0) (local.get 1))))"#,
+    )
+    .unwrap();
+    let instance = crate::call_sync::block_here(Instance::new_async(&mut store, &module, &[]), None).unwrap().unwrap();
+    (store, instance)
+  }
+
+  fn boom(store: &mut Store<StoreData>, instance: Instance, id: u64) -> Uncaught {
+    let func = instance.get_func(&mut *store, "boom").unwrap();
+    let mut scope = RootScope::new(&mut *store);
+    let held = to_val(&mut scope, &ValType::EXTERNREF, id.to_le_bytes()).unwrap().unwrap_or(Val::ExternRef(None));
+    let outcome =
+      crate::call_sync::block_here(func.call_async(&mut scope, &[Val::I32(-2), held], &mut []), None).unwrap();
+    let error = caught(&mut scope, outcome).unwrap_err();
+    assert!(!scope.as_context_mut().has_pending_exception(), "the exception is taken from the store");
+    match error.downcast::<Uncaught>() {
+      Ok(uncaught) => uncaught,
+      Err(other) => panic!("not an Uncaught: {other}"),
+    }
+  }
+
+  #[test]
+  fn an_uncaught_exception_carries_its_tag_and_payload_to_js() {
+    let (mut store, instance) = thrower(Some(JsRefs::default()));
+    let uncaught = boom(&mut store, instance, 7);
+    let tag = instance.get_export(&mut store, "e").and_then(|e| e.into_tag()).unwrap();
+    let number = tag_number(&mut store, &tag);
+    assert!(number > JS_TAG);
+    let payload = to_hex(&[u64::from(-2i32 as u32).to_le_bytes(), 7u64.to_le_bytes()]);
+    let payload = format!("t {number} i32,externref {}", &payload);
+    assert_eq!(uncaught.encoded.as_deref(), Some(payload.as_str()));
+    assert_eq!(tag_number(&mut store, &tag), number, "a tag keeps its number");
+  }
+
+  #[test]
+  fn runtime_wasm_stores_describe_the_exception_only() {
+    let (mut store, instance) = thrower(None);
+    let uncaught = boom(&mut store, instance, 0);
+    assert_eq!(uncaught.encoded, None);
+    assert_eq!(uncaught.description, "an exception of a tag with parameters (i32, externref)");
+  }
+
+  #[test]
+  fn payload_hex_round_trips_and_refuses_junk() {
+    let slots = vec![7u64.to_le_bytes(), u64::MAX.to_le_bytes()];
+    assert_eq!(from_hex(&to_hex(&slots)), Some(slots));
+    assert_eq!(from_hex(""), Some(vec![]));
+    assert_eq!(from_hex("abc"), None);
+    assert_eq!(from_hex("zz00000000000000"), None);
+    assert!(matches!(Raise::parse(4, "12"), Some(Raise::Value(12))));
+    assert!(matches!(Raise::parse(5, "3 9 0100000000000000"), Some(Raise::Exception { object: 3, tag: 9, .. })));
+    assert!(Raise::parse(5, "3").is_none());
+    assert!(Raise::parse(4, "x").is_none());
+  }
+}
