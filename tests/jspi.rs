@@ -57,11 +57,10 @@ const TABLED: &str = r#"(module
 /// A start function that traps.
 const TRAP_START: &str = r#"(module (func $s unreachable) (start $s))"#;
 
-/// An exported tag: the JS engine's interpreter runs this module, not wasmtime.
-const TAGGED: &str = r#"(module
+/// An import that passes a `funcref`: the JS engine's interpreter runs this module, not wasmtime.
+const OPAQUE: &str = r#"(module
   (import "env" "get" (func $get (param i32) (result i32)))
-  (tag $t (param i32))
-  (export "t" (tag $t))
+  (import "env" "f" (func (param funcref)))
   (func (export "run") (result i32) (call $get (i32.const 1))))"#;
 
 fn app(main: &str) -> App {
@@ -149,7 +148,7 @@ const KILN: &str = concat!(
   "nested sync SuspendError 5002\n",
   "log 20\n",
   "still 21\n",
-  "LinkError 5001 import \"env\" \"get\": a WebAssembly.Suspending import needs the module to run on wasmtime, and this one runs on the JS engine's interpreter (it exports a tag), which cannot suspend\n",
+  "LinkError 5001 import \"env\" \"get\": a WebAssembly.Suspending import needs the module to run on wasmtime, and this one runs on the JS engine's interpreter (its import env.f passes a funcref), which cannot suspend\n",
   "TypeError 5007 WebAssembly.promising(): Argument 0 must be a WebAssembly exported function\n",
   "TypeError 5007 WebAssembly.Suspending(): Argument 0 must be a function\n",
   "SuspendError 5002 trying to suspend without WebAssembly.promising: the import `env.get` is a WebAssembly.Suspending, which only a call made through `WebAssembly.promising(fn)` can wait for\n",
@@ -161,7 +160,7 @@ const KILN: &str = concat!(
 
 #[test]
 fn kiln_names_its_suspend_errors_and_resumes_the_innermost_call_first() {
-  app("jspi_kiln.ts").file("tagged.wasm", wat::parse_str(TAGGED).expect("tagged.wat")).run().ok(KILN);
+  app("jspi_kiln.ts").file("opaque.wasm", wat::parse_str(OPAQUE).expect("opaque.wat")).run().ok(KILN);
 }
 
 /// Blocking C code fed by an async JS source: the guest waits in `read_chunk` while each chunk

@@ -345,9 +345,9 @@ declare var Kiln: {
  * ```
  */
 declare namespace WebAssembly {
-  type ImportValue = ((...args: never[]) => unknown) | Suspending | Global | Memory | Table | number | bigint;
+  type ImportValue = ((...args: never[]) => unknown) | Suspending | Global | Memory | Table | Tag | number | bigint;
   type Imports = Record<string, Record<string, ImportValue>>;
-  type ExportValue = ((...args: never[]) => unknown) | Global | Memory | Table;
+  type ExportValue = ((...args: never[]) => unknown) | Global | Memory | Table | Tag;
   type Exports = Record<string, ExportValue>;
   interface ModuleImportDescriptor {
     module: string;
@@ -449,6 +449,63 @@ declare namespace WebAssembly {
    * export call (also one made while a promising call is suspended) or a start function. Its JS
    * function is not called. Kiln's `code` is 5002. */
   class SuspendError extends Error {}
+  /** The value types a tag's payload may have. */
+  type TagValueType = "i32" | "i64" | "f32" | "f64" | "externref";
+  interface TagType {
+    parameters: TagValueType[];
+  }
+  /**
+   * An exception tag: what a `WebAssembly.Exception` is of, and what the guest's `throw` and
+   * `catch` name. One made here is made in the store of the first instance that imports it; a
+   * module's exported tag is the same object however often it is exported. Another value type
+   * than `TagValueType`'s is a TypeError (5007).
+   *
+   * @example
+   * ```ts
+   * const failed = new WebAssembly.Tag({ parameters: ["i32"] });
+   * const { instance } = await WebAssembly.instantiate(bytes, { env: { failed } });
+   * try {
+   *   (instance.exports.run as () => void)();
+   * } catch (e) {
+   *   if (e instanceof WebAssembly.Exception && e.is(failed)) console.log("failed with", e.getArg(failed, 0));
+   * }
+   * ```
+   */
+  class Tag {
+    #private;
+    constructor(type: TagType);
+  }
+  interface ExceptionOptions {
+    /** Keep the stack where it was made, as `stack`. */
+    traceStack?: boolean;
+  }
+  /**
+   * A WebAssembly exception: a tag and its payload. One the guest throws and does not catch
+   * reaches JS as an `Exception` of the guest's tag (not an `Error`); one a JS import throws is
+   * thrown into the guest, whose `catch` of its tag gets the payload, and comes out as the same
+   * object if nothing catches it. Any other value a JS import throws is caught by the guest's
+   * `catch_all` (and `catch` of `JSTag`), and comes out as itself.
+   *
+   * @example
+   * ```ts
+   * const failed = new WebAssembly.Tag({ parameters: ["i32", "i64"] });
+   * const e = new WebAssembly.Exception(failed, [7, 8n]);
+   * console.log(e.is(failed), e.getArg(failed, 1)); // true 8n
+   * ```
+   */
+  class Exception {
+    /** TypeError (5007) for a payload that is not the tag's length, or for `JSTag`. */
+    constructor(tag: Tag, payload: Iterable<unknown>, options?: ExceptionOptions);
+    /** Whether it is of `tag`. */
+    is(tag: Tag): boolean;
+    /** Value `index` of the payload: TypeError (5007) for another tag, RangeError past the end. */
+    getArg(tag: Tag, index: number): unknown;
+    readonly stack: string | undefined;
+  }
+  /** The tag of JS exceptions as the guest sees them, `(param externref)`: a module that imports
+   * it catches the JS values JS imports throw with `catch`, and a value it throws with it reaches
+   * JS as that value. */
+  const JSTag: Tag;
 }
 
 /** The headers of a `Response`: names are case-insensitive, values of one name are joined with

@@ -10,7 +10,7 @@
 // runtime:wasm/jspi.
 
 import type { WasmArg, WasmCaller, WasmExports, WasmFunction, WasmResult, WasmReturn } from "runtime:wasm";
-import { callVia, type HostFn, hostFn, type HostTable } from "runtime:wasm/host-table";
+import { callVia, type HostFn, hostFn, type HostTable, RAISE } from "runtime:wasm/host-table";
 import {
   argumentCount,
   arityError,
@@ -20,6 +20,7 @@ import {
   EXPORT_INDEX_LIMIT,
   guardAlias,
   ops,
+  refId,
   toBytes,
   toIndex,
   wasmError,
@@ -35,7 +36,8 @@ export const CALLED = -2;
 export interface CallState {
   thrown: unknown;
   hasThrown: boolean;
-  /** 0: results in the slots (`count` of them); 1: it threw (5002); 2: a result did not fit (5007). */
+  /** 0: results in the slots (`count` of them); 1: it threw (5002); 2: a result did not fit (5007);
+   * 4 and 5: a JS import of the `WebAssembly` global threw (`replyError`). */
   status: number;
   count: number;
   message: string;
@@ -92,10 +94,19 @@ export function replyValue(state: CallState, table: HostTable, index: number, va
   answer(state, 0, h.results.length, "");
 }
 
-/** Sends what a host function threw to the waiting guest: the call fails with it as the cause. */
+/** Sends what a host function threw to the waiting guest: the call fails with it as the cause.
+ * A JS import of the `WebAssembly` global (`bare`) throws it into the guest instead, as a
+ * WebAssembly exception its handlers may catch (ext_wasm/src/exception.rs): a
+ * `WebAssembly.Exception` as itself (status 5), any other value as JSTag's (4). */
 export function replyError(h: HostFn, state: CallState, error: unknown): void {
   state.thrown = error;
   state.hasThrown = true;
+  if (h.bare) {
+    const raise = error !== null && typeof error === "object" ? (error as { [RAISE]?: () => string })[RAISE] : undefined;
+    if (typeof raise === "function") answer(state, 5, 0, raise.call(error));
+    else answer(state, 4, 0, String(refId(error)));
+    return;
+  }
   answer(state, 1, 0, `the host function \`${h.name}\` threw: ${errorText(error)}`);
 }
 

@@ -29,6 +29,10 @@ export interface Suspension {
   refusal(name: string): Error;
 }
 
+/** The method of a `WebAssembly.Exception` (runtime:wasm/exception) that says what a JS import
+ * of the `WebAssembly` global that throws it answers: the exception the guest gets. */
+export const RAISE = Symbol("raise");
+
 /** The property of a `WebAssembly.Suspending` import's wrapper that holds its `Suspension`. */
 export const SUSPENSION = Symbol("suspension");
 

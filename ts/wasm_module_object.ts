@@ -151,14 +151,12 @@ export function unwrap(module: unknown): typeof Module.prototype {
 /** Why a module's own shape needs the interpreter ("" if it does not). */
 export function needsInterpreter(imports: Descriptor[], exports: Descriptor[], refTables: string[] | null): string {
   for (const i of imports) {
-    if (i.kind === "tag") return "it imports a tag";
     if (i.kind === "table" && !/^table (funcref|externref) /.test(i.type ?? "")) return `its import ${i.module}.${i.name} is a ${i.type}`;
     const opaque = [...i.params ?? [], ...i.results ?? []].find((t) => t === "v128" || t === "funcref");
     if (opaque !== undefined) return `its import ${i.module}.${i.name} passes a ${opaque}`;
   }
   let memories = 0;
   for (const e of exports) {
-    if (e.kind === "tag") return "it exports a tag";
     if (e.kind === "table" && refTables === null) {
       return "it exports a 64-bit table, or a table of other elements than function references and externrefs";
     }

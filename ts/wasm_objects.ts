@@ -16,19 +16,19 @@
 // - the interpreter's: a shared memory, a global of a reference type, or anything an instance
 //   run by the interpreter exports or imports.
 
+import { coded, toNumber, toWasm } from "runtime:wasm/coerce";
+import { NOT_THROWN, thrownOf } from "runtime:wasm/exception";
 import { jsApiExportFunction } from "runtime:wasm/host";
 import type { HostTable } from "runtime:wasm/host-table";
 import { HOST_OBJECT } from "runtime:wasm/import-object";
 import { codes, decode, encode, EXPORT_INDEX_LIMIT, guardAlias, isNumberType, JS_REF, ops } from "runtime:wasm/values";
 
+export { coded, toResults, toWasm } from "runtime:wasm/coerce";
+
 /** The engine's own `WebAssembly` (ext_wasm/js/webassembly.js gated it), for what wasmtime cannot do. */
 // deno-lint-ignore no-explicit-any
 export const interpreter = (globalThis as any).WebAssembly as typeof WebAssembly | undefined;
 
-export function coded<T extends Error>(error: T, code: number): T {
-  Object.defineProperty(error, "code", { value: code, writable: true, configurable: true, enumerable: false });
-  return error;
-}
 
 type ErrorClass = new (message?: string, options?: ErrorOptions) => Error;
 
@@ -57,10 +57,13 @@ export const RuntimeError = errorClass("RuntimeError", codes.CallError);
 
 /** An op's coded error as the JS API's class: 5000 CompileError, 5001 LinkError, 5002 RuntimeError
  * (or, when a JS import threw, that very exception); a 5001 of the start function (its `stage`)
- * is the RuntimeError or exception it is. Other codes (limits, capabilities) stay. */
+ * is the RuntimeError or exception it is. One that carries an exception the guest did not catch
+ * is that exception (runtime:wasm/exception). Other codes (limits, capabilities) stay. */
 export function standard(error: unknown): unknown {
   const code = (error as { code?: unknown } | null)?.code;
   if (!(error instanceof Error)) return error;
+  const thrown = thrownOf(error);
+  if (thrown !== NOT_THROWN) return thrown;
   switch (code) {
     case codes.CompileError:
       return new CompileError(error.message);
@@ -74,50 +77,6 @@ export function standard(error: unknown): unknown {
   }
 }
 
-
-/** ToBigInt64 of the JS API: a Number is a TypeError, a string or boolean converts. */
-function toBigInt64(value: unknown): bigint {
-  if (typeof value === "number") {
-    throw new TypeError(`cannot convert ${value} to a BigInt for an i64; pass a bigint (e.g. ${value}n)`);
-  }
-  return BigInt.asIntN(64, BigInt(value as bigint | string | boolean));
-}
-
-/** ToWebAssemblyValue: i32 by ToInt32, i64 by ToBigInt64, f32 and f64 by ToNumber; an
- * `externref` (JS_REF) is the value itself. */
-export function toWasm(type: string, value: unknown): unknown {
-  return type === JS_REF ? value : toNumber(type, value);
-}
-
-/** A JS value as a number type's value (a Global's: they are numbers only on wasmtime). */
-function toNumber(type: string, value: unknown): number | bigint {
-  switch (type) {
-    case "i32":
-      return (value as number) | 0;
-    case "i64":
-      return toBigInt64(value);
-    case "f32":
-      return Math.fround(value as number);
-    case "f64":
-      return +(value as number);
-    default:
-      throw new TypeError(`Kiln's WebAssembly does not pass ${type} values to or from JS`);
-  }
-}
-
-/** A JS import's return value, coerced to the import's result types (an iterable for several). */
-export function toResults(results: readonly string[], value: unknown): unknown {
-  if (results.length === 0) return undefined;
-  if (results.length === 1) return toWasm(results[0], value);
-  if (value === null || typeof value !== "object" || !(Symbol.iterator in value)) {
-    throw new TypeError(`an import with ${results.length} results must return an iterable of them`);
-  }
-  const list = [...(value as Iterable<unknown>)];
-  if (list.length !== results.length) {
-    throw new TypeError(`an import with ${results.length} results returned ${list.length} values`);
-  }
-  return list.map((v, i) => toWasm(results[i], v));
-}
 
 /** The interpreter's API (present: it is asked for only where `interpreter` was found). */
 export function interpreterApi(): typeof WebAssembly {

@@ -19,12 +19,13 @@
 // that instance's store (ext_wasm/src/join.rs), where wasmtime links it directly: two instances
 // share one memory and one table (emscripten's dynamic linking), and a call from one into the
 // other's function does not go through JS. What wasmtime cannot do is handed to the engine's
-// interpreter instead (correct, slower): a module that imports or exports a tag, that exports a
-// 64-bit table or a table of anything but function references and `externref`s, that exports
-// more than one memory, whose function imports pass a `v128` or a `funcref`, or that imports the
-// interpreter's memory, table or global. An `externref` is any JS value, kept by the number
-// wasmtime carries (runtime:wasm/values, `refId`), so wasm-bindgen's reference-type glue runs on
-// wasmtime.
+// interpreter instead (correct, slower): a module that exports a 64-bit table or a table of
+// anything but function references and `externref`s, that exports more than one memory, whose
+// function imports pass a `v128` or a `funcref`, or that imports the interpreter's memory, table
+// or global. An `externref` is any JS value, kept by the number wasmtime carries
+// (runtime:wasm/values, `refId`), so wasm-bindgen's reference-type glue runs on wasmtime.
+// Exception handling's `Tag`, `Exception` and `JSTag` are runtime:wasm/exception's: exceptions
+// cross between JS and the guest both ways, as in V8.
 
 import { driveInstantiation, driveInstantiationSync } from "runtime:wasm/host";
 import { type HostTable, hostTable } from "runtime:wasm/host-table";
@@ -35,7 +36,6 @@ import {
   exportFunction,
   functionIndex,
   Global,
-  interpreter,
   interpreterApi,
   LinkError,
   Memory,
@@ -55,6 +55,7 @@ import {
   needsInterpreter,
   unwrap,
 } from "runtime:wasm/module-object";
+import { Exception, JSTag, Tag } from "runtime:wasm/exception";
 import { promisingCall, Suspending, SuspendError, suspendingImport } from "runtime:wasm/jspi";
 import { setSameStore, Table } from "runtime:wasm/table";
 import { codes, jsTypes, ops } from "runtime:wasm/values";
@@ -95,14 +96,19 @@ interface Join {
 
 /** The join that importing `value`, a bound Memory, Table or Global, means, given the one found
  * so far. */
-function joinFor(value: Memory | Table | Global, what: string, found: Join | null): Join {
+function joinFor(value: Memory | Table | Global | Tag, what: string, found: Join | null): Join {
   const [owner, anchor] = value instanceof Memory
     ? Memory.owner(value)
     : value instanceof Table
     ? Table.owner(value)
+    : value instanceof Tag
+    ? Tag.owner(value)
     : Global.owner(value);
   const store = owner === null ? undefined : stores.get(owner);
-  if (store === undefined) throw shareError(what, value instanceof Memory ? "memory" : value instanceof Table ? "table" : "global");
+  if (store === undefined) {
+    if (value instanceof Tag) throw new LinkError(`${what}: this tag's instance is gone; import the tag of a live instance`);
+    throw shareError(what, value instanceof Memory ? "memory" : value instanceof Table ? "table" : "global");
+  }
   if (found !== null && found.store !== store) {
     throw new LinkError(
       `${what}: this belongs to another group of linked instances than the module's other imports; ` +
@@ -165,6 +171,10 @@ function readImports(module: Module, importObject: unknown): { values: unknown[]
         if (Table.state(value) === "interpreted") interpreted ||= "it imports the interpreter's table";
         else if (Table.state(value) === "bound") join = joinFor(value, what, join);
         break;
+      case "tag":
+        if (!(value instanceof Tag)) throw new LinkError(`${what}: a tag import needs a WebAssembly.Tag`);
+        if (Tag.bound(value)) join = joinFor(value, what, join);
+        break;
     }
     return value;
   });
@@ -213,9 +223,9 @@ function hostImports(module: Module, values: unknown[], join: Join | null): Reco
       namespace[i.name] = suspendingImport(Suspending.target(value), (i.params ?? []).length, settle);
     } else if (i.kind === "function") {
       namespace[i.name] = jsImport(value as (...args: unknown[]) => unknown, (i.params ?? []).length, jsTypes(i.results ?? []));
-    } else if (i.kind === "memory" || i.kind === "table" || (i.kind === "global" && mutableGlobal(i))) {
-      // A Memory, Table or mutable Global: the store makes it, or has it (its HOST_OBJECT answer
-      // says which).
+    } else if (i.kind === "memory" || i.kind === "table" || i.kind === "tag" || (i.kind === "global" && mutableGlobal(i))) {
+      // A Memory, Table, Tag or mutable Global: the store makes it, or has it (its HOST_OBJECT
+      // answer says which).
       namespace[i.name] = value;
     } else {
       namespace[i.name] = value instanceof Global ? value.value : value;
@@ -261,6 +271,7 @@ function adoptAll(
     if (object instanceof Memory) Memory.adopted(object, owner, raw, offset + index);
     else if (object instanceof Global) Global.adopted(object, owner, raw, offset + index);
     else if (object instanceof Table) Table.adopted(object, owner, raw, offset + index, name, functions, host);
+    else if (object instanceof Tag) Tag.adopted(object, owner, raw, offset + index);
   }
 }
 
@@ -409,6 +420,7 @@ function wasmtimeExports(
     }
     else if (e.kind === "memory") out[e.name] = memory ??= Memory.bind(owner, raw);
     else if (e.kind === "global") out[e.name] = Global.bind(owner, raw, e.name);
+    else if (e.kind === "tag") out[e.name] = Tag.exported(owner, raw, e.name);
     else if (e.kind === "table") tables = true;
   });
   if (tables) {
@@ -545,18 +557,16 @@ const members: Record<string, unknown> = {
   Suspending,
   SuspendError,
   promising,
+  Tag,
+  Exception,
+  JSTag,
 };
-// Exception handling's classes stay the interpreter's (a module with tags runs there).
-for (const name of ["Tag", "Exception"]) {
-  const value = (interpreter as unknown as Record<string, unknown> | undefined)?.[name];
-  if (value !== undefined) members[name] = value;
-}
 for (const [name, value] of Object.entries(members)) {
   Object.defineProperty(namespace, name, { value, writable: true, configurable: true, enumerable: false });
 }
 Object.defineProperty(namespace, Symbol.toStringTag, { value: "WebAssembly", configurable: true });
 // `Object.prototype.toString` names them as the JS API's own ("[object WebAssembly.Memory]").
-for (const [name, constructor] of Object.entries({ Module, Instance, Memory, Table, Global })) {
+for (const [name, constructor] of Object.entries({ Module, Instance, Memory, Table, Global, Tag, Exception })) {
   Object.defineProperty(constructor.prototype, Symbol.toStringTag, { value: `WebAssembly.${name}`, configurable: true });
 }
 

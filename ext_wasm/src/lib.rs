@@ -89,6 +89,8 @@ pub const INTERNAL_MODULES: &[(&str, &str)] = &[
   ("runtime:wasm/values", include_str!("../../ts/wasm_values.ts")),
   ("runtime:wasm/exports", include_str!("../../ts/wasm_exports.ts")),
   ("runtime:wasm/host-table", include_str!("../../ts/wasm_host_table.ts")),
+  ("runtime:wasm/coerce", include_str!("../../ts/wasm_coerce.ts")),
+  ("runtime:wasm/exception", include_str!("../../ts/wasm_exception.ts")),
   ("runtime:wasm/host", include_str!("../../ts/wasm_host.ts")),
   ("runtime:wasm/import-object", include_str!("../../ts/wasm_import_object.ts")),
   ("runtime:wasm/memory", include_str!("../../ts/wasm_memory.ts")),

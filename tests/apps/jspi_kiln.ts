@@ -40,9 +40,9 @@ try {
 }
 console.log("still", await pending);
 
-// A module the JS engine's interpreter runs (it exports a tag) cannot suspend.
+// A module the JS engine's interpreter runs (an import passes a funcref) cannot suspend.
 try {
-  await WebAssembly.instantiate(await read("tagged.wasm"), { env: { get: new WebAssembly.Suspending(async () => 1) } });
+  await WebAssembly.instantiate(await read("opaque.wasm"), { env: { get: new WebAssembly.Suspending(async () => 1), f: () => {} } });
 } catch (e) {
   console.log(show(e));
 }

@@ -114,3 +114,12 @@ console.log(notYet);
 
 // @ts-expect-error a promising function takes the export's parameters.
 await WebAssembly.promising((x: number) => x)("1");
+
+// @ts-expect-error a tag's parameters are value types Kiln passes to JS.
+new WebAssembly.Tag({ parameters: ["v128"] });
+
+// @ts-expect-error getArg takes the tag first.
+new WebAssembly.Exception(new WebAssembly.Tag({ parameters: [] }), []).getArg(0, 0);
+
+// @ts-expect-error an exception is made of a tag, not of its type.
+new WebAssembly.Exception({ parameters: ["i32"] }, [1]);

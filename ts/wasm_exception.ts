@@ -1,0 +1,228 @@
+// runtime:wasm/exception — internal to the runtime (see wasm_values.ts): exception handling's JS
+// API for Kiln's `WebAssembly` global: `WebAssembly.Tag`, `WebAssembly.Exception` and
+// `WebAssembly.JSTag`, on wasmtime (ext_wasm/src/exception.rs has the other half).
+//
+// A `Tag` made in JS is made in the store of the first instance that imports it, as a `Memory`
+// made in JS is (runtime:wasm/objects); a tag an instance exports is bound to its store from the
+// start. Each tag wasmtime has is one `Tag` object here, found by the number Rust gives it
+// (`op_wasm_tag_number`), so a tag re-exported by another instance is the same object.
+//
+// What crosses: an exception the guest throws and does not catch reaches JS as a
+// `WebAssembly.Exception` of its tag with its payload (`thrownOf`, which `standard` calls); one
+// of `JSTag` is the JS value it holds. A JS import that throws an `Exception` whose tag is in the
+// store throws that exception into the guest, whose `catch` of the tag sees its payload; any other
+// value is thrown as `JSTag`'s, which `catch_all` catches. Either comes out as the same JS value.
+
+import { coded, toWasm } from "runtime:wasm/coerce";
+import { RAISE } from "runtime:wasm/host-table";
+import { HOST_OBJECT } from "runtime:wasm/import-object";
+import { codes, decode, encode, JS_REF, jsTypes, ops, refId, refValue } from "runtime:wasm/values";
+
+function typeError(message: string): TypeError {
+  return coded(new TypeError(message), codes.TypeError);
+}
+
+/** The value types a tag's payload may have: those Kiln's `WebAssembly` passes to and from JS. */
+const PAYLOAD_TYPES = new Set(["i32", "i64", "f32", "f64", "externref"]);
+
+/** Each tag on wasmtime, by its number (JSTag's is 1 in every store: exception.rs, `JS_TAG`). */
+const byNumber = new Map<number, WeakRef<Tag>>();
+const JS_TAG = 1;
+
+/** Set while a Tag is made here rather than by `new WebAssembly.Tag`. */
+let internal: { params: readonly string[]; js: boolean } | null = null;
+
+export class Tag {
+  /** The parameter types, as the `WebAssembly` global names them (`externref` as JS_REF). */
+  #params: readonly string[];
+  /** Its wasmtime tag's number, once it has one (0: made in JS, not yet imported). */
+  #number = 0;
+  /** An Instance of the store that has it, and that instance's id. */
+  #owner: object | null = null;
+  #raw = 0;
+  /** JSTag, which every store has its own of. */
+  #js = false;
+
+  constructor(type: unknown) {
+    if (internal !== null) {
+      this.#params = internal.params;
+      this.#js = internal.js;
+      internal = null;
+      return;
+    }
+    if (new.target === undefined) throw typeError("WebAssembly.Tag must be called with new");
+    const parameters = type !== null && typeof type === "object" ? (type as { parameters?: unknown }).parameters : undefined;
+    if (parameters === null || typeof parameters !== "object" || !(Symbol.iterator in parameters)) {
+      throw typeError("WebAssembly.Tag(): the argument must be a tag type, { parameters: [...value types] }");
+    }
+    const names = [...(parameters as Iterable<unknown>)].map(String);
+    const refused = names.find((name) => !PAYLOAD_TYPES.has(name));
+    if (refused !== undefined) {
+      throw typeError(
+        `WebAssembly.Tag(): ${JSON.stringify(refused)} is not a value type Kiln's WebAssembly passes to and from JS ` +
+          `(${[...PAYLOAD_TYPES].join(", ")})`,
+      );
+    }
+    this.#params = jsTypes(names);
+  }
+
+  /** What the import object's reader sends for it (runtime:wasm/import-object, `adopt`). */
+  [HOST_OBJECT](): [string, unknown] {
+    if (this.#js) return ["jstag", null];
+    if (this.#number !== 0) return ["extern", [this.#raw, "tag", this.#number]];
+    return ["tag", this.#params.map((t) => t === JS_REF ? "externref" : t)];
+  }
+
+  static params(tag: Tag): readonly string[] {
+    return tag.#params;
+  }
+
+  /** Whether it is bound to a store (an import then joins that store). JSTag never is. */
+  static bound(tag: Tag): boolean {
+    return tag.#number !== 0 && !tag.#js;
+  }
+
+  /** The Instance of its store and that instance's id, for joining the store. */
+  static owner(tag: Tag): [object | null, number] {
+    return [tag.#owner, tag.#raw];
+  }
+
+  /** Now the tag made for host import number `index` of instance `raw` (whose Instance is `owner`). */
+  static adopted(tag: Tag, owner: object, raw: number, index: number): void {
+    if (tag.#js || tag.#number !== 0) return;
+    const [number] = ops.op_wasm_tag_number(raw, "", index);
+    tag.#number = number;
+    tag.#owner = owner;
+    tag.#raw = raw;
+    byNumber.set(number, new WeakRef(tag));
+  }
+
+  /** The Tag of instance `raw`'s export `name`: the one object of its wasmtime tag. */
+  static exported(owner: object, raw: number, name: string): Tag {
+    const [number, types] = ops.op_wasm_tag_number(raw, name, -1);
+    const tag = Tag.numbered(number, types);
+    if (tag.#owner === null && !tag.#js) {
+      tag.#owner = owner;
+      tag.#raw = raw;
+    }
+    return tag;
+  }
+
+  /** The Tag of wasmtime tag number `number`, made (with `types`, as WAT names them) if JS has none. */
+  static numbered(number: number, types: readonly string[]): Tag {
+    if (number === JS_TAG) return JSTag;
+    const known = byNumber.get(number)?.deref();
+    if (known !== undefined) return known;
+    internal = { params: jsTypes(types), js: false };
+    const tag = new Tag(undefined);
+    tag.#number = number;
+    byNumber.set(number, new WeakRef(tag));
+    return tag;
+  }
+
+  static same(a: Tag, b: Tag): boolean {
+    return a === b || (a.#number !== 0 && a.#number === b.#number);
+  }
+
+  static number(tag: Tag): number {
+    return tag.#number;
+  }
+}
+
+/** `WebAssembly.JSTag`: the tag of JS exceptions as the guest sees them, `(param externref)`. */
+internal = { params: [JS_REF], js: true };
+export const JSTag: Tag = new Tag(undefined);
+
+/** Set while an Exception is made here from the guest's. */
+let fromGuest: { tag: Tag; payload: unknown[] } | null = null;
+
+export class Exception {
+  #tag: Tag;
+  #payload: unknown[];
+  #stack: string | undefined = undefined;
+
+  constructor(tag: unknown, payload: unknown, options?: unknown) {
+    if (fromGuest !== null) {
+      this.#tag = fromGuest.tag;
+      this.#payload = fromGuest.payload;
+      fromGuest = null;
+      return;
+    }
+    if (new.target === undefined) throw typeError("WebAssembly.Exception must be called with new");
+    if (!(tag instanceof Tag)) throw typeError("WebAssembly.Exception(): argument 1 must be a WebAssembly.Tag");
+    if (tag === JSTag) {
+      throw typeError("WebAssembly.Exception(): JSTag's exceptions are JS values; throw the value itself");
+    }
+    if (payload === null || typeof payload !== "object" || !(Symbol.iterator in payload)) {
+      throw typeError("WebAssembly.Exception(): argument 2 must be an iterable of the tag's parameter values");
+    }
+    const params = Tag.params(tag);
+    const values = [...(payload as Iterable<unknown>)];
+    if (values.length !== params.length) {
+      throw typeError(`WebAssembly.Exception(): the tag takes ${params.length} values, and the payload has ${values.length}`);
+    }
+    this.#tag = tag;
+    this.#payload = values.map((v, i) => toWasm(params[i], v));
+    const trace = options !== null && typeof options === "object" && (options as { traceStack?: unknown }).traceStack;
+    if (trace) this.#stack = (new Error().stack ?? "").split("\n").slice(1).join("\n");
+  }
+
+  is(tag: unknown): boolean {
+    if (!(tag instanceof Tag)) throw typeError("WebAssembly.Exception.is(): the argument must be a WebAssembly.Tag");
+    return Tag.same(this.#tag, tag);
+  }
+
+  getArg(tag: unknown, index: unknown): unknown {
+    if (!(tag instanceof Tag)) throw typeError("WebAssembly.Exception.getArg(): argument 1 must be a WebAssembly.Tag");
+    if (!Tag.same(this.#tag, tag)) {
+      throw typeError("WebAssembly.Exception.getArg(): the tag is not this exception's; check with is(tag) first");
+    }
+    const i = Number(index);
+    if (!Number.isInteger(i) || i < 0 || i >= this.#payload.length) {
+      throw coded(
+        new RangeError(`WebAssembly.Exception.getArg(): index ${String(index)} is out of range: the payload has ${this.#payload.length} values`),
+        codes.TypeError,
+      );
+    }
+    return this.#payload[i];
+  }
+
+  /** The stack where it was made, with `{ traceStack: true }`. */
+  get stack(): string | undefined {
+    return this.#stack;
+  }
+
+  /** What a JS import that throws it answers (ext_wasm/src/exception.rs, `Raise::parse`): the
+   * number it crosses under, its tag's number (0: not on wasmtime) and its payload, in hex slots. */
+  [RAISE](): string {
+    const params = Tag.params(this.#tag);
+    const bytes = new Uint8Array(params.length * 8);
+    const view = new DataView(bytes.buffer);
+    params.forEach((type, i) => encode(view, i, type, this.#payload[i], `value ${i + 1} of the exception`));
+    const hex = Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
+    return `${refId(this)} ${Tag.number(this.#tag)} ${hex}`;
+  }
+}
+
+/** What `thrownOf` returns for an error that carries no exception. */
+export const NOT_THROWN: unique symbol = Symbol("not thrown");
+
+/**
+ * The exception an op's error carries (its `exception`, ext_wasm/src/exception.rs `Uncaught`):
+ * the JS value a guest threw with JSTag (or a JS import threw through it), or a
+ * `WebAssembly.Exception` of the guest's tag and payload. NOT_THROWN for any other error.
+ */
+export function thrownOf(error: unknown): unknown {
+  const text = error instanceof Error ? (error as { exception?: unknown }).exception : undefined;
+  if (typeof text !== "string") return NOT_THROWN;
+  const [kind, number, types = "", hex = ""] = text.split(" ");
+  if (kind === "v") return refValue(Number(number));
+  const names = types === "" ? [] : types.split(",");
+  const tag = Tag.numbered(Number(number), names);
+  const bytes = new Uint8Array(hex.length / 2);
+  for (let i = 0; i < bytes.length; i++) bytes[i] = parseInt(hex.slice(2 * i, 2 * i + 2), 16);
+  const view = new DataView(bytes.buffer);
+  const payload = jsTypes(names).map((type, i) => PAYLOAD_TYPES.has(names[i]) ? decode(view, i, type) : undefined);
+  fromGuest = { tag, payload };
+  return new Exception(undefined, undefined);
+}
