@@ -39,6 +39,7 @@ mod js_ref;
 mod limiter;
 mod limits;
 mod link;
+mod link_error;
 mod memory;
 mod memory_view;
 mod module;

@@ -35,13 +35,14 @@ impl Prepared {
   /// The module with its imports resolved.
   ///
   /// # Errors
-  /// 5001 listing every import the linker cannot satisfy (`crate::link::link_error`): the
+  /// 5001 listing every import the linker cannot satisfy (`crate::link_error::link_error`): the
   /// linker itself stops at the first, and after a long compile one fix per run is too slow.
   pub fn pre(&self, linker: &Linker<StoreData>) -> Result<&InstancePre<StoreData>, WasmError> {
     if let Some(pre) = self.pre.get() {
       return Ok(pre);
     }
-    let pre = linker.instantiate_pre(&self.module).map_err(|e| crate::link::link_error(linker, &self.module, &e))?;
+    let pre =
+      linker.instantiate_pre(&self.module).map_err(|e| crate::link_error::link_error(linker, &self.module, &e))?;
     Ok(self.pre.get_or_init(|| pre))
   }
 }
