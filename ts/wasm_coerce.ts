@@ -1,6 +1,7 @@
 // runtime:wasm/coerce — internal to the runtime (see wasm_values.ts): the JS API's value
 // coercions (ToWebAssemblyValue) and its coded errors, which the `WebAssembly` global's objects
-// (runtime:wasm/objects) and its exceptions (runtime:wasm/exception) both take.
+// (runtime:wasm/objects), its exceptions (runtime:wasm/exception) and its JS imports (`jsImport`)
+// take.
 
 import { JS_REF } from "runtime:wasm/values";
 
@@ -52,4 +53,30 @@ export function toResults(results: readonly string[], value: unknown): unknown {
     throw new TypeError(`an import with ${results.length} results returned ${list.length} values`);
   }
   return list.map((v, i) => toWasm(results[i], v));
+}
+
+/**
+ * A JS function as a host function of runtime:wasm: called with its `count` parameters only
+ * (runtime:wasm adds a caller, which the JS API does not), its return value coerced to `results`.
+ * The common arities are written out: this runs on every call of an import.
+ */
+export function jsImport(fn: (...args: unknown[]) => unknown, count: number, results: readonly string[]): (...args: unknown[]) => unknown {
+  const only = results[0];
+  const coerce = results.length === 0
+    ? () => undefined
+    : results.length === 1
+    ? (value: unknown) => toWasm(only, value)
+    : (value: unknown) => toResults(results, value);
+  switch (count) {
+    case 0:
+      return () => coerce(fn());
+    case 1:
+      return (a: unknown) => coerce(fn(a));
+    case 2:
+      return (a: unknown, b: unknown) => coerce(fn(a, b));
+    case 3:
+      return (a: unknown, b: unknown, c: unknown) => coerce(fn(a, b, c));
+    default:
+      return (...args: unknown[]) => coerce(Reflect.apply(fn, undefined, args.slice(0, count)));
+  }
 }

@@ -55,6 +55,7 @@ import {
   needsInterpreter,
   unwrap,
 } from "runtime:wasm/module-object";
+import { jsImport } from "runtime:wasm/coerce";
 import { Exception, JSTag, Tag } from "runtime:wasm/exception";
 import { promisingCall, Suspending, SuspendError, suspendingImport } from "runtime:wasm/jspi";
 import { setSameStore, Table } from "runtime:wasm/table";
@@ -179,32 +180,6 @@ function readImports(module: Module, importObject: unknown): { values: unknown[]
     return value;
   });
   return { values, interpreted, join: join ?? joinByFunction(imports, values) };
-}
-
-/**
- * A JS function as a host function of runtime:wasm: called with its `count` parameters only
- * (runtime:wasm adds a caller, which the JS API does not), its return value coerced to `results`.
- * The common arities are written out: this runs on every call of an import.
- */
-function jsImport(fn: (...args: unknown[]) => unknown, count: number, results: readonly string[]): (...args: unknown[]) => unknown {
-  const only = results[0];
-  const coerce = results.length === 0
-    ? () => undefined
-    : results.length === 1
-    ? (value: unknown) => toWasm(only, value)
-    : (value: unknown) => toResults(results, value);
-  switch (count) {
-    case 0:
-      return () => coerce(fn());
-    case 1:
-      return (a: unknown) => coerce(fn(a));
-    case 2:
-      return (a: unknown, b: unknown) => coerce(fn(a, b));
-    case 3:
-      return (a: unknown, b: unknown, c: unknown) => coerce(fn(a, b, c));
-    default:
-      return (...args: unknown[]) => coerce(Reflect.apply(fn, undefined, args.slice(0, count)));
-  }
 }
 
 /** The host namespaces for runtime:wasm's ops: JS functions wrapped to the JS API's coercions;

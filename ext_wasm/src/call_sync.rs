@@ -373,7 +373,7 @@ fn sync_call<Io: CallIo>(
     }
   };
   disarm(store);
-  let outcome = if outcome.is_err() { crate::exception::caught(&mut *store, outcome) } else { outcome };
+  let outcome = crate::exception::caught(&mut *store, outcome);
   // The name is formatted only for an error: a `format!` per call showed in the profile.
   if outcome.is_err() && finish(outcome, &format!("`{}`", export.name), config.call_limits())? == Ended::Exited {
     raw.as_mut().iter_mut().for_each(|r| *r = ValRaw::i64(0));

@@ -87,6 +87,16 @@ impl Raise {
     let payload = from_hex(parts.next().unwrap_or(""))?;
     Some(Raise::Exception { object, tag, payload })
   }
+
+  /// The command that answers the host function with statuses 4 and 5 (`op_wasm_hcall_resume`).
+  pub fn command(status: u32, message: &str) -> crate::host::Command {
+    match Raise::parse(status, message) {
+      Some(raised) => crate::host::Command::Raise(raised),
+      None => crate::host::Command::Throw(WasmError::call(
+        "a JS import threw, and Kiln could not read what; this is a bug in Kiln",
+      )),
+    }
+  }
 }
 
 /// The number of `tag`, a tag of the store `cx` reaches, given it now if it has none.

@@ -448,10 +448,7 @@ fn answer(status: u32, count: u32, slots: &[u8], message: &str) -> Result<Comman
   Ok(match status {
     0 => Command::Reply(read_slots(slots, count as usize)?),
     1 => Command::Throw(WasmError::call(message.to_string())),
-    4 | 5 => match Raise::parse(status, message) {
-      Some(raised) => Command::Raise(raised),
-      None => Command::Throw(WasmError::call("a JS import threw, and Kiln could not read what; this is a bug in Kiln")),
-    },
+    4 | 5 => Raise::command(status, message),
     3 => Command::ReplyBytes(slots[..(count as usize).min(slots.len())].to_vec()),
     _ => Command::Throw(WasmError::type_error(message.to_string())),
   })
