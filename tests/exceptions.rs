@@ -72,6 +72,31 @@ const S: &str = r#"(module
   (func $s (throw $e (i32.const 42)))
   (start $s))"#;
 
+/// Two imports of each kind the store makes for a JS object, which the app gives one object for
+/// both: throwing one tag is catching the other, and a write through one is a read of the other.
+const D: &str = r#"(module
+  (import "m" "t1" (tag $t1 (param i32)))
+  (import "m" "t2" (tag $t2 (param i32)))
+  (import "m" "g1" (global $g1 (mut i32)))
+  (import "m" "g2" (global $g2 (mut i32)))
+  (import "m" "m1" (memory $m1 1))
+  (import "m" "m2" (memory $m2 1))
+  (import "m" "tb1" (table $tb1 1 externref))
+  (import "m" "tb2" (table $tb2 1 externref))
+  (func (export "catchOther") (result i32)
+    (block $h (result i32)
+      (try_table (catch $t2 $h) (throw $t1 (i32.const 7)))
+      (i32.const -1)))
+  (func (export "globals") (result i32)
+    (global.set $g1 (i32.const 5))
+    (global.get $g2))
+  (func (export "memories") (result i32)
+    (i32.store $m1 (i32.const 0) (i32.const 9))
+    (i32.load $m2 (i32.const 0)))
+  (func (export "tables") (param externref) (result externref)
+    (table.set $tb1 (i32.const 0) (local.get 0))
+    (table.get $tb2 (i32.const 0))))"#;
+
 fn app(main: &str) -> App {
   App::new(main)
     .manifest(MANIFEST)
@@ -79,6 +104,7 @@ fn app(main: &str) -> App {
     .file("b.wasm", wat::parse_str(B).expect("b.wat"))
     .file("c.wasm", wat::parse_str(C).expect("c.wat"))
     .file("s.wasm", wat::parse_str(S).expect("s.wat"))
+    .file("d.wasm", wat::parse_str(D).expect("d.wat"))
 }
 
 const AS_ON_DENO: &str = concat!(
@@ -138,6 +164,7 @@ const AS_ON_DENO: &str = concat!(
   "not a tag: LinkError\n",
   "start throws false WebAssembly.Exception\n",
   "start throws true WebAssembly.Exception\n",
+  "one object, two imports: 7 5 5 9 9 true true\n",
 );
 
 #[test]

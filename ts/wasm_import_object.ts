@@ -41,6 +41,9 @@ const NO_IMPORTS: SplitImports = Object.freeze({
   adopted: Object.freeze([]) as unknown as SplitImports["adopted"],
 });
 
+/** The kinds of `HOST_OBJECT` answer for which the importing store makes a new thing. */
+const MADE_KINDS = new Set(["memory", "table", "mutable", "tag"]);
+
 export function splitImports(imports: unknown, adopt = false): SplitImports {
   if (imports === undefined) return NO_IMPORTS;
   const out: SplitImports = { modules: "", host: "", fns: [], hostCount: 0, adopted: [] };
@@ -49,6 +52,9 @@ export function splitImports(imports: unknown, adopt = false): SplitImports {
   }
   const pairs: [string, number][] = [];
   const host: [string, string, string, unknown][] = [];
+  /** Each object the store makes something for, by its place in `host`: given again under
+   * another name, it is the same memory, table, global or tag there too (`"same"`), as in V8. */
+  const made = new Map<object, number>();
   for (const [module, value] of Object.entries(imports)) {
     if (typeof value === "string") {
       pairs.push([module, rawId(value, "module")]);
@@ -72,6 +78,12 @@ export function splitImports(imports: unknown, adopt = false): SplitImports {
         host.push([module, name, "bigint", field.toString()]);
       } else if (adopt && typeof field === "object" && field !== null && HOST_OBJECT in field) {
         const [kind, value] = (field as HostObject)[HOST_OBJECT]();
+        const first = made.get(field);
+        if (first !== undefined) {
+          host.push([module, name, "same", first]);
+          continue;
+        }
+        if (MADE_KINDS.has(kind)) made.set(field, host.length);
         out.adopted.push([host.length, field, name]);
         host.push([module, name, kind, value as string]);
       } else {

@@ -56,6 +56,9 @@ pub enum HostValue {
   Tag(Vec<String>),
   /// `WebAssembly.JSTag`: the store's tag of JS exceptions, `(param externref)`.
   JsTag,
+  /// The same JS object as the memory, table, mutable global or tag at this earlier place in the
+  /// host imports: the one thing the store makes for it stands for both imports, as in V8.
+  Same(usize),
 }
 
 /// What a [`HostValue::Extern`] names: first as JS gave it, then, once join.rs has checked that
@@ -114,10 +117,15 @@ pub fn define_host(
   let mut defined = std::collections::HashSet::new();
   for (what, module) in modules {
     for import in module.imports() {
-      let Some(position) = host.iter().position(|h| h.module == import.module() && h.name == import.name()) else {
+      let Some(mut position) = host.iter().position(|h| h.module == import.module() && h.name == import.name()) else {
         continue;
       };
+      if let HostValue::Same(first) = host[position].value {
+        position = first;
+      }
       let index = offset as usize + position;
+      // Made already when the object was given for another import too (`HostValue::Same`).
+      let existing = store.data().adopted(index as u32).cloned();
       if !defined.insert((import.module(), import.name())) {
         continue;
       }
@@ -172,15 +180,23 @@ pub fn define_host(
             };
             return Err(mismatch(&given));
           }
-          let made = wasmtime::Memory::new(&mut *store, wasmtime::MemoryType::new(*min as u32, max.map(|m| m as u32)))
-            .map_err(|e| WasmError::instantiate(format!("cannot make the memory `{qualified}`: {e}")))?;
-          adopt(linker, store, import.module(), import.name(), index, made.into())?;
+          let made = match existing {
+            Some(made) => made,
+            None => wasmtime::Memory::new(&mut *store, wasmtime::MemoryType::new(*min as u32, max.map(|m| m as u32)))
+              .map_err(|e| WasmError::instantiate(format!("cannot make the memory `{qualified}`: {e}")))?
+              .into(),
+          };
+          adopt(linker, store, import.module(), import.name(), index, made)?;
         }
         (HostValue::Mutable(value), ExternType::Global(global)) if global.mutability() == Mutability::Var => {
           let val = global_value(value, global.content(), &qualified)?;
-          let made = Global::new(&mut *store, global.clone(), val)
-            .map_err(|e| WasmError::instantiate(format!("cannot make the global `{qualified}`: {e}")))?;
-          adopt(linker, store, import.module(), import.name(), index, made.into())?;
+          let made = match existing {
+            Some(made) => made,
+            None => Global::new(&mut *store, global.clone(), val)
+              .map_err(|e| WasmError::instantiate(format!("cannot make the global `{qualified}`: {e}")))?
+              .into(),
+          };
+          adopt(linker, store, import.module(), import.name(), index, made)?;
         }
         (HostValue::Extern(source), _) => {
           let found = source.get(store).ok_or_else(|| {
@@ -205,18 +221,26 @@ pub fn define_host(
           }
           let ty = wasmtime::TableType::new(element, *min as u32, max.map(|m| m as u32));
           let null = if *refs { wasmtime::Ref::Extern(None) } else { wasmtime::Ref::Func(None) };
-          let made = wasmtime::Table::new(&mut *store, ty, null)
-            .map_err(|e| WasmError::instantiate(format!("cannot make the table `{qualified}`: {e}")))?;
-          adopt(linker, store, import.module(), import.name(), index, made.into())?;
+          let made = match existing {
+            Some(made) => made,
+            None => wasmtime::Table::new(&mut *store, ty, null)
+              .map_err(|e| WasmError::instantiate(format!("cannot make the table `{qualified}`: {e}")))?
+              .into(),
+          };
+          adopt(linker, store, import.module(), import.name(), index, made)?;
         }
         (HostValue::Tag(params), ExternType::Tag(wanted)) => {
           let declared: Vec<String> = wanted.ty().params().map(|t| value_name(&t)).collect();
           if *params != declared {
             return Err(mismatch(&format!("a WebAssembly.Tag of ({})", params.join(", "))));
           }
-          let made = crate::exception::new_tag(&mut *store, wanted)
-            .map_err(|e| WasmError::instantiate(format!("cannot make the tag `{qualified}`: {e}")))?;
-          adopt(linker, store, import.module(), import.name(), index, made.into())?;
+          let made = match existing {
+            Some(made) => made,
+            None => crate::exception::new_tag(&mut *store, wanted)
+              .map_err(|e| WasmError::instantiate(format!("cannot make the tag `{qualified}`: {e}")))?
+              .into(),
+          };
+          adopt(linker, store, import.module(), import.name(), index, made)?;
         }
         (HostValue::JsTag, ExternType::Tag(wanted)) => {
           let js = crate::exception::js_tag(&mut *store)
@@ -229,6 +253,7 @@ pub fn define_host(
             .map_err(|e| WasmError::instantiate(format!("cannot define `{qualified}`: {e}")))?;
         }
         (HostValue::Tag(_) | HostValue::JsTag, _) => return Err(mismatch("a WebAssembly.Tag")),
+        (HostValue::Same(_), _) => return Err(mismatch("an object given for another import")),
         (HostValue::Table { .. }, _) => return Err(mismatch("a WebAssembly.Table")),
         (HostValue::Memory { .. }, _) => return Err(mismatch("a WebAssembly.Memory")),
         (HostValue::Mutable(_), _) => return Err(mismatch("a mutable WebAssembly.Global")),
@@ -240,8 +265,9 @@ pub fn define_host(
   Ok(())
 }
 
-/// Defines `made`, a memory or global made for host import number `index`, and keeps it in the
-/// store's data for the JS object that stands for it.
+/// Defines `made`, a memory, global, table or tag made for host import number `index`, and keeps
+/// it in the store's data for the JS object that stands for it (once: a second import of the same
+/// object defines it again under its own name).
 fn adopt(
   linker: &mut Linker<StoreData>,
   store: &mut Store<StoreData>,
@@ -253,7 +279,9 @@ fn adopt(
   linker
     .define(&mut *store, module, name, made.clone())
     .map_err(|e| WasmError::instantiate(format!("cannot define `{module}.{name}`: {e}")))?;
-  store.data_mut().adopted.push((index as u32, made));
+  if store.data().adopted(index as u32).is_none() {
+    store.data_mut().adopted.push((index as u32, made));
+  }
   Ok(())
 }
 
@@ -287,6 +315,7 @@ fn global_value(value: &HostValue, content: &ValType, qualified: &str) -> Result
     (HostValue::Table { .. }, _) => Err(bad("a table".into())),
     (HostValue::Extern(_), _) => Err(bad("an instance's export".into())),
     (HostValue::Tag(_) | HostValue::JsTag, _) => Err(bad("a tag".into())),
+    (HostValue::Same(_), _) => Err(bad("an object given for another import".into())),
   }
 }
 

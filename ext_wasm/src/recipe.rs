@@ -211,7 +211,8 @@ fn linked_modules(
 /// `["i32", "externref"]`) or `"jstag"` (`WebAssembly.JSTag`); for an instance's
 /// memory, global, table, function or tag in the store a module joins (join.rs), `"extern"`
 /// (`[instanceId, "memory" | "global" | "table" | "function" | "tag", key]`, see
-/// [`crate::link::StoreExtern::Named`]).
+/// [`crate::link::StoreExtern::Named`]); for a JS object given again under another name, `"same"`
+/// (the place in the list of its first entry, a memory, table, mutable global or tag).
 pub(crate) fn host_imports(host_json: &str) -> Result<Vec<HostImport>, WasmError> {
   if host_json.is_empty() {
     return Ok(Vec::new());
@@ -258,6 +259,9 @@ pub(crate) fn host_imports(host_json: &str) -> Result<Vec<HostImport>, WasmError
           types.into_iter().map(|t| t.as_str().map(str::to_string).ok_or_else(unknown)).collect::<Result<_, _>>()?,
         ),
         ("jstag", _) => HostValue::JsTag,
+        ("same", serde_json::Value::Number(first)) => {
+          HostValue::Same(first.as_u64().and_then(|n| usize::try_from(n).ok()).ok_or_else(unknown)?)
+        }
         ("extern", serde_json::Value::Array(parts)) => match <[serde_json::Value; 3]>::try_from(parts) {
           Ok([serde_json::Value::Number(instance), serde_json::Value::String(kind), key]) => {
             let instance = instance.as_f64().unwrap_or(f64::NAN);
@@ -269,5 +273,43 @@ pub(crate) fn host_imports(host_json: &str) -> Result<Vec<HostImport>, WasmError
       };
       Ok(HostImport { module, name, value })
     })
-    .collect()
+    .collect::<Result<Vec<_>, _>>()
+    .and_then(|imports| {
+      // A "same" names an earlier entry that the store makes something for.
+      let made = |value: &HostValue| {
+        matches!(value, HostValue::Memory { .. } | HostValue::Table { .. } | HostValue::Mutable(_) | HostValue::Tag(_))
+      };
+      for (at, import) in imports.iter().enumerate() {
+        if let HostValue::Same(first) = import.value {
+          if first >= at || !made(&imports[first].value) {
+            return Err(WasmError::config(format!(
+              "imports[\"{}\"][\"{}\"]: \"same\" must name an earlier memory, table, mutable global or tag",
+              import.module, import.name
+            )));
+          }
+        }
+      }
+      Ok(imports)
+    })
+}
+
+#[cfg(test)]
+mod tests {
+  use super::*;
+
+  #[test]
+  fn same_names_an_earlier_entry_the_store_makes() {
+    let read = host_imports(r#"[["m","a","tag",["i32"]],["m","b","same",0]]"#).expect("a tag given twice");
+    assert!(matches!(read[1].value, HostValue::Same(0)));
+    for bad in [
+      r#"[["m","a","same",0]]"#,
+      r#"[["m","a","function",null],["m","b","same",0]]"#,
+      r#"[["m","a","tag",[]],["m","b","same",5]]"#,
+      r#"[["m","a","tag",[]],["m","b","same",-1]]"#,
+      r#"[["m","a","tag",[]],["m","b","same",0.5]]"#,
+    ] {
+      let error = host_imports(bad).err().unwrap_or_else(|| panic!("{bad} was read"));
+      assert_eq!(error.code(), crate::error::ErrorCode::WasiError, "{bad}: {error}");
+    }
+  }
 }

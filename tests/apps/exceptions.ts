@@ -134,3 +134,23 @@ for (const sync of [false, true]) {
     console.log("start throws", sync, show(e));
   }
 }
+
+// One JS object given for two imports is one tag, global, memory or table in the module, whichever
+// of the two it imports first (the import object lists them the other way round).
+const one = { tag: new W.Tag({ parameters: ["i32"] }), global: new W.Global({ value: "i32", mutable: true }, 0) };
+const memory = new W.Memory({ initial: 1 });
+const table = new W.Table({ initial: 1, element: "externref" });
+const d = (await W.instantiate(await read("d.wasm"), {
+  m: { t2: one.tag, t1: one.tag, g2: one.global, g1: one.global, m2: memory, m1: memory, tb2: table, tb1: table },
+})).instance.exports as Record<string, Fn>;
+const value = { in: "table" };
+console.log(
+  "one object, two imports:",
+  d.catchOther(),
+  d.globals(),
+  one.global.value,
+  d.memories(),
+  new Uint8Array(memory.buffer)[0],
+  d.tables(value) === value,
+  table.get(0) === value,
+);
