@@ -37,6 +37,7 @@ export const SMOKE_SIZES = {
   calls: 20_000,
   asyncCalls: 5_000,
   hostCalls: 2_000,
+  throws: 100,
   nodeHostCalls: 100_000,
   instances: 1_000,
   memoryBytes: 16 << 20,
@@ -62,6 +63,8 @@ export const FULL_SIZES = {
   calls: 500_000,
   asyncCalls: 100_000,
   hostCalls: 100_000,
+  // Exceptions out of the guest, and JS throws of a plain object (0.3 ms each on Kiln's engine).
+  throws: 2_000,
   // V8 makes a JS import call in about 20 ns: Node gets more round trips per run.
   nodeHostCalls: 10_000_000,
   instances: 20_000,

@@ -90,6 +90,26 @@ export function analyze(m) {
       target: "—", met: null, context: true, na: !exportsAdd ? missing(c.exportsAdd, why) : missing(d, "missing"),
     });
   }
+  // Exceptions (context): one leaving the guest through Kiln's WebAssembly global, and a JS throw
+  // of a plain object, against Deno's.
+  {
+    const w = m.webassemblyCalls ?? { error: "not run" };
+    const d = m.denoCalls ?? { error: "not run" };
+    const rows = [
+      ["exceptionOut", "exception out of the guest: throw.wasm's boom() through Kiln's WebAssembly global, caught in JS, vs Deno (ns, context)",
+        "a WebAssembly.Exception out of boom(), caught in JS"],
+      ["throwObject", "JS throw of a plain object (`throw { i }`) and its catch, vs Deno (ns, context: the JS engine's cost for any non-Error throw)",
+        "throw { i } and catch"],
+    ];
+    for (const [key, what, label] of rows) {
+      const k = add(key, `kiln: ${label}`, "ns", w.error ?? w[key], `${SIZES.throws} per run`);
+      const p = add(`deno.${key}`, `Deno: ${label}`, "ns", d.error ?? d[key], `${SIZES.throws} per run`);
+      figures.push({
+        id: "P1a", what, kiln: k ? cell(k, "ns") : null, peer: p ? cell(p, "ns") : null, ratio: both(k, p),
+        target: "—", met: null, context: true, na: !k ? missing(w.error ?? w[key], "not run") : missing(d.error ?? d[key], "not run"),
+      });
+    }
+  }
   fig("P1b", 'await instance.call("add") vs await op_kiln_noop_async (ns/call)', callAdd, "ns", noopAsync, "ns",
     both(callAdd, noopAsync), "≤1.2×", lower(1.2), !callAdd ? missing(c.callAdd, why) : missing(c.noopAsync, why));
 

@@ -82,6 +82,9 @@ function build() {
     const src = path.join(BENCH, "wat", `${name}.wat`);
     fresh(path.join(WASM, `${name}.wasm`), [src], () => check("wat2wasm", [src, "-o", path.join(WASM, `${name}.wasm`)]));
   }
+  // Debian's wat2wasm predates exception handling's instructions: jco's `parse` reads them.
+  fresh(path.join(WASM, "throw.wasm"), [path.join(BENCH, "wat/throw.wat")], () =>
+    check(process.execPath, [JCO, "parse", path.join(BENCH, "wat/throw.wat"), "-o", path.join(WASM, "throw.wasm")]));
   // P8's component: wat2wasm reads no component text, so jco's `parse` (wasm-tools) makes the
   // binary that every peer runs; jco transpiles it for Node. The jco version is an input of both.
   const component = path.join(WASM, "component.wasm");
@@ -234,7 +237,7 @@ function measureAll() {
     repeats: R,
   })], interpreterEnv());
   out.webassemblyCalls = kiln("P1a context: exports.add through Kiln's WebAssembly global (wasmtime)", "webassembly_calls.ts", [
-    JSON.stringify({ add: path.join(WASM, "add.wasm"), calls: SIZES.calls, repeats: R })]);
+    JSON.stringify({ add: path.join(WASM, "add.wasm"), throw: path.join(WASM, "throw.wasm"), throws: SIZES.throws, calls: SIZES.calls, repeats: R })]);
   out.nodeHost = jsonRun("P1c: host-call round trips on Node.js", process.execPath, [
     path.join(BENCH, "node/peer.mjs"), "hostcall", path.join(WASM, "hostcall.wasm"), String(SIZES.nodeHostCalls), String(R)]);
   out.runtime = kiln("P2/P7: kernels and hashes on runtime:wasm", "compute.ts", [JSON.stringify({
@@ -336,8 +339,8 @@ function measureAll() {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "kiln-bench-deno-"));
     try {
       out.denoCalls = deno.error ? { error: deno.error } : jsonRun("P1a: exports.add on Deno", deno.bin, [
-        "run", `--allow-read=${path.join(WASM, "add.wasm")}`, path.join(BENCH, "deno/calls.ts"),
-        JSON.stringify({ add: path.join(WASM, "add.wasm"), calls: SIZES.calls, repeats: R })], denoEnv(dir));
+        "run", `--allow-read=${path.join(WASM, "add.wasm")},${path.join(WASM, "throw.wasm")}`, path.join(BENCH, "deno/calls.ts"),
+        JSON.stringify({ add: path.join(WASM, "add.wasm"), throw: path.join(WASM, "throw.wasm"), throws: SIZES.throws, calls: SIZES.calls, repeats: R })], denoEnv(dir));
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });
     }

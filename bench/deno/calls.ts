@@ -1,11 +1,16 @@
 // P1a's Deno peer: ns per synchronous `exports.add(i, 1)` on the same add.wasm, in the loop shape
 // of kiln/calls.ts (V8 JIT code calling into Liftoff/TurboFan code), with an empty loop for context.
 //
-//   deno run --allow-read=<path> calls.ts '{"add": path of add.wasm, "calls": N, "repeats": R}'
-// Prints one JSON line: {"exportsAdd": [ns per call, per run], "emptyLoop": [...]}.
+// With it, the peer of bench/kiln/webassembly_calls.ts's exceptions: throw.wasm's `boom` caught in
+// JS, and a JS `throw` of a plain object.
+//
+//   deno run --allow-read=<paths> calls.ts '{"add": path of add.wasm, "throw": path of throw.wasm,
+//     "calls": N, "throws": N, "repeats": R}'
+// Prints one JSON line: {"exportsAdd": [ns per call, per run], "emptyLoop": [...],
+// "exceptionOut": [ns per exception], "throwObject": [ns per throw]}.
 import { measure, now } from "../shared.mjs";
 
-const spec: { add: string; calls: number; repeats: number } = JSON.parse(Deno.args[0]);
+const spec: { add: string; throw: string; calls: number; throws: number; repeats: number } = JSON.parse(Deno.args[0]);
 const { add } = new WebAssembly.Instance(new WebAssembly.Module(Deno.readFileSync(spec.add)), {}).exports as {
   add: (a: number, b: number) => number;
 };
@@ -29,4 +34,38 @@ const exportsAdd = await measure(spec.repeats, () => {
   if (sink === 0.5) throw new Error("unreachable");
   return (t * 1e9) / n;
 });
-console.log(JSON.stringify({ exportsAdd, emptyLoop }));
+
+const thrower = new WebAssembly.Instance(new WebAssembly.Module(Deno.readFileSync(spec.throw)), {}).exports as unknown as {
+  e: WebAssembly.Tag;
+  boom(n: number): void;
+};
+const caught = (n: number): unknown => {
+  try {
+    thrower.boom(n);
+  } catch (e) {
+    return e;
+  }
+};
+const first = caught(7) as WebAssembly.Exception;
+if (!(first instanceof WebAssembly.Exception) || first.getArg(thrower.e, 0) !== 7) {
+  throw new Error(`throw.wasm's boom(7) gave ${String(first)}`);
+}
+const exceptionOut = await measure(spec.repeats, () => {
+  const n = spec.throws;
+  const t0 = now();
+  for (let i = 0; i < n; i++) caught(i);
+  return ((now() - t0) * 1e9) / n;
+});
+const throwObject = await measure(spec.repeats, () => {
+  const n = spec.throws;
+  const t0 = now();
+  for (let i = 0; i < n; i++) {
+    try {
+      throw { i };
+    } catch {
+      // measured: the throw and its catch
+    }
+  }
+  return ((now() - t0) * 1e9) / n;
+});
+console.log(JSON.stringify({ exportsAdd, emptyLoop, exceptionOut, throwObject }));

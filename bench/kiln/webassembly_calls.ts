@@ -1,13 +1,16 @@
 // P1a's context for Kiln's `WebAssembly` global (ts/wasm_webassembly.ts, on wasmtime): the same
 // synchronous add.wasm call as calls.ts measures on the engine's interpreter, through the
-// standard API Kiln installs by default.
+// standard API Kiln installs by default; and what an exception costs that leaves the guest
+// (throw.wasm's `boom`, caught in JS), beside a JS `throw` of a plain object.
 //
-// Kiln.args[0] is a JSON spec: {"add": path of add.wasm, "calls": N calls per run, "repeats"}.
-// Prints one JSON line: {"webassemblyAdd": [ns per call, per run]}.
+// Kiln.args[0] is a JSON spec: {"add": path of add.wasm, "throw": path of throw.wasm, "calls": N
+// calls per run, "throws": N throws per run, "repeats"}.
+// Prints one JSON line: {"webassemblyAdd": [ns per call, per run], "exceptionOut": [ns per
+// exception], "throwObject": [ns per throw]}.
 import { readBytes } from "runtime:fs";
 import { emit, measure, now } from "./common.ts";
 
-const spec: { add: string; calls: number; repeats: number } = JSON.parse(Kiln.args[0]);
+const spec: { add: string; throw: string; calls: number; throws: number; repeats: number } = JSON.parse(Kiln.args[0]);
 const { instance } = await WebAssembly.instantiate(await readBytes(spec.add));
 const add = (instance.exports as unknown as { add(a: number, b: number): number }).add;
 if (add(2, 3) !== 5) throw new Error(`WebAssembly exports.add(2, 3) = ${add(2, 3)}`);
@@ -17,4 +20,38 @@ const webassemblyAdd = await measure(spec.repeats, () => {
   for (let i = 0; i < n; i++) add(i, 1);
   return ((now() - t0) * 1e9) / n;
 });
-emit({ webassemblyAdd });
+
+const thrower = (await WebAssembly.instantiate(await readBytes(spec.throw))).instance.exports as unknown as {
+  e: WebAssembly.Tag;
+  boom(n: number): void;
+};
+const caught = (n: number): unknown => {
+  try {
+    thrower.boom(n);
+  } catch (e) {
+    return e;
+  }
+};
+const first = caught(7) as WebAssembly.Exception;
+if (!(first instanceof WebAssembly.Exception) || first.getArg(thrower.e, 0) !== 7) {
+  throw new Error(`throw.wasm's boom(7) gave ${String(first)}`);
+}
+const exceptionOut = await measure(spec.repeats, () => {
+  const n = spec.throws;
+  const t0 = now();
+  for (let i = 0; i < n; i++) caught(i);
+  return ((now() - t0) * 1e9) / n;
+});
+const throwObject = await measure(spec.repeats, () => {
+  const n = spec.throws;
+  const t0 = now();
+  for (let i = 0; i < n; i++) {
+    try {
+      throw { i };
+    } catch {
+      // measured: the throw and its catch
+    }
+  }
+  return ((now() - t0) * 1e9) / n;
+});
+emit({ webassemblyAdd, exceptionOut, throwObject });
