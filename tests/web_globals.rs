@@ -1,5 +1,5 @@
 //! The web globals npm glue reaches for (ts/kiln_globals.d.ts: `Blob`, the streams, events,
-//! `ImageData`, `Request`, `navigator`), each run through a real kiln process and compared line
+//! `ImageData`, `Request`, `navigator`, `DOMException` with `atob` and `btoa`), each run through a real kiln process and compared line
 //! for line with Deno 2.9 running the same app, then Kiln's own errors and codes.
 
 use kiln_test_support::{deno_runs, deno_runs_env, App};
@@ -361,3 +361,67 @@ platform function true true
 TypeError
 TypeError
 "##;
+
+/// What tests/apps/dom_exception.ts prints, on Kiln and on Deno alike.
+const DOM_EXCEPTION: &str = r##"made AbortError m 20 true true AbortError: m
+own stack 0 {} string
+stack line AbortError: m
+isError true
+tags [object DOMException] [object DOMException]
+chain true true
+constructor 0 DOMException constructor,message,name,code,INDEX_SIZE_ERR
+descriptors function true true false true false
+constants 25 11
+options TimeoutError 23 why stack,cause
+defaults "" Error 0 Error
+no code 0 0
+subclass true true NotFoundError 8 1
+call threw TypeError TypeError 
+brand threw TypeError TypeError 
+symbol message threw TypeError TypeError 
+clone true true AbortError m
+abort reason true AbortError 20
+atob abc abcd a "" 3
+btoa /wBh dW5kZWZpbmVk 
+atob "YQ=" threw DOMException InvalidCharacterError 5
+atob "Y" threw DOMException InvalidCharacterError 5
+atob "YQ===" threw DOMException InvalidCharacterError 5
+atob "YQ==a" threw DOMException InvalidCharacterError 5
+atob "Y=Q=" threw DOMException InvalidCharacterError 5
+atob "YQ " threw DOMException InvalidCharacterError 5
+atob "*" threw DOMException InvalidCharacterError 5
+btoa U+0100 threw DOMException InvalidCharacterError 5
+atob() threw TypeError TypeError 
+btoa() threw TypeError TypeError 
+lengths 1 1 atob btoa
+"##;
+
+/// `DOMException`, `atob` and `btoa` (runtime/js/dom_exception.js), compared with Deno line for
+/// line: a DOMException is an error object (`Error.isError`), takes `{ name, cause }` options and
+/// is cloned by `structuredClone`; then the codes and messages of Kiln's TypeErrors.
+#[test]
+fn dom_exceptions_atob_and_btoa_as_deno_has_them() {
+  let app = App::new("dom_exception.ts");
+  app.run().ok(DOM_EXCEPTION);
+  assert_eq!(deno_runs(&app.path().join("main.ts")), DOM_EXCEPTION);
+  error_report(
+    "",
+    &[
+      "[\"call\", () => (DOMException as unknown as () => unknown)()]",
+      "[\"brand\", () => Object.getOwnPropertyDescriptor(DOMException.prototype, \"code\")!.get!.call({})]",
+      "[\"symbol\", () => new DOMException(\"m\", Symbol() as unknown as string)]",
+      "[\"atob()\", () => (atob as unknown as () => string)()]",
+      "[\"atob\", () => atob(\"*\")]",
+      "[\"btoa\", () => btoa(\"\\u0100\")]",
+    ],
+  )
+  .run()
+  .ok(concat!(
+    "call TypeError 5007 DOMException: the constructor must be called with new\n",
+    "brand TypeError 5007 DOMException.prototype.code: the receiver is not a DOMException\n",
+    "symbol TypeError 5007 DOMException: a symbol cannot be converted to a string; pass a string\n",
+    "atob() TypeError 5007 atob: 1 argument required, but only 0 present\n",
+    "atob InvalidCharacterError 5 atob: the string is not valid base64: it may hold only A-Z, a-z, 0-9, + and /, with up to two = at the end and whitespace anywhere\n",
+    "btoa InvalidCharacterError 5 btoa: the string has a character above U+00FF; encode it to bytes first (TextEncoder) and pass those as a binary string\n",
+  ));
+}

@@ -977,9 +977,22 @@ interface Request extends Body {}
  */
 declare function fetch(input: string | URL | Request | { url: string }, init?: RequestInit): Promise<Response>;
 
-/** Decodes a base64 string into a "binary string" (one character per byte). */
+/**
+ * Decodes a base64 string into a "binary string" (one character per byte). Whitespace and missing
+ * `=` padding are forgiven; anything else that is not base64 throws a DOMException named
+ * `InvalidCharacterError` (code 5).
+ *
+ * @example
+ * const bytes = Uint8Array.from(atob("AAEC/w=="), (c) => c.charCodeAt(0)); // 0, 1, 2, 255
+ */
 declare function atob(data: string): string;
-/** Encodes a "binary string" (characters up to U+00FF) as base64. */
+/**
+ * Encodes a "binary string" (characters up to U+00FF) as base64; a character above U+00FF throws
+ * a DOMException named `InvalidCharacterError` (encode text to bytes with `TextEncoder` first).
+ *
+ * @example
+ * const text = btoa(String.fromCharCode(...new TextEncoder().encode("héllo"))); // "aMOpbGxv"
+ */
 declare function btoa(data: string): string;
 
 /** The options of `structuredClone`. */
@@ -1009,10 +1022,81 @@ interface StructuredSerializeOptions {
  */
 declare function structuredClone<T>(value: T, options?: StructuredSerializeOptions): T;
 
-/** The web platform's `DOMException` (deno_core's), e.g. the `AbortError` of an aborted signal. */
+/** The options of `new DOMException(message, options)`, for a name and a cause. */
+interface DOMExceptionOptions {
+  /** The exception's name, e.g. "AbortError" (default "Error"). */
+  name?: string;
+  /** Why it happened: kept as the exception's own `cause`. */
+  cause?: unknown;
+}
+
+/**
+ * The web platform's `DOMException`, e.g. the `AbortError` of an aborted signal, as WebIDL and
+ * Deno have it: an error object (`instanceof Error`, `Error.isError`) with a `name`, a `message`
+ * and the name's legacy `code` (0 for a name that has none). The second argument is the name, or
+ * `{ name, cause }`. Loaded on first use, with `atob` and `btoa`, which throw it.
+ *
+ * @example
+ * const controller = new AbortController();
+ * controller.abort(new DOMException("the user left", { name: "AbortError", cause: "navigation" }));
+ * const reason = controller.signal.reason as DOMException;
+ * console.log(reason.name, reason.code === DOMException.ABORT_ERR); // AbortError true
+ */
 declare class DOMException extends Error {
-  constructor(message?: string, name?: string);
+  constructor(message?: string, options?: string | DOMExceptionOptions);
+  readonly name: string;
+  readonly message: string;
   readonly code: number;
+  static readonly INDEX_SIZE_ERR: 1;
+  static readonly DOMSTRING_SIZE_ERR: 2;
+  static readonly HIERARCHY_REQUEST_ERR: 3;
+  static readonly WRONG_DOCUMENT_ERR: 4;
+  static readonly INVALID_CHARACTER_ERR: 5;
+  static readonly NO_DATA_ALLOWED_ERR: 6;
+  static readonly NO_MODIFICATION_ALLOWED_ERR: 7;
+  static readonly NOT_FOUND_ERR: 8;
+  static readonly NOT_SUPPORTED_ERR: 9;
+  static readonly INUSE_ATTRIBUTE_ERR: 10;
+  static readonly INVALID_STATE_ERR: 11;
+  static readonly SYNTAX_ERR: 12;
+  static readonly INVALID_MODIFICATION_ERR: 13;
+  static readonly NAMESPACE_ERR: 14;
+  static readonly INVALID_ACCESS_ERR: 15;
+  static readonly VALIDATION_ERR: 16;
+  static readonly TYPE_MISMATCH_ERR: 17;
+  static readonly SECURITY_ERR: 18;
+  static readonly NETWORK_ERR: 19;
+  static readonly ABORT_ERR: 20;
+  static readonly URL_MISMATCH_ERR: 21;
+  static readonly QUOTA_EXCEEDED_ERR: 22;
+  static readonly TIMEOUT_ERR: 23;
+  static readonly INVALID_NODE_TYPE_ERR: 24;
+  static readonly DATA_CLONE_ERR: 25;
+  readonly INDEX_SIZE_ERR: 1;
+  readonly DOMSTRING_SIZE_ERR: 2;
+  readonly HIERARCHY_REQUEST_ERR: 3;
+  readonly WRONG_DOCUMENT_ERR: 4;
+  readonly INVALID_CHARACTER_ERR: 5;
+  readonly NO_DATA_ALLOWED_ERR: 6;
+  readonly NO_MODIFICATION_ALLOWED_ERR: 7;
+  readonly NOT_FOUND_ERR: 8;
+  readonly NOT_SUPPORTED_ERR: 9;
+  readonly INUSE_ATTRIBUTE_ERR: 10;
+  readonly INVALID_STATE_ERR: 11;
+  readonly SYNTAX_ERR: 12;
+  readonly INVALID_MODIFICATION_ERR: 13;
+  readonly NAMESPACE_ERR: 14;
+  readonly INVALID_ACCESS_ERR: 15;
+  readonly VALIDATION_ERR: 16;
+  readonly TYPE_MISMATCH_ERR: 17;
+  readonly SECURITY_ERR: 18;
+  readonly NETWORK_ERR: 19;
+  readonly ABORT_ERR: 20;
+  readonly URL_MISMATCH_ERR: 21;
+  readonly QUOTA_EXCEEDED_ERR: 22;
+  readonly TIMEOUT_ERR: 23;
+  readonly INVALID_NODE_TYPE_ERR: 24;
+  readonly DATA_CLONE_ERR: 25;
 }
 
 /** QuickJS's own error class, thrown for engine limits such as "stack overflow". */

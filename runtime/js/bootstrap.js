@@ -62,14 +62,15 @@ for (const [name, value] of Object.entries(globals)) define(name, value);
 
 // `URL` and `URLSearchParams` (runtime/js/url.js), `Blob` and `File` (runtime/js/blob.js), the
 // streams (runtime/js/streams.js), events and `AbortController` (runtime/js/events.js),
-// `ImageData` (runtime/js/image_data.js), `navigator` (runtime/js/navigator.js), `structuredClone` (runtime/js/structured_clone.js) and
+// `ImageData` (runtime/js/image_data.js), `navigator` (runtime/js/navigator.js), `structuredClone` (runtime/js/structured_clone.js),
+// `DOMException`, `atob` and `btoa` (runtime/js/dom_exception.js) and
 // `fetch`, `Request`, `Response` and `Headers` (runtime/js/fetch.js) load on first use: a start
 // that does not use them does not restore them from the snapshot. The first read defines them as
 // the others are.
 // The lazy modules that use one another reach each other through `modules`, which loads each on
 // first use; `loaded` says whether one is, so that a check such as "is this body a Blob" does not
 // load blob.js (no Blob exists before it is loaded).
-let url, fetching, blobs, streams, events, imageData, navigation;
+let url, fetching, blobs, streams, events, imageData, navigation, domException;
 const modules = {
   blob: () => (blobs ??= core.createLazyLoader("ext:kiln_globals/blob.js")().blobApi(modules)),
   streams: () => (streams ??= core.createLazyLoader("ext:kiln_globals/streams.js")().streamsApi(core.ops)),
@@ -79,6 +80,16 @@ const modules = {
 };
 const urlClasses = () => (url ??= core.createLazyLoader("ext:kiln_globals/url.js")().urlClasses(core.ops, modules));
 const fetchApi = () => (fetching ??= core.createLazyLoader("ext:kiln_globals/fetch.js")().fetchApi(core.ops, modules));
+// The engine's own `atob` and `btoa`, taken before `lazy` replaces them: dom_exception.js checks
+// their input and calls them, so that what they throw is its DOMException, not the engine's.
+const engineBase64 = { atob: globalThis.atob, btoa: globalThis.btoa };
+const domExceptionApi = () => {
+  if (domException === undefined) {
+    const loaded = core.createLazyLoader("ext:kiln_globals/dom_exception.js")();
+    domException = { DOMException: loaded.DOMException, ...loaded.base64(engineBase64) };
+  }
+  return domException;
+};
 const navigatorApi = () =>
   (navigation ??= core.createLazyLoader("ext:kiln_globals/navigator.js")().navigatorApi(core.ops));
 const lazy = {
@@ -97,6 +108,9 @@ const lazy = {
   AbortController: () => modules.events().AbortController,
   AbortSignal: () => modules.events().AbortSignal,
   ImageData: () => modules.imageData(),
+  DOMException: () => domExceptionApi().DOMException,
+  atob: () => domExceptionApi().atob,
+  btoa: () => domExceptionApi().btoa,
   Navigator: () => navigatorApi().Navigator,
   navigator: () => navigatorApi().navigator,
 };

@@ -108,7 +108,7 @@ deno_core::extension!(
   lazy_loaded_esm = [
     dir "js", "url.js", "structured_clone.js", "fetch.js", "body.js", "blob.js", "streams.js", "stream_common.js",
     "readable_stream.js", "writable_stream.js", "transform_stream.js", "events.js", "image_data.js",
-    "navigator.js"
+    "navigator.js", "dom_exception.js"
   ],
   options = { args: Vec<String> },
   state = |state, options| {
@@ -168,6 +168,10 @@ const EMBEDDED_LAZY_ESM: &[deno_core::ExtensionFileSource] = &[
   deno_core::ExtensionFileSource::new(
     "ext:kiln_globals/navigator.js",
     deno_core::ascii_str_include!("../js/navigator.js"),
+  ),
+  deno_core::ExtensionFileSource::new(
+    "ext:kiln_globals/dom_exception.js",
+    deno_core::ascii_str_include!("../js/dom_exception.js"),
   ),
 ];
 
