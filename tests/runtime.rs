@@ -40,6 +40,23 @@ fn uncaught_errors_show_name_code_message_and_stack() {
   assert!(run.stderr.contains("    at "), "a stack follows: {}", run.stderr);
 }
 
+/// A thrown or rejected value that is not an Error is shown inspected, as Deno shows it, not as
+/// "Uncaught Error: Uncaught (in promise) [object Object]".
+#[test]
+fn uncaught_values_that_are_not_errors_are_shown_as_values() {
+  for (source, shown) in [
+    ("throw { a: 1, b: [\"x\"] };\n", "error: Uncaught (in promise) { a: 1, b: [ \"x\" ] }"),
+    ("throw \"boom\";\n", "error: Uncaught (in promise) \"boom\""),
+    ("await Promise.reject(undefined);\n", "error: Uncaught (in promise) undefined"),
+    ("Promise.reject(42);\nsetTimeout(() => {}, 10);\n", "error: Uncaught (in promise) 42"),
+    ("setTimeout(() => { throw [1, 2]; }, 1);\n", "error: Uncaught [ 1, 2 ]"),
+  ] {
+    let run = App::from_source(source).run();
+    assert_eq!(run.status, Some(1), "{source}");
+    assert_eq!(run.stderr.trim_end(), shown, "{source}");
+  }
+}
+
 #[test]
 fn example_app_runs() {
   // The README's example: examples/image-processor, granted by the root manifest.app.toml. It

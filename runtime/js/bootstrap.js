@@ -1,5 +1,5 @@
 // Installs Kiln's globals.
-import { console } from "ext:kiln_globals/console.js";
+import { console, inspect } from "ext:kiln_globals/console.js";
 import { clearInterval, clearTimeout, performance, setInterval, setTimeout } from "ext:kiln_globals/timers.js";
 import { TextDecoder, TextEncoder } from "ext:kiln_globals/encoding.js";
 import { crypto } from "ext:kiln_globals/crypto.js";
@@ -22,6 +22,21 @@ codeArgumentErrors([
   "op_kiln_compress",
   "op_kiln_decompress",
 ]);
+
+// How an uncaught value that is not an Error is shown: `error: Uncaught (in promise) { a: 1 }`,
+// inspected as Deno shows it, not "[object Object]" (null: deno_core's own text, for errors). The
+// seal (runtime/js/seal.js) hands it to deno_core on every start, then deletes it.
+Object.defineProperty(globalThis, Symbol.for("kiln.formatThrown"), {
+  value(value) {
+    if (value instanceof Error) return null;
+    try {
+      return `Uncaught ${inspect(value, [], 1)}`;
+    } catch {
+      return null;
+    }
+  },
+  configurable: true,
+});
 
 let args;
 const globals = {

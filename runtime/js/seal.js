@@ -51,6 +51,12 @@ function seal() {
   // built-in such as `Error` is not kept by the start-up snapshot.
   Error.prepareStackTrace = prepareStackTrace;
 
+  // How an uncaught non-Error is shown (bootstrap.js): deno_core keeps it outside the JS heap, so
+  // the snapshot does not, either.
+  const formatThrown = Symbol.for("kiln.formatThrown");
+  globalThis.Deno.core.ops.op_set_format_exception_callback(globalThis[formatThrown]);
+  delete globalThis[formatThrown];
+
   // KILN_EXPOSE_INTERNALS=1 (set by the person running kiln, never by an app) keeps them, for
   // Kiln's own tests and benchmarks that call raw ops.
   if (!globalThis[Symbol.for("kiln.exposeInternals")]) {

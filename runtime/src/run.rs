@@ -174,6 +174,10 @@ fn describe_class(error: &CoreError) -> String {
 }
 
 fn describe_js(js: &JsError) -> String {
+  if js.name.is_none() && js.message.is_none() && js.stack.is_none() {
+    // Not an Error: deno_core's text, "Uncaught (in promise) { a: 1 }" (bootstrap.js formats it).
+    return format!("error: {}", js.exception_message);
+  }
   let name = js.name.clone().unwrap_or_else(|| "Error".into());
   let message = js.message.clone().unwrap_or_else(|| js.exception_message.clone());
   let code = js
