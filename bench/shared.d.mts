@@ -24,3 +24,8 @@ export declare function treeSitterParses(
   count: number,
   repeats: number,
 ): Promise<{ firstMs: number; ms: number[]; nodes: number }>;
+export declare function exceptionRuns(
+  throwWasm: Uint8Array,
+  count: number,
+  repeats: number,
+): Promise<{ exceptionOut: number[]; throwObject: number[] }>;

@@ -109,3 +109,42 @@ export async function treeSitterParses({ Parser, Language }, runtime, grammar, s
   }
   return { firstMs, ms, nodes };
 }
+
+/**
+ * P1a's exception rows (bench/kiln/webassembly_calls.ts, deno/calls.ts): `throw.wasm`'s `boom`
+ * (it throws its own tag, with its argument) called through the runtime's `WebAssembly` and caught
+ * in JS, and a JS `throw { i }` with its catch, `count` of each per run. Resolves to
+ * { exceptionOut, throwObject }: ns per exception, per run.
+ */
+export async function exceptionRuns(throwWasm, count, repeats) {
+  const { instance } = await WebAssembly.instantiate(throwWasm);
+  const { e, boom } = instance.exports;
+  const caught = (n) => {
+    try {
+      boom(n);
+    } catch (error) {
+      return error;
+    }
+  };
+  const first = caught(7);
+  if (!(first instanceof WebAssembly.Exception) || first.getArg(e, 0) !== 7) {
+    throw new Error(`throw.wasm's boom(7) gave ${String(first)}`);
+  }
+  const exceptionOut = await measure(repeats, () => {
+    const t0 = now();
+    for (let i = 0; i < count; i++) caught(i);
+    return ((now() - t0) * 1e9) / count;
+  });
+  const throwObject = await measure(repeats, () => {
+    const t0 = now();
+    for (let i = 0; i < count; i++) {
+      try {
+        throw { i };
+      } catch {
+        // measured: the throw and its catch
+      }
+    }
+    return ((now() - t0) * 1e9) / count;
+  });
+  return { exceptionOut, throwObject };
+}

@@ -8,7 +8,7 @@
 //     "calls": N, "throws": N, "repeats": R}'
 // Prints one JSON line: {"exportsAdd": [ns per call, per run], "emptyLoop": [...],
 // "exceptionOut": [ns per exception], "throwObject": [ns per throw]}.
-import { measure, now } from "../shared.mjs";
+import { exceptionRuns, measure, now } from "../shared.mjs";
 
 const spec: { add: string; throw: string; calls: number; throws: number; repeats: number } = JSON.parse(Deno.args[0]);
 const { add } = new WebAssembly.Instance(new WebAssembly.Module(Deno.readFileSync(spec.add)), {}).exports as {
@@ -35,37 +35,5 @@ const exportsAdd = await measure(spec.repeats, () => {
   return (t * 1e9) / n;
 });
 
-const thrower = new WebAssembly.Instance(new WebAssembly.Module(Deno.readFileSync(spec.throw)), {}).exports as unknown as {
-  e: WebAssembly.Tag;
-  boom(n: number): void;
-};
-const caught = (n: number): unknown => {
-  try {
-    thrower.boom(n);
-  } catch (e) {
-    return e;
-  }
-};
-const first = caught(7) as WebAssembly.Exception;
-if (!(first instanceof WebAssembly.Exception) || first.getArg(thrower.e, 0) !== 7) {
-  throw new Error(`throw.wasm's boom(7) gave ${String(first)}`);
-}
-const exceptionOut = await measure(spec.repeats, () => {
-  const n = spec.throws;
-  const t0 = now();
-  for (let i = 0; i < n; i++) caught(i);
-  return ((now() - t0) * 1e9) / n;
-});
-const throwObject = await measure(spec.repeats, () => {
-  const n = spec.throws;
-  const t0 = now();
-  for (let i = 0; i < n; i++) {
-    try {
-      throw { i };
-    } catch {
-      // measured: the throw and its catch
-    }
-  }
-  return ((now() - t0) * 1e9) / n;
-});
+const { exceptionOut, throwObject } = await exceptionRuns(Deno.readFileSync(spec.throw), spec.throws, spec.repeats);
 console.log(JSON.stringify({ exportsAdd, emptyLoop, exceptionOut, throwObject }));

@@ -8,7 +8,7 @@
 // Prints one JSON line: {"webassemblyAdd": [ns per call, per run], "exceptionOut": [ns per
 // exception], "throwObject": [ns per throw]}.
 import { readBytes } from "runtime:fs";
-import { emit, measure, now } from "./common.ts";
+import { emit, exceptionRuns, measure, now } from "./common.ts";
 
 const spec: { add: string; throw: string; calls: number; throws: number; repeats: number } = JSON.parse(Kiln.args[0]);
 const { instance } = await WebAssembly.instantiate(await readBytes(spec.add));
@@ -21,37 +21,5 @@ const webassemblyAdd = await measure(spec.repeats, () => {
   return ((now() - t0) * 1e9) / n;
 });
 
-const thrower = (await WebAssembly.instantiate(await readBytes(spec.throw))).instance.exports as unknown as {
-  e: WebAssembly.Tag;
-  boom(n: number): void;
-};
-const caught = (n: number): unknown => {
-  try {
-    thrower.boom(n);
-  } catch (e) {
-    return e;
-  }
-};
-const first = caught(7) as WebAssembly.Exception;
-if (!(first instanceof WebAssembly.Exception) || first.getArg(thrower.e, 0) !== 7) {
-  throw new Error(`throw.wasm's boom(7) gave ${String(first)}`);
-}
-const exceptionOut = await measure(spec.repeats, () => {
-  const n = spec.throws;
-  const t0 = now();
-  for (let i = 0; i < n; i++) caught(i);
-  return ((now() - t0) * 1e9) / n;
-});
-const throwObject = await measure(spec.repeats, () => {
-  const n = spec.throws;
-  const t0 = now();
-  for (let i = 0; i < n; i++) {
-    try {
-      throw { i };
-    } catch {
-      // measured: the throw and its catch
-    }
-  }
-  return ((now() - t0) * 1e9) / n;
-});
+const { exceptionOut, throwObject } = await exceptionRuns(await readBytes(spec.throw), spec.throws, spec.repeats);
 emit({ webassemblyAdd, exceptionOut, throwObject });
