@@ -1,7 +1,7 @@
 // `DOMException` as WebIDL has it, and `atob`/`btoa`, which throw it. Loaded on an app's first use
 // (bootstrap.js).
 //
-// The JS engine has a DOMException of its own, but making one costs 0.37 ms here (Deno: 3 us): the
+// The JS engine has a DOMException of its own, but making one costs 0.26-0.37 ms here (Deno: 3 us): the
 // engine builds and formats its stack trace at once, through the shim's source-mapping callback,
 // for any value that is not one of its error objects (BENCHMARKS.md, the twentieth pass). So each
 // DOMException here is made as such an error object (`Reflect.construct(Error, [], new.target)`),
