@@ -19,6 +19,16 @@ fn instantiate_and_compile_cycles_do_not_grow_rss() {
 }
 
 #[test]
+fn thrown_values_and_read_stacks_do_not_grow_rss() {
+  let run = app(100).run_with_args(&["throws"]);
+  let out: serde_json::Value = serde_json::from_str(run.success().trim()).unwrap();
+  assert_eq!(out["caught"], 40_000, "{out}");
+  let (thrown, read) = (out["thrown"].as_f64().unwrap(), out["read"].as_f64().unwrap());
+  assert!(thrown < 10.0, "40,000 thrown non-Errors grew RSS by {thrown:.1} MiB");
+  assert!(read < 10.0, "5,000 `new Error().stack` reads grew RSS by {read:.1} MiB");
+}
+
+#[test]
 fn forgotten_instances_are_reclaimed_and_do_not_count() {
   app(100).run_with_args(&["forget"]).ok("{\"made\":10000,\"failures\":0}\n");
 }
