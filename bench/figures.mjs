@@ -90,8 +90,8 @@ export function analyze(m) {
       target: "—", met: null, context: true, na: !exportsAdd ? missing(c.exportsAdd, why) : missing(d, "missing"),
     });
   }
-  // Exceptions (context): one leaving the guest through Kiln's WebAssembly global, and a JS throw
-  // of a plain object, against Deno's.
+  // Exceptions (context): one leaving the guest through Kiln's WebAssembly global, a JS throw of a
+  // plain object, and an Error's stack read, against Deno's.
   {
     const w = m.webassemblyCalls ?? { error: "not run" };
     const d = m.denoCalls ?? { error: "not run" };
@@ -100,6 +100,8 @@ export function analyze(m) {
         "a WebAssembly.Exception out of boom(), caught in JS"],
       ["throwObject", "JS throw of a plain object (`throw { i }`) and its catch, vs Deno (ns, context: the JS engine's cost for any non-Error throw)",
         "throw { i } and catch"],
+      ["stackRead", "JS `new Error(...)` and a read of its `stack`, vs Deno (ns, context: the stack is prepared on the first read)",
+        "new Error().stack"],
     ];
     for (const [key, what, label] of rows) {
       const k = add(key, `kiln: ${label}`, "ns", w.error ?? w[key], `${SIZES.throws} per run`);

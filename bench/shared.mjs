@@ -113,8 +113,8 @@ export async function treeSitterParses({ Parser, Language }, runtime, grammar, s
 /**
  * P1a's exception rows (bench/kiln/webassembly_calls.ts, deno/calls.ts): `throw.wasm`'s `boom`
  * (it throws its own tag, with its argument) called through the runtime's `WebAssembly` and caught
- * in JS, and a JS `throw { i }` with its catch, `count` of each per run. Resolves to
- * { exceptionOut, throwObject }: ns per exception, per run.
+ * in JS, a JS `throw { i }` with its catch, and a `new Error().stack` read, `count` of each per
+ * run. Resolves to { exceptionOut, throwObject, stackRead }: ns per exception or read, per run.
  */
 export async function exceptionRuns(throwWasm, count, repeats) {
   const { instance } = await WebAssembly.instantiate(throwWasm);
@@ -146,5 +146,13 @@ export async function exceptionRuns(throwWasm, count, repeats) {
     }
     return ((now() - t0) * 1e9) / count;
   });
-  return { exceptionOut, throwObject };
+  const made = (i) => new Error(`read ${i}`);
+  let length = 0;
+  const stackRead = await measure(repeats, () => {
+    const t0 = now();
+    for (let i = 0; i < count; i++) length += made(i).stack.length;
+    return ((now() - t0) * 1e9) / count;
+  });
+  if (length === 0) throw new Error("new Error().stack read as empty");
+  return { exceptionOut, throwObject, stackRead };
 }
