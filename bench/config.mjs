@@ -63,7 +63,8 @@ export const FULL_SIZES = {
   calls: 500_000,
   asyncCalls: 100_000,
   hostCalls: 100_000,
-  // Exceptions out of the guest, and JS throws of a plain object (0.3 ms each on Kiln's engine).
+  // Exceptions out of the guest, JS throws of a plain object, and Error stack reads (tens of µs
+  // each on Kiln's engine; a throw of a plain object cost 0.2 ms before patches/v8x.patch).
   throws: 2_000,
   // V8 makes a JS import call in about 20 ns: Node gets more round trips per run.
   nodeHostCalls: 10_000_000,
