@@ -1,12 +1,13 @@
 //! The start-up snapshot: the runtime's own JavaScript, compiled and evaluated once, then loaded
 //! on every later start instead of being parsed again.
 //!
-//! Starting a JsRuntime without one parses and runs deno_core's own JS (primordials, core), the
-//! QuickJS shim's Temporal polyfill (about 40% of a `console.log("hi")` start on its own), Kiln's
+//! Starting a JsRuntime without one parses and runs deno_core's own JS (primordials, core), Kiln's
 //! globals and ext_wasm's JS, and `runtime:wasm` when an app imports it: its TypeScript is
 //! transpiled first. A snapshot holds the resulting heap (QuickJS's object-graph serialization,
 //! through the shim's `SnapshotCreator`), with `runtime:wasm` and its internal modules already
-//! evaluated, so a start only deserializes it.
+//! evaluated, so a start only deserializes it. The shim's Temporal polyfill is not in it: the shim
+//! evaluates it the first time an app touches `Temporal` or the `Intl` classes it builds
+//! (patches/README.md), so a snapshot of a start leaves it out (it was half of the snapshot).
 //!
 //! The snapshot is made by the binary itself, the first time it runs with a compilation cache
 //! (the same directory: `KILN_CACHE_DIR`, the manifest's `[cache]`, or the user's cache), and kept
