@@ -52,3 +52,33 @@ fn exports_call_synchronously_with_the_same_checks() {
     "after drop: 5005 InvalidInstanceHandle 5005 InvalidInstanceHandle\n",
   ));
 }
+
+#[test]
+fn call_answers_the_same_on_an_exports_first_call_and_on_later_ones() {
+  // `call` makes a function for an export of the common shape on its first call and keeps it; the
+  // app runs each case as a first call and again once that function is made, and prints one
+  // outcome when both agree (`first ... / later ...` when they do not).
+  let out = App::new("call_first_and_later.ts").allow_all().wat("math.wat", "math.wasm").run().success().to_string();
+  let (body, last) = out.trim_end().rsplit_once('\n').expect("lines");
+  assert_eq!(
+    format!("{body}\n"),
+    concat!(
+      "add: ok [5]\n",
+      "add u32: ok [-2147483646]\n",
+      "add negative: ok [-2]\n",
+      "add too few: 5007 TypeError: `add` expects 2 arguments (i32, i32), got 1\n",
+      "add too many: 5007 TypeError: `add` expects 2 arguments (i32, i32), got 3\n",
+      "add string: 5007 TypeError: argument 1 of `add`: \"1\" is not an i32; pass an integer number in [-2^31, 2^32)\n",
+      "add fraction: 5007 TypeError: argument 2 of `add`: 2.5 is not an i32; pass an integer number in [-2^31, 2^32)\n",
+      "add out of range: 5007 TypeError: argument 1 of `add`: 4294967296 is not an i32; pass an integer number in [-2^31, 2^32)\n",
+      "add bigint: 5007 TypeError: argument 1 of `add`: 1n is not an i32; pass an integer number in [-2^31, 2^32)\n",
+      "add undefined: 5007 TypeError: argument 1 of `add`: undefined is not an i32; pass an integer number in [-2^31, 2^32)\n",
+      "circle_area: ok [12.566370614359172]\n",
+      "circle_area string: 5007 TypeError: argument 1 of `circle_area`: \"2\" is not a number\n",
+      "circle_area NaN: ok [NaN]\n",
+      "missing export: 5003 ExportNotFound: the module exports no function `nope`; its functions are: add, large_add, circle_area\n",
+      "large_add: ok [3]\n",
+    )
+  );
+  assert!(last.starts_with("after drop: 5005 InvalidInstanceHandle: no instance with id "), "{last}");
+}

@@ -38,6 +38,8 @@ interface Signature {
   numbers: boolean;
   /** "argument N of `name`", for each parameter's error messages. */
   where: string[];
+  /** Bit i is set when parameter i is an i32 (`call` tests it instead of comparing strings). */
+  i32s: number;
 }
 
 /** `linked` of every instance that has nothing linked: one frozen object, not one per instance. */
@@ -76,6 +78,8 @@ export class WasmInstance<E extends object = WasmExports> {
   #exports: WasmExports | null = null;
   /** The store's JS host functions (hostTables), once looked up: null before, undefined if none. */
   #host: HostTable | undefined | null = null;
+  /** `call`'s function for each export of the common shape called so far (numbersCall). */
+  #fast: Map<string, (args: WasmArg[]) => Promise<WasmResult[]>> | null = null;
   /** A component instance's JS side (runtime:wasm/component); null for a module's. */
   #component: ComponentInstance | null = null;
 
@@ -125,7 +129,8 @@ export class WasmInstance<E extends object = WasmExports> {
           results.every(isNumberType) && index < EXPORT_INDEX_LIMIT &&
           Number.isSafeInteger(this.#raw * EXPORT_INDEX_LIMIT + index);
         const where = params.map((_, i) => `argument ${i + 1} of \`${e.name}\``);
-        map.set(e.name, { params, results, slots: Math.max(params.length, results.length), index, numbers, where });
+        const i32s = params.reduce((bits, p, i) => (p === "i32" ? bits | (1 << i) : bits), 0);
+        map.set(e.name, { params, results, slots: Math.max(params.length, results.length), index, numbers, where, i32s });
       });
       this.#signatures = map;
     }
@@ -158,41 +163,24 @@ export class WasmInstance<E extends object = WasmExports> {
   ): Promise<R> {
     // Not an async function: for the common shape it returns a promise of the results array made
     // directly, which saves the interpreter an async frame and two promises per call. Errors still
-    // arrive as rejections.
+    // arrive as rejections. That shape's export has a function of its own (numbersCall), made on
+    // its first call: the rest of this method runs once per export, not once per call.
+    const fast = this.#fast !== null ? this.#fast.get(name) : undefined;
+    if (fast !== undefined) return fast(args as WasmArg[]) as Promise<R>;
     try {
       if (typeof name !== "string") {
         throw wasmError("TypeError", `call: the export name must be a string, got ${describe(name)}`);
       }
       if (this.#component !== null) return this.#component.call(name, args) as Promise<R>;
       const values = args as WasmArg[];
-      // The cached signature is read inline: each call the interpreter makes here shows in P1b.
       const sig = this.#signatures !== null ? this.#signatures.get(name) : this.#signature(name);
       // The host table is looked up once: instantiate sets it before it returns the instance.
       const table = this.#host !== null ? this.#host : (this.#host = hostTables.get(this));
       if (table !== undefined && sig !== undefined) return this.#callHost<R>(name, sig, table, values);
       if (sig === undefined || !sig.numbers) return this.#callWithSlots<R>(name, sig, values);
-      const p = sig.params;
-      const n = values.length;
-      if (n !== p.length) throw arityError(name, p, n);
-      // The common shape: plain numbers, no buffer, the export resolved by index. The usual
-      // argument (a number; an integer for i32) is checked inline, anything else by numberArg.
-      // (Unlike `exports`, `call` cannot leave the check to the op: an async op's refusal reaches
-      // JS as a rejected promise, too late to convert the arguments and call again.)
-      let a: WasmArg = n > 0 ? values[0] : 0, b: WasmArg = n > 1 ? values[1] : 0, c: WasmArg = n > 2 ? values[2] : 0;
-      if (typeof a !== "number" || (p[0] === "i32" && (a | 0) !== a && a >>> 0 !== a)) {
-        a = numberArg(p[0], a, sig.where[0]);
-      }
-      if (typeof b !== "number" || (p[1] === "i32" && (b | 0) !== b && b >>> 0 !== b)) {
-        b = numberArg(p[1], b, sig.where[1]);
-      }
-      if (typeof c !== "number" || (p[2] === "i32" && (c | 0) !== c && c >>> 0 !== c)) {
-        c = numberArg(p[2], c, sig.where[2]);
-      }
-      // The call runs at once; a call that ends there (a short one) resolves without an async op,
-      // and one that does not is finished by one (ext_wasm/src/call_first.rs).
-      const r = ops.op_wasm_instance_call_numbers_first(this.#raw * EXPORT_INDEX_LIMIT + sig.index, a, b, c);
-      if (r !== null) return Promise.resolve((sig.results.length === 0 ? [] : [r]) as R);
-      return ops.op_wasm_call_unfinished().then((v) => (sig.results.length === 0 ? [] : [v]) as R);
+      const call = numbersCall(name, this.#raw * EXPORT_INDEX_LIMIT + sig.index, sig);
+      (this.#fast ??= new Map()).set(name, call);
+      return call(values) as Promise<R>;
     } catch (e) {
       return Promise.reject(e);
     }
@@ -440,4 +428,43 @@ export async function instantiate<E extends object = WasmExports>(
   const instance = new WasmInstance<E>(id, String(raw), linked);
   if (table !== null) hostTables.set(instance, table);
   return instance;
+}
+
+/**
+ * `call` of the export `packed` (instance id and export index, as the ops take them) when its
+ * signature takes up to three numbers and returns at most one (`sig.numbers`), and its store has
+ * no JS host functions: plain numbers, no buffer. The usual argument (a number; an integer for
+ * i32) is checked inline, anything else by numberArg. (Unlike `exports`, `call` cannot leave the
+ * check to the op: an async op's refusal reaches JS as a rejected promise, too late to convert the
+ * arguments and call again.) What the checks need is read into the closure once: in QuickJS a
+ * closure's variable costs less than a private field or a property, and P1b counts each.
+ */
+function numbersCall(name: string, packed: number, sig: Signature): (args: WasmArg[]) => Promise<WasmResult[]> {
+  const p = sig.params;
+  const arity = p.length;
+  const where = sig.where;
+  const none = sig.results.length === 0;
+  // Bit i is set when parameter i is an i32: testing it is cheaper than comparing `p[i]` with
+  // "i32", whose bytes the engine compares, as the signature's strings are not interned.
+  const i32s = sig.i32s;
+  const first = ops.op_wasm_instance_call_numbers_first;
+  const unfinished = ops.op_wasm_call_unfinished;
+  const results = (v: number): WasmResult[] => (none ? [] : [v]);
+  return (values) => {
+    try {
+      const n = values.length;
+      if (n !== arity) throw arityError(name, p, n);
+      let a: WasmArg = n > 0 ? values[0] : 0, b: WasmArg = n > 1 ? values[1] : 0, c: WasmArg = n > 2 ? values[2] : 0;
+      if (typeof a !== "number" || ((i32s & 1) !== 0 && (a | 0) !== a && a >>> 0 !== a)) a = numberArg(p[0], a, where[0]);
+      if (typeof b !== "number" || ((i32s & 2) !== 0 && (b | 0) !== b && b >>> 0 !== b)) b = numberArg(p[1], b, where[1]);
+      if (typeof c !== "number" || ((i32s & 4) !== 0 && (c | 0) !== c && c >>> 0 !== c)) c = numberArg(p[2], c, where[2]);
+      // The call runs at once; a call that ends there (a short one) resolves without an async op,
+      // and one that does not is finished by one (ext_wasm/src/call_first.rs).
+      const r = first(packed, a, b, c);
+      if (r !== null) return Promise.resolve(none ? [] : [r]);
+      return unfinished().then(results);
+    } catch (e) {
+      return Promise.reject(e);
+    }
+  };
 }
