@@ -82,3 +82,42 @@ fn call_answers_the_same_on_an_exports_first_call_and_on_later_ones() {
   );
   assert!(last.starts_with("after drop: 5005 InvalidInstanceHandle: no instance with id "), "{last}");
 }
+
+#[test]
+fn call_checks_arguments_in_its_op_as_the_checked_path_does() {
+  // After an export's first call, `call` hands a call of the common shape to one op that checks
+  // the arguments itself; what it refuses takes the checked path. Each case runs as a first call
+  // and on a warm instance (`first ... / later ...` when the two disagree).
+  let out = App::new("call_numbers_op.ts")
+    .allow_all()
+    .wat("numbers_shape.wat", "numbers_shape.wasm")
+    .run()
+    .success()
+    .to_string();
+  let (body, last) = out.trim_end().rsplit_once('\n').expect("lines");
+  let i32_rule = "is not an i32; pass an integer number in [-2^31, 2^32)";
+  let expected = [
+    "add -0: ok [0]".to_string(),
+    "add lowest: ok [-2147483648]".into(),
+    format!("add below: 5007 TypeError: argument 1 of `add`: -2147483649 {i32_rule}"),
+    format!("add Number object: 5007 TypeError: argument 1 of `add`: an object {i32_rule}"),
+    "add trailing undefined: 5007 TypeError: `add` expects 2 arguments (i32, i32), got 3".into(),
+    "add four: 5007 TypeError: `add` expects 2 arguments (i32, i32), got 4".into(),
+    format!("add Infinity: 5007 TypeError: argument 1 of `add`: Infinity {i32_rule}"),
+    "half: ok [0.550000011920929]".into(),
+    "half NaN: ok [NaN]".into(),
+    "half -0: ok [-0]".into(),
+    "half null: 5007 TypeError: argument 1 of `half`: null is not a number".into(),
+    "mix: ok [1.300000001490116]".into(),
+    format!("mix fraction i32: 5007 TypeError: argument 1 of `mix`: 1.5 {i32_rule}"),
+    "mix bigint f64: 5007 TypeError: argument 3 of `mix`: 3n is not a number".into(),
+    "remember: ok [7]".into(),
+    "last: ok [0]".into(),
+    "last extra: 5007 TypeError: `last` expects 0 arguments, got 1".into(),
+    "boom: 5002 CallError: `boom` trapped: wasm trap: wasm `unreachable` instruction executed".into(),
+    "unfinished: true timer fired during the call: true".into(),
+    "busy: spin 300000000, add 5".into(),
+  ];
+  assert_eq!(body, expected.join("\n"));
+  assert!(last.starts_with("after drop: 5005 InvalidInstanceHandle: no instance with id "), "{last}");
+}

@@ -246,10 +246,30 @@ declare module "kiln:internal" {
      */
     op_wasm_instance_call(instanceId: number, name: string, slots: Uint8Array): boolean;
     /**
-     * `await instance.call(name, ...args)` for the common shape, as `op_wasm_instance_call_numbers`
-     * takes it: the packed instance id and export index, and up to three i32, f32 or f64 arguments as
-     * numbers, which the JS side has checked (it passes 0 for unused ones). No buffer and no name
-     * lookup: the export is resolved once per instance.
+     * `await instance.call(name, ...args)` for an export of the common shape (up to three i32, f32
+     * or f64 parameters, at most one such result), as the JS side makes it on every call after the
+     * export's first: `args` is the call's own argument array, checked here against the signature,
+     * so the JS side runs no checks of its own. `packed_export` packs the instance id and export
+     * index (`handles::EXPORT_INDEX_LIMIT`).
+     *
+     * A sync op that polls the call once (call_first.rs). It returns the call's one result as a
+     * number, `undefined` if the call ended and has no result, `null` if it did not end (the JS side
+     * then awaits `op_wasm_call_unfinished` for it), or `false` if it refused the call without
+     * running anything: the arguments do not fit the signature as they are (their count is not its
+     * arity, one is not a plain number, an i32 is out of range), or the store is busy. The JS side
+     * then takes the checked path, `op_wasm_instance_call_numbers_first`: it converts the
+     * arguments or names the bad one, and waits its turn for the store.
+     *
+     * # Errors
+     * 5005 for an instance that is gone, 5009 without `execute`, 5007 for an export not of the
+     * common shape, and the classified error of a call that failed on its first poll.
+     */
+    op_wasm_instance_call_args_first(packedExport: number, args: unknown): unknown;
+    /**
+     * `await instance.call(...)` for the common shape, on the checked path of a call
+     * `op_wasm_instance_call_args_first` refused: the packed instance id and export index, and up
+     * to three i32, f32 or f64 arguments as numbers, which the JS side has checked and converted (it
+     * passes 0 for unused ones).
      *
      * A sync op that polls the call once (call_first.rs): it returns the call's one result (0 when it
      * has none) if the call ended on that poll, and `null` if it did not; the JS side then awaits

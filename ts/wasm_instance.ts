@@ -78,8 +78,14 @@ export class WasmInstance<E extends object = WasmExports> {
   #exports: WasmExports | null = null;
   /** The store's JS host functions (hostTables), once looked up: null before, undefined if none. */
   #host: HostTable | undefined | null = null;
-  /** `call`'s function for each export of the common shape called so far (numbersCall). */
-  #fast: Map<string, (args: WasmArg[]) => Promise<WasmResult[]>> | null = null;
+  /**
+   * The packed export (instance id and export index, as the ops take them) of each export of the
+   * common shape `call` has called so far: `call` hands such a call straight to
+   * op_wasm_instance_call_args_first.
+   */
+  #fast: Map<string, number> | null = null;
+  /** The checked path of those exports' calls (numbersCall), each made when first needed. */
+  #checked: Map<string, NumbersCall> | null = null;
   /** A component instance's JS side (runtime:wasm/component); null for a module's. */
   #component: ComponentInstance | null = null;
 
@@ -163,10 +169,21 @@ export class WasmInstance<E extends object = WasmExports> {
   ): Promise<R> {
     // Not an async function: for the common shape it returns a promise of the results array made
     // directly, which saves the interpreter an async frame and two promises per call. Errors still
-    // arrive as rejections. That shape's export has a function of its own (numbersCall), made on
-    // its first call: the rest of this method runs once per export, not once per call.
-    const fast = this.#fast !== null ? this.#fast.get(name) : undefined;
-    if (fast !== undefined) return fast(args as WasmArg[]) as Promise<R>;
+    // arrive as rejections. After an export's first call, the op checks the arguments and runs
+    // the call (ext_wasm/src/call.rs): the rest of this method runs once per export, not once per
+    // call, and only a call the op refuses or does not end takes the checked path.
+    const packed = this.#fast !== null ? this.#fast.get(name) : undefined;
+    if (packed !== undefined) {
+      let r: number | undefined | null | false;
+      try {
+        r = ops.op_wasm_instance_call_args_first(packed, args) as number | undefined | null | false;
+      } catch (e) {
+        return Promise.reject(e);
+      }
+      if (typeof r === "number") return Promise.resolve([r]) as Promise<R>;
+      if (r === undefined) return Promise.resolve([]) as Promise<WasmResult[]> as Promise<R>;
+      return this.#numbersChecked(name, packed, r === null, args as WasmArg[]) as Promise<R>;
+    }
     try {
       if (typeof name !== "string") {
         throw wasmError("TypeError", `call: the export name must be a string, got ${describe(name)}`);
@@ -178,12 +195,29 @@ export class WasmInstance<E extends object = WasmExports> {
       const table = this.#host !== null ? this.#host : (this.#host = hostTables.get(this));
       if (table !== undefined && sig !== undefined) return this.#callHost<R>(name, sig, table, values);
       if (sig === undefined || !sig.numbers) return this.#callWithSlots<R>(name, sig, values);
-      const call = numbersCall(name, this.#raw * EXPORT_INDEX_LIMIT + sig.index, sig);
-      (this.#fast ??= new Map()).set(name, call);
-      return call(values) as Promise<R>;
+      const packed = this.#raw * EXPORT_INDEX_LIMIT + sig.index;
+      (this.#fast ??= new Map()).set(name, packed);
+      return this.#numbersChecked(name, packed, false, values) as Promise<R>;
     } catch (e) {
       return Promise.reject(e);
     }
+  }
+
+  /**
+   * `call` of the common-shape export `name` (packed as the ops take it) when
+   * op_wasm_instance_call_args_first did not end it: `unfinished` if it started the call, which is
+   * then finished by op_wasm_call_unfinished; else the op refused the arguments (or it is the
+   * export's first call), and numbersCall converts them or names the bad one.
+   */
+  #numbersChecked(name: string, packed: number, unfinished: boolean, args: WasmArg[]): Promise<WasmResult[]> {
+    let checked = this.#checked !== null ? this.#checked.get(name) : undefined;
+    if (checked === undefined) {
+      const sig = this.#signature(name);
+      if (sig === undefined) return Promise.reject(wasmError("TypeError", `call: \`${name}\` has no signature; this is a bug in Kiln`));
+      checked = numbersCall(name, packed, sig);
+      (this.#checked ??= new Map()).set(name, checked);
+    }
+    return unfinished ? checked.unfinished() : checked.call(args);
   }
 
   /** `call` on a store with JS host functions (runtime:wasm/host drives it). */
@@ -430,16 +464,23 @@ export async function instantiate<E extends object = WasmExports>(
   return instance;
 }
 
+/** The checked path of `call` for one export of the common shape (numbersCall). */
+interface NumbersCall {
+  /** Checks and converts the arguments, then calls. */
+  call(args: WasmArg[]): Promise<WasmResult[]>;
+  /** Finishes the call op_wasm_instance_call_args_first started and did not end. */
+  unfinished(): Promise<WasmResult[]>;
+}
+
 /**
- * `call` of the export `packed` (instance id and export index, as the ops take them) when its
- * signature takes up to three numbers and returns at most one (`sig.numbers`), and its store has
- * no JS host functions: plain numbers, no buffer. The usual argument (a number; an integer for
- * i32) is checked inline, anything else by numberArg. (Unlike `exports`, `call` cannot leave the
- * check to the op: an async op's refusal reaches JS as a rejected promise, too late to convert the
- * arguments and call again.) What the checks need is read into the closure once: in QuickJS a
- * closure's variable costs less than a private field or a property, and P1b counts each.
+ * The checked path of `call` of the export `packed` (instance id and export index, as the ops take
+ * them) when its signature takes up to three numbers and returns at most one (`sig.numbers`), and
+ * its store has no JS host functions: plain numbers, no buffer. It runs on the export's first call
+ * and when op_wasm_instance_call_args_first refuses a call (its arguments need converting, or are
+ * wrong) or leaves it unfinished. The usual argument (a number; an integer for i32) is checked
+ * inline, anything else converted or named by numberArg.
  */
-function numbersCall(name: string, packed: number, sig: Signature): (args: WasmArg[]) => Promise<WasmResult[]> {
+function numbersCall(name: string, packed: number, sig: Signature): NumbersCall {
   const p = sig.params;
   const arity = p.length;
   const where = sig.where;
@@ -450,7 +491,7 @@ function numbersCall(name: string, packed: number, sig: Signature): (args: WasmA
   const first = ops.op_wasm_instance_call_numbers_first;
   const unfinished = ops.op_wasm_call_unfinished;
   const results = (v: number): WasmResult[] => (none ? [] : [v]);
-  return (values) => {
+  const call = (values: WasmArg[]): Promise<WasmResult[]> => {
     try {
       const n = values.length;
       if (n !== arity) throw arityError(name, p, n);
@@ -467,4 +508,5 @@ function numbersCall(name: string, packed: number, sig: Signature): (args: WasmA
       return Promise.reject(e);
     }
   };
+  return { call, unfinished: () => unfinished().then(results) };
 }

@@ -414,8 +414,9 @@ fn value_type(attrs: &[Attribute], ty: &Type, mapper: &TypeMapper, deps: &mut Ve
       "Option < f64 >" => Ok("number | null".into()),
       // A JS value the op makes itself (memory_view.rs: an ArrayBuffer over a guest's memory).
       other if other.starts_with("v8 :: Local <") && other.ends_with("v8 :: ArrayBuffer >") => Ok("ArrayBuffer".into()),
-      // Any JS value, which the op inspects itself (call_sync.rs: a number, or refused).
-      "v8 :: Local < v8 :: Value >" => Ok("unknown".into()),
+      // Any JS value, which the op inspects or makes itself (call_sync.rs: a number, or refused;
+      // call.rs: an argument array in, one of several kinds of value out).
+      other if other.starts_with("v8 :: Local <") && other.ends_with("v8 :: Value >") => Ok("unknown".into()),
       other => Err(format!(
         "op value of type `{other}` needs an op2 attribute the generator knows (string, buffer, bigint, serde)"
       )),

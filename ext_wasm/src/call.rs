@@ -5,15 +5,17 @@
 
 use std::sync::Arc;
 
-use deno_core::{op2, JsBuffer, OpState};
+use deno_core::{op2, v8, JsBuffer, OpState};
 use wasmtime::{Func, Val};
 
 use crate::call_first::poll_first;
+use crate::call_sync::number;
 use crate::engine::{Engines, SharedEngines};
 use crate::error::{finish, DeadlineExceeded, Ended, WasmError};
 use crate::handles::unpack_export;
 use crate::instance::InstanceTable;
-use crate::store::{arm, disarm, KilnStore, Member, Mode, SharedStore};
+use crate::shape::NUMBER_PARAMS;
+use crate::store::{arm, disarm, ExportFunc, KilnStore, Member, Mode, SharedStore};
 use crate::value::{prepare_results, read_params, val_to_number, write_results};
 
 /// Runs `func` in `kiln` as an async call under the store's limits, with the arguments in
@@ -115,10 +117,80 @@ async fn lock(shared: &SharedStore) -> tokio::sync::MutexGuard<'_, KilnStore> {
   }
 }
 
-/// `await instance.call(name, ...args)` for the common shape, as `op_wasm_instance_call_numbers`
-/// takes it: the packed instance id and export index, and up to three i32, f32 or f64 arguments as
-/// numbers, which the JS side has checked (it passes 0 for unused ones). No buffer and no name
-/// lookup: the export is resolved once per instance.
+/// `await instance.call(name, ...args)` for an export of the common shape (up to three i32, f32
+/// or f64 parameters, at most one such result), as the JS side makes it on every call after the
+/// export's first: `args` is the call's own argument array, checked here against the signature,
+/// so the JS side runs no checks of its own. `packed_export` packs the instance id and export
+/// index (`handles::EXPORT_INDEX_LIMIT`).
+///
+/// A sync op that polls the call once (call_first.rs). It returns the call's one result as a
+/// number, `undefined` if the call ended and has no result, `null` if it did not end (the JS side
+/// then awaits `op_wasm_call_unfinished` for it), or `false` if it refused the call without
+/// running anything: the arguments do not fit the signature as they are (their count is not its
+/// arity, one is not a plain number, an i32 is out of range), or the store is busy. The JS side
+/// then takes the checked path, [`op_wasm_instance_call_numbers_first`]: it converts the
+/// arguments or names the bad one, and waits its turn for the store.
+///
+/// # Errors
+/// 5005 for an instance that is gone, 5009 without `execute`, 5007 for an export not of the
+/// common shape, and the classified error of a call that failed on its first poll.
+#[op2]
+pub fn op_wasm_instance_call_args_first<'s>(
+  scope: &mut v8::PinScope<'s, '_>,
+  state: &mut OpState,
+  packed_export: f64,
+  args: v8::Local<'s, v8::Value>,
+) -> Result<v8::Local<'s, v8::Value>, WasmError> {
+  let Some(given) = plain_numbers(scope, args) else {
+    return Ok(v8::Boolean::new(scope, false).into());
+  };
+  let (instance_id, export_index) = unpack_export(packed_export);
+  let entry = state.borrow::<InstanceTable>().lookup_for_call(instance_id)?;
+  let member = entry.member;
+  let Ok(mut guard) = entry.store.clone().try_lock_owned() else {
+    return Ok(v8::Boolean::new(scope, false).into());
+  };
+  let Some(has_result) = load_numbers(&mut guard, member, export_index, &given)? else {
+    return Ok(v8::Boolean::new(scope, false).into());
+  };
+  let engines = state.borrow::<SharedEngines>().0.clone();
+  let call = async move { run_numbers(&engines, &mut guard, member, export_index).await };
+  Ok(match poll_first(state, call)? {
+    Some(result) if has_result => v8::Number::new(scope, result).into(),
+    Some(_) => v8::undefined(scope).into(),
+    None => v8::null(scope).into(),
+  })
+}
+
+/// Arguments of a call of the common shape: `numbers[..count]`.
+struct Given {
+  numbers: [f64; NUMBER_PARAMS],
+  /// How many were given; `CONVERTED` for as many as the export's arity.
+  count: usize,
+}
+
+/// A [`Given::count`] for arguments the JS side converted already, as many as the arity.
+const CONVERTED: usize = usize::MAX;
+
+/// The elements of `args`, an array of at most `NUMBER_PARAMS` plain numbers; `None` for
+/// anything else.
+fn plain_numbers(scope: &mut v8::PinScope<'_, '_>, args: v8::Local<'_, v8::Value>) -> Option<Given> {
+  let args = v8::Local::<v8::Array>::try_from(args).ok()?;
+  let count = args.length() as usize;
+  if count > NUMBER_PARAMS {
+    return None;
+  }
+  let mut numbers = [0.0; NUMBER_PARAMS];
+  for (i, slot) in (0u32..).zip(numbers.iter_mut().take(count)) {
+    *slot = number(&*args.get_index(scope, i)?)?;
+  }
+  Some(Given { numbers, count })
+}
+
+/// `await instance.call(...)` for the common shape, on the checked path of a call
+/// [`op_wasm_instance_call_args_first`] refused: the packed instance id and export index, and up
+/// to three i32, f32 or f64 arguments as numbers, which the JS side has checked and converted (it
+/// passes 0 for unused ones).
 ///
 /// A sync op that polls the call once (call_first.rs): it returns the call's one result (0 when it
 /// has none) if the call ended on that poll, and `null` if it did not; the JS side then awaits
@@ -148,25 +220,61 @@ async fn call_numbers(
   member: usize,
   engines: Arc<Engines>,
   export_index: u32,
-  args: [f64; 3],
+  numbers: [f64; NUMBER_PARAMS],
 ) -> Result<f64, WasmError> {
   let mut guard = lock(&shared).await;
-  let kiln = &mut *guard;
-  let Member { instance, module, exported, .. } = &mut kiln.members[member];
-  let export = Member::export_at(exported, &mut kiln.store, instance, module, export_index)?;
+  load_numbers(&mut guard, member, export_index, &Given { numbers, count: CONVERTED })?;
+  run_numbers(&engines, &mut guard, member, export_index).await
+}
+
+/// Resolves export `export_index` of member `member` and loads `given` into the store's argument
+/// buffer, with its result buffer sized. `Some` with whether the export has a result, once
+/// loaded; `None` if the arguments do not fit its signature. Arguments the JS side converted
+/// (`CONVERTED`) are expected to fit: a misfit is then an error that names the argument.
+///
+/// # Errors
+/// 5004 for a missing export, 5007 for an export not of the common shape, or (converted
+/// arguments) one it does not take.
+fn load_numbers(
+  kiln: &mut KilnStore,
+  member: usize,
+  export_index: u32,
+  given: &Given,
+) -> Result<Option<bool>, WasmError> {
+  let KilnStore { store, params, results, members, .. } = kiln;
+  let Member { instance, module, exported, .. } = &mut members[member];
+  let export = Member::export_at(exported, store, instance, module, export_index)?;
   let Some(shape) = export.shape.numbers else {
     return Err(export.not_numbers());
   };
-  kiln.params.clear();
-  for (i, (ty, arg)) in shape.params[..shape.arity].iter().zip(args).enumerate() {
-    let raw = ty.to_raw(arg).ok_or_else(|| export.not_a_number(i, *ty, Some(arg)))?;
-    kiln.params.push(ty.val(raw));
+  let converted = given.count == CONVERTED;
+  if !converted && given.count != shape.arity {
+    return Ok(None);
   }
-  kiln.results.clear();
-  kiln.results.resize(usize::from(shape.result.is_some()), Val::I32(0));
-  let func = export.func;
-  let outcome = call_raw(&engines, kiln, func).await?;
-  let export = kiln.members[member].exported[export_index as usize].as_ref().expect("resolved above");
+  params.clear();
+  for (i, (ty, arg)) in shape.params[..shape.arity].iter().zip(given.numbers).enumerate() {
+    match ty.to_raw(arg) {
+      Some(raw) => params.push(ty.val(raw)),
+      None if converted => return Err(export.not_a_number(i, *ty, Some(arg))),
+      None => return Ok(None),
+    }
+  }
+  results.clear();
+  results.resize(usize::from(shape.result.is_some()), Val::I32(0));
+  Ok(Some(shape.result.is_some()))
+}
+
+/// Runs export `export_index` of member `member`, loaded by [`load_numbers`]: its one result, or
+/// 0 when it has none.
+async fn run_numbers(
+  engines: &Engines,
+  kiln: &mut KilnStore,
+  member: usize,
+  export_index: u32,
+) -> Result<f64, WasmError> {
+  let func = loaded(&kiln.members, member, export_index)?.func;
+  let outcome = call_raw(engines, kiln, func).await?;
+  let export = loaded(&kiln.members, member, export_index)?;
   // The name is formatted only for an error: a `format!` per call showed in the profile.
   if outcome.is_err() && finish(outcome, &format!("`{}`", export.name), kiln.config.call_limits())? == Ended::Exited {
     kiln.results.iter_mut().for_each(|r| *r = Val::I32(0));
@@ -175,4 +283,11 @@ async fn call_numbers(
     Some(value) => val_to_number(value).ok_or_else(|| export.not_numbers()),
     None => Ok(0.0),
   }
+}
+
+/// The export [`load_numbers`] resolved.
+fn loaded(members: &[Member], member: usize, export_index: u32) -> Result<&ExportFunc, WasmError> {
+  members[member].exported.get(export_index as usize).and_then(Option::as_ref).ok_or_else(|| {
+    WasmError::call("a call of the common shape ran an export it had not resolved; this is a bug in Kiln")
+  })
 }

@@ -1,0 +1,72 @@
+// After an export's first `call`, a call of the common shape goes straight to one op
+// (op_wasm_instance_call_args_first), which checks the arguments itself and refuses what does not
+// fit as it is; the checked path (ts/wasm_instance.ts, numbersCall) then converts or names it.
+// Each case runs as the first call of a fresh instance and again on a warm one (every export
+// called once): both must answer the same.
+import { compileFile, instantiate, type WasmInstance } from "runtime:wasm";
+
+const module = await compileFile("./numbers_shape.wasm");
+const outcome = (p: Promise<unknown>) =>
+  p.then(
+    (r) => `ok [${(r as unknown[]).map((v) => Object.is(v, -0) ? "-0" : String(v)).join(", ")}]`,
+    (e) => `${(e as { code?: number }).code} ${(e as Error).name}: ${(e as Error).message}`,
+  );
+const n = (v: unknown) => v as number;
+const cases: [string, (i: WasmInstance) => Promise<unknown>][] = [
+  ["add -0", (i) => i.call("add", -0, 0)],
+  ["add lowest", (i) => i.call("add", -(2 ** 31), 0)],
+  ["add below", (i) => i.call("add", -(2 ** 31) - 1, 0)],
+  ["add Number object", (i) => i.call("add", n(new Number(2)), 3)],
+  ["add trailing undefined", (i) => i.call("add", 1, 2, n(undefined))],
+  ["add four", (i) => i.call("add", 1, 2, 3, 4)],
+  ["add Infinity", (i) => i.call("add", Infinity, 1)],
+  ["half", (i) => i.call("half", 1.1)],
+  ["half NaN", (i) => i.call("half", NaN)],
+  ["half -0", (i) => i.call("half", -0)],
+  ["half null", (i) => i.call("half", n(null))],
+  ["mix", (i) => i.call("mix", 1, 0.1, 0.2)],
+  ["mix fraction i32", (i) => i.call("mix", 1.5, 0.1, 0.2)],
+  ["mix bigint f64", (i) => i.call("mix", 1, 2, n(3n))],
+  ["remember", (i) => i.call("remember", 7).then((r) => i.call("last").then((l) => [...(r as unknown[]), ...(l as unknown[])]))],
+  ["last", (i) => i.call("last")],
+  ["last extra", (i) => i.call("last", 1)],
+  ["boom", (i) => i.call("boom")],
+];
+const warmUp = async (i: WasmInstance) => {
+  for (const [name, args] of [["add", [1, 1]], ["half", [1]], ["mix", [1, 1, 1]], ["remember", [0]], ["last", []], ["spin", [1]]] as const) {
+    await i.call(name, ...args);
+  }
+  await i.call("boom").catch(() => {});
+};
+for (const [label, run] of cases) {
+  const fresh = await instantiate(module);
+  const first = await outcome(run(fresh));
+  const warm = await instantiate(module);
+  await warmUp(warm);
+  const later = await outcome(run(warm));
+  console.log(first === later ? `${label}: ${first}` : `${label}: first ${first} / later ${later}`);
+  await fresh.drop();
+  await warm.drop();
+}
+
+const instance = await instantiate(module);
+await warmUp(instance);
+
+// A call that does not end on its first poll: the op leaves it to op_wasm_call_unfinished, and the
+// event loop turns meanwhile (a timer set before the call fires before it ends).
+let fired = false;
+setTimeout(() => (fired = true), 0);
+const spins = 300_000_000;
+const [spun] = await instance.call<[number]>("spin", spins);
+console.log(`unfinished: ${spun === spins} timer fired during the call: ${fired}`);
+
+// A store busy with that kind of call: the op refuses the next one, which waits for the store on
+// the checked path and ends after it.
+const order: string[] = [];
+const long = instance.call("spin", spins).then((r) => order.push(`spin ${r}`));
+const short = instance.call("add", 2, 3).then((r) => order.push(`add ${r}`));
+await Promise.all([long, short]);
+console.log(`busy: ${order.join(", ")}`);
+
+await instance.drop();
+console.log(`after drop: ${await outcome(instance.call("add", 1, 1))}`);
