@@ -115,6 +115,12 @@ fn call_checks_arguments_in_its_op_as_the_checked_path_does() {
     "last: ok [0]".into(),
     "last extra: 5007 TypeError: `last` expects 0 arguments, got 1".into(),
     "boom: 5002 CallError: `boom` trapped: wasm trap: wasm `unreachable` instruction executed".into(),
+    "sum3: ok [-2]".into(),
+    format!("sum3 fraction: 5007 TypeError: argument 3 of `sum3`: 3.5 {i32_rule}"),
+    "fsum3: ok [0.30000000000000004]".into(),
+    "pi: ok [3.141592653589793]".into(),
+    "tick: ok [2]".into(),
+    "pair: ok [42]".into(),
     "unfinished: true timer fired during the call: true".into(),
     "busy: spin 300000000, add 5".into(),
   ];

@@ -29,7 +29,7 @@ pub(crate) async fn run_async(
   func: Func,
   what: &str,
 ) -> Result<Ended, WasmError> {
-  let outcome = call_raw(engines, kiln, func).await?;
+  let outcome = call_raw(engines, kiln, Callee::Func(func)).await?;
   let ended = finish(outcome, what, kiln.config.call_limits())?;
   if ended == Ended::Exited {
     kiln.results.iter_mut().for_each(|r| *r = Val::I32(0));
@@ -37,21 +37,42 @@ pub(crate) async fn run_async(
   Ok(ended)
 }
 
+/// What an async call runs: a function, or a resolved export of the store's (member, export
+/// index), which runs as a typed function when its shape is uniform (uniform.rs).
+#[derive(Clone, Copy)]
+pub(crate) enum Callee {
+  Func(Func),
+  Export { member: usize, index: u32 },
+}
+
 /// [`run_async`]'s call, with wasmtime's own outcome for callers that tell its kinds apart
 /// themselves (a process's status, a job's exit code).
 ///
 /// # Errors
-/// 5010 if the store cannot be armed (its fuel).
+/// 5010 if the store cannot be armed (its fuel); 5002 for an export that is not resolved (a bug
+/// in Kiln).
 pub(crate) async fn call_raw(
   engines: &Engines,
   kiln: &mut KilnStore,
-  func: Func,
+  callee: Callee,
 ) -> Result<wasmtime::Result<()>, WasmError> {
-  let KilnStore { store, config, params, results, .. } = kiln;
+  let KilnStore { store, config, params, results, members } = kiln;
+  let (func, uniform) = match callee {
+    Callee::Func(func) => (func, None),
+    Callee::Export { member, index } => {
+      let export = loaded(members, member, index)?;
+      (export.func, export.uniform.as_ref())
+    }
+  };
   let deadline = arm(store, config, Mode::Async)?;
   let outcome = {
     let _running = engines.running();
-    let call = func.call_async(&mut *store, params, results);
+    let call = async {
+      match uniform {
+        Some(typed) => typed.call(&mut *store, params, results).await,
+        None => func.call_async(&mut *store, params, results).await,
+      }
+    };
     match deadline {
       None => call.await,
       // Epochs stop wasm code at the deadline, but not a guest suspended in a WASI wait (stdin,
@@ -272,8 +293,7 @@ async fn run_numbers(
   member: usize,
   export_index: u32,
 ) -> Result<f64, WasmError> {
-  let func = loaded(&kiln.members, member, export_index)?.func;
-  let outcome = call_raw(engines, kiln, func).await?;
+  let outcome = call_raw(engines, kiln, Callee::Export { member, index: export_index }).await?;
   let export = loaded(&kiln.members, member, export_index)?;
   // The name is formatted only for an error: a `format!` per call showed in the profile.
   if outcome.is_err() && finish(outcome, &format!("`{}`", export.name), kiln.config.call_limits())? == Ended::Exited {

@@ -161,7 +161,7 @@ pub(crate) async fn make_and_call(
     .ok_or_else(|| WasmError::instantiate(format!("the instance has no function `{name}`")))?;
   kiln.params.clear();
   kiln.results.clear();
-  let outcome = crate::call::call_raw(engines, &mut kiln, func).await?;
+  let outcome = crate::call::call_raw(engines, &mut kiln, crate::call::Callee::Func(func)).await?;
   Ok((outcome, kiln.config.call_limits()))
 }
 

@@ -55,6 +55,7 @@ mod stdio;
 mod store;
 mod table;
 mod table_ops;
+mod uniform;
 mod value;
 mod wasi;
 mod webassembly;

@@ -12,6 +12,7 @@ use crate::config::{GuestWasi, InstanceConfig};
 use crate::error::{DeadlineExceeded, WasmError};
 use crate::limiter::KilnLimiter;
 use crate::shape::{js_number, Num, Shape};
+use crate::uniform::Uniform;
 
 /// How often the epoch ticker advances the epoch while guest code runs.
 pub const TICK: Duration = Duration::from_millis(1);
@@ -207,9 +208,19 @@ pub struct ExportFunc {
   pub name: Box<str>,
   /// What a synchronous call needs to know of `ty`, worked out once.
   pub shape: Shape,
+  /// The function as a typed one, if its shape is uniform (uniform.rs): `call` runs it so.
+  pub uniform: Option<Uniform>,
 }
 
 impl ExportFunc {
+  /// Resolves what the fast paths need to know of `func`, once.
+  pub fn new(func: Func, name: Box<str>, store: &Store<StoreData>) -> Self {
+    let ty = func.ty(store);
+    let shape = Shape::of(&ty);
+    let uniform = shape.numbers.and_then(|numbers| Uniform::of(&func, store, &numbers));
+    Self { func, ty, name, shape, uniform }
+  }
+
   /// The error for argument `index` of a numbers-path call that is not a `ty` (5007): `value` is
   /// the number it was, if it was one. The wording is `checkInt32`'s (ts/wasm_values.ts).
   pub fn not_a_number(&self, index: usize, ty: Num, value: Option<f64>) -> WasmError {
@@ -271,9 +282,7 @@ impl Member {
       if exported.len() <= index {
         exported.resize_with(index + 1, || None);
       }
-      let ty = func.ty(&*store);
-      let shape = Shape::of(&ty);
-      return Ok(exported[index].insert(ExportFunc { func, ty, name, shape }));
+      return Ok(exported[index].insert(ExportFunc::new(func, name, store)));
     }
     if exported.len() < count {
       exported.resize_with(count, || None);
@@ -322,9 +331,7 @@ fn resolve(
   let Some(func) = instance.get_func(&mut *store, name) else {
     return Err(WasmError::export_not_found(format!("export `{name}` is not a function")));
   };
-  let ty = func.ty(&*store);
-  let shape = Shape::of(&ty);
-  Ok(ExportFunc { func, ty, name: name.into(), shape })
+  Ok(ExportFunc::new(func, name.into(), store))
 }
 
 /// The memory `instance.memory` reads: the export named `memory`, else the first memory export.

@@ -31,9 +31,15 @@ const cases: [string, (i: WasmInstance) => Promise<unknown>][] = [
   ["last", (i) => i.call("last")],
   ["last extra", (i) => i.call("last", 1)],
   ["boom", (i) => i.call("boom")],
+  ["sum3", (i) => i.call("sum3", 1, -2, 2 ** 32 - 1)],
+  ["sum3 fraction", (i) => i.call("sum3", 1, 2, 3.5)],
+  ["fsum3", (i) => i.call("fsum3", 0.1, 0.2, -0)],
+  ["pi", (i) => i.call("pi")],
+  ["tick", (i) => i.call("tick").then((r) => i.call("tick").then(() => i.call("last").then((l) => [...(r as unknown[]), ...(l as unknown[])])))],
+  ["pair", (i) => i.call("pair", 6, 7).then((r) => i.call("last").then((l) => [...(r as unknown[]), ...(l as unknown[])]))],
 ];
 const warmUp = async (i: WasmInstance) => {
-  for (const [name, args] of [["add", [1, 1]], ["half", [1]], ["mix", [1, 1, 1]], ["remember", [0]], ["last", []], ["spin", [1]]] as const) {
+  for (const [name, args] of [["add", [1, 1]], ["half", [1]], ["mix", [1, 1, 1]], ["remember", [0]], ["last", []], ["spin", [1]], ["sum3", [0, 0, 0]], ["fsum3", [0, 0, 0]], ["pi", []], ["tick", []], ["pair", [0, 0]]] as const) {
     await i.call(name, ...args);
   }
   await i.call("boom").catch(() => {});
