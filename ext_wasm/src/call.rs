@@ -166,15 +166,16 @@ pub fn op_wasm_instance_call_args_first<'s>(
     return Ok(v8::Boolean::new(scope, false).into());
   };
   let (instance_id, export_index) = unpack_export(packed_export);
-  let entry = state.borrow::<InstanceTable>().lookup_for_call(instance_id)?;
+  let table = state.borrow::<InstanceTable>();
+  let entry = table.lookup_for_call(instance_id)?;
   let member = entry.member;
   let Ok(mut guard) = entry.store.clone().try_lock_owned() else {
     return Ok(v8::Boolean::new(scope, false).into());
   };
+  let engines = table.engines().clone();
   let Some(has_result) = load_numbers(&mut guard, member, export_index, &given)? else {
     return Ok(v8::Boolean::new(scope, false).into());
   };
-  let engines = state.borrow::<SharedEngines>().0.clone();
   let call = async move { run_numbers(&engines, &mut guard, member, export_index).await };
   Ok(match poll_first(state, call)? {
     Some(result) if has_result => v8::Number::new(scope, result).into(),
@@ -229,9 +230,9 @@ pub fn op_wasm_instance_call_numbers_first(
   c: f64,
 ) -> Result<Option<f64>, WasmError> {
   let (instance_id, export_index) = unpack_export(packed_export);
-  let entry = state.borrow::<InstanceTable>().lookup_for_call(instance_id)?;
-  let call =
-    call_numbers(entry.store.clone(), entry.member, state.borrow::<SharedEngines>().0.clone(), export_index, [a, b, c]);
+  let table = state.borrow::<InstanceTable>();
+  let entry = table.lookup_for_call(instance_id)?;
+  let call = call_numbers(entry.store.clone(), entry.member, table.engines().clone(), export_index, [a, b, c]);
   poll_first(state, call)
 }
 

@@ -59,13 +59,19 @@ impl InstanceEntry {
 }
 
 /// The live instances of a runtime (an `OpState` entry), with the answer of `[capabilities.wasm]
-/// execute` for calls into them.
-pub struct InstanceTable(pub HandleTable<InstanceEntry>, CallGrant);
+/// execute` for calls into them, and the runtime's engines (also the `SharedEngines` entry): a
+/// call finds both with one `OpState` lookup, which is a map search.
+pub struct InstanceTable(pub HandleTable<InstanceEntry>, CallGrant, Arc<Engines>);
 
 impl InstanceTable {
-  /// An empty table for a runtime with `permissions` (see [`CallGrant`]).
-  pub fn new(permissions: &WasmPermissions) -> Self {
-    Self(HandleTable::default(), CallGrant::of(permissions))
+  /// An empty table for a runtime with `permissions` (see [`CallGrant`]) and `engines`.
+  pub fn new(permissions: &WasmPermissions, engines: Arc<Engines>) -> Self {
+    Self(HandleTable::default(), CallGrant::of(permissions), engines)
+  }
+
+  /// The runtime's engines.
+  pub fn engines(&self) -> &Arc<Engines> {
+    &self.2
   }
 
   /// The instance behind a JS id, or 5005.

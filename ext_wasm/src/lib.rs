@@ -206,13 +206,13 @@ deno_core::extension!(
   esm = [dir "js", "errors.js", "webassembly.js"],
   options = { permissions: WasmPermissions, engine: EngineOptions },
   state = |state, options| {
-    let engines = engine::Engines::new(options.engine).unwrap_or_else(|e| panic!("{e}"));
-    state.put(instance::InstanceTable::new(&options.permissions));
+    let engines = std::sync::Arc::new(engine::Engines::new(options.engine).unwrap_or_else(|e| panic!("{e}")));
+    state.put(instance::InstanceTable::new(&options.permissions, engines.clone()));
     state.put(component::ComponentTable::new(&options.permissions));
     // Shared: each instantiate's recipe holds it (recipe.rs), and a clone of the globs would
     // cost more than the rest of the check.
     state.put(std::sync::Arc::new(options.permissions));
-    state.put(engine::SharedEngines(std::sync::Arc::new(engines)));
+    state.put(engine::SharedEngines(engines));
     state.put(module::ModuleTable::default());
     state.put(memory_view::MemoryBuffers::default());
     state.put(recipe::PendingInstances::default());
