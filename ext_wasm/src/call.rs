@@ -2,6 +2,10 @@
 //! async call and yields to the event loop every `YIELD_TICKS` epoch ticks (store.rs), so timers
 //! and other ops keep running during a long call. A short call ends on its first poll, inside a
 //! sync op, with no thread hand-off and no async op at all (call_first.rs).
+//!
+//! A call of the common shape (up to three i32/f32/f64 parameters, at most one such result) takes
+//! its arguments as the call's own array and checks them here, after the export's first call; an
+//! export of a uniform shape among them runs as a wasmtime typed function (uniform.rs).
 
 use std::sync::Arc;
 

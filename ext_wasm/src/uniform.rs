@@ -4,8 +4,8 @@
 //! `Func::call_async` looks the function's type up in the engine's registry twice per call (a
 //! lock and several reference counts) and checks each argument against it; a `TypedFunc` was
 //! checked once, when it was made, and passes its arguments as they are. For `await
-//! instance.call("add", i, 1)` that is about 1,100 of 14,800 instructions, and a sixth of the
-//! wall time, as the reference counts are atomic (BENCHMARKS.md, the twenty-fourth pass).
+//! instance.call("add", i, 1)` that is about 900 of 14,800 instructions, and more of its time, as
+//! the reference counts are atomic (BENCHMARKS.md, the twenty-fourth pass).
 //!
 //! Only the uniform shapes get typed functions, as the issue that asked for specialised calls
 //! suggested (all-i32, all-f64): each shape is a copy of wasmtime's async call machinery in the
