@@ -136,3 +136,55 @@ impl<T: Lane> Typed<T> {
     Ok(())
   }
 }
+
+#[cfg(test)]
+mod tests {
+  use wasmtime::{Engine, Func, FuncType, Store, ValType};
+
+  use super::{Typed, Uniform};
+  use crate::shape::Shape;
+  use crate::store::StoreData;
+
+  /// Which lane and variant a host function of `params -> results` gets, if any.
+  fn typed(params: &[ValType], results: &[ValType]) -> Option<String> {
+    let engine = Engine::default();
+    let mut store = Store::new(&engine, StoreData::new(Default::default(), Default::default()));
+    let ty = FuncType::new(&engine, params.iter().cloned(), results.iter().cloned());
+    let func = Func::new(&mut store, ty.clone(), |_, _, _| Ok(()));
+    let numbers = Shape::of(&ty).numbers?;
+    Uniform::of(&func, &store, &numbers).map(|u| match u {
+      Uniform::I32(t) => format!("i32 {}", variant(&t)),
+      Uniform::F64(t) => format!("f64 {}", variant(&t)),
+    })
+  }
+
+  fn variant<T>(t: &Typed<T>) -> &'static str {
+    match t {
+      Typed::Arity0(_) => "0",
+      Typed::Arity0Void(_) => "0 void",
+      Typed::Arity1(_) => "1",
+      Typed::Arity1Void(_) => "1 void",
+      Typed::Arity2(_) => "2",
+      Typed::Arity2Void(_) => "2 void",
+      Typed::Arity3(_) => "3",
+      Typed::Arity3Void(_) => "3 void",
+    }
+  }
+
+  #[test]
+  fn uniform_shapes_get_typed_functions_and_others_do_not() {
+    use ValType::{F32, F64, I32, I64};
+    assert_eq!(typed(&[I32, I32], &[I32]).as_deref(), Some("i32 2"));
+    assert_eq!(typed(&[I32], &[]).as_deref(), Some("i32 1 void"));
+    assert_eq!(typed(&[], &[]).as_deref(), Some("i32 0 void"));
+    assert_eq!(typed(&[], &[F64]).as_deref(), Some("f64 0"));
+    assert_eq!(typed(&[F64, F64, F64], &[F64]).as_deref(), Some("f64 3"));
+    assert_eq!(typed(&[F64, F64, F64], &[]).as_deref(), Some("f64 3 void"));
+    // Mixed, f32, and shapes outside the common one keep `Func::call_async`.
+    assert_eq!(typed(&[I32, F64], &[I32]), None);
+    assert_eq!(typed(&[I32], &[F64]), None);
+    assert_eq!(typed(&[F32], &[F32]), None);
+    assert_eq!(typed(&[I64], &[I64]), None);
+    assert_eq!(typed(&[I32, I32, I32, I32], &[]), None);
+  }
+}
