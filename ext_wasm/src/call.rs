@@ -61,20 +61,18 @@ pub(crate) async fn call_raw(
   callee: Callee,
 ) -> Result<wasmtime::Result<()>, WasmError> {
   let KilnStore { store, config, params, results, members } = kiln;
-  let (func, uniform) = match callee {
-    Callee::Func(func) => (func, None),
-    Callee::Export { member, index } => {
-      let export = loaded(members, member, index)?;
-      (export.func, export.uniform.as_ref())
-    }
+  // The export, resolved, or the plain function.
+  let export = match callee {
+    Callee::Func(func) => Err(func),
+    Callee::Export { member, index } => Ok(loaded(members, member, index)?),
   };
   let deadline = arm(store, config, Mode::Async)?;
   let outcome = {
     let _running = engines.running();
     let call = async {
-      match uniform {
-        Some(typed) => typed.call(&mut *store, params, results).await,
-        None => func.call_async(&mut *store, params, results).await,
+      match export {
+        Ok(export) => export.call_async(&mut *store, params, results).await,
+        Err(func) => func.call_async(&mut *store, params, results).await,
       }
     };
     match deadline {

@@ -491,13 +491,9 @@ fn call_on_fiber(
   }
   results.clear();
   results.resize(export.ty.results().len(), Val::I32(0));
-  // A uniform export runs as a typed function (uniform.rs). Dropping the future unwinds the
-  // guest's fiber.
-  let ended = match &export.uniform {
-    Some(typed) => block_here(typed.call(&mut *store, params, results), stop_at),
-    None => block_here(export.func.call_async(&mut *store, params, results), stop_at),
-  };
-  ended.unwrap_or_else(|| Err(DeadlineExceeded.into()))?;
+  block_here(export.call_async(&mut *store, params, results), stop_at)
+    // Dropping the future unwinds the guest's fiber.
+    .unwrap_or_else(|| Err(DeadlineExceeded.into()))?;
   for (value, raw) in results.iter().zip(raw.iter_mut()) {
     *raw = val_to_raw(value);
   }

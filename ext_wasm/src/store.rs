@@ -221,6 +221,23 @@ impl ExportFunc {
     Self { func, ty, name, shape, uniform }
   }
 
+  /// Calls it as an async call (on a fiber): as its typed function when it has one (uniform.rs),
+  /// else through `Func::call_async`. The results are left in `results`.
+  ///
+  /// # Errors
+  /// The call's own error (a trap, the deadline, a WASI exit).
+  pub async fn call_async(
+    &self,
+    store: &mut Store<StoreData>,
+    params: &[Val],
+    results: &mut [Val],
+  ) -> wasmtime::Result<()> {
+    match &self.uniform {
+      Some(typed) => typed.call(store, params, results).await,
+      None => self.func.call_async(store, params, results).await,
+    }
+  }
+
   /// The error for argument `index` of a numbers-path call that is not a `ty` (5007): `value` is
   /// the number it was, if it was one. The wording is `checkInt32`'s (ts/wasm_values.ts).
   pub fn not_a_number(&self, index: usize, ty: Num, value: Option<f64>) -> WasmError {
