@@ -170,6 +170,11 @@ class Writer {
   }
 }
 
+/** The s64 and u64 ranges, computed once: QuickJS does not fold `2n ** 63n`. */
+const S64_MIN = -(2n ** 63n);
+const S64_END = 2n ** 63n;
+const U64_END = 2n ** 64n;
+
 export const INT_RANGES: Record<string, [number, number, number]> = {
   s8: [-128, 127, 1],
   u8: [0, 255, 1],
@@ -229,11 +234,11 @@ export function encode(w: Writer, d: Desc, v: unknown, owner: ResourceOwner): vo
         w.u32(checkNumber(d, v));
         return;
       case "s64":
-        if (typeof v !== "bigint" || v < -(2n ** 63n) || v >= 2n ** 63n) misfit("an s64 (a bigint in [-2^63, 2^63))", v);
+        if (typeof v !== "bigint" || v < S64_MIN || v >= S64_END) misfit("an s64 (a bigint in [-2^63, 2^63))", v);
         w.i64(v);
         return;
       case "u64":
-        if (typeof v !== "bigint" || v < 0n || v >= 2n ** 64n) misfit("a u64 (a bigint in [0, 2^64))", v);
+        if (typeof v !== "bigint" || v < 0n || v >= U64_END) misfit("a u64 (a bigint in [0, 2^64))", v);
         w.u64(v);
         return;
       case "f32":
