@@ -127,3 +127,52 @@ fn call_checks_arguments_in_its_op_as_the_checked_path_does() {
   assert_eq!(body, expected.join("\n"));
   assert!(last.starts_with("after drop: 5005 InvalidInstanceHandle: no instance with id "), "{last}");
 }
+
+#[test]
+fn call_of_other_signatures_runs_by_index_with_a_reused_slot_buffer() {
+  // After an export's first call, `call` of an export outside the common shape goes to
+  // op_wasm_instance_call_slots by the export's index, with a slot buffer the export reuses. Each
+  // case runs as a first call and on a warm instance (`first ... / later ...` when the two
+  // disagree).
+  let out =
+    App::new("call_slots_op.ts").allow_all().wat("slots_shape.wat", "slots_shape.wasm").run().success().to_string();
+  let (body, last) = out.trim_end().rsplit_once('\n').expect("lines");
+  let i64_rule = "is not an i64; pass a bigint in [-2^63, 2^64) or a safe integer number";
+  let i32_rule = "is not an i32; pass an integer number in [-2^31, 2^32)";
+  let expected = [
+    "add64: ok [3n]".to_string(),
+    "add64 numbers: ok [-1n]".into(),
+    "add64 unsigned: ok [1n]".into(),
+    "add64 high: ok [-9223372036854775808n]".into(),
+    "add64 lowest: ok [-9223372036854775808n]".into(),
+    "add64 values: ok [11n]".into(),
+    format!("add64 too big: 5007 TypeError: argument 1 of `add64`: 18446744073709551616n {i64_rule}"),
+    format!("add64 unsafe number: 5007 TypeError: argument 1 of `add64`: 9007199254740992 {i64_rule}"),
+    format!("add64 string: 5007 TypeError: argument 1 of `add64`: \"1\" {i64_rule}"),
+    "add64 wrong value: 5007 TypeError: argument 1 of `add64` is types.i32(1) but the signature says i64".into(),
+    "add64 one: 5007 TypeError: `add64` expects 2 arguments (i64, i64), got 1".into(),
+    "sum4: ok [5]".into(),
+    "sum4 values: ok [10]".into(),
+    format!("sum4 fraction: 5007 TypeError: argument 4 of `sum4`: 4.5 {i32_rule}"),
+    format!("sum4 bigint: 5007 TypeError: argument 3 of `sum4`: 3n {i32_rule}"),
+    "divmod64: ok [-3n, -2n]".into(),
+    "divmod64 by zero: 5002 CallError: `divmod64` trapped: wasm trap: integer divide by zero".into(),
+    "mixed: ok [-0.25]".into(),
+    "mixed f32 null: 5007 TypeError: argument 2 of `mixed`: null is not a number".into(),
+    "fpair: ok [-0, 1.100000023841858]".into(),
+    "vec: 5007 TypeError: argument 1 of `vec`: Kiln cannot pass a v128 value".into(),
+    "boom64: 5002 CallError: `boom64` trapped: wasm trap: wasm `unreachable` instruction executed".into(),
+    "none4: ok []".into(),
+    "memory: 5003 ExportNotFound: export `memory` is a memory, not a function".into(),
+    "global: 5003 ExportNotFound: export `g` is a global, not a function".into(),
+    "missing: 5003 ExportNotFound: the module exports no function `nope`; its functions are: add64, sum4, divmod64, \
+     mixed, fpair, vec, boom64, none4, spin64"
+      .into(),
+    // Three calls at once: the first keeps its buffer while it runs (a timer fires meanwhile), and
+    // the other two, with buffers of their own, end after it with their own results.
+    "unfinished: spin64 300000000n, spin64 7n, add64 42n; timer fired during the call: true".into(),
+    "after: ok [3n] ok [2n, 1n]".into(),
+  ];
+  assert_eq!(body, expected.join("\n"));
+  assert!(last.starts_with("after drop: 5005 InvalidInstanceHandle: no instance with id "), "{last}");
+}

@@ -234,17 +234,27 @@ declare module "kiln:internal" {
      */
     op_wasm_caller_memory_buffer(token: number): ArrayBuffer;
     /**
-     * `instance.call(name, ...args)` for any signature. `slots` holds the encoded arguments on entry
-     * and the encoded results when the call has ended (see `value.rs`); the JS side sizes it from the
-     * signature. Polls the call once (call_first.rs): `true` if it ended, `false` if the JS side is
-     * to await `op_wasm_call_unfinished` before it reads the results.
+     * `instance.call(name, ...args)` for any signature, by the export's name: as
+     * `op_wasm_instance_call_slots`, for a name the JS side has no signature of (the op says what
+     * the export is instead, or which functions there are).
      *
      * # Errors
-     * 5005 for an instance that is gone, 5009 without `execute`, 5004 for a missing export, 5007
-     * for arguments the signature does not take, and the classified error of a call that failed on
-     * its first poll.
+     * As `op_wasm_instance_call_slots`; 5003 for a name that is not a function export.
      */
     op_wasm_instance_call(instanceId: number, name: string, slots: Uint8Array): boolean;
+    /**
+     * `instance.call(name, ...args)` for any signature, by the packed instance id and export index
+     * (`handles::EXPORT_INDEX_LIMIT`). `slots` holds the encoded arguments on entry and the encoded
+     * results when the call has ended (see `value.rs`); the JS side sizes it from the signature.
+     * Polls the call once (call_first.rs): `true` if it ended, `false` if the JS side is to await
+     * `op_wasm_call_unfinished` before it reads the results.
+     *
+     * # Errors
+     * 5005 for an instance that is gone, 5009 without `execute`, 5003 for an export index that is
+     * not a function, 5007 for arguments the signature does not take, and the classified error of a
+     * call that failed on its first poll.
+     */
+    op_wasm_instance_call_slots(packedExport: number, slots: Uint8Array): boolean;
     /**
      * `await instance.call(name, ...args)` for an export of the common shape (up to three i32, f32
      * or f64 parameters, at most one such result), as the JS side makes it on every call after the

@@ -9,13 +9,14 @@ import type { WasmArg, WasmFunction, WasmResult, WasmReturn } from "runtime:wasm
 import {
   argumentCount,
   arityError,
-  decode,
-  encode,
   EXPORT_INDEX_LIMIT,
   isNumberType,
   isPlainNumber,
+  kindsOf,
   numberArg,
   ops,
+  readSlot,
+  writeSlots,
 } from "runtime:wasm/values";
 
 /** Where an `exports` function holds its instance. */
@@ -69,15 +70,17 @@ export function exportFunction(
     const bytes = new Uint8Array(Math.max(params.length, results.length) * 8);
     const view = new DataView(bytes.buffer);
     const callSync = ops.op_wasm_instance_call_sync;
+    const kinds = kindsOf(params);
+    const resultKinds = kindsOf(results);
     fn = (...args: WasmArg[]): WasmReturn => {
       const given = argumentCount(args);
       if (given !== arity) throw arityError(name, params, given);
-      for (let i = 0; i < arity; i++) encode(view, i, params[i], args[i], where[i]);
+      writeSlots(view, kinds, params, where, args);
       callSync(raw, index, bytes);
       if (results.length === 0) return undefined;
-      if (results.length === 1) return decode(view, 0, results[0]);
+      if (results.length === 1) return readSlot(view, 0, resultKinds[0], results[0]);
       const out: WasmResult[] = new Array(results.length);
-      for (let i = 0; i < out.length; i++) out[i] = decode(view, i, results[i]);
+      for (let i = 0; i < out.length; i++) out[i] = readSlot(view, i, resultKinds[i], results[i]);
       return out;
     };
   }

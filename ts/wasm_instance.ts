@@ -13,10 +13,13 @@ import {
   encodeArgs,
   EXPORT_INDEX_LIMIT,
   isNumberType,
+  kindsOf,
   numberArg,
   ops,
   rawId,
+  readSlot,
   wasmError,
+  writeSlots,
 } from "runtime:wasm/values";
 import { exportFunction } from "runtime:wasm/exports";
 import { callHost, driveInstantiation, hostExportFunction } from "runtime:wasm/host";
@@ -86,6 +89,8 @@ export class WasmInstance<E extends object = WasmExports> {
   #fast: Map<string, number> | null = null;
   /** The checked path of those exports' calls (numbersCall), each made when first needed. */
   #checked: Map<string, NumbersCall> | null = null;
+  /** `call` of each export of another signature called so far (slotsCall). */
+  #slotted: Map<string, (args: WasmArg[]) => Promise<WasmResult[]>> | null = null;
   /** A component instance's JS side (runtime:wasm/component); null for a module's. */
   #component: ComponentInstance | null = null;
 
@@ -184,6 +189,8 @@ export class WasmInstance<E extends object = WasmExports> {
       if (r === undefined) return Promise.resolve([]) as Promise<WasmResult[]> as Promise<R>;
       return this.#numbersChecked(name, packed, r === null, args as WasmArg[]) as Promise<R>;
     }
+    const slotted = this.#slotted !== null ? this.#slotted.get(name) : undefined;
+    if (slotted !== undefined) return slotted(args as WasmArg[]) as Promise<R>;
     try {
       if (typeof name !== "string") {
         throw wasmError("TypeError", `call: the export name must be a string, got ${describe(name)}`);
@@ -226,7 +233,19 @@ export class WasmInstance<E extends object = WasmExports> {
   }
 
   /** `call` for any other signature: arguments and results in 8-byte slots (ext_wasm/src/value.rs). */
-  async #callWithSlots<R extends unknown[]>(name: string, sig: Signature | undefined, args: WasmArg[]): Promise<R> {
+  #callWithSlots<R extends unknown[]>(name: string, sig: Signature | undefined, args: WasmArg[]): Promise<R> {
+    const packed = sig === undefined ? -1 : this.#raw * EXPORT_INDEX_LIMIT + sig.index;
+    if (sig !== undefined && sig.index < EXPORT_INDEX_LIMIT && Number.isSafeInteger(packed)) {
+      const call = slotsCall(name, packed, sig);
+      (this.#slotted ??= new Map()).set(name, call);
+      return call(args) as Promise<R>;
+    }
+    return this.#callByName<R>(name, sig, args);
+  }
+
+  /** `call` by the export's name: for a name that is not a function export, or an export index
+   * too large to pack. */
+  async #callByName<R extends unknown[]>(name: string, sig: Signature | undefined, args: WasmArg[]): Promise<R> {
     // As for the common shape: a call that does not end at once is finished by an async op.
     if (sig === undefined) {
       // Not a function export: the op reports what it is, or which functions exist.
@@ -509,4 +528,58 @@ function numbersCall(name: string, packed: number, sig: Signature): NumbersCall 
     }
   };
   return { call, unfinished: () => unfinished().then(results) };
+}
+
+/** A slot buffer and its view, as slotsCall reuses them. */
+interface Slots {
+  bytes: Uint8Array;
+  view: DataView;
+}
+
+/**
+ * `call` of the export `packed` (instance id and export index, as the ops take them) of any
+ * signature outside the common shape, on a store without JS host functions: the arguments are
+ * written into 8-byte slots, which the op reads and writes the results into
+ * (op_wasm_instance_call_slots, ext_wasm/src/value.rs). The export is resolved once, on its
+ * first call. The buffer is reused by the next call once a call has read its results; a call
+ * made while another still holds it (one that did not end at once) gets a new one.
+ */
+function slotsCall(name: string, packed: number, sig: Signature): (args: WasmArg[]) => Promise<WasmResult[]> {
+  const { params, results, where } = sig;
+  const arity = params.length;
+  const kinds = kindsOf(params);
+  const resultKinds = kindsOf(results);
+  const size = sig.slots * 8;
+  const first = ops.op_wasm_instance_call_slots;
+  const unfinished = ops.op_wasm_call_unfinished;
+  let spare: Slots | null = null;
+  const read = (slots: Slots): WasmResult[] => {
+    const out: WasmResult[] = new Array(results.length);
+    for (let i = 0; i < out.length; i++) out[i] = readSlot(slots.view, i, resultKinds[i], results[i]);
+    spare = slots;
+    return out;
+  };
+  return (args: WasmArg[]): Promise<WasmResult[]> => {
+    let slots = spare;
+    spare = null;
+    try {
+      if (slots === null) {
+        const bytes = new Uint8Array(size);
+        slots = { bytes, view: new DataView(bytes.buffer) };
+      }
+      if (args.length !== arity) throw arityError(name, params, args.length);
+      writeSlots(slots.view, kinds, params, where, args);
+      // The call runs at once; one that does not end there is finished by an async op
+      // (ext_wasm/src/call_first.rs), and keeps its buffer until then.
+      if (first(packed, slots.bytes)) return Promise.resolve(read(slots));
+    } catch (e) {
+      spare = slots;
+      return Promise.reject(e);
+    }
+    const held = slots;
+    return unfinished().then(() => read(held), (e) => {
+      spare = held;
+      throw e;
+    });
+  };
 }

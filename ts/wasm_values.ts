@@ -92,18 +92,15 @@ export function encode(view: DataView, slot: number, type: string, arg: unknown,
   }
   const at = slot * 8;
   switch (type) {
-    case "i32": {
-      const n = checkInt32(value, where);
-      if (n >= 2 ** 31) view.setUint32(at, n, true);
-      else view.setInt32(at, n, true);
+    // setInt32 and setBigInt64 wrap a value past the signed range (ToInt32, ToBigInt64), so an
+    // unsigned one is written with the same bits; no branch, and no `2 ** 31` per call (QuickJS
+    // does not fold constants).
+    case "i32":
+      view.setInt32(at, checkInt32(value, where), true);
       return;
-    }
-    case "i64": {
-      const n = checkInt64(value, where);
-      if (n >= 2n ** 63n) view.setBigUint64(at, n, true);
-      else view.setBigInt64(at, n, true);
+    case "i64":
+      view.setBigInt64(at, checkInt64(value, where), true);
       return;
-    }
     case "f32":
       view.setFloat32(at, checkFloat(value, where), true);
       return;
@@ -113,6 +110,51 @@ export function encode(view: DataView, slot: number, type: string, arg: unknown,
     default:
       throw wasmError("TypeError", `${where}: Kiln cannot pass a ${type} value`);
   }
+}
+
+/** Value types as numbers: the slot paths test a number rather than compare a type's name (the
+ * signatures' strings are not interned, so the engine compares their bytes). */
+export const I32 = 0, I64 = 1, F32 = 2, F64 = 3, OTHER = 4;
+
+/** Each of `types` as one of the numbers above. */
+export function kindsOf(types: readonly string[]): number[] {
+  return types.map((t) => t === "i32" ? I32 : t === "i64" ? I64 : t === "f32" ? F32 : t === "f64" ? F64 : OTHER);
+}
+
+/**
+ * Writes `args` into their slots, one per parameter (`kinds` of `params`, `where` naming each):
+ * the usual argument (a number; an integer for an i32; a bigint in range for an i64) inline,
+ * anything else converted or named by `encode`. The caller has checked the count.
+ */
+export function writeSlots(
+  view: DataView,
+  kinds: readonly number[],
+  params: readonly string[],
+  where: readonly string[],
+  args: readonly unknown[],
+): void {
+  for (let i = 0; i < kinds.length; i++) {
+    const a = args[i];
+    const k = kinds[i];
+    if (k === I32 && typeof a === "number" && ((a | 0) === a || a >>> 0 === a)) view.setInt32(i * 8, a, true);
+    else if (k === I64 && typeof a === "bigint" && a >= INT64_MIN && a < UINT64_END) view.setBigInt64(i * 8, a, true);
+    else if (k === F64 && typeof a === "number") view.setFloat64(i * 8, a, true);
+    else if (k === F32 && typeof a === "number") view.setFloat32(i * 8, a, true);
+    else encode(view, i, params[i], a, where[i]);
+  }
+}
+
+/** Result `slot`, of type `type` (`kind` of it), as `decode` reads it. */
+export function readSlot(view: DataView, slot: number, kind: number, type: string): WasmResult {
+  return kind === I32
+    ? view.getInt32(slot * 8, true)
+    : kind === I64
+    ? view.getBigInt64(slot * 8, true)
+    : kind === F64
+    ? view.getFloat64(slot * 8, true)
+    : kind === F32
+    ? view.getFloat32(slot * 8, true)
+    : decode(view, slot, type);
 }
 
 export function arityError(name: string, params: readonly string[], got: number | string): Error {

@@ -14,7 +14,7 @@ use wasmtime::{Func, Val};
 
 use crate::call_first::poll_first;
 use crate::call_sync::number;
-use crate::engine::{Engines, SharedEngines};
+use crate::engine::Engines;
 use crate::error::{finish, DeadlineExceeded, Ended, WasmError};
 use crate::handles::unpack_export;
 use crate::instance::InstanceTable;
@@ -87,15 +87,12 @@ pub(crate) async fn call_raw(
   Ok(crate::exception::caught(&mut *store, outcome))
 }
 
-/// `instance.call(name, ...args)` for any signature. `slots` holds the encoded arguments on entry
-/// and the encoded results when the call has ended (see `value.rs`); the JS side sizes it from the
-/// signature. Polls the call once (call_first.rs): `true` if it ended, `false` if the JS side is
-/// to await `op_wasm_call_unfinished` before it reads the results.
+/// `instance.call(name, ...args)` for any signature, by the export's name: as
+/// [`op_wasm_instance_call_slots`], for a name the JS side has no signature of (the op says what
+/// the export is instead, or which functions there are).
 ///
 /// # Errors
-/// 5005 for an instance that is gone, 5009 without `execute`, 5004 for a missing export, 5007
-/// for arguments the signature does not take, and the classified error of a call that failed on
-/// its first poll.
+/// As [`op_wasm_instance_call_slots`]; 5003 for a name that is not a function export.
 #[op2]
 pub fn op_wasm_instance_call(
   state: &mut OpState,
@@ -103,29 +100,70 @@ pub fn op_wasm_instance_call(
   #[string] name: String,
   #[buffer] slots: JsBuffer,
 ) -> Result<bool, WasmError> {
-  let entry = state.borrow::<InstanceTable>().lookup_for_call(instance_id)?;
-  let call = call_slots(entry.store.clone(), entry.member, state.borrow::<SharedEngines>().0.clone(), name, slots);
+  let table = state.borrow::<InstanceTable>();
+  let entry = table.lookup_for_call(instance_id)?;
+  let call = call_slots(entry.store.clone(), entry.member, table.engines().clone(), Which::Name(name), slots);
   Ok(poll_first(state, call)?.is_some())
 }
 
-/// The call `op_wasm_instance_call` makes; it ends with 0 (the results are in the slots).
+/// `instance.call(name, ...args)` for any signature, by the packed instance id and export index
+/// (`handles::EXPORT_INDEX_LIMIT`). `slots` holds the encoded arguments on entry and the encoded
+/// results when the call has ended (see `value.rs`); the JS side sizes it from the signature.
+/// Polls the call once (call_first.rs): `true` if it ended, `false` if the JS side is to await
+/// `op_wasm_call_unfinished` before it reads the results.
+///
+/// # Errors
+/// 5005 for an instance that is gone, 5009 without `execute`, 5003 for an export index that is
+/// not a function, 5007 for arguments the signature does not take, and the classified error of a
+/// call that failed on its first poll.
+#[op2]
+pub fn op_wasm_instance_call_slots(
+  state: &mut OpState,
+  packed_export: f64,
+  #[buffer] slots: JsBuffer,
+) -> Result<bool, WasmError> {
+  let (instance_id, export_index) = unpack_export(packed_export);
+  let table = state.borrow::<InstanceTable>();
+  let entry = table.lookup_for_call(instance_id)?;
+  let call = call_slots(entry.store.clone(), entry.member, table.engines().clone(), Which::Index(export_index), slots);
+  Ok(poll_first(state, call)?.is_some())
+}
+
+/// The export a slots call names.
+enum Which {
+  Name(String),
+  Index(u32),
+}
+
+/// The call `op_wasm_instance_call` and `op_wasm_instance_call_slots` make; it ends with 0 (the
+/// results are in the slots). The export is resolved once and kept (`Member::export_at`), so a
+/// call by index looks up neither the export nor its type again.
 async fn call_slots(
   shared: SharedStore,
   member: usize,
   engines: Arc<Engines>,
-  name: String,
+  which: Which,
   mut slots: JsBuffer,
 ) -> Result<f64, WasmError> {
   let mut guard = lock(&shared).await;
   let kiln = &mut *guard;
-  let Member { instance, .. } = &kiln.members[member];
-  let Some(func) = instance.get_func(&mut kiln.store, &name) else {
-    return Err(kiln.members[member].export_missing(&mut kiln.store, &name));
+  let KilnStore { store, params, results, members, .. } = kiln;
+  let index = match which {
+    Which::Index(index) => index,
+    Which::Name(name) => {
+      let found = members[member].module.exports().position(|e| e.name() == name && e.ty().func().is_some());
+      match found {
+        Some(index) => u32::try_from(index).unwrap_or(u32::MAX),
+        None => return Err(members[member].export_missing(store, &name)),
+      }
+    }
   };
-  let ty = func.ty(&kiln.store);
-  read_params(&name, &ty, &slots, &mut kiln.params)?;
-  prepare_results(&name, &ty, &mut kiln.results)?;
-  run_async(&engines, kiln, func, &format!("`{name}`")).await?;
+  let Member { instance, module, exported, .. } = &mut members[member];
+  let export = Member::export_at(exported, store, instance, module, index)?;
+  read_params(&export.name, &export.ty, &slots, params)?;
+  prepare_results(&export.name, &export.ty, results)?;
+  let outcome = call_raw(&engines, kiln, Callee::Export { member, index }).await?;
+  finish_export(kiln, member, index, outcome)?;
   write_results(&kiln.results, &mut slots);
   Ok(0.0)
 }
@@ -257,7 +295,7 @@ async fn call_numbers(
 /// (`CONVERTED`) are expected to fit: a misfit is then an error that names the argument.
 ///
 /// # Errors
-/// 5004 for a missing export, 5007 for an export not of the common shape, or (converted
+/// 5003 for a missing export, 5007 for an export not of the common shape, or (converted
 /// arguments) one it does not take.
 fn load_numbers(
   kiln: &mut KilnStore,
@@ -297,18 +335,35 @@ async fn run_numbers(
   export_index: u32,
 ) -> Result<f64, WasmError> {
   let outcome = call_raw(engines, kiln, Callee::Export { member, index: export_index }).await?;
+  finish_export(kiln, member, export_index, outcome)?;
   let export = loaded(&kiln.members, member, export_index)?;
-  // The name is formatted only for an error: a `format!` per call showed in the profile.
-  if outcome.is_err() && finish(outcome, &format!("`{}`", export.name), kiln.config.call_limits())? == Ended::Exited {
-    kiln.results.iter_mut().for_each(|r| *r = Val::I32(0));
-  }
   match kiln.results.first() {
     Some(value) => val_to_number(value).ok_or_else(|| export.not_numbers()),
     None => Ok(0.0),
   }
 }
 
-/// The export [`load_numbers`] resolved.
+/// Classifies the outcome of a call of export `export_index` of member `member` (`call_raw`), as
+/// [`run_async`] does: a WASI exit leaves zeroed results.
+///
+/// # Errors
+/// The classified error of a call that failed.
+fn finish_export(
+  kiln: &mut KilnStore,
+  member: usize,
+  export_index: u32,
+  outcome: wasmtime::Result<()>,
+) -> Result<(), WasmError> {
+  let KilnStore { members, config, results, .. } = kiln;
+  let export = loaded(members, member, export_index)?;
+  // The name is formatted only for an error: a `format!` per call showed in the profile.
+  if outcome.is_err() && finish(outcome, &format!("`{}`", export.name), config.call_limits())? == Ended::Exited {
+    results.iter_mut().for_each(|r| *r = Val::I32(0));
+  }
+  Ok(())
+}
+
+/// The export [`load_numbers`] or [`call_slots`] resolved.
 fn loaded(members: &[Member], member: usize, export_index: u32) -> Result<&ExportFunc, WasmError> {
   members[member].exported.get(export_index as usize).and_then(Option::as_ref).ok_or_else(|| {
     WasmError::call("a call of the common shape ran an export it had not resolved; this is a bug in Kiln")

@@ -156,6 +156,7 @@ deno_core::extension!(
     caller_memory::op_wasm_caller_memory_size,
     caller_memory::op_wasm_caller_memory_buffer,
     call::op_wasm_instance_call,
+    call::op_wasm_instance_call_slots,
     call::op_wasm_instance_call_args_first,
     call::op_wasm_instance_call_numbers_first,
     call_first::op_wasm_call_unfinished,
