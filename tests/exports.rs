@@ -1,6 +1,11 @@
 //! `instance.exports`: the synchronous fast path beside `call`, through a real kiln process.
 
-use kiln_test_support::App;
+use kiln_test_support::{repo, App};
+
+/// The helper module the `call` path apps import (tests/apps/first_and_warm.ts).
+fn first_and_warm() -> String {
+  std::fs::read_to_string(repo().join("tests/apps/first_and_warm.ts")).unwrap()
+}
 
 #[test]
 fn exports_call_synchronously_with_the_same_checks() {
@@ -91,6 +96,7 @@ fn call_checks_arguments_in_its_op_as_the_checked_path_does() {
   let out = App::new("call_numbers_op.ts")
     .allow_all()
     .wat("numbers_shape.wat", "numbers_shape.wasm")
+    .file("first_and_warm.ts", first_and_warm())
     .run()
     .success()
     .to_string();
@@ -134,8 +140,13 @@ fn call_of_other_signatures_runs_by_index_with_a_reused_slot_buffer() {
   // op_wasm_instance_call_slots by the export's index, with a slot buffer the export reuses. Each
   // case runs as a first call and on a warm instance (`first ... / later ...` when the two
   // disagree).
-  let out =
-    App::new("call_slots_op.ts").allow_all().wat("slots_shape.wat", "slots_shape.wasm").run().success().to_string();
+  let out = App::new("call_slots_op.ts")
+    .allow_all()
+    .wat("slots_shape.wat", "slots_shape.wasm")
+    .file("first_and_warm.ts", first_and_warm())
+    .run()
+    .success()
+    .to_string();
   let (body, last) = out.trim_end().rsplit_once('\n').expect("lines");
   let i64_rule = "is not an i64; pass a bigint in [-2^63, 2^64) or a safe integer number";
   let i32_rule = "is not an i32; pass an integer number in [-2^31, 2^32)";

@@ -4,13 +4,9 @@
 // Each case runs as the first call of a fresh instance and again on a warm one (every export
 // called once): both must answer the same.
 import { compileFile, instantiate, type WasmInstance } from "runtime:wasm";
+import { firstAndWarm, outcome } from "./first_and_warm.ts";
 
 const module = await compileFile("./numbers_shape.wasm");
-const outcome = (p: Promise<unknown>) =>
-  p.then(
-    (r) => `ok [${(r as unknown[]).map((v) => Object.is(v, -0) ? "-0" : String(v)).join(", ")}]`,
-    (e) => `${(e as { code?: number }).code} ${(e as Error).name}: ${(e as Error).message}`,
-  );
 const n = (v: unknown) => v as number;
 const cases: [string, (i: WasmInstance) => Promise<unknown>][] = [
   ["add -0", (i) => i.call("add", -0, 0)],
@@ -44,16 +40,7 @@ const warmUp = async (i: WasmInstance) => {
   }
   await i.call("boom").catch(() => {});
 };
-for (const [label, run] of cases) {
-  const fresh = await instantiate(module);
-  const first = await outcome(run(fresh));
-  const warm = await instantiate(module);
-  await warmUp(warm);
-  const later = await outcome(run(warm));
-  console.log(first === later ? `${label}: ${first}` : `${label}: first ${first} / later ${later}`);
-  await fresh.drop();
-  await warm.drop();
-}
+await firstAndWarm(module, cases, warmUp);
 
 const instance = await instantiate(module);
 await warmUp(instance);

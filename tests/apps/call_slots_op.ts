@@ -4,14 +4,9 @@
 // Each case runs as the first call of a fresh instance and again on a warm one (every export
 // called once, one call failed): both must answer the same.
 import { compileFile, instantiate, types, type WasmInstance } from "runtime:wasm";
+import { firstAndWarm, outcome, show } from "./first_and_warm.ts";
 
 const module = await compileFile("./slots_shape.wasm");
-const show = (v: unknown) => typeof v === "bigint" ? `${v}n` : Object.is(v, -0) ? "-0" : String(v);
-const outcome = (p: Promise<unknown>) =>
-  p.then(
-    (r) => `ok [${(r as unknown[]).map(show).join(", ")}]`,
-    (e) => `${(e as { code?: number }).code} ${(e as Error).name}: ${(e as Error).message}`,
-  );
 const n = (v: unknown) => v as number;
 const cases: [string, (i: WasmInstance) => Promise<unknown>][] = [
   ["add64", (i) => i.call("add64", 1n, 2n)],
@@ -48,16 +43,7 @@ const warmUp = async (i: WasmInstance) => {
   await i.call("boom64", 0n).catch(() => {});
   await i.call("add64", 0n).catch(() => {});
 };
-for (const [label, run] of cases) {
-  const fresh = await instantiate(module);
-  const first = await outcome(run(fresh));
-  const warm = await instantiate(module);
-  await warmUp(warm);
-  const later = await outcome(run(warm));
-  console.log(first === later ? `${label}: ${first}` : `${label}: first ${first} / later ${later}`);
-  await fresh.drop();
-  await warm.drop();
-}
+await firstAndWarm(module, cases, warmUp);
 
 const instance = await instantiate(module);
 await warmUp(instance);
