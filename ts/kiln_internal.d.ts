@@ -292,7 +292,8 @@ declare module "kiln:internal" {
     op_wasm_instance_call_numbers_first(packedExport: number, a: number, b: number, c: number): number | null;
     /**
      * Finishes the call that `op_wasm_instance_call_args_first`,
-     * `op_wasm_instance_call_numbers_first` or `op_wasm_instance_call` left unfinished, after one
+     * `op_wasm_instance_call_numbers_first`, `op_wasm_instance_call_slots` or
+     * `op_wasm_instance_call` left unfinished, after one
      * turn of the event loop: resolves to the call's one result as a number (0 when it has none, or
      * when its results are in the slots). It finishes an
      * instantiation `op_wasm_instance_create` left unfinished the same way, resolving to the

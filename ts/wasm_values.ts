@@ -114,7 +114,7 @@ export function encode(view: DataView, slot: number, type: string, arg: unknown,
 
 /** Value types as numbers: the slot paths test a number rather than compare a type's name (the
  * signatures' strings are not interned, so the engine compares their bytes). */
-export const I32 = 0, I64 = 1, F32 = 2, F64 = 3, OTHER = 4;
+const I32 = 0, I64 = 1, F32 = 2, F64 = 3, OTHER = 4;
 
 /** Each of `types` as one of the numbers above. */
 export function kindsOf(types: readonly string[]): number[] {

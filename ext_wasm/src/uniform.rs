@@ -1,8 +1,9 @@
 //! Exports of a uniform shape: every parameter an i32 and the result, if any, an i32; or the
 //! same with f64. They run as wasmtime `TypedFunc`s wherever a call goes through
 //! `ExportFunc::call_async` (store.rs): `call` of the common shape (call.rs), and a synchronous
-//! `exports` call of a module with imports (call_sync.rs). Other paths (`call`'s slots, a store
-//! with JS host functions) call the plain `Func`.
+//! `exports` call of a module with imports (call_sync.rs). `call`'s slot path goes through it
+//! too, but its shapes (an i64, more than three parameters, several results) are never uniform;
+//! a store with JS host functions calls the plain `Func`.
 //!
 //! `Func::call_async` looks the function's type up in the engine's registry twice per call (a
 //! lock and several reference counts) and checks each argument against it; a `TypedFunc` was
