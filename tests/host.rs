@@ -25,6 +25,7 @@ fn host_functions_work_through_both_call_paths() {
     "re-entry: [ 81 ] 25\n",
     "deep recursion inside a host function: true\n",
     "re-entry after nested calls failed: 49 5002 cause RangeError, 5002\n",
+    "exports inside a host function: 9 5002 true 16\n",
     "bad result (i32): 5007 TypeError env.add_i32\n",
     "bad result (i64): 5007 TypeError env.add_i64\n",
     "bad result (pair): 5007 TypeError env.pair\n",

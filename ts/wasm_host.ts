@@ -19,11 +19,14 @@ import {
   encode,
   EXPORT_INDEX_LIMIT,
   guardAlias,
+  kindsOf,
   ops,
+  readSlot,
   refId,
   toBytes,
   toIndex,
   wasmError,
+  writeSlots,
 } from "runtime:wasm/values";
 
 /** A host step that ended the call (results in the slots) or a `caller.exports` call. */
@@ -308,21 +311,16 @@ export function hostExportFunction(
   table: HostTable,
 ): WasmFunction {
   const where = params.map((_, i) => `argument ${i + 1} of \`${name}\``);
+  const kinds = kindsOf(params);
+  const resultKinds = kindsOf(results);
+  const run = syncRunner(raw, index, params.length, results.length, table, (view, args) => writeSlots(view, kinds, params, where, args), (e) => e);
   const fn = (...args: WasmArg[]): WasmReturn => {
     const given = argumentCount(args);
     if (given !== params.length) throw arityError(name, params, given);
-    const slots = new Uint8Array(Math.max(params.length, results.length, table.slots) * 8);
-    const view = new DataView(slots.buffer);
-    for (let i = 0; i < params.length; i++) encode(view, i, params[i], args[i], where[i]);
-    const state = newState();
-    const token = ops.op_wasm_hcall_begin(raw, index, true, slots);
-    try {
-      driveSync(token, table, slots, view, state, ops.op_wasm_hcall_run_sync(token, slots));
-    } catch (error) {
-      ops.op_wasm_hcall_cancel(token);
-      throw withCause(error, state);
-    }
-    return shape(results.map((type, i) => decode(view, i, type)));
+    const view = run(args);
+    if (results.length === 0) return undefined;
+    if (results.length === 1) return readSlot(view, 0, resultKinds[0], results[0]);
+    return results.map((type, i) => readSlot(view, i, resultKinds[i], type));
   };
   Object.defineProperty(fn, "name", { value: name });
   Object.defineProperty(fn, "length", { value: params.length });
@@ -331,49 +329,32 @@ export function hostExportFunction(
 }
 
 /**
- * The function of an export of a store with host functions as the `WebAssembly` API calls it
- * (runtime:wasm/objects): each argument coerced by `coerce`, a missing one included (`undefined`
- * is a value: an `externref`'s), and what fails passed through `standard` (its error classes).
- * Called from one of the store's own host functions, while the guest holds the store, the call
- * goes back in through that function's caller, as `caller.exports` does; otherwise it uses a slot
- * buffer and call state of its own, made once (this runs on every call of every export of an
- * emscripten or wasm-bindgen module).
+ * The synchronous call of export `index` of instance `raw`, a store with host functions, as
+ * `instance.exports` and the `WebAssembly` API's exports make it: `write` puts the arguments into
+ * the slots, the call runs (serving its host functions here), and the view it returns holds the
+ * results until the next call. What fails goes through `standard`, with the value a host function
+ * threw as its cause. One op begins the call and runs it to its end or its first host function
+ * (op_wasm_hcall_call_sync), given the instance and the export as one number; the slot buffer and
+ * call state are made once (this runs on every call of every export of an emscripten or
+ * wasm-bindgen module), unless a call of the same export is already running here, or the store
+ * has had a host function with more values added since (runtime:wasm/table).
  */
-export function jsApiExportFunction(
+function syncRunner(
   raw: number,
   index: number,
-  name: string,
-  params: readonly string[],
-  results: readonly string[],
+  count: number,
+  resultCount: number,
   table: HostTable,
-  coerce: (type: string, value: unknown) => unknown,
+  write: (view: DataView, args: readonly unknown[]) => void,
   standard: (error: unknown) => unknown,
-): (...args: unknown[]) => unknown {
-  const count = params.length;
-  const where = params.map((_, i) => `argument ${i + 1} of \`${name}\``);
-  // One op begins the call and runs it to its end or its first host function
-  // (op_wasm_hcall_call_sync), given the instance and the export as one number.
+): (args: readonly unknown[]) => DataView {
   const packed = raw * EXPORT_INDEX_LIMIT + index;
   const oneOp = index < EXPORT_INDEX_LIMIT && Number.isSafeInteger(packed);
   let own: { slots: Uint8Array; view: DataView; state: CallState } | null = null;
   let running = false;
-  return (...args: unknown[]): unknown => {
-    // callVia(table), written out: this runs on every call of every export.
-    const active = table.active;
-    const via = active.length > 0 ? active[active.length - 1] : table.promising.length > 0 ? callVia(table) : -1;
-    if (via !== -1) {
-      const values = new Array(count);
-      for (let i = 0; i < count; i++) values[i] = coerce(params[i], args[i]);
-      try {
-        return Caller.callIndex(via, table, raw, index, name, params, results, values);
-      } catch (e) {
-        throw standard(e);
-      }
-    }
-    // The function's own buffer, unless a call of it is already running here (or the store has
-    // had a host function with more values added since it was made: runtime:wasm/table). Its
-    // last slot is for the token op_wasm_hcall_call_sync writes.
-    const size = (Math.max(count, results.length, table.slots) + 1) * 8;
+  return (args: readonly unknown[]): DataView => {
+    // The buffer's last slot is for the token op_wasm_hcall_call_sync writes.
+    const size = (Math.max(count, resultCount, table.slots) + 1) * 8;
     let call = own;
     if (call === null || call.slots.length < size || running) {
       const slots = new Uint8Array(size);
@@ -387,7 +368,7 @@ export function jsApiExportFunction(
     state.thrown = undefined;
     state.hasThrown = false;
     try {
-      for (let i = 0; i < count; i++) encode(view, i, params[i], coerce(params[i], args[i]), where[i]);
+      write(view, args);
       if (oneOp) {
         const step = ops.op_wasm_hcall_call_sync(packed, slots);
         if (step !== DONE) {
@@ -404,6 +385,47 @@ export function jsApiExportFunction(
     } finally {
       running = outer;
     }
+    return view;
+  };
+}
+
+/**
+ * The function of an export of a store with host functions as the `WebAssembly` API calls it
+ * (runtime:wasm/objects): each argument coerced by `coerce`, a missing one included (`undefined`
+ * is a value: an `externref`'s), and what fails passed through `standard` (its error classes).
+ * Called from one of the store's own host functions, while the guest holds the store, the call
+ * goes back in through that function's caller, as `caller.exports` does; otherwise it runs as
+ * syncRunner makes it.
+ */
+export function jsApiExportFunction(
+  raw: number,
+  index: number,
+  name: string,
+  params: readonly string[],
+  results: readonly string[],
+  table: HostTable,
+  coerce: (type: string, value: unknown) => unknown,
+  standard: (error: unknown) => unknown,
+): (...args: unknown[]) => unknown {
+  const count = params.length;
+  const where = params.map((_, i) => `argument ${i + 1} of \`${name}\``);
+  const run = syncRunner(raw, index, count, results.length, table, (view, args) => {
+    for (let i = 0; i < count; i++) encode(view, i, params[i], coerce(params[i], args[i]), where[i]);
+  }, standard);
+  return (...args: unknown[]): unknown => {
+    // callVia(table), written out: this runs on every call of every export.
+    const active = table.active;
+    const via = active.length > 0 ? active[active.length - 1] : table.promising.length > 0 ? callVia(table) : -1;
+    if (via !== -1) {
+      const values = new Array(count);
+      for (let i = 0; i < count; i++) values[i] = coerce(params[i], args[i]);
+      try {
+        return Caller.callIndex(via, table, raw, index, name, params, results, values);
+      } catch (e) {
+        throw standard(e);
+      }
+    }
+    const view = run(args);
     if (results.length === 0) return undefined;
     if (results.length === 1) return decode(view, 0, results[0]);
     return results.map((type, i) => decode(view, i, type));

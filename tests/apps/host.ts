@@ -42,6 +42,16 @@ const instance = await instantiate(await compileFile("./host.wasm"), {
           });
           return square(-n);
         }
+        if (n === 3) {
+          // The instance's own `exports` from inside its host function: the store is busy with the
+          // call that is running, which goes on with its own slots.
+          try {
+            (instance.exports.reenter as (n: number) => number)(1);
+            busyInside = "none";
+          } catch (e) {
+            busyInside = isWasmError(e) ? `${e.code} ${e.message.includes("busy")}` : String(e);
+          }
+        }
         insideDepth = maxDepth();
         return square(n);
       },
@@ -70,6 +80,7 @@ function maxDepth(): number {
 }
 let insideDepth = 0;
 let nestedErrors: string[] = [];
+let busyInside = "";
 
 console.log(events.shift());
 console.log("starts:", instance.exports.starts());
@@ -127,6 +138,7 @@ const outsideDepth = maxDepth();
 console.log("re-entry:", await instance.call("reenter", 9), instance.exports.reenter(5));
 console.log("deep recursion inside a host function:", insideDepth > 500 && insideDepth >= outsideDepth * 0.8);
 console.log("re-entry after nested calls failed:", instance.exports.reenter(-7), nestedErrors.join(", "));
+console.log("exports inside a host function:", instance.exports.reenter(3), busyInside, instance.exports.reenter(4));
 
 // A result that does not fit the import's type traps the guest: 5007, naming the host function.
 const strict = await instantiate(await compileFile("./host.wasm"), {
