@@ -404,8 +404,8 @@ pub(crate) fn compile_here(state: &mut OpState, bytes: &[u8]) -> Result<f64, Was
 /// The engine the `WebAssembly` global's instances of the module `bytes` run on: without
 /// interruption checks unless the manifest sets `timeout_ms` or the module has a start function.
 /// Its calls are synchronous, so the checks could only enforce that deadline (a synchronous call
-/// never yields to the event loop); without it they would only slow loops down, up to ~3x
-/// (BENCHMARKS.md, matmul). A start function is the one guest code the global runs
+/// never yields to the event loop); without it they would only slow loops down (a few percent
+/// since Kiln's patch to the checks, up to ~3x before it: BENCHMARKS.md, matmul). A start function is the one guest code the global runs
 /// asynchronously (`WebAssembly.instantiate`), and the checks let it yield to the event loop.
 /// `plan` (instance.rs) makes the instances match.
 pub(crate) fn js_api_engine(state: &OpState, bytes: &[u8]) -> EngineKind {
