@@ -130,12 +130,12 @@ fn calls_and_instantiations_that_do_not_end_at_once_let_the_event_loop_run() {
   ));
 }
 
-/// The epoch checks on loop back-edges call the host through a trampoline that preserves every
-/// register (patches/wasmtime-cranelift.patch). A loop that keeps sixteen values in registers must
-/// give the answer it gives without checks, whether its deadlines let it go on (`exports`), yield
-/// to the event loop (`call`) or stop it (`timeoutMs`).
+/// The interruption checks on loop back-edges call the host through a trampoline that preserves
+/// every register (patches/wasmtime-cranelift.patch). A loop that keeps sixteen values in registers
+/// must give the answer it gives without checks, whether its deadlines let it go on (`exports`),
+/// yield to the event loop (`call`) or stop it (`timeoutMs`), and with fuel metering as well.
 #[test]
-fn epoch_checks_leave_a_loops_registers_as_they_were() {
+fn interruption_checks_leave_a_loops_registers_as_they_were() {
   App::new("epoch_registers.ts").allow_all().wat("live_registers.wat", "live_registers.wasm").run().ok(concat!(
     "short loops agree: true\n",
     "exports, with checks: true\n",
@@ -143,5 +143,8 @@ fn epoch_checks_leave_a_loops_registers_as_they_were() {
     "call, with a deadline: true\n",
     "short deadline: 5011 FuelExhausted\n",
     "after the trap: true\n",
+    "call, with fuel: true\n",
+    "fuel runs out: 5011 FuelExhausted\n",
+    "after running out: true\n",
   ));
 }

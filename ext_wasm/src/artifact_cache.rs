@@ -45,8 +45,8 @@ const STALE_TEMPORARY: Duration = Duration::from_secs(3600);
 
 /// Changes every key when what Kiln writes changes, or the code it compiles: wasmtime's
 /// compatibility hash covers its version and settings, not Kiln's patch to its code generator
-/// (patches/README.md). 2: epoch checks that preserve the loop's registers.
-const FORMAT: &[u8] = b"kiln compiled code 2\0";
+/// (patches/README.md). 2: epoch checks that preserve the loop's registers; 3: fuel checks too.
+const FORMAT: &[u8] = b"kiln compiled code 3\0";
 
 /// The first line of a `.source` file.
 const SOURCE_FORMAT: &str = "kiln source 1";

@@ -1,7 +1,8 @@
 // A loop that keeps sixteen values in registers (live_registers.wat) runs long enough for the
 // epoch ticker to pass its deadlines many times. Each time, the loop's epoch check calls into the
 // host (to yield to the event loop, or to check a timeout) and must find every value as it left
-// it: the answer must be the one the same loop gives without interruption checks.
+// it: the answer must be the one the same loop gives without interruption checks. With `fuel`,
+// the loop also counts fuel, and calls the host when it runs out.
 import { compileFile, instantiate, isWasmError } from "runtime:wasm";
 
 const N = 200_000_000;
@@ -35,3 +36,16 @@ try {
 }
 // The instance that trapped answers right afterwards.
 console.log("after the trap:", (await short.call<[bigint]>("run", 1000))[0] === unchecked.exports.run(1000));
+
+// With fuel metering as well (an engine of its own, with epoch checks too): the same answer with
+// fuel to spare while the call yields, and a trap when the fuel runs out.
+const fueled = await instantiate(id, { fuel: 1e15 });
+console.log("call, with fuel:", (await fueled.call<[bigint]>("run", N))[0] === expected);
+const starved = await instantiate(id, { fuel: 1_000_000 });
+try {
+  await starved.call("run", N);
+  console.log("fuel runs out: not stopped");
+} catch (e) {
+  console.log("fuel runs out:", isWasmError(e) ? `${e.code} ${e.name}` : String(e));
+}
+console.log("after running out:", (await starved.call<[bigint]>("run", 1000))[0] === unchecked.exports.run(1000));
