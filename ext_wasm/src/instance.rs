@@ -311,7 +311,12 @@ async fn compile_linked(
 
 /// The common case, a module linked to WASI alone: its imports were resolved once for every
 /// instance (`Prepared::pre`), and a module with no imports and no start function is
-/// instantiated without a fiber, since no guest code runs.
+/// instantiated without a fiber, since no code of the guest's own runs. wasmtime may still run
+/// compiled initialization code there (a module's global and segment initializers with GC
+/// constant expressions), which has an epoch check on entry: that instantiation is armed as a
+/// synchronous call, so that a deadline passed by then lets it go on instead of asking it to
+/// yield, which it cannot without a fiber (found by tests/fuzz.rs's differential run: "cannot
+/// use `UpdateDeadline::YieldCustom` without using an async wasm entrypoint", now and then).
 async fn instantiate_plain(
   engines: &Engines,
   kiln: &mut KilnStore,
@@ -323,7 +328,10 @@ async fn instantiate_plain(
   let kit = engines.kit(EngineKind::of(&kiln.config))?;
   let pre = prepared.pre(&kit.linker)?;
   let instance = if prepared.self_contained && !has_start {
-    pre.instantiate(&mut kiln.store)
+    let was = std::mem::replace(&mut kiln.store.data_mut().sync, true);
+    let instance = pre.instantiate(&mut kiln.store);
+    kiln.store.data_mut().sync = was;
+    instance
   } else {
     let _running = engines.running();
     pre.instantiate_async(&mut kiln.store).await
@@ -530,4 +538,40 @@ pub(crate) fn take_output(captured: &Captured, stream: u32) -> Result<Vec<u8>, W
     ))
   })?;
   Ok(capture.take())
+}
+
+#[cfg(test)]
+mod tests {
+  use super::*;
+  use crate::config::GuestWasi;
+  use crate::engine::EngineOptions;
+  use crate::module::Prepared;
+  use crate::store::YIELD_TICKS;
+
+  /// wasmtime initializes a passive element segment (and data segments at computed offsets,
+  /// complicated globals, tables) in a compiled startup function, which checks the epoch on
+  /// entry. A module with no imports and no start function is instantiated without a fiber; if
+  /// its deadline has passed by then (the thread was descheduled for `YIELD_TICKS` ms), the
+  /// epoch callback must let it go on, as for a synchronous call: asked to yield, wasmtime fails
+  /// the instantiation ("cannot use `UpdateDeadline::YieldCustom` without using an async wasm
+  /// entrypoint").
+  #[test]
+  fn an_instantiation_without_a_fiber_goes_on_past_its_deadline() {
+    let engines = Arc::new(Engines::new(EngineOptions::default()).unwrap());
+    let kit = engines.kit(EngineKind::Plain).unwrap();
+    let wat = r#"(module (func $f) (elem funcref (ref.func $f)) (func (export "f")))"#;
+    let prepared = Prepared::new(Module::new(&kit.engine, wat).unwrap());
+    assert!(prepared.self_contained);
+    let data = StoreData::new(GuestWasi::default(), KilnLimiter::new(None, None));
+    let mut kiln = KilnStore::new(new_store(&kit.engine, data), InstanceConfig::default());
+    arm(&mut kiln.store, &kiln.config, Mode::Async).unwrap();
+    for _ in 0..=YIELD_TICKS {
+      kit.engine.increment_epoch();
+    }
+    let made = crate::call_sync::block_here(instantiate_plain(&engines, &mut kiln, &prepared, false), None)
+      .expect("an instantiation without a fiber ends on its first poll");
+    disarm(&mut kiln.store);
+    assert!(made.is_ok(), "{:?}", made.err().map(|e| e.to_string()));
+    assert!(!kiln.store.data().sync, "the store is armed as it was before");
+  }
 }

@@ -27,7 +27,7 @@ pub struct Prepared {
 }
 
 impl Prepared {
-  fn new(module: Module) -> Self {
+  pub(crate) fn new(module: Module) -> Self {
     let self_contained = module.imports().len() == 0;
     Self { module, pre: OnceLock::new(), self_contained }
   }
