@@ -423,3 +423,96 @@ fn fuzz_soak() {
     eprintln!("{done}/{total} of each kind; errors so far: {totals:?}");
   }
 }
+
+/// Modules in the engines' differential run.
+const AGREE_COUNT: usize = 150;
+
+/// A random valid module that always ends: wasm-smith's `ensure_termination` counts loop
+/// iterations and calls down from `fuel` in a global and traps at zero. No threads, so that each
+/// one instantiates on Kiln's engines.
+fn terminating_module(rng: &mut Rng, fuel: u32) -> Vec<u8> {
+  loop {
+    let len = 1024 + rng.below(8192);
+    let data = rng.bytes(len);
+    let mut u = Unstructured::new(&data);
+    let Ok(mut module) = wasm_smith::Module::new(smith_config(false), &mut u) else { continue };
+    if module.ensure_termination(fuel).is_ok() {
+      return module.to_bytes();
+    }
+  }
+}
+
+/// Kiln's three engines compile a module three ways: with epoch checks (the default), without
+/// (`interruptible: false`), and with epoch checks and fuel metering (`fuel`); the checks' calls
+/// into the host go through patched code (patches/wasmtime-cranelift.patch). Random modules that
+/// always end must give the same results, the same traps and the same memory on all three
+/// (tests/apps/engines_agree.ts).
+#[test]
+fn the_three_engines_agree_on_random_modules() {
+  let tmp = batch_dir(77);
+  let dir = tmp.path();
+  let mut rng = Rng::new(77);
+  std::fs::create_dir_all(dir.join("in")).unwrap();
+  let app = std::fs::read_to_string(repo().join("tests/apps/engines_agree.ts")).unwrap();
+  std::fs::write(dir.join("main.ts"), app).unwrap();
+  std::fs::write(
+    dir.join("manifest.app.toml"),
+    "[capabilities.wasm]\nload = true\nexecute = true\n\n[capabilities.fs]\nread = true\n",
+  )
+  .unwrap();
+  let mut list = String::new();
+  for i in 0..AGREE_COUNT {
+    // Little fuel for some, so that runaway loops end in a trap; more for others.
+    let fuel = if rng.chance(2) { 100 } else { 5_000 };
+    let name = format!("in/d{i:04}.wasm");
+    std::fs::write(dir.join(&name), terminating_module(&mut rng, fuel)).unwrap();
+    list.push_str(&name);
+    list.push('\n');
+  }
+  std::fs::write(dir.join("list.txt"), list).unwrap();
+
+  let out = run(dir, 77, Duration::from_secs(300));
+  match agreement(dir, &out) {
+    Ok(summary) => println!("{summary}"),
+    Err(message) => {
+      let _ = tmp.keep();
+      panic!("{message}");
+    }
+  }
+}
+
+/// The summary of a differential run, or what is wrong with it.
+fn agreement(dir: &Path, out: &Outcome) -> Result<Value, String> {
+  let context = || {
+    format!(
+      "\ninputs in {} (rerun: cd there && kiln run main.ts list.txt)\nstatus {:?} after {:.1?}\nstderr:\n{}",
+      dir.display(),
+      out.status,
+      out.elapsed,
+      tail(&out.stderr, 40)
+    )
+  };
+  if out.timed_out || out.status != Some(0) {
+    return Err(format!("kiln did not finish{}", context()));
+  }
+  let line = out.stdout.lines().last().unwrap_or_default();
+  let summary: Value = serde_json::from_str(line).map_err(|e| format!("summary is not JSON: {e}{}", context()))?;
+  if num(&summary, &["differing"]) != 0 {
+    return Err(format!("the engines differ: {:#}{}", summary["differ"], context()));
+  }
+  // The run reached what it is there for: modules that instantiate, calls that return and calls
+  // that trap, among them runaway code that wasm-smith's fuel ended.
+  let n = AGREE_COUNT as u64;
+  for (key, least) in
+    [("modules", n), ("instantiated", n / 2), ("calls", n), ("callsOk", n / 4), ("traps", 10), ("fuelTraps", 5)]
+  {
+    if num(&summary, &[key]) < least {
+      return Err(format!("{key} below {least}: {summary}{}", context()));
+    }
+  }
+  // Modules whose recursion ran out of stack are not compared (frame sizes differ by engine).
+  if num(&summary, &["deepRecursion"]) > n / 10 {
+    return Err(format!("too many modules left uncompared for deep recursion: {summary}{}", context()));
+  }
+  Ok(summary)
+}
