@@ -424,7 +424,8 @@ fn fuzz_soak() {
   }
 }
 
-/// Modules in the engines' differential run.
+/// Modules in the engines' differential run; `KILN_AGREE_COUNT` and `KILN_AGREE_SEED` change the
+/// count and the seed (77) for a longer run.
 const AGREE_COUNT: usize = 150;
 
 /// A random valid module that always ends: wasm-smith's `ensure_termination` counts loop
@@ -449,9 +450,12 @@ fn terminating_module(rng: &mut Rng, fuel: u32) -> Vec<u8> {
 /// (tests/apps/engines_agree.ts).
 #[test]
 fn the_three_engines_agree_on_random_modules() {
-  let tmp = batch_dir(77);
+  let env = |name: &str, default: u64| std::env::var(name).ok().and_then(|v| v.parse().ok()).unwrap_or(default);
+  let count = env("KILN_AGREE_COUNT", AGREE_COUNT as u64) as usize;
+  let seed = env("KILN_AGREE_SEED", 77);
+  let tmp = batch_dir(seed);
   let dir = tmp.path();
-  let mut rng = Rng::new(77);
+  let mut rng = Rng::new(seed);
   std::fs::create_dir_all(dir.join("in")).unwrap();
   let app = std::fs::read_to_string(repo().join("tests/apps/engines_agree.ts")).unwrap();
   std::fs::write(dir.join("main.ts"), app).unwrap();
@@ -461,7 +465,7 @@ fn the_three_engines_agree_on_random_modules() {
   )
   .unwrap();
   let mut list = String::new();
-  for i in 0..AGREE_COUNT {
+  for i in 0..count {
     // Little fuel for some, so that runaway loops end in a trap; more for others.
     let fuel = if rng.chance(2) { 100 } else { 5_000 };
     let name = format!("in/d{i:04}.wasm");
@@ -471,8 +475,9 @@ fn the_three_engines_agree_on_random_modules() {
   }
   std::fs::write(dir.join("list.txt"), list).unwrap();
 
-  let out = run(dir, 77, Duration::from_secs(300));
-  match agreement(dir, &out) {
+  let limit = Duration::from_secs(300.max(2 * count as u64));
+  let out = run(dir, seed, limit);
+  match agreement(dir, &out, count) {
     Ok(summary) => println!("{summary}"),
     Err(message) => {
       let _ = tmp.keep();
@@ -482,7 +487,7 @@ fn the_three_engines_agree_on_random_modules() {
 }
 
 /// The summary of a differential run, or what is wrong with it.
-fn agreement(dir: &Path, out: &Outcome) -> Result<Value, String> {
+fn agreement(dir: &Path, out: &Outcome, count: usize) -> Result<Value, String> {
   let context = || {
     format!(
       "\ninputs in {} (rerun: cd there && kiln run main.ts list.txt)\nstatus {:?} after {:.1?}\nstderr:\n{}",
@@ -502,7 +507,7 @@ fn agreement(dir: &Path, out: &Outcome) -> Result<Value, String> {
   }
   // The run reached what it is there for: modules that instantiate, calls that return and calls
   // that trap, among them runaway code that wasm-smith's fuel ended.
-  let n = AGREE_COUNT as u64;
+  let n = count as u64;
   for (key, least) in
     [("modules", n), ("instantiated", n / 2), ("calls", n), ("callsOk", n / 4), ("traps", 10), ("fuelTraps", 5)]
   {
