@@ -170,18 +170,25 @@ fn smith_module(rng: &mut Rng) -> Vec<u8> {
   }
 }
 
-/// Writes `count` inputs of each kind into `dir` (`in/r0000.wasm`, `in/m0000.wasm`,
-/// `in/s0000.wasm`, ...), the app, its manifest and `list.txt`.
-fn stage(dir: &Path, seed: u64, count: usize) {
-  let mut rng = Rng::new(seed);
+/// Writes `app` (from tests/apps) into `dir` as `main.ts`, with the helper it imports, a manifest
+/// that lets it load, run and read the inputs, and the empty `in/` they go into.
+fn stage_app(dir: &Path, app: &str) {
   std::fs::create_dir_all(dir.join("in")).unwrap();
-  let app = std::fs::read_to_string(repo().join("tests/apps/fuzz.ts")).unwrap();
-  std::fs::write(dir.join("main.ts"), app).unwrap();
+  let apps = repo().join("tests/apps");
+  std::fs::write(dir.join("main.ts"), std::fs::read_to_string(apps.join(app)).unwrap()).unwrap();
+  std::fs::write(dir.join("xorshift.ts"), std::fs::read_to_string(apps.join("xorshift.ts")).unwrap()).unwrap();
   std::fs::write(
     dir.join("manifest.app.toml"),
     "[capabilities.wasm]\nload = true\nexecute = true\n\n[capabilities.fs]\nread = true\n",
   )
   .unwrap();
+}
+
+/// Writes `count` inputs of each kind into `dir` (`in/r0000.wasm`, `in/m0000.wasm`,
+/// `in/s0000.wasm`, ...), the app, its manifest and `list.txt`.
+fn stage(dir: &Path, seed: u64, count: usize) {
+  let mut rng = Rng::new(seed);
+  stage_app(dir, "fuzz.ts");
 
   let mut fixtures: Vec<Vec<u8>> = std::fs::read_dir(repo().join("tests/fixtures"))
     .unwrap()
@@ -456,14 +463,7 @@ fn the_three_engines_agree_on_random_modules() {
   let tmp = batch_dir(seed);
   let dir = tmp.path();
   let mut rng = Rng::new(seed);
-  std::fs::create_dir_all(dir.join("in")).unwrap();
-  let app = std::fs::read_to_string(repo().join("tests/apps/engines_agree.ts")).unwrap();
-  std::fs::write(dir.join("main.ts"), app).unwrap();
-  std::fs::write(
-    dir.join("manifest.app.toml"),
-    "[capabilities.wasm]\nload = true\nexecute = true\n\n[capabilities.fs]\nread = true\n",
-  )
-  .unwrap();
+  stage_app(dir, "engines_agree.ts");
   let mut list = String::new();
   for i in 0..count {
     // Little fuel for some, so that runaway loops end in a trap; more for others.

@@ -9,6 +9,7 @@
 // kiln run main.ts <list file>
 import { compileFile, dropModule, instantiate, isWasmError, type WasmArg, type WasmResult } from "runtime:wasm";
 import { readTextFile } from "runtime:fs";
+import { xorshift32 } from "./xorshift.ts";
 
 const [listFile = "list.txt"] = Kiln.args;
 const files = (await readTextFile(listFile)).split("\n").filter((f) => f !== "");
@@ -19,16 +20,8 @@ const engines = [{}, { interruptible: false }, { fuel: Number.MAX_SAFE_INTEGER }
 const names = ["default", "interruptible: false", "fuel"];
 const passable = new Set(["i32", "i64", "f32", "f64"]);
 
-// xorshift32: the same arguments on every engine, from a seed per module.
-let state = 1;
-function next(): number {
-  state ^= state << 13;
-  state >>>= 0;
-  state ^= state >>> 17;
-  state ^= state << 5;
-  state >>>= 0;
-  return state;
-}
+// The same arguments on every engine, from a seed per module.
+let next = xorshift32(1);
 const i32Edges = [0, 1, -1, 2 ** 31 - 1, -(2 ** 31), 65536, 7];
 const i64Edges = [0n, 1n, -1n, 2n ** 63n - 1n, -(2n ** 63n), 65536n];
 const floatEdges = [0, -0, 1.5, -1, Infinity, -Infinity, 3.4e38, 1e-45, 2 ** 53];
@@ -83,7 +76,7 @@ const counts = {
 const differ: { file: string; engine: string; expected: string; got: string }[] = [];
 
 async function transcript(id: string, seed: number, engine: number): Promise<string> {
-  state = seed;
+  next = xorshift32(seed);
   const lines: string[] = [];
   let instance;
   try {

@@ -21,19 +21,12 @@ import {
   type WasmReturn,
 } from "runtime:wasm";
 import { readBytes, readTextFile } from "runtime:fs";
+import { xorshift32 } from "./xorshift.ts";
 
 const [listFile = "list.txt", seedArg = "1"] = Kiln.args;
 
-// xorshift32, seeded from the command line, so that a run is reproducible.
-let state = (Number(seedArg) >>> 0) || 0x9e3779b9;
-function next(): number {
-  state ^= state << 13;
-  state >>>= 0;
-  state ^= state >>> 17;
-  state ^= state << 5;
-  state >>>= 0;
-  return state;
-}
+// Seeded from the command line, so that a run is reproducible.
+const next = xorshift32(Number(seedArg));
 function below(n: number): number {
   return next() % n;
 }
