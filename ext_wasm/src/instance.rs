@@ -312,11 +312,12 @@ async fn compile_linked(
 /// The common case, a module linked to WASI alone: its imports were resolved once for every
 /// instance (`Prepared::pre`), and a module with no imports and no start function is
 /// instantiated without a fiber, since no code of the guest's own runs. wasmtime may still run
-/// compiled initialization code there (a module's global and segment initializers with GC
-/// constant expressions), which has an epoch check on entry: that instantiation is armed as a
-/// synchronous call, so that a deadline passed by then lets it go on instead of asking it to
-/// yield, which it cannot without a fiber (found by tests/fuzz.rs's differential run: "cannot
-/// use `UpdateDeadline::YieldCustom` without using an async wasm entrypoint", now and then).
+/// a compiled startup function there (for passive element segments, tables, data segments at
+/// computed offsets, complicated globals), which has an epoch check on entry: that instantiation
+/// is armed as a synchronous call, so that a deadline passed by then lets it go on instead of
+/// asking it to yield, which it cannot without a fiber (found by tests/fuzz.rs's differential
+/// run: "cannot use `UpdateDeadline::YieldCustom` without using an async wasm entrypoint", now
+/// and then).
 async fn instantiate_plain(
   engines: &Engines,
   kiln: &mut KilnStore,
