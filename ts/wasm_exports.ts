@@ -8,6 +8,7 @@
 import type { WasmArg, WasmFunction, WasmResult, WasmReturn } from "runtime:wasm";
 import {
   argumentCount,
+  argumentLabels,
   arityError,
   EXPORT_INDEX_LIMIT,
   isNumberType,
@@ -35,7 +36,7 @@ export function exportFunction(
   results: readonly string[],
 ): WasmFunction {
   const arity = params.length;
-  const where = params.map((_, i) => `argument ${i + 1} of \`${name}\``);
+  const where = argumentLabels(name, params);
   let fn: (...args: WasmArg[]) => WasmReturn;
   const packed = raw * EXPORT_INDEX_LIMIT + index;
   if (arity <= 3 && params.every(isNumberType) && results.length <= 1 && results.every(isNumberType) &&

@@ -13,6 +13,8 @@ import type { WasmArg, WasmCaller, WasmExports, WasmFunction, WasmResult, WasmRe
 import { callVia, type HostFn, hostFn, type HostTable, RAISE } from "runtime:wasm/host-table";
 import {
   argumentCount,
+  argumentLabel,
+  argumentLabels,
   arityError,
   decode,
   describe,
@@ -310,7 +312,7 @@ export function hostExportFunction(
   results: readonly string[],
   table: HostTable,
 ): WasmFunction {
-  const where = params.map((_, i) => `argument ${i + 1} of \`${name}\``);
+  const where = argumentLabels(name, params);
   const kinds = kindsOf(params);
   const resultKinds = kindsOf(results);
   const run = syncRunner(raw, index, params.length, results.length, table, (view, args) => writeSlots(view, kinds, params, where, args), (e) => e);
@@ -408,7 +410,7 @@ export function jsApiExportFunction(
   standard: (error: unknown) => unknown,
 ): (...args: unknown[]) => unknown {
   const count = params.length;
-  const where = params.map((_, i) => `argument ${i + 1} of \`${name}\``);
+  const where = argumentLabels(name, params);
   const run = syncRunner(raw, index, count, results.length, table, (view, args) => {
     for (let i = 0; i < count; i++) encode(view, i, params[i], coerce(params[i], args[i]), where[i]);
   }, standard);
@@ -566,7 +568,7 @@ class Caller implements WasmCaller {
     if (given !== params.length) throw arityError(name, params, given);
     const slots = new Uint8Array(Math.max(params.length, results.length, this.#table.slots) * 8);
     const view = new DataView(slots.buffer);
-    for (let i = 0; i < params.length; i++) encode(view, i, params[i], args[i], `argument ${i + 1} of \`${name}\``);
+    for (let i = 0; i < params.length; i++) encode(view, i, params[i], args[i], argumentLabel(name, i));
     const state = newState();
     let step: number;
     try {

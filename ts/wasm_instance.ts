@@ -6,6 +6,7 @@
 import type { ExportInfo, WasiConfig } from "kiln:internal";
 import type { ImportObject, InstantiateOptions, WasmArg, WasmExports, WasmFunction, WasmResult } from "runtime:wasm";
 import {
+  argumentLabels,
   arityError,
   configJson,
   decodeResults,
@@ -139,7 +140,7 @@ export class WasmInstance<E extends object = WasmExports> {
         const numbers = params.length <= 3 && params.every(isNumberType) && results.length <= 1 &&
           results.every(isNumberType) && index < EXPORT_INDEX_LIMIT &&
           Number.isSafeInteger(this.#raw * EXPORT_INDEX_LIMIT + index);
-        const where = params.map((_, i) => `argument ${i + 1} of \`${e.name}\``);
+        const where = argumentLabels(e.name, params);
         const i32s = params.reduce((bits, p, i) => (p === "i32" ? bits | (1 << i) : bits), 0);
         map.set(e.name, { params, results, slots: Math.max(params.length, results.length), index, numbers, where, i32s });
       });

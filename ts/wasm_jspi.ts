@@ -34,7 +34,7 @@ import {
 } from "runtime:wasm/host";
 import { callVia, type HostTable, hostFn, type PromisingCall, SUSPENSION } from "runtime:wasm/host-table";
 import { coded } from "runtime:wasm/objects";
-import { codes, decode, encode, ops, wasmError } from "runtime:wasm/values";
+import { argumentLabel, codes, decode, encode, ops, wasmError } from "runtime:wasm/values";
 
 /** `WebAssembly.SuspendError`: a `Suspending` import was called from a call that cannot suspend.
  * Kiln's `code` is 5002, a failed call's. */
@@ -107,7 +107,7 @@ export async function promisingCall(
   const slots = new Uint8Array(Math.max(count, results.length, table.slots, 1) * 8);
   const view = new DataView(slots.buffer);
   const state = newState();
-  for (let i = 0; i < count; i++) encode(view, i, params[i], coerce(params[i], args[i]), `argument ${i + 1} of \`${name}\``);
+  for (let i = 0; i < count; i++) encode(view, i, params[i], coerce(params[i], args[i]), argumentLabel(name, i));
   // Made inside a running JS import: the call starts once the import has returned (the next
   // microtask: JS imports run only while JS holds the stack), as wasmtime cannot leave the import
   // while a call it made is suspended.

@@ -8,6 +8,7 @@
 import type { WasiConfig } from "kiln:internal";
 import type { WasmArg, WasmResult } from "runtime:wasm";
 import {
+  argumentLabels,
   configJson,
   decodeResults,
   describe,
@@ -81,7 +82,7 @@ export class WasmPool {
         if (e.kind !== "function") continue;
         const params = e.params ?? [];
         const results = e.results ?? [];
-        const where = params.map((_, i) => `argument ${i + 1} of \`${e.name}\``);
+        const where = argumentLabels(e.name, params);
         map.set(e.name, { params, results, slots: Math.max(params.length, results.length), where });
       }
       this.#signatures = map;

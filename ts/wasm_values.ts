@@ -157,6 +157,16 @@ export function readSlot(view: DataView, slot: number, kind: number, type: strin
     : decode(view, slot, type);
 }
 
+/** How an argument is named in the messages of a call of `name`: "argument 2 of `add`". */
+export function argumentLabel(name: string, index: number): string {
+  return `argument ${index + 1} of \`${name}\``;
+}
+
+/** [`argumentLabel`] of each of `params`, made once per function. */
+export function argumentLabels(name: string, params: readonly string[]): string[] {
+  return params.map((_, i) => argumentLabel(name, i));
+}
+
 export function arityError(name: string, params: readonly string[], got: number | string): Error {
   const count = params.length === 1 ? "1 argument" : `${params.length} arguments`;
   const types = params.length === 0 ? "" : ` (${params.join(", ")})`;
