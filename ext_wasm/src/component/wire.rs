@@ -88,7 +88,8 @@ pub fn read(ty: &Type, r: &mut Reader, resources: &mut Resources) -> Result<Val,
     Type::List(list) => {
       let n = r.len()?;
       match list.ty() {
-        Type::U8 => Val::List(r.take(n)?.iter().map(|b| Val::U8(*b)).collect()),
+        // One copy: the patched wasmtime stores a `Val::Bytes` with one more (patches/README.md).
+        Type::U8 => Val::Bytes(r.take(n)?.to_vec()),
         element => {
           // Each element takes at least a byte (or is a zero-sized record/tuple, which a count
           // past the buffer's size cannot be made of honestly either).
@@ -200,6 +201,11 @@ pub fn write(ty: &Type, val: &Val, out: &mut Vec<u8>, resources: &mut Resources)
     (Type::String, Val::String(s)) => {
       write_len(s.len(), out)?;
       out.extend_from_slice(s.as_bytes());
+    }
+    // What the patched wasmtime lifts a `list<u8>` to (patches/README.md).
+    (Type::List(list), Val::Bytes(bytes)) if list.ty() == Type::U8 => {
+      write_len(bytes.len(), out)?;
+      out.extend_from_slice(bytes);
     }
     (Type::List(list), Val::List(items)) => {
       write_len(items.len(), out)?;
