@@ -2,6 +2,7 @@
 //! (`component_*.ts`) load the hand-written fixtures of tests/fixtures/components (each with its WIT
 //! in a header comment) and print what they got, line by line.
 //!
+//! - lists of numbers, `bool`s and `char`s stored byte for byte (lists.wat);
 //! - every WIT type both ways, through `instance.exports` and `await instance.call(...)`, for a
 //!   component that exports its named types (types.wat) and for one that imports them with `eq`
 //!   bounds, as wit-component makes them (types-wit.wat): the same answers and the same WIT names;
@@ -31,6 +32,7 @@ const FIXTURES: &[&str] = &[
   "sockets_probe.wat",
   "http_probe.wat",
   "numbers.wat",
+  "lists.wat",
 ];
 
 const LOAD_EXECUTE: &str = "[capabilities.wasm]\nload = true\nexecute = true\n";
@@ -190,6 +192,26 @@ fn values_bigger_than_the_first_encoding_buffer_pass() {
     "call sum-bytes of 100000 x 255: 25500000\n",
     "call echo-string of 300000 bytes: true\n",
   ));
+}
+
+/// Lists of numbers, `bool`s and `char`s are stored in the guest's memory in one pass, and a
+/// `list<u8>` is copied as its bytes (Kiln's patch to wasmtime, patches/wasmtime.patch): each must
+/// come back as it went, and its bytes in the guest must be the canonical ABI's, empty, at its
+/// edges and 10,000 long, both ways; a `list<u8>` also into and out of a JS host function.
+#[test]
+fn lists_of_numbers_reach_the_guest_byte_for_byte() {
+  let types = ["bool", "s8", "u8", "s16", "u16", "s32", "u32", "s64", "u64", "f32", "f64", "char"];
+  let expected: String = types
+    .iter()
+    .flat_map(|t| ["exports", "call"].map(|path| format!("{t} {path}: empty ok, edges ok, 10000 ok\n")))
+    .chain(["exports", "call"].map(|path| {
+      format!(
+        "list<u8> through a host function, {path}: 0 ok, 5 ok, 100000 ok; the host saw a Uint8Array of 0, \
+         a Uint8Array of 5, a Uint8Array of 100000\n"
+      )
+    }))
+    .collect();
+  app("component_lists.ts").run().ok(&expected);
 }
 
 /// What component_strict.ts prints, for types.wat and types-wit.wat alike.
