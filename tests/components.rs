@@ -197,19 +197,41 @@ fn values_bigger_than_the_first_encoding_buffer_pass() {
 /// Lists of numbers, `bool`s and `char`s are stored in the guest's memory in one pass, and a
 /// `list<u8>` is copied as its bytes (Kiln's patch to wasmtime, patches/wasmtime.patch): each must
 /// come back as it went, and its bytes in the guest must be the canonical ABI's, empty, at its
-/// edges and 10,000 long, both ways; a `list<u8>` also into and out of a JS host function.
+/// edges and 10,000 long, both ways; a misfit in a list of numbers is named by its index (the JS
+/// side writes those lists in one loop); a `list<u8>` also goes into and out of a JS host
+/// function. A `list<u8>` the guest hands back outside its memory is a CallError, and one that
+/// ends at its last byte is whole.
 #[test]
 fn lists_of_numbers_reach_the_guest_byte_for_byte() {
   let types = ["bool", "s8", "u8", "s16", "u16", "s32", "u32", "s64", "u64", "f32", "f64", "char"];
   let expected: String = types
     .iter()
     .flat_map(|t| ["exports", "call"].map(|path| format!("{t} {path}: empty ok, edges ok, 10000 ok\n")))
+    .chain(
+      [
+        ("s8", "128 is not an s8 (an integer in [-128, 127])"),
+        ("s16", "-32769 is not an s16 (an integer in [-32768, 32767])"),
+        ("u16", "1.5 is not a u16 (an integer in [0, 65535])"),
+        ("s32", "2147483648 is not an s32 (an integer in [-2147483648, 2147483647])"),
+        ("u32", "-1 is not a u32 (an integer in [0, 4294967295])"),
+        ("f32", "\"x\" is not an f32 (a number)"),
+        ("f64", "1n is not an f64 (a number)"),
+      ]
+      .map(|(t, why)| format!("{t} misfit: 5007 TypeError: `echo-{t}`: args[0][2]: {why}\n")),
+    )
     .chain(["exports", "call"].map(|path| {
       format!(
         "list<u8> through a host function, {path}: 0 ok, 5 ok, 100000 ok; the host saw a Uint8Array of 0, \
          a Uint8Array of 5, a Uint8Array of 100000\n"
       )
     }))
+    .chain([
+      "a list<u8> of 1 at 70000: 5002 CallError: `bad` failed: list pointer/length out of bounds of memory\n".into(),
+      "a list<u8> of 1000 at 65000: 5002 CallError: `bad` failed: list pointer/length out of bounds of memory\n".into(),
+      "a list<u8> of 2 at 4294967295: 5002 CallError: `bad` failed: list pointer/length out of bounds of memory\n"
+        .into(),
+      "a list<u8> of 65536 at 0: 65536 bytes\n".into(),
+    ])
     .collect();
   app("component_lists.ts").run().ok(&expected);
 }

@@ -289,7 +289,8 @@ export class ComponentInstance implements ResourceOwner {
       const out = ops.op_wasm_component_call_numbers(this.id * 65536 + f.i, a, b, c);
       return f.results.length === 0 ? undefined : out;
     }
-    const bytes = encodeArgs(f, args, this, what);
+    // A view: both ops read the arguments before they return (hcall_begin copies them).
+    const bytes = encodeArgs(f, args, this, what, true);
     if (this.host === null) return resultOf(f, ops.op_wasm_component_call_sync(this.id, f.i, bytes), this);
     const token = ops.op_wasm_component_hcall_begin(this.id, f.i, true, bytes);
     return resultOf(f, this.#driveSync(token), this);

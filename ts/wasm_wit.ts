@@ -88,6 +88,27 @@ export function within<T>(segment: string, f: () => T): T {
   }
 }
 
+/**
+ * `encode` of a member: an argument, a record field, a list or tuple element. A misfit gets
+ * `${before}${key}${after}` in front of its path; unlike `within`, nothing (no closure, no
+ * segment string) is made for a member that fits, which is every member of a call that goes
+ * ahead.
+ */
+function encodeMember(w: Writer, d: Desc, v: unknown, owner: ResourceOwner, before: string, key: string | number, after: string): void {
+  try {
+    encode(w, d, v, owner);
+  } catch (e) {
+    if (e instanceof Misfit) e.path.unshift(`${before}${key}${after}`);
+    throw e;
+  }
+}
+
+/** Whether `key` names one of a record's fields (its JS name). */
+function isField(fields: [string, string, Desc][], key: string): boolean {
+  for (let i = 0; i < fields.length; i++) if (fields[i][1] === key) return true;
+  return false;
+}
+
 export function typeError(what: string, e: unknown): unknown {
   if (!(e instanceof Misfit)) return e;
   return wasmError("TypeError", `${what}: ${e.path.join("")}: ${e.message}`);
@@ -196,6 +217,38 @@ export function checkNumber(type: string, v: unknown): number {
   return v;
 }
 
+/**
+ * Lists of one number type are written and read in one loop, each element by its DataView
+ * method, instead of through `encode`/`decode` and their switch on the type's name per element
+ * (which compares strings in QuickJS): the size of an element, and its setter and getter.
+ */
+type NumberList = [number, (v: DataView, at: number, x: number) => void, (v: DataView, at: number) => number];
+const NUMBER_LISTS: Record<string, NumberList> = {
+  s8: [1, (v, at, x) => v.setInt8(at, x), (v, at) => v.getInt8(at)],
+  u8: [1, (v, at, x) => v.setUint8(at, x), (v, at) => v.getUint8(at)],
+  s16: [2, (v, at, x) => v.setInt16(at, x, true), (v, at) => v.getInt16(at, true)],
+  u16: [2, (v, at, x) => v.setUint16(at, x, true), (v, at) => v.getUint16(at, true)],
+  s32: [4, (v, at, x) => v.setInt32(at, x, true), (v, at) => v.getInt32(at, true)],
+  u32: [4, (v, at, x) => v.setUint32(at, x, true), (v, at) => v.getUint32(at, true)],
+  f32: [4, (v, at, x) => v.setFloat32(at, x, true), (v, at) => v.getFloat32(at, true)],
+  f64: [8, (v, at, x) => v.setFloat64(at, x, true), (v, at) => v.getFloat64(at, true)],
+};
+
+/** Writes `v`, a list of `type`, a key of NUMBER_LISTS (its length is written already). */
+function encodeNumbers(w: Writer, type: string, list: NumberList, v: unknown[]): void {
+  const [size, set] = list;
+  const range = INT_RANGES[type];
+  const at = w.room(v.length * size);
+  const view = w.view;
+  for (let i = 0; i < v.length; i++) {
+    const x = v[i];
+    if (typeof x !== "number" || (range !== undefined && (!Number.isInteger(x) || x < range[0] || x > range[1]))) {
+      within(`[${i}]`, () => checkNumber(type, x)); // Throws the element's misfit.
+    }
+    set(view, at + i * size, x as number);
+  }
+}
+
 /** The brand of a resource object: its handle and the instance it belongs to. */
 export const HANDLE = Symbol("kiln.resource");
 export interface Handle {
@@ -271,32 +324,37 @@ export function encode(w: Writer, d: Desc, v: unknown, owner: ResourceOwner): vo
       if (!Array.isArray(v)) misfit("a list (an array)", v);
       w.u32(v.length);
       const t = d.t as Desc;
-      for (let i = 0; i < v.length; i++) within(`[${i}]`, () => encode(w, t, v[i], owner));
+      const numbers = typeof t === "string" ? NUMBER_LISTS[t] : undefined;
+      if (numbers !== undefined) return encodeNumbers(w, t as string, numbers, v);
+      for (let i = 0; i < v.length; i++) encodeMember(w, t, v[i], owner, "[", i, "]");
       return;
     }
     case "record": {
       if (typeof v !== "object" || v === null || Array.isArray(v)) misfit(`a record ${d.n ?? ""} (an object)`.replace("  ", " "), v);
       const obj = v as Record<string, unknown>;
       const fields = d.f as [string, string, Desc][];
-      for (const key of Object.keys(obj)) {
-        if (!fields.some((f) => f[1] === key)) {
-          throw new Misfit(`unknown field \`${key}\`; the record's fields are ${fields.map((f) => f[1]).join(", ")}`);
+      const keys = Object.keys(obj);
+      for (let i = 0; i < keys.length; i++) {
+        if (!isField(fields, keys[i])) {
+          throw new Misfit(`unknown field \`${keys[i]}\`; the record's fields are ${fields.map((f) => f[1]).join(", ")}`);
         }
       }
-      for (const [, js, t] of fields) {
+      for (let i = 0; i < fields.length; i++) {
+        const js = fields[i][1];
+        const t = fields[i][2];
         if (!(js in obj) && !(typeof t === "object" && t.k === "option")) {
           within(`.${js}`, () => {
             throw new Misfit(`the field is missing: a record ${d.n ?? ""} needs every field (${fields.map((f) => f[1]).join(", ")})`.replace("  ", " "));
           });
         }
-        within(`.${js}`, () => encode(w, t, obj[js], owner));
+        encodeMember(w, t, obj[js], owner, ".", js, "");
       }
       return;
     }
     case "tuple": {
       const types = d.t as Desc[];
       if (!Array.isArray(v) || v.length !== types.length) misfit(`a tuple of ${types.length} (an array)`, v);
-      for (let i = 0; i < types.length; i++) within(`[${i}]`, () => encode(w, types[i], v[i], owner));
+      for (let i = 0; i < types.length; i++) encodeMember(w, types[i], v[i], owner, "[", i, "]");
       return;
     }
     case "variant": {
@@ -438,12 +496,21 @@ export function decode(r: Reader, d: Desc, owner: ResourceOwner): unknown {
       case "list": {
         const n = r.u32();
         const out = new Array<unknown>(n);
-        for (let i = 0; i < n; i++) out[i] = decode(r, d.t as Desc, owner);
+        const t = d.t as Desc;
+        const numbers = typeof t === "string" ? NUMBER_LISTS[t] : undefined;
+        if (numbers !== undefined) {
+          const [size, , get] = numbers;
+          const at = r.skip(n * size);
+          for (let i = 0; i < n; i++) out[i] = get(r.view, at + i * size);
+          return out;
+        }
+        for (let i = 0; i < n; i++) out[i] = decode(r, t, owner);
         return out;
       }
       case "record": {
         const out: Record<string, unknown> = {};
-        for (const [, js, t] of d.f as [string, string, Desc][]) out[js] = decode(r, t, owner);
+        const fields = d.f as [string, string, Desc][];
+        for (let i = 0; i < fields.length; i++) out[fields[i][1]] = decode(r, fields[i][2], owner);
         return out;
       }
       case "tuple":
@@ -495,8 +562,13 @@ function sharedWriter(): Writer {
 /** The handles of `own` arguments being encoded: they move into the guest once all arguments fit. */
 const moving: Handle[] = [];
 
-/** Encodes arguments by a function's parameter types; a misfit is a TypeError with its path. */
-export function encodeArgs(f: FuncDesc | ImportDesc, args: unknown[], owner: ResourceOwner, what: string): Uint8Array {
+/**
+ * Encodes arguments by a function's parameter types; a misfit is a TypeError with its path. With
+ * `view`, the bytes are a view of the encoder's buffer, valid until the next encoding: only for an
+ * op that reads them before it returns (a synchronous call, or one that copies them at once);
+ * otherwise a copy.
+ */
+export function encodeArgs(f: FuncDesc | ImportDesc, args: unknown[], owner: ResourceOwner, what: string, view = false): Uint8Array {
   if (args.length !== f.params.length) {
     const names = f.params.map((p) => p[0]).join(", ");
     throw wasmError("TypeError", `${what} takes ${f.params.length} argument(s) (${names}), got ${args.length}; its type is ${f.wit}`);
@@ -505,14 +577,14 @@ export function encodeArgs(f: FuncDesc | ImportDesc, args: unknown[], owner: Res
   writer.at = 0;
   moving.length = 0;
   try {
-    for (let i = 0; i < args.length; i++) within(`args[${i}]`, () => encode(writer, f.params[i][1], args[i], owner));
+    for (let i = 0; i < args.length; i++) encodeMember(writer, f.params[i][1], args[i], owner, "args[", i, "]");
   } catch (e) {
     moving.length = 0;
     throw typeError(what, e);
   }
   for (const handle of moving) handle.id = 0;
   moving.length = 0;
-  return writer.bytes.slice(0, writer.at);
+  return view ? writer.bytes.subarray(0, writer.at) : writer.bytes.slice(0, writer.at);
 }
 
 /** Encodes one value (a host function's result); a misfit throws as in `encodeArgs`, under `segment`. */

@@ -3,8 +3,9 @@
 // back as it went in (`echo-T`), and the bytes the host stored in the guest's memory must be the
 // canonical ABI's little-endian layout, computed here with a DataView (`raw-T`). Each is tried
 // empty, with its edge values, and with 10,000 elements. Prints one line per type and path.
-// Then a list<u8> through a JS host function, both ways (the guest's argument to JS, and JS's
-// answer into the guest), for each path.
+// Then a misfit in a list of each number type, named by its index; a list<u8> through a JS host
+// function, both ways (the guest's argument to JS, and JS's answer into the guest), for each
+// path; and list<u8>s a guest hands back outside its memory.
 import { compile, compileFile, instantiate, type ImportObject, type WasmArg } from "runtime:wasm";
 
 const inst = await instantiate(await compileFile("./lists.wat"));
@@ -103,6 +104,19 @@ for (const [t, k] of Object.entries(kinds)) {
   }
 }
 
+// A misfit in a list of numbers is named by its index, for each type the encoder writes in one
+// loop (ts/wasm_wit.ts, NUMBER_LISTS), and nothing reaches the guest.
+for (const [t, bad] of [["s8", 128], ["s16", -32769], ["u16", 1.5], ["s32", 2 ** 31], ["u32", -1], ["f32", "x"], ["f64", 1n]] as const) {
+  let got: string;
+  try {
+    got = `returned ${String(x[camel(`echo-${t}`)]([0, 1, bad, 3]))}`;
+  } catch (e) {
+    const err = e as { code?: number; name?: string; message?: string };
+    got = `${err.code} ${err.name}: ${err.message}`;
+  }
+  console.log(`${t} misfit: ${got}`);
+}
+
 // `through-host(v)` passes v to the JS host function `reverse` and returns its answer.
 const hostWat = `(component
   (import "reverse" (func $reverse (param "v" (list u8)) (result (list u8))))
@@ -153,4 +167,31 @@ for (const path of ["exports", "call"] as const) {
     results.push(`${n} ${sameBytes(got, want) ? "ok" : "WRONG"}`);
   }
   console.log(`list<u8> through a host function, ${path}: ${results.join(", ")}; the host saw ${seen.splice(0).join(", ")}`);
+}
+
+// A guest that hands back a list<u8> outside its memory, or past its end: a CallError naming
+// the bounds, not a crash (wasmtime checks the bounds before the bytes are copied out).
+const badWat = `(component
+  (core module $m
+    (memory (export "memory") 1)
+    (func (export "realloc") (param i32 i32 i32 i32) (result i32) (i32.const 1024))
+    (func (export "bad") (param $ptr i32) (param $len i32) (result i32)
+      (i32.store (i32.const 256) (local.get $ptr))
+      (i32.store (i32.const 260) (local.get $len))
+      (i32.const 256)))
+  (core instance $i (instantiate $m))
+  (alias core export $i "memory" (core memory $mem))
+  (alias core export $i "realloc" (core func $realloc))
+  (func (export "bad") (param "ptr" u32) (param "len" u32) (result (list u8))
+    (canon lift (core func $i "bad") (memory $mem) (realloc $realloc))))`;
+for (const [ptr, len] of [[70_000, 1], [65_000, 1_000], [0xffff_ffff, 2], [0, 65_536]]) {
+  const bad = await instantiate<{ bad(ptr: number, len: number): Uint8Array }>(await compile(new TextEncoder().encode(badWat)));
+  let got: string;
+  try {
+    got = `${bad.exports.bad(ptr, len).length} bytes`;
+  } catch (e) {
+    const err = e as { code?: number; name?: string; message?: string };
+    got = `${err.code} ${err.name}: ${err.message}`;
+  }
+  console.log(`a list<u8> of ${len} at ${ptr}: ${got}`);
 }
