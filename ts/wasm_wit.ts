@@ -205,15 +205,14 @@ export const INT_RANGES: Record<string, [number, number, number]> = {
   u32: [0, 2 ** 32 - 1, 4],
 };
 
+/** Whether `v` is a number, and an integer in `range` if the type has one (INT_RANGES). */
+function fits(range: [number, number, number] | undefined, v: unknown): v is number {
+  return typeof v === "number" && (range === undefined || (Number.isInteger(v) && v >= range[0] && v <= range[1]));
+}
+
 export function checkNumber(type: string, v: unknown): number {
   const range = INT_RANGES[type];
-  if (range !== undefined) {
-    if (typeof v !== "number" || !Number.isInteger(v) || v < range[0] || v > range[1]) {
-      misfit(`${article(type)} (an integer in [${range[0]}, ${range[1]}])`, v);
-    }
-    return v;
-  }
-  if (typeof v !== "number") misfit(`${article(type)} (a number)`, v);
+  if (!fits(range, v)) misfit(`${article(type)} ${range ? `(an integer in [${range[0]}, ${range[1]}])` : "(a number)"}`, v);
   return v;
 }
 
@@ -242,9 +241,7 @@ function encodeNumbers(w: Writer, type: string, list: NumberList, v: unknown[]):
   const view = w.view;
   for (let i = 0; i < v.length; i++) {
     const x = v[i];
-    if (typeof x !== "number" || (range !== undefined && (!Number.isInteger(x) || x < range[0] || x > range[1]))) {
-      within(`[${i}]`, () => checkNumber(type, x)); // Throws the element's misfit.
-    }
+    if (!fits(range, x)) within(`[${i}]`, () => checkNumber(type, x)); // Throws the element's misfit.
     set(view, at + i * size, x as number);
   }
 }
