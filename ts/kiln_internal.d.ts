@@ -56,8 +56,16 @@ declare module "kiln:internal" {
     op_wasm_component_import_functions(moduleId: number): string;
     /** `await instance.call(name, ...args)` on a component: function `index`, arguments encoded. */
     op_wasm_component_call(instanceId: number, index: number, args: Uint8Array): Promise<Uint8Array>;
-    /** `instance.exports.f(...args)` on a component: the JS thread waits for the guest. */
-    op_wasm_component_call_sync(instanceId: number, index: number, args: Uint8Array): Uint8Array;
+    /**
+     * `instance.exports.f(...args)` on a component: the JS thread waits for the guest.
+     *
+     * `buf[..len]` holds the encoded arguments on entry, and the encoded results on return when
+     * they fit in `buf`: the call makes no JS object. Returns the results' length; when it is more
+     * than `buf.len()`, they wait in the store for `op_wasm_component_results`.
+     */
+    op_wasm_component_call_sync(instanceId: number, index: number, buf: Uint8Array, len: number): number;
+    /** The encoded results of the last synchronous call, when they did not fit its buffer. */
+    op_wasm_component_results(instanceId: number): Uint8Array;
     /**
      * `instance.exports.f(...)` for a function of up to three plain numbers (integers up to 32 bits,
      * floats) and at most one such result: no buffer. `packed` is `instance_id * 2^16 + index`.

@@ -17,12 +17,13 @@ import {
   type Handle,
   handleOf,
   type ImportDesc,
-  Reader,
   type ResourceDesc,
   type ResourceOwner,
   typeError,
   within,
 } from "runtime:wasm/wit";
+import { giveWriter, Reader } from "runtime:wasm/wit-bytes";
+import { codecOf } from "runtime:wasm/wit-codec";
 
 /**
  * What a component function throws when it returns the `err` case of its top-level
@@ -164,11 +165,15 @@ function payloadText(payload: unknown): string {
   }
 }
 
-/** The JS value of a function's result: a top-level `result` is its ok value, or a thrown ComponentError. */
-function resultOf(f: FuncDesc, bytes: Uint8Array, owner: ComponentInstance): unknown {
-  if (f.results.length === 0) return undefined;
+/**
+ * The JS value of a function's result, read from `r` by the function's decoder: a top-level
+ * `result` is its ok value, or a thrown ComponentError.
+ */
+function resultOf(f: FuncDesc, r: Reader, owner: ComponentInstance): unknown {
+  const read = (f.codec ?? codecOf(f, owner)).result;
+  if (read === null) return undefined;
+  const value = read(r);
   const d = f.results[0];
-  const value = decode(new Reader(bytes), d, owner);
   if (typeof d === "object" && d.k === "result") {
     const { tag, val } = value as { tag: string; val: unknown };
     if (tag === "err") throw new ComponentError(`\`${f.name}\` returned an error: ${payloadText(val)}`, val);
@@ -176,6 +181,9 @@ function resultOf(f: FuncDesc, bytes: Uint8Array, owner: ComponentInstance): unk
   }
   return value;
 }
+
+/** The reader of synchronous calls' results, over the writer their arguments were in. */
+let results: Reader | undefined;
 
 /** A JS host function the component imports, by the index Rust calls it by. */
 interface HostFn {
@@ -281,32 +289,47 @@ export class ComponentInstance implements ResourceOwner {
 
   /** A synchronous call (`instance.exports`, resource methods). */
   callSync(f: FuncDesc, args: unknown[]): unknown {
-    const what = `\`${f.name}\``;
     if (f.numbers && this.host === null && args.length === f.params.length) {
+      const what = `\`${f.name}\``;
       const a = args.length > 0 ? numberArg(f, 0, args[0], what) : 0;
       const b = args.length > 1 ? numberArg(f, 1, args[1], what) : 0;
       const c = args.length > 2 ? numberArg(f, 2, args[2], what) : 0;
       const out = ops.op_wasm_component_call_numbers(this.id * 65536 + f.i, a, b, c);
       return f.results.length === 0 ? undefined : out;
     }
-    // A view: both ops read the arguments before they return (hcall_begin copies them).
-    const bytes = encodeArgs(f, args, this, what, true);
-    if (this.host === null) return resultOf(f, ops.op_wasm_component_call_sync(this.id, f.i, bytes), this);
-    const token = ops.op_wasm_component_hcall_begin(this.id, f.i, true, bytes);
-    return resultOf(f, this.#driveSync(token), this);
+    const w = encodeArgs(f, args, this, (f.codec ?? codecOf(f, this)).params);
+    if (this.host !== null) {
+      let token: number;
+      try {
+        token = ops.op_wasm_component_hcall_begin(this.id, f.i, true, w.bytes.subarray(0, w.at)); // It copies them.
+      } finally {
+        giveWriter(w);
+      }
+      return resultOf(f, new Reader(this.#driveSync(token)), this);
+    }
+    try {
+      // The results come back in the arguments' buffer, unless they do not fit there.
+      const n = ops.op_wasm_component_call_sync(this.id, f.i, w.bytes, w.at);
+      const r = n <= w.bytes.length ? (results ??= new Reader(w.bytes)).over(w) : new Reader(ops.op_wasm_component_results(this.id));
+      return resultOf(f, r, this);
+    } finally {
+      giveWriter(w);
+    }
   }
 
   /** `await instance.call(name, ...args)`: resolves to the results array. */
   async call(name: string, args: unknown[]): Promise<unknown[]> {
     const f = this.find(name);
-    const bytes = encodeArgs(f, args, this, `\`${f.name}\``);
+    const w = encodeArgs(f, args, this, (f.codec ?? codecOf(f, this)).params);
+    const bytes = w.bytes.slice(0, w.at);
+    giveWriter(w);
     let out: Uint8Array;
     if (this.host === null) {
       out = await ops.op_wasm_component_call(this.id, f.i, bytes);
     } else {
       out = await drive(ops.op_wasm_component_hcall_begin(this.id, f.i, false, bytes), this.host, this);
     }
-    return f.results.length === 0 ? [] : [resultOf(f, out, this)];
+    return f.results.length === 0 ? [] : [resultOf(f, new Reader(out), this)];
   }
 
   #driveSync(token: number): Uint8Array {

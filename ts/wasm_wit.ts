@@ -7,6 +7,7 @@
 // own the resources values refer to.
 
 import { core, describe, wasmError } from "runtime:wasm/values";
+import { giveWriter, type Reader, takeWriter, type Writer } from "runtime:wasm/wit-bytes";
 
 /** What resource values refer to: the instance whose classes they are objects of. */
 export interface ResourceOwner {
@@ -43,6 +44,8 @@ export interface FuncDesc {
   results: Desc[];
   wit: string;
   numbers: boolean;
+  /** Its parameters' encoders and its result's decoder, made on its first call (./wasm_wit_codec.ts). */
+  codec?: { params: Encoder[]; result: ((r: Reader) => unknown) | null };
 }
 
 export interface ResourceDesc {
@@ -116,81 +119,6 @@ export function typeError(what: string, e: unknown): unknown {
 
 // ---- encoding ----
 
-class Writer {
-  bytes = new Uint8Array(256);
-  view = new DataView(this.bytes.buffer);
-  at = 0;
-
-  room(n: number): number {
-    const at = this.at;
-    if (at + n > this.bytes.length) {
-      const bigger = new Uint8Array(Math.max(this.bytes.length * 2, at + n));
-      bigger.set(this.bytes.subarray(0, at));
-      this.bytes = bigger;
-      this.view = new DataView(bigger.buffer);
-    }
-    this.at = at + n;
-    return at;
-  }
-
-  // Each writer takes its offset first: room() may replace `bytes` and `view`.
-  u8(v: number): void {
-    const at = this.room(1);
-    this.bytes[at] = v;
-  }
-
-  u32(v: number): void {
-    const at = this.room(4);
-    this.view.setUint32(at, v, true);
-  }
-
-  i8(v: number): void {
-    const at = this.room(1);
-    this.view.setInt8(at, v);
-  }
-
-  i16(v: number): void {
-    const at = this.room(2);
-    this.view.setInt16(at, v, true);
-  }
-
-  u16(v: number): void {
-    const at = this.room(2);
-    this.view.setUint16(at, v, true);
-  }
-
-  i32(v: number): void {
-    const at = this.room(4);
-    this.view.setInt32(at, v, true);
-  }
-
-  f32(v: number): void {
-    const at = this.room(4);
-    this.view.setFloat32(at, v, true);
-  }
-
-  f64(v: number): void {
-    const at = this.room(8);
-    this.view.setFloat64(at, v, true);
-  }
-
-  i64(v: bigint): void {
-    const at = this.room(8);
-    this.view.setBigInt64(at, v, true);
-  }
-
-  u64(v: bigint): void {
-    const at = this.room(8);
-    this.view.setBigUint64(at, v, true);
-  }
-
-  raw(b: Uint8Array): void {
-    this.u32(b.length);
-    const at = this.room(b.length); // May replace `bytes`: take it after.
-    this.bytes.set(b, at);
-  }
-}
-
 /** The s64 and u64 ranges, computed once: QuickJS does not fold `2n ** 63n`. */
 const S64_MIN = -(2n ** 63n);
 const S64_END = 2n ** 63n;
@@ -221,8 +149,8 @@ export function checkNumber(type: string, v: unknown): number {
  * method, instead of through `encode`/`decode` and their switch on the type's name per element
  * (which compares strings in QuickJS): the size of an element, and its setter and getter.
  */
-type NumberList = [number, (v: DataView, at: number, x: number) => void, (v: DataView, at: number) => number];
-const NUMBER_LISTS: Record<string, NumberList> = {
+export type NumberList = [number, (v: DataView, at: number, x: number) => void, (v: DataView, at: number) => number];
+export const NUMBER_LISTS: Record<string, NumberList> = {
   s8: [1, (v, at, x) => v.setInt8(at, x), (v, at) => v.getInt8(at)],
   u8: [1, (v, at, x) => v.setUint8(at, x), (v, at) => v.getUint8(at)],
   s16: [2, (v, at, x) => v.setInt16(at, x, true), (v, at) => v.getInt16(at, true)],
@@ -234,7 +162,7 @@ const NUMBER_LISTS: Record<string, NumberList> = {
 };
 
 /** Writes `v`, a list of `type`, a key of NUMBER_LISTS (its length is written already). */
-function encodeNumbers(w: Writer, type: string, list: NumberList, v: unknown[]): void {
+export function encodeNumbers(w: Writer, type: string, list: NumberList, v: unknown[]): void {
   const [size, set] = list;
   const range = INT_RANGES[type];
   const at = w.room(v.length * size);
@@ -415,7 +343,7 @@ export function encode(w: Writer, d: Desc, v: unknown, owner: ResourceOwner): vo
       if (handle.id === 0) throw new Misfit(`this ${cls} was dropped, or moved into the guest by an earlier call`);
       const id = handle.id;
       w.f64(id);
-      if (d.k === "own") moving.push(handle); // It moves into the guest, if the call goes ahead.
+      if (d.k === "own") w.moving.push(handle); // It moves into the guest, if the call goes ahead.
       return;
     }
   }
@@ -432,24 +360,6 @@ function encodeTagged(w: Writer, d: DescNode, v: unknown, owner: ResourceOwner):
 }
 
 // ---- decoding ----
-
-export class Reader {
-  view: DataView;
-  at = 0;
-  constructor(readonly bytes: Uint8Array) {
-    this.view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  }
-
-  skip(n: number): number {
-    const at = this.at;
-    this.at += n;
-    return at;
-  }
-
-  u32(): number {
-    return this.view.getUint32(this.skip(4), true);
-  }
-}
 
 export function decode(r: Reader, d: Desc, owner: ResourceOwner): unknown {
   if (typeof d === "string") {
@@ -548,51 +458,64 @@ export function decode(r: Reader, d: Desc, owner: ResourceOwner): unknown {
   throw wasmError("TypeError", `Kiln cannot read values of this WIT type (${JSON.stringify(d)})`);
 }
 
-// ---- instances ----
-
-// Made on first use, not when the module is evaluated: the module is evaluated into the start-up
-// snapshot (runtime/src/snapshot.rs), which cannot hold a DataView.
-let shared: Writer | undefined;
-function sharedWriter(): Writer {
-  return (shared ??= new Writer());
-}
-/** The handles of `own` arguments being encoded: they move into the guest once all arguments fit. */
-const moving: Handle[] = [];
+// ---- calls ----
 
 /**
- * Encodes arguments by a function's parameter types; a misfit is a TypeError with its path. With
- * `view`, the bytes are a view of the encoder's buffer, valid until the next encoding: only for an
- * op that reads them before it returns (a synchronous call, or one that copies them at once);
- * otherwise a copy.
+ * An encoder made once for one type (./wasm_wit_codec.ts). It names nothing: for a value it does
+ * not take, it throws REFUSED (or a Misfit from a part it leaves to `encode`), and `encodeArgs`
+ * encodes the arguments again with `encode`, which names the misfit.
  */
-export function encodeArgs(f: FuncDesc | ImportDesc, args: unknown[], owner: ResourceOwner, what: string, view = false): Uint8Array {
+export type Encoder = (w: Writer, v: unknown) => void;
+export const REFUSED: unique symbol = Symbol("kiln.refused");
+
+/**
+ * Encodes the arguments of `f` by its parameter types, with `fast`, the parameters' encoders, if
+ * given; a misfit is a TypeError with its path. The bytes are in the writer from `takeWriter`
+ * (its `at` is their length): give it back with `giveWriter` once they are used, or throw.
+ */
+export function encodeArgs(f: FuncDesc, args: unknown[], owner: ResourceOwner, fast?: Encoder[]): Writer {
   if (args.length !== f.params.length) {
     const names = f.params.map((p) => p[0]).join(", ");
-    throw wasmError("TypeError", `${what} takes ${f.params.length} argument(s) (${names}), got ${args.length}; its type is ${f.wit}`);
+    throw wasmError("TypeError", `\`${f.name}\` takes ${f.params.length} argument(s) (${names}), got ${args.length}; its type is ${f.wit}`);
   }
-  const writer = sharedWriter();
-  writer.at = 0;
-  moving.length = 0;
+  const w = takeWriter();
   try {
-    for (let i = 0; i < args.length; i++) encodeMember(writer, f.params[i][1], args[i], owner, "args[", i, "]");
+    if (fast !== undefined) {
+      try {
+        for (let i = 0; i < args.length; i++) fast[i](w, args[i]);
+        return w.moving.length === 0 ? w : moveOwned(w);
+      } catch (e) {
+        if (e !== REFUSED && !(e instanceof Misfit)) throw e;
+        w.at = 0; // The general path names the misfit, or takes what the encoders left to it.
+        w.moving.length = 0;
+      }
+    }
+    try {
+      for (let i = 0; i < args.length; i++) encodeMember(w, f.params[i][1], args[i], owner, "args[", i, "]");
+    } catch (e) {
+      throw typeError(`\`${f.name}\``, e);
+    }
+    return moveOwned(w);
   } catch (e) {
-    moving.length = 0;
-    throw typeError(what, e);
+    giveWriter(w);
+    throw e;
   }
-  for (const handle of moving) handle.id = 0;
-  moving.length = 0;
-  return view ? writer.bytes.subarray(0, writer.at) : writer.bytes.slice(0, writer.at);
+}
+
+/** Every argument fits: the resources passed as `own` move into the guest. */
+function moveOwned(w: Writer): Writer {
+  for (let i = 0; i < w.moving.length; i++) w.moving[i].id = 0;
+  w.moving.length = 0;
+  return w;
 }
 
 /** Encodes one value (a host function's result); a misfit throws as in `encodeArgs`, under `segment`. */
 export function encodeValue(d: Desc, value: unknown, owner: ResourceOwner, segment: string): Uint8Array {
-  const writer = sharedWriter();
-  writer.at = 0;
-  moving.length = 0;
+  const w = takeWriter();
   try {
-    within(segment, () => encode(writer, d, value, owner));
+    within(segment, () => encode(w, d, value, owner));
+    return w.bytes.slice(0, w.at);
   } finally {
-    moving.length = 0;
+    giveWriter(w);
   }
-  return writer.bytes.slice(0, writer.at);
 }

@@ -21,15 +21,16 @@ use crate::hostcall::{park, Finished, Parked};
 use crate::module::{Loaded, ModuleTable};
 use crate::store::{arm, disarm, Mode};
 
-/// Runs exported function `index` with the encoded `args`; returns the encoded results.
+/// Runs exported function `index` with the encoded `args`; leaves the encoded results in
+/// `kiln.out`.
 async fn run(
   engines: &Engines,
   kiln: &mut ComponentStore,
   index: u32,
   args: &[u8],
   mode: Mode,
-) -> Result<Vec<u8>, WasmError> {
-  let ComponentStore { store, config, funcs, resources, params, results } = kiln;
+) -> Result<(), WasmError> {
+  let ComponentStore { store, config, funcs, resources, params, results, out } = kiln;
   let f =
     funcs.get(index as usize).ok_or_else(|| WasmError::export_not_found(format!("no export function {index}")))?;
   params.clear();
@@ -56,7 +57,12 @@ async fn run(
     }
   };
   disarm(store);
-  if finish(outcome, &format!("`{}`", f.name), config.call_limits())? == Ended::Exited {
+  // The function's name is formatted only for an error (a call that returns makes no string).
+  let ended = match outcome {
+    Ok(()) => Ended::Returned,
+    Err(e) => finish(Err(e), &format!("`{}`", f.name), config.call_limits())?,
+  };
+  if ended == Ended::Exited {
     // A WASI exit(0) ends a command successfully: its `result` is ok.
     for (slot, ty) in results.iter_mut().zip(&f.results) {
       *slot = match ty {
@@ -67,11 +73,11 @@ async fn run(
       };
     }
   }
-  let mut out = Vec::new();
+  out.clear();
   for (ty, value) in f.results.iter().zip(results.iter()) {
-    write(ty, value, &mut out, resources)?;
+    write(ty, value, out, resources)?;
   }
-  Ok(out)
+  Ok(())
 }
 
 /// The store of a component instance, for running guest code in it.
@@ -98,22 +104,44 @@ pub async fn op_wasm_component_call(
 ) -> Result<Vec<u8>, WasmError> {
   let (shared, engines) = shared(&state.borrow(), instance_id)?;
   let mut guard = shared.lock().await;
-  run(&engines, &mut guard, index, &args, Mode::Async).await
+  run(&engines, &mut guard, index, &args, Mode::Async).await?;
+  Ok(std::mem::take(&mut guard.out))
 }
 
 /// `instance.exports.f(...args)` on a component: the JS thread waits for the guest.
-#[op2]
-#[buffer]
+///
+/// `buf[..len]` holds the encoded arguments on entry, and the encoded results on return when
+/// they fit in `buf`: the call makes no JS object. Returns the results' length; when it is more
+/// than `buf.len()`, they wait in the store for `op_wasm_component_results`.
+#[op2(nofast)]
 pub fn op_wasm_component_call_sync(
   state: &mut OpState,
   instance_id: f64,
   index: u32,
-  #[buffer] args: &[u8],
-) -> Result<Vec<u8>, WasmError> {
+  #[buffer] buf: &mut [u8],
+  len: u32,
+) -> Result<u32, WasmError> {
   let (shared, engines) = shared(state, instance_id)?;
   let mut guard = shared.try_lock().map_err(|_| busy())?;
+  let args = buf.get(..len as usize).ok_or_else(|| {
+    WasmError::type_error(format!("the component value buffer is shorter than {len} bytes; this is a bug in Kiln"))
+  })?;
   let stop_at = guard.config.timeout_ms.map(|ms| Instant::now() + Duration::from_millis(ms));
-  block_on(run(&engines, &mut guard, index, args, Mode::Sync), stop_at)
+  block_on(run(&engines, &mut guard, index, args, Mode::Sync), stop_at)?;
+  let out = &guard.out;
+  if let Some(room) = buf.get_mut(..out.len()) {
+    room.copy_from_slice(out);
+  }
+  u32::try_from(out.len()).map_err(|_| WasmError::call("the function's results are larger than 4 GiB"))
+}
+
+/// The encoded results of the last synchronous call, when they did not fit its buffer.
+#[op2]
+#[buffer]
+pub fn op_wasm_component_results(state: &mut OpState, instance_id: f64) -> Result<Vec<u8>, WasmError> {
+  let (shared, _) = shared(state, instance_id)?;
+  let mut guard = shared.try_lock().map_err(|_| busy())?;
+  Ok(std::mem::take(&mut guard.out))
 }
 
 /// `instance.exports.f(...)` for a function of up to three plain numbers (integers up to 32 bits,
@@ -222,7 +250,7 @@ pub fn op_wasm_component_hcall_begin(
       Some(guard) => guard,
       None => shared.lock_owned().await,
     };
-    Finished::Bytes(run(&engines, &mut guard, index, &args, mode).await)
+    Finished::Bytes(run(&engines, &mut guard, index, &args, mode).await.map(|()| std::mem::take(&mut guard.out)))
   };
   park(state, Parked::new(future, host.bridge.clone(), timeout))
 }

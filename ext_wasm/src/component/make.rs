@@ -39,6 +39,9 @@ pub struct ComponentStore {
   pub resources: Resources,
   pub params: Vec<Val>,
   pub results: Vec<Val>,
+  /// The encoded results of the last call, kept (with its capacity) for the next: a synchronous
+  /// call copies them into the caller's buffer, or leaves them here when they do not fit.
+  pub out: Vec<u8>,
 }
 
 /// An exported function with its WIT types.
@@ -205,8 +208,15 @@ pub(crate) async fn make(plan: Plan, bridge: Option<Arc<HostBridge>>) -> Result<
   disarm(&mut store);
   let instance = instance.map_err(|e| crate::instance::instantiate_failed(e, &config))?;
   let (funcs, described) = exports(component, &instance, &mut store, hints);
-  let kiln =
-    ComponentStore { store, config, funcs, resources: Resources::default(), params: Vec::new(), results: Vec::new() };
+  let kiln = ComponentStore {
+    store,
+    config,
+    funcs,
+    resources: Resources::default(),
+    params: Vec::new(),
+    results: Vec::new(),
+    out: Vec::new(),
+  };
   let host = bridge.map(|bridge| Arc::new(HostTable { bridge }));
   Ok(ComponentMade { kiln, captured, described, host, reservation })
 }

@@ -24,7 +24,7 @@ use wasmtime::Engine;
 pub use call::{
   op_wasm_component_call, op_wasm_component_call_numbers, op_wasm_component_call_sync, op_wasm_component_drop,
   op_wasm_component_exports, op_wasm_component_hcall_begin, op_wasm_component_import_functions,
-  op_wasm_component_resource_drop, op_wasm_component_take_output,
+  op_wasm_component_resource_drop, op_wasm_component_results, op_wasm_component_take_output,
 };
 pub use grants::{WasiGrants, WasiInterface};
 pub use make::{
