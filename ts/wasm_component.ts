@@ -8,9 +8,8 @@
 import { argumentCount, codes, describe, ops, wasmError } from "runtime:wasm/values";
 import {
   checkNumber,
-  decode,
-  type Desc,
   encodeArgs,
+  type Encoder,
   encodeValue,
   type FuncDesc,
   HANDLE,
@@ -23,7 +22,7 @@ import {
   within,
 } from "runtime:wasm/wit";
 import { giveWriter, Reader } from "runtime:wasm/wit-bytes";
-import { codecOf } from "runtime:wasm/wit-codec";
+import { codecOf, type Decoder, decoderOf, encoderOf } from "runtime:wasm/wit-codec";
 
 /**
  * What a component function throws when it returns the `err` case of its top-level
@@ -190,6 +189,8 @@ interface HostFn {
   desc: ImportDesc;
   fn: (...args: unknown[]) => unknown;
   what: string;
+  /** Its parameters' decoders and its result's encoder, for `owner` (made on its first call). */
+  codec?: { owner: ComponentInstance; params: Decoder[]; result: Encoder | null };
 }
 
 /** Finalization: a forgotten instance frees its store. */
@@ -481,8 +482,18 @@ function serve(
   sync: boolean,
 ): { status: number; bytes: Uint8Array; message: string } | Promise<{ status: number; bytes: Uint8Array; message: string }> {
   const h = host[index];
+  // Made again for the instance once its instantiation (whose owner is provisional) is over.
+  if (h.codec?.owner !== owner) {
+    h.codec = {
+      owner,
+      params: h.desc.params.map(([, d]) => decoderOf(d, owner)),
+      result: h.desc.results.length === 0 ? null : encoderOf(h.desc.results[0], owner),
+    };
+  }
+  const { params, result: fast } = h.codec;
   const r = new Reader(args);
-  const values = h.desc.params.map(([, d]) => decode(r, d, owner));
+  const values = new Array<unknown>(params.length);
+  for (let i = 0; i < params.length; i++) values[i] = params[i](r);
   const d = h.desc.results[0];
   const topResult = typeof d === "object" && d.k === "result";
   const answer = (result: unknown, err = false) => {
@@ -491,7 +502,7 @@ function serve(
     // payload is the err value, as a component's own functions do.
     const value = topResult ? { tag: err ? "err" : "ok", val: result } : result;
     try {
-      return { status: 3, bytes: encodeValue(d, value, owner, "result"), message: "" };
+      return { status: 3, bytes: encodeValue(d, value, owner, "result", fast ?? undefined), message: "" };
     } catch (e) {
       const error = typeError(`the host function ${h.what}`, e) as Error;
       return { status: 2, bytes: new Uint8Array(0), message: error.message };

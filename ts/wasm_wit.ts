@@ -509,10 +509,23 @@ function moveOwned(w: Writer): Writer {
   return w;
 }
 
-/** Encodes one value (a host function's result); a misfit throws as in `encodeArgs`, under `segment`. */
-export function encodeValue(d: Desc, value: unknown, owner: ResourceOwner, segment: string): Uint8Array {
+/**
+ * Encodes one value (a host function's result), with `fast`, its type's encoder, if given; a
+ * misfit throws as in `encodeArgs`, under `segment`.
+ */
+export function encodeValue(d: Desc, value: unknown, owner: ResourceOwner, segment: string, fast?: Encoder): Uint8Array {
   const w = takeWriter();
   try {
+    if (fast !== undefined) {
+      try {
+        fast(w, value);
+        return w.bytes.slice(0, w.at);
+      } catch (e) {
+        if (e !== REFUSED && !(e instanceof Misfit)) throw e;
+        w.at = 0;
+        w.moving.length = 0;
+      }
+    }
     within(segment, () => encode(w, d, value, owner));
     return w.bytes.slice(0, w.at);
   } finally {

@@ -22,7 +22,7 @@ import {
   REFUSED,
   type ResourceOwner,
 } from "runtime:wasm/wit";
-import type { Reader, Writer } from "runtime:wasm/wit-bytes";
+import type { Reader } from "runtime:wasm/wit-bytes";
 
 /** A decoder made once for one type: reads one value as `decode` does. */
 export type Decoder = (r: Reader) => unknown;
