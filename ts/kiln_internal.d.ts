@@ -61,9 +61,10 @@ declare module "kiln:internal" {
      *
      * `buf[..len]` holds the encoded arguments on entry, and the encoded results on return when
      * they fit in `buf`: the call makes no JS object. Returns the results' length; when it is more
-     * than `buf.len()`, they wait in the store for `op_wasm_component_results`.
+     * than `buf.len()`, they wait in the store for `op_wasm_component_results`. `lent` holds the
+     * bytes of a `list<u8>` argument that were not copied into `buf` (wire.rs), or nothing.
      */
-    op_wasm_component_call_sync(instanceId: number, index: number, buf: Uint8Array, len: number): number;
+    op_wasm_component_call_sync(instanceId: number, index: number, buf: Uint8Array, len: number, lent: Uint8Array): number;
     /** The encoded results of the last synchronous call, when they did not fit its buffer. */
     op_wasm_component_results(instanceId: number): Uint8Array;
     /**

@@ -183,6 +183,8 @@ function resultOf(f: FuncDesc, r: Reader, owner: ComponentInstance): unknown {
 
 /** The reader of synchronous calls' results, over the writer their arguments were in. */
 let results: Reader | undefined;
+/** The lent `list<u8>` of a call that lends none (made on first use: not in the start-up snapshot). */
+let nothing: Uint8Array | undefined;
 
 /** A JS host function the component imports, by the index Rust calls it by. */
 interface HostFn {
@@ -298,7 +300,8 @@ export class ComponentInstance implements ResourceOwner {
       const out = ops.op_wasm_component_call_numbers(this.id * 65536 + f.i, a, b, c);
       return f.results.length === 0 ? undefined : out;
     }
-    const w = encodeArgs(f, args, this, (f.codec ?? codecOf(f, this)).params);
+    // Only the op of a call without host functions takes a lent `list<u8>` (wasm_wit_bytes.ts).
+    const w = encodeArgs(f, args, this, (f.codec ?? codecOf(f, this)).params, this.host === null);
     if (this.host !== null) {
       let token: number;
       try {
@@ -310,7 +313,7 @@ export class ComponentInstance implements ResourceOwner {
     }
     try {
       // The results come back in the arguments' buffer, unless they do not fit there.
-      const n = ops.op_wasm_component_call_sync(this.id, f.i, w.bytes, w.at);
+      const n = ops.op_wasm_component_call_sync(this.id, f.i, w.bytes, w.at, w.lent ?? (nothing ??= new Uint8Array(0)));
       const r = n <= w.bytes.length ? (results ??= new Reader(w.bytes)).over(w) : new Reader(ops.op_wasm_component_results(this.id));
       return resultOf(f, r, this);
     } finally {

@@ -473,7 +473,7 @@ export const REFUSED: unique symbol = Symbol("kiln.refused");
  * given; a misfit is a TypeError with its path. The bytes are in the writer from `takeWriter`
  * (its `at` is their length): give it back with `giveWriter` once they are used, or throw.
  */
-export function encodeArgs(f: FuncDesc, args: unknown[], owner: ResourceOwner, fast?: Encoder[]): Writer {
+export function encodeArgs(f: FuncDesc, args: unknown[], owner: ResourceOwner, fast?: Encoder[], lends = false): Writer {
   if (args.length !== f.params.length) {
     const names = f.params.map((p) => p[0]).join(", ");
     throw wasmError("TypeError", `\`${f.name}\` takes ${f.params.length} argument(s) (${names}), got ${args.length}; its type is ${f.wit}`);
@@ -481,6 +481,7 @@ export function encodeArgs(f: FuncDesc, args: unknown[], owner: ResourceOwner, f
   const w = takeWriter();
   try {
     if (fast !== undefined) {
+      w.lends = lends;
       try {
         for (let i = 0; i < args.length; i++) fast[i](w, args[i]);
         return w.moving.length === 0 ? w : moveOwned(w);
@@ -488,6 +489,8 @@ export function encodeArgs(f: FuncDesc, args: unknown[], owner: ResourceOwner, f
         if (e !== REFUSED && !(e instanceof Misfit)) throw e;
         w.at = 0; // The general path names the misfit, or takes what the encoders left to it.
         w.moving.length = 0;
+        w.lends = false;
+        w.lent = null;
       }
     }
     try {

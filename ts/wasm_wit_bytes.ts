@@ -4,6 +4,11 @@
 // endian, packed, in type order). `Writer` appends to it, `Reader` reads it; what goes in it, and
 // the checks before, are ./wasm_wit.ts's (every value) and ./wasm_wit_codec.ts's (the common path).
 
+/** The length that stands for a lent `list<u8>` (ext_wasm/src/component/wire.rs); no JS array is so long. */
+const LENT = 0xffffffff;
+/** Below this, a copy into the buffer costs less than the op's second buffer. */
+const LEND_MIN = 8192;
+
 /** Appends encoded values to a buffer that grows as needed. */
 export class Writer {
   bytes = new Uint8Array(256);
@@ -11,6 +16,9 @@ export class Writer {
   at = 0;
   /** The resources of `own` values written: they move into the guest once all arguments fit. */
   moving: { id: number }[] = [];
+  /** Whether a large `list<u8>` may be lent (a synchronous call), and the one lent. */
+  lends = false;
+  lent: Uint8Array | null = null;
 
   room(n: number): number {
     const at = this.at;
@@ -75,6 +83,19 @@ export class Writer {
     this.view.setBigUint64(at, v, true);
   }
 
+  /**
+   * A `list<u8>`: lent when the writer lends and it is the first one of at least LEND_MIN bytes
+   * (the op takes its bytes as a second buffer, and LENT stands for its length), else `raw`.
+   */
+  list8(b: Uint8Array): void {
+    if (this.lends && this.lent === null && b.length >= LEND_MIN) {
+      this.lent = b;
+      this.u32(LENT);
+    } else {
+      this.raw(b);
+    }
+  }
+
   /** `b`'s length as a u32, then its bytes. */
   raw(b: Uint8Array): void {
     const n = b.length;
@@ -131,10 +152,13 @@ export function takeWriter(): Writer {
   const w = (shared ??= new Writer());
   w.at = 0;
   w.moving.length = 0;
+  w.lends = false;
+  w.lent = null;
   return w;
 }
 
-/** Gives back a writer from `takeWriter`. */
+/** Gives back a writer from `takeWriter`; it no longer holds a lent `list<u8>`. */
 export function giveWriter(w: Writer): void {
+  w.lent = null;
   if (w === shared) inUse = false;
 }

@@ -84,7 +84,7 @@ export function encoderOf(d: Desc, owner: ResourceOwner): Encoder {
       case "string":
         return (w, v) => (typeof v === "string" ? w.raw(core.encode(v)) : refuse());
       case "bytes":
-        return (w, v) => (v instanceof Uint8Array ? w.raw(v) : refuse());
+        return (w, v) => (v instanceof Uint8Array ? w.list8(v) : refuse());
     }
     return general;
   }

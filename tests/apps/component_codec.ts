@@ -9,12 +9,23 @@ import { compile, compileFile, instantiate, isWasmError, type ComponentExports, 
 const TYPES = ["s8", "u8", "s16", "u16", "s32", "u32", "f32", "f64", "bool", "char"];
 const core = { f32: "id-f32", f64: "id-f64" } as Record<string, string>;
 // `tuple<T>` flattens to one core value, so each `tup-T` is the core identity of its type: the
-// canonical ABI lifts back what was lowered. `big` returns a 100,000-byte string.
+// canonical ABI lifts back what was lowered. `big` returns a 100,000-byte string; `pick-second`
+// and `pick-second-of` return their second `list<u8>` (a bump allocator, reset by each call).
 const edgesWat = `(component
   (core module $m
-    (memory (export "memory") 2)
+    (memory (export "memory") 4)
     (data (i32.const 0) "\\10\\00\\00\\00\\a0\\86\\01\\00")
-    (func (export "realloc") (param i32 i32 i32 i32) (result i32) (i32.const 65536))
+    (global $heap (mut i32) (i32.const 131072))
+    (func (export "realloc") (param i32 i32 i32 i32) (result i32)
+      (local $p i32)
+      (local.set $p (global.get $heap))
+      (global.set $heap (i32.add (local.get $p) (local.get 3)))
+      (local.get $p))
+    (func (export "pick-second") (param i32 i32 i32 i32) (result i32)
+      (i32.store (i32.const 100032) (local.get 2))
+      (i32.store (i32.const 100036) (local.get 3))
+      (global.set $heap (i32.const 131072))
+      (i32.const 100032))
     (func (export "id-i32") (param i32) (result i32) (local.get 0))
     (func (export "id-f32") (param f32) (result f32) (local.get 0))
     (func (export "id-f64") (param f64) (result f64) (local.get 0))
@@ -25,7 +36,11 @@ const edgesWat = `(component
   ${TYPES.map((t) => `(func (export "tup-${t}") (param "t" (tuple ${t})) (result (tuple ${t}))
     (canon lift (core func $i "${core[t] ?? "id-i32"}")))`).join("\n  ")}
   (func (export "big") (result string)
-    (canon lift (core func $i "big") (memory $mem) (realloc $realloc) string-encoding=utf8)))`;
+    (canon lift (core func $i "big") (memory $mem) (realloc $realloc) string-encoding=utf8))
+  (func (export "pick-second") (param "a" (list u8)) (param "b" (list u8)) (result (list u8))
+    (canon lift (core func $i "pick-second") (memory $mem) (realloc $realloc)))
+  (func (export "pick-second-of") (param "t" (tuple (list u8) (list u8))) (result (list u8))
+    (canon lift (core func $i "pick-second") (memory $mem) (realloc $realloc))))`;
 
 const edges = await instantiate<ComponentExports>(await compile(new TextEncoder().encode(edgesWat)));
 const types = await instantiate<ComponentExports>(await compileFile("./types.wat"));
@@ -180,3 +195,26 @@ console.log(`a result a byte larger than its arguments: ${outcome(() => {
   const r = (types.exports.echoResult as (v: unknown) => { tag: string; val: string })({ tag: "err", val: long });
   return r.tag === "err" && r.val === long;
 })}`);
+
+// A synchronous call lends the first `list<u8>` of 8 KiB or more to its op instead of copying it
+// into the arguments' buffer (ts/wasm_wit_bytes.ts); the others are copied. Each must reach the
+// guest whole and in its place, a refused call must lend nothing to the next, and `call` (which
+// copies) must agree.
+const pattern = (n: number, seed: number) => Uint8Array.from({ length: n }, (_, i) => (i * seed + seed) & 255);
+const same = (a: unknown, b: Uint8Array) => a instanceof Uint8Array && a.length === b.length && a.every((x, i) => x === b[i]);
+const pick = edges.exports.pickSecond as (a: unknown, b: unknown) => Uint8Array;
+const pickOf = edges.exports.pickSecondOf as (t: unknown) => Uint8Array;
+for (const [n, m] of [[8191, 8192], [8192, 8192], [20000, 30000], [30000, 20], [0, 20000]]) {
+  const a = pattern(n, 3);
+  const b = pattern(m, 7);
+  const [viaCall] = (await edges.call("pick-second", a, b)) as [Uint8Array];
+  console.log(`pick-second of ${n} and ${m} bytes: exports ${same(pick(a, b), b)}, tuple ${same(pickOf([a, b]), b)}, call ${same(viaCall, b)}`);
+}
+const lentFirst = pattern(20000, 5);
+console.log(`pick-second of 20,000 bytes and a string: ${outcome(() => pick(lentFirst, "x"))}`);
+const after = pattern(9000, 11);
+console.log(`the next call: ${same(pick(pattern(10, 1), after), after)}`);
+const view = new Uint8Array(pattern(40000, 13).buffer, 1000, 25000);
+console.log(`a view into a larger buffer: ${same(pick(view, view), view)}`);
+const data = pattern(20000, 9);
+console.log(`blob-len of a 20,000-byte blob: ${outcome(() => (types.exports.blobLen as (b: unknown) => number)({ name: "héllo", data }))}`);

@@ -21,20 +21,19 @@ use crate::hostcall::{park, Finished, Parked};
 use crate::module::{Loaded, ModuleTable};
 use crate::store::{arm, disarm, Mode};
 
-/// Runs exported function `index` with the encoded `args`; leaves the encoded results in
-/// `kiln.out`.
+/// Runs exported function `index` with the arguments `reader` reads; leaves the encoded results
+/// in `kiln.out`.
 async fn run(
   engines: &Engines,
   kiln: &mut ComponentStore,
   index: u32,
-  args: &[u8],
+  mut reader: Reader<'_>,
   mode: Mode,
 ) -> Result<(), WasmError> {
   let ComponentStore { store, config, funcs, resources, params, results, out } = kiln;
   let f =
     funcs.get(index as usize).ok_or_else(|| WasmError::export_not_found(format!("no export function {index}")))?;
   params.clear();
-  let mut reader = Reader::new(args);
   for ty in &f.params {
     params.push(read(ty, &mut reader, resources)?);
   }
@@ -104,7 +103,7 @@ pub async fn op_wasm_component_call(
 ) -> Result<Vec<u8>, WasmError> {
   let (shared, engines) = shared(&state.borrow(), instance_id)?;
   let mut guard = shared.lock().await;
-  run(&engines, &mut guard, index, &args, Mode::Async).await?;
+  run(&engines, &mut guard, index, Reader::new(&args), Mode::Async).await?;
   Ok(std::mem::take(&mut guard.out))
 }
 
@@ -112,7 +111,8 @@ pub async fn op_wasm_component_call(
 ///
 /// `buf[..len]` holds the encoded arguments on entry, and the encoded results on return when
 /// they fit in `buf`: the call makes no JS object. Returns the results' length; when it is more
-/// than `buf.len()`, they wait in the store for `op_wasm_component_results`.
+/// than `buf.len()`, they wait in the store for `op_wasm_component_results`. `lent` holds the
+/// bytes of a `list<u8>` argument that were not copied into `buf` (wire.rs), or nothing.
 #[op2(nofast)]
 pub fn op_wasm_component_call_sync(
   state: &mut OpState,
@@ -120,14 +120,20 @@ pub fn op_wasm_component_call_sync(
   index: u32,
   #[buffer] buf: &mut [u8],
   len: u32,
+  #[buffer] lent: &[u8],
 ) -> Result<u32, WasmError> {
   let (shared, engines) = shared(state, instance_id)?;
   let mut guard = shared.try_lock().map_err(|_| busy())?;
+  // Kiln's JS lends a `list<u8>` of the caller's, never a view of its own buffer.
+  let (b, l) = (buf.as_ptr_range(), lent.as_ptr_range());
+  if !lent.is_empty() && (l.start as usize) < (b.end as usize) && (b.start as usize) < (l.end as usize) {
+    return Err(WasmError::type_error("the lent list<u8> overlaps the component value buffer; this is a bug in Kiln"));
+  }
   let args = buf.get(..len as usize).ok_or_else(|| {
     WasmError::type_error(format!("the component value buffer is shorter than {len} bytes; this is a bug in Kiln"))
   })?;
   let stop_at = guard.config.timeout_ms.map(|ms| Instant::now() + Duration::from_millis(ms));
-  block_on(run(&engines, &mut guard, index, args, Mode::Sync), stop_at)?;
+  block_on(run(&engines, &mut guard, index, Reader::lending(args, lent), Mode::Sync), stop_at)?;
   let out = &guard.out;
   if let Some(room) = buf.get_mut(..out.len()) {
     room.copy_from_slice(out);
@@ -250,7 +256,9 @@ pub fn op_wasm_component_hcall_begin(
       Some(guard) => guard,
       None => shared.lock_owned().await,
     };
-    Finished::Bytes(run(&engines, &mut guard, index, &args, mode).await.map(|()| std::mem::take(&mut guard.out)))
+    Finished::Bytes(
+      run(&engines, &mut guard, index, Reader::new(&args), mode).await.map(|()| std::mem::take(&mut guard.out)),
+    )
   };
   park(state, Parked::new(future, host.bridge.clone(), timeout))
 }

@@ -10,6 +10,10 @@
 //! (0 none/ok, 1 some/err) and the payload if there is one. A resource is an f64 handle of the
 //! instance's resource table.
 //!
+//! A synchronous call may lend its largest `list<u8>` instead of copying it into the buffer: its
+//! length is then written as `LENT` (no JS array can be that long) and its bytes are the op's
+//! second buffer, taken once.
+//!
 //! Nothing here trusts the buffer: a short buffer, a bad discriminant or invalid UTF-8 is 5007.
 
 use wasmtime::component::{ResourceAny, Type, Val};
@@ -17,10 +21,15 @@ use wasmtime::component::{ResourceAny, Type, Val};
 use crate::error::WasmError;
 use crate::handles::HandleTable;
 
+/// The length that stands for the lent `list<u8>` (see the module's documentation).
+const LENT: u32 = u32::MAX;
+
 /// Reads values out of an argument buffer.
 pub struct Reader<'a> {
   bytes: &'a [u8],
   at: usize,
+  /// The lent `list<u8>`, until it is read.
+  lent: Option<&'a [u8]>,
 }
 
 fn malformed(what: &str) -> WasmError {
@@ -29,7 +38,12 @@ fn malformed(what: &str) -> WasmError {
 
 impl<'a> Reader<'a> {
   pub fn new(bytes: &'a [u8]) -> Self {
-    Self { bytes, at: 0 }
+    Self { bytes, at: 0, lent: None }
+  }
+
+  /// A reader of `bytes` whose lent `list<u8>` is `lent`.
+  pub fn lending(bytes: &'a [u8], lent: &'a [u8]) -> Self {
+    Self { bytes, at: 0, lent: Some(lent) }
   }
 
   fn take(&mut self, n: usize) -> Result<&'a [u8], WasmError> {
@@ -53,9 +67,9 @@ impl<'a> Reader<'a> {
     Ok(self.u32()? as usize)
   }
 
-  /// Whether every byte was read.
+  /// Whether every byte was read, the lent `list<u8>` too.
   pub fn done(&self) -> bool {
-    self.at == self.bytes.len()
+    self.at == self.bytes.len() && self.lent.is_none_or(<[u8]>::is_empty)
   }
 }
 
@@ -89,6 +103,7 @@ pub fn read(ty: &Type, r: &mut Reader, resources: &mut Resources) -> Result<Val,
       let n = r.len()?;
       match list.ty() {
         // One copy: the patched wasmtime stores a `Val::Bytes` with one more (patches/README.md).
+        Type::U8 if n == LENT as usize => Val::Bytes(r.lent.take().ok_or_else(|| malformed("lent list"))?.to_vec()),
         Type::U8 => Val::Bytes(r.take(n)?.to_vec()),
         element => {
           // Each element takes at least a byte (or is a zero-sized record/tuple, which a count
