@@ -207,6 +207,19 @@ fn values_through_the_per_type_encoders_match_the_general_path() {
   app("component_codec.ts").run().ok(&expected);
 }
 
+/// The direct path of `instance.exports` (the op reads the JS arguments and makes the result,
+/// ext_wasm/src/component/direct.rs): a getter that throws gives its own exception after one read;
+/// a proxy sees `Object.keys`'s traps, then the fields in the type's order; a getter may call the
+/// instance; a leading byte order mark stays (through `call` too) and a lone surrogate becomes
+/// U+FFFD, as before; 100,000 bytes go both ways; results of each shape, a top-level `err` thrown
+/// as a ComponentError; a lent `list<u8>` whose buffer a later getter detaches is not read (the
+/// JS path takes the call); what the op refuses is named by the JS path; `timeoutMs` stops it.
+#[test]
+fn exports_read_and_make_js_values_directly() {
+  let expected = std::fs::read_to_string(fixture("components/direct.expected")).unwrap();
+  app("component_direct.ts").run().ok(&expected);
+}
+
 /// Lists of numbers, `bool`s and `char`s are stored in the guest's memory in one pass, and a
 /// `list<u8>` is copied as its bytes (Kiln's patch to wasmtime, patches/wasmtime.patch): each must
 /// come back as it went, and its bytes in the guest must be the canonical ABI's, empty, at its

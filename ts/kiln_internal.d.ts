@@ -78,6 +78,15 @@ declare module "kiln:internal" {
      */
     op_wasm_component_call_numbers(packed: number, a: unknown, b: unknown, c: unknown): number;
     /**
+     * `instance.exports.f(...args)` on the direct path: `args` are the packed instance id and
+     * function index (`instance_id * 2^16 + index`), then the call's arguments.
+     *
+     * # Errors
+     * 5005 for an instance that is gone, 5009 without `execute`, 5006 while an `instance.call` runs
+     * on it, and the classified error of a call that failed.
+     */
+    op_wasm_component_call_direct(...args: unknown[]): unknown;
+    /**
      * Begins a call of function `index` of a component instance whose store has JS host functions;
      * the JS side drives it (hostcall.rs) and reads the results with `op_wasm_hcall_bytes`.
      */

@@ -367,7 +367,14 @@ export class ComponentInstance implements ResourceOwner {
     };
     for (const f of this.funcs) {
       if (f.kind !== "func") continue;
-      const fn = f.numbers && this.host === null ? numbersFunction(this, f) : (...args: unknown[]) => this.callSync(f, args);
+      // The JS path; `fail` throws a top-level result's `err` value for the direct path.
+      const js = Object.assign((...args: unknown[]) => this.callSync(f, args), {
+        fail: (val: unknown) => {
+          throw new ComponentError(`\`${f.name}\` returned an error: ${payloadText(val)}`, val);
+        },
+      });
+      // Without host functions, the op itself, bound to the JS path for what it refuses.
+      const fn = this.host !== null ? js : f.numbers ? numbersFunction(this, f) : f.direct ? ops.op_wasm_component_call_direct.bind(js, this.id * 65536 + f.i) : js;
       Object.defineProperty(fn, "name", { value: f.js });
       scope(f.iface)[f.js] = fn;
     }

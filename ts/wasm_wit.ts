@@ -44,6 +44,8 @@ export interface FuncDesc {
   results: Desc[];
   wit: string;
   numbers: boolean;
+  /** Every type has a direct form: the op reads its arguments and makes its result (ext_wasm/src/component/direct.rs). */
+  direct: boolean;
   /** Its parameters' encoders and its result's decoder, made on its first call (./wasm_wit_codec.ts). */
   codec?: { params: Encoder[]; result: ((r: Reader) => unknown) | null };
 }
@@ -361,6 +363,15 @@ function encodeTagged(w: Writer, d: DescNode, v: unknown, owner: ResourceOwner):
 
 // ---- decoding ----
 
+/**
+ * A component string's UTF-8 bytes as a JS string. `core.decode` drops a leading byte order mark,
+ * as `TextDecoder` does; a WIT string keeps every character it holds.
+ */
+export function utf8(bytes: Uint8Array): string {
+  const s = core.decode(bytes);
+  return bytes.length >= 3 && bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf ? "\ufeff" + s : s;
+}
+
 export function decode(r: Reader, d: Desc, owner: ResourceOwner): unknown {
   if (typeof d === "string") {
     const v = r.view;
@@ -391,7 +402,7 @@ export function decode(r: Reader, d: Desc, owner: ResourceOwner): unknown {
         return String.fromCodePoint(r.u32());
       case "string": {
         const n = r.u32();
-        return core.decode(r.bytes.subarray(r.skip(n), r.at));
+        return utf8(r.bytes.subarray(r.skip(n), r.at));
       }
       case "bytes": {
         const n = r.u32();

@@ -21,6 +21,7 @@ import {
   NUMBER_LISTS,
   REFUSED,
   type ResourceOwner,
+  utf8,
 } from "runtime:wasm/wit";
 import type { Reader } from "runtime:wasm/wit-bytes";
 
@@ -204,7 +205,7 @@ export function decoderOf(d: Desc, owner: ResourceOwner): Decoder {
       case "string":
         return (r) => {
           const n = r.u32();
-          return core.decode(r.bytes.subarray(r.skip(n), r.at));
+          return utf8(r.bytes.subarray(r.skip(n), r.at));
         };
       case "bytes":
         return (r) => {

@@ -129,6 +129,7 @@ deno_core::extension!(
     component::op_wasm_component_call_sync,
     component::op_wasm_component_results,
     component::op_wasm_component_call_numbers,
+    component::op_wasm_component_call_direct,
     component::op_wasm_component_hcall_begin,
     component::op_wasm_component_resource_drop,
     component::op_wasm_component_drop,

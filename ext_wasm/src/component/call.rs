@@ -30,7 +30,7 @@ async fn run(
   mut reader: Reader<'_>,
   mode: Mode,
 ) -> Result<(), WasmError> {
-  let ComponentStore { store, config, funcs, resources, params, results, out } = kiln;
+  let ComponentStore { funcs, resources, params, .. } = kiln;
   let f =
     funcs.get(index as usize).ok_or_else(|| WasmError::export_not_found(format!("no export function {index}")))?;
   params.clear();
@@ -42,20 +42,48 @@ async fn run(
       "the component value buffer is longer than the arguments; this is a bug in Kiln",
     ));
   }
+  invoke(Some(engines), kiln, index, mode).await?;
+  let ComponentStore { funcs, resources, results, out, .. } = kiln;
+  out.clear();
+  for (ty, value) in funcs[index as usize].results.iter().zip(results.iter()) {
+    write(ty, value, out, resources)?;
+  }
+  Ok(())
+}
+
+/// Runs exported function `index` on the arguments in `kiln.params`; leaves its results in
+/// `kiln.results`. `engines` keeps the epoch ticker going during the call (`None` for a
+/// synchronous call without a deadline, which needs no ticks).
+pub(super) async fn invoke(
+  engines: Option<&Engines>,
+  kiln: &mut ComponentStore,
+  index: u32,
+  mode: Mode,
+) -> Result<(), WasmError> {
+  let ComponentStore { store, config, funcs, params, results, inline, .. } = kiln;
+  let f =
+    funcs.get(index as usize).ok_or_else(|| WasmError::export_not_found(format!("no export function {index}")))?;
   results.clear();
   results.resize(f.results.len(), Val::Bool(false));
   let deadline = arm(store, config, mode)?;
   let outcome = {
-    let _running = engines.running();
-    let call = f.func.call_async(&mut *store, params, results);
-    match (mode, deadline) {
-      (Mode::Async, Some(at)) => {
-        tokio::time::timeout_at(at.into(), call).await.unwrap_or_else(|_| Err(DeadlineExceeded.into()))
+    let _running = engines.map(Engines::running);
+    if mode == Mode::Sync && *inline {
+      f.func.call(&mut *store, params, results)
+    } else {
+      let call = f.func.call_async(&mut *store, params, results);
+      match (mode, deadline) {
+        (Mode::Async, Some(at)) => {
+          tokio::time::timeout_at(at.into(), call).await.unwrap_or_else(|_| Err(DeadlineExceeded.into()))
+        }
+        _ => call.await,
       }
-      _ => call.await,
     }
   };
   disarm(store);
+  // The arguments are not needed after the call; clearing them ends any `Val::LentBytes`
+  // borrow (direct.rs) before the op that lent it returns, and frees large values now.
+  params.clear();
   // The function's name is formatted only for an error (a call that returns makes no string).
   let ended = match outcome {
     Ok(()) => Ended::Returned,
@@ -72,10 +100,6 @@ async fn run(
       };
     }
   }
-  out.clear();
-  for (ty, value) in f.results.iter().zip(results.iter()) {
-    write(ty, value, out, resources)?;
-  }
   Ok(())
 }
 
@@ -85,7 +109,7 @@ fn shared(state: &OpState, instance_id: f64) -> Result<(SharedComponent, Arc<Eng
   Ok((entry.store.clone(), state.borrow::<SharedEngines>().0.clone()))
 }
 
-fn busy() -> WasmError {
+pub(super) fn busy() -> WasmError {
   WasmError::call(
     "this component instance is busy: an `instance.call` on it is still running; await it before \
      calling `instance.exports` functions",
@@ -181,26 +205,9 @@ pub fn op_wasm_component_call_numbers(
     })?;
     kiln.params.push(value);
   }
-  kiln.results.clear();
-  kiln.results.resize(f.results.len(), Val::Bool(false));
-  let func = f.func;
-  let ComponentStore { store, config, params, results, funcs, .. } = kiln;
-  let name = || funcs[index as usize].name.as_str();
-  let outcome = {
-    let armed = arm(store, config, Mode::Sync);
-    let outcome = match armed {
-      Ok(_) => {
-        let _running = engines.as_ref().map(|engines| engines.running());
-        block_on(async { Ok(func.call_async(&mut *store, params, results).await) }, stop_at)
-      }
-      Err(e) => Err(e),
-    };
-    disarm(store);
-    outcome?
-  };
-  if outcome.is_err() {
-    finish(outcome, &format!("`{}`", name()), config.call_limits())?;
-  }
+  block_on(invoke(engines.as_deref(), kiln, index, Mode::Sync), stop_at)?;
+  let results = &kiln.results;
+  let name = || kiln.funcs[index as usize].name.as_str();
   Ok(match results.first() {
     None => 0.0,
     Some(Val::S8(v)) => *v as f64,
@@ -318,7 +325,10 @@ pub fn op_wasm_component_take_output(state: &mut OpState, instance_id: f64, stre
 
 /// Polls `future` to its end on this thread (a synchronous call), stopping at `stop_at` if the
 /// guest waits for something that does not come.
-fn block_on<T>(future: impl Future<Output = Result<T, WasmError>>, stop_at: Option<Instant>) -> Result<T, WasmError> {
+pub(super) fn block_on<T>(
+  future: impl Future<Output = Result<T, WasmError>>,
+  stop_at: Option<Instant>,
+) -> Result<T, WasmError> {
   thread_local! {
     /// This thread's waker, made once: a short call completes on its first poll, and should not
     /// pay for an allocation.

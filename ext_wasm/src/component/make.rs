@@ -12,6 +12,7 @@ use wasmtime::component::types::ComponentItem;
 use wasmtime::component::{Component, Func, Instance, Type, Val};
 use wasmtime::Store;
 
+use super::direct::Direct;
 use super::grants::WasiInterface;
 use super::types::{camel, describe, func_wit, pascal, Names};
 use super::wire::Resources;
@@ -42,6 +43,10 @@ pub struct ComponentStore {
   /// The encoded results of the last call, kept (with its capacity) for the next: a synchronous
   /// call copies them into the caller's buffer, or leaves them here when they do not fit.
   pub out: Vec<u8>,
+  /// Whether a synchronous call runs the guest on this thread's stack, with no fiber: the
+  /// component imports no functions and no resources, so nothing it calls can be async (a
+  /// store with async host functions refuses a call that is not `call_async`).
+  pub inline: bool,
 }
 
 /// An exported function with its WIT types.
@@ -62,6 +67,9 @@ pub struct ComponentEntry {
   pub captured: Captured,
   /// The exports as the JS side reads them (JSON).
   pub described: String,
+  /// The shapes of each exported function's values, if it takes the direct path (direct.rs);
+  /// outside the store's lock, since reading JS values may run JS that calls the instance.
+  pub direct: Arc<Vec<Option<Direct>>>,
   /// Counts against `max_instances` while the instance lives.
   _reservation: Reservation,
 }
@@ -96,6 +104,7 @@ pub struct ComponentMade {
   pub(crate) kiln: ComponentStore,
   captured: Captured,
   described: String,
+  direct: Vec<Option<Direct>>,
   host: Option<Arc<HostTable>>,
   reservation: Reservation,
 }
@@ -207,7 +216,7 @@ pub(crate) async fn make(plan: Plan, bridge: Option<Arc<HostBridge>>) -> Result<
   };
   disarm(&mut store);
   let instance = instance.map_err(|e| crate::instance::instantiate_failed(e, &config))?;
-  let (funcs, described) = exports(component, &instance, &mut store, hints);
+  let (funcs, described, direct) = exports(component, &instance, &mut store, hints);
   let kiln = ComponentStore {
     store,
     config,
@@ -216,9 +225,16 @@ pub(crate) async fn make(plan: Plan, bridge: Option<Arc<HostBridge>>) -> Result<
     params: Vec::new(),
     results: Vec::new(),
     out: Vec::new(),
+    inline: imports_nothing_to_run(component, &kit.engine),
   };
   let host = bridge.map(|bridge| Arc::new(HostTable { bridge }));
-  Ok(ComponentMade { kiln, captured, described, host, reservation })
+  Ok(ComponentMade { kiln, captured, described, direct, host, reservation })
+}
+
+/// Whether `component` imports only types (a record bounded by equality, say): then it has no
+/// host function, WASI's included, that a call could reach.
+fn imports_nothing_to_run(component: &Component, engine: &wasmtime::Engine) -> bool {
+  component.component_type().imports(engine).all(|(_, item)| matches!(item.ty, ComponentItem::Type(_)))
 }
 
 /// Why the linker refused the component: wasmtime's reason, and what Kiln provides.
@@ -238,14 +254,15 @@ fn link_error(component: &Component, engine: &wasmtime::Engine, error: &wasmtime
   WasmError::instantiate(format!("cannot instantiate the component: {}. {hint}", crate::error::error_chain(error)))
 }
 
-/// The exported functions (by index) and the JSON the JS side builds `exports` and resource
-/// classes from: `{ funcs: [...], resources: [{ key, name, iface, cls }] }`.
+/// The exported functions (by index), the JSON the JS side builds `exports` and resource classes
+/// from (`{ funcs: [...], resources: [{ key, name, iface, cls }] }`), and each function's shapes
+/// for the direct path.
 fn exports(
   component: &Component,
   instance: &Instance,
   store: &mut Store<StoreData>,
   hints: Arc<Vec<super::types::Hint>>,
-) -> (Vec<ExportedFunc>, String) {
+) -> (Vec<ExportedFunc>, String, Vec<Option<Direct>>) {
   let engine = component.engine().clone();
   let mut names = Names::of(component, &engine, hints);
   // Resource types first, so functions name them by their keys.
@@ -290,6 +307,7 @@ fn exports(
   }
   let mut funcs = Vec::new();
   let mut described = Vec::new();
+  let mut shapes = Vec::new();
   for (iface, local, func) in found {
     let ty = func.ty(&*store);
     let params: Vec<Type> = ty.params().map(|(_, t)| t).collect();
@@ -304,6 +322,7 @@ fn exports(
       None => r.to_string(),
     });
     let numbers = params.len() <= 3 && results.len() <= 1 && params.iter().chain(&results).all(is_number);
+    let direct = Direct::of(&params, &results);
     described.push(json!({
       "i": funcs.len(),
       "name": full,
@@ -316,11 +335,13 @@ fn exports(
       "results": results.iter().map(|t| describe(t, &mut names)).collect::<Vec<_>>(),
       "wit": func_wit(&ty, &mut names),
       "numbers": numbers,
+      "direct": direct.is_some(),
     }));
+    shapes.push(direct);
     funcs.push(ExportedFunc { func, params, results, name: full });
   }
   let described = json!({ "funcs": described, "resources": resources }).to_string();
-  (funcs, described)
+  (funcs, described, shapes)
 }
 
 /// A plain number both ways: what the numbers path passes as an f64.
@@ -344,12 +365,13 @@ fn parse_name(local: &str) -> (&'static str, Option<&str>, &str) {
 
 /// Puts a made instance in the table; returns its id.
 fn register(state: &mut OpState, made: ComponentMade) -> Result<f64, WasmError> {
-  let ComponentMade { kiln, captured, described, host, reservation } = made;
+  let ComponentMade { kiln, captured, described, direct, host, reservation } = made;
   let entry = ComponentEntry {
     store: Arc::new(tokio::sync::Mutex::new(kiln)),
     host,
     captured,
     described,
+    direct: Arc::new(direct),
     _reservation: reservation,
   };
   let id = state

@@ -6,12 +6,16 @@
 //! A component's store is a Kiln store like any other: the same `StoreData` (its WASI context
 //! serves preview 2 as well as preview 1), the same limiter, epoch yields, deadline and fuel.
 //! Its linker starts from the engine's WASI preview 2 linker, is checked against the app's WASI
-//! grants (grants.rs), and gains the app's JS host functions (host.rs). Calls are call.rs.
+//! grants (grants.rs), and gains the app's JS host functions (host.rs). Calls are call.rs, and
+//! direct.rs for `instance.exports` functions whose values the op reads from and makes into JS
+//! values itself (js_values.rs); the other calls' values cross in a byte buffer (wire.rs).
 
 mod call;
 pub(crate) mod command;
+pub(crate) mod direct;
 mod grants;
 mod host;
+mod js_values;
 pub(crate) mod make;
 pub mod types;
 mod wire;
@@ -26,6 +30,7 @@ pub use call::{
   op_wasm_component_exports, op_wasm_component_hcall_begin, op_wasm_component_import_functions,
   op_wasm_component_resource_drop, op_wasm_component_results, op_wasm_component_take_output,
 };
+pub use direct::op_wasm_component_call_direct;
 pub use grants::{WasiGrants, WasiInterface};
 pub use make::{
   op_wasm_component_begin, op_wasm_component_end, op_wasm_component_instantiate, ComponentMade, ComponentTable,
