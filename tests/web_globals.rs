@@ -1,5 +1,6 @@
 //! The web globals npm glue reaches for (ts/kiln_globals.d.ts: `Blob`, the streams, events,
-//! `ImageData`, `Request`, `navigator`, `DOMException` with `atob` and `btoa`), each run through a real kiln process and compared line
+//! `ImageData`, `Request`, `navigator`, `DOMException` with `atob` and `btoa`, `TextEncoder`'s
+//! `encodeInto`), each run through a real kiln process and compared line
 //! for line with Deno 2.9 running the same app, then Kiln's own errors and codes.
 
 use kiln_test_support::{deno_runs, deno_runs_env, App};
@@ -424,4 +425,37 @@ fn dom_exceptions_atob_and_btoa_as_deno_has_them() {
     "atob InvalidCharacterError 5 atob: the string is not valid base64: it may hold only A-Z, a-z, 0-9, + and /, with up to two = at the end and whitespace anywhere\n",
     "btoa InvalidCharacterError 5 btoa: the string has a character above U+00FF; encode it to bytes first (TextEncoder) and pass those as a binary string\n",
   ));
+}
+
+/// What tests/apps/encode_into.ts prints, on Kiln and on Deno alike.
+const ENCODE_INTO: &str = r##"ascii: read 3, written 3, [97,98,99,170,170]
+two-byte, room for one: read 2, written 3, [104,195,169]
+two-byte split: read 1, written 1, [104,170]
+astral, no room: read 1, written 1, [97,170,170,170]
+astral, room: read 3, written 5, [97,240,159,152,128]
+astral and after: read 4, written 6, [97,240,159,152,128,98]
+lone high surrogate: read 3, written 5, [97,239,191,189,98,170]
+lone low surrogate: read 1, written 3, [239,191,189]
+lone surrogate at the end: read 3, written 5, [97,98,239,191,189,170]
+byte order mark: read 2, written 4, [239,187,191,120,170]
+empty input: read 0, written 0, [170,170]
+empty destination: read 0, written 0, []
+into a view: read 3, written 3, [120,121,122,170,170]
+the view's buffer: [170,170,120,121,122,170,170,170]
+a number: read 2, written 2, [52,50,170,170]
+long: read 5001, written 10001, last 122
+a destination of [object Uint16Array]: TypeError
+a destination of [object Array]: TypeError
+a destination of [object Null]: TypeError
+"##;
+
+/// `TextEncoder.encodeInto` (one op since this test: runtime/src/encoding.rs): whole characters
+/// only, `read` in UTF-16 code units (a byte order mark counted, which the JS version's count
+/// dropped), unpaired surrogates as U+FFFD, nothing past `written` touched, a view's offset
+/// kept, a destination that is not a `Uint8Array` refused; compared with Deno line for line.
+#[test]
+fn text_encoder_encode_into_as_deno_has_it() {
+  let app = App::new("encode_into.ts");
+  app.run().ok(ENCODE_INTO);
+  assert_eq!(deno_runs(&app.path().join("main.ts")), ENCODE_INTO);
 }

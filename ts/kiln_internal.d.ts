@@ -684,6 +684,14 @@ declare module "kiln:internal" {
     /** Name-value pairs encoded as an application/x-www-form-urlencoded query string. */
     op_kiln_url_search_serialize(pairs: [string, string][]): string;
     /**
+     * `TextEncoder.encodeInto`: writes `input` into `dest` as UTF-8, whole characters only (an
+     * unpaired surrogate as U+FFFD), and the UTF-16 code units read and the bytes written into
+     * `out[0]` and `out[1]`. One pass in the JS engine's API; in JS it was an encode into a new
+     * array, a copy and a decode to count what was read (1.6 µs for four characters), and the
+     * decode dropped a leading byte order mark from the count.
+     */
+    op_kiln_encode_into(input: string, dest: Uint8Array, out: Uint32Array): void;
+    /**
      * UTF-16 code units, two bytes each (an odd last byte is ignored: the JS side holds it for the
      * next chunk of a stream, or reports it), as a string. An unpaired surrogate becomes U+FFFD, or,
      * with `fatal`, makes the result `None`, which the JS side throws as a TypeError.

@@ -401,7 +401,8 @@ fn value_type(attrs: &[Attribute], ty: &Type, mapper: &TypeMapper, deps: &mut Ve
   if has("string") {
     Ok("string".into())
   } else if has("buffer") || has("arraybuffer") {
-    Ok("Uint8Array".into())
+    // A buffer of `u32`s is a Uint32Array's (encoding.rs); every other one a Uint8Array's.
+    Ok(if quote::quote!(#ty).to_string().contains("[u32]") { "Uint32Array" } else { "Uint8Array" }.into())
   } else if has("bigint") {
     Ok("bigint".into())
   } else if has("serde") {
@@ -414,6 +415,8 @@ fn value_type(attrs: &[Attribute], ty: &Type, mapper: &TypeMapper, deps: &mut Ve
       "Option < f64 >" => Ok("number | null".into()),
       // A JS value the op makes itself (memory_view.rs: an ArrayBuffer over a guest's memory).
       other if other.starts_with("v8 :: Local <") && other.ends_with("v8 :: ArrayBuffer >") => Ok("ArrayBuffer".into()),
+      // A JS string the op reads itself (encoding.rs: written into a buffer in one pass).
+      other if other.starts_with("v8 :: Local <") && other.ends_with("v8 :: String >") => Ok("string".into()),
       // Any JS value, which the op inspects or makes itself (call_sync.rs: a number, or refused;
       // call.rs: an argument array in, one of several kinds of value out).
       other if other.starts_with("v8 :: Local <") && other.ends_with("v8 :: Value >") => Ok("unknown".into()),

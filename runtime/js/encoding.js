@@ -1,6 +1,8 @@
 // TextEncoder (UTF-8) and TextDecoder (UTF-8 on Deno.core.decode, UTF-16 and windows-1252 here).
 const core = globalThis.Deno.core;
 
+let encodedCounts;
+
 export class TextEncoder {
   get encoding() {
     return "utf-8";
@@ -9,13 +11,15 @@ export class TextEncoder {
     return core.encode(String(input));
   }
   encodeInto(input, dest) {
-    const bytes = core.encode(String(input));
-    // Only whole characters are written: back off to a UTF-8 boundary.
-    let written = Math.min(bytes.length, dest.length);
-    while (written > 0 && written < bytes.length && (bytes[written] & 0xc0) === 0x80) written--;
-    dest.set(bytes.subarray(0, written));
-    const read = core.decode(bytes.subarray(0, written)).length;
-    return { read, written };
+    const source = String(input);
+    if (!(dest instanceof Uint8Array)) {
+      throw new TypeError("TextEncoder.encodeInto: the destination must be a Uint8Array");
+    }
+    // [read, written], filled by the op (runtime/src/encoding.rs); made on first use, not in the
+    // start-up snapshot.
+    const out = (encodedCounts ??= new Uint32Array(2));
+    core.ops.op_kiln_encode_into(source, dest, out);
+    return { read: out[0], written: out[1] };
   }
 }
 

@@ -92,6 +92,7 @@ deno_core::extension!(
     crate::url::op_kiln_url_set,
     crate::url::op_kiln_url_search_parse,
     crate::url::op_kiln_url_search_serialize,
+    crate::encoding::op_kiln_encode_into,
     crate::encoding::op_kiln_decode_utf16,
     crate::encoding::op_kiln_decode_windows1252,
     crate::compression::op_kiln_compress,
