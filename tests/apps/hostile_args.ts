@@ -186,6 +186,37 @@ const rawOps: [string, unknown[]][] = [
   ["op_kiln_compress", ["gzip", new Uint8Array(4)]],
   ["op_kiln_decompress", ["gzip", new Uint8Array([31, 139, 8, 0, 0, 0, 0, 0, 0, 3, 3, 0, 0, 0, 0, 0, 0, 0, 0, 0])]],
 ];
+// A component's synchronous ops: one of plain numbers (add, function 0 of `comp`), one whose
+// values the op reads itself (echo, function 1); and an instance whose import is a JS function,
+// which the synchronous ops must refuse instead of waiting for JS that cannot run.
+const comp = await wasm.instantiate(await wasm.compile(new TextEncoder().encode(`(component
+  (core module $m
+    (memory (export "memory") 1)
+    (func (export "realloc") (param i32 i32 i32 i32) (result i32) (i32.const 64))
+    (func (export "add") (param i32 i32) (result i32) (i32.add (local.get 0) (local.get 1)))
+    (func (export "len") (param i32 i32) (result i32) (local.get 1)))
+  (core instance $i (instantiate $m))
+  (alias core export $i "memory" (core memory $mem))
+  (alias core export $i "realloc" (core func $realloc))
+  (func (export "add") (param "a" u32) (param "b" u32) (result u32) (canon lift (core func $i "add")))
+  (func (export "len") (param "s" string) (result u32)
+    (canon lift (core func $i "len") (memory $mem) (realloc $realloc) string-encoding=utf8)))`)));
+const compRaw = Number(String(comp.id).slice(1));
+const hosted = await wasm.instantiate(await wasm.compile(new TextEncoder().encode(`(component
+  (import "ping" (func $ping (result u32)))
+  (core func $p (canon lower (func $ping)))
+  (core module $m (import "h" "ping" (func $ping (result i32))) (func (export "go") (result i32) (call $ping)))
+  (core instance $i (instantiate $m (with "h" (instance (export "ping" (func $p))))))
+  (func (export "go") (result u32) (canon lift (core func $i "go"))))`)), { imports: { ping: () => 7 } });
+const hostedRaw = Number(String(hosted.id).slice(1));
+rawOps.push(
+  ["op_wasm_component_call_numbers", [compRaw * 65536, 2, 3, 0]],
+  // Called unbound: a refused argument has no JS path to go back to, and the refusal is the error.
+  ["op_wasm_component_call_direct", [compRaw * 65536 + 1, "abc"]],
+  ["op_wasm_component_call_sync", [compRaw, 1, new Uint8Array(16), 7, new Uint8Array(0)]],
+);
+await attempt("op_wasm_component_call_direct on a store with JS host functions", () => ops.op_wasm_component_call_direct.call(() => 0, hostedRaw * 65536));
+await attempt("op_wasm_component_call_numbers on a store with JS host functions", () => ops.op_wasm_component_call_numbers(hostedRaw * 65536, 0, 0, 0));
 for (const [name, good] of rawOps) await matrix(name, ops[name], good);
 await attempt("op_wasm_instance_call short buffer", () => ops.op_wasm_instance_call(raw, "div", new Uint8Array(3)));
 await attempt("op_wasm_instance_call_sync short buffer", () => ops.op_wasm_instance_call_sync(boundedRaw, 7, new Uint8Array(3)));

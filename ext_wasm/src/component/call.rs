@@ -190,7 +190,12 @@ pub fn op_wasm_component_call_numbers(
   c: v8::Local<v8::Value>,
 ) -> Result<f64, WasmError> {
   let (instance_id, index) = crate::handles::unpack_export(packed);
-  let shared = state.borrow::<ComponentTable>().lookup_for_call(instance_id)?.store.clone();
+  let entry = state.borrow::<ComponentTable>().lookup_for_call(instance_id)?;
+  if entry.host.is_some() {
+    // Its guest may call JS, which cannot run while this op waits (direct.rs says the same).
+    return Err(WasmError::call("this instance has JS host functions: call it through instance.exports or call"));
+  }
+  let shared = entry.store.clone();
   let mut guard = shared.try_lock().map_err(|_| busy())?;
   let kiln = &mut *guard;
   let stop_at = kiln.config.timeout_ms.map(|ms| Instant::now() + Duration::from_millis(ms));

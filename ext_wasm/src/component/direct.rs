@@ -62,12 +62,14 @@ pub fn op_wasm_component_call_direct<'s>(
     WasmError::type_error("op_wasm_component_call_direct: bind it to an export's number, as ts/wasm_component.ts does")
   })?;
   let (instance_id, index) = unpack_export(packed);
-  let (shared, shapes) = {
+  let (shared, shapes, host) = {
     let state = state.borrow();
     let entry = state.borrow::<ComponentTable>().lookup_for_call(instance_id)?;
-    (entry.store.clone(), entry.direct.clone())
+    (entry.store.clone(), entry.direct.clone(), entry.host.is_some())
   };
-  let Some(Some(direct)) = shapes.get(index as usize) else {
+  // A store with JS host functions is driven from JS (hostcall.rs): blocking here on a guest that
+  // calls one would wait for JS that cannot run. JS binds this op only for stores without them.
+  let (Some(Some(direct)), false) = (shapes.get(index as usize), host) else {
     return again(scope, args);
   };
   let given = args.length().max(1) as usize - 1;
