@@ -168,6 +168,11 @@ function payloadText(payload: unknown): string {
  * The JS value of a function's result, read from `r` by the function's decoder: a top-level
  * `result` is its ok value, or a thrown ComponentError.
  */
+/** The ComponentError of a top-level `result`'s `err` value, on every path that returns one. */
+function failure(f: FuncDesc, val: unknown): ComponentError {
+  return new ComponentError(`\`${f.name}\` returned an error: ${payloadText(val)}`, val);
+}
+
 function resultOf(f: FuncDesc, r: Reader, owner: ComponentInstance): unknown {
   const read = (f.codec ?? codecOf(f, owner)).result;
   if (read === null) return undefined;
@@ -175,7 +180,7 @@ function resultOf(f: FuncDesc, r: Reader, owner: ComponentInstance): unknown {
   const d = f.results[0];
   if (typeof d === "object" && d.k === "result") {
     const { tag, val } = value as { tag: string; val: unknown };
-    if (tag === "err") throw new ComponentError(`\`${f.name}\` returned an error: ${payloadText(val)}`, val);
+    if (tag === "err") throw failure(f, val);
     return val;
   }
   return value;
@@ -370,7 +375,7 @@ export class ComponentInstance implements ResourceOwner {
       // The JS path; `fail` throws a top-level result's `err` value for the direct path.
       const js = Object.assign((...args: unknown[]) => this.callSync(f, args), {
         fail: (val: unknown) => {
-          throw new ComponentError(`\`${f.name}\` returned an error: ${payloadText(val)}`, val);
+          throw failure(f, val);
         },
       });
       // Without host functions, the op itself, bound to the JS path for what it refuses.

@@ -47,7 +47,7 @@ impl Direct {
 /// function index (`instance_id * 2^16 + index`), then the call's arguments.
 ///
 /// # Errors
-/// 5005 for an instance that is gone, 5009 without `execute`, 5006 while an `instance.call` runs
+/// 5005 for an instance that is gone, 5009 without `execute`, 5002 while an `instance.call` runs
 /// on it, and the classified error of a call that failed.
 #[op2]
 pub fn op_wasm_component_call_direct<'s>(
