@@ -47,3 +47,26 @@ fn the_issues_api_example_runs() {
     .run()
     .ok("[ 17 ]\n0 {\"module\":\"input.wasm\",\"name\":\"easter\",\"kind\":\"function\",\"params\":[\"i32\"],\"results\":[\"i32\"]}\n");
 }
+
+/// A synchronous export call runs its host functions on the JS thread's stack (host_direct.rs):
+/// a memory the guest grows between two of them, a call into another store from one, a throw,
+/// many calls in one; and a store that imports WASI keeps the fiber driver.
+#[test]
+fn synchronous_calls_run_host_functions_on_the_js_stack() {
+  App::new("host_direct.ts")
+    .manifest("[capabilities.wasm]\nload = true\nexecute = true\n[capabilities.fs]\nread = [\"./host_direct.wasm\"]\n")
+    .wat("host_direct.wat", "host_direct.wasm")
+    .wat("host_direct_wasi.wat", "host_direct_wasi.wasm")
+    .run()
+    .ok(concat!(
+      "before: 65536\n",
+      "after: grew from 1 page, old buffer 65536, new 131072\n",
+      "through another store: 100\n",
+      "twice: 42\n",
+      "threw: 5002 CallError cause negative: -1\n",
+      "after a throw: 6\n",
+      "many: 350000 100000\n",
+      "global after: grew from 1 page, old buffer 0, new 131072\n",
+      "wasi store: 50 60\n",
+    ));
+}

@@ -190,10 +190,15 @@ declare module "kiln:internal" {
      * arguments in the slots and the call's token, an f64, in that last slot, for
      * `op_wasm_hcall_resume_sync`. A call that fails has no token left to cancel.
      *
+     * With `serve`, a function, a store that takes synchronous calls (its guests import no WASI)
+     * runs the call on the JS thread's stack instead (host_direct.rs): each host function the guest
+     * calls runs then and there through `serve(index)`, with the call's token in the last slot, and
+     * the op returns `DONE`.
+     *
      * # Errors
      * As `op_wasm_hcall_begin` and `op_wasm_hcall_run_sync`; 5007 if `slots` has no last slot.
      */
-    op_wasm_hcall_call_sync(packedExport: number, slots: Uint8Array): number;
+    op_wasm_hcall_call_sync(packedExport: number, slots: Uint8Array, serve: unknown): number;
     /**
      * Runs a parked call until it ends or calls a host function, letting the event loop run while
      * the guest yields. Resolves to `DONE` (results in `slots`) or a host function's number

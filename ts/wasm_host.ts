@@ -2,10 +2,11 @@
 //
 // A store with JS host functions is driven from here (ext_wasm/src/hostcall.rs has the other
 // half): a call runs until the guest calls a host function, the function runs here, in an ordinary
-// JS frame on the JS thread, and its answer resumes the guest. Rust never calls JS, so no JS
-// frame ever sits on a wasmtime fiber. The async driver (`await instance.call`, `instantiate`)
-// awaits an async host function while the event loop runs; the synchronous one
-// (`instance.exports`) cannot, and fails the call. The store's table of host functions is
+// JS frame on the JS thread, and its answer resumes the guest. No JS frame ever sits on a wasmtime
+// fiber. The async driver (`await instance.call`, `instantiate`) awaits an async host function
+// while the event loop runs; a synchronous call (`instance.exports`) cannot, and fails the call.
+// A synchronous call of a store without WASI runs its guest on the JS thread's own stack, and the
+// guest's host function calls reach `serveDirect` from Rust (ext_wasm/src/host_direct.rs). The store's table of host functions is
 // runtime:wasm/host-table's; `WebAssembly.promising` drives calls with these pieces in
 // runtime:wasm/jspi.
 
@@ -262,6 +263,32 @@ export async function driveInstantiation<T>(token: number, table: HostTable, end
   }
 }
 
+/** Runs host function `step` for a call whose guest runs on the JS thread's stack, inside
+ * op_wasm_hcall_call_sync (ext_wasm/src/host_direct.rs), as the synchronous driver does, and says
+ * what it answered: the number of results it left in the slots, or `[status, message]`. The
+ * call's token is in the slots' last slot. */
+function serveDirect(table: HostTable, step: number, slots: Uint8Array, view: DataView, state: CallState): number | [number, string] {
+  const answering = serving ?? state;
+  serveSync(view.getFloat64(slots.length - 8, true), table, step | 0, slots, view, answering);
+  return answering.status === 0 ? answering.count : [answering.status, answering.message];
+}
+
+/** The state of the innermost synchronous call running here, which its guest's host functions
+ * answer into when they run on the JS thread's stack (serveDirect): a `caller.exports` call's,
+ * whose catch gives what one threw as the error's `cause`, inside the export call's. */
+let serving: CallState | null = null;
+
+/** Runs `f` with `state` as the innermost call's (see `serving`). */
+function answeringInto<T>(state: CallState, f: () => T): T {
+  const outer = serving;
+  serving = state;
+  try {
+    return f();
+  } finally {
+    serving = outer;
+  }
+}
+
 /** Drives a parked call to its end with the synchronous driver. A step is a host function's
  * number, which an op returns as a double: `| 0` makes it the engine's integer, which indexes the
  * table's arrays directly (a double key is turned into a string first, three times a call). */
@@ -352,7 +379,7 @@ function syncRunner(
 ): (args: readonly unknown[]) => DataView {
   const packed = raw * EXPORT_INDEX_LIMIT + index;
   const oneOp = index < EXPORT_INDEX_LIMIT && Number.isSafeInteger(packed);
-  let own: { slots: Uint8Array; view: DataView; state: CallState } | null = null;
+  let own: { slots: Uint8Array; view: DataView; state: CallState; serve: (index: number) => number | [number, string] } | null = null;
   let running = false;
   return (args: readonly unknown[]): DataView => {
     // The buffer's last slot is for the token op_wasm_hcall_call_sync writes.
@@ -360,19 +387,23 @@ function syncRunner(
     let call = own;
     if (call === null || call.slots.length < size || running) {
       const slots = new Uint8Array(size);
-      call = { slots, view: new DataView(slots.buffer), state: newState() };
+      const view = new DataView(slots.buffer);
+      const state = newState();
+      call = { slots, view, state, serve: (step: number) => serveDirect(table, step, slots, view, state) };
       if (!running) own = call;
     }
-    const { slots, view, state } = call;
+    const { slots, view, state, serve } = call;
     const outer = running;
+    const outerServing = serving;
     running = true;
+    serving = state;
     let token = -1;
     state.thrown = undefined;
     state.hasThrown = false;
     try {
       write(view, args);
       if (oneOp) {
-        const step = ops.op_wasm_hcall_call_sync(packed, slots);
+        const step = ops.op_wasm_hcall_call_sync(packed, slots, serve);
         if (step !== DONE) {
           token = view.getFloat64(slots.length - 8, true);
           driveSync(token, table, slots, view, state, step);
@@ -386,6 +417,7 @@ function syncRunner(
       throw standard(withCause(error, state));
     } finally {
       running = outer;
+      serving = outerServing;
     }
     return view;
   };
@@ -572,7 +604,7 @@ class Caller implements WasmCaller {
     const state = newState();
     let step: number;
     try {
-      step = driveSync(this.#token, this.#table, slots, view, state, begin(slots));
+      step = driveSync(this.#token, this.#table, slots, view, state, answeringInto(state, () => begin(slots)));
     } catch (error) {
       // A value a host function of the nested call threw, as `cause` (the WebAssembly API
       // rethrows it as it was: emscripten's `invoke_*` wrappers catch the numbers they throw).

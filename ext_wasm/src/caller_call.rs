@@ -12,8 +12,9 @@ use deno_core::{op2, v8, OpState};
 
 use crate::error::WasmError;
 use crate::handles::parse_id;
+use crate::host::read_slots;
 use crate::host::{CallTarget, Command, Event};
-use crate::hostcall::{command_sync, no_call, put_back, read_slots, report_and_keep, HostCalls, Step};
+use crate::hostcall::{command_sync, no_call, put_back, report_and_keep, HostCalls, Step};
 use crate::instance::InstanceTable;
 use crate::memory_view::detach_grown_in;
 

@@ -1,14 +1,20 @@
 //! JS host functions: imports a store's modules get from the app's JS (`imports: { env: { log } }`).
 //!
-//! JS never runs on a wasmtime fiber stack, nor from inside a wasmtime call: the JS engine checks
-//! stack depth against the main thread's stack, and a fiber's is small and elsewhere. So a host
-//! function defined here does not call JS. It posts a request on the store's [`HostBridge`] and
-//! waits: the guest's fiber suspends, wasmtime's call future returns `Pending`, and the driver
-//! (`hostcall.rs`) hands the request to the JS side, which runs the function in an ordinary JS
-//! frame and answers with a [`Command`]. Besides the reply, the JS side may send commands that the
-//! waiting host function carries out with its `Caller` (the only safe way to reach the store while
-//! the guest is suspended): read or write the caller's memory, or call one of the caller's exports
-//! (a re-entrant call, run nested on the same fiber; it may itself call host functions).
+//! JS never runs on a wasmtime fiber stack: the JS engine checks stack depth against the main
+//! thread's stack, and a fiber's is small and elsewhere. A host function defined here runs one of
+//! two ways, by where its guest runs:
+//!
+//! - **On the JS thread's own stack** (a synchronous export call of a store that takes
+//!   synchronous calls): it calls JS directly (host_direct.rs).
+//! - **On a fiber** (`await instance.call`, an instantiation, a store with WASI): it does not call
+//!   JS. It posts a request on the store's [`HostBridge`] and waits: the guest's fiber suspends,
+//!   wasmtime's call future returns `Pending`, and the driver (`hostcall.rs`) hands the request to
+//!   the JS side, which runs the function in an ordinary JS frame and answers with a [`Command`].
+//!
+//! Besides the answer, the JS side may send commands that the host function carries out with its
+//! `Caller` (the only safe way to reach the store while its guest is in a call): read or write the
+//! caller's memory, or call one of the caller's exports (a re-entrant call, run nested on the
+//! same stack; it may itself call host functions).
 //!
 //! Values cross as 8-byte slots (value.rs, and js_ref.rs for the `externref`s of the
 //! `WebAssembly` global's stores); the host function converts them by the types it was defined
@@ -19,12 +25,13 @@ use std::pin::Pin;
 use std::sync::{Arc, Mutex};
 use std::task::{Context, Poll};
 
-use wasmtime::{AsContextMut, Caller, Extern, Func, FuncType, Linker, Val, ValType};
+use wasmtime::{AsContextMut, Caller, Extern, Func, Val, ValType};
 
 use crate::error::{finish, Ended, WasmError};
-use crate::js_ref::{is_ref, passes, to_slot, to_val};
+use crate::exception::Raise;
+use crate::js_ref::{passes, to_slot, to_val};
 use crate::store::StoreData;
-use crate::value::{unsupported, SLOT};
+use crate::value::{slot, unsupported, SLOT};
 
 /// One value slot.
 pub type Slot = [u8; SLOT];
@@ -134,7 +141,7 @@ impl HostBridge {
     self.lock().0 = Some(command);
   }
 
-  fn take_command(&self) -> Option<Command> {
+  pub(crate) fn take_command(&self) -> Option<Command> {
     self.lock().0.take()
   }
 }
@@ -154,99 +161,71 @@ impl Future for NextCommand<'_> {
   }
 }
 
-/// Defines host function number `index` as `module.name` of type `ty` in `linker`. With `refs`
-/// (a store of the `WebAssembly` global), `externref` values pass too (js_ref.rs).
-///
-/// # Errors
-/// 5001 if `ty` has a type Kiln cannot pass (v128, function references; `externref` without
-/// `refs`).
-pub fn define(
-  linker: &mut Linker<StoreData>,
-  module: &str,
-  name: &str,
-  ty: FuncType,
-  index: u32,
-  refs: bool,
-) -> Result<(), WasmError> {
-  let qualified = format!("{module}.{name}");
-  for value in ty.params().chain(ty.results()) {
-    let passes = matches!(value, ValType::I32 | ValType::I64 | ValType::F32 | ValType::F64) || (refs && is_ref(&value));
-    if !passes {
-      let role = "value";
-      return Err(WasmError::instantiate(format!(
-        "cannot instantiate the module: its import {}",
-        unsupported(&qualified, &value, role)
-      )));
-    }
-  }
-  let result_types: Arc<[ValType]> = ty.results().collect();
-  linker
-    .func_new_async(module, name, ty, move |caller, params, results| {
-      serve(caller, params, results, index, result_types.clone())
-    })
-    .map_err(|e| WasmError::instantiate(format!("cannot define the host function `{qualified}`: {e}")))?;
-  Ok(())
-}
-
-/// A function of the store `cx` reaches that runs host function number `index` (a JS function
-/// a `WebAssembly.Table` was given: table.rs), of type `ty`: one of numbers only.
-pub fn js_func(cx: impl AsContextMut<Data = StoreData>, ty: FuncType, index: u32) -> Func {
-  let result_types: Arc<[ValType]> = ty.results().collect();
-  Func::new_async(cx, ty, move |caller, params, results| serve(caller, params, results, index, result_types.clone()))
-}
-
-/// What host function number `index` does when the guest calls it: it posts its arguments to the
-/// JS side and carries out the commands it gets until the reply (see the module docs).
-fn serve<'a>(
+/// Runs host function number `index` on a fiber: it posts its arguments to the JS side and
+/// carries out the commands it gets until the answer (see the module docs).
+pub(crate) fn serve<'a>(
   mut caller: Caller<'a, StoreData>,
-  params: &'a [Val],
-  results: &'a mut [Val],
+  params: Vec<Val>,
   index: u32,
   result_types: Arc<[ValType]>,
-) -> Box<dyn Future<Output = wasmtime::Result<()>> + Send + 'a> {
+) -> Box<dyn Future<Output = wasmtime::Result<Vec<Val>>> + Send + 'a> {
   Box::new(async move {
     let Some(bridge) = caller.data().host.clone() else {
       return Err(WasmError::call("a JS host function was called in a store without JS imports").into());
     };
     bridge.post(Event::Request { index, args: params.iter().map(|v| to_slot(&caller, v)).collect() });
     loop {
-      match NextCommand(&bridge).await {
-        Command::Reply(slots) => {
-          for ((out, ty), slot) in results.iter_mut().zip(result_types.iter()).zip(slots) {
-            *out = to_val(&mut caller, ty, slot)?.unwrap_or(Val::I32(0));
-          }
-          return Ok(());
-        }
-        Command::Throw(error) => return Err(error.into()),
-        Command::Raise(raised) => {
-          return Err(crate::exception::raise(
-            &mut caller,
-            raised,
-            "a JS import threw, and the exception could not be made",
-          ))
-        }
-        Command::Call { target, args } => {
+      match carry_out(&mut caller, NextCommand(&bridge).await) {
+        Ok(event) => bridge.post(event),
+        Err(Command::Call { target, args }) => {
           let called = call_back(&mut caller, target, &args).await;
           bridge.post(Event::Called(called));
         }
-        Command::Signature(name) => bridge.post(Event::Signature(signature(&mut caller, &name))),
-        Command::MemRead { offset, len } => bridge.post(Event::Memory(read(&mut caller, offset, len))),
-        Command::MemWrite { offset, bytes } => bridge.post(Event::Memory(write(&mut caller, offset, &bytes))),
-        Command::MemSize => bridge.post(Event::Memory(size(&mut caller))),
-        Command::MemView => bridge.post(Event::Memory(view(&mut caller))),
-        Command::MemViewOf(which) => bridge.post(Event::Memory(view_of(&mut caller, which))),
-        Command::MemGrowOf(which, pages) => bridge.post(Event::Memory(grow_of(&mut caller, which, pages))),
-        Command::Table { instance, name, adopted, op } => {
-          bridge.post(Event::Table(crate::table::run(caller.as_context_mut(), instance, &name, adopted, op)));
-        }
-        Command::ReplyBytes(_) => {
-          return Err(
-            WasmError::call("a module's host function got a component's answer; this is a bug in Kiln").into(),
-          )
-        }
+        Err(answer) => return apply(&mut caller, answer, &result_types),
       }
     }
   })
+}
+
+/// Carries out a command a waiting host function got, other than its answer or a call back into
+/// the store (those come back as `Err`): the event that answers it.
+pub(crate) fn carry_out(caller: &mut Caller<'_, StoreData>, command: Command) -> Result<Event, Command> {
+  Ok(match command {
+    Command::Signature(name) => Event::Signature(signature(caller, &name)),
+    Command::MemRead { offset, len } => Event::Memory(read(caller, offset, len)),
+    Command::MemWrite { offset, bytes } => Event::Memory(write(caller, offset, &bytes)),
+    Command::MemSize => Event::Memory(size(caller)),
+    Command::MemView => Event::Memory(view(caller)),
+    Command::MemViewOf(which) => Event::Memory(view_of(caller, which)),
+    Command::MemGrowOf(which, pages) => Event::Memory(grow_of(caller, which, pages)),
+    Command::Table { instance, name, adopted, op } => {
+      Event::Table(crate::table::run(caller.as_context_mut(), instance, &name, adopted, op))
+    }
+    other => return Err(other),
+  })
+}
+
+/// The host function's end, from the JS side's answer: its results (converted by the types it was
+/// defined with), or the trap it ends the guest with.
+pub(crate) fn apply(
+  caller: &mut Caller<'_, StoreData>,
+  answer: Command,
+  result_types: &[ValType],
+) -> wasmtime::Result<Vec<Val>> {
+  match answer {
+    Command::Reply(slots) => {
+      let mut results = vec![Val::I32(0); result_types.len()];
+      for ((out, ty), slot) in results.iter_mut().zip(result_types.iter()).zip(slots) {
+        *out = to_val(&mut *caller, ty, slot)?.unwrap_or(Val::I32(0));
+      }
+      Ok(results)
+    }
+    Command::Throw(error) => Err(error.into()),
+    Command::Raise(raised) => {
+      Err(crate::exception::raise(caller, raised, "a JS import threw, and the exception could not be made"))
+    }
+    _ => Err(WasmError::call("a host function got an answer of another kind; this is a bug in Kiln").into()),
+  }
 }
 
 /// `caller.exports.name(...args)`: a call back into the caller's store, nested on its fiber.
@@ -255,6 +234,33 @@ async fn call_back(
   target: CallTarget,
   args: &[Slot],
 ) -> Result<Vec<Slot>, WasmError> {
+  let (func, name, params, mut results) = prepare_call(caller, target, args)?;
+  // The JS side waits for the answer inside a synchronous op, where the guest must not yield to
+  // the event loop (nothing would turn it): the nested call runs in the synchronous mode.
+  let was_sync = std::mem::replace(&mut caller.data_mut().sync, true);
+  let outcome = func.call_async(&mut *caller, &params, &mut results).await;
+  caller.data_mut().sync = was_sync;
+  conclude_call(caller, outcome, &name, results)
+}
+
+/// [`call_back`] for a host function that runs on the JS thread's stack (host_direct.rs): the
+/// nested call runs there too, and its own host functions call JS directly.
+pub(crate) fn call_back_sync(
+  caller: &mut Caller<'_, StoreData>,
+  target: CallTarget,
+  args: &[Slot],
+) -> Result<Vec<Slot>, WasmError> {
+  let (func, name, params, mut results) = prepare_call(caller, target, args)?;
+  let outcome = func.call(&mut *caller, &params, &mut results);
+  conclude_call(caller, outcome, &name, results)
+}
+
+/// The function a call back targets, its name, its arguments as values, and room for its results.
+fn prepare_call(
+  caller: &mut Caller<'_, StoreData>,
+  target: CallTarget,
+  args: &[Slot],
+) -> Result<(Func, String, Vec<Val>, Vec<Val>), WasmError> {
   let (func, name) = match target {
     CallTarget::Export(name) => match caller.get_export(&name) {
       Some(Extern::Func(func)) => (func, name),
@@ -266,22 +272,26 @@ async fn call_back(
       })?
     }
   };
-  let name = name.as_str();
   let ty = func.ty(&*caller);
   let mut params = Vec::with_capacity(args.len());
   for (ty, slot) in ty.params().zip(args) {
-    params.push(to_val(&mut *caller, &ty, *slot)?.ok_or_else(|| unsupported(name, &ty, "parameter"))?);
+    params.push(to_val(&mut *caller, &ty, *slot)?.ok_or_else(|| unsupported(&name, &ty, "parameter"))?);
   }
   if let Some(result) = ty.results().find(|t| !passes(&*caller, t)) {
-    return Err(unsupported(name, &result, "result"));
+    return Err(unsupported(&name, &result, "result"));
   }
-  let mut results = vec![Val::I32(0); ty.results().len()];
-  // The JS side waits for the answer inside a synchronous op, where the guest must not yield to
-  // the event loop (nothing would turn it): the nested call runs in the synchronous mode.
-  let was_sync = std::mem::replace(&mut caller.data_mut().sync, true);
-  let outcome = func.call_async(&mut *caller, &params, &mut results).await;
+  let results = vec![Val::I32(0); ty.results().len()];
+  Ok((func, name, params, results))
+}
+
+/// A call back's results as slots, or its coded error.
+fn conclude_call(
+  caller: &mut Caller<'_, StoreData>,
+  outcome: wasmtime::Result<()>,
+  name: &str,
+  mut results: Vec<Val>,
+) -> Result<Vec<Slot>, WasmError> {
   let outcome = crate::exception::caught(&mut *caller, outcome);
-  caller.data_mut().sync = was_sync;
   let limits = crate::error::CallLimits { timeout_ms: None, fuel: None };
   if finish(outcome, &format!("`{name}`"), limits)? == Ended::Exited {
     results.iter_mut().for_each(|r| *r = Val::I32(0));
@@ -385,4 +395,29 @@ fn grow_of(caller: &mut Caller<'_, StoreData>, which: WhichMemory, pages: u64) -
 fn size(caller: &mut Caller<'_, StoreData>) -> Result<MemoryOut, WasmError> {
   let memory = memory(caller)?;
   Ok(MemoryOut::Pages(memory.size(&*caller)))
+}
+
+/// The command that answers a host function: `status` 0, its results are in `slots` (`count` of
+/// them); 1, it threw (`message` says what, 5002); 2, a result did not fit the import's type
+/// (5007); 3, a component's results, encoded; 4 and 5, a JS import of the `WebAssembly` global
+/// threw, and the guest gets the exception (exception.rs, `Raise::parse` reads `message`).
+pub(crate) fn answer(status: u32, count: u32, slots: &[u8], message: &str) -> Result<Command, WasmError> {
+  Ok(match status {
+    0 => Command::Reply(read_slots(slots, count as usize)?),
+    1 => Command::Throw(WasmError::call(message.to_string())),
+    4 | 5 => Raise::command(status, message),
+    3 => Command::ReplyBytes(slots[..(count as usize).min(slots.len())].to_vec()),
+    _ => Command::Throw(WasmError::type_error(message.to_string())),
+  })
+}
+
+/// The first `count` slots of `slots`.
+pub(crate) fn read_slots(slots: &[u8], count: usize) -> Result<Vec<Slot>, WasmError> {
+  if slots.len() < count * SLOT {
+    return Err(WasmError::type_error(format!(
+      "the value buffer holds {} bytes, {count} values need more",
+      slots.len()
+    )));
+  }
+  Ok((0..count).map(|i| slot(slots, i)).collect())
 }

@@ -16,8 +16,11 @@
 //!
 //! `run` is the async driver: the guest yields to the event loop as any `call` does, and an
 //! async host function is awaited by the JS side while the event loop runs. `run_sync` is the
-//! synchronous driver of `instance.exports`; there a host function that returns a promise fails
-//! the call. Rust never calls JS, so no JS frame ever sits on a fiber's stack.
+//! synchronous driver of `instance.exports` for a store that takes only async calls (its guest
+//! imports WASI); there a host function that returns a promise fails the call. A store that takes
+//! synchronous calls runs `instance.exports` on the JS thread's stack instead, with no driver
+//! (`op_wasm_hcall_call_sync`, host_direct.rs). Rust calls JS only there, so no JS frame ever sits
+//! on a fiber's stack.
 
 use std::cell::RefCell;
 use std::future::Future;
@@ -28,18 +31,17 @@ use std::task::{Context, Poll, Wake, Waker};
 use std::time::{Duration, Instant};
 
 use deno_core::{op2, v8, JsBuffer, OpState};
-use wasmtime::{RootScope, Val};
 
 use crate::engine::SharedEngines;
-use crate::error::{finish, DeadlineExceeded, Ended, WasmError};
-use crate::exception::Raise;
+use crate::error::{DeadlineExceeded, WasmError};
+use crate::export_run::{run_export, run_export_sync};
 use crate::handles::{parse_id, HandleTable};
-use crate::host::{Command, Event, HostBridge, Slot};
+use crate::host::{answer, Command, Event, HostBridge, Slot};
+use crate::host_direct::{run, Callers, JsSide};
 use crate::instance::{InstanceTable, Made};
-use crate::js_ref::{passes, to_slot, to_val};
 use crate::memory_view::detach_grown_in;
-use crate::store::{arm, disarm, Member, Mode, SharedStore};
-use crate::value::{slot, unsupported, SLOT};
+use crate::store::SharedStore;
+use crate::value::SLOT;
 
 /// A step's code when the call (or instantiation) ended; its results are in the slots.
 pub const DONE: f64 = -1.0;
@@ -73,6 +75,9 @@ pub struct Parked {
   /// The instance a call runs in and its store, for `caller.memory.buffer` (none while a store
   /// is being made: it is nobody's yet).
   pub(crate) store: Option<(u64, SharedStore)>,
+  /// Set for a call that runs on the JS thread's stack (host_direct.rs): there is no future, and
+  /// a command is carried out at once with the `Caller` of the host function running JS.
+  direct: Option<Rc<Callers>>,
 }
 
 impl Parked {
@@ -81,7 +86,19 @@ impl Parked {
     bridge: Arc<HostBridge>,
     timeout: Option<Duration>,
   ) -> Self {
-    Self { future: Some(Box::pin(future)), bridge, timeout, finished: None, arguments: None, store: None }
+    Self { future: Some(Box::pin(future)), bridge, timeout, finished: None, arguments: None, store: None, direct: None }
+  }
+
+  /// The entry of a call that runs on the JS thread's stack, by which the commands its host
+  /// functions' JS sends find it.
+  fn direct(bridge: Arc<HostBridge>, callers: Rc<Callers>, store: Option<(u64, SharedStore)>) -> Self {
+    Self { future: None, bridge, timeout: None, finished: None, arguments: None, store, direct: Some(callers) }
+  }
+
+  /// A copy of a direct call's entry, for a step ([`take`]); `None` for any other.
+  fn direct_copy(&self) -> Option<Self> {
+    let callers = self.direct.clone()?;
+    Some(Self::direct(self.bridge.clone(), callers, self.store.clone()))
   }
 }
 
@@ -105,11 +122,22 @@ pub fn park(state: &mut OpState, parked: Parked) -> Result<f64, WasmError> {
     .ok_or_else(|| WasmError::call("host call tokens are exhausted; restart the app"))
 }
 
+/// Takes a parked call out of the table for a step. A direct call (host_direct.rs) stays in the
+/// table and this is a copy of its entry: its steps run JS, whose commands must still find it.
 fn take(state: &Rc<RefCell<OpState>>, token: f64) -> Result<Parked, WasmError> {
-  parse_id(token).and_then(|id| state.borrow_mut().borrow_mut::<HostCalls>().0.remove(id)).ok_or_else(|| no_call(token))
+  let id = parse_id(token).ok_or_else(|| no_call(token))?;
+  let mut state = state.borrow_mut();
+  let table = &mut state.borrow_mut::<HostCalls>().0;
+  if let Some(copy) = table.get(id).and_then(Parked::direct_copy) {
+    return Ok(copy);
+  }
+  table.remove(id).ok_or_else(|| no_call(token))
 }
 
 pub(crate) fn put_back(state: &Rc<RefCell<OpState>>, token: f64, parked: Parked) {
+  if parked.direct.is_some() {
+    return;
+  }
   if let Some(id) = parse_id(token) {
     state.borrow_mut().borrow_mut::<HostCalls>().0.put(id, parked);
   }
@@ -147,6 +175,9 @@ impl Wake for ThreadWaker {
 /// synchronous call, but stopped at the deadline if the guest waits for something that does not
 /// come.
 fn step_sync(parked: &mut Parked) -> Step {
+  if let Some(callers) = &parked.direct {
+    return Step::Event(crate::host_direct::step(callers, &parked.bridge));
+  }
   thread_local! {
     /// This thread's waker, made once: every step of every synchronous call polls with it.
     static WAKER: Waker = Waker::from(Arc::new(ThreadWaker(std::thread::current())));
@@ -223,16 +254,6 @@ fn write_slots(values: &[Slot], slots: &mut [u8]) -> Result<(), WasmError> {
   Ok(())
 }
 
-pub(crate) fn read_slots(slots: &[u8], count: usize) -> Result<Vec<Slot>, WasmError> {
-  if slots.len() < count * SLOT {
-    return Err(WasmError::type_error(format!(
-      "the value buffer holds {} bytes, {count} values need more",
-      slots.len()
-    )));
-  }
-  Ok((0..count).map(|i| slot(slots, i)).collect())
-}
-
 /// Begins a call of export number `export_index` of an instance whose store has host functions;
 /// `slots` holds the arguments. Nothing runs until `run`/`run_sync`.
 #[op2(nofast)]
@@ -255,6 +276,11 @@ pub fn op_wasm_hcall_begin(
 /// arguments in the slots and the call's token, an f64, in that last slot, for
 /// `op_wasm_hcall_resume_sync`. A call that fails has no token left to cancel.
 ///
+/// With `serve`, a function, a store that takes synchronous calls (its guests import no WASI)
+/// runs the call on the JS thread's stack instead (host_direct.rs): each host function the guest
+/// calls runs then and there through `serve(index)`, with the call's token in the last slot, and
+/// the op returns `DONE`.
+///
 /// # Errors
 /// As `op_wasm_hcall_begin` and `op_wasm_hcall_run_sync`; 5007 if `slots` has no last slot.
 #[op2(nofast)]
@@ -263,12 +289,20 @@ pub fn op_wasm_hcall_call_sync(
   state: Rc<RefCell<OpState>>,
   packed_export: f64,
   #[buffer] slots: &mut [u8],
+  serve: v8::Local<v8::Value>,
 ) -> Result<f64, WasmError> {
   let Some(values) = slots.len().checked_sub(SLOT) else {
     return Err(WasmError::type_error("op_wasm_hcall_call_sync: the buffer needs a last slot for the token"));
   };
   let (instance_id, export_index) = crate::handles::unpack_export(packed_export);
   let (body, last) = slots.split_at_mut(values);
+  if let Ok(serve) = v8::Local::<v8::Function>::try_from(serve) {
+    let direct = call_direct(scope, &state, instance_id, export_index, body, last, serve);
+    detach_grown_in(scope, &state);
+    if let Some(done) = direct? {
+      return Ok(done);
+    }
+  }
   let token = begin(&mut state.borrow_mut(), instance_id, export_index, true, body)?;
   let step = step_sync_op(&state, token, None, body);
   detach_grown_in(scope, &state);
@@ -279,6 +313,50 @@ pub fn op_wasm_hcall_call_sync(
   Ok(step)
 }
 
+/// Runs the call on the JS thread's stack if its store takes synchronous calls (host_direct.rs):
+/// `Some(DONE)` with the results in `body`. `None` if the store takes only async calls (its
+/// guest imports WASI): the fiber driver takes the call.
+fn call_direct(
+  scope: &mut v8::PinScope<'_, '_>,
+  state: &Rc<RefCell<OpState>>,
+  instance_id: f64,
+  export_index: u32,
+  body: &mut [u8],
+  last: &mut [u8],
+  serve: v8::Local<v8::Function>,
+) -> Result<Option<f64>, WasmError> {
+  let (shared, member, bridge, engines) = {
+    let state = state.borrow();
+    let entry = state.borrow::<InstanceTable>().lookup_for_call(instance_id)?;
+    let host = entry.host.as_ref().ok_or_else(|| WasmError::call("this instance has no JS host functions"))?;
+    (entry.store.clone(), entry.member, host.bridge.clone(), state.borrow::<SharedEngines>().0.clone())
+  };
+  let mut guard = shared.clone().try_lock_owned().map_err(|_| busy())?;
+  if guard.store.requires_async() {
+    return Ok(None);
+  }
+  let callers = Rc::new(Callers::default());
+  let parked = Parked::direct(bridge.clone(), callers.clone(), parse_id(instance_id).map(|id| (id, shared)));
+  let token = park(&mut state.borrow_mut(), parked)?;
+  last.copy_from_slice(&token.to_le_bytes());
+  let args = body.to_vec();
+  let js = JsSide { scope, state, serve, slots: body };
+  let called = run(js, bridge, callers, || run_export_sync(&engines, &mut guard, member, export_index, &args));
+  drop(guard);
+  if let Some(id) = parse_id(token) {
+    state.borrow_mut().borrow_mut::<HostCalls>().0.remove(id);
+  }
+  write_slots(&called?, body)?;
+  Ok(Some(DONE))
+}
+
+fn busy() -> WasmError {
+  WasmError::call(
+    "this instance is busy: a call on it (or on an instance linked with it) is still running; \
+     await it before calling `instance.exports` functions",
+  )
+}
+
 fn begin(state: &mut OpState, instance_id: f64, export_index: u32, sync: bool, slots: &[u8]) -> Result<f64, WasmError> {
   let entry = state.borrow::<InstanceTable>().lookup_for_call(instance_id)?;
   let shared = entry.store.clone();
@@ -287,16 +365,7 @@ fn begin(state: &mut OpState, instance_id: f64, export_index: u32, sync: bool, s
   let host = entry.host.clone().ok_or_else(|| WasmError::call("this instance has no JS host functions"))?;
   let engines = state.borrow::<SharedEngines>().0.clone();
   // The synchronous driver cannot wait for the store's turn: it would wait on itself.
-  let locked = if sync {
-    Some(shared.clone().try_lock_owned().map_err(|_| {
-      WasmError::call(
-        "this instance is busy: a call on it (or on an instance linked with it) is still running; \
-         await it before calling `instance.exports` functions",
-      )
-    })?)
-  } else {
-    None
-  };
+  let locked = if sync { Some(shared.clone().try_lock_owned().map_err(|_| busy())?) } else { None };
   let timeout = locked.as_ref().and_then(|kiln| kiln.config.timeout_ms).map(Duration::from_millis);
   let args = slots.to_vec();
   let future = async move {
@@ -309,57 +378,6 @@ fn begin(state: &mut OpState, instance_id: f64, export_index: u32, sync: bool, s
   let mut parked = Parked::new(future, host.bridge.clone(), timeout);
   parked.store = parse_id(instance_id).map(|id| (id, shared_for_views));
   park(state, parked)
-}
-
-/// Runs export number `export_index` of member `member` with the arguments in `args`.
-async fn run_export(
-  engines: &crate::engine::Engines,
-  kiln: &mut crate::store::KilnStore,
-  member: usize,
-  export_index: u32,
-  args: &[u8],
-  sync: bool,
-) -> Result<Vec<Slot>, WasmError> {
-  let Member { instance, module, exported, .. } = &mut kiln.members[member];
-  let export = Member::export_at(exported, &mut kiln.store, instance, module, export_index)?;
-  let (func, ty, name) = (export.func, export.ty.clone(), export.name.clone());
-  let args = read_slots(args, ty.params().len())?;
-  let limits = kiln.config.call_limits();
-  arm(&mut kiln.store, &kiln.config, if sync { Mode::Sync } else { Mode::Async })?;
-  let called = call_in_scope(engines, &mut kiln.store, func, &ty, &name, &args, limits).await;
-  disarm(&mut kiln.store);
-  called
-}
-
-/// Calls `func` with the arguments in `args`; the `externref`s made for them are rooted in a scope
-/// of this call only.
-async fn call_in_scope(
-  engines: &crate::engine::Engines,
-  store: &mut wasmtime::Store<crate::store::StoreData>,
-  func: wasmtime::Func,
-  ty: &wasmtime::FuncType,
-  name: &str,
-  args: &[Slot],
-  limits: crate::error::CallLimits,
-) -> Result<Vec<Slot>, WasmError> {
-  let mut store = RootScope::new(store);
-  let mut params = Vec::with_capacity(args.len());
-  for (param, raw) in ty.params().zip(args) {
-    params.push(to_val(&mut store, &param, *raw)?.ok_or_else(|| unsupported(name, &param, "parameter"))?);
-  }
-  if let Some(result) = ty.results().find(|t| !passes(&store, t)) {
-    return Err(unsupported(name, &result, "result"));
-  }
-  let mut results = vec![Val::I32(0); ty.results().len()];
-  let outcome = {
-    let _running = engines.running();
-    func.call_async(&mut store, &params, &mut results).await
-  };
-  let outcome = crate::exception::caught(&mut store, outcome);
-  if finish(outcome, &format!("`{name}`"), limits)? == Ended::Exited {
-    results.iter_mut().for_each(|r| *r = Val::I32(0));
-  }
-  Ok(results.iter().map(|v| to_slot(&store, v)).collect())
 }
 
 /// Runs a parked call until it ends or calls a host function, letting the event loop run while
@@ -438,20 +456,6 @@ pub(crate) fn report_and_keep(
     put_back(state, token, parked);
   }
   result.map(|(code, _)| code)
-}
-
-/// The command that answers a host function: `status` 0, its results are in `slots` (`count` of
-/// them); 1, it threw (`message` says what, 5002); 2, a result did not fit the import's type
-/// (5007); 3, a component's results, encoded; 4 and 5, a JS import of the `WebAssembly` global
-/// threw, and the guest gets the exception (exception.rs, `Raise::parse` reads `message`).
-fn answer(status: u32, count: u32, slots: &[u8], message: &str) -> Result<Command, WasmError> {
-  Ok(match status {
-    0 => Command::Reply(read_slots(slots, count as usize)?),
-    1 => Command::Throw(WasmError::call(message.to_string())),
-    4 | 5 => Raise::command(status, message),
-    3 => Command::ReplyBytes(slots[..(count as usize).min(slots.len())].to_vec()),
-    _ => Command::Throw(WasmError::type_error(message.to_string())),
-  })
 }
 
 /// Answers the host function a parked call waits on and runs the call on, as

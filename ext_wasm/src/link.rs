@@ -145,7 +145,7 @@ pub fn define_host(
           // takes every import from the import object, so a WASI written in JS (a browser shim)
           // is the one the module gets. It can do only what the app's JS can.
           linker.allow_shadowing(import.module() == WASI_P1);
-          let defined = crate::host::define(
+          let defined = crate::host_fn::define(
             linker,
             import.module(),
             import.name(),

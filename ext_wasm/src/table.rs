@@ -111,7 +111,7 @@ impl HandedOut {
       return *func;
     }
     let ty = FuncType::new(cx.engine(), params.iter().cloned(), results.iter().cloned());
-    let func = crate::host::js_func(&mut *cx, ty, host);
+    let func = crate::host_fn::js_func(&mut *cx, ty, host);
     cx.data_mut().handed_out.1.push((host, func));
     func
   }
