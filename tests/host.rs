@@ -50,13 +50,17 @@ fn the_issues_api_example_runs() {
 
 /// A synchronous export call runs its host functions on the JS thread's stack (host_direct.rs):
 /// a memory the guest grows between two of them, a call into another store from one, a throw,
-/// many calls in one; and a store that imports WASI keeps the fiber driver.
+/// many calls in one; and a store that imports WASI keeps the fiber driver. Numbers a host
+/// function returns, which Rust takes itself there, must reach the guest as the JS side makes
+/// them under `await call`: 104 returned values (edges of each type, and values that are not
+/// numbers) through both, compared.
 #[test]
 fn synchronous_calls_run_host_functions_on_the_js_stack() {
   App::new("host_direct.ts")
     .manifest("[capabilities.wasm]\nload = true\nexecute = true\n[capabilities.fs]\nread = [\"./host_direct.wasm\"]\n")
     .wat("host_direct.wat", "host_direct.wasm")
     .wat("host_direct_wasi.wat", "host_direct_wasi.wasm")
+    .wat("host_direct_values.wat", "host_direct_values.wasm")
     .run()
     .ok(concat!(
       "before: 65536\n",
@@ -68,5 +72,8 @@ fn synchronous_calls_run_host_functions_on_the_js_stack() {
       "many: 350000 100000\n",
       "global after: grew from 1 page, old buffer 0, new 131072\n",
       "wasi store: 50 60\n",
+      "values compared: 104, differ: 0, accepted: 70\n",
+      "i32 edges: -1 -2147483648 -2147483648\n",
+      "f32 rounding: true argument seen: true\n",
     ));
 }

@@ -191,14 +191,16 @@ declare module "kiln:internal" {
      * `op_wasm_hcall_resume_sync`. A call that fails has no token left to cancel.
      *
      * With `serve`, a function, a store that takes synchronous calls (its guests import no WASI)
-     * runs the call on the JS thread's stack instead (host_direct.rs): each host function the guest
-     * calls runs then and there through `serve(index)`, with the call's token in the last slot, and
-     * the op returns `DONE`.
+     * runs the call on the JS thread's stack instead (host_direct.rs), and the op returns `DONE`.
+     * Each host function the guest calls runs then and there: `direct[index](token, ...args)` if
+     * `direct` has a function for it (numbers in and out), else `serve(index)`, with the call's token
+     * in the last slot; a value the direct function returned that Rust does not take, or what it
+     * threw, goes to `serve(index, value, threw)`.
      *
      * # Errors
      * As `op_wasm_hcall_begin` and `op_wasm_hcall_run_sync`; 5007 if `slots` has no last slot.
      */
-    op_wasm_hcall_call_sync(packedExport: number, slots: Uint8Array, serve: unknown): number;
+    op_wasm_hcall_call_sync(packedExport: number, slots: Uint8Array, serve: unknown, direct: unknown): number;
     /**
      * Runs a parked call until it ends or calls a host function, letting the event loop run while
      * the guest yields. Resolves to `DONE` (results in `slots`) or a host function's number

@@ -211,9 +211,7 @@ export function serveSync(token: number, table: HostTable, index: number, slots:
   if (!h.bare && isThenable(value)) {
     // Keep the rejection, if any, from going unhandled: the call reports the problem.
     Promise.resolve(value).catch(() => {});
-    const message = `the host function \`${h.name}\` returned a promise, which a synchronous ` +
-      "`instance.exports` call cannot wait for; call the export with `await instance.call(...)`";
-    answer(state, 1, 0, message);
+    answer(state, 1, 0, promised(h));
     return;
   }
   replyValue(state, table, index, value, view);
@@ -261,6 +259,123 @@ export async function driveInstantiation<T>(token: number, table: HostTable, end
   } catch (error) {
     throw withCause(error, state);
   }
+}
+
+/** The types a host function's values may have for Rust to call it directly: plain numbers. */
+const NUMBER_TYPES = ["i32", "f32", "f64"];
+
+/** `table.direct`, made for every host function added since it was last made. */
+function directFns(table: HostTable): HostTable["direct"] {
+  const direct = table.direct;
+  for (let index = direct.length; index < table.fns.length; index++) {
+    const h = table.fns[index];
+    const numbers = h !== null && h !== undefined && h.suspending === undefined && h.results.length <= 1 &&
+      h.params.every((t) => NUMBER_TYPES.includes(t)) && h.results.every((t) => NUMBER_TYPES.includes(t));
+    direct.push(numbers ? directFn(h, table) : undefined);
+  }
+  return direct;
+}
+
+/** Host function `h` as Rust calls it directly (`table.direct`): with the call's token, then its
+ * arguments, all numbers of its types. It returns what the function returned, which Rust takes if
+ * it is a number of the result's type (nothing for no result) and otherwise hands to
+ * `settleDirect`; a throw is handed there too. A `WebAssembly` import gets its arguments only;
+ * any other host function a caller as well, live while it runs, as the driver gives it. Either is
+ * on the table's stack of running host calls meanwhile, as `start` puts it. */
+function directFn(h: HostFn, table: HostTable): (token: number, ...args: number[]) => unknown {
+  const fn = h.fn as (...a: unknown[]) => unknown;
+  const arity = h.params.length;
+  const active = table.active;
+  if (h.bare) {
+    // On the table's stack while it runs, as the driver puts it: a `WebAssembly` export it calls
+    // goes in through it (`via`), and a `WebAssembly.promising` call it makes waits for it.
+    switch (arity) {
+      case 0:
+        return (token) => {
+          active.push(token);
+          try {
+            return fn();
+          } finally {
+            active.pop();
+          }
+        };
+      case 1:
+        return (token, a) => {
+          active.push(token);
+          try {
+            return fn(a);
+          } finally {
+            active.pop();
+          }
+        };
+      case 2:
+        return (token, a, b) => {
+          active.push(token);
+          try {
+            return fn(a, b);
+          } finally {
+            active.pop();
+          }
+        };
+      default:
+        return (token, ...args) => {
+          active.push(token);
+          try {
+            return fn(...args);
+          } finally {
+            active.pop();
+          }
+        };
+    }
+  }
+  if (arity <= 2) {
+    // The common arities without a spread call (it builds an array on every call).
+    return (token, a, b) => {
+      const caller = new Caller(token, table);
+      active.push(token);
+      try {
+        return arity === 0 ? fn(caller) : arity === 1 ? fn(a, caller) : fn(a, b, caller);
+      } finally {
+        active.pop();
+        caller.end();
+      }
+    };
+  }
+  return (token, ...args) => {
+    const caller = new Caller(token, table);
+    active.push(token);
+    try {
+      return fn(...args, caller);
+    } finally {
+      active.pop();
+      caller.end();
+    }
+  };
+}
+
+/** What Rust hands back after calling a host function directly (`directFn`): the value it
+ * returned, if it was not simply a number of its result's type, or what it threw. Answered as the
+ * driver answers (the promise of a host function that is not a `WebAssembly` import fails the
+ * call); says what it answered as serveDirect does. */
+function settleDirect(table: HostTable, step: number, view: DataView, state: CallState, value: unknown, threw: boolean): number | [number, string] {
+  const answering = serving ?? state;
+  const index = step | 0;
+  const h = hostFn(table, index);
+  if (threw) {
+    replyError(h, answering, value);
+  } else if (!h.bare && isThenable(value)) {
+    Promise.resolve(value).catch(() => {});
+    answer(answering, 1, 0, promised(h));
+  } else {
+    replyValue(answering, table, index, value, view);
+  }
+  return answering.status === 0 ? answering.count : [answering.status, answering.message];
+}
+
+/** Why a synchronous call fails when host function `h` returns a promise. */
+function promised(h: HostFn): string {
+  return `the host function \`${h.name}\` returned a promise, which a synchronous ` +
+    "`instance.exports` call cannot wait for; call the export with `await instance.call(...)`";
 }
 
 /** Runs host function `step` for a call whose guest runs on the JS thread's stack, inside
@@ -379,7 +494,12 @@ function syncRunner(
 ): (args: readonly unknown[]) => DataView {
   const packed = raw * EXPORT_INDEX_LIMIT + index;
   const oneOp = index < EXPORT_INDEX_LIMIT && Number.isSafeInteger(packed);
-  let own: { slots: Uint8Array; view: DataView; state: CallState; serve: (index: number) => number | [number, string] } | null = null;
+  let own: {
+    slots: Uint8Array;
+    view: DataView;
+    state: CallState;
+    serve: (step: number, value?: unknown, threw?: boolean) => number | [number, string];
+  } | null = null;
   let running = false;
   return (args: readonly unknown[]): DataView => {
     // The buffer's last slot is for the token op_wasm_hcall_call_sync writes.
@@ -389,7 +509,13 @@ function syncRunner(
       const slots = new Uint8Array(size);
       const view = new DataView(slots.buffer);
       const state = newState();
-      call = { slots, view, state, serve: (step: number) => serveDirect(table, step, slots, view, state) };
+      call = {
+        slots,
+        view,
+        state,
+        serve: (step: number, value?: unknown, threw?: boolean) =>
+          threw === undefined ? serveDirect(table, step, slots, view, state) : settleDirect(table, step, view, state, value, threw),
+      };
       if (!running) own = call;
     }
     const { slots, view, state, serve } = call;
@@ -403,7 +529,7 @@ function syncRunner(
     try {
       write(view, args);
       if (oneOp) {
-        const step = ops.op_wasm_hcall_call_sync(packed, slots, serve);
+        const step = ops.op_wasm_hcall_call_sync(packed, slots, serve, directFns(table));
         if (step !== DONE) {
           token = view.getFloat64(slots.length - 8, true);
           driveSync(token, table, slots, view, state, step);

@@ -59,6 +59,11 @@ export class HostTable {
   /** The `WebAssembly.promising` calls of the store that have not ended, innermost last. While
    * one is suspended, a call into the store runs nested in it (`via`). */
   readonly promising: PromisingCall[] = [];
+  /** Each host function as a guest on the JS thread's stack calls it from Rust, given the call's
+   * token and the arguments as numbers (ext_wasm/src/host_direct.rs), or undefined for one whose
+   * values are not all i32, f32 or f64 numbers (at most one result), or that suspends: that one
+   * takes the whole JS path. Made by runtime:wasm/host (`directFns`) as functions are added. */
+  readonly direct: (((token: number, ...args: number[]) => unknown) | undefined)[] = [];
 
   constructor(fns: (HostFn | null)[]) {
     for (const f of fns) this.add(f);

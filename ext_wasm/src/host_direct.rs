@@ -4,10 +4,18 @@
 //! instances) on a store that can take synchronous calls (no WASI functions among its imports:
 //! wasmtime defines those async) runs the guest with `Func::call` on the JS thread's stack, inside
 //! its op (`op_wasm_hcall_call_sync`). There is no fiber, so a host function the guest calls runs
-//! its JS right there, through the function the JS side gave the op (`serveDirect` in
-//! ts/wasm_host.ts), as an import call does in a browser's engine: JS runs on the JS thread's own
-//! stack, never on a fiber's. A round trip is a call from Rust into JS and back, where the fiber
-//! driver (hostcall.rs) takes two fiber switches and an op crossing.
+//! its JS right there, as an import call does in a browser's engine: JS runs on the JS thread's
+//! own stack, never on a fiber's. A round trip is a call from Rust into JS and back, where the
+//! fiber driver (hostcall.rs) takes two fiber switches and an op crossing.
+//!
+//! Two ways into JS, both given to the op by ts/wasm_host.ts:
+//!
+//! - **Numbers** (every value an i32, f32 or f64, at most one result): Rust calls the function's
+//!   entry in `directFns` with the call's token and the arguments as JS numbers, and takes a
+//!   returned number of the result's type itself. Anything else it returned, and anything it
+//!   threw, goes to `serve(index, value, threw)`, which answers as the driver would.
+//! - **Any other**: the arguments go into the slots, and `serve(index)` (`serveDirect`) runs the
+//!   host function as the synchronous driver does.
 //!
 //! While the JS runs, the host function's `Caller` is the one way into the store (the op holds
 //! the store's lock). The commands the JS side sends meanwhile (`caller.memory`, `caller.exports`,
@@ -32,12 +40,16 @@ use crate::value::SLOT;
 #[derive(Default)]
 pub(crate) struct Callers(RefCell<Vec<*mut Caller<'static, StoreData>>>);
 
-/// A synchronous call running on the JS thread's stack, from its op to its end.
+/// A synchronous call running on the JS thread's stack, from its op to its end (a host call
+/// works with a copy).
+#[derive(Clone)]
 struct Direct {
   /// The op's scope, its lifetimes erased: each host function's JS runs in a scope made in it.
   scope: *mut c_void,
   /// The JS side's function that runs host function `index` and says what it answered.
   serve: v8::Local<'static, v8::Function>,
+  /// The host functions Rust calls itself, with numbers (`JsSide::fns`).
+  fns: Option<v8::Local<'static, v8::Array>>,
   state: Rc<RefCell<OpState>>,
   /// The call's slot buffer (the op's argument, which the JS side reads and writes too).
   slots: *mut u8,
@@ -45,6 +57,7 @@ struct Direct {
   /// The store's mailbox: it tells the store's own host functions from another store's.
   bridge: Arc<HostBridge>,
   callers: Rc<Callers>,
+  token: f64,
 }
 
 thread_local! {
@@ -58,7 +71,11 @@ pub(crate) struct JsSide<'a, 's, 'i, 'v> {
   pub scope: &'a mut v8::PinScope<'s, 'i>,
   pub state: &'a Rc<RefCell<OpState>>,
   pub serve: v8::Local<'v, v8::Function>,
+  /// The host functions Rust may call directly, by number (ts/wasm_host.ts, `directFns`).
+  pub fns: Option<v8::Local<'v, v8::Array>>,
   pub slots: &'a mut [u8],
+  /// The call's token, by which the JS side's commands find it (hostcall.rs).
+  pub token: f64,
 }
 
 /// Runs `call` (the guest, on this stack) with `js` as the way its host functions reach JS.
@@ -77,15 +94,22 @@ pub(crate) fn run<R>(
   // SAFETY: the erased lifetimes are never relied on past this function: the entry is popped
   // (by `Pop`, even on unwinding) before it returns, while the op's scope, the `serve` handle
   // and the slot buffer are all still alive.
-  let serve = unsafe { std::mem::transmute::<v8::Local<'_, v8::Function>, v8::Local<'static, v8::Function>>(js.serve) };
+  let (serve, fns) = unsafe {
+    (
+      std::mem::transmute::<v8::Local<'_, v8::Function>, v8::Local<'static, v8::Function>>(js.serve),
+      js.fns.map(|fns| std::mem::transmute::<v8::Local<'_, v8::Array>, v8::Local<'static, v8::Array>>(fns)),
+    )
+  };
   let direct = Direct {
     scope: std::ptr::from_mut(js.scope).cast(),
     serve,
+    fns,
     state: js.state.clone(),
     slots: js.slots.as_mut_ptr(),
     len: js.slots.len(),
     bridge,
     callers,
+    token: js.token,
   };
   DIRECT.with(|d| d.borrow_mut().push(direct));
   let _pop = Pop;
@@ -101,71 +125,145 @@ pub(crate) fn call(
   results: &mut [Val],
   result_types: &Arc<[ValType]>,
 ) -> wasmtime::Result<()> {
-  let top = DIRECT.with(|d| {
-    d.borrow().last().map(|d| (d.scope, d.serve, d.state.clone(), d.slots, d.len, d.bridge.clone(), d.callers.clone()))
-  });
-  let own = |bridge: &Arc<HostBridge>| caller.data().host.as_ref().is_some_and(|b| Arc::ptr_eq(b, bridge));
-  let Some((scope, serve, state, slots, len, _, callers)) = top.filter(|top| own(&top.5)) else {
+  let top = DIRECT.with(|d| d.borrow().last().cloned());
+  let Some(js) = top.filter(|js| caller.data().host.as_ref().is_some_and(|b| Arc::ptr_eq(b, &js.bridge))) else {
     return Err(
       WasmError::call("a JS host function was called outside a call Kiln runs; this is a bug in Kiln").into(),
     );
   };
-  if params.len() * SLOT > len || result_types.len() * SLOT > len {
+  if params.len() * SLOT > js.len || result_types.len() * SLOT > js.len {
     return Err(WasmError::call("the host call's value buffer is too small; this is a bug in Kiln").into());
   }
-  for (i, value) in params.iter().enumerate() {
-    let slot = to_slot(&*caller, value);
-    // SAFETY: the buffer is the op's argument, alive until the op returns, and `len` bytes long
-    // (checked above); no Rust reference to it is in use while the call runs (see `run`).
-    unsafe { std::ptr::copy_nonoverlapping(slot.as_ptr(), slots.add(i * SLOT), SLOT) };
-  }
-  callers.0.borrow_mut().push(std::ptr::from_mut(caller).cast());
-  let answered = js(scope, &state, serve, index, slots, len);
-  callers.0.borrow_mut().pop();
-  let values = apply(caller, answered, result_types)?;
+  js.callers.0.borrow_mut().push(std::ptr::from_mut(caller).cast());
+  let answered = js.run(caller, index, params, result_types);
+  js.callers.0.borrow_mut().pop();
+  let values = match answered {
+    Answered::Values(values) => values,
+    Answered::Command(answer) => apply(caller, answer, result_types)?,
+  };
   results.clone_from_slice(&values);
   Ok(())
 }
 
-/// Calls the JS side's `serve(index)` and reads its answer: the number of results it left in the
-/// slots, or `[status, message]` (hostcall.rs, `answer`).
-fn js(
-  scope: *mut c_void,
-  state: &Rc<RefCell<OpState>>,
-  serve: v8::Local<'static, v8::Function>,
-  index: u32,
-  slots: *mut u8,
-  len: usize,
-) -> Command {
-  // SAFETY: `scope` is the scope of the op that runs the call, which is still running (this runs
-  // inside its `Func::call`), and which does not use its scope until the call returns; the
-  // scope made here ends before this function returns.
-  let outer: &mut v8::PinScope<'static, 'static> = unsafe { &mut *scope.cast() };
-  v8::scope!(let scope, outer);
-  // A memory that grew since JS last ran: its old buffers are detached first, as after any op.
-  crate::memory_view::detach_grown_in(scope, state);
-  v8::tc_scope!(let tc, scope);
-  let recv = v8::undefined(tc).into();
-  let number = v8::Number::new(tc, f64::from(index)).into();
-  let returned = serve.call(tc, recv, &[number]);
-  // SAFETY: as above: the buffer outlives the call, and JS has finished with it for now.
-  let slots = unsafe { std::slice::from_raw_parts(slots, len) };
-  let Some(returned) = returned else {
-    let what = tc.exception().map_or_else(|| "it was terminated".to_string(), |e| e.to_rust_string_lossy(tc));
-    return Command::Throw(WasmError::call(format!("Kiln's host call driver failed: {what}")));
-  };
-  if let Some(count) = crate::call_sync::number(&returned) {
-    return match read_slots(slots, count as usize) {
-      Ok(values) => Command::Reply(values),
-      Err(e) => Command::Throw(e),
+/// What a host function's JS answered: results Rust made itself, or the JS side's answer.
+enum Answered {
+  Values(Vec<Val>),
+  Command(Command),
+}
+
+impl Direct {
+  /// Runs host function `index` in JS: its direct function with the arguments as numbers if it
+  /// has one and they are, else the JS side's `serve`.
+  fn run(&self, caller: &Caller<'_, StoreData>, index: u32, params: &[Val], result_types: &[ValType]) -> Answered {
+    // SAFETY: `scope` is the scope of the op that runs the call, which is still running (this runs
+    // inside its `Func::call`), and which does not use its scope until the call returns; the
+    // scope made here ends before this function returns.
+    let outer: &mut v8::PinScope<'static, 'static> = unsafe { &mut *self.scope.cast() };
+    v8::scope!(let scope, outer);
+    // A memory that grew since JS last ran: its old buffers are detached first, as after any op.
+    crate::memory_view::detach_grown_in(scope, &self.state);
+    v8::tc_scope!(let tc, scope);
+    let recv: v8::Local<v8::Value> = v8::undefined(tc).into();
+    let direct =
+      self.fns.and_then(|fns| fns.get_index(tc, index)).and_then(|f| v8::Local::<v8::Function>::try_from(f).ok());
+    if let Some(f) = direct {
+      let mut args: [v8::Local<v8::Value>; 4] = [recv; 4];
+      if params.len() < args.len() && params.iter().all(|p| number_of(p).is_some()) {
+        args[0] = v8::Number::new(tc, self.token).into();
+        for (arg, param) in args[1..].iter_mut().zip(params) {
+          *arg = v8::Number::new(tc, number_of(param).unwrap_or_default()).into();
+        }
+        let returned = f.call(tc, recv, &args[..=params.len()]);
+        let (value, threw) = match returned {
+          Some(value) => match take(&value, result_types) {
+            Some(values) => return Answered::Values(values),
+            None => (value, false),
+          },
+          None => match tc.exception() {
+            Some(exception) => {
+              tc.reset();
+              (exception, true)
+            }
+            None => return Answered::Command(Command::Throw(WasmError::call("the host function was terminated"))),
+          },
+        };
+        let index = v8::Number::new(tc, f64::from(index)).into();
+        let threw = v8::Boolean::new(tc, threw).into();
+        let Some(settled) = self.serve.call(tc, recv, &[index, value, threw]) else {
+          return Answered::Command(driver_failed(tc.exception().map(|e| e.to_rust_string_lossy(tc))));
+        };
+        return Answered::Command(self.answer(tc, settled));
+      }
+    }
+    // The slots, for the JS side to read.
+    for (i, value) in params.iter().enumerate() {
+      let slot = to_slot(caller, value);
+      // SAFETY: the buffer is the op's argument, alive until the op returns, and `len` bytes long
+      // (checked by `call`); no Rust reference to it is in use while the call runs (see `run`).
+      unsafe { std::ptr::copy_nonoverlapping(slot.as_ptr(), self.slots.add(i * SLOT), SLOT) };
+    }
+    let number = v8::Number::new(tc, f64::from(index)).into();
+    let Some(returned) = self.serve.call(tc, recv, &[number]) else {
+      return Answered::Command(driver_failed(tc.exception().map(|e| e.to_rust_string_lossy(tc))));
     };
+    Answered::Command(self.answer(tc, returned))
   }
-  let Ok(pair) = v8::Local::<v8::Array>::try_from(returned) else {
-    return Command::Throw(WasmError::call("Kiln's host call driver answered oddly; this is a bug in Kiln"));
-  };
-  let status = pair.get_index(tc, 0).and_then(|s| crate::call_sync::number(&s)).unwrap_or(1.0);
-  let message = pair.get_index(tc, 1).map(|m| m.to_rust_string_lossy(tc)).unwrap_or_default();
-  answer(status as u32, 0, slots, &message).unwrap_or_else(Command::Throw)
+
+  /// The JS side's answer: the number of results it left in the slots, or `[status, message]`
+  /// (host.rs, `answer`).
+  fn answer(&self, tc: &mut v8::PinScope<'_, '_>, returned: v8::Local<v8::Value>) -> Command {
+    // SAFETY: as in `run`: the buffer outlives the call, and JS has finished with it for now.
+    let slots = unsafe { std::slice::from_raw_parts(self.slots, self.len) };
+    if let Some(count) = crate::call_sync::number(&returned) {
+      return match read_slots(slots, count as usize) {
+        Ok(values) => Command::Reply(values),
+        Err(e) => Command::Throw(e),
+      };
+    }
+    let Ok(pair) = v8::Local::<v8::Array>::try_from(returned) else {
+      return Command::Throw(WasmError::call("Kiln's host call driver answered oddly; this is a bug in Kiln"));
+    };
+    let status = pair.get_index(tc, 0).and_then(|s| crate::call_sync::number(&s)).unwrap_or(1.0);
+    let message = pair.get_index(tc, 1).map(|m| m.to_rust_string_lossy(tc)).unwrap_or_default();
+    answer(status as u32, 0, slots, &message).unwrap_or_else(Command::Throw)
+  }
+}
+
+/// The answer when the JS side's own code threw (the host function's throws it catches), with
+/// what it threw: out of stack in a deep recursion, say, or the engine stopping (`None`).
+fn driver_failed(what: Option<String>) -> Command {
+  let what = what.unwrap_or_else(|| "the JS engine stopped it".to_string());
+  Command::Throw(WasmError::call(format!("the host call failed in Kiln's JS: {what}")))
+}
+
+/// A parameter as the JS number it is passed as, if it is an i32, f32 or f64.
+fn number_of(value: &Val) -> Option<f64> {
+  match value {
+    Val::I32(i) => Some(f64::from(*i)),
+    Val::F32(bits) => Some(f64::from(f32::from_bits(*bits))),
+    Val::F64(bits) => Some(f64::from_bits(*bits)),
+    _ => None,
+  }
+}
+
+/// The results from what a direct function returned, if it is simply a number of the one result's
+/// type (an i32 an integer in [-2^31, 2^32), as the JS side checks it), or undefined for none.
+fn take(value: &v8::Value, result_types: &[ValType]) -> Option<Vec<Val>> {
+  match result_types {
+    [] => value.is_undefined().then(Vec::new),
+    [ty] => {
+      let n = crate::call_sync::number(value)?;
+      Some(vec![match ty {
+        ValType::I32 if n.fract() == 0.0 && (-2_147_483_648.0..4_294_967_296.0).contains(&n) => {
+          Val::I32(n as i64 as i32)
+        }
+        ValType::F32 => Val::F32((n as f32).to_bits()),
+        ValType::F64 => Val::F64(n.to_bits()),
+        _ => return None,
+      }])
+    }
+    _ => None,
+  }
 }
 
 /// Carries out the command the JS side just gave a direct call (a parked call's `step_sync`):

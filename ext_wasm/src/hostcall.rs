@@ -277,9 +277,11 @@ pub fn op_wasm_hcall_begin(
 /// `op_wasm_hcall_resume_sync`. A call that fails has no token left to cancel.
 ///
 /// With `serve`, a function, a store that takes synchronous calls (its guests import no WASI)
-/// runs the call on the JS thread's stack instead (host_direct.rs): each host function the guest
-/// calls runs then and there through `serve(index)`, with the call's token in the last slot, and
-/// the op returns `DONE`.
+/// runs the call on the JS thread's stack instead (host_direct.rs), and the op returns `DONE`.
+/// Each host function the guest calls runs then and there: `direct[index](token, ...args)` if
+/// `direct` has a function for it (numbers in and out), else `serve(index)`, with the call's token
+/// in the last slot; a value the direct function returned that Rust does not take, or what it
+/// threw, goes to `serve(index, value, threw)`.
 ///
 /// # Errors
 /// As `op_wasm_hcall_begin` and `op_wasm_hcall_run_sync`; 5007 if `slots` has no last slot.
@@ -290,6 +292,7 @@ pub fn op_wasm_hcall_call_sync(
   packed_export: f64,
   #[buffer] slots: &mut [u8],
   serve: v8::Local<v8::Value>,
+  direct: v8::Local<v8::Value>,
 ) -> Result<f64, WasmError> {
   let Some(values) = slots.len().checked_sub(SLOT) else {
     return Err(WasmError::type_error("op_wasm_hcall_call_sync: the buffer needs a last slot for the token"));
@@ -297,7 +300,8 @@ pub fn op_wasm_hcall_call_sync(
   let (instance_id, export_index) = crate::handles::unpack_export(packed_export);
   let (body, last) = slots.split_at_mut(values);
   if let Ok(serve) = v8::Local::<v8::Function>::try_from(serve) {
-    let direct = call_direct(scope, &state, instance_id, export_index, body, last, serve);
+    let fns = v8::Local::<v8::Array>::try_from(direct).ok();
+    let direct = call_direct(scope, &state, (instance_id, export_index), body, last, (serve, fns));
     detach_grown_in(scope, &state);
     if let Some(done) = direct? {
       return Ok(done);
@@ -319,11 +323,10 @@ pub fn op_wasm_hcall_call_sync(
 fn call_direct(
   scope: &mut v8::PinScope<'_, '_>,
   state: &Rc<RefCell<OpState>>,
-  instance_id: f64,
-  export_index: u32,
+  (instance_id, export_index): (f64, u32),
   body: &mut [u8],
   last: &mut [u8],
-  serve: v8::Local<v8::Function>,
+  (serve, fns): (v8::Local<v8::Function>, Option<v8::Local<v8::Array>>),
 ) -> Result<Option<f64>, WasmError> {
   let (shared, member, bridge, engines) = {
     let state = state.borrow();
@@ -340,7 +343,7 @@ fn call_direct(
   let token = park(&mut state.borrow_mut(), parked)?;
   last.copy_from_slice(&token.to_le_bytes());
   let args = body.to_vec();
-  let js = JsSide { scope, state, serve, slots: body };
+  let js = JsSide { scope, state, serve, fns, slots: body, token };
   let called = run(js, bridge, callers, || run_export_sync(&engines, &mut guard, member, export_index, &args));
   drop(guard);
   if let Some(id) = parse_id(token) {

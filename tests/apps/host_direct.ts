@@ -71,8 +71,10 @@ const global = new WebAssembly.Instance(new WebAssembly.Module(bytes), {
       globalHeld = (global.exports.memory as WebAssembly.Memory).buffer;
     },
     after: (old: number) => {
+      // Read before anything else runs: the old buffer was detached before this JS began.
+      const was = globalHeld!.byteLength;
       const now = (global.exports.memory as WebAssembly.Memory).buffer.byteLength;
-      globalSeen.push(`global after: grew from ${old} page, old buffer ${globalHeld!.byteLength}, new ${now}`);
+      globalSeen.push(`global after: grew from ${old} page, old buffer ${was}, new ${now}`);
     },
     other: (i: number) => i,
     f: (x: number) => x,
@@ -86,3 +88,63 @@ const wasi = await instantiate(await compileFile("./host_direct_wasi.wasm"), {
   imports: { env: { g: (x: number) => x * 10 } },
 });
 console.log("wasi store:", (wasi.exports.via_g as (x: number) => number)(4), (await wasi.call("via_g", 5))[0]);
+
+// The same host functions and returned values through `instance.exports` (Rust takes a returned
+// number itself) and through `await instance.call` (the JS side takes every value): each pair
+// must give the same result or the same error, and the functions must see the same arguments.
+const candidates: unknown[] = [
+  0, -0, 1, -1, 7.5, 2 ** 31 - 1, -(2 ** 31), 2 ** 31, 2 ** 32 - 1, 2 ** 32, -(2 ** 31) - 1, 1 / 3, 1e300, -1e-300,
+  5e-324, NaN, Infinity, -Infinity, undefined, null, true, "5", 5n, {}, [1], { valueOf: () => 3 },
+];
+let returning: unknown = 0;
+const received: string[] = [];
+const note = (...xs: unknown[]) => {
+  received.push(xs.map((x) => Object.is(x, -0) ? "-0" : String(x)).join(","));
+  return returning;
+};
+const values = await instantiate(await compileFile("./host_direct_values.wasm"), {
+  imports: { env: { r_i32: (x: number) => note(x), r_f32: (x: number) => note(x), r_f64: (x: number) => note(x), r_void: (a: number, b: number, c: number) => note(a, b, c) } },
+});
+const show = (f: () => unknown): string => {
+  try {
+    const r = f();
+    return Object.is(r, -0) ? "-0" : String(r);
+  } catch (e) {
+    return isWasmError(e) ? `${e.code} ${e.name}: ${e.message}` : `threw ${String(e)}`;
+  }
+};
+const showAsync = async (f: () => Promise<unknown[]>): Promise<string> => {
+  try {
+    const r = (await f())[0];
+    return Object.is(r, -0) ? "-0" : String(r);
+  } catch (e) {
+    return isWasmError(e) ? `${e.code} ${e.name}: ${e.message}` : `threw ${String(e)}`;
+  }
+};
+const args: Record<string, number[]> = { t_i32: [-5], t_f32: [0.1], t_f64: [-0], t_void: [3, 0.25, 1.5] };
+let compared = 0;
+let differ = 0;
+let accepted = 0;
+for (const name of ["t_i32", "t_f32", "t_f64", "t_void"]) {
+  for (const value of candidates) {
+    returning = value;
+    received.length = 0;
+    const sync = show(() => (values.exports[name] as (...a: number[]) => unknown)(...args[name]));
+    const viaCall = await showAsync(() => values.call(name, ...args[name]));
+    compared++;
+    if (sync !== viaCall || received[0] !== received[1]) {
+      differ++;
+      console.log("differ:", name, String(value), "|", sync, "|", viaCall, "|", received.join(" / "));
+    } else if (!sync.startsWith("50")) {
+      accepted++;
+    }
+  }
+}
+console.log(`values compared: ${compared}, differ: ${differ}, accepted: ${accepted}`);
+const ti = values.exports.t_i32 as (x: number) => number;
+returning = 2 ** 32 - 1;
+const wrapped = ti(1);
+returning = 2 ** 31;
+console.log("i32 edges:", wrapped, ti(1), (returning = -(2 ** 31), ti(1)));
+returning = 1 / 3;
+console.log("f32 rounding:", (values.exports.t_f32 as (x: number) => number)(1) === Math.fround(1 / 3), "argument seen:", received.at(-1) === String(Math.fround(1)));
