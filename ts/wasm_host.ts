@@ -602,20 +602,25 @@ function shape(values: WasmResult[]): WasmReturn {
  * exports, usable only while that host function runs.
  */
 class Caller implements WasmCaller {
+  /** The host call's token while it runs; -1 once it has returned (tokens count up from 1). */
   #token: number;
   #table: HostTable;
-  #live = true;
-  #exports: WasmExports | null = null;
-  #memory: WasmCaller["memory"] | null = null;
+  /** `memory` and `exports`, made on first use: most host functions never touch their caller,
+   * and each call makes one (three fields rather than five: each costs QuickJS a property). */
+  #made: { memory?: WasmCaller["memory"]; exports?: WasmExports } | null = null;
 
   constructor(token: number, table: HostTable) {
     this.#token = token;
     this.#table = table;
   }
 
-  /** Made on first use: most host functions never touch their caller, and each call makes one. */
+  get #live(): boolean {
+    return this.#token >= 0;
+  }
+
   get memory(): WasmCaller["memory"] {
-    if (this.#memory === null) {
+    const made = (this.#made ??= {});
+    if (made.memory === undefined) {
       const live = (what: string) => {
         if (!this.#live) {
           throw wasmError(
@@ -626,7 +631,7 @@ class Caller implements WasmCaller {
         }
         return this.#token;
       };
-      this.#memory = Object.freeze({
+      made.memory = Object.freeze({
         read(offset: number | bigint, length: number | bigint): Uint8Array {
           const token = live("read");
           const out = new Uint8Array(toIndex(length, "caller.memory.read"));
@@ -647,18 +652,19 @@ class Caller implements WasmCaller {
         },
       });
     }
-    return this.#memory;
+    return made.memory;
   }
 
   /** Called when the host function returns: the caller stops working. */
   end(): void {
-    this.#live = false;
+    this.#token = -1;
   }
 
   get exports(): WasmExports {
-    if (this.#exports === null) {
+    const made = (this.#made ??= {});
+    if (made.exports === undefined) {
       const cache = new Map<string, WasmFunction>();
-      this.#exports = new Proxy(Object.create(null) as WasmExports, {
+      made.exports = new Proxy(Object.create(null) as WasmExports, {
         get: (_target, name) => {
           if (typeof name !== "string") return undefined;
           let fn = cache.get(name);
@@ -670,7 +676,7 @@ class Caller implements WasmCaller {
         },
       });
     }
-    return this.#exports;
+    return made.exports;
   }
 
   #callBack(name: string): WasmFunction {
