@@ -40,9 +40,7 @@ use crate::value::SLOT;
 #[derive(Default)]
 pub(crate) struct Callers(RefCell<Vec<*mut Caller<'static, StoreData>>>);
 
-/// A synchronous call running on the JS thread's stack, from its op to its end (a host call
-/// works with a copy).
-#[derive(Clone)]
+/// A synchronous call running on the JS thread's stack, from its op to its end.
 struct Direct {
   /// The op's scope, its lifetimes erased: each host function's JS runs in a scope made in it.
   scope: *mut c_void,
@@ -63,7 +61,7 @@ struct Direct {
 thread_local! {
   /// The direct calls running on this thread, innermost last (a host function may make a
   /// synchronous call into another store).
-  static DIRECT: RefCell<Vec<Direct>> = const { RefCell::new(Vec::new()) };
+  static DIRECT: RefCell<Vec<Rc<Direct>>> = const { RefCell::new(Vec::new()) };
 }
 
 /// What the op hands [`run`]: the JS side of the call.
@@ -111,7 +109,7 @@ pub(crate) fn run<R>(
     callers,
     token: js.token,
   };
-  DIRECT.with(|d| d.borrow_mut().push(direct));
+  DIRECT.with(|d| d.borrow_mut().push(Rc::new(direct)));
   let _pop = Pop;
   call()
 }
