@@ -210,6 +210,19 @@ declare module "kiln:internal" {
     /** `op_wasm_hcall_run` for the synchronous driver: the JS thread waits. */
     op_wasm_hcall_run_sync(token: number, slots: Uint8Array): number;
     /**
+     * `op_wasm_hcall_run` polled once, synchronously, as call_first.rs polls a call: the step if it
+     * came on that poll (every step of a guest that runs for less than its slice of time and then
+     * calls a host function or ends), else `PENDING`, and the JS side awaits `op_wasm_hcall_run`,
+     * which polls again with a real waker. Saves an async op per step: a promise and its
+     * resolution, about a quarter of a round trip of the async driver.
+     */
+    op_wasm_hcall_run_first(token: number, slots: Uint8Array): number;
+    /**
+     * `op_wasm_hcall_resume` polled once, synchronously (see `op_wasm_hcall_run_first`): the
+     * answer is given either way, and `PENDING` means the JS side goes on with `op_wasm_hcall_run`.
+     */
+    op_wasm_hcall_resume_first(token: number, status: number, count: number, slots: Uint8Array, message: string): number;
+    /**
      * Answers the host function a parked call waits on and runs the call on, as
      * `op_wasm_hcall_run` does: one op crossing per host call round trip.
      */

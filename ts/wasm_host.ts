@@ -35,6 +35,8 @@ import {
 /** A host step that ended the call (results in the slots) or a `caller.exports` call. */
 export const DONE = -1;
 export const CALLED = -2;
+/** A step that did not come on its first poll (op_wasm_hcall_run_first): await the async op. */
+const PENDING = -3;
 
 /** What one call driven from here carries between steps: the value a host function threw, and the
  * answer to the host function just run, which the next resume op hands to the guest (a reply and
@@ -236,11 +238,14 @@ export function drive(token: number, table: HostTable, slots: Uint8Array): Promi
 async function driveWith(token: number, table: HostTable, slots: Uint8Array, state: CallState): Promise<void> {
   const view = new DataView(slots.buffer, slots.byteOffset, slots.byteLength);
   try {
-    let step = await ops.op_wasm_hcall_run(token, slots);
+    // Each step is polled once at once, and awaited only if it does not come on that poll.
+    let step = ops.op_wasm_hcall_run_first(token, slots);
+    if (step === PENDING) step = await ops.op_wasm_hcall_run(token, slots);
     while (step >= 0) {
       const pending = serve(token, table, step | 0, slots, view, state);
       if (pending !== undefined) await pending;
-      step = await ops.op_wasm_hcall_resume(token, state.status, state.count, slots, state.message);
+      step = ops.op_wasm_hcall_resume_first(token, state.status, state.count, slots, state.message);
+      if (step === PENDING) step = await ops.op_wasm_hcall_run(token, slots);
     }
   } catch (error) {
     ops.op_wasm_hcall_cancel(token);

@@ -152,6 +152,8 @@ deno_core::extension!(
     hostcall::op_wasm_hcall_call_sync,
     hostcall::op_wasm_hcall_run,
     hostcall::op_wasm_hcall_run_sync,
+    hostcall::op_wasm_hcall_run_first,
+    hostcall::op_wasm_hcall_resume_first,
     hostcall::op_wasm_hcall_resume,
     hostcall::op_wasm_hcall_resume_sync,
     hostcall::op_wasm_hcall_cancel,
