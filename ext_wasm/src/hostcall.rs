@@ -403,9 +403,7 @@ pub fn op_wasm_hcall_run_sync(
   token: f64,
   #[buffer] slots: &mut [u8],
 ) -> Result<f64, WasmError> {
-  let step = step_sync_op(&state, token, None, slots);
-  detach_grown_in(scope, &state);
-  step
+  stepped(scope, &state, token, None, slots, step_sync_op)
 }
 
 /// A step's code when the first poll of an async driver's step did not bring it
@@ -424,9 +422,7 @@ pub fn op_wasm_hcall_run_first(
   token: f64,
   #[buffer] slots: &mut [u8],
 ) -> Result<f64, WasmError> {
-  let step = step_first(&state, token, None, slots);
-  detach_grown_in(scope, &state);
-  step
+  stepped(scope, &state, token, None, slots, step_first)
 }
 
 /// `op_wasm_hcall_resume` polled once, synchronously (see `op_wasm_hcall_run_first`): the
@@ -442,9 +438,7 @@ pub fn op_wasm_hcall_resume_first(
   #[string] message: &str,
 ) -> Result<f64, WasmError> {
   let command = answer(status, count, slots, message)?;
-  let step = step_first(&state, token, Some(command), slots);
-  detach_grown_in(scope, &state);
-  step
+  stepped(scope, &state, token, Some(command), slots, step_first)
 }
 
 /// One step of the async driver polled once, after giving the waiting host function `command`,
@@ -556,8 +550,25 @@ pub fn op_wasm_hcall_resume_sync(
   #[string] message: &str,
 ) -> Result<f64, WasmError> {
   let command = answer(status, count, slots, message)?;
-  let step = step_sync_op(&state, token, Some(command), slots);
-  detach_grown_in(scope, &state);
+  stepped(scope, &state, token, Some(command), slots, step_sync_op)
+}
+
+/// How a driver takes one step of a parked call: `step_sync_op` or `step_first`.
+type StepFn = fn(&Rc<RefCell<OpState>>, f64, Option<Command>, &mut [u8]) -> Result<f64, WasmError>;
+
+/// A step of a parked call taken by `step` (the synchronous driver's, or the async driver's first
+/// poll) after giving its waiting host function `command`, if any; then the buffers of memories
+/// that grew meanwhile are detached, as after any op that runs guest code.
+fn stepped(
+  scope: &mut v8::PinScope<'_, '_>,
+  state: &Rc<RefCell<OpState>>,
+  token: f64,
+  command: Option<Command>,
+  slots: &mut [u8],
+  step: StepFn,
+) -> Result<f64, WasmError> {
+  let step = step(state, token, command, slots);
+  detach_grown_in(scope, state);
   step
 }
 
