@@ -11,121 +11,43 @@
 // runtime:wasm/jspi.
 
 import type { WasmArg, WasmCaller, WasmExports, WasmFunction, WasmResult, WasmReturn } from "runtime:wasm";
-import { callVia, type HostFn, hostFn, type HostTable, RAISE } from "runtime:wasm/host-table";
+import {
+  answer,
+  type CallState,
+  directFns,
+  isThenable,
+  newState,
+  promised,
+  replyError,
+  replyValue,
+  withCause,
+} from "runtime:wasm/host-answer";
+import { callVia, type HostFn, hostFn, type HostTable } from "runtime:wasm/host-table";
 import {
   argumentCount,
   argumentLabel,
   argumentLabels,
   arityError,
   decode,
-  describe,
   encode,
   EXPORT_INDEX_LIMIT,
   guardAlias,
   kindsOf,
   ops,
   readSlot,
-  refId,
   toBytes,
   toIndex,
   wasmError,
   writeSlots,
 } from "runtime:wasm/values";
 
+export { type CallState, newState, replyError, replyValue, withCause } from "runtime:wasm/host-answer";
+
 /** A host step that ended the call (results in the slots) or a `caller.exports` call. */
 export const DONE = -1;
 export const CALLED = -2;
 /** A step that did not come on its first poll (op_wasm_hcall_run_first): await the async op. */
 const PENDING = -3;
-
-/** What one call driven from here carries between steps: the value a host function threw, and the
- * answer to the host function just run, which the next resume op hands to the guest (a reply and
- * the next run are one op crossing). */
-export interface CallState {
-  thrown: unknown;
-  hasThrown: boolean;
-  /** 0: results in the slots (`count` of them); 1: it threw (5002); 2: a result did not fit (5007);
-   * 4 and 5: a JS import of the `WebAssembly` global threw (`replyError`). */
-  status: number;
-  count: number;
-  message: string;
-}
-
-export function newState(): CallState {
-  return { thrown: undefined, hasThrown: false, status: 0, count: 0, message: "" };
-}
-
-function answer(state: CallState, status: number, count: number, message: string): void {
-  state.status = status;
-  state.count = count;
-  state.message = message;
-}
-
-function isThenable(value: unknown): value is PromiseLike<unknown> {
-  return (typeof value === "object" || typeof value === "function") && value !== null &&
-    typeof (value as { then?: unknown }).then === "function";
-}
-
-/** Writes a host function's return value into the slots by its result types. */
-function encodeResults(h: HostFn, where: readonly string[], value: unknown, view: DataView): void {
-  if (h.results.length === 0) return;
-  if (h.results.length === 1) {
-    encode(view, 0, h.results[0], value, where[0]);
-    return;
-  }
-  if (!Array.isArray(value) || value.length !== h.results.length) {
-    throw wasmError(
-      "TypeError",
-      `the host function \`${h.name}\` returned ${describe(value)}; its import declares ${h.results.length} ` +
-        `results (${h.results.join(", ")}), so return an array of that length`,
-    );
-  }
-  for (let i = 0; i < h.results.length; i++) encode(view, i, h.results[i], value[i], where[i]);
-}
-
-/** Sends a host function's return value to the waiting guest. The results go into the call's own
- * slots (large enough for any of the store's host functions), so a reply allocates nothing. */
-export function replyValue(state: CallState, table: HostTable, index: number, value: unknown, view: DataView): void {
-  const h = table.fns[index] as HostFn;
-  // The common case, one i32 result that is an int32 number, skips encode's checks.
-  if (h.results.length === 1 && h.results[0] === "i32" && typeof value === "number" && (value | 0) === value) {
-    view.setInt32(0, value, true);
-    answer(state, 0, 1, "");
-    return;
-  }
-  try {
-    encodeResults(h, table.where[index] as string[], value, view);
-  } catch (e) {
-    answer(state, 2, 0, e instanceof Error ? e.message : String(e));
-    return;
-  }
-  answer(state, 0, h.results.length, "");
-}
-
-/** Sends what a host function threw to the waiting guest: the call fails with it as the cause.
- * A JS import of the `WebAssembly` global (`bare`) throws it into the guest instead, as a
- * WebAssembly exception its handlers may catch (ext_wasm/src/exception.rs): a
- * `WebAssembly.Exception` as itself (status 5), any other value as JSTag's (4). */
-export function replyError(h: HostFn, state: CallState, error: unknown): void {
-  state.thrown = error;
-  state.hasThrown = true;
-  if (h.bare) {
-    const raise = error !== null && typeof error === "object" ? (error as { [RAISE]?: () => string })[RAISE] : undefined;
-    if (typeof raise === "function") answer(state, 5, 0, raise.call(error));
-    else answer(state, 4, 0, String(refId(error)));
-    return;
-  }
-  answer(state, 1, 0, `the host function \`${h.name}\` threw: ${errorText(error)}`);
-}
-
-function errorText(error: unknown): string {
-  if (error instanceof Error) return `${error.name}: ${error.message}`;
-  try {
-    return String(error);
-  } catch {
-    return "a value that cannot be shown";
-  }
-}
 
 /** Calls `h` with its arguments decoded from the slots and then `caller`. The common arities are
  * called directly: a spread call builds an arguments array on every call. */
@@ -219,17 +141,6 @@ export function serveSync(token: number, table: HostTable, index: number, slots:
   replyValue(state, table, index, value, view);
 }
 
-/** The thrown value becomes the `cause` of the call's CallError, or of the InstantiateError of an
- * instantiation whose start function (or `_initialize`) called the host function (its `stage`). */
-export function withCause(error: unknown, state: CallState): unknown {
-  if (!state.hasThrown || !(error instanceof Error) || error.cause !== undefined) return error;
-  const { code, stage } = error as { code?: number; stage?: unknown };
-  if (code === 5002 || (code === 5001 && typeof stage === "string")) {
-    Object.defineProperty(error, "cause", { value: state.thrown, writable: true, configurable: true, enumerable: false });
-  }
-  return error;
-}
-
 /** Drives a parked call or instantiation to its end with the async driver. */
 export function drive(token: number, table: HostTable, slots: Uint8Array): Promise<void> {
   return driveWith(token, table, slots, newState());
@@ -266,98 +177,6 @@ export async function driveInstantiation<T>(token: number, table: HostTable, end
   }
 }
 
-/** The types a host function's values may have for Rust to call it directly: plain numbers. */
-const NUMBER_TYPES = ["i32", "f32", "f64"];
-
-/** `table.direct`, made for every host function added since it was last made. */
-function directFns(table: HostTable): HostTable["direct"] {
-  const direct = table.direct;
-  for (let index = direct.length; index < table.fns.length; index++) {
-    const h = table.fns[index];
-    const numbers = h !== null && h !== undefined && h.suspending === undefined && h.results.length <= 1 &&
-      h.params.every((t) => NUMBER_TYPES.includes(t)) && h.results.every((t) => NUMBER_TYPES.includes(t));
-    direct.push(numbers ? directFn(h, table) : undefined);
-  }
-  return direct;
-}
-
-/** Host function `h` as Rust calls it directly (`table.direct`): with the call's token, then its
- * arguments, all numbers of its types. It returns what the function returned, which Rust takes if
- * it is a number of the result's type (nothing for no result) and otherwise hands to
- * `settleDirect`; a throw is handed there too. A `WebAssembly` import gets its arguments only;
- * any other host function a caller as well, live while it runs, as the driver gives it. Either is
- * on the table's stack of running host calls meanwhile, as `start` puts it. */
-function directFn(h: HostFn, table: HostTable): (token: number, ...args: number[]) => unknown {
-  const fn = h.fn as (...a: unknown[]) => unknown;
-  const arity = h.params.length;
-  const active = table.active;
-  if (h.bare) {
-    // On the table's stack while it runs, as the driver puts it: a `WebAssembly` export it calls
-    // goes in through it (`via`), and a `WebAssembly.promising` call it makes waits for it.
-    switch (arity) {
-      case 0:
-        return (token) => {
-          active.push(token);
-          try {
-            return fn();
-          } finally {
-            active.pop();
-          }
-        };
-      case 1:
-        return (token, a) => {
-          active.push(token);
-          try {
-            return fn(a);
-          } finally {
-            active.pop();
-          }
-        };
-      case 2:
-        return (token, a, b) => {
-          active.push(token);
-          try {
-            return fn(a, b);
-          } finally {
-            active.pop();
-          }
-        };
-      default:
-        return (token, ...args) => {
-          active.push(token);
-          try {
-            return fn(...args);
-          } finally {
-            active.pop();
-          }
-        };
-    }
-  }
-  if (arity <= 2) {
-    // The common arities without a spread call (it builds an array on every call).
-    return (token, a, b) => {
-      const caller = new Caller(token, table);
-      active.push(token);
-      try {
-        return arity === 0 ? fn(caller) : arity === 1 ? fn(a, caller) : fn(a, b, caller);
-      } finally {
-        active.pop();
-        caller.end();
-      }
-    };
-  }
-  return (token, ...args) => {
-    const caller = new Caller(token, table);
-    active.push(token);
-    try {
-      return fn(...args, caller);
-    } finally {
-      active.pop();
-      caller.end();
-    }
-  };
-}
-
 /** What Rust hands back after calling a host function directly (`directFn`): the value it
  * returned, if it was not simply a number of its result's type, or what it threw. Answered as the
  * driver answers (the promise of a host function that is not a `WebAssembly` import fails the
@@ -375,12 +194,6 @@ function settleDirect(table: HostTable, step: number, view: DataView, state: Cal
     replyValue(answering, table, index, value, view);
   }
   return answering.status === 0 ? answering.count : [answering.status, answering.message];
-}
-
-/** Why a synchronous call fails when host function `h` returns a promise. */
-function promised(h: HostFn): string {
-  return `the host function \`${h.name}\` returned a promise, which a synchronous ` +
-    "`instance.exports` call cannot wait for; call the export with `await instance.call(...)`";
 }
 
 /** Runs host function `step` for a call whose guest runs on the JS thread's stack, inside
@@ -534,7 +347,7 @@ function syncRunner(
     try {
       write(view, args);
       if (oneOp) {
-        const step = ops.op_wasm_hcall_call_sync(packed, slots, serve, directFns(table));
+        const step = ops.op_wasm_hcall_call_sync(packed, slots, serve, directFns(table, callerFor));
         if (step !== DONE) {
           token = view.getFloat64(slots.length - 8, true);
           driveSync(token, table, slots, view, state, step);
@@ -606,6 +419,11 @@ function shape(values: WasmResult[]): WasmReturn {
  * The caller given to a host function as its last argument: the calling instance's memory and
  * exports, usable only while that host function runs.
  */
+/** The caller of a host function as `table.direct`'s entries make it (runtime:wasm/host-answer). */
+function callerFor(token: number, table: HostTable): Caller {
+  return new Caller(token, table);
+}
+
 class Caller implements WasmCaller {
   /** The host call's token while it runs; -1 once it has returned (tokens count up from 1). */
   #token: number;

@@ -62,7 +62,7 @@ export class HostTable {
   /** Each host function as a guest on the JS thread's stack calls it from Rust, given the call's
    * token and the arguments as numbers (ext_wasm/src/host_direct.rs), or undefined for one whose
    * values are not all i32, f32 or f64 numbers (at most one result), or that suspends: that one
-   * takes the whole JS path. Made by runtime:wasm/host (`directFns`) as functions are added. */
+   * takes the whole JS path. Made by runtime:wasm/host-answer (`directFns`) as functions are added. */
   readonly direct: (((token: number, ...args: number[]) => unknown) | undefined)[] = [];
 
   constructor(fns: (HostFn | null)[]) {

@@ -8,12 +8,13 @@
 //! own stack, never on a fiber's. A round trip is a call from Rust into JS and back, where the
 //! fiber driver (hostcall.rs) takes two fiber switches and an op crossing.
 //!
-//! Two ways into JS, both given to the op by ts/wasm_host.ts:
+//! Two ways into JS, both given to the op by ts/wasm_host.ts (syncRunner):
 //!
 //! - **Numbers** (every value an i32, f32 or f64, at most one result): Rust calls the function's
-//!   entry in `directFns` with the call's token and the arguments as JS numbers, and takes a
-//!   returned number of the result's type itself. Anything else it returned, and anything it
-//!   threw, goes to `serve(index, value, threw)`, which answers as the driver would.
+//!   entry in `table.direct` (ts/wasm_host_answer.ts) with the call's token and the arguments as
+//!   JS numbers, and takes a returned number of the result's type itself. Anything else it
+//!   returned, and anything it threw, goes to `serve(index, value, threw)`, which answers as the
+//!   driver would.
 //! - **Any other**: the arguments go into the slots, and `serve(index)` (`serveDirect`) runs the
 //!   host function as the synchronous driver does.
 //!
@@ -69,7 +70,7 @@ pub(crate) struct JsSide<'a, 's, 'i, 'v> {
   pub scope: &'a mut v8::PinScope<'s, 'i>,
   pub state: &'a Rc<RefCell<OpState>>,
   pub serve: v8::Local<'v, v8::Function>,
-  /// The host functions Rust may call directly, by number (ts/wasm_host.ts, `directFns`).
+  /// The host functions Rust may call directly, by number (ts/wasm_host_answer.ts, `directFns`).
   pub fns: Option<v8::Local<'v, v8::Array>>,
   pub slots: &'a mut [u8],
   /// The call's token, by which the JS side's commands find it (hostcall.rs).

@@ -34,6 +34,7 @@ mod export_run;
 mod handles;
 mod host;
 mod host_direct;
+mod host_drive;
 mod host_fn;
 mod hostcall;
 mod instance;
@@ -96,6 +97,7 @@ pub const INTERNAL_MODULES: &[(&str, &str)] = &[
   ("runtime:wasm/host-table", include_str!("../../ts/wasm_host_table.ts")),
   ("runtime:wasm/coerce", include_str!("../../ts/wasm_coerce.ts")),
   ("runtime:wasm/exception", include_str!("../../ts/wasm_exception.ts")),
+  ("runtime:wasm/host-answer", include_str!("../../ts/wasm_host_answer.ts")),
   ("runtime:wasm/host", include_str!("../../ts/wasm_host.ts")),
   ("runtime:wasm/import-object", include_str!("../../ts/wasm_import_object.ts")),
   ("runtime:wasm/memory", include_str!("../../ts/wasm_memory.ts")),
@@ -149,13 +151,13 @@ deno_core::extension!(
     join::op_wasm_instance_join,
     join::op_wasm_instance_joined,
     hostcall::op_wasm_hcall_begin,
-    hostcall::op_wasm_hcall_call_sync,
-    hostcall::op_wasm_hcall_run,
-    hostcall::op_wasm_hcall_run_sync,
-    hostcall::op_wasm_hcall_run_first,
-    hostcall::op_wasm_hcall_resume_first,
-    hostcall::op_wasm_hcall_resume,
-    hostcall::op_wasm_hcall_resume_sync,
+    host_drive::op_wasm_hcall_call_sync,
+    host_drive::op_wasm_hcall_run,
+    host_drive::op_wasm_hcall_run_sync,
+    host_drive::op_wasm_hcall_run_first,
+    host_drive::op_wasm_hcall_resume_first,
+    host_drive::op_wasm_hcall_resume,
+    host_drive::op_wasm_hcall_resume_sync,
     hostcall::op_wasm_hcall_cancel,
     caller_call::op_wasm_caller_call,
     caller_call::op_wasm_caller_call_index,

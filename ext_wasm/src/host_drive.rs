@@ -1,0 +1,281 @@
+//! The ops the JS side drives host calls with (ts/wasm_host.ts): a synchronous export call of a
+//! store with JS host functions (on the JS thread's stack when the store takes synchronous calls,
+//! host_direct.rs; else begun and stepped on a fiber), and the steps of a parked call, for the
+//! synchronous driver and the async one (the async one polls each step once at once, and awaits
+//! only a step that does not come on that poll). The parked calls themselves are hostcall.rs's.
+
+use std::cell::RefCell;
+use std::rc::Rc;
+use std::task::{Context, Poll, Waker};
+
+use deno_core::{op2, v8, JsBuffer, OpState};
+
+use crate::engine::SharedEngines;
+use crate::error::WasmError;
+use crate::export_run::run_export_sync;
+use crate::handles::parse_id;
+use crate::host::{answer, Command};
+use crate::host_direct::{run, Callers, JsSide};
+use crate::hostcall::{
+  begin, busy, park, poll_step, put_back, report, report_and_keep, step_sync, take, write_slots, HostCalls, Parked,
+  DONE,
+};
+use crate::instance::InstanceTable;
+use crate::memory_view::detach_grown_in;
+use crate::value::SLOT;
+
+/// `op_wasm_hcall_begin` (synchronous) and the first `op_wasm_hcall_run_sync` in one op, for the
+/// export calls of the `WebAssembly` global (every call of an emscripten or wasm-bindgen module's
+/// export takes this path, and each op argument costs the QuickJS shim an allocation).
+/// `packed_export` is `instance_id * 2^16 + export_index` (`handles::unpack_export`); `slots`
+/// holds the arguments and has one slot more at its end. Returns `DONE` if the call ended, with
+/// its results in the slots; else the number of the host function it waits on, with the
+/// arguments in the slots and the call's token, an f64, in that last slot, for
+/// `op_wasm_hcall_resume_sync`. A call that fails has no token left to cancel.
+///
+/// With `serve`, a function, a store that takes synchronous calls (its guests import no WASI)
+/// runs the call on the JS thread's stack instead (host_direct.rs), and the op returns `DONE`.
+/// Each host function the guest calls runs then and there: `direct[index](token, ...args)` if
+/// `direct` has a function for it (numbers in and out), else `serve(index)`, with the call's token
+/// in the last slot; a value the direct function returned that Rust does not take, or what it
+/// threw, goes to `serve(index, value, threw)`.
+///
+/// # Errors
+/// As `op_wasm_hcall_begin` and `op_wasm_hcall_run_sync`; 5007 if `slots` has no last slot.
+#[op2(nofast)]
+pub fn op_wasm_hcall_call_sync(
+  scope: &mut v8::PinScope<'_, '_>,
+  state: Rc<RefCell<OpState>>,
+  packed_export: f64,
+  #[buffer] slots: &mut [u8],
+  serve: v8::Local<v8::Value>,
+  direct: v8::Local<v8::Value>,
+) -> Result<f64, WasmError> {
+  let Some(values) = slots.len().checked_sub(SLOT) else {
+    return Err(WasmError::type_error("op_wasm_hcall_call_sync: the buffer needs a last slot for the token"));
+  };
+  let (instance_id, export_index) = crate::handles::unpack_export(packed_export);
+  let (body, last) = slots.split_at_mut(values);
+  if let Ok(serve) = v8::Local::<v8::Function>::try_from(serve) {
+    let fns = v8::Local::<v8::Array>::try_from(direct).ok();
+    let direct = call_direct(scope, &state, (instance_id, export_index), body, last, (serve, fns));
+    detach_grown_in(scope, &state);
+    if let Some(done) = direct? {
+      return Ok(done);
+    }
+  }
+  let token = begin(&mut state.borrow_mut(), instance_id, export_index, true, body)?;
+  let step = step_sync_op(&state, token, None, body);
+  detach_grown_in(scope, &state);
+  let step = step?;
+  if step != DONE {
+    last.copy_from_slice(&token.to_le_bytes());
+  }
+  Ok(step)
+}
+
+/// Runs the call on the JS thread's stack if its store takes synchronous calls (host_direct.rs):
+/// `Some(DONE)` with the results in `body`. `None` if the store takes only async calls (its
+/// guest imports WASI): the fiber driver takes the call.
+fn call_direct(
+  scope: &mut v8::PinScope<'_, '_>,
+  state: &Rc<RefCell<OpState>>,
+  (instance_id, export_index): (f64, u32),
+  body: &mut [u8],
+  last: &mut [u8],
+  (serve, fns): (v8::Local<v8::Function>, Option<v8::Local<v8::Array>>),
+) -> Result<Option<f64>, WasmError> {
+  let (shared, member, bridge, engines) = {
+    let state = state.borrow();
+    let entry = state.borrow::<InstanceTable>().lookup_for_call(instance_id)?;
+    let host = entry.host.as_ref().ok_or_else(|| WasmError::call("this instance has no JS host functions"))?;
+    (entry.store.clone(), entry.member, host.bridge.clone(), state.borrow::<SharedEngines>().0.clone())
+  };
+  let mut guard = shared.clone().try_lock_owned().map_err(|_| busy())?;
+  if guard.store.requires_async() {
+    return Ok(None);
+  }
+  let callers = Rc::new(Callers::default());
+  let parked = Parked::direct(bridge.clone(), callers.clone(), parse_id(instance_id).map(|id| (id, shared)));
+  let token = park(&mut state.borrow_mut(), parked)?;
+  last.copy_from_slice(&token.to_le_bytes());
+  let args = body.to_vec();
+  let js = JsSide { scope, state, serve, fns, slots: body, token };
+  let called = run(js, bridge, callers, || run_export_sync(&engines, &mut guard, member, export_index, &args));
+  drop(guard);
+  if let Some(id) = parse_id(token) {
+    state.borrow_mut().borrow_mut::<HostCalls>().0.remove(id);
+  }
+  write_slots(&called?, body)?;
+  Ok(Some(DONE))
+}
+
+/// Runs a parked call until it ends or calls a host function, letting the event loop run while
+/// the guest yields. Resolves to `DONE` (results in `slots`) or a host function's number
+/// (arguments in `slots`); a failed call rejects with its coded error.
+#[op2]
+pub async fn op_wasm_hcall_run(
+  state: Rc<RefCell<OpState>>,
+  token: f64,
+  #[buffer] slots: JsBuffer,
+) -> Result<f64, WasmError> {
+  step_async(&state, token, None, slots).await
+}
+
+/// `op_wasm_hcall_run` for the synchronous driver: the JS thread waits.
+#[op2(nofast)]
+pub fn op_wasm_hcall_run_sync(
+  scope: &mut v8::PinScope<'_, '_>,
+  state: Rc<RefCell<OpState>>,
+  token: f64,
+  #[buffer] slots: &mut [u8],
+) -> Result<f64, WasmError> {
+  stepped(scope, &state, token, None, slots, step_sync_op)
+}
+
+/// A step's code when the first poll of an async driver's step did not bring it
+/// (`op_wasm_hcall_run_first`): the JS side goes on with `op_wasm_hcall_run`.
+pub const PENDING: f64 = -3.0;
+
+/// `op_wasm_hcall_run` polled once, synchronously, as call_first.rs polls a call: the step if it
+/// came on that poll (every step of a guest that runs for less than its slice of time and then
+/// calls a host function or ends), else `PENDING`, and the JS side awaits `op_wasm_hcall_run`,
+/// which polls again with a real waker. Saves an async op per step: a promise and its
+/// resolution, about a quarter of a round trip of the async driver.
+#[op2(nofast)]
+pub fn op_wasm_hcall_run_first(
+  scope: &mut v8::PinScope<'_, '_>,
+  state: Rc<RefCell<OpState>>,
+  token: f64,
+  #[buffer] slots: &mut [u8],
+) -> Result<f64, WasmError> {
+  stepped(scope, &state, token, None, slots, step_first)
+}
+
+/// `op_wasm_hcall_resume` polled once, synchronously (see `op_wasm_hcall_run_first`): the
+/// answer is given either way, and `PENDING` means the JS side goes on with `op_wasm_hcall_run`.
+#[op2(nofast)]
+pub fn op_wasm_hcall_resume_first(
+  scope: &mut v8::PinScope<'_, '_>,
+  state: Rc<RefCell<OpState>>,
+  token: f64,
+  status: u32,
+  count: u32,
+  #[buffer] slots: &mut [u8],
+  #[string] message: &str,
+) -> Result<f64, WasmError> {
+  let command = answer(status, count, slots, message)?;
+  stepped(scope, &state, token, Some(command), slots, step_first)
+}
+
+/// One step of the async driver polled once, after giving the waiting host function `command`,
+/// if any. The poll's waker does nothing, as call_first.rs explains: the async op that follows a
+/// `PENDING` polls again, with a real waker, before it waits.
+fn step_first(
+  state: &Rc<RefCell<OpState>>,
+  token: f64,
+  command: Option<Command>,
+  slots: &mut [u8],
+) -> Result<f64, WasmError> {
+  let mut parked = take(state, token)?;
+  if let Some(command) = command {
+    parked.give(command);
+  }
+  match poll_step(&mut parked, &mut Context::from_waker(Waker::noop())) {
+    Poll::Ready(step) => {
+      let (code, ended) = report(step, &mut parked, slots)?;
+      if !ended {
+        put_back(state, token, parked);
+      }
+      Ok(code)
+    }
+    Poll::Pending => {
+      put_back(state, token, parked);
+      Ok(PENDING)
+    }
+  }
+}
+
+/// One step of the async driver, after giving the waiting host function `command`, if any.
+async fn step_async(
+  state: &Rc<RefCell<OpState>>,
+  token: f64,
+  command: Option<Command>,
+  mut slots: JsBuffer,
+) -> Result<f64, WasmError> {
+  let mut parked = take(state, token)?;
+  if let Some(command) = command {
+    parked.give(command);
+  }
+  let step = std::future::poll_fn(|cx| poll_step(&mut parked, cx)).await;
+  let (code, ended) = report(step, &mut parked, &mut slots)?;
+  if !ended {
+    put_back(state, token, parked);
+  }
+  Ok(code)
+}
+
+/// One step of the synchronous driver, after giving the waiting host function `command`, if any.
+fn step_sync_op(
+  state: &Rc<RefCell<OpState>>,
+  token: f64,
+  command: Option<Command>,
+  slots: &mut [u8],
+) -> Result<f64, WasmError> {
+  let mut parked = take(state, token)?;
+  if let Some(command) = command {
+    parked.give(command);
+  }
+  let step = step_sync(&mut parked);
+  report_and_keep(state, token, parked, step, slots)
+}
+
+/// Answers the host function a parked call waits on and runs the call on, as
+/// `op_wasm_hcall_run` does: one op crossing per host call round trip.
+#[op2]
+pub async fn op_wasm_hcall_resume(
+  state: Rc<RefCell<OpState>>,
+  token: f64,
+  status: u32,
+  count: u32,
+  #[buffer] slots: JsBuffer,
+  #[string] message: String,
+) -> Result<f64, WasmError> {
+  let command = answer(status, count, &slots, &message)?;
+  step_async(&state, token, Some(command), slots).await
+}
+
+/// `op_wasm_hcall_resume` for the synchronous driver. `nofast`, like the other call ops: on the
+/// QuickJS backend the fast-call check costs a global lookup per call.
+#[op2(nofast)]
+pub fn op_wasm_hcall_resume_sync(
+  scope: &mut v8::PinScope<'_, '_>,
+  state: Rc<RefCell<OpState>>,
+  token: f64,
+  status: u32,
+  count: u32,
+  #[buffer] slots: &mut [u8],
+  #[string] message: &str,
+) -> Result<f64, WasmError> {
+  let command = answer(status, count, slots, message)?;
+  stepped(scope, &state, token, Some(command), slots, step_sync_op)
+}
+
+/// How a driver takes one step of a parked call: `step_sync_op` or `step_first`.
+type StepFn = fn(&Rc<RefCell<OpState>>, f64, Option<Command>, &mut [u8]) -> Result<f64, WasmError>;
+
+/// A step of a parked call taken by `step` (the synchronous driver's, or the async driver's first
+/// poll) after giving its waiting host function `command`, if any; then the buffers of memories
+/// that grew meanwhile are detached, as after any op that runs guest code.
+fn stepped(
+  scope: &mut v8::PinScope<'_, '_>,
+  state: &Rc<RefCell<OpState>>,
+  token: f64,
+  command: Option<Command>,
+  slots: &mut [u8],
+  step: StepFn,
+) -> Result<f64, WasmError> {
+  let step = step(state, token, command, slots);
+  detach_grown_in(scope, state);
+  step
+}

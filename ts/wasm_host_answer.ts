@@ -1,0 +1,209 @@
+// runtime:wasm/host-answer — internal to runtime:wasm (see wasm_values.ts): how a JS host
+// function's outcome becomes its answer to the guest (a call's state, its results in the slots, a
+// throw), and the host functions as Rust calls them directly on the JS thread's stack
+// (`table.direct`, ext_wasm/src/host_direct.rs). runtime:wasm/host drives the calls with these.
+
+import { type HostFn, type HostTable, RAISE } from "runtime:wasm/host-table";
+import { describe, encode, refId, wasmError } from "runtime:wasm/values";
+
+/** Makes the caller a host function gets (runtime:wasm/host's `Caller`), which ends when it returns. */
+export type CallerFor = (token: number, table: HostTable) => { end(): void };
+
+/** What one call driven from here carries between steps: the value a host function threw, and the
+ * answer to the host function just run, which the next resume op hands to the guest (a reply and
+ * the next run are one op crossing). */
+export interface CallState {
+  thrown: unknown;
+  hasThrown: boolean;
+  /** 0: results in the slots (`count` of them); 1: it threw (5002); 2: a result did not fit (5007);
+   * 4 and 5: a JS import of the `WebAssembly` global threw (`replyError`). */
+  status: number;
+  count: number;
+  message: string;
+}
+
+export function newState(): CallState {
+  return { thrown: undefined, hasThrown: false, status: 0, count: 0, message: "" };
+}
+
+export function answer(state: CallState, status: number, count: number, message: string): void {
+  state.status = status;
+  state.count = count;
+  state.message = message;
+}
+
+export function isThenable(value: unknown): value is PromiseLike<unknown> {
+  return (typeof value === "object" || typeof value === "function") && value !== null &&
+    typeof (value as { then?: unknown }).then === "function";
+}
+
+/** Writes a host function's return value into the slots by its result types. */
+function encodeResults(h: HostFn, where: readonly string[], value: unknown, view: DataView): void {
+  if (h.results.length === 0) return;
+  if (h.results.length === 1) {
+    encode(view, 0, h.results[0], value, where[0]);
+    return;
+  }
+  if (!Array.isArray(value) || value.length !== h.results.length) {
+    throw wasmError(
+      "TypeError",
+      `the host function \`${h.name}\` returned ${describe(value)}; its import declares ${h.results.length} ` +
+        `results (${h.results.join(", ")}), so return an array of that length`,
+    );
+  }
+  for (let i = 0; i < h.results.length; i++) encode(view, i, h.results[i], value[i], where[i]);
+}
+
+/** Sends a host function's return value to the waiting guest. The results go into the call's own
+ * slots (large enough for any of the store's host functions), so a reply allocates nothing. */
+export function replyValue(state: CallState, table: HostTable, index: number, value: unknown, view: DataView): void {
+  const h = table.fns[index] as HostFn;
+  // The common case, one i32 result that is an int32 number, skips encode's checks.
+  if (h.results.length === 1 && h.results[0] === "i32" && typeof value === "number" && (value | 0) === value) {
+    view.setInt32(0, value, true);
+    answer(state, 0, 1, "");
+    return;
+  }
+  try {
+    encodeResults(h, table.where[index] as string[], value, view);
+  } catch (e) {
+    answer(state, 2, 0, e instanceof Error ? e.message : String(e));
+    return;
+  }
+  answer(state, 0, h.results.length, "");
+}
+
+/** Sends what a host function threw to the waiting guest: the call fails with it as the cause.
+ * A JS import of the `WebAssembly` global (`bare`) throws it into the guest instead, as a
+ * WebAssembly exception its handlers may catch (ext_wasm/src/exception.rs): a
+ * `WebAssembly.Exception` as itself (status 5), any other value as JSTag's (4). */
+export function replyError(h: HostFn, state: CallState, error: unknown): void {
+  state.thrown = error;
+  state.hasThrown = true;
+  if (h.bare) {
+    const raise = error !== null && typeof error === "object" ? (error as { [RAISE]?: () => string })[RAISE] : undefined;
+    if (typeof raise === "function") answer(state, 5, 0, raise.call(error));
+    else answer(state, 4, 0, String(refId(error)));
+    return;
+  }
+  answer(state, 1, 0, `the host function \`${h.name}\` threw: ${errorText(error)}`);
+}
+
+function errorText(error: unknown): string {
+  if (error instanceof Error) return `${error.name}: ${error.message}`;
+  try {
+    return String(error);
+  } catch {
+    return "a value that cannot be shown";
+  }
+}
+
+/** The thrown value becomes the `cause` of the call's CallError, or of the InstantiateError of an
+ * instantiation whose start function (or `_initialize`) called the host function (its `stage`). */
+export function withCause(error: unknown, state: CallState): unknown {
+  if (!state.hasThrown || !(error instanceof Error) || error.cause !== undefined) return error;
+  const { code, stage } = error as { code?: number; stage?: unknown };
+  if (code === 5002 || (code === 5001 && typeof stage === "string")) {
+    Object.defineProperty(error, "cause", { value: state.thrown, writable: true, configurable: true, enumerable: false });
+  }
+  return error;
+}
+
+/** The types a host function's values may have for Rust to call it directly: plain numbers. */
+const NUMBER_TYPES = ["i32", "f32", "f64"];
+
+/** `table.direct`, made for every host function added since it was last made. */
+export function directFns(table: HostTable, callerFor: CallerFor): HostTable["direct"] {
+  const direct = table.direct;
+  for (let index = direct.length; index < table.fns.length; index++) {
+    const h = table.fns[index];
+    const numbers = h !== null && h !== undefined && h.suspending === undefined && h.results.length <= 1 &&
+      h.params.every((t) => NUMBER_TYPES.includes(t)) && h.results.every((t) => NUMBER_TYPES.includes(t));
+    direct.push(numbers ? directFn(h, table, callerFor) : undefined);
+  }
+  return direct;
+}
+
+/** Host function `h` as Rust calls it directly (`table.direct`): with the call's token, then its
+ * arguments, all numbers of its types. It returns what the function returned, which Rust takes if
+ * it is a number of the result's type (nothing for no result) and otherwise hands to
+ * `settleDirect`; a throw is handed there too. A `WebAssembly` import gets its arguments only;
+ * any other host function a caller as well, live while it runs, as the driver gives it. Either is
+ * on the table's stack of running host calls meanwhile, as `start` puts it. */
+function directFn(h: HostFn, table: HostTable, callerFor: CallerFor): (token: number, ...args: number[]) => unknown {
+  const fn = h.fn as (...a: unknown[]) => unknown;
+  const arity = h.params.length;
+  const active = table.active;
+  if (h.bare) {
+    // On the table's stack while it runs, as the driver puts it: a `WebAssembly` export it calls
+    // goes in through it (`via`), and a `WebAssembly.promising` call it makes waits for it.
+    switch (arity) {
+      case 0:
+        return (token) => {
+          active.push(token);
+          try {
+            return fn();
+          } finally {
+            active.pop();
+          }
+        };
+      case 1:
+        return (token, a) => {
+          active.push(token);
+          try {
+            return fn(a);
+          } finally {
+            active.pop();
+          }
+        };
+      case 2:
+        return (token, a, b) => {
+          active.push(token);
+          try {
+            return fn(a, b);
+          } finally {
+            active.pop();
+          }
+        };
+      default:
+        return (token, ...args) => {
+          active.push(token);
+          try {
+            return fn(...args);
+          } finally {
+            active.pop();
+          }
+        };
+    }
+  }
+  if (arity <= 2) {
+    // The common arities without a spread call (it builds an array on every call).
+    return (token, a, b) => {
+      const caller = callerFor(token, table);
+      active.push(token);
+      try {
+        return arity === 0 ? fn(caller) : arity === 1 ? fn(a, caller) : fn(a, b, caller);
+      } finally {
+        active.pop();
+        caller.end();
+      }
+    };
+  }
+  return (token, ...args) => {
+    const caller = callerFor(token, table);
+    active.push(token);
+    try {
+      return fn(...args, caller);
+    } finally {
+      active.pop();
+      caller.end();
+    }
+  };
+}
+
+/** Why a synchronous call fails when host function `h` returns a promise. */
+export function promised(h: HostFn): string {
+  return `the host function \`${h.name}\` returned a promise, which a synchronous ` +
+    "`instance.exports` call cannot wait for; call the export with `await instance.call(...)`";
+}
+
