@@ -69,6 +69,8 @@ fn synchronous_calls_run_host_functions_on_the_js_stack() {
       "twice: 42\n",
       "threw: 5002 CallError cause negative: -1\n",
       "after a throw: 6\n",
+      "unbounded recursion: 5002 CallError 40 levels or more\n",
+      "usable after it: 12\n",
       "many: 350000 100000\n",
       "global after: grew from 1 page, old buffer 0, new 131072\n",
       "wasi store: 50 60\n",

@@ -68,6 +68,11 @@ impl EngineKind {
   }
 }
 
+/// The stack a guest's calls may use, counted from where a call enters wasm (`max_wasm_stack`).
+const STACK_FOR_WASM: usize = 2 << 20;
+/// What a fiber has for host code above its guest's stack.
+const STACK_FOR_HOST_ON_FIBER: usize = 1 << 20;
+
 impl EngineKit {
   fn new(kind: EngineKind) -> Result<Self, WasmError> {
     let mut config = Config::new();
@@ -81,6 +86,15 @@ impl EngineKit {
     config.memory_may_move(false);
     // Functions compile on all cores (wasmtime's default, stated here because it matters).
     config.parallel_compilation(true);
+    // wasmtime bounds the stack its guests use from where a call first enters wasm. A synchronous
+    // call of a store with JS host functions runs on the JS thread's stack, and its host
+    // functions' JS, the JS engine's frames and re-entrant calls through `caller.exports` take
+    // from the same budget (host_direct.rs): at wasmtime's 512 KiB a guest -> JS -> guest recursion
+    // stopped 26 levels deep. 2 MiB lets it go about four times as deep, as deep as it went on a
+    // fiber; the JS thread has the main thread's 8 MiB. A fiber keeps 1 MiB for host code above
+    // its guest's 2 MiB (wasmtime requires a fiber's stack to hold the guest's limit).
+    config.max_wasm_stack(STACK_FOR_WASM);
+    config.async_stack_size(STACK_FOR_WASM + STACK_FOR_HOST_ON_FIBER);
     let engine =
       Engine::new(&config).map_err(|e| WasmError::compile(format!("cannot create the WebAssembly engine: {e}")))?;
     let mut linker = Linker::new(&engine);

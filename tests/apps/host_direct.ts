@@ -4,6 +4,7 @@ import { readBytes } from "runtime:fs";
 import { compileFile, instantiate, isWasmError, type WasmCaller } from "runtime:wasm";
 
 let held: ArrayBuffer | null = null;
+let deepest = 0;
 const seen: string[] = [];
 
 // A second store, with host functions of its own, that the first store's `other` calls into.
@@ -14,6 +15,7 @@ const inner = await instantiate(await compileFile("./host_direct.wasm"), {
       after: () => {},
       other: (i: number) => i,
       f: (x: number) => x + 0.5,
+      deeper: (n: number) => n,
     },
   },
 });
@@ -37,6 +39,12 @@ const outer = await instantiate(await compileFile("./host_direct.wasm"), {
         if (x < 0) throw new RangeError(`negative: ${x}`);
         return x * 3;
       },
+      // Guest -> JS -> guest without end, through the caller: the JS thread's stack, which the
+      // guest's frames and the host functions' JS share, runs out, and the call fails cleanly.
+      deeper: (n: number, caller: WasmCaller) => {
+        deepest = n;
+        return (caller.exports.rec as (n: number) => number)(n);
+      },
     },
   },
 });
@@ -53,10 +61,19 @@ try {
   console.log("threw:", isWasmError(e) ? `${e.code} ${e.name} cause ${(e.cause as Error).message}` : String(e));
 }
 console.log("after a throw:", ex.twice(1));
+try {
+  ex.rec(0);
+  console.log("unbounded recursion returned");
+} catch (e) {
+  console.log("unbounded recursion:", isWasmError(e) ? `${e.code} ${e.name}` : String(e), deepest >= 40 ? "40 levels or more" : `only ${deepest} levels`);
+}
+console.log("usable after it:", ex.twice(2));
 // 100,000 host calls in one export call, and the values they carry.
 let calls = 0;
 const counted = await instantiate(await compileFile("./host_direct.wasm"), {
-  imports: { env: { before: () => {}, after: () => {}, other: (i: number) => (calls++, i & 7), f: (x: number) => x } },
+  imports: {
+    env: { before: () => {}, after: () => {}, other: (i: number) => (calls++, i & 7), f: (x: number) => x, deeper: (n: number) => n },
+  },
 });
 console.log("many:", (counted.exports.sum_via as (n: number) => number)(100_000), calls);
 
@@ -78,6 +95,7 @@ const global = new WebAssembly.Instance(new WebAssembly.Module(bytes), {
     },
     other: (i: number) => i,
     f: (x: number) => x,
+    deeper: (n: number) => (global.exports.rec as (n: number) => number)(n),
   },
 });
 (global.exports.grow_between as () => void)();
