@@ -273,15 +273,26 @@ fn prepare_call(
     }
   };
   let ty = func.ty(&*caller);
-  let mut params = Vec::with_capacity(args.len());
-  for (ty, slot) in ty.params().zip(args) {
-    params.push(to_val(&mut *caller, &ty, *slot)?.ok_or_else(|| unsupported(&name, &ty, "parameter"))?);
-  }
-  if let Some(result) = ty.results().find(|t| !passes(&*caller, t)) {
-    return Err(unsupported(&name, &result, "result"));
-  }
-  let results = vec![Val::I32(0); ty.results().len()];
+  let (params, results) = values_for(&mut *caller, &ty, &name, args)?;
   Ok((func, name, params, results))
+}
+
+/// The arguments in `args` as values of `ty`'s parameters (an `externref` made for one is rooted
+/// in `cx`), and room for its results; 5007 for a value Kiln cannot pass.
+pub(crate) fn values_for(
+  mut cx: impl AsContextMut<Data = StoreData>,
+  ty: &wasmtime::FuncType,
+  name: &str,
+  args: &[Slot],
+) -> Result<(Vec<Val>, Vec<Val>), WasmError> {
+  let mut params = Vec::with_capacity(args.len());
+  for (param, slot) in ty.params().zip(args) {
+    params.push(to_val(&mut cx, &param, *slot)?.ok_or_else(|| unsupported(name, &param, "parameter"))?);
+  }
+  if let Some(result) = ty.results().find(|t| !passes(&cx, t)) {
+    return Err(unsupported(name, &result, "result"));
+  }
+  Ok((params, vec![Val::I32(0); ty.results().len()]))
 }
 
 /// A call back's results as slots, or its coded error.
@@ -289,14 +300,25 @@ fn conclude_call(
   caller: &mut Caller<'_, StoreData>,
   outcome: wasmtime::Result<()>,
   name: &str,
+  results: Vec<Val>,
+) -> Result<Vec<Slot>, WasmError> {
+  slots_of(caller, outcome, name, crate::error::CallLimits { timeout_ms: None, fuel: None }, results)
+}
+
+/// A call's results as slots, or its coded error (a WebAssembly exception nothing caught taken
+/// from `cx`; the results zeroed if the guest exited cleanly).
+pub(crate) fn slots_of(
+  mut cx: impl AsContextMut<Data = StoreData>,
+  outcome: wasmtime::Result<()>,
+  name: &str,
+  limits: crate::error::CallLimits,
   mut results: Vec<Val>,
 ) -> Result<Vec<Slot>, WasmError> {
-  let outcome = crate::exception::caught(&mut *caller, outcome);
-  let limits = crate::error::CallLimits { timeout_ms: None, fuel: None };
+  let outcome = crate::exception::caught(&mut cx, outcome);
   if finish(outcome, &format!("`{name}`"), limits)? == Ended::Exited {
     results.iter_mut().for_each(|r| *r = Val::I32(0));
   }
-  Ok(results.iter().map(|v| to_slot(&*caller, v)).collect())
+  Ok(results.iter().map(|v| to_slot(&cx, v)).collect())
 }
 
 fn signature(
