@@ -48,6 +48,36 @@ fn the_issues_api_example_runs() {
     .ok("[ 17 ]\n0 {\"module\":\"input.wasm\",\"name\":\"easter\",\"kind\":\"function\",\"params\":[\"i32\"],\"results\":[\"i32\"]}\n");
 }
 
+/// An export of the common shape of a store with host functions is an op bound to it
+/// (bound_call.rs): it runs the guest and its host functions itself, reads the store's JS side
+/// only for a host function whose values are not all numbers, hands arguments it refuses and a
+/// busy store to the JS path, and gives a failed call what a host function threw as its cause,
+/// a nested `caller.exports` call's throw to that call, and nothing left over to a later call.
+#[test]
+fn bound_export_calls_of_a_store_with_host_functions() {
+  App::new("host_bound.ts").allow_all().wat("host_bound.wat", "host_bound.wasm").run().ok(concat!(
+    "seven: 7\n",
+    "via_g: 10\n",
+    "via_wide: 8\n",
+    "a string: 5007 TypeError: argument 1 of `via_g`: \"5\" is not an i32; pass an integer number in [-2^31, 2^32) (cause: undefined)\n",
+    "none: 5007 TypeError: `via_g` expects 1 argument (i32), got 0 (cause: undefined)\n",
+    "one too many: 5007 TypeError: `via_g` expects 1 argument (i32), got 2 (cause: undefined)\n",
+    "2^32: 5007 TypeError: argument 1 of `via_g`: 4294967296 is not an i32; pass an integer number in [-2^31, 2^32) (cause: undefined)\n",
+    "a bigint: 5007 TypeError: argument 1 of `via_g`: 5n is not an i32; pass an integer number in [-2^31, 2^32) (cause: undefined)\n",
+    "g throws: 5002 CallError: the host function `env.g` threw: RangeError: g refuses 4 (cause: g refuses 4)\n",
+    "nested: 5002 CallError: the host function `env.h` threw: TypeError: h saw the nested call fail (cause: h saw the nested call fail)\n",
+    "the nested call: 5002 CallError: the host function `env.g` threw: RangeError: g refuses 6 (cause: g refuses 6)\n",
+    "a trap after them: 5002 CallError: `trap` trapped: wasm trap: wasm `unreachable` instruction executed (cause: undefined)\n",
+    "a trap after a host call: 5002 CallError: `g_then_trap` trapped: wasm trap: wasm `unreachable` instruction executed (cause: undefined)\n",
+    "inside g, the same store: 5002 CallError: this instance is busy: a call on it (or on an instance linked with it) is still running; await it before calling `instance.exports` functions (cause: undefined)\n",
+    "busy: -1\n",
+    "inside g, another store: 5002 CallError: the host function `env.g` threw: RangeError: other store refuses 9 (cause: other store refuses 9)\n",
+    "another store: -2\n",
+    "a trap after that: 5002 CallError: `trap` trapped: wasm trap: wasm `unreachable` instruction executed (cause: undefined)\n",
+    "usable: 42 5 7\n",
+  ));
+}
+
 /// A synchronous export call runs its host functions on the JS thread's stack (host_direct.rs):
 /// a memory the guest grows between two of them, a call into another store from one, a throw,
 /// many calls in one; and a store that imports WASI keeps the fiber driver. Numbers a host

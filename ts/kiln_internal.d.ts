@@ -351,11 +351,12 @@ declare module "kiln:internal" {
     /**
      * A synchronous call of the common shape, with no buffer: up to three i32, f32 or f64 parameters
      * as numbers (unused ones are ignored), and at most one such result, returned as a number (0 when
-     * there is none). `instance.exports` itself is `op_wasm_export_call`; this op and its per-arity
-     * forms are for callers that pass numbers they have converted already (its refusal path in
-     * ts/wasm_exports.ts, and the `WebAssembly` global's exports in ts/wasm_objects.ts). `packed_export` packs the instance id and the export index as
-     * `instance_id * 2^16 + export_index` (see `handles::EXPORT_INDEX_LIMIT`): every argument costs the JS
-     * engine an allocation, so the op takes as few as it can.
+     * there is none). `instance.exports` itself is `op_wasm_export_call` (bound_call.rs); this op and
+     * its per-arity forms are for callers that pass numbers they have converted already (its refusal
+     * path in ts/wasm_exports.ts, and the `WebAssembly` global's exports in ts/wasm_objects.ts).
+     * `packed_export` packs the instance id and the export index as `instance_id * 2^16 +
+     * export_index` (see `handles::EXPORT_INDEX_LIMIT`): every argument costs the JS engine an
+     * allocation, so the op takes as few as it can.
      *
      * The arguments are checked here, against the signature, before the guest runs: each must be a
      * plain number, and an i32 an integer in [-2^31, 2^32). Anything else (a tagged value, a missing
@@ -381,6 +382,21 @@ declare module "kiln:internal" {
      * unit return is `null` without `#[undefined]`).
      */
     op_wasm_export_call_void(...args: unknown[]): void;
+    /**
+     * `instance.exports.f` of a store with JS host functions, for the common shape: JS binds this
+     * op once per export, as `op_wasm_hcall_export_call.bind(again, packedExport, calls)`, where
+     * `calls` is the store's `[serve, direct, slots, fail]` (ts/wasm_host.ts, `boundCalls`). The
+     * arguments after those are the call's, checked as `op_wasm_export_call` checks them.
+     *
+     * The guest runs here, on the JS thread's stack, and a host function it calls runs then and
+     * there (host_direct.rs, which reads `calls` only then). A call that fails after a host function
+     * ran is handed to `fail` as its error, which throws it with what a host function threw as its
+     * `cause`. A call this op cannot run here (refused arguments, a busy store, a store that takes
+     * only async calls) is handed to `again`, the function it is bound to.
+     */
+    op_wasm_hcall_export_call(...args: unknown[]): number;
+    /** `op_wasm_hcall_export_call` for an export without a result: the call returns `undefined`. */
+    op_wasm_hcall_export_call_void(...args: unknown[]): void;
     /**
      * `op_wasm_instance_call_numbers` for an export with two parameters: each argument an op takes
      * costs the QuickJS shim a heap-allocated handle, so the common arities get ops of their own.

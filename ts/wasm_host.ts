@@ -6,15 +6,15 @@
 // fiber. The async driver (`await instance.call`, `instantiate`) awaits an async host function
 // while the event loop runs; a synchronous call (`instance.exports`) cannot, and fails the call.
 // A synchronous call of a store without WASI runs its guest on the JS thread's own stack, and the
-// guest's host function calls reach `serveDirect` from Rust (ext_wasm/src/host_direct.rs). The store's table of host functions is
-// runtime:wasm/host-table's; `WebAssembly.promising` drives calls with these pieces in
-// runtime:wasm/jspi.
+// guest's host function calls reach `serveDirect` from Rust (ext_wasm/src/host_direct.rs); the
+// export functions that make such calls are runtime:wasm/host-exports'. The store's table of host
+// functions is runtime:wasm/host-table's; `WebAssembly.promising` drives calls with these pieces
+// in runtime:wasm/jspi.
 
 import type { WasmArg, WasmCaller, WasmExports, WasmFunction, WasmResult, WasmReturn } from "runtime:wasm";
 import {
   answer,
   type CallState,
-  directFns,
   isThenable,
   newState,
   promised,
@@ -22,23 +22,18 @@ import {
   replyValue,
   withCause,
 } from "runtime:wasm/host-answer";
-import { callVia, type HostFn, hostFn, type HostTable } from "runtime:wasm/host-table";
+import { type HostFn, hostFn, type HostTable } from "runtime:wasm/host-table";
 import {
   argumentCount,
   argumentLabel,
-  argumentLabels,
   arityError,
   decode,
   encode,
-  EXPORT_INDEX_LIMIT,
   guardAlias,
-  kindsOf,
   ops,
-  readSlot,
   toBytes,
   toIndex,
   wasmError,
-  writeSlots,
 } from "runtime:wasm/values";
 
 export { type CallState, newState, replyError, replyValue, withCause } from "runtime:wasm/host-answer";
@@ -181,8 +176,8 @@ export async function driveInstantiation<T>(token: number, table: HostTable, end
  * returned, if it was not simply a number of its result's type, or what it threw. Answered as the
  * driver answers (the promise of a host function that is not a `WebAssembly` import fails the
  * call); says what it answered as serveDirect does. */
-function settleDirect(table: HostTable, step: number, view: DataView, state: CallState, value: unknown, threw: boolean): number | [number, string] {
-  const answering = serving ?? state;
+export function settleDirect(table: HostTable, step: number, view: DataView, state: CallState, value: unknown, threw: boolean): number | [number, string] {
+  const answering = table.serving ?? state;
   const index = step | 0;
   const h = hostFn(table, index);
   if (threw) {
@@ -200,32 +195,27 @@ function settleDirect(table: HostTable, step: number, view: DataView, state: Cal
  * op_wasm_hcall_call_sync (ext_wasm/src/host_direct.rs), as the synchronous driver does, and says
  * what it answered: the number of results it left in the slots, or `[status, message]`. The
  * call's token is in the slots' last slot. */
-function serveDirect(table: HostTable, step: number, slots: Uint8Array, view: DataView, state: CallState): number | [number, string] {
-  const answering = serving ?? state;
+export function serveDirect(table: HostTable, step: number, slots: Uint8Array, view: DataView, state: CallState): number | [number, string] {
+  const answering = table.serving ?? state;
   serveSync(view.getFloat64(slots.length - 8, true), table, step | 0, slots, view, answering);
   return answering.status === 0 ? answering.count : [answering.status, answering.message];
 }
 
-/** The state of the innermost synchronous call running here, which its guest's host functions
- * answer into when they run on the JS thread's stack (serveDirect): a `caller.exports` call's,
- * whose catch gives what one threw as the error's `cause`, inside the export call's. */
-let serving: CallState | null = null;
-
-/** Runs `f` with `state` as the innermost call's (see `serving`). */
-function answeringInto<T>(state: CallState, f: () => T): T {
-  const outer = serving;
-  serving = state;
+/** Runs `f` with `state` as the innermost call's of `table`'s store (see `HostTable.serving`). */
+function answeringInto<T>(table: HostTable, state: CallState, f: () => T): T {
+  const outer = table.serving;
+  table.serving = state;
   try {
     return f();
   } finally {
-    serving = outer;
+    table.serving = outer;
   }
 }
 
 /** Drives a parked call to its end with the synchronous driver. A step is a host function's
  * number, which an op returns as a double: `| 0` makes it the engine's integer, which indexes the
  * table's arrays directly (a double key is turned into a string first, three times a call). */
-function driveSync(token: number, table: HostTable, slots: Uint8Array, view: DataView, state: CallState, step: number): number {
+export function driveSync(token: number, table: HostTable, slots: Uint8Array, view: DataView, state: CallState, step: number): number {
   while (step >= 0) {
     serveSync(token, table, step | 0, slots, view, state);
     step = ops.op_wasm_hcall_resume_sync(token, state.status, state.count, slots, state.message);
@@ -262,154 +252,6 @@ export async function callHost(raw: number, index: number, table: HostTable, arg
   return results.map((type, i) => decode(view, i, type));
 }
 
-/** The synchronous function of an export of a store with host functions. */
-export function hostExportFunction(
-  owner: object,
-  raw: number,
-  index: number,
-  name: string,
-  params: readonly string[],
-  results: readonly string[],
-  table: HostTable,
-): WasmFunction {
-  const where = argumentLabels(name, params);
-  const kinds = kindsOf(params);
-  const resultKinds = kindsOf(results);
-  const run = syncRunner(raw, index, params.length, results.length, table, (view, args) => writeSlots(view, kinds, params, where, args), (e) => e);
-  const fn = (...args: WasmArg[]): WasmReturn => {
-    const given = argumentCount(args);
-    if (given !== params.length) throw arityError(name, params, given);
-    const view = run(args);
-    if (results.length === 0) return undefined;
-    if (results.length === 1) return readSlot(view, 0, resultKinds[0], results[0]);
-    return results.map((type, i) => readSlot(view, i, resultKinds[i], type));
-  };
-  Object.defineProperty(fn, "name", { value: name });
-  Object.defineProperty(fn, "length", { value: params.length });
-  Object.defineProperty(fn, Symbol.for("kiln.instance"), { value: owner });
-  return fn as WasmFunction;
-}
-
-/**
- * The synchronous call of export `index` of instance `raw`, a store with host functions, as
- * `instance.exports` and the `WebAssembly` API's exports make it: `write` puts the arguments into
- * the slots, the call runs (serving its host functions here), and the view it returns holds the
- * results until the next call. What fails goes through `standard`, with the value a host function
- * threw as its cause. One op begins the call and runs it to its end or its first host function
- * (op_wasm_hcall_call_sync), given the instance and the export as one number; the slot buffer and
- * call state are made once (this runs on every call of every export of an emscripten or
- * wasm-bindgen module), unless a call of the same export is already running here, or the store
- * has had a host function with more values added since (runtime:wasm/table).
- */
-function syncRunner(
-  raw: number,
-  index: number,
-  count: number,
-  resultCount: number,
-  table: HostTable,
-  write: (view: DataView, args: readonly unknown[]) => void,
-  standard: (error: unknown) => unknown,
-): (args: readonly unknown[]) => DataView {
-  const packed = raw * EXPORT_INDEX_LIMIT + index;
-  const oneOp = index < EXPORT_INDEX_LIMIT && Number.isSafeInteger(packed);
-  let own: {
-    slots: Uint8Array;
-    view: DataView;
-    state: CallState;
-    serve: (step: number, value?: unknown, threw?: boolean) => number | [number, string];
-  } | null = null;
-  let running = false;
-  return (args: readonly unknown[]): DataView => {
-    // The buffer's last slot is for the token op_wasm_hcall_call_sync writes.
-    const size = (Math.max(count, resultCount, table.slots) + 1) * 8;
-    let call = own;
-    if (call === null || call.slots.length < size || running) {
-      const slots = new Uint8Array(size);
-      const view = new DataView(slots.buffer);
-      const state = newState();
-      call = {
-        slots,
-        view,
-        state,
-        serve: (step: number, value?: unknown, threw?: boolean) =>
-          threw === undefined ? serveDirect(table, step, slots, view, state) : settleDirect(table, step, view, state, value, threw),
-      };
-      if (!running) own = call;
-    }
-    const { slots, view, state, serve } = call;
-    const outer = running;
-    const outerServing = serving;
-    running = true;
-    serving = state;
-    let token = -1;
-    state.thrown = undefined;
-    state.hasThrown = false;
-    try {
-      write(view, args);
-      if (oneOp) {
-        const step = ops.op_wasm_hcall_call_sync(packed, slots, serve, directFns(table, callerFor));
-        if (step !== DONE) {
-          token = view.getFloat64(slots.length - 8, true);
-          driveSync(token, table, slots, view, state, step);
-        }
-      } else {
-        token = ops.op_wasm_hcall_begin(raw, index, true, slots);
-        driveSync(token, table, slots, view, state, ops.op_wasm_hcall_run_sync(token, slots));
-      }
-    } catch (error) {
-      if (token !== -1) ops.op_wasm_hcall_cancel(token);
-      throw standard(withCause(error, state));
-    } finally {
-      running = outer;
-      serving = outerServing;
-    }
-    return view;
-  };
-}
-
-/**
- * The function of an export of a store with host functions as the `WebAssembly` API calls it
- * (runtime:wasm/objects): each argument coerced by `coerce`, a missing one included (`undefined`
- * is a value: an `externref`'s), and what fails passed through `standard` (its error classes).
- * Called from one of the store's own host functions, while the guest holds the store, the call
- * goes back in through that function's caller, as `caller.exports` does; otherwise it runs as
- * syncRunner makes it.
- */
-export function jsApiExportFunction(
-  raw: number,
-  index: number,
-  name: string,
-  params: readonly string[],
-  results: readonly string[],
-  table: HostTable,
-  coerce: (type: string, value: unknown) => unknown,
-  standard: (error: unknown) => unknown,
-): (...args: unknown[]) => unknown {
-  const count = params.length;
-  const where = argumentLabels(name, params);
-  const run = syncRunner(raw, index, count, results.length, table, (view, args) => {
-    for (let i = 0; i < count; i++) encode(view, i, params[i], coerce(params[i], args[i]), where[i]);
-  }, standard);
-  return (...args: unknown[]): unknown => {
-    // callVia(table), written out: this runs on every call of every export.
-    const active = table.active;
-    const via = active.length > 0 ? active[active.length - 1] : table.promising.length > 0 ? callVia(table) : -1;
-    if (via !== -1) {
-      const values = new Array(count);
-      for (let i = 0; i < count; i++) values[i] = coerce(params[i], args[i]);
-      try {
-        return Caller.callIndex(via, table, raw, index, name, params, results, values);
-      } catch (e) {
-        throw standard(e);
-      }
-    }
-    const view = run(args);
-    if (results.length === 0) return undefined;
-    if (results.length === 1) return decode(view, 0, results[0]);
-    return results.map((type, i) => decode(view, i, type));
-  };
-}
-
 /** One result as is, none as undefined, several as an array: as `instance.exports` returns. */
 function shape(values: WasmResult[]): WasmReturn {
   return values.length === 0 ? undefined : values.length === 1 ? values[0] : values;
@@ -420,11 +262,11 @@ function shape(values: WasmResult[]): WasmReturn {
  * exports, usable only while that host function runs.
  */
 /** The caller of a host function as `table.direct`'s entries make it (runtime:wasm/host-answer). */
-function callerFor(token: number, table: HostTable): Caller {
+export function callerFor(token: number, table: HostTable): Caller {
   return new Caller(token, table);
 }
 
-class Caller implements WasmCaller {
+export class Caller implements WasmCaller {
   /** The host call's token while it runs; -1 once it has returned (tokens count up from 1). */
   #token: number;
   #table: HostTable;
@@ -559,7 +401,7 @@ class Caller implements WasmCaller {
     const state = newState();
     let step: number;
     try {
-      step = driveSync(this.#token, this.#table, slots, view, state, answeringInto(state, () => begin(slots)));
+      step = driveSync(this.#token, this.#table, slots, view, state, answeringInto(this.#table, state, () => begin(slots)));
     } catch (error) {
       // A value a host function of the nested call threw, as `cause` (the WebAssembly API
       // rethrows it as it was: emscripten's `invoke_*` wrappers catch the numbers they throw).

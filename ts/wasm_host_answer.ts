@@ -3,24 +3,13 @@
 // throw), and the host functions as Rust calls them directly on the JS thread's stack
 // (`table.direct`, ext_wasm/src/host_direct.rs). runtime:wasm/host drives the calls with these.
 
-import { type HostFn, type HostTable, RAISE } from "runtime:wasm/host-table";
+import { type CallState, type HostFn, type HostTable, RAISE } from "runtime:wasm/host-table";
+
+export type { CallState } from "runtime:wasm/host-table";
 import { describe, encode, refId, wasmError } from "runtime:wasm/values";
 
 /** Makes the caller a host function gets (runtime:wasm/host's `Caller`), which ends when it returns. */
 export type CallerFor = (token: number, table: HostTable) => { end(): void };
-
-/** What one call driven from here carries between steps: the value a host function threw, and the
- * answer to the host function just run, which the next resume op hands to the guest (a reply and
- * the next run are one op crossing). */
-export interface CallState {
-  thrown: unknown;
-  hasThrown: boolean;
-  /** 0: results in the slots (`count` of them); 1: it threw (5002); 2: a result did not fit (5007);
-   * 4 and 5: a JS import of the `WebAssembly` global threw (`replyError`). */
-  status: number;
-  count: number;
-  message: string;
-}
 
 export function newState(): CallState {
   return { thrown: undefined, hasThrown: false, status: 0, count: 0, message: "" };

@@ -21,6 +21,19 @@ export interface HostFn {
   suspending?: Suspension;
 }
 
+/** What one call driven by runtime:wasm/host carries between steps: the value a host function
+ * threw, and the answer to the host function just run, which the next resume op hands to the
+ * guest (a reply and the next run are one op crossing). runtime:wasm/host-answer fills it in. */
+export interface CallState {
+  thrown: unknown;
+  hasThrown: boolean;
+  /** 0: results in the slots (`count` of them); 1: it threw (5002); 2: a result did not fit (5007);
+   * 4 and 5: a JS import of the `WebAssembly` global threw (`replyError`). */
+  status: number;
+  count: number;
+  message: string;
+}
+
 /** What a `WebAssembly.Suspending` import adds to its host function (runtime:wasm/jspi). */
 export interface Suspension {
   /** The value the JS function's result settled to, coerced to the import's result types. */
@@ -64,6 +77,15 @@ export class HostTable {
    * values are not all i32, f32 or f64 numbers (at most one result), or that suspends: that one
    * takes the whole JS path. Made by runtime:wasm/host-answer (`directFns`) as functions are added. */
   readonly direct: (((token: number, ...args: number[]) => unknown) | undefined)[] = [];
+  /** The state of the innermost `caller.exports` call running in the store, if its guest runs on
+   * the JS thread's stack: the host functions of that nested call answer into it (what one throws
+   * becomes the nested call's `cause`), not into the export call it is nested in. Only a call
+   * nested in the call running now can have set it, since any other call holds the store. */
+  serving: CallState | null = null;
+  /** The store's context of bound export calls (runtime:wasm/host, `boundCalls`), once made. */
+  bound: unknown[] | null = null;
+  /** Called after a host function is added (runtime:wasm/host, `boundCalls`). */
+  grown: (() => void) | null = null;
 
   constructor(fns: (HostFn | null)[]) {
     for (const f of fns) this.add(f);
@@ -79,6 +101,7 @@ export class HostTable {
     this.fns.push(f);
     this.where.push(f === null ? null : f.results.map((_, i) => `result ${i + 1} of the host function \`${f.name}\``));
     if (f !== null) this.slots = Math.max(this.slots, f.params.length, f.results.length);
+    this.grown?.();
     return this.fns.length - 1;
   }
 }

@@ -23,7 +23,8 @@ import {
   writeSlots,
 } from "runtime:wasm/values";
 import { exportFunction } from "runtime:wasm/exports";
-import { callHost, driveInstantiation, hostExportFunction } from "runtime:wasm/host";
+import { callHost, driveInstantiation } from "runtime:wasm/host";
+import { hostExportFunction } from "runtime:wasm/host-exports";
 import { type HostTable, hostTable } from "runtime:wasm/host-table";
 import { splitImports } from "runtime:wasm/import-object";
 import { type ComponentInstance, instantiateComponent } from "runtime:wasm/component";

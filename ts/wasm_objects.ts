@@ -18,7 +18,7 @@
 
 import { coded, toNumber, toWasm } from "runtime:wasm/coerce";
 import { NOT_THROWN, thrownOf } from "runtime:wasm/exception";
-import { jsApiExportFunction } from "runtime:wasm/host";
+import { jsApiExportFunction } from "runtime:wasm/host-exports";
 import type { HostTable } from "runtime:wasm/host-table";
 import { HOST_OBJECT } from "runtime:wasm/import-object";
 import { codes, decode, encode, EXPORT_INDEX_LIMIT, guardAlias, isNumberType, JS_REF, ops } from "runtime:wasm/values";

@@ -7,6 +7,9 @@
 //! slots as `call` (see `value.rs`), in a buffer the JS side allocates once per function. The
 //! export is resolved once per instance, so a call allocates nothing.
 //!
+//! `instance.exports.f` itself is an op bound to the export for the common shape (bound_call.rs,
+//! which runs its calls with [`sync_call`] and [`call_locked`]).
+//!
 //! The ops are `nofast`: on the QuickJS backend an op with a fast-call overload pays a global
 //! property lookup on every call to decide whether to take it, which is a third of a short
 //! call's cost. (On V8 the fast overload would be the faster one.)
@@ -18,10 +21,9 @@
 //! stdin read) is waited for by parking the thread, with `timeoutMs` checked at least every
 //! millisecond while it waits.
 
-use std::cell::{Cell, RefCell};
+use std::cell::Cell;
 use std::future::Future;
 use std::pin::pin;
-use std::rc::Rc;
 use std::sync::Arc;
 use std::task::{Context, Poll, Wake, Waker};
 use std::thread::Thread;
@@ -35,7 +37,7 @@ use crate::error::{finish, DeadlineExceeded, Ended, WasmError};
 use crate::handles::unpack_export;
 use crate::instance::InstanceTable;
 use crate::js_ref::{passes, to_slot, to_val};
-use crate::memory_view::{detach_grown, detach_grown_in};
+use crate::memory_view::detach_grown;
 use crate::shape::NUMBER_PARAMS;
 use crate::store::{arm, disarm, ExportFunc, KilnStore, Member, Mode, StoreData};
 use crate::value::{raw_to_val, slot, slot_to_val, unsupported, val_to_raw, val_to_slot, SLOT};
@@ -58,11 +60,12 @@ pub fn op_wasm_instance_call_sync(
 
 /// A synchronous call of the common shape, with no buffer: up to three i32, f32 or f64 parameters
 /// as numbers (unused ones are ignored), and at most one such result, returned as a number (0 when
-/// there is none). `instance.exports` itself is [`op_wasm_export_call`]; this op and its per-arity
-/// forms are for callers that pass numbers they have converted already (its refusal path in
-/// ts/wasm_exports.ts, and the `WebAssembly` global's exports in ts/wasm_objects.ts). `packed_export` packs the instance id and the export index as
-/// `instance_id * 2^16 + export_index` (see `handles::EXPORT_INDEX_LIMIT`): every argument costs the JS
-/// engine an allocation, so the op takes as few as it can.
+/// there is none). `instance.exports` itself is `op_wasm_export_call` (bound_call.rs); this op and
+/// its per-arity forms are for callers that pass numbers they have converted already (its refusal
+/// path in ts/wasm_exports.ts, and the `WebAssembly` global's exports in ts/wasm_objects.ts).
+/// `packed_export` packs the instance id and the export index as `instance_id * 2^16 +
+/// export_index` (see `handles::EXPORT_INDEX_LIMIT`): every argument costs the JS engine an
+/// allocation, so the op takes as few as it can.
 ///
 /// The arguments are checked here, against the signature, before the guest runs: each must be a
 /// plain number, and an i32 an integer in [-2^31, 2^32). Anything else (a tagged value, a missing
@@ -127,87 +130,6 @@ pub fn op_wasm_instance_call_numbers0(
   called
 }
 
-/// `instance.exports.f` itself, for the common shape (ts/wasm_exports.ts): JS binds this op once
-/// per export, as `op_wasm_export_call.bind(again, packedExport)`, so a call runs none of Kiln's
-/// JS. (In QuickJS a closure around the op was about 300 of a call's 5,400 instructions:
-/// BENCHMARKS.md, the ninth pass.) The arguments after `packedExport` are the call's; they are
-/// checked here against the signature as [`op_wasm_instance_call_numbers`] checks them, and so is
-/// their count: an argument past the function's parameters must be `undefined`.
-///
-/// Arguments the op refuses (a tagged value, a missing argument, one too many, an i32 out of
-/// range) are handed to the function the op was bound to (`this`), with the call's arguments:
-/// it converts them or throws the error that names the bad one, and calls again. What it returns
-/// or throws is the call's. The store is not held meanwhile, so it may call any op.
-#[op2(nofast)]
-pub fn op_wasm_export_call(
-  scope: &mut v8::PinScope<'_, '_>,
-  state: Rc<RefCell<OpState>>,
-  #[varargs] args: Option<&v8::FunctionCallbackArguments>,
-) -> Result<f64, WasmError> {
-  bound_call(scope, &state, args)
-}
-
-/// [`op_wasm_export_call`] for an export without a result: the call returns `undefined` (op2's
-/// unit return is `null` without `#[undefined]`).
-#[op2(nofast)]
-#[undefined]
-pub fn op_wasm_export_call_void(
-  scope: &mut v8::PinScope<'_, '_>,
-  state: Rc<RefCell<OpState>>,
-  #[varargs] args: Option<&v8::FunctionCallbackArguments>,
-) -> Result<(), WasmError> {
-  bound_call(scope, &state, args).map(|_| ())
-}
-
-/// The call of a bound export function: `args` are the bound export, then the call's arguments.
-fn bound_call(
-  scope: &mut v8::PinScope<'_, '_>,
-  state: &RefCell<OpState>,
-  args: Option<&v8::FunctionCallbackArguments>,
-) -> Result<f64, WasmError> {
-  let Some(args) = args else {
-    return Err(WasmError::type_error("op_wasm_export_call is called as a bound export function"));
-  };
-  let len = args.length();
-  let packed = number(&args.get(0)).ok_or_else(|| {
-    WasmError::type_error("op_wasm_export_call: bind it to an export's number, as ts/wasm_exports.ts does")
-  })?;
-  let (instance_id, export_index) = unpack_export(packed);
-  // Each argument is read once (every read costs the QuickJS shim a handle). `given` counts up to
-  // the last that is not `undefined`: `f(1, undefined)` is `f(1)`, as for `call`.
-  let mut numbers = [None; NUMBER_PARAMS];
-  let mut given = 0;
-  for i in 1..len {
-    let value = args.get(i);
-    if value.is_undefined() {
-      continue;
-    }
-    given = i as usize;
-    if let Some(slot) = numbers.get_mut(given - 1) {
-      *slot = number(&value);
-    }
-  }
-  let refused = Cell::new(false);
-  let io = Numbers { args: numbers, taken: NUMBER_PARAMS, given: Some(given), refused: Some(&refused) };
-  let outcome = sync_call(&mut state.borrow_mut(), instance_id, export_index, io);
-  detach_grown_in(scope, state);
-  if !refused.get() {
-    return outcome;
-  }
-  // A refusal: the bound function converts the arguments or names the bad one, and calls again.
-  let this: v8::Local<v8::Value> = args.this().into();
-  let Ok(again) = v8::Local::<v8::Function>::try_from(this) else {
-    return outcome;
-  };
-  let given: Vec<v8::Local<v8::Value>> = (1..len).map(|i| args.get(i)).collect();
-  let recv = v8::undefined(scope).into();
-  match again.call(scope, recv, &given) {
-    Some(value) => Ok(value.number_value(scope).unwrap_or(f64::NAN)),
-    // It threw: the exception is pending, and reaches the caller when the op returns.
-    None => Ok(0.0),
-  }
-}
-
 /// The value of a JS number; `None` for any other value (a BigInt is not converted).
 pub(crate) fn number(value: &v8::Value) -> Option<f64> {
   value.is_number().then(|| {
@@ -219,7 +141,7 @@ pub(crate) fn number(value: &v8::Value) -> Option<f64> {
 }
 
 /// How one synchronous op passes arguments in and results out.
-trait CallIo {
+pub(crate) trait CallIo {
   type Output: Default;
   /// Writes the arguments, of the types the export's signature says, into `raw`.
   fn fill(&mut self, export: &ExportFunc, raw: &mut [ValRaw]) -> Result<(), WasmError>;
@@ -267,7 +189,7 @@ impl CallIo for SlotBuffer<'_> {
 }
 
 /// Up to three numeric arguments and at most one numeric result, as plain numbers.
-struct Numbers<'a> {
+pub(crate) struct Numbers<'a> {
   /// The arguments; `None` for a value that is not a number.
   args: [Option<f64>; NUMBER_PARAMS],
   /// How many arguments the op takes: an export with more parameters is refused.
@@ -278,10 +200,16 @@ struct Numbers<'a> {
   refused: Option<&'a Cell<bool>>,
 }
 
-impl Numbers<'_> {
+impl<'a> Numbers<'a> {
   /// The arguments of an op that takes `taken` of them and ignores any others.
   fn taking(args: [Option<f64>; NUMBER_PARAMS], taken: usize) -> Self {
     Self { args, taken, given: None, refused: None }
+  }
+
+  /// The arguments of a bound export call (bound_call.rs): `given` of them (up to the last that
+  /// is not `undefined`), and `refused` set if they do not fit the signature.
+  pub(crate) fn bound(args: [Option<f64>; NUMBER_PARAMS], given: usize, refused: &'a Cell<bool>) -> Self {
+    Self { args, taken: NUMBER_PARAMS, given: Some(given), refused: Some(refused) }
   }
 
   fn refuse(&self, error: WasmError) -> WasmError {
@@ -323,12 +251,13 @@ impl CallIo for Numbers<'_> {
 const STACK_SLOTS: usize = 16;
 
 /// Runs one synchronous call, with `io` moving the arguments and results.
-fn sync_call<Io: CallIo>(
+pub(crate) fn sync_call<Io: CallIo>(
   state: &mut OpState,
   instance_id: f64,
   export_index: u32,
-  mut io: Io,
+  io: Io,
 ) -> Result<Io::Output, WasmError> {
+  let state = &*state;
   let entry = state.borrow::<InstanceTable>().lookup_for_call(instance_id)?;
   let Ok(mut guard) = entry.store.try_lock() else {
     return Err(WasmError::call(
@@ -336,8 +265,24 @@ fn sync_call<Io: CallIo>(
        linked with it) is still running; await it before calling `instance.exports` functions",
     ));
   };
-  let KilnStore { store, config, params, results, members } = &mut *guard;
-  let Member { instance, module, exported, self_contained, .. } = &mut members[entry.member];
+  call_locked(&mut guard, entry.member, export_index, io, &|| state.borrow::<SharedEngines>().0.clone(), false)
+}
+
+/// Runs one synchronous call of export `export_index` of member `member` of a store whose lock
+/// the caller holds. `engines` is asked for only when the call has a deadline or passes
+/// `externref`s. With `host_here`, the store's JS host functions are called on this stack (the
+/// caller runs this inside `host_direct::run_lazy`, and has checked that the store takes
+/// synchronous calls), so the guest is called directly, as a module without imports is.
+pub(crate) fn call_locked<Io: CallIo>(
+  kiln: &mut KilnStore,
+  member: usize,
+  export_index: u32,
+  mut io: Io,
+  engines: &dyn Fn() -> Arc<crate::engine::Engines>,
+  host_here: bool,
+) -> Result<Io::Output, WasmError> {
+  let KilnStore { store, config, params, results, members } = kiln;
+  let Member { instance, module, exported, self_contained, .. } = &mut members[member];
 
   let export = Member::export_at(exported, store, instance, module, export_index)?;
   // Parameters and results of other types never reach `fill`'s output: refuse them first, or,
@@ -347,8 +292,7 @@ fn sync_call<Io: CallIo>(
     let Some(buffer) = io.buffer().filter(|_| refs) else {
       return Err(not_numeric(export));
     };
-    let engines = state.borrow::<SharedEngines>().0.clone();
-    ref_call(&engines, export, store, config, buffer)?;
+    ref_call(&engines(), export, store, config, buffer)?;
     return Ok(Io::Output::default());
   }
   let mut raw = RawSlots::new(export.shape.slots);
@@ -358,15 +302,17 @@ fn sync_call<Io: CallIo>(
   let outcome = {
     // The epoch ticker is only needed to enforce a deadline: a synchronous call never yields.
     // (Each `OpState` entry borrowed is a map search, so the engines are looked up only then.)
-    let _running = stop_at.map(|_| state.borrow::<SharedEngines>().0.running());
-    if *self_contained {
+    let engines = stop_at.map(|_| engines());
+    let _running = engines.as_ref().map(|engines| engines.running());
+    if *self_contained || host_here {
       let slots: *mut [ValRaw] = raw.as_mut();
       // SAFETY: `raw` is as long as the larger of the parameter and result lists, and `fill`
       // wrote every parameter with the type the signature gives it (only numeric types pass the
-      // check above, so there are no references to keep valid). The module imports nothing, so
-      // the guest cannot reach a host function that needs a fiber; `arm(.., Mode::Sync)` makes
-      // the epoch callback return without yielding; and the store's lock is held, so nothing
-      // else uses the store during the call.
+      // check above, so there are no references to keep valid). The guest cannot reach a host
+      // function that needs a fiber: the module imports nothing, or (`host_here`) the store takes
+      // synchronous calls and its JS host functions run on this stack (host_direct.rs).
+      // `arm(.., Mode::Sync)` makes the epoch callback return without yielding; and the store's
+      // lock is held, so nothing else uses the store during the call.
       unsafe { export.func.call_unchecked(&mut *store, slots) }
     } else {
       call_on_fiber(export, store, params, results, raw.as_mut(), stop_at)

@@ -2,13 +2,16 @@
 //!
 //! A synchronous export call (`instance.exports.f()`, an export of the `WebAssembly` global's
 //! instances) on a store that can take synchronous calls (no WASI functions among its imports:
-//! wasmtime defines those async) runs the guest with `Func::call` on the JS thread's stack, inside
-//! its op (`op_wasm_hcall_call_sync`). There is no fiber, so a host function the guest calls runs
+//! wasmtime defines those async) runs the guest on the JS thread's stack, inside its op: the
+//! export's bound op for the common shape of `instance.exports` (`op_wasm_hcall_export_call`,
+//! bound_call.rs), else `op_wasm_hcall_call_sync`. There is no fiber, so a host function the guest calls runs
 //! its JS right there, as an import call does in a browser's engine: JS runs on the JS thread's
 //! own stack, never on a fiber's. A round trip is a call from Rust into JS and back, where the
 //! fiber driver (hostcall.rs) takes two fiber switches and an op crossing.
 //!
-//! Two ways into JS, both given to the op by ts/wasm_host.ts (syncRunner):
+//! Two ways into JS, both given by ts/wasm_host.ts: to `op_wasm_hcall_call_sync` by syncRunner,
+//! and, for bound calls, in the store's context (`boundCalls`), which is read only when the guest
+//! calls a host function ([`run_lazy`]; such a call is given its token then too):
 //!
 //! - **Numbers** (every value an i32, f32 or f64, at most one result): Rust calls the function's
 //!   entry in `table.direct` (ts/wasm_host_answer.ts) with the call's token and the arguments as
@@ -23,7 +26,7 @@
 //! `memory.buffer`, tables) find the call by its token, as they find a parked call's waiting host
 //! function, and are carried out at once with the innermost `Caller` ([`step`]).
 
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
 use std::ffi::c_void;
 use std::rc::Rc;
 use std::sync::Arc;
@@ -45,19 +48,54 @@ pub(crate) struct Callers(RefCell<Vec<*mut Caller<'static, StoreData>>>);
 struct Direct {
   /// The op's scope, its lifetimes erased: each host function's JS runs in a scope made in it.
   scope: *mut c_void,
-  /// The JS side's function that runs host function `index` and says what it answered.
-  serve: v8::Local<'static, v8::Function>,
-  /// The host functions Rust calls itself, with numbers (`JsSide::fns`).
-  fns: Option<v8::Local<'static, v8::Array>>,
+  /// How the JS side is reached.
+  side: Side,
   state: Rc<RefCell<OpState>>,
-  /// The call's slot buffer (the op's argument, which the JS side reads and writes too).
-  slots: *mut u8,
-  len: usize,
   /// The store's mailbox: it tells the store's own host functions from another store's.
   bridge: Arc<HostBridge>,
   callers: Rc<Callers>,
-  token: f64,
+  /// The call's token, by which the JS side's commands find it (hostcall.rs); -1 until a call
+  /// made by [`Lazy`] is parked, at its first host call.
+  token: Cell<f64>,
 }
+
+/// The JS side of a direct call.
+enum Side {
+  /// Given by `op_wasm_hcall_call_sync`, whose call is parked before it runs.
+  Given {
+    /// The JS side's function that runs host function `index` and says what it answered.
+    serve: v8::Local<'static, v8::Function>,
+    /// The host functions Rust calls itself, with numbers (`JsSide::fns`).
+    fns: Option<v8::Local<'static, v8::Array>>,
+    /// The call's slot buffer (the op's argument, which the JS side reads and writes too).
+    slots: *mut u8,
+    len: usize,
+  },
+  /// The store's context of bound export calls (`op_wasm_hcall_export_call`), read only when a
+  /// host function is called: most calls of most exports call none.
+  Lazy(Lazy),
+}
+
+/// What a bound export call's JS side is read from, when its guest first calls a host function.
+pub(crate) struct Lazy {
+  /// The store's `[serve, direct, slots]` (ts/wasm_host.ts, `boundCalls`): read at each host
+  /// call, so that a buffer the JS side remade for a larger host function is used with the
+  /// `serve` that goes with it.
+  pub ctx: v8::Local<'static, v8::Array>,
+  /// The instance and its store, for the parked entry.
+  pub store: Option<(u64, crate::store::SharedStore)>,
+  /// Parks the call (hostcall.rs, which imports this module), giving its token.
+  pub park: Park,
+}
+
+/// Registers a direct call under a token, by which the commands its host functions' JS sends
+/// find it (hostcall.rs, `Parked::direct`).
+pub(crate) type Park = fn(
+  &Rc<RefCell<OpState>>,
+  Arc<HostBridge>,
+  Rc<Callers>,
+  Option<(u64, crate::store::SharedStore)>,
+) -> Result<f64, WasmError>;
 
 thread_local! {
   /// The direct calls running on this thread, innermost last (a host function may make a
@@ -84,35 +122,63 @@ pub(crate) fn run<R>(
   callers: Rc<Callers>,
   call: impl FnOnce() -> R,
 ) -> R {
-  struct Pop;
-  impl Drop for Pop {
-    fn drop(&mut self) {
-      DIRECT.with(|d| d.borrow_mut().pop());
-    }
-  }
   // SAFETY: the erased lifetimes are never relied on past this function: the entry is popped
-  // (by `Pop`, even on unwinding) before it returns, while the op's scope, the `serve` handle
-  // and the slot buffer are all still alive.
+  // (by `Pop` in `running`, even on unwinding) before it returns, while the op's scope, the
+  // `serve` handle and the slot buffer are all still alive.
   let (serve, fns) = unsafe {
     (
       std::mem::transmute::<v8::Local<'_, v8::Function>, v8::Local<'static, v8::Function>>(js.serve),
       js.fns.map(|fns| std::mem::transmute::<v8::Local<'_, v8::Array>, v8::Local<'static, v8::Array>>(fns)),
     )
   };
+  let side = Side::Given { serve, fns, slots: js.slots.as_mut_ptr(), len: js.slots.len() };
   let direct = Direct {
     scope: std::ptr::from_mut(js.scope).cast(),
-    serve,
-    fns,
+    side,
     state: js.state.clone(),
-    slots: js.slots.as_mut_ptr(),
-    len: js.slots.len(),
     bridge,
     callers,
-    token: js.token,
+    token: Cell::new(js.token),
   };
-  DIRECT.with(|d| d.borrow_mut().push(Rc::new(direct)));
-  let _pop = Pop;
-  call()
+  running(direct, call).0
+}
+
+/// Runs `call` (the guest, on this stack) for a bound export call (`op_wasm_hcall_export_call`),
+/// whose JS side is read from `lazy` if the guest calls a host function. Returns the call's token
+/// too if it was parked then: the op removes its entry.
+pub(crate) fn run_lazy<R>(
+  scope: &mut v8::PinScope<'_, '_>,
+  state: &Rc<RefCell<OpState>>,
+  bridge: Arc<HostBridge>,
+  lazy: Lazy,
+  call: impl FnOnce() -> R,
+) -> (R, Option<f64>) {
+  let direct = Direct {
+    scope: std::ptr::from_mut(scope).cast(),
+    side: Side::Lazy(lazy),
+    state: state.clone(),
+    bridge,
+    callers: Rc::default(),
+    token: Cell::new(-1.0),
+  };
+  running(direct, call)
+}
+
+/// Runs `call` with `direct` on this thread's stack of direct calls.
+fn running<R>(direct: Direct, call: impl FnOnce() -> R) -> (R, Option<f64>) {
+  struct Pop;
+  impl Drop for Pop {
+    fn drop(&mut self) {
+      DIRECT.with(|d| d.borrow_mut().pop());
+    }
+  }
+  let direct = Rc::new(direct);
+  DIRECT.with(|d| d.borrow_mut().push(direct.clone()));
+  let pop = Pop;
+  let out = call();
+  drop(pop);
+  let token = direct.token.get();
+  (out, matches!(direct.side, Side::Lazy(_)).then_some(token).filter(|t| *t >= 0.0))
 }
 
 /// Host function number `index`, called by a guest that runs on the JS thread's stack: its JS
@@ -130,9 +196,6 @@ pub(crate) fn call(
       WasmError::call("a JS host function was called outside a call Kiln runs; this is a bug in Kiln").into(),
     );
   };
-  if params.len() * SLOT > js.len || result_types.len() * SLOT > js.len {
-    return Err(WasmError::call("the host call's value buffer is too small; this is a bug in Kiln").into());
-  }
   js.callers.0.borrow_mut().push(std::ptr::from_mut(caller).cast());
   let answered = js.run(caller, index, params, result_types);
   js.callers.0.borrow_mut().pop();
@@ -162,13 +225,17 @@ impl Direct {
     // A memory that grew since JS last ran: its old buffers are detached first, as after any op.
     crate::memory_view::detach_grown_in(scope, &self.state);
     v8::tc_scope!(let tc, scope);
+    let token = match self.token() {
+      Ok(token) => token,
+      Err(e) => return Answered::Command(Command::Throw(e)),
+    };
     let recv: v8::Local<v8::Value> = v8::undefined(tc).into();
     let direct =
-      self.fns.and_then(|fns| fns.get_index(tc, index)).and_then(|f| v8::Local::<v8::Function>::try_from(f).ok());
+      self.fns(tc).and_then(|fns| fns.get_index(tc, index)).and_then(|f| v8::Local::<v8::Function>::try_from(f).ok());
     if let Some(f) = direct {
       let mut args: [v8::Local<v8::Value>; 4] = [recv; 4];
       if params.len() < args.len() && params.iter().all(|p| number_of(p).is_some()) {
-        args[0] = v8::Number::new(tc, self.token).into();
+        args[0] = v8::Number::new(tc, token).into();
         for (arg, param) in args[1..].iter_mut().zip(params) {
           *arg = v8::Number::new(tc, number_of(param).unwrap_or_default()).into();
         }
@@ -186,46 +253,127 @@ impl Direct {
             None => return Answered::Command(Command::Throw(WasmError::call("the host function was terminated"))),
           },
         };
+        let Some(js) = self.side(tc) else {
+          return Answered::Command(no_side());
+        };
         let index = v8::Number::new(tc, f64::from(index)).into();
         let threw = v8::Boolean::new(tc, threw).into();
-        let Some(settled) = self.serve.call(tc, recv, &[index, value, threw]) else {
+        let Some(settled) = js.serve.call(tc, recv, &[index, value, threw]) else {
           return Answered::Command(driver_failed(tc.exception().map(|e| e.to_rust_string_lossy(tc))));
         };
-        return Answered::Command(self.answer(tc, settled));
+        return Answered::Command(answer_of(tc, js.slots, settled));
       }
+    }
+    let Some(js) = self.side(tc) else {
+      return Answered::Command(no_side());
+    };
+    let slots = js.slots;
+    if params.len() * SLOT > slots.len || result_types.len() * SLOT > slots.len {
+      return Answered::Command(Command::Throw(WasmError::call(
+        "the host call's value buffer is too small; this is a bug in Kiln",
+      )));
     }
     // The slots, for the JS side to read.
     for (i, value) in params.iter().enumerate() {
       let slot = to_slot(caller, value);
-      // SAFETY: the buffer is the op's argument, alive until the op returns, and `len` bytes long
-      // (checked by `call`); no Rust reference to it is in use while the call runs (see `run`).
-      unsafe { std::ptr::copy_nonoverlapping(slot.as_ptr(), self.slots.add(i * SLOT), SLOT) };
+      // SAFETY: the buffer is alive until the op returns (the op's argument, or held by the
+      // store's context, see `Side`), and `len` bytes long (checked above); no Rust reference
+      // to it is in use while the call runs (see `run`).
+      unsafe { std::ptr::copy_nonoverlapping(slot.as_ptr(), slots.ptr.add(i * SLOT), SLOT) };
+    }
+    if let Some(last) = slots.last {
+      // SAFETY: as above; `last` is the buffer's final slot, after the `len` bytes of values.
+      unsafe { std::ptr::copy_nonoverlapping(token.to_le_bytes().as_ptr(), last, SLOT) };
     }
     let number = v8::Number::new(tc, f64::from(index)).into();
-    let Some(returned) = self.serve.call(tc, recv, &[number]) else {
+    let Some(returned) = js.serve.call(tc, recv, &[number]) else {
       return Answered::Command(driver_failed(tc.exception().map(|e| e.to_rust_string_lossy(tc))));
     };
-    Answered::Command(self.answer(tc, returned))
+    Answered::Command(answer_of(tc, slots, returned))
   }
 
-  /// The JS side's answer: the number of results it left in the slots, or `[status, message]`
-  /// (host.rs, `answer`).
-  fn answer(&self, tc: &mut v8::PinScope<'_, '_>, returned: v8::Local<v8::Value>) -> Command {
-    // SAFETY: as in `run`: the buffer outlives the call, and JS has finished with it for now.
-    let slots = unsafe { std::slice::from_raw_parts(self.slots, self.len) };
-    if let Some(count) = crate::call_sync::number(&returned) {
-      return match read_slots(slots, count as usize) {
-        Ok(values) => Command::Reply(values),
-        Err(e) => Command::Throw(e),
-      };
+  /// The call's token; a bound export call is parked here, at its first host call.
+  fn token(&self) -> Result<f64, WasmError> {
+    let token = self.token.get();
+    if token >= 0.0 {
+      return Ok(token);
     }
-    let Ok(pair) = v8::Local::<v8::Array>::try_from(returned) else {
-      return Command::Throw(WasmError::call("Kiln's host call driver answered oddly; this is a bug in Kiln"));
+    let Side::Lazy(lazy) = &self.side else {
+      return Err(WasmError::call("a host call has no token; this is a bug in Kiln"));
     };
-    let status = pair.get_index(tc, 0).and_then(|s| crate::call_sync::number(&s)).unwrap_or(1.0);
-    let message = pair.get_index(tc, 1).map(|m| m.to_rust_string_lossy(tc)).unwrap_or_default();
-    answer(status as u32, 0, slots, &message).unwrap_or_else(Command::Throw)
+    let token = (lazy.park)(&self.state, self.bridge.clone(), self.callers.clone(), lazy.store.clone())?;
+    self.token.set(token);
+    Ok(token)
   }
+
+  /// The host functions Rust calls itself (`table.direct`), if the JS side gave them.
+  fn fns<'s>(&self, scope: &mut v8::PinScope<'s, '_>) -> Option<v8::Local<'s, v8::Array>> {
+    match &self.side {
+      Side::Given { fns, .. } => *fns,
+      Side::Lazy(lazy) => lazy.ctx.get_index(scope, 1).and_then(|f| v8::Local::<v8::Array>::try_from(f).ok()),
+    }
+  }
+
+  /// The JS side's `serve` and the slot buffer that goes with it, for this host call.
+  fn side<'s>(&self, scope: &mut v8::PinScope<'s, '_>) -> Option<Resolved<'s>> {
+    match &self.side {
+      Side::Given { serve, slots, len, .. } => {
+        Some(Resolved { serve: *serve, slots: Slots { ptr: *slots, len: *len, last: None } })
+      }
+      Side::Lazy(lazy) => {
+        let ctx = lazy.ctx;
+        let serve = v8::Local::<v8::Function>::try_from(ctx.get_index(scope, 0)?).ok()?;
+        let buffer = v8::Local::<v8::ArrayBufferView>::try_from(ctx.get_index(scope, 2)?).ok()?;
+        let values = buffer.byte_length().checked_sub(SLOT)?;
+        let ptr = buffer.data().cast::<u8>();
+        if ptr.is_null() {
+          return None;
+        }
+        // SAFETY: `values` is less than the buffer's length, so the pointer stays inside it.
+        let last = unsafe { ptr.add(values) };
+        Some(Resolved { serve, slots: Slots { ptr, len: values, last: Some(last) } })
+      }
+    }
+  }
+}
+
+/// The answer when a bound call's context is not what ts/wasm_host.ts makes.
+fn no_side() -> Command {
+  Command::Throw(WasmError::call("the store's bound-call context is not what Kiln made; this is a bug in Kiln"))
+}
+
+/// A direct call's JS side, for one host call.
+struct Resolved<'s> {
+  serve: v8::Local<'s, v8::Function>,
+  slots: Slots,
+}
+
+/// The slot buffer a host call's values go through: `len` bytes, and the last slot for the token
+/// if Rust writes it there (a bound export call's).
+#[derive(Clone, Copy)]
+struct Slots {
+  ptr: *mut u8,
+  len: usize,
+  last: Option<*mut u8>,
+}
+
+/// The JS side's answer: the number of results it left in the slots, or `[status, message]`
+/// (host.rs, `answer`).
+fn answer_of(tc: &mut v8::PinScope<'_, '_>, slots: Slots, returned: v8::Local<v8::Value>) -> Command {
+  // SAFETY: as in `Direct::run`: the buffer outlives the call, and JS has finished with it for now.
+  let slots = unsafe { std::slice::from_raw_parts(slots.ptr, slots.len) };
+  if let Some(count) = crate::call_sync::number(&returned) {
+    return match read_slots(slots, count as usize) {
+      Ok(values) => Command::Reply(values),
+      Err(e) => Command::Throw(e),
+    };
+  }
+  let Ok(pair) = v8::Local::<v8::Array>::try_from(returned) else {
+    return Command::Throw(WasmError::call("Kiln's host call driver answered oddly; this is a bug in Kiln"));
+  };
+  let status = pair.get_index(tc, 0).and_then(|s| crate::call_sync::number(&s)).unwrap_or(1.0);
+  let message = pair.get_index(tc, 1).map(|m| m.to_rust_string_lossy(tc)).unwrap_or_default();
+  answer(status as u32, 0, slots, &message).unwrap_or_else(Command::Throw)
 }
 
 /// The answer when the JS side's own code threw (the host function's throws it catches), with

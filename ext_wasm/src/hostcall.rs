@@ -21,7 +21,7 @@
 //! synchronous driver of `instance.exports` for a store that takes only async calls (its guest
 //! imports WASI); there a host function that returns a promise fails the call. A store that takes
 //! synchronous calls runs `instance.exports` on the JS thread's stack instead, with no driver
-//! (`op_wasm_hcall_call_sync`, host_direct.rs). Rust calls JS only there, so no JS frame ever sits
+//! (`op_wasm_hcall_call_sync`, and the bound ops of bound_call.rs; host_direct.rs). Rust calls JS only there, so no JS frame ever sits
 //! on a fiber's stack.
 
 use std::cell::RefCell;
@@ -126,6 +126,17 @@ pub fn park(state: &mut OpState, parked: Parked) -> Result<f64, WasmError> {
     .insert(parked)
     .map(|id| id as f64)
     .ok_or_else(|| WasmError::call("host call tokens are exhausted; restart the app"))
+}
+
+/// Registers a call that runs on the JS thread's stack (host_direct.rs) under a token, by which
+/// the commands its host functions' JS sends find it.
+pub(crate) fn park_direct(
+  state: &Rc<RefCell<OpState>>,
+  bridge: Arc<HostBridge>,
+  callers: Rc<Callers>,
+  store: Option<(u64, SharedStore)>,
+) -> Result<f64, WasmError> {
+  park(&mut state.borrow_mut(), Parked::direct(bridge, callers, store))
 }
 
 /// Takes a parked call out of the table for a step. A direct call (host_direct.rs) stays in the

@@ -17,6 +17,7 @@
 
 mod artifact_cache;
 mod binary;
+mod bound_call;
 mod builtin;
 mod call;
 mod call_first;
@@ -99,6 +100,7 @@ pub const INTERNAL_MODULES: &[(&str, &str)] = &[
   ("runtime:wasm/exception", include_str!("../../ts/wasm_exception.ts")),
   ("runtime:wasm/host-answer", include_str!("../../ts/wasm_host_answer.ts")),
   ("runtime:wasm/host", include_str!("../../ts/wasm_host.ts")),
+  ("runtime:wasm/host-exports", include_str!("../../ts/wasm_host_exports.ts")),
   ("runtime:wasm/import-object", include_str!("../../ts/wasm_import_object.ts")),
   ("runtime:wasm/memory", include_str!("../../ts/wasm_memory.ts")),
   ("runtime:wasm/instance", include_str!("../../ts/wasm_instance.ts")),
@@ -173,8 +175,10 @@ deno_core::extension!(
     call_first::op_wasm_call_unfinished,
     call_sync::op_wasm_instance_call_sync,
     call_sync::op_wasm_instance_call_numbers,
-    call_sync::op_wasm_export_call,
-    call_sync::op_wasm_export_call_void,
+    bound_call::op_wasm_export_call,
+    bound_call::op_wasm_export_call_void,
+    bound_call::op_wasm_hcall_export_call,
+    bound_call::op_wasm_hcall_export_call_void,
     call_sync::op_wasm_instance_call_numbers2,
     call_sync::op_wasm_instance_call_numbers1,
     call_sync::op_wasm_instance_call_numbers0,

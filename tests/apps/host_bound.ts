@@ -1,0 +1,104 @@
+// The bound export calls of a store with JS host functions (ext_wasm/src/bound_call.rs): what
+// the op runs itself, what it hands to the JS path, and the `cause` of a failed call.
+import { compileFile, instantiate, isWasmError, type WasmCaller } from "runtime:wasm";
+
+const module = await compileFile("./host_bound.wasm");
+type Exports = Record<string, (...a: unknown[]) => number>;
+const describe = (e: unknown): string => {
+  if (!isWasmError(e)) return `threw ${String(e)}`;
+  const cause = e.cause instanceof Error ? e.cause.message : String(e.cause);
+  return `${e.code} ${e.name}: ${e.message} (cause: ${cause})`;
+};
+const attempt = (label: string, f: () => unknown): void => {
+  try {
+    console.log(`${label}:`, f());
+  } catch (e) {
+    console.log(`${label}:`, describe(e));
+  }
+};
+
+let mode = "";
+let nested = "";
+// Another store of the same module, whose `g` throws: the first store's host function calls it.
+const other = await instantiate(module, {
+  imports: {
+    env: {
+      g: (x: number) => {
+        throw new RangeError(`other store refuses ${x}`);
+      },
+      wide: () => 0,
+      h: () => 0,
+    },
+  },
+});
+const otherEx = other.exports as unknown as Exports;
+
+const store = await instantiate(module, {
+  imports: {
+    env: {
+      g: (x: number) => {
+        if (mode === "throw") throw new RangeError(`g refuses ${x}`);
+        if (mode === "busy") {
+          // The store is held by the call this runs in: a call of its own export is busy.
+          try {
+            return ex.seven();
+          } catch (e) {
+            console.log("inside g, the same store:", describe(e));
+            return -1;
+          }
+        }
+        if (mode === "other") {
+          // Another store's bound call fails with its own cause; this call goes on.
+          try {
+            return otherEx.via_g(x);
+          } catch (e) {
+            console.log("inside g, another store:", describe(e));
+            return -2;
+          }
+        }
+        return x * 2;
+      },
+      // An i64 parameter: the slots and `serve`, with the call's token in the last slot.
+      wide: (x: bigint, caller: WasmCaller) => {
+        const text = new TextDecoder().decode(caller.memory.read(16, 5));
+        return Number(x) + text.length;
+      },
+      // Back into the store through the caller; its nested host function's throw is the nested
+      // call's cause, and what this throws is the outer call's.
+      h: (x: number, caller: WasmCaller) => {
+        try {
+          return (caller.exports.inner as (x: number) => number)(x);
+        } catch (e) {
+          nested = describe(e);
+          throw new TypeError(`h saw the nested call fail`);
+        }
+      },
+    },
+  },
+});
+const ex = store.exports as unknown as Exports;
+
+console.log("seven:", ex.seven());
+console.log("via_g:", ex.via_g(5));
+console.log("via_wide:", ex.via_wide(3));
+// Arguments the op refuses go to the JS path, which converts them or names the bad one.
+attempt("a string", () => ex.via_g("5"));
+attempt("none", () => ex.via_g());
+attempt("one too many", () => ex.via_g(1, 2));
+attempt("2^32", () => ex.via_g(2 ** 32));
+attempt("a bigint", () => ex.via_g(5n));
+mode = "throw";
+attempt("g throws", () => ex.via_g(4));
+attempt("nested", () => ex.via_h(6));
+console.log("the nested call:", nested);
+mode = "";
+attempt("a trap after them", () => ex.trap());
+// After a host function that returned: no cause left over from the throws before.
+attempt("a trap after a host call", () => ex.g_then_trap(1));
+mode = "busy";
+attempt("busy", () => ex.via_g(1));
+mode = "other";
+attempt("another store", () => ex.via_g(9));
+mode = "";
+attempt("a trap after that", () => ex.trap());
+console.log("usable:", ex.via_g(21), ex.via_wide(0), ex.seven());

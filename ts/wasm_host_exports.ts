@@ -1,0 +1,217 @@
+// runtime:wasm/host-exports — internal to runtime:wasm (see wasm_values.ts): the synchronous
+// functions of the exports of a store with JS host functions, as `instance.exports` and the
+// `WebAssembly` global make them. For the common shape of `instance.exports` the function is an op
+// bound to the export and the store's context (ext_wasm/src/bound_call.rs); any other runs through
+// syncRunner. Their guests' host functions are served by runtime:wasm/host.
+
+import type { WasmArg, WasmFunction, WasmReturn } from "runtime:wasm";
+import { type CallState, directFns, newState, withCause } from "runtime:wasm/host-answer";
+import { Caller, callerFor, DONE, driveSync, serveDirect, settleDirect } from "runtime:wasm/host";
+import { callVia, type HostTable } from "runtime:wasm/host-table";
+import {
+  argumentCount,
+  argumentLabels,
+  arityError,
+  decode,
+  encode,
+  EXPORT_INDEX_LIMIT,
+  isNumberType,
+  kindsOf,
+  ops,
+  readSlot,
+  writeSlots,
+} from "runtime:wasm/values";
+
+/** The synchronous function of an export of a store with host functions. */
+export function hostExportFunction(
+  owner: object,
+  raw: number,
+  index: number,
+  name: string,
+  params: readonly string[],
+  results: readonly string[],
+  table: HostTable,
+): WasmFunction {
+  const where = argumentLabels(name, params);
+  const kinds = kindsOf(params);
+  const resultKinds = kindsOf(results);
+  const run = syncRunner(raw, index, params.length, results.length, table, (view, args) => writeSlots(view, kinds, params, where, args), (e) => e);
+  const slow = (...args: WasmArg[]): WasmReturn => {
+    const given = argumentCount(args);
+    if (given !== params.length) throw arityError(name, params, given);
+    const view = run(args);
+    if (results.length === 0) return undefined;
+    if (results.length === 1) return readSlot(view, 0, resultKinds[0], results[0]);
+    return results.map((type, i) => readSlot(view, i, resultKinds[i], type));
+  };
+  let fn: (...args: WasmArg[]) => WasmReturn = slow;
+  const packed = raw * EXPORT_INDEX_LIMIT + index;
+  if (params.length <= 3 && params.every(isNumberType) && results.length <= 1 && results.every(isNumberType) &&
+    Number.isSafeInteger(packed) && index < EXPORT_INDEX_LIMIT) {
+    // The common shape: the function is an op bound to the export and the store's context, as
+    // runtime:wasm/exports binds one for a store without host functions. It runs the guest on
+    // this stack and calls its host functions from there; what it cannot run so (arguments it
+    // refuses, a busy store, a store with WASI) it hands to `slow`, the JS path above.
+    const op = results.length === 0 ? ops.op_wasm_hcall_export_call_void : ops.op_wasm_hcall_export_call;
+    fn = op.bind(slow, packed, boundCalls(table)) as (...args: WasmArg[]) => WasmReturn;
+  }
+  Object.defineProperty(fn, "name", { value: name });
+  Object.defineProperty(fn, "length", { value: params.length });
+  Object.defineProperty(fn, Symbol.for("kiln.instance"), { value: owner });
+  return fn as WasmFunction;
+}
+
+/**
+ * The store's context of its bound export calls (`op_wasm_hcall_export_call`, made once per
+ * store): `[serve, direct, slots, fail]`. Rust reads it only when a call's guest calls a host
+ * function (ext_wasm/src/host_direct.rs): `direct` is `table.direct`, and `serve` runs a host
+ * function with its values in `slots` (the token in the last slot), as syncRunner's does. The
+ * buffer is remade, with its own `serve`, when a host function with more values joins the store;
+ * Rust reads the two together at each host call. `fail` throws a failed call's error with what a
+ * host function threw as its `cause`. One context serves every export of the store: a call holds
+ * the store, so no other bound call of the store runs until it ends (one nested in it is busy,
+ * and goes the JS path, with buffers of its own).
+ */
+function boundCalls(table: HostTable): unknown[] {
+  if (table.bound !== null) return table.bound;
+  const state = newState();
+  const calls: unknown[] = [];
+  const fit = (): void => {
+    directFns(table, callerFor);
+    const size = (table.slots + 1) * 8;
+    if (calls[2] !== undefined && (calls[2] as Uint8Array).length >= size) return;
+    const slots = new Uint8Array(size);
+    const view = new DataView(slots.buffer);
+    calls[0] = (step: number, value?: unknown, threw?: boolean) =>
+      threw === undefined ? serveDirect(table, step, slots, view, state) : settleDirect(table, step, view, state, value, threw);
+    calls[2] = slots;
+  };
+  calls[1] = table.direct;
+  calls[3] = (error: unknown): never => {
+    const failed = withCause(error, state);
+    state.thrown = undefined;
+    state.hasThrown = false;
+    throw failed;
+  };
+  fit();
+  table.bound = calls;
+  table.grown = fit;
+  return calls;
+}
+
+/**
+ * The synchronous call of export `index` of instance `raw`, a store with host functions, as
+ * `instance.exports` and the `WebAssembly` API's exports make it: `write` puts the arguments into
+ * the slots, the call runs (serving its host functions here), and the view it returns holds the
+ * results until the next call. What fails goes through `standard`, with the value a host function
+ * threw as its cause. One op begins the call and runs it to its end or its first host function
+ * (op_wasm_hcall_call_sync), given the instance and the export as one number; the slot buffer and
+ * call state are made once (this runs on every call of every export of an emscripten or
+ * wasm-bindgen module), unless a call of the same export is already running here, or the store
+ * has had a host function with more values added since (runtime:wasm/table).
+ */
+function syncRunner(
+  raw: number,
+  index: number,
+  count: number,
+  resultCount: number,
+  table: HostTable,
+  write: (view: DataView, args: readonly unknown[]) => void,
+  standard: (error: unknown) => unknown,
+): (args: readonly unknown[]) => DataView {
+  const packed = raw * EXPORT_INDEX_LIMIT + index;
+  const oneOp = index < EXPORT_INDEX_LIMIT && Number.isSafeInteger(packed);
+  let own: {
+    slots: Uint8Array;
+    view: DataView;
+    state: CallState;
+    serve: (step: number, value?: unknown, threw?: boolean) => number | [number, string];
+  } | null = null;
+  let running = false;
+  return (args: readonly unknown[]): DataView => {
+    // The buffer's last slot is for the token op_wasm_hcall_call_sync writes.
+    const size = (Math.max(count, resultCount, table.slots) + 1) * 8;
+    let call = own;
+    if (call === null || call.slots.length < size || running) {
+      const slots = new Uint8Array(size);
+      const view = new DataView(slots.buffer);
+      const state = newState();
+      call = {
+        slots,
+        view,
+        state,
+        serve: (step: number, value?: unknown, threw?: boolean) =>
+          threw === undefined ? serveDirect(table, step, slots, view, state) : settleDirect(table, step, view, state, value, threw),
+      };
+      if (!running) own = call;
+    }
+    const { slots, view, state, serve } = call;
+    const outer = running;
+    running = true;
+    let token = -1;
+    state.thrown = undefined;
+    state.hasThrown = false;
+    try {
+      write(view, args);
+      if (oneOp) {
+        const step = ops.op_wasm_hcall_call_sync(packed, slots, serve, directFns(table, callerFor));
+        if (step !== DONE) {
+          token = view.getFloat64(slots.length - 8, true);
+          driveSync(token, table, slots, view, state, step);
+        }
+      } else {
+        token = ops.op_wasm_hcall_begin(raw, index, true, slots);
+        driveSync(token, table, slots, view, state, ops.op_wasm_hcall_run_sync(token, slots));
+      }
+    } catch (error) {
+      if (token !== -1) ops.op_wasm_hcall_cancel(token);
+      throw standard(withCause(error, state));
+    } finally {
+      running = outer;
+    }
+    return view;
+  };
+}
+
+/**
+ * The function of an export of a store with host functions as the `WebAssembly` API calls it
+ * (runtime:wasm/objects): each argument coerced by `coerce`, a missing one included (`undefined`
+ * is a value: an `externref`'s), and what fails passed through `standard` (its error classes).
+ * Called from one of the store's own host functions, while the guest holds the store, the call
+ * goes back in through that function's caller, as `caller.exports` does; otherwise it runs as
+ * syncRunner makes it.
+ */
+export function jsApiExportFunction(
+  raw: number,
+  index: number,
+  name: string,
+  params: readonly string[],
+  results: readonly string[],
+  table: HostTable,
+  coerce: (type: string, value: unknown) => unknown,
+  standard: (error: unknown) => unknown,
+): (...args: unknown[]) => unknown {
+  const count = params.length;
+  const where = argumentLabels(name, params);
+  const run = syncRunner(raw, index, count, results.length, table, (view, args) => {
+    for (let i = 0; i < count; i++) encode(view, i, params[i], coerce(params[i], args[i]), where[i]);
+  }, standard);
+  return (...args: unknown[]): unknown => {
+    // callVia(table), written out: this runs on every call of every export.
+    const active = table.active;
+    const via = active.length > 0 ? active[active.length - 1] : table.promising.length > 0 ? callVia(table) : -1;
+    if (via !== -1) {
+      const values = new Array(count);
+      for (let i = 0; i < count; i++) values[i] = coerce(params[i], args[i]);
+      try {
+        return Caller.callIndex(via, table, raw, index, name, params, results, values);
+      } catch (e) {
+        throw standard(e);
+      }
+    }
+    const view = run(args);
+    if (results.length === 0) return undefined;
+    if (results.length === 1) return decode(view, 0, results[0]);
+    return results.map((type, i) => decode(view, i, type));
+  };
+}
