@@ -53,6 +53,7 @@ fn the_issues_api_example_runs() {
 /// only for a host function whose values are not all numbers, hands arguments it refuses and a
 /// busy store to the JS path, and gives a failed call what a host function threw as its cause,
 /// a nested `caller.exports` call's throw to that call, and nothing left over to a later call.
+/// With `hostCaller: false` a host function gets exactly the import's arguments on every path.
 #[test]
 fn bound_export_calls_of_a_store_with_host_functions() {
   App::new("host_bound.ts").allow_all().wat("host_bound.wat", "host_bound.wasm").run().ok(concat!(
@@ -75,6 +76,9 @@ fn bound_export_calls_of_a_store_with_host_functions() {
     "another store: -2\n",
     "a trap after that: 5002 CallError: `trap` trapped: wasm trap: wasm `unreachable` instruction executed (cause: undefined)\n",
     "usable: 42 5 7\n",
+    "hostCaller false: 2 3 4 5, arguments 1,1,1,1\n",
+    "hostCaller default: 2 3 4 5, arguments 2,2,2,2\n",
+    "hostCaller \"no\": 5007 TypeError: instantiate: hostCaller is \"no\"; pass true or false (false: host functions get no WasmCaller) (cause: undefined)\n",
   ));
 }
 

@@ -1158,6 +1158,21 @@ declare module "runtime:wasm" {
      * {@link WasmInstance.linked}.
      */
     readonly imports?: ImportObject;
+    /**
+     * `false`: the JS host functions in `imports` get exactly the import's arguments, without the
+     * {@link WasmCaller} that otherwise comes last (a `.wasm` import's host functions are called so),
+     * and no caller is made for their calls, which makes each host call cheaper. Default `true`.
+     * Components' host functions never get a caller.
+     *
+     * @example
+     * ```ts
+     * const app = await instantiate(moduleId, {
+     *   imports: { env: { triple: (x: number) => 3 * x } },
+     *   hostCaller: false,
+     * });
+     * ```
+     */
+    readonly hostCaller?: boolean;
   };
 
   /**

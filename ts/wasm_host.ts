@@ -44,11 +44,27 @@ export const CALLED = -2;
 /** A step that did not come on its first poll (op_wasm_hcall_run_first): await the async op. */
 const PENDING = -3;
 
-/** Calls `h` with its arguments decoded from the slots and then `caller`. The common arities are
- * called directly: a spread call builds an arguments array on every call. */
+/** Calls `h` with its arguments decoded from the slots and then `caller`, if it gets one. The
+ * common arities are called directly: a spread call builds an arguments array on every call. */
 function invoke(h: HostFn, view: DataView, caller: Caller | null): unknown {
   const fn = h.fn as (...a: unknown[]) => unknown;
   const p = h.params;
+  if (caller === null) {
+    // Exactly the import's arguments (a `WebAssembly` import, or `hostCaller: false`).
+    switch (p.length) {
+      case 0:
+        return fn();
+      case 1:
+        return fn(decode(view, 0, p[0]));
+      case 2:
+        return fn(decode(view, 0, p[0]), decode(view, 1, p[1]));
+      default: {
+        const args: unknown[] = new Array(p.length);
+        for (let i = 0; i < p.length; i++) args[i] = decode(view, i, p[i]);
+        return fn(...args);
+      }
+    }
+  }
   switch (p.length) {
     case 0:
       return fn(caller);
@@ -70,7 +86,7 @@ function invoke(h: HostFn, view: DataView, caller: Caller | null): unknown {
 /** What `start` returns when the host function threw (the answer is already given). */
 export const THREW = Symbol("threw");
 
-/** Calls `h` with its decoded arguments and `caller` (null for a bare function); a throw is
+/** Calls `h` with its decoded arguments and `caller` (null for one without); a throw is
  * answered here (the caller ends), and THREW stands for the value. (No tuple or closure: this runs
  * on every host call.) */
 export function start(h: HostFn, view: DataView, caller: Caller | null, state: CallState, table: HostTable, token: number): unknown {
@@ -93,7 +109,7 @@ export function start(h: HostFn, view: DataView, caller: Caller | null, state: C
  */
 function serve(token: number, table: HostTable, index: number, slots: Uint8Array, view: DataView, state: CallState): Promise<void> | undefined {
   const h = hostFn(table, index);
-  const caller = h.bare ? null : new Caller(token, table);
+  const caller = h.noCaller ? null : new Caller(token, table);
   const value = start(h, view, caller, state, table, token);
   if (value === THREW) return undefined;
   if (!isThenable(value)) {
@@ -123,7 +139,7 @@ export function serveSync(token: number, table: HostTable, index: number, slots:
     replyError(h, state, h.suspending.refusal(h.name));
     return;
   }
-  const caller = h.bare ? null : new Caller(token, table);
+  const caller = h.noCaller ? null : new Caller(token, table);
   const value = start(h, view, caller, state, table, token);
   if (value === THREW) return;
   caller?.end();

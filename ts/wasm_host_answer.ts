@@ -116,14 +116,15 @@ export function directFns(table: HostTable, callerFor: CallerFor): HostTable["di
 /** Host function `h` as Rust calls it directly (`table.direct`): with the call's token, then its
  * arguments, all numbers of its types. It returns what the function returned, which Rust takes if
  * it is a number of the result's type (nothing for no result) and otherwise hands to
- * `settleDirect`; a throw is handed there too. A `WebAssembly` import gets its arguments only;
- * any other host function a caller as well, live while it runs, as the driver gives it. Either is
- * on the table's stack of running host calls meanwhile, as `start` puts it. */
+ * `settleDirect`; a throw is handed there too. A `WebAssembly` import, or a host function of a
+ * store made with `hostCaller: false`, gets its arguments only; any other a caller as well, live
+ * while it runs, as the driver gives it. Either is on the table's stack of running host calls
+ * meanwhile, as `start` puts it. */
 function directFn(h: HostFn, table: HostTable, callerFor: CallerFor): (token: number, ...args: number[]) => unknown {
   const fn = h.fn as (...a: unknown[]) => unknown;
   const arity = h.params.length;
   const active = table.active;
-  if (h.bare) {
+  if (h.noCaller) {
     // On the table's stack while it runs, as the driver puts it: a `WebAssembly` export it calls
     // goes in through it (`via`), and a `WebAssembly.promising` call it makes waits for it.
     switch (arity) {

@@ -16,6 +16,9 @@ export interface HostFn {
   /** Called without a caller: a JS import of the `WebAssembly` global, which the JS API calls with
    * its parameters only (runtime:wasm/webassembly's wrappers). No `Caller` is made for its calls. */
   bare?: boolean;
+  /** Called with the import's arguments only, without a `Caller`: a `bare` function, or one of a
+   * store instantiated with `hostCaller: false` (whose answers are otherwise runtime:wasm's). */
+  noCaller?: boolean;
   /** A `WebAssembly.Suspending` import (runtime:wasm/jspi): `fn` returns what the JS function
    * returned. Only a `WebAssembly.promising` call waits for it. */
   suspending?: Suspension;
@@ -126,8 +129,9 @@ export function callVia(table: HostTable): number {
 }
 
 /** The host table of a store: each host function with the types its importers declare (with
- * `jsValues`, the `WebAssembly` global's, `externref` named JS_REF: runtime:wasm/values). */
-export function hostTable(split: SplitImports, moduleIds: number[], jsValues = false): HostTable {
+ * `jsValues`, the `WebAssembly` global's, `externref` named JS_REF: runtime:wasm/values), given a
+ * `Caller` on each call unless `caller` is false or they are the `WebAssembly` global's. */
+export function hostTable(split: SplitImports, moduleIds: number[], jsValues = false, caller = true): HostTable {
   const types = new Map<string, [readonly string[], readonly string[]]>();
   const named = jsValues ? jsTypes : (t: readonly string[]) => t;
   for (const id of moduleIds) {
@@ -140,7 +144,7 @@ export function hostTable(split: SplitImports, moduleIds: number[], jsValues = f
     if (f === undefined) return;
     const [params, results] = types.get(`${f.module}\u0000${f.name}`) ?? [[], []];
     const suspending = (f.fn as { [SUSPENSION]?: Suspension })[SUSPENSION];
-    fns[index] = { fn: f.fn, name: `${f.module}.${f.name}`, params, results, bare: jsValues, suspending };
+    fns[index] = { fn: f.fn, name: `${f.module}.${f.name}`, params, results, bare: jsValues, noCaller: jsValues || !caller, suspending };
   });
   return new HostTable(fns);
 }

@@ -445,11 +445,17 @@ export async function instantiate<E extends object = WasmExports>(
   config?: InstantiateOptions,
 ): Promise<WasmInstance<E>> {
   const raw = rawId(moduleId, "module");
-  // `imports` travels apart from the WASI config, which Rust reads as JSON.
+  // `imports` and `hostCaller` travel apart from the WASI config, which Rust reads as JSON.
   let wasi: unknown = config;
   let imports: unknown;
-  if (typeof config === "object" && config !== null && "imports" in config) {
-    ({ imports, ...wasi } = config);
+  let hostCaller = true;
+  if (typeof config === "object" && config !== null && ("imports" in config || "hostCaller" in config)) {
+    let given: unknown;
+    ({ imports, hostCaller: given = true, ...wasi } = config);
+    if (typeof given !== "boolean") {
+      throw wasmError("TypeError", `instantiate: hostCaller is ${describe(given)}; pass true or false (false: host functions get no WasmCaller)`);
+    }
+    hostCaller = given;
   }
   if (ops.op_wasm_module_is_component(raw)) {
     const json = configJson(wasi as WasiConfig | undefined);
@@ -467,7 +473,7 @@ export async function instantiate<E extends object = WasmExports>(
   } else {
     // Start functions and reactor initializers may call the host functions: drive them here.
     const ids = [raw, ...Object.values(imports as ImportObject).filter((v) => typeof v === "string").map((v) => rawId(v, "module"))];
-    table = hostTable(split, ids);
+    table = hostTable(split, ids, false, hostCaller);
     const token = ops.op_wasm_instance_begin(raw, json, split.modules, split.host, false);
     id = await driveInstantiation(token, table, ops.op_wasm_instance_end);
   }

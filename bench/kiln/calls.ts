@@ -148,6 +148,32 @@ if (typeof ops.op_kiln_noop_async === "function") {
     check('instance.call("loop")', r);
     return (t * 1e9) / n;
   });
+  // For context: the same round trip with `hostCaller: false` (f gets no WasmCaller, so none is
+  // made per call), and an export call that makes one host call, `once(x)`, which enters the
+  // guest from JS as `exports.add` does (P1a) in a store with host functions.
+  const noCaller = await instantiate(await compile(new TextEncoder().encode(wat)), { imports: { env: { f } }, hostCaller: false });
+  const noCallerExports = (noCaller as unknown as { exports?: Record<string, Fn> }).exports;
+  if (noCallerExports && typeof noCallerExports.loop === "function" && hostExports && typeof hostExports.once === "function") {
+    out.hostNoCaller = await measure(R, () => {
+      const t0 = now();
+      const r = noCallerExports.loop(n);
+      const t = now() - t0;
+      check("instance.exports.loop, hostCaller: false", r);
+      return (t * 1e9) / n;
+    });
+    const once = hostExports.once;
+    out.hostOnce = await measure(R, () => {
+      let sum = 0;
+      const t0 = now();
+      for (let i = 0; i < n; i++) sum += once(i) as number;
+      const t = now() - t0;
+      if (sum !== (n * (n + 1)) / 2) throw new Error(`instance.exports.once: sum ${sum}, expected ${(n * (n + 1)) / 2}`);
+      return (t * 1e9) / n;
+    });
+  } else {
+    out.hostNoCaller = out.hostOnce = "missing: instance.exports";
+  }
+  await noCaller.drop();
   await hostInstance.drop();
 
   interface W {

@@ -6,7 +6,7 @@
 //! ```js
 //! import { compileFile, instantiate } from "runtime:wasm";
 //! import * as m0 from "./helpers.js";            // each import module name, as a specifier
-//! const instance = await instantiate(await compileFile("/app/add.wasm"), { imports: { ... } });
+//! const instance = await instantiate(await compileFile("/app/add.wasm"), { imports: { ... }, hostCaller: false });
 //! const e0 = instance.exports["add"];
 //! export { e0 as "add" };
 //! ```
@@ -18,8 +18,8 @@
 //! - **Imports.** Each import module name is a module specifier resolved against the `.wasm` file:
 //!   `./x.js`, `../x.ts`, `/abs/x.mjs`, `file:` URLs, another `.wasm`, or `runtime:wasm` /
 //!   `runtime:fs`. Functions are passed as host functions that get exactly the import's declared
-//!   arguments (no `WasmCaller`), whether they come from a JS module or another `.wasm`'s exports;
-//!   numbers and bigints provide immutable globals. A field the module does not export is an
+//!   arguments (`hostCaller: false`: no `WasmCaller`), whether they come from a JS module or
+//!   another `.wasm`'s exports; numbers and bigints provide immutable globals. A field the module does not export is an
 //!   InstantiateError (5001) naming the field, the module it was looked for in and the `.wasm` file;
 //!   so is a field of a module that has not run yet because the two import each other.
 //!   `wasi_snapshot_preview1` (and `wasi_unstable`) are not specifiers: `instantiate` provides

@@ -102,3 +102,24 @@ attempt("another store", () => ex.via_g(9));
 mode = "";
 attempt("a trap after that", () => ex.trap());
 console.log("usable:", ex.via_g(21), ex.via_wide(0), ex.seven());
+
+// `hostCaller: false`: exactly the import's arguments, on each path (numbers from Rust, values
+// through the slots, the async driver); by default a WasmCaller comes last.
+const counted = async (hostCaller?: boolean): Promise<string> => {
+  const counts: number[] = [];
+  const count = function (this: unknown, x: number | bigint) {
+    counts.push(arguments.length);
+    return Number(x) + 1;
+  };
+  const made = await instantiate(module, { imports: { env: { g: count, wide: count, h: count } }, hostCaller });
+  const e = made.exports as unknown as Exports;
+  const got = [e.via_g(1), e.via_wide(2), (await made.call("via_g", 3))[0], (await made.call("via_wide", 4))[0]];
+  return `${got.join(" ")}, arguments ${counts.join(",")}`;
+};
+console.log("hostCaller false:", await counted(false));
+console.log("hostCaller default:", await counted());
+try {
+  await instantiate(module, { imports: { env: { g: () => 0, wide: () => 0, h: () => 0 } }, hostCaller: "no" as unknown as boolean });
+} catch (e) {
+  console.log("hostCaller \"no\":", describe(e));
+}

@@ -53,11 +53,9 @@ pub fn module(file: &str, interface: &Interface) -> String {
     let name = js_string(&import.name).unwrap_or_default();
     let (what, is_function, value) = match &import.kind {
       ImportKind::Function(signature) => {
-        // Exactly the declared arguments: a host function's trailing WasmCaller would be one too
-        // many for another `.wasm`'s export, which checks its arity.
-        let args: Vec<String> = (0..signature.params.len()).map(|i| format!("a{i}")).collect();
-        let args = args.join(", ");
-        (format!("the function `{}` {}", import.name, signature.text()), true, format!("({args}) => i{index}({args})"))
+        // Exactly the declared arguments (`hostCaller: false` below): a host function's trailing
+        // WasmCaller would be one too many for another `.wasm`'s export, which checks its arity.
+        (format!("the function `{}` {}", import.name, signature.text()), true, format!("i{index}"))
       }
       ImportKind::Global { ty, .. } => {
         (format!("the global `{}` ({})", import.name, ty.name()), false, format!("i{index}"))
@@ -82,6 +80,10 @@ pub fn module(file: &str, interface: &Interface) -> String {
   out.push_str(HELPERS);
   out.push_str(&fields);
   let mut options = Vec::new();
+  let functions = interface
+    .imports
+    .iter()
+    .any(|i| matches!(i.kind, ImportKind::Function(_)) && !WASI_MODULES.contains(&i.module.as_str()));
   if !modules.is_empty() {
     let entries: Vec<String> = modules
       .iter()
@@ -90,6 +92,9 @@ pub fn module(file: &str, interface: &Interface) -> String {
       })
       .collect();
     options.push(format!("  imports: {{\n{}  }},\n", entries.concat()));
+  }
+  if functions {
+    options.push("  hostCaller: false,\n".to_string());
   }
   if wasi {
     options.push("  inheritStdout: true,\n  inheritStderr: true,\n".to_string());
@@ -156,9 +161,9 @@ mod tests {
       "const file = \"/app/x \\\"q\\\".wasm\";\n",
       "const i0 = field(m0, \"./host.js\", \"log\", \"the function `log` (i32, i64) -> ()\", true);\n",
       "const i2 = field(m0, \"./host.js\", \"limit\", \"the global `limit` (i32)\", false);\n",
-      "    \"./host.js\": { \"log\": (a0, a1) => i0(a0, a1), \"limit\": i2 },\n",
-      "    \"./other.wasm\": { \"double\": (a0) => i1(a0) },\n",
-      "  inheritStdout: true,\n  inheritStderr: true,\n",
+      "    \"./host.js\": { \"log\": i0, \"limit\": i2 },\n",
+      "    \"./other.wasm\": { \"double\": i1 },\n",
+      "  hostCaller: false,\n  inheritStdout: true,\n  inheritStderr: true,\n",
       "const e0 = fns[\"add\"];\nexport { e0 as \"add\" };\n",
       "export { e1 as \"a-b\" };\n",
       "const e2 = instance.memory;\nexport { e2 as \"memory\" };\n",

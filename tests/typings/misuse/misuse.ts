@@ -36,6 +36,9 @@ await instantiate(moduleId, {
 // @ts-expect-error a WasiConfig value of the wrong type.
 await instantiate(moduleId, { env: { HOME: 1 } });
 
+// @ts-expect-error hostCaller is true or false.
+await instantiate(moduleId, { hostCaller: "no" });
+
 for (const exp of await instance.getExports()) {
   // @ts-expect-error "func" is not an ExportInfo kind.
   if (exp.kind === "func") console.log(exp.name);
