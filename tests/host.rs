@@ -54,9 +54,15 @@ fn the_issues_api_example_runs() {
 /// busy store to the JS path, and gives a failed call what a host function threw as its cause,
 /// a nested `caller.exports` call's throw to that call, and nothing left over to a later call.
 /// With `hostCaller: false` a host function gets exactly the import's arguments on every path.
+/// The `WebAssembly` global's exports are bound too, with the JS API's conversions, errors and
+/// re-entry from an import.
 #[test]
 fn bound_export_calls_of_a_store_with_host_functions() {
-  App::new("host_bound.ts").allow_all().wat("host_bound.wat", "host_bound.wasm").run().ok(concat!(
+  App::new("host_bound.ts")
+    .manifest("[capabilities.wasm]\nload = true\nexecute = true\n[capabilities.fs]\nread = [\"./host_bound.wasm\"]\n")
+    .wat("host_bound.wat", "host_bound.wasm")
+    .run()
+    .ok(concat!(
     "seven: 7\n",
     "via_g: 10\n",
     "via_wide: 8\n",
@@ -79,6 +85,11 @@ fn bound_export_calls_of_a_store_with_host_functions() {
     "hostCaller false: 2 3 4 5, arguments 1,1,1,1\n",
     "hostCaller default: 2 3 4 5, arguments 2,2,2,2\n",
     "hostCaller \"no\": 5007 TypeError: instantiate: hostCaller is \"no\"; pass true or false (false: host functions get no WasmCaller) (cause: undefined)\n",
+    "global: 7 10 30\n",
+    "global, converted: 10 6 4 0 8\n",
+    "global, an import throws: threw the import's own value\n",
+    "global, re-entered: 8\n",
+    "global, a trap: RuntimeError: `trap` trapped: wasm trap: wasm `unreachable` instruction executed | after: 42\n",
   ));
 }
 

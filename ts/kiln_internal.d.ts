@@ -389,9 +389,9 @@ declare module "kiln:internal" {
      * arguments after those are the call's, checked as `op_wasm_export_call` checks them.
      *
      * The guest runs here, on the JS thread's stack, and a host function it calls runs then and
-     * there (host_direct.rs, which reads `calls` only then). A call that fails after a host function
-     * ran is handed to `fail` as its error, which throws it with what a host function threw as its
-     * `cause`. A call this op cannot run here (refused arguments, a busy store, a store that takes
+     * there (host_direct.rs, which reads `calls` only then). A call that fails is handed to `fail` as
+     * its error, which throws it with what a host function threw as its `cause` (and, for the
+     * `WebAssembly` global's exports, as the JS API's error). A call this op cannot run here (refused arguments, a busy store, a store that takes
      * only async calls) is handed to `again`, the function it is bound to.
      */
     op_wasm_hcall_export_call(...args: unknown[]): number;

@@ -68,11 +68,12 @@ export function hostExportFunction(
  * function with its values in `slots` (the token in the last slot), as syncRunner's does. The
  * buffer is remade, with its own `serve`, when a host function with more values joins the store;
  * Rust reads the two together at each host call. `fail` throws a failed call's error with what a
- * host function threw as its `cause`. One context serves every export of the store: a call holds
- * the store, so no other bound call of the store runs until it ends (one nested in it is busy,
- * and goes the JS path, with buffers of its own).
+ * host function threw as its `cause`, through `standard` (the `WebAssembly` API's error classes;
+ * a store is either runtime:wasm's or the API's). One context serves every export of the store: a
+ * call holds the store, so no other bound call of the store runs until it ends (one nested in it
+ * is busy, and goes the JS path, with buffers of its own).
  */
-function boundCalls(table: HostTable): unknown[] {
+function boundCalls(table: HostTable, standard: (error: unknown) => unknown = (e) => e): unknown[] {
   if (table.bound !== null) return table.bound;
   const state = newState();
   const calls: unknown[] = [];
@@ -91,7 +92,7 @@ function boundCalls(table: HostTable): unknown[] {
     const failed = withCause(error, state);
     state.thrown = undefined;
     state.hasThrown = false;
-    throw failed;
+    throw standard(failed);
   };
   fit();
   table.bound = calls;
@@ -196,7 +197,7 @@ export function jsApiExportFunction(
   const run = syncRunner(raw, index, count, results.length, table, (view, args) => {
     for (let i = 0; i < count; i++) encode(view, i, params[i], coerce(params[i], args[i]), where[i]);
   }, standard);
-  return (...args: unknown[]): unknown => {
+  const slow = (...args: unknown[]): unknown => {
     // callVia(table), written out: this runs on every call of every export.
     const active = table.active;
     const via = active.length > 0 ? active[active.length - 1] : table.promising.length > 0 ? callVia(table) : -1;
@@ -214,4 +215,15 @@ export function jsApiExportFunction(
     if (results.length === 1) return decode(view, 0, results[0]);
     return results.map((type, i) => decode(view, i, type));
   };
+  const packed = raw * EXPORT_INDEX_LIMIT + index;
+  if (count <= 3 && params.every(isNumberType) && results.length <= 1 && results.every(isNumberType) &&
+    Number.isSafeInteger(packed) && index < EXPORT_INDEX_LIMIT) {
+    // The common shape, as hostExportFunction binds it. Arguments the op refuses (anything but a
+    // number it can pass as is: ToInt32 and ToNumber are the JS path's), a call made while one of
+    // the store's host functions or `WebAssembly.promising` calls holds the store (Rust finds it
+    // busy: the JS path goes in through it, `via`), and a store with WASI go to `slow`.
+    const op = results.length === 0 ? ops.op_wasm_hcall_export_call_void : ops.op_wasm_hcall_export_call;
+    return op.bind(slow, packed, boundCalls(table, standard)) as (...args: unknown[]) => unknown;
+  }
+  return slow;
 }

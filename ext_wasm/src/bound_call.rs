@@ -141,9 +141,9 @@ fn again(
 /// arguments after those are the call's, checked as [`op_wasm_export_call`] checks them.
 ///
 /// The guest runs here, on the JS thread's stack, and a host function it calls runs then and
-/// there (host_direct.rs, which reads `calls` only then). A call that fails after a host function
-/// ran is handed to `fail` as its error, which throws it with what a host function threw as its
-/// `cause`. A call this op cannot run here (refused arguments, a busy store, a store that takes
+/// there (host_direct.rs, which reads `calls` only then). A call that fails is handed to `fail` as
+/// its error, which throws it with what a host function threw as its `cause` (and, for the
+/// `WebAssembly` global's exports, as the JS API's error). A call this op cannot run here (refused arguments, a busy store, a store that takes
 /// only async calls) is handed to `again`, the function it is bound to.
 #[op2(nofast)]
 pub fn op_wasm_hcall_export_call(
@@ -220,14 +220,14 @@ fn host_bound_call(
     return again(scope, args, 2, outcome);
   }
   match outcome {
-    // A host function ran (the call was parked for it): what it threw may be the cause.
-    Err(error) if token.is_some() => fail(scope, ctx, error),
+    // What a host function threw may be the cause, and the `WebAssembly` API has errors of its own.
+    Err(error) => fail(scope, ctx, error),
     outcome => outcome,
   }
 }
 
 /// Throws `error` through the store's `fail`, which gives it what a host function of the call
-/// threw as its `cause`.
+/// threw as its `cause` and the `WebAssembly` API's error class if the store is the API's.
 fn fail(scope: &mut v8::PinScope<'_, '_>, ctx: v8::Local<v8::Array>, error: WasmError) -> Result<f64, WasmError> {
   let Some(fail) = ctx.get_index(scope, FAIL).and_then(|f| v8::Local::<v8::Function>::try_from(f).ok()) else {
     return Err(error);

@@ -1,5 +1,6 @@
 // The bound export calls of a store with JS host functions (ext_wasm/src/bound_call.rs): what
 // the op runs itself, what it hands to the JS path, and the `cause` of a failed call.
+import { readBytes } from "runtime:fs";
 import { compileFile, instantiate, isWasmError, type WasmCaller } from "runtime:wasm";
 
 const module = await compileFile("./host_bound.wasm");
@@ -123,3 +124,38 @@ try {
 } catch (e) {
   console.log("hostCaller \"no\":", describe(e));
 }
+
+// The same module through the `WebAssembly` global, whose exports of the common shape are bound
+// the same way, with the JS API's conversions, errors and re-entry on the JS path.
+const thrown = { reason: "a plain object" };
+let waMode = "";
+const wa = new WebAssembly.Instance(new WebAssembly.Module(await readBytes("./host_bound.wasm")), {
+  env: {
+    g: (x: number) => {
+      if (waMode === "throw") throw thrown;
+      // Re-entry: an export of the same instance, called from its import, goes in through it.
+      if (waMode === "reenter") return (waEx.seven() as number) + x;
+      return x * 2;
+    },
+    wide: (x: bigint) => Number(x) * 10,
+    h: (x: number) => x,
+  },
+});
+const waEx = wa.exports as unknown as Exports;
+const show = (f: () => unknown): string => {
+  try {
+    return String(f());
+  } catch (e) {
+    if (e === thrown) return "threw the import's own value";
+    return e instanceof WebAssembly.RuntimeError ? `RuntimeError: ${(e as Error).message}` : `threw ${String(e)}`;
+  }
+};
+console.log("global:", show(() => waEx.seven()), show(() => waEx.via_g(5)), show(() => waEx.via_wide(3)));
+// ToInt32 and ToNumber: a string, a value past 2^32, a fraction, nothing, one too many.
+console.log("global, converted:", show(() => waEx.via_g("5")), show(() => waEx.via_g(2 ** 32 + 3)), show(() => waEx.via_g(2.9)), show(() => waEx.via_g()), show(() => waEx.via_g(4, 99)));
+waMode = "throw";
+console.log("global, an import throws:", show(() => waEx.via_g(1)));
+waMode = "reenter";
+console.log("global, re-entered:", show(() => waEx.via_g(1)));
+waMode = "";
+console.log("global, a trap:", show(() => waEx.trap()), "| after:", show(() => waEx.via_g(21)));
