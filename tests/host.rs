@@ -55,12 +55,14 @@ fn the_issues_api_example_runs() {
 /// a nested `caller.exports` call's throw to that call, and nothing left over to a later call.
 /// With `hostCaller: false` a host function gets exactly the import's arguments on every path.
 /// The `WebAssembly` global's exports are bound too, with the JS API's conversions, errors and
-/// re-entry from an import.
+/// re-entry from an import; a module that joins such a store with a larger import gets room.
 #[test]
 fn bound_export_calls_of_a_store_with_host_functions() {
   App::new("host_bound.ts")
-    .manifest("[capabilities.wasm]\nload = true\nexecute = true\n[capabilities.fs]\nread = [\"./host_bound.wasm\"]\n")
+    .manifest("[capabilities.wasm]\nload = true\nexecute = true\n[capabilities.fs]\nread = [\"./*.wasm\"]\n")
     .wat("host_bound.wat", "host_bound.wasm")
+    .wat("host_bound_join_a.wat", "host_bound_join_a.wasm")
+    .wat("host_bound_join_b.wat", "host_bound_join_b.wasm")
     .run()
     .ok(concat!(
     "seven: 7\n",
@@ -90,6 +92,7 @@ fn bound_export_calls_of_a_store_with_host_functions() {
     "global, an import throws: threw the import's own value\n",
     "global, re-entered: 8\n",
     "global, a trap: RuntimeError: `trap` trapped: wasm trap: wasm `unreachable` instruction executed | after: 42\n",
+    "joined: 2 21 3\n",
   ));
 }
 

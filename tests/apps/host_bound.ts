@@ -159,3 +159,16 @@ waMode = "reenter";
 console.log("global, re-entered:", show(() => waEx.via_g(1)));
 waMode = "";
 console.log("global, a trap:", show(() => waEx.trap()), "| after:", show(() => waEx.via_g(21)));
+
+// A module that joins a store whose exports are bound, with a JS import of more values than the
+// store's bound calls had room for: their buffer is remade, and both instances' calls work.
+const joinA = new WebAssembly.Instance(new WebAssembly.Module(await readBytes("./host_bound_join_a.wasm")), {
+  env: { f: (x: number) => x + 1 },
+});
+const callf = joinA.exports.callf as (x: number) => number;
+const before = callf(1);
+const joinB = new WebAssembly.Instance(new WebAssembly.Module(await readBytes("./host_bound_join_b.wasm")), {
+  a: { memory: joinA.exports.memory },
+  env: { g: (...xs: bigint[]) => xs.reduce((sum, x) => sum + x, 0n) },
+});
+console.log("joined:", before, show(() => (joinB.exports.callg as (x: number) => number)(1)), show(() => callf(2)));
