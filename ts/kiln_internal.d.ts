@@ -385,14 +385,15 @@ declare module "kiln:internal" {
     /**
      * `instance.exports.f` of a store with JS host functions, for the common shape: JS binds this
      * op once per export, as `op_wasm_hcall_export_call.bind(again, packedExport, calls)`, where
-     * `calls` is the store's `[serve, direct, slots, fail]` (ts/wasm_host.ts, `boundCalls`). The
-     * arguments after those are the call's, checked as `op_wasm_export_call` checks them.
+     * `calls` is the store's `[serve, direct, slots, fail]` (ts/wasm_host_exports.ts, `boundCalls`).
+     * The arguments after those are the call's, checked as `op_wasm_export_call` checks them.
      *
      * The guest runs here, on the JS thread's stack, and a host function it calls runs then and
      * there (host_direct.rs, which reads `calls` only then). A call that fails is handed to `fail` as
      * its error, which throws it with what a host function threw as its `cause` (and, for the
-     * `WebAssembly` global's exports, as the JS API's error). A call this op cannot run here (refused arguments, a busy store, a store that takes
-     * only async calls) is handed to `again`, the function it is bound to.
+     * `WebAssembly` global's exports, as the JS API's error). A call this op cannot run here
+     * (refused arguments, a busy store, a store that takes only async calls) is handed to `again`,
+     * the function it is bound to.
      */
     op_wasm_hcall_export_call(...args: unknown[]): number;
     /** `op_wasm_hcall_export_call` for an export without a result: the call returns `undefined`. */

@@ -4,14 +4,14 @@
 //! instances) on a store that can take synchronous calls (no WASI functions among its imports:
 //! wasmtime defines those async) runs the guest on the JS thread's stack, inside its op: the
 //! export's bound op for the common shape of `instance.exports` (`op_wasm_hcall_export_call`,
-//! bound_call.rs), else `op_wasm_hcall_call_sync`. There is no fiber, so a host function the guest calls runs
-//! its JS right there, as an import call does in a browser's engine: JS runs on the JS thread's
-//! own stack, never on a fiber's. A round trip is a call from Rust into JS and back, where the
-//! fiber driver (hostcall.rs) takes two fiber switches and an op crossing.
+//! bound_call.rs), else `op_wasm_hcall_call_sync`. There is no fiber, so a host function the
+//! guest calls runs its JS right there, as an import call does in a browser's engine: JS runs on
+//! the JS thread's own stack, never on a fiber's. A round trip is a call from Rust into JS and
+//! back, where the fiber driver (hostcall.rs) takes two fiber switches and an op crossing.
 //!
-//! Two ways into JS, both given by ts/wasm_host.ts: to `op_wasm_hcall_call_sync` by syncRunner,
-//! and, for bound calls, in the store's context (`boundCalls`), which is read only when the guest
-//! calls a host function ([`run_lazy`]; such a call is given its token then too):
+//! Two ways into JS, both given by ts/wasm_host_exports.ts: to `op_wasm_hcall_call_sync` by
+//! syncRunner, and, for bound calls, in the store's context (`boundCalls`), which is read only
+//! when the guest calls a host function ([`run_lazy`]; such a call is given its token then too):
 //!
 //! - **Numbers** (every value an i32, f32 or f64, at most one result): Rust calls the function's
 //!   entry in `table.direct` (ts/wasm_host_answer.ts) with the call's token and the arguments as
@@ -78,8 +78,8 @@ enum Side {
 
 /// What a bound export call's JS side is read from, when its guest first calls a host function.
 pub(crate) struct Lazy {
-  /// The store's `[serve, direct, slots]` (ts/wasm_host.ts, `boundCalls`): read at each host
-  /// call, so that a buffer the JS side remade for a larger host function is used with the
+  /// The store's `[serve, direct, slots]` (ts/wasm_host_exports.ts, `boundCalls`): read at each
+  /// host call, so that a buffer the JS side remade for a larger host function is used with the
   /// `serve` that goes with it.
   pub ctx: v8::Local<'static, v8::Array>,
   /// The instance and its store, for the parked entry.
