@@ -282,17 +282,25 @@ export function callerFor(token: number, table: HostTable): Caller {
   return new Caller(token, table);
 }
 
+/** Each caller's `memory` and `exports`, made on first use: most host functions never touch their
+ * caller, and each host call makes one, so a caller has two fields only (each costs QuickJS a
+ * property on every new caller). */
+const madeFor = new WeakMap<Caller, { memory?: WasmCaller["memory"]; exports?: WasmExports }>();
+
 export class Caller implements WasmCaller {
   /** The host call's token while it runs; -1 once it has returned (tokens count up from 1). */
   #token: number;
   #table: HostTable;
-  /** `memory` and `exports`, made on first use: most host functions never touch their caller,
-   * and each call makes one (three fields rather than five: each costs QuickJS a property). */
-  #made: { memory?: WasmCaller["memory"]; exports?: WasmExports } | null = null;
 
   constructor(token: number, table: HostTable) {
     this.#token = token;
     this.#table = table;
+  }
+
+  #made(): { memory?: WasmCaller["memory"]; exports?: WasmExports } {
+    let made = madeFor.get(this);
+    if (made === undefined) madeFor.set(this, made = {});
+    return made;
   }
 
   get #live(): boolean {
@@ -300,7 +308,7 @@ export class Caller implements WasmCaller {
   }
 
   get memory(): WasmCaller["memory"] {
-    const made = (this.#made ??= {});
+    const made = this.#made();
     if (made.memory === undefined) {
       const live = (what: string) => {
         if (!this.#live) {
@@ -342,7 +350,7 @@ export class Caller implements WasmCaller {
   }
 
   get exports(): WasmExports {
-    const made = (this.#made ??= {});
+    const made = this.#made();
     if (made.exports === undefined) {
       const cache = new Map<string, WasmFunction>();
       made.exports = new Proxy(Object.create(null) as WasmExports, {
