@@ -1,8 +1,9 @@
-//! The ops the JS side drives host calls with (ts/wasm_host.ts): a synchronous export call of a
-//! store with JS host functions (on the JS thread's stack when the store takes synchronous calls,
-//! host_direct.rs; else begun and stepped on a fiber), and the steps of a parked call, for the
-//! synchronous driver and the async one (the async one polls each step once at once, and awaits
-//! only a step that does not come on that poll). The parked calls themselves are hostcall.rs's.
+//! The ops the JS side drives host calls with (ts/wasm_host.ts, ts/wasm_host_exports.ts): a
+//! synchronous export call of a store with JS host functions (on the JS thread's stack when the
+//! store takes synchronous calls, host_direct.rs; else begun and stepped on a fiber), and the
+//! steps of a parked call, for the synchronous driver and the async one (the async one polls each
+//! step once at once, and awaits only a step that does not come on that poll). The parked calls
+//! themselves are hostcall.rs's.
 
 use std::cell::RefCell;
 use std::rc::Rc;
