@@ -56,6 +56,7 @@ fn the_issues_api_example_runs() {
 /// With `hostCaller: false` a host function gets exactly the import's arguments on every path.
 /// The `WebAssembly` global's exports are bound too, with the JS API's conversions, errors and
 /// re-entry from an import; a module that joins such a store with a larger import gets room.
+/// `timeoutMs` stops a bound call that spins, before or after a host call.
 #[test]
 fn bound_export_calls_of_a_store_with_host_functions() {
   App::new("host_bound.ts")
@@ -93,6 +94,9 @@ fn bound_export_calls_of_a_store_with_host_functions() {
     "global, re-entered: 8\n",
     "global, a trap: RuntimeError: `trap` trapped: wasm trap: wasm `unreachable` instruction executed | after: 42\n",
     "joined: 2 21 3\n",
+    "spin under timeoutMs: 5011 FuelExhausted: `spin` timed out: it ran past its 200 ms deadline (timeoutMs) and was stopped (cause: undefined)\n",
+    "g_then_spin under timeoutMs: 5011 FuelExhausted: `g_then_spin` timed out: it ran past its 200 ms deadline (timeoutMs) and was stopped (cause: undefined)\n",
+    "after the deadlines: 42 g called 2 times\n",
   ));
 }
 

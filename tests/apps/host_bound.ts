@@ -172,3 +172,16 @@ const joinB = new WebAssembly.Instance(new WebAssembly.Module(await readBytes(".
   env: { g: (...xs: bigint[]) => xs.reduce((sum, x) => sum + x, 0n) },
 });
 console.log("joined:", before, show(() => (joinB.exports.callg as (x: number) => number)(1)), show(() => callf(2)));
+
+// timeoutMs stops a bound call of a store with host functions that spins, before or after a host
+// call (the guest runs on the JS thread's stack, so only its deadline stops it), and the store
+// takes calls after that.
+let gCalls = 0;
+const limited = await instantiate(module, {
+  imports: { env: { g: (x: number) => (gCalls++, x + 1), wide: () => 0, h: () => 0 } },
+  timeoutMs: 200,
+});
+const limitedEx = limited.exports as unknown as Exports;
+attempt("spin under timeoutMs", () => limitedEx.spin());
+attempt("g_then_spin under timeoutMs", () => limitedEx.g_then_spin(1));
+console.log("after the deadlines:", limitedEx.via_g(41), "g called", gCalls, "times");
