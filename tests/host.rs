@@ -21,6 +21,7 @@ fn host_functions_work_through_both_call_paths() {
     "usable after a throw: 2\n",
     "name, length, trailing undefined: i32 2 3 5007\n",
     "async host function: 61 ticks while the guest waited: true\n",
+    "its caller after an await: 1 page; after the call: 5006 MemoryError\n",
     "async host function under exports: 5002 CallError true\n",
     "re-entry: [ 81 ] 25\n",
     "deep recursion inside a host function: true\n",

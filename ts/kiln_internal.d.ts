@@ -215,13 +215,18 @@ declare module "kiln:internal" {
      * calls a host function or ends), else `PENDING`, and the JS side awaits `op_wasm_hcall_run`,
      * which polls again with a real waker. Saves an async op per step: a promise and its
      * resolution, about a quarter of a round trip of the async driver.
+     *
+     * `ctx` is the driver's `[direct, settle]` (ts/wasm_host.ts, `driveWith`), or undefined: a host
+     * function the guest calls with numbers only, that has an entry in `direct`, is called here,
+     * from Rust, and the guest resumed with its answer, in a loop, until a step Rust cannot take
+     * itself (see `step_first`).
      */
-    op_wasm_hcall_run_first(token: number, slots: Uint8Array): number;
+    op_wasm_hcall_run_first(token: number, slots: Uint8Array, ctx: unknown): number;
     /**
      * `op_wasm_hcall_resume` polled once, synchronously (see `op_wasm_hcall_run_first`): the
      * answer is given either way, and `PENDING` means the JS side goes on with `op_wasm_hcall_run`.
      */
-    op_wasm_hcall_resume_first(token: number, status: number, count: number, slots: Uint8Array, message: string): number;
+    op_wasm_hcall_resume_first(token: number, status: number, count: number, slots: Uint8Array, message: string, ctx: unknown): number;
     /**
      * Answers the host function a parked call waits on and runs the call on, as
      * `op_wasm_hcall_run` does: one op crossing per host call round trip.

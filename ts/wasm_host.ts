@@ -15,6 +15,8 @@ import type { WasmArg, WasmCaller, WasmExports, WasmFunction, WasmResult, WasmRe
 import {
   answer,
   type CallState,
+  directFns,
+  endWhenSettled,
   isThenable,
   newState,
   promised,
@@ -43,6 +45,9 @@ export const DONE = -1;
 export const CALLED = -2;
 /** A step that did not come on its first poll (op_wasm_hcall_run_first): await the async op. */
 const PENDING = -3;
+/** A step whose host function, called from Rust, returned a promise: await it, then resume
+ * (LATER in ext_wasm/src/host_entry.rs). */
+const LATER = -4;
 
 /** Calls `h` with its arguments decoded from the slots and then `caller`, if it gets one. The
  * common arities are called directly: a spread call builds an arguments array on every call. */
@@ -117,18 +122,19 @@ function serve(token: number, table: HostTable, index: number, slots: Uint8Array
     replyValue(state, table, index, value, view);
     return undefined;
   }
-  return (async () => {
-    let settled: unknown;
-    try {
-      settled = await value;
-    } catch (error) {
-      caller?.end();
-      replyError(h, state, error);
-      return;
-    }
-    caller?.end();
-    replyValue(state, table, index, settled, view);
-  })();
+  return answerLater(table, index, view, state, caller === null ? value : endWhenSettled(value, caller));
+}
+
+/** Answers host function `index` with what the promise it returned settles to. */
+async function answerLater(table: HostTable, index: number, view: DataView, state: CallState, value: PromiseLike<unknown>): Promise<void> {
+  let settled: unknown;
+  try {
+    settled = await value;
+  } catch (error) {
+    replyError(hostFn(table, index), state, error);
+    return;
+  }
+  replyValue(state, table, index, settled, view);
 }
 
 /** Runs host function `index` for the synchronous driver: a promise fails the call (the
@@ -159,14 +165,36 @@ export function drive(token: number, table: HostTable, slots: Uint8Array): Promi
 
 async function driveWith(token: number, table: HostTable, slots: Uint8Array, state: CallState): Promise<void> {
   const view = new DataView(slots.buffer, slots.byteOffset, slots.byteLength);
+  // The first poll of a step calls the host functions it can itself, with numbers
+  // (ext_wasm/src/host_drive.rs): their entries in `table.directAsync`. What an entry returned that
+  // Rust does not take, or threw, comes to `settle`, which answers as `serve` does; a promise is
+  // awaited here (LATER), and the next step gives its answer.
+  let later: Promise<void> | undefined;
+  const settle = (step: number, value: unknown, threw: boolean): number | [number, string] => {
+    const index = step | 0;
+    if (threw) {
+      replyError(hostFn(table, index), state, value);
+    } else if (isThenable(value)) {
+      later = answerLater(table, index, view, state, value);
+      return LATER;
+    } else {
+      replyValue(state, table, index, value, view);
+    }
+    return state.status === 0 ? state.count : [state.status, state.message];
+  };
+  const ctx = [directFns(table, callerFor, true), settle];
   try {
     // Each step is polled once at once, and awaited only if it does not come on that poll.
-    let step = ops.op_wasm_hcall_run_first(token, slots);
+    let step = ops.op_wasm_hcall_run_first(token, slots, ctx);
     if (step === PENDING) step = await ops.op_wasm_hcall_run(token, slots);
-    while (step >= 0) {
-      const pending = serve(token, table, step | 0, slots, view, state);
-      if (pending !== undefined) await pending;
-      step = ops.op_wasm_hcall_resume_first(token, state.status, state.count, slots, state.message);
+    while (step >= 0 || step === LATER) {
+      if (step === LATER) {
+        await later;
+      } else {
+        const pending = serve(token, table, step | 0, slots, view, state);
+        if (pending !== undefined) await pending;
+      }
+      step = ops.op_wasm_hcall_resume_first(token, state.status, state.count, slots, state.message, ctx);
       if (step === PENDING) step = await ops.op_wasm_hcall_run(token, slots);
     }
   } catch (error) {

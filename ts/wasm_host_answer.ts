@@ -101,26 +101,30 @@ export function withCause(error: unknown, state: CallState): unknown {
 /** The types a host function's values may have for Rust to call it directly: plain numbers. */
 const NUMBER_TYPES = ["i32", "f32", "f64"];
 
-/** `table.direct`, made for every host function added since it was last made. */
-export function directFns(table: HostTable, callerFor: CallerFor): HostTable["direct"] {
-  const direct = table.direct;
+/** `table.direct` (or, with `keep`, `table.directAsync`), made for every host function added
+ * since it was last made. */
+export function directFns(table: HostTable, callerFor: CallerFor, keep = false): HostTable["direct"] {
+  const direct = keep ? table.directAsync : table.direct;
   for (let index = direct.length; index < table.fns.length; index++) {
     const h = table.fns[index];
     const numbers = h !== null && h !== undefined && h.suspending === undefined && h.results.length <= 1 &&
       h.params.every((t) => NUMBER_TYPES.includes(t)) && h.results.every((t) => NUMBER_TYPES.includes(t));
-    direct.push(numbers ? directFn(h, table, callerFor) : undefined);
+    direct.push(numbers ? directFn(h, table, callerFor, keep) : undefined);
   }
   return direct;
 }
 
 /** Host function `h` as Rust calls it directly (`table.direct`): with the call's token, then its
  * arguments, all numbers of its types. It returns what the function returned, which Rust takes if
- * it is a number of the result's type (nothing for no result) and otherwise hands to
- * `settleDirect`; a throw is handed there too. A `WebAssembly` import, or a host function of a
+ * it is a number of the result's type (nothing for no result) and otherwise hands to the
+ * driver's `settle`; a throw is handed there too. A `WebAssembly` import, or a host function of a
  * store made with `hostCaller: false`, gets its arguments only; any other a caller as well, live
  * while it runs, as the driver gives it. Either is on the table's stack of running host calls
- * meanwhile, as `start` puts it. */
-function directFn(h: HostFn, table: HostTable, callerFor: CallerFor): (token: number, ...args: number[]) => unknown {
+ * meanwhile, as `start` puts it. With `keep` (`table.directAsync`, for the async driver, which
+ * awaits a promise a host function returns), a promise it returns keeps its caller live until it
+ * settles, as the driver's `serve` does: what the entry returns then is a promise of the value
+ * that settles after the caller ends. */
+function directFn(h: HostFn, table: HostTable, callerFor: CallerFor, keep: boolean): (token: number, ...args: number[]) => unknown {
   const fn = h.fn as (...a: unknown[]) => unknown;
   const arity = h.params.length;
   const active = table.active;
@@ -171,24 +175,46 @@ function directFn(h: HostFn, table: HostTable, callerFor: CallerFor): (token: nu
     return (token, a, b) => {
       const caller = callerFor(token, table);
       active.push(token);
+      let value: unknown;
       try {
-        return arity === 0 ? fn(caller) : arity === 1 ? fn(a, caller) : fn(a, b, caller);
+        value = arity === 0 ? fn(caller) : arity === 1 ? fn(a, caller) : fn(a, b, caller);
+      } catch (error) {
+        caller.end();
+        throw error;
       } finally {
         active.pop();
-        caller.end();
       }
+      if (keep && isThenable(value)) return endWhenSettled(value, caller);
+      caller.end();
+      return value;
     };
   }
   return (token, ...args) => {
     const caller = callerFor(token, table);
     active.push(token);
+    let value: unknown;
     try {
-      return fn(...args, caller);
+      value = fn(...args, caller);
+    } catch (error) {
+      caller.end();
+      throw error;
     } finally {
       active.pop();
-      caller.end();
     }
+    if (keep && isThenable(value)) return endWhenSettled(value, caller);
+    caller.end();
+    return value;
   };
+}
+
+/** `value`, a promise a host function returned, as a promise that settles as it does, once
+ * `caller` has ended. */
+export async function endWhenSettled(value: PromiseLike<unknown>, caller: { end(): void }): Promise<unknown> {
+  try {
+    return await value;
+  } finally {
+    caller.end();
+  }
 }
 
 /** Why a synchronous call fails when host function `h` returns a promise. */

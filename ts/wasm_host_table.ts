@@ -80,6 +80,9 @@ export class HostTable {
    * values are not all i32, f32 or f64 numbers (at most one result), or that suspends: that one
    * takes the whole JS path. Made by runtime:wasm/host-answer (`directFns`) as functions are added. */
   readonly direct: (((token: number, ...args: number[]) => unknown) | undefined)[] = [];
+  /** `direct` for the async driver (`await instance.call`, ext_wasm/src/host_drive.rs), which
+   * awaits a promise a host function returns: its entries keep their caller live until then. */
+  readonly directAsync: (((token: number, ...args: number[]) => unknown) | undefined)[] = [];
   /** The state of the innermost `caller.exports` call running in the store, if its guest runs on
    * the JS thread's stack: the host functions of that nested call answer into it (what one throws
    * becomes the nested call's `cause`), not into the export call it is nested in. Only a call

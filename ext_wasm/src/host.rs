@@ -81,8 +81,9 @@ pub enum CallTarget {
 
 /// What a host function tells the JS side.
 pub enum Event {
-  /// Host function `index` was called with these arguments.
-  Request { index: u32, args: Vec<Slot> },
+  /// Host function `index` was called with these arguments (and `numbers`, if they are all
+  /// numbers: see [`Numbers`]).
+  Request { index: u32, args: Vec<Slot>, numbers: Option<Numbers> },
   /// A `Command::Call` ended: its results, or why it failed.
   Called(Result<Vec<Slot>, WasmError>),
   /// A `Command::Signature` answer: parameter and result type names.
@@ -94,6 +95,36 @@ pub enum Event {
   /// A component's host function `index` was called with these arguments, encoded by its WIT
   /// types (component/wire.rs).
   Component { index: u32, args: Vec<u8> },
+}
+
+/// A host function call whose values are all JS numbers (i32, f32 or f64), at most three
+/// arguments and one result: the async driver's first poll may call the function's direct entry
+/// with them from Rust, as a guest on the JS thread's stack does (host_drive.rs).
+pub struct Numbers {
+  args: [f64; 3],
+  len: usize,
+  /// The host function's result types, to take what the entry returned by.
+  pub results: Arc<[ValType]>,
+}
+
+impl Numbers {
+  /// `params` as numbers, if they and the results are all of those types and few enough.
+  pub(crate) fn of(params: &[Val], results: &Arc<[ValType]>) -> Option<Self> {
+    let number = |ty: &ValType| matches!(ty, ValType::I32 | ValType::F32 | ValType::F64);
+    if params.len() > 3 || results.len() > 1 || !results.iter().all(number) {
+      return None;
+    }
+    let mut args = [0.0; 3];
+    for (arg, param) in args.iter_mut().zip(params) {
+      *arg = crate::value::val_to_number(param)?;
+    }
+    Some(Self { args, len: params.len(), results: results.clone() })
+  }
+
+  /// The arguments.
+  pub fn args(&self) -> &[f64] {
+    &self.args[..self.len]
+  }
 }
 
 /// The answer to a memory command.
@@ -173,7 +204,8 @@ pub(crate) fn serve<'a>(
     let Some(bridge) = caller.data().host.clone() else {
       return Err(WasmError::call("a JS host function was called in a store without JS imports").into());
     };
-    bridge.post(Event::Request { index, args: params.iter().map(|v| to_slot(&caller, v)).collect() });
+    let numbers = Numbers::of(&params, &result_types);
+    bridge.post(Event::Request { index, args: params.iter().map(|v| to_slot(&caller, v)).collect(), numbers });
     loop {
       match carry_out(&mut caller, NextCommand(&bridge).await) {
         Ok(event) => bridge.post(event),

@@ -35,10 +35,11 @@ use deno_core::{v8, OpState};
 use wasmtime::{Caller, Val, ValType};
 
 use crate::error::WasmError;
-use crate::host::{answer, apply, call_back_sync, carry_out, read_slots, Command, Event, HostBridge};
+use crate::host::{apply, call_back_sync, carry_out, Command, Event, HostBridge};
+use crate::host_entry::{self as entry, answer_of, driver_failed, Entry, Slots};
 use crate::js_ref::to_slot;
 use crate::store::StoreData;
-use crate::value::SLOT;
+use crate::value::{val_to_number, SLOT};
 
 /// The `Caller`s of a direct call's host functions that are running JS now, innermost last.
 #[derive(Default)]
@@ -233,25 +234,14 @@ impl Direct {
     let direct =
       self.fns(tc).and_then(|fns| fns.get_index(tc, index)).and_then(|f| v8::Local::<v8::Function>::try_from(f).ok());
     if let Some(f) = direct {
-      let mut args: [v8::Local<v8::Value>; 4] = [recv; 4];
-      if params.len() < args.len() && params.iter().all(|p| number_of(p).is_some()) {
-        args[0] = v8::Number::new(tc, token).into();
-        for (arg, param) in args[1..].iter_mut().zip(params) {
-          *arg = v8::Number::new(tc, number_of(param).unwrap_or_default()).into();
-        }
-        let returned = f.call(tc, recv, &args[..=params.len()]);
-        let (value, threw) = match returned {
-          Some(value) => match take(&value, result_types) {
-            Some(values) => return Answered::Values(values),
-            None => (value, false),
-          },
-          None => match tc.exception() {
-            Some(exception) => {
-              tc.reset();
-              (exception, true)
-            }
-            None => return Answered::Command(Command::Throw(WasmError::call("the host function was terminated"))),
-          },
+      let mut args = [0.0; 3];
+      let numbers = params.len() <= args.len()
+        && args.iter_mut().zip(params).all(|(arg, param)| val_to_number(param).map(|n| *arg = n).is_some());
+      if numbers {
+        let (value, threw) = match entry::call(tc, f, token, &args[..params.len()], result_types) {
+          Entry::Values(values) => return Answered::Values(values),
+          Entry::Settle(value, threw) => (value, threw),
+          Entry::Stopped => return Answered::Command(entry::stopped()),
         };
         let Some(js) = self.side(tc) else {
           return Answered::Command(no_side());
@@ -261,7 +251,8 @@ impl Direct {
         let Some(settled) = js.serve.call(tc, recv, &[index, value, threw]) else {
           return Answered::Command(driver_failed(tc.exception().map(|e| e.to_rust_string_lossy(tc))));
         };
-        return Answered::Command(answer_of(tc, js.slots, settled));
+        // SAFETY: the buffer outlives the call (see the copies below), and JS is done with it.
+        return Answered::Command(unsafe { answer_of(tc, js.slots, settled) });
       }
     }
     let Some(js) = self.side(tc) else {
@@ -289,7 +280,8 @@ impl Direct {
     let Some(returned) = js.serve.call(tc, recv, &[number]) else {
       return Answered::Command(driver_failed(tc.exception().map(|e| e.to_rust_string_lossy(tc))));
     };
-    Answered::Command(answer_of(tc, slots, returned))
+    // SAFETY: as above; JS has finished with the buffer for now.
+    Answered::Command(unsafe { answer_of(tc, slots, returned) })
   }
 
   /// The call's token; a bound export call is parked here, at its first host call.
@@ -346,71 +338,6 @@ fn no_side() -> Command {
 struct Resolved<'s> {
   serve: v8::Local<'s, v8::Function>,
   slots: Slots,
-}
-
-/// The slot buffer a host call's values go through: `len` bytes, and the last slot for the token
-/// if Rust writes it there (a bound export call's).
-#[derive(Clone, Copy)]
-struct Slots {
-  ptr: *mut u8,
-  len: usize,
-  last: Option<*mut u8>,
-}
-
-/// The JS side's answer: the number of results it left in the slots, or `[status, message]`
-/// (host.rs, `answer`).
-fn answer_of(tc: &mut v8::PinScope<'_, '_>, slots: Slots, returned: v8::Local<v8::Value>) -> Command {
-  // SAFETY: as in `Direct::run`: the buffer outlives the call, and JS has finished with it for now.
-  let slots = unsafe { std::slice::from_raw_parts(slots.ptr, slots.len) };
-  if let Some(count) = crate::call_sync::number(&returned) {
-    return match read_slots(slots, count as usize) {
-      Ok(values) => Command::Reply(values),
-      Err(e) => Command::Throw(e),
-    };
-  }
-  let Ok(pair) = v8::Local::<v8::Array>::try_from(returned) else {
-    return Command::Throw(WasmError::call("Kiln's host call driver answered oddly; this is a bug in Kiln"));
-  };
-  let status = pair.get_index(tc, 0).and_then(|s| crate::call_sync::number(&s)).unwrap_or(1.0);
-  let message = pair.get_index(tc, 1).map(|m| m.to_rust_string_lossy(tc)).unwrap_or_default();
-  answer(status as u32, 0, slots, &message).unwrap_or_else(Command::Throw)
-}
-
-/// The answer when the JS side's own code threw (the host function's throws it catches), with
-/// what it threw: out of stack in a deep recursion, say, or the engine stopping (`None`).
-fn driver_failed(what: Option<String>) -> Command {
-  let what = what.unwrap_or_else(|| "the JS engine stopped it".to_string());
-  Command::Throw(WasmError::call(format!("the host call failed in Kiln's JS: {what}")))
-}
-
-/// A parameter as the JS number it is passed as, if it is an i32, f32 or f64.
-fn number_of(value: &Val) -> Option<f64> {
-  match value {
-    Val::I32(i) => Some(f64::from(*i)),
-    Val::F32(bits) => Some(f64::from(f32::from_bits(*bits))),
-    Val::F64(bits) => Some(f64::from_bits(*bits)),
-    _ => None,
-  }
-}
-
-/// The results from what a direct function returned, if it is simply a number of the one result's
-/// type (an i32 an integer in [-2^31, 2^32), as the JS side checks it), or undefined for none.
-fn take(value: &v8::Value, result_types: &[ValType]) -> Option<Vec<Val>> {
-  match result_types {
-    [] => value.is_undefined().then(Vec::new),
-    [ty] => {
-      let n = crate::call_sync::number(value)?;
-      Some(vec![match ty {
-        ValType::I32 if n.fract() == 0.0 && (-2_147_483_648.0..4_294_967_296.0).contains(&n) => {
-          Val::I32(n as i64 as i32)
-        }
-        ValType::F32 => Val::F32((n as f32).to_bits()),
-        ValType::F64 => Val::F64(n.to_bits()),
-        _ => return None,
-      }])
-    }
-    _ => None,
-  }
 }
 
 /// Carries out the command the JS side just gave a direct call (a parked call's `step_sync`):

@@ -15,15 +15,16 @@ use crate::engine::SharedEngines;
 use crate::error::WasmError;
 use crate::export_run::run_export_sync;
 use crate::handles::parse_id;
-use crate::host::{answer, Command};
+use crate::host::{answer, Command, Event, Numbers};
 use crate::host_direct::{run, Callers, JsSide};
+use crate::host_entry::{self, answer_of, driver_failed, Entry, Slots, LATER};
 use crate::hostcall::{
   begin, busy, park, poll_step, put_back, report, report_and_keep, step_sync, take, write_slots, HostCalls, Parked,
-  DONE,
+  Step, DONE,
 };
 use crate::instance::InstanceTable;
 use crate::memory_view::detach_grown_in;
-use crate::value::SLOT;
+use crate::value::{val_to_slot, SLOT};
 
 /// `op_wasm_hcall_begin` (synchronous) and the first `op_wasm_hcall_run_sync` in one op, for the
 /// export calls of the `WebAssembly` global (every call of an emscripten or wasm-bindgen module's
@@ -131,7 +132,7 @@ pub fn op_wasm_hcall_run_sync(
   token: f64,
   #[buffer] slots: &mut [u8],
 ) -> Result<f64, WasmError> {
-  stepped(scope, &state, token, None, slots, step_sync_op)
+  stepped(scope, &state, token, None, slots)
 }
 
 /// A step's code when the first poll of an async driver's step did not bring it
@@ -143,19 +144,28 @@ pub const PENDING: f64 = -3.0;
 /// calls a host function or ends), else `PENDING`, and the JS side awaits `op_wasm_hcall_run`,
 /// which polls again with a real waker. Saves an async op per step: a promise and its
 /// resolution, about a quarter of a round trip of the async driver.
+///
+/// `ctx` is the driver's `[direct, settle]` (ts/wasm_host.ts, `driveWith`), or undefined: a host
+/// function the guest calls with numbers only, that has an entry in `direct`, is called here,
+/// from Rust, and the guest resumed with its answer, in a loop, until a step Rust cannot take
+/// itself (see [`step_first`]).
 #[op2(nofast)]
 pub fn op_wasm_hcall_run_first(
   scope: &mut v8::PinScope<'_, '_>,
   state: Rc<RefCell<OpState>>,
   token: f64,
   #[buffer] slots: &mut [u8],
+  ctx: v8::Local<v8::Value>,
 ) -> Result<f64, WasmError> {
-  stepped(scope, &state, token, None, slots, step_first)
+  let step = step_first(scope, &state, token, None, slots, ctx);
+  detach_grown_in(scope, &state);
+  step
 }
 
 /// `op_wasm_hcall_resume` polled once, synchronously (see `op_wasm_hcall_run_first`): the
 /// answer is given either way, and `PENDING` means the JS side goes on with `op_wasm_hcall_run`.
 #[op2(nofast)]
+#[allow(clippy::too_many_arguments, reason = "an op's arguments are what the JS side passes")]
 pub fn op_wasm_hcall_resume_first(
   scope: &mut v8::PinScope<'_, '_>,
   state: Rc<RefCell<OpState>>,
@@ -164,37 +174,117 @@ pub fn op_wasm_hcall_resume_first(
   count: u32,
   #[buffer] slots: &mut [u8],
   #[string] message: &str,
+  ctx: v8::Local<v8::Value>,
 ) -> Result<f64, WasmError> {
   let command = answer(status, count, slots, message)?;
-  stepped(scope, &state, token, Some(command), slots, step_first)
+  let step = step_first(scope, &state, token, Some(command), slots, ctx);
+  detach_grown_in(scope, &state);
+  step
 }
 
 /// One step of the async driver polled once, after giving the waiting host function `command`,
 /// if any. The poll's waker does nothing, as call_first.rs explains: the async op that follows a
 /// `PENDING` polls again, with a real waker, before it waits.
+///
+/// A step that is a call of a host function with an entry in `ctx`'s `direct`, with numbers
+/// only, is not the JS driver's: the entry is called here (host_entry.rs), the guest given its
+/// answer and polled again. The parked call is back under its token while the JS runs, so that
+/// the commands of the function's caller find it, as they find it between a driver's steps.
+/// What the entry returned that Rust does not take, or threw, goes to `settle(index, value,
+/// threw)`, which answers as the driver's `serve` does; a promise it returned is awaited by the
+/// driver (`LATER`), and its answer given by the next `op_wasm_hcall_resume_first`. The event loop
+/// runs no more or less than before: a guest that runs past its slice of time still yields.
 fn step_first(
+  scope: &mut v8::PinScope<'_, '_>,
   state: &Rc<RefCell<OpState>>,
   token: f64,
   command: Option<Command>,
   slots: &mut [u8],
+  ctx: v8::Local<v8::Value>,
 ) -> Result<f64, WasmError> {
+  let ctx = v8::Local::<v8::Array>::try_from(ctx).ok();
   let mut parked = take(state, token)?;
   if let Some(command) = command {
     parked.give(command);
   }
-  match poll_step(&mut parked, &mut Context::from_waker(Waker::noop())) {
-    Poll::Ready(step) => {
-      let (code, ended) = report(step, &mut parked, slots)?;
-      if !ended {
+  let step = loop {
+    let step = match poll_step(&mut parked, &mut Context::from_waker(Waker::noop())) {
+      Poll::Ready(step) => step,
+      Poll::Pending => {
         put_back(state, token, parked);
+        return Ok(PENDING);
       }
-      Ok(code)
+    };
+    let (Step::Event(Event::Request { index, numbers: Some(numbers), .. }), Some(ctx)) = (&step, ctx) else {
+      break step;
+    };
+    let Some(f) = entry_of(scope, ctx, *index) else {
+      break step;
+    };
+    let index = *index;
+    put_back(state, token, parked);
+    detach_grown_in(scope, state);
+    let answered = run_entry(scope, ctx, f, token, index, numbers, slots);
+    parked = take(state, token)?;
+    match answered {
+      Some(command) => parked.give(command),
+      None => {
+        put_back(state, token, parked);
+        return Ok(LATER);
+      }
     }
-    Poll::Pending => {
-      put_back(state, token, parked);
-      Ok(PENDING)
-    }
+  };
+  let (code, ended) = report(step, &mut parked, slots)?;
+  if !ended {
+    put_back(state, token, parked);
   }
+  Ok(code)
+}
+
+/// Host function `index`'s entry in `ctx`'s `direct`, if it has one.
+fn entry_of<'s>(
+  scope: &mut v8::PinScope<'s, '_>,
+  ctx: v8::Local<'_, v8::Array>,
+  index: u32,
+) -> Option<v8::Local<'s, v8::Function>> {
+  let direct = v8::Local::<v8::Array>::try_from(ctx.get_index(scope, 0)?).ok()?;
+  v8::Local::<v8::Function>::try_from(direct.get_index(scope, index)?).ok()
+}
+
+/// Calls host function `index`'s direct entry `f` with `numbers`, and says what it answered: the
+/// command for the guest, or `None` if the answer comes when a promise settles (`LATER`).
+fn run_entry(
+  scope: &mut v8::PinScope<'_, '_>,
+  ctx: v8::Local<v8::Array>,
+  f: v8::Local<v8::Function>,
+  token: f64,
+  index: u32,
+  numbers: &Numbers,
+  slots: &mut [u8],
+) -> Option<Command> {
+  v8::tc_scope!(let tc, scope);
+  let (value, threw) = match host_entry::call(tc, f, token, numbers.args(), &numbers.results) {
+    Entry::Values(values) => return Some(Command::Reply(values.iter().map(val_to_slot).collect())),
+    Entry::Settle(value, threw) => (value, threw),
+    Entry::Stopped => return Some(host_entry::stopped()),
+  };
+  let settle = ctx.get_index(tc, 1).and_then(|f| v8::Local::<v8::Function>::try_from(f).ok());
+  let Some(settle) = settle else {
+    return Some(Command::Throw(WasmError::call("the host call driver gave no `settle`; this is a bug in Kiln")));
+  };
+  let recv = v8::undefined(tc).into();
+  let index = v8::Number::new(tc, f64::from(index)).into();
+  let threw = v8::Boolean::new(tc, threw).into();
+  let slots = Slots { ptr: slots.as_mut_ptr(), len: slots.len(), last: None };
+  let Some(settled) = settle.call(tc, recv, &[index, value, threw]) else {
+    return Some(driver_failed(tc.exception().map(|e| e.to_rust_string_lossy(tc))));
+  };
+  if crate::call_sync::number(&settled) == Some(LATER) {
+    return None;
+  }
+  // SAFETY: `slots` is the op's buffer, alive until the op returns, and no Rust reference to it
+  // is used while `settle` runs; JS is done with it for now.
+  Some(unsafe { answer_of(tc, slots, settled) })
 }
 
 /// One step of the async driver, after giving the waiting host function `command`, if any.
@@ -259,24 +349,20 @@ pub fn op_wasm_hcall_resume_sync(
   #[string] message: &str,
 ) -> Result<f64, WasmError> {
   let command = answer(status, count, slots, message)?;
-  stepped(scope, &state, token, Some(command), slots, step_sync_op)
+  stepped(scope, &state, token, Some(command), slots)
 }
 
-/// How a driver takes one step of a parked call: `step_sync_op` or `step_first`.
-type StepFn = fn(&Rc<RefCell<OpState>>, f64, Option<Command>, &mut [u8]) -> Result<f64, WasmError>;
-
-/// A step of a parked call taken by `step` (the synchronous driver's, or the async driver's first
-/// poll) after giving its waiting host function `command`, if any; then the buffers of memories
-/// that grew meanwhile are detached, as after any op that runs guest code.
+/// A step of the synchronous driver after giving the waiting host function `command`, if any;
+/// then the buffers of memories that grew meanwhile are detached, as after any op that runs guest
+/// code.
 fn stepped(
   scope: &mut v8::PinScope<'_, '_>,
   state: &Rc<RefCell<OpState>>,
   token: f64,
   command: Option<Command>,
   slots: &mut [u8],
-  step: StepFn,
 ) -> Result<f64, WasmError> {
-  let step = step(state, token, command, slots);
+  let step = step_sync_op(state, token, command, slots);
   detach_grown_in(scope, state);
   step
 }

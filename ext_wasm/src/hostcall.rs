@@ -239,7 +239,7 @@ pub(crate) fn report(step: Step, parked: &mut Parked, slots: &mut [u8]) -> Resul
       }
       None => Ok((DONE, true)),
     },
-    Step::Event(Event::Request { index, args }) => {
+    Step::Event(Event::Request { index, args, .. }) => {
       write_slots(&args, slots)?;
       Ok((index as f64, false))
     }

@@ -36,6 +36,7 @@ mod handles;
 mod host;
 mod host_direct;
 mod host_drive;
+mod host_entry;
 mod host_fn;
 mod hostcall;
 mod instance;

@@ -5,6 +5,8 @@ import { compileFile, type HostFunction, instantiate, isWasmError, type WasmCall
 const events: string[] = [];
 let held: WasmCaller | null = null;
 let rejectNext: unknown = null;
+let heldAfterAwait: WasmCaller | null = null;
+let pagesAfterAwait = -1;
 
 const instance = await instantiate(await compileFile("./host.wasm"), {
   imports: {
@@ -22,8 +24,11 @@ const instance = await instantiate(await compileFile("./host.wasm"), {
       fail: () => {
         throw rejectNext ?? new RangeError("nope");
       },
-      wait: async (ms: number) => {
+      // Its caller works until the promise it returned settles, after an await too.
+      wait: async (ms: number, caller: WasmCaller) => {
         await new Promise((resolve) => setTimeout(resolve, ms));
+        heldAfterAwait = caller;
+        pagesAfterAwait = caller.memory.size();
         return ms + 1;
       },
       reenter: (n: number, caller: WasmCaller) => {
@@ -125,6 +130,12 @@ const timer = setInterval(() => ticks++, 5);
 const [waited] = await instance.call("wait", 60);
 clearInterval(timer);
 console.log("async host function:", waited, "ticks while the guest waited:", ticks >= 3);
+try {
+  (heldAfterAwait as WasmCaller | null)?.memory.size();
+  console.log("its caller after the call: still works");
+} catch (e) {
+  console.log(`its caller after an await: ${pagesAfterAwait} page; after the call:`, isWasmError(e) ? `${e.code} ${e.name}` : String(e));
+}
 try {
   instance.exports.wait(1);
 } catch (e) {

@@ -107,8 +107,10 @@ const wasi = await instantiate(await compileFile("./host_direct_wasi.wasm"), {
 });
 console.log("wasi store:", (wasi.exports.via_g as (x: number) => number)(4), (await wasi.call("via_g", 5))[0]);
 
-// The same host functions and returned values through `instance.exports` (Rust takes a returned
-// number itself) and through `await instance.call` (the JS side takes every value): each pair
+// The same host functions and returned values through `instance.exports` (the guest on the JS
+// thread's stack) and through `await instance.call` (the guest on a fiber, its host calls made by
+// the async driver's first poll): both call the function's direct entry from Rust, which takes a
+// returned number itself and hands any other value to the driver's JS, each its own. Each pair
 // must give the same result or the same error, and the functions must see the same arguments.
 const candidates: unknown[] = [
   0, -0, 1, -1, 7.5, 2 ** 31 - 1, -(2 ** 31), 2 ** 31, 2 ** 32 - 1, 2 ** 32, -(2 ** 31) - 1, 1 / 3, 1e300, -1e-300,
