@@ -5,9 +5,8 @@
 // makes `instance.exports` (functions, interfaces, resource classes), `call`, and the JS host
 // functions of a component's imports, driven as a module's are (ext_wasm/src/hostcall.rs).
 
-import { argumentCount, codes, describe, ops, wasmError } from "runtime:wasm/values";
+import { codes, describe, ops, wasmError } from "runtime:wasm/values";
 import {
-  checkNumber,
   encodeArgs,
   type Encoder,
   encodeValue,
@@ -19,10 +18,10 @@ import {
   type ResourceDesc,
   type ResourceOwner,
   typeError,
-  within,
 } from "runtime:wasm/wit";
 import { giveWriter, Reader } from "runtime:wasm/wit-bytes";
 import { codecOf, type Decoder, decoderOf, encoderOf } from "runtime:wasm/wit-codec";
+import { numberArg, numbersFunction } from "runtime:wasm/component-numbers";
 
 /**
  * What a component function throws when it returns the `err` case of its top-level
@@ -408,83 +407,6 @@ export class ComponentInstance implements ResourceOwner {
   drop(): void {
     ops.op_wasm_component_drop(this.id);
     forgotten.unregister(this);
-  }
-}
-
-/**
- * The `exports` function of a function of plain numbers: no buffer, no array of arguments, and no
- * checks on the common path. The op checks each argument against its type before the guest runs
- * and refuses a misfit (a non-number, a fraction or an out-of-range integer); only then are the
- * arguments checked here, and the general path names the misfit. As `instance.exports` of a
- * module (wasm_exports.ts), the function has fixed parameters and one more: QuickJS runs that
- * far faster than `arguments`, a `typeof` per argument, or a range check against a bound that is
- * not a small integer.
- */
-function numbersFunction(owner: ComponentInstance, f: FuncDesc): (...args: unknown[]) => unknown {
-  const packed = owner.id * 65536 + f.i;
-  // The general path's own rule for a parameter (wasm_wit.ts), asked only after a refusal.
-  const fits = (i: number, x: unknown): boolean => {
-    try {
-      checkNumber(f.params[i][1] as string, x);
-      return true;
-    } catch {
-      return false;
-    }
-  };
-  const returns = f.results.length > 0;
-  const call = ops.op_wasm_component_call_numbers;
-  // A refused call: the general path names the misfit, or, when every argument fits, the call
-  // itself failed and its error stands.
-  const again = (error: unknown, xs: unknown[]): unknown => {
-    if (xs.length === f.params.length && xs.every((x, i) => fits(i, x))) throw error;
-    // The arguments as the caller gave them, as far as they can be told apart from missing ones.
-    return owner.callSync(f, xs.slice(0, argumentCount(xs)));
-  };
-  switch (f.params.length) {
-    case 0:
-      return function (extra?: unknown) {
-        if (extra !== undefined) return owner.callSync(f, [extra]);
-        const out = call(packed, 0, 0, 0);
-        return returns ? out : undefined;
-      };
-    case 1:
-      return function (a?: unknown, extra?: unknown) {
-        if (extra !== undefined) return owner.callSync(f, [a, extra]);
-        try {
-          const out = call(packed, a, 0, 0);
-          return returns ? out : undefined;
-        } catch (e) {
-          return again(e, [a]);
-        }
-      };
-    case 2:
-      return function (a?: unknown, b?: unknown, extra?: unknown) {
-        if (extra !== undefined) return owner.callSync(f, [a, b, extra]);
-        try {
-          const out = call(packed, a, b, 0);
-          return returns ? out : undefined;
-        } catch (e) {
-          return again(e, [a, b]);
-        }
-      };
-    default:
-      return function (a?: unknown, b?: unknown, c?: unknown, extra?: unknown) {
-        if (extra !== undefined) return owner.callSync(f, [a, b, c, extra]);
-        try {
-          const out = call(packed, a, b, c);
-          return returns ? out : undefined;
-        } catch (e) {
-          return again(e, [a, b, c]);
-        }
-      };
-  }
-}
-
-function numberArg(f: FuncDesc, i: number, v: unknown, what: string): number {
-  try {
-    return within(`args[${i}]`, () => checkNumber(f.params[i][1] as string, v));
-  } catch (e) {
-    throw typeError(what, e);
   }
 }
 

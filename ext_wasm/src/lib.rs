@@ -107,6 +107,7 @@ pub const INTERNAL_MODULES: &[(&str, &str)] = &[
   ("runtime:wasm/instance", include_str!("../../ts/wasm_instance.ts")),
   ("runtime:wasm/process", include_str!("../../ts/wasm_process.ts")),
   ("runtime:wasm/pool", include_str!("../../ts/wasm_pool.ts")),
+  ("runtime:wasm/component-numbers", include_str!("../../ts/wasm_component_numbers.ts")),
   ("runtime:wasm/component", include_str!("../../ts/wasm_component.ts")),
   ("runtime:wasm/wit", include_str!("../../ts/wasm_wit.ts")),
   ("runtime:wasm/wit-bytes", include_str!("../../ts/wasm_wit_bytes.ts")),
