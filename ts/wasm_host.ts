@@ -14,6 +14,7 @@
 import type { WasmArg, WasmCaller, WasmExports, WasmFunction, WasmResult, WasmReturn } from "runtime:wasm";
 import {
   answer,
+  CALLER_TOKEN,
   type CallState,
   directFns,
   endWhenSettled,
@@ -114,7 +115,7 @@ export function start(h: HostFn, view: DataView, caller: Caller | null, state: C
  */
 function serve(token: number, table: HostTable, index: number, slots: Uint8Array, view: DataView, state: CallState): Promise<void> | undefined {
   const h = hostFn(table, index);
-  const caller = h.noCaller ? null : new Caller(token, table);
+  const caller = h.noCaller ? null : newCaller(token, table);
   const value = start(h, view, caller, state, table, token);
   if (value === THREW) return undefined;
   if (!isThenable(value)) {
@@ -145,7 +146,7 @@ export function serveSync(token: number, table: HostTable, index: number, slots:
     replyError(h, state, h.suspending.refusal(h.name));
     return;
   }
-  const caller = h.noCaller ? null : new Caller(token, table);
+  const caller = h.noCaller ? null : newCaller(token, table);
   const value = start(h, view, caller, state, table, token);
   if (value === THREW) return;
   caller?.end();
@@ -182,7 +183,7 @@ async function driveWith(token: number, table: HostTable, slots: Uint8Array, sta
     }
     return state.status === 0 ? state.count : [state.status, state.message];
   };
-  const ctx = [directFns(table, callerFor, true), settle];
+  const ctx = [directFns(table, callerProto(table), true), settle];
   try {
     // Each step is polled once at once, and awaited only if it does not come on that poll.
     let step = ops.op_wasm_hcall_run_first(token, slots, ctx);
@@ -301,13 +302,18 @@ function shape(values: WasmResult[]): WasmReturn {
   return values.length === 0 ? undefined : values.length === 1 ? values[0] : values;
 }
 
-/**
- * The caller given to a host function as its last argument: the calling instance's memory and
- * exports, usable only while that host function runs.
- */
-/** The caller of a host function as `table.direct`'s entries make it (runtime:wasm/host-answer). */
-export function callerFor(token: number, table: HostTable): Caller {
-  return new Caller(token, table);
+/** Where a caller's prototype (`callerProto`) keeps its store's host table. */
+const CALLER_TABLE: unique symbol = Symbol("caller table");
+
+/** A new caller of host call `token` of `table`'s store (see `Caller`). */
+export function newCaller(token: number, table: HostTable): Caller {
+  return { __proto__: callerProto(table), [CALLER_TOKEN]: token } as unknown as Caller;
+}
+
+/** The prototype of the callers of `table`'s store: `Caller.prototype` and, not enumerable, the
+ * table, made once per store. */
+export function callerProto(table: HostTable): object {
+  return table.callerProto ??= Object.create(Caller.prototype, { [CALLER_TABLE]: { value: table } }) as object;
 }
 
 /** Each caller's `memory` and `exports`, made on first use: most host functions never touch their
@@ -315,40 +321,40 @@ export function callerFor(token: number, table: HostTable): Caller {
  * property on every new caller). */
 const madeFor = new WeakMap<Caller, { memory?: WasmCaller["memory"]; exports?: WasmExports }>();
 
+function made(caller: Caller): { memory?: WasmCaller["memory"]; exports?: WasmExports } {
+  let made = madeFor.get(caller);
+  if (made === undefined) madeFor.set(caller, made = {});
+  return made;
+}
+
+/**
+ * The caller given to a host function as its last argument: the calling instance's memory and
+ * exports, usable only while that host function runs. Every host call makes one, so a caller is
+ * made by `newCaller` (or by a direct entry, runtime:wasm/host-answer) as an object literal with
+ * one symbol-keyed field, its host call's token, and its store's `callerProto`, which holds the
+ * store's host table and inherits from this class's prototype: QuickJS makes that in well under
+ * the time of a class instance with private fields (about 300 ns a host call on this machine).
+ */
 export class Caller implements WasmCaller {
   /** The host call's token while it runs; -1 once it has returned (tokens count up from 1). */
-  #token: number;
-  #table: HostTable;
-
-  constructor(token: number, table: HostTable) {
-    this.#token = token;
-    this.#table = table;
-  }
-
-  #made(): { memory?: WasmCaller["memory"]; exports?: WasmExports } {
-    let made = madeFor.get(this);
-    if (made === undefined) madeFor.set(this, made = {});
-    return made;
-  }
-
-  get #live(): boolean {
-    return this.#token >= 0;
-  }
+  declare [CALLER_TOKEN]: number;
+  declare [CALLER_TABLE]: HostTable;
 
   get memory(): WasmCaller["memory"] {
-    const made = this.#made();
-    if (made.memory === undefined) {
+    const made_ = made(this);
+    if (made_.memory === undefined) {
       const live = (what: string) => {
-        if (!this.#live) {
+        const token = this[CALLER_TOKEN];
+        if (token < 0) {
           throw wasmError(
             "MemoryError",
             `caller.memory.${what}: the host function call this caller was given to has returned; use the ` +
               "caller only while it runs",
           );
         }
-        return this.#token;
+        return token;
       };
-      made.memory = Object.freeze({
+      made_.memory = Object.freeze({
         read(offset: number | bigint, length: number | bigint): Uint8Array {
           const token = live("read");
           const out = new Uint8Array(toIndex(length, "caller.memory.read"));
@@ -369,43 +375,31 @@ export class Caller implements WasmCaller {
         },
       });
     }
-    return made.memory;
+    return made_.memory;
   }
 
   /** Called when the host function returns: the caller stops working. */
   end(): void {
-    this.#token = -1;
+    this[CALLER_TOKEN] = -1;
   }
 
   get exports(): WasmExports {
-    const made = this.#made();
-    if (made.exports === undefined) {
+    const made_ = made(this);
+    if (made_.exports === undefined) {
       const cache = new Map<string, WasmFunction>();
-      made.exports = new Proxy(Object.create(null) as WasmExports, {
+      made_.exports = new Proxy(Object.create(null) as WasmExports, {
         get: (_target, name) => {
           if (typeof name !== "string") return undefined;
           let fn = cache.get(name);
           if (fn === undefined) {
-            fn = this.#callBack(name);
+            fn = callBack(this, name);
             cache.set(name, fn);
           }
           return fn;
         },
       });
     }
-    return made.exports;
-  }
-
-  #callBack(name: string): WasmFunction {
-    let signature: [readonly string[], readonly string[]] | null = null;
-    const fn = (...args: WasmArg[]): WasmReturn => {
-      this.#check(name);
-      signature ??= ops.op_wasm_caller_signature(this.#token, name) as [string[], string[]];
-      const [params, results] = signature;
-      return this.#call(name, params, results, args, (slots) => ops.op_wasm_caller_call(this.#token, name, params.length, slots));
-    };
-    Object.defineProperty(fn, "name", { value: name });
-    return fn as WasmFunction;
+    return made_.exports;
   }
 
   /** Calls function `index` of instance `raw` of this caller's store (an export, or a function
@@ -422,44 +416,60 @@ export class Caller implements WasmCaller {
   ): WasmReturn {
     // The host function call `token` is running (it is on the table's stack), or a promising call
     // waits in it, suspended (runtime:wasm/jspi): either way its caller is live.
-    const caller = new Caller(token, table);
-    return caller.#call(name, params, results, args, (slots) => ops.op_wasm_caller_call_index(token, raw, index, params.length, slots), true);
+    const caller = newCaller(token, table);
+    return callIn(caller, name, params, results, args, (slots) => ops.op_wasm_caller_call_index(token, raw, index, params.length, slots), true);
   }
+}
 
-  #check(name: string): void {
-    if (!this.#live) {
-      throw wasmError(
-        "InvalidInstanceHandle",
-        `caller.exports.${name}: the host function call this caller was given to has returned; use the ` +
-          "caller only while it runs",
-      );
-    }
-  }
+/** `caller.exports[name]`. */
+function callBack(caller: Caller, name: string): WasmFunction {
+  let signature: [readonly string[], readonly string[]] | null = null;
+  const fn = (...args: WasmArg[]): WasmReturn => {
+    check(caller, name);
+    signature ??= ops.op_wasm_caller_signature(caller[CALLER_TOKEN], name) as [string[], string[]];
+    const [params, results] = signature;
+    return callIn(caller, name, params, results, args, (slots) => ops.op_wasm_caller_call(caller[CALLER_TOKEN], name, params.length, slots));
+  };
+  Object.defineProperty(fn, "name", { value: name });
+  return fn as WasmFunction;
+}
 
-  #call(
-    name: string,
-    params: readonly string[],
-    results: readonly string[],
-    args: WasmArg[],
-    begin: (slots: Uint8Array) => number,
-    jsApi = false,
-  ): WasmReturn {
-    // The WebAssembly API's arguments are one per parameter already (see hostExportFunction).
-    const given = jsApi ? params.length : argumentCount(args);
-    if (given !== params.length) throw arityError(name, params, given);
-    const slots = new Uint8Array(Math.max(params.length, results.length, this.#table.slots) * 8);
-    const view = new DataView(slots.buffer);
-    for (let i = 0; i < params.length; i++) encode(view, i, params[i], args[i], argumentLabel(name, i));
-    const state = newState();
-    let step: number;
-    try {
-      step = driveSync(this.#token, this.#table, slots, view, state, answeringInto(this.#table, state, () => begin(slots)));
-    } catch (error) {
-      // A value a host function of the nested call threw, as `cause` (the WebAssembly API
-      // rethrows it as it was: emscripten's `invoke_*` wrappers catch the numbers they throw).
-      throw withCause(error, state);
-    }
-    if (step !== CALLED && step !== DONE) throw wasmError("CallError", `caller.exports.${name}: the call did not end`);
-    return shape(results.map((type, i) => decode(view, i, type)));
+function check(caller: Caller, name: string): void {
+  if (caller[CALLER_TOKEN] < 0) {
+    throw wasmError(
+      "InvalidInstanceHandle",
+      `caller.exports.${name}: the host function call this caller was given to has returned; use the ` +
+        "caller only while it runs",
+    );
   }
+}
+
+/** A call back into the caller's store, begun by `begin` and driven to its end here. */
+function callIn(
+  caller: Caller,
+  name: string,
+  params: readonly string[],
+  results: readonly string[],
+  args: WasmArg[],
+  begin: (slots: Uint8Array) => number,
+  jsApi = false,
+): WasmReturn {
+  // The WebAssembly API's arguments are one per parameter already (see hostExportFunction).
+  const given = jsApi ? params.length : argumentCount(args);
+  if (given !== params.length) throw arityError(name, params, given);
+  const table = caller[CALLER_TABLE];
+  const slots = new Uint8Array(Math.max(params.length, results.length, table.slots) * 8);
+  const view = new DataView(slots.buffer);
+  for (let i = 0; i < params.length; i++) encode(view, i, params[i], args[i], argumentLabel(name, i));
+  const state = newState();
+  let step: number;
+  try {
+    step = driveSync(caller[CALLER_TOKEN], table, slots, view, state, answeringInto(table, state, () => begin(slots)));
+  } catch (error) {
+    // A value a host function of the nested call threw, as `cause` (the WebAssembly API
+    // rethrows it as it was: emscripten's `invoke_*` wrappers catch the numbers they throw).
+    throw withCause(error, state);
+  }
+  if (step !== CALLED && step !== DONE) throw wasmError("CallError", `caller.exports.${name}: the call did not end`);
+  return shape(results.map((type, i) => decode(view, i, type)));
 }

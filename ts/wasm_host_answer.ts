@@ -8,8 +8,15 @@ import { type CallState, type HostFn, type HostTable, RAISE } from "runtime:wasm
 export type { CallState } from "runtime:wasm/host-table";
 import { describe, encode, refId, wasmError } from "runtime:wasm/values";
 
-/** Makes the caller a host function gets (runtime:wasm/host's `Caller`), which ends when it returns. */
-export type CallerFor = (token: number, table: HostTable) => { end(): void };
+/** Where a caller (runtime:wasm/host's `Caller`) keeps the token of its host call, -1 once that
+ * has returned. */
+export const CALLER_TOKEN: unique symbol = Symbol("caller token");
+
+/** A caller as a direct entry makes it: an object literal whose prototype (runtime:wasm/host's
+ * `callerProto`) holds its store's host table and gives it `memory` and `exports`. */
+interface CallerFields {
+  [CALLER_TOKEN]: number;
+}
 
 export function newState(): CallState {
   return { thrown: undefined, hasThrown: false, status: 0, count: 0, message: "" };
@@ -102,14 +109,14 @@ export function withCause(error: unknown, state: CallState): unknown {
 const NUMBER_TYPES = ["i32", "f32", "f64"];
 
 /** `table.direct` (or, with `keep`, `table.directAsync`), made for every host function added
- * since it was last made. */
-export function directFns(table: HostTable, callerFor: CallerFor, keep = false): HostTable["direct"] {
+ * since it was last made. Callers are made with `callerProto`, runtime:wasm/host's for the table. */
+export function directFns(table: HostTable, callerProto: object, keep = false): HostTable["direct"] {
   const direct = keep ? table.directAsync : table.direct;
   for (let index = direct.length; index < table.fns.length; index++) {
     const h = table.fns[index];
     const numbers = h !== null && h !== undefined && h.suspending === undefined && h.results.length <= 1 &&
       h.params.every((t) => NUMBER_TYPES.includes(t)) && h.results.every((t) => NUMBER_TYPES.includes(t));
-    direct.push(numbers ? directFn(h, table, callerFor, keep) : undefined);
+    direct.push(numbers ? directFn(h, table, callerProto, keep) : undefined);
   }
   return direct;
 }
@@ -124,7 +131,7 @@ export function directFns(table: HostTable, callerFor: CallerFor, keep = false):
  * awaits a promise a host function returns), a promise it returns keeps its caller live until it
  * settles, as the driver's `serve` does: what the entry returns then is a promise of the value
  * that settles after the caller ends. */
-function directFn(h: HostFn, table: HostTable, callerFor: CallerFor, keep: boolean): (token: number, ...args: number[]) => unknown {
+function directFn(h: HostFn, table: HostTable, proto: object, keep: boolean): (token: number, ...args: number[]) => unknown {
   const fn = h.fn as (...a: unknown[]) => unknown;
   const arity = h.params.length;
   const active = table.active;
@@ -170,50 +177,51 @@ function directFn(h: HostFn, table: HostTable, callerFor: CallerFor, keep: boole
         };
     }
   }
+  // The caller is made and ended here, inline: these run on every host call.
   if (arity <= 2) {
     // The common arities without a spread call (it builds an array on every call).
     return (token, a, b) => {
-      const caller = callerFor(token, table);
+      const caller = { __proto__: proto, [CALLER_TOKEN]: token } as CallerFields;
       active.push(token);
       let value: unknown;
       try {
         value = arity === 0 ? fn(caller) : arity === 1 ? fn(a, caller) : fn(a, b, caller);
       } catch (error) {
-        caller.end();
+        caller[CALLER_TOKEN] = -1;
         throw error;
       } finally {
         active.pop();
       }
       if (keep && isThenable(value)) return endWhenSettled(value, caller);
-      caller.end();
+      caller[CALLER_TOKEN] = -1;
       return value;
     };
   }
   return (token, ...args) => {
-    const caller = callerFor(token, table);
+    const caller = { __proto__: proto, [CALLER_TOKEN]: token } as CallerFields;
     active.push(token);
     let value: unknown;
     try {
       value = fn(...args, caller);
     } catch (error) {
-      caller.end();
+      caller[CALLER_TOKEN] = -1;
       throw error;
     } finally {
       active.pop();
     }
     if (keep && isThenable(value)) return endWhenSettled(value, caller);
-    caller.end();
+    caller[CALLER_TOKEN] = -1;
     return value;
   };
 }
 
 /** `value`, a promise a host function returned, as a promise that settles as it does, once
  * `caller` has ended. */
-export async function endWhenSettled(value: PromiseLike<unknown>, caller: { end(): void }): Promise<unknown> {
+export async function endWhenSettled(value: PromiseLike<unknown>, caller: CallerFields): Promise<unknown> {
   try {
     return await value;
   } finally {
-    caller.end();
+    caller[CALLER_TOKEN] = -1;
   }
 }
 

@@ -6,7 +6,7 @@
 
 import type { WasmArg, WasmFunction, WasmReturn } from "runtime:wasm";
 import { type CallState, directFns, newState, withCause } from "runtime:wasm/host-answer";
-import { Caller, callerFor, DONE, driveSync, serveDirect, settleDirect } from "runtime:wasm/host";
+import { Caller, callerProto, DONE, driveSync, serveDirect, settleDirect } from "runtime:wasm/host";
 import { callVia, type HostTable } from "runtime:wasm/host-table";
 import {
   argumentCount,
@@ -78,7 +78,7 @@ function boundCalls(table: HostTable, standard: (error: unknown) => unknown = (e
   const state = newState();
   const calls: unknown[] = [];
   const fit = (): void => {
-    directFns(table, callerFor);
+    directFns(table, callerProto(table));
     const size = (table.slots + 1) * 8;
     if (calls[2] !== undefined && (calls[2] as Uint8Array).length >= size) return;
     const slots = new Uint8Array(size);
@@ -155,7 +155,7 @@ function syncRunner(
     try {
       write(view, args);
       if (oneOp) {
-        const step = ops.op_wasm_hcall_call_sync(packed, slots, serve, directFns(table, callerFor));
+        const step = ops.op_wasm_hcall_call_sync(packed, slots, serve, directFns(table, callerProto(table)));
         if (step !== DONE) {
           token = view.getFloat64(slots.length - 8, true);
           driveSync(token, table, slots, view, state, step);

@@ -88,6 +88,8 @@ export class HostTable {
    * becomes the nested call's `cause`), not into the export call it is nested in. Only a call
    * nested in the call running now can have set it, since any other call holds the store. */
   serving: CallState | null = null;
+  /** The prototype of the store's callers (runtime:wasm/host, `callerProto`), once made. */
+  callerProto: object | null = null;
   /** The store's context of bound export calls (runtime:wasm/host, `boundCalls`), once made. */
   bound: unknown[] | null = null;
   /** Called after a host function is added (runtime:wasm/host, `boundCalls`). */
