@@ -40,6 +40,9 @@ pub type Slot = [u8; SLOT];
 pub enum Command {
   /// The function's results, one slot each.
   Reply(Vec<Slot>),
+  /// The function's one result (or none), as Rust took it from what a direct entry returned
+  /// (host_entry.rs): of the function's result type already.
+  Value(Option<Val>),
   /// The function failed: trap the guest with this error (5002 for a thrown value, 5007 for a
   /// result that does not fit).
   Throw(WasmError),
@@ -81,9 +84,8 @@ pub enum CallTarget {
 
 /// What a host function tells the JS side.
 pub enum Event {
-  /// Host function `index` was called with these arguments (and `numbers`, if they are all
-  /// numbers: see [`Numbers`]).
-  Request { index: u32, args: Vec<Slot>, numbers: Option<Numbers> },
+  /// Host function `index` was called with these arguments.
+  Request { index: u32, args: Args },
   /// A `Command::Call` ended: its results, or why it failed.
   Called(Result<Vec<Slot>, WasmError>),
   /// A `Command::Signature` answer: parameter and result type names.
@@ -97,11 +99,47 @@ pub enum Event {
   Component { index: u32, args: Vec<u8> },
 }
 
+/// A host function call's arguments as the driver gets them.
+pub enum Args {
+  /// One slot each, for the JS side.
+  Slots(Vec<Slot>),
+  /// All numbers: see [`Numbers`].
+  Numbers(Numbers),
+}
+
+impl Args {
+  /// `params`, the arguments of a call of a host function with results of `results` types.
+  pub(crate) fn of(cx: impl wasmtime::AsContext<Data = StoreData>, params: &[Val], results: &Arc<[ValType]>) -> Self {
+    match Numbers::of(params, results) {
+      Some(numbers) => Self::Numbers(numbers),
+      None => Self::Slots(params.iter().map(|v| to_slot(&cx, v)).collect()),
+    }
+  }
+
+  /// Writes the arguments into the slots, one each.
+  pub(crate) fn write(&self, slots: &mut [u8]) -> Result<(), WasmError> {
+    match self {
+      Self::Slots(args) => crate::hostcall::write_slots(args, slots),
+      Self::Numbers(numbers) => {
+        let args = &numbers.vals[..numbers.len];
+        if slots.len() < args.len() * SLOT {
+          return Err(WasmError::type_error("the value buffer is too small for the arguments"));
+        }
+        for (i, value) in args.iter().enumerate() {
+          slots[i * SLOT..(i + 1) * SLOT].copy_from_slice(&crate::value::val_to_slot(value));
+        }
+        Ok(())
+      }
+    }
+  }
+}
+
 /// A host function call whose values are all JS numbers (i32, f32 or f64), at most three
 /// arguments and one result: the async driver's first poll may call the function's direct entry
-/// with them from Rust, as a guest on the JS thread's stack does (host_drive.rs).
+/// with them from Rust, as a guest on the JS thread's stack does (host_drive.rs). Kept without
+/// an allocation: every host call of such a function makes one.
 pub struct Numbers {
-  args: [f64; 3],
+  vals: [Val; 3],
   len: usize,
   /// The host function's result types, to take what the entry returned by.
   pub results: Arc<[ValType]>,
@@ -109,21 +147,26 @@ pub struct Numbers {
 
 impl Numbers {
   /// `params` as numbers, if they and the results are all of those types and few enough.
-  pub(crate) fn of(params: &[Val], results: &Arc<[ValType]>) -> Option<Self> {
+  fn of(params: &[Val], results: &Arc<[ValType]>) -> Option<Self> {
     let number = |ty: &ValType| matches!(ty, ValType::I32 | ValType::F32 | ValType::F64);
     if params.len() > 3 || results.len() > 1 || !results.iter().all(number) {
       return None;
     }
-    let mut args = [0.0; 3];
-    for (arg, param) in args.iter_mut().zip(params) {
-      *arg = crate::value::val_to_number(param)?;
+    let mut vals = [Val::I32(0), Val::I32(0), Val::I32(0)];
+    for (val, param) in vals.iter_mut().zip(params) {
+      crate::value::val_to_number(param)?;
+      *val = *param;
     }
-    Some(Self { args, len: params.len(), results: results.clone() })
+    Some(Self { vals, len: params.len(), results: results.clone() })
   }
 
-  /// The arguments.
-  pub fn args(&self) -> &[f64] {
-    &self.args[..self.len]
+  /// The arguments, as the JS numbers they are passed as.
+  pub fn args(&self) -> ([f64; 3], usize) {
+    let mut args = [0.0; 3];
+    for (arg, val) in args.iter_mut().zip(&self.vals[..self.len]) {
+      *arg = crate::value::val_to_number(val).unwrap_or_default();
+    }
+    (args, self.len)
   }
 }
 
@@ -196,16 +239,14 @@ impl Future for NextCommand<'_> {
 /// carries out the commands it gets until the answer (see the module docs).
 pub(crate) fn serve<'a>(
   mut caller: Caller<'a, StoreData>,
-  params: Vec<Val>,
+  args: Args,
   index: u32,
-  result_types: Arc<[ValType]>,
-) -> Box<dyn Future<Output = wasmtime::Result<Vec<Val>>> + Send + 'a> {
+) -> Box<dyn Future<Output = Command> + Send + 'a> {
   Box::new(async move {
     let Some(bridge) = caller.data().host.clone() else {
-      return Err(WasmError::call("a JS host function was called in a store without JS imports").into());
+      return Command::Throw(WasmError::call("a JS host function was called in a store without JS imports"));
     };
-    let numbers = Numbers::of(&params, &result_types);
-    bridge.post(Event::Request { index, args: params.iter().map(|v| to_slot(&caller, v)).collect(), numbers });
+    bridge.post(Event::Request { index, args });
     loop {
       match carry_out(&mut caller, NextCommand(&bridge).await) {
         Ok(event) => bridge.post(event),
@@ -213,7 +254,7 @@ pub(crate) fn serve<'a>(
           let called = call_back(&mut caller, target, &args).await;
           bridge.post(Event::Called(called));
         }
-        Err(answer) => return apply(&mut caller, answer, &result_types),
+        Err(answer) => return answer,
       }
     }
   })
@@ -238,19 +279,29 @@ pub(crate) fn carry_out(caller: &mut Caller<'_, StoreData>, command: Command) ->
 }
 
 /// The host function's end, from the JS side's answer: its results (converted by the types it was
-/// defined with), or the trap it ends the guest with.
+/// defined with), written into `results`, or the trap it ends the guest with.
 pub(crate) fn apply(
   caller: &mut Caller<'_, StoreData>,
   answer: Command,
   result_types: &[ValType],
-) -> wasmtime::Result<Vec<Val>> {
+  results: &mut [Val],
+) -> wasmtime::Result<()> {
   match answer {
     Command::Reply(slots) => {
-      let mut results = vec![Val::I32(0); result_types.len()];
-      for ((out, ty), slot) in results.iter_mut().zip(result_types.iter()).zip(slots) {
-        *out = to_val(&mut *caller, ty, slot)?.unwrap_or(Val::I32(0));
+      for (i, (out, ty)) in results.iter_mut().zip(result_types.iter()).enumerate() {
+        let value = match slots.get(i) {
+          Some(slot) => to_val(&mut *caller, ty, *slot)?,
+          None => None,
+        };
+        *out = value.unwrap_or(Val::I32(0));
       }
-      Ok(results)
+      Ok(())
+    }
+    Command::Value(value) => {
+      if let (Some(value), Some(out)) = (value, results.first_mut()) {
+        *out = value;
+      }
+      Ok(())
     }
     Command::Throw(error) => Err(error.into()),
     Command::Raise(raised) => {

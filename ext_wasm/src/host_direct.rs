@@ -198,26 +198,15 @@ pub(crate) fn call(
     );
   };
   js.callers.0.borrow_mut().push(std::ptr::from_mut(caller).cast());
-  let answered = js.run(caller, index, params, result_types);
+  let answer = js.run(caller, index, params, result_types);
   js.callers.0.borrow_mut().pop();
-  let values = match answered {
-    Answered::Values(values) => values,
-    Answered::Command(answer) => apply(caller, answer, result_types)?,
-  };
-  results.clone_from_slice(&values);
-  Ok(())
-}
-
-/// What a host function's JS answered: results Rust made itself, or the JS side's answer.
-enum Answered {
-  Values(Vec<Val>),
-  Command(Command),
+  apply(caller, answer, result_types, results)
 }
 
 impl Direct {
   /// Runs host function `index` in JS: its direct function with the arguments as numbers if it
-  /// has one and they are, else the JS side's `serve`.
-  fn run(&self, caller: &Caller<'_, StoreData>, index: u32, params: &[Val], result_types: &[ValType]) -> Answered {
+  /// has one and they are, else the JS side's `serve`; returns its answer.
+  fn run(&self, caller: &Caller<'_, StoreData>, index: u32, params: &[Val], result_types: &[ValType]) -> Command {
     // SAFETY: `scope` is the scope of the op that runs the call, which is still running (this runs
     // inside its `Func::call`), and which does not use its scope until the call returns; the
     // scope made here ends before this function returns.
@@ -228,7 +217,7 @@ impl Direct {
     v8::tc_scope!(let tc, scope);
     let token = match self.token() {
       Ok(token) => token,
-      Err(e) => return Answered::Command(Command::Throw(e)),
+      Err(e) => return Command::Throw(e),
     };
     let recv: v8::Local<v8::Value> = v8::undefined(tc).into();
     let direct =
@@ -239,30 +228,28 @@ impl Direct {
         && args.iter_mut().zip(params).all(|(arg, param)| val_to_number(param).map(|n| *arg = n).is_some());
       if numbers {
         let (value, threw) = match entry::call(tc, f, token, &args[..params.len()], result_types) {
-          Entry::Values(values) => return Answered::Values(values),
+          Entry::Value(value) => return Command::Value(value),
           Entry::Settle(value, threw) => (value, threw),
-          Entry::Stopped => return Answered::Command(entry::stopped()),
+          Entry::Stopped => return entry::stopped(),
         };
         let Some(js) = self.side(tc) else {
-          return Answered::Command(no_side());
+          return no_side();
         };
         let index = v8::Number::new(tc, f64::from(index)).into();
         let threw = v8::Boolean::new(tc, threw).into();
         let Some(settled) = js.serve.call(tc, recv, &[index, value, threw]) else {
-          return Answered::Command(driver_failed(tc.exception().map(|e| e.to_rust_string_lossy(tc))));
+          return driver_failed(tc.exception().map(|e| e.to_rust_string_lossy(tc)));
         };
         // SAFETY: the buffer outlives the call (see the copies below), and JS is done with it.
-        return Answered::Command(unsafe { answer_of(tc, js.slots, settled) });
+        return unsafe { answer_of(tc, js.slots, settled) };
       }
     }
     let Some(js) = self.side(tc) else {
-      return Answered::Command(no_side());
+      return no_side();
     };
     let slots = js.slots;
     if params.len() * SLOT > slots.len || result_types.len() * SLOT > slots.len {
-      return Answered::Command(Command::Throw(WasmError::call(
-        "the host call's value buffer is too small; this is a bug in Kiln",
-      )));
+      return Command::Throw(WasmError::call("the host call's value buffer is too small; this is a bug in Kiln"));
     }
     // The slots, for the JS side to read.
     for (i, value) in params.iter().enumerate() {
@@ -278,10 +265,10 @@ impl Direct {
     }
     let number = v8::Number::new(tc, f64::from(index)).into();
     let Some(returned) = js.serve.call(tc, recv, &[number]) else {
-      return Answered::Command(driver_failed(tc.exception().map(|e| e.to_rust_string_lossy(tc))));
+      return driver_failed(tc.exception().map(|e| e.to_rust_string_lossy(tc)));
     };
     // SAFETY: as above; JS has finished with the buffer for now.
-    Answered::Command(unsafe { answer_of(tc, slots, returned) })
+    unsafe { answer_of(tc, slots, returned) }
   }
 
   /// The call's token; a bound export call is parked here, at its first host call.

@@ -15,7 +15,7 @@ use crate::engine::SharedEngines;
 use crate::error::WasmError;
 use crate::export_run::run_export_sync;
 use crate::handles::parse_id;
-use crate::host::{answer, Command, Event, Numbers};
+use crate::host::{answer, Args, Command, Event, Numbers};
 use crate::host_direct::{run, Callers, JsSide};
 use crate::host_entry::{self, answer_of, driver_failed, Entry, Slots, LATER};
 use crate::hostcall::{
@@ -24,7 +24,7 @@ use crate::hostcall::{
 };
 use crate::instance::InstanceTable;
 use crate::memory_view::detach_grown_in;
-use crate::value::{val_to_slot, SLOT};
+use crate::value::SLOT;
 
 /// `op_wasm_hcall_begin` (synchronous) and the first `op_wasm_hcall_run_sync` in one op, for the
 /// export calls of the `WebAssembly` global (every call of an emscripten or wasm-bindgen module's
@@ -215,7 +215,7 @@ fn step_first(
         return Ok(PENDING);
       }
     };
-    let (Step::Event(Event::Request { index, numbers: Some(numbers), .. }), Some(ctx)) = (&step, ctx) else {
+    let (Step::Event(Event::Request { index, args: Args::Numbers(numbers) }), Some(ctx)) = (&step, ctx) else {
       break step;
     };
     let Some(f) = entry_of(scope, ctx, *index) else {
@@ -263,8 +263,9 @@ fn run_entry(
   slots: &mut [u8],
 ) -> Option<Command> {
   v8::tc_scope!(let tc, scope);
-  let (value, threw) = match host_entry::call(tc, f, token, numbers.args(), &numbers.results) {
-    Entry::Values(values) => return Some(Command::Reply(values.iter().map(val_to_slot).collect())),
+  let (args, len) = numbers.args();
+  let (value, threw) = match host_entry::call(tc, f, token, &args[..len], &numbers.results) {
+    Entry::Value(value) => return Some(Command::Value(value)),
     Entry::Settle(value, threw) => (value, threw),
     Entry::Stopped => return Some(host_entry::stopped()),
   };

@@ -16,8 +16,9 @@ pub const LATER: f64 = -4.0;
 
 /// What calling a direct entry gave.
 pub(crate) enum Entry<'s> {
-  /// The results, taken from a returned number (or from undefined, for none).
-  Values(Vec<Val>),
+  /// The result, taken from a returned number (or none, from undefined, for a function without
+  /// results).
+  Value(Option<Val>),
   /// A value for the JS side to settle: what the entry returned, or (`true`) what it threw.
   Settle(v8::Local<'s, v8::Value>, bool),
   /// The engine stopped the entry (it was terminated).
@@ -41,7 +42,7 @@ pub(crate) fn call<'s>(
   }
   match entry.call(tc, recv, &values[..=count]) {
     Some(value) => match take(&value, results) {
-      Some(values) => Entry::Values(values),
+      Some(taken) => Entry::Value(taken),
       None => Entry::Settle(value, false),
     },
     None => match tc.exception() {
@@ -59,21 +60,21 @@ pub(crate) fn stopped() -> Command {
   Command::Throw(crate::error::WasmError::call("the host function was terminated"))
 }
 
-/// The results from what a direct entry returned, if it is simply a number of the one result's
+/// The result from what a direct entry returned, if it is simply a number of the one result's
 /// type (an i32 an integer in [-2^31, 2^32), as the JS side checks it), or undefined for none.
-fn take(value: &v8::Value, result_types: &[ValType]) -> Option<Vec<Val>> {
+fn take(value: &v8::Value, result_types: &[ValType]) -> Option<Option<Val>> {
   match result_types {
-    [] => value.is_undefined().then(Vec::new),
+    [] => value.is_undefined().then_some(None),
     [ty] => {
       let n = crate::call_sync::number(value)?;
-      Some(vec![match ty {
+      Some(Some(match ty {
         ValType::I32 if n.fract() == 0.0 && (-2_147_483_648.0..4_294_967_296.0).contains(&n) => {
           Val::I32(n as i64 as i32)
         }
         ValType::F32 => Val::F32((n as f32).to_bits()),
         ValType::F64 => Val::F64(n.to_bits()),
         _ => return None,
-      }])
+      }))
     }
     _ => None,
   }

@@ -7,7 +7,7 @@ use std::sync::Arc;
 use wasmtime::{AsContextMut, Caller, Func, FuncType, Linker, Val, ValType};
 
 use crate::error::WasmError;
-use crate::host::serve;
+use crate::host::{apply, serve, Args};
 use crate::js_ref::is_ref;
 use crate::store::StoreData;
 use crate::value::unsupported;
@@ -69,9 +69,7 @@ fn run(
   if !caller.on_fiber() {
     return crate::host_direct::call(caller, index, params, results, result_types);
   }
-  let params = params.to_vec();
-  let types = result_types.clone();
-  let values = caller.block_on(move |caller| Box::into_pin(serve(caller, params, index, types)))??;
-  results.clone_from_slice(&values);
-  Ok(())
+  let args = Args::of(&*caller, params, result_types);
+  let answer = caller.block_on(move |caller| Box::into_pin(serve(caller, args, index)))?;
+  apply(caller, answer, result_types, results)
 }

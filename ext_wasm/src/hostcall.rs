@@ -239,8 +239,8 @@ pub(crate) fn report(step: Step, parked: &mut Parked, slots: &mut [u8]) -> Resul
       }
       None => Ok((DONE, true)),
     },
-    Step::Event(Event::Request { index, args, .. }) => {
-      write_slots(&args, slots)?;
+    Step::Event(Event::Request { index, args }) => {
+      args.write(slots)?;
       Ok((index as f64, false))
     }
     Step::Event(Event::Called(Ok(values))) => {
