@@ -211,6 +211,7 @@ fn step_first(
     let step = match poll_step(&mut parked, &mut Context::from_waker(Waker::noop())) {
       Poll::Ready(step) => step,
       Poll::Pending => {
+        parked.yielded = true;
         put_back(state, token, parked);
         return Ok(PENDING);
       }
@@ -289,6 +290,11 @@ fn run_entry(
 }
 
 /// One step of the async driver, after giving the waiting host function `command`, if any.
+///
+/// After a first poll that found the guest yielding (`PENDING`), the event loop turns before the
+/// guest is polled again. That poll already took the yield's one `Pending`, so without this the
+/// op would complete on deno_core's eager poll, and a guest that calls host functions again and
+/// again would go on from one op's promise to the next without ever letting timers or I/O run.
 async fn step_async(
   state: &Rc<RefCell<OpState>>,
   token: f64,
@@ -298,6 +304,9 @@ async fn step_async(
   let mut parked = take(state, token)?;
   if let Some(command) = command {
     parked.give(command);
+  }
+  if std::mem::take(&mut parked.yielded) {
+    tokio::task::yield_now().await;
   }
   let step = std::future::poll_fn(|cx| poll_step(&mut parked, cx)).await;
   let (code, ended) = report(step, &mut parked, &mut slots)?;

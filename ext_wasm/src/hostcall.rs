@@ -79,6 +79,9 @@ pub struct Parked {
   /// Set for a call that runs on the JS thread's stack (host_direct.rs): there is no future, and
   /// a command is carried out at once with the `Caller` of the host function running JS.
   direct: Option<Rc<Callers>>,
+  /// Set when a synchronous first poll (host_drive.rs, `step_first`) found the guest yielding:
+  /// the async step that follows lets the event loop turn first (see `step_async`).
+  pub(crate) yielded: bool,
 }
 
 impl Parked {
@@ -87,13 +90,31 @@ impl Parked {
     bridge: Arc<HostBridge>,
     timeout: Option<Duration>,
   ) -> Self {
-    Self { future: Some(Box::pin(future)), bridge, timeout, finished: None, arguments: None, store: None, direct: None }
+    Self {
+      future: Some(Box::pin(future)),
+      bridge,
+      timeout,
+      finished: None,
+      arguments: None,
+      store: None,
+      direct: None,
+      yielded: false,
+    }
   }
 
   /// The entry of a call that runs on the JS thread's stack, by which the commands its host
   /// functions' JS sends find it.
   pub(crate) fn direct(bridge: Arc<HostBridge>, callers: Rc<Callers>, store: Option<(u64, SharedStore)>) -> Self {
-    Self { future: None, bridge, timeout: None, finished: None, arguments: None, store, direct: Some(callers) }
+    Self {
+      future: None,
+      bridge,
+      timeout: None,
+      finished: None,
+      arguments: None,
+      store,
+      direct: Some(callers),
+      yielded: false,
+    }
   }
 
   /// Gives the waiting host function its next command; the driver then polls the call again.
