@@ -2,8 +2,8 @@
 //! synchronous export call of a store with JS host functions (on the JS thread's stack when the
 //! store takes synchronous calls, host_direct.rs; else begun and stepped on a fiber), and the
 //! steps of a parked call, for the synchronous driver and the async one (the async one polls each
-//! step once at once, and awaits only a step that does not come on that poll). The parked calls
-//! themselves are hostcall.rs's.
+//! step once at once, calls the host functions of numbers it meets itself, and awaits only a step
+//! that does not come on that poll). The parked calls themselves are hostcall.rs's.
 
 use std::cell::RefCell;
 use std::rc::Rc;

@@ -21,8 +21,10 @@
 //! synchronous driver of `instance.exports` for a store that takes only async calls (its guest
 //! imports WASI); there a host function that returns a promise fails the call. A store that takes
 //! synchronous calls runs `instance.exports` on the JS thread's stack instead, with no driver
-//! (`op_wasm_hcall_call_sync`, and the bound ops of bound_call.rs; host_direct.rs). Rust calls JS only there, so no JS frame ever sits
-//! on a fiber's stack.
+//! (`op_wasm_hcall_call_sync`, and the bound ops of bound_call.rs; host_direct.rs). Rust calls JS
+//! there, and in `run_first`/`resume_first`, which call a host function of numbers themselves
+//! between two polls of the parked call (host_drive.rs): always on the JS thread's own stack, so
+//! no JS frame ever sits on a fiber's stack.
 
 use std::cell::RefCell;
 use std::future::Future;
