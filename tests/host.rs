@@ -40,10 +40,13 @@ fn host_functions_work_through_both_call_paths() {
 
 /// `await instance.call` whose guest calls a host function of numbers again and again, each call
 /// made from Rust by the async driver, yields to the event loop as any long call does: the call
-/// ends only once a timer has fired.
+/// ends only once a timer has fired. The same for a component's host function.
 #[test]
 fn host_calls_made_from_rust_let_the_event_loop_turn() {
-  App::new("host_call_turns.ts").allow_all().run().ok("the guest waited for a timer: true ticks meanwhile: true\n");
+  App::new("host_call_turns.ts").allow_all().run().ok(concat!(
+    "the guest waited for a timer: true ticks meanwhile: true\n",
+    "the component waited for a timer: true ticks meanwhile: true\n",
+  ));
 }
 
 /// The linking issue's API example, as written, runs and links.
