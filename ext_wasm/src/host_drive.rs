@@ -192,8 +192,9 @@ pub fn op_wasm_hcall_resume_first(
 /// the commands of the function's caller find it, as they find it between a driver's steps.
 /// What the entry returned that Rust does not take, or threw, goes to `settle(index, value,
 /// threw)`, which answers as the driver's `serve` does; a promise it returned is awaited by the
-/// driver (`LATER`), and its answer given by the next `op_wasm_hcall_resume_first`. The event loop
-/// runs no more or less than before: a guest that runs past its slice of time still yields.
+/// driver (`LATER`), and its answer given by the next `op_wasm_hcall_resume_first`. A guest that
+/// runs past its slice of time still yields (`PENDING`), host calls or not, and the async step
+/// after it lets the event loop turn (`step_async`).
 fn step_first(
   scope: &mut v8::PinScope<'_, '_>,
   state: &Rc<RefCell<OpState>>,
