@@ -14,7 +14,7 @@ use crate::error::WasmError;
 use crate::handles::parse_id;
 use crate::host::read_slots;
 use crate::host::{CallTarget, Command, Event};
-use crate::hostcall::{command_sync, no_call, put_back, report_and_keep, HostCalls, Step};
+use crate::hostcall::{command_sync, no_call, put_back, report_and_keep, write_slots, HostCalls, Step, CALLED};
 use crate::instance::InstanceTable;
 use crate::memory_view::detach_grown_in;
 
@@ -77,6 +77,18 @@ fn call_back(
   slots: &mut [u8],
 ) -> Result<f64, WasmError> {
   let args = read_slots(slots, count as usize)?;
+  // A call that runs on the JS thread's stack calls back at once (host_direct.rs); one parked on
+  // a fiber is given the call as a command, and its host functions come to JS as steps.
+  let direct = {
+    let state = state.borrow();
+    let calls = &state.borrow::<HostCalls>().0;
+    parse_id(token).and_then(|id| calls.get(id)).and_then(|parked| parked.direct_callers().cloned())
+  };
+  if let Some(callers) = direct {
+    let values = crate::host_direct::call_back(&callers, target, &args)?;
+    write_slots(&values, slots)?;
+    return Ok(CALLED);
+  }
   let (parked, step) = command_sync(state, token, Command::Call { target, args })?;
   report_and_keep(state, token, parked, step, slots)
 }

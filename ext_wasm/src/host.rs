@@ -317,7 +317,7 @@ async fn call_back(
   target: CallTarget,
   args: &[Slot],
 ) -> Result<Vec<Slot>, WasmError> {
-  let (func, name, params, mut results) = prepare_call(caller, target, args)?;
+  let Prepared { func, name, params, mut results } = prepare_call(caller, target, args)?;
   // The JS side waits for the answer inside a synchronous op, where the guest must not yield to
   // the event loop (nothing would turn it): the nested call runs in the synchronous mode.
   let was_sync = std::mem::replace(&mut caller.data_mut().sync, true);
@@ -333,49 +333,73 @@ pub(crate) fn call_back_sync(
   target: CallTarget,
   args: &[Slot],
 ) -> Result<Vec<Slot>, WasmError> {
-  let (func, name, params, mut results) = prepare_call(caller, target, args)?;
+  let Prepared { func, name, params, mut results } = prepare_call(caller, target, args)?;
   let outcome = func.call(&mut *caller, &params, &mut results);
   conclude_call(caller, outcome, &name, results)
 }
 
+/// A call back, ready to run.
+struct Prepared {
+  func: Func,
+  /// The name errors give the function.
+  name: Arc<str>,
+  params: Vec<Val>,
+  /// Room for its results.
+  results: Vec<Val>,
+}
+
 /// The function a call back targets, its name, its arguments as values, and room for its results.
-fn prepare_call(
-  caller: &mut Caller<'_, StoreData>,
-  target: CallTarget,
-  args: &[Slot],
-) -> Result<(Func, String, Vec<Val>, Vec<Val>), WasmError> {
-  let (func, name) = match target {
-    CallTarget::Export(name) => match caller.get_export(&name) {
-      Some(Extern::Func(func)) => (func, name),
-      _ => return Err(WasmError::export_not_found(format!("the calling instance exports no function `{name}`"))),
-    },
-    CallTarget::Index(instance, index) => {
-      crate::table::func_at(caller.as_context_mut(), instance, index).ok_or_else(|| {
-        WasmError::export_not_found(format!("the instance has no function number {index}; this is a bug in Kiln"))
-      })?
+fn prepare_call(caller: &mut Caller<'_, StoreData>, target: CallTarget, args: &[Slot]) -> Result<Prepared, WasmError> {
+  match target {
+    CallTarget::Export(name) => {
+      let Some(Extern::Func(func)) = caller.get_export(&name) else {
+        return Err(WasmError::export_not_found(format!("the calling instance exports no function `{name}`")));
+      };
+      let ty = func.ty(&*caller);
+      let (params, results) = values_for(&mut *caller, &ty, &name, args)?;
+      Ok(Prepared { func, name: name.into(), params, results })
     }
-  };
-  let ty = func.ty(&*caller);
-  let (params, results) = values_for(&mut *caller, &ty, &name, args)?;
-  Ok((func, name, params, results))
+    CallTarget::Index(instance, index) => {
+      let callee = crate::callee::callee_at(caller.as_context_mut(), instance, index).ok_or_else(|| {
+        WasmError::export_not_found(format!("the instance has no function number {index}; this is a bug in Kiln"))
+      })?;
+      let params = callee.params.iter().cloned();
+      let (params, results) = values_of(&mut *caller, params, callee.results.iter().cloned(), &callee.name, args)?;
+      Ok(Prepared { func: callee.func, name: callee.name, params, results })
+    }
+  }
 }
 
 /// The arguments in `args` as values of `ty`'s parameters (an `externref` made for one is rooted
 /// in `cx`), and room for its results; 5007 for a value Kiln cannot pass.
 pub(crate) fn values_for(
-  mut cx: impl AsContextMut<Data = StoreData>,
+  cx: impl AsContextMut<Data = StoreData>,
   ty: &wasmtime::FuncType,
   name: &str,
   args: &[Slot],
 ) -> Result<(Vec<Val>, Vec<Val>), WasmError> {
+  values_of(cx, ty.params(), ty.results(), name, args)
+}
+
+/// [`values_for`] of the parameter and result types.
+fn values_of(
+  mut cx: impl AsContextMut<Data = StoreData>,
+  param_types: impl Iterator<Item = ValType>,
+  result_types: impl ExactSizeIterator<Item = ValType>,
+  name: &str,
+  args: &[Slot],
+) -> Result<(Vec<Val>, Vec<Val>), WasmError> {
   let mut params = Vec::with_capacity(args.len());
-  for (param, slot) in ty.params().zip(args) {
+  for (param, slot) in param_types.zip(args) {
     params.push(to_val(&mut cx, &param, *slot)?.ok_or_else(|| unsupported(name, &param, "parameter"))?);
   }
-  if let Some(result) = ty.results().find(|t| !passes(&cx, t)) {
-    return Err(unsupported(name, &result, "result"));
+  let count = result_types.len();
+  for result in result_types {
+    if !passes(&cx, &result) {
+      return Err(unsupported(name, &result, "result"));
+    }
   }
-  Ok((params, vec![Val::I32(0); ty.results().len()]))
+  Ok((params, vec![Val::I32(0); count]))
 }
 
 /// A call back's results as slots, or its coded error.
@@ -398,7 +422,8 @@ pub(crate) fn slots_of(
   mut results: Vec<Val>,
 ) -> Result<Vec<Slot>, WasmError> {
   let outcome = crate::exception::caught(&mut cx, outcome);
-  if finish(outcome, &format!("`{name}`"), limits)? == Ended::Exited {
+  // The label is made only for a call that did not simply return.
+  if outcome.is_err() && finish(outcome, &format!("`{name}`"), limits)? == Ended::Exited {
     results.iter_mut().for_each(|r| *r = Val::I32(0));
   }
   Ok(results.iter().map(|v| to_slot(&cx, v)).collect())

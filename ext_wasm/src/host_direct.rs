@@ -35,7 +35,7 @@ use deno_core::{v8, OpState};
 use wasmtime::{Caller, Val, ValType};
 
 use crate::error::WasmError;
-use crate::host::{apply, call_back_sync, carry_out, Command, Event, HostBridge};
+use crate::host::{apply, call_back_sync, carry_out, CallTarget, Command, Event, HostBridge, Slot};
 use crate::host_entry::{self as entry, answer_of, driver_failed, Entry, Slots};
 use crate::js_ref::to_slot;
 use crate::store::StoreData;
@@ -346,6 +346,23 @@ pub(crate) fn step(callers: &Callers, bridge: &HostBridge) -> Event {
     Err(Command::Call { target, args }) => Event::Called(call_back_sync(caller, target, &args)),
     Err(_) => Event::Called(Err(WasmError::call("a host call answered out of turn; this is a bug in Kiln"))),
   }
+}
+
+/// A call back into a direct call's store (`caller.exports`, the `WebAssembly` API's functions
+/// called from its imports), made at once with the `Caller` of its innermost host function that
+/// runs JS now, as [`step`] carries out a `Command::Call`, without the command's round trip
+/// through the store's mailbox: the results, or why it failed.
+pub(crate) fn call_back(callers: &Callers, target: CallTarget, args: &[Slot]) -> Result<Vec<Slot>, WasmError> {
+  let innermost = callers.0.borrow().last().copied();
+  let Some(caller) = innermost else {
+    return Err(WasmError::invalid_instance(
+      "no host call is in progress: a WasmCaller works only during the host function call it was given to",
+    ));
+  };
+  // SAFETY: as in `step`: the `Caller` of a host function running JS now, further down this
+  // thread's stack, and this is the only use of it meanwhile.
+  let caller: &mut Caller<'_, StoreData> = unsafe { &mut *caller };
+  call_back_sync(caller, target, args)
 }
 
 /// The answer to a command sent when none of the call's host functions is running JS.

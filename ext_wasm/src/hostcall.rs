@@ -124,6 +124,11 @@ impl Parked {
     self.bridge.command(command);
   }
 
+  /// The `Caller`s of a call that runs on the JS thread's stack; `None` for any other.
+  pub(crate) fn direct_callers(&self) -> Option<&Rc<Callers>> {
+    self.direct.as_ref()
+  }
+
   /// A copy of a direct call's entry, for a step ([`take`]); `None` for any other.
   fn direct_copy(&self) -> Option<Self> {
     let callers = self.direct.clone()?;

@@ -22,6 +22,7 @@ mod builtin;
 mod call;
 mod call_first;
 mod call_sync;
+mod callee;
 mod caller_call;
 mod caller_memory;
 mod capabilities;

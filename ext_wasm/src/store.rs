@@ -41,6 +41,8 @@ pub struct StoreData {
   pub adopted: Vec<(u32, wasmtime::Extern)>,
   /// The functions its instances' tables handed out to JS (table.rs).
   pub handed_out: crate::table::HandedOut,
+  /// The functions JS called back into by index, resolved (callee.rs).
+  pub callees: crate::callee::Callees,
   /// Set for a store the `WebAssembly` global made: it passes `externref`s, queueing the ids of
   /// those wasmtime frees here (js_ref.rs).
   pub refs: Option<crate::js_ref::JsRefs>,
@@ -59,6 +61,7 @@ impl StoreData {
       http: wasmtime_wasi_http::WasiHttpCtx::new(),
       adopted: Vec::new(),
       handed_out: crate::table::HandedOut::default(),
+      callees: crate::callee::Callees::default(),
       refs: None,
       tags: crate::exception::StoreTags::default(),
     }

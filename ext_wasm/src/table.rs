@@ -235,11 +235,14 @@ pub(crate) fn func_at(
   instance: Instance,
   index: u32,
 ) -> Option<(Func, String)> {
-  let export = instance.module(&cx).exports().nth(index as usize).map(|e| e.name().to_string());
-  match export {
-    Some(name) => instance.get_func(&mut cx, &name).map(|f| (f, name)),
-    None => cx.data().handed_out.func(&instance, index).map(|(f, name)| (f, name.to_string())),
+  let module = instance.module(&cx);
+  // A function a table handed out comes after the exports (whose count is known without walking
+  // them).
+  if index as usize >= module.exports().len() {
+    return cx.data().handed_out.func(&instance, index).map(|(f, name)| (f, name.to_string()));
   }
+  let name = module.exports().nth(index as usize).map(|e| e.name().to_string())?;
+  instance.get_func(&mut cx, &name).map(|f| (f, name))
 }
 
 /// The element a set or grow stores in `table`: the function of `instance` JS calls by the index
