@@ -104,6 +104,8 @@ fn bound_export_calls_of_a_store_with_host_functions() {
     "global, converted: 10 6 4 0 8\n",
     "global, an import throws: threw the import's own value\n",
     "global, re-entered: 8\n",
+    "global, re-entered recursively: 1023 -1 7\n",
+    "global, re-entered with conversions: 1026 (valueOf ran)\n",
     "global, a trap: RuntimeError: `trap` trapped: wasm trap: wasm `unreachable` instruction executed | after: 42\n",
     "joined: 2 21 3\n",
     "spin under timeoutMs: 5011 FuelExhausted: `spin` timed out: it ran past its 200 ms deadline (timeoutMs) and was stopped (cause: undefined)\n",

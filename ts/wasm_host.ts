@@ -401,24 +401,6 @@ export class Caller implements WasmCaller {
     }
     return made_.exports;
   }
-
-  /** Calls function `index` of instance `raw` of this caller's store (an export, or a function
-   * its table handed out) from inside the host function: `jsApiExportFunction`. */
-  static callIndex(
-    token: number,
-    table: HostTable,
-    raw: number,
-    index: number,
-    name: string,
-    params: readonly string[],
-    results: readonly string[],
-    args: WasmArg[],
-  ): WasmReturn {
-    // The host function call `token` is running (it is on the table's stack), or a promising call
-    // waits in it, suspended (runtime:wasm/jspi): either way its caller is live.
-    const caller = newCaller(token, table);
-    return callIn(caller, name, params, results, args, (slots) => ops.op_wasm_caller_call_index(token, raw, index, params.length, slots), true);
-  }
 }
 
 /** `caller.exports[name]`. */
@@ -452,10 +434,8 @@ function callIn(
   results: readonly string[],
   args: WasmArg[],
   begin: (slots: Uint8Array) => number,
-  jsApi = false,
 ): WasmReturn {
-  // The WebAssembly API's arguments are one per parameter already (see hostExportFunction).
-  const given = jsApi ? params.length : argumentCount(args);
+  const given = argumentCount(args);
   if (given !== params.length) throw arityError(name, params, given);
   const table = caller[CALLER_TABLE];
   const slots = new Uint8Array(Math.max(params.length, results.length, table.slots) * 8);

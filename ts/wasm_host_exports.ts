@@ -6,7 +6,7 @@
 
 import type { WasmArg, WasmFunction, WasmReturn } from "runtime:wasm";
 import { type CallState, directFns, newState, withCause } from "runtime:wasm/host-answer";
-import { Caller, callerProto, DONE, driveSync, serveDirect, settleDirect } from "runtime:wasm/host";
+import { CALLED, callerProto, DONE, driveSync, serveDirect, settleDirect } from "runtime:wasm/host";
 import { callVia, type HostTable } from "runtime:wasm/host-table";
 import {
   argumentCount,
@@ -19,6 +19,7 @@ import {
   kindsOf,
   ops,
   readSlot,
+  wasmError,
   writeSlots,
 } from "runtime:wasm/values";
 
@@ -197,19 +198,12 @@ export function jsApiExportFunction(
   const run = syncRunner(raw, index, count, results.length, table, (view, args) => {
     for (let i = 0; i < count; i++) encode(view, i, params[i], coerce(params[i], args[i]), where[i]);
   }, standard);
+  const reenter = reentry(raw, index, name, params, results, table, coerce, standard);
   const slow = (...args: unknown[]): unknown => {
     // callVia(table), written out: this runs on every call of every export.
     const active = table.active;
     const via = active.length > 0 ? active[active.length - 1] : table.promising.length > 0 ? callVia(table) : -1;
-    if (via !== -1) {
-      const values = new Array(count);
-      for (let i = 0; i < count; i++) values[i] = coerce(params[i], args[i]);
-      try {
-        return Caller.callIndex(via, table, raw, index, name, params, results, values);
-      } catch (e) {
-        throw standard(e);
-      }
-    }
+    if (via !== -1) return reenter(via, args);
     const view = run(args);
     if (results.length === 0) return undefined;
     if (results.length === 1) return decode(view, 0, results[0]);
@@ -228,16 +222,89 @@ export function jsApiExportFunction(
     const bound = op.bind(slow, packed, boundCalls(table, standard)) as (...args: unknown[]) => unknown;
     const active = table.active;
     const promising = table.promising;
+    // Inside a host function of the store (`active`), straight to `reenter`.
     switch (count) {
       case 0:
-        return () => active.length > 0 || promising.length > 0 ? slow() : bound();
+        return () => active.length > 0 ? reenter(active[active.length - 1], []) : promising.length > 0 ? slow() : bound();
       case 1:
-        return (a?: unknown) => active.length > 0 || promising.length > 0 ? slow(a) : bound(a);
+        return (a?: unknown) =>
+          active.length > 0 ? reenter(active[active.length - 1], [a]) : promising.length > 0 ? slow(a) : bound(a);
       case 2:
-        return (a?: unknown, b?: unknown) => active.length > 0 || promising.length > 0 ? slow(a, b) : bound(a, b);
+        return (a?: unknown, b?: unknown) =>
+          active.length > 0 ? reenter(active[active.length - 1], [a, b]) : promising.length > 0 ? slow(a, b) : bound(a, b);
       default:
-        return (a?: unknown, b?: unknown, c?: unknown) => active.length > 0 || promising.length > 0 ? slow(a, b, c) : bound(a, b, c);
+        return (a?: unknown, b?: unknown, c?: unknown) =>
+          active.length > 0
+            ? reenter(active[active.length - 1], [a, b, c])
+            : promising.length > 0
+            ? slow(a, b, c)
+            : bound(a, b, c);
     }
   }
   return slow;
+}
+
+/**
+ * The function of an export of the `WebAssembly` API called while one of its store's host
+ * functions runs (or a `WebAssembly.promising` call waits), which holds the store: given that
+ * host call's token (`via`), the call goes back in through its caller, as `caller.exports` does
+ * (`op_wasm_caller_call_index`), and its own host functions are served here. Emscripten's
+ * `invoke_*` imports make such a call for every C++ call that may throw, Go's `syscall/js` ones
+ * for `getsp()`. `args` is the call's own array, which the arguments are coerced in. The slot
+ * buffer and call state are made once, as syncRunner's are, unless a call of the same export is
+ * already going back in here (a recursion), which gets its own.
+ */
+function reentry(
+  raw: number,
+  index: number,
+  name: string,
+  params: readonly string[],
+  results: readonly string[],
+  table: HostTable,
+  coerce: (type: string, value: unknown) => unknown,
+  standard: (error: unknown) => unknown,
+): (via: number, args: unknown[]) => unknown {
+  const count = params.length;
+  const where = argumentLabels(name, params);
+  const kinds = kindsOf(params);
+  const resultKinds = kindsOf(results);
+  let own: { slots: Uint8Array; view: DataView; state: CallState } | null = null;
+  let running = false;
+  return (via: number, args: unknown[]): unknown => {
+    // Coerced before the buffer is taken: a `valueOf` may call this export too.
+    for (let i = 0; i < count; i++) args[i] = coerce(params[i], args[i]);
+    const size = Math.max(count, results.length, table.slots) * 8;
+    let call = own;
+    if (call === null || call.slots.length < size || running) {
+      const slots = new Uint8Array(size);
+      call = { slots, view: new DataView(slots.buffer), state: newState() };
+      if (!running) own = call;
+    }
+    const { slots, view, state } = call;
+    writeSlots(view, kinds, params, where, args);
+    state.thrown = undefined;
+    state.hasThrown = false;
+    const outer = running;
+    running = true;
+    const serving = table.serving;
+    let step: number;
+    try {
+      // The nested call's host functions that run on this stack answer into its own state.
+      table.serving = state;
+      step = ops.op_wasm_caller_call_index(via, raw, index, count, slots);
+      table.serving = serving;
+      if (step >= 0) step = driveSync(via, table, slots, view, state, step);
+    } catch (error) {
+      table.serving = serving;
+      // A value a host function of the nested call threw, as `cause`; emscripten's `invoke_*`
+      // wrappers catch the numbers they throw, which `standard` rethrows as they were.
+      throw standard(withCause(error, state));
+    } finally {
+      running = outer;
+    }
+    if (step !== CALLED && step !== DONE) throw standard(wasmError("CallError", `\`${name}\`: the call did not end`));
+    if (results.length === 0) return undefined;
+    if (results.length === 1) return readSlot(view, 0, resultKinds[0], results[0]);
+    return results.map((type, i) => readSlot(view, i, resultKinds[i], type));
+  };
 }

@@ -135,6 +135,31 @@ const wa = new WebAssembly.Instance(new WebAssembly.Module(await readBytes("./ho
       if (waMode === "throw") throw thrown;
       // Re-entry: an export of the same instance, called from its import, goes in through it.
       if (waMode === "reenter") return (waEx.seven() as number) + x;
+      if (waMode === "deep") {
+        // Re-entered recursively (each level's call back has buffers of its own), and an
+        // import's own value thrown inside a re-entry, caught by the import outside it.
+        if (x === 100) throw thrown;
+        if (x === 50) {
+          try {
+            return waEx.via_g(100);
+          } catch (e) {
+            return e === thrown ? -1 : -2;
+          }
+        }
+        return x <= 0 ? 0 : waEx.via_g(x - 1) * 2 + 1;
+      }
+      if (waMode === "mixed") {
+        // Re-entry with the JS API's conversions: f64, an i64 (a number for it is a TypeError),
+        // f32, and a valueOf that itself re-enters the export being called.
+        let typeError = false;
+        try {
+          waEx.mix(5, 0, 0);
+        } catch (e) {
+          typeError = e instanceof TypeError;
+        }
+        const inner = waEx.via_g({ valueOf: () => (waMode = "", waEx.via_g(3)) });
+        return waEx.half(x) + waEx.half("3") + Number(waEx.mix(5n, 1.5, 2.5)) + inner + (typeError ? 1000 : 0);
+      }
       return x * 2;
     },
     wide: (x: bigint) => Number(x) * 10,
@@ -157,6 +182,10 @@ waMode = "throw";
 console.log("global, an import throws:", show(() => waEx.via_g(1)));
 waMode = "reenter";
 console.log("global, re-entered:", show(() => waEx.via_g(1)));
+waMode = "deep";
+console.log("global, re-entered recursively:", show(() => waEx.via_g(10)), show(() => waEx.via_g(51)), show(() => waEx.via_g(3)));
+waMode = "mixed";
+console.log("global, re-entered with conversions:", show(() => waEx.via_g(8)), waMode === "" ? "(valueOf ran)" : "");
 waMode = "";
 console.log("global, a trap:", show(() => waEx.trap()), "| after:", show(() => waEx.via_g(21)));
 
