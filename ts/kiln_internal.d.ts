@@ -423,7 +423,27 @@ declare module "kiln:internal" {
      * JS side allocated, so the bytes are copied once, straight from the guest's memory.
      */
     op_wasm_memory_read(instanceId: number, offset: number, out: Uint8Array): Promise<void>;
+    /**
+     * `memory.read` at once, if the store is free: copies `out.length` bytes at `offset` into `out`
+     * and returns true; false, touching nothing, if the store is busy (a call or memory operation
+     * is in flight, or waits for its turn), when `op_wasm_memory_read` waits for its turn instead.
+     * Most reads find the store free, and this spares them an async op.
+     *
+     * # Errors
+     * As `op_wasm_memory_read`: 5006 for a range out of bounds or no memory, 5005 for a dropped
+     * instance.
+     */
+    op_wasm_memory_read_now(instanceId: number, offset: number, out: Uint8Array): boolean;
     op_wasm_memory_write(instanceId: number, offset: number, bytes: Uint8Array): Promise<void>;
+    /**
+     * `memory.write` at once, if the store is free, as `op_wasm_memory_read_now` reads: true once
+     * written, false (nothing written) if the store is busy, when `op_wasm_memory_write` waits
+     * for its turn instead.
+     *
+     * # Errors
+     * As `op_wasm_memory_write`.
+     */
+    op_wasm_memory_write_now(instanceId: number, offset: number, bytes: Uint8Array): boolean;
     /** The memory's size in 64 KiB pages. */
     op_wasm_memory_size(instanceId: number): Promise<number>;
     /** Grows the memory by `pages`; returns the previous size in pages. */

@@ -101,18 +101,43 @@ export class WasmMemory {
    * console.log(new TextDecoder().decode(bytes));
    * ```
    */
-  async read(offset: number | bigint, length: number | bigint): Promise<Uint8Array> {
-    const at = toIndex(offset, "memory.read");
-    const size = toIndex(length, "memory.read");
-    let out: Uint8Array;
-    try {
-      out = new Uint8Array(size);
-    } catch {
-      throw wasmError("MemoryError", `memory.read: cannot allocate ${size} bytes to read into; read less at a time`);
+  read(offset: number | bigint, length: number | bigint): Promise<Uint8Array> {
+    // Not an async function: a read that finds the store free is done by a synchronous op and
+    // returns a promise of its bytes made directly (no async frame, no async op); one that finds
+    // it busy waits for its turn. Errors still arrive as rejections. The common arguments (two
+    // numbers below 2^32) skip the checks that name a bad one.
+    const id = this.#id;
+    if (id !== 0 && typeof offset === "number" && offset >>> 0 === offset && typeof length === "number" &&
+      length >>> 0 === length) {
+      let out: Uint8Array | undefined;
+      try {
+        out = new Uint8Array(length);
+        if (ops.op_wasm_memory_read_now(id, offset, out)) return Promise.resolve(out);
+      } catch (e) {
+        if (out !== undefined) return Promise.reject(e);
+      }
+      if (out !== undefined) return readLater(id, offset, out);
     }
-    noComponentMemory(this.#id);
-    await ops.op_wasm_memory_read(this.#id, at, out);
-    return out;
+    return this.#read(offset, length);
+  }
+
+  /** `read` with every argument checked. */
+  #read(offset: number | bigint, length: number | bigint): Promise<Uint8Array> {
+    try {
+      const at = toIndex(offset, "memory.read");
+      const size = toIndex(length, "memory.read");
+      let out: Uint8Array;
+      try {
+        out = new Uint8Array(size);
+      } catch {
+        throw wasmError("MemoryError", `memory.read: cannot allocate ${size} bytes to read into; read less at a time`);
+      }
+      noComponentMemory(this.#id);
+      if (ops.op_wasm_memory_read_now(this.#id, at, out)) return Promise.resolve(out);
+      return readLater(this.#id, at, out);
+    } catch (e) {
+      return Promise.reject(e);
+    }
   }
 
   /**
@@ -127,9 +152,32 @@ export class WasmMemory {
    * await instance.memory.write(ptr, new TextEncoder().encode("Hello, World!"));
    * ```
    */
-  async write(offset: number | bigint, data: Uint8Array): Promise<void> {
-    noComponentMemory(this.#id);
-    await ops.op_wasm_memory_write(this.#id, toIndex(offset, "memory.write"), toBytes(data, "memory.write"));
+  write(offset: number | bigint, data: Uint8Array): Promise<void> {
+    // As `read`: at once if the store is free, else in its turn; the common arguments (a number
+    // below 2^32 and a Uint8Array) skip the checks that name a bad one.
+    const id = this.#id;
+    if (id !== 0 && typeof offset === "number" && offset >>> 0 === offset && data instanceof Uint8Array) {
+      try {
+        if (ops.op_wasm_memory_write_now(id, offset, data)) return Promise.resolve();
+      } catch (e) {
+        return Promise.reject(e);
+      }
+      return writeLater(id, offset, data);
+    }
+    return this.#write(offset, data);
+  }
+
+  /** `write` with every argument checked. */
+  #write(offset: number | bigint, data: Uint8Array): Promise<void> {
+    try {
+      noComponentMemory(this.#id);
+      const at = toIndex(offset, "memory.write");
+      const bytes = toBytes(data, "memory.write");
+      if (ops.op_wasm_memory_write_now(this.#id, at, bytes)) return Promise.resolve();
+      return writeLater(this.#id, at, bytes);
+    } catch (e) {
+      return Promise.reject(e);
+    }
   }
 
   /**
@@ -174,4 +222,15 @@ function noComponentMemory(id: number): void {
       "a component exports no linear memory: pass data as WIT values (a list<u8> is a Uint8Array)",
     );
   }
+}
+
+/** `memory.read` of a busy store: waits for its turn. */
+async function readLater(id: number, at: number, out: Uint8Array): Promise<Uint8Array> {
+  await ops.op_wasm_memory_read(id, at, out);
+  return out;
+}
+
+/** `memory.write` of a busy store: waits for its turn. */
+async function writeLater(id: number, at: number, bytes: Uint8Array): Promise<void> {
+  await ops.op_wasm_memory_write(id, at, bytes);
 }

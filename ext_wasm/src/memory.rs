@@ -88,6 +88,61 @@ pub async fn op_wasm_memory_write(
   Ok(())
 }
 
+/// `memory.read` at once, if the store is free: copies `out.length` bytes at `offset` into `out`
+/// and returns true; false, touching nothing, if the store is busy (a call or memory operation
+/// is in flight, or waits for its turn), when [`op_wasm_memory_read`] waits for its turn instead.
+/// Most reads find the store free, and this spares them an async op.
+///
+/// # Errors
+/// As [`op_wasm_memory_read`]: 5006 for a range out of bounds or no memory, 5005 for a dropped
+/// instance.
+#[op2(nofast)]
+pub fn op_wasm_memory_read_now(
+  state: &mut OpState,
+  instance_id: f64,
+  offset: f64,
+  #[buffer] out: &mut [u8],
+) -> Result<bool, WasmError> {
+  let Some(mut locked) = try_lock(state, instance_id)? else { return Ok(false) };
+  let memory = locked.1.ok_or_else(no_memory)?;
+  let live = &mut *locked.0;
+  let data = memory.data(&live.store);
+  let range = range(offset, out.len() as u64, data.len(), "read")?;
+  out.copy_from_slice(&data[range]);
+  Ok(true)
+}
+
+/// `memory.write` at once, if the store is free, as [`op_wasm_memory_read_now`] reads: true once
+/// written, false (nothing written) if the store is busy, when [`op_wasm_memory_write`] waits
+/// for its turn instead.
+///
+/// # Errors
+/// As [`op_wasm_memory_write`].
+#[op2(nofast)]
+pub fn op_wasm_memory_write_now(
+  state: &mut OpState,
+  instance_id: f64,
+  offset: f64,
+  #[buffer] bytes: &[u8],
+) -> Result<bool, WasmError> {
+  let Some(mut locked) = try_lock(state, instance_id)? else { return Ok(false) };
+  let memory = locked.1.ok_or_else(no_memory)?;
+  let live = &mut *locked.0;
+  let data = memory.data_mut(&mut live.store);
+  let range = range(offset, bytes.len() as u64, data.len(), "write")?;
+  data[range].copy_from_slice(bytes);
+  Ok(true)
+}
+
+/// The store locked now with the instance's memory, or `None` if it is busy. The store's lock is
+/// fair: while an operation waits for it, this does not take it either.
+fn try_lock(state: &OpState, instance_id: f64) -> Result<Option<LockedInstance>, WasmError> {
+  let entry = state.borrow::<InstanceTable>().lookup(instance_id)?;
+  let Ok(guard) = entry.store.clone().try_lock_owned() else { return Ok(None) };
+  let memory = guard.members[entry.member].memory;
+  Ok(Some(LockedInstance(guard, memory)))
+}
+
 /// The memory's size in 64 KiB pages.
 #[op2]
 pub async fn op_wasm_memory_size(state: Rc<RefCell<OpState>>, instance_id: f64) -> Result<f64, WasmError> {

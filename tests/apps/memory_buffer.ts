@@ -111,6 +111,24 @@ await spinning;
 await writing;
 console.log("borrowed past the drop:", sourceView.length, Array.from(await waiter.memory.read(16, 4)).join(","));
 
+// `read` and `write` run at once on a free store and wait their turn on a busy one: issued while
+// a call spins, the write lands after the call (the byte JS zeroed through its view meanwhile
+// stays 0 until then) and before the read issued after it. An out-of-bounds write that waits is
+// still a rejection, not a throw.
+flags[40] = 1;
+flags[65] = 0;
+const spinning2 = waiter.call("wait_flag", 65);
+flags[40] = 0;
+const written = waiter.memory.write(40, new Uint8Array([7]));
+const reading = waiter.memory.read(40, 1);
+const late = waiter.memory.write(65535, new Uint8Array(2)).then(() => "resolved", (e) => `rejected ${e.code}`);
+await sleep(10);
+const during = flags[40];
+flags[65] = 1;
+await spinning2;
+await written;
+console.log("in turn:", during, (await reading)[0], await late, (await waiter.memory.read(40, 1))[0]);
+
 // Many instances, grown while views are held, dropped or forgotten: a use after free would crash.
 // (In a function of its own, so no frame of the app still holds the last forgotten instance.)
 async function churn(i: number): Promise<Uint8Array[]> {
