@@ -7,7 +7,7 @@
 import type { WasmArg, WasmFunction, WasmReturn } from "runtime:wasm";
 import { type CallState, directFns, newState, withCause } from "runtime:wasm/host-answer";
 import { CALLED, callerProto, DONE, driveSync, serveDirect, settleDirect } from "runtime:wasm/host";
-import { callVia, type HostTable } from "runtime:wasm/host-table";
+import { type ApiExport, callVia, type HostTable } from "runtime:wasm/host-table";
 import {
   argumentCount,
   argumentLabels,
@@ -183,22 +183,14 @@ function syncRunner(
  * goes back in through that function's caller, as `caller.exports` does; otherwise it runs as
  * syncRunner makes it.
  */
-export function jsApiExportFunction(
-  raw: number,
-  index: number,
-  name: string,
-  params: readonly string[],
-  results: readonly string[],
-  table: HostTable,
-  coerce: (type: string, value: unknown) => unknown,
-  standard: (error: unknown) => unknown,
-): (...args: unknown[]) => unknown {
+export function jsApiExportFunction(api: ApiExport): (...args: unknown[]) => unknown {
+  const { raw, index, name, params, results, table, coerce, standard } = api;
   const count = params.length;
   const where = argumentLabels(name, params);
   const run = syncRunner(raw, index, count, results.length, table, (view, args) => {
     for (let i = 0; i < count; i++) encode(view, i, params[i], coerce(params[i], args[i]), where[i]);
   }, standard);
-  const reenter = reentry(raw, index, name, params, results, table, coerce, standard);
+  const reenter = reentry(api);
   const slow = (...args: unknown[]): unknown => {
     // callVia(table), written out: this runs on every call of every export.
     const active = table.active;
@@ -254,16 +246,8 @@ export function jsApiExportFunction(
  * buffer and call state are made once, as syncRunner's are, unless a call of the same export is
  * already going back in here (a recursion), which gets its own.
  */
-function reentry(
-  raw: number,
-  index: number,
-  name: string,
-  params: readonly string[],
-  results: readonly string[],
-  table: HostTable,
-  coerce: (type: string, value: unknown) => unknown,
-  standard: (error: unknown) => unknown,
-): (via: number, args: unknown[]) => unknown {
+function reentry(api: ApiExport): (via: number, args: unknown[]) => unknown {
+  const { raw, index, name, params, results, table, coerce, standard } = api;
   const count = params.length;
   const where = argumentLabels(name, params);
   const kinds = kindsOf(params);

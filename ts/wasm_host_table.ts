@@ -153,3 +153,18 @@ export function hostTable(split: SplitImports, moduleIds: number[], jsValues = f
   });
   return new HostTable(fns);
 }
+
+/** An export of an instance of the `WebAssembly` API whose store has JS imports (`table`), as
+ * its functions are made from it: the instance's number and the export's, its name and types;
+ * `coerce` converts an argument to a parameter's type and `standard` gives a failure the API's
+ * error class (runtime:wasm/objects). */
+export interface ApiExport {
+  raw: number;
+  index: number;
+  name: string;
+  params: readonly string[];
+  results: readonly string[];
+  table: HostTable;
+  coerce: (type: string, value: unknown) => unknown;
+  standard: (error: unknown) => unknown;
+}

@@ -32,7 +32,7 @@ import {
   THREW,
   withCause,
 } from "runtime:wasm/host";
-import { callVia, type HostTable, hostFn, type PromisingCall, SUSPENSION } from "runtime:wasm/host-table";
+import { type ApiExport, callVia, type HostTable, hostFn, type PromisingCall, SUSPENSION } from "runtime:wasm/host-table";
 import { coded } from "runtime:wasm/objects";
 import { argumentLabel, codes, decode, encode, ops, wasmError } from "runtime:wasm/values";
 
@@ -92,17 +92,8 @@ export function suspendingImport(
  * import returned settles. Arguments are coerced by `coerce`, failures passed through `standard`
  * (the JS API's classes); the promise rejects with them.
  */
-export async function promisingCall(
-  raw: number,
-  index: number,
-  name: string,
-  params: readonly string[],
-  results: readonly string[],
-  table: HostTable,
-  coerce: (type: string, value: unknown) => unknown,
-  standard: (error: unknown) => unknown,
-  args: unknown[],
-): Promise<unknown> {
+export async function promisingCall(api: ApiExport, args: unknown[]): Promise<unknown> {
+  const { raw, index, name, params, results, table, coerce, standard } = api;
   const count = params.length;
   const slots = new Uint8Array(Math.max(count, results.length, table.slots, 1) * 8);
   const view = new DataView(slots.buffer);

@@ -507,7 +507,8 @@ function promising(fn: unknown): (...args: unknown[]) => Promise<unknown> {
         return Promise.reject(error);
       }
     }
-    return promisingCall(known.raw, known.index, name, known.params, known.results, table, toWasm, standard, args);
+    const { raw, index, params, results } = known;
+    return promisingCall({ raw, index, name, params, results, table, coerce: toWasm, standard }, args);
   };
   Object.defineProperty(wrapped, "name", { value: name });
   Object.defineProperty(wrapped, "length", { value: exported.length });
