@@ -25,6 +25,7 @@ fn memory_buffer_is_the_guests_memory_by_the_documented_rule() {
     "after drop: 0 0 0 undefined TypeError 5005 InvalidInstanceHandle\n",
     "borrowed past the drop: 0 1,2,3,4\n",
     "in turn: 0 7 rejected 5006 7\n",
+    "overlapping write: 0,1,0,1,2,3,4,5 2,3\n",
     "many: 600 of 600 detached\n",
     "memory outlives its instance: 21,22,23 23\n",
     "then goes with it: 0\n",

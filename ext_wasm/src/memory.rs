@@ -81,11 +81,7 @@ pub async fn op_wasm_memory_write(
 ) -> Result<(), WasmError> {
   let mut locked = lock(&state, instance_id).await?;
   let memory = locked.1.ok_or_else(no_memory)?;
-  let live = &mut *locked.0;
-  let data = memory.data_mut(&mut live.store);
-  let range = range(offset, bytes.len() as u64, data.len(), "write")?;
-  data[range].copy_from_slice(&bytes);
-  Ok(())
+  write_into(&mut locked.0.store, memory, offset, &bytes)
 }
 
 /// `memory.read` at once, if the store is free: copies `out.length` bytes at `offset` into `out`
@@ -127,11 +123,25 @@ pub fn op_wasm_memory_write_now(
 ) -> Result<bool, WasmError> {
   let Some(mut locked) = try_lock(state, instance_id)? else { return Ok(false) };
   let memory = locked.1.ok_or_else(no_memory)?;
-  let live = &mut *locked.0;
-  let data = memory.data_mut(&mut live.store);
-  let range = range(offset, bytes.len() as u64, data.len(), "write")?;
-  data[range].copy_from_slice(bytes);
-  Ok(true)
+  write_into(&mut locked.0.store, memory, offset, bytes).map(|()| true)
+}
+
+/// Copies `bytes` into `memory` at `offset`. The bytes may be a view of this very memory (a
+/// `Uint8Array` over `memory.buffer`), so the ranges may overlap: the copy is a memmove through
+/// the memory's base pointer, with no slice of the memory made beside `bytes`.
+fn write_into(
+  store: &mut wasmtime::Store<crate::store::StoreData>,
+  memory: wasmtime::Memory,
+  offset: f64,
+  bytes: &[u8],
+) -> Result<(), WasmError> {
+  let range = range(offset, bytes.len() as u64, memory.data_size(&*store), "write")?;
+  let base = memory.data_ptr(&*store);
+  // SAFETY: `range` lies inside the memory's `data_size` bytes from `base` (checked by `range`),
+  // the store is locked, so nothing else touches the memory meanwhile, and `ptr::copy` allows the
+  // source and destination to overlap.
+  unsafe { std::ptr::copy(bytes.as_ptr(), base.add(range.start), bytes.len()) };
+  Ok(())
 }
 
 /// The store locked now with the instance's memory, or `None` if it is busy. The store's lock is

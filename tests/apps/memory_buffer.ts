@@ -129,6 +129,14 @@ await spinning2;
 await written;
 console.log("in turn:", during, (await reading)[0], await late, (await waiter.memory.read(40, 1))[0]);
 
+// A write from a view of the same memory, overlapping its destination, copies as memmove does.
+const own = new Uint8Array(waiter.memory.buffer, 200, 300);
+for (let i = 0; i < 300; i++) own[i] = i & 0xff;
+await waiter.memory.write(202, own.subarray(0, 260));
+const moved = await waiter.memory.read(200, 8);
+const tail = await waiter.memory.read(460, 2);
+console.log("overlapping write:", Array.from(moved).join(","), Array.from(tail).join(","));
+
 // Many instances, grown while views are held, dropped or forgotten: a use after free would crash.
 // (In a function of its own, so no frame of the app still holds the last forgotten instance.)
 async function churn(i: number): Promise<Uint8Array[]> {
