@@ -217,8 +217,7 @@ export class Exception extends EngineError {
     const bytes = new Uint8Array(params.length * 8);
     const view = new DataView(bytes.buffer);
     params.forEach((type, i) => encode(view, i, type, this.#payload[i], `value ${i + 1} of the exception`));
-    const hex = Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
-    return `${refId(this)} ${Tag.number(this.#tag)} ${hex}`;
+    return `${refId(this)} ${Tag.number(this.#tag)} ${toHex(bytes)}`;
   }
 }
 
@@ -237,10 +236,32 @@ export function thrownOf(error: unknown): unknown {
   if (kind === "v") return refValue(Number(number));
   const names = types === "" ? [] : types.split(",");
   const tag = Tag.numbered(Number(number), names);
-  const bytes = new Uint8Array(hex.length / 2);
-  for (let i = 0; i < bytes.length; i++) bytes[i] = parseInt(hex.slice(2 * i, 2 * i + 2), 16);
-  const view = new DataView(bytes.buffer);
+  const view = new DataView(fromHex(hex).buffer);
   const payload = jsTypes(names).map((type, i) => PAYLOAD_TYPES.has(names[i]) ? decode(view, i, type) : undefined);
   fromGuest = { tag, payload };
   return new Exception(undefined, undefined);
+}
+
+const HEX_DIGITS = "0123456789abcdef";
+
+/** `bytes` in lowercase hex, two digits a byte, as ext_wasm/src/exception.rs's `to_hex` writes
+ * them and `from_hex` reads them. */
+function toHex(bytes: Uint8Array): string {
+  let hex = "";
+  for (let i = 0; i < bytes.length; i++) hex += HEX_DIGITS[bytes[i] >> 4] + HEX_DIGITS[bytes[i] & 15];
+  return hex;
+}
+
+/** The bytes of `hex` as `toHex` (or Rust's `to_hex`) writes them: from the digits' char codes,
+ * with no substring or `parseInt` per byte (an exception out of the guest decodes its payload
+ * on every throw). */
+function fromHex(hex: string): Uint8Array {
+  const bytes = new Uint8Array(hex.length >> 1);
+  for (let i = 0; i < bytes.length; i++) {
+    const high = hex.charCodeAt(2 * i);
+    const low = hex.charCodeAt(2 * i + 1);
+    // '0'-'9' are 48-57; 'a'-'f' are 97-102 ('A'-'F' made lower case by `| 32`).
+    bytes[i] = ((high <= 57 ? high - 48 : (high | 32) - 87) << 4) | (low <= 57 ? low - 48 : (low | 32) - 87);
+  }
+  return bytes;
 }
