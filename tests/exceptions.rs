@@ -115,7 +115,7 @@ const AS_ON_DENO: &str = concat!(
   "Tag no type threw TypeError: …\n",
   "Tag bad type threw TypeError: …\n",
   "[object WebAssembly.Exception] false true 3 5n true\n",
-  "shape true 0 undefined\n",
+  "shape true 0 undefined false\n",
   "traced string\n",
   "payload length threw TypeError: …\n",
   "payload i64 number threw TypeError: …\n",

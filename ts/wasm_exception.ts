@@ -137,29 +137,20 @@ export const JSTag: Tag = new Tag(undefined);
 let fromGuest: { tag: Tag; payload: unknown[] } | null = null;
 
 /**
- * What each `WebAssembly.Exception` is made as: one of the JS engine's error objects, for speed
- * alone. The QuickJS shim builds a source-mapped stack trace each time a value that is not such
- * an object is thrown (0.33 ms here, where Deno takes 0.7 µs: BENCHMARKS.md, the twentieth pass),
- * while an error object takes its trace when made, cheaply, and formats it only if `stack` is
- * read. Its prototype chain is `Exception.prototype`, `Object.prototype`, as in V8: it is not
- * `instanceof Error`, and the own `stack` the engine gives each error object is taken away, so
- * `stack` is the JS API's (the trace with `traceStack: true`, else `undefined`). Only
- * `Error.isError` can tell (true here, false in V8).
+ * `WebAssembly.Exception`: a plain object, not an error object, as in V8 (`instanceof Error` is
+ * false, and so is `Error.isError`); its prototype chain is `Exception.prototype`,
+ * `Object.prototype`, and `stack` is the JS API's (the trace with `traceStack: true`, else
+ * `undefined`). It used to be made as one of the JS engine's error objects, with the engine's own
+ * `stack` deleted, because the QuickJS shim built a source-mapped trace for every other value
+ * thrown (0.33 ms; BENCHMARKS.md, the twentieth pass). Since v8x patch 1 (the twenty-first pass)
+ * such a value gets no trace, and a plain object is made in about half the time.
  */
-const EngineError = function (this: unknown): object {
-  const made = Reflect.construct(Error, [], new.target) as { stack?: unknown };
-  delete made.stack;
-  return made;
-} as unknown as { new (): object; prototype: object };
-EngineError.prototype = Object.prototype;
-
-export class Exception extends EngineError {
+export class Exception {
   #tag: Tag;
   #payload: unknown[];
   #stack: string | undefined = undefined;
 
   constructor(tag: unknown, payload: unknown, options?: unknown) {
-    super();
     if (fromGuest !== null) {
       this.#tag = fromGuest.tag;
       this.#payload = fromGuest.payload;

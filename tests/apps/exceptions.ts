@@ -26,8 +26,9 @@ attempt("Tag no type", () => new W.Tag());
 attempt("Tag bad type", () => new W.Tag({ parameters: ["i33"] }));
 const x = new W.Exception(t, [3.7, 5n]);
 console.log(Object.prototype.toString.call(x), x instanceof Error, x.is(t), x.getArg(t, 0), x.getArg(t, 1), "stack" in x);
-// Not an Error, with no own properties (Kiln makes it as an engine error object, for speed).
-console.log("shape", Object.getPrototypeOf(W.Exception.prototype) === Object.prototype, Object.getOwnPropertyNames(x).length, x.stack);
+// Not an Error, with no own properties, and not an error object either (as in V8).
+const isError = (Error as unknown as { isError(v: unknown): boolean }).isError;
+console.log("shape", Object.getPrototypeOf(W.Exception.prototype) === Object.prototype, Object.getOwnPropertyNames(x).length, x.stack, isError(x));
 const traced = new W.Exception(t, [1, 1n], { traceStack: true });
 console.log("traced", typeof traced.stack);
 attempt("payload length", () => new W.Exception(t, [1]));
