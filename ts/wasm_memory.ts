@@ -104,37 +104,21 @@ export class WasmMemory {
   read(offset: number | bigint, length: number | bigint): Promise<Uint8Array> {
     // Not an async function: a read that finds the store free is done by a synchronous op and
     // returns a promise of its bytes made directly (no async frame, no async op); one that finds
-    // it busy waits for its turn. Errors still arrive as rejections. The common arguments (two
-    // numbers below 2^32) skip the checks that name a bad one.
-    const id = this.#id;
-    if (id !== 0 && typeof offset === "number" && offset >>> 0 === offset && typeof length === "number" &&
-      length >>> 0 === length) {
-      let out: Uint8Array | undefined;
-      try {
-        out = new Uint8Array(length);
-        if (ops.op_wasm_memory_read_now(id, offset, out)) return Promise.resolve(out);
-      } catch (e) {
-        if (out !== undefined) return Promise.reject(e);
-      }
-      if (out !== undefined) return readLater(id, offset, out);
-    }
-    return this.#read(offset, length);
-  }
-
-  /** `read` with every argument checked. */
-  #read(offset: number | bigint, length: number | bigint): Promise<Uint8Array> {
+    // it busy waits for its turn. Errors still arrive as rejections. A number below 2^32 needs
+    // no `toIndex`.
     try {
-      const at = toIndex(offset, "memory.read");
-      const size = toIndex(length, "memory.read");
+      const at = typeof offset === "number" && offset >>> 0 === offset ? offset : toIndex(offset, "memory.read");
+      const size = typeof length === "number" && length >>> 0 === length ? length : toIndex(length, "memory.read");
       let out: Uint8Array;
       try {
         out = new Uint8Array(size);
       } catch {
         throw wasmError("MemoryError", `memory.read: cannot allocate ${size} bytes to read into; read less at a time`);
       }
-      noComponentMemory(this.#id);
-      if (ops.op_wasm_memory_read_now(this.#id, at, out)) return Promise.resolve(out);
-      return readLater(this.#id, at, out);
+      const id = this.#id;
+      if (id === 0) noComponentMemory(id);
+      if (ops.op_wasm_memory_read_now(id, at, out)) return Promise.resolve(out);
+      return readLater(id, at, out);
     } catch (e) {
       return Promise.reject(e);
     }
@@ -153,28 +137,14 @@ export class WasmMemory {
    * ```
    */
   write(offset: number | bigint, data: Uint8Array): Promise<void> {
-    // As `read`: at once if the store is free, else in its turn; the common arguments (a number
-    // below 2^32 and a Uint8Array) skip the checks that name a bad one.
-    const id = this.#id;
-    if (id !== 0 && typeof offset === "number" && offset >>> 0 === offset && data instanceof Uint8Array) {
-      try {
-        if (ops.op_wasm_memory_write_now(id, offset, data)) return Promise.resolve();
-      } catch (e) {
-        return Promise.reject(e);
-      }
-      return writeLater(id, offset, data);
-    }
-    return this.#write(offset, data);
-  }
-
-  /** `write` with every argument checked. */
-  #write(offset: number | bigint, data: Uint8Array): Promise<void> {
+    // As `read`: at once if the store is free, else in its turn.
     try {
-      noComponentMemory(this.#id);
-      const at = toIndex(offset, "memory.write");
-      const bytes = toBytes(data, "memory.write");
-      if (ops.op_wasm_memory_write_now(this.#id, at, bytes)) return Promise.resolve();
-      return writeLater(this.#id, at, bytes);
+      const id = this.#id;
+      if (id === 0) noComponentMemory(id);
+      const at = typeof offset === "number" && offset >>> 0 === offset ? offset : toIndex(offset, "memory.write");
+      const bytes = data instanceof Uint8Array ? data : toBytes(data, "memory.write");
+      if (ops.op_wasm_memory_write_now(id, at, bytes)) return Promise.resolve();
+      return writeLater(id, at, bytes);
     } catch (e) {
       return Promise.reject(e);
     }

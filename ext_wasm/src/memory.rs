@@ -63,13 +63,9 @@ pub async fn op_wasm_memory_read(
   #[buffer] out: JsBuffer,
 ) -> Result<(), WasmError> {
   let mut out = out;
-  let mut locked = lock(&state, instance_id).await?;
+  let locked = lock(&state, instance_id).await?;
   let memory = locked.1.ok_or_else(no_memory)?;
-  let live = &mut *locked.0;
-  let data = memory.data(&live.store);
-  let range = range(offset, out.len() as u64, data.len(), "read")?;
-  out.copy_from_slice(&data[range]);
-  Ok(())
+  read_from(&locked.0.store, memory, offset, &mut out)
 }
 
 #[op2]
@@ -99,13 +95,23 @@ pub fn op_wasm_memory_read_now(
   offset: f64,
   #[buffer] out: &mut [u8],
 ) -> Result<bool, WasmError> {
-  let Some(mut locked) = try_lock(state, instance_id)? else { return Ok(false) };
+  let Some(locked) = try_lock(state, instance_id)? else { return Ok(false) };
   let memory = locked.1.ok_or_else(no_memory)?;
-  let live = &mut *locked.0;
-  let data = memory.data(&live.store);
+  read_from(&locked.0.store, memory, offset, out).map(|()| true)
+}
+
+/// Copies `out.len()` bytes of `memory` at `offset` into `out` (a buffer the JS side made for
+/// them, never a view of the memory).
+fn read_from(
+  store: &wasmtime::Store<crate::store::StoreData>,
+  memory: wasmtime::Memory,
+  offset: f64,
+  out: &mut [u8],
+) -> Result<(), WasmError> {
+  let data = memory.data(store);
   let range = range(offset, out.len() as u64, data.len(), "read")?;
   out.copy_from_slice(&data[range]);
-  Ok(true)
+  Ok(())
 }
 
 /// `memory.write` at once, if the store is free, as [`op_wasm_memory_read_now`] reads: true once
