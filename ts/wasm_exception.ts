@@ -108,12 +108,14 @@ export class Tag {
     return tag;
   }
 
-  /** The Tag of wasmtime tag number `number`, made (with `types`, as WAT names them) if JS has none. */
-  static numbered(number: number, types: readonly string[]): Tag {
+  /** The Tag of wasmtime tag number `number`, made (with `types`, as WAT names them, or those
+   * joined by commas) if JS has none. */
+  static numbered(number: number, types: readonly string[] | string): Tag {
     if (number === JS_TAG) return JSTag;
     const known = byNumber.get(number)?.deref();
     if (known !== undefined) return known;
-    internal = { params: jsTypes(types), js: false };
+    const names = typeof types !== "string" ? types : types === "" ? [] : types.split(",");
+    internal = { params: jsTypes(names), js: false };
     const tag = new Tag(undefined);
     tag.#number = number;
     byNumber.set(number, new WeakRef(tag));
@@ -216,21 +218,41 @@ export class Exception {
 export const NOT_THROWN: unique symbol = Symbol("not thrown");
 
 /**
- * The exception an op's error carries (its `exception`, ext_wasm/src/exception.rs `Uncaught`):
- * the JS value a guest threw with JSTag (or a JS import threw through it), or a
+ * The exception an op's error carries (its `exception`, ext_wasm/src/exception.rs `Thrown`): the
+ * JS value a guest threw with JSTag (or a JS import threw through it), or a
  * `WebAssembly.Exception` of the guest's tag and payload. NOT_THROWN for any other error.
+ *
+ * The ops that run guest code synchronously make their errors in Rust (ext_wasm/src/raise.rs),
+ * which carries it as an array: `[0, id]` for a JS value (its number), `[tag, types, ...payload]`
+ * for a tag's exception (its number, its parameter types joined by commas, the values as JS gets
+ * them, an `externref` as its number). Where deno_core makes the error (an async op's), it is text
+ * (`Thrown::encoded`), read here to the same array.
  */
 export function thrownOf(error: unknown): unknown {
-  const text = error instanceof Error ? (error as { exception?: unknown }).exception : undefined;
-  if (typeof text !== "string") return NOT_THROWN;
-  const [kind, number, types = "", hex = ""] = text.split(" ");
-  if (kind === "v") return refValue(Number(number));
-  const names = types === "" ? [] : types.split(",");
-  const tag = Tag.numbered(Number(number), names);
-  const view = new DataView(fromHex(hex).buffer);
-  const payload = jsTypes(names).map((type, i) => PAYLOAD_TYPES.has(names[i]) ? decode(view, i, type) : undefined);
+  let carried = error instanceof Error ? (error as { exception?: unknown }).exception : undefined;
+  if (typeof carried === "string") carried = fromText(carried);
+  if (!Array.isArray(carried)) return NOT_THROWN;
+  if (carried[0] === 0) return refValue(carried[1]);
+  const tag = Tag.numbered(carried[0], carried[1]);
+  const params = Tag.params(tag);
+  const payload = carried.slice(2);
+  for (let i = 0; i < payload.length; i++) if (params[i] === JS_REF) payload[i] = refValue(payload[i] as number);
   fromGuest = { tag, payload };
   return new Exception(undefined, undefined);
+}
+
+/** The array `thrownOf` reads, from the text of an exception (`v <id>`, or `t <tag> <types> <hex>`:
+ * the payload in 8-byte slots, in hex). */
+function fromText(text: string): unknown[] {
+  const [kind, number, types = "", hex = ""] = text.split(" ");
+  if (kind === "v") return [0, Number(number)];
+  const names = types === "" ? [] : types.split(",");
+  const view = new DataView(fromHex(hex).buffer);
+  // An externref stays its number, as in the array ext_wasm/src/raise.rs makes.
+  const payload = names.map((type, i) =>
+    type === "externref" ? view.getUint32(i * 8, true) : PAYLOAD_TYPES.has(type) ? decode(view, i, type) : undefined
+  );
+  return [Number(number), types, ...payload];
 }
 
 const HEX_DIGITS = "0123456789abcdef";

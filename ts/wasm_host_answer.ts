@@ -95,9 +95,12 @@ function errorText(error: unknown): string {
 }
 
 /** The thrown value becomes the `cause` of the call's CallError, or of the InstantiateError of an
- * instantiation whose start function (or `_initialize`) called the host function (its `stage`). */
+ * instantiation whose start function (or `_initialize`) called the host function (its `stage`).
+ * Not of an error that carries an exception out of the guest (its `exception`): the `WebAssembly`
+ * global throws that exception instead (runtime:wasm/exception, `thrownOf`). */
 export function withCause(error: unknown, state: CallState): unknown {
   if (!state.hasThrown || !(error instanceof Error) || error.cause !== undefined) return error;
+  if ((error as { exception?: unknown }).exception !== undefined) return error;
   const { code, stage } = error as { code?: number; stage?: unknown };
   if (code === 5002 || (code === 5001 && typeof stage === "string")) {
     Object.defineProperty(error, "cause", { value: state.thrown, writable: true, configurable: true, enumerable: false });

@@ -26,6 +26,7 @@ use crate::host_direct::{run_lazy, Lazy};
 use crate::hostcall::{busy, park_direct, HostCalls};
 use crate::instance::InstanceTable;
 use crate::memory_view::detach_grown_in;
+use crate::raise::{error_object, thrown};
 use crate::shape::NUMBER_PARAMS;
 
 /// `instance.exports.f` itself, for the common shape (ts/wasm_exports.ts): JS binds this op once
@@ -45,7 +46,8 @@ pub fn op_wasm_export_call(
   state: Rc<RefCell<OpState>>,
   #[varargs] args: Option<&v8::FunctionCallbackArguments>,
 ) -> Result<f64, WasmError> {
-  bound_call(scope, &state, args)
+  let outcome = bound_call(scope, &state, args);
+  thrown(scope, outcome)
 }
 
 /// [`op_wasm_export_call`] for an export without a result: the call returns `undefined` (op2's
@@ -57,7 +59,8 @@ pub fn op_wasm_export_call_void(
   state: Rc<RefCell<OpState>>,
   #[varargs] args: Option<&v8::FunctionCallbackArguments>,
 ) -> Result<(), WasmError> {
-  bound_call(scope, &state, args).map(|_| ())
+  let outcome = bound_call(scope, &state, args);
+  thrown(scope, outcome).map(|_| ())
 }
 
 /// The call of a bound export function: `args` are the bound export, then the call's arguments.
@@ -152,7 +155,8 @@ pub fn op_wasm_hcall_export_call(
   state: Rc<RefCell<OpState>>,
   #[varargs] args: Option<&v8::FunctionCallbackArguments>,
 ) -> Result<f64, WasmError> {
-  host_bound_call(scope, &state, args)
+  let outcome = host_bound_call(scope, &state, args);
+  thrown(scope, outcome)
 }
 
 /// [`op_wasm_hcall_export_call`] for an export without a result: the call returns `undefined`.
@@ -163,7 +167,8 @@ pub fn op_wasm_hcall_export_call_void(
   state: Rc<RefCell<OpState>>,
   #[varargs] args: Option<&v8::FunctionCallbackArguments>,
 ) -> Result<(), WasmError> {
-  host_bound_call(scope, &state, args).map(|_| ())
+  let outcome = host_bound_call(scope, &state, args);
+  thrown(scope, outcome).map(|_| ())
 }
 
 /// Where the store's bound-call context keeps `fail` (ts/wasm_host_exports.ts, `boundCalls`).
@@ -233,8 +238,8 @@ fn fail(scope: &mut v8::PinScope<'_, '_>, ctx: v8::Local<v8::Array>, error: Wasm
   let Some(fail) = ctx.get_index(scope, FAIL).and_then(|f| v8::Local::<v8::Function>::try_from(f).ok()) else {
     return Err(error);
   };
-  // The error as the op would throw it (deno_core's custom error builder, as for any op).
-  let exception = deno_core::error::to_v8_error(scope, &error);
+  // The error as the op would throw it (raise.rs).
+  let exception = error_object(scope, &error);
   let recv = v8::undefined(scope).into();
   match fail.call(scope, recv, &[exception]) {
     // It always throws; the exception is pending, and reaches the caller when the op returns.

@@ -38,6 +38,7 @@ use crate::handles::unpack_export;
 use crate::instance::InstanceTable;
 use crate::js_ref::{passes, to_slot, to_val};
 use crate::memory_view::detach_grown;
+use crate::raise::thrown;
 use crate::shape::NUMBER_PARAMS;
 use crate::store::{arm, disarm, ExportFunc, KilnStore, Member, Mode, StoreData};
 use crate::value::{raw_to_val, slot, slot_to_val, unsupported, val_to_raw, val_to_slot, SLOT};
@@ -55,7 +56,7 @@ pub fn op_wasm_instance_call_sync(
 ) -> Result<(), WasmError> {
   let called = sync_call(state, instance_id, export_index, SlotBuffer(slots));
   detach_grown(scope, state);
-  called
+  thrown(scope, called)
 }
 
 /// A synchronous call of the common shape, with no buffer: up to three i32, f32 or f64 parameters
@@ -82,7 +83,7 @@ pub fn op_wasm_instance_call_numbers(
   let (instance_id, export_index) = unpack_export(packed_export);
   let called = sync_call(state, instance_id, export_index, Numbers::taking([number(&a), number(&b), number(&c)], 3));
   detach_grown(scope, state);
-  called
+  thrown(scope, called)
 }
 
 /// [`op_wasm_instance_call_numbers`] for an export with two parameters: each argument an op takes
@@ -98,7 +99,7 @@ pub fn op_wasm_instance_call_numbers2(
   let (instance_id, export_index) = unpack_export(packed_export);
   let called = sync_call(state, instance_id, export_index, Numbers::taking([number(&a), number(&b), None], 2));
   detach_grown(scope, state);
-  called
+  thrown(scope, called)
 }
 
 /// [`op_wasm_instance_call_numbers`] for an export with one parameter (see
@@ -113,7 +114,7 @@ pub fn op_wasm_instance_call_numbers1(
   let (instance_id, export_index) = unpack_export(packed_export);
   let called = sync_call(state, instance_id, export_index, Numbers::taking([number(&a), None, None], 1));
   detach_grown(scope, state);
-  called
+  thrown(scope, called)
 }
 
 /// [`op_wasm_instance_call_numbers`] for an export without parameters (see
@@ -127,7 +128,7 @@ pub fn op_wasm_instance_call_numbers0(
   let (instance_id, export_index) = unpack_export(packed_export);
   let called = sync_call(state, instance_id, export_index, Numbers::taking([None; 3], 0));
   detach_grown(scope, state);
-  called
+  thrown(scope, called)
 }
 
 /// The value of a JS number; `None` for any other value (a BigInt is not converted).

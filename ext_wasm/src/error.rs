@@ -11,6 +11,8 @@ use deno_error::{AdditionalProperties, JsErrorClass, PropertyValue};
 use wasmtime::Trap;
 use wasmtime_wasi::I32Exit;
 
+use crate::exception::Thrown;
+
 /// The contract's error codes, 5000-5011, and Kiln's 5012: each name with the number it is the `code` of.
 ///
 /// # Examples
@@ -135,9 +137,18 @@ pub struct WasmError {
   /// `"start"` (the start function) or `"initialize"` (a reactor's `_initialize`), trapped or
   /// failed in a host function. `stage` in JS.
   stage: Option<&'static str>,
-  /// A WebAssembly exception nothing in the guest caught, encoded for the `WebAssembly` global,
-  /// which throws it as what it is (exception.rs, `Uncaught::encoded`). `exception` in JS.
-  exception: Option<std::sync::Arc<str>>,
+  /// A WebAssembly exception nothing in the guest caught, for the `WebAssembly` global, which
+  /// throws it as what it is (exception.rs, `Thrown`). `exception` in JS.
+  exception: Option<std::sync::Arc<Thrown>>,
+}
+
+/// A property of an error's JS object besides `message` and `name` ([`WasmError::properties`]).
+pub enum Property<'a> {
+  Number(f64),
+  Text(&'static str),
+  /// The exception: as text where deno_core makes the error ([`Thrown::encoded`]), as an array
+  /// where raise.rs does.
+  Thrown(&'a Thrown),
 }
 
 impl WasmError {
@@ -176,6 +187,22 @@ impl WasmError {
 
   pub fn exit_code(&self) -> Option<i32> {
     self.exit_code
+  }
+
+  /// The properties of its JS object besides `message` and `name`, in order: `code`, then
+  /// `exitCode`, `stage` and `exception` where set.
+  pub fn properties(&self) -> Vec<(&'static str, Property<'_>)> {
+    let mut props = vec![("code", Property::Number(f64::from(self.code.as_u32())))];
+    if let Some(status) = self.exit_code {
+      props.push(("exitCode", Property::Number(f64::from(status))));
+    }
+    if let Some(stage) = self.stage {
+      props.push(("stage", Property::Text(stage)));
+    }
+    if let Some(thrown) = &self.exception {
+      props.push(("exception", Property::Thrown(thrown)));
+    }
+    props
   }
 }
 
@@ -242,7 +269,7 @@ pub fn classify(error: wasmtime::Error, what: &str, limits: CallLimits) -> WasmE
        function through the WebAssembly global, where it arrives as a WebAssembly.Exception",
       uncaught.description
     ));
-    classified.exception = uncaught.encoded.as_deref().map(std::sync::Arc::from);
+    classified.exception = uncaught.thrown.clone().map(std::sync::Arc::new);
     return classified;
   }
   match error.downcast_ref::<Trap>() {
@@ -296,16 +323,18 @@ impl JsErrorClass for WasmError {
   }
 
   fn get_additional_properties(&self) -> AdditionalProperties {
-    let mut props = vec![(Cow::Borrowed("code"), PropertyValue::from(self.code.as_u32()))];
-    if let Some(status) = self.exit_code {
-      props.push((Cow::Borrowed("exitCode"), PropertyValue::from(status)));
-    }
-    if let Some(stage) = self.stage {
-      props.push((Cow::Borrowed("stage"), PropertyValue::String(Cow::Borrowed(stage))));
-    }
-    if let Some(exception) = &self.exception {
-      props.push((Cow::Borrowed("exception"), PropertyValue::String(Cow::Owned(exception.to_string()))));
-    }
+    let props: Vec<(Cow<'static, str>, PropertyValue)> = self
+      .properties()
+      .into_iter()
+      .map(|(key, value)| {
+        let value = match value {
+          Property::Number(n) => PropertyValue::Number(n),
+          Property::Text(text) => PropertyValue::String(Cow::Borrowed(text)),
+          Property::Thrown(thrown) => PropertyValue::String(Cow::Owned(thrown.encoded())),
+        };
+        (Cow::Borrowed(key), value)
+      })
+      .collect();
     Box::new(props.into_iter())
   }
 

@@ -6,8 +6,8 @@
 //! - **Out of the guest.** A call that ends with an exception nothing caught fails with
 //!   [`ThrownException`], the exception waiting in the store's pending slot. [`caught`] takes it
 //!   there, where the store is at hand, and turns it into an [`Uncaught`] error that classifies as
-//!   5002 and carries the exception, encoded, to JS (`WasmError::exception`): the tag's Kiln-wide
-//!   number and its payload in slots, or the JS value itself (below).
+//!   5002 and carries the exception to JS as a [`Thrown`] (`WasmError::exception`): the tag's
+//!   Kiln-wide number and its payload, or the JS value itself (below).
 //! - **Into the guest.** A JS import that throws answers with the value thrown ([`Raise`]); the
 //!   waiting host function makes an exception of it and throws it into the guest ([`raise`]),
 //!   whose handlers may catch it. A `WebAssembly.Exception` whose tag is in the store is thrown
@@ -61,10 +61,33 @@ pub struct StoreTags {
 pub struct Uncaught {
   /// What the exception was, for the message of runtime:wasm's 5002.
   pub description: String,
-  /// The exception for the `WebAssembly` global (`WasmError::exception`): `v <id>` for a JS value
-  /// (the number of the `externref` that holds it), `t <tag> <types> <hex>` for a tag's exception
-  /// (its number, its parameter types joined by commas, and its payload in 8-byte slots).
-  pub encoded: Option<String>,
+  /// The exception for the `WebAssembly` global (`WasmError::exception`); `None` in a store of
+  /// runtime:wasm's own API.
+  pub thrown: Option<Thrown>,
+}
+
+/// An exception out of the guest as the `WebAssembly` global gets it: `exception` of the 5002
+/// error, which ts/wasm_exception.ts (`thrownOf`) makes the JS value it stands for.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Thrown {
+  /// A JS value, by the number of the `externref` that holds it: what JSTag's exception holds,
+  /// or a `WebAssembly.Exception` JS threw into the guest, which comes out as itself.
+  Value(u32),
+  /// A tag's exception: the tag's number, its parameter types as WAT names them, and the payload
+  /// in 8-byte slots (an `externref`'s by its number; a type JS does not get reads as slot 0).
+  Tagged { tag: u32, types: Vec<String>, payload: Vec<[u8; SLOT]> },
+}
+
+impl Thrown {
+  /// The exception as text, for an error that deno_core makes (an async op's): `v <id>` for a
+  /// value, `t <tag> <types> <hex>` for a tag's exception (types joined by commas, the payload's
+  /// slots in hex).
+  pub fn encoded(&self) -> String {
+    match self {
+      Thrown::Value(id) => format!("v {id}"),
+      Thrown::Tagged { tag, types, payload } => format!("t {tag} {} {}", types.join(","), to_hex(payload)),
+    }
+  }
 }
 
 /// What a JS import threw, to throw into the guest (`op_wasm_hcall_resume` statuses 4 and 5).
@@ -155,28 +178,28 @@ pub fn caught<T>(mut cx: impl AsContextMut<Data = StoreData>, outcome: wasmtime:
 
 fn take(mut cx: impl AsContextMut<Data = StoreData>) -> Uncaught {
   let mut scope = RootScope::new(&mut cx);
-  let unknown = || Uncaught { description: "an exception".into(), encoded: None };
+  let unknown = || Uncaught { description: "an exception".into(), thrown: None };
   let Some(exception) = scope.as_context_mut().take_pending_exception() else { return unknown() };
   let Ok(tag) = exception.tag(&mut scope) else { return unknown() };
   let types: Vec<ValType> = tag.ty(&scope).ty().params().collect();
   let names: Vec<String> = types.iter().map(value_name).collect();
   let description = format!("an exception of a tag with parameters ({})", names.join(", "));
   if scope.as_context().data().refs.is_none() {
-    return Uncaught { description, encoded: None };
+    return Uncaught { description, thrown: None };
   }
   let Ok(fields) = exception.fields(&mut scope).map(|f| f.collect::<Vec<Val>>()) else { return unknown() };
   let number = tag_number(&mut scope, &tag);
   if number == JS_TAG {
     let value = fields.first().map(|v| to_slot(&scope, v)).unwrap_or([0; SLOT]);
-    return Uncaught { description: "a JS exception".into(), encoded: Some(format!("v {}", id_of(value))) };
+    return Uncaught { description: "a JS exception".into(), thrown: Some(Thrown::Value(id_of(value))) };
   }
   if let Some(object) = raised_object(&mut scope, &exception) {
-    return Uncaught { description, encoded: Some(format!("v {object}")) };
+    return Uncaught { description, thrown: Some(Thrown::Value(object)) };
   }
   // A field of a type JS does not get (v128, a function or GC reference) reads as slot 0.
   let slots: Vec<[u8; SLOT]> =
     fields.iter().zip(&types).map(|(v, t)| if passes(&scope, t) { to_slot(&scope, v) } else { [0; SLOT] }).collect();
-  Uncaught { description, encoded: Some(format!("t {number} {} {}", names.join(","), to_hex(&slots))) }
+  Uncaught { description, thrown: Some(Thrown::Tagged { tag: number, types: names, payload: slots }) }
 }
 
 /// The `externref` number of the JS object `exception` was made for, if JS threw it (and forgets it).
@@ -331,9 +354,13 @@ mod tests {
     let tag = instance.get_export(&mut store, "e").and_then(|e| e.into_tag()).unwrap();
     let number = tag_number(&mut store, &tag);
     assert!(number > JS_TAG);
-    let payload = to_hex(&[u64::from(-2i32 as u32).to_le_bytes(), 7u64.to_le_bytes()]);
-    let payload = format!("t {number} i32,externref {}", &payload);
-    assert_eq!(uncaught.encoded.as_deref(), Some(payload.as_str()));
+    let payload = vec![u64::from(-2i32 as u32).to_le_bytes(), 7u64.to_le_bytes()];
+    let encoded = format!("t {number} i32,externref {}", to_hex(&payload));
+    let types = vec!["i32".to_string(), "externref".to_string()];
+    let thrown = uncaught.thrown.expect("a store of the WebAssembly global carries the exception");
+    assert_eq!(thrown.encoded(), encoded);
+    assert_eq!(thrown, Thrown::Tagged { tag: number, types, payload });
+    assert_eq!(Thrown::Value(12).encoded(), "v 12");
     assert_eq!(tag_number(&mut store, &tag), number, "a tag keeps its number");
   }
 
@@ -341,7 +368,7 @@ mod tests {
   fn runtime_wasm_stores_describe_the_exception_only() {
     let (mut store, instance) = thrower(None);
     let uncaught = boom(&mut store, instance, 0);
-    assert_eq!(uncaught.encoded, None);
+    assert_eq!(uncaught.thrown, None);
     assert_eq!(uncaught.description, "an exception of a tag with parameters (i32, externref)");
   }
 

@@ -24,6 +24,7 @@ use crate::hostcall::{
 };
 use crate::instance::InstanceTable;
 use crate::memory_view::detach_grown_in;
+use crate::raise::thrown;
 use crate::value::SLOT;
 
 /// `op_wasm_hcall_begin` (synchronous) and the first `op_wasm_hcall_run_sync` in one op, for the
@@ -50,6 +51,19 @@ pub fn op_wasm_hcall_call_sync(
   state: Rc<RefCell<OpState>>,
   packed_export: f64,
   #[buffer] slots: &mut [u8],
+  serve: v8::Local<v8::Value>,
+  direct: v8::Local<v8::Value>,
+) -> Result<f64, WasmError> {
+  let outcome = call_sync(scope, state, packed_export, slots, serve, direct);
+  thrown(scope, outcome)
+}
+
+/// The body of [`op_wasm_hcall_call_sync`], whose error the op throws (raise.rs).
+fn call_sync(
+  scope: &mut v8::PinScope<'_, '_>,
+  state: Rc<RefCell<OpState>>,
+  packed_export: f64,
+  slots: &mut [u8],
   serve: v8::Local<v8::Value>,
   direct: v8::Local<v8::Value>,
 ) -> Result<f64, WasmError> {
@@ -159,7 +173,7 @@ pub fn op_wasm_hcall_run_first(
 ) -> Result<f64, WasmError> {
   let step = step_first(scope, &state, token, None, slots, ctx);
   detach_grown_in(scope, &state);
-  step
+  thrown(scope, step)
 }
 
 /// `op_wasm_hcall_resume` polled once, synchronously (see `op_wasm_hcall_run_first`): the
@@ -179,7 +193,7 @@ pub fn op_wasm_hcall_resume_first(
   let command = answer(status, count, slots, message)?;
   let step = step_first(scope, &state, token, Some(command), slots, ctx);
   detach_grown_in(scope, &state);
-  step
+  thrown(scope, step)
 }
 
 /// One step of the async driver polled once, after giving the waiting host function `command`,
@@ -375,5 +389,5 @@ fn stepped(
 ) -> Result<f64, WasmError> {
   let step = step_sync_op(state, token, command, slots);
   detach_grown_in(scope, state);
-  step
+  thrown(scope, step)
 }

@@ -55,6 +55,7 @@ mod pipe;
 mod pool;
 mod process;
 mod progress;
+mod raise;
 mod recipe;
 mod shape;
 mod signature;

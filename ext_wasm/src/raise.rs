@@ -1,0 +1,115 @@
+//! A [`WasmError`] made into its JS error by Rust, for the ops that run guest code synchronously.
+//!
+//! An op that returns `Err` has deno_core make the error: it calls the realm's custom error
+//! builder, JS that makes the error with the class ext_wasm/js/errors.js registered, captures its
+//! stack again, and copies the additional properties from an array of pairs. In QuickJS that is
+//! about 3.5 µs of a failing op's 4.2 (BENCHMARKS.md, the thirty-fifth pass), paid on every trap
+//! and every exception that leaves the guest: an emscripten C++ exception crosses out of the guest
+//! at every `invoke_*` that catches it. [`throw`] makes the same object with the engine's API
+//! and throws it, so the op returns as if it had succeeded, with the exception pending.
+//!
+//! The same object: an `Error` (a `TypeError` for 5007) of the global's constructor, its `name`
+//! the code's own property (writable, configurable, not enumerable, as errors.js defines it), the
+//! additional properties (`code`, and `exitCode`, `stage`, `exception` when set) as enumerable
+//! data properties, and their keys under `Symbol.for("errorAdditionalPropertyKeys")`, as
+//! deno_core's builder records them. Its stack is the op's caller's, as the builder's is.
+
+use deno_core::v8;
+use deno_error::JsErrorClass;
+
+use crate::error::{ErrorCode, Property, WasmError};
+use crate::exception::Thrown;
+use crate::value::SLOT;
+
+/// `outcome`, with its error thrown into JS here rather than by deno_core's op wrapper: an `Err`
+/// becomes `Ok` of the default value, which JS never sees, since the op's call throws.
+pub fn thrown<T: Default>(scope: &mut v8::PinScope<'_, '_>, outcome: Result<T, WasmError>) -> Result<T, WasmError> {
+  match outcome {
+    Err(error) => {
+      let exception = error_object(scope, &error);
+      scope.throw_exception(exception);
+      Ok(T::default())
+    }
+    ok => ok,
+  }
+}
+
+/// The JS error of `error`, as deno_core's custom error builder would make it (see the module
+/// comment), made without running JS.
+pub fn error_object<'s>(scope: &mut v8::PinScope<'s, '_>, error: &WasmError) -> v8::Local<'s, v8::Value> {
+  let message = v8::String::new(scope, &error.get_message()).unwrap_or_else(|| v8::String::empty(scope));
+  let exception = if error.code() == ErrorCode::TypeError {
+    v8::Exception::type_error(scope, message)
+  } else {
+    v8::Exception::error(scope, message)
+  };
+  let Ok(object) = v8::Local::<v8::Object>::try_from(exception) else {
+    return exception;
+  };
+  if let (Some(key), Some(name)) = (v8::String::new(scope, "name"), v8::String::new(scope, error.code().name())) {
+    object.define_own_property(scope, key.into(), name.into(), v8::PropertyAttribute::DONT_ENUM);
+  }
+  let mut keys: Vec<v8::Local<v8::Value>> = Vec::with_capacity(4);
+  for (key, value) in error.properties() {
+    let Some(key) = v8::String::new(scope, key) else { continue };
+    // As the builder: a property the object has already (its prototype's, say) is left alone.
+    if object.has(scope, key.into()) == Some(true) {
+      continue;
+    }
+    let value: v8::Local<v8::Value> = match value {
+      Property::Number(n) => v8::Number::new(scope, n).into(),
+      Property::Text(text) => match v8::String::new(scope, text) {
+        Some(text) => text.into(),
+        None => continue,
+      },
+      Property::Thrown(thrown) => thrown_array(scope, thrown).into(),
+    };
+    object.create_data_property(scope, key.into(), value);
+    keys.push(key.into());
+  }
+  if let Some(description) = v8::String::new(scope, "errorAdditionalPropertyKeys") {
+    let symbol = v8::Symbol::for_key(scope, description);
+    let keys = v8::Array::new_with_elements(scope, &keys);
+    let fixed =
+      v8::PropertyAttribute::READ_ONLY | v8::PropertyAttribute::DONT_ENUM | v8::PropertyAttribute::DONT_DELETE;
+    object.define_own_property(scope, symbol.into(), keys.into(), fixed);
+  }
+  exception
+}
+
+/// An exception out of the guest as ts/wasm_exception.ts's `thrownOf` reads it from an array:
+/// `[0, id]` for a JS value (its `externref` number), `[tag, types, ...payload]` for a tag's
+/// exception (its number, its parameter types joined by commas, and each value as JS gets it: an
+/// i64 as a BigInt, an `externref` as its number, a type JS does not get as `undefined`). The
+/// text deno_core would carry instead ([`Thrown::encoded`]) is read to the same array there.
+fn thrown_array<'s>(scope: &mut v8::PinScope<'s, '_>, thrown: &Thrown) -> v8::Local<'s, v8::Array> {
+  let mut items: Vec<v8::Local<v8::Value>> = Vec::new();
+  match thrown {
+    Thrown::Value(id) => {
+      items.push(v8::Integer::new(scope, 0).into());
+      items.push(v8::Number::new(scope, f64::from(*id)).into());
+    }
+    Thrown::Tagged { tag, types, payload } => {
+      items.push(v8::Number::new(scope, f64::from(*tag)).into());
+      let joined = types.join(",");
+      items.push(v8::String::new(scope, &joined).map_or_else(|| v8::undefined(scope).into(), Into::into));
+      for (ty, slot) in types.iter().zip(payload) {
+        items.push(payload_value(scope, ty, *slot));
+      }
+    }
+  }
+  v8::Array::new_with_elements(scope, &items)
+}
+
+/// A payload value of type `ty` (as WAT names it) from its slot, as JS gets it.
+fn payload_value<'s>(scope: &mut v8::PinScope<'s, '_>, ty: &str, slot: [u8; SLOT]) -> v8::Local<'s, v8::Value> {
+  let low = [slot[0], slot[1], slot[2], slot[3]];
+  match ty {
+    "i32" => v8::Number::new(scope, f64::from(i32::from_le_bytes(low))).into(),
+    "i64" => v8::BigInt::new_from_i64(scope, i64::from_le_bytes(slot)).into(),
+    "f32" => v8::Number::new(scope, f64::from(f32::from_le_bytes(low))).into(),
+    "f64" => v8::Number::new(scope, f64::from_le_bytes(slot)).into(),
+    "externref" => v8::Number::new(scope, f64::from(u32::from_le_bytes(low))).into(),
+    _ => v8::undefined(scope).into(),
+  }
+}
