@@ -33,14 +33,15 @@ fn every_code_has_its_name_and_a_helpful_message() {
 
 /// A synchronous call's error is made in Rust (ext_wasm/src/raise.rs), an async call's by deno_core's
 /// builder: the same class, name, code, property attributes and recorded keys, and a stack that
-/// starts at the caller.
+/// starts at the caller; with the global `Error` replaced by a non-constructor, the same message.
 #[test]
 fn a_synchronous_calls_error_is_shaped_as_the_builders() {
   let keys = "Symbol(errorAdditionalPropertyKeys)=[\"code\"]";
   let shape = format!("Error CallError 5002 message:-wc,stack:--c,name:-wc,code:ewc {keys} true");
   App::new("error_shape.ts").allow_all().wat("loop.wat", "loop.wasm").run().ok(&format!(
     "sync {shape}\nsync div {shape}\nasync {shape}\nsame true true\nfirst frame true \
-     CallError: `trap_unreachable` trapped: wasm trap: wasm `unreachable` instruction executed\n"
+     CallError: `trap_unreachable` trapped: wasm trap: wasm `unreachable` instruction executed\n\
+     no Error string true `trap_unreachable` trapped: wasm trap: wasm `unreachable` instruction executed\n"
   ));
 }
 

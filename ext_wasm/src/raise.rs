@@ -44,7 +44,9 @@ pub fn error_object<'s>(scope: &mut v8::PinScope<'s, '_>, error: &WasmError) -> 
     v8::Exception::error(scope, message)
   };
   let Ok(object) = v8::Local::<v8::Object>::try_from(exception) else {
-    return exception;
+    // The global's `Error` is not a constructor (the app replaced it): the message itself, as
+    // deno_core's `to_v8_error` falls back to when its builder fails.
+    return message.into();
   };
   if let (Some(key), Some(name)) = (v8::String::new(scope, "name"), v8::String::new(scope, error.code().name())) {
     object.define_own_property(scope, key.into(), name.into(), v8::PropertyAttribute::DONT_ENUM);

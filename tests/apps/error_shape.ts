@@ -44,3 +44,11 @@ console.log("same", shape(sync) === shape(async), sync.message === async.message
 // The stack starts at the call's caller, as the builder's `Error.captureStackTrace` makes it.
 const frame = String(sync.stack).split("\n")[1].trim();
 console.log("first frame", frame.startsWith("at callsTheTrap ("), String(sync.stack).split("\n")[0]);
+// An app that replaced the global `Error` with something that is not a constructor: both makers
+// fall back to the message itself.
+const original = globalThis.Error;
+(globalThis as { Error: unknown }).Error = () => {};
+const bare = caught(callsTheTrap);
+const bareAsync = await rejected(inst.call("trap_unreachable"));
+globalThis.Error = original;
+console.log("no Error", typeof bare, bare === bareAsync, bare);
