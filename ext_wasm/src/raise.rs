@@ -2,11 +2,13 @@
 //!
 //! An op that returns `Err` has deno_core make the error: it calls the realm's custom error
 //! builder, JS that makes the error with the class ext_wasm/js/errors.js registered, captures its
-//! stack again, and copies the additional properties from an array of pairs. In QuickJS that is
-//! about 3.5 µs of a failing op's 4.2 (BENCHMARKS.md, the thirty-fifth pass), paid on every trap
-//! and every exception that leaves the guest: an emscripten C++ exception crosses out of the guest
-//! at every `invoke_*` that catches it. [`throw`] makes the same object with the engine's API
-//! and throws it, so the op returns as if it had succeeded, with the exception pending.
+//! stack again, and copies the additional properties from an array of pairs. In QuickJS a failing
+//! op took 4.1 µs that way and takes 1.7 µs this way (BENCHMARKS.md, the thirty-fifth pass), paid
+//! on every trap and every exception that leaves the guest (an emscripten C++ exception thrown by
+//! its JS glue crosses out of the guest at every `invoke_*` that catches it). [`thrown`] makes
+//! the same object with the engine's API and throws it, so the op returns as if it had succeeded,
+//! with the exception pending. The one JS that runs is the global's `Error` constructor, which
+//! the builder calls too.
 //!
 //! The same object: an `Error` (a `TypeError` for 5007) of the global's constructor, its `name`
 //! the code's own property (writable, configurable, not enumerable, as errors.js defines it), the
@@ -35,7 +37,7 @@ pub fn thrown<T: Default>(scope: &mut v8::PinScope<'_, '_>, outcome: Result<T, W
 }
 
 /// The JS error of `error`, as deno_core's custom error builder would make it (see the module
-/// comment), made without running JS.
+/// comment), made without the builder.
 pub fn error_object<'s>(scope: &mut v8::PinScope<'s, '_>, error: &WasmError) -> v8::Local<'s, v8::Value> {
   let message = v8::String::new(scope, &error.get_message()).unwrap_or_else(|| v8::String::empty(scope));
   let exception = if error.code() == ErrorCode::TypeError {
