@@ -31,17 +31,20 @@ fn every_code_has_its_name_and_a_helpful_message() {
   ));
 }
 
-/// A synchronous call's error is made in Rust (ext_wasm/src/raise.rs), an async call's by deno_core's
-/// builder: the same class, name, code, property attributes and recorded keys, and a stack that
-/// starts at the caller; with the global `Error` replaced by a non-constructor, the same message.
+/// A synchronous call's error, and an awaited call's that fails on its first poll, are made in Rust
+/// (ext_wasm/src/raise.rs), an async op's by deno_core's builder: the same class, name, code,
+/// property attributes and recorded keys, and a stack that starts at the caller; with the global
+/// `Error` replaced by a non-constructor, the message.
 #[test]
 fn a_synchronous_calls_error_is_shaped_as_the_builders() {
   let keys = "Symbol(errorAdditionalPropertyKeys)=[\"code\"]";
-  let shape = format!("Error CallError 5002 message:-wc,stack:--c,name:-wc,code:ewc {keys} true");
+  let props = format!("message:-wc,stack:--c,name:-wc,code:ewc {keys} true");
+  let trap = "`trap_unreachable` trapped: wasm trap: wasm `unreachable` instruction executed";
   App::new("error_shape.ts").allow_all().wat("loop.wat", "loop.wasm").run().ok(&format!(
-    "sync {shape}\nsync div {shape}\nasync {shape}\nsame true true\nfirst frame true \
-     CallError: `trap_unreachable` trapped: wasm trap: wasm `unreachable` instruction executed\n\
-     no Error string true `trap_unreachable` trapped: wasm trap: wasm `unreachable` instruction executed\n"
+    "sync Error CallError 5002 {props}\nsync div Error CallError 5002 {props}\n\
+     first poll Error CallError 5002 {props}\nsame message true\n\
+     sync timeout Error FuelExhausted 5011 {props}\nasync op timeout Error FuelExhausted 5011 {props}\n\
+     same true true\nfirst frame true CallError: {trap}\nno Error string true {trap}\n"
   ));
 }
 

@@ -18,6 +18,7 @@ use crate::engine::Engines;
 use crate::error::{finish, DeadlineExceeded, Ended, WasmError};
 use crate::handles::unpack_export;
 use crate::instance::InstanceTable;
+use crate::raise::{throw, thrown};
 use crate::shape::NUMBER_PARAMS;
 use crate::store::{arm, disarm, ExportFunc, KilnStore, Member, Mode, SharedStore};
 use crate::value::{prepare_results, read_params, val_to_number, write_results};
@@ -95,15 +96,14 @@ pub(crate) async fn call_raw(
 /// As [`op_wasm_instance_call_slots`]; 5003 for a name that is not a function export.
 #[op2]
 pub fn op_wasm_instance_call(
+  scope: &mut v8::PinScope<'_, '_>,
   state: &mut OpState,
   instance_id: f64,
   #[string] name: String,
   #[buffer] slots: JsBuffer,
 ) -> Result<bool, WasmError> {
-  let table = state.borrow::<InstanceTable>();
-  let entry = table.lookup_for_call(instance_id)?;
-  let call = call_slots(entry.store.clone(), entry.member, table.engines().clone(), Which::Name(name), slots);
-  Ok(poll_first(state, call)?.is_some())
+  let polled = first_slots(state, instance_id, Which::Name(name), slots);
+  thrown(scope, polled)
 }
 
 /// `instance.call(name, ...args)` for any signature, by the packed instance id and export index
@@ -118,14 +118,22 @@ pub fn op_wasm_instance_call(
 /// call that failed on its first poll.
 #[op2]
 pub fn op_wasm_instance_call_slots(
+  scope: &mut v8::PinScope<'_, '_>,
   state: &mut OpState,
   packed_export: f64,
   #[buffer] slots: JsBuffer,
 ) -> Result<bool, WasmError> {
   let (instance_id, export_index) = unpack_export(packed_export);
+  let polled = first_slots(state, instance_id, Which::Index(export_index), slots);
+  thrown(scope, polled)
+}
+
+/// The first poll of a call of any signature (the two ops above): whether it ended. Its error is
+/// thrown by the op (raise.rs), as a synchronous call's is.
+fn first_slots(state: &mut OpState, instance_id: f64, which: Which, slots: JsBuffer) -> Result<bool, WasmError> {
   let table = state.borrow::<InstanceTable>();
   let entry = table.lookup_for_call(instance_id)?;
-  let call = call_slots(entry.store.clone(), entry.member, table.engines().clone(), Which::Index(export_index), slots);
+  let call = call_slots(entry.store.clone(), entry.member, table.engines().clone(), which, slots);
   Ok(poll_first(state, call)?.is_some())
 }
 
@@ -202,6 +210,23 @@ pub fn op_wasm_instance_call_args_first<'s>(
   packed_export: f64,
   args: v8::Local<'s, v8::Value>,
 ) -> Result<v8::Local<'s, v8::Value>, WasmError> {
+  match args_first(scope, state, packed_export, args) {
+    Err(error) => {
+      // Thrown here, as a synchronous call's error is (raise.rs); JS never sees the value.
+      throw(scope, &error);
+      Ok(v8::undefined(scope).into())
+    }
+    polled => polled,
+  }
+}
+
+/// The body of [`op_wasm_instance_call_args_first`].
+fn args_first<'s>(
+  scope: &mut v8::PinScope<'s, '_>,
+  state: &mut OpState,
+  packed_export: f64,
+  args: v8::Local<'s, v8::Value>,
+) -> Result<v8::Local<'s, v8::Value>, WasmError> {
   let Some(given) = plain_numbers(scope, args) else {
     return Ok(v8::Boolean::new(scope, false).into());
   };
@@ -263,16 +288,27 @@ fn plain_numbers(scope: &mut v8::PinScope<'_, '_>, args: v8::Local<'_, v8::Value
 /// does not take, and the classified error of a call that failed on its first poll.
 #[op2]
 pub fn op_wasm_instance_call_numbers_first(
+  scope: &mut v8::PinScope<'_, '_>,
   state: &mut OpState,
   packed_export: f64,
   a: f64,
   b: f64,
   c: f64,
 ) -> Result<Option<f64>, WasmError> {
+  let polled = numbers_first(state, packed_export, [a, b, c]);
+  thrown(scope, polled)
+}
+
+/// The body of [`op_wasm_instance_call_numbers_first`].
+fn numbers_first(
+  state: &mut OpState,
+  packed_export: f64,
+  numbers: [f64; NUMBER_PARAMS],
+) -> Result<Option<f64>, WasmError> {
   let (instance_id, export_index) = unpack_export(packed_export);
   let table = state.borrow::<InstanceTable>();
   let entry = table.lookup_for_call(instance_id)?;
-  let call = call_numbers(entry.store.clone(), entry.member, table.engines().clone(), export_index, [a, b, c]);
+  let call = call_numbers(entry.store.clone(), entry.member, table.engines().clone(), export_index, numbers);
   poll_first(state, call)
 }
 

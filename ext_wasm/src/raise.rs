@@ -1,4 +1,5 @@
-//! A [`WasmError`] made into its JS error by Rust, for the ops that run guest code synchronously.
+//! A [`WasmError`] made into its JS error by Rust, for the ops that run guest code synchronously:
+//! the synchronous calls, and the first poll of an awaited call (call.rs, call_first.rs).
 //!
 //! An op that returns `Err` has deno_core make the error: it calls the realm's custom error
 //! builder, JS that makes the error with the class ext_wasm/js/errors.js registered, captures its
@@ -28,12 +29,18 @@ use crate::value::SLOT;
 pub fn thrown<T: Default>(scope: &mut v8::PinScope<'_, '_>, outcome: Result<T, WasmError>) -> Result<T, WasmError> {
   match outcome {
     Err(error) => {
-      let exception = error_object(scope, &error);
-      scope.throw_exception(exception);
+      throw(scope, &error);
       Ok(T::default())
     }
     ok => ok,
   }
+}
+
+/// Throws the JS error of `error` ([`error_object`]); the op that calls this returns `Ok` of a
+/// value JS never sees.
+pub fn throw(scope: &mut v8::PinScope<'_, '_>, error: &WasmError) {
+  let exception = error_object(scope, error);
+  scope.throw_exception(exception);
 }
 
 /// The JS error of `error`, as deno_core's custom error builder would make it (see the module

@@ -1,10 +1,15 @@
-// The error a synchronous call throws is made in Rust (ext_wasm/src/raise.rs), an async call's by
-// deno_core's error builder (ext_wasm/js/errors.js's class): the two must look the same to JS.
+// The error a synchronous call throws, or an awaited call that fails on its first poll, is made in
+// Rust (ext_wasm/src/raise.rs); an async op's (a call that yielded to the event loop first) by
+// deno_core's error builder (ext_wasm/js/errors.js's class). They must look the same to JS.
 // Prints one line per error: its class, name, code, own properties with their attributes, and its
 // symbol-keyed properties; then where a synchronous call's stack starts.
 import { compileFile, instantiate } from "runtime:wasm";
 
-const inst = await instantiate(await compileFile("./loop.wasm"));
+const module = await compileFile("./loop.wasm");
+const inst = await instantiate(module);
+// Calls that run past 30 ms fail with 5011: `spin` yields to the event loop before that, so an
+// awaited call of it fails in the async op, and a synchronous one in its op.
+const limited = await instantiate(module, { timeoutMs: 30 });
 
 function shape(e: any): string {
   const proto = Object.getPrototypeOf(e);
@@ -36,19 +41,24 @@ function callsTheTrap(): unknown {
 
 const sync = caught(callsTheTrap);
 const divided = caught(() => (inst.exports.div as (a: number, b: number) => number)(1, 0));
-const async = await rejected(inst.call("trap_unreachable"));
+const firstPoll = await rejected(inst.call("trap_unreachable"));
 console.log("sync", shape(sync));
 console.log("sync div", shape(divided));
-console.log("async", shape(async));
-console.log("same", shape(sync) === shape(async), sync.message === async.message);
+console.log("first poll", shape(firstPoll));
+console.log("same message", sync.message === firstPoll.message);
+const spunSync = caught(() => (limited.exports.spin as () => void)());
+const spunAsync = await rejected(limited.call("spin"));
+console.log("sync timeout", shape(spunSync));
+console.log("async op timeout", shape(spunAsync));
+console.log("same", shape(spunSync) === shape(spunAsync), spunSync.message === spunAsync.message);
 // The stack starts at the call's caller, as the builder's `Error.captureStackTrace` makes it.
 const frame = String(sync.stack).split("\n")[1].trim();
 console.log("first frame", frame.startsWith("at callsTheTrap ("), String(sync.stack).split("\n")[0]);
-// An app that replaced the global `Error` with something that is not a constructor: both makers
-// fall back to the message itself.
+// An app that replaced the global `Error` with something that is not a constructor: raise.rs
+// falls back to the message itself, as deno_core does for an op's error.
 const original = globalThis.Error;
 (globalThis as { Error: unknown }).Error = () => {};
 const bare = caught(callsTheTrap);
-const bareAsync = await rejected(inst.call("trap_unreachable"));
+const bareFirstPoll = await rejected(inst.call("trap_unreachable"));
 globalThis.Error = original;
-console.log("no Error", typeof bare, bare === bareAsync, bare);
+console.log("no Error", typeof bare, bare === bareFirstPoll, bare);
