@@ -78,6 +78,25 @@ fn thrown_values_prepare_no_stack_as_on_deno() {
   assert_eq!(deno_runs(&app.path().join("main.ts")), THROWN_VALUES);
 }
 
+/// What `tests/apps/async_stacks.ts` prints, on Kiln and on Deno 2.9.
+const ASYNC_STACKS: &str = concat!(
+  "Error: failed 1 | at inner (main.ts:5:20) | at async middle (main.ts:9:10) | ",
+  "at async outer (main.ts:12:13) | at async main.ts:18:3\n",
+  "inner:5 async middle:9 async outer:12 async <top>:27\n",
+  "failed 1000 3\n",
+);
+
+/// An Error that passes through `await`s gets "at async" frames in its stack and async call sites
+/// for `Error.prepareStackTrace`, as in V8, on every rejection. The JS engine makes those call
+/// sites (patches/v8x.patch, change 16: a factory compiled once, methods on one prototype; each
+/// async frame used to parse the factory's source and make fourteen closures).
+#[test]
+fn errors_through_awaits_carry_async_frames_as_on_deno() {
+  let app = App::new("async_stacks.ts");
+  app.run().ok(ASYNC_STACKS);
+  assert_eq!(deno_runs(&app.path().join("main.ts")), ASYNC_STACKS);
+}
+
 #[test]
 fn example_app_runs() {
   // The README's example: examples/image-processor, granted by the root manifest.app.toml. It
