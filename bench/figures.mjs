@@ -91,7 +91,7 @@ export function analyze(m) {
     });
   }
   // Exceptions (context): one leaving the guest through Kiln's WebAssembly global, a JS throw of a
-  // plain object, and an Error's stack read, against Deno's.
+  // plain object, an Error's stack read and an Error rejected through awaits, against Deno's.
   {
     const w = m.webassemblyCalls ?? { error: "not run" };
     const d = m.denoCalls ?? { error: "not run" };
@@ -102,6 +102,8 @@ export function analyze(m) {
         "throw { i } and catch"],
       ["stackRead", "JS `new Error(...)` and a read of its `stack`, vs Deno (ns, context: the stack is prepared on the first read)",
         "new Error().stack"],
+      ["asyncReject", "JS Error thrown in an async function and awaited through another, caught, vs Deno (ns, context: each await it passes adds an async frame)",
+        "an Error rejected through two async functions"],
     ];
     for (const [key, what, label] of rows) {
       const k = add(key, `kiln: ${label}`, "ns", w.error ?? w[key], `${SIZES.throws} per run`);

@@ -28,4 +28,4 @@ export declare function exceptionRuns(
   throwWasm: Uint8Array,
   count: number,
   repeats: number,
-): Promise<{ exceptionOut: number[]; throwObject: number[]; stackRead: number[] }>;
+): Promise<{ exceptionOut: number[]; throwObject: number[]; stackRead: number[]; asyncReject: number[] }>;

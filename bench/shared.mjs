@@ -114,7 +114,8 @@ export async function treeSitterParses({ Parser, Language }, runtime, grammar, s
  * P1a's exception rows (bench/kiln/webassembly_calls.ts, deno/calls.ts): `throw.wasm`'s `boom`
  * (it throws its own tag, with its argument) called through the runtime's `WebAssembly` and caught
  * in JS, a JS `throw { i }` with its catch, and a `new Error().stack` read, `count` of each per
- * run. Resolves to { exceptionOut, throwObject, stackRead }: ns per exception or read, per run.
+ * run, and an Error rejected through two async functions, awaited and caught. Resolves to
+ * { exceptionOut, throwObject, stackRead, asyncReject }: ns per exception or read, per run.
  */
 export async function exceptionRuns(throwWasm, count, repeats) {
   const { instance } = await WebAssembly.instantiate(throwWasm);
@@ -154,5 +155,25 @@ export async function exceptionRuns(throwWasm, count, repeats) {
     return ((now() - t0) * 1e9) / count;
   });
   if (length === 0) throw new Error("new Error().stack read as empty");
-  return { exceptionOut, throwObject, stackRead };
+  // An Error thrown in an async function, after an await, and awaited through another: the
+  // engine stitches an "at async" frame into its stack at each await it passes.
+  const rejects = async (i) => {
+    await null;
+    throw new Error(`rejected ${i}`);
+  };
+  const awaits = async (i) => await rejects(i);
+  let rejections = 0;
+  const asyncReject = await measure(repeats, async () => {
+    const t0 = now();
+    for (let i = 0; i < count; i++) {
+      try {
+        await awaits(i);
+      } catch {
+        rejections++;
+      }
+    }
+    return ((now() - t0) * 1e9) / count;
+  });
+  if (rejections !== count * (repeats + 1)) throw new Error(`${rejections} rejections caught, expected ${count * (repeats + 1)}`);
+  return { exceptionOut, throwObject, stackRead, asyncReject };
 }

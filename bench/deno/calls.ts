@@ -2,12 +2,14 @@
 // of kiln/calls.ts (V8 JIT code calling into Liftoff/TurboFan code), with an empty loop for context.
 //
 // With it, the peer of bench/kiln/webassembly_calls.ts's exceptions: throw.wasm's `boom` caught in
-// JS, a JS `throw` of a plain object, and an Error's `stack` read.
+// JS, a JS `throw` of a plain object, an Error's `stack` read, and an Error rejected through two
+// async functions.
 //
 //   deno run --allow-read=<paths> calls.ts '{"add": path of add.wasm, "throw": path of throw.wasm,
 //     "calls": N, "throws": N, "repeats": R}'
 // Prints one JSON line: {"exportsAdd": [ns per call, per run], "emptyLoop": [...],
-// "exceptionOut": [ns per exception], "throwObject": [ns per throw], "stackRead": [ns per read]}.
+// "exceptionOut": [ns per exception], "throwObject": [ns per throw], "stackRead": [ns per read],
+// "asyncReject": [ns per rejection]}.
 import { exceptionRuns, measure, now } from "../shared.mjs";
 
 const spec: { add: string; throw: string; calls: number; throws: number; repeats: number } = JSON.parse(Deno.args[0]);
@@ -35,5 +37,5 @@ const exportsAdd = await measure(spec.repeats, () => {
   return (t * 1e9) / n;
 });
 
-const { exceptionOut, throwObject, stackRead } = await exceptionRuns(Deno.readFileSync(spec.throw), spec.throws, spec.repeats);
-console.log(JSON.stringify({ exportsAdd, emptyLoop, exceptionOut, throwObject, stackRead }));
+const { exceptionOut, throwObject, stackRead, asyncReject } = await exceptionRuns(Deno.readFileSync(spec.throw), spec.throws, spec.repeats);
+console.log(JSON.stringify({ exportsAdd, emptyLoop, exceptionOut, throwObject, stackRead, asyncReject }));

@@ -1,13 +1,14 @@
 // P1a's context for Kiln's `WebAssembly` global (ts/wasm_webassembly.ts, on wasmtime): the same
 // synchronous add.wasm call as calls.ts measures on the engine's interpreter, through the
 // standard API Kiln installs by default; and what an exception costs that leaves the guest
-// (throw.wasm's `boom`, caught in JS), beside a JS `throw` of a plain object and an Error's
-// `stack` read.
+// (throw.wasm's `boom`, caught in JS), beside a JS `throw` of a plain object, an Error's `stack`
+// read and an Error rejected through two async functions.
 //
 // Kiln.args[0] is a JSON spec: {"add": path of add.wasm, "throw": path of throw.wasm, "calls": N
 // calls per run, "throws": N throws per run, "repeats"}.
 // Prints one JSON line: {"webassemblyAdd": [ns per call, per run], "exceptionOut": [ns per
-// exception], "throwObject": [ns per throw], "stackRead": [ns per new Error().stack]}.
+// exception], "throwObject": [ns per throw], "stackRead": [ns per new Error().stack],
+// "asyncReject": [ns per rejection]}.
 import { readBytes } from "runtime:fs";
 import { emit, exceptionRuns, measure, now } from "./common.ts";
 
@@ -22,5 +23,5 @@ const webassemblyAdd = await measure(spec.repeats, () => {
   return ((now() - t0) * 1e9) / n;
 });
 
-const { exceptionOut, throwObject, stackRead } = await exceptionRuns(await readBytes(spec.throw), spec.throws, spec.repeats);
-emit({ webassemblyAdd, exceptionOut, throwObject, stackRead });
+const { exceptionOut, throwObject, stackRead, asyncReject } = await exceptionRuns(await readBytes(spec.throw), spec.throws, spec.repeats);
+emit({ webassemblyAdd, exceptionOut, throwObject, stackRead, asyncReject });
