@@ -97,6 +97,36 @@ fn errors_through_awaits_carry_async_frames_as_on_deno() {
   assert_eq!(deno_runs(&app.path().join("main.ts")), ASYNC_STACKS);
 }
 
+/// Reads the first line `command` writes to stdout, closes the pipe, and returns its exit status
+/// and what it wrote to stderr.
+fn first_line_then_close(command: &mut std::process::Command) -> (String, Option<i32>, String) {
+  use std::io::{BufRead, Read};
+  let mut child =
+    command.stdout(std::process::Stdio::piped()).stderr(std::process::Stdio::piped()).spawn().expect("spawn");
+  let mut first = String::new();
+  std::io::BufReader::new(child.stdout.take().expect("stdout")).read_line(&mut first).expect("read");
+  // The reader is dropped here: the pipe's read end is closed.
+  let mut stderr = String::new();
+  child.stderr.take().expect("stderr").read_to_string(&mut stderr).expect("stderr");
+  (first, child.wait().expect("wait").code(), stderr)
+}
+
+/// `kiln run app.ts | head -1`: console output to a pipe whose reader has gone is dropped and the
+/// app goes on to exit 0, as on Deno (and Node.js). Before, `core.print`'s BrokenPipe error was of
+/// a class nothing had registered, which deno_core's builder made `undefined`: "error: Uncaught (in
+/// promise) undefined", status 1.
+#[test]
+fn console_output_to_a_closed_pipe_is_dropped_as_on_deno() {
+  let source = "for (let i = 0; i < 100000; i++) console.log(`line ${i}`);\nconsole.error(\"went on\");\n";
+  let app = App::from_source(source);
+  let mut kiln = std::process::Command::new(kiln_bin());
+  kiln.args(["run", "main.ts"]).current_dir(app.path()).env("KILN_CACHE_DIR", kiln_test_support::test_cache_dir());
+  assert_eq!(first_line_then_close(&mut kiln), ("line 0\n".to_string(), Some(0), "went on\n".to_string()));
+  let mut deno = std::process::Command::new(repo().join("bench/node_modules/@deno/linux-x64-glibc/deno"));
+  deno.args(["run", "--no-check", "--no-config", "main.ts"]).current_dir(app.path()).env("NO_COLOR", "1");
+  assert_eq!(first_line_then_close(&mut deno), ("line 0\n".to_string(), Some(0), "went on\n".to_string()));
+}
+
 #[test]
 fn example_app_runs() {
   // The README's example: examples/image-processor, granted by the root manifest.app.toml. It

@@ -23,6 +23,22 @@ codeArgumentErrors([
   "op_kiln_decompress",
 ]);
 
+// The classes deno_error gives a std::io::Error by its kind, which deno_core's own ops raise (the
+// `core.print` under console.log, for one): without a builder for its class, deno_core's error
+// builder makes `undefined` of such an error. Each is an Error named by its class, as Deno's
+// `Deno.errors` are named. (deno_core registers `Interrupted` itself.)
+for (const name of [
+  "NotFound", "PermissionDenied", "ConnectionRefused", "ConnectionReset", "ConnectionAborted", "NotConnected",
+  "AddrInUse", "AddrNotAvailable", "BrokenPipe", "AlreadyExists", "InvalidData", "TimedOut",
+  "WriteZero", "UnexpectedEof", "WouldBlock", "IsADirectory", "NetworkUnreachable", "NotADirectory", "FilesystemLoop",
+]) {
+  core.registerErrorBuilder(name, (message) => {
+    const error = new Error(message);
+    Object.defineProperty(error, "name", { value: name, writable: true, configurable: true, enumerable: false });
+    return error;
+  });
+}
+
 // How an uncaught value that is not an Error is shown: `error: Uncaught (in promise) { a: 1 }`,
 // inspected as Deno shows it, not "[object Object]" (null: deno_core's own text, for errors). The
 // seal (runtime/js/seal.js) hands it to deno_core on every start, then deletes it.

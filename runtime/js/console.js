@@ -117,7 +117,13 @@ const timers = new Map();
 function emit(isErr, args) {
   let text = format(args);
   if (groupIndent) text = text.split("\n").map((l) => groupIndent + l).join("\n");
-  core.print(text + "\n", isErr);
+  try {
+    core.print(text + "\n", isErr);
+  } catch (error) {
+    // Output to a pipe whose reader has gone (`kiln run app.ts | head -1`) is dropped and the app
+    // goes on, as in Deno and Node.js.
+    if (error?.name !== "BrokenPipe") throw error;
+  }
 }
 
 export const console = {
