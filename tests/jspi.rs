@@ -3,7 +3,7 @@
 //! parked on its wasmtime fiber. Each app runs through a real kiln process; `tests/apps/jspi.ts`
 //! also runs on Deno 2.9 (V8's JSPI), and the two must print the same lines.
 
-use kiln_test_support::{deno_runs, App};
+use kiln_test_support::App;
 
 const MANIFEST: &str = "[capabilities.wasm]\nload = true\nexecute = true\n\n[capabilities.fs]\nread = [\"./*.wasm\"]\n";
 
@@ -131,8 +131,7 @@ const AS_ON_DENO: &str = concat!(
 #[test]
 fn suspending_imports_and_promising_exports_run_as_on_deno() {
   let app = app("jspi.ts");
-  app.run().ok(AS_ON_DENO);
-  assert_eq!(deno_runs(&app.path().join("main.ts")), AS_ON_DENO);
+  app.prints_as_on_deno(AS_ON_DENO);
 }
 
 const KILN: &str = concat!(
@@ -173,6 +172,5 @@ fn c_code_reads_an_async_source_through_a_suspending_import_as_on_deno() {
     &["-mexec-model=reactor"],
   );
   let expected = concat!("bytes 58854 digest matches true b1152039\n", "lines 3000 reads 16 progress 15 58854\n",);
-  app.run().ok(expected);
-  assert_eq!(deno_runs(&app.path().join("main.ts")), expected);
+  app.prints_as_on_deno(expected);
 }

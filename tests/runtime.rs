@@ -73,14 +73,7 @@ const THROWN_VALUES: &str = concat!(
 /// throw called it (five calls here, and 0.2 ms per throw).
 #[test]
 fn thrown_values_prepare_no_stack_as_on_deno() {
-  prints_on_kiln_and_deno("thrown_values.ts", THROWN_VALUES);
-}
-
-/// Runs `tests/apps/<app>` on Kiln and on Deno 2.9, each of which must print `expected`.
-fn prints_on_kiln_and_deno(app: &str, expected: &str) {
-  let app = App::new(app);
-  app.run().ok(expected);
-  assert_eq!(deno_runs(&app.path().join("main.ts")), expected);
+  App::new("thrown_values.ts").prints_as_on_deno(THROWN_VALUES);
 }
 
 /// What `tests/apps/async_stacks.ts` prints, on Kiln and on Deno 2.9.
@@ -97,7 +90,7 @@ const ASYNC_STACKS: &str = concat!(
 /// async frame used to parse the factory's source and make fourteen closures).
 #[test]
 fn errors_through_awaits_carry_async_frames_as_on_deno() {
-  prints_on_kiln_and_deno("async_stacks.ts", ASYNC_STACKS);
+  App::new("async_stacks.ts").prints_as_on_deno(ASYNC_STACKS);
 }
 
 /// Reads the first line `command` writes to stdout, closes the pipe, and returns its exit status

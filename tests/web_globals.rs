@@ -3,7 +3,7 @@
 //! `encodeInto`), each run through a real kiln process and compared line
 //! for line with Deno 2.9 running the same app, then Kiln's own errors and codes.
 
-use kiln_test_support::{deno_runs, deno_runs_env, App};
+use kiln_test_support::{deno_runs_env, App};
 
 /// An app that runs `setup`, then each of `attempts` (TypeScript array items
 /// `[label, () => value]`, awaited), and prints for each the error's name, code and message, or
@@ -62,8 +62,7 @@ instantiateStreaming(blob:) 42
 #[test]
 fn blobs_files_and_blob_urls_as_deno_has_them() {
   let app = App::new("blob.ts").manifest("[capabilities.wasm]\nload = true\nexecute = true\n");
-  app.run().ok(BLOB);
-  assert_eq!(deno_runs(&app.path().join("main.ts")), BLOB);
+  app.prints_as_on_deno(BLOB);
   App::from_source(concat!(
     "const url = URL.createObjectURL(new Blob([\"x\"]));\n",
     "URL.revokeObjectURL(url);\n",
@@ -149,8 +148,7 @@ structuredClone of a stream DataCloneError
 #[test]
 fn streams_as_deno_has_them() {
   let app = App::new("streams.ts");
-  app.run().ok(STREAMS);
-  assert_eq!(deno_runs(&app.path().join("main.ts")), STREAMS);
+  app.prints_as_on_deno(STREAMS);
   error_report(
     "",
     &[
@@ -207,8 +205,7 @@ timeout ["TimeoutError"]
 #[test]
 fn events_and_abort_signals_as_deno_has_them() {
   let app = App::new("events.ts");
-  app.run().ok(EVENTS);
-  assert_eq!(deno_runs(&app.path().join("main.ts")), EVENTS);
+  app.prints_as_on_deno(EVENTS);
   error_report(
     "const target = new EventTarget();\n",
     &[
@@ -261,8 +258,7 @@ an unknown color space TypeError
 #[test]
 fn image_data_as_deno_has_it() {
   let app = App::new("image_data.ts");
-  app.run().ok(IMAGE_DATA);
-  assert_eq!(deno_runs(&app.path().join("main.ts")), IMAGE_DATA);
+  app.prints_as_on_deno(IMAGE_DATA);
   App::from_source(concat!(
     "const image = new ImageData(new Uint8ClampedArray([1, 2, 3, 4, 5, 6, 7, 8]), 1, 2, { colorSpace: \"display-p3\" });\n",
     "const copy = structuredClone(image);\n",
@@ -310,8 +306,7 @@ fn requests_as_deno_has_them() {
   let app = App::new("request.ts")
     .manifest("[capabilities.fs]\nread = [\"./*.json\"]\n")
     .file("data.json", "{\"answer\": 42}\n");
-  app.run().ok(REQUEST);
-  assert_eq!(deno_runs(&app.path().join("main.ts")), REQUEST);
+  app.prints_as_on_deno(REQUEST);
   error_report(
     "",
     &[
@@ -403,8 +398,7 @@ lengths 1 1 atob btoa
 #[test]
 fn dom_exceptions_atob_and_btoa_as_deno_has_them() {
   let app = App::new("dom_exception.ts");
-  app.run().ok(DOM_EXCEPTION);
-  assert_eq!(deno_runs(&app.path().join("main.ts")), DOM_EXCEPTION);
+  app.prints_as_on_deno(DOM_EXCEPTION);
   error_report(
     "",
     &[
@@ -456,6 +450,5 @@ a destination of [object Null]: TypeError
 #[test]
 fn text_encoder_encode_into_as_deno_has_it() {
   let app = App::new("encode_into.ts");
-  app.run().ok(ENCODE_INTO);
-  assert_eq!(deno_runs(&app.path().join("main.ts")), ENCODE_INTO);
+  app.prints_as_on_deno(ENCODE_INTO);
 }

@@ -5,15 +5,23 @@ const core = globalThis.Deno.core;
 
 const CODES = new Map(core.ops.op_wasm_error_codes());
 
-for (const name of CODES.keys()) {
-  // Keys are namespaced (ErrorCode::class in error.rs); TypeError keeps JS's own class, so
-  // `instanceof TypeError` holds.
-  core.registerErrorBuilder(`Wasm.${name}`, (message) => {
-    const error = name === "TypeError" ? new TypeError(message) : new Error(message);
-    Object.defineProperty(error, "name", { value: name, writable: true, configurable: true, enumerable: false });
-    return error;
-  });
+/**
+ * Registers a deno_core error builder for each `[className, name]`: an op's error of that class
+ * arrives as an Error (a TypeError for the name "TypeError", so `instanceof TypeError` holds)
+ * whose own `name` is `name` (not enumerable, as an Error class's is).
+ */
+export function registerNamedErrors(classes) {
+  for (const [className, name] of classes) {
+    core.registerErrorBuilder(className, (message) => {
+      const error = name === "TypeError" ? new TypeError(message) : new Error(message);
+      Object.defineProperty(error, "name", { value: name, writable: true, configurable: true, enumerable: false });
+      return error;
+    });
+  }
 }
+
+// Keys are namespaced (ErrorCode::class in error.rs).
+registerNamedErrors([...CODES.keys()].map((name) => [`Wasm.${name}`, name]));
 
 /** An Error of the contract's class `name` (a key of ErrorCode: "TypeError", "IoError", ...)
  * carrying its numeric `code`, for JS that raises Kiln's errors itself. */

@@ -3,7 +3,7 @@ import { console, inspect } from "ext:kiln_globals/console.js";
 import { clearInterval, clearTimeout, performance, setInterval, setTimeout } from "ext:kiln_globals/timers.js";
 import { TextDecoder, TextEncoder } from "ext:kiln_globals/encoding.js";
 import { crypto } from "ext:kiln_globals/crypto.js";
-import { codeArgumentErrors, codedError } from "ext:ext_wasm/errors.js";
+import { codeArgumentErrors, codedError, registerNamedErrors } from "ext:ext_wasm/errors.js";
 
 const core = globalThis.Deno.core;
 
@@ -27,17 +27,11 @@ codeArgumentErrors([
 // `core.print` under console.log, for one): without a builder for its class, deno_core's error
 // builder makes `undefined` of such an error. Each is an Error named by its class, as Deno's
 // `Deno.errors` are named. (deno_core registers `Interrupted` itself.)
-for (const name of [
+registerNamedErrors([
   "NotFound", "PermissionDenied", "ConnectionRefused", "ConnectionReset", "ConnectionAborted", "NotConnected",
   "AddrInUse", "AddrNotAvailable", "BrokenPipe", "AlreadyExists", "InvalidData", "TimedOut",
   "WriteZero", "UnexpectedEof", "WouldBlock", "IsADirectory", "NetworkUnreachable", "NotADirectory", "FilesystemLoop",
-]) {
-  core.registerErrorBuilder(name, (message) => {
-    const error = new Error(message);
-    Object.defineProperty(error, "name", { value: name, writable: true, configurable: true, enumerable: false });
-    return error;
-  });
-}
+].map((name) => [name, name]));
 
 // How an uncaught value that is not an Error is shown: `error: Uncaught (in promise) { a: 1 }`,
 // inspected as Deno shows it, not "[object Object]" (null: deno_core's own text, for errors). The

@@ -183,6 +183,12 @@ impl App {
     self.dir.path()
   }
 
+  /// Runs the app on Kiln and on Deno 2.9 ([`deno_runs`]): each must print `expected`.
+  pub fn prints_as_on_deno(&self, expected: &str) {
+    self.run().ok(expected);
+    assert_eq!(deno_runs(&self.path().join("main.ts")), expected, "Deno printed otherwise");
+  }
+
   /// Writes a file (creating directories) relative to the app.
   pub fn file(self, rel: &str, contents: impl AsRef<[u8]>) -> Self {
     let path = self.dir.path().join(rel);
