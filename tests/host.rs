@@ -119,7 +119,9 @@ fn bound_export_calls_of_a_store_with_host_functions() {
 /// many calls in one; and a store that imports WASI keeps the fiber driver. Numbers a host
 /// function returns, which Rust takes itself there, must reach the guest as the JS side makes
 /// them under `await call`: 104 returned values (edges of each type, and values that are not
-/// numbers) through both, compared. An unbounded guest -> JS -> guest recursion stops cleanly:
+/// numbers) through both, compared; so must the caller Rust makes for such a function, which
+/// stops working when the function returns, throws or returns a value the JS side settles, and
+/// under `await call` works until a promise the function returned settles. An unbounded guest -> JS -> guest recursion stops cleanly:
 /// at about 100 levels when the JS thread's stack lets the JS engine use 4 MiB (run.rs), else at
 /// about 50.
 #[test]
@@ -141,6 +143,11 @@ fn synchronous_calls_run_host_functions_on_the_js_stack() {
       "values compared: 104, differ: 0, accepted: 70\n",
       "i32 edges: -1 -2147483648 -2147483648\n",
       "f32 rounding: true argument seen: true\n",
+      "caller, number: exports 41, 2 args, this undefined, 1 page; after: 5006 MemoryError | call 41, 2 args, this undefined, 1 page; after: 5006 MemoryError\n",
+      "caller, throw: exports 5002 CallError, 2 args, this undefined, 1 page; after: 5006 MemoryError | call 5002 CallError, 2 args, this undefined, 1 page; after: 5006 MemoryError\n",
+      "caller, string: exports 5007 TypeError, 2 args, this undefined, 1 page; after: 5006 MemoryError | call 5007 TypeError, 2 args, this undefined, 1 page; after: 5006 MemoryError\n",
+      "caller, promise: exports 5002 CallError, 2 args, this undefined, 1 page; after: 5006 MemoryError | call 41, 2 args, this undefined, 1 page; after: 5006 MemoryError\n",
+      "hostCaller false, arguments: 1 3 1 3\n",
     ),
     recursion
   );

@@ -192,15 +192,15 @@ declare module "kiln:internal" {
      *
      * With `serve`, a function, a store that takes synchronous calls (its guests import no WASI)
      * runs the call on the JS thread's stack instead (host_direct.rs), and the op returns `DONE`.
-     * Each host function the guest calls runs then and there: `direct[index](token, ...args)` if
-     * `direct` has a function for it (numbers in and out), else `serve(index)`, with the call's token
-     * in the last slot; a value the direct function returned that Rust does not take, or what it
-     * threw, goes to `serve(index, value, threw)`.
+     * Each host function the guest calls runs then and there: called by Rust with numbers if
+     * `entries` (the store's `DirectEntries`, host_entry.rs) has it, else through `serve(index)`, with
+     * the call's token in the last slot; a value the function Rust called returned that Rust does
+     * not take, or what it threw, goes to `serve(index, value, threw, caller)`.
      *
      * # Errors
      * As `op_wasm_hcall_begin` and `op_wasm_hcall_run_sync`; 5007 if `slots` has no last slot.
      */
-    op_wasm_hcall_call_sync(packedExport: number, slots: Uint8Array, serve: unknown, direct: unknown): number;
+    op_wasm_hcall_call_sync(packedExport: number, slots: Uint8Array, serve: unknown, entries: unknown): number;
     /**
      * Runs a parked call until it ends or calls a host function, letting the event loop run while
      * the guest yields. Resolves to `DONE` (results in `slots`) or a host function's number
@@ -216,8 +216,8 @@ declare module "kiln:internal" {
      * which polls again with a real waker. Saves an async op per step: a promise and its
      * resolution, about a quarter of a round trip of the async driver.
      *
-     * `ctx` is the driver's `[direct, settle]` (ts/wasm_host.ts, `driveWith`), or undefined: a host
-     * function the guest calls with numbers only, that has an entry in `direct`, is called here,
+     * `ctx` is the driver's `[entries, settle]` (ts/wasm_host.ts, `driveWith`), or undefined: a host
+     * function the guest calls with numbers only, that Rust may call (host_entry.rs), is called here,
      * from Rust, and the guest resumed with its answer, in a loop, until a step Rust cannot take
      * itself (see `step_first`).
      */

@@ -15,8 +15,9 @@ import type { WasmArg, WasmCaller, WasmExports, WasmFunction, WasmResult, WasmRe
 import {
   answer,
   CALLER_TOKEN,
+  type CallerFields,
   type CallState,
-  directFns,
+  directEntries,
   endWhenSettled,
   isThenable,
   newState,
@@ -96,7 +97,9 @@ export const THREW = Symbol("threw");
  * answered here (the caller ends), and THREW stands for the value. (No tuple or closure: this runs
  * on every host call.) */
 export function start(h: HostFn, view: DataView, caller: Caller | null, state: CallState, table: HostTable, token: number): unknown {
-  table.active.push(token);
+  const top = table.top;
+  const outer = top[0];
+  top[0] = token;
   try {
     return invoke(h, view, caller);
   } catch (error) {
@@ -104,7 +107,7 @@ export function start(h: HostFn, view: DataView, caller: Caller | null, state: C
     replyError(h, state, error);
     return THREW;
   } finally {
-    table.active.pop();
+    top[0] = outer;
   }
 }
 
@@ -167,23 +170,26 @@ export function drive(token: number, table: HostTable, slots: Uint8Array): Promi
 async function driveWith(token: number, table: HostTable, slots: Uint8Array, state: CallState): Promise<void> {
   const view = new DataView(slots.buffer, slots.byteOffset, slots.byteLength);
   // The first poll of a step calls the host functions it can itself, with numbers
-  // (ext_wasm/src/host_drive.rs): their entries in `table.directAsync`. What an entry returned that
-  // Rust does not take, or threw, comes to `settle`, which answers as `serve` does; a promise is
-  // awaited here (LATER), and the next step gives its answer.
+  // (ext_wasm/src/host_drive.rs): those in the store's `DirectEntries`. What one returned that
+  // Rust does not take, or threw, comes to `settle` with the caller Rust made for it, which answers
+  // as `serve` does; a promise is awaited here (LATER), and the next step gives its answer.
   let later: Promise<void> | undefined;
-  const settle = (step: number, value: unknown, threw: boolean): number | [number, string] => {
+  const settle = (step: number, value: unknown, threw: boolean, caller?: CallerFields): number | [number, string] => {
     const index = step | 0;
     if (threw) {
+      if (caller !== undefined) caller[CALLER_TOKEN] = -1;
       replyError(hostFn(table, index), state, value);
     } else if (isThenable(value)) {
-      later = answerLater(table, index, view, state, value);
+      // The caller works until the promise settles, as `serve` keeps it.
+      later = answerLater(table, index, view, state, caller === undefined ? value : endWhenSettled(value, caller));
       return LATER;
     } else {
+      if (caller !== undefined) caller[CALLER_TOKEN] = -1;
       replyValue(state, table, index, value, view);
     }
     return state.status === 0 ? state.count : [state.status, state.message];
   };
-  const ctx = [directFns(table, callerProto(table), true), settle];
+  const ctx = [directEntries(table, callerProto(table)), settle];
   try {
     // Each step is polled once at once, and awaited only if it does not come on that poll.
     let step = ops.op_wasm_hcall_run_first(token, slots, ctx);
@@ -217,11 +223,21 @@ export async function driveInstantiation<T>(token: number, table: HostTable, end
   }
 }
 
-/** What Rust hands back after calling a host function directly (`directFn`): the value it
- * returned, if it was not simply a number of its result's type, or what it threw. Answered as the
- * driver answers (the promise of a host function that is not a `WebAssembly` import fails the
- * call); says what it answered as serveDirect does. */
-export function settleDirect(table: HostTable, step: number, view: DataView, state: CallState, value: unknown, threw: boolean): number | [number, string] {
+/** What Rust hands back after calling a host function directly (`table.direct`): the value it
+ * returned, if it was not simply a number of its result's type, or what it threw, and the caller
+ * Rust made for it, which ends here. Answered as the driver answers (the promise of a host
+ * function that is not a `WebAssembly` import fails the call); says what it answered as
+ * serveDirect does. */
+export function settleDirect(
+  table: HostTable,
+  step: number,
+  view: DataView,
+  state: CallState,
+  value: unknown,
+  threw: boolean,
+  caller: CallerFields | undefined,
+): number | [number, string] {
+  if (caller !== undefined) caller[CALLER_TOKEN] = -1;
   const answering = table.serving ?? state;
   const index = step | 0;
   const h = hostFn(table, index);
@@ -330,10 +346,11 @@ function made(caller: Caller): { memory?: WasmCaller["memory"]; exports?: WasmEx
 /**
  * The caller given to a host function as its last argument: the calling instance's memory and
  * exports, usable only while that host function runs. Every host call makes one, so a caller is
- * made by `newCaller` (or by a direct entry, runtime:wasm/host-answer) as an object literal with
- * one symbol-keyed field, its host call's token, and its store's `callerProto`, which holds the
- * store's host table and inherits from this class's prototype: QuickJS makes that in well under
- * the time of a class instance with private fields (about 300 ns a host call on this machine).
+ * an object with one symbol-keyed field, its host call's token, whose prototype is its store's
+ * `callerProto`, which holds the store's host table and inherits from this class's prototype:
+ * made by `newCaller` as an object literal, or by Rust for a function it calls with numbers
+ * (ext_wasm/src/host_entry.rs, `DirectEntries`). QuickJS makes either in well under the time of a
+ * class instance with private fields (about 300 ns a host call on this machine).
  */
 export class Caller implements WasmCaller {
   /** The host call's token while it runs; -1 once it has returned (tokens count up from 1). */

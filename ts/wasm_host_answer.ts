@@ -3,7 +3,7 @@
 // throw), and the host functions as Rust calls them directly on the JS thread's stack
 // (`table.direct`, ext_wasm/src/host_direct.rs). runtime:wasm/host drives the calls with these.
 
-import { type CallState, type HostFn, type HostTable, RAISE } from "runtime:wasm/host-table";
+import { type CallState, type DirectEntries, type HostFn, type HostTable, RAISE } from "runtime:wasm/host-table";
 
 export type { CallState } from "runtime:wasm/host-table";
 import { describe, encode, refId, wasmError } from "runtime:wasm/values";
@@ -12,9 +12,10 @@ import { describe, encode, refId, wasmError } from "runtime:wasm/values";
  * has returned. */
 export const CALLER_TOKEN: unique symbol = Symbol("caller token");
 
-/** A caller as a direct entry makes it: an object literal whose prototype (runtime:wasm/host's
- * `callerProto`) holds its store's host table and gives it `memory` and `exports`. */
-interface CallerFields {
+/** A caller as Rust makes it for a host function it calls (ext_wasm/src/host_entry.rs): an
+ * object whose prototype (runtime:wasm/host's `callerProto`) holds its store's host table and
+ * gives it `memory` and `exports`. */
+export interface CallerFields {
   [CALLER_TOKEN]: number;
 }
 
@@ -111,111 +112,25 @@ export function withCause(error: unknown, state: CallState): unknown {
 /** The types a host function's values may have for Rust to call it directly: plain numbers. */
 const NUMBER_TYPES = ["i32", "f32", "f64"];
 
-/** `table.direct` (or, with `keep`, `table.directAsync`), made for every host function added
- * since it was last made. Callers are made with `callerProto`, runtime:wasm/host's for the table. */
-export function directFns(table: HostTable, callerProto: object, keep = false): HostTable["direct"] {
-  const direct = keep ? table.directAsync : table.direct;
+/**
+ * The store's `DirectEntries` (runtime:wasm/host-table), with `table.direct` made for every host
+ * function added since it was last made: the function itself if Rust can call it with numbers.
+ * Rust calls it as the drivers do (runtime:wasm/host, `start`): a `WebAssembly` import, or a host
+ * function of a store made with `hostCaller: false`, with its arguments only; any other with a
+ * caller of `callerProto` as well, live while it runs (and, for the async driver, until a promise
+ * it returned settles); `table.top` set to the call's token meanwhile. A number of the result's
+ * type Rust takes; anything else the function returned, or threw, goes to the driver's `settle`.
+ */
+export function directEntries(table: HostTable, callerProto: object): DirectEntries {
+  const direct = table.direct;
   for (let index = direct.length; index < table.fns.length; index++) {
     const h = table.fns[index];
-    const numbers = h !== null && h !== undefined && h.suspending === undefined && h.results.length <= 1 &&
-      h.params.every((t) => NUMBER_TYPES.includes(t)) && h.results.every((t) => NUMBER_TYPES.includes(t));
-    direct.push(numbers ? directFn(h, table, callerProto, keep) : undefined);
+    const numbers = h !== null && h !== undefined && h.suspending === undefined && !h.noCaller === table.callers &&
+      h.results.length <= 1 && h.params.length <= 3 && h.params.every((t) => NUMBER_TYPES.includes(t)) &&
+      h.results.every((t) => NUMBER_TYPES.includes(t));
+    direct.push(numbers ? h.fn : undefined);
   }
-  return direct;
-}
-
-/** Host function `h` as Rust calls it directly (`table.direct`): with the call's token, then its
- * arguments, all numbers of its types. It returns what the function returned, which Rust takes if
- * it is a number of the result's type (nothing for no result) and otherwise hands to the
- * driver's `settle`; a throw is handed there too. A `WebAssembly` import, or a host function of a
- * store made with `hostCaller: false`, gets its arguments only; any other a caller as well, live
- * while it runs, as the driver gives it. Either is on the table's stack of running host calls
- * meanwhile, as `start` puts it. With `keep` (`table.directAsync`, for the async driver, which
- * awaits a promise a host function returns), a promise it returns keeps its caller live until it
- * settles, as the driver's `serve` does: what the entry returns then is a promise of the value
- * that settles after the caller ends. */
-function directFn(h: HostFn, table: HostTable, proto: object, keep: boolean): (token: number, ...args: number[]) => unknown {
-  const fn = h.fn as (...a: unknown[]) => unknown;
-  const arity = h.params.length;
-  const active = table.active;
-  if (h.noCaller) {
-    // On the table's stack while it runs, as the driver puts it: a `WebAssembly` export it calls
-    // goes in through it (`via`), and a `WebAssembly.promising` call it makes waits for it.
-    switch (arity) {
-      case 0:
-        return (token) => {
-          active.push(token);
-          try {
-            return fn();
-          } finally {
-            active.pop();
-          }
-        };
-      case 1:
-        return (token, a) => {
-          active.push(token);
-          try {
-            return fn(a);
-          } finally {
-            active.pop();
-          }
-        };
-      case 2:
-        return (token, a, b) => {
-          active.push(token);
-          try {
-            return fn(a, b);
-          } finally {
-            active.pop();
-          }
-        };
-      default:
-        return (token, ...args) => {
-          active.push(token);
-          try {
-            return fn(...args);
-          } finally {
-            active.pop();
-          }
-        };
-    }
-  }
-  // The caller is made and ended here, inline: these run on every host call.
-  if (arity <= 2) {
-    // The common arities without a spread call (it builds an array on every call).
-    return (token, a, b) => {
-      const caller = { __proto__: proto, [CALLER_TOKEN]: token } as CallerFields;
-      active.push(token);
-      let value: unknown;
-      try {
-        value = arity === 0 ? fn(caller) : arity === 1 ? fn(a, caller) : fn(a, b, caller);
-      } catch (error) {
-        caller[CALLER_TOKEN] = -1;
-        throw error;
-      } finally {
-        active.pop();
-      }
-      if (keep && isThenable(value)) return endWhenSettled(value, caller);
-      caller[CALLER_TOKEN] = -1;
-      return value;
-    };
-  }
-  return (token, ...args) => {
-    const caller = { __proto__: proto, [CALLER_TOKEN]: token } as CallerFields;
-    active.push(token);
-    let value: unknown;
-    try {
-      value = fn(...args, caller);
-    } catch (error) {
-      caller[CALLER_TOKEN] = -1;
-      throw error;
-    } finally {
-      active.pop();
-    }
-    if (keep && isThenable(value)) return endWhenSettled(value, caller);
-    caller[CALLER_TOKEN] = -1;
-    return value;
-  };
+  return table.entries ??= [table.callers ? callerProto : null, CALLER_TOKEN, table.top, direct];
 }
 
 /** `value`, a promise a host function returned, as a promise that settles as it does, once

@@ -5,7 +5,7 @@
 // syncRunner. Their guests' host functions are served by runtime:wasm/host.
 
 import type { WasmArg, WasmFunction, WasmReturn } from "runtime:wasm";
-import { type CallState, directFns, newState, withCause } from "runtime:wasm/host-answer";
+import { type CallerFields, type CallState, directEntries, newState, withCause } from "runtime:wasm/host-answer";
 import { CALLED, callerProto, DONE, driveSync, serveDirect, settleDirect } from "runtime:wasm/host";
 import { type ApiExport, callVia, type HostTable } from "runtime:wasm/host-table";
 import {
@@ -64,9 +64,10 @@ export function hostExportFunction(
 
 /**
  * The store's context of its bound export calls (`op_wasm_hcall_export_call`, made once per
- * store): `[serve, direct, slots, fail]`. Rust reads it only when a call's guest calls a host
- * function (ext_wasm/src/host_direct.rs): `direct` is `table.direct`, and `serve` runs a host
- * function with its values in `slots` (the token in the last slot), as syncRunner's does. The
+ * store): `[serve, entries, slots, fail]`. Rust reads it only when a call's guest calls a host
+ * function (ext_wasm/src/host_direct.rs): `entries` are the store's `DirectEntries`
+ * (runtime:wasm/host-table), and `serve` runs a host function with its values in `slots` (the
+ * token in the last slot), as syncRunner's does, or settles what one Rust called returned. The
  * buffer is remade, with its own `serve`, when a host function with more values joins the store;
  * Rust reads the two together at each host call. `fail` throws a failed call's error with what a
  * host function threw as its `cause`, through `standard` (the `WebAssembly` API's error classes;
@@ -79,16 +80,18 @@ function boundCalls(table: HostTable, standard: (error: unknown) => unknown = (e
   const state = newState();
   const calls: unknown[] = [];
   const fit = (): void => {
-    directFns(table, callerProto(table));
+    directEntries(table, callerProto(table));
     const size = (table.slots + 1) * 8;
     if (calls[2] !== undefined && (calls[2] as Uint8Array).length >= size) return;
     const slots = new Uint8Array(size);
     const view = new DataView(slots.buffer);
-    calls[0] = (step: number, value?: unknown, threw?: boolean) =>
-      threw === undefined ? serveDirect(table, step, slots, view, state) : settleDirect(table, step, view, state, value, threw);
+    calls[0] = (step: number, value?: unknown, threw?: boolean, caller?: CallerFields) =>
+      threw === undefined
+        ? serveDirect(table, step, slots, view, state)
+        : settleDirect(table, step, view, state, value, threw, caller);
     calls[2] = slots;
   };
-  calls[1] = table.direct;
+  calls[1] = directEntries(table, callerProto(table));
   calls[3] = (error: unknown): never => {
     const failed = withCause(error, state);
     state.thrown = undefined;
@@ -127,7 +130,7 @@ function syncRunner(
     slots: Uint8Array;
     view: DataView;
     state: CallState;
-    serve: (step: number, value?: unknown, threw?: boolean) => number | [number, string];
+    serve: (step: number, value?: unknown, threw?: boolean, caller?: CallerFields) => number | [number, string];
   } | null = null;
   let running = false;
   return (args: readonly unknown[]): DataView => {
@@ -142,8 +145,10 @@ function syncRunner(
         slots,
         view,
         state,
-        serve: (step: number, value?: unknown, threw?: boolean) =>
-          threw === undefined ? serveDirect(table, step, slots, view, state) : settleDirect(table, step, view, state, value, threw),
+        serve: (step: number, value?: unknown, threw?: boolean, caller?: CallerFields) =>
+          threw === undefined
+            ? serveDirect(table, step, slots, view, state)
+            : settleDirect(table, step, view, state, value, threw, caller),
       };
       if (!running) own = call;
     }
@@ -156,7 +161,7 @@ function syncRunner(
     try {
       write(view, args);
       if (oneOp) {
-        const step = ops.op_wasm_hcall_call_sync(packed, slots, serve, directFns(table, callerProto(table)));
+        const step = ops.op_wasm_hcall_call_sync(packed, slots, serve, directEntries(table, callerProto(table)));
         if (step !== DONE) {
           token = view.getFloat64(slots.length - 8, true);
           driveSync(token, table, slots, view, state, step);
@@ -193,8 +198,8 @@ export function jsApiExportFunction(api: ApiExport): (...args: unknown[]) => unk
   const reenter = reentry(api);
   const slow = (...args: unknown[]): unknown => {
     // callVia(table), written out: this runs on every call of every export.
-    const active = table.active;
-    const via = active.length > 0 ? active[active.length - 1] : table.promising.length > 0 ? callVia(table) : -1;
+    const top = table.top[0];
+    const via = top !== -1 ? top : table.promising.length > 0 ? callVia(table) : -1;
     if (via !== -1) return reenter(via, args);
     const view = run(args);
     if (results.length === 0) return undefined;
@@ -212,22 +217,21 @@ export function jsApiExportFunction(api: ApiExport): (...args: unknown[]) => unk
     // op's way to `slow` (finding the store busy, then calling back into JS) cost them 0.5 µs.
     const op = results.length === 0 ? ops.op_wasm_hcall_export_call_void : ops.op_wasm_hcall_export_call;
     const bound = op.bind(slow, packed, boundCalls(table, standard)) as (...args: unknown[]) => unknown;
-    const active = table.active;
+    const top = table.top;
     const promising = table.promising;
-    // Inside a host function of the store (`active`), straight to `reenter`.
+    // Inside a host function of the store (`top`), straight to `reenter`.
     switch (count) {
       case 0:
-        return () => active.length > 0 ? reenter(active[active.length - 1], []) : promising.length > 0 ? slow() : bound();
+        return () => top[0] !== -1 ? reenter(top[0], []) : promising.length > 0 ? slow() : bound();
       case 1:
-        return (a?: unknown) =>
-          active.length > 0 ? reenter(active[active.length - 1], [a]) : promising.length > 0 ? slow(a) : bound(a);
+        return (a?: unknown) => top[0] !== -1 ? reenter(top[0], [a]) : promising.length > 0 ? slow(a) : bound(a);
       case 2:
         return (a?: unknown, b?: unknown) =>
-          active.length > 0 ? reenter(active[active.length - 1], [a, b]) : promising.length > 0 ? slow(a, b) : bound(a, b);
+          top[0] !== -1 ? reenter(top[0], [a, b]) : promising.length > 0 ? slow(a, b) : bound(a, b);
       default:
         return (a?: unknown, b?: unknown, c?: unknown) =>
-          active.length > 0
-            ? reenter(active[active.length - 1], [a, b, c])
+          top[0] !== -1
+            ? reenter(top[0], [a, b, c])
             : promising.length > 0
             ? slow(a, b, c)
             : bound(a, b, c);

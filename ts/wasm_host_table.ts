@@ -69,20 +69,22 @@ export class HostTable {
   /** Each function's results as error messages name them ("result 1 of the host function `m.f`"),
    * made once here rather than on every call. */
   readonly where: (string[] | null)[] = [];
-  /** The tokens of the host function calls running now, innermost last: a `WebAssembly` API
-   * export called from one of them calls back through it (`jsApiExportFunction`). */
-  readonly active: number[] = [];
+  /** The token of the innermost host function call running now, -1 when none is: a `WebAssembly`
+   * API export called from one calls back through it (`jsApiExportFunction`). Each host call sets
+   * it and puts back what it found when it returns, in JS (runtime:wasm/host, `start`) or in Rust
+   * (ext_wasm/src/host_entry.rs, which writes the array's memory: one store, no property). */
+  readonly top = new Float64Array([-1]);
   /** The `WebAssembly.promising` calls of the store that have not ended, innermost last. While
    * one is suspended, a call into the store runs nested in it (`via`). */
   readonly promising: PromisingCall[] = [];
-  /** Each host function as a guest on the JS thread's stack calls it from Rust, given the call's
-   * token and the arguments as numbers (ext_wasm/src/host_direct.rs), or undefined for one whose
-   * values are not all i32, f32 or f64 numbers (at most one result), or that suspends: that one
-   * takes the whole JS path. Made by runtime:wasm/host-answer (`directFns`) as functions are added. */
-  readonly direct: (((token: number, ...args: number[]) => unknown) | undefined)[] = [];
-  /** `direct` for the async driver (`await instance.call`, ext_wasm/src/host_drive.rs), which
-   * awaits a promise a host function returns: its entries keep their caller live until then. */
-  readonly directAsync: (((token: number, ...args: number[]) => unknown) | undefined)[] = [];
+  /** Each host function Rust calls itself, with its arguments as numbers (and a caller it makes,
+   * if the store's functions get one: `callers`), or undefined for one whose values are not all
+   * i32, f32 or f64 numbers (at most one result), that suspends, or that takes a caller when the
+   * store's others do not or the other way round: that one takes the whole JS path. Made by
+   * runtime:wasm/host-answer (`directEntries`) as functions are added. */
+  readonly direct: (((...args: never[]) => unknown) | undefined)[] = [];
+  /** What Rust calls `direct`'s functions with (`directEntries`), once made. */
+  entries: DirectEntries | null = null;
   /** The state of the innermost `caller.exports` call running in the store, if its guest runs on
    * the JS thread's stack: the host functions of that nested call answer into it (what one throws
    * becomes the nested call's `cause`), not into the export call it is nested in. Only a call
@@ -95,7 +97,9 @@ export class HostTable {
   /** Called after a host function is added (runtime:wasm/host, `boundCalls`). */
   grown: (() => void) | null = null;
 
-  constructor(fns: (HostFn | null)[]) {
+  /** `callers`: whether the store's host functions get a caller (runtime:wasm's, unless
+   * instantiated with `hostCaller: false`), not the `WebAssembly` global's. */
+  constructor(fns: (HostFn | null)[], readonly callers = true) {
     for (const f of fns) this.add(f);
   }
 
@@ -114,6 +118,17 @@ export class HostTable {
   }
 }
 
+/**
+ * What Rust calls a store's host functions with when a guest calls them with numbers
+ * (ext_wasm/src/host_entry.rs): `[callerProto, callerToken, top, direct]`. With a prototype
+ * (null: the functions get no caller), Rust makes each call's caller as an object of that
+ * prototype whose `callerToken` property is the call's token, passes it after the arguments, and
+ * sets that property to -1 when the function returns (or hands the caller to the driver's
+ * `settle`, which ends it, or keeps it until a promise the function returned settles). `top` is
+ * `HostTable.top`, which it sets while the function runs; `direct` is `HostTable.direct`.
+ */
+export type DirectEntries = [object | null, symbol, Float64Array, HostTable["direct"]];
+
 /** Host function number `index` of `table`, or the error of a guest that called an unknown one. */
 export function hostFn(table: HostTable, index: number): HostFn {
   const h = table.fns[index];
@@ -127,8 +142,8 @@ export function hostFn(table: HostTable, index: number): HostFn {
  * host function running, else the innermost `WebAssembly.promising` call, which is suspended
  * (runtime:wasm/jspi): the store is that call's until it ends. -1: none, the store is free. */
 export function callVia(table: HostTable): number {
-  const active = table.active;
-  if (active.length > 0) return active[active.length - 1];
+  const top = table.top[0];
+  if (top !== -1) return top;
   const promising = table.promising;
   return promising.length > 0 ? promising[promising.length - 1].token : -1;
 }
@@ -151,7 +166,7 @@ export function hostTable(split: SplitImports, moduleIds: number[], jsValues = f
     const suspending = (f.fn as { [SUSPENSION]?: Suspension })[SUSPENSION];
     fns[index] = { fn: f.fn, name: `${f.module}.${f.name}`, params, results, bare: jsValues, noCaller: jsValues || !caller, suspending };
   });
-  return new HostTable(fns);
+  return new HostTable(fns, !(jsValues || !caller));
 }
 
 /** An export of an instance of the `WebAssembly` API whose store has JS imports (`table`), as

@@ -102,7 +102,7 @@ export async function promisingCall(api: ApiExport, args: unknown[]): Promise<un
   // Made inside a running JS import: the call starts once the import has returned (the next
   // microtask: JS imports run only while JS holds the stack), as wasmtime cannot leave the import
   // while a call it made is suspended.
-  if (table.active.length > 0) await undefined;
+  if (table.top[0] !== -1) await undefined;
   const via = callVia(table);
   const nested = via !== -1;
   let token = via;

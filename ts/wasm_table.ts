@@ -231,11 +231,13 @@ export class Table {
       const fn = value as (...args: unknown[]) => unknown;
       const count = known.params.length;
       host = this.#host.add({
-        // The caller the host call adds last is not one of the function's arguments.
+        // Called with its parameters only, as the store's other functions (the `WebAssembly`
+        // global's imports) are.
         fn: (...args: unknown[]) => fn(...args.slice(0, count)),
         name: `${this.#name} element (${fn.name})`,
         params: known.params,
         results: known.results,
+        noCaller: true,
       });
       added.set(value as Function, host);
     }

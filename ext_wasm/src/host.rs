@@ -40,7 +40,7 @@ pub type Slot = [u8; SLOT];
 pub enum Command {
   /// The function's results, one slot each.
   Reply(Vec<Slot>),
-  /// The function's one result (or none), as Rust took it from what a direct entry returned
+  /// The function's one result (or none), as Rust took it from what the function it called returned
   /// (host_entry.rs): of the function's result type already.
   Value(Option<Val>),
   /// The function failed: trap the guest with this error (5002 for a thrown value, 5007 for a
@@ -135,8 +135,8 @@ impl Args {
 }
 
 /// A host function call whose values are all JS numbers (i32, f32 or f64), at most three
-/// arguments and one result: the async driver's first poll may call the function's direct entry
-/// with them from Rust, as a guest on the JS thread's stack does (host_drive.rs). Kept without
+/// arguments and one result: the async driver's first poll may call the function with them from
+/// Rust (host_entry.rs), as a guest on the JS thread's stack does (host_drive.rs). Kept without
 /// an allocation: every host call of such a function makes one.
 pub struct Numbers {
   vals: [Val; 3],

@@ -13,11 +13,11 @@
 //! syncRunner, and, for bound calls, in the store's context (`boundCalls`), which is read only
 //! when the guest calls a host function ([`run_lazy`]; such a call is given its token then too):
 //!
-//! - **Numbers** (every value an i32, f32 or f64, at most one result): Rust calls the function's
-//!   entry in `table.direct` (ts/wasm_host_answer.ts) with the call's token and the arguments as
-//!   JS numbers, and takes a returned number of the result's type itself. Anything else it
-//!   returned, and anything it threw, goes to `serve(index, value, threw)`, which answers as the
-//!   driver would.
+//! - **Numbers** (every value an i32, f32 or f64, at most one result): Rust calls the function
+//!   itself, from the store's entries (`DirectEntries`, ts/wasm_host_table.ts; host_entry.rs),
+//!   with the arguments as JS numbers and the caller it makes, and takes a returned number of the
+//!   result's type itself. Anything else it returned, and anything it threw, goes to
+//!   `serve(index, value, threw, caller)`, which answers as the driver would.
 //! - **Any other**: the arguments go into the slots, and `serve(index)` (`serveDirect`) runs the
 //!   host function as the synchronous driver does.
 //!
@@ -36,7 +36,7 @@ use wasmtime::{Caller, Val, ValType};
 
 use crate::error::WasmError;
 use crate::host::{apply, call_back_sync, carry_out, CallTarget, Command, Event, HostBridge, Slot};
-use crate::host_entry::{self as entry, answer_of, driver_failed, Entry, Slots};
+use crate::host_entry::{self as entry, answer_of, driver_failed, Entries, Entry, Slots};
 use crate::js_ref::to_slot;
 use crate::store::StoreData;
 use crate::value::{val_to_number, SLOT};
@@ -58,6 +58,9 @@ struct Direct {
   /// The call's token, by which the JS side's commands find it (hostcall.rs); -1 until a call
   /// made by [`Lazy`] is parked, at its first host call.
   token: Cell<f64>,
+  /// The store's entries (host_entry.rs), handles of the op's scope: given, or read from a
+  /// [`Lazy`] context at the first host call. `None` until then, or if there are none.
+  entries: Cell<Option<Entries<'static>>>,
 }
 
 /// The JS side of a direct call.
@@ -66,8 +69,6 @@ enum Side {
   Given {
     /// The JS side's function that runs host function `index` and says what it answered.
     serve: v8::Local<'static, v8::Function>,
-    /// The host functions Rust calls itself, with numbers (`JsSide::fns`).
-    fns: Option<v8::Local<'static, v8::Array>>,
     /// The call's slot buffer (the op's argument, which the JS side reads and writes too).
     slots: *mut u8,
     len: usize,
@@ -79,7 +80,7 @@ enum Side {
 
 /// What a bound export call's JS side is read from, when its guest first calls a host function.
 pub(crate) struct Lazy {
-  /// The store's `[serve, direct, slots]` (ts/wasm_host_exports.ts, `boundCalls`): read at each
+  /// The store's `[serve, entries, slots]` (ts/wasm_host_exports.ts, `boundCalls`): read at each
   /// host call, so that a buffer the JS side remade for a larger host function is used with the
   /// `serve` that goes with it.
   pub ctx: v8::Local<'static, v8::Array>,
@@ -109,8 +110,8 @@ pub(crate) struct JsSide<'a, 's, 'i, 'v> {
   pub scope: &'a mut v8::PinScope<'s, 'i>,
   pub state: &'a Rc<RefCell<OpState>>,
   pub serve: v8::Local<'v, v8::Function>,
-  /// The host functions Rust may call directly, by number (ts/wasm_host_answer.ts, `directFns`).
-  pub fns: Option<v8::Local<'v, v8::Array>>,
+  /// The store's entries, whose host functions Rust may call directly (host_entry.rs).
+  pub entries: v8::Local<'v, v8::Value>,
   pub slots: &'a mut [u8],
   /// The call's token, by which the JS side's commands find it (hostcall.rs).
   pub token: f64,
@@ -123,16 +124,17 @@ pub(crate) fn run<R>(
   callers: Rc<Callers>,
   call: impl FnOnce() -> R,
 ) -> R {
+  let entries = Entries::read(js.scope, js.entries);
   // SAFETY: the erased lifetimes are never relied on past this function: the entry is popped
   // (by `Pop` in `running`, even on unwinding) before it returns, while the op's scope, the
-  // `serve` handle and the slot buffer are all still alive.
-  let (serve, fns) = unsafe {
+  // handles made in it and the slot buffer are all still alive.
+  let (serve, entries) = unsafe {
     (
       std::mem::transmute::<v8::Local<'_, v8::Function>, v8::Local<'static, v8::Function>>(js.serve),
-      js.fns.map(|fns| std::mem::transmute::<v8::Local<'_, v8::Array>, v8::Local<'static, v8::Array>>(fns)),
+      std::mem::transmute::<Option<Entries<'_>>, Option<Entries<'static>>>(entries),
     )
   };
-  let side = Side::Given { serve, fns, slots: js.slots.as_mut_ptr(), len: js.slots.len() };
+  let side = Side::Given { serve, slots: js.slots.as_mut_ptr(), len: js.slots.len() };
   let direct = Direct {
     scope: std::ptr::from_mut(js.scope).cast(),
     side,
@@ -140,6 +142,7 @@ pub(crate) fn run<R>(
     bridge,
     callers,
     token: Cell::new(js.token),
+    entries: Cell::new(entries),
   };
   running(direct, call).0
 }
@@ -161,6 +164,7 @@ pub(crate) fn run_lazy<R>(
     bridge,
     callers: Rc::default(),
     token: Cell::new(-1.0),
+    entries: Cell::new(None),
   };
   running(direct, call)
 }
@@ -204,13 +208,19 @@ pub(crate) fn call(
 }
 
 impl Direct {
-  /// Runs host function `index` in JS: its direct function with the arguments as numbers if it
-  /// has one and they are, else the JS side's `serve`; returns its answer.
+  /// Runs host function `index` in JS: itself, with the arguments as numbers, if Rust may call
+  /// it so and they are, else through the JS side's `serve`; returns its answer.
   fn run(&self, caller: &Caller<'_, StoreData>, index: u32, params: &[Val], result_types: &[ValType]) -> Command {
     // SAFETY: `scope` is the scope of the op that runs the call, which is still running (this runs
     // inside its `Func::call`), and which does not use its scope until the call returns; the
     // scope made here ends before this function returns.
     let outer: &mut v8::PinScope<'static, 'static> = unsafe { &mut *self.scope.cast() };
+    if let (Side::Lazy(lazy), None) = (&self.side, self.entries.get()) {
+      // Read once a call, in the op's scope, whose handles live as long as the call.
+      let entries = lazy.ctx.get_index(outer, 1).and_then(|value| Entries::read(outer, value));
+      self.entries.set(entries);
+    }
+    let entries = self.entries.get();
     v8::scope!(let scope, outer);
     // A memory that grew since JS last ran: its old buffers are detached first, as after any op.
     crate::memory_view::detach_grown_in(scope, &self.state);
@@ -220,24 +230,22 @@ impl Direct {
       Err(e) => return Command::Throw(e),
     };
     let recv: v8::Local<v8::Value> = v8::undefined(tc).into();
-    let direct =
-      self.fns(tc).and_then(|fns| fns.get_index(tc, index)).and_then(|f| v8::Local::<v8::Function>::try_from(f).ok());
-    if let Some(f) = direct {
+    let direct = entries.as_ref().and_then(|entries| Some((entries, entries.get(tc, index)?)));
+    if let Some((entries, f)) = direct {
       let mut args = [0.0; 3];
       let numbers = params.len() <= args.len()
         && args.iter_mut().zip(params).all(|(arg, param)| val_to_number(param).map(|n| *arg = n).is_some());
       if numbers {
-        let (value, threw) = match entry::call(tc, f, token, &args[..params.len()], result_types) {
+        let (value, threw, made) = match entry::call(tc, entries, f, token, &args[..params.len()], result_types) {
           Entry::Value(value) => return Command::Value(value),
-          Entry::Settle(value, threw) => (value, threw),
+          Entry::Settle(value, threw, made) => (value, threw, made),
           Entry::Stopped => return entry::stopped(),
         };
         let Some(js) = self.side(tc) else {
           return no_side();
         };
-        let index = v8::Number::new(tc, f64::from(index)).into();
-        let threw = v8::Boolean::new(tc, threw).into();
-        let Some(settled) = js.serve.call(tc, recv, &[index, value, threw]) else {
+        let args = entry::settle_args(tc, index, value, threw, made);
+        let Some(settled) = js.serve.call(tc, recv, &args) else {
           return driver_failed(tc.exception().map(|e| e.to_rust_string_lossy(tc)));
         };
         // SAFETY: the buffer outlives the call (see the copies below), and JS is done with it.
@@ -283,14 +291,6 @@ impl Direct {
     let token = (lazy.park)(&self.state, self.bridge.clone(), self.callers.clone(), lazy.store.clone())?;
     self.token.set(token);
     Ok(token)
-  }
-
-  /// The host functions Rust calls itself (`table.direct`), if the JS side gave them.
-  fn fns<'s>(&self, scope: &mut v8::PinScope<'s, '_>) -> Option<v8::Local<'s, v8::Array>> {
-    match &self.side {
-      Side::Given { fns, .. } => *fns,
-      Side::Lazy(lazy) => lazy.ctx.get_index(scope, 1).and_then(|f| v8::Local::<v8::Array>::try_from(f).ok()),
-    }
   }
 
   /// The JS side's `serve` and the slot buffer that goes with it, for this host call.

@@ -17,7 +17,7 @@ use crate::export_run::run_export_sync;
 use crate::handles::parse_id;
 use crate::host::{answer, Args, Command, Event, Numbers};
 use crate::host_direct::{run, Callers, JsSide};
-use crate::host_entry::{self, answer_of, driver_failed, Entry, Slots, LATER};
+use crate::host_entry::{self, answer_of, driver_failed, Entries, Entry, Slots, LATER};
 use crate::hostcall::{
   begin, busy, park, poll_step, put_back, report, report_and_keep, step_sync, take, write_slots, HostCalls, Parked,
   Step, DONE,
@@ -38,10 +38,10 @@ use crate::value::SLOT;
 ///
 /// With `serve`, a function, a store that takes synchronous calls (its guests import no WASI)
 /// runs the call on the JS thread's stack instead (host_direct.rs), and the op returns `DONE`.
-/// Each host function the guest calls runs then and there: `direct[index](token, ...args)` if
-/// `direct` has a function for it (numbers in and out), else `serve(index)`, with the call's token
-/// in the last slot; a value the direct function returned that Rust does not take, or what it
-/// threw, goes to `serve(index, value, threw)`.
+/// Each host function the guest calls runs then and there: called by Rust with numbers if
+/// `entries` (the store's `DirectEntries`, host_entry.rs) has it, else through `serve(index)`, with
+/// the call's token in the last slot; a value the function Rust called returned that Rust does
+/// not take, or what it threw, goes to `serve(index, value, threw, caller)`.
 ///
 /// # Errors
 /// As `op_wasm_hcall_begin` and `op_wasm_hcall_run_sync`; 5007 if `slots` has no last slot.
@@ -52,9 +52,9 @@ pub fn op_wasm_hcall_call_sync(
   packed_export: f64,
   #[buffer] slots: &mut [u8],
   serve: v8::Local<v8::Value>,
-  direct: v8::Local<v8::Value>,
+  entries: v8::Local<v8::Value>,
 ) -> Result<f64, WasmError> {
-  let outcome = call_sync(scope, state, packed_export, slots, serve, direct);
+  let outcome = call_sync(scope, state, packed_export, slots, serve, entries);
   thrown(scope, outcome)
 }
 
@@ -65,7 +65,7 @@ fn call_sync(
   packed_export: f64,
   slots: &mut [u8],
   serve: v8::Local<v8::Value>,
-  direct: v8::Local<v8::Value>,
+  entries: v8::Local<v8::Value>,
 ) -> Result<f64, WasmError> {
   let Some(values) = slots.len().checked_sub(SLOT) else {
     return Err(WasmError::type_error("op_wasm_hcall_call_sync: the buffer needs a last slot for the token"));
@@ -73,8 +73,7 @@ fn call_sync(
   let (instance_id, export_index) = crate::handles::unpack_export(packed_export);
   let (body, last) = slots.split_at_mut(values);
   if let Ok(serve) = v8::Local::<v8::Function>::try_from(serve) {
-    let fns = v8::Local::<v8::Array>::try_from(direct).ok();
-    let direct = call_direct(scope, &state, (instance_id, export_index), body, last, (serve, fns));
+    let direct = call_direct(scope, &state, (instance_id, export_index), body, last, (serve, entries));
     detach_grown_in(scope, &state);
     if let Some(done) = direct? {
       return Ok(done);
@@ -99,7 +98,7 @@ fn call_direct(
   (instance_id, export_index): (f64, u32),
   body: &mut [u8],
   last: &mut [u8],
-  (serve, fns): (v8::Local<v8::Function>, Option<v8::Local<v8::Array>>),
+  (serve, entries): (v8::Local<v8::Function>, v8::Local<v8::Value>),
 ) -> Result<Option<f64>, WasmError> {
   let (shared, member, bridge, engines) = {
     let state = state.borrow();
@@ -116,7 +115,7 @@ fn call_direct(
   let token = park(&mut state.borrow_mut(), parked)?;
   last.copy_from_slice(&token.to_le_bytes());
   let args = body.to_vec();
-  let js = JsSide { scope, state, serve, fns, slots: body, token };
+  let js = JsSide { scope, state, serve, entries, slots: body, token };
   let called = run(js, bridge, callers, || run_export_sync(&engines, &mut guard, member, export_index, &args));
   drop(guard);
   if let Some(id) = parse_id(token) {
@@ -159,8 +158,8 @@ pub const PENDING: f64 = -3.0;
 /// which polls again with a real waker. Saves an async op per step: a promise and its
 /// resolution, about a quarter of a round trip of the async driver.
 ///
-/// `ctx` is the driver's `[direct, settle]` (ts/wasm_host.ts, `driveWith`), or undefined: a host
-/// function the guest calls with numbers only, that has an entry in `direct`, is called here,
+/// `ctx` is the driver's `[entries, settle]` (ts/wasm_host.ts, `driveWith`), or undefined: a host
+/// function the guest calls with numbers only, that Rust may call (host_entry.rs), is called here,
 /// from Rust, and the guest resumed with its answer, in a loop, until a step Rust cannot take
 /// itself (see [`step_first`]).
 #[op2(nofast)]
@@ -200,12 +199,12 @@ pub fn op_wasm_hcall_resume_first(
 /// if any. The poll's waker does nothing, as call_first.rs explains: the async op that follows a
 /// `PENDING` polls again, with a real waker, before it waits.
 ///
-/// A step that is a call of a host function with an entry in `ctx`'s `direct`, with numbers
-/// only, is not the JS driver's: the entry is called here (host_entry.rs), the guest given its
+/// A step that is a call of a host function Rust may call (`ctx`'s entries), with numbers only,
+/// is not the JS driver's: the function is called here (host_entry.rs), the guest given its
 /// answer and polled again. The parked call is back under its token while the JS runs, so that
 /// the commands of the function's caller find it, as they find it between a driver's steps.
-/// What the entry returned that Rust does not take, or threw, goes to `settle(index, value,
-/// threw)`, which answers as the driver's `serve` does; a promise it returned is awaited by the
+/// What the function returned that Rust does not take, or threw, goes to `settle(index, value,
+/// threw, caller)`, which answers as the driver's `serve` does; a promise it returned is awaited by the
 /// driver (`LATER`), and its answer given by the next `op_wasm_hcall_resume_first`. A guest that
 /// runs past its slice of time still yields (`PENDING`), host calls or not, and the async step
 /// after it lets the event loop turn (`step_async`).
@@ -218,6 +217,7 @@ fn step_first(
   ctx: v8::Local<v8::Value>,
 ) -> Result<f64, WasmError> {
   let ctx = v8::Local::<v8::Array>::try_from(ctx).ok();
+  let entries = ctx.and_then(|ctx| ctx.get_index(scope, 0)).and_then(|value| Entries::read(scope, value));
   let mut parked = take(state, token)?;
   if let Some(command) = command {
     parked.give(command);
@@ -231,16 +231,18 @@ fn step_first(
         return Ok(PENDING);
       }
     };
-    let (Step::Event(Event::Request { index, args: Args::Numbers(numbers) }), Some(ctx)) = (&step, ctx) else {
+    let (Step::Event(Event::Request { index, args: Args::Numbers(numbers) }), Some(ctx), Some(entries)) =
+      (&step, ctx, &entries)
+    else {
       break step;
     };
-    let Some(f) = entry_of(scope, ctx, *index) else {
+    let Some(f) = entries.get(scope, *index) else {
       break step;
     };
     let index = *index;
     put_back(state, token, parked);
     detach_grown_in(scope, state);
-    let answered = run_entry(scope, ctx, f, token, index, numbers, slots);
+    let answered = run_entry(scope, ctx, (entries, f), token, index, numbers, slots);
     parked = take(state, token)?;
     match answered {
       Some(command) => parked.give(command),
@@ -257,22 +259,12 @@ fn step_first(
   Ok(code)
 }
 
-/// Host function `index`'s entry in `ctx`'s `direct`, if it has one.
-fn entry_of<'s>(
-  scope: &mut v8::PinScope<'s, '_>,
-  ctx: v8::Local<'_, v8::Array>,
-  index: u32,
-) -> Option<v8::Local<'s, v8::Function>> {
-  let direct = v8::Local::<v8::Array>::try_from(ctx.get_index(scope, 0)?).ok()?;
-  v8::Local::<v8::Function>::try_from(direct.get_index(scope, index)?).ok()
-}
-
-/// Calls host function `index`'s direct entry `f` with `numbers`, and says what it answered: the
+/// Calls host function `index`, `f` of `entries`, with `numbers`, and says what it answered: the
 /// command for the guest, or `None` if the answer comes when a promise settles (`LATER`).
-fn run_entry(
-  scope: &mut v8::PinScope<'_, '_>,
+fn run_entry<'s>(
+  scope: &mut v8::PinScope<'s, '_>,
   ctx: v8::Local<v8::Array>,
-  f: v8::Local<v8::Function>,
+  (entries, f): (&Entries<'s>, v8::Local<v8::Function>),
   token: f64,
   index: u32,
   numbers: &Numbers,
@@ -280,9 +272,9 @@ fn run_entry(
 ) -> Option<Command> {
   v8::tc_scope!(let tc, scope);
   let (args, len) = numbers.args();
-  let (value, threw) = match host_entry::call(tc, f, token, &args[..len], &numbers.results) {
+  let (value, threw, made) = match host_entry::call(tc, entries, f, token, &args[..len], &numbers.results) {
     Entry::Value(value) => return Some(Command::Value(value)),
-    Entry::Settle(value, threw) => (value, threw),
+    Entry::Settle(value, threw, made) => (value, threw, made),
     Entry::Stopped => return Some(host_entry::stopped()),
   };
   let settle = ctx.get_index(tc, 1).and_then(|f| v8::Local::<v8::Function>::try_from(f).ok());
@@ -290,10 +282,9 @@ fn run_entry(
     return Some(Command::Throw(WasmError::call("the host call driver gave no `settle`; this is a bug in Kiln")));
   };
   let recv = v8::undefined(tc).into();
-  let index = v8::Number::new(tc, f64::from(index)).into();
-  let threw = v8::Boolean::new(tc, threw).into();
+  let args = host_entry::settle_args(tc, index, value, threw, made);
   let slots = Slots { ptr: slots.as_mut_ptr(), len: slots.len(), last: None };
-  let Some(settled) = settle.call(tc, recv, &[index, value, threw]) else {
+  let Some(settled) = settle.call(tc, recv, &args) else {
     return Some(driver_failed(tc.exception().map(|e| e.to_rust_string_lossy(tc))));
   };
   if crate::call_sync::number(&settled) == Some(LATER) {

@@ -1,9 +1,15 @@
-//! A JS host function's direct entry, called from Rust: the function's entry in `table.direct`
-//! (ts/wasm_host_answer.ts), given the call's token and the arguments as JS numbers. Two callers
-//! share it: a guest that runs on the JS thread's stack (host_direct.rs), and the async driver's
-//! first poll of a parked call (host_drive.rs). A number of the result's type that the entry
-//! returns is taken here; anything else it returned, or threw, the JS side settles (`settle`),
-//! leaving its answer in the call's slots or saying that it comes later.
+//! A JS host function called from Rust with numbers: the function itself, from the store's
+//! entries (`DirectEntries`, ts/wasm_host_table.ts), given the arguments as JS numbers and, if the
+//! store's functions take one, a caller made here. Two callers share it: a guest that runs on the
+//! JS thread's stack (host_direct.rs), and the async driver's first poll of a parked call
+//! (host_drive.rs). A number of the result's type that the function returns is taken here, and its
+//! caller ended; anything else it returned, or threw, the JS side settles (`settle`, given the
+//! caller to end or keep), leaving its answer in the call's slots or saying that it comes later.
+//!
+//! This is what the JS drivers do for any host function (ts/wasm_host.ts, `start`), without a JS
+//! frame of Kiln's between Rust and the function: the caller is an object of the store's caller
+//! prototype whose token property is the call's token, and the store's `top` holds the call's
+//! token while the function runs.
 
 use deno_core::v8;
 use wasmtime::{Val, ValType};
@@ -14,45 +20,125 @@ use crate::host::{answer, read_slots, Command};
 /// driver awaits: the answer comes when it settles (ts/wasm_host.ts, `LATER`).
 pub const LATER: f64 = -4.0;
 
-/// What calling a direct entry gave.
+/// A store's entries, as the JS side gives them: `[callerProto | null, callerToken, top, direct]`
+/// (ts/wasm_host_table.ts, `DirectEntries`).
+#[derive(Clone, Copy)]
+pub(crate) struct Entries<'s> {
+  /// The functions Rust may call, by number (undefined for those it may not).
+  fns: v8::Local<'s, v8::Array>,
+  /// The prototype of the store's callers and the key of their token, if its functions get one.
+  caller: Option<(v8::Local<'s, v8::Value>, v8::Local<'s, v8::Name>)>,
+  /// The first element of the store's `top`, a `Float64Array` of one element.
+  top: *mut f64,
+}
+
+impl<'s> Entries<'s> {
+  /// Reads the entries from `value`; `None` if it is not what the JS side makes.
+  pub fn read(scope: &mut v8::PinScope<'s, '_>, value: v8::Local<'_, v8::Value>) -> Option<Self> {
+    let entries = v8::Local::<v8::Array>::try_from(value).ok()?;
+    let proto = entries.get_index(scope, 0)?;
+    let key = v8::Local::<v8::Name>::try_from(entries.get_index(scope, 1)?).ok()?;
+    let top = v8::Local::<v8::Float64Array>::try_from(entries.get_index(scope, 2)?).ok()?;
+    let fns = v8::Local::<v8::Array>::try_from(entries.get_index(scope, 3)?).ok()?;
+    let top = top.data().cast::<f64>();
+    if top.is_null() || top.align_offset(std::mem::align_of::<f64>()) != 0 {
+      return None;
+    }
+    let caller = proto.is_object().then_some((proto, key));
+    Some(Entries { fns, caller, top })
+  }
+
+  /// Host function `index`, if Rust may call it.
+  pub fn get<'t>(&self, scope: &mut v8::PinScope<'t, '_>, index: u32) -> Option<v8::Local<'t, v8::Function>> {
+    v8::Local::<v8::Function>::try_from(self.fns.get_index(scope, index)?).ok()
+  }
+}
+
+/// What calling a host function directly gave.
 pub(crate) enum Entry<'s> {
   /// The result, taken from a returned number (or none, from undefined, for a function without
   /// results).
   Value(Option<Val>),
-  /// A value for the JS side to settle: what the entry returned, or (`true`) what it threw.
-  Settle(v8::Local<'s, v8::Value>, bool),
-  /// The engine stopped the entry (it was terminated).
+  /// A value for the JS side to settle: what the function returned, or (`true`) what it threw,
+  /// and the caller made for it, which the JS side ends (or keeps while a promise settles).
+  Settle(v8::Local<'s, v8::Value>, bool, Option<v8::Local<'s, v8::Object>>),
+  /// The engine stopped the function (it was terminated).
   Stopped,
 }
 
-/// Calls `entry` with the call's token and `args`, in the try-catch scope `tc`.
+/// Calls host function `f` of `entries` for host call `token` with `args` (at most three), in the
+/// try-catch scope `tc`.
 pub(crate) fn call<'s>(
   tc: &mut v8::PinnedRef<'_, v8::TryCatch<'_, 's, v8::HandleScope<'_>>>,
-  entry: v8::Local<'_, v8::Function>,
+  entries: &Entries<'s>,
+  f: v8::Local<'_, v8::Function>,
   token: f64,
   args: &[f64],
   results: &[ValType],
 ) -> Entry<'s> {
   let recv: v8::Local<v8::Value> = v8::undefined(tc).into();
   let mut values: [v8::Local<v8::Value>; 4] = [recv; 4];
-  let count = args.len().min(3);
-  values[0] = v8::Number::new(tc, token).into();
-  for (value, arg) in values[1..].iter_mut().zip(&args[..count]) {
+  let mut count = args.len().min(3);
+  for (value, arg) in values.iter_mut().zip(&args[..count]) {
     *value = v8::Number::new(tc, *arg).into();
   }
-  match entry.call(tc, recv, &values[..=count]) {
+  let caller = entries.caller.map(|(proto, key)| {
+    let token = v8::Number::new(tc, token).into();
+    v8::Object::with_prototype_and_properties(tc, proto, &[key], &[token])
+  });
+  if let Some(caller) = caller {
+    values[count] = caller.into();
+    count += 1;
+  }
+  // SAFETY: `top` points at the one element of the store's `top` (checked non-null and aligned
+  // by `Entries::read`), a Float64Array the store's host table keeps and never detaches, alive as
+  // long as the entries array the op was given; nothing else reads or writes it in Rust.
+  let outer = unsafe { entries.top.read() };
+  // SAFETY: as above.
+  unsafe { entries.top.write(token) };
+  let called = f.call(tc, recv, &values[..count]);
+  // SAFETY: as above.
+  unsafe { entries.top.write(outer) };
+  match called {
     Some(value) => match take(&value, results) {
-      Some(taken) => Entry::Value(taken),
-      None => Entry::Settle(value, false),
+      Some(taken) => {
+        end(tc, entries, caller);
+        Entry::Value(taken)
+      }
+      None => Entry::Settle(value, false, caller),
     },
     None => match tc.exception() {
       Some(exception) => {
         tc.reset();
-        Entry::Settle(exception, true)
+        Entry::Settle(exception, true, caller)
       }
       None => Entry::Stopped,
     },
   }
+}
+
+/// Ends `caller`: its token property becomes -1, and it stops working (ts/wasm_host.ts, `Caller`).
+fn end(scope: &mut v8::PinScope<'_, '_>, entries: &Entries<'_>, caller: Option<v8::Local<'_, v8::Object>>) {
+  if let (Some(caller), Some((_, key))) = (caller, entries.caller) {
+    let ended = v8::Number::new(scope, -1.0).into();
+    // Defined, as the caller's own property already is: no search of its prototypes for a setter.
+    caller.create_data_property(scope, key, ended);
+  }
+}
+
+/// The arguments of a direct call's `settle`: the function's number, what it returned or threw,
+/// whether it threw, and its caller (undefined if it got none).
+pub(crate) fn settle_args<'s>(
+  scope: &mut v8::PinScope<'s, '_>,
+  index: u32,
+  value: v8::Local<'s, v8::Value>,
+  threw: bool,
+  caller: Option<v8::Local<'s, v8::Object>>,
+) -> [v8::Local<'s, v8::Value>; 4] {
+  let number = v8::Number::new(scope, f64::from(index)).into();
+  let threw = v8::Boolean::new(scope, threw).into();
+  let caller = caller.map_or_else(|| v8::undefined(scope).into(), Into::into);
+  [number, value, threw, caller]
 }
 
 /// The answer when the engine stopped a host function's JS.
@@ -60,7 +146,7 @@ pub(crate) fn stopped() -> Command {
   Command::Throw(crate::error::WasmError::call("the host function was terminated"))
 }
 
-/// The result from what a direct entry returned, if it is simply a number of the one result's
+/// The result from what a host function Rust called returned, if it is simply a number of the one result's
 /// type (an i32 an integer in [-2^31, 2^32), as the JS side checks it), or undefined for none.
 fn take(value: &v8::Value, result_types: &[ValType]) -> Option<Option<Val>> {
   match result_types {

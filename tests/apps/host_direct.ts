@@ -168,3 +168,51 @@ returning = 2 ** 31;
 console.log("i32 edges:", wrapped, ti(1), (returning = -(2 ** 31), ti(1)));
 returning = 1 / 3;
 console.log("f32 rounding:", (values.exports.t_f32 as (x: number) => number)(1) === Math.fround(1 / 3), "argument seen:", received.at(-1) === String(Math.fround(1)));
+
+// The caller Rust makes for a host function it calls with numbers (ext_wasm/src/host_entry.rs),
+// through both paths: passed after the arguments, `this` undefined; live while the function runs
+// (and, under `await call`, until a promise it returned settles); ended once it returns a number,
+// throws, or returns a value the driver's JS settles. A store made with `hostCaller: false` gets
+// the arguments only.
+let mode = "number";
+let holding: WasmCaller | null = null;
+let during = "";
+const callerProbe = function (this: unknown, ...a: unknown[]): unknown {
+  const caller = a.at(-1) as WasmCaller;
+  holding = caller;
+  during = `${a.length} args, this ${String(this)}, ${caller.memory.size()} page`;
+  if (mode === "throw") throw new RangeError("probe");
+  if (mode === "string") return "seven";
+  if (mode === "promise") return (async () => (await null, caller.memory.size() + 40))();
+  return 41;
+};
+const probed = await instantiate(await compileFile("./host_direct_values.wasm"), {
+  imports: { env: { r_i32: callerProbe, r_f32: callerProbe, r_f64: callerProbe, r_void: callerProbe } },
+});
+const heldAfter = () => {
+  try {
+    return `still works (${holding!.memory.size()} page)`;
+  } catch (e) {
+    return isWasmError(e) ? `${e.code} ${e.name}` : String(e);
+  }
+};
+for (const m of ["number", "throw", "string", "promise"]) {
+  mode = m;
+  during = "";
+  const sync = show(() => (probed.exports.t_i32 as (x: number) => number)(1)).split(":")[0];
+  const syncSeen = `${during}; after: ${heldAfter()}`;
+  during = "";
+  const viaCall = (await showAsync(() => probed.call("t_i32", 1))).split(":")[0];
+  console.log(`caller, ${m}: exports ${sync}, ${syncSeen} | call ${viaCall}, ${during}; after: ${heldAfter()}`);
+}
+const counts: number[] = [];
+const countArgs = (...a: unknown[]) => (counts.push(a.length), 1);
+const bare = await instantiate(await compileFile("./host_direct_values.wasm"), {
+  imports: { env: { r_i32: countArgs, r_f32: countArgs, r_f64: countArgs, r_void: countArgs } },
+  hostCaller: false,
+});
+(bare.exports.t_i32 as (x: number) => number)(1);
+(bare.exports.t_void as (a: number, b: number, c: number) => void)(1, 2, 3);
+await bare.call("t_i32", 1);
+await bare.call("t_void", 1, 2, 3);
+console.log("hostCaller false, arguments:", counts.join(" "));
