@@ -549,3 +549,58 @@ fn wasi_written_in_js_and_imports_that_use_memory_work_on_wasmtime() {
       "an export called from its own import: 11\n",
     ));
 }
+
+/// The module of `js_import_results_are_coerced_as_on_deno`: each export hands its arguments to a
+/// JS import of the same types and returns what that returned.
+const RESULTS: &str = r#"
+(module
+  (import "env" "ri" (func $ri (param i32) (result i32)))
+  (import "env" "rf" (func $rf (param f32) (result f32)))
+  (import "env" "rd" (func $rd (param f64) (result f64)))
+  (import "env" "rv" (func $rv (param i32 f64)))
+  (func (export "ti") (param i32) (result i32) (call $ri (local.get 0)))
+  (func (export "tf") (param f32) (result f32) (call $rf (local.get 0)))
+  (func (export "td") (param f64) (result f64) (call $rd (local.get 0)))
+  (func (export "tv") (param i32 f64) (call $rv (local.get 0) (local.get 1))))
+"#;
+
+/// What a JS import of the `WebAssembly` API returns reaches the guest coerced as the JS API says
+/// (ToInt32, ToNumber, Math.fround; ignored without a result; what the coercion throws thrown),
+/// and the import gets the guest's arguments and an undefined `this`, line for line as on Deno.
+/// Kiln calls such an import from Rust and takes a number of the result's type itself; any other
+/// value goes through the JS coercion.
+#[test]
+fn js_import_results_are_coerced_as_on_deno() {
+  let app = App::new("webassembly_import_results.ts")
+    .manifest(MANIFEST)
+    .file("results.wasm", wat::parse_str(RESULTS).expect("results.wat"));
+  app.prints_as_on_deno(concat!(
+    "0: i32 0, f32 0, f64 0, none undefined\n",
+    "-0: i32 0, f32 -0, f64 -0, none undefined\n",
+    "3.7: i32 3, f32 3.700000047683716, f64 3.7, none undefined\n",
+    "-3.7: i32 -3, f32 -3.700000047683716, f64 -3.7, none undefined\n",
+    "2^31: i32 -2147483648, f32 2147483648, f64 2147483648, none undefined\n",
+    "2^32+5: i32 5, f32 4294967296, f64 4294967301, none undefined\n",
+    "-2^31-1: i32 2147483647, f32 -2147483648, f64 -2147483649, none undefined\n",
+    "1/3: i32 0, f32 0.3333333432674408, f64 0.3333333333333333, none undefined\n",
+    "1e300: i32 0, f32 Infinity, f64 1e+300, none undefined\n",
+    "NaN: i32 0, f32 NaN, f64 NaN, none undefined\n",
+    "Infinity: i32 0, f32 Infinity, f64 Infinity, none undefined\n",
+    "-Infinity: i32 0, f32 -Infinity, f64 -Infinity, none undefined\n",
+    "undefined: i32 0, f32 NaN, f64 NaN, none undefined\n",
+    "null: i32 0, f32 0, f64 0, none undefined\n",
+    "true: i32 1, f32 1, f64 1, none undefined\n",
+    "\"12\": i32 12, f32 12, f64 12, none undefined\n",
+    "\"x\": i32 0, f32 NaN, f64 NaN, none undefined\n",
+    "[]: i32 0, f32 0, f64 0, none undefined\n",
+    "[7]: i32 7, f32 7, f64 7, none undefined\n",
+    "{}: i32 0, f32 NaN, f64 NaN, none undefined\n",
+    "valueOf 9: i32 9, f32 9, f64 9, none undefined\n",
+    "valueOf throws: i32 threw RangeError no, f32 threw RangeError no, f64 threw RangeError no, none undefined\n",
+    "5n: i32 threw TypeError, f32 threw TypeError, f64 threw TypeError, none undefined\n",
+    "symbol: i32 threw TypeError, f32 threw TypeError, f64 threw TypeError, none undefined\n",
+    "promise: i32 0, f32 NaN, f64 NaN, none undefined\n",
+    "function: i32 0, f32 NaN, f64 NaN, none undefined\n",
+    "1 (1) this undefined | 1 (1.5) this undefined | 1 (-0) this undefined | 2 (2, 0.5) this undefined\n",
+  ));
+}

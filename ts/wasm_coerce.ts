@@ -3,6 +3,7 @@
 // (runtime:wasm/objects), its exceptions (runtime:wasm/exception) and its JS imports (`jsImport`)
 // take.
 
+import { UNWRAPPED, type Unwrapped } from "runtime:wasm/host-table";
 import { JS_REF } from "runtime:wasm/values";
 
 /** `error` with Kiln's numeric `code` (not enumerable, as the JS API's own errors have none). */
@@ -58,15 +59,29 @@ export function toResults(results: readonly string[], value: unknown): unknown {
 /**
  * A JS function as a host function of runtime:wasm: called with its `count` parameters only
  * (runtime:wasm adds a caller, which the JS API does not), its return value coerced to `results`.
- * The common arities are written out: this runs on every call of an import.
+ * The common arities are written out: this runs on every call of an import. The wrapper holds
+ * `fn` and the coercion (`UNWRAPPED`, runtime:wasm/host-table), for Rust to call `fn` itself.
  */
 export function jsImport(fn: (...args: unknown[]) => unknown, count: number, results: readonly string[]): (...args: unknown[]) => unknown {
+  const coerce = coercion(results);
+  const wrapper = wrap(fn, count, coerce);
+  const unwrapped: Unwrapped = { fn, coerce };
+  Object.defineProperty(wrapper, UNWRAPPED, { value: unwrapped });
+  return wrapper;
+}
+
+/** The JS API's coercion of an import's return value to its `results`. */
+function coercion(results: readonly string[]): (value: unknown) => unknown {
   const only = results[0];
-  const coerce = results.length === 0
+  return results.length === 0
     ? () => undefined
     : results.length === 1
     ? (value: unknown) => toWasm(only, value)
     : (value: unknown) => toResults(results, value);
+}
+
+/** `fn` called with its `count` parameters, its value coerced by `coerce`. */
+function wrap(fn: (...args: unknown[]) => unknown, count: number, coerce: (value: unknown) => unknown): (...args: unknown[]) => unknown {
   switch (count) {
     case 0:
       return () => coerce(fn());

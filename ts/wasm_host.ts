@@ -16,6 +16,7 @@ import {
   answer,
   CALLER_TOKEN,
   type CallerFields,
+  coerced,
   type CallState,
   directEntries,
   endWhenSettled,
@@ -174,8 +175,9 @@ async function driveWith(token: number, table: HostTable, slots: Uint8Array, sta
   // Rust does not take, or threw, comes to `settle` with the caller Rust made for it, which answers
   // as `serve` does; a promise is awaited here (LATER), and the next step gives its answer.
   let later: Promise<void> | undefined;
-  const settle = (step: number, value: unknown, threw: boolean, caller?: CallerFields): number | [number, string] => {
+  const settle = (step: number, returned: unknown, thrown: boolean, caller?: CallerFields): number | [number, string] => {
     const index = step | 0;
+    const [value, threw] = coerced(hostFn(table, index), returned, thrown);
     if (threw) {
       if (caller !== undefined) caller[CALLER_TOKEN] = -1;
       replyError(hostFn(table, index), state, value);
@@ -241,6 +243,7 @@ export function settleDirect(
   const answering = table.serving ?? state;
   const index = step | 0;
   const h = hostFn(table, index);
+  [value, threw] = coerced(h, value, threw);
   if (threw) {
     replyError(h, answering, value);
   } else if (!h.bare && isThenable(value)) {

@@ -128,9 +128,23 @@ export function directEntries(table: HostTable, callerProto: object): DirectEntr
     const numbers = h !== null && h !== undefined && h.suspending === undefined && !h.noCaller === table.callers &&
       h.results.length <= 1 && h.params.length <= 3 && h.params.every((t) => NUMBER_TYPES.includes(t)) &&
       h.results.every((t) => NUMBER_TYPES.includes(t));
-    direct.push(numbers ? h.fn : undefined);
+    // A `WebAssembly` import's own function, whose result the drivers coerce (`coerced`).
+    direct.push(numbers ? h.unwrapped?.fn ?? h.fn : undefined);
   }
   return table.entries ??= [table.callers ? callerProto : null, CALLER_TOKEN, table.top, direct];
+}
+
+/** What a `WebAssembly` import Rust called itself (`HostFn.unwrapped`) returned, coerced as the
+ * JS API coerces it (`jsImport`'s wrapper would have): the value, or what the coercion threw (a
+ * BigInt for an i64, a `valueOf` that throws), with `true`. Given what Rust hands a driver's
+ * `settle`, never a number Rust took itself. */
+export function coerced(h: HostFn, value: unknown, threw: boolean): [unknown, boolean] {
+  if (threw || h.unwrapped === undefined) return [value, threw];
+  try {
+    return [h.unwrapped.coerce(value), false];
+  } catch (error) {
+    return [error, true];
+  }
 }
 
 /** `value`, a promise a host function returned, as a promise that settles as it does, once

@@ -22,7 +22,21 @@ export interface HostFn {
   /** A `WebAssembly.Suspending` import (runtime:wasm/jspi): `fn` returns what the JS function
    * returned. Only a `WebAssembly.promising` call waits for it. */
   suspending?: Suspension;
+  /** For a JS import of the `WebAssembly` global, the app's own function, which `fn` wraps in the
+   * JS API's coercion of its result (runtime:wasm/coerce, `jsImport`), and that coercion: Rust
+   * calls the function itself (`directEntries`) and takes a number of the result's type as is,
+   * which is what the coercion makes of it; the drivers coerce any other value. */
+  unwrapped?: Unwrapped;
 }
+
+/** What `HostFn.unwrapped` holds. */
+export interface Unwrapped {
+  fn: (...args: never[]) => unknown;
+  coerce: (value: unknown) => unknown;
+}
+
+/** The property of a `jsImport` wrapper (runtime:wasm/coerce) that holds its `Unwrapped`. */
+export const UNWRAPPED = Symbol("unwrapped");
 
 /** What one call driven by runtime:wasm/host carries between steps: the value a host function
  * threw, and the answer to the host function just run, which the next resume op hands to the
@@ -164,7 +178,17 @@ export function hostTable(split: SplitImports, moduleIds: number[], jsValues = f
     if (f === undefined) return;
     const [params, results] = types.get(`${f.module}\u0000${f.name}`) ?? [[], []];
     const suspending = (f.fn as { [SUSPENSION]?: Suspension })[SUSPENSION];
-    fns[index] = { fn: f.fn, name: `${f.module}.${f.name}`, params, results, bare: jsValues, noCaller: jsValues || !caller, suspending };
+    const unwrapped = (f.fn as { [UNWRAPPED]?: Unwrapped })[UNWRAPPED];
+    fns[index] = {
+      fn: f.fn,
+      name: `${f.module}.${f.name}`,
+      params,
+      results,
+      bare: jsValues,
+      noCaller: jsValues || !caller,
+      suspending,
+      unwrapped,
+    };
   });
   return new HostTable(fns, !(jsValues || !caller));
 }

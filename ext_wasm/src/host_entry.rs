@@ -146,11 +146,13 @@ pub(crate) fn stopped() -> Command {
   Command::Throw(crate::error::WasmError::call("the host function was terminated"))
 }
 
-/// The result from what a host function Rust called returned, if it is simply a number of the one result's
-/// type (an i32 an integer in [-2^31, 2^32), as the JS side checks it), or undefined for none.
+/// The result from what a host function Rust called returned, if it is simply a number of the
+/// one result's type (an i32 an integer in [-2^31, 2^32), as the JS side checks it), or for a
+/// function without results, any value but an object (a promise among them), which the JS side
+/// would ignore too.
 fn take(value: &v8::Value, result_types: &[ValType]) -> Option<Option<Val>> {
   match result_types {
-    [] => value.is_undefined().then_some(None),
+    [] => (!value.is_object()).then_some(None),
     [ty] => {
       let n = crate::call_sync::number(value)?;
       Some(Some(match ty {
