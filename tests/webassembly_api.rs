@@ -604,3 +604,70 @@ fn js_import_results_are_coerced_as_on_deno() {
     "1 (1) this undefined | 1 (1.5) this undefined | 1 (-0) this undefined | 2 (2, 0.5) this undefined\n",
   ));
 }
+
+/// The module of `imports_call_their_instance_back_as_on_deno`.
+const BACK: &str = r#"
+(module
+  (import "env" "back" (func $back (param i32) (result i32)))
+  (import "env" "boom" (func $boom))
+  (func (export "id_i32") (param i32) (result i32) (local.get 0))
+  (func (export "id_f32") (param f32) (result f32) (local.get 0))
+  (func (export "id_f64") (param f64) (result f64) (local.get 0))
+  (func (export "sum3") (param i32 f64 f32) (result f64)
+    (f64.add (f64.add (f64.convert_i32_s (local.get 0)) (local.get 1)) (f64.promote_f32 (local.get 2))))
+  (func (export "nothing"))
+  (func (export "trap") (param i32) (result i32) unreachable)
+  (func (export "calls_boom") (param i32) (result i32) (call $boom) (local.get 0))
+  (func (export "down") (param i32) (result i32)
+    (if (result i32) (i32.eqz (local.get 0))
+      (then (i32.const 100))
+      (else (i32.add (call $back (i32.sub (local.get 0) (i32.const 1))) (i32.const 1)))))
+  (func (export "run") (param i32) (result i32) (call $back (local.get 0))))
+"#;
+
+/// A JS import that calls its own instance's exports back while the guest is inside it (as
+/// emscripten's `invoke_*` wrappers do on every call; Kiln makes the common shape one op,
+/// ext_wasm/src/caller_call.rs `op_wasm_caller_call_numbers`): arguments converted by the JS API's
+/// rules, results of each number type, missing arguments, a trap and a JS throw from inside, a
+/// recursion through the import and a thousand calls back in one import, line for line as on Deno.
+#[test]
+fn imports_call_their_instance_back_as_on_deno() {
+  let app =
+    App::new("webassembly_calls_back.ts").manifest(MANIFEST).file("back.wasm", wat::parse_str(BACK).expect("back.wat"));
+  app.prints_as_on_deno(concat!(
+    "id_i32(0): 0\n",
+    "id_i32(-0): 0\n",
+    "id_i32(1.9): 1\n",
+    "id_i32(-1.9): -1\n",
+    "id_i32(2147483648): -2147483648\n",
+    "id_i32(4294967299): 3\n",
+    "id_i32(NaN): 0\n",
+    "id_i32(Infinity): 0\n",
+    "id_i32(\"7\"): 7\n",
+    "id_i32(true): 1\n",
+    "id_i32(null): 0\n",
+    "id_i32(undefined): 0\n",
+    "id_i32([object Object]): 5\n",
+    "id_i32(5n): threw TypeError\n",
+    "id_f32(0.3333333333333333): 0.3333333432674408\n",
+    "id_f32(1e+40): Infinity\n",
+    "id_f32(-0): -0\n",
+    "id_f32(NaN): NaN\n",
+    "id_f32(\"2.5\"): 2.5\n",
+    "id_f32(undefined): NaN\n",
+    "id_f64(0.3333333333333333): 0.3333333333333333\n",
+    "id_f64(-0): -0\n",
+    "id_f64(1e+300): 1e+300\n",
+    "id_f64(\"x\"): NaN\n",
+    "id_f64(null): 0\n",
+    "sum3(1, 0.5, 0.25): 1.75\n",
+    "sum3(\"2\", \"0.5\", 1/3): 2.833333343267441\n",
+    "sum3(1) (missing arguments): NaN\n",
+    "nothing(): undefined\n",
+    "trap(1): threw RuntimeError\n",
+    "after the trap: id_i32(3): 3\n",
+    "calls_boom(1): threw boom's RangeError itself\n",
+    "down through the import: 104\n",
+    "a thousand calls back in one import: 499501 1\n",
+  ));
+}

@@ -259,6 +259,19 @@ declare module "kiln:internal" {
      * 5005 if the instance is not in the store of host call `token`.
      */
     op_wasm_caller_call_index(token: number, instanceId: number, index: number, count: number, slots: Uint8Array): number;
+    /**
+     * `op_wasm_caller_call_index` for a function whose values are all i32, f32 or f64 (at most
+     * three arguments, `count` of `a`, `b`, `c`, already converted to their types by the JS API's
+     * rules, and at most one result), the function given as `instance_id * 2^16 + index`
+     * (`handles::unpack_export`): the `WebAssembly` API's exports called from their own instance's
+     * imports (emscripten's `invoke_*` wrappers call one on every call). Returns the result (undefined
+     * for none), without a slot buffer; null, having done nothing, if the host call does not run on
+     * the JS thread's stack (its store's calls are driven from JS: use `op_wasm_caller_call_index`).
+     *
+     * # Errors
+     * As `op_wasm_caller_call_index`.
+     */
+    op_wasm_caller_call_numbers(token: number, packed: number, count: number, a: number, b: number, c: number): unknown;
     /** The signature of the caller's export `name`, as type names. */
     op_wasm_caller_signature(token: number, name: string): [string[], string[]];
     /** `caller.memory.read(offset, out.length)` into `out`. */

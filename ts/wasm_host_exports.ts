@@ -219,25 +219,70 @@ export function jsApiExportFunction(api: ApiExport): (...args: unknown[]) => unk
     const bound = op.bind(slow, packed, boundCalls(table, standard)) as (...args: unknown[]) => unknown;
     const top = table.top;
     const promising = table.promising;
-    // Inside a host function of the store (`top`), straight to `reenter`.
+    const inside = numbersReentry(api, packed, reenter);
+    // Inside a host function of the store (`top`), straight back in through it (`inside`).
     switch (count) {
       case 0:
-        return () => top[0] !== -1 ? reenter(top[0], []) : promising.length > 0 ? slow() : bound();
+        return () => top[0] !== -1 ? inside(top[0], 0, 0, 0) : promising.length > 0 ? slow() : bound();
       case 1:
-        return (a?: unknown) => top[0] !== -1 ? reenter(top[0], [a]) : promising.length > 0 ? slow(a) : bound(a);
+        return (a?: unknown) => top[0] !== -1 ? inside(top[0], a, 0, 0) : promising.length > 0 ? slow(a) : bound(a);
       case 2:
         return (a?: unknown, b?: unknown) =>
-          top[0] !== -1 ? reenter(top[0], [a, b]) : promising.length > 0 ? slow(a, b) : bound(a, b);
+          top[0] !== -1 ? inside(top[0], a, b, 0) : promising.length > 0 ? slow(a, b) : bound(a, b);
       default:
         return (a?: unknown, b?: unknown, c?: unknown) =>
           top[0] !== -1
-            ? reenter(top[0], [a, b, c])
+            ? inside(top[0], a, b, c)
             : promising.length > 0
             ? slow(a, b, c)
             : bound(a, b, c);
     }
   }
   return slow;
+}
+
+/**
+ * `reentry` for an export of the common shape (at most three number parameters, at most one
+ * number result, `packed` as the ops take it), called from one of its store's host functions
+ * (`via`): the arguments converted by the JS API's rules (`coerce`), then one op that calls the
+ * export through that host call's caller and returns its result (ext_wasm/src/caller_call.rs,
+ * `op_wasm_caller_call_numbers`), with no slot buffer. emscripten's `invoke_*` wrappers make such a
+ * call on every call. A host call whose store is driven from JS (the op says null) goes the
+ * `reenter` way. What a host function of the nested call throws is its error's `cause`, as there.
+ */
+function numbersReentry(
+  api: ApiExport,
+  packed: number,
+  reenter: (via: number, args: unknown[]) => unknown,
+): (via: number, a: unknown, b: unknown, c: unknown) => unknown {
+  const { params, table, coerce, standard } = api;
+  const count = params.length;
+  const [p0, p1, p2] = params;
+  const own = newState();
+  let running = false;
+  return (via: number, a: unknown, b: unknown, c: unknown): unknown => {
+    const x = count > 0 ? coerce(p0, a) as number : 0;
+    const y = count > 1 ? coerce(p1, b) as number : 0;
+    const z = count > 2 ? coerce(p2, c) as number : 0;
+    // A call nested in this one (a host function of it calling this export again) has its own.
+    const state = running ? newState() : own;
+    state.thrown = undefined;
+    state.hasThrown = false;
+    const outer = running;
+    const serving = table.serving;
+    running = true;
+    table.serving = state;
+    let result: unknown;
+    try {
+      result = ops.op_wasm_caller_call_numbers(via, packed, count, x, y, z);
+    } catch (error) {
+      throw standard(withCause(error, state));
+    } finally {
+      table.serving = serving;
+      running = outer;
+    }
+    return result !== null ? result : reenter(via, [x, y, z].slice(0, count));
+  };
 }
 
 /**

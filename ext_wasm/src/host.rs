@@ -403,7 +403,7 @@ fn values_of(
 }
 
 /// A call back's results as slots, or its coded error.
-fn conclude_call(
+pub(crate) fn conclude_call(
   caller: &mut Caller<'_, StoreData>,
   outcome: wasmtime::Result<()>,
   name: &str,

@@ -353,6 +353,14 @@ pub(crate) fn step(callers: &Callers, bridge: &HostBridge) -> Event {
 /// runs JS now, as [`step`] carries out a `Command::Call`, without the command's round trip
 /// through the store's mailbox: the results, or why it failed.
 pub(crate) fn call_back(callers: &Callers, target: CallTarget, args: &[Slot]) -> Result<Vec<Slot>, WasmError> {
+  with_innermost(callers, |caller| call_back_sync(caller, target, args))
+}
+
+/// Runs `f` with the `Caller` of the call's innermost host function that runs JS now.
+pub(crate) fn with_innermost<R>(
+  callers: &Callers,
+  f: impl FnOnce(&mut Caller<'_, StoreData>) -> Result<R, WasmError>,
+) -> Result<R, WasmError> {
   let innermost = callers.0.borrow().last().copied();
   let Some(caller) = innermost else {
     return Err(WasmError::invalid_instance(
@@ -362,7 +370,7 @@ pub(crate) fn call_back(callers: &Callers, target: CallTarget, args: &[Slot]) ->
   // SAFETY: as in `step`: the `Caller` of a host function running JS now, further down this
   // thread's stack, and this is the only use of it meanwhile.
   let caller: &mut Caller<'_, StoreData> = unsafe { &mut *caller };
-  call_back_sync(caller, target, args)
+  f(caller)
 }
 
 /// The answer to a command sent when none of the call's host functions is running JS.

@@ -167,6 +167,7 @@ deno_core::extension!(
     hostcall::op_wasm_hcall_cancel,
     caller_call::op_wasm_caller_call,
     caller_call::op_wasm_caller_call_index,
+    caller_call::op_wasm_caller_call_numbers,
     caller_call::op_wasm_caller_signature,
     caller_memory::op_wasm_caller_memory_read,
     caller_memory::op_wasm_caller_memory_write,
