@@ -140,6 +140,26 @@ export function analyze(m) {
       na: !kiln ? missing(kv, why ?? "missing") : missing(pv, why ?? "missing"),
     });
   }
+  {
+    // The `WebAssembly` API's imports on both runtimes (kiln/webassembly_calls.ts, deno/calls.ts:
+    // shared.mjs's importRuns): a JS import's round trip, and an import that calls an export of its
+    // own instance back, as emscripten's `invoke_*` wrappers do.
+    const w = m.webassemblyCalls ?? { error: "not run" };
+    const d = m.denoCalls ?? { error: "not run" };
+    for (const [key, what, label] of [
+      ["importCall", "host-call round trip through Kiln's WebAssembly global (hostcall.wasm, a JS import) vs Deno (ns, context)",
+        "WebAssembly API: a JS import's round trip"],
+      ["importCallsBack", "an import that calls an export of its own instance back (emscripten's invoke_* wrappers), Kiln's WebAssembly global vs Deno (ns, context)",
+        "WebAssembly API: an import calling its instance's export back"],
+    ]) {
+      const k = add(`webassembly.${key}`, `kiln: ${label}`, "ns/round trip", w.error ?? w[key], `${SIZES.hostCalls} round trips per run`);
+      const p = add(`deno.${key}`, `Deno: ${label}`, "ns/round trip", d.error ?? d[key], `${SIZES.hostCalls} round trips per run`);
+      figures.push({
+        id: "P1c", what, kiln: k ? cell(k, "ns") : null, peer: p ? cell(p, "ns") : null, ratio: both(k, p),
+        target: "—", met: null, context: true, na: !k ? missing(w.error ?? w[key], "not run") : missing(d.error ?? d[key], "not run"),
+      });
+    }
+  }
   for (const [what, peer, v] of [
     ["host-call round trip, instance.exports vs built-in WebAssembly import call (context)", builtinHost, c.builtinHost],
     ["host-call round trip, instance.exports vs Node.js WebAssembly import call (context)", nodeHost, m.nodeHost],

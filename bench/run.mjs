@@ -78,7 +78,7 @@ function build() {
   }
   fresh(path.join(WASM, "hello.wasm"), [k("hello.c")], () =>
     check("clang", [...wasmFlags, "-o", path.join(WASM, "hello.wasm"), k("hello.c")]));
-  for (const name of ["add", "memory", "hostcall"]) {
+  for (const name of ["add", "memory", "hostcall", "reenter"]) {
     const src = path.join(BENCH, "wat", `${name}.wat`);
     fresh(path.join(WASM, `${name}.wasm`), [src], () => check("wat2wasm", [src, "-o", path.join(WASM, `${name}.wasm`)]));
   }
@@ -221,6 +221,19 @@ function computeJobs(sizes, hashMiB, repeats, timeout) {
   ];
 }
 
+/** The files and counts bench/kiln/webassembly_calls.ts and bench/deno/calls.ts share: P1a's
+ * add.wasm and exceptions, and P1c's import round trips through the `WebAssembly` API. */
+function callsSpec() {
+  return {
+    add: path.join(WASM, "add.wasm"),
+    throw: path.join(WASM, "throw.wasm"),
+    hostcall: path.join(WASM, "hostcall.wasm"),
+    reenter: path.join(WASM, "reenter.wasm"),
+    throws: SIZES.throws,
+    hostCalls: SIZES.hostCalls,
+  };
+}
+
 function measureAll() {
   const R = SIZES.repeats;
   const out = {};
@@ -237,7 +250,7 @@ function measureAll() {
     repeats: R,
   })], interpreterEnv());
   out.webassemblyCalls = kiln("P1a context: exports.add through Kiln's WebAssembly global (wasmtime)", "webassembly_calls.ts", [
-    JSON.stringify({ add: path.join(WASM, "add.wasm"), throw: path.join(WASM, "throw.wasm"), throws: SIZES.throws, calls: SIZES.calls, repeats: R })]);
+    JSON.stringify({ ...callsSpec(), calls: SIZES.calls, repeats: R })]);
   out.nodeHost = jsonRun("P1c: host-call round trips on Node.js", process.execPath, [
     path.join(BENCH, "node/peer.mjs"), "hostcall", path.join(WASM, "hostcall.wasm"), String(SIZES.nodeHostCalls), String(R)]);
   out.runtime = kiln("P2/P7: kernels and hashes on runtime:wasm", "compute.ts", [JSON.stringify({
@@ -339,8 +352,8 @@ function measureAll() {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "kiln-bench-deno-"));
     try {
       out.denoCalls = deno.error ? { error: deno.error } : jsonRun("P1a: exports.add on Deno", deno.bin, [
-        "run", `--allow-read=${path.join(WASM, "add.wasm")},${path.join(WASM, "throw.wasm")}`, path.join(BENCH, "deno/calls.ts"),
-        JSON.stringify({ add: path.join(WASM, "add.wasm"), throw: path.join(WASM, "throw.wasm"), throws: SIZES.throws, calls: SIZES.calls, repeats: R })], denoEnv(dir));
+        "run", `--allow-read=${Object.values(callsSpec()).filter((v) => typeof v === "string").join(",")}`, path.join(BENCH, "deno/calls.ts"),
+        JSON.stringify({ ...callsSpec(), calls: SIZES.calls, repeats: R })], denoEnv(dir));
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });
     }

@@ -29,3 +29,9 @@ export declare function exceptionRuns(
   count: number,
   repeats: number,
 ): Promise<{ exceptionOut: number[]; throwObject: number[]; stackRead: number[]; asyncReject: number[] }>;
+export declare function importRuns(
+  hostcallWasm: Uint8Array,
+  reenterWasm: Uint8Array,
+  count: number,
+  repeats: number,
+): Promise<{ importCall: number[]; importCallsBack: number[] }>;

@@ -117,6 +117,31 @@ export async function treeSitterParses({ Parser, Language }, runtime, grammar, s
  * run, and an Error rejected through two async functions, awaited and caught. Resolves to
  * { exceptionOut, throwObject, stackRead, asyncReject }: ns per exception or read, per run.
  */
+/**
+ * Through the runtime's `WebAssembly` API: a JS import called from a guest loop (hostcall.wasm's
+ * `loop(n)`, f = x + 1), and an import that calls an export of its own instance back
+ * (reenter.wasm's `loop(n)`, f = (x) => exports.g(x), as emscripten's `invoke_*` wrappers call
+ * exports). Each run is one `loop(count)`, checked; ns per round trip, per run.
+ */
+export async function importRuns(hostcallWasm, reenterWasm, count, repeats) {
+  const expected = ((count * (count + 1)) / 2) | 0;
+  const { instance: plain } = await WebAssembly.instantiate(hostcallWasm, { env: { f: (x) => x + 1 } });
+  let exports;
+  const { instance: back } = await WebAssembly.instantiate(reenterWasm, { env: { f: (x) => exports.g(x) } });
+  exports = back.exports;
+  const run = (loop, what) =>
+    measure(repeats, () => {
+      const t0 = now();
+      const r = loop(count);
+      const t = now() - t0;
+      if (r !== expected) throw new Error(`${what}: loop(${count}) = ${r}, expected ${expected}`);
+      return (t * 1e9) / count;
+    });
+  const importCall = await run(plain.exports.loop, "hostcall.wasm");
+  const importCallsBack = await run(back.exports.loop, "reenter.wasm");
+  return { importCall, importCallsBack };
+}
+
 export async function exceptionRuns(throwWasm, count, repeats) {
   const { instance } = await WebAssembly.instantiate(throwWasm);
   const { e, boom } = instance.exports;

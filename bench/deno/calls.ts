@@ -3,16 +3,27 @@
 //
 // With it, the peer of bench/kiln/webassembly_calls.ts's exceptions: throw.wasm's `boom` caught in
 // JS, a JS `throw` of a plain object, an Error's `stack` read, and an Error rejected through two
-// async functions.
+// async functions; and of P1c's context rows: a JS import's round trip, and an import that calls
+// its own instance's export back.
 //
 //   deno run --allow-read=<paths> calls.ts '{"add": path of add.wasm, "throw": path of throw.wasm,
-//     "calls": N, "throws": N, "repeats": R}'
+//     "hostcall": path of hostcall.wasm, "reenter": path of reenter.wasm, "calls": N, "throws": N,
+//     "hostCalls": N, "repeats": R}'
 // Prints one JSON line: {"exportsAdd": [ns per call, per run], "emptyLoop": [...],
 // "exceptionOut": [ns per exception], "throwObject": [ns per throw], "stackRead": [ns per read],
-// "asyncReject": [ns per rejection]}.
-import { exceptionRuns, measure, now } from "../shared.mjs";
+// "asyncReject": [ns per rejection], "importCall": [ns per round trip], "importCallsBack": [...]}.
+import { exceptionRuns, importRuns, measure, now } from "../shared.mjs";
 
-const spec: { add: string; throw: string; calls: number; throws: number; repeats: number } = JSON.parse(Deno.args[0]);
+const spec: {
+  add: string;
+  throw: string;
+  hostcall: string;
+  reenter: string;
+  calls: number;
+  throws: number;
+  hostCalls: number;
+  repeats: number;
+} = JSON.parse(Deno.args[0]);
 const { add } = new WebAssembly.Instance(new WebAssembly.Module(Deno.readFileSync(spec.add)), {}).exports as {
   add: (a: number, b: number) => number;
 };
@@ -38,4 +49,5 @@ const exportsAdd = await measure(spec.repeats, () => {
 });
 
 const { exceptionOut, throwObject, stackRead, asyncReject } = await exceptionRuns(Deno.readFileSync(spec.throw), spec.throws, spec.repeats);
-console.log(JSON.stringify({ exportsAdd, emptyLoop, exceptionOut, throwObject, stackRead, asyncReject }));
+const { importCall, importCallsBack } = await importRuns(Deno.readFileSync(spec.hostcall), Deno.readFileSync(spec.reenter), spec.hostCalls, spec.repeats);
+console.log(JSON.stringify({ exportsAdd, emptyLoop, exceptionOut, throwObject, stackRead, asyncReject, importCall, importCallsBack }));

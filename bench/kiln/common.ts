@@ -1,7 +1,7 @@
 // Shared by the Kiln benchmark apps: what every peer shares (../shared.mjs), the no-op ops, and
 // the shape of what they print.
 
-export { block, CHUNK, exceptionRuns, HASHES, hex, measure, now, timeChecked } from "../shared.mjs";
+export { block, CHUNK, exceptionRuns, HASHES, hex, importRuns, measure, now, timeChecked } from "../shared.mjs";
 
 /** Deno.core.ops, for the no-op ops the call figures compare against (bench/run.mjs runs kiln
  * with KILN_EXPOSE_INTERNALS=1, which keeps them reachable). */

@@ -2,17 +2,28 @@
 // synchronous add.wasm call as calls.ts measures on the engine's interpreter, through the
 // standard API Kiln installs by default; and what an exception costs that leaves the guest
 // (throw.wasm's `boom`, caught in JS), beside a JS `throw` of a plain object, an Error's `stack`
-// read and an Error rejected through two async functions.
+// read and an Error rejected through two async functions; and a JS import's round trip, and an
+// import that calls its own instance's export back (P1c's context).
 //
-// Kiln.args[0] is a JSON spec: {"add": path of add.wasm, "throw": path of throw.wasm, "calls": N
-// calls per run, "throws": N throws per run, "repeats"}.
+// Kiln.args[0] is a JSON spec: {"add": path of add.wasm, "throw": path of throw.wasm, "hostcall":
+// path of hostcall.wasm, "reenter": path of reenter.wasm, "calls": N calls per run, "throws": N
+// throws per run, "hostCalls": N round trips per run, "repeats"}.
 // Prints one JSON line: {"webassemblyAdd": [ns per call, per run], "exceptionOut": [ns per
 // exception], "throwObject": [ns per throw], "stackRead": [ns per new Error().stack],
-// "asyncReject": [ns per rejection]}.
+// "asyncReject": [ns per rejection], "importCall": [ns per round trip], "importCallsBack": [...]}.
 import { readBytes } from "runtime:fs";
-import { emit, exceptionRuns, measure, now } from "./common.ts";
+import { emit, exceptionRuns, importRuns, measure, now } from "./common.ts";
 
-const spec: { add: string; throw: string; calls: number; throws: number; repeats: number } = JSON.parse(Kiln.args[0]);
+const spec: {
+  add: string;
+  throw: string;
+  hostcall: string;
+  reenter: string;
+  calls: number;
+  throws: number;
+  hostCalls: number;
+  repeats: number;
+} = JSON.parse(Kiln.args[0]);
 const { instance } = await WebAssembly.instantiate(await readBytes(spec.add));
 const add = (instance.exports as unknown as { add(a: number, b: number): number }).add;
 if (add(2, 3) !== 5) throw new Error(`WebAssembly exports.add(2, 3) = ${add(2, 3)}`);
@@ -24,4 +35,5 @@ const webassemblyAdd = await measure(spec.repeats, () => {
 });
 
 const { exceptionOut, throwObject, stackRead, asyncReject } = await exceptionRuns(await readBytes(spec.throw), spec.throws, spec.repeats);
-emit({ webassemblyAdd, exceptionOut, throwObject, stackRead, asyncReject });
+const { importCall, importCallsBack } = await importRuns(await readBytes(spec.hostcall), await readBytes(spec.reenter), spec.hostCalls, spec.repeats);
+emit({ webassemblyAdd, exceptionOut, throwObject, stackRead, asyncReject, importCall, importCallsBack });
