@@ -111,13 +111,6 @@ export async function treeSitterParses({ Parser, Language }, runtime, grammar, s
 }
 
 /**
- * P1a's exception rows (bench/kiln/webassembly_calls.ts, deno/calls.ts): `throw.wasm`'s `boom`
- * (it throws its own tag, with its argument) called through the runtime's `WebAssembly` and caught
- * in JS, a JS `throw { i }` with its catch, and a `new Error().stack` read, `count` of each per
- * run, and an Error rejected through two async functions, awaited and caught. Resolves to
- * { exceptionOut, throwObject, stackRead, asyncReject }: ns per exception or read, per run.
- */
-/**
  * Through the runtime's `WebAssembly` API: a JS import called from a guest loop (hostcall.wasm's
  * `loop(n)`, f = x + 1), and an import that calls an export of its own instance back
  * (reenter.wasm's `loop(n)`, f = (x) => exports.g(x), as emscripten's `invoke_*` wrappers call
@@ -142,6 +135,13 @@ export async function importRuns(hostcallWasm, reenterWasm, count, repeats) {
   return { importCall, importCallsBack };
 }
 
+/**
+ * P1a's exception rows (bench/kiln/webassembly_calls.ts, deno/calls.ts): `throw.wasm`'s `boom`
+ * (it throws its own tag, with its argument) called through the runtime's `WebAssembly` and caught
+ * in JS, a JS `throw { i }` with its catch, and a `new Error().stack` read, `count` of each per
+ * run, and an Error rejected through two async functions, awaited and caught. Resolves to
+ * { exceptionOut, throwObject, stackRead, asyncReject }: ns per exception or read, per run.
+ */
 export async function exceptionRuns(throwWasm, count, repeats) {
   const { instance } = await WebAssembly.instantiate(throwWasm);
   const { e, boom } = instance.exports;

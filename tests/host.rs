@@ -121,7 +121,8 @@ fn bound_export_calls_of_a_store_with_host_functions() {
 /// them under `await call`: 104 returned values (edges of each type, and values that are not
 /// numbers) through both, compared; so must the caller Rust makes for such a function, which
 /// stops working when the function returns, throws or returns a value the JS side settles, and
-/// under `await call` works until a promise the function returned settles. An unbounded guest -> JS -> guest recursion stops cleanly:
+/// under `await call` works until a promise the function returned settles; five arguments, more
+/// than Rust passes itself, pass the same through both. An unbounded guest -> JS -> guest recursion stops cleanly:
 /// at about 100 levels when the JS thread's stack lets the JS engine use 4 MiB (run.rs), else at
 /// about 50.
 #[test]
@@ -147,7 +148,9 @@ fn synchronous_calls_run_host_functions_on_the_js_stack() {
       "caller, throw: exports 5002 CallError, 2 args, this undefined, 1 page; after: 5006 MemoryError | call 5002 CallError, 2 args, this undefined, 1 page; after: 5006 MemoryError\n",
       "caller, string: exports 5007 TypeError, 2 args, this undefined, 1 page; after: 5006 MemoryError | call 5007 TypeError, 2 args, this undefined, 1 page; after: 5006 MemoryError\n",
       "caller, promise: exports 5002 CallError, 2 args, this undefined, 1 page; after: 5006 MemoryError | call 41, 2 args, this undefined, 1 page; after: 5006 MemoryError\n",
-      "hostCaller false, arguments: 1 3 1 3\n",
+      "hostCaller false, arguments: 1 3 1 3 5 5\n",
+      "five arguments and a caller: exports 41, 6 args, this undefined, 1 page; after: 5006 MemoryError | call 41, 6 args, this undefined, 1 page\n",
+      "five arguments seen: 1,-2,3.5,0.25,0 / 1,-2,3.5,0.25,0 returned: 6.5 6.5\n",
     ),
     recursion
   );

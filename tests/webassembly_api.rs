@@ -558,15 +558,19 @@ const RESULTS: &str = r#"
   (import "env" "rf" (func $rf (param f32) (result f32)))
   (import "env" "rd" (func $rd (param f64) (result f64)))
   (import "env" "rv" (func $rv (param i32 f64)))
+  (import "env" "r6" (func $r6 (param i32 f64 f32 i32 f64 i32) (result f64)))
   (func (export "ti") (param i32) (result i32) (call $ri (local.get 0)))
   (func (export "tf") (param f32) (result f32) (call $rf (local.get 0)))
   (func (export "td") (param f64) (result f64) (call $rd (local.get 0)))
-  (func (export "tv") (param i32 f64) (call $rv (local.get 0) (local.get 1))))
+  (func (export "tv") (param i32 f64) (call $rv (local.get 0) (local.get 1)))
+  (func (export "t6") (param i32 f64 f32 i32 f64 i32) (result f64)
+    (call $r6 (local.get 0) (local.get 1) (local.get 2) (local.get 3) (local.get 4) (local.get 5))))
 "#;
 
 /// What a JS import of the `WebAssembly` API returns reaches the guest coerced as the JS API says
 /// (ToInt32, ToNumber, Math.fround; ignored without a result; what the coercion throws thrown),
-/// and the import gets the guest's arguments and an undefined `this`, line for line as on Deno.
+/// and the import gets the guest's arguments (six of them too) and an undefined `this`, line for
+/// line as on Deno.
 /// Kiln calls such an import from Rust and takes a number of the result's type itself; any other
 /// value goes through the JS coercion.
 #[test]
@@ -575,33 +579,33 @@ fn js_import_results_are_coerced_as_on_deno() {
     .manifest(MANIFEST)
     .file("results.wasm", wat::parse_str(RESULTS).expect("results.wat"));
   app.prints_as_on_deno(concat!(
-    "0: i32 0, f32 0, f64 0, none undefined\n",
-    "-0: i32 0, f32 -0, f64 -0, none undefined\n",
-    "3.7: i32 3, f32 3.700000047683716, f64 3.7, none undefined\n",
-    "-3.7: i32 -3, f32 -3.700000047683716, f64 -3.7, none undefined\n",
-    "2^31: i32 -2147483648, f32 2147483648, f64 2147483648, none undefined\n",
-    "2^32+5: i32 5, f32 4294967296, f64 4294967301, none undefined\n",
-    "-2^31-1: i32 2147483647, f32 -2147483648, f64 -2147483649, none undefined\n",
-    "1/3: i32 0, f32 0.3333333432674408, f64 0.3333333333333333, none undefined\n",
-    "1e300: i32 0, f32 Infinity, f64 1e+300, none undefined\n",
-    "NaN: i32 0, f32 NaN, f64 NaN, none undefined\n",
-    "Infinity: i32 0, f32 Infinity, f64 Infinity, none undefined\n",
-    "-Infinity: i32 0, f32 -Infinity, f64 -Infinity, none undefined\n",
-    "undefined: i32 0, f32 NaN, f64 NaN, none undefined\n",
-    "null: i32 0, f32 0, f64 0, none undefined\n",
-    "true: i32 1, f32 1, f64 1, none undefined\n",
-    "\"12\": i32 12, f32 12, f64 12, none undefined\n",
-    "\"x\": i32 0, f32 NaN, f64 NaN, none undefined\n",
-    "[]: i32 0, f32 0, f64 0, none undefined\n",
-    "[7]: i32 7, f32 7, f64 7, none undefined\n",
-    "{}: i32 0, f32 NaN, f64 NaN, none undefined\n",
-    "valueOf 9: i32 9, f32 9, f64 9, none undefined\n",
-    "valueOf throws: i32 threw RangeError no, f32 threw RangeError no, f64 threw RangeError no, none undefined\n",
-    "5n: i32 threw TypeError, f32 threw TypeError, f64 threw TypeError, none undefined\n",
-    "symbol: i32 threw TypeError, f32 threw TypeError, f64 threw TypeError, none undefined\n",
-    "promise: i32 0, f32 NaN, f64 NaN, none undefined\n",
-    "function: i32 0, f32 NaN, f64 NaN, none undefined\n",
-    "1 (1) this undefined | 1 (1.5) this undefined | 1 (-0) this undefined | 2 (2, 0.5) this undefined\n",
+    "0: i32 0, f32 0, f64 0, none undefined, six arguments 0\n",
+    "-0: i32 0, f32 -0, f64 -0, none undefined, six arguments -0\n",
+    "3.7: i32 3, f32 3.700000047683716, f64 3.7, none undefined, six arguments 3.7\n",
+    "-3.7: i32 -3, f32 -3.700000047683716, f64 -3.7, none undefined, six arguments -3.7\n",
+    "2^31: i32 -2147483648, f32 2147483648, f64 2147483648, none undefined, six arguments 2147483648\n",
+    "2^32+5: i32 5, f32 4294967296, f64 4294967301, none undefined, six arguments 4294967301\n",
+    "-2^31-1: i32 2147483647, f32 -2147483648, f64 -2147483649, none undefined, six arguments -2147483649\n",
+    "1/3: i32 0, f32 0.3333333432674408, f64 0.3333333333333333, none undefined, six arguments 0.3333333333333333\n",
+    "1e300: i32 0, f32 Infinity, f64 1e+300, none undefined, six arguments 1e+300\n",
+    "NaN: i32 0, f32 NaN, f64 NaN, none undefined, six arguments NaN\n",
+    "Infinity: i32 0, f32 Infinity, f64 Infinity, none undefined, six arguments Infinity\n",
+    "-Infinity: i32 0, f32 -Infinity, f64 -Infinity, none undefined, six arguments -Infinity\n",
+    "undefined: i32 0, f32 NaN, f64 NaN, none undefined, six arguments NaN\n",
+    "null: i32 0, f32 0, f64 0, none undefined, six arguments 0\n",
+    "true: i32 1, f32 1, f64 1, none undefined, six arguments 1\n",
+    "\"12\": i32 12, f32 12, f64 12, none undefined, six arguments 12\n",
+    "\"x\": i32 0, f32 NaN, f64 NaN, none undefined, six arguments NaN\n",
+    "[]: i32 0, f32 0, f64 0, none undefined, six arguments 0\n",
+    "[7]: i32 7, f32 7, f64 7, none undefined, six arguments 7\n",
+    "{}: i32 0, f32 NaN, f64 NaN, none undefined, six arguments NaN\n",
+    "valueOf 9: i32 9, f32 9, f64 9, none undefined, six arguments 9\n",
+    "valueOf throws: i32 threw RangeError no, f32 threw RangeError no, f64 threw RangeError no, none undefined, six arguments threw RangeError no\n",
+    "5n: i32 threw TypeError, f32 threw TypeError, f64 threw TypeError, none undefined, six arguments threw TypeError\n",
+    "symbol: i32 threw TypeError, f32 threw TypeError, f64 threw TypeError, none undefined, six arguments threw TypeError\n",
+    "promise: i32 0, f32 NaN, f64 NaN, none undefined, six arguments NaN\n",
+    "function: i32 0, f32 NaN, f64 NaN, none undefined, six arguments NaN\n",
+    "1 (1) this undefined | 1 (1.5) this undefined | 1 (-0) this undefined | 2 (2, 0.5) this undefined | 6 (-3, 0.25, 1.5, -2147483648, -0, 7) this undefined\n",
   ));
 }
 

@@ -112,6 +112,13 @@ export function withCause(error: unknown, state: CallState): unknown {
 /** The types a host function's values may have for Rust to call it directly: plain numbers. */
 const NUMBER_TYPES = ["i32", "f32", "f64"];
 
+/** The most arguments Rust passes a host function it calls itself (`MOST_ARGS`,
+ * ext_wasm/src/host_entry.rs), as the async driver's first poll does. Eight made a five-argument
+ * import of the `WebAssembly` global 16 times cheaper in a probe (2.7 -> 0.17 µs) but
+ * web-tree-sitter's parses 3-4% slower, which is not understood yet (BENCHMARKS.md, the
+ * thirty-sixth pass). */
+const MOST_ARGS = 3;
+
 /**
  * The store's `DirectEntries` (runtime:wasm/host-table), with `table.direct` made for every host
  * function added since it was last made: the function itself if Rust can call it with numbers.
@@ -126,7 +133,7 @@ export function directEntries(table: HostTable, callerProto: object): DirectEntr
   for (let index = direct.length; index < table.fns.length; index++) {
     const h = table.fns[index];
     const numbers = h !== null && h !== undefined && h.suspending === undefined && !h.noCaller === table.callers &&
-      h.results.length <= 1 && h.params.length <= 3 && h.params.every((t) => NUMBER_TYPES.includes(t)) &&
+      h.results.length <= 1 && h.params.length <= MOST_ARGS && h.params.every((t) => NUMBER_TYPES.includes(t)) &&
       h.results.every((t) => NUMBER_TYPES.includes(t));
     // A `WebAssembly` import's own function, whose result the drivers coerce (`coerced`).
     direct.push(numbers ? h.unwrapped?.fn ?? h.fn : undefined);

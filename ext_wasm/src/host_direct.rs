@@ -232,7 +232,7 @@ impl Direct {
     let recv: v8::Local<v8::Value> = v8::undefined(tc).into();
     let direct = entries.as_ref().and_then(|entries| Some((entries, entries.get(tc, index)?)));
     if let Some((entries, f)) = direct {
-      let mut args = [0.0; 3];
+      let mut args = [0.0; entry::MOST_ARGS];
       let numbers = params.len() <= args.len()
         && args.iter_mut().zip(params).all(|(arg, param)| val_to_number(param).map(|n| *arg = n).is_some());
       if numbers {

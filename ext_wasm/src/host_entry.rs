@@ -66,8 +66,12 @@ pub(crate) enum Entry<'s> {
   Stopped,
 }
 
-/// Calls host function `f` of `entries` for host call `token` with `args` (at most three), in the
-/// try-catch scope `tc`.
+/// The most arguments Rust passes a host function it calls itself ([`call`]; the JS side's
+/// `directEntries` gives it no function with more).
+pub const MOST_ARGS: usize = 3;
+
+/// Calls host function `f` of `entries` for host call `token` with `args` (at most
+/// [`MOST_ARGS`]), in the try-catch scope `tc`.
 pub(crate) fn call<'s>(
   tc: &mut v8::PinnedRef<'_, v8::TryCatch<'_, 's, v8::HandleScope<'_>>>,
   entries: &Entries<'s>,
@@ -77,8 +81,8 @@ pub(crate) fn call<'s>(
   results: &[ValType],
 ) -> Entry<'s> {
   let recv: v8::Local<v8::Value> = v8::undefined(tc).into();
-  let mut values: [v8::Local<v8::Value>; 4] = [recv; 4];
-  let mut count = args.len().min(3);
+  let mut values: [v8::Local<v8::Value>; MOST_ARGS + 1] = [recv; MOST_ARGS + 1];
+  let mut count = args.len().min(MOST_ARGS);
   for (value, arg) in values.iter_mut().zip(&args[..count]) {
     *value = v8::Number::new(tc, *arg).into();
   }

@@ -123,7 +123,15 @@ const note = (...xs: unknown[]) => {
   return returning;
 };
 const values = await instantiate(await compileFile("./host_direct_values.wasm"), {
-  imports: { env: { r_i32: (x: number) => note(x), r_f32: (x: number) => note(x), r_f64: (x: number) => note(x), r_void: (a: number, b: number, c: number) => note(a, b, c) } },
+  imports: {
+    env: {
+      r_i32: (x: number) => note(x),
+      r_f32: (x: number) => note(x),
+      r_f64: (x: number) => note(x),
+      r_void: (a: number, b: number, c: number) => note(a, b, c),
+      r_five: (a: number, b: number, c: number, d: number, e: number) => note(a, b, c, d, e),
+    },
+  },
 });
 const show = (f: () => unknown): string => {
   try {
@@ -187,7 +195,7 @@ const callerProbe = function (this: unknown, ...a: unknown[]): unknown {
   return 41;
 };
 const probed = await instantiate(await compileFile("./host_direct_values.wasm"), {
-  imports: { env: { r_i32: callerProbe, r_f32: callerProbe, r_f64: callerProbe, r_void: callerProbe } },
+  imports: { env: { r_i32: callerProbe, r_f32: callerProbe, r_f64: callerProbe, r_void: callerProbe, r_five: callerProbe } },
 });
 const heldAfter = () => {
   try {
@@ -208,11 +216,24 @@ for (const m of ["number", "throw", "string", "promise"]) {
 const counts: number[] = [];
 const countArgs = (...a: unknown[]) => (counts.push(a.length), 1);
 const bare = await instantiate(await compileFile("./host_direct_values.wasm"), {
-  imports: { env: { r_i32: countArgs, r_f32: countArgs, r_f64: countArgs, r_void: countArgs } },
+  imports: { env: { r_i32: countArgs, r_f32: countArgs, r_f64: countArgs, r_void: countArgs, r_five: countArgs } },
   hostCaller: false,
 });
 (bare.exports.t_i32 as (x: number) => number)(1);
 (bare.exports.t_void as (a: number, b: number, c: number) => void)(1, 2, 3);
 await bare.call("t_i32", 1);
 await bare.call("t_void", 1, 2, 3);
+(bare.exports.t_five as (...a: number[]) => number)(1, 2, 3, 4, 5);
+await bare.call("t_five", 1, 2, 3, 4, 5);
 console.log("hostCaller false, arguments:", counts.join(" "));
+// Five arguments and a caller, more than Rust passes itself (`MOST_ARGS`): the JS drivers call
+// the function under both, with the same arguments and caller.
+mode = "number";
+const five = (probed.exports.t_five as (...a: number[]) => number)(-7, 2 ** 31 + 1, 0.5, 1.25, 9);
+const fiveSync = during;
+const [fiveCall] = await probed.call("t_five", -7, 2 ** 31 + 1, 0.5, 1.25, 9);
+console.log(`five arguments and a caller: exports ${five}, ${fiveSync}; after: ${heldAfter()} | call ${fiveCall}, ${during}`);
+returning = 6.5;
+received.length = 0;
+const fiveValues = [(values.exports.t_five as (...a: number[]) => number)(1, -2, 3.5, 0.25, -0), (await values.call("t_five", 1, -2, 3.5, 0.25, -0))[0]];
+console.log("five arguments seen:", received.join(" / "), "returned:", fiveValues.join(" "));

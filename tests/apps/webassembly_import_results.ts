@@ -10,7 +10,7 @@ const note = function (this: unknown, ...args: unknown[]): unknown {
   return returning;
 };
 type Fn = (...args: number[]) => unknown;
-const { exports } = new WebAssembly.Instance(new WebAssembly.Module(bytes), { env: { ri: note, rf: note, rd: note, rv: note } }) as unknown as {
+const { exports } = new WebAssembly.Instance(new WebAssembly.Module(bytes), { env: { ri: note, rf: note, rd: note, rv: note, r6: note } }) as unknown as {
   exports: Record<string, Fn>;
 };
 const values: [string, unknown][] = [
@@ -30,6 +30,9 @@ const show = (f: () => unknown): string => {
 };
 for (const [label, value] of values) {
   returning = value;
-  console.log(`${label}: i32 ${show(() => exports.ti(1))}, f32 ${show(() => exports.tf(1.5))}, f64 ${show(() => exports.td(-0))}, none ${show(() => exports.tv(2, 0.5))}`);
+  console.log(
+    `${label}: i32 ${show(() => exports.ti(1))}, f32 ${show(() => exports.tf(1.5))}, f64 ${show(() => exports.td(-0))}, ` +
+      `none ${show(() => exports.tv(2, 0.5))}, six arguments ${show(() => exports.t6(-3, 0.25, 1.5, 2 ** 31, -0, 7))}`,
+  );
 }
 console.log([...seen].join(" | "));
