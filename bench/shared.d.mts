@@ -35,3 +35,14 @@ export declare function importRuns(
   count: number,
   repeats: number,
 ): Promise<{ importCall: number[]; importCallsBack: number[] }>;
+/** The spec bench/run.mjs gives bench/kiln/webassembly_calls.ts and bench/deno/calls.ts (`callsSpec`). */
+export interface CallsSpec {
+  add: string;
+  throw: string;
+  hostcall: string;
+  reenter: string;
+  calls: number;
+  throws: number;
+  hostCalls: number;
+  repeats: number;
+}

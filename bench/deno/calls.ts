@@ -12,18 +12,9 @@
 // Prints one JSON line: {"exportsAdd": [ns per call, per run], "emptyLoop": [...],
 // "exceptionOut": [ns per exception], "throwObject": [ns per throw], "stackRead": [ns per read],
 // "asyncReject": [ns per rejection], "importCall": [ns per round trip], "importCallsBack": [...]}.
-import { exceptionRuns, importRuns, measure, now } from "../shared.mjs";
+import { type CallsSpec, exceptionRuns, importRuns, measure, now } from "../shared.mjs";
 
-const spec: {
-  add: string;
-  throw: string;
-  hostcall: string;
-  reenter: string;
-  calls: number;
-  throws: number;
-  hostCalls: number;
-  repeats: number;
-} = JSON.parse(Deno.args[0]);
+const spec: CallsSpec = JSON.parse(Deno.args[0]);
 const { add } = new WebAssembly.Instance(new WebAssembly.Module(Deno.readFileSync(spec.add)), {}).exports as {
   add: (a: number, b: number) => number;
 };

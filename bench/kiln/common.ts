@@ -2,6 +2,7 @@
 // the shape of what they print.
 
 export { block, CHUNK, exceptionRuns, HASHES, hex, importRuns, measure, now, timeChecked } from "../shared.mjs";
+export type { CallsSpec } from "../shared.mjs";
 
 /** Deno.core.ops, for the no-op ops the call figures compare against (bench/run.mjs runs kiln
  * with KILN_EXPOSE_INTERNALS=1, which keeps them reachable). */

@@ -12,18 +12,9 @@
 // exception], "throwObject": [ns per throw], "stackRead": [ns per new Error().stack],
 // "asyncReject": [ns per rejection], "importCall": [ns per round trip], "importCallsBack": [...]}.
 import { readBytes } from "runtime:fs";
-import { emit, exceptionRuns, importRuns, measure, now } from "./common.ts";
+import { type CallsSpec, emit, exceptionRuns, importRuns, measure, now } from "./common.ts";
 
-const spec: {
-  add: string;
-  throw: string;
-  hostcall: string;
-  reenter: string;
-  calls: number;
-  throws: number;
-  hostCalls: number;
-  repeats: number;
-} = JSON.parse(Kiln.args[0]);
+const spec: CallsSpec = JSON.parse(Kiln.args[0]);
 const { instance } = await WebAssembly.instantiate(await readBytes(spec.add));
 const add = (instance.exports as unknown as { add(a: number, b: number): number }).add;
 if (add(2, 3) !== 5) throw new Error(`WebAssembly exports.add(2, 3) = ${add(2, 3)}`);
