@@ -121,8 +121,8 @@ fn bound_export_calls_of_a_store_with_host_functions() {
 /// them under `await call`: 104 returned values (edges of each type, and values that are not
 /// numbers) through both, compared; so must the caller Rust makes for such a function, which
 /// stops working when the function returns, throws or returns a value the JS side settles, and
-/// under `await call` works until a promise the function returned settles; five arguments, more
-/// than Rust passes itself, pass the same through both. An unbounded guest -> JS -> guest recursion stops cleanly:
+/// under `await call` works until a promise the function returned settles; five arguments pass
+/// the same through both (Rust calls a function of up to eight itself). An unbounded guest -> JS -> guest recursion stops cleanly:
 /// at about 100 levels when the JS thread's stack lets the JS engine use 4 MiB (run.rs), else at
 /// about 50.
 #[test]

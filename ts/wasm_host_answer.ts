@@ -113,11 +113,8 @@ export function withCause(error: unknown, state: CallState): unknown {
 const NUMBER_TYPES = ["i32", "f32", "f64"];
 
 /** The most arguments Rust passes a host function it calls itself (`MOST_ARGS`,
- * ext_wasm/src/host_entry.rs), as the async driver's first poll does. Eight made a five-argument
- * import of the `WebAssembly` global 16 times cheaper in a probe (2.7 -> 0.17 µs) but
- * web-tree-sitter's parses 3-4% slower, which is not understood yet (BENCHMARKS.md, the
- * thirty-sixth pass). */
-const MOST_ARGS = 3;
+ * ext_wasm/src/host_entry.rs); the async driver's first poll calls those of three or fewer. */
+const MOST_ARGS = 8;
 
 /**
  * The store's `DirectEntries` (runtime:wasm/host-table), with `table.direct` made for every host

@@ -68,7 +68,7 @@ pub(crate) enum Entry<'s> {
 
 /// The most arguments Rust passes a host function it calls itself ([`call`]; the JS side's
 /// `directEntries` gives it no function with more).
-pub const MOST_ARGS: usize = 3;
+pub const MOST_ARGS: usize = 8;
 
 /// Calls host function `f` of `entries` for host call `token` with `args` (at most
 /// [`MOST_ARGS`]), in the try-catch scope `tc`.

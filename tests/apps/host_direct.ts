@@ -226,8 +226,8 @@ await bare.call("t_void", 1, 2, 3);
 (bare.exports.t_five as (...a: number[]) => number)(1, 2, 3, 4, 5);
 await bare.call("t_five", 1, 2, 3, 4, 5);
 console.log("hostCaller false, arguments:", counts.join(" "));
-// Five arguments and a caller, more than Rust passes itself (`MOST_ARGS`): the JS drivers call
-// the function under both, with the same arguments and caller.
+// Five arguments and a caller: Rust calls the function itself under `exports` (up to eight
+// arguments, `MOST_ARGS`), the JS driver under `await call` (more than three).
 mode = "number";
 const five = (probed.exports.t_five as (...a: number[]) => number)(-7, 2 ** 31 + 1, 0.5, 1.25, 9);
 const fiveSync = during;
