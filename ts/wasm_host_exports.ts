@@ -80,7 +80,8 @@ function boundCalls(table: HostTable, standard: (error: unknown) => unknown = (e
   const state = newState();
   const calls: unknown[] = [];
   const fit = (): void => {
-    directEntries(table, callerProto(table));
+    // The entries are made once; this extends their functions to those added since.
+    calls[1] = directEntries(table, callerProto(table));
     const size = (table.slots + 1) * 8;
     if (calls[2] !== undefined && (calls[2] as Uint8Array).length >= size) return;
     const slots = new Uint8Array(size);
@@ -91,7 +92,6 @@ function boundCalls(table: HostTable, standard: (error: unknown) => unknown = (e
         : settleDirect(table, step, view, state, value, threw, caller);
     calls[2] = slots;
   };
-  calls[1] = directEntries(table, callerProto(table));
   calls[3] = (error: unknown): never => {
     const failed = withCause(error, state);
     state.thrown = undefined;
