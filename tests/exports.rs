@@ -187,3 +187,44 @@ fn call_of_other_signatures_runs_by_index_with_a_reused_slot_buffer() {
   assert_eq!(body, expected.join("\n"));
   assert!(last.starts_with("after drop: 5005 InvalidInstanceHandle: no instance with id "), "{last}");
 }
+
+#[test]
+fn exports_that_end_in_bounded_time_answer_as_their_looping_twins() {
+  // bounded_twins.wat has each function twice: as written, which `call` and `exports` run without
+  // a fiber (ext_wasm/src/bounded.rs), and inside a loop that runs once, which keeps the fiber.
+  // The app prints one outcome per case when all four ways agree (`DIFFER` and all four if not).
+  let out = App::new("bounded_twins.ts")
+    .allow_all()
+    .wat("bounded_twins.wat", "bounded_twins.wasm")
+    .file("first_and_warm.ts", first_and_warm())
+    .run()
+    .success()
+    .to_string();
+  let expected = [
+    "add 2 3: ok [5]",
+    "add 2147483647 1: ok [-2147483648]",
+    "half 1.1: ok [0.550000011920929]",
+    "half -0: ok [-0]",
+    "half NaN: ok [NaN]",
+    "scale 1e+308 10: ok [Infinity]",
+    "scale -0 5: ok [-0]",
+    "wide i64(3037000500n) i64(3037000500n): ok [-9223372036709301616n]",
+    "wide i64(-1n) i64(9007199254740993n): ok [-9007199254740993n]",
+    "swap 7 0.25: ok [0.25, 7]",
+    "mixed -1 i64(9007199254740992n) f32(0.1) 0.5: ok [9007199254740992]",
+    "keep 8 511: ok [255]",
+    "pick 0: ok [10]",
+    "pick 1: ok [20]",
+    "pick 7: ok [30]",
+    "div 7 -2: ok [-3]",
+    "div 1 0: 5002 CallError: `div` trapped: wasm trap: integer divide by zero",
+    "div -2147483648 -1: 5002 CallError: `div` trapped: wasm trap: integer overflow",
+    "none 41: ok []",
+    "bump: ok [1n] ok [2n] ok [3n] ok [4n] ok [5n] ok [6n] ok [5] memory 0 -> 42",
+    "bump_looped: ok [1n] ok [2n] ok [3n] ok [4n] ok [5n] ok [6n] ok [5] memory 0 -> 42",
+    "long: fuel 1 5011 FuelExhausted: `long` ran out of fuel: it used all 1 units (fuel); raise fuel or do less per call, 5011 FuelExhausted: `long` ran out of fuel: it used all 1 units (fuel); raise fuel or do less per call; fuel 10000 ok [200]; timeoutMs ok [200]",
+    "long_looped: fuel 1 5011 FuelExhausted: `long_looped` ran out of fuel: it used all 1 units (fuel); raise fuel or do less per call, 5011 FuelExhausted: `long_looped` ran out of fuel: it used all 1 units (fuel); raise fuel or do less per call; fuel 10000 ok [200]; timeoutMs ok [200]",
+    "yields: ok [0] ok [0]",
+  ];
+  assert_eq!(out.trim_end(), expected.join("\n"));
+}

@@ -33,6 +33,7 @@ use std::time::{Duration, SystemTime};
 use wasmtime::component::Component;
 use wasmtime::{Engine, Module};
 
+use crate::bounded::BoundedExports;
 use crate::engine::EngineKind;
 use crate::error::WasmError;
 
@@ -49,7 +50,8 @@ const STALE_TEMPORARY: Duration = Duration::from_secs(3600);
 const FORMAT: &[u8] = b"kiln compiled code 3\0";
 
 /// The first line of a `.source` file.
-const SOURCE_FORMAT: &str = "kiln source 1";
+/// 2: the bounded exports (bounded.rs) after the hash.
+const SOURCE_FORMAT: &str = "kiln source 2";
 
 /// How long before a read a file must have last changed for its `.source` entry to be recorded:
 /// more than any file system's timestamp granularity (FAT's is 2 s).
@@ -64,12 +66,14 @@ pub fn content_hash(bytes: &[u8]) -> ContentHash {
 }
 
 /// A core module file as the cache last read it (`.source` files).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct SourceEntry {
   pub len: u64,
   pub hash: ContentHash,
   /// It has a start function (`binary::has_start_section`).
   pub has_start: bool,
+  /// Its exports that end in bounded time (bounded.rs).
+  pub bounded: BoundedExports,
 }
 
 /// What identifies a file's contents without reading them: while all of it is the same, the bytes
@@ -270,13 +274,14 @@ impl ArtifactCache {
     }
     let FileStamp { dev, ino, len, mtime, ctime } = before;
     let mut text = format!(
-      "{SOURCE_FORMAT}\n{dev} {ino} {len} {} {} {} {} {} {}\n",
+      "{SOURCE_FORMAT}\n{dev} {ino} {len} {} {} {} {} {} {} {}\n",
       mtime.0,
       mtime.1,
       ctime.0,
       ctime.1,
       u8::from(entry.has_start),
-      entry.hash.to_hex()
+      entry.hash.to_hex(),
+      entry.bounded.to_field()
     )
     .into_bytes();
     text.extend_from_slice(path.as_os_str().as_encoded_bytes());
@@ -383,7 +388,7 @@ fn parse_source(text: &[u8]) -> Option<(&[u8], FileStamp, SourceEntry)> {
     return None;
   }
   let fields: Vec<&str> = std::str::from_utf8(fields).ok()?.split(' ').collect();
-  let [dev, ino, len, m_s, m_ns, c_s, c_ns, start, hash] = fields[..] else { return None };
+  let [dev, ino, len, m_s, m_ns, c_s, c_ns, start, hash, bounded] = fields[..] else { return None };
   let int = |s: &str| s.parse::<i64>().ok();
   let stamp = FileStamp {
     dev: dev.parse().ok()?,
@@ -397,7 +402,8 @@ fn parse_source(text: &[u8]) -> Option<(&[u8], FileStamp, SourceEntry)> {
     "1" => true,
     _ => return None,
   };
-  Some((path, stamp, SourceEntry { len: stamp.len, hash: ContentHash::from_hex(hash).ok()?, has_start }))
+  let (hash, bounded) = (ContentHash::from_hex(hash).ok()?, BoundedExports::from_field(bounded)?);
+  Some((path, stamp, SourceEntry { len: stamp.len, hash, has_start, bounded }))
 }
 
 fn split_line(text: &[u8]) -> Option<(&[u8], &[u8])> {
@@ -497,20 +503,22 @@ mod tests {
         .unwrap()
     };
     write(WAT);
-    let entry = SourceEntry { len: WAT.len() as u64, hash: content_hash(WAT.as_bytes()), has_start: false };
+    let bounded = BoundedExports::of(WAT.as_bytes());
+    assert!(bounded.contains(0), "`f` ends in bounded time, and the entry must keep it");
+    let entry = SourceEntry { len: WAT.len() as u64, hash: content_hash(WAT.as_bytes()), has_start: false, bounded };
     let stamp = FileStamp::of(&module).unwrap();
 
     // Changed just now: too recent to trust.
-    cache.record(&module, stamp, SystemTime::now(), entry);
+    cache.record(&module, stamp, SystemTime::now(), entry.clone());
     assert_eq!(cache.indexed(&module), None);
     // As if read well after its last change: recorded, and the compiled code is found without reading.
     let later = SystemTime::now() + Duration::from_secs(10);
-    cache.record(&module, stamp, later, entry);
-    assert_eq!(cache.indexed(&module), Some(entry));
+    cache.record(&module, stamp, later, entry.clone());
+    assert_eq!(cache.indexed(&module), Some(entry.clone()));
     assert!(cache.load_indexed(&engine, EngineKind::Plain, &module).is_none(), "no code cached yet");
     cache.get_or_compile(&engine, EngineKind::Plain, &entry.hash, compile(&engine)).unwrap();
     let (_, found) = cache.load_indexed(&engine, EngineKind::Plain, &module).unwrap();
-    assert_eq!((found, cache.counts()), (entry, (1, 1)));
+    assert_eq!((found, cache.counts()), (entry.clone(), (1, 1)));
 
     // The same size and modification time, other bytes: the change time differs.
     let modified = fs::metadata(&module).unwrap().modified().unwrap();

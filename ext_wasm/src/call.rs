@@ -10,18 +10,19 @@
 use std::sync::Arc;
 
 use deno_core::{op2, v8, JsBuffer, OpState};
-use wasmtime::{Func, Val};
+use wasmtime::{Func, Store, Val};
 
 use crate::call_first::poll_first;
-use crate::call_sync::number;
+use crate::call_sync::{number, RawSlots};
+use crate::config::InstanceConfig;
 use crate::engine::Engines;
 use crate::error::{finish, DeadlineExceeded, Ended, WasmError};
 use crate::handles::unpack_export;
 use crate::instance::InstanceTable;
 use crate::raise::{throw, thrown};
 use crate::shape::NUMBER_PARAMS;
-use crate::store::{arm, disarm, ExportFunc, KilnStore, Member, Mode, SharedStore};
-use crate::value::{prepare_results, read_params, val_to_number, write_results};
+use crate::store::{arm, disarm, ExportFunc, KilnStore, Member, Mode, SharedStore, StoreData};
+use crate::value::{prepare_results, raw_to_val, read_params, val_to_number, val_to_raw, write_results};
 
 /// Runs `func` in `kiln` as an async call under the store's limits, with the arguments in
 /// `kiln.params` and the results left in `kiln.results`. `what` names the function for errors.
@@ -67,6 +68,10 @@ pub(crate) async fn call_raw(
     Callee::Func(func) => Err(func),
     Callee::Export { member, index } => Ok(loaded(members, member, index)?),
   };
+  // An export that ends in bounded time runs here, on this stack (bounded.rs).
+  if let Some(export) = export.ok().filter(|export| export.bounded) {
+    return run_here(engines, store, config, export, params, results);
+  }
   let deadline = arm(store, config, Mode::Async)?;
   let outcome = {
     let _running = engines.running();
@@ -86,6 +91,63 @@ pub(crate) async fn call_raw(
   };
   disarm(store);
   Ok(crate::exception::caught(&mut *store, outcome))
+}
+
+/// Runs `export`, which ends in bounded time (bounded.rs), on this stack rather than a fiber, as
+/// a synchronous call is made, under the store's limits; the results are left in `results`.
+/// Returns the call's outcome, as [`call_raw`] does.
+///
+/// # Errors
+/// 5010 if the fuel cannot be set.
+fn run_here(
+  engines: &Engines,
+  store: &mut Store<StoreData>,
+  config: &InstanceConfig,
+  export: &ExportFunc,
+  params: &[Val],
+  results: &mut [Val],
+) -> Result<wasmtime::Result<()>, WasmError> {
+  let deadline = arm(store, config, Mode::Sync)?;
+  let outcome = {
+    // The epoch ticker is only needed to enforce a deadline: a call without a fiber never yields.
+    let _running = deadline.map(|_| engines.running());
+    call_here(export, store, params, results)
+  };
+  disarm(store);
+  Ok(crate::exception::caught(&mut *store, outcome))
+}
+
+/// Calls `export`, which ends in bounded time (bounded.rs), on this stack, with `params`; the
+/// results are left in `results`.
+///
+/// # Errors
+/// The call's own error (a trap, the deadline, fuel), or a count of `params` or `results` that is
+/// not the signature's.
+fn call_here(
+  export: &ExportFunc,
+  store: &mut Store<StoreData>,
+  params: &[Val],
+  results: &mut [Val],
+) -> wasmtime::Result<()> {
+  if params.len() != export.ty.params().len() || results.len() != export.ty.results().len() {
+    wasmtime::bail!("`{}` was called with the wrong number of values; this is a bug in Kiln", export.name);
+  }
+  let mut raw = RawSlots::new(export.shape.slots);
+  for (slot, param) in raw.as_mut().iter_mut().zip(params) {
+    *slot = val_to_raw(param);
+  }
+  // SAFETY: `raw` is as long as the larger of the parameter and result lists (`Shape::slots`), and
+  // holds every parameter as the type the signature gives it: `params` was checked against the
+  // signature by its loader, its count just now, and a bounded export passes only i32, i64, f32
+  // and f64 (`ExportFunc::bounded`), so there are no references to keep valid. The function calls
+  // nothing (bounded.rs), so no host function that needs a fiber is reached; the caller armed the
+  // store with `Mode::Sync`, so the epoch callback returns without yielding; and the store is
+  // borrowed mutably for the call, so nothing else uses it.
+  unsafe { export.func.call_unchecked(&mut *store, raw.as_mut()) }?;
+  for ((value, ty), slot) in results.iter_mut().zip(export.ty.results()).zip(raw.iter()) {
+    *value = raw_to_val(&ty, slot);
+  }
+  Ok(())
 }
 
 /// `instance.call(name, ...args)` for any signature, by the export's name: as
@@ -166,8 +228,8 @@ async fn call_slots(
       }
     }
   };
-  let Member { instance, module, exported, .. } = &mut members[member];
-  let export = Member::export_at(exported, store, instance, module, index)?;
+  let Member { instance, module, exported, bounded, .. } = &mut members[member];
+  let export = Member::export_at(exported, store, instance, module, bounded, index)?;
   read_params(&export.name, &export.ty, &slots, params)?;
   prepare_results(&export.name, &export.ty, results)?;
   let outcome = call_raw(&engines, kiln, Callee::Export { member, index }).await?;
@@ -237,10 +299,15 @@ fn args_first<'s>(
   let Ok(mut guard) = entry.store.clone().try_lock_owned() else {
     return Ok(v8::Boolean::new(scope, false).into());
   };
-  let engines = table.engines().clone();
   let Some(has_result) = load_numbers(&mut guard, member, export_index, &given)? else {
     return Ok(v8::Boolean::new(scope, false).into());
   };
+  if loaded(&guard.members, member, export_index)?.bounded {
+    // Ends in bounded time (bounded.rs): run now, with no future to poll.
+    let result = run_bounded(table.engines(), &mut guard, member, export_index)?;
+    return Ok(if has_result { v8::Number::new(scope, result).into() } else { v8::undefined(scope).into() });
+  }
+  let engines = table.engines().clone();
   let call = async move { run_numbers(&engines, &mut guard, member, export_index).await };
   Ok(match poll_first(state, call)? {
     Some(result) if has_result => v8::Number::new(scope, result).into(),
@@ -340,8 +407,8 @@ fn load_numbers(
   given: &Given,
 ) -> Result<Option<bool>, WasmError> {
   let KilnStore { store, params, results, members, .. } = kiln;
-  let Member { instance, module, exported, .. } = &mut members[member];
-  let export = Member::export_at(exported, store, instance, module, export_index)?;
+  let Member { instance, module, exported, bounded, .. } = &mut members[member];
+  let export = Member::export_at(exported, store, instance, module, bounded, export_index)?;
   let Some(shape) = export.shape.numbers else {
     return Err(export.not_numbers());
   };
@@ -371,6 +438,27 @@ async fn run_numbers(
   export_index: u32,
 ) -> Result<f64, WasmError> {
   let outcome = call_raw(engines, kiln, Callee::Export { member, index: export_index }).await?;
+  number_result(kiln, member, export_index, outcome)
+}
+
+/// [`run_numbers`] of an export that ends in bounded time (bounded.rs), which runs on this stack.
+fn run_bounded(engines: &Engines, kiln: &mut KilnStore, member: usize, export_index: u32) -> Result<f64, WasmError> {
+  let KilnStore { store, config, params, results, members } = kiln;
+  let outcome = run_here(engines, store, config, loaded(members, member, export_index)?, params, results)?;
+  number_result(kiln, member, export_index, outcome)
+}
+
+/// The one result of a call of export `export_index` of member `member` that ended with
+/// `outcome`, or 0 when it has none.
+///
+/// # Errors
+/// The classified error of a call that failed.
+fn number_result(
+  kiln: &mut KilnStore,
+  member: usize,
+  export_index: u32,
+  outcome: wasmtime::Result<()>,
+) -> Result<f64, WasmError> {
   finish_export(kiln, member, export_index, outcome)?;
   let export = loaded(&kiln.members, member, export_index)?;
   match kiln.results.first() {

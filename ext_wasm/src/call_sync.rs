@@ -14,8 +14,9 @@
 //! property lookup on every call to decide whether to take it, which is a third of a short
 //! call's cost. (On V8 the fast overload would be the faster one.)
 //!
-//! A module without imports is called directly (`Func::call_unchecked`, no fiber). A module with
-//! imports (WASI) is called on a fiber that is polled to completion right here: WASI's file
+//! A module without imports, or an export that calls nothing (bounded.rs), is called directly
+//! (`Func::call_unchecked`, no fiber). Any other export of a module with imports (WASI) is called
+//! on a fiber that is polled to completion right here: WASI's file
 //! functions run inline (`allow_blocking_current_thread`), a sleep (`poll_oneoff` on clocks) sleeps
 //! the thread until it ends or the deadline passes (wasi.rs), and anything else that has to wait (a
 //! stdin read) is waited for by parking the thread, with `timeoutMs` checked at least every
@@ -283,9 +284,9 @@ pub(crate) fn call_locked<Io: CallIo>(
   host_here: bool,
 ) -> Result<Io::Output, WasmError> {
   let KilnStore { store, config, params, results, members } = kiln;
-  let Member { instance, module, exported, self_contained, .. } = &mut members[member];
+  let Member { instance, module, exported, self_contained, bounded, .. } = &mut members[member];
 
-  let export = Member::export_at(exported, store, instance, module, export_index)?;
+  let export = Member::export_at(exported, store, instance, module, bounded, export_index)?;
   // Parameters and results of other types never reach `fill`'s output: refuse them first, or,
   // in a store that passes `externref`s, call with values made in the store.
   if !export.shape.numeric {
@@ -305,13 +306,14 @@ pub(crate) fn call_locked<Io: CallIo>(
     // (Each `OpState` entry borrowed is a map search, so the engines are looked up only then.)
     let engines = stop_at.map(|_| engines());
     let _running = engines.as_ref().map(|engines| engines.running());
-    if *self_contained || host_here {
+    if *self_contained || host_here || export.bounded {
       let slots: *mut [ValRaw] = raw.as_mut();
       // SAFETY: `raw` is as long as the larger of the parameter and result lists, and `fill`
       // wrote every parameter with the type the signature gives it (only numeric types pass the
       // check above, so there are no references to keep valid). The guest cannot reach a host
       // function that needs a fiber: the module imports nothing, or (`host_here`) the store takes
-      // synchronous calls and its JS host functions run on this stack (host_direct.rs).
+      // synchronous calls and its JS host functions run on this stack (host_direct.rs), or the
+      // export calls nothing at all (bounded.rs).
       // `arm(.., Mode::Sync)` makes the epoch callback return without yielding; and the store's
       // lock is held, so nothing else uses the store during the call.
       unsafe { export.func.call_unchecked(&mut *store, slots) }
@@ -396,12 +398,12 @@ pub struct RawSlots {
 }
 
 impl RawSlots {
-  fn new(len: usize) -> Self {
+  pub(crate) fn new(len: usize) -> Self {
     let heap = if len > STACK_SLOTS { vec![ValRaw::i64(0); len] } else { Vec::new() };
     Self { stack: [ValRaw::i64(0); STACK_SLOTS], heap, len }
   }
 
-  fn as_mut(&mut self) -> &mut [ValRaw] {
+  pub(crate) fn as_mut(&mut self) -> &mut [ValRaw] {
     if self.len > STACK_SLOTS {
       &mut self.heap
     } else {
@@ -409,7 +411,7 @@ impl RawSlots {
     }
   }
 
-  fn iter(&self) -> std::slice::Iter<'_, ValRaw> {
+  pub(crate) fn iter(&self) -> std::slice::Iter<'_, ValRaw> {
     if self.len > STACK_SLOTS {
       self.heap.iter()
     } else {

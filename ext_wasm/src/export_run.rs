@@ -67,8 +67,8 @@ fn export_call(
   export_index: u32,
   args: &[u8],
 ) -> Result<ExportCall, WasmError> {
-  let Member { instance, module, exported, .. } = &mut kiln.members[member];
-  let export = Member::export_at(exported, &mut kiln.store, instance, module, export_index)?;
+  let Member { instance, module, exported, bounded, .. } = &mut kiln.members[member];
+  let export = Member::export_at(exported, &mut kiln.store, instance, module, bounded, export_index)?;
   let (func, ty, name) = (export.func, export.ty.clone(), export.name.clone());
   let args = read_slots(args, ty.params().len())?;
   Ok((func, ty, name, args, kiln.config.call_limits()))

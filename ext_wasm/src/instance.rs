@@ -252,6 +252,12 @@ pub(crate) async fn make_store(plan: Plan, bridge: Option<Arc<HostBridge>>) -> R
     _ => e,
   });
   let (entry, members) = made?;
+  kiln.members[entry].bounded = module_entry.bounded().clone();
+  for (name, member) in &members {
+    if let Some(linked) = imports.get(name) {
+      kiln.members[*member].bounded = linked.bounded().clone();
+    }
+  }
   let host = bridge.map(|bridge| Arc::new(HostTable { bridge }));
   Ok(Made { kiln, entry, members, module, host, captured, _reservation: None })
 }

@@ -103,6 +103,7 @@ pub fn op_wasm_instance_join(
       disarm(&mut kiln.store);
       let instance = instance?;
       let member = kiln.add(module.clone(), instance);
+      kiln.members[member].bounded = module_entry.bounded().clone();
       let memory = kiln.members[member].memory;
       let growths = kiln.store.data().limits.growths();
       Ok(Joined {

@@ -18,6 +18,7 @@
 mod artifact_cache;
 mod binary;
 mod bound_call;
+mod bounded;
 mod builtin;
 mod call;
 mod call_first;

@@ -9,6 +9,7 @@ use deno_core::{op2, JsBuffer, OpState};
 use wasmtime::{Engine, InstancePre, Linker, Module};
 
 use crate::artifact_cache::{content_hash, ContentHash, FileStamp, SourceEntry};
+use crate::bounded::BoundedExports;
 use crate::capabilities::{CheckedPath, WasmPermissions};
 use crate::component::CompiledComponent;
 use crate::engine::{EngineKind, Engines, SharedEngines};
@@ -107,19 +108,22 @@ pub struct CompiledModule {
   others: [tokio::sync::OnceCell<Prepared>; 3],
   source: Source,
   has_start: bool,
+  /// Its exports that end in bounded time, which `call` runs without a fiber (bounded.rs).
+  bounded: BoundedExports,
   /// The module in progress messages: its path, or its size for `compile(bytes)`.
   name: String,
 }
 
 impl CompiledModule {
-  fn new(first: Module, first_kind: EngineKind, source: Source, has_start: bool, name: String) -> Self {
+  fn new(first: Module, first_kind: EngineKind, source: Source, read: Read, name: String) -> Self {
     let others = [tokio::sync::OnceCell::new(), tokio::sync::OnceCell::new(), tokio::sync::OnceCell::new()];
-    Self { first: Prepared::new(first), first_kind, others, source, has_start, name }
+    let Read { has_start, bounded } = read;
+    Self { first: Prepared::new(first), first_kind, others, source, has_start, bounded, name }
   }
 
   fn from_bytes(first: Module, first_kind: EngineKind, bytes: Arc<[u8]>, name: String) -> Self {
-    let has_start = crate::binary::has_start_section(&bytes);
-    Self::new(first, first_kind, Source::Bytes(bytes), has_start, name)
+    let read = Read::of(&bytes);
+    Self::new(first, first_kind, Source::Bytes(bytes), read, name)
   }
 
   /// Compiles `bytes` (WebAssembly or WAT) for the default engine, off the calling thread and
@@ -136,6 +140,11 @@ impl CompiledModule {
   /// The module has a start function (or its bytes are WAT text, which is not looked into).
   pub fn has_start(&self) -> bool {
     self.has_start
+  }
+
+  /// Its exports that end in bounded time (bounded.rs).
+  pub fn bounded(&self) -> &BoundedExports {
+    &self.bounded
   }
 
   /// The module as first compiled, for what does not depend on the engine (its imports and
@@ -161,6 +170,19 @@ impl CompiledModule {
         Ok::<_, WasmError>(Prepared::new(compiled.value.0))
       })
       .await
+  }
+}
+
+/// What Kiln reads of a module's bytes beside wasmtime's compile, kept in the cache's `.source`
+/// entries for a file it does not read again.
+struct Read {
+  has_start: bool,
+  bounded: BoundedExports,
+}
+
+impl Read {
+  fn of(bytes: &[u8]) -> Self {
+    Self { has_start: crate::binary::has_start_section(bytes), bounded: BoundedExports::of(bytes) }
   }
 }
 
@@ -377,11 +399,8 @@ pub fn record_precompiled(engines: &Engines, path: &Path, stamp: ReadStamp, byte
   if crate::component::is_component(bytes) {
     return;
   }
-  let entry = SourceEntry {
-    len: bytes.len() as u64,
-    hash: content_hash(bytes),
-    has_start: crate::binary::has_start_section(bytes),
-  };
+  let Read { has_start, bounded } = Read::of(bytes);
+  let entry = SourceEntry { len: bytes.len() as u64, hash: content_hash(bytes), has_start, bounded };
   cache.record(path, before, stamp.read_at, entry);
 }
 
@@ -505,13 +524,8 @@ async fn compile_file_off_thread(
     let engine = &thread_engines.plain()?.engine;
     if let Some((module, entry)) = cache.and_then(|c| c.load_indexed(engine, EngineKind::Plain, path.as_path())) {
       let source = Source::File { path, len: entry.len, hash: entry.hash };
-      return Ok(Loaded::Module(Arc::new(CompiledModule::new(
-        module,
-        EngineKind::Plain,
-        source,
-        entry.has_start,
-        name,
-      ))));
+      let read = Read { has_start: entry.has_start, bounded: entry.bounded };
+      return Ok(Loaded::Module(Arc::new(CompiledModule::new(module, EngineKind::Plain, source, read, name))));
     }
     let (stamp, read_at) = (FileStamp::of(path.as_path()), std::time::SystemTime::now());
     let bytes = read_module(&path)?;
@@ -522,13 +536,18 @@ async fn compile_file_off_thread(
         Ok(Loaded::Component(Arc::new(CompiledComponent::new(component, bytes, name, hints))))
       }
       Artifact::Module(module) => {
-        let has_start = crate::binary::has_start_section(&bytes);
-        let entry = SourceEntry { len: bytes.len() as u64, hash, has_start };
+        let read = Read::of(&bytes);
         if let (Some(cache), Some(stamp)) = (cache, stamp) {
-          cache.record(path.as_path(), stamp, read_at, entry);
+          let (has_start, bounded) = (read.has_start, read.bounded.clone());
+          cache.record(
+            path.as_path(),
+            stamp,
+            read_at,
+            SourceEntry { len: bytes.len() as u64, hash, has_start, bounded },
+          );
         }
-        let source = Source::File { path, len: entry.len, hash };
-        Ok(Loaded::Module(Arc::new(CompiledModule::new(module, EngineKind::Plain, source, has_start, name))))
+        let source = Source::File { path, len: bytes.len() as u64, hash };
+        Ok(Loaded::Module(Arc::new(CompiledModule::new(module, EngineKind::Plain, source, read, name))))
       }
     }
   })

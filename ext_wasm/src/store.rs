@@ -8,6 +8,7 @@ use std::time::{Duration, Instant};
 
 use wasmtime::{Extern, Func, FuncType, Instance, Memory, Module, Store, UpdateDeadline, Val};
 
+use crate::bounded::BoundedExports;
 use crate::config::{GuestWasi, InstanceConfig};
 use crate::error::{DeadlineExceeded, WasmError};
 use crate::limiter::KilnLimiter;
@@ -186,7 +187,8 @@ impl KilnStore {
   pub fn add(&mut self, module: Module, instance: Instance) -> usize {
     let memory = first_memory(&module, &instance, &mut self.store);
     let self_contained = module.imports().len() == 0;
-    self.members.push(Member { instance, module, memory, exported: Vec::new(), self_contained });
+    let bounded = BoundedExports::default();
+    self.members.push(Member { instance, module, memory, exported: Vec::new(), self_contained, bounded });
     self.members.len() - 1
   }
 }
@@ -202,6 +204,9 @@ pub struct Member {
   pub exported: Vec<Option<ExportFunc>>,
   /// The module imports nothing: calls need no fiber.
   pub self_contained: bool,
+  /// Its module's exports that end in bounded time (bounded.rs): none until the store's maker
+  /// sets them from the compiled module, after instantiation.
+  pub bounded: BoundedExports,
 }
 
 /// A function export resolved once for the fast paths.
@@ -213,6 +218,8 @@ pub struct ExportFunc {
   pub shape: Shape,
   /// The function as a typed one, if its shape is uniform (uniform.rs): `call` runs it so.
   pub uniform: Option<Uniform>,
+  /// It ends in bounded time and passes numbers only: `call` runs it without a fiber (call.rs).
+  pub bounded: bool,
 }
 
 impl ExportFunc {
@@ -221,7 +228,7 @@ impl ExportFunc {
     let ty = func.ty(store);
     let shape = Shape::of(&ty);
     let uniform = shape.numbers.and_then(|numbers| Uniform::of(&func, store, &numbers));
-    Self { func, ty, name, shape, uniform }
+    Self { func, ty, name, shape, uniform, bounded: false }
   }
 
   /// Calls it as an async call (on a fiber): as its typed function when it has one (uniform.rs),
@@ -283,6 +290,7 @@ impl Member {
     store: &mut Store<StoreData>,
     instance: &Instance,
     module: &Module,
+    bounded: &BoundedExports,
     export_index: u32,
   ) -> Result<&'a ExportFunc, WasmError> {
     let index = export_index as usize;
@@ -309,7 +317,11 @@ impl Member {
     }
     Ok(match &mut exported[index] {
       Some(export) => export,
-      slot => slot.insert(resolve(store, instance, module, index)?),
+      slot => {
+        let mut export = resolve(store, instance, module, index)?;
+        export.bounded = export.shape.numeric && bounded.contains(index);
+        slot.insert(export)
+      }
     })
   }
 
