@@ -116,6 +116,14 @@ export function analyze(m) {
   }
   fig("P1b", 'await instance.call("add") vs await op_kiln_noop_async (ns/call)', callAdd, "ns", noopAsync, "ns",
     both(callAdd, noopAsync), "≤1.2×", lower(1.2), !callAdd ? missing(c.callAdd, why) : missing(c.noopAsync, why));
+  {
+    const looped = ns("callAddLooped", 'kiln: await instance.call("add_looped", a, b), the add inside a loop that runs once', `${SIZES.asyncCalls} calls`);
+    figures.push({
+      id: "P1b", what: 'await instance.call("add_looped") vs await op_kiln_noop_async (ns/call, context: an export with a loop runs on a fiber)',
+      kiln: looped ? cell(looped, "ns") : null, peer: noopAsync ? cell(noopAsync, "ns") : null, ratio: both(looped, noopAsync),
+      target: "—", met: null, context: true, na: !looped ? missing(c.callAddLooped, why ?? "missing") : missing(c.noopAsync, why ?? "missing"),
+    });
+  }
 
   // P1c: guest -> JS -> guest round trips (ns each), against the sync no-op op, and for context
   // the built-in WebAssembly's and Node's import calls.

@@ -75,6 +75,10 @@ fn bench_smoke_measures_every_figure() {
   for row in p1c_context {
     assert!(row[4].starts_with(|c: char| c.is_ascii_digit()), "P1c {}: no number ({})\n{stdout}", row[1], row[4]);
   }
+  // P1b's context row: an export with a loop, which `call` runs on a fiber.
+  let p1b_context: Vec<_> = rows.iter().filter(|r| r[0] == "P1b" && r[5] == "—").collect();
+  assert_eq!(p1b_context.len(), 1, "P1b: expected 1 context row\n{stdout}");
+  assert!(p1b_context[0][4].starts_with(|c: char| c.is_ascii_digit()), "P1b context: no number\n{stdout}");
   // Deno (npm's @deno/linux-x64-glibc, pinned in bench/package.json) is a peer of P1a (context), P2,
   // P5 (context) and P9: its sync call, an exception out of the guest, a JS throw of a plain
   // object, an Error's stack read and an Error rejected through two async functions must be

@@ -104,6 +104,19 @@ if (typeof noop === "function") {
   });
 }
 
+// P1b's context: the same add inside a loop that runs once, which `call` runs on a fiber (an export
+// with a loop may run long and must be able to yield to the event loop).
+{
+  const [five] = await instance.call<[number]>("add_looped", 2, 3);
+  if (five !== 5) throw new Error(`call("add_looped", 2, 3) = ${five}`);
+  out.callAddLooped = await measure(R, async () => {
+    const n = spec.asyncCalls;
+    const t0 = now();
+    for (let i = 0; i < n; i++) await instance.call("add_looped", i, 1);
+    return ((now() - t0) * 1e9) / n;
+  });
+}
+
 if (typeof ops.op_kiln_noop_async === "function") {
   out.noopAsync = await measure(R, async () => {
     const n = spec.asyncCalls;
