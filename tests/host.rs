@@ -171,3 +171,23 @@ fn js_stack_of_4_mib() -> bool {
   let read = unsafe { libc::getrlimit(libc::RLIMIT_STACK, &mut limit) } == 0;
   read && (limit.rlim_cur == libc::RLIM_INFINITY || limit.rlim_cur >= 8 << 20)
 }
+
+/// In a store with JS host functions, `call` of an export that ends in bounded time takes the
+/// common shape's ops (ext_wasm/src/bounded.rs), not the host driver: the same answers and errors
+/// on its first and later calls, beside exports that call host functions; while an async host
+/// function keeps the store busy, such a call waits its turn; a long export with a loop still
+/// yields to the event loop.
+#[test]
+fn bounded_exports_of_a_store_with_host_functions_skip_the_host_driver() {
+  let i32_rule = "is not an i32; pass an integer number in [-2^31, 2^32)";
+  let line = format!(
+    "add [5] half [1.5] count [{{}}] via_f [101] div 5002 CallError: `div` trapped: wasm trap: integer divide by \
+     zero add \"1\" 5007 TypeError: argument 1 of `add`: \"1\" {i32_rule}\n"
+  );
+  App::new("host_bounded.ts").allow_all().run().ok(&format!(
+    "{}{}host calls: 2\nreleased, via_later 11, add 42, count 3\nspin [100] ticks meanwhile: true\nafter drop: 5005 \
+     InvalidInstanceHandle\n",
+    line.replace("{}", "1"),
+    line.replace("{}", "2"),
+  ));
+}

@@ -332,6 +332,16 @@ declare module "kiln:internal" {
      */
     op_wasm_instance_call_args_first(packedExport: number, args: unknown): unknown;
     /**
+     * Whether export `export_index` of an instance (packed as `call` packs it) ends in bounded time
+     * (bounded.rs). `call` asks it once per export of a store with JS host functions, whose calls the
+     * host driver makes (ts/wasm_host.ts): an export that ends in bounded time calls none of them, so
+     * it takes the common shape's ops as in any other store.
+     *
+     * # Errors
+     * 5005 for an instance that is gone, 5009 without `execute`.
+     */
+    op_wasm_instance_export_bounded(packedExport: number): boolean;
+    /**
      * `await instance.call(...)` for the common shape, on the checked path of a call
      * `op_wasm_instance_call_args_first` refused: the packed instance id and export index, and up
      * to three i32, f32 or f64 arguments as numbers, which the JS side has checked and converted (it

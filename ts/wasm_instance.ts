@@ -45,6 +45,12 @@ interface Signature {
   where: string[];
   /** Bit i is set when parameter i is an i32 (`call` tests it instead of comparing strings). */
   i32s: number;
+  /**
+   * In a store with JS host functions, whether the export (of the common shape) ends in bounded
+   * time (ext_wasm/src/bounded.rs), so that `call` runs it as in any other store rather than
+   * through the host driver; null until `call` asks.
+   */
+  bounded: boolean | null;
 }
 
 /** `linked` of every instance that has nothing linked: one frozen object, not one per instance. */
@@ -143,7 +149,8 @@ export class WasmInstance<E extends object = WasmExports> {
           Number.isSafeInteger(this.#raw * EXPORT_INDEX_LIMIT + index);
         const where = argumentLabels(e.name, params);
         const i32s = params.reduce((bits, p, i) => (p === "i32" ? bits | (1 << i) : bits), 0);
-        map.set(e.name, { params, results, slots: Math.max(params.length, results.length), index, numbers, where, i32s });
+        const slots = Math.max(params.length, results.length);
+        map.set(e.name, { params, results, slots, index, numbers, where, i32s, bounded: null });
       });
       this.#signatures = map;
     }
@@ -202,9 +209,16 @@ export class WasmInstance<E extends object = WasmExports> {
       const sig = this.#signatures !== null ? this.#signatures.get(name) : this.#signature(name);
       // The host table is looked up once: instantiate sets it before it returns the instance.
       const table = this.#host !== null ? this.#host : (this.#host = hostTables.get(this));
-      if (table !== undefined && sig !== undefined) return this.#callHost<R>(name, sig, table, values);
-      if (sig === undefined || !sig.numbers) return this.#callWithSlots<R>(name, sig, values);
-      const packed = this.#raw * EXPORT_INDEX_LIMIT + sig.index;
+      const packed = this.#raw * EXPORT_INDEX_LIMIT + (sig === undefined ? 0 : sig.index);
+      if (table !== undefined && sig !== undefined) {
+        // The host driver makes the calls that may call the store's host functions; an export of
+        // the common shape that ends in bounded time calls none, and takes the ops below.
+        if (!sig.numbers || !(sig.bounded ??= ops.op_wasm_instance_export_bounded(packed))) {
+          return this.#callHost<R>(name, sig, table, values);
+        }
+      } else if (sig === undefined || !sig.numbers) {
+        return this.#callWithSlots<R>(name, sig, values);
+      }
       (this.#fast ??= new Map()).set(name, packed);
       return this.#numbersChecked(name, packed, false, values) as Promise<R>;
     } catch (e) {

@@ -295,7 +295,7 @@ fn args_first<'s>(
   let (instance_id, export_index) = unpack_export(packed_export);
   let table = state.borrow::<InstanceTable>();
   let entry = table.lookup_for_call(instance_id)?;
-  let member = entry.member;
+  let (member, driven) = (entry.member, entry.host.is_some());
   let Ok(mut guard) = entry.store.clone().try_lock_owned() else {
     return Ok(v8::Boolean::new(scope, false).into());
   };
@@ -307,6 +307,9 @@ fn args_first<'s>(
     let result = run_bounded(table.engines(), &mut guard, member, export_index)?;
     return Ok(if has_result { v8::Number::new(scope, result).into() } else { v8::undefined(scope).into() });
   }
+  if driven {
+    return Err(host_driven(export_index));
+  }
   let engines = table.engines().clone();
   let call = async move { run_numbers(&engines, &mut guard, member, export_index).await };
   Ok(match poll_first(state, call)? {
@@ -314,6 +317,29 @@ fn args_first<'s>(
     Some(_) => v8::undefined(scope).into(),
     None => v8::null(scope).into(),
   })
+}
+
+/// Whether export `export_index` of an instance (packed as `call` packs it) ends in bounded time
+/// (bounded.rs). `call` asks it once per export of a store with JS host functions, whose calls the
+/// host driver makes (ts/wasm_host.ts): an export that ends in bounded time calls none of them, so
+/// it takes the common shape's ops as in any other store.
+///
+/// # Errors
+/// 5005 for an instance that is gone, 5009 without `execute`.
+#[op2(fast)]
+pub fn op_wasm_instance_export_bounded(state: &mut OpState, packed_export: f64) -> Result<bool, WasmError> {
+  let (instance_id, export_index) = unpack_export(packed_export);
+  let entry = state.borrow::<InstanceTable>().lookup_for_call(instance_id)?;
+  Ok(entry.bounded.contains(export_index as usize))
+}
+
+/// The error for a call of the common shape's ops that only the host driver may make: an export
+/// that may call the store's JS host functions.
+fn host_driven(export_index: u32) -> WasmError {
+  WasmError::call(format!(
+    "export number {export_index} of a store with JS host functions was called without the host driver; this \
+     is a bug in Kiln"
+  ))
 }
 
 /// Arguments of a call of the common shape: `numbers[..count]`.
@@ -375,6 +401,9 @@ fn numbers_first(
   let (instance_id, export_index) = unpack_export(packed_export);
   let table = state.borrow::<InstanceTable>();
   let entry = table.lookup_for_call(instance_id)?;
+  if entry.host.is_some() && !entry.bounded.contains(export_index as usize) {
+    return Err(host_driven(export_index));
+  }
   let call = call_numbers(entry.store.clone(), entry.member, table.engines().clone(), export_index, numbers);
   poll_first(state, call)
 }

@@ -10,6 +10,7 @@ use deno_core::{op2, v8, OpState};
 use wasmtime::{ExternType, Instance, Module, Trap};
 use wasmtime_wasi::I32Exit;
 
+use crate::bounded::BoundedExports;
 use crate::call_first::poll_first_shared;
 use crate::capabilities::{CallGrant, ExecuteGrant, WasmPermissions};
 use crate::config::{InstanceConfig, Purpose};
@@ -45,6 +46,8 @@ pub struct InstanceEntry {
   pub instance: wasmtime::Instance,
   /// The store's count of memory growths (limiter.rs), readable while the store is locked.
   pub growths: Arc<std::sync::atomic::AtomicU64>,
+  /// Its module's exports that end in bounded time (bounded.rs), readable without the store.
+  pub bounded: BoundedExports,
 }
 
 impl InstanceEntry {
@@ -266,15 +269,19 @@ pub(crate) async fn make_store(plan: Plan, bridge: Option<Arc<HostBridge>>) -> R
 fn register(state: &mut OpState, made: Made) -> Result<f64, WasmError> {
   let Made { kiln, entry, members, module, host, captured, _reservation } = made;
   let (memory, instance) = (kiln.members[entry].memory, kiln.members[entry].instance);
+  let bounded = kiln.members[entry].bounded.clone();
   let growths = kiln.store.data().limits.growths();
   let shared: SharedStore = Arc::new(tokio::sync::Mutex::new(kiln));
   let table = state.borrow_mut::<InstanceTable>();
   let exhausted = || WasmError::instantiate("instance ids are exhausted; restart the app");
   let mut linked = Vec::new();
   for (name, member) in members {
-    let (module, memory, instance) = shared
+    let (module, memory, instance, member_bounded) = shared
       .try_lock()
-      .map(|k| (k.members[member].module.clone(), k.members[member].memory, k.members[member].instance))
+      .map(|k| {
+        let m = &k.members[member];
+        (m.module.clone(), m.memory, m.instance, m.bounded.clone())
+      })
       .map_err(|_| exhausted())?;
     let entry = InstanceEntry {
       store: shared.clone(),
@@ -286,10 +293,12 @@ fn register(state: &mut OpState, made: Made) -> Result<f64, WasmError> {
       memory,
       instance,
       growths: growths.clone(),
+      bounded: member_bounded,
     };
     linked.push((name, table.0.insert(entry).ok_or_else(exhausted)?));
   }
-  let entry = InstanceEntry { store: shared, member: entry, module, linked, host, captured, memory, instance, growths };
+  let entry =
+    InstanceEntry { store: shared, member: entry, module, linked, host, captured, memory, instance, growths, bounded };
   let id = table.0.insert(entry).ok_or_else(exhausted)?;
   Ok(id as f64)
 }

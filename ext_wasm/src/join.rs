@@ -39,6 +39,7 @@ pub struct Joined {
   bridge: Arc<HostBridge>,
   captured: Captured,
   growths: Arc<std::sync::atomic::AtomicU64>,
+  bounded: crate::bounded::BoundedExports,
   _reservation: Reservation,
 }
 
@@ -103,7 +104,8 @@ pub fn op_wasm_instance_join(
       disarm(&mut kiln.store);
       let instance = instance?;
       let member = kiln.add(module.clone(), instance);
-      kiln.members[member].bounded = module_entry.bounded().clone();
+      let bounded = module_entry.bounded().clone();
+      kiln.members[member].bounded = bounded.clone();
       let memory = kiln.members[member].memory;
       let growths = kiln.store.data().limits.growths();
       Ok(Joined {
@@ -115,6 +117,7 @@ pub fn op_wasm_instance_join(
         bridge,
         captured,
         growths,
+        bounded,
         _reservation: reservation,
       })
     };
@@ -144,7 +147,7 @@ pub fn op_wasm_instance_joined(
     Finished::Joined(joined) => Ok(*joined),
     other => Err(other),
   })??;
-  let Joined { store, member, module, memory, instance, bridge, captured, growths, _reservation } = joined;
+  let Joined { store, member, module, memory, instance, bridge, captured, growths, bounded, _reservation } = joined;
   let entry = InstanceEntry {
     store,
     member,
@@ -155,6 +158,7 @@ pub fn op_wasm_instance_joined(
     memory,
     instance,
     growths,
+    bounded,
   };
   let table = state.borrow_mut::<InstanceTable>();
   let id =

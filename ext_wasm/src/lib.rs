@@ -177,6 +177,7 @@ deno_core::extension!(
     call::op_wasm_instance_call,
     call::op_wasm_instance_call_slots,
     call::op_wasm_instance_call_args_first,
+    call::op_wasm_instance_export_bounded,
     call::op_wasm_instance_call_numbers_first,
     call_first::op_wasm_call_unfinished,
     call_sync::op_wasm_instance_call_sync,
