@@ -186,6 +186,16 @@ if (typeof ops.op_kiln_noop_async === "function") {
   } else {
     out.hostNoCaller = out.hostOnce = "missing: instance.exports";
   }
+  // And the same export call through `await instance.call`, which the host driver makes.
+  out.hostOnceAsync = await measure(R, async () => {
+    const calls = spec.asyncCalls;
+    let sum = 0;
+    const t0 = now();
+    for (let i = 0; i < calls; i++) sum += (await hostInstance.call<[number]>("once", i))[0];
+    const t = now() - t0;
+    if (sum !== (calls * (calls + 1)) / 2) throw new Error(`instance.call("once"): sum ${sum}, expected ${(calls * (calls + 1)) / 2}`);
+    return (t * 1e9) / calls;
+  });
   await noCaller.drop();
   await hostInstance.drop();
 
