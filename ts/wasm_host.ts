@@ -33,10 +33,12 @@ import {
   argumentLabel,
   arityError,
   decode,
-  decodeResults,
+  decodeView,
   encode,
+  encodeInto,
   guardAlias,
   ops,
+  type SlotSignature,
   toBytes,
   toIndex,
   wasmError,
@@ -166,7 +168,7 @@ export function serveSync(token: number, table: HostTable, index: number, slots:
 
 /** Drives a parked call or instantiation to its end with the async driver. */
 export function drive(token: number, table: HostTable, slots: Uint8Array): Promise<void> | undefined {
-  return driveWith(token, table, slots, newState());
+  return driveWith(token, table, slots, new DataView(slots.buffer, slots.byteOffset, slots.byteLength), newState());
 }
 
 /**
@@ -175,8 +177,13 @@ export function drive(token: number, table: HostTable, slots: Uint8Array): Promi
  * then no promise and no async frame is made (three of them cost QuickJS about 2 µs a call).
  * Otherwise a promise of its end, which rejects with the call's error.
  */
-function driveWith(token: number, table: HostTable, slots: Uint8Array, state: CallState): Promise<void> | undefined {
-  const view = new DataView(slots.buffer, slots.byteOffset, slots.byteLength);
+function driveWith(
+  token: number,
+  table: HostTable,
+  slots: Uint8Array,
+  view: DataView,
+  state: CallState,
+): Promise<void> | undefined {
   // The first poll of a step calls the host functions it can itself, with numbers
   // (ext_wasm/src/host_drive.rs): those in the store's `DirectEntries`. What one returned that
   // Rust does not take, or threw, comes to `settle` with the caller Rust made for it, which answers
@@ -233,7 +240,8 @@ function driveWith(token: number, table: HostTable, slots: Uint8Array, state: Ca
  * value a JS import threw in the start function becomes the `cause` of the error. */
 export async function driveInstantiation<T>(token: number, table: HostTable, end: (token: number) => T): Promise<T> {
   const state = newState();
-  await driveWith(token, table, new Uint8Array(table.slots * 8), state);
+  const slots = new Uint8Array(table.slots * 8);
+  await driveWith(token, table, slots, new DataView(slots.buffer), state);
   try {
     return end(token);
   } catch (error) {
@@ -323,20 +331,29 @@ export function driveInstantiationSync<T>(token: number, table: HostTable, end: 
 }
 
 /**
- * `await instance.call(...)` on a store with host functions: export `index`, args encoded. Not an
- * async function: a call that ends on its first poll (`driveWith`) resolves with no async frame.
+ * `await instance.call(name, ...args)` on a store with host functions, of export `index` of
+ * signature `sig`: the arguments encoded into the one slot buffer the call uses throughout. Not
+ * an async function: a call that ends on its first poll (`driveWith`) resolves with no async
+ * frame. An argument that does not fit rejects, naming it.
  */
-export function callHost(raw: number, index: number, table: HostTable, args: Uint8Array, results: readonly string[]): Promise<WasmResult[]> {
+export function callHost(
+  raw: number,
+  index: number,
+  table: HostTable,
+  name: string,
+  sig: SlotSignature,
+  args: readonly unknown[],
+): Promise<WasmResult[]> {
+  const slots = new Uint8Array(Math.max(sig.slots, table.slots, 1) * 8);
+  const view = new DataView(slots.buffer);
   let pending: Promise<void> | undefined;
-  const slots = new Uint8Array(Math.max(args.length, table.slots * 8, results.length * 8, 8));
   try {
-    slots.set(args);
-    pending = drive(ops.op_wasm_hcall_begin(raw, index, false, slots), table, slots);
+    encodeInto(view, name, sig, args);
+    pending = driveWith(ops.op_wasm_hcall_begin(raw, index, false, slots), table, slots, view, newState());
   } catch (error) {
     return Promise.reject(error);
   }
-  const decoded = () => decodeResults(slots, results);
-  return pending === undefined ? Promise.resolve(decoded()) : pending.then(decoded);
+  return pending === undefined ? Promise.resolve(decodeView(view, sig.results)) : pending.then(() => decodeView(view, sig.results));
 }
 
 /** One result as is, none as undefined, several as an array: as `instance.exports` returns. */

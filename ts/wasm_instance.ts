@@ -243,10 +243,9 @@ export class WasmInstance<E extends object = WasmExports> {
     return unfinished ? checked.unfinished() : checked.call(args);
   }
 
-  /** `call` on a store with JS host functions (runtime:wasm/host drives it); `call`'s `try`
-   * turns a throw of `encodeArgs` into a rejection. */
+  /** `call` on a store with JS host functions (runtime:wasm/host drives it). */
   #callHost<R extends unknown[]>(name: string, sig: Signature, table: HostTable, args: WasmArg[]): Promise<R> {
-    return callHost(this.#raw, sig.index, table, encodeArgs(name, sig, args), sig.results) as Promise<R>;
+    return callHost(this.#raw, sig.index, table, name, sig, args) as Promise<R>;
   }
 
   /** `call` for any other signature: arguments and results in 8-byte slots (ext_wasm/src/value.rs). */

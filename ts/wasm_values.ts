@@ -280,16 +280,26 @@ export interface SlotSignature {
 
 /** Checks and encodes `args` into a fresh slot buffer for a call of `name` (ext_wasm/src/value.rs). */
 export function encodeArgs(name: string, sig: SlotSignature, args: readonly unknown[]): Uint8Array {
-  if (args.length !== sig.params.length) throw arityError(name, sig.params, args.length);
   const bytes = new Uint8Array(sig.slots * 8);
-  const view = new DataView(bytes.buffer);
-  for (let i = 0; i < args.length; i++) encode(view, i, sig.params[i], args[i], sig.where[i]);
+  encodeInto(new DataView(bytes.buffer), name, sig, args);
   return bytes;
+}
+
+/** Checks and encodes `args` for a call of `name` into the first slots of `view`, which holds at
+ * least `sig.slots`. */
+export function encodeInto(view: DataView, name: string, sig: SlotSignature, args: readonly unknown[]): void {
+  if (args.length !== sig.params.length) throw arityError(name, sig.params, args.length);
+  for (let i = 0; i < args.length; i++) encode(view, i, sig.params[i], args[i], sig.where[i]);
 }
 
 /** The results in a slot buffer, as `call` resolves to them. */
 export function decodeResults(bytes: Uint8Array, types: readonly string[]): WasmResult[] {
-  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  return decodeView(new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength), types);
+}
+
+/** The results in the slots `view` covers, as `call` resolves to them. */
+export function decodeView(view: DataView, types: readonly string[]): WasmResult[] {
+  if (types.length === 1) return [decode(view, 0, types[0])];
   const results: WasmResult[] = new Array(types.length);
   for (let i = 0; i < results.length; i++) results[i] = decode(view, i, types[i]);
   return results;
