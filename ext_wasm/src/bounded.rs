@@ -101,6 +101,11 @@ fn scan(binary: &[u8]) -> wasmparser::Result<Vec<u32>> {
         if exports.clone().next().is_some() && bounded_body(&body) {
           positions.extend(exports.map(|&(_, position)| position));
         }
+        // Nothing after the last exported function's body is read (a 66 MB module's code
+        // section has tens of thousands of bodies).
+        if exported.last().is_none_or(|&(last, _)| index >= last) {
+          break;
+        }
       }
       _ => {}
     }
@@ -189,6 +194,14 @@ mod tests {
     // Positions: memory 0, add 1, branchy 2, memory_and_globals 3, simd 4, traps 5, loops 6,
     // calls 7, calls_indirect 8, grows 9, fills 10, add_again 11, reexported_import 12.
     assert_eq!(bounded(module), vec![1, 2, 3, 4, 5, 11]);
+  }
+
+  #[test]
+  fn bodies_after_the_last_exported_one_are_not_read() {
+    // The scan stops after `b`'s body: the functions after it are neither exported nor looked at.
+    let module = r#"(module (func $a (loop)) (func (export "b") (result i32) i32.const 1) (func $c) (func $d (loop)))"#;
+    assert_eq!(bounded(module), vec![0]);
+    assert_eq!(bounded(r#"(module (func $a (loop)) (memory (export "m") 1))"#), Vec::<u32>::new());
   }
 
   #[test]
