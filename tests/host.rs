@@ -184,11 +184,20 @@ fn bounded_exports_of_a_store_with_host_functions_skip_the_host_driver() {
     "add [5] half [1.5] count [{{}}] via_f [101] div 5002 CallError: `div` trapped: wasm trap: integer divide by \
      zero add \"1\" 5007 TypeError: argument 1 of `add`: \"1\" {i32_rule}\n"
   );
-  App::new("host_bounded.ts").allow_all().run().ok(&format!(
-    "{}{}host calls: 2\nreleased, via_later 11, add 42, count 3\nspin [100] ticks meanwhile: true\nafter drop: 5005 \
-     InvalidInstanceHandle\n",
+  let head = format!(
+    "{}{}host calls: 2\nreleased, via_later 11, add 42, count 3\nspin [100] ticks meanwhile: true\n",
     line.replace("{}", "1"),
     line.replace("{}", "2"),
+  );
+  let app = App::new("host_bounded.ts").allow_all();
+  app.run().ok(&format!("{head}after drop: 5005 InvalidInstanceHandle\n"));
+  // With the internals exposed, the app calls the ops `call` sends bounded exports to with an
+  // export that calls a host function: both refuse it before it runs (no host call made).
+  let refused = "5002 export number 5 of a store with JS host functions was called without the host driver; this \
+                 is a bug in Kiln";
+  app.run_env(&[("KILN_EXPOSE_INTERNALS", "1")]).ok(&format!(
+    "{head}ops refuse via_f: {refused}\nops refuse via_f (checked): {refused}\nhost calls after: 3\nafter drop: \
+     5005 InvalidInstanceHandle\n"
   ));
 }
 

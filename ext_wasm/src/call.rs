@@ -295,7 +295,8 @@ fn args_first<'s>(
   let (instance_id, export_index) = unpack_export(packed_export);
   let table = state.borrow::<InstanceTable>();
   let entry = table.lookup_for_call(instance_id)?;
-  let (member, driven) = (entry.member, entry.host.is_some());
+  refuse_host_driven(entry, export_index)?;
+  let member = entry.member;
   let Ok(mut guard) = entry.store.clone().try_lock_owned() else {
     return Ok(v8::Boolean::new(scope, false).into());
   };
@@ -306,9 +307,6 @@ fn args_first<'s>(
     // Ends in bounded time (bounded.rs): run now, with no future to poll.
     let result = run_bounded(table.engines(), &mut guard, member, export_index)?;
     return Ok(if has_result { v8::Number::new(scope, result).into() } else { v8::undefined(scope).into() });
-  }
-  if driven {
-    return Err(host_driven(export_index));
   }
   let engines = table.engines().clone();
   let call = async move { run_numbers(&engines, &mut guard, member, export_index).await };
@@ -333,13 +331,19 @@ pub fn op_wasm_instance_export_bounded(state: &mut OpState, packed_export: f64) 
   Ok(entry.bounded.contains(export_index as usize))
 }
 
-/// The error for a call of the common shape's ops that only the host driver may make: an export
-/// that may call the store's JS host functions.
-fn host_driven(export_index: u32) -> WasmError {
-  WasmError::call(format!(
+/// Refuses a call of the common shape's ops that only the host driver may make: of an export that
+/// may call its store's JS host functions (one that ends in bounded time calls none).
+///
+/// # Errors
+/// 5002, naming it a bug in Kiln's JS side, which sends only bounded exports of such stores here.
+fn refuse_host_driven(entry: &crate::instance::InstanceEntry, export_index: u32) -> Result<(), WasmError> {
+  if entry.host.is_none() || entry.bounded.contains(export_index as usize) {
+    return Ok(());
+  }
+  Err(WasmError::call(format!(
     "export number {export_index} of a store with JS host functions was called without the host driver; this \
      is a bug in Kiln"
-  ))
+  )))
 }
 
 /// Arguments of a call of the common shape: `numbers[..count]`.
@@ -401,9 +405,7 @@ fn numbers_first(
   let (instance_id, export_index) = unpack_export(packed_export);
   let table = state.borrow::<InstanceTable>();
   let entry = table.lookup_for_call(instance_id)?;
-  if entry.host.is_some() && !entry.bounded.contains(export_index as usize) {
-    return Err(host_driven(export_index));
-  }
+  refuse_host_driven(entry, export_index)?;
   let call = call_numbers(entry.store.clone(), entry.member, table.engines().clone(), export_index, numbers);
   poll_first(state, call)
 }

@@ -58,5 +58,21 @@ const timer = setInterval(() => ticks++, 1);
 const spun = await show(instance.call("spin", 200_000_000));
 clearInterval(timer);
 console.log(`spin ${spun} ticks meanwhile: ${ticks > 0}`);
+// With Kiln's internals exposed (KILN_EXPOSE_INTERNALS, as the benchmarks run), the ops `call`
+// sends bounded exports to refuse one that may call a host function, which only the driver may run.
+const ops = (globalThis as { Deno?: { core: { ops: Record<string, (...args: unknown[]) => unknown> } } }).Deno?.core.ops;
+if (ops !== undefined) {
+  const viaF = Number(instance.id) * 2 ** 16 + 5;
+  const refused = (f: () => unknown) => {
+    try {
+      return `returned ${String(f())}`;
+    } catch (e) {
+      return `${(e as { code?: number }).code} ${(e as Error).message}`;
+    }
+  };
+  console.log(`ops refuse via_f: ${refused(() => ops.op_wasm_instance_call_args_first(viaF, [1]))}`);
+  console.log(`ops refuse via_f (checked): ${refused(() => ops.op_wasm_instance_call_numbers_first(viaF, 1, 0, 0))}`);
+  console.log(`host calls after: ${fCalls}`);
+}
 await instance.drop();
 console.log(`after drop: ${(await show(instance.call("add", 1, 2))).split(":")[0]}`);
