@@ -173,8 +173,9 @@ fn js_stack_of_4_mib() -> bool {
 }
 
 /// In a store with JS host functions, `call` of an export that ends in bounded time takes the
-/// common shape's ops (ext_wasm/src/bounded.rs), not the host driver: the same answers and errors
-/// on its first and later calls, beside exports that call host functions; while an async host
+/// ops of any other store (ext_wasm/src/bounded.rs), not the host driver (the common shape's, and
+/// the slot path for i64s and several results): the same answers and errors on its first and
+/// later calls, beside exports that call host functions; while an async host
 /// function keeps the store busy, such a call waits its turn; a long export with a loop still
 /// yields to the event loop.
 #[test]
@@ -184,8 +185,11 @@ fn bounded_exports_of_a_store_with_host_functions_skip_the_host_driver() {
     "add [5] half [1.5] count [{{}}] via_f [101] div 5002 CallError: `div` trapped: wasm trap: integer divide by \
      zero add \"1\" 5007 TypeError: argument 1 of `add`: \"1\" {i32_rule}\n"
   );
+  let wide =
+    "wide [\"-12n\"] pair [7,7] via_f64 [\"141n\"] wide 1.5 5007 TypeError: argument 1 of `wide`: 1.5 is not an \
+              i64; pass a bigint in [-2^63, 2^64) or a safe integer number";
   let head = format!(
-    "{}{}host calls: 2\nreleased, via_later 11, add 42, count 3\nspin [100] ticks meanwhile: true\n",
+    "{}{}{wide}\nhost calls: 3\nreleased, via_later 11, add 42, count 3\nspin [100] ticks meanwhile: true\n",
     line.replace("{}", "1"),
     line.replace("{}", "2"),
   );
@@ -196,8 +200,8 @@ fn bounded_exports_of_a_store_with_host_functions_skip_the_host_driver() {
   let refused = "5002 export number 5 of a store with JS host functions was called without the host driver; this \
                  is a bug in Kiln";
   app.run_env(&[("KILN_EXPOSE_INTERNALS", "1")]).ok(&format!(
-    "{head}ops refuse via_f: {refused}\nops refuse via_f (checked): {refused}\nhost calls after: 3\nafter drop: \
-     5005 InvalidInstanceHandle\n"
+    "{head}ops refuse via_f: {refused}\nops refuse via_f (checked): {refused}\nops refuse via_f (slots): \
+     {refused}\nops refuse via_f (by name): {refused}\nhost calls after: 4\nafter drop: 5005 InvalidInstanceHandle\n"
   ));
 }
 

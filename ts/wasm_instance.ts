@@ -41,17 +41,22 @@ interface Signature {
   index: number;
   /** Takes up to three i32/f32/f64 numbers and returns at most one: no buffer needed. */
   numbers: boolean;
+  /** Every parameter and result is an i32, i64, f32 or f64, and the export's index packs. */
+  numeric: boolean;
   /** "argument N of `name`", for each parameter's error messages. */
   where: string[];
   /** Bit i is set when parameter i is an i32 (`call` tests it instead of comparing strings). */
   i32s: number;
   /**
-   * In a store with JS host functions, whether the export (of the common shape) ends in bounded
-   * time (ext_wasm/src/bounded.rs), so that `call` runs it as in any other store rather than
-   * through the host driver; null until `call` asks.
+   * In a store with JS host functions, whether the export (a `numeric` one) ends in bounded time
+   * (ext_wasm/src/bounded.rs), so that `call` runs it as in any other store rather than through
+   * the host driver; null until `call` asks.
    */
   bounded: boolean | null;
 }
+
+/** An i32, i64, f32 or f64: what Kiln passes as a number or a bigint. */
+const isNumericType = (type: string): boolean => type === "i64" || isNumberType(type);
 
 /** `linked` of every instance that has nothing linked: one frozen object, not one per instance. */
 const NOTHING_LINKED: Readonly<Record<string, WasmInstance>> = Object.freeze({});
@@ -144,13 +149,14 @@ export class WasmInstance<E extends object = WasmExports> {
         if (e.kind !== "function") return;
         const params = e.params ?? [];
         const results = e.results ?? [];
+        const packs = index < EXPORT_INDEX_LIMIT && Number.isSafeInteger(this.#raw * EXPORT_INDEX_LIMIT + index);
         const numbers = params.length <= 3 && params.every(isNumberType) && results.length <= 1 &&
-          results.every(isNumberType) && index < EXPORT_INDEX_LIMIT &&
-          Number.isSafeInteger(this.#raw * EXPORT_INDEX_LIMIT + index);
+          results.every(isNumberType) && packs;
+        const numeric = packs && params.every(isNumericType) && results.every(isNumericType);
         const where = argumentLabels(e.name, params);
         const i32s = params.reduce((bits, p, i) => (p === "i32" ? bits | (1 << i) : bits), 0);
         const slots = Math.max(params.length, results.length);
-        map.set(e.name, { params, results, slots, index, numbers, where, i32s, bounded: null });
+        map.set(e.name, { params, results, slots, index, numbers, numeric, where, i32s, bounded: null });
       });
       this.#signatures = map;
     }
@@ -211,11 +217,13 @@ export class WasmInstance<E extends object = WasmExports> {
       const table = this.#host !== null ? this.#host : (this.#host = hostTables.get(this));
       const packed = this.#raw * EXPORT_INDEX_LIMIT + (sig === undefined ? 0 : sig.index);
       if (table !== undefined && sig !== undefined) {
-        // The host driver makes the calls that may call the store's host functions; an export of
-        // the common shape that ends in bounded time calls none, and takes the ops below.
-        if (!sig.numbers || !(sig.bounded ??= ops.op_wasm_instance_export_bounded(packed))) {
+        // The host driver makes the calls that may call the store's host functions; an export that
+        // ends in bounded time calls none, and takes the ops of any other store: those below for
+        // the common shape, the slot path for other signatures of numbers.
+        if (!sig.numeric || !(sig.bounded ??= ops.op_wasm_instance_export_bounded(packed))) {
           return this.#callHost<R>(name, sig, table, values);
         }
+        if (!sig.numbers) return this.#callWithSlots<R>(name, sig, values);
       } else if (sig === undefined || !sig.numbers) {
         return this.#callWithSlots<R>(name, sig, values);
       }

@@ -195,7 +195,13 @@ pub fn op_wasm_instance_call_slots(
 fn first_slots(state: &mut OpState, instance_id: f64, which: Which, slots: JsBuffer) -> Result<bool, WasmError> {
   let table = state.borrow::<InstanceTable>();
   let entry = table.lookup_for_call(instance_id)?;
-  let call = call_slots(entry.store.clone(), entry.member, table.engines().clone(), which, slots);
+  // In a store with JS host functions, only an export that ends in bounded time may be called
+  // here (`refuse_host_driven`); an export named is checked once its index is known.
+  let driven = entry.host.as_ref().map(|_| entry.bounded.clone());
+  if let Which::Index(index) = which {
+    refuse_host_driven(entry, index)?;
+  }
+  let call = call_slots(entry.store.clone(), entry.member, table.engines().clone(), which, slots, driven);
   Ok(poll_first(state, call)?.is_some())
 }
 
@@ -214,6 +220,7 @@ async fn call_slots(
   engines: Arc<Engines>,
   which: Which,
   mut slots: JsBuffer,
+  driven: Option<crate::bounded::BoundedExports>,
 ) -> Result<f64, WasmError> {
   let mut guard = lock(&shared).await;
   let kiln = &mut *guard;
@@ -228,6 +235,9 @@ async fn call_slots(
       }
     }
   };
+  if driven.is_some_and(|bounded| !bounded.contains(index as usize)) {
+    return Err(host_driven(index));
+  }
   let Member { instance, module, exported, bounded, .. } = &mut members[member];
   let export = Member::export_at(exported, store, instance, module, bounded, index)?;
   read_params(&export.name, &export.ty, &slots, params)?;
@@ -340,10 +350,15 @@ fn refuse_host_driven(entry: &crate::instance::InstanceEntry, export_index: u32)
   if entry.host.is_none() || entry.bounded.contains(export_index as usize) {
     return Ok(());
   }
-  Err(WasmError::call(format!(
+  Err(host_driven(export_index))
+}
+
+/// [`refuse_host_driven`]'s error.
+fn host_driven(export_index: u32) -> WasmError {
+  WasmError::call(format!(
     "export number {export_index} of a store with JS host functions was called without the host driver; this \
      is a bug in Kiln"
-  )))
+  ))
 }
 
 /// Arguments of a call of the common shape: `numbers[..count]`.

@@ -16,7 +16,10 @@ const wat = `(module
   (func (export "via_later") (param i32) (result i32) (call $later (local.get 0)))
   (func (export "spin") (param i32) (result i32)
     (loop $l (br_if $l (i32.gt_s (local.tee 0 (i32.sub (local.get 0) (i32.const 1))) (i32.const 0))))
-    (call $f (local.get 0))))`;
+    (call $f (local.get 0)))
+  (func (export "wide") (param i64 i64) (result i64) (i64.mul (local.get 0) (local.get 1)))
+  (func (export "pair") (param i32) (result i32 f64) (local.get 0) (f64.convert_i32_s (local.get 0)))
+  (func (export "via_f64") (param i64) (result i64) (i64.extend_i32_s (call $f (i32.wrap_i64 (local.get 0))))))`;
 const module = await compile(new TextEncoder().encode(wat));
 let fCalls = 0;
 let release = (_: number) => {};
@@ -28,7 +31,11 @@ const instance = await instantiate(module, {
     },
   },
 });
-const show = (p: Promise<unknown>) => p.then((r) => JSON.stringify(r), (e) => `${e.code} ${e.name}: ${e.message}`);
+const show = (p: Promise<unknown>) =>
+  p.then(
+    (r) => JSON.stringify(r, (_, v) => (typeof v === "bigint" ? `${v}n` : v)),
+    (e) => `${e.code} ${e.name}: ${e.message}`,
+  );
 
 // Each twice: the export's first call, then a warm one.
 for (let k = 0; k < 2; k++) {
@@ -38,6 +45,12 @@ for (let k = 0; k < 2; k++) {
     `div ${await show(instance.call("div", 1, 0))} add "1" ${await show(instance.call("add", "1" as never, 2))}`,
   );
 }
+// Outside the common shape (i64s, two results): the slot path, as in any other store, and the
+// host driver for an export that calls a host function.
+console.log(
+  `wide ${await show(instance.call("wide", 3n as never, -4n as never))} pair ${await show(instance.call("pair", 7))}`,
+  `via_f64 ${await show(instance.call("via_f64", 41n as never))} wide 1.5 ${await show(instance.call("wide", 1.5, 2n as never))}`,
+);
 console.log(`host calls: ${fCalls}`);
 
 // While a call waits for an async host function, the store is busy: a bounded export's call waits
@@ -72,6 +85,8 @@ if (ops !== undefined) {
   };
   console.log(`ops refuse via_f: ${refused(() => ops.op_wasm_instance_call_args_first(viaF, [1]))}`);
   console.log(`ops refuse via_f (checked): ${refused(() => ops.op_wasm_instance_call_numbers_first(viaF, 1, 0, 0))}`);
+  console.log(`ops refuse via_f (slots): ${refused(() => ops.op_wasm_instance_call_slots(viaF, new Uint8Array(8)))}`);
+  console.log(`ops refuse via_f (by name): ${refused(() => ops.op_wasm_instance_call(Number(instance.id), "via_f", new Uint8Array(8)))}`);
   console.log(`host calls after: ${fCalls}`);
 }
 await instance.drop();
