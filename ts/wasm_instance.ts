@@ -14,6 +14,7 @@ import {
   encodeArgs,
   EXPORT_INDEX_LIMIT,
   isNumberType,
+  isNumericType,
   kindsOf,
   numberArg,
   ops,
@@ -47,16 +48,10 @@ interface Signature {
   where: string[];
   /** Bit i is set when parameter i is an i32 (`call` tests it instead of comparing strings). */
   i32s: number;
-  /**
-   * In a store with JS host functions, whether the export (a `numeric` one) ends in bounded time
-   * (ext_wasm/src/bounded.rs), so that `call` runs it as in any other store rather than through
-   * the host driver; null until `call` asks.
-   */
+  /** In a store with JS host functions, whether the export ends in bounded time (so `call` needs
+   * no host driver: ext_wasm/src/bounded.rs); null until `call` asks. */
   bounded: boolean | null;
 }
-
-/** An i32, i64, f32 or f64: what Kiln passes as a number or a bigint. */
-const isNumericType = (type: string): boolean => type === "i64" || isNumberType(type);
 
 /** `linked` of every instance that has nothing linked: one frozen object, not one per instance. */
 const NOTHING_LINKED: Readonly<Record<string, WasmInstance>> = Object.freeze({});
@@ -216,17 +211,12 @@ export class WasmInstance<E extends object = WasmExports> {
       // The host table is looked up once: instantiate sets it before it returns the instance.
       const table = this.#host !== null ? this.#host : (this.#host = hostTables.get(this));
       const packed = this.#raw * EXPORT_INDEX_LIMIT + (sig === undefined ? 0 : sig.index);
-      if (table !== undefined && sig !== undefined) {
-        // The host driver makes the calls that may call the store's host functions; an export that
-        // ends in bounded time calls none, and takes the ops of any other store: those below for
-        // the common shape, the slot path for other signatures of numbers.
-        if (!sig.numeric || !(sig.bounded ??= ops.op_wasm_instance_export_bounded(packed))) {
-          return this.#callHost<R>(name, sig, table, values);
-        }
-        if (!sig.numbers) return this.#callWithSlots<R>(name, sig, values);
-      } else if (sig === undefined || !sig.numbers) {
-        return this.#callWithSlots<R>(name, sig, values);
-      }
+      // Only the host driver may make a call that can reach a host function; one that ends in
+      // bounded time cannot, and takes the ops of any other store.
+      const driven = table !== undefined && sig !== undefined &&
+        (!sig.numeric || !(sig.bounded ??= ops.op_wasm_instance_export_bounded(packed)));
+      if (driven) return this.#callHost<R>(name, sig, table, values);
+      if (sig === undefined || !sig.numbers) return this.#callWithSlots<R>(name, sig, values);
       (this.#fast ??= new Map()).set(name, packed);
       return this.#numbersChecked(name, packed, false, values) as Promise<R>;
     } catch (e) {

@@ -191,6 +191,11 @@ export function isNumberType(type: string): boolean {
   return type === "i32" || type === "f32" || type === "f64";
 }
 
+/** An i32, i64, f32 or f64: what Kiln passes as a number or a bigint. */
+export function isNumericType(type: string): boolean {
+  return type === "i64" || isNumberType(type);
+}
+
 /**
  * Whether `arg` is a plain number of `type` (i32, f32 or f64) as op_wasm_instance_call_numbers
  * takes it without conversion: an i32 is an integer in [-2^31, 2^32). The op applies the same rule

@@ -51,6 +51,7 @@ mod link_error;
 mod memory;
 mod memory_view;
 mod module;
+mod module_source;
 pub mod native;
 mod pipe;
 mod pool;

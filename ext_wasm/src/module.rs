@@ -15,6 +15,7 @@ use crate::component::CompiledComponent;
 use crate::engine::{EngineKind, Engines, SharedEngines};
 use crate::error::WasmError;
 use crate::handles::{parse_id, HandleTable};
+use crate::module_source::{read_module, Read, Source};
 use crate::progress::Compiled;
 use crate::store::StoreData;
 
@@ -46,55 +47,6 @@ impl Prepared {
       linker.instantiate_pre(&self.module).map_err(|e| crate::link_error::link_error(linker, &self.module, &e))?;
     Ok(self.pre.get_or_init(|| pre))
   }
-}
-
-/// Where a compiled module's bytes are, for the copies the fuel-metering and uninterruptible
-/// engines compile the first time an instance asks for one.
-#[derive(Clone)]
-enum Source {
-  /// Kept in memory: `compile(bytes)`, and the modules `spawn` runs.
-  Bytes(Arc<[u8]>),
-  /// Read again from the file `compileFile` read, which must still hold the same bytes: a large
-  /// module's bytes are not kept in memory beside its compiled code for an engine few apps use.
-  File { path: CheckedPath, len: u64, hash: ContentHash },
-}
-
-impl Source {
-  fn len(&self) -> u64 {
-    match self {
-      Self::Bytes(bytes) => bytes.len() as u64,
-      Self::File { len, .. } => *len,
-    }
-  }
-
-  /// The bytes, read again for a file.
-  ///
-  /// # Errors
-  /// If the file cannot be read, or (5000) no longer holds the bytes `compileFile` compiled.
-  fn load(&self) -> Result<Arc<[u8]>, WasmError> {
-    match self {
-      Self::Bytes(bytes) => Ok(bytes.clone()),
-      Self::File { path, hash, .. } => {
-        let bytes = read_module(path)?;
-        if content_hash(&bytes) != *hash {
-          return Err(WasmError::compile(format!(
-            "{} changed after compileFile read it, so this module cannot be compiled again for another \
-             engine; compileFile it again and instantiate the new module",
-            path.as_path().display()
-          )));
-        }
-        Ok(bytes)
-      }
-    }
-  }
-}
-
-/// `compileFile`'s read of `path`.
-fn read_module(path: &CheckedPath) -> Result<Arc<[u8]>, WasmError> {
-  path
-    .read()
-    .map(Arc::from)
-    .map_err(|e| WasmError::io(format!("compileFile: cannot read {}: {e}", path.as_path().display())))
 }
 
 /// A compiled module, with its copies for the other engines made on first use from its `Source`.
@@ -170,19 +122,6 @@ impl CompiledModule {
         Ok::<_, WasmError>(Prepared::new(compiled.value.0))
       })
       .await
-  }
-}
-
-/// What Kiln reads of a module's bytes beside wasmtime's compile, kept in the cache's `.source`
-/// entries for a file it does not read again.
-struct Read {
-  has_start: bool,
-  bounded: BoundedExports,
-}
-
-impl Read {
-  fn of(bytes: &[u8]) -> Self {
-    Self { has_start: crate::binary::has_start_section(bytes), bounded: BoundedExports::of(bytes) }
   }
 }
 
