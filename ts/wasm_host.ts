@@ -166,11 +166,6 @@ export function serveSync(token: number, table: HostTable, index: number, slots:
   replyValue(state, table, index, value, view);
 }
 
-/** Drives a parked call or instantiation to its end with the async driver. */
-export function drive(token: number, table: HostTable, slots: Uint8Array): Promise<void> | undefined {
-  return driveWith(token, table, slots, new DataView(slots.buffer, slots.byteOffset, slots.byteLength), newState());
-}
-
 /**
  * Drives host call `token` of `table`'s store to its end. `undefined` when it ends on its first
  * step's first poll, the common case of a short call whose host functions Rust calls itself:

@@ -15,6 +15,7 @@ import {
   EXPORT_INDEX_LIMIT,
   isNumberType,
   isNumericType,
+  type Signature,
   kindsOf,
   numberArg,
   ops,
@@ -33,25 +34,6 @@ import { forgotten, type Reclaim, WasmMemory } from "runtime:wasm/memory";
 
 /** The host table of each instance of a store with JS host functions. */
 const hostTables = new WeakMap<object, HostTable>();
-
-interface Signature {
-  params: string[];
-  results: string[];
-  slots: number;
-  /** The export's position in getExports(), which the ops take instead of its name. */
-  index: number;
-  /** Takes up to three i32/f32/f64 numbers and returns at most one: no buffer needed. */
-  numbers: boolean;
-  /** Every parameter and result is an i32, i64, f32 or f64, and the export's index packs. */
-  numeric: boolean;
-  /** "argument N of `name`", for each parameter's error messages. */
-  where: string[];
-  /** Bit i is set when parameter i is an i32 (`call` tests it instead of comparing strings). */
-  i32s: number;
-  /** In a store with JS host functions, whether the export ends in bounded time (so `call` needs
-   * no host driver: ext_wasm/src/bounded.rs); null until `call` asks. */
-  bounded: boolean | null;
-}
 
 /** `linked` of every instance that has nothing linked: one frozen object, not one per instance. */
 const NOTHING_LINKED: Readonly<Record<string, WasmInstance>> = Object.freeze({});

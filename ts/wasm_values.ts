@@ -283,6 +283,23 @@ export interface SlotSignature {
   where: string[];
 }
 
+/** An export's signature as `call` keeps it: its slot layout and what picks its path. */
+export interface Signature extends SlotSignature {
+  params: string[];
+  results: string[];
+  /** The export's position in getExports(), which the ops take instead of its name. */
+  index: number;
+  /** Takes up to three i32/f32/f64 numbers and returns at most one: no buffer needed. */
+  numbers: boolean;
+  /** Every parameter and result is an i32, i64, f32 or f64, and the export's index packs. */
+  numeric: boolean;
+  /** Bit i is set when parameter i is an i32 (`call` tests it instead of comparing strings). */
+  i32s: number;
+  /** In a store with JS host functions, whether the export ends in bounded time (so `call` needs
+   * no host driver: ext_wasm/src/bounded.rs); null until `call` asks. */
+  bounded: boolean | null;
+}
+
 /** Checks and encodes `args` into a fresh slot buffer for a call of `name` (ext_wasm/src/value.rs). */
 export function encodeArgs(name: string, sig: SlotSignature, args: readonly unknown[]): Uint8Array {
   const bytes = new Uint8Array(sig.slots * 8);
