@@ -1,75 +1,71 @@
 //! Running one export of a store's member with arguments in slots, for the host-call paths
 //! (hostcall.rs): on a fiber (`run_export`) or on the JS thread's stack (`run_export_sync`).
+//!
+//! Both run the export as every other call of it runs (its `ExportFunc`, resolved once): a
+//! uniform signature as its typed function, with the arguments and results in the store's own
+//! buffers. `Func::call_async` looks the function's type up in the engine's registry and checks
+//! every value against it on each call; with a clone of that type per call, that was a tenth of
+//! the time of a call through the host driver.
 
 use wasmtime::RootScope;
 
 use crate::error::WasmError;
-use crate::host::{read_slots, slots_of, values_for, Slot};
-use crate::store::{arm, disarm, Member, Mode};
+use crate::host::{slots_of, values_into, Slot};
+use crate::store::{arm, disarm, KilnStore, Member, Mode};
 
 /// Runs export number `export_index` of member `member` with the arguments in `args`.
 pub(crate) async fn run_export(
   engines: &crate::engine::Engines,
-  kiln: &mut crate::store::KilnStore,
+  kiln: &mut KilnStore,
   member: usize,
   export_index: u32,
   args: &[u8],
   sync: bool,
 ) -> Result<Vec<Slot>, WasmError> {
-  let (func, ty, name, args, limits) = export_call(kiln, member, export_index, args)?;
-  arm(&mut kiln.store, &kiln.config, if sync { Mode::Sync } else { Mode::Async })?;
-  let mut store = RootScope::new(&mut kiln.store);
-  let called = match values_for(&mut store, &ty, &name, &args) {
-    Ok((params, mut results)) => {
+  let KilnStore { store, config, params, results, members } = kiln;
+  let Member { instance, module, exported, bounded, .. } = &mut members[member];
+  let export = Member::export_at(exported, store, instance, module, bounded, export_index)?;
+  let limits = config.call_limits();
+  arm(store, config, if sync { Mode::Sync } else { Mode::Async })?;
+  // An `externref` made for an argument is rooted for the call only.
+  let mut scope = RootScope::new(&mut *store);
+  let called = match values_into(&mut scope, &export.ty, &export.name, args, (params, results)) {
+    Ok(()) => {
       let outcome = {
         let _running = engines.running();
-        func.call_async(&mut store, &params, &mut results).await
+        export.call_async(&mut scope, params, results).await
       };
-      slots_of(&mut store, outcome, &name, limits, results)
+      slots_of(&mut scope, outcome, &export.name, limits, results)
     }
     Err(e) => Err(e),
   };
-  drop(store);
-  disarm(&mut kiln.store);
+  drop(scope);
+  disarm(store);
   called
 }
 
 /// [`run_export`] on the JS thread's stack, synchronously (host_direct.rs).
 pub(crate) fn run_export_sync(
   engines: &crate::engine::Engines,
-  kiln: &mut crate::store::KilnStore,
+  kiln: &mut KilnStore,
   member: usize,
   export_index: u32,
   args: &[u8],
 ) -> Result<Vec<Slot>, WasmError> {
-  let (func, ty, name, args, limits) = export_call(kiln, member, export_index, args)?;
-  arm(&mut kiln.store, &kiln.config, Mode::Sync)?;
-  let mut store = RootScope::new(&mut kiln.store);
-  let called = values_for(&mut store, &ty, &name, &args).and_then(|(params, mut results)| {
+  let KilnStore { store, config, params, results, members } = kiln;
+  let Member { instance, module, exported, bounded, .. } = &mut members[member];
+  let export = Member::export_at(exported, store, instance, module, bounded, export_index)?;
+  let limits = config.call_limits();
+  arm(store, config, Mode::Sync)?;
+  let mut scope = RootScope::new(&mut *store);
+  let called = values_into(&mut scope, &export.ty, &export.name, args, (params, results)).and_then(|()| {
     let outcome = {
       let _running = engines.running();
-      func.call(&mut store, &params, &mut results)
+      export.func.call(&mut scope, params, results)
     };
-    slots_of(&mut store, outcome, &name, limits, results)
+    slots_of(&mut scope, outcome, &export.name, limits, results)
   });
-  drop(store);
-  disarm(&mut kiln.store);
+  drop(scope);
+  disarm(store);
   called
-}
-
-type ExportCall = (wasmtime::Func, wasmtime::FuncType, Box<str>, Vec<Slot>, crate::error::CallLimits);
-
-/// Export number `export_index` of member `member`, its type and name, the arguments read from
-/// `args`, and the store's limits.
-fn export_call(
-  kiln: &mut crate::store::KilnStore,
-  member: usize,
-  export_index: u32,
-  args: &[u8],
-) -> Result<ExportCall, WasmError> {
-  let Member { instance, module, exported, bounded, .. } = &mut kiln.members[member];
-  let export = Member::export_at(exported, &mut kiln.store, instance, module, bounded, export_index)?;
-  let (func, ty, name) = (export.func, export.ty.clone(), export.name.clone());
-  let args = read_slots(args, ty.params().len())?;
-  Ok((func, ty, name, args, kiln.config.call_limits()))
 }

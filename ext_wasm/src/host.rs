@@ -25,7 +25,7 @@ use std::pin::Pin;
 use std::sync::{Arc, Mutex};
 use std::task::{Context, Poll};
 
-use wasmtime::{AsContextMut, Caller, Extern, Func, Val, ValType};
+use wasmtime::{AsContext, AsContextMut, Caller, Extern, Func, Val, ValType};
 
 use crate::error::{finish, Ended, WasmError};
 use crate::exception::Raise;
@@ -393,13 +393,49 @@ fn values_of(
   for (param, slot) in param_types.zip(args) {
     params.push(to_val(&mut cx, &param, *slot)?.ok_or_else(|| unsupported(name, &param, "parameter"))?);
   }
-  let count = result_types.len();
+  let mut results = Vec::with_capacity(result_types.len());
+  result_room(&cx, result_types, name, &mut results)?;
+  Ok((params, results))
+}
+
+/// [`values_for`] into `params` and `results` (cleared first), the buffers a store keeps for its
+/// calls, reading the arguments straight from `args`, the call's slots.
+///
+/// # Errors
+/// 5007 if `args` is too short for `ty`'s parameters, or for a value Kiln cannot pass.
+pub(crate) fn values_into(
+  mut cx: impl AsContextMut<Data = StoreData>,
+  ty: &wasmtime::FuncType,
+  name: &str,
+  args: &[u8],
+  (params, results): (&mut Vec<Val>, &mut Vec<Val>),
+) -> Result<(), WasmError> {
+  let count = ty.params().len();
+  if args.len() < count * SLOT {
+    return Err(too_short(args.len(), count));
+  }
+  params.clear();
+  for (i, param) in ty.params().enumerate() {
+    params.push(to_val(&mut cx, &param, slot(args, i))?.ok_or_else(|| unsupported(name, &param, "parameter"))?);
+  }
+  results.clear();
+  result_room(&cx, ty.results(), name, results)
+}
+
+/// A zero for each of `result_types` in `results`; 5007 for a type Kiln cannot pass.
+fn result_room(
+  cx: impl AsContext<Data = StoreData>,
+  result_types: impl Iterator<Item = ValType>,
+  name: &str,
+  results: &mut Vec<Val>,
+) -> Result<(), WasmError> {
   for result in result_types {
     if !passes(&cx, &result) {
       return Err(unsupported(name, &result, "result"));
     }
+    results.push(Val::I32(0));
   }
-  Ok((params, vec![Val::I32(0); count]))
+  Ok(())
 }
 
 /// A call back's results as slots, or its coded error.
@@ -407,9 +443,9 @@ pub(crate) fn conclude_call(
   caller: &mut Caller<'_, StoreData>,
   outcome: wasmtime::Result<()>,
   name: &str,
-  results: Vec<Val>,
+  mut results: Vec<Val>,
 ) -> Result<Vec<Slot>, WasmError> {
-  slots_of(caller, outcome, name, crate::error::CallLimits { timeout_ms: None, fuel: None }, results)
+  slots_of(caller, outcome, name, crate::error::CallLimits { timeout_ms: None, fuel: None }, &mut results)
 }
 
 /// A call's results as slots, or its coded error (a WebAssembly exception nothing caught taken
@@ -419,7 +455,7 @@ pub(crate) fn slots_of(
   outcome: wasmtime::Result<()>,
   name: &str,
   limits: crate::error::CallLimits,
-  mut results: Vec<Val>,
+  results: &mut [Val],
 ) -> Result<Vec<Slot>, WasmError> {
   let outcome = crate::exception::caught(&mut cx, outcome);
   // The label is made only for a call that did not simply return.
@@ -544,10 +580,12 @@ pub(crate) fn answer(status: u32, count: u32, slots: &[u8], message: &str) -> Re
 /// The first `count` slots of `slots`.
 pub(crate) fn read_slots(slots: &[u8], count: usize) -> Result<Vec<Slot>, WasmError> {
   if slots.len() < count * SLOT {
-    return Err(WasmError::type_error(format!(
-      "the value buffer holds {} bytes, {count} values need more",
-      slots.len()
-    )));
+    return Err(too_short(slots.len(), count));
   }
   Ok((0..count).map(|i| slot(slots, i)).collect())
+}
+
+/// The error for a value buffer of `len` bytes that cannot hold `count` values.
+fn too_short(len: usize, count: usize) -> WasmError {
+  WasmError::type_error(format!("the value buffer holds {len} bytes, {count} values need more"))
 }

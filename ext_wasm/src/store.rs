@@ -6,7 +6,7 @@
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use wasmtime::{Extern, Func, FuncType, Instance, Memory, Module, Store, UpdateDeadline, Val};
+use wasmtime::{AsContextMut, Extern, Func, FuncType, Instance, Memory, Module, Store, UpdateDeadline, Val};
 
 use crate::bounded::BoundedExports;
 use crate::config::{GuestWasi, InstanceConfig};
@@ -238,7 +238,7 @@ impl ExportFunc {
   /// The call's own error (a trap, the deadline, a WASI exit).
   pub async fn call_async(
     &self,
-    store: &mut Store<StoreData>,
+    store: impl AsContextMut<Data = StoreData>,
     params: &[Val],
     results: &mut [Val],
   ) -> wasmtime::Result<()> {
