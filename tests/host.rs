@@ -217,3 +217,22 @@ fn short_calls_end_on_their_first_poll_however_many_are_made() {
     "looped: settled within the microtasks 300 of 300, sum 45150\n",
   ));
 }
+
+/// `await instance.call` through the host driver gives each call a record of its own (state, slot
+/// buffer, token) while it runs, though a call that ends on its first op passes its record to the
+/// store's next call: a throw in a host function that starts another call of the store answers
+/// the call it belongs to (its `cause`), calls with bad arguments or that trap while another
+/// waits on a promise cancel nothing, and sixty calls at once of two signatures, some answered by
+/// promises, each get their own results.
+#[test]
+fn calls_through_the_host_driver_keep_their_own_records() {
+  let i32_rule = "is not an i32; pass an integer number in [-2^31, 2^32); cause undefined: undefined";
+  App::new("host_driven_calls.ts").allow_all().run().ok(&format!(
+    "warm: [5]\nouter: 5002 CallError: the host function `env.f` threw: RangeError: outer threw; cause RangeError: \
+     outer threw\ninner, begun inside the outer call's host function: [11]\nbad arguments: 5007 TypeError: `g` \
+     expects 1 argument (i32), got 0; cause undefined: undefined | 5007 TypeError: argument 1 of `g`: \"7\" \
+     {i32_rule} | 5007 TypeError: argument 1 of `g`: 1.5 {i32_rule}\nwaited: [90] trapped: 5002 CallError: `boom` \
+     trapped: wasm trap: wasm `unreachable` instruction executed; cause undefined: undefined queued: [8]\nmixed: 60 \
+     of 60 right \nafter: [5] [2,\"1099511627776n\"]\n"
+  ));
+}

@@ -181,6 +181,19 @@ declare module "kiln:internal" {
      */
     op_wasm_hcall_begin(instanceId: number, exportIndex: number, sync: boolean, slots: Uint8Array): number;
     /**
+     * `op_wasm_hcall_begin` and the first `op_wasm_hcall_run_first` in one op, for `await
+     * instance.call` in a store with JS host functions (ts/wasm_host_drive.ts, `hostCall`): one op
+     * crossing fewer for every such call, most of which end on this op. `packed_export` is
+     * `instance_id * 2^16 + export_index` (`handles::unpack_export`); `slots` holds the arguments and
+     * has one slot more at its end, where the call's token, an f64, is written before the guest runs:
+     * the other ops of the async driver take it, and the JS side cancels the call by it if this op
+     * throws. Returns what `op_wasm_hcall_run_first` returns; `ctx` is as that op takes it.
+     *
+     * # Errors
+     * As `op_wasm_hcall_begin` and `op_wasm_hcall_run_first`; 5007 if `slots` has no last slot.
+     */
+    op_wasm_hcall_call_first(packedExport: number, slots: Uint8Array, ctx: unknown): number;
+    /**
      * `op_wasm_hcall_begin` (synchronous) and the first `op_wasm_hcall_run_sync` in one op, for the
      * export calls of the `WebAssembly` global (every call of an emscripten or wasm-bindgen module's
      * export takes this path, and each op argument costs the QuickJS shim an allocation).
@@ -216,10 +229,10 @@ declare module "kiln:internal" {
      * which polls again with a real waker. Saves an async op per step: a promise and its
      * resolution, about a quarter of a round trip of the async driver.
      *
-     * `ctx` is the driver's `[entries, settle]` (ts/wasm_host.ts, `driveWith`), or undefined: a host
-     * function the guest calls with numbers only, that Rust may call (host_entry.rs), is called here,
-     * from Rust, and the guest resumed with its answer, in a loop, until a step Rust cannot take
-     * itself (see `step_first`).
+     * `ctx` is the driver's `[entries, settle]` (ts/wasm_host_drive.ts, `driverCtx`), or undefined:
+     * a host function the guest calls with numbers only, that Rust may call (host_entry.rs), is
+     * called here, from Rust, and the guest resumed with its answer, in a loop, until a step Rust
+     * cannot take itself (see `step_first`).
      */
     op_wasm_hcall_run_first(token: number, slots: Uint8Array, ctx: unknown): number;
     /**
@@ -334,7 +347,7 @@ declare module "kiln:internal" {
     /**
      * Whether export `export_index` of an instance (packed as `call` packs it) ends in bounded time
      * (bounded.rs). `call` asks it once per export of a store with JS host functions, whose calls the
-     * host driver makes (ts/wasm_host.ts): an export that ends in bounded time calls none of them, so
+     * host driver makes (ts/wasm_host_drive.ts): an export that ends in bounded time calls none of them, so
      * it takes the common shape's ops as in any other store.
      *
      * # Errors

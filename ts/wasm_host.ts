@@ -3,8 +3,9 @@
 // A store with JS host functions is driven from here (ext_wasm/src/hostcall.rs has the other
 // half): a call runs until the guest calls a host function, the function runs here, in an ordinary
 // JS frame on the JS thread, and its answer resumes the guest. No JS frame ever sits on a wasmtime
-// fiber. The async driver (`await instance.call`, `instantiate`) awaits an async host function
-// while the event loop runs; a synchronous call (`instance.exports`) cannot, and fails the call.
+// fiber. The async driver (`await instance.call`, `instantiate`: runtime:wasm/host-drive, with
+// this module's pieces) awaits an async host function while the event loop runs; a synchronous
+// call (`instance.exports`) cannot, and fails the call.
 // A synchronous call of a store without WASI runs its guest on the JS thread's own stack, and the
 // guest's host function calls reach `serveDirect` from Rust (ext_wasm/src/host_direct.rs); the
 // export functions that make such calls are runtime:wasm/host-exports'. The store's table of host
@@ -18,8 +19,6 @@ import {
   type CallerFields,
   coerced,
   type CallState,
-  directEntries,
-  endWhenSettled,
   isThenable,
   newState,
   promised,
@@ -33,12 +32,9 @@ import {
   argumentLabel,
   arityError,
   decode,
-  decodeView,
   encode,
-  encodeInto,
   guardAlias,
   ops,
-  type SlotSignature,
   toBytes,
   toIndex,
   wasmError,
@@ -49,11 +45,6 @@ export { type CallState, newState, replyError, replyValue, withCause } from "run
 /** A host step that ended the call (results in the slots) or a `caller.exports` call. */
 export const DONE = -1;
 export const CALLED = -2;
-/** A step that did not come on its first poll (op_wasm_hcall_run_first): await the async op. */
-const PENDING = -3;
-/** A step whose host function, called from Rust, returned a promise: await it, then resume
- * (LATER in ext_wasm/src/host_entry.rs). */
-const LATER = -4;
 
 /** Calls `h` with its arguments decoded from the slots and then `caller`, if it gets one. The
  * common arities are called directly: a spread call builds an arguments array on every call. */
@@ -115,36 +106,6 @@ export function start(h: HostFn, view: DataView, caller: Caller | null, state: C
   }
 }
 
-/**
- * Runs host function `index` for the async driver. A plain value is answered at once (and this
- * returns undefined); a promise the function returns is awaited, and this returns the promise of
- * its answer: the call lasts until it settles, and the caller works till then.
- */
-function serve(token: number, table: HostTable, index: number, slots: Uint8Array, view: DataView, state: CallState): Promise<void> | undefined {
-  const h = hostFn(table, index);
-  const caller = h.noCaller ? null : newCaller(token, table);
-  const value = start(h, view, caller, state, table, token);
-  if (value === THREW) return undefined;
-  if (!isThenable(value)) {
-    caller?.end();
-    replyValue(state, table, index, value, view);
-    return undefined;
-  }
-  return answerLater(table, index, view, state, caller === null ? value : endWhenSettled(value, caller));
-}
-
-/** Answers host function `index` with what the promise it returned settles to. */
-async function answerLater(table: HostTable, index: number, view: DataView, state: CallState, value: PromiseLike<unknown>): Promise<void> {
-  let settled: unknown;
-  try {
-    settled = await value;
-  } catch (error) {
-    replyError(hostFn(table, index), state, error);
-    return;
-  }
-  replyValue(state, table, index, settled, view);
-}
-
 /** Runs host function `index` for the synchronous driver: a promise fails the call (the
  * `WebAssembly` global's imports pass it on as a value, as the JS API does). */
 export function serveSync(token: number, table: HostTable, index: number, slots: Uint8Array, view: DataView, state: CallState): void {
@@ -164,84 +125,6 @@ export function serveSync(token: number, table: HostTable, index: number, slots:
     return;
   }
   replyValue(state, table, index, value, view);
-}
-
-/**
- * Drives host call `token` of `table`'s store to its end. `undefined` when it ends on its first
- * step's first poll, the common case of a short call whose host functions Rust calls itself:
- * then no promise and no async frame is made (three of them cost QuickJS about 2 µs a call).
- * Otherwise a promise of its end, which rejects with the call's error.
- */
-function driveWith(
-  token: number,
-  table: HostTable,
-  slots: Uint8Array,
-  view: DataView,
-  state: CallState,
-): Promise<void> | undefined {
-  // The first poll of a step calls the host functions it can itself, with numbers
-  // (ext_wasm/src/host_drive.rs): those in the store's `DirectEntries`. What one returned that
-  // Rust does not take, or threw, comes to `settle` with the caller Rust made for it, which answers
-  // as `serve` does; a promise is awaited here (LATER), and the next step gives its answer.
-  let later: Promise<void> | undefined;
-  const settle = (step: number, returned: unknown, thrown: boolean, caller?: CallerFields): number | [number, string] => {
-    const index = step | 0;
-    const [value, threw] = coerced(hostFn(table, index), returned, thrown);
-    if (threw) {
-      if (caller !== undefined) caller[CALLER_TOKEN] = -1;
-      replyError(hostFn(table, index), state, value);
-    } else if (isThenable(value)) {
-      // The caller works until the promise settles, as `serve` keeps it.
-      later = answerLater(table, index, view, state, caller === undefined ? value : endWhenSettled(value, caller));
-      return LATER;
-    } else {
-      if (caller !== undefined) caller[CALLER_TOKEN] = -1;
-      replyValue(state, table, index, value, view);
-    }
-    return state.status === 0 ? state.count : [state.status, state.message];
-  };
-  const ctx = [directEntries(table, callerProto(table)), settle];
-  // Each step is polled once at once, and awaited only if it does not come on that poll.
-  let step: number;
-  try {
-    step = ops.op_wasm_hcall_run_first(token, slots, ctx);
-  } catch (error) {
-    ops.op_wasm_hcall_cancel(token);
-    return Promise.reject(withCause(error, state));
-  }
-  if (step !== PENDING && step < 0 && step !== LATER) return undefined;
-  return (async () => {
-    try {
-      if (step === PENDING) step = await ops.op_wasm_hcall_run(token, slots);
-      while (step >= 0 || step === LATER) {
-        if (step === LATER) {
-          await later;
-        } else {
-          const pending = serve(token, table, step | 0, slots, view, state);
-          if (pending !== undefined) await pending;
-        }
-        step = ops.op_wasm_hcall_resume_first(token, state.status, state.count, slots, state.message, ctx);
-        if (step === PENDING) step = await ops.op_wasm_hcall_run(token, slots);
-      }
-    } catch (error) {
-      ops.op_wasm_hcall_cancel(token);
-      throw withCause(error, state);
-    }
-  })();
-}
-
-/** Drives a parked instantiation (`op_wasm_instance_begin`, `op_wasm_instance_join`) to its end
- * with the async driver, and registers what it made with `end` (`op_wasm_instance_end`, ...): a
- * value a JS import threw in the start function becomes the `cause` of the error. */
-export async function driveInstantiation<T>(token: number, table: HostTable, end: (token: number) => T): Promise<T> {
-  const state = newState();
-  const slots = new Uint8Array(table.slots * 8);
-  await driveWith(token, table, slots, new DataView(slots.buffer), state);
-  try {
-    return end(token);
-  } catch (error) {
-    throw withCause(error, state);
-  }
 }
 
 /** What Rust hands back after calling a host function directly (`table.direct`): the value it
@@ -323,32 +206,6 @@ export function driveInstantiationSync<T>(token: number, table: HostTable, end: 
     ops.op_wasm_hcall_cancel(token);
     throw withCause(error, state);
   }
-}
-
-/**
- * `await instance.call(name, ...args)` on a store with host functions, of export `index` of
- * signature `sig`: the arguments encoded into the one slot buffer the call uses throughout. Not
- * an async function: a call that ends on its first poll (`driveWith`) resolves with no async
- * frame. An argument that does not fit rejects, naming it.
- */
-export function callHost(
-  raw: number,
-  index: number,
-  table: HostTable,
-  name: string,
-  sig: SlotSignature,
-  args: readonly unknown[],
-): Promise<WasmResult[]> {
-  const slots = new Uint8Array(Math.max(sig.slots, table.slots, 1) * 8);
-  const view = new DataView(slots.buffer);
-  let pending: Promise<void> | undefined;
-  try {
-    encodeInto(view, name, sig, args);
-    pending = driveWith(ops.op_wasm_hcall_begin(raw, index, false, slots), table, slots, view, newState());
-  } catch (error) {
-    return Promise.reject(error);
-  }
-  return pending === undefined ? Promise.resolve(decodeView(view, sig.results)) : pending.then(() => decodeView(view, sig.results));
 }
 
 /** One result as is, none as undefined, several as an array: as `instance.exports` returns. */

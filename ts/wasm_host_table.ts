@@ -1,7 +1,8 @@
 // runtime:wasm/host-table — internal to runtime:wasm (see wasm_values.ts): the JS host functions
 // of a store, numbered as the store's linker numbers them (ext_wasm/src/host.rs), with the types
-// their importers declare, and which of their calls are running. runtime:wasm/host drives calls
-// with them; runtime:wasm/jspi adds what a `WebAssembly.Suspending` import needs.
+// their importers declare, and which of their calls are running. runtime:wasm/host and
+// runtime:wasm/host-drive drive calls with them; runtime:wasm/jspi adds what a
+// `WebAssembly.Suspending` import needs.
 
 import type { SplitImports } from "runtime:wasm/import-object";
 import { jsTypes, ops, wasmError } from "runtime:wasm/values";
@@ -49,6 +50,15 @@ export interface CallState {
   status: number;
   count: number;
   message: string;
+}
+
+/** A call the async driver drives (runtime:wasm/host-drive): its state, the one slot buffer it uses
+ * throughout (with a last slot for its token) and a view of it, and the promise of the answer of
+ * a host function that returned one (`LATER`), which the driver awaits before its next step. */
+export interface DrivenCall extends CallState {
+  slots: Uint8Array;
+  view: DataView;
+  later: Promise<void> | undefined;
 }
 
 /** What a `WebAssembly.Suspending` import adds to its host function (runtime:wasm/jspi). */
@@ -104,6 +114,16 @@ export class HostTable {
    * becomes the nested call's `cause`), not into the export call it is nested in. Only a call
    * nested in the call running now can have set it, since any other call holds the store. */
   serving: CallState | null = null;
+  /** The async driver's call whose op is running (runtime:wasm/host-drive): the store's `settle`,
+   * which Rust calls for a host function it called itself, answers into it. Each op of the driver
+   * sets it and puts back what it found: a call made inside a host function nests. */
+  driving: DrivenCall | null = null;
+  /** The async driver's `[entries, settle]` for the store's calls (runtime:wasm/host-drive,
+   * `driverCtx`), once made. */
+  driver: unknown[] | null = null;
+  /** A driven call's record and slot buffer, kept by the last call that ended on its first op
+   * for the next call to take: most calls allocate none. */
+  spare: DrivenCall | null = null;
   /** The prototype of the store's callers (runtime:wasm/host, `callerProto`), once made. */
   callerProto: object | null = null;
   /** The store's context of bound export calls (runtime:wasm/host, `boundCalls`), once made. */

@@ -25,7 +25,7 @@ import {
   writeSlots,
 } from "runtime:wasm/values";
 import { exportFunction } from "runtime:wasm/exports";
-import { callHost, driveInstantiation } from "runtime:wasm/host";
+import { driveInstantiation, hostCall } from "runtime:wasm/host-drive";
 import { hostExportFunction } from "runtime:wasm/host-exports";
 import { type HostTable, hostTable } from "runtime:wasm/host-table";
 import { splitImports } from "runtime:wasm/import-object";
@@ -197,7 +197,11 @@ export class WasmInstance<E extends object = WasmExports> {
       // bounded time cannot, and takes the ops of any other store.
       const driven = table !== undefined && sig !== undefined &&
         (!sig.numeric || !(sig.bounded ??= ops.op_wasm_instance_export_bounded(packed)));
-      if (driven) return this.#callHost<R>(name, sig, table, values);
+      if (driven) {
+        const call = hostCall(this.#raw, sig.index, table, name, sig);
+        (this.#slotted ??= new Map()).set(name, call);
+        return call(values) as Promise<R>;
+      }
       if (sig === undefined || !sig.numbers) return this.#callWithSlots<R>(name, sig, values);
       (this.#fast ??= new Map()).set(name, packed);
       return this.#numbersChecked(name, packed, false, values) as Promise<R>;
@@ -221,11 +225,6 @@ export class WasmInstance<E extends object = WasmExports> {
       (this.#checked ??= new Map()).set(name, checked);
     }
     return unfinished ? checked.unfinished() : checked.call(args);
-  }
-
-  /** `call` on a store with JS host functions (runtime:wasm/host drives it). */
-  #callHost<R extends unknown[]>(name: string, sig: Signature, table: HostTable, args: WasmArg[]): Promise<R> {
-    return callHost(this.#raw, sig.index, table, name, sig, args) as Promise<R>;
   }
 
   /** `call` for any other signature: arguments and results in 8-byte slots (ext_wasm/src/value.rs). */

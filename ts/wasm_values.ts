@@ -309,7 +309,7 @@ export function encodeArgs(name: string, sig: SlotSignature, args: readonly unkn
 
 /** Checks and encodes `args` for a call of `name` into the first slots of `view`, which holds at
  * least `sig.slots`. */
-export function encodeInto(view: DataView, name: string, sig: SlotSignature, args: readonly unknown[]): void {
+function encodeInto(view: DataView, name: string, sig: SlotSignature, args: readonly unknown[]): void {
   if (args.length !== sig.params.length) throw arityError(name, sig.params, args.length);
   for (let i = 0; i < args.length; i++) encode(view, i, sig.params[i], args[i], sig.where[i]);
 }
@@ -320,7 +320,7 @@ export function decodeResults(bytes: Uint8Array, types: readonly string[]): Wasm
 }
 
 /** The results in the slots `view` covers, as `call` resolves to them. */
-export function decodeView(view: DataView, types: readonly string[]): WasmResult[] {
+function decodeView(view: DataView, types: readonly string[]): WasmResult[] {
   if (types.length === 1) return [decode(view, 0, types[0])];
   const results: WasmResult[] = new Array(types.length);
   for (let i = 0; i < results.length; i++) results[i] = decode(view, i, types[i]);

@@ -27,7 +27,8 @@
 // Exception handling's `Tag`, `Exception` and `JSTag` are runtime:wasm/exception's: exceptions
 // cross between JS and the guest both ways, as in V8.
 
-import { driveInstantiation, driveInstantiationSync } from "runtime:wasm/host";
+import { driveInstantiationSync } from "runtime:wasm/host";
+import { driveInstantiation } from "runtime:wasm/host-drive";
 import { type HostTable, hostTable } from "runtime:wasm/host-table";
 import { type SplitImports, splitImports } from "runtime:wasm/import-object";
 import {

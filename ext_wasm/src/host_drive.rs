@@ -1,9 +1,10 @@
-//! The ops the JS side drives host calls with (ts/wasm_host.ts, ts/wasm_host_exports.ts): a
-//! synchronous export call of a store with JS host functions (on the JS thread's stack when the
-//! store takes synchronous calls, host_direct.rs; else begun and stepped on a fiber), and the
-//! steps of a parked call, for the synchronous driver and the async one (the async one polls each
-//! step once at once, calls the host functions of numbers it meets itself, and awaits only a step
-//! that does not come on that poll). The parked calls themselves are hostcall.rs's.
+//! The ops the JS side drives host calls with (ts/wasm_host_drive.ts, ts/wasm_host.ts,
+//! ts/wasm_host_exports.ts): a synchronous export call of a store with JS host functions (on the
+//! JS thread's stack when the store takes synchronous calls, host_direct.rs; else begun and stepped
+//! on a fiber), and the steps of a parked call, for the synchronous driver and the async one (the
+//! async one polls each step once at once, calls the host functions of numbers it meets itself,
+//! and awaits only a step that does not come on that poll). The parked calls themselves are
+//! hostcall.rs's.
 
 use std::cell::RefCell;
 use std::rc::Rc;
@@ -158,10 +159,10 @@ pub const PENDING: f64 = -3.0;
 /// which polls again with a real waker. Saves an async op per step: a promise and its
 /// resolution, about a quarter of a round trip of the async driver.
 ///
-/// `ctx` is the driver's `[entries, settle]` (ts/wasm_host.ts, `driveWith`), or undefined: a host
-/// function the guest calls with numbers only, that Rust may call (host_entry.rs), is called here,
-/// from Rust, and the guest resumed with its answer, in a loop, until a step Rust cannot take
-/// itself (see [`step_first`]).
+/// `ctx` is the driver's `[entries, settle]` (ts/wasm_host_drive.ts, `driverCtx`), or undefined:
+/// a host function the guest calls with numbers only, that Rust may call (host_entry.rs), is
+/// called here, from Rust, and the guest resumed with its answer, in a loop, until a step Rust
+/// cannot take itself (see [`step_first`]).
 #[op2(nofast)]
 pub fn op_wasm_hcall_run_first(
   scope: &mut v8::PinScope<'_, '_>,
@@ -173,6 +174,47 @@ pub fn op_wasm_hcall_run_first(
   let step = step_first(scope, &state, token, None, slots, ctx);
   detach_grown_in(scope, &state);
   thrown(scope, step)
+}
+
+/// `op_wasm_hcall_begin` and the first `op_wasm_hcall_run_first` in one op, for `await
+/// instance.call` in a store with JS host functions (ts/wasm_host_drive.ts, `hostCall`): one op
+/// crossing fewer for every such call, most of which end on this op. `packed_export` is
+/// `instance_id * 2^16 + export_index` (`handles::unpack_export`); `slots` holds the arguments and
+/// has one slot more at its end, where the call's token, an f64, is written before the guest runs:
+/// the other ops of the async driver take it, and the JS side cancels the call by it if this op
+/// throws. Returns what `op_wasm_hcall_run_first` returns; `ctx` is as that op takes it.
+///
+/// # Errors
+/// As `op_wasm_hcall_begin` and `op_wasm_hcall_run_first`; 5007 if `slots` has no last slot.
+#[op2(nofast)]
+pub fn op_wasm_hcall_call_first(
+  scope: &mut v8::PinScope<'_, '_>,
+  state: Rc<RefCell<OpState>>,
+  packed_export: f64,
+  #[buffer] slots: &mut [u8],
+  ctx: v8::Local<v8::Value>,
+) -> Result<f64, WasmError> {
+  let step = call_first(scope, &state, packed_export, slots, ctx);
+  detach_grown_in(scope, &state);
+  thrown(scope, step)
+}
+
+/// The body of [`op_wasm_hcall_call_first`], whose error the op throws.
+fn call_first(
+  scope: &mut v8::PinScope<'_, '_>,
+  state: &Rc<RefCell<OpState>>,
+  packed_export: f64,
+  slots: &mut [u8],
+  ctx: v8::Local<v8::Value>,
+) -> Result<f64, WasmError> {
+  let Some(values) = slots.len().checked_sub(SLOT) else {
+    return Err(WasmError::type_error("op_wasm_hcall_call_first: the buffer needs a last slot for the token"));
+  };
+  let (instance_id, export_index) = crate::handles::unpack_export(packed_export);
+  let (body, last) = slots.split_at_mut(values);
+  let token = begin(&mut state.borrow_mut(), instance_id, export_index, false, body)?;
+  last.copy_from_slice(&token.to_le_bytes());
+  step_first(scope, state, token, None, body, ctx)
 }
 
 /// `op_wasm_hcall_resume` polled once, synchronously (see `op_wasm_hcall_run_first`): the
@@ -217,7 +259,8 @@ fn step_first(
   ctx: v8::Local<v8::Value>,
 ) -> Result<f64, WasmError> {
   let ctx = v8::Local::<v8::Array>::try_from(ctx).ok();
-  let entries = ctx.and_then(|ctx| ctx.get_index(scope, 0)).and_then(|value| Entries::read(scope, value));
+  // Read once the guest calls a host function: a call that calls none reads nothing of JS.
+  let mut entries: Option<Option<Entries>> = None;
   let mut parked = take(state, token)?;
   if let Some(command) = command {
     parked.give(command);
@@ -231,9 +274,11 @@ fn step_first(
         return Ok(PENDING);
       }
     };
-    let (Step::Event(Event::Request { index, args: Args::Numbers(numbers) }), Some(ctx), Some(entries)) =
-      (&step, ctx, &entries)
-    else {
+    let (Step::Event(Event::Request { index, args: Args::Numbers(numbers) }), Some(ctx)) = (&step, ctx) else {
+      break step;
+    };
+    let read = *entries.get_or_insert_with(|| ctx.get_index(scope, 0).and_then(|value| Entries::read(scope, value)));
+    let Some(entries) = &read else {
       break step;
     };
     let Some(f) = entries.get(scope, *index) else {

@@ -17,7 +17,7 @@ use wasmtime::{Val, ValType};
 use crate::host::{answer, read_slots, Command};
 
 /// What the JS side's `settle` returns when the host function returned a promise that the async
-/// driver awaits: the answer comes when it settles (ts/wasm_host.ts, `LATER`).
+/// driver awaits: the answer comes when it settles (ts/wasm_host_drive.ts, `LATER`).
 pub const LATER: f64 = -4.0;
 
 /// A store's entries, as the JS side gives them: `[callerProto | null, callerToken, top, direct]`

@@ -1,0 +1,249 @@
+// runtime:wasm/host-drive — internal to runtime:wasm (see wasm_values.ts): the async driver of
+// the calls of a store with JS host functions (`await instance.call`, `instantiate`), for
+// runtime:wasm/instance and runtime:wasm/webassembly. A call is begun and polled at once by one op
+// (ext_wasm/src/host_drive.rs), which calls the host functions of numbers it meets itself; a step
+// it cannot take (a host function of other values, a promise to await, a guest that yields) is
+// taken here, in an ordinary JS frame, with runtime:wasm/host's pieces. Each call has a record of
+// its own (`DrivenCall`) from its first op to its end.
+
+import type { WasmResult } from "runtime:wasm";
+import {
+  CALLER_TOKEN,
+  type CallerFields,
+  type CallState,
+  coerced,
+  directEntries,
+  endWhenSettled,
+  isThenable,
+  replyError,
+  replyValue,
+  withCause,
+} from "runtime:wasm/host-answer";
+import { callerProto, DONE, newCaller, start, THREW } from "runtime:wasm/host";
+import { type DrivenCall, hostFn, type HostTable } from "runtime:wasm/host-table";
+import {
+  arityError,
+  EXPORT_INDEX_LIMIT,
+  kindsOf,
+  ops,
+  readSlot,
+  type SlotSignature,
+  wasmError,
+  writeSlots,
+} from "runtime:wasm/values";
+
+/** A step that did not come on its first poll (op_wasm_hcall_run_first): await the async op. */
+const PENDING = -3;
+/** A step whose host function, called from Rust, returned a promise: await it, then resume
+ * (LATER in ext_wasm/src/host_entry.rs). */
+const LATER = -4;
+
+/**
+ * Runs host function `index` for the async driver. A plain value is answered at once (and this
+ * returns undefined); a promise the function returns is awaited, and this returns the promise of
+ * its answer: the call lasts until it settles, and the caller works till then.
+ */
+function serve(token: number, table: HostTable, index: number, slots: Uint8Array, view: DataView, state: CallState): Promise<void> | undefined {
+  const h = hostFn(table, index);
+  const caller = h.noCaller ? null : newCaller(token, table);
+  const value = start(h, view, caller, state, table, token);
+  if (value === THREW) return undefined;
+  if (!isThenable(value)) {
+    caller?.end();
+    replyValue(state, table, index, value, view);
+    return undefined;
+  }
+  return answerLater(table, index, view, state, caller === null ? value : endWhenSettled(value, caller));
+}
+
+/** Answers host function `index` with what the promise it returned settles to. */
+async function answerLater(table: HostTable, index: number, view: DataView, state: CallState, value: PromiseLike<unknown>): Promise<void> {
+  let settled: unknown;
+  try {
+    settled = await value;
+  } catch (error) {
+    replyError(hostFn(table, index), state, error);
+    return;
+  }
+  replyValue(state, table, index, settled, view);
+}
+
+/** `table`'s store's `ctx` for the async driver's ops, `[entries, settle]` (made once; the
+ * entries grow with the table): a host function that the first poll of a step calls itself, with
+ * numbers (ext_wasm/src/host_drive.rs), is one of the store's `DirectEntries`. What one returned
+ * that Rust does not take, or threw, comes to `settle` with the caller Rust made for it, which
+ * answers into the call whose op is running (`table.driving`) as `serve` does; a promise is
+ * awaited by the driver (LATER), and the next step gives its answer. */
+function driverCtx(table: HostTable): unknown[] {
+  if (table.entries === null || table.direct.length < table.fns.length) directEntries(table, callerProto(table));
+  if (table.driver !== null) return table.driver;
+  const settle = (step: number, returned: unknown, thrown: boolean, caller?: CallerFields): number | [number, string] => {
+    const call = table.driving;
+    if (call === null) throw wasmError("CallError", "a host function answered outside a driven call; this is a bug in Kiln");
+    const index = step | 0;
+    const [value, threw] = coerced(hostFn(table, index), returned, thrown);
+    if (threw) {
+      if (caller !== undefined) caller[CALLER_TOKEN] = -1;
+      replyError(hostFn(table, index), call, value);
+    } else if (isThenable(value)) {
+      // The caller works until the promise settles, as `serve` keeps it.
+      call.later = answerLater(table, index, call.view, call, caller === undefined ? value : endWhenSettled(value, caller));
+      return LATER;
+    } else {
+      if (caller !== undefined) caller[CALLER_TOKEN] = -1;
+      replyValue(call, table, index, value, call.view);
+    }
+    return call.status === 0 ? call.count : [call.status, call.message];
+  };
+  return table.driver = [table.entries, settle];
+}
+
+/** A new record of a driven call with room for `size` bytes of slots (the last one its token). */
+function drivenCall(size: number): DrivenCall {
+  const slots = new Uint8Array(size);
+  return { thrown: undefined, hasThrown: false, status: 0, count: 0, message: "", slots, view: new DataView(slots.buffer), later: undefined };
+}
+
+/** Whether a step ended the call (or instantiation): it was not a host function's number, and
+ * there is nothing to wait for. */
+function ended(step: number): boolean {
+  return step < 0 && step !== PENDING && step !== LATER;
+}
+
+/**
+ * Drives host call `token` of `table`'s store to its end, `call` its record. `undefined` when it
+ * ends on its first step's first poll; otherwise a promise of its end, which rejects with the
+ * call's error.
+ */
+function driveWith(token: number, table: HostTable, call: DrivenCall): Promise<void> | undefined {
+  let step: number;
+  const outer = table.driving;
+  table.driving = call;
+  try {
+    step = ops.op_wasm_hcall_run_first(token, call.slots, driverCtx(table));
+  } catch (error) {
+    ops.op_wasm_hcall_cancel(token);
+    return Promise.reject(withCause(error, call));
+  } finally {
+    table.driving = outer;
+  }
+  return ended(step) ? undefined : driveRest(step, token, table, call);
+}
+
+/** Drives host call `token`, whose first step's first poll gave `step`, to its end. Each step
+ * is polled once at once, and awaited only if it does not come on that poll. */
+async function driveRest(step: number, token: number, table: HostTable, call: DrivenCall): Promise<void> {
+  try {
+    if (step === PENDING) step = await ops.op_wasm_hcall_run(token, call.slots);
+    while (step >= 0 || step === LATER) {
+      if (step === LATER) {
+        await call.later;
+      } else {
+        const pending = serve(token, table, step | 0, call.slots, call.view, call);
+        if (pending !== undefined) await pending;
+      }
+      const outer = table.driving;
+      table.driving = call;
+      try {
+        step = ops.op_wasm_hcall_resume_first(token, call.status, call.count, call.slots, call.message, driverCtx(table));
+      } finally {
+        table.driving = outer;
+      }
+      if (step === PENDING) step = await ops.op_wasm_hcall_run(token, call.slots);
+    }
+  } catch (error) {
+    ops.op_wasm_hcall_cancel(token);
+    throw withCause(error, call);
+  }
+}
+
+/** Drives a parked instantiation (`op_wasm_instance_begin`, `op_wasm_instance_join`) to its end
+ * with the async driver, and registers what it made with `end` (`op_wasm_instance_end`, ...): a
+ * value a JS import threw in the start function becomes the `cause` of the error. */
+export async function driveInstantiation<T>(token: number, table: HostTable, end: (token: number) => T): Promise<T> {
+  const call = drivenCall(table.slots * 8);
+  await driveWith(token, table, call);
+  try {
+    return end(token);
+  } catch (error) {
+    throw withCause(error, call);
+  }
+}
+
+/**
+ * `await instance.call(name, ...args)` on a store with host functions, of export `index` of
+ * signature `sig`, made once per export: the arguments are written into the one slot buffer the
+ * call uses throughout, and op_wasm_hcall_call_first begins the call and polls it at once. Not an
+ * async function: a call that ends on that op (the common case of a short call whose host
+ * functions Rust calls itself) resolves with no async frame, and leaves its record for the store's
+ * next call. An argument that does not fit rejects, naming it.
+ */
+export function hostCall(
+  raw: number,
+  index: number,
+  table: HostTable,
+  name: string,
+  sig: SlotSignature,
+): (args: readonly unknown[]) => Promise<WasmResult[]> {
+  const packed = raw * EXPORT_INDEX_LIMIT + index;
+  // An export index too large to pack (more exports than any toolchain makes) takes two ops.
+  const packs = index < EXPORT_INDEX_LIMIT && Number.isSafeInteger(packed);
+  const { params, results, where } = sig;
+  const kinds = kindsOf(params);
+  const resultKinds = kindsOf(results);
+  const read = (view: DataView): WasmResult[] => {
+    if (results.length === 1) return [readSlot(view, 0, resultKinds[0], results[0])];
+    const out: WasmResult[] = new Array(results.length);
+    for (let i = 0; i < out.length; i++) out[i] = readSlot(view, i, resultKinds[i], results[i]);
+    return out;
+  };
+  // The record's size: the largest of the export's values and the store's host functions', and a
+  // last slot for the token; host functions added later (table.slots grows) make it larger.
+  let seen = -1;
+  let size = 0;
+  return (args: readonly unknown[]): Promise<WasmResult[]> => {
+    if (table.slots !== seen) {
+      seen = table.slots;
+      size = (Math.max(sig.slots, seen, 1) + 1) * 8;
+    }
+    let call = table.spare;
+    if (call !== null && call.slots.length === size) {
+      table.spare = null;
+      if (call.hasThrown) {
+        call.hasThrown = false;
+        call.thrown = undefined;
+      }
+    } else {
+      call = drivenCall(size);
+    }
+    const view = call.view;
+    let step: number;
+    const outer = table.driving;
+    table.driving = call;
+    try {
+      if (args.length !== params.length) throw arityError(name, params, args.length);
+      writeSlots(view, kinds, params, where, args);
+      const ctx = table.driver !== null && table.direct.length === table.fns.length ? table.driver : driverCtx(table);
+      if (packs) {
+        step = ops.op_wasm_hcall_call_first(packed, call.slots, ctx);
+      } else {
+        const token = ops.op_wasm_hcall_begin(raw, index, false, call.slots);
+        view.setFloat64(size - 8, token, true);
+        step = ops.op_wasm_hcall_run_first(token, call.slots, ctx);
+      }
+    } catch (error) {
+      // The token of the call, if it began; else of a call that has ended (a record is kept only
+      // once its call has ended, and tokens are never reused), or 0 in a new record: nothing.
+      ops.op_wasm_hcall_cancel(view.getFloat64(size - 8, true));
+      return Promise.reject(withCause(error, call));
+    } finally {
+      table.driving = outer;
+    }
+    if (step === DONE) {
+      const out = read(view);
+      table.spare = call;
+      return Promise.resolve(out);
+    }
+    return driveRest(step, view.getFloat64(size - 8, true), table, call).then(() => read(view));
+  };
+}
