@@ -251,7 +251,9 @@ pub(crate) fn serve<'a>(
       match carry_out(&mut caller, NextCommand(&bridge).await) {
         Ok(event) => bridge.post(event),
         Err(Command::Call { target, args }) => {
-          let called = call_back(&mut caller, target, &args).await;
+          // Boxed: a call back holds a whole guest call's future, and kept inline it made every
+          // host call's future (which wasmtime boxes) that large; a call back is rare.
+          let called = Box::pin(call_back(&mut caller, target, &args)).await;
           bridge.post(Event::Called(called));
         }
         Err(answer) => return answer,

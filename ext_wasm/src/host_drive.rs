@@ -281,13 +281,17 @@ fn step_first(
     let Some(entries) = &read else {
       break step;
     };
-    let Some(f) = entries.get(scope, *index) else {
+    // The handles of one host call (its function, arguments, caller and what it returned) are
+    // let go when it has answered: a guest may call thousands in one poll, and kept until the op
+    // returned they held every caller alive and sent each allocation down malloc's slow path.
+    v8::scope!(let one, scope);
+    let Some(f) = entries.get(one, *index) else {
       break step;
     };
     let index = *index;
     put_back(state, token, parked);
-    detach_grown_in(scope, state);
-    let answered = run_entry(scope, ctx, (entries, f), token, index, numbers, slots);
+    detach_grown_in(one, state);
+    let answered = run_entry(one, ctx, (entries, f), token, index, numbers, slots);
     parked = take(state, token)?;
     match answered {
       Some(command) => parked.give(command),
