@@ -222,8 +222,9 @@ fn short_calls_end_on_their_first_poll_however_many_are_made() {
 /// buffer, token) while it runs, though a call that ends on its first op passes its record to the
 /// store's next call: a throw in a host function that starts another call of the store answers
 /// the call it belongs to (its `cause`), calls with bad arguments or that trap while another
-/// waits on a promise cancel nothing, and sixty calls at once of two signatures, some answered by
-/// promises, each get their own results.
+/// waits on a promise cancel nothing, sixty calls at once of two signatures, some answered by
+/// promises, each get their own results, and an export whose index does not pack with the
+/// instance's (65,600 exports) takes two ops to the same answers.
 #[test]
 fn calls_through_the_host_driver_keep_their_own_records() {
   let i32_rule = "is not an i32; pass an integer number in [-2^31, 2^32); cause undefined: undefined";
@@ -233,6 +234,7 @@ fn calls_through_the_host_driver_keep_their_own_records() {
      expects 1 argument (i32), got 0; cause undefined: undefined | 5007 TypeError: argument 1 of `g`: \"7\" \
      {i32_rule} | 5007 TypeError: argument 1 of `g`: 1.5 {i32_rule}\nwaited: [90] trapped: 5002 CallError: `boom` \
      trapped: wasm trap: wasm `unreachable` instruction executed; cause undefined: undefined queued: [8]\nmixed: 60 \
-     of 60 right \nafter: [5] [2,\"1099511627776n\"]\n"
+     of 60 right \nafter: [5] [2,\"1099511627776n\"]\n65,600 exports: [5] [5] [26] 5007 TypeError: `e65599` \
+     expects 1 argument (i32), got 0; cause undefined: undefined [6]\n"
   ));
 }

@@ -89,3 +89,22 @@ const got = await Promise.all(calls.map(show));
 const wrong = got.filter((g, k) => g !== expected[k]);
 console.log(`mixed: ${got.length - wrong.length} of ${got.length} right`, wrong.slice(0, 3).join(" "));
 console.log("after:", await show(instance.call("g", 4)), await show(instance.call("w", 1)));
+
+// 4. An export whose index is too large to pack into one number with the instance's (65,536 and
+// more exports) takes two ops, begin and first poll: the same answers and errors.
+const many = Array.from({ length: 65_600 }, (_, i) => `(export "e${i}" (func $g))`).join("\n");
+const wide = await instantiate(
+  await compile(new TextEncoder().encode(`(module
+    (import "env" "f" (func $f (param i32) (result i32)))
+    (func $g (param i32) (result i32) (call $f (local.get 0)))
+    ${many})`)),
+  { imports: { env: { f: (x: number) => (x === 13 ? Promise.resolve(x * 2) : x + 1) } } },
+);
+console.log(
+  "65,600 exports:",
+  await show(wide.call("e0", 4)),
+  await show(wide.call("e65599", 4)),
+  await show(wide.call("e65599", 13)),
+  await show(wide.call("e65599")),
+  await show(wide.call("e65599", 5)),
+);
