@@ -1,6 +1,6 @@
-//! `instance.exports.f` as a bound op: for the common shape (up to three i32/f32/f64 parameters,
-//! at most one such result), ts/wasm_exports.ts and ts/wasm_host.ts bind an op to each export, so
-//! a call runs none of Kiln's JS. (In QuickJS a closure around the op was about 300 of a call's
+//! `instance.exports.f` as a bound op: for the common shape (up to three i32/f32/f64 parameters, at
+//! most one such result), ts/wasm_exports.ts and ts/wasm_host_exports.ts bind an op to each export,
+//! so a call runs none of Kiln's JS. (In QuickJS a closure around the op was about 300 of a call's
 //! 5,400 instructions: BENCHMARKS.md, the ninth pass.) The op checks the arguments against the
 //! signature before the guest runs, as call_sync.rs's number ops do; the arguments it refuses (a
 //! tagged value, a missing argument, one too many, an i32 out of range) are handed to the JS
@@ -187,7 +187,8 @@ fn host_bound_call(
   let call = bound_args(args, 2)?;
   let Ok(ctx) = v8::Local::<v8::Array>::try_from(args.get(1)) else {
     return Err(WasmError::type_error(
-      "op_wasm_hcall_export_call: bind it to an export's number and its store's calls, as ts/wasm_host.ts does",
+      "op_wasm_hcall_export_call: bind it to an export's number and its store's calls, as \
+       ts/wasm_host_exports.ts does",
     ));
   };
   let (shared, member, bridge) = {

@@ -316,7 +316,7 @@ impl Direct {
   }
 }
 
-/// The answer when a bound call's context is not what ts/wasm_host.ts makes.
+/// The answer when a bound call's context is not what ts/wasm_host_exports.ts makes.
 fn no_side() -> Command {
   Command::Throw(WasmError::call("the store's bound-call context is not what Kiln made; this is a bug in Kiln"))
 }
