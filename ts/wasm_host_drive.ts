@@ -26,7 +26,7 @@ import {
   EXPORT_INDEX_LIMIT,
   kindsOf,
   ops,
-  readSlot,
+  readSlots,
   type SlotSignature,
   wasmError,
   writeSlots,
@@ -191,12 +191,6 @@ export function hostCall(
   const { params, results, where } = sig;
   const kinds = kindsOf(params);
   const resultKinds = kindsOf(results);
-  const read = (view: DataView): WasmResult[] => {
-    if (results.length === 1) return [readSlot(view, 0, resultKinds[0], results[0])];
-    const out: WasmResult[] = new Array(results.length);
-    for (let i = 0; i < out.length; i++) out[i] = readSlot(view, i, resultKinds[i], results[i]);
-    return out;
-  };
   // The record's size: the largest of the export's values and the store's host functions', and a
   // last slot for the token; host functions added later (table.slots grows) make it larger.
   let seen = -1;
@@ -240,10 +234,11 @@ export function hostCall(
       table.driving = outer;
     }
     if (step === DONE) {
-      const out = read(view);
+      const out = readSlots(view, resultKinds, results);
       table.spare = call;
       return Promise.resolve(out);
     }
-    return driveRest(step, view.getFloat64(size - 8, true), table, call).then(() => read(view));
+    const token = view.getFloat64(size - 8, true);
+    return driveRest(step, token, table, call).then(() => readSlots(view, resultKinds, results));
   };
 }

@@ -20,7 +20,7 @@ import {
   numberArg,
   ops,
   rawId,
-  readSlot,
+  readSlots,
   wasmError,
   writeSlots,
 } from "runtime:wasm/values";
@@ -555,10 +555,8 @@ function slotsCall(name: string, packed: number, sig: Signature): (args: WasmArg
   const unfinished = ops.op_wasm_call_unfinished;
   let spare: Slots | null = null;
   const read = (slots: Slots): WasmResult[] => {
-    const out: WasmResult[] = new Array(results.length);
-    for (let i = 0; i < out.length; i++) out[i] = readSlot(slots.view, i, resultKinds[i], results[i]);
     spare = slots;
-    return out;
+    return readSlots(slots.view, resultKinds, results);
   };
   return (args: WasmArg[]): Promise<WasmResult[]> => {
     let slots = spare;

@@ -144,6 +144,14 @@ export function writeSlots(
   }
 }
 
+/** The results in the slots `view` covers (`kinds` of `types`), as `call` resolves to them. */
+export function readSlots(view: DataView, kinds: readonly number[], types: readonly string[]): WasmResult[] {
+  if (types.length === 1) return [readSlot(view, 0, kinds[0], types[0])];
+  const out: WasmResult[] = new Array(types.length);
+  for (let i = 0; i < out.length; i++) out[i] = readSlot(view, i, kinds[i], types[i]);
+  return out;
+}
+
 /** Result `slot`, of type `type` (`kind` of it), as `decode` reads it. */
 export function readSlot(view: DataView, slot: number, kind: number, type: string): WasmResult {
   return kind === I32
@@ -302,25 +310,16 @@ export interface Signature extends SlotSignature {
 
 /** Checks and encodes `args` into a fresh slot buffer for a call of `name` (ext_wasm/src/value.rs). */
 export function encodeArgs(name: string, sig: SlotSignature, args: readonly unknown[]): Uint8Array {
-  const bytes = new Uint8Array(sig.slots * 8);
-  encodeInto(new DataView(bytes.buffer), name, sig, args);
-  return bytes;
-}
-
-/** Checks and encodes `args` for a call of `name` into the first slots of `view`, which holds at
- * least `sig.slots`. */
-function encodeInto(view: DataView, name: string, sig: SlotSignature, args: readonly unknown[]): void {
   if (args.length !== sig.params.length) throw arityError(name, sig.params, args.length);
+  const bytes = new Uint8Array(sig.slots * 8);
+  const view = new DataView(bytes.buffer);
   for (let i = 0; i < args.length; i++) encode(view, i, sig.params[i], args[i], sig.where[i]);
+  return bytes;
 }
 
 /** The results in a slot buffer, as `call` resolves to them. */
 export function decodeResults(bytes: Uint8Array, types: readonly string[]): WasmResult[] {
-  return decodeView(new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength), types);
-}
-
-/** The results in the slots `view` covers, as `call` resolves to them. */
-function decodeView(view: DataView, types: readonly string[]): WasmResult[] {
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   if (types.length === 1) return [decode(view, 0, types[0])];
   const results: WasmResult[] = new Array(types.length);
   for (let i = 0; i < results.length; i++) results[i] = decode(view, i, types[i]);
