@@ -329,8 +329,8 @@ fn args_first<'s>(
 
 /// Whether export `export_index` of an instance (packed as `call` packs it) ends in bounded time
 /// (bounded.rs). `call` asks it once per export of a store with JS host functions, whose calls the
-/// host driver makes (ts/wasm_host_drive.ts): an export that ends in bounded time calls none of them, so
-/// it takes the common shape's ops as in any other store.
+/// host driver makes (ts/wasm_host_drive.ts): an export that ends in bounded time calls none of
+/// them, so it takes the common shape's ops as in any other store.
 ///
 /// # Errors
 /// 5005 for an instance that is gone, 5009 without `execute`.

@@ -16,12 +16,12 @@ use wasmtime::{AsContextMut, Caller, ValRaw, ValType};
 use crate::error::WasmError;
 use crate::handles::parse_id;
 use crate::host::conclude_call;
-use crate::host::read_slots;
 use crate::host::{CallTarget, Command, Event};
 use crate::host_direct::{with_innermost, Callers};
 use crate::hostcall::{command_sync, no_call, put_back, report_and_keep, write_slots, HostCalls, Step, CALLED};
 use crate::instance::InstanceTable;
 use crate::memory_view::detach_grown_in;
+use crate::slot_values::read_slots;
 use crate::store::StoreData;
 
 /// `caller.exports.name(...args)`: calls back into the calling instance (arguments in `slots`).

@@ -10,7 +10,8 @@
 use wasmtime::RootScope;
 
 use crate::error::WasmError;
-use crate::host::{slots_of, values_into, Slot};
+use crate::host::Slot;
+use crate::slot_values::{slots_of, values_into};
 use crate::store::{arm, disarm, KilnStore, Member, Mode};
 
 /// Runs export number `export_index` of member `member` with the arguments in `args`.

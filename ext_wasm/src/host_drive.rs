@@ -68,11 +68,8 @@ fn call_sync(
   serve: v8::Local<v8::Value>,
   entries: v8::Local<v8::Value>,
 ) -> Result<f64, WasmError> {
-  let Some(values) = slots.len().checked_sub(SLOT) else {
-    return Err(WasmError::type_error("op_wasm_hcall_call_sync: the buffer needs a last slot for the token"));
-  };
+  let (body, last) = token_slot("op_wasm_hcall_call_sync", slots)?;
   let (instance_id, export_index) = crate::handles::unpack_export(packed_export);
-  let (body, last) = slots.split_at_mut(values);
   if let Ok(serve) = v8::Local::<v8::Function>::try_from(serve) {
     let direct = call_direct(scope, &state, (instance_id, export_index), body, last, (serve, entries));
     detach_grown_in(scope, &state);
@@ -88,6 +85,15 @@ fn call_sync(
     last.copy_from_slice(&token.to_le_bytes());
   }
   Ok(step)
+}
+
+/// An op's slot buffer split into the call's values and its last slot, where the call's token
+/// goes: 5007, naming the op, if it has no last slot.
+fn token_slot<'a>(op: &str, slots: &'a mut [u8]) -> Result<(&'a mut [u8], &'a mut [u8]), WasmError> {
+  let Some(values) = slots.len().checked_sub(SLOT) else {
+    return Err(WasmError::type_error(format!("{op}: the buffer needs a last slot for the token")));
+  };
+  Ok(slots.split_at_mut(values))
 }
 
 /// Runs the call on the JS thread's stack if its store takes synchronous calls (host_direct.rs):
@@ -207,11 +213,8 @@ fn call_first(
   slots: &mut [u8],
   ctx: v8::Local<v8::Value>,
 ) -> Result<f64, WasmError> {
-  let Some(values) = slots.len().checked_sub(SLOT) else {
-    return Err(WasmError::type_error("op_wasm_hcall_call_first: the buffer needs a last slot for the token"));
-  };
+  let (body, last) = token_slot("op_wasm_hcall_call_first", slots)?;
   let (instance_id, export_index) = crate::handles::unpack_export(packed_export);
-  let (body, last) = slots.split_at_mut(values);
   let token = begin(&mut state.borrow_mut(), instance_id, export_index, false, body)?;
   last.copy_from_slice(&token.to_le_bytes());
   step_first(scope, state, token, None, body, ctx)

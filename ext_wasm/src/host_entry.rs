@@ -14,7 +14,8 @@
 use deno_core::v8;
 use wasmtime::{Val, ValType};
 
-use crate::host::{answer, read_slots, Command};
+use crate::host::{answer, Command};
+use crate::slot_values::read_slots;
 
 /// What the JS side's `settle` returns when the host function returned a promise that the async
 /// driver awaits: the answer comes when it settles (ts/wasm_host_drive.ts, `LATER`).

@@ -61,6 +61,7 @@ mod raise;
 mod recipe;
 mod shape;
 mod signature;
+mod slot_values;
 mod stdio;
 mod store;
 mod table;
