@@ -627,6 +627,14 @@ declare module "kiln:internal" {
      */
     op_wasm_tag_number(instanceId: number, name: string, adopted: number): [number, string[]];
     /**
+     * Registers `maker` (ts/wasm_exception.ts, `thrownByOp`): from now on the synchronous ops throw
+     * an exception out of the guest as the `WebAssembly.Exception` or JS value it stands for, rather
+     * than as an error that carries it for `standard` to unwrap. An Error made, its stack captured
+     * and its properties set, then unwrapped in JS, took most of the 5.1 µs of an exception caught in
+     * JS (BENCHMARKS.md, the thirty-ninth pass).
+     */
+    op_wasm_exception_maker(maker: unknown): void;
+    /**
      * Sets the exported mutable global `name` of an instance to the value in `value` (one slot of
      * the global's type, value.rs).
      *

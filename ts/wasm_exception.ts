@@ -232,13 +232,58 @@ export function thrownOf(error: unknown): unknown {
   let carried = error instanceof Error ? (error as { exception?: unknown }).exception : undefined;
   if (typeof carried === "string") carried = fromText(carried);
   if (!Array.isArray(carried)) return NOT_THROWN;
-  if (carried[0] === 0) return refValue(carried[1]);
-  const tag = Tag.numbered(carried[0], carried[1]);
-  const params = Tag.params(tag);
-  const payload = carried.slice(2);
+  return carriedValue(carried[0], carried[1], carried.slice(2));
+}
+
+/** The value of an exception carried as `[tag, second, ...payload]` (see `thrownOf`). */
+function carriedValue(tag: number, second: unknown, payload: unknown[]): unknown {
+  if (tag === 0) return refValue(second as number);
+  const made = Tag.numbered(tag, second as string);
+  const params = Tag.params(made);
   for (let i = 0; i < payload.length; i++) if (params[i] === JS_REF) payload[i] = refValue(payload[i] as number);
-  fromGuest = { tag, payload };
+  fromGuest = { tag: made, payload };
   return new Exception(undefined, undefined);
+}
+
+/** No exception thrown as itself is waiting for `standard` (see `thrownByOp`). */
+const NONE: unique symbol = Symbol("none");
+
+/** The value `thrownByOp` made last, until `standard` passes it on. */
+let direct: unknown = NONE;
+
+/**
+ * Makes the value of an exception out of the guest, for a synchronous op to throw as itself
+ * (ext_wasm/src/raise.rs, `op_wasm_exception_maker`): called with the items of the array
+ * `thrownOf` reads. An op used to throw an Error that carried the exception (its stack captured,
+ * its properties set), which `standard` unwrapped; the value is now thrown at once. It is
+ * remembered until `standard` meets it, which then passes it on as it is: without that, a JS value
+ * that is an Error of a 5002 (a `RuntimeError` a JS import threw through the guest) would be taken
+ * for the op's own error (see `passesAsThrown`).
+ */
+function thrownByOp(tag: number, second: unknown, ...payload: unknown[]): unknown {
+  const value = carriedValue(tag, second, payload);
+  direct = value;
+  return value;
+}
+
+/** Whether `error` is the value of an exception out of the guest that an op threw as itself
+ * (`thrownByOp`), which `standard` and `withCause` pass on as it is. With `claim`, it is no longer
+ * remembered. */
+export function passesAsThrown(error: unknown, claim: boolean): boolean {
+  if (error !== direct || direct === NONE) return false;
+  if (claim) direct = NONE;
+  return true;
+}
+
+let registered = false;
+
+/** Has the synchronous ops throw exceptions out of the guest as themselves (`thrownByOp`): done at
+ * the first instantiation through the `WebAssembly` global, as Rust keeps the function in the
+ * isolate, which the start-up snapshot does not keep. */
+export function throwExceptionsAsThemselves(): void {
+  if (registered) return;
+  registered = true;
+  ops.op_wasm_exception_maker(thrownByOp);
 }
 
 /** The array `thrownOf` reads, from the text of an exception (`v <id>`, or `t <tag> <types> <hex>`:

@@ -3,6 +3,7 @@
 // throw), and the host functions as Rust calls them directly on the JS thread's stack
 // (`table.direct`, ext_wasm/src/host_direct.rs). runtime:wasm/host drives the calls with these.
 
+import { passesAsThrown } from "runtime:wasm/exception";
 import { type CallState, type DirectEntries, type HostFn, type HostTable, RAISE } from "runtime:wasm/host-table";
 
 export type { CallState } from "runtime:wasm/host-table";
@@ -98,9 +99,11 @@ function errorText(error: unknown): string {
 /** The thrown value becomes the `cause` of the call's CallError, or of the InstantiateError of an
  * instantiation whose start function (or `_initialize`) called the host function (its `stage`).
  * Not of an error that carries an exception out of the guest (its `exception`): the `WebAssembly`
- * global throws that exception instead (runtime:wasm/exception, `thrownOf`). */
+ * global throws that exception instead (runtime:wasm/exception, `thrownOf`); nor of that exception's
+ * value where an op threw it as itself (`passesAsThrown`). */
 export function withCause(error: unknown, state: CallState): unknown {
   if (!state.hasThrown || !(error instanceof Error) || error.cause !== undefined) return error;
+  if (passesAsThrown(error, false)) return error;
   if ((error as { exception?: unknown }).exception !== undefined) return error;
   const { code, stage } = error as { code?: number; stage?: unknown };
   if (code === 5002 || (code === 5001 && typeof stage === "string")) {

@@ -17,7 +17,7 @@
 //   run by the interpreter exports or imports.
 
 import { coded, toNumber, toWasm } from "runtime:wasm/coerce";
-import { NOT_THROWN, thrownOf } from "runtime:wasm/exception";
+import { NOT_THROWN, passesAsThrown, thrownOf } from "runtime:wasm/exception";
 import { jsApiExportFunction } from "runtime:wasm/host-exports";
 import type { HostTable } from "runtime:wasm/host-table";
 import { HOST_OBJECT } from "runtime:wasm/import-object";
@@ -60,6 +60,7 @@ export const RuntimeError = errorClass("RuntimeError", codes.CallError);
  * is the RuntimeError or exception it is. One that carries an exception the guest did not catch
  * is that exception (runtime:wasm/exception). Other codes (limits, capabilities) stay. */
 export function standard(error: unknown): unknown {
+  if (passesAsThrown(error, true)) return error;
   const code = (error as { code?: unknown } | null)?.code;
   if (!(error instanceof Error)) return error;
   const thrown = thrownOf(error);

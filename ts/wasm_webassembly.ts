@@ -57,7 +57,7 @@ import {
   unwrap,
 } from "runtime:wasm/module-object";
 import { jsImport } from "runtime:wasm/coerce";
-import { Exception, JSTag, Tag } from "runtime:wasm/exception";
+import { Exception, JSTag, Tag, throwExceptionsAsThemselves } from "runtime:wasm/exception";
 import { promisingCall, Suspending, SuspendError, suspendingImport } from "runtime:wasm/jspi";
 import { setSameStore, Table } from "runtime:wasm/table";
 import { codes, jsTypes, ops } from "runtime:wasm/values";
@@ -229,6 +229,8 @@ function plan(
     );
   }
   if (interpreted !== "") return { id, split: splitImports(undefined), interpreted: toInterpreter(module, values, interpreted), join: null };
+  // Before any of the instance's code runs (its start function may throw).
+  throwExceptionsAsThemselves();
   return { id, split: splitImports(hostImports(module, values, join), true), interpreted: null, join };
 }
 

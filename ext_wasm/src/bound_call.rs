@@ -26,7 +26,7 @@ use crate::host_direct::{run_lazy, Lazy};
 use crate::hostcall::{busy, park_direct, HostCalls};
 use crate::instance::InstanceTable;
 use crate::memory_view::detach_grown_in;
-use crate::raise::{error_object, thrown};
+use crate::raise::{exception_of, thrown};
 use crate::shape::NUMBER_PARAMS;
 
 /// `instance.exports.f` itself, for the common shape (ts/wasm_exports.ts): JS binds this op once
@@ -239,8 +239,9 @@ fn fail(scope: &mut v8::PinScope<'_, '_>, ctx: v8::Local<v8::Array>, error: Wasm
   let Some(fail) = ctx.get_index(scope, FAIL).and_then(|f| v8::Local::<v8::Function>::try_from(f).ok()) else {
     return Err(error);
   };
-  // The error as the op would throw it (raise.rs).
-  let exception = error_object(scope, &error);
+  // The error as the op would throw it (raise.rs): an exception out of the guest as its value,
+  // which `fail` passes on as it is.
+  let exception = exception_of(scope, &error);
   let recv = v8::undefined(scope).into();
   match fail.call(scope, recv, &[exception]) {
     // It always throws; the exception is pending, and reaches the caller when the op returns.

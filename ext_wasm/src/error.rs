@@ -189,6 +189,11 @@ impl WasmError {
     self.exit_code
   }
 
+  /// The exception out of the guest it carries, if any.
+  pub fn thrown(&self) -> Option<&Thrown> {
+    self.exception.as_deref()
+  }
+
   /// The properties of its JS object besides `message` and `name`, in order: `code`, then
   /// `exitCode`, `stage` and `exception` where set.
   pub fn properties(&self) -> Vec<(&'static str, Property<'_>)> {

@@ -53,7 +53,13 @@ pub struct StoreTags {
   /// `externref` to its object, so that the object itself comes out again (oldest first; the
   /// guest may have caught and dropped any of them, so only the last few are kept).
   raised: Vec<(OwnedRooted<ExnRef>, OwnedRooted<ExternRef>)>,
+  /// The allocators of the tags whose exceptions JS threw into the store, most recent last (at
+  /// most [`ALLOCATORS_KEPT`]).
+  allocators: Vec<(Tag, ExnRefPre)>,
 }
+
+/// Tags whose exception allocators a store keeps (see [`StoreTags::allocators`]).
+const ALLOCATORS_KEPT: usize = 16;
 
 /// A call's exception that nothing caught, as [`caught`] took it from the store.
 #[derive(Debug, thiserror::Error)]
@@ -181,18 +187,20 @@ fn take(mut cx: impl AsContextMut<Data = StoreData>) -> Uncaught {
   let unknown = || Uncaught { description: "an exception".into(), thrown: None };
   let Some(exception) = scope.as_context_mut().take_pending_exception() else { return unknown() };
   let Ok(tag) = exception.tag(&mut scope) else { return unknown() };
+  let refs = scope.as_context().data().refs.is_some();
+  if refs && tag_number(&mut scope, &tag) == JS_TAG {
+    // A JS value (a JS import's throw through the guest): its one field, with no type to look up.
+    let value = exception.field(&mut scope, 0).map(|v| to_slot(&scope, &v)).unwrap_or([0; SLOT]);
+    return Uncaught { description: "a JS exception".into(), thrown: Some(Thrown::Value(id_of(value))) };
+  }
   let types: Vec<ValType> = tag.ty(&scope).ty().params().collect();
   let names: Vec<String> = types.iter().map(value_name).collect();
   let description = format!("an exception of a tag with parameters ({})", names.join(", "));
-  if scope.as_context().data().refs.is_none() {
+  if !refs {
     return Uncaught { description, thrown: None };
   }
   let Ok(fields) = exception.fields(&mut scope).map(|f| f.collect::<Vec<Val>>()) else { return unknown() };
   let number = tag_number(&mut scope, &tag);
-  if number == JS_TAG {
-    let value = fields.first().map(|v| to_slot(&scope, v)).unwrap_or([0; SLOT]);
-    return Uncaught { description: "a JS exception".into(), thrown: Some(Thrown::Value(id_of(value))) };
-  }
   if let Some(object) = raised_object(&mut scope, &exception) {
     return Uncaught { description, thrown: Some(Thrown::Value(object)) };
   }
@@ -284,14 +292,31 @@ fn tagged_exception(
   Ok(exception)
 }
 
+/// An exception of `tag` with `fields`, made with the tag's allocator, which the store keeps
+/// ([`StoreTags::allocators`]): making one registers the exception type with the engine (a lock
+/// and a hash), which was a tenth of a JS import's throw through the guest.
 fn new_exception(
   scope: &mut RootScope<impl AsContextMut<Data = StoreData>>,
   tag: &Tag,
   fields: &[Val],
 ) -> wasmtime::Result<Rooted<ExnRef>> {
-  let ty = ExnType::from_tag_type(&tag.ty(&*scope))?;
-  let allocator = ExnRefPre::new(&mut *scope, ty);
-  ExnRef::new(&mut *scope, &allocator, tag, fields)
+  let cx = scope.as_context();
+  let kept = cx.data().tags.allocators.iter().position(|(known, _)| Tag::eq(known, tag, &cx));
+  let allocator = match kept {
+    Some(at) => scope.as_context_mut().data_mut().tags.allocators.swap_remove(at).1,
+    None => {
+      let ty = ExnType::from_tag_type(&tag.ty(&*scope))?;
+      ExnRefPre::new(&mut *scope, ty)
+    }
+  };
+  let made = ExnRef::new(&mut *scope, &allocator, tag, fields);
+  let mut cx = scope.as_context_mut();
+  let allocators = &mut cx.data_mut().tags.allocators;
+  if allocators.len() == ALLOCATORS_KEPT {
+    allocators.remove(0);
+  }
+  allocators.push((*tag, allocator));
+  made
 }
 
 fn id_of(slot: [u8; SLOT]) -> u32 {

@@ -218,6 +218,7 @@ deno_core::extension!(
     webassembly::op_wasm_module_exports,
     webassembly::op_wasm_global_get,
     webassembly::op_wasm_tag_number,
+    raise::op_wasm_exception_maker,
     webassembly::op_wasm_global_set,
     table::op_wasm_module_ref_tables,
     table_ops::op_wasm_table_size,

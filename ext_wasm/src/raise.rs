@@ -17,7 +17,7 @@
 //! data properties, and their keys under `Symbol.for("errorAdditionalPropertyKeys")`, as
 //! deno_core's builder records them. Its stack is the op's caller's, as the builder's is.
 
-use deno_core::v8;
+use deno_core::{op2, v8};
 use deno_error::JsErrorClass;
 
 use crate::error::{ErrorCode, Property, WasmError};
@@ -36,16 +36,60 @@ pub fn thrown<T: Default>(scope: &mut v8::PinScope<'_, '_>, outcome: Result<T, W
   }
 }
 
-/// Throws the JS error of `error` ([`error_object`]); the op that calls this returns `Ok` of a
+/// Throws what JS gets for `error` ([`exception_of`]); the op that calls this returns `Ok` of a
 /// value JS never sees.
 pub fn throw(scope: &mut v8::PinScope<'_, '_>, error: &WasmError) {
-  let exception = error_object(scope, error);
+  let exception = exception_of(scope, error);
   scope.throw_exception(exception);
+}
+
+/// What JS gets for `error`: the value of the exception out of the guest it carries, where the
+/// `WebAssembly` global's JS has said how to make it ([`op_wasm_exception_maker`]), else its
+/// [`error_object`].
+pub fn exception_of<'s>(scope: &mut v8::PinScope<'s, '_>, error: &WasmError) -> v8::Local<'s, v8::Value> {
+  match error.thrown().and_then(|thrown| thrown_value(scope, thrown)) {
+    Some(value) => value,
+    None => error_object(scope, error),
+  }
+}
+
+/// ts/wasm_exception.ts's `thrownByOp`, which makes the JS value of an exception out of the guest
+/// from [`thrown_items`]: kept in the isolate, as the JS side registers it on the first
+/// instantiation through the `WebAssembly` global (not while the start-up snapshot is made, which
+/// keeps no isolate slots).
+struct ExceptionMaker(v8::Global<v8::Function>);
+
+/// Registers `maker` (ts/wasm_exception.ts, `thrownByOp`): from now on the synchronous ops throw
+/// an exception out of the guest as the `WebAssembly.Exception` or JS value it stands for, rather
+/// than as an error that carries it for `standard` to unwrap. An Error made, its stack captured
+/// and its properties set, then unwrapped in JS, took most of the 5.1 µs of an exception caught in
+/// JS (BENCHMARKS.md, the thirty-ninth pass).
+#[op2(fast)]
+pub fn op_wasm_exception_maker(scope: &mut v8::PinScope<'_, '_>, maker: v8::Local<v8::Value>) -> Result<(), WasmError> {
+  let maker = v8::Local::<v8::Function>::try_from(maker)
+    .map_err(|_| WasmError::type_error("op_wasm_exception_maker takes a function (ts/wasm_exception.ts)"))?;
+  let maker = v8::Global::new(scope, maker);
+  scope.set_slot(ExceptionMaker(maker));
+  Ok(())
+}
+
+/// The JS value of exception `thrown`, made by the registered maker; `None` if none is
+/// registered or it threw (the error that carries the exception is thrown instead).
+fn thrown_value<'s>(scope: &mut v8::PinScope<'s, '_>, thrown: &Thrown) -> Option<v8::Local<'s, v8::Value>> {
+  let maker = v8::Local::new(scope, &scope.get_slot::<ExceptionMaker>()?.0);
+  let items = thrown_items(scope, thrown);
+  v8::tc_scope!(let tc, scope);
+  let recv = v8::undefined(tc).into();
+  let value = maker.call(tc, recv, &items);
+  if value.is_none() {
+    tc.reset();
+  }
+  value
 }
 
 /// The JS error of `error`, as deno_core's custom error builder would make it (see the module
 /// comment), made without the builder.
-pub fn error_object<'s>(scope: &mut v8::PinScope<'s, '_>, error: &WasmError) -> v8::Local<'s, v8::Value> {
+fn error_object<'s>(scope: &mut v8::PinScope<'s, '_>, error: &WasmError) -> v8::Local<'s, v8::Value> {
   let message = v8::String::new(scope, &error.get_message()).unwrap_or_else(|| v8::String::empty(scope));
   let exception = if error.code() == ErrorCode::TypeError {
     v8::Exception::type_error(scope, message)
@@ -94,6 +138,12 @@ pub fn error_object<'s>(scope: &mut v8::PinScope<'s, '_>, error: &WasmError) -> 
 /// i64 as a BigInt, an `externref` as its number, a type JS does not get as `undefined`). The
 /// text deno_core would carry instead ([`Thrown::encoded`]) is read to the same array there.
 fn thrown_array<'s>(scope: &mut v8::PinScope<'s, '_>, thrown: &Thrown) -> v8::Local<'s, v8::Array> {
+  let items = thrown_items(scope, thrown);
+  v8::Array::new_with_elements(scope, &items)
+}
+
+/// The items of [`thrown_array`], which are also the arguments of [`ExceptionMaker`]'s function.
+fn thrown_items<'s>(scope: &mut v8::PinScope<'s, '_>, thrown: &Thrown) -> Vec<v8::Local<'s, v8::Value>> {
   let mut items: Vec<v8::Local<v8::Value>> = Vec::new();
   match thrown {
     Thrown::Value(id) => {
@@ -109,7 +159,7 @@ fn thrown_array<'s>(scope: &mut v8::PinScope<'s, '_>, thrown: &Thrown) -> v8::Lo
       }
     }
   }
-  v8::Array::new_with_elements(scope, &items)
+  items
 }
 
 /// A payload value of type `ty` (as WAT names it) from its slot, as JS gets it.

@@ -87,16 +87,24 @@ behaviour = (n) => {
       throw e;
     }
   }
+  // The API's own error, a trap's class, comes out as itself too, without a `cause`.
+  if (n === 7) throw trapLike;
 };
 let seen: unknown = null;
-for (let n = 0; n <= 6; n++) console.log("guard", n, ex.guard(n));
-for (let n = 1; n <= 6; n++) {
+const trapLike = new W.RuntimeError("from JS");
+for (let n = 0; n <= 7; n++) console.log("guard", n, ex.guard(n));
+for (let n = 1; n <= 7; n++) {
   try {
     ex.pass(n);
     console.log("pass", n, "returned");
   } catch (e) {
-    console.log("pass", n, "same value out:", e === [0, exn, err, "a string", null, undefined, seen][n] || show(e));
+    console.log("pass", n, "same value out:", e === [0, exn, err, "a string", null, undefined, seen, trapLike][n] || show(e));
   }
+}
+try {
+  ex.pass(7);
+} catch (e) {
+  console.log("a RuntimeError through the guest", e === trapLike, (e as Error).cause, (e as Error).message);
 }
 for (let n = 0; n <= 4; n++) console.log("swallow", n, ex.swallow(n));
 console.log("jsValue", ex.jsValue(3), ex.jsValue(2) === err, ex.jsValue(5), ex.jsValue(0));
