@@ -7,13 +7,14 @@
 //! its arguments as the call's own array and checks them here, after the export's first call; an
 //! export of a uniform shape among them runs as a wasmtime typed function (uniform.rs).
 
+use std::cell::Cell;
 use std::sync::Arc;
 
 use deno_core::{op2, v8, JsBuffer, OpState};
 use wasmtime::{Func, Store, Val};
 
 use crate::call_first::poll_first;
-use crate::call_sync::{number, RawSlots};
+use crate::call_sync::{call_locked, number, Numbers, RawSlots};
 use crate::config::InstanceConfig;
 use crate::engine::Engines;
 use crate::error::{finish, DeadlineExceeded, Ended, WasmError};
@@ -307,17 +308,30 @@ fn args_first<'s>(
   let entry = table.lookup_for_call(instance_id)?;
   refuse_host_driven(entry, export_index)?;
   let member = entry.member;
+  if entry.bounded.contains(export_index as usize) {
+    // Ends in bounded time (bounded.rs): run now, as `instance.exports.f` runs, with the store
+    // borrowed and the arguments straight into wasmtime's raw values (no `Val`s, no future).
+    let Ok(mut guard) = entry.store.try_lock() else {
+      return Ok(v8::Boolean::new(scope, false).into());
+    };
+    let refused = Cell::new(false);
+    // Only the arguments given: a missing one refuses the call, which the JS side then names.
+    let numbers = std::array::from_fn(|i| given.numbers.get(i).copied().filter(|_| i < given.count));
+    let io = Numbers::bound(numbers, given.count, &refused);
+    let called = call_locked(&mut guard, member, export_index, io, &|| table.engines().clone(), false);
+    if refused.get() {
+      return Ok(v8::Boolean::new(scope, false).into());
+    }
+    let result = called?;
+    let has_result = loaded(&guard.members, member, export_index)?.shape.numbers.is_some_and(|s| s.result.is_some());
+    return Ok(if has_result { v8::Number::new(scope, result).into() } else { v8::undefined(scope).into() });
+  }
   let Ok(mut guard) = entry.store.clone().try_lock_owned() else {
     return Ok(v8::Boolean::new(scope, false).into());
   };
   let Some(has_result) = load_numbers(&mut guard, member, export_index, &given)? else {
     return Ok(v8::Boolean::new(scope, false).into());
   };
-  if loaded(&guard.members, member, export_index)?.bounded {
-    // Ends in bounded time (bounded.rs): run now, with no future to poll.
-    let result = run_bounded(table.engines(), &mut guard, member, export_index)?;
-    return Ok(if has_result { v8::Number::new(scope, result).into() } else { v8::undefined(scope).into() });
-  }
   let engines = table.engines().clone();
   let call = async move { run_numbers(&engines, &mut guard, member, export_index).await };
   Ok(match poll_first(state, call)? {
@@ -484,13 +498,6 @@ async fn run_numbers(
   export_index: u32,
 ) -> Result<f64, WasmError> {
   let outcome = call_raw(engines, kiln, Callee::Export { member, index: export_index }).await?;
-  number_result(kiln, member, export_index, outcome)
-}
-
-/// [`run_numbers`] of an export that ends in bounded time (bounded.rs), which runs on this stack.
-fn run_bounded(engines: &Engines, kiln: &mut KilnStore, member: usize, export_index: u32) -> Result<f64, WasmError> {
-  let KilnStore { store, config, params, results, members } = kiln;
-  let outcome = run_here(engines, store, config, loaded(members, member, export_index)?, params, results)?;
   number_result(kiln, member, export_index, outcome)
 }
 
