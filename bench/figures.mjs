@@ -90,14 +90,16 @@ export function analyze(m) {
       target: "—", met: null, context: true, na: !exportsAdd ? missing(c.exportsAdd, why) : missing(d, "missing"),
     });
   }
-  // Exceptions (context): one leaving the guest through Kiln's WebAssembly global, a JS throw of a
-  // plain object, an Error's stack read and an Error rejected through awaits, against Deno's.
+  // Exceptions (context): one leaving the guest through Kiln's WebAssembly global, a JS import's
+  // throw through the guest, a JS throw of a plain object, an Error's stack read and an Error rejected through awaits, against Deno's.
   {
     const w = m.webassemblyCalls ?? { error: "not run" };
     const d = m.denoCalls ?? { error: "not run" };
     const rows = [
       ["exceptionOut", "exception out of the guest: throw.wasm's boom() through Kiln's WebAssembly global, caught in JS, vs Deno (ns, context)",
         "a WebAssembly.Exception out of boom(), caught in JS"],
+      ["importThrow", "a JS import's throw through the guest to its caller (rethrow.wasm's pass(), emscripten's C++ exceptions without wasm exception handling), Kiln's WebAssembly global vs Deno (ns, context)",
+        "a JS import's throw through pass() to its caller"],
       ["throwObject", "JS throw of a plain object (`throw { i }`) and its catch, vs Deno (ns, context: the JS engine's cost for any non-Error throw)",
         "throw { i } and catch"],
       ["stackRead", "JS `new Error(...)` and a read of its `stack`, vs Deno (ns, context: the stack is prepared on the first read)",

@@ -78,7 +78,7 @@ function build() {
   }
   fresh(path.join(WASM, "hello.wasm"), [k("hello.c")], () =>
     check("clang", [...wasmFlags, "-o", path.join(WASM, "hello.wasm"), k("hello.c")]));
-  for (const name of ["add", "memory", "hostcall", "reenter"]) {
+  for (const name of ["add", "memory", "hostcall", "reenter", "rethrow"]) {
     const src = path.join(BENCH, "wat", `${name}.wat`);
     fresh(path.join(WASM, `${name}.wasm`), [src], () => check("wat2wasm", [src, "-o", path.join(WASM, `${name}.wasm`)]));
   }
@@ -222,11 +222,13 @@ function computeJobs(sizes, hashMiB, repeats, timeout) {
 }
 
 /** The files and counts bench/kiln/webassembly_calls.ts and bench/deno/calls.ts share: P1a's
- * add.wasm and exceptions, and P1c's import round trips through the `WebAssembly` API. */
+ * add.wasm and exceptions (rethrow.wasm's a JS import's throw through the guest), and P1c's import
+ * round trips through the `WebAssembly` API. */
 function callsSpec() {
   return {
     add: path.join(WASM, "add.wasm"),
     throw: path.join(WASM, "throw.wasm"),
+    rethrow: path.join(WASM, "rethrow.wasm"),
     hostcall: path.join(WASM, "hostcall.wasm"),
     reenter: path.join(WASM, "reenter.wasm"),
     throws: SIZES.throws,

@@ -26,9 +26,10 @@ export declare function treeSitterParses(
 ): Promise<{ firstMs: number; ms: number[]; nodes: number }>;
 export declare function exceptionRuns(
   throwWasm: Uint8Array,
+  rethrowWasm: Uint8Array,
   count: number,
   repeats: number,
-): Promise<{ exceptionOut: number[]; throwObject: number[]; stackRead: number[]; asyncReject: number[] }>;
+): Promise<{ exceptionOut: number[]; importThrow: number[]; throwObject: number[]; stackRead: number[]; asyncReject: number[] }>;
 export declare function importRuns(
   hostcallWasm: Uint8Array,
   reenterWasm: Uint8Array,
@@ -39,6 +40,7 @@ export declare function importRuns(
 export interface CallsSpec {
   add: string;
   throw: string;
+  rethrow: string;
   hostcall: string;
   reenter: string;
   calls: number;

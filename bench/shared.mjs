@@ -138,11 +138,13 @@ export async function importRuns(hostcallWasm, reenterWasm, count, repeats) {
 /**
  * P1a's exception rows (bench/kiln/webassembly_calls.ts, deno/calls.ts): `throw.wasm`'s `boom`
  * (it throws its own tag, with its argument) called through the runtime's `WebAssembly` and caught
- * in JS, a JS `throw { i }` with its catch, and a `new Error().stack` read, `count` of each per
- * run, and an Error rejected through two async functions, awaited and caught. Resolves to
- * { exceptionOut, throwObject, stackRead, asyncReject }: ns per exception or read, per run.
+ * in JS, `rethrow.wasm`'s `pass` (it calls a JS import that throws its argument, which reaches
+ * the caller through the guest), a JS `throw { i }` with its catch, and a `new Error().stack`
+ * read, `count` of each per run, and an Error rejected through two async functions, awaited and
+ * caught. Resolves to { exceptionOut, importThrow, throwObject, stackRead, asyncReject }: ns per
+ * exception or read, per run.
  */
-export async function exceptionRuns(throwWasm, count, repeats) {
+export async function exceptionRuns(throwWasm, rethrowWasm, count, repeats) {
   const { instance } = await WebAssembly.instantiate(throwWasm);
   const { e, boom } = instance.exports;
   const caught = (n) => {
@@ -160,6 +162,30 @@ export async function exceptionRuns(throwWasm, count, repeats) {
     const t0 = now();
     for (let i = 0; i < count; i++) caught(i);
     return ((now() - t0) * 1e9) / count;
+  });
+  // A JS import's throw through the guest to its caller (rethrow.wasm's `pass`), which gets the
+  // value thrown as it was.
+  const { instance: rethrow } = await WebAssembly.instantiate(rethrowWasm, {
+    env: {
+      f: (n) => {
+        throw n;
+      },
+    },
+  });
+  const { pass } = rethrow.exports;
+  const importThrow = await measure(repeats, () => {
+    let sum = 0;
+    const t0 = now();
+    for (let i = 0; i < count; i++) {
+      try {
+        pass(i);
+      } catch (error) {
+        sum += error;
+      }
+    }
+    const t = now() - t0;
+    if (sum !== (count * (count - 1)) / 2) throw new Error(`rethrow.wasm's pass: the values caught sum to ${sum}`);
+    return (t * 1e9) / count;
   });
   const throwObject = await measure(repeats, () => {
     const t0 = now();
@@ -200,5 +226,5 @@ export async function exceptionRuns(throwWasm, count, repeats) {
     return ((now() - t0) * 1e9) / count;
   });
   if (rejections !== count * (repeats + 1)) throw new Error(`${rejections} rejections caught, expected ${count * (repeats + 1)}`);
-  return { exceptionOut, throwObject, stackRead, asyncReject };
+  return { exceptionOut, importThrow, throwObject, stackRead, asyncReject };
 }
