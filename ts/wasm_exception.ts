@@ -8,8 +8,9 @@
 // (`op_wasm_tag_number`), so a tag re-exported by another instance is the same object.
 //
 // What crosses: an exception the guest throws and does not catch reaches JS as a
-// `WebAssembly.Exception` of its tag with its payload (`thrownOf`, which `standard` calls); one
-// of `JSTag` is the JS value it holds. A JS import that throws an `Exception` whose tag is in the
+// `WebAssembly.Exception` of its tag with its payload (made by `thrownByOp`, which the
+// synchronous ops call to throw it, or by `thrownOf`, which `standard` calls for the error an
+// async op rejects with); one of `JSTag` is the JS value it holds. A JS import that throws an `Exception` whose tag is in the
 // store throws that exception into the guest, whose `catch` of the tag sees its payload; any other
 // value is thrown as `JSTag`'s, which `catch_all` catches. Either comes out as the same JS value.
 

@@ -7,7 +7,8 @@
 //!   [`ThrownException`], the exception waiting in the store's pending slot. [`caught`] takes it
 //!   there, where the store is at hand, and turns it into an [`Uncaught`] error that classifies as
 //!   5002 and carries the exception to JS as a [`Thrown`] (`WasmError::exception`): the tag's
-//!   Kiln-wide number and its payload, or the JS value itself (below).
+//!   Kiln-wide number and its payload, or the JS value itself (below). The synchronous ops throw
+//!   the value it stands for at once (raise.rs); the async ones carry it as text.
 //! - **Into the guest.** A JS import that throws answers with the value thrown ([`Raise`]); the
 //!   waiting host function makes an exception of it and throws it into the guest ([`raise`]),
 //!   whose handlers may catch it. A `WebAssembly.Exception` whose tag is in the store is thrown

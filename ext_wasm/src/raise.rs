@@ -16,6 +16,12 @@
 //! additional properties (`code`, and `exitCode`, `stage`, `exception` when set) as enumerable
 //! data properties, and their keys under `Symbol.for("errorAdditionalPropertyKeys")`, as
 //! deno_core's builder records them. Its stack is the op's caller's, as the builder's is.
+//!
+//! An error that carries an exception out of the guest (`WasmError::thrown`, which only the
+//! `WebAssembly` global's stores make) is thrown as the value that exception stands for instead,
+//! made by the JS function ts/wasm_exception.ts registers ([`op_wasm_exception_maker`]): the
+//! `WebAssembly.Exception`, or the JS value a JS import threw through the guest. The Error would
+//! only have been unwrapped into that value in JS.
 
 use deno_core::{op2, v8};
 use deno_error::JsErrorClass;
