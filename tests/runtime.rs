@@ -93,6 +93,45 @@ fn errors_through_awaits_carry_async_frames_as_on_deno() {
   App::new("async_stacks.ts").prints_as_on_deno(ASYNC_STACKS);
 }
 
+/// Stacks of errors made far into a big script (a bundled app's shape: 4,000 lines, 170 KB, before
+/// the code) read as on Deno, a multi-line `new Error(` at its `new` among them. The engine's
+/// stack formatter copied the script's whole text for every frame and looked for that `new`
+/// through every `new` back to the start of the file: 3.7 ms a stack read at the end of a 1.5 MB
+/// bundle (patches/v8x.patch, change 20, which keeps it to the 16 KiB before the frame).
+#[test]
+fn stacks_far_into_a_big_script_read_as_on_deno() {
+  let mut source: String = (0..4000).map(|i| format!("const v{i} = new Map([[{i}, new Set()]]);\n")).collect();
+  source.push_str(concat!(
+    "const short = (line: string) => line.trim().replace(/file:\\/\\/\\/\\S*\\//, \"\");\n",
+    "const show = (e: unknown) => String((e as Error).stack).split(\"\\n\").map(short).join(\" | \");\n",
+    "function make(n: number): Error {\n",
+    "  return new Error(\n",
+    "    `failed ${n}`,\n",
+    "  );\n",
+    "}\n",
+    "function nested(): Error {\n",
+    "  return make(2);\n",
+    "}\n",
+    "const first = make(1);\n",
+    "console.log(show(first));\n",
+    "const second = nested();\n",
+    "console.log(show(second));\n",
+    "try {\n",
+    "  null!.x;\n",
+    "} catch (e) {\n",
+    "  console.log(show(e));\n",
+    "}\n",
+    "const third = new RangeError(\"one line\");\n",
+    "console.log(show(third));\n",
+  ));
+  App::from_source(&source).prints_as_on_deno(concat!(
+    "Error: failed 1 | at make (main.ts:4004:10) | at main.ts:4011:15\n",
+    "Error: failed 2 | at make (main.ts:4004:10) | at nested (main.ts:4009:10) | at main.ts:4013:16\n",
+    "TypeError: Cannot read properties of null (reading 'x') | at main.ts:4016:9\n",
+    "RangeError: one line | at main.ts:4020:15\n",
+  ));
+}
+
 /// Reads the first line `command` writes to stdout, closes the pipe, and returns its exit status
 /// and what it wrote to stderr.
 fn first_line_then_close(command: &mut std::process::Command) -> (String, Option<i32>, String) {
