@@ -91,7 +91,8 @@ export function analyze(m) {
     });
   }
   // Exceptions (context): one leaving the guest through Kiln's WebAssembly global, a JS import's
-  // throw through the guest, a JS throw of a plain object, an Error's stack read and an Error rejected through awaits, against Deno's.
+  // throw through the guest, a JS throw of a plain object, an Error's stack read and an Error
+  // rejected through awaits, against Deno's.
   {
     const w = m.webassemblyCalls ?? { error: "not run" };
     const d = m.denoCalls ?? { error: "not run" };

@@ -10,9 +10,10 @@
 // What crosses: an exception the guest throws and does not catch reaches JS as a
 // `WebAssembly.Exception` of its tag with its payload (made by `thrownByOp`, which the
 // synchronous ops call to throw it, or by `thrownOf`, which `standard` calls for the error an
-// async op rejects with); one of `JSTag` is the JS value it holds. A JS import that throws an `Exception` whose tag is in the
-// store throws that exception into the guest, whose `catch` of the tag sees its payload; any other
-// value is thrown as `JSTag`'s, which `catch_all` catches. Either comes out as the same JS value.
+// async op rejects with); one of `JSTag` is the JS value it holds. A JS import that throws an
+// `Exception` whose tag is in the store throws that exception into the guest, whose `catch` of the
+// tag sees its payload; any other value is thrown as `JSTag`'s, which `catch_all` catches. Either
+// comes out as the same JS value.
 
 import { coded, toWasm } from "runtime:wasm/coerce";
 import { RAISE } from "runtime:wasm/host-table";
