@@ -29,6 +29,15 @@ fn thrown_values_and_read_stacks_do_not_grow_rss() {
 }
 
 #[test]
+fn weak_ref_reads_in_one_run_do_not_grow_rss() {
+  let run = app(100).run_with_args(&["derefs"]);
+  let out: serde_json::Value = serde_json::from_str(run.success().trim()).unwrap();
+  assert_eq!(out["found"], 2_000_000, "{out}");
+  let grown = out["grown"].as_f64().unwrap();
+  assert!(grown < 10.0, "2,000,000 reads of one WeakRef grew RSS by {grown:.1} MiB");
+}
+
+#[test]
 fn forgotten_instances_are_reclaimed_and_do_not_count() {
   app(100).run_with_args(&["forget"]).ok("{\"made\":10000,\"failures\":0}\n");
 }

@@ -123,5 +123,24 @@ async function throws(): Promise<void> {
   console.log(JSON.stringify({ caught, thrown, read }));
 }
 
-const modes: Record<string, () => Promise<void>> = { cycles, forget, inflight, concurrent, throws };
+// A WeakRef read again and again in one long synchronous run (the `WebAssembly` global looks up
+// the Tag of every exception out of the guest that way): the JS engine kept its target alive
+// until the run ended by adding a record per `deref()`, 32 bytes apiece, before patches/v8x.patch
+// kept an object already kept only once.
+async function derefs(): Promise<void> {
+  const target = { kept: true };
+  const ref = new WeakRef(target);
+  const read = (n: number) => {
+    let found = 0;
+    for (let i = 0; i < n; i++) if (ref.deref() === target) found++;
+    return found;
+  };
+  read(1_000);
+  const before = rss();
+  const found = read(2_000_000);
+  const grown = (rss() - before) / MiB;
+  console.log(JSON.stringify({ found, grown }));
+}
+
+const modes: Record<string, () => Promise<void>> = { cycles, forget, inflight, concurrent, throws, derefs };
 await modes[Kiln.args[0]]();
