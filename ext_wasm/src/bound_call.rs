@@ -23,6 +23,7 @@ use crate::engine::SharedEngines;
 use crate::error::WasmError;
 use crate::handles::{parse_id, unpack_export};
 use crate::host_direct::{run_lazy, Lazy};
+use crate::host_entry::KeptEntries;
 use crate::hostcall::{busy, park_direct, HostCalls};
 use crate::instance::InstanceTable;
 use crate::memory_view::detach_grown_in;
@@ -171,7 +172,9 @@ pub fn op_wasm_hcall_export_call_void(
   thrown(scope, outcome).map(|_| ())
 }
 
-/// Where the store's bound-call context keeps `fail` (ts/wasm_host_exports.ts, `boundCalls`).
+/// Where the store's bound-call context keeps its entries (ts/wasm_host_exports.ts, `boundCalls`).
+const ENTRIES: u32 = 1;
+/// Where the store's bound-call context keeps `fail`.
 const FAIL: u32 = 3;
 
 /// The call of a bound export function of a store with JS host functions: `args` are the bound
@@ -191,15 +194,16 @@ fn host_bound_call(
        ts/wasm_host_exports.ts does",
     ));
   };
-  let (shared, member, bridge) = {
+  let (shared, member, bridge, kept) = {
     let state = state.borrow();
     let entry = state.borrow::<InstanceTable>().lookup_for_call(call.instance_id)?;
     let Some(host) = &entry.host else {
       drop(state);
       return again(scope, args, 2, Err(WasmError::call("this instance has no JS host functions")));
     };
-    (entry.store.clone(), entry.member, host.bridge.clone())
+    (entry.store.clone(), entry.member, host.bridge.clone(), entry.kept_entries.get().cloned())
   };
+  let kept = kept.or_else(|| keep_entries(scope, state, call.instance_id, ctx));
   let Ok(mut guard) = shared.try_lock() else {
     // Busy: the JS path says so.
     return again(scope, args, 2, Err(busy()));
@@ -214,7 +218,8 @@ fn host_bound_call(
   // SAFETY: the erased lifetime is not relied on past `run_lazy`, which pops the direct call
   // (and with it this handle) before it returns, while the op's scope is still alive.
   let erased = unsafe { std::mem::transmute::<v8::Local<'_, v8::Array>, v8::Local<'static, v8::Array>>(ctx) };
-  let lazy = Lazy { ctx: erased, store: parse_id(call.instance_id).map(|id| (id, shared.clone())), park: park_direct };
+  let lazy =
+    Lazy { ctx: erased, kept, store: parse_id(call.instance_id).map(|id| (id, shared.clone())), park: park_direct };
   let engines = || state.borrow().borrow::<SharedEngines>().0.clone();
   let (outcome, token) =
     run_lazy(scope, state, bridge, lazy, || call_locked(&mut guard, member, call.export_index, io, &engines, true));
@@ -231,6 +236,21 @@ fn host_bound_call(
     Err(error) => fail(scope, ctx, error),
     outcome => outcome,
   }
+}
+
+/// The store's entries (`ctx`'s second element), kept by instance `instance_id` from now on; `None`
+/// if they are not what the JS side makes (then each host call reads them from `ctx`).
+fn keep_entries(
+  scope: &mut v8::PinScope<'_, '_>,
+  state: &RefCell<OpState>,
+  instance_id: f64,
+  ctx: v8::Local<v8::Array>,
+) -> Option<Rc<KeptEntries>> {
+  let value = ctx.get_index(scope, ENTRIES)?;
+  let kept = Rc::new(KeptEntries::read(scope, value)?);
+  let state = state.borrow();
+  let entry = state.borrow::<InstanceTable>().lookup(instance_id).ok()?;
+  Some(entry.kept_entries.get_or_init(|| kept).clone())
 }
 
 /// Throws `error` through the store's `fail`, which gives it what a host function of the call

@@ -1,7 +1,7 @@
 //! Instances: `instantiate`, `getExports`, `drop`. An instance lives in a store (store.rs) with
 //! the modules linked into it; the instance table maps each id to its store and member index.
 
-use std::cell::RefCell;
+use std::cell::{OnceCell, RefCell};
 use std::collections::BTreeMap;
 use std::rc::Rc;
 use std::sync::Arc;
@@ -18,6 +18,7 @@ use crate::engine::{EngineKind, Engines};
 use crate::error::{classify, error_chain, DeadlineExceeded, ErrorCode, WasmError};
 use crate::handles::{parse_id, HandleTable};
 use crate::host::{HostBridge, HostTable};
+use crate::host_entry::KeptEntries;
 use crate::hostcall::{park, take_instance, Finished, Parked};
 use crate::limiter::KilnLimiter;
 use crate::link::{import_modules, instantiate_linked, link_order};
@@ -48,6 +49,8 @@ pub struct InstanceEntry {
   pub growths: Arc<std::sync::atomic::AtomicU64>,
   /// Its module's exports that end in bounded time (bounded.rs), readable without the store.
   pub bounded: BoundedExports,
+  /// Its store's entries, kept by its first bound export call (bound_call.rs).
+  pub kept_entries: OnceCell<Rc<KeptEntries>>,
 }
 
 impl InstanceEntry {
@@ -294,11 +297,23 @@ fn register(state: &mut OpState, made: Made) -> Result<f64, WasmError> {
       instance,
       growths: growths.clone(),
       bounded: member_bounded,
+      kept_entries: OnceCell::new(),
     };
     linked.push((name, table.0.insert(entry).ok_or_else(exhausted)?));
   }
-  let entry =
-    InstanceEntry { store: shared, member: entry, module, linked, host, captured, memory, instance, growths, bounded };
+  let entry = InstanceEntry {
+    store: shared,
+    member: entry,
+    module,
+    linked,
+    host,
+    captured,
+    memory,
+    instance,
+    growths,
+    bounded,
+    kept_entries: OnceCell::new(),
+  };
   let id = table.0.insert(entry).ok_or_else(exhausted)?;
   Ok(id as f64)
 }
