@@ -137,8 +137,14 @@ export class Tag {
 internal = { params: [JS_REF], js: true };
 export const JSTag: Tag = new Tag(undefined);
 
-/** Set while an Exception is made here from the guest's. */
-let fromGuest: { tag: Tag; payload: unknown[] } | null = null;
+/** Set while an Exception is made here from the guest's: its tag and payload. (Two variables, not
+ * an object made for each exception.) */
+let guestTag: Tag | null = null;
+let guestPayload: unknown[] = [];
+
+/** The trace of each Exception made with `traceStack: true`: kept beside it rather than in a field
+ * of every exception, which QuickJS would add to each (most come from the guest, without one). */
+const traces = new WeakMap<Exception, string>();
 
 /**
  * `WebAssembly.Exception`: a plain object, not an error object, as in V8 (`instanceof Error` is
@@ -152,13 +158,12 @@ let fromGuest: { tag: Tag; payload: unknown[] } | null = null;
 export class Exception {
   #tag: Tag;
   #payload: unknown[];
-  #stack: string | undefined = undefined;
 
   constructor(tag: unknown, payload: unknown, options?: unknown) {
-    if (fromGuest !== null) {
-      this.#tag = fromGuest.tag;
-      this.#payload = fromGuest.payload;
-      fromGuest = null;
+    if (guestTag !== null) {
+      this.#tag = guestTag;
+      this.#payload = guestPayload;
+      guestTag = null;
       return;
     }
     if (new.target === undefined) throw typeError("WebAssembly.Exception must be called with new");
@@ -177,7 +182,7 @@ export class Exception {
     this.#tag = tag;
     this.#payload = values.map((v, i) => toWasm(params[i], v));
     const trace = options !== null && typeof options === "object" && (options as { traceStack?: unknown }).traceStack;
-    if (trace) this.#stack = (new Error().stack ?? "").split("\n").slice(1).join("\n");
+    if (trace) traces.set(this, (new Error().stack ?? "").split("\n").slice(1).join("\n"));
   }
 
   is(tag: unknown): boolean {
@@ -202,7 +207,7 @@ export class Exception {
 
   /** The stack where it was made, with `{ traceStack: true }`. */
   get stack(): string | undefined {
-    return this.#stack;
+    return traces.get(this);
   }
 
   /** What a JS import that throws it answers (ext_wasm/src/exception.rs, `Raise::parse`): the
@@ -243,7 +248,8 @@ function carriedValue(tag: number, second: unknown, payload: unknown[]): unknown
   const made = Tag.numbered(tag, second as string);
   const params = Tag.params(made);
   for (let i = 0; i < payload.length; i++) if (params[i] === JS_REF) payload[i] = refValue(payload[i] as number);
-  fromGuest = { tag: made, payload };
+  guestTag = made;
+  guestPayload = payload;
   return new Exception(undefined, undefined);
 }
 

@@ -84,6 +84,11 @@ impl EngineKit {
     // pages) every 32-bit memory grows in place to its maximum; only a 64-bit memory can hit the
     // reservation, and then its growth fails instead of moving it.
     config.memory_may_move(false);
+    // No wasm backtraces: Kiln's errors name the function and the trap (error.rs, `classify`), never
+    // the frames wasmtime would walk and look up for every trap and every exception that leaves
+    // the guest: 170-240 ns of an exception caught in JS, 2.5 µs of a trap 20 frames deep
+    // (BENCHMARKS.md, the fortieth pass).
+    config.wasm_backtrace_max_frames(None);
     // Functions compile on all cores (wasmtime's default, stated here because it matters).
     config.parallel_compilation(true);
     // wasmtime bounds the stack its guests use from where a call first enters wasm. A synchronous

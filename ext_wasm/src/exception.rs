@@ -21,6 +21,7 @@
 //! function's throw stays a trap with the value as the error's `cause`.
 
 use std::sync::atomic::{AtomicU32, Ordering};
+use std::sync::Arc;
 
 use wasmtime::{
   AsContext, AsContextMut, ExnRef, ExnRefPre, ExnType, ExternRef, FuncType, OwnedRooted, RootScope, Rooted, Tag,
@@ -57,6 +58,18 @@ pub struct StoreTags {
   /// The allocators of the tags whose exceptions JS threw into the store, most recent last (at
   /// most [`ALLOCATORS_KEPT`]).
   allocators: Vec<(Tag, ExnRefPre)>,
+  /// What [`take`] needs of a tag, by its number, once an exception of it left the guest.
+  described: Vec<(u32, Arc<Described>)>,
+}
+
+/// A tag's parameter types, their names and the description of its exceptions, worked out at the
+/// first of them to leave the guest: looking its type up in wasmtime's registry and formatting the
+/// names at every one took about a tenth of an exception caught in JS (BENCHMARKS.md, the fortieth
+/// pass).
+struct Described {
+  types: Vec<ValType>,
+  names: Arc<[String]>,
+  description: Arc<str>,
 }
 
 /// Tags whose exception allocators a store keeps (see [`StoreTags::allocators`]).
@@ -67,7 +80,7 @@ const ALLOCATORS_KEPT: usize = 16;
 #[error("{description}")]
 pub struct Uncaught {
   /// What the exception was, for the message of runtime:wasm's 5002.
-  pub description: String,
+  pub description: Arc<str>,
   /// The exception for the `WebAssembly` global (`WasmError::exception`); `None` in a store of
   /// runtime:wasm's own API.
   pub thrown: Option<Thrown>,
@@ -82,7 +95,7 @@ pub enum Thrown {
   Value(u32),
   /// A tag's exception: the tag's number, its parameter types as WAT names them, and the payload
   /// in 8-byte slots (an `externref`'s by its number; a type JS does not get reads as slot 0).
-  Tagged { tag: u32, types: Vec<String>, payload: Vec<[u8; SLOT]> },
+  Tagged { tag: u32, types: Arc<[String]>, payload: Vec<[u8; SLOT]> },
 }
 
 impl Thrown {
@@ -189,26 +202,42 @@ fn take(mut cx: impl AsContextMut<Data = StoreData>) -> Uncaught {
   let Some(exception) = scope.as_context_mut().take_pending_exception() else { return unknown() };
   let Ok(tag) = exception.tag(&mut scope) else { return unknown() };
   let refs = scope.as_context().data().refs.is_some();
-  if refs && tag_number(&mut scope, &tag) == JS_TAG {
+  let number = tag_number(&mut scope, &tag);
+  if refs && number == JS_TAG {
     // A JS value (a JS import's throw through the guest): its one field, with no type to look up.
     let value = exception.field(&mut scope, 0).map(|v| to_slot(&scope, &v)).unwrap_or([0; SLOT]);
     return Uncaught { description: "a JS exception".into(), thrown: Some(Thrown::Value(id_of(value))) };
   }
-  let types: Vec<ValType> = tag.ty(&scope).ty().params().collect();
-  let names: Vec<String> = types.iter().map(value_name).collect();
-  let description = format!("an exception of a tag with parameters ({})", names.join(", "));
+  let described = describe(&mut scope, &tag, number);
+  let description = described.description.clone();
   if !refs {
     return Uncaught { description, thrown: None };
   }
   let Ok(fields) = exception.fields(&mut scope).map(|f| f.collect::<Vec<Val>>()) else { return unknown() };
-  let number = tag_number(&mut scope, &tag);
   if let Some(object) = raised_object(&mut scope, &exception) {
     return Uncaught { description, thrown: Some(Thrown::Value(object)) };
   }
   // A field of a type JS does not get (v128, a function or GC reference) reads as slot 0.
-  let slots: Vec<[u8; SLOT]> =
-    fields.iter().zip(&types).map(|(v, t)| if passes(&scope, t) { to_slot(&scope, v) } else { [0; SLOT] }).collect();
-  Uncaught { description, thrown: Some(Thrown::Tagged { tag: number, types: names, payload: slots }) }
+  let slots: Vec<[u8; SLOT]> = fields
+    .iter()
+    .zip(&described.types)
+    .map(|(v, t)| if passes(&scope, t) { to_slot(&scope, v) } else { [0; SLOT] })
+    .collect();
+  Uncaught { description, thrown: Some(Thrown::Tagged { tag: number, types: described.names.clone(), payload: slots }) }
+}
+
+/// What [`take`] needs of `tag` (number `number` in the store `cx` reaches): worked out once.
+fn describe(mut cx: impl AsContextMut<Data = StoreData>, tag: &Tag, number: u32) -> Arc<Described> {
+  let mut cx = cx.as_context_mut();
+  if let Some((_, described)) = cx.data().tags.described.iter().find(|(n, _)| *n == number) {
+    return described.clone();
+  }
+  let types: Vec<ValType> = tag.ty(&cx).ty().params().collect();
+  let names: Vec<String> = types.iter().map(value_name).collect();
+  let description = format!("an exception of a tag with parameters ({})", names.join(", ")).into();
+  let described = Arc::new(Described { types, names: names.into(), description });
+  cx.data_mut().tags.described.push((number, described.clone()));
+  described
 }
 
 /// The `externref` number of the JS object `exception` was made for, if JS threw it (and forgets it).
@@ -382,7 +411,7 @@ mod tests {
     assert!(number > JS_TAG);
     let payload = vec![u64::from(-2i32 as u32).to_le_bytes(), 7u64.to_le_bytes()];
     let encoded = format!("t {number} i32,externref {}", to_hex(&payload));
-    let types = vec!["i32".to_string(), "externref".to_string()];
+    let types: Arc<[String]> = vec!["i32".to_string(), "externref".to_string()].into();
     let thrown = uncaught.thrown.expect("a store of the WebAssembly global carries the exception");
     assert_eq!(thrown.encoded(), encoded);
     assert_eq!(thrown, Thrown::Tagged { tag: number, types, payload });
@@ -395,7 +424,7 @@ mod tests {
     let (mut store, instance) = thrower(None);
     let uncaught = boom(&mut store, instance, 0);
     assert_eq!(uncaught.thrown, None);
-    assert_eq!(uncaught.description, "an exception of a tag with parameters (i32, externref)");
+    assert_eq!(&*uncaught.description, "an exception of a tag with parameters (i32, externref)");
   }
 
   #[test]
