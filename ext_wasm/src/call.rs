@@ -223,7 +223,7 @@ async fn call_slots(
   mut slots: JsBuffer,
   driven: Option<crate::bounded::BoundedExports>,
 ) -> Result<f64, WasmError> {
-  let mut guard = lock(&shared).await;
+  let mut guard = shared.lock().await;
   let kiln = &mut *guard;
   let KilnStore { store, params, results, members, .. } = kiln;
   let index = match which {
@@ -247,16 +247,6 @@ async fn call_slots(
   finish_export(kiln, member, index, outcome)?;
   write_results(&kiln.results, &mut slots);
   Ok(0.0)
-}
-
-/// Takes the store's lock. An uncontended lock is taken without `lock().await`, which spends
-/// tokio's cooperative budget: in a loop of calls, every 128th would otherwise not end on its
-/// first poll only because the budget ran out.
-async fn lock(shared: &SharedStore) -> tokio::sync::MutexGuard<'_, KilnStore> {
-  match shared.try_lock() {
-    Ok(guard) => guard,
-    Err(_) => shared.lock().await,
-  }
 }
 
 /// `await instance.call(name, ...args)` for an export of the common shape (up to three i32, f32
@@ -447,7 +437,7 @@ async fn call_numbers(
   export_index: u32,
   numbers: [f64; NUMBER_PARAMS],
 ) -> Result<f64, WasmError> {
-  let mut guard = lock(&shared).await;
+  let mut guard = shared.lock().await;
   load_numbers(&mut guard, member, export_index, &Given { numbers, count: CONVERTED })?;
   run_numbers(&engines, &mut guard, member, export_index).await
 }

@@ -337,15 +337,9 @@ pub(crate) fn begin(
   let timeout = locked.as_ref().and_then(|kiln| kiln.config.timeout_ms).map(Duration::from_millis);
   let args = slots.to_vec();
   let future = async move {
-    // A free store is taken without tokio's `lock_owned`, which spends the task's cooperative
-    // budget: once the event loop's turn had made 128 calls, every later one found its first poll
-    // pending and went through an async op and a turn of the event loop (about 5 µs a call).
     let mut guard = match locked {
       Some(guard) => guard,
-      None => match shared.clone().try_lock_owned() {
-        Ok(guard) => guard,
-        Err(_) => shared.lock_owned().await,
-      },
+      None => shared.lock_owned().await,
     };
     Finished::Call(run_export(&engines, &mut guard, member, export_index, &args, sync).await)
   };

@@ -274,7 +274,7 @@ fn register(state: &mut OpState, made: Made) -> Result<f64, WasmError> {
   let (memory, instance) = (kiln.members[entry].memory, kiln.members[entry].instance);
   let bounded = kiln.members[entry].bounded.clone();
   let growths = kiln.store.data().limits.growths();
-  let shared: SharedStore = Arc::new(tokio::sync::Mutex::new(kiln));
+  let shared: SharedStore = Arc::new(crate::store_lock::StoreLock::new(kiln));
   let table = state.borrow_mut::<InstanceTable>();
   let exhausted = || WasmError::instantiate("instance ids are exhausted; restart the app");
   let mut linked = Vec::new();

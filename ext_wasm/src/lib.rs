@@ -64,6 +64,7 @@ mod signature;
 mod slot_values;
 mod stdio;
 mod store;
+mod store_lock;
 mod table;
 mod table_ops;
 mod uniform;

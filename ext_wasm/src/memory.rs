@@ -6,8 +6,8 @@
 use std::cell::RefCell;
 use std::rc::Rc;
 
+use crate::store_lock::OwnedStoreGuard;
 use deno_core::{op2, v8, JsBuffer, OpState};
-use tokio::sync::OwnedMutexGuard;
 
 use crate::error::WasmError;
 use crate::instance::InstanceTable;
@@ -29,7 +29,7 @@ async fn lock(state: &Rc<RefCell<OpState>>, instance_id: f64) -> Result<LockedIn
 }
 
 /// A store locked for one memory operation on one of its instances' memory.
-struct LockedInstance(OwnedMutexGuard<KilnStore>, Option<wasmtime::Memory>);
+struct LockedInstance(OwnedStoreGuard<KilnStore>, Option<wasmtime::Memory>);
 
 fn no_memory() -> WasmError {
   WasmError::memory("the instance exports no memory")

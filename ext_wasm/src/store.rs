@@ -13,6 +13,7 @@ use crate::config::{GuestWasi, InstanceConfig};
 use crate::error::{DeadlineExceeded, WasmError};
 use crate::limiter::KilnLimiter;
 use crate::shape::{js_number, Num, Shape};
+use crate::store_lock::StoreLock;
 use crate::uniform::Uniform;
 
 /// How often the epoch ticker advances the epoch while guest code runs.
@@ -163,8 +164,9 @@ fn yield_to_event_loop(ticks: u64) -> UpdateDeadline {
 }
 
 /// A store with the instances in it, shared by their handles; calls and memory operations on any
-/// of its instances take turns on the lock, while other stores run between its epoch yields.
-pub type SharedStore = Arc<tokio::sync::Mutex<KilnStore>>;
+/// of its instances take turns on the lock (store_lock.rs), while other stores run between its
+/// epoch yields.
+pub type SharedStore = Arc<StoreLock<KilnStore>>;
 
 /// One store and what lives in it.
 pub struct KilnStore {

@@ -29,6 +29,7 @@ use crate::module::{Loaded, ModuleTable};
 use crate::recipe::{PendingInstances, Reservation};
 use crate::stdio::Captured;
 use crate::store::{arm, disarm, new_store, Mode, StoreData};
+use crate::store_lock::StoreLock;
 
 /// A component instance's store.
 pub struct ComponentStore {
@@ -58,7 +59,7 @@ pub struct ExportedFunc {
   pub name: String,
 }
 
-pub type SharedComponent = Arc<tokio::sync::Mutex<ComponentStore>>;
+pub type SharedComponent = Arc<StoreLock<ComponentStore>>;
 
 /// An entry of the component instance table.
 pub struct ComponentEntry {
@@ -367,7 +368,7 @@ fn parse_name(local: &str) -> (&'static str, Option<&str>, &str) {
 fn register(state: &mut OpState, made: ComponentMade) -> Result<f64, WasmError> {
   let ComponentMade { kiln, captured, described, direct, host, reservation } = made;
   let entry = ComponentEntry {
-    store: Arc::new(tokio::sync::Mutex::new(kiln)),
+    store: Arc::new(StoreLock::new(kiln)),
     host,
     captured,
     described,
