@@ -417,6 +417,13 @@ mod tests {
     assert_eq!(thrown, Thrown::Tagged { tag: number, types, payload });
     assert_eq!(Thrown::Value(12).encoded(), "v 12");
     assert_eq!(tag_number(&mut store, &tag), number, "a tag keeps its number");
+    // The next exception of the tag is described from what the store kept of the first.
+    let again = boom(&mut store, instance, 9);
+    let payload = vec![u64::from(-2i32 as u32).to_le_bytes(), 9u64.to_le_bytes()];
+    let types: Arc<[String]> = vec!["i32".to_string(), "externref".to_string()].into();
+    assert_eq!(again.thrown, Some(Thrown::Tagged { tag: number, types, payload }));
+    assert_eq!(&*again.description, "an exception of a tag with parameters (i32, externref)");
+    assert_eq!(store.data().tags.described.len(), 1, "one tag, described once");
   }
 
   #[test]
