@@ -1,5 +1,6 @@
 //! Instances: `instantiate`, `getExports`, `drop`. An instance lives in a store (store.rs) with
-//! the modules linked into it; the instance table maps each id to its store and member index.
+//! the modules linked into it; the instance table (instance_table.rs) maps each id to its store and
+//! member index.
 
 use std::cell::{OnceCell, RefCell};
 use std::collections::BTreeMap;
@@ -10,15 +11,12 @@ use deno_core::{op2, v8, OpState};
 use wasmtime::{ExternType, Instance, Module, Trap};
 use wasmtime_wasi::I32Exit;
 
-use crate::bounded::BoundedExports;
 use crate::call_first::poll_first_shared;
-use crate::capabilities::{CallGrant, ExecuteGrant, WasmPermissions};
 use crate::config::{InstanceConfig, Purpose};
 use crate::engine::{EngineKind, Engines};
 use crate::error::{classify, error_chain, DeadlineExceeded, ErrorCode, WasmError};
-use crate::handles::{parse_id, HandleTable};
+use crate::handles::parse_id;
 use crate::host::{HostBridge, HostTable};
-use crate::host_entry::KeptEntries;
 use crate::hostcall::{park, take_instance, Finished, Parked};
 use crate::limiter::KilnLimiter;
 use crate::link::{import_modules, instantiate_linked, link_order};
@@ -28,76 +26,7 @@ use crate::signature::{describe_extern, exports_of, ExportInfo};
 use crate::stdio::Captured;
 use crate::store::{arm, disarm, new_store, KilnStore, Mode, SharedStore, StoreData};
 
-/// An entry of the instance table: an instance, as the store it lives in and its place there.
-pub struct InstanceEntry {
-  pub store: SharedStore,
-  pub member: usize,
-  pub module: Module,
-  /// The instances of the modules linked into its store by `imports`, by import name (ids).
-  pub linked: Vec<(String, u64)>,
-  /// The store's JS host functions, if it has any: its calls then go through hostcall.rs.
-  pub host: Option<Arc<HostTable>>,
-  /// The store's captured stdout and stderr (`stdout: "capture"`).
-  pub captured: Captured,
-  /// Its memory as `instance.memory` sees it (`Member::memory`), for `memory.buffer` while a host
-  /// function of the store runs and the store is locked (memory_view.rs).
-  pub memory: Option<wasmtime::Memory>,
-  /// Its wasmtime handle, for its tables and functions while a host function of the store runs
-  /// and the store is locked (table.rs).
-  pub instance: wasmtime::Instance,
-  /// The store's count of memory growths (limiter.rs), readable while the store is locked.
-  pub growths: Arc<std::sync::atomic::AtomicU64>,
-  /// Its module's exports that end in bounded time (bounded.rs), readable without the store.
-  pub bounded: BoundedExports,
-  /// Its store's entries, kept by its first bound export call (bound_call.rs).
-  pub kept_entries: OnceCell<Rc<KeptEntries>>,
-}
-
-impl InstanceEntry {
-  /// Memory `which` of this instance as a host call of its store names it: its own memory for 0
-  /// (`memory`), else the memory made for host import `which - 1` (see memory_view.rs).
-  pub fn which_memory(&self, which: u32) -> Option<crate::host::WhichMemory> {
-    match which.checked_sub(1) {
-      None => self.memory.map(crate::host::WhichMemory::Handle),
-      Some(index) => Some(crate::host::WhichMemory::Adopted(index)),
-    }
-  }
-}
-
-/// The live instances of a runtime (an `OpState` entry), with the answer of `[capabilities.wasm]
-/// execute` for calls into them, and the runtime's engines (also the `SharedEngines` entry): a
-/// call finds both with one `OpState` lookup, which is a map search.
-pub struct InstanceTable(pub HandleTable<InstanceEntry>, CallGrant, Arc<Engines>);
-
-impl InstanceTable {
-  /// An empty table for a runtime with `permissions` (see [`CallGrant`]) and `engines`.
-  pub fn new(permissions: &WasmPermissions, engines: Arc<Engines>) -> Self {
-    Self(HandleTable::default(), CallGrant::of(permissions), engines)
-  }
-
-  /// The runtime's engines.
-  pub fn engines(&self) -> &Arc<Engines> {
-    &self.2
-  }
-
-  /// The instance behind a JS id, or 5005.
-  pub fn lookup(&self, raw_id: f64) -> Result<&InstanceEntry, WasmError> {
-    parse_id(raw_id).and_then(|id| self.0.get(id)).ok_or_else(|| invalid_instance(raw_id))
-  }
-
-  /// The instance behind a JS id, for running guest code in it: only with the proof that the
-  /// manifest grants `execute` (5009 naming the key if it does not, before the id is looked at).
-  pub fn lookup_for_call(&self, raw_id: f64) -> Result<&InstanceEntry, WasmError> {
-    let _grant: ExecuteGrant = self.1.check()?;
-    self.lookup(raw_id)
-  }
-}
-
-pub fn invalid_instance(raw_id: f64) -> WasmError {
-  WasmError::invalid_instance(format!(
-    "no instance with id {raw_id}: it was never returned by instantiate or has been dropped"
-  ))
-}
+pub use crate::instance_table::{invalid_instance, InstanceEntry, InstanceTable};
 
 /// A store made by `instantiate` (or a process or pool thread), before it is registered.
 pub struct Made {

@@ -42,6 +42,7 @@ mod host_entry;
 mod host_fn;
 mod hostcall;
 mod instance;
+mod instance_table;
 mod join;
 mod js_ref;
 mod limiter;
