@@ -140,7 +140,8 @@ export const JSTag: Tag = new Tag(undefined);
 /** Set while an Exception is made here from the guest's: its tag and payload. (Two variables, not
  * an object made for each exception.) */
 let guestTag: Tag | null = null;
-let guestPayload: unknown[] = [];
+const NO_PAYLOAD: unknown[] = [];
+let guestPayload: unknown[] = NO_PAYLOAD;
 
 /** The trace of each Exception made with `traceStack: true`: kept beside it rather than in a field
  * of every exception, which QuickJS would add to each (most come from the guest, without one). */
@@ -164,6 +165,8 @@ export class Exception {
       this.#tag = guestTag;
       this.#payload = guestPayload;
       guestTag = null;
+      // Not kept here past this exception: its values may be JS objects.
+      guestPayload = NO_PAYLOAD;
       return;
     }
     if (new.target === undefined) throw typeError("WebAssembly.Exception must be called with new");

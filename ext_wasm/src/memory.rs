@@ -6,12 +6,12 @@
 use std::cell::RefCell;
 use std::rc::Rc;
 
-use crate::store_lock::OwnedStoreGuard;
 use deno_core::{op2, v8, JsBuffer, OpState};
 
 use crate::error::WasmError;
 use crate::instance::InstanceTable;
 use crate::store::KilnStore;
+use crate::store_lock::OwnedStoreGuard;
 
 const PAGE: u64 = 65536;
 

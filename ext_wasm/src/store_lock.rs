@@ -4,7 +4,8 @@
 //!
 //! tokio's `Mutex` did this before. Its `try_lock` is one compare-and-swap, but every release
 //! takes the std mutex around its queue of waiters, even with none: 23 ns a lock and release
-//! against 10 for this lock, about a tenth of `instance.exports.add` (BENCHMARKS.md, the fortieth
+//! against 10 for the atomic operations this lock does instead (a microbenchmark of the two), about
+//! a tenth of `instance.exports.add` (BENCHMARKS.md, the fortieth
 //! pass). Here a release is a store and, only if a task waits, a wake-up: waiters count themselves
 //! in `waiting` and wait on a [`Notify`]. A free lock is taken without tokio at all, so an async
 //! call that finds its store free spends none of its task's cooperative budget (with tokio's
