@@ -99,6 +99,8 @@ export function analyze(m) {
     const rows = [
       ["exceptionOut", "exception out of the guest: throw.wasm's boom() through Kiln's WebAssembly global, caught in JS, vs Deno (ns, context)",
         "a WebAssembly.Exception out of boom(), caught in JS"],
+      ["trapOut", "trap out of the guest: throw.wasm's trap() (`unreachable`, where a Rust panic or C abort() ends) through Kiln's WebAssembly global, a WebAssembly.RuntimeError caught in JS, vs Deno (ns, context)",
+        "a WebAssembly.RuntimeError out of trap(), caught in JS"],
       ["importThrow", "a JS import's throw through the guest to its caller (rethrow.wasm's pass(), emscripten's C++ exceptions without wasm exception handling), Kiln's WebAssembly global vs Deno (ns, context)",
         "a JS import's throw through pass() to its caller"],
       ["throwObject", "JS throw of a plain object (`throw { i }`) and its catch, vs Deno (ns, context: the JS engine's cost for any non-Error throw)",

@@ -29,7 +29,7 @@ export declare function exceptionRuns(
   rethrowWasm: Uint8Array,
   count: number,
   repeats: number,
-): Promise<{ exceptionOut: number[]; importThrow: number[]; throwObject: number[]; stackRead: number[]; asyncReject: number[] }>;
+): Promise<{ exceptionOut: number[]; trapOut: number[]; importThrow: number[]; throwObject: number[]; stackRead: number[]; asyncReject: number[] }>;
 export declare function importRuns(
   hostcallWasm: Uint8Array,
   reenterWasm: Uint8Array,

@@ -141,7 +141,8 @@ export async function importRuns(hostcallWasm, reenterWasm, count, repeats) {
  * in JS, `rethrow.wasm`'s `pass` (it calls a JS import that throws its argument, which reaches
  * the caller through the guest), a JS `throw { i }` with its catch, and a `new Error().stack`
  * read, `count` of each per run, and an Error rejected through two async functions, awaited and
- * caught. Resolves to { exceptionOut, importThrow, throwObject, stackRead, asyncReject }: ns per
+ * caught, and `throw.wasm`'s `trap` (a WebAssembly.RuntimeError) caught in JS. Resolves to
+ * { exceptionOut, trapOut, importThrow, throwObject, stackRead, asyncReject }: ns per
  * exception or read, per run.
  */
 export async function exceptionRuns(throwWasm, rethrowWasm, count, repeats) {
@@ -161,6 +162,22 @@ export async function exceptionRuns(throwWasm, rethrowWasm, count, repeats) {
   const exceptionOut = await measure(repeats, () => {
     const t0 = now();
     for (let i = 0; i < count; i++) caught(i);
+    return ((now() - t0) * 1e9) / count;
+  });
+  // A trap (throw.wasm's `trap`: `unreachable`), which reaches JS as a WebAssembly.RuntimeError.
+  const { trap } = instance.exports;
+  const trapped = () => {
+    try {
+      trap();
+    } catch (error) {
+      return error;
+    }
+  };
+  const firstTrap = trapped();
+  if (!(firstTrap instanceof WebAssembly.RuntimeError)) throw new Error(`throw.wasm's trap() gave ${String(firstTrap)}`);
+  const trapOut = await measure(repeats, () => {
+    const t0 = now();
+    for (let i = 0; i < count; i++) trapped();
     return ((now() - t0) * 1e9) / count;
   });
   // A JS import's throw through the guest to its caller (rethrow.wasm's `pass`), which gets the
@@ -226,5 +243,5 @@ export async function exceptionRuns(throwWasm, rethrowWasm, count, repeats) {
     return ((now() - t0) * 1e9) / count;
   });
   if (rejections !== count * (repeats + 1)) throw new Error(`${rejections} rejections caught, expected ${count * (repeats + 1)}`);
-  return { exceptionOut, importThrow, throwObject, stackRead, asyncReject };
+  return { exceptionOut, trapOut, importThrow, throwObject, stackRead, asyncReject };
 }

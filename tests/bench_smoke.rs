@@ -81,11 +81,11 @@ fn bench_smoke_measures_every_figure() {
   assert_eq!(p1b_context.len(), 1, "P1b: expected 1 context row\n{stdout}");
   assert!(p1b_context[0][4].starts_with(|c: char| c.is_ascii_digit()), "P1b context: no number\n{stdout}");
   // Deno (npm's @deno/linux-x64-glibc, pinned in bench/package.json) is a peer of P1a (context), P2,
-  // P5 (context) and P9: its sync call, an exception out of the guest, a JS import's throw through
-  // the guest, a JS throw of a plain object, an Error's stack read and an Error rejected through
-  // two async functions must be measured too.
+  // P5 (context) and P9: its sync call, an exception and a trap out of the guest, a JS import's
+  // throw through the guest, a JS throw of a plain object, an Error's stack read and an Error
+  // rejected through two async functions must be measured too.
   let deno_p1a: Vec<_> = rows.iter().filter(|r| r[0] == "P1a" && r[5] == "—" && r[1].contains("Deno")).collect();
-  assert_eq!(deno_p1a.len(), 6, "P1a: expected Deno's 6 context rows\n{stdout}");
+  assert_eq!(deno_p1a.len(), 7, "P1a: expected Deno's 7 context rows\n{stdout}");
   for row in deno_p1a {
     assert!(row[4].starts_with(|c: char| c.is_ascii_digit()), "P1a Deno {}: no number ({})\n{stdout}", row[1], row[4]);
   }

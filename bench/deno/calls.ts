@@ -1,18 +1,18 @@
 // P1a's Deno peer: ns per synchronous `exports.add(i, 1)` on the same add.wasm, in the loop shape
 // of kiln/calls.ts (V8 JIT code calling into Liftoff/TurboFan code), with an empty loop for context.
 //
-// With it, the peer of bench/kiln/webassembly_calls.ts's exceptions: throw.wasm's `boom` caught in
-// JS, rethrow.wasm's `pass` with a JS import that throws, a JS `throw` of a plain object, an
-// Error's `stack` read, and an Error rejected through two async functions; and of P1c's context
-// rows: a JS import's round trip, and an import that calls its own instance's export back.
+// With it, the peer of bench/kiln/webassembly_calls.ts's exceptions: throw.wasm's `boom` and
+// `trap` caught in JS, rethrow.wasm's `pass` with a JS import that throws, a JS `throw` of a plain
+// object, an Error's `stack` read, and an Error rejected through two async functions; and of P1c's
+// context rows: a JS import's round trip, and an import that calls its own instance's export back.
 //
 //   deno run --allow-read=<paths> calls.ts '{"add": path of add.wasm, "throw": path of throw.wasm,
 //     "rethrow": path of rethrow.wasm, "hostcall": path of hostcall.wasm, "reenter": path of
 //     reenter.wasm, "calls": N, "throws": N, "hostCalls": N, "repeats": R}'
 // Prints one JSON line: {"exportsAdd": [ns per call, per run], "emptyLoop": [...],
-// "exceptionOut": [ns per exception], "importThrow": [ns per throw], "throwObject": [ns per
-// throw], "stackRead": [ns per read], "asyncReject": [ns per rejection], "importCall": [ns per
-// round trip], "importCallsBack": [...]}.
+// "exceptionOut": [ns per exception], "trapOut": [ns per trap], "importThrow": [ns per throw],
+// "throwObject": [ns per throw], "stackRead": [ns per read], "asyncReject": [ns per rejection],
+// "importCall": [ns per round trip], "importCallsBack": [...]}.
 import { type CallsSpec, exceptionRuns, importRuns, measure, now } from "../shared.mjs";
 
 const spec: CallsSpec = JSON.parse(Deno.args[0]);
@@ -40,11 +40,11 @@ const exportsAdd = await measure(spec.repeats, () => {
   return (t * 1e9) / n;
 });
 
-const { exceptionOut, importThrow, throwObject, stackRead, asyncReject } = await exceptionRuns(
+const { exceptionOut, trapOut, importThrow, throwObject, stackRead, asyncReject } = await exceptionRuns(
   Deno.readFileSync(spec.throw),
   Deno.readFileSync(spec.rethrow),
   spec.throws,
   spec.repeats,
 );
 const { importCall, importCallsBack } = await importRuns(Deno.readFileSync(spec.hostcall), Deno.readFileSync(spec.reenter), spec.hostCalls, spec.repeats);
-console.log(JSON.stringify({ exportsAdd, emptyLoop, exceptionOut, importThrow, throwObject, stackRead, asyncReject, importCall, importCallsBack }));
+console.log(JSON.stringify({ exportsAdd, emptyLoop, exceptionOut, trapOut, importThrow, throwObject, stackRead, asyncReject, importCall, importCallsBack }));
