@@ -327,6 +327,7 @@ fn failures_are_the_standard_errors_with_kiln_codes() {
     "new Instance without an import: LinkError 5001\n",
     "instantiate without an import: LinkError 5001\n",
     "unreachable: RuntimeError 5002\n",
+    "trap detail: RuntimeError 5002 `boom` trapped: wasm trap: wasm `unreachable` instruction executed true  true string\n",
     "after the trap: 5\n",
     "new Module(\"bytes\"): TypeError\n",
   ));

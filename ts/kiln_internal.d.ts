@@ -631,9 +631,10 @@ declare module "kiln:internal" {
      * an exception out of the guest as the `WebAssembly.Exception` or JS value it stands for, rather
      * than as an error that carries it for `standard` to unwrap. An Error made, its stack captured
      * and its properties set, then unwrapped in JS, took most of the 5.1 µs of an exception caught in
-     * JS (BENCHMARKS.md, the thirty-ninth pass).
+     * JS (BENCHMARKS.md, the thirty-ninth pass). `runtime_error` makes a `WebAssembly.RuntimeError`
+     * from a message (`RuntimeErrorMaker`), for the failed calls of the global's instances.
      */
-    op_wasm_exception_maker(maker: unknown): void;
+    op_wasm_exception_maker(maker: unknown, runtimeError: unknown): void;
     /**
      * Sets the exported mutable global `name` of an instance to the value in `value` (one slot of
      * the global's type, value.rs).

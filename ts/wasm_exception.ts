@@ -288,13 +288,19 @@ export function passesAsThrown(error: unknown, claim: boolean): boolean {
 
 let registered = false;
 
-/** Has the synchronous ops throw exceptions out of the guest as themselves (`thrownByOp`): done at
- * the first instantiation through the `WebAssembly` global, as Rust keeps the function in the
- * isolate, which the start-up snapshot does not keep. */
-export function throwExceptionsAsThemselves(): void {
+/** Has the synchronous ops throw exceptions out of the guest as themselves (`thrownByOp`), and the
+ * failed calls of the `WebAssembly` global's instances without JS host functions as the
+ * `WebAssembly.RuntimeError` `runtimeError` makes of the message (ext_wasm/src/raise.rs), which
+ * `standard` passes on as it is: done at the first instantiation through the `WebAssembly`
+ * global, as Rust keeps the functions in the isolate, which the start-up snapshot does not keep. */
+export function throwExceptionsAsThemselves(runtimeError: (message: string) => Error): void {
   if (registered) return;
   registered = true;
-  ops.op_wasm_exception_maker(thrownByOp);
+  ops.op_wasm_exception_maker(thrownByOp, (message: string): Error => {
+    const error = runtimeError(message);
+    direct = error;
+    return error;
+  });
 }
 
 /** The array `thrownOf` reads, from the text of an exception (`v <id>`, or `t <tag> <types> <hex>`:

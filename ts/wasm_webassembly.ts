@@ -230,7 +230,7 @@ function plan(
   }
   if (interpreted !== "") return { id, split: splitImports(undefined), interpreted: toInterpreter(module, values, interpreted), join: null };
   // Before any of the instance's code runs (its start function may throw).
-  throwExceptionsAsThemselves();
+  throwExceptionsAsThemselves((message) => new RuntimeError(message));
   return { id, split: splitImports(hostImports(module, values, join), true), interpreted: null, join };
 }
 

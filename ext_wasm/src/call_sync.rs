@@ -267,7 +267,15 @@ pub(crate) fn sync_call<Io: CallIo>(
        linked with it) is still running; await it before calling `instance.exports` functions",
     ));
   };
-  call_locked(&mut guard, entry.member, export_index, io, &|| state.borrow::<SharedEngines>().0.clone(), false)
+  let called =
+    call_locked(&mut guard, entry.member, export_index, io, &|| state.borrow::<SharedEngines>().0.clone(), false);
+  // The `WebAssembly` global's stores are the ones that pass JS values (js_ref.rs); those with JS
+  // host functions add what a host function threw to the error in JS, so only the others' errors
+  // are thrown as RuntimeErrors from here (raise.rs).
+  match called {
+    Err(error) if entry.host.is_none() && guard.store.data().refs.is_some() => Err(error.of_standard_call()),
+    called => called,
+  }
 }
 
 /// Runs one synchronous call of export `export_index` of member `member` of a store whose lock

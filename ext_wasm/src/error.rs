@@ -140,6 +140,9 @@ pub struct WasmError {
   /// A WebAssembly exception nothing in the guest caught, for the `WebAssembly` global, which
   /// throws it as what it is (exception.rs, `Thrown`). `exception` in JS.
   exception: Option<std::sync::Arc<Thrown>>,
+  /// The error of a synchronous call of an instance of the `WebAssembly` global without JS host
+  /// functions, whose JS gets a 5002 as a `WebAssembly.RuntimeError` (raise.rs). Not in JS.
+  standard: bool,
 }
 
 /// A property of an error's JS object besides `message` and `name` ([`WasmError::properties`]).
@@ -153,7 +156,7 @@ pub enum Property<'a> {
 
 impl WasmError {
   pub fn new(code: ErrorCode, message: impl Into<String>) -> Self {
-    Self { code, message: message.into(), exit_code: None, stage: None, exception: None }
+    Self { code, message: message.into(), exit_code: None, stage: None, exception: None, standard: false }
   }
 
   /// A WASI program ended with `proc_exit(status)`, status != 0.
@@ -164,6 +167,7 @@ impl WasmError {
       exit_code: Some(status),
       stage: None,
       exception: None,
+      standard: false,
     }
   }
 
@@ -187,6 +191,20 @@ impl WasmError {
 
   pub fn exit_code(&self) -> Option<i32> {
     self.exit_code
+  }
+
+  /// Marks the error of a synchronous call of an instance of the `WebAssembly` global that has no
+  /// JS host functions: raise.rs throws a 5002 of it as the `WebAssembly.RuntimeError` its JS
+  /// would have made of it (ts/wasm_objects.ts, `standard`).
+  pub fn of_standard_call(mut self) -> Self {
+    self.standard = true;
+    self
+  }
+
+  /// Whether JS gets this error as a `WebAssembly.RuntimeError` (see [`Self::of_standard_call`]):
+  /// a 5002 of a `WebAssembly` global's call that carries no exception out of the guest.
+  pub fn is_runtime_error(&self) -> bool {
+    self.standard && self.code == ErrorCode::CallError && self.exception.is_none()
   }
 
   /// The exception out of the guest it carries, if any.

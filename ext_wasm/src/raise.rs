@@ -21,7 +21,9 @@
 //! `WebAssembly` global's stores make) is thrown as the value that exception stands for instead,
 //! made by the JS function ts/wasm_exception.ts registers ([`op_wasm_exception_maker`]): the
 //! `WebAssembly.Exception`, or the JS value a JS import threw through the guest. The Error would
-//! only have been unwrapped into that value in JS.
+//! only have been unwrapped into that value in JS. In the same way, a failed call (a trap) of one
+//! of the global's instances without JS host functions (`WasmError::is_runtime_error`) is thrown
+//! as the `WebAssembly.RuntimeError` its JS would have made of Kiln's error.
 
 use deno_core::{op2, v8};
 use deno_error::JsErrorClass;
@@ -49,14 +51,16 @@ pub fn throw(scope: &mut v8::PinScope<'_, '_>, error: &WasmError) {
   scope.throw_exception(exception);
 }
 
-/// What JS gets for `error`: the value of the exception out of the guest it carries, where the
-/// `WebAssembly` global's JS has said how to make it ([`op_wasm_exception_maker`]), else its
-/// [`error_object`].
+/// What JS gets for `error`: the value of the exception out of the guest it carries, or the
+/// `WebAssembly.RuntimeError` of a `WebAssembly` global's failed call, where the global's JS has
+/// said how to make them ([`op_wasm_exception_maker`]), else its [`error_object`].
 pub fn exception_of<'s>(scope: &mut v8::PinScope<'s, '_>, error: &WasmError) -> v8::Local<'s, v8::Value> {
-  match error.thrown().and_then(|thrown| thrown_value(scope, thrown)) {
-    Some(value) => value,
-    None => error_object(scope, error),
-  }
+  let made = match error.thrown() {
+    Some(thrown) => thrown_value(scope, thrown),
+    None if error.is_runtime_error() => runtime_error(scope, error),
+    None => None,
+  };
+  made.unwrap_or_else(|| error_object(scope, error))
 }
 
 /// ts/wasm_exception.ts's `thrownByOp`, which makes the JS value of an exception out of the guest
@@ -65,18 +69,47 @@ pub fn exception_of<'s>(scope: &mut v8::PinScope<'s, '_>, error: &WasmError) -> 
 /// keeps no isolate slots).
 struct ExceptionMaker(v8::Global<v8::Function>);
 
+/// The `WebAssembly` global's maker of a `WebAssembly.RuntimeError` from a message (registered
+/// with [`ExceptionMaker`]). A trap of its instances was made into Kiln's error here, then into a
+/// RuntimeError by its JS (`standard`): two errors, each with its stack captured, a third and a
+/// quarter of the 8.7 µs of a trap caught in JS (BENCHMARKS.md, the forty-first pass).
+struct RuntimeErrorMaker(v8::Global<v8::Function>);
+
 /// Registers `maker` (ts/wasm_exception.ts, `thrownByOp`): from now on the synchronous ops throw
 /// an exception out of the guest as the `WebAssembly.Exception` or JS value it stands for, rather
 /// than as an error that carries it for `standard` to unwrap. An Error made, its stack captured
 /// and its properties set, then unwrapped in JS, took most of the 5.1 µs of an exception caught in
-/// JS (BENCHMARKS.md, the thirty-ninth pass).
+/// JS (BENCHMARKS.md, the thirty-ninth pass). `runtime_error` makes a `WebAssembly.RuntimeError`
+/// from a message ([`RuntimeErrorMaker`]), for the failed calls of the global's instances.
 #[op2(fast)]
-pub fn op_wasm_exception_maker(scope: &mut v8::PinScope<'_, '_>, maker: v8::Local<v8::Value>) -> Result<(), WasmError> {
-  let maker = v8::Local::<v8::Function>::try_from(maker)
-    .map_err(|_| WasmError::type_error("op_wasm_exception_maker takes a function (ts/wasm_exception.ts)"))?;
+pub fn op_wasm_exception_maker(
+  scope: &mut v8::PinScope<'_, '_>,
+  maker: v8::Local<v8::Value>,
+  runtime_error: v8::Local<v8::Value>,
+) -> Result<(), WasmError> {
+  let refused = |_| WasmError::type_error("op_wasm_exception_maker takes two functions (ts/wasm_exception.ts)");
+  let maker = v8::Local::<v8::Function>::try_from(maker).map_err(refused)?;
+  let runtime_error = v8::Local::<v8::Function>::try_from(runtime_error).map_err(refused)?;
   let maker = v8::Global::new(scope, maker);
+  let runtime_error = v8::Global::new(scope, runtime_error);
   scope.set_slot(ExceptionMaker(maker));
+  scope.set_slot(RuntimeErrorMaker(runtime_error));
   Ok(())
+}
+
+/// The `WebAssembly.RuntimeError` of `error`, made by the registered maker with its message;
+/// `None` if none is registered or it threw (Kiln's error is thrown instead, which the global's
+/// JS makes into the same RuntimeError).
+fn runtime_error<'s>(scope: &mut v8::PinScope<'s, '_>, error: &WasmError) -> Option<v8::Local<'s, v8::Value>> {
+  let maker = v8::Local::new(scope, &scope.get_slot::<RuntimeErrorMaker>()?.0);
+  let message = v8::String::new(scope, &error.get_message())?.into();
+  v8::tc_scope!(let tc, scope);
+  let recv = v8::undefined(tc).into();
+  let value = maker.call(tc, recv, &[message]);
+  if value.is_none() {
+    tc.reset();
+  }
+  value
 }
 
 /// The JS value of exception `thrown`, made by the registered maker; `None` if none is

@@ -33,5 +33,16 @@ await attempt("instantiate without an import", () => WebAssembly.instantiate(nee
 const boom = new WebAssembly.Instance(new WebAssembly.Module(await readBytes("./boom.wasm")));
 const exports = boom.exports as unknown as AddExports;
 await attempt("unreachable", () => exports.boom());
+// The trap's RuntimeError is made in Rust's op for a store without JS host functions
+// (ext_wasm/src/raise.rs), as the global's JS made it of Kiln's error before: the same error.
+try {
+  exports.boom();
+} catch (e) {
+  const error = e as Error & { code?: number };
+  console.log(
+    `trap detail: ${error.name} ${error.code} ${error.message} ${error instanceof Error} ${Object.keys(error).join(",")} ` +
+      `${Object.getPrototypeOf(error) === WebAssembly.RuntimeError.prototype} ${typeof error.stack}`,
+  );
+}
 console.log(`after the trap: ${exports.add(2, 3)}`);
 await attempt('new Module("bytes")', () => new WebAssembly.Module("bytes" as unknown as BufferSource));
