@@ -1,12 +1,13 @@
 // instance.exports: the synchronous fast path. Same values and the same coded errors as call().
 import { compile, compileFile, instantiate, isWasmError, types } from "runtime:wasm";
 
-function code(f: () => unknown): string {
+/** The code and name of the error `f` throws (with `withMessage`, the code and message). */
+function code(f: () => unknown, withMessage = false): string {
   try {
     f();
     return "no error";
   } catch (e) {
-    return isWasmError(e) ? `${e.code} ${e.name}` : `uncoded ${e}`;
+    return isWasmError(e) ? `${e.code} ${withMessage ? e.message : e.name}` : `uncoded ${e}`;
   }
 }
 
@@ -55,16 +56,8 @@ console.log("trap:", code(() => x.trap()));
 // Traps that always happen (`unreachable`, an access past the memory's maximum) are raised by a
 // call in the compiled code, not a signal (patches/wasmtime-cranelift.patch): the same errors, and
 // the instance goes on working after them.
-function trapMessage(f: () => unknown): string {
-  try {
-    f();
-    return "no error";
-  } catch (e) {
-    return isWasmError(e) ? `${e.code} ${e.message}` : `uncoded ${e}`;
-  }
-}
-console.log("unreachable:", trapMessage(() => x.trap()));
-console.log("never in bounds:", trapMessage(() => x.never_in_bounds()));
+console.log("unreachable:", code(() => x.trap(), true));
+console.log("never in bounds:", code(() => x.never_in_bounds(), true));
 console.log("after traps:", x.divmod(7, 2), (await shapes.call("divmod", 9, 4)).join(" "));
 console.log("trap through call:", await shapes.call("never_in_bounds").then(() => "no error", (e) => `${e.code} ${e.message}`));
 // The op checks plain numbers itself and the JS side converts only a refused call's arguments,
