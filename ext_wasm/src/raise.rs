@@ -72,7 +72,8 @@ struct ExceptionMaker(v8::Global<v8::Function>);
 /// The `WebAssembly` global's maker of a `WebAssembly.RuntimeError` from a message (registered
 /// with [`ExceptionMaker`]). A trap of its instances was made into Kiln's error here, then into a
 /// RuntimeError by its JS (`standard`): two errors, each with its stack captured, a third and a
-/// quarter of the 8.7 µs of a trap caught in JS (BENCHMARKS.md, the forty-first pass).
+/// quarter of a trap caught in JS by `perf` (5.7 → 3.8 µs by probe: BENCHMARKS.md, the
+/// forty-first pass).
 struct RuntimeErrorMaker(v8::Global<v8::Function>);
 
 /// Registers `maker` (ts/wasm_exception.ts, `thrownByOp`): from now on the synchronous ops throw
