@@ -71,8 +71,8 @@ struct ExceptionMaker(v8::Global<v8::Function>);
 
 /// The `WebAssembly` global's maker of a `WebAssembly.RuntimeError` from a message (registered
 /// with [`ExceptionMaker`]). A trap of its instances was made into Kiln's error here, then into a
-/// RuntimeError by its JS (`standard`): two errors, each with its stack captured, a third and a
-/// quarter of a trap caught in JS by `perf` (5.7 → 3.8 µs by probe: BENCHMARKS.md, the
+/// RuntimeError by its JS (`standard`): two errors, each with its stack captured, about a third
+/// and a sixth of a trap caught in JS by `perf` (5.7 → 3.8 µs by probe: BENCHMARKS.md, the
 /// forty-first pass).
 struct RuntimeErrorMaker(v8::Global<v8::Function>);
 
