@@ -95,7 +95,8 @@ fn call_answers_the_same_on_an_exports_first_call_and_on_later_ones() {
 #[test]
 fn call_checks_arguments_in_its_op_as_the_checked_path_does() {
   // After an export's first call, `call` hands a call of the common shape to one op that checks
-  // the arguments itself; what it refuses takes the checked path. Each case runs as a first call
+  // the arguments itself (once warm, `call` is that op: call_op.rs); what it refuses takes the
+  // checked path. Each case runs as a first call
   // and on a warm instance (`first ... / later ...` when the two disagree).
   let out = App::new("call_numbers_op.ts")
     .allow_all()
@@ -131,6 +132,12 @@ fn call_checks_arguments_in_its_op_as_the_checked_path_does() {
     "pi: ok [3.141592653589793]".into(),
     "tick: ok [2]".into(),
     "pair: ok [42]".into(),
+    "name not a string: 5007 TypeError: call: the export name must be a string, got 7".into(),
+    "no such export: 5003 ExportNotFound: the module exports no function `nope`; its functions are: add, half, mix, \
+     remember, last, boom, spin, sum3, fsum3, pi, tick, pair"
+      .into(),
+    "own call: true, a promise: true, own keys: []".into(),
+    "reactions: call, resolved".into(),
     "unfinished: true timer fired during the call: true".into(),
     "busy: spin 300000000, add 5".into(),
   ];

@@ -370,6 +370,14 @@ declare module "kiln:internal" {
      */
     op_wasm_instance_call_numbers_first(packedExport: number, a: number, b: number, c: number): number | null;
     /**
+     * `instance.call(name, ...args)` itself, bound as `op_wasm_instance_call_bound.bind(again,
+     * exports)` (ts/wasm_instance.ts): `exports` maps the names of the exports `call` has called to
+     * their packed numbers (the common shape) or call functions, and `again(unfinished, name,
+     * ...args)` is the JS method (or, with `unfinished` true, the finishing of the call this op
+     * started). Returns the call's promise.
+     */
+    op_wasm_instance_call_bound(...args: unknown[]): unknown;
+    /**
      * Finishes the call that `op_wasm_instance_call_args_first`,
      * `op_wasm_instance_call_numbers_first`, `op_wasm_instance_call_slots` or
      * `op_wasm_instance_call` left unfinished, after one

@@ -10,8 +10,9 @@
 // `runtime:wasm/instance`), processes (./wasm_process.ts, `runtime:wasm/process`), pools
 // (./wasm_pool.ts, `runtime:wasm/pool`) and components (./wasm_component.ts,
 // `runtime:wasm/component`). Internal modules hold the checks and conversions of values
-// (./wasm_values.ts, `runtime:wasm/values`) and the synchronous functions of `instance.exports`
-// (./wasm_exports.ts, `runtime:wasm/exports`).
+// (./wasm_values.ts, `runtime:wasm/values`), the synchronous functions of `instance.exports`
+// (./wasm_exports.ts, `runtime:wasm/exports`) and the paths of `instance.call` (./wasm_calls.ts,
+// `runtime:wasm/calls`).
 
 import type { ErrorCodes, ModuleImport, WasiConfig } from "kiln:internal";
 import { checkFloat, checkInt32, checkInt64, codes, describe, ops, rawId, toBytes, wasmError } from "runtime:wasm/values";

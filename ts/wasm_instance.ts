@@ -5,27 +5,10 @@
 
 import type { ExportInfo, WasiConfig } from "kiln:internal";
 import type { ImportObject, InstantiateOptions, WasmArg, WasmExports, WasmFunction, WasmResult } from "runtime:wasm";
-import {
-  argumentLabels,
-  arityError,
-  configJson,
-  decodeResults,
-  describe,
-  encodeArgs,
-  EXPORT_INDEX_LIMIT,
-  isNumberType,
-  isNumericType,
-  type Signature,
-  kindsOf,
-  numberArg,
-  ops,
-  rawId,
-  readSlots,
-  wasmError,
-  writeSlots,
-} from "runtime:wasm/values";
+import { configJson, describe, ops, rawId, wasmError } from "runtime:wasm/values";
+import { InstanceCalls, nameError } from "runtime:wasm/calls";
 import { exportFunction } from "runtime:wasm/exports";
-import { driveInstantiation, hostCall } from "runtime:wasm/host-drive";
+import { driveInstantiation } from "runtime:wasm/host-drive";
 import { hostExportFunction } from "runtime:wasm/host-exports";
 import { type HostTable, hostTable } from "runtime:wasm/host-table";
 import { splitImports } from "runtime:wasm/import-object";
@@ -67,20 +50,9 @@ export class WasmInstance<E extends object = WasmExports> {
   #memory: WasmMemory | null = null;
   /** The record this instance and its memory share in `forgotten` (the memory joins on first use). */
   #reclaim: Reclaim;
-  #signatures: Map<string, Signature> | null = null;
   #exports: WasmExports | null = null;
-  /** The store's JS host functions (hostTables), once looked up: null before, undefined if none. */
-  #host: HostTable | undefined | null = null;
-  /**
-   * The packed export (instance id and export index, as the ops take them) of each export of the
-   * common shape `call` has called so far: `call` hands such a call straight to
-   * op_wasm_instance_call_args_first.
-   */
-  #fast: Map<string, number> | null = null;
-  /** The checked path of those exports' calls (numbersCall), each made when first needed. */
-  #checked: Map<string, NumbersCall> | null = null;
-  /** `call` of each export of another signature called so far (slotsCall). */
-  #slotted: Map<string, (args: WasmArg[]) => Promise<WasmResult[]>> | null = null;
+  /** `call`'s lookups and paths (runtime:wasm/calls), made by the first call of a module's instance. */
+  #calls: InstanceCalls | null = null;
   /** A component instance's JS side (runtime:wasm/component); null for a module's. */
   #component: ComponentInstance | null = null;
 
@@ -119,27 +91,6 @@ export class WasmInstance<E extends object = WasmExports> {
     return this.#memory;
   }
 
-  #signature(name: string): Signature | undefined {
-    if (this.#signatures === null) {
-      const map = new Map<string, Signature>();
-      ops.op_wasm_instance_exports(this.#raw).forEach((e, index) => {
-        if (e.kind !== "function") return;
-        const params = e.params ?? [];
-        const results = e.results ?? [];
-        const packs = index < EXPORT_INDEX_LIMIT && Number.isSafeInteger(this.#raw * EXPORT_INDEX_LIMIT + index);
-        const numbers = params.length <= 3 && params.every(isNumberType) && results.length <= 1 &&
-          results.every(isNumberType) && packs;
-        const numeric = packs && params.every(isNumericType) && results.every(isNumericType);
-        const where = argumentLabels(e.name, params);
-        const i32s = params.reduce((bits, p, i) => (p === "i32" ? bits | (1 << i) : bits), 0);
-        const slots = Math.max(params.length, results.length);
-        map.set(e.name, { params, results, slots, index, numbers, numeric, where, i32s, bounded: null });
-      });
-      this.#signatures = map;
-    }
-    return this.#signatures.get(name);
-  }
-
   /**
    * Calls the exported function `name` with arguments converted by its signature; resolves to its
    * results in order: numbers for i32, f32 and f64, bigints for i64.
@@ -164,92 +115,15 @@ export class WasmInstance<E extends object = WasmExports> {
     name: string,
     ...args: WasmExports extends E ? WasmArg[] : unknown[]
   ): Promise<R> {
-    // Not an async function: for the common shape it returns a promise of the results array made
-    // directly, which saves the interpreter an async frame and two promises per call. Errors still
-    // arrive as rejections. After an export's first call, the op checks the arguments and runs
-    // the call (ext_wasm/src/call.rs): the rest of this method runs once per export, not once per
-    // call, and only a call the op refuses or does not end takes the checked path.
-    const packed = this.#fast !== null ? this.#fast.get(name) : undefined;
-    if (packed !== undefined) {
-      let r: number | undefined | null | false;
-      try {
-        r = ops.op_wasm_instance_call_args_first(packed, args) as number | undefined | null | false;
-      } catch (e) {
-        return Promise.reject(e);
-      }
-      if (typeof r === "number") return Promise.resolve([r]) as Promise<R>;
-      if (r === undefined) return Promise.resolve([]) as Promise<WasmResult[]> as Promise<R>;
-      return this.#numbersChecked(name, packed, r === null, args as WasmArg[]) as Promise<R>;
+    // A module's instance replaces this method with an op of its own on its first call
+    // (runtime:wasm/calls), which sends here only what it hands back.
+    if (this.#component !== null) {
+      const bad = nameError(name);
+      return bad !== null ? Promise.reject(bad) : this.#component.call(name, args) as Promise<R>;
     }
-    const slotted = this.#slotted !== null ? this.#slotted.get(name) : undefined;
-    if (slotted !== undefined) return slotted(args as WasmArg[]) as Promise<R>;
-    try {
-      if (typeof name !== "string") {
-        throw wasmError("TypeError", `call: the export name must be a string, got ${describe(name)}`);
-      }
-      if (this.#component !== null) return this.#component.call(name, args) as Promise<R>;
-      const values = args as WasmArg[];
-      const sig = this.#signatures !== null ? this.#signatures.get(name) : this.#signature(name);
-      // The host table is looked up once: instantiate sets it before it returns the instance.
-      const table = this.#host !== null ? this.#host : (this.#host = hostTables.get(this));
-      const packed = this.#raw * EXPORT_INDEX_LIMIT + (sig === undefined ? 0 : sig.index);
-      // Only the host driver may make a call that can reach a host function; one that ends in
-      // bounded time cannot, and takes the ops of any other store.
-      const driven = table !== undefined && sig !== undefined &&
-        (!sig.numeric || !(sig.bounded ??= ops.op_wasm_instance_export_bounded(packed)));
-      if (driven) {
-        const call = hostCall(this.#raw, sig.index, table, name, sig);
-        (this.#slotted ??= new Map()).set(name, call);
-        return call(values) as Promise<R>;
-      }
-      if (sig === undefined || !sig.numbers) return this.#callWithSlots<R>(name, sig, values);
-      (this.#fast ??= new Map()).set(name, packed);
-      return this.#numbersChecked(name, packed, false, values) as Promise<R>;
-    } catch (e) {
-      return Promise.reject(e);
-    }
-  }
-
-  /**
-   * `call` of the common-shape export `name` (packed as the ops take it) when
-   * op_wasm_instance_call_args_first did not end it: `unfinished` if it started the call, which is
-   * then finished by op_wasm_call_unfinished; else the op refused the arguments (or it is the
-   * export's first call), and numbersCall converts them or names the bad one.
-   */
-  #numbersChecked(name: string, packed: number, unfinished: boolean, args: WasmArg[]): Promise<WasmResult[]> {
-    let checked = this.#checked !== null ? this.#checked.get(name) : undefined;
-    if (checked === undefined) {
-      const sig = this.#signature(name);
-      if (sig === undefined) return Promise.reject(wasmError("TypeError", `call: \`${name}\` has no signature; this is a bug in Kiln`));
-      checked = numbersCall(name, packed, sig);
-      (this.#checked ??= new Map()).set(name, checked);
-    }
-    return unfinished ? checked.unfinished() : checked.call(args);
-  }
-
-  /** `call` for any other signature: arguments and results in 8-byte slots (ext_wasm/src/value.rs). */
-  #callWithSlots<R extends unknown[]>(name: string, sig: Signature | undefined, args: WasmArg[]): Promise<R> {
-    const packed = sig === undefined ? -1 : this.#raw * EXPORT_INDEX_LIMIT + sig.index;
-    if (sig !== undefined && sig.index < EXPORT_INDEX_LIMIT && Number.isSafeInteger(packed)) {
-      const call = slotsCall(name, packed, sig);
-      (this.#slotted ??= new Map()).set(name, call);
-      return call(args) as Promise<R>;
-    }
-    return this.#callByName<R>(name, sig, args);
-  }
-
-  /** `call` by the export's name: for a name that is not a function export, or an export index
-   * too large to pack. */
-  async #callByName<R extends unknown[]>(name: string, sig: Signature | undefined, args: WasmArg[]): Promise<R> {
-    // As for the common shape: a call that does not end at once is finished by an async op.
-    if (sig === undefined) {
-      // Not a function export: the op reports what it is, or which functions exist.
-      if (!ops.op_wasm_instance_call(this.#raw, name, new Uint8Array(0))) await ops.op_wasm_call_unfinished();
-      return [] as WasmResult[] as R;
-    }
-    const bytes = encodeArgs(name, sig, args);
-    if (!ops.op_wasm_instance_call(this.#raw, name, bytes)) await ops.op_wasm_call_unfinished();
-    return decodeResults(bytes, sig.results) as R;
+    // Made on the first call: instantiate sets the host table before it returns the instance.
+    const calls = this.#calls ?? (this.#calls = new InstanceCalls(this.#raw, hostTables.get(this)));
+    return calls.call(name, args as WasmArg[], this) as Promise<R>;
   }
 
   /**
@@ -482,103 +356,4 @@ export async function instantiate<E extends object = WasmExports>(
   const instance = new WasmInstance<E>(id, String(raw), linked);
   if (table !== null) hostTables.set(instance, table);
   return instance;
-}
-
-/** The checked path of `call` for one export of the common shape (numbersCall). */
-interface NumbersCall {
-  /** Checks and converts the arguments, then calls. */
-  call(args: WasmArg[]): Promise<WasmResult[]>;
-  /** Finishes the call op_wasm_instance_call_args_first started and did not end. */
-  unfinished(): Promise<WasmResult[]>;
-}
-
-/**
- * The checked path of `call` of the export `packed` (instance id and export index, as the ops take
- * them) when its signature takes up to three numbers and returns at most one (`sig.numbers`), and
- * its store has no JS host functions: plain numbers, no buffer. It runs on the export's first call
- * and when op_wasm_instance_call_args_first refuses a call (its arguments need converting, or are
- * wrong) or leaves it unfinished. The usual argument (a number; an integer for i32) is checked
- * inline, anything else converted or named by numberArg.
- */
-function numbersCall(name: string, packed: number, sig: Signature): NumbersCall {
-  const p = sig.params;
-  const arity = p.length;
-  const where = sig.where;
-  const none = sig.results.length === 0;
-  // Bit i is set when parameter i is an i32: testing it is cheaper than comparing `p[i]` with
-  // "i32", whose bytes the engine compares, as the signature's strings are not interned.
-  const i32s = sig.i32s;
-  const first = ops.op_wasm_instance_call_numbers_first;
-  const unfinished = ops.op_wasm_call_unfinished;
-  const results = (v: number): WasmResult[] => (none ? [] : [v]);
-  const call = (values: WasmArg[]): Promise<WasmResult[]> => {
-    try {
-      const n = values.length;
-      if (n !== arity) throw arityError(name, p, n);
-      let a: WasmArg = n > 0 ? values[0] : 0, b: WasmArg = n > 1 ? values[1] : 0, c: WasmArg = n > 2 ? values[2] : 0;
-      if (typeof a !== "number" || ((i32s & 1) !== 0 && (a | 0) !== a && a >>> 0 !== a)) a = numberArg(p[0], a, where[0]);
-      if (typeof b !== "number" || ((i32s & 2) !== 0 && (b | 0) !== b && b >>> 0 !== b)) b = numberArg(p[1], b, where[1]);
-      if (typeof c !== "number" || ((i32s & 4) !== 0 && (c | 0) !== c && c >>> 0 !== c)) c = numberArg(p[2], c, where[2]);
-      // The call runs at once; a call that ends there (a short one) resolves without an async op,
-      // and one that does not is finished by one (ext_wasm/src/call_first.rs).
-      const r = first(packed, a, b, c);
-      if (r !== null) return Promise.resolve(none ? [] : [r]);
-      return unfinished().then(results);
-    } catch (e) {
-      return Promise.reject(e);
-    }
-  };
-  return { call, unfinished: () => unfinished().then(results) };
-}
-
-/** A slot buffer and its view, as slotsCall reuses them. */
-interface Slots {
-  bytes: Uint8Array;
-  view: DataView;
-}
-
-/**
- * `call` of the export `packed` (instance id and export index, as the ops take them) of any
- * signature outside the common shape, on a store without JS host functions: the arguments are
- * written into 8-byte slots, which the op reads and writes the results into
- * (op_wasm_instance_call_slots, ext_wasm/src/value.rs). The export is resolved once, on its
- * first call. The buffer is reused by the next call once a call has read its results; a call
- * made while another still holds it (one that did not end at once) gets a new one.
- */
-function slotsCall(name: string, packed: number, sig: Signature): (args: WasmArg[]) => Promise<WasmResult[]> {
-  const { params, results, where } = sig;
-  const arity = params.length;
-  const kinds = kindsOf(params);
-  const resultKinds = kindsOf(results);
-  const size = sig.slots * 8;
-  const first = ops.op_wasm_instance_call_slots;
-  const unfinished = ops.op_wasm_call_unfinished;
-  let spare: Slots | null = null;
-  const read = (slots: Slots): WasmResult[] => {
-    spare = slots;
-    return readSlots(slots.view, resultKinds, results);
-  };
-  return (args: WasmArg[]): Promise<WasmResult[]> => {
-    let slots = spare;
-    spare = null;
-    try {
-      if (slots === null) {
-        const bytes = new Uint8Array(size);
-        slots = { bytes, view: new DataView(bytes.buffer) };
-      }
-      if (args.length !== arity) throw arityError(name, params, args.length);
-      writeSlots(slots.view, kinds, params, where, args);
-      // The call runs at once; one that does not end there is finished by an async op
-      // (ext_wasm/src/call_first.rs), and keeps its buffer until then.
-      if (first(packed, slots.bytes)) return Promise.resolve(read(slots));
-    } catch (e) {
-      spare = slots;
-      return Promise.reject(e);
-    }
-    const held = slots;
-    return unfinished().then(() => read(held), (e) => {
-      spare = held;
-      throw e;
-    });
-  };
 }

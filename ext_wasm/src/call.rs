@@ -293,6 +293,22 @@ fn args_first<'s>(
   let Some(given) = plain_numbers(scope, args) else {
     return Ok(v8::Boolean::new(scope, false).into());
   };
+  given_first(scope, state, packed_export, &given)
+}
+
+/// A call of the common shape with its arguments read (`given`), as
+/// [`op_wasm_instance_call_args_first`] makes it and answers: the result (a number, or
+/// `undefined` without one), `null` if the call did not end on its first poll (it is then the
+/// unfinished call), `false` if the arguments are refused or the store is busy.
+///
+/// # Errors
+/// As [`op_wasm_instance_call_args_first`].
+pub(crate) fn given_first<'s>(
+  scope: &mut v8::PinScope<'s, '_>,
+  state: &mut OpState,
+  packed_export: f64,
+  given: &Given,
+) -> Result<v8::Local<'s, v8::Value>, WasmError> {
   let (instance_id, export_index) = unpack_export(packed_export);
   let table = state.borrow::<InstanceTable>();
   let entry = table.lookup_for_call(instance_id)?;
@@ -319,7 +335,7 @@ fn args_first<'s>(
   let Ok(mut guard) = entry.store.clone().try_lock_owned() else {
     return Ok(v8::Boolean::new(scope, false).into());
   };
-  let Some(has_result) = load_numbers(&mut guard, member, export_index, &given)? else {
+  let Some(has_result) = load_numbers(&mut guard, member, export_index, given)? else {
     return Ok(v8::Boolean::new(scope, false).into());
   };
   let engines = table.engines().clone();
@@ -366,10 +382,10 @@ fn host_driven(export_index: u32) -> WasmError {
 }
 
 /// Arguments of a call of the common shape: `numbers[..count]`.
-struct Given {
-  numbers: [f64; NUMBER_PARAMS],
+pub(crate) struct Given {
+  pub numbers: [f64; NUMBER_PARAMS],
   /// How many were given; `CONVERTED` for as many as the export's arity.
-  count: usize,
+  pub count: usize,
 }
 
 /// A [`Given::count`] for arguments the JS side converted already, as many as the arity.

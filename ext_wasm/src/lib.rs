@@ -22,6 +22,7 @@ mod bounded;
 mod builtin;
 mod call;
 mod call_first;
+mod call_op;
 mod call_sync;
 mod callee;
 mod caller_call;
@@ -112,6 +113,7 @@ pub const INTERNAL_MODULES: &[(&str, &str)] = &[
   ("runtime:wasm/host-exports", include_str!("../../ts/wasm_host_exports.ts")),
   ("runtime:wasm/import-object", include_str!("../../ts/wasm_import_object.ts")),
   ("runtime:wasm/memory", include_str!("../../ts/wasm_memory.ts")),
+  ("runtime:wasm/calls", include_str!("../../ts/wasm_calls.ts")),
   ("runtime:wasm/instance", include_str!("../../ts/wasm_instance.ts")),
   ("runtime:wasm/process", include_str!("../../ts/wasm_process.ts")),
   ("runtime:wasm/pool", include_str!("../../ts/wasm_pool.ts")),
@@ -185,6 +187,7 @@ deno_core::extension!(
     call::op_wasm_instance_call_args_first,
     call::op_wasm_instance_export_bounded,
     call::op_wasm_instance_call_numbers_first,
+    call_op::op_wasm_instance_call_bound,
     call_first::op_wasm_call_unfinished,
     call_sync::op_wasm_instance_call_sync,
     call_sync::op_wasm_instance_call_numbers,

@@ -1,6 +1,7 @@
-// After an export's first `call`, a call of the common shape goes straight to one op
-// (op_wasm_instance_call_args_first), which checks the arguments itself and refuses what does not
-// fit as it is; the checked path (ts/wasm_instance.ts, numbersCall) then converts or names it.
+// After an export's first `call`, a call of the common shape goes straight to one op (the
+// instance's own `call`, op_wasm_instance_call_bound, or op_wasm_instance_call_args_first from
+// the method), which checks the arguments itself and refuses what does not fit as it is; the
+// checked path (ts/wasm_instance.ts, numbersCall) then converts or names it.
 // Each case runs as the first call of a fresh instance and again on a warm one (every export
 // called once): both must answer the same.
 import { compileFile, instantiate, type WasmInstance } from "runtime:wasm";
@@ -33,6 +34,8 @@ const cases: [string, (i: WasmInstance) => Promise<unknown>][] = [
   ["pi", (i) => i.call("pi")],
   ["tick", (i) => i.call("tick").then((r) => i.call("tick").then(() => i.call("last").then((l) => [...(r as unknown[]), ...(l as unknown[])])))],
   ["pair", (i) => i.call("pair", 6, 7).then((r) => i.call("last").then((l) => [...(r as unknown[]), ...(l as unknown[])]))],
+  ["name not a string", (i) => i.call(n(7) as unknown as string, 1, 2)],
+  ["no such export", (i) => i.call("nope", 1, 2)],
 ];
 const warmUp = async (i: WasmInstance) => {
   for (const [name, args] of [["add", [1, 1]], ["half", [1]], ["mix", [1, 1, 1]], ["remember", [0]], ["last", []], ["spin", [1]], ["sum3", [0, 0, 0]], ["fsum3", [0, 0, 0]], ["pi", []], ["tick", []], ["pair", [0, 0]]] as const) {
@@ -44,6 +47,17 @@ await firstAndWarm(module, cases, warmUp);
 
 const instance = await instantiate(module);
 await warmUp(instance);
+
+// Once warm, `call` is the instance's own op (ext_wasm/src/call_op.rs), which the cases above
+// went through on their warm instances, and which the calls below go through.
+// Its promise is made and settled by the op (a v8::PromiseResolver: patches/v8x.patch, change 23),
+// with no keys of its own, and runs its reactions in the order an already fulfilled one does.
+const settled: string[] = [];
+const made = instance.call("add", 1, 2);
+const reactions = [made.then(() => settled.push("call")), Promise.resolve().then(() => settled.push("resolved"))];
+console.log(`own call: ${Object.hasOwn(instance, "call")}, a promise: ${made instanceof Promise}, own keys: [${Reflect.ownKeys(made).map(String).join(", ")}]`);
+await Promise.all(reactions);
+console.log(`reactions: ${settled.join(", ")}`);
 
 // A call that does not end on its first poll: the op leaves it to op_wasm_call_unfinished, and the
 // event loop turns meanwhile (a timer set before the call fires before it ends).
