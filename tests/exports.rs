@@ -140,6 +140,8 @@ fn call_checks_arguments_in_its_op_as_the_checked_path_does() {
     "reactions: call, resolved".into(),
     "unfinished: true timer fired during the call: true".into(),
     "busy: spin 300000000, add 5".into(),
+    "frozen: 3 7 own call: false".into(),
+    "wrapped: 3 7 calls seen: 2 still the app's: true".into(),
   ];
   assert_eq!(body, expected.join("\n"));
   assert!(last.starts_with("after drop: 5005 InvalidInstanceHandle: no instance with id "), "{last}");

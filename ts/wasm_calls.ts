@@ -136,12 +136,16 @@ export class InstanceCalls {
   }
 
   /**
-   * Makes `owner`'s `call` its own bound op (ext_wasm/src/call_op.rs): the op looks up `known`,
+   * Makes `owner`'s `call` its own bound op (ext_wasm/src/call_op.rs), unless the app gave it
+   * one or made it not extensible: the op looks up `known`,
    * runs the calls of the common shape itself and hands the others to their call functions,
    * without this JS. What it does not end it hands back here: `call` for a name it does not know
    * or arguments it refuses, numbersChecked to finish a call that did not end at once.
    */
   #callAsOp(owner: object, known: Record<string, number | KnownCall>): void {
+    // Not over a `call` the app set on the instance itself, nor on an instance it froze or
+    // sealed: those keep calling this method.
+    if (Object.hasOwn(owner, "call") || !Object.isExtensible(owner)) return;
     const again = (unfinished: boolean, name: string, ...args: WasmArg[]): Promise<WasmResult[]> =>
       unfinished ? this.#numbersChecked(name, known[name] as number, true, args) : this.call(name, args, null);
     Object.defineProperty(owner, "call", {

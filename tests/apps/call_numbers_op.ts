@@ -75,5 +75,21 @@ const short = instance.call("add", 2, 3).then((r) => order.push(`add ${r}`));
 await Promise.all([long, short]);
 console.log(`busy: ${order.join(", ")}`);
 
+// An instance the app froze keeps the method, and so does one whose `call` the app replaced.
+const frozen = Object.freeze(await instantiate(module));
+const frozenSums = [await frozen.call("add", 1, 2), await frozen.call("add", 3, 4)];
+console.log(`frozen: ${frozenSums.join(" ")} own call: ${Object.hasOwn(frozen, "call")}`);
+const wrapped = await instantiate(module);
+let seen = 0;
+const method = wrapped.call;
+wrapped.call = function (this: WasmInstance, ...args: Parameters<WasmInstance["call"]>) {
+  seen++;
+  return method.apply(this, args);
+} as WasmInstance["call"];
+const wrappedSums = [await wrapped.call("add", 1, 2), await wrapped.call("add", 3, 4)];
+console.log(`wrapped: ${wrappedSums.join(" ")} calls seen: ${seen} still the app's: ${wrapped.call !== method}`);
+await frozen.drop();
+await wrapped.drop();
+
 await instance.drop();
 console.log(`after drop: ${await outcome(instance.call("add", 1, 1))}`);
