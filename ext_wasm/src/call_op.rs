@@ -68,10 +68,7 @@ pub fn op_wasm_instance_call_bound<'s>(
     Ok(value) if value.is_null() => again(scope, args, true),
     // Refused (or the store is busy): the JS side names the problem or runs the call its way.
     Ok(_) => again(scope, args, false),
-    Err(error) => {
-      let exception = exception_of(scope, &error);
-      settle(scope, Err(exception))
-    }
+    Err(error) => settled(scope, Err(error)),
   }
 }
 
