@@ -115,8 +115,10 @@ export class WasmInstance<E extends object = WasmExports> {
     name: string,
     ...args: WasmExports extends E ? WasmArg[] : unknown[]
   ): Promise<R> {
-    // A module's instance replaces this method with an op of its own on its first call
-    // (runtime:wasm/calls), which sends here only what it hands back.
+    // A module's instance gets an op of its own as `call` on its first call (runtime:wasm/calls),
+    // which hands what it does not end to InstanceCalls, not back here: this method runs for a
+    // component's calls, a module's first, and those of an instance the app froze or whose `call`
+    // it replaced.
     if (this.#component !== null) {
       const bad = nameError(name);
       return bad !== null ? Promise.reject(bad) : this.#component.call(name, args) as Promise<R>;
