@@ -371,7 +371,7 @@ declare module "kiln:internal" {
     op_wasm_instance_call_numbers_first(packedExport: number, a: number, b: number, c: number): number | null;
     /**
      * `instance.call(name, ...args)` itself, bound as `op_wasm_instance_call_bound.bind(again,
-     * exports)` (ts/wasm_instance.ts): `exports` maps the names of the exports `call` has called to
+     * exports)` (ts/wasm_calls.ts, `#callAsOp`): `exports` maps the names of the exports `call` has called to
      * their packed numbers (the common shape) or call functions, and `again(unfinished, name,
      * ...args)` is the JS method (or, with `unfinished` true, the finishing of the call this op
      * started). Returns the call's promise.

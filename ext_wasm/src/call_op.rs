@@ -1,5 +1,5 @@
 //! `instance.call` as a bound op: on an instance's first `call` (of a module's instance, not a
-//! component's), ts/wasm_instance.ts gives the instance an own `call`, this op bound to an object
+//! component's), ts/wasm_calls.ts gives the instance an own `call`, this op bound to an object
 //! of the exports `call` has called so far and to the JS method (`this`). For an export of the
 //! common shape (up to three i32/f32/f64 parameters, at most one such result) that runs without
 //! the host driver (hostcall.rs), the object holds its packed number, and a call runs none of
@@ -9,7 +9,7 @@
 //! ended at once (a short one). In QuickJS the method's own JS (its rest array, the map lookup,
 //! the op's array argument, `Promise.resolve`) was about a third of an awaited call
 //! (BENCHMARKS.md, the forty-second pass). For any other export the object holds its JS call
-//! function (ts/wasm_instance.ts's slotsCall, ts/wasm_host_drive.ts's hostCall), which the op
+//! function (ts/wasm_calls.ts's slotsCall, ts/wasm_host_drive.ts's hostCall), which the op
 //! calls with the arguments as an array: the method's lookup, without the method.
 //!
 //! What the op does not end it hands to the bound JS function, which returns the call's promise:
@@ -33,7 +33,7 @@ use crate::shape::NUMBER_PARAMS;
 const BOUND: i32 = 1;
 
 /// `instance.call(name, ...args)` itself, bound as `op_wasm_instance_call_bound.bind(again,
-/// exports)` (ts/wasm_instance.ts): `exports` maps the names of the exports `call` has called to
+/// exports)` (ts/wasm_calls.ts, `#callAsOp`): `exports` maps the names of the exports `call` has called to
 /// their packed numbers (the common shape) or call functions, and `again(unfinished, name,
 /// ...args)` is the JS method (or, with `unfinished` true, the finishing of the call this op
 /// started). Returns the call's promise.
@@ -138,7 +138,7 @@ fn again<'s>(
   let Ok(again) = v8::Local::<v8::Function>::try_from(this) else {
     return settled(
       scope,
-      Err(WasmError::type_error("op_wasm_instance_call_bound: bind it to `call`'s JS, as ts/wasm_instance.ts does")),
+      Err(WasmError::type_error("op_wasm_instance_call_bound: bind it to `call`'s JS, as ts/wasm_calls.ts does")),
     );
   };
   let mut given: Vec<v8::Local<v8::Value>> = Vec::with_capacity(args.length().max(1) as usize);
