@@ -43,6 +43,15 @@ fn forgotten_instances_are_reclaimed_and_do_not_count() {
 }
 
 #[test]
+fn host_calls_that_read_their_callers_memory_do_not_grow_rss() {
+  let run = app(100).run_with_args(&["callers"]);
+  let out: serde_json::Value = serde_json::from_str(run.success().trim()).unwrap();
+  assert_eq!(out["sum"], 200_000, "{out}");
+  let grown = out["grown"].as_f64().unwrap();
+  assert!(grown < 16.0, "200,000 host calls reading caller.memory in one export call grew RSS by {grown:.1} MiB");
+}
+
+#[test]
 fn dropping_during_a_call_is_safe() {
   app(100).run_with_args(&["inflight"]).ok(concat!(
     "still running at drop: true\n",

@@ -1,7 +1,7 @@
 // Lifecycle under load: many instantiate/drop and compile/dropModule cycles, forgotten instances,
 // drops while a call is in flight, and many concurrent calls. The mode is Kiln.args[0].
 import { compile, compileFile, dropModule, instantiate, isWasmError, WasmInstance } from "runtime:wasm";
-import type { WasmResult } from "runtime:wasm";
+import type { WasmCaller, WasmResult } from "runtime:wasm";
 
 const rss = () => Kiln.memoryUsage().rss;
 const MiB = 1024 * 1024;
@@ -47,6 +47,30 @@ async function forget(): Promise<void> {
     }
   }
   console.log(JSON.stringify({ made, failures }));
+}
+
+// Host functions that read their caller's memory, called 200,000 times by one export call: each
+// caller stayed alive until the run ended (the JS engine kept WeakMap keys until then), 1.6 KB
+// apiece, before patches/v8x.patch.
+async function callers(): Promise<void> {
+  const wat = `(module (import "env" "f" (func $f (param i32) (result i32)))
+    (memory (export "memory") 1) (data (i32.const 0) "\\01")
+    (func (export "loop") (param $n i32) (result i32) (local $i i32) (local $acc i32)
+      (block $done (loop $next
+        (br_if $done (i32.ge_u (local.get $i) (local.get $n)))
+        (local.set $acc (i32.add (local.get $acc) (call $f (local.get $i))))
+        (local.set $i (i32.add (local.get $i) (i32.const 1)))
+        (br $next)))
+      (local.get $acc)))`;
+  const f = (_x: number, caller: WasmCaller) => caller.memory.read(0, 1)[0];
+  const instance = await instantiate(await compile(new TextEncoder().encode(wat)), { imports: { env: { f } } });
+  const loop = (instance.exports as { loop(n: number): number }).loop;
+  loop(2_000);
+  const before = rss();
+  const sum = loop(200_000);
+  const grown = (rss() - before) / MiB;
+  console.log(JSON.stringify({ sum, grown }));
+  await instance.drop();
 }
 
 async function inflight(): Promise<void> {
@@ -142,5 +166,5 @@ async function derefs(): Promise<void> {
   console.log(JSON.stringify({ found, grown }));
 }
 
-const modes: Record<string, () => Promise<void>> = { cycles, forget, inflight, concurrent, throws, derefs };
+const modes: Record<string, () => Promise<void>> = { cycles, forget, callers, inflight, concurrent, throws, derefs };
 await modes[Kiln.args[0]]();
