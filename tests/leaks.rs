@@ -43,6 +43,12 @@ fn forgotten_instances_are_reclaimed_and_do_not_count() {
 }
 
 #[test]
+fn forgotten_instances_with_host_functions_are_reclaimed_without_a_turn_of_the_event_loop() {
+  let run = app(100).run_with_args(&["forgetHost"]);
+  run.ok("{\"made\":10000,\"failures\":0,\"held\":42}\n");
+}
+
+#[test]
 fn host_calls_that_read_their_callers_memory_do_not_grow_rss() {
   let run = app(100).run_with_args(&["callers"]);
   let out: serde_json::Value = serde_json::from_str(run.success().trim()).unwrap();

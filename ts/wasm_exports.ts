@@ -20,12 +20,14 @@ import {
   writeSlots,
 } from "runtime:wasm/values";
 
-/** Where an `exports` function holds its instance. */
+/** Where an `exports` function holds what keeps its instance's store. */
 const INSTANCE = Symbol("kiln.instance");
 
 /**
  * The synchronous function for export number `index` (its position in getExports()) of the
- * instance `raw`; the function keeps `owner`, the WasmInstance, reachable while it is held.
+ * instance `raw`; the function keeps `owner` reachable while it is held: the instance's store
+ * keeper (runtime:wasm/memory, `storeKeeper`), so that a function taken from `exports` keeps the
+ * store after the app let go of the instance.
  */
 export function exportFunction(
   owner: object,
@@ -87,7 +89,7 @@ export function exportFunction(
   }
   Object.defineProperty(fn, "name", { value: name });
   Object.defineProperty(fn, "length", { value: arity });
-  // The function keeps its instance reachable, so that it is not reclaimed while held.
+  // The function keeps its instance's store, so that it is not reclaimed while held.
   Object.defineProperty(fn, INSTANCE, { value: owner });
   return fn as WasmFunction;
 }

@@ -23,7 +23,8 @@ import {
   writeSlots,
 } from "runtime:wasm/values";
 
-/** The synchronous function of an export of a store with host functions. */
+/** The synchronous function of an export of a store with host functions; it keeps `owner` (as
+ * runtime:wasm/exports's `exportFunction` does) reachable while it is held. */
 export function hostExportFunction(
   owner: object,
   raw: number,

@@ -13,10 +13,7 @@ import { hostExportFunction } from "runtime:wasm/host-exports";
 import { type HostTable, hostTable } from "runtime:wasm/host-table";
 import { splitImports } from "runtime:wasm/import-object";
 import { type ComponentInstance, instantiateComponent } from "runtime:wasm/component";
-import { forgotten, type Reclaim, WasmMemory } from "runtime:wasm/memory";
-
-/** The host table of each instance of a store with JS host functions. */
-const hostTables = new WeakMap<object, HostTable>();
+import { forgotten, type Reclaim, storeKeeper, WasmMemory } from "runtime:wasm/memory";
 
 /** `linked` of every instance that has nothing linked: one frozen object, not one per instance. */
 const NOTHING_LINKED: Readonly<Record<string, WasmInstance>> = Object.freeze({});
@@ -51,6 +48,12 @@ export class WasmInstance<E extends object = WasmExports> {
   /** The record this instance and its memory share in `forgotten` (the memory joins on first use). */
   #reclaim: Reclaim;
   #exports: WasmExports | null = null;
+  /** What the functions of `exports` hold to keep the store (runtime:wasm/memory, `storeKeeper`). */
+  #keeper: object | null = null;
+  /** The JS host functions of its store, if it has any (a field, not a WeakMap keyed by the
+   * instance: the JS engine kept a WeakMap's keys until the job ended, before patches/v8x.patch
+   * change 24, and a field costs no lookup). */
+  readonly #host: HostTable | null;
   /** `call`'s lookups and paths (runtime:wasm/calls), made by the first call of a module's instance. */
   #calls: InstanceCalls | null = null;
   /** A component instance's JS side (runtime:wasm/component); null for a module's. */
@@ -61,8 +64,10 @@ export class WasmInstance<E extends object = WasmExports> {
     moduleId: string,
     linked: Readonly<Record<string, WasmInstance>> = NOTHING_LINKED,
     component: ((owner: object) => ComponentInstance) | null = null,
+    host: HostTable | null = null,
   ) {
     this.#raw = raw;
+    this.#host = host;
     this.moduleId = moduleId;
     this.linked = linked === NOTHING_LINKED ? linked : Object.freeze({ ...linked });
     this.#reclaim = { raw, alive: 1 };
@@ -124,7 +129,7 @@ export class WasmInstance<E extends object = WasmExports> {
       return bad !== null ? Promise.reject(bad) : this.#component.call(name, args) as Promise<R>;
     }
     // Made on the first call: instantiate sets the host table before it returns the instance.
-    const calls = this.#calls ?? (this.#calls = new InstanceCalls(this.#raw, hostTables.get(this)));
+    const calls = this.#calls ?? (this.#calls = new InstanceCalls(this.#raw, this.#host ?? undefined));
     return calls.call(name, args as WasmArg[], this) as Promise<R>;
   }
 
@@ -149,12 +154,13 @@ export class WasmInstance<E extends object = WasmExports> {
     if (this.#component !== null) return this.#component.exports as E;
     if (this.#exports === null) {
       const functions: Record<string, WasmFunction> = Object.create(null);
+      const keeper = this.#keeper = storeKeeper(this.#reclaim);
+      const table = this.#host;
       ops.op_wasm_instance_exports(this.#raw).forEach((e, index) => {
         if (e.kind !== "function") return;
-        const table = hostTables.get(this);
-        functions[e.name] = table === undefined
-          ? exportFunction(this, this.#raw, index, e.name, e.params ?? [], e.results ?? [])
-          : hostExportFunction(this, this.#raw, index, e.name, e.params ?? [], e.results ?? [], table);
+        functions[e.name] = table === null
+          ? exportFunction(keeper, this.#raw, index, e.name, e.params ?? [], e.results ?? [])
+          : hostExportFunction(keeper, this.#raw, index, e.name, e.params ?? [], e.results ?? [], table);
       });
       this.#exports = Object.freeze(functions);
     }
@@ -239,6 +245,7 @@ export class WasmInstance<E extends object = WasmExports> {
         ops.op_wasm_instance_drop(this.#raw);
         forgotten.unregister(this);
         if (this.#memory !== null) forgotten.unregister(this.#memory);
+        if (this.#keeper !== null) forgotten.unregister(this.#keeper);
       }
     } catch (e) {
       return Promise.reject(e);
@@ -351,11 +358,9 @@ export async function instantiate<E extends object = WasmExports>(
     linked = {};
     const ids = imports as ImportObject;
     for (const [name, linkedId] of ops.op_wasm_instance_linked(id)) {
-      linked[name] = new WasmInstance(linkedId, String(rawId(ids[name], "module")));
-      if (table !== null) hostTables.set(linked[name], table);
+      linked[name] = new WasmInstance(linkedId, String(rawId(ids[name], "module")), NOTHING_LINKED, null, table);
     }
   }
-  const instance = new WasmInstance<E>(id, String(raw), linked);
-  if (table !== null) hostTables.set(instance, table);
+  const instance = new WasmInstance<E>(id, String(raw), linked, null, table);
   return instance;
 }

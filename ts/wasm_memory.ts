@@ -29,6 +29,20 @@ export const forgotten = new FinalizationRegistry<Reclaim>((handle) => {
 });
 
 /**
+ * A new object that keeps the store of `reclaim`'s instance while it is reachable, as the
+ * instance and its memory do: what the functions of `instance.exports` hold, instead of the
+ * instance, which holds them (through `exports`). Had they held the instance, the two would be a
+ * cycle, which only the engine's cycle collector frees: an instance forgotten after an `exports`
+ * call went on counting against `max_instances` until it ran (tests/leaks.rs).
+ */
+export function storeKeeper(reclaim: Reclaim): object {
+  const keeper = {};
+  reclaim.alive++;
+  forgotten.register(keeper, reclaim, keeper);
+  return keeper;
+}
+
+/**
  * The linear memory of an instance (its first exported memory): `instance.memory`.
  *
  * `buffer` is an ArrayBuffer over the memory itself (no copy), like `WebAssembly.Memory.buffer`;
