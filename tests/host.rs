@@ -1,7 +1,7 @@
 //! JS host functions (issue 11): values both ways, the caller, throws, async functions, start
 //! functions, re-entry and deep JS recursion, through the real binary.
 
-use kiln_test_support::App;
+use kiln_test_support::{repo, App};
 
 #[test]
 fn host_functions_work_through_both_call_paths() {
@@ -237,4 +237,51 @@ fn calls_through_the_host_driver_keep_their_own_records() {
      of 60 right \nafter: [5] [2,\"1099511627776n\"]\n65,600 exports: [5] [5] [26] 5007 TypeError: `e65599` \
      expects 1 argument (i32), got 0; cause undefined: undefined [6]\n"
   ));
+}
+
+/// `await instance.call` of an export of the common shape that the host driver runs: once warm,
+/// the instance's own op begins the call and calls the host functions of numbers itself
+/// (call_driven.rs), and hands what it does not end to the JS driver at the step it reached. Each
+/// way of handing on (a promise or a value to settle, a throw, a host function Rust does not call,
+/// a guest that yields, a busy store) answers as the JS driver's whole way does on a first call.
+#[test]
+fn calls_the_bound_op_begins_through_the_host_driver_answer_as_the_driver_does() {
+  let out = App::new("call_driven_op.ts")
+    .allow_all()
+    .wat("host_driven_shape.wat", "host_driven_shape.wasm")
+    .file("first_and_warm.ts", std::fs::read_to_string(repo().join("tests/apps/first_and_warm.ts")).unwrap())
+    .run()
+    .success()
+    .to_string();
+  let i32_rule = "is not an i32; pass an integer number in [-2^31, 2^32)";
+  let threw = "5002 CallError: the host function";
+  let oob = "MemoryError: caller.memory: cannot read 1 bytes at offset 70000: the memory is 65536 bytes";
+  let expected = [
+    "once: ok [42]".to_string(),
+    "once i32 upper half: ok [0]".into(),
+    "mixed: ok [2.5]".into(),
+    "none: ok []".into(),
+    "wide: ok [42]".into(),
+    "later: ok [101]".into(),
+    "later then num: ok [102]".into(),
+    format!("odd: 5007 TypeError: result 1 of the host function `env.odd`: \"2\" {i32_rule}"),
+    format!("throws: {threw} `env.throws` threw: RangeError: no 3; cause RangeError: no 3"),
+    "peek: ok [42]".into(),
+    format!("peek out of bounds: {threw} `env.peek` threw: {oob}; cause {oob}"),
+    "trap after: 5002 CallError: `trap_after` trapped: wasm trap: wasm `unreachable` instruction executed".into(),
+    format!("string argument: 5007 TypeError: argument 1 of `once`: \"7\" {i32_rule}"),
+    format!("fraction: 5007 TypeError: argument 1 of `once`: 1.5 {i32_rule}"),
+    format!("out of range: 5007 TypeError: argument 1 of `once`: 4294967296 {i32_rule}"),
+    "missing: 5007 TypeError: `once` expects 1 argument (i32), got 0".into(),
+    "extra: 5007 TypeError: `once` expects 1 argument (i32), got 2".into(),
+    "bigint: 5007 TypeError: argument 2 of `mixed`: 2n is not a number".into(),
+    "own call: true".into(),
+    "kept caller: 5006 MemoryError".into(),
+    "yielded: true timer fired during the call: true".into(),
+    "busy: spin 300000001, once 3".into(),
+    "many: 40 of 40 right".into(),
+  ];
+  let (body, last) = out.trim_end().rsplit_once('\n').expect("lines");
+  assert_eq!(body.lines().collect::<Vec<_>>(), expected, "{out}");
+  assert!(last.starts_with("after drop: 5005 InvalidInstanceHandle: no instance with id "), "{last}");
 }

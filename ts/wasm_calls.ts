@@ -23,7 +23,7 @@ import {
   wasmError,
   writeSlots,
 } from "runtime:wasm/values";
-import { hostCall } from "runtime:wasm/host-drive";
+import { drivenEntry, type DrivenEntry, hostCall } from "runtime:wasm/host-drive";
 import type { HostTable } from "runtime:wasm/host-table";
 
 /** `call`'s error for a name that is not a string, or null for a string. */
@@ -41,11 +41,12 @@ export class InstanceCalls {
    * Each export `call` has called so far: for the common shape, its packed export (instance id
    * and export index, as the ops take them), which `call` hands straight to
    * op_wasm_instance_call_args_first; for another signature (slotsCall) or a call the host driver
-   * makes (hostCall), its call function. The op that becomes the instance's `call` looks them up
-   * here too (#callAsOp). An object without a prototype, not a Map: the JS engine's API reads an
+   * makes (hostCall), its call function; for the common shape in a call the host driver makes,
+   * the op's entry (runtime:wasm/host-drive, `DrivenEntry`), which holds that call function. The
+   * op that becomes the instance's `call` looks them up here too (#callAsOp). An object without a prototype, not a Map: the JS engine's API reads an
    * object's property more cheaply than it calls a Map's method.
    */
-  #known: Record<string, number | KnownCall> | null = null;
+  #known: Record<string, number | KnownCall | DrivenEntry> | null = null;
   /** The checked path of the common shape's calls (numbersCall), each made when first needed. */
   #checked: Map<string, NumbersCall> | null = null;
 
@@ -80,7 +81,7 @@ export class InstanceCalls {
       if (r === undefined) return Promise.resolve([]);
       return this.#numbersChecked(name, packed, r === null, args);
     }
-    if (known !== undefined) return known(args);
+    if (known !== undefined) return typeof known === "function" ? known(args) : known[1](args);
     try {
       const bad = nameError(name);
       if (bad !== null) throw bad;
@@ -93,7 +94,9 @@ export class InstanceCalls {
         (!sig.numeric || !(sig.bounded ??= ops.op_wasm_instance_export_bounded(packed)));
       if (driven) {
         const call = hostCall(this.#raw, sig.index, table, name, sig);
-        this.#remember(name, call, owner);
+        // The op begins the common shape's calls itself (ext_wasm/src/call_driven.rs).
+        const entry = sig.numbers ? drivenEntry(this.#raw, sig.index, table, sig, call) : null;
+        this.#remember(name, entry ?? call, owner);
         return call(args);
       }
       if (sig === undefined || !sig.numbers) return this.#callWithSlots(name, sig, args, owner);
@@ -127,9 +130,9 @@ export class InstanceCalls {
   }
 
   /** Keeps what `call` found for export `name` (#known); the first makes `owner`'s `call` an op. */
-  #remember(name: string, entry: number | KnownCall, owner: object | null): void {
+  #remember(name: string, entry: number | KnownCall | DrivenEntry, owner: object | null): void {
     if (this.#known === null) {
-      this.#known = Object.create(null) as Record<string, number | KnownCall>;
+      this.#known = Object.create(null) as Record<string, number | KnownCall | DrivenEntry>;
       if (owner !== null) this.#callAsOp(owner, this.#known);
     }
     this.#known[name] = entry;
@@ -142,7 +145,7 @@ export class InstanceCalls {
    * without this JS. What it does not end it hands back here: `call` for a name it does not know
    * or arguments it refuses, numbersChecked to finish a call that did not end at once.
    */
-  #callAsOp(owner: object, known: Record<string, number | KnownCall>): void {
+  #callAsOp(owner: object, known: Record<string, number | KnownCall | DrivenEntry>): void {
     // Not over a `call` the app set on the instance itself, nor on an instance it froze or
     // sealed: those keep calling this method.
     if (Object.hasOwn(owner, "call") || !Object.isExtensible(owner)) return;

@@ -170,6 +170,76 @@ export async function driveInstantiation<T>(token: number, table: HostTable, end
   }
 }
 
+/** The step code of a call the bound op hands over (ext_wasm/src/call_driven.rs, `SETTLE`): a
+ * host function Rust called returned a value Rust does not take, or threw, for `settle`. */
+const SETTLE = -5;
+
+/** Where the bound op of `await instance.call` hands a call it began and did not end
+ * (ext_wasm/src/call_driven.rs): `resume(token, step, bytes, index, value, threw, caller)`. */
+type Resume = (
+  token: number,
+  step: number,
+  bytes: Uint8Array,
+  index: number | undefined,
+  value: unknown,
+  threw: boolean | undefined,
+  caller: CallerFields | undefined,
+) => Promise<WasmResult[]>;
+
+/** What the bound op of `await instance.call` keeps for an export of the common shape that the
+ * host driver runs (ext_wasm/src/call_driven.rs): its packed export, its call function
+ * (`hostCall`), where the op hands a call it did not end (`hostResume`), and the store's driver
+ * context (`driverCtx`), whose entries the op calls host functions of numbers by. */
+export type DrivenEntry = readonly [number, (args: readonly unknown[]) => Promise<WasmResult[]>, Resume, unknown[]];
+
+/** The bound op's entry for export `index` of instance `raw` (of signature `sig`, of the common
+ * shape), whose calls `call` (`hostCall`) makes; null for an export index too large to pack. */
+export function drivenEntry(
+  raw: number,
+  index: number,
+  table: HostTable,
+  sig: SlotSignature,
+  call: (args: readonly unknown[]) => Promise<WasmResult[]>,
+): DrivenEntry | null {
+  const packed = raw * EXPORT_INDEX_LIMIT + index;
+  if (index >= EXPORT_INDEX_LIMIT || !Number.isSafeInteger(packed)) return null;
+  return [packed, call, hostResume(table, sig), driverCtx(table)];
+}
+
+/**
+ * A call the bound op began and handed over, from the step it gives on (ext_wasm/src/call_driven.rs):
+ * its record made now, with `bytes` in its slots (a host function's arguments) and its token in the
+ * last; the value of a host function Rust called settled first (`SETTLE`), as the driver's
+ * `settle` does it during an op, and the answer given; then driven as `hostCall` drives a call.
+ */
+function hostResume(table: HostTable, sig: SlotSignature): Resume {
+  const { results } = sig;
+  const resultKinds = kindsOf(results);
+  return (token, step, bytes, index, value, threw, caller) => {
+    const call = drivenCall((Math.max(sig.slots, table.slots, bytes.length >> 3, 1) + 1) * 8);
+    const view = call.view;
+    call.slots.set(bytes);
+    view.setFloat64(call.slots.length - 8, token, true);
+    if (step === SETTLE) {
+      const outer = table.driving;
+      table.driving = call;
+      try {
+        const [, settle] = driverCtx(table) as [unknown, (...args: unknown[]) => unknown];
+        step = settle(index, value, threw, caller) === LATER
+          ? LATER
+          : ops.op_wasm_hcall_resume_first(token, call.status, call.count, call.slots, call.message, driverCtx(table));
+      } catch (error) {
+        ops.op_wasm_hcall_cancel(token);
+        return Promise.reject(withCause(error, call));
+      } finally {
+        table.driving = outer;
+      }
+      if (step === DONE) return Promise.resolve(readSlots(view, resultKinds, results));
+    }
+    return driveRest(step, token, table, call).then(() => readSlots(view, resultKinds, results));
+  };
+}
+
 /**
  * `await instance.call(name, ...args)` on a store with host functions, of export `index` of
  * signature `sig`, made once per export: the arguments are written into the one slot buffer the

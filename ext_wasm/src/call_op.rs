@@ -8,9 +8,12 @@
 //! calls, and returns the promise of the results array itself, settled already when the call
 //! ended at once (a short one). In QuickJS the method's own JS (its rest array, the map lookup,
 //! the op's array argument, `Promise.resolve`) was about a third of an awaited call
-//! (BENCHMARKS.md, the forty-second pass). For any other export the object holds its JS call
-//! function (ts/wasm_calls.ts's slotsCall, ts/wasm_host_drive.ts's hostCall), which the op
-//! calls with the arguments as an array: the method's lookup, without the method.
+//! (BENCHMARKS.md, the forty-second pass). An export of the common shape that the host driver
+//! runs (one that may call its store's JS host functions) has an entry the op begins the call
+//! with, calling the host functions of numbers itself (call_driven.rs). For any other export the
+//! object holds its JS call function (ts/wasm_calls.ts's slotsCall, ts/wasm_host_drive.ts's
+//! hostCall), which the op calls with the arguments as an array: the method's lookup, without the
+//! method.
 //!
 //! What the op does not end it hands to the bound JS function, which returns the call's promise:
 //! an export not in the object (not called yet), arguments it refuses (a tagged value, a missing
@@ -24,6 +27,7 @@ use std::rc::Rc;
 use deno_core::{op2, v8, OpState};
 
 use crate::call::{given_first, Given};
+use crate::call_driven::{Driven, Outcome};
 use crate::call_sync::number;
 use crate::error::WasmError;
 use crate::raise::exception_of;
@@ -49,6 +53,7 @@ pub fn op_wasm_instance_call_bound<'s>(
   let packed = match known(scope, args) {
     Some(Known::Packed(packed)) => packed,
     Some(Known::Call(call)) => return call_js(scope, args, call),
+    Some(Known::Driven(driven)) => return call_driven(scope, &state, args, &driven),
     None => return again(scope, args, false),
   };
   let Some(given) = given(args) else {
@@ -76,9 +81,11 @@ pub fn op_wasm_instance_call_bound<'s>(
 enum Known<'s> {
   /// Of the common shape, run here: its packed number.
   Packed(f64),
-  /// Of another shape, or run by the host driver: its JS call function (slotsCall, hostCall),
-  /// which takes the arguments as an array.
+  /// Of another shape, or run by the host driver and not of the common shape: its JS call
+  /// function (slotsCall, hostCall), which takes the arguments as an array.
   Call(v8::Local<'s, v8::Function>),
+  /// Of the common shape, run by the host driver: begun here (call_driven.rs).
+  Driven(Driven<'s>),
 }
 
 /// The bound object's entry for the export the call names (an object without a prototype: the
@@ -94,7 +101,30 @@ fn known<'s>(scope: &mut v8::PinScope<'s, '_>, args: &v8::FunctionCallbackArgume
   if let Some(packed) = number(&entry) {
     return Some(Known::Packed(packed));
   }
-  v8::Local::<v8::Function>::try_from(entry).ok().map(Known::Call)
+  if let Ok(call) = v8::Local::<v8::Function>::try_from(entry) {
+    return Some(Known::Call(call));
+  }
+  Driven::read(scope, entry).map(Known::Driven)
+}
+
+/// A call of an export of the common shape that the host driver runs: begun and polled here if
+/// its arguments are plain numbers of its types and the store is free, else made by its JS call
+/// function.
+fn call_driven<'s>(
+  scope: &mut v8::PinScope<'s, '_>,
+  state: &Rc<RefCell<OpState>>,
+  args: &v8::FunctionCallbackArguments,
+  driven: &Driven<'s>,
+) -> v8::Local<'s, v8::Value> {
+  let Some(given) = given(args) else {
+    return call_js(scope, args, driven.call);
+  };
+  match crate::call_driven::call(scope, state, driven, &given) {
+    Outcome::Ended(results) => settled(scope, Ok(results)),
+    Outcome::Handed(promise) => promise,
+    Outcome::Refused => call_js(scope, args, driven.call),
+    Outcome::Failed(error) => settled(scope, Err(error)),
+  }
 }
 
 /// Calls an export's JS call function with the call's arguments as an array; its promise is the

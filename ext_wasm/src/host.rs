@@ -117,6 +117,14 @@ impl Args {
     }
   }
 
+  /// How many arguments there are.
+  pub(crate) fn len(&self) -> usize {
+    match self {
+      Self::Slots(args) => args.len(),
+      Self::Numbers(numbers) => numbers.len,
+    }
+  }
+
   /// Writes the arguments into the slots, one each.
   pub(crate) fn write(&self, slots: &mut [u8]) -> Result<(), WasmError> {
     match self {

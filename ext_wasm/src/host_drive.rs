@@ -262,6 +262,42 @@ fn step_first(
   ctx: v8::Local<v8::Value>,
 ) -> Result<f64, WasmError> {
   let ctx = v8::Local::<v8::Array>::try_from(ctx).ok();
+  match poll_first(scope, state, token, command, slots, ctx.map(|ctx| (ctx, true)))? {
+    Polled::Code(code) => Ok(code),
+    // Only without `settle` (the bound op's calls).
+    Polled::Settle(..) | Polled::Request(..) => {
+      Err(WasmError::call("a host call step was handed back to a driver that settles; this is a bug in Kiln"))
+    }
+  }
+}
+
+/// What the first poll of a step of the async driver came to ([`poll_first`]).
+pub(crate) enum Polled {
+  /// The step's code: `DONE` (the results in the slots), `PENDING`, `LATER`, `CALLED`, or the
+  /// number of the host function the guest waits on, its arguments in the slots.
+  Code(f64),
+  /// Without `settle`: host function `index`, which Rust called, returned this value, which Rust
+  /// does not take, or threw it (`true`), with the caller Rust made for it. The guest waits for
+  /// its answer, which the JS side gives once it has settled it (call_driven.rs).
+  Settle(u32, v8::Global<v8::Value>, bool, Option<v8::Global<v8::Object>>),
+  /// Without `settle`: the guest waits on host function `index`, which Rust does not call, with
+  /// these arguments (written into slots of the JS side's size by the caller).
+  Request(u32, Args),
+}
+
+/// [`step_first`]'s body. `ctx` is the driver's `[entries, settle]` and whether to call that
+/// `settle` (`true`), or to hand back what it would be given (`Polled::Settle`), as well as a
+/// host function's arguments (`Polled::Request`): the bound op of `await instance.call`
+/// (call_driven.rs) begins a call with no JS record of it, which the JS side makes only when it
+/// has something to do.
+pub(crate) fn poll_first(
+  scope: &mut v8::PinScope<'_, '_>,
+  state: &Rc<RefCell<OpState>>,
+  token: f64,
+  command: Option<Command>,
+  slots: &mut [u8],
+  ctx: Option<(v8::Local<v8::Array>, bool)>,
+) -> Result<Polled, WasmError> {
   // Read once the guest calls a host function: a call that calls none reads nothing of JS.
   let mut entries: Option<Option<Entries>> = None;
   let mut parked = take(state, token)?;
@@ -274,10 +310,11 @@ fn step_first(
       Poll::Pending => {
         parked.yielded = true;
         put_back(state, token, parked);
-        return Ok(PENDING);
+        return Ok(Polled::Code(PENDING));
       }
     };
-    let (Step::Event(Event::Request { index, args: Args::Numbers(numbers) }), Some(ctx)) = (&step, ctx) else {
+    let (Step::Event(Event::Request { index, args: Args::Numbers(numbers) }), Some((ctx, settles))) = (&step, ctx)
+    else {
       break step;
     };
     let read = *entries.get_or_insert_with(|| ctx.get_index(scope, 0).and_then(|value| Entries::read(scope, value)));
@@ -294,57 +331,84 @@ fn step_first(
     let index = *index;
     put_back(state, token, parked);
     detach_grown_in(one, state);
-    let answered = run_entry(one, ctx, (entries, f), token, index, numbers, slots);
+    let answered = run_entry(one, (ctx, settles), (entries, f), token, index, numbers, slots);
     parked = take(state, token)?;
     match answered {
-      Some(command) => parked.give(command),
-      None => {
+      Answered::Now(command) => parked.give(command),
+      Answered::Later => {
         put_back(state, token, parked);
-        return Ok(LATER);
+        return Ok(Polled::Code(LATER));
+      }
+      Answered::Settle(value, threw, caller) => {
+        put_back(state, token, parked);
+        return Ok(Polled::Settle(index, value, threw, caller));
       }
     }
+  };
+  let step = match (step, ctx) {
+    (Step::Event(Event::Request { index, args }), Some((_, false))) => {
+      put_back(state, token, parked);
+      return Ok(Polled::Request(index, args));
+    }
+    (step, _) => step,
   };
   let (code, ended) = report(step, &mut parked, slots)?;
   if !ended {
     put_back(state, token, parked);
   }
-  Ok(code)
+  Ok(Polled::Code(code))
 }
 
-/// Calls host function `index`, `f` of `entries`, with `numbers`, and says what it answered: the
-/// command for the guest, or `None` if the answer comes when a promise settles (`LATER`).
+/// What a host function Rust called answered ([`run_entry`]).
+enum Answered {
+  /// The command for the guest.
+  Now(Command),
+  /// Its answer comes when a promise it returned settles (`LATER`).
+  Later,
+  /// For the JS side to settle (no `settle` to call): see [`Polled::Settle`].
+  Settle(v8::Global<v8::Value>, bool, Option<v8::Global<v8::Object>>),
+}
+
+/// Calls host function `index`, `f` of `entries`, with `numbers`, and says what it answered.
 fn run_entry<'s>(
   scope: &mut v8::PinScope<'s, '_>,
-  ctx: v8::Local<v8::Array>,
+  (ctx, settles): (v8::Local<v8::Array>, bool),
   (entries, f): (&Entries<'s>, v8::Local<v8::Function>),
   token: f64,
   index: u32,
   numbers: &Numbers,
   slots: &mut [u8],
-) -> Option<Command> {
+) -> Answered {
   v8::tc_scope!(let tc, scope);
   let (args, len) = numbers.args();
   let (value, threw, made) = match host_entry::call(tc, entries, f, token, &args[..len], &numbers.results) {
-    Entry::Value(value) => return Some(Command::Value(value)),
+    Entry::Value(value) => return Answered::Now(Command::Value(value)),
     Entry::Settle(value, threw, made) => (value, threw, made),
-    Entry::Stopped => return Some(host_entry::stopped()),
+    Entry::Stopped => return Answered::Now(host_entry::stopped()),
   };
+  if !settles {
+    let value = v8::Global::new(tc, value);
+    let made = made.map(|caller| v8::Global::new(tc, caller));
+    return Answered::Settle(value, threw, made);
+  }
   let settle = ctx.get_index(tc, 1).and_then(|f| v8::Local::<v8::Function>::try_from(f).ok());
   let Some(settle) = settle else {
-    return Some(Command::Throw(WasmError::call("the host call driver gave no `settle`; this is a bug in Kiln")));
+    return Answered::Now(Command::Throw(WasmError::call(
+      "the host call driver gave no `settle`; this is a bug in Kiln",
+    )));
   };
   let recv = v8::undefined(tc).into();
   let args = host_entry::settle_args(tc, index, value, threw, made);
   let slots = Slots { ptr: slots.as_mut_ptr(), len: slots.len(), last: None };
   let Some(settled) = settle.call(tc, recv, &args) else {
-    return Some(driver_failed(tc.exception().map(|e| e.to_rust_string_lossy(tc))));
+    return Answered::Now(driver_failed(tc.exception().map(|e| e.to_rust_string_lossy(tc))));
   };
   if crate::call_sync::number(&settled) == Some(LATER) {
-    return None;
+    return Answered::Later;
   }
   // SAFETY: `slots` is the op's buffer, alive until the op returns, and no Rust reference to it
   // is used while `settle` runs; JS is done with it for now.
-  Some(unsafe { answer_of(tc, slots, settled) })
+  Answered::Now(unsafe { answer_of(tc, slots, settled) })
 }
 
 /// One step of the async driver, after giving the waiting host function `command`, if any.

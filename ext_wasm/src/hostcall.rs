@@ -43,7 +43,8 @@ use crate::handles::{parse_id, HandleTable};
 use crate::host::{Command, Event, HostBridge, Slot};
 use crate::host_direct::Callers;
 use crate::instance::{InstanceTable, Made};
-use crate::store::SharedStore;
+use crate::store::{KilnStore, SharedStore};
+use crate::store_lock::OwnedStoreGuard;
 use crate::value::SLOT;
 
 /// A step's code when the call (or instantiation) ended; its results are in the slots.
@@ -326,16 +327,31 @@ pub(crate) fn begin(
   sync: bool,
   slots: &[u8],
 ) -> Result<f64, WasmError> {
+  let shared = state.borrow::<InstanceTable>().lookup_for_call(instance_id)?.store.clone();
+  // The synchronous driver cannot wait for the store's turn: it would wait on itself.
+  let locked = if sync { Some(shared.try_lock_owned().map_err(|_| busy())?) } else { None };
+  begin_locked(state, instance_id, export_index, sync, locked, slots.to_vec())
+}
+
+/// [`begin`] with the store's lock, if the caller took it (the synchronous driver; the bound op
+/// of `await instance.call`, call_driven.rs, which reads the export's signature first), else
+/// taken by the call when it first runs. `args` are the arguments' slots.
+pub(crate) fn begin_locked(
+  state: &mut OpState,
+  instance_id: f64,
+  export_index: u32,
+  sync: bool,
+  locked: Option<OwnedStoreGuard<KilnStore>>,
+  args: Vec<u8>,
+) -> Result<f64, WasmError> {
   let entry = state.borrow::<InstanceTable>().lookup_for_call(instance_id)?;
   let shared = entry.store.clone();
   let shared_for_views = shared.clone();
   let member = entry.member;
   let host = entry.host.clone().ok_or_else(|| WasmError::call("this instance has no JS host functions"))?;
   let engines = state.borrow::<SharedEngines>().0.clone();
-  // The synchronous driver cannot wait for the store's turn: it would wait on itself.
-  let locked = if sync { Some(shared.clone().try_lock_owned().map_err(|_| busy())?) } else { None };
-  let timeout = locked.as_ref().and_then(|kiln| kiln.config.timeout_ms).map(Duration::from_millis);
-  let args = slots.to_vec();
+  // The deadline of a wait is the synchronous driver's; the async one's guest checks its own.
+  let timeout = locked.as_ref().filter(|_| sync).and_then(|kiln| kiln.config.timeout_ms).map(Duration::from_millis);
   let future = async move {
     let mut guard = match locked {
       Some(guard) => guard,

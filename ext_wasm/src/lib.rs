@@ -21,6 +21,7 @@ mod bound_call;
 mod bounded;
 mod builtin;
 mod call;
+mod call_driven;
 mod call_first;
 mod call_op;
 mod call_sync;
