@@ -277,6 +277,9 @@ fn calls_the_bound_op_begins_through_the_host_driver_answer_as_the_driver_does()
     "bigint: 5007 TypeError: argument 2 of `mixed`: 2n is not a number".into(),
     "own call: true".into(),
     "kept caller: 5006 MemoryError".into(),
+    "detached: [42] 5007 TypeError: caller.memory.read: call it on caller.memory (`caller.memory.read(...)`), not \
+     taken off it"
+      .into(),
     "yielded: true timer fired during the call: true".into(),
     "busy: spin 300000001, once 3".into(),
     "many: 40 of 40 right".into(),

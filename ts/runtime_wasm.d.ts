@@ -1056,7 +1056,11 @@ declare module "runtime:wasm" {
    * ```
    */
   export interface WasmCaller {
-    /** The calling instance's memory (its export `memory`), read and written synchronously. */
+    /**
+     * The calling instance's memory (its export `memory`), read and written synchronously. Its
+     * methods are called on it (`caller.memory.read(ptr, len)`), as a `Map`'s are; each read of
+     * `memory` gives a new object.
+     */
     readonly memory: {
       /** Copies `length` bytes at `offset` out of the memory. */
       read(offset: number | bigint, length: number | bigint): Uint8Array;

@@ -239,15 +239,72 @@ export function callerProto(table: HostTable): object {
 /** Where a caller's prototype keeps the callers that keep its shapes alive (`callerProto`). */
 const CALLER_SHAPES: unique symbol = Symbol("caller shapes");
 
-/** Each caller's `memory` and `exports`, made on first use: most host functions never touch their
- * caller, and each host call makes one, so a caller has two fields only (each costs QuickJS a
- * property on every new caller). */
-const madeFor = new WeakMap<Caller, { memory?: WasmCaller["memory"]; exports?: WasmExports }>();
+/** Each caller's `exports`, made on first use: most host functions never touch their caller, and
+ * each host call makes one, so a caller has two fields only (each costs QuickJS a property on
+ * every new caller). */
+const madeFor = new WeakMap<Caller, { exports?: WasmExports }>();
 
-function made(caller: Caller): { memory?: WasmCaller["memory"]; exports?: WasmExports } {
+function made(caller: Caller): { exports?: WasmExports } {
   let made = madeFor.get(caller);
   if (made === undefined) madeFor.set(caller, made = {});
   return made;
+}
+
+/**
+ * `caller.memory`: an object made on each read of `memory`, with one field, its caller, and its
+ * methods on its prototype. It was made once per caller, with its methods as closures over the
+ * caller, kept in `madeFor`: with the closures, the freezing and the cycle through the map (which
+ * only the engine's cycle collector freed), a host function that read one byte of its caller's
+ * memory took about 5 µs a call, and about 1 µs this way (BENCHMARKS.md, the forty-third pass).
+ * So `caller.memory !== caller.memory`, and its methods are called on it, as a `Map`'s are.
+ */
+class CallerMemory {
+  readonly #caller: Caller;
+
+  constructor(caller: Caller) {
+    this.#caller = caller;
+  }
+
+  read(offset: number | bigint, length: number | bigint): Uint8Array {
+    const token = CallerMemory.#live(this, "read");
+    const out = new Uint8Array(toIndex(length, "caller.memory.read"));
+    ops.op_wasm_caller_memory_read(token, toIndex(offset, "caller.memory.read"), out);
+    return out;
+  }
+
+  write(offset: number | bigint, data: Uint8Array): void {
+    const token = CallerMemory.#live(this, "write");
+    ops.op_wasm_caller_memory_write(token, toIndex(offset, "caller.memory.write"), toBytes(data, "caller.memory.write"));
+  }
+
+  size(): number {
+    return ops.op_wasm_caller_memory_size(CallerMemory.#live(this, "size"));
+  }
+
+  get buffer(): ArrayBuffer {
+    const buffer = ops.op_wasm_caller_memory_buffer(CallerMemory.#live(this, "buffer"));
+    guardAlias(buffer);
+    return buffer;
+  }
+
+  /** The token of the host call `memory`'s caller was given to, while it runs. */
+  static #live(memory: unknown, what: string): number {
+    if (typeof memory !== "object" || memory === null || !(#caller in memory)) {
+      throw wasmError(
+        "TypeError",
+        `caller.memory.${what}: call it on caller.memory (\`caller.memory.${what}(...)\`), not taken off it`,
+      );
+    }
+    const token = (memory as CallerMemory).#caller[CALLER_TOKEN];
+    if (token < 0) {
+      throw wasmError(
+        "MemoryError",
+        `caller.memory.${what}: the host function call this caller was given to has returned; use the ` +
+          "caller only while it runs",
+      );
+    }
+    return token;
+  }
 }
 
 /**
@@ -265,41 +322,7 @@ export class Caller implements WasmCaller {
   declare [CALLER_TABLE]: HostTable;
 
   get memory(): WasmCaller["memory"] {
-    const made_ = made(this);
-    if (made_.memory === undefined) {
-      const live = (what: string) => {
-        const token = this[CALLER_TOKEN];
-        if (token < 0) {
-          throw wasmError(
-            "MemoryError",
-            `caller.memory.${what}: the host function call this caller was given to has returned; use the ` +
-              "caller only while it runs",
-          );
-        }
-        return token;
-      };
-      made_.memory = Object.freeze({
-        read(offset: number | bigint, length: number | bigint): Uint8Array {
-          const token = live("read");
-          const out = new Uint8Array(toIndex(length, "caller.memory.read"));
-          ops.op_wasm_caller_memory_read(token, toIndex(offset, "caller.memory.read"), out);
-          return out;
-        },
-        write(offset: number | bigint, data: Uint8Array): void {
-          const token = live("write");
-          ops.op_wasm_caller_memory_write(token, toIndex(offset, "caller.memory.write"), toBytes(data, "caller.memory.write"));
-        },
-        size(): number {
-          return ops.op_wasm_caller_memory_size(live("size"));
-        },
-        get buffer(): ArrayBuffer {
-          const buffer = ops.op_wasm_caller_memory_buffer(live("buffer"));
-          guardAlias(buffer);
-          return buffer;
-        },
-      });
-    }
-    return made_.memory;
+    return new CallerMemory(this);
   }
 
   /** Called when the host function returns: the caller stops working. */

@@ -8,6 +8,7 @@ import { compileFile, instantiate, type WasmCaller, type WasmInstance } from "ru
 import { show } from "./first_and_warm.ts";
 
 let kept: WasmCaller | null = null;
+let detached = "";
 const imports = {
   env: {
     num: (x: number) => x + 1,
@@ -22,6 +23,16 @@ const imports = {
     },
     peek: (x: number, caller: WasmCaller) => {
       kept = caller;
+      return caller.memory.read(x, 1)[0];
+    },
+    // Its memory's methods are called on it, as a Map's are: taken off it, one says so.
+    detached: (x: number, caller: WasmCaller) => {
+      const { read } = caller.memory;
+      try {
+        read(x, 1);
+      } catch (e) {
+        detached = `${(e as { code?: number }).code} ${(e as Error).name}: ${(e as Error).message}`;
+      }
       return caller.memory.read(x, 1)[0];
     },
   },
@@ -89,6 +100,8 @@ try {
 } catch (e) {
   console.log(`kept caller: ${(e as { code?: number }).code} ${(e as Error).name}`);
 }
+
+console.log(`detached: [${await instance.call("detached", 16)}] ${detached}`);
 
 // A guest that yields before its host call: the op hands the call over unfinished, and the event
 // loop turns meanwhile (a timer set before the call fires before it ends).
