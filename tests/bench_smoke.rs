@@ -67,12 +67,12 @@ fn bench_smoke_measures_every_figure() {
       assert!(["yes", "NO"].contains(&row[6]), "{id} {}: met = {}", row[1], row[6]);
     }
   }
-  // P1c's context rows (`hostCaller: false`, an export call with one host call through `exports`
-  // and through `call`, the `WebAssembly`
+  // P1c's context rows (`hostCaller: false`, a host function that reads its caller's memory, an
+  // export call with one host call through `exports` and through `call`, the `WebAssembly`
   // global's import round trip and re-entry against Deno's, and against the built-in
   // WebAssembly's and Node's import calls) have no target, but must be measured too.
   let p1c_context: Vec<_> = rows.iter().filter(|r| r[0] == "P1c" && r[5] == "—").collect();
-  assert_eq!(p1c_context.len(), 7, "P1c: expected 7 context rows\n{stdout}");
+  assert_eq!(p1c_context.len(), 8, "P1c: expected 8 context rows\n{stdout}");
   for row in p1c_context {
     assert!(row[4].starts_with(|c: char| c.is_ascii_digit()), "P1c {}: no number ({})\n{stdout}", row[1], row[4]);
   }

@@ -8,7 +8,7 @@
 // write/read, "repeats"}. Prints one JSON line; each figure is a list
 // of per-run values (ns per call, instantiations per second, seconds), or a string saying why it
 // is missing.
-import { compile, compileFile, instantiate } from "runtime:wasm";
+import { compile, compileFile, instantiate, type WasmCaller } from "runtime:wasm";
 import { readBytes } from "runtime:fs";
 import { coreOps, emit, measure, now } from "./common.ts";
 
@@ -196,6 +196,24 @@ if (typeof ops.op_kiln_noop_async === "function") {
     if (sum !== (calls * (calls + 1)) / 2) throw new Error(`instance.call("once"): sum ${sum}, expected ${(calls * (calls + 1)) / 2}`);
     return (t * 1e9) / calls;
   });
+  // And a host function that reads a byte of its caller's memory on each call, as one that reads a
+  // string the guest passes does: f's answer is the same, x + 1.
+  const memoryWat = wat.replace('(func (export "loop")', '(memory (export "memory") 1) (data (i32.const 0) "\\01") (func (export "loop")');
+  const reads = (x: number, caller: WasmCaller): number => x + caller.memory.read(0, 1)[0];
+  const reader = await instantiate(await compile(new TextEncoder().encode(memoryWat)), { imports: { env: { f: reads } } });
+  const readerExports = (reader as unknown as { exports?: Record<string, Fn> }).exports;
+  if (readerExports && typeof readerExports.loop === "function") {
+    out.hostMemory = await measure(R, () => {
+      const t0 = now();
+      const r = readerExports.loop(n);
+      const t = now() - t0;
+      check("instance.exports.loop, caller.memory.read", r);
+      return (t * 1e9) / n;
+    });
+  } else {
+    out.hostMemory = "missing: instance.exports";
+  }
+  await reader.drop();
   await noCaller.drop();
   await hostInstance.drop();
 
