@@ -255,7 +255,7 @@ function made(caller: Caller): { exports?: WasmExports } {
  * methods on its prototype. It was made once per caller, with its methods as closures over the
  * caller, kept in `madeFor`: with the closures, the freezing and the cycle through the map (which
  * only the engine's cycle collector freed), a round trip to a host function that read one byte of
- * its caller's memory took about 5 µs, and 2.2-2.8 µs this way (BENCHMARKS.md, the forty-third
+ * its caller's memory took about 5 µs, and 2.1-2.8 µs this way (BENCHMARKS.md, the forty-third
  * pass, which took such a call from 40,588 instructions to 19,158 with its engine change).
  * So `caller.memory !== caller.memory`, and its methods are called on it, as a `Map`'s are.
  */
