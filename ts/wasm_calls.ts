@@ -43,8 +43,9 @@ export class InstanceCalls {
    * op_wasm_instance_call_args_first; for another signature (slotsCall) or a call the host driver
    * makes (hostCall), its call function; for the common shape in a call the host driver makes,
    * the op's entry (runtime:wasm/host-drive, `DrivenEntry`), which holds that call function. The
-   * op that becomes the instance's `call` looks them up here too (#callAsOp). An object without a prototype, not a Map: the JS engine's API reads an
-   * object's property more cheaply than it calls a Map's method.
+   * op that becomes the instance's `call` looks them up here too (#callAsOp). An object without
+   * a prototype, not a Map: the JS engine's API reads an object's property more cheaply than it
+   * calls a Map's method.
    */
   #known: Record<string, number | KnownCall | DrivenEntry> | null = null;
   /** The checked path of the common shape's calls (numbersCall), each made when first needed. */
