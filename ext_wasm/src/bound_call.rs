@@ -24,7 +24,7 @@ use crate::error::WasmError;
 use crate::handles::{parse_id, unpack_export};
 use crate::host_direct::{run_lazy, Lazy};
 use crate::host_entry::KeptEntries;
-use crate::hostcall::{busy, park_direct, HostCalls};
+use crate::hostcall::{busy, cancel, park_direct};
 use crate::instance::InstanceTable;
 use crate::memory_view::detach_grown_in;
 use crate::raise::{exception_of, thrown};
@@ -224,8 +224,8 @@ fn host_bound_call(
   let (outcome, token) =
     run_lazy(scope, state, bridge, lazy, || call_locked(&mut guard, member, call.export_index, io, &engines, true));
   drop(guard);
-  if let Some(id) = token.and_then(parse_id) {
-    state.borrow_mut().borrow_mut::<HostCalls>().0.remove(id);
+  if let Some(token) = token {
+    cancel(&mut state.borrow_mut(), token);
   }
   detach_grown_in(scope, state);
   if refused.get() {

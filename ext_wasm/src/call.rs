@@ -11,7 +11,7 @@ use std::cell::Cell;
 use std::sync::Arc;
 
 use deno_core::{op2, v8, JsBuffer, OpState};
-use wasmtime::{Func, Store, Val};
+use wasmtime::{Func, Store, Val, ValRaw};
 
 use crate::call_first::poll_first;
 use crate::call_sync::{call_locked, number, Numbers, RawSlots};
@@ -21,7 +21,7 @@ use crate::error::{finish, DeadlineExceeded, Ended, WasmError};
 use crate::handles::unpack_export;
 use crate::instance::InstanceTable;
 use crate::raise::{throw, thrown};
-use crate::shape::NUMBER_PARAMS;
+use crate::shape::{NumberShape, NUMBER_PARAMS};
 use crate::store::{arm, disarm, ExportFunc, KilnStore, Member, Mode, SharedStore, StoreData};
 use crate::value::{prepare_results, raw_to_val, read_params, val_to_number, val_to_raw, write_results};
 
@@ -478,21 +478,38 @@ fn load_numbers(
   let Some(shape) = export.shape.numbers else {
     return Err(export.not_numbers());
   };
+  let Some(raws) = given_raws(export, &shape, given)? else {
+    return Ok(None);
+  };
+  params.clear();
+  params.extend(shape.params[..shape.arity].iter().zip(raws).map(|(ty, raw)| ty.val(raw)));
+  results.clear();
+  results.resize(usize::from(shape.result.is_some()), Val::I32(0));
+  Ok(Some(shape.result.is_some()))
+}
+
+/// `given` as the raw arguments of a call of `export`, of the common shape `shape`, in its
+/// parameters' order: `None` if they are not its arguments (too few or too many, or one not of
+/// its type), for the JS side to name; for arguments the JS side converted already (`CONVERTED`),
+/// the error that names the one that does not fit.
+pub(crate) fn given_raws(
+  export: &ExportFunc,
+  shape: &NumberShape,
+  given: &Given,
+) -> Result<Option<[ValRaw; NUMBER_PARAMS]>, WasmError> {
   let converted = given.count == CONVERTED;
   if !converted && given.count != shape.arity {
     return Ok(None);
   }
-  params.clear();
-  for (i, (ty, arg)) in shape.params[..shape.arity].iter().zip(given.numbers).enumerate() {
+  let mut raws = [ValRaw::i32(0); NUMBER_PARAMS];
+  for (i, ((ty, arg), raw)) in shape.params[..shape.arity].iter().zip(given.numbers).zip(&mut raws).enumerate() {
     match ty.to_raw(arg) {
-      Some(raw) => params.push(ty.val(raw)),
+      Some(value) => *raw = value,
       None if converted => return Err(export.not_a_number(i, *ty, Some(arg))),
       None => return Ok(None),
     }
   }
-  results.clear();
-  results.resize(usize::from(shape.result.is_some()), Val::I32(0));
-  Ok(Some(shape.result.is_some()))
+  Ok(Some(raws))
 }
 
 /// Runs export `export_index` of member `member`, loaded by [`load_numbers`]: its one result, or

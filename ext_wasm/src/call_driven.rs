@@ -26,11 +26,11 @@ use std::rc::Rc;
 
 use deno_core::{v8, OpState};
 
-use crate::call::Given;
+use crate::call::{given_raws, Given};
 use crate::error::WasmError;
-use crate::handles::{parse_id, unpack_export};
+use crate::handles::unpack_export;
 use crate::host_drive::{poll_first, Polled};
-use crate::hostcall::{begin_locked, HostCalls, DONE};
+use crate::hostcall::{begin_locked, cancel, DONE};
 use crate::instance::InstanceTable;
 use crate::memory_view::detach_grown_in;
 use crate::shape::Num;
@@ -97,7 +97,7 @@ pub(crate) fn call<'s>(
     Ok(Polled::Request(index, args)) => {
       let mut bytes = vec![0; SLOT * args.len()];
       if let Err(error) = args.write(&mut bytes) {
-        cancel(state, token);
+        cancel(&mut state.borrow_mut(), token);
         return Outcome::Failed(error);
       }
       handed(scope, state, driven, token, (f64::from(index), bytes), None)
@@ -108,7 +108,7 @@ pub(crate) fn call<'s>(
       handed(scope, state, driven, token, (SETTLE, Vec::new()), Some((index, value, threw, caller)))
     }
     Err(error) => {
-      cancel(state, token);
+      cancel(&mut state.borrow_mut(), token);
       Outcome::Failed(error)
     }
   }
@@ -160,14 +160,11 @@ fn numbers_args(
   let Some(shape) = export.shape.numbers else {
     return Ok(None);
   };
-  if given.count != shape.arity {
+  let Some(raws) = given_raws(export, &shape, given)? else {
     return Ok(None);
-  }
+  };
   let mut args = vec![0; SLOT * shape.arity];
-  for ((ty, n), slot) in shape.params[..shape.arity].iter().zip(given.numbers).zip(args.chunks_exact_mut(SLOT)) {
-    let Some(raw) = ty.to_raw(n) else {
-      return Ok(None);
-    };
+  for ((ty, raw), slot) in shape.params[..shape.arity].iter().zip(raws).zip(args.chunks_exact_mut(SLOT)) {
     slot.copy_from_slice(&val_to_slot(&ty.val(raw)));
   }
   Ok(Some((args, shape.result)))
@@ -220,15 +217,8 @@ fn handed<'s>(
   match driven.resume.call(scope, undefined, &args) {
     Some(promise) => Outcome::Handed(promise),
     None => {
-      cancel(state, token);
+      cancel(&mut state.borrow_mut(), token);
       Outcome::Handed(undefined)
     }
-  }
-}
-
-/// Abandons the call under `token`, if it is still parked (as `op_wasm_hcall_cancel`).
-fn cancel(state: &Rc<RefCell<OpState>>, token: f64) {
-  if let Some(id) = parse_id(token) {
-    state.borrow_mut().borrow_mut::<HostCalls>().0.remove(id);
   }
 }

@@ -20,8 +20,8 @@ use crate::host::{answer, Args, Command, Event, Numbers};
 use crate::host_direct::{run, Callers, JsSide};
 use crate::host_entry::{self, answer_of, driver_failed, Entries, Entry, Slots, LATER};
 use crate::hostcall::{
-  begin, busy, park, poll_step, put_back, report, report_and_keep, step_sync, take, write_slots, HostCalls, Parked,
-  Step, DONE,
+  begin, busy, cancel, park, poll_step, put_back, report, report_and_keep, step_sync, take, write_slots, Parked, Step,
+  DONE,
 };
 use crate::instance::InstanceTable;
 use crate::memory_view::detach_grown_in;
@@ -125,9 +125,7 @@ fn call_direct(
   let js = JsSide { scope, state, serve, entries, slots: body, token };
   let called = run(js, bridge, callers, || run_export_sync(&engines, &mut guard, member, export_index, &args));
   drop(guard);
-  if let Some(id) = parse_id(token) {
-    state.borrow_mut().borrow_mut::<HostCalls>().0.remove(id);
-  }
+  cancel(&mut state.borrow_mut(), token);
   write_slots(&called?, body)?;
   Ok(Some(DONE))
 }

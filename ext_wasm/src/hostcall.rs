@@ -432,6 +432,11 @@ pub(crate) fn command_in_host_call(
 /// its own), so that a store is never left locked by a call nobody will finish.
 #[op2(nofast)]
 pub fn op_wasm_hcall_cancel(state: &mut OpState, token: f64) {
+  cancel(state, token);
+}
+
+/// Drops the parked call (or the entry of a direct call) under `token`, if it is still there.
+pub(crate) fn cancel(state: &mut OpState, token: f64) {
   if let Some(id) = parse_id(token) {
     state.borrow_mut::<HostCalls>().0.remove(id);
   }
