@@ -51,10 +51,12 @@ const A: &str = r#"(module
       (try_table (catch $js $h) (call $call (local.get 0)))
       (return (ref.null extern)))))"#;
 
-/// Re-exports the tag it imports, and throws it.
+/// Re-exports the tag it imports (twice), exports one of its own twice, and throws the first.
 const B: &str = r#"(module
   (import "a" "e" (tag $e (param i32)))
+  (tag $own (export "o1") (export "o2") (param i32))
   (export "e2" (tag $e))
+  (export "e3" (tag $e))
   (func (export "boom") (param i32) (throw $e (local.get 0))))"#;
 
 /// No imports: throws its own tag, or catches it.
@@ -160,7 +162,7 @@ const AS_ON_DENO: &str = concat!(
   "swallow 4 1\n",
   "jsValue a string true undefined null\n",
   "wasm's own exception true true\n",
-  "re-exported true\n",
+  "re-exported true true true true\n",
   "b.boom true 8\n",
   "another instance's tag false true\n",
   "other instance's exception is e false true\n",

@@ -5,8 +5,9 @@ use kiln_test_support::App;
 
 fn app(max_instances: usize) -> App {
   App::new("leaks.ts")
-    .manifest(&format!("[capabilities.wasm]\nload = true\nexecute = true\nmax_instances = {max_instances}\n"))
+    .manifest(&format!("[capabilities.wasm]\nload = true\nexecute = true\nmax_instances = {max_instances}\n[capabilities.fs]\nread = [\"./all_export_kinds.wasm\"]\n"))
     .wat("loop.wat", "loop.wasm")
+    .wat("all_export_kinds.wat", "all_export_kinds.wasm")
 }
 
 #[test]
@@ -45,6 +46,12 @@ fn forgotten_instances_are_reclaimed_and_do_not_count() {
 #[test]
 fn forgotten_instances_with_host_functions_are_reclaimed_without_a_turn_of_the_event_loop() {
   let run = app(100).run_with_args(&["forgetHost"]);
+  run.ok("{\"made\":10000,\"failures\":0,\"held\":42}\n");
+}
+
+#[test]
+fn forgotten_instances_of_the_webassembly_global_are_reclaimed_without_the_cycle_collector() {
+  let run = app(12).run_with_args(&["forgetGlobal"]);
   run.ok("{\"made\":10000,\"failures\":0,\"held\":42}\n");
 }
 

@@ -4,8 +4,12 @@
 //
 // A `Tag` made in JS is made in the store of the first instance that imports it, as a `Memory`
 // made in JS is (runtime:wasm/objects); a tag an instance exports is bound to its store from the
-// start. Each tag wasmtime has is one `Tag` object here, found by the number Rust gives it
-// (`op_wasm_tag_number`), so a tag re-exported by another instance is the same object.
+// start. Rust numbers each tag Kiln-wide (`op_wasm_tag_number`): a tag an instance exports is the
+// object of the import it came from, if it imported it (so a tag re-exported by another instance
+// is the same object), else one made for the instance, which holds it. No table of every tag is
+// kept (by `WeakRef`s, which the JS engine keeps alive until the job ends, as the spec asks: a loop
+// of `await`s kept every instance whose tag it met). An exception out of the guest gets a `Tag`
+// that stands for its tag by number, which is all `is` and `getArg` compare.
 //
 // What crosses: an exception the guest throws and does not catch reaches JS as a
 // `WebAssembly.Exception` of its tag with its payload (made by `thrownByOp`, which the
@@ -27,9 +31,11 @@ function typeError(message: string): TypeError {
 /** The value types a tag's payload may have: those Kiln's `WebAssembly` passes to and from JS. */
 const PAYLOAD_TYPES = new Set(["i32", "i64", "f32", "f64", "externref"]);
 
-/** Each tag on wasmtime, by its number (JSTag's is 1 in every store: exception.rs, `JS_TAG`). */
-const byNumber = new Map<number, WeakRef<Tag>>();
+/** JSTag's number in every store (exception.rs, `JS_TAG`). */
 const JS_TAG = 1;
+
+/** The `Tag` made last for an exception out of the guest (`Tag.thrown`): it holds no store. */
+let lastThrown: Tag | null = null;
 
 /** Set while a Tag is made here rather than by `new WebAssembly.Tag`. */
 let internal: { params: readonly string[]; js: boolean } | null = null;
@@ -89,38 +95,43 @@ export class Tag {
     return [tag.#owner, tag.#raw];
   }
 
-  /** Now the tag made for host import number `index` of instance `raw` (whose Instance is `owner`). */
+  /** Now the tag made for host import number `index` of instance `raw` (whose keeper is `owner`). */
   static adopted(tag: Tag, owner: object, raw: number, index: number): void {
     if (tag.#js || tag.#number !== 0) return;
     const [number] = ops.op_wasm_tag_number(raw, "", index);
     tag.#number = number;
     tag.#owner = owner;
     tag.#raw = raw;
-    byNumber.set(number, new WeakRef(tag));
   }
 
-  /** The Tag of instance `raw`'s export `name`: the one object of its wasmtime tag. */
-  static exported(owner: object, raw: number, name: string): Tag {
+  /** The Tag of instance `raw`'s export `name` (its keeper `owner`): the one of `known` (the tags
+   * it imported, then those it exported so far) with its number, else a new one, added to `known`. */
+  static exported(owner: object, raw: number, name: string, known: Tag[]): Tag {
     const [number, types] = ops.op_wasm_tag_number(raw, name, -1);
-    const tag = Tag.numbered(number, types);
-    if (tag.#owner === null && !tag.#js) {
-      tag.#owner = owner;
-      tag.#raw = raw;
-    }
+    if (number === JS_TAG) return JSTag;
+    const found = known.find((tag) => tag.#number === number);
+    if (found !== undefined) return found;
+    const tag = Tag.#numbered(number, types);
+    tag.#owner = owner;
+    tag.#raw = raw;
+    known.push(tag);
     return tag;
   }
 
-  /** The Tag of wasmtime tag number `number`, made (with `types`, as WAT names them, or those
-   * joined by commas) if JS has none. */
-  static numbered(number: number, types: readonly string[] | string): Tag {
+  /** A Tag that stands for wasmtime tag number `number` (of parameter types `types`, as WAT names
+   * them, joined by commas) in an exception out of the guest: no store's, so it keeps none. */
+  static thrown(number: number, types: string): Tag {
     if (number === JS_TAG) return JSTag;
-    const known = byNumber.get(number)?.deref();
-    if (known !== undefined) return known;
+    if (lastThrown !== null && lastThrown.#number === number) return lastThrown;
+    return lastThrown = Tag.#numbered(number, types);
+  }
+
+  /** A new Tag of wasmtime tag number `number`, its types as WAT names them. */
+  static #numbered(number: number, types: readonly string[] | string): Tag {
     const names = typeof types !== "string" ? types : types === "" ? [] : types.split(",");
     internal = { params: jsTypes(names), js: false };
     const tag = new Tag(undefined);
     tag.#number = number;
-    byNumber.set(number, new WeakRef(tag));
     return tag;
   }
 
@@ -248,7 +259,7 @@ export function thrownOf(error: unknown): unknown {
 /** The value of an exception carried as `[tag, second, ...payload]` (see `thrownOf`). */
 function carriedValue(tag: number, second: unknown, payload: unknown[]): unknown {
   if (tag === 0) return refValue(second as number);
-  const made = Tag.numbered(tag, second as string);
+  const made = Tag.thrown(tag, second as string);
   const params = Tag.params(made);
   for (let i = 0; i < payload.length; i++) if (params[i] === JS_REF) payload[i] = refValue(payload[i] as number);
   guestTag = made;

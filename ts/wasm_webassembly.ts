@@ -80,13 +80,24 @@ const instances = new FinalizationRegistry<number>((raw) => {
   }
 });
 
+/** What an instance's `Instance` and each of its exports hold to keep its wasmtime instance: an
+ * object that holds nothing, registered in `instances`, and the key of its store in `stores`. The
+ * exports hold this, not the `Instance` (which holds them): a cycle would wait for the JS engine's
+ * cycle collector, and the instances it kept would count against `max_instances` meanwhile. */
+function keeper(raw: number): object {
+  const kept = {};
+  if (raw !== 0) instances.register(kept, raw);
+  return kept;
+}
+
 /** What the instances of one wasmtime store share on the JS side: the table of their JS host
  * functions, numbered across the store (null until one of them has a host import). */
 interface StoreRecord {
   table: HostTable | null;
 }
 
-/** Each Instance on wasmtime's store, shared by the instances that joined it. */
+/** Each instance's keeper (`keeper`) on its wasmtime store's record, shared by the instances that
+ * joined it. */
 const stores = new WeakMap<object, StoreRecord>();
 
 /** The store a module's instance joins: the store, and an instance id in it (alive: the import
@@ -212,12 +223,13 @@ function hostImports(module: Module, values: unknown[], join: Join | null): Reco
 
 /**
  * What instantiating `module` with `importObject` takes: the interpreter's import object, when
- * the interpreter runs it, else the module's id and the imports split for runtime:wasm's ops.
+ * the interpreter runs it, else the module's id, the imports split for runtime:wasm's ops, and the
+ * tags it imports (the one object of each: an instance that exports one of them exports it).
  */
 function plan(
   module: Module,
   importObject: unknown,
-): { id: number; split: SplitImports; interpreted: WebAssembly.Imports | null; join: Join | null } {
+): { id: number; split: SplitImports; interpreted: WebAssembly.Imports | null; join: Join | null; tags: Tag[] } {
   const { values, interpreted, join } = readImports(module, importObject);
   const id = Module.id(module);
   const suspending = values.findIndex((v) => v instanceof Suspending);
@@ -228,10 +240,13 @@ function plan(
         `and this one runs on the JS engine's interpreter (${interpreted}), which cannot suspend`,
     );
   }
-  if (interpreted !== "") return { id, split: splitImports(undefined), interpreted: toInterpreter(module, values, interpreted), join: null };
+  if (interpreted !== "") {
+    return { id, split: splitImports(undefined), interpreted: toInterpreter(module, values, interpreted), join: null, tags: [] };
+  }
   // Before any of the instance's code runs (its start function may throw).
   throwExceptionsAsThemselves((message) => new RuntimeError(message));
-  return { id, split: splitImports(hostImports(module, values, join), true), interpreted: null, join };
+  const tags = values.filter((v): v is Tag => v instanceof Tag);
+  return { id, split: splitImports(hostImports(module, values, join), true), interpreted: null, join, tags };
 }
 
 /** The pending objects the new store made (or the joined store, numbering its host imports from
@@ -276,6 +291,8 @@ function callTable(store: StoreRecord): HostTable | null {
 let made: { exports: Record<string, unknown> } | null = null;
 
 class Instance {
+  /** Each holds the instance's keeper (`keeper`); an instance that exports nothing can do
+   * nothing more once made, and its `Instance` does not keep it. */
   #exports: Record<string, unknown>;
 
   constructor(module: Module, importObject?: unknown) {
@@ -285,7 +302,7 @@ class Instance {
       return;
     }
     if (new.target === undefined) throw new TypeError("WebAssembly.Instance must be called with new");
-    const { id, split, interpreted, join } = plan(unwrap(module), importObject);
+    const { id, split, interpreted, join, tags } = plan(unwrap(module), importObject);
     if (interpreted !== null) {
       const Original = interpreterApi().Instance;
       this.#exports = interpretedExports(new Original(Module.interpreted(module), interpreted));
@@ -299,10 +316,10 @@ class Instance {
         const token = ops.op_wasm_instance_join(join.anchor, id, split.host, offset, true);
         raw = driveInstantiationSync(token, all, ops.op_wasm_instance_joined);
         const functions = new Map<number, Function>();
-        adoptAll(split, this, raw, functions, join.store.table, offset);
-        stores.set(this, join.store);
-        this.#exports = wasmtimeExports(this, raw, callTable(join.store), Module.shape(module).refTables ?? [], functions);
-        instances.register(this, raw);
+        const kept = keeper(raw);
+        adoptAll(split, kept, raw, functions, join.store.table, offset);
+        stores.set(kept, join.store);
+        this.#exports = wasmtimeExports(kept, raw, callTable(join.store), Module.shape(module).refTables ?? [], functions, tags);
         return;
       }
       if (split.host === "") {
@@ -316,24 +333,24 @@ class Instance {
       throw standard(e);
     }
     const functions = new Map<number, Function>();
-    adoptAll(split, this, raw, functions, table);
-    stores.set(this, { table });
-    this.#exports = wasmtimeExports(this, raw, table, Module.shape(module).refTables ?? [], functions);
-    instances.register(this, raw);
+    const kept = keeper(raw);
+    adoptAll(split, kept, raw, functions, table);
+    stores.set(kept, { table });
+    this.#exports = wasmtimeExports(kept, raw, table, Module.shape(module).refTables ?? [], functions, tags);
   }
 
   get exports(): Record<string, unknown> {
     return this.#exports;
   }
 
-  /** An Instance over exports made elsewhere (async instantiate, the interpreter); `store`: its
-   * wasmtime store's record. */
-  static adopt(build: (owner: Instance) => Record<string, unknown>, raw: number, store: StoreRecord | null): Instance {
+  /** An Instance over exports made elsewhere (async instantiate, the interpreter); `raw`: its
+   * wasmtime instance (0: none), `store`: its store's record, `build` gets its keeper. */
+  static adopt(build: (owner: object) => Record<string, unknown>, raw: number, store: StoreRecord | null): Instance {
     made = { exports: {} };
     const instance = new Instance(undefined as unknown as Module);
-    if (store !== null) stores.set(instance, store);
-    instance.#exports = build(instance);
-    if (raw !== 0) instances.register(instance, raw);
+    const kept = keeper(raw);
+    if (store !== null) stores.set(kept, store);
+    instance.#exports = build(kept);
     return instance;
   }
 }
@@ -376,15 +393,17 @@ function interpretedExports(instance: WebAssembly.Instance): Record<string, unkn
   return Object.freeze(out);
 }
 
-/** The exports of a wasmtime instance: its functions, its memory, its globals and its tables.
- * `functions` gets its functions by export index: its tables (and those it adopted) hand these
- * out as they are (runtime:wasm/table). */
+/** The exports of a wasmtime instance: its functions, its memory, its globals, its tags and its
+ * tables. `functions` gets its functions by export index: its tables (and those it adopted) hand
+ * these out as they are (runtime:wasm/table). A tag it exports that it imported is that import's
+ * object (`tags`). */
 function wasmtimeExports(
-  owner: Instance,
+  owner: object,
   raw: number,
   table: HostTable | null,
   refTables: string[],
   functions: Map<number, Function>,
+  tags: Tag[],
 ): Record<string, unknown> {
   const out: Record<string, unknown> = Object.create(null);
   let memory: Memory | null = null;
@@ -398,7 +417,7 @@ function wasmtimeExports(
     }
     else if (e.kind === "memory") out[e.name] = memory ??= Memory.bind(owner, raw);
     else if (e.kind === "global") out[e.name] = Global.bind(owner, raw, e.name);
-    else if (e.kind === "tag") out[e.name] = Tag.exported(owner, raw, e.name);
+    else if (e.kind === "tag") out[e.name] = Tag.exported(owner, raw, e.name, tags);
     else if (e.kind === "table") tables = true;
   });
   if (tables) {
@@ -425,7 +444,7 @@ async function compile(source: unknown): Promise<Module> {
 }
 
 async function instantiateModule(module: Module, importObject: unknown): Promise<Instance> {
-  const { id, split, interpreted, join } = plan(module, importObject);
+  const { id, split, interpreted, join, tags } = plan(module, importObject);
   if (interpreted !== null) {
     const original = await interpreterApi().instantiate(Module.interpreted(module), interpreted);
     return Instance.adopt(() => interpretedExports(original), 0, null);
@@ -440,7 +459,7 @@ async function instantiateModule(module: Module, importObject: unknown): Promise
       return Instance.adopt((owner) => {
         const functions = new Map<number, Function>();
         adoptAll(split, owner, raw, functions, join.store.table, offset);
-        return wasmtimeExports(owner, raw, callTable(join.store), Module.shape(module).refTables ?? [], functions);
+        return wasmtimeExports(owner, raw, callTable(join.store), Module.shape(module).refTables ?? [], functions, tags);
       }, raw, join.store);
     }
     if (split.host === "") {
@@ -456,7 +475,7 @@ async function instantiateModule(module: Module, importObject: unknown): Promise
   return Instance.adopt((owner) => {
     const functions = new Map<number, Function>();
     adoptAll(split, owner, raw, functions, table);
-    return wasmtimeExports(owner, raw, table, Module.shape(module).refTables ?? [], functions);
+    return wasmtimeExports(owner, raw, table, Module.shape(module).refTables ?? [], functions, tags);
   }, raw, { table });
 }
 

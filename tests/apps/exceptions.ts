@@ -120,7 +120,7 @@ try {
 
 // The same tag exported by another instance is the same object; another instance's is another.
 const b = (await W.instantiate(await read("b.wasm"), { a: { e: ex.e } })).instance.exports as Record<string, Fn>;
-console.log("re-exported", b.e2 === ex.e);
+console.log("re-exported", b.e2 === ex.e, b.e3 === ex.e, b.o1 === b.o2, b.o1 !== ex.e);
 try {
   b.boom(8);
 } catch (e) {
