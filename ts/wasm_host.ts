@@ -18,6 +18,9 @@ import {
   CALLER_TOKEN,
   type CallerFields,
   coerced,
+  CoercionThrew,
+  type Answered,
+  answered,
   type CallState,
   isThenable,
   newState,
@@ -140,12 +143,16 @@ export function settleDirect(
   value: unknown,
   threw: boolean,
   caller: CallerFields | undefined,
-): number | [number, string] {
+): Answered {
   if (caller !== undefined) caller[CALLER_TOKEN] = -1;
   const answering = table.serving ?? state;
   const index = step | 0;
   const h = hostFn(table, index);
-  [value, threw] = coerced(h, value, threw);
+  if (!threw) {
+    value = coerced(h, value);
+    threw = value instanceof CoercionThrew;
+    if (threw) value = (value as CoercionThrew).error;
+  }
   if (threw) {
     replyError(h, answering, value);
   } else if (!h.bare && isThenable(value)) {
@@ -154,17 +161,17 @@ export function settleDirect(
   } else {
     replyValue(answering, table, index, value, view);
   }
-  return answering.status === 0 ? answering.count : [answering.status, answering.message];
+  return answered(answering);
 }
 
 /** Runs host function `step` for a call whose guest runs on the JS thread's stack, inside
  * op_wasm_hcall_call_sync (ext_wasm/src/host_direct.rs), as the synchronous driver does, and says
- * what it answered: the number of results it left in the slots, or `[status, message]`. The
+ * what it answered (`Answered`). The
  * call's token is in the slots' last slot. */
-export function serveDirect(table: HostTable, step: number, slots: Uint8Array, view: DataView, state: CallState): number | [number, string] {
+export function serveDirect(table: HostTable, step: number, slots: Uint8Array, view: DataView, state: CallState): Answered {
   const answering = table.serving ?? state;
   serveSync(view.getFloat64(slots.length - 8, true), table, step | 0, slots, view, answering);
-  return answering.status === 0 ? answering.count : [answering.status, answering.message];
+  return answered(answering);
 }
 
 /** Runs `f` with `state` as the innermost call's of `table`'s store (see `HostTable.serving`). */

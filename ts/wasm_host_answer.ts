@@ -24,6 +24,15 @@ export function newState(): CallState {
   return { thrown: undefined, hasThrown: false, status: 0, count: 0, message: "" };
 }
 
+/** What Rust reads of a host function's answer where it called the JS side itself
+ * (ext_wasm/src/host_entry.rs, `answer_of`): the number of results in the slots, or `[status,
+ * message, count]` (see `CallState`). */
+export type Answered = number | [number, string, number];
+
+export function answered(state: CallState): Answered {
+  return state.status === 0 ? state.count : [state.status, state.message, state.count];
+}
+
 export function answer(state: CallState, status: number, count: number, message: string): void {
   state.status = status;
   state.count = count;
@@ -81,7 +90,7 @@ export function replyError(h: HostFn, state: CallState, error: unknown): void {
   if (h.bare) {
     const raise = error !== null && typeof error === "object" ? (error as { [RAISE]?: () => string })[RAISE] : undefined;
     if (typeof raise === "function") answer(state, 5, 0, raise.call(error));
-    else answer(state, 4, 0, String(refId(error)));
+    else answer(state, 4, refId(error), "");
     return;
   }
   answer(state, 1, 0, `the host function \`${h.name}\` threw: ${errorText(error)}`);
@@ -141,16 +150,22 @@ export function directEntries(table: HostTable, callerProto: object): DirectEntr
   return table.entries ??= [table.callers ? callerProto : null, CALLER_TOKEN, table.top, direct];
 }
 
+/** What `coerced` returns when the coercion threw: what it threw. */
+export class CoercionThrew {
+  constructor(readonly error: unknown) {}
+}
+
 /** What a `WebAssembly` import Rust called itself (`HostFn.unwrapped`) returned, coerced as the
- * JS API coerces it (`jsImport`'s wrapper would have): the value, or what the coercion threw (a
- * BigInt for an i64, a `valueOf` that throws), with `true`. Given what Rust hands a driver's
- * `settle`, never a number Rust took itself. */
-export function coerced(h: HostFn, value: unknown, threw: boolean): [unknown, boolean] {
-  if (threw || h.unwrapped === undefined) return [value, threw];
+ * JS API coerces it (`jsImport`'s wrapper would have): the value, or a `CoercionThrew` of what
+ * the coercion threw (a BigInt for an i64, a `valueOf` that throws). Given what Rust hands a
+ * driver's `settle`, never a number Rust took itself. (Not a `[value, threw]` pair: an array
+ * made and destructured was about a tenth of a JS import's throw through the guest.) */
+export function coerced(h: HostFn, value: unknown): unknown {
+  if (h.unwrapped === undefined) return value;
   try {
-    return [h.unwrapped.coerce(value), false];
+    return h.unwrapped.coerce(value);
   } catch (error) {
-    return [error, true];
+    return new CoercionThrew(error);
   }
 }
 

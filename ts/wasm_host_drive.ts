@@ -12,6 +12,9 @@ import {
   type CallerFields,
   type CallState,
   coerced,
+  CoercionThrew,
+  type Answered,
+  answered,
   directEntries,
   endWhenSettled,
   isThenable,
@@ -77,11 +80,17 @@ async function answerLater(table: HostTable, index: number, view: DataView, stat
 function driverCtx(table: HostTable): unknown[] {
   if (table.entries === null || table.direct.length < table.fns.length) directEntries(table, callerProto(table));
   if (table.driver !== null) return table.driver;
-  const settle = (step: number, returned: unknown, thrown: boolean, caller?: CallerFields): number | [number, string] => {
+  const settle = (step: number, returned: unknown, thrown: boolean, caller?: CallerFields): Answered => {
     const call = table.driving;
     if (call === null) throw wasmError("CallError", "a host function answered outside a driven call; this is a bug in Kiln");
     const index = step | 0;
-    const [value, threw] = coerced(hostFn(table, index), returned, thrown);
+    let value = returned;
+    let threw = thrown;
+    if (!threw) {
+      value = coerced(hostFn(table, index), returned);
+      threw = value instanceof CoercionThrew;
+      if (threw) value = (value as CoercionThrew).error;
+    }
     if (threw) {
       if (caller !== undefined) caller[CALLER_TOKEN] = -1;
       replyError(hostFn(table, index), call, value);
@@ -93,7 +102,7 @@ function driverCtx(table: HostTable): unknown[] {
       if (caller !== undefined) caller[CALLER_TOKEN] = -1;
       replyValue(call, table, index, value, call.view);
     }
-    return call.status === 0 ? call.count : [call.status, call.message];
+    return answered(call);
   };
   return table.driver = [table.entries, settle];
 }

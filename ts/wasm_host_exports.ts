@@ -5,7 +5,7 @@
 // syncRunner. Their guests' host functions are served by runtime:wasm/host.
 
 import type { WasmArg, WasmFunction, WasmReturn } from "runtime:wasm";
-import { type CallerFields, type CallState, directEntries, newState, withCause } from "runtime:wasm/host-answer";
+import { type Answered, type CallerFields, type CallState, directEntries, newState, withCause } from "runtime:wasm/host-answer";
 import { CALLED, callerProto, DONE, driveSync, serveDirect, settleDirect } from "runtime:wasm/host";
 import { type ApiExport, callVia, type HostTable } from "runtime:wasm/host-table";
 import {
@@ -131,7 +131,7 @@ function syncRunner(
     slots: Uint8Array;
     view: DataView;
     state: CallState;
-    serve: (step: number, value?: unknown, threw?: boolean, caller?: CallerFields) => number | [number, string];
+    serve: (step: number, value?: unknown, threw?: boolean, caller?: CallerFields) => Answered;
   } | null = null;
   let running = false;
   return (args: readonly unknown[]): DataView => {

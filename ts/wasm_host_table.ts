@@ -46,7 +46,8 @@ export interface CallState {
   thrown: unknown;
   hasThrown: boolean;
   /** 0: results in the slots (`count` of them); 1: it threw (5002); 2: a result did not fit (5007);
-   * 4 and 5: a JS import of the `WebAssembly` global threw (`replyError`). */
+   * 4 and 5: a JS import of the `WebAssembly` global threw (`replyError`): 4, a JS value, its
+   * reference number in `count`; 5, a `WebAssembly.Exception`, described by `message`. */
   status: number;
   count: number;
   message: string;

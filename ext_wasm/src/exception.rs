@@ -110,7 +110,8 @@ impl Thrown {
   }
 }
 
-/// What a JS import threw, to throw into the guest (`op_wasm_hcall_resume` statuses 4 and 5).
+/// What a JS import threw, to throw into the guest (`op_wasm_hcall_resume` statuses 4 and 5:
+/// host.rs, `answer`).
 pub enum Raise {
   /// Any JS value, by the number of the `externref` that holds it.
   Value(u32),
@@ -119,21 +120,18 @@ pub enum Raise {
 }
 
 impl Raise {
-  /// Reads the `message` of statuses 4 (`<id>`) and 5 (`<id> <tag> <hex payload>`).
-  pub fn parse(status: u32, message: &str) -> Option<Raise> {
+  /// Reads the `message` of status 5, a `WebAssembly.Exception`: `<id> <tag> <hex payload>`.
+  pub fn parse(message: &str) -> Option<Raise> {
     let mut parts = message.split(' ');
     let object = parts.next()?.parse().ok()?;
-    if status == 4 {
-      return Some(Raise::Value(object));
-    }
     let tag = parts.next()?.parse().ok()?;
     let payload = from_hex(parts.next().unwrap_or(""))?;
     Some(Raise::Exception { object, tag, payload })
   }
 
-  /// The command that answers the host function with statuses 4 and 5 (`op_wasm_hcall_resume`).
-  pub fn command(status: u32, message: &str) -> crate::host::Command {
-    match Raise::parse(status, message) {
+  /// The command that answers the host function with status 5 (`op_wasm_hcall_resume`).
+  pub fn command(message: &str) -> crate::host::Command {
+    match Raise::parse(message) {
       Some(raised) => crate::host::Command::Raise(raised),
       None => crate::host::Command::Throw(WasmError::call(
         "a JS import threw, and Kiln could not read what; this is a bug in Kiln",
@@ -441,9 +439,8 @@ mod tests {
     assert_eq!(from_hex(""), Some(vec![]));
     assert_eq!(from_hex("abc"), None);
     assert_eq!(from_hex("zz00000000000000"), None);
-    assert!(matches!(Raise::parse(4, "12"), Some(Raise::Value(12))));
-    assert!(matches!(Raise::parse(5, "3 9 0100000000000000"), Some(Raise::Exception { object: 3, tag: 9, .. })));
-    assert!(Raise::parse(5, "3").is_none());
-    assert!(Raise::parse(4, "x").is_none());
+    assert!(matches!(Raise::parse("3 9 0100000000000000"), Some(Raise::Exception { object: 3, tag: 9, .. })));
+    assert!(Raise::parse("3").is_none());
+    assert!(Raise::parse("x 9 00").is_none());
   }
 }

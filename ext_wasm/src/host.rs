@@ -492,12 +492,14 @@ fn size(caller: &mut Caller<'_, StoreData>) -> Result<MemoryOut, WasmError> {
 /// The command that answers a host function: `status` 0, its results are in `slots` (`count` of
 /// them); 1, it threw (`message` says what, 5002); 2, a result did not fit the import's type
 /// (5007); 3, a component's results, encoded; 4 and 5, a JS import of the `WebAssembly` global
-/// threw, and the guest gets the exception (exception.rs, `Raise::parse` reads `message`).
+/// threw, and the guest gets the exception: 4, a JS value, by its reference number in `count`; 5,
+/// a `WebAssembly.Exception` (exception.rs, `Raise::parse` reads `message`).
 pub(crate) fn answer(status: u32, count: u32, slots: &[u8], message: &str) -> Result<Command, WasmError> {
   Ok(match status {
     0 => Command::Reply(read_slots(slots, count as usize)?),
     1 => Command::Throw(WasmError::call(message.to_string())),
-    4 | 5 => Raise::command(status, message),
+    4 => Command::Raise(Raise::Value(count)),
+    5 => Raise::command(message),
     3 => Command::ReplyBytes(slots[..(count as usize).min(slots.len())].to_vec()),
     _ => Command::Throw(WasmError::type_error(message.to_string())),
   })

@@ -219,8 +219,8 @@ pub(crate) struct Slots {
   pub last: Option<*mut u8>,
 }
 
-/// The JS side's answer: the number of results it left in the slots, or `[status, message]`
-/// (host.rs, `answer`).
+/// The JS side's answer: the number of results it left in the slots, or `[status, message,
+/// count]` (host.rs, `answer`; ts/wasm_host_answer.ts, `answered`).
 ///
 /// # Safety
 /// `slots` must point to a live buffer of `len` bytes that nothing else uses meanwhile (JS has
@@ -239,9 +239,15 @@ pub(crate) unsafe fn answer_of(tc: &mut v8::PinScope<'_, '_>, slots: Slots, retu
       "Kiln's host call driver answered oddly; this is a bug in Kiln",
     ));
   };
-  let status = pair.get_index(tc, 0).and_then(|s| crate::call_sync::number(&s)).unwrap_or(1.0);
-  let message = pair.get_index(tc, 1).map(|m| m.to_rust_string_lossy(tc)).unwrap_or_default();
-  answer(status as u32, 0, slots, &message).unwrap_or_else(Command::Throw)
+  let status = pair.get_index(tc, 0).and_then(|s| crate::call_sync::number(&s)).unwrap_or(1.0) as u32;
+  // Status 4's answer is all in its count (a JS value's reference number): no message to read.
+  let count = pair.get_index(tc, 2).and_then(|c| crate::call_sync::number(&c)).unwrap_or(0.0) as u32;
+  let message = if status == 4 {
+    String::new()
+  } else {
+    pair.get_index(tc, 1).map(|m| m.to_rust_string_lossy(tc)).unwrap_or_default()
+  };
+  answer(status, count, slots, &message).unwrap_or_else(Command::Throw)
 }
 
 /// The answer when the JS side's own code threw (the host function's throws it catches), with

@@ -117,10 +117,19 @@ fn runtime_error<'s>(scope: &mut v8::PinScope<'s, '_>, error: &WasmError) -> Opt
 /// registered or it threw (the error that carries the exception is thrown instead).
 fn thrown_value<'s>(scope: &mut v8::PinScope<'s, '_>, thrown: &Thrown) -> Option<v8::Local<'s, v8::Value>> {
   let maker = v8::Local::new(scope, &scope.get_slot::<ExceptionMaker>()?.0);
-  let items = thrown_items(scope, thrown);
+  // The maker's arguments: the first two items, and a tag's payload as an array (the exception's
+  // own), not as more arguments, which the JS would gather into an array for every exception.
+  let [first, second] = thrown_head(scope, thrown);
+  let args = match thrown {
+    Thrown::Value(_) => vec![first, second],
+    Thrown::Tagged { types, payload, .. } => {
+      let values = payload_values(scope, types, payload);
+      vec![first, second, v8::Array::new_with_elements(scope, &values).into()]
+    }
+  };
   v8::tc_scope!(let tc, scope);
   let recv = v8::undefined(tc).into();
-  let value = maker.call(tc, recv, &items);
+  let value = maker.call(tc, recv, &args);
   if value.is_none() {
     tc.reset();
   }
@@ -182,24 +191,35 @@ fn thrown_array<'s>(scope: &mut v8::PinScope<'s, '_>, thrown: &Thrown) -> v8::Lo
   v8::Array::new_with_elements(scope, &items)
 }
 
-/// The items of [`thrown_array`], which are also the arguments of [`ExceptionMaker`]'s function.
+/// The items of [`thrown_array`]: [`thrown_head`]'s two, then a tag's [`payload_values`].
 fn thrown_items<'s>(scope: &mut v8::PinScope<'s, '_>, thrown: &Thrown) -> Vec<v8::Local<'s, v8::Value>> {
-  let mut items: Vec<v8::Local<v8::Value>> = Vec::new();
-  match thrown {
-    Thrown::Value(id) => {
-      items.push(v8::Integer::new(scope, 0).into());
-      items.push(v8::Number::new(scope, f64::from(*id)).into());
-    }
-    Thrown::Tagged { tag, types, payload } => {
-      items.push(v8::Number::new(scope, f64::from(*tag)).into());
-      let joined = types.join(",");
-      items.push(v8::String::new(scope, &joined).map_or_else(|| v8::undefined(scope).into(), Into::into));
-      for (ty, slot) in types.iter().zip(payload) {
-        items.push(payload_value(scope, ty, *slot));
-      }
-    }
+  let mut items: Vec<v8::Local<v8::Value>> = thrown_head(scope, thrown).into();
+  if let Thrown::Tagged { types, payload, .. } = thrown {
+    items.extend(payload_values(scope, types, payload));
   }
   items
+}
+
+/// The first two items of an exception: 0 and a JS value's number, or a tag's number and its
+/// parameter types joined by commas.
+fn thrown_head<'s>(scope: &mut v8::PinScope<'s, '_>, thrown: &Thrown) -> [v8::Local<'s, v8::Value>; 2] {
+  match thrown {
+    Thrown::Value(id) => [v8::Integer::new(scope, 0).into(), v8::Number::new(scope, f64::from(*id)).into()],
+    Thrown::Tagged { tag, types, .. } => {
+      let joined = types.join(",");
+      let types = v8::String::new(scope, &joined).map_or_else(|| v8::undefined(scope).into(), Into::into);
+      [v8::Number::new(scope, f64::from(*tag)).into(), types]
+    }
+  }
+}
+
+/// A tag's payload, each value as JS gets it.
+fn payload_values<'s>(
+  scope: &mut v8::PinScope<'s, '_>,
+  types: &[String],
+  payload: &[[u8; SLOT]],
+) -> Vec<v8::Local<'s, v8::Value>> {
+  types.iter().zip(payload).map(|(ty, slot)| payload_value(scope, ty, *slot)).collect()
 }
 
 /// A payload value of type `ty` (as WAT names it) from its slot, as JS gets it.
