@@ -19,7 +19,7 @@
 // that instance's store (ext_wasm/src/join.rs), where wasmtime links it directly: two instances
 // share one memory and one table (emscripten's dynamic linking), and a call from one into the
 // other's function does not go through JS. What wasmtime cannot do is handed to the engine's
-// interpreter instead (correct, slower): a module that exports a 64-bit table or a table of
+// interpreter instead (correct, slower; runtime:wasm/interpreted): a module that exports a 64-bit table or a table of
 // anything but function references and `externref`s, that exports more than one memory, whose
 // function imports pass a `v128` or a `funcref`, or that imports the interpreter's memory, table
 // or global. An `externref` is any JS value, kept by the number wasmtime carries
@@ -28,6 +28,7 @@
 // cross between JS and the guest both ways, as in V8.
 
 import { driveInstantiationSync } from "runtime:wasm/host";
+import { interpretedExports, isInterpretedFunction, toInterpreter } from "runtime:wasm/interpreted";
 import { driveInstantiation } from "runtime:wasm/host-drive";
 import { type HostTable, hostTable } from "runtime:wasm/host-table";
 import { type SplitImports, splitImports } from "runtime:wasm/import-object";
@@ -355,44 +356,6 @@ class Instance {
   }
 }
 
-/** The import object the interpreter gets: Kiln's Memory, Table and Global objects as its own. */
-function toInterpreter(module: Module, values: unknown[], why: string): WebAssembly.Imports {
-  const out: Record<string, Record<string, WebAssembly.ImportValue>> = {};
-  Module.shape(module).imports.forEach((i, n) => {
-    const what = `import "${i.module}" "${i.name}"`;
-    let value = values[n];
-    if (value instanceof Memory || value instanceof Table || value instanceof Global) {
-      const original = value instanceof Memory
-        ? Memory.interpreted(value)
-        : value instanceof Table
-        ? Table.interpreted(value)
-        : Global.interpreted(value);
-      if (original !== null) value = original;
-      else if (value instanceof Global && !mutableGlobal(i)) value = value.value;
-      else throw shareError(what, i.kind, why);
-    }
-    (out[i.module ?? ""] ??= {})[i.name] = value as WebAssembly.ImportValue;
-  });
-  return out;
-}
-
-/** The exports of an interpreter's instance, with its memories, tables and globals as Kiln's. */
-/** The exported functions of instances the interpreter runs, which `promising` takes too. */
-const interpretedFunctions = new WeakSet<Function>();
-
-function interpretedExports(instance: WebAssembly.Instance): Record<string, unknown> {
-  const api = interpreterApi();
-  const out: Record<string, unknown> = Object.create(null);
-  for (const [name, value] of Object.entries(instance.exports)) {
-    if (value instanceof api.Memory) out[name] = Memory.wrap(value);
-    else if (value instanceof api.Table) out[name] = Table.wrap(value);
-    else if (value instanceof api.Global) out[name] = Global.wrap(value);
-    else out[name] = value;
-    if (typeof value === "function") interpretedFunctions.add(value);
-  }
-  return Object.freeze(out);
-}
-
 /** The exports of a wasmtime instance: its functions, its memory, its globals, its tags and its
  * tables. `functions` gets its functions by export index: its tables (and those it adopted) hand
  * these out as they are (runtime:wasm/table). A tag it exports that it imported is that import's
@@ -514,7 +477,7 @@ async function instantiateStreaming(source: unknown, importObject?: unknown): Pr
  */
 function promising(fn: unknown): (...args: unknown[]) => Promise<unknown> {
   const known = typeof fn === "function" ? functionIndex.get(fn) : undefined;
-  if (known === undefined && !(typeof fn === "function" && interpretedFunctions.has(fn))) {
+  if (known === undefined && !isInterpretedFunction(fn)) {
     throw coded(new TypeError("WebAssembly.promising(): Argument 0 must be a WebAssembly exported function"), codes.TypeError);
   }
   const exported = fn as (...args: unknown[]) => unknown;

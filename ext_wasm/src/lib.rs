@@ -125,6 +125,7 @@ pub const INTERNAL_MODULES: &[(&str, &str)] = &[
   ("runtime:wasm/wit-codec", include_str!("../../ts/wasm_wit_codec.ts")),
   ("runtime:wasm/jspi", include_str!("../../ts/wasm_jspi.ts")),
   ("runtime:wasm/webassembly", include_str!("../../ts/wasm_webassembly.ts")),
+  ("runtime:wasm/interpreted", include_str!("../../ts/wasm_interpreted.ts")),
   ("runtime:wasm/module-object", include_str!("../../ts/wasm_module_object.ts")),
   ("runtime:wasm/objects", include_str!("../../ts/wasm_objects.ts")),
   ("runtime:wasm/table", include_str!("../../ts/wasm_table.ts")),
