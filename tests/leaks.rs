@@ -56,6 +56,12 @@ fn forgotten_instances_of_the_webassembly_global_are_reclaimed_without_the_cycle
 }
 
 #[test]
+fn forgotten_instances_that_their_host_functions_refer_to_are_reclaimed_when_instances_run_out() {
+  let run = app(12).run_with_args(&["forgetCycles"]);
+  run.ok("{\"made\":2000,\"failures\":0,\"sync\":40,\"refusedThenMade\":true}\n");
+}
+
+#[test]
 fn host_calls_that_read_their_callers_memory_do_not_grow_rss() {
   let run = app(100).run_with_args(&["callers"]);
   let out: serde_json::Value = serde_json::from_str(run.success().trim()).unwrap();

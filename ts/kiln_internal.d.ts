@@ -133,6 +133,15 @@ declare module "kiln:internal" {
      * (memory_view.rs): the buffers handed out are detached here.
      */
     op_wasm_instance_drop(instanceId: number): void;
+    /**
+     * Runs the JS engine's garbage collector in full, cycles included, for an instantiation refused
+     * over `[capabilities.wasm] max_instances` (ts/wasm_values.ts, `reserving`): an instance the app
+     * forgot whose host functions refer back to it (`let instance; const imports = { env: { f: () =>
+     * instance... } }`, and emscripten's glue, always) is a cycle, which reference counting never
+     * frees, and which a collector that runs by allocation may not reach before the app runs out of
+     * instances. Its FinalizationRegistry callbacks, which drop it, run as jobs afterwards.
+     */
+    op_wasm_collect_garbage(): void;
     /** `app.linked`: the instances of the modules linked into an instance's store, by import name. */
     op_wasm_instance_linked(instanceId: number): [string, number][];
     /**

@@ -5,7 +5,7 @@
 
 import type { ExportInfo, WasiConfig } from "kiln:internal";
 import type { ImportObject, InstantiateOptions, WasmArg, WasmExports, WasmFunction, WasmResult } from "runtime:wasm";
-import { configJson, describe, ops, rawId, wasmError } from "runtime:wasm/values";
+import { configJson, describe, ops, rawId, reserving, wasmError } from "runtime:wasm/values";
 import { InstanceCalls, nameError } from "runtime:wasm/calls";
 import { exportFunction } from "runtime:wasm/exports";
 import { driveInstantiation } from "runtime:wasm/host-drive";
@@ -345,13 +345,14 @@ export async function instantiate<E extends object = WasmExports>(
   let table: HostTable | null = null;
   if (split.host === "") {
     // Made on the op's first poll unless it must wait (a compile, a long start function).
-    id = ops.op_wasm_instance_create(raw, json, split.modules, false) ?? await ops.op_wasm_call_unfinished();
+    const made = reserving(() => ops.op_wasm_instance_create(raw, json, split.modules, false));
+    id = (made instanceof Promise ? await made : made) ?? await ops.op_wasm_call_unfinished();
   } else {
     // Start functions and reactor initializers may call the host functions: drive them here.
     const ids = [raw, ...Object.values(imports as ImportObject).filter((v) => typeof v === "string").map((v) => rawId(v, "module"))];
     table = hostTable(split, ids, false, hostCaller);
-    const token = ops.op_wasm_instance_begin(raw, json, split.modules, split.host, false);
-    id = await driveInstantiation(token, table, ops.op_wasm_instance_end);
+    const begun = reserving(() => ops.op_wasm_instance_begin(raw, json, split.modules, split.host, false));
+    id = await driveInstantiation(begun instanceof Promise ? await begun : begun, table, ops.op_wasm_instance_end);
   }
   let linked: Record<string, WasmInstance> = NOTHING_LINKED;
   if (split.modules !== "") {

@@ -27,6 +27,34 @@ export function wasmError(name: keyof ErrorCodes, message: string): Error {
   return core.buildCustomError(`Wasm.${name}`, message, [["code", codes[name]]]);
 }
 
+/**
+ * Makes instances with `make`, an op that reserves them under `[capabilities.wasm]
+ * max_instances` as it starts (ext_wasm/src/recipe.rs, `reserve`), and, if it was refused over
+ * that limit, makes them again once the instances the app forgot are dropped: the JS engine's
+ * collector runs in full (op_wasm_collect_garbage) and their FinalizationRegistry callbacks run
+ * before the second try. An instance whose host functions refer back to it (emscripten's glue
+ * does, and `let instance; const imports = { f: () => instance... }`) is a cycle, which only that
+ * collector frees, and it runs as the app allocates, not as it makes instances. Returns what
+ * `make` returned, at once, if it was not refused.
+ */
+export function reserving<T>(make: () => T): T | Promise<T> {
+  try {
+    return make();
+  } catch (error) {
+    if (!overMaxInstances(error)) throw error;
+  }
+  ops.op_wasm_collect_garbage();
+  // The callbacks of what the collector freed are jobs queued by now, ahead of this one.
+  return Promise.resolve().then(make);
+}
+
+/** Whether `error` is an instantiation's 5001 over `max_instances` (ext_wasm/src/recipe.rs,
+ * `reserve`, whose message names the limit). */
+export function overMaxInstances(error: unknown): boolean {
+  return (error as { code?: unknown } | null)?.code === codes.InstantiateError &&
+    (error as Error).message.includes("[capabilities.wasm] max_instances allows");
+}
+
 const INT32_MIN = -(2 ** 31);
 const UINT32_END = 2 ** 32;
 const INT64_MIN = -(2n ** 63n);

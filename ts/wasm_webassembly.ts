@@ -61,7 +61,7 @@ import { jsImport } from "runtime:wasm/coerce";
 import { Exception, JSTag, Tag, throwExceptionsAsThemselves } from "runtime:wasm/exception";
 import { promisingCall, Suspending, SuspendError, suspendingImport } from "runtime:wasm/jspi";
 import { setSameStore, Table } from "runtime:wasm/table";
-import { codes, jsTypes, ops } from "runtime:wasm/values";
+import { codes, jsTypes, ops, overMaxInstances, reserving } from "runtime:wasm/values";
 import { HOST_OBJECT } from "runtime:wasm/import-object";
 
 
@@ -81,25 +81,34 @@ const instances = new FinalizationRegistry<number>((raw) => {
   }
 });
 
-/** What an instance's `Instance` and each of its exports hold to keep its wasmtime instance: an
- * object that holds nothing, registered in `instances`, and the key of its store in `stores`. The
- * exports hold this, not the `Instance` (which holds them): a cycle would wait for the JS engine's
- * cycle collector, and the instances it kept would count against `max_instances` meanwhile. */
-function keeper(raw: number): object {
-  const kept = {};
-  if (raw !== 0) instances.register(kept, raw);
-  return kept;
-}
-
 /** What the instances of one wasmtime store share on the JS side: the table of their JS host
  * functions, numbered across the store (null until one of them has a host import). */
 interface StoreRecord {
   table: HostTable | null;
 }
 
-/** Each instance's keeper (`keeper`) on its wasmtime store's record, shared by the instances that
- * joined it. */
-const stores = new WeakMap<object, StoreRecord>();
+/** What each of an instance's exports holds to keep its wasmtime instance (registered in
+ * `instances`), with the record of its store, which the instances that joined the store share.
+ * The exports hold this, not the `Instance` (which holds them): a cycle would wait for the JS
+ * engine's cycle collector, and the instances it kept would count against `max_instances`
+ * meanwhile. The record is its field, not a WeakMap's value under it: its host functions often
+ * refer back to the instance (emscripten's glue does), and a weak map's value that reaches its key
+ * keeps it (the cycle collector takes a WeakMap's values for roots). */
+class Keeper {
+  constructor(readonly store: StoreRecord | null) {}
+}
+
+/** A keeper of instance `raw` (0: none, an interpreter's) in `store`. */
+function keeper(raw: number, store: StoreRecord | null): Keeper {
+  const kept = new Keeper(store);
+  if (raw !== 0) instances.register(kept, raw);
+  return kept;
+}
+
+/** The store record of the instance `owner` keeps, if it is a keeper of this module's. */
+function storeOf(owner: object | null): StoreRecord | undefined {
+  return owner instanceof Keeper ? owner.store ?? undefined : undefined;
+}
 
 /** The store a module's instance joins: the store, and an instance id in it (alive: the import
  * that names it keeps its Instance alive). */
@@ -118,7 +127,7 @@ function joinFor(value: Memory | Table | Global | Tag, what: string, found: Join
     : value instanceof Tag
     ? Tag.owner(value)
     : Global.owner(value);
-  const store = owner === null ? undefined : stores.get(owner);
+  const store = storeOf(owner);
   if (store === undefined) {
     if (value instanceof Tag) throw new LinkError(`${what}: this tag's instance is gone; import the tag of a live instance`);
     throw shareError(what, value instanceof Memory ? "memory" : value instanceof Table ? "table" : "global");
@@ -138,7 +147,7 @@ function joinFor(value: Memory | Table | Global | Tag, what: string, found: Join
 function joinByFunction(imports: Descriptor[], values: unknown[]): Join | null {
   for (let n = 0; n < imports.length; n++) {
     const known = imports[n].kind === "function" ? functionIndex.get(values[n] as Function) : undefined;
-    const store = known === undefined ? undefined : stores.get(known.owner);
+    const store = known === undefined ? undefined : storeOf(known.owner);
     if (known !== undefined && store !== undefined) return { store, anchor: known.raw };
   }
   return null;
@@ -203,7 +212,7 @@ function hostImports(module: Module, values: unknown[], join: Join | null): Reco
     const namespace = (out[i.module ?? ""] ??= {});
     const value = values[n];
     const known = join === null || i.kind !== "function" ? undefined : functionIndex.get(value as Function);
-    if (known !== undefined && stores.get(known.owner) === join?.store) {
+    if (known !== undefined && storeOf(known.owner) === join?.store) {
       namespace[i.name] = { [HOST_OBJECT]: () => ["extern", [known.raw, "function", known.index]] };
     } else if (i.kind === "function" && value instanceof Suspending) {
       const results = jsTypes(i.results ?? []);
@@ -317,9 +326,8 @@ class Instance {
         const token = ops.op_wasm_instance_join(join.anchor, id, split.host, offset, true);
         raw = driveInstantiationSync(token, all, ops.op_wasm_instance_joined);
         const functions = new Map<number, Function>();
-        const kept = keeper(raw);
+        const kept = keeper(raw, join.store);
         adoptAll(split, kept, raw, functions, join.store.table, offset);
-        stores.set(kept, join.store);
         this.#exports = wasmtimeExports(kept, raw, callTable(join.store), Module.shape(module).refTables ?? [], functions, tags);
         return;
       }
@@ -331,12 +339,14 @@ class Instance {
         raw = driveInstantiationSync(token, table, ops.op_wasm_instance_end);
       }
     } catch (e) {
+      // Over max_instances: this one fails, as it cannot wait for the forgotten instances the
+      // collector finds to be dropped (runtime:wasm/values, `reserving`); one made after them can.
+      if (overMaxInstances(e)) ops.op_wasm_collect_garbage();
       throw standard(e);
     }
     const functions = new Map<number, Function>();
-    const kept = keeper(raw);
+    const kept = keeper(raw, { table });
     adoptAll(split, kept, raw, functions, table);
-    stores.set(kept, { table });
     this.#exports = wasmtimeExports(kept, raw, table, Module.shape(module).refTables ?? [], functions, tags);
   }
 
@@ -349,8 +359,7 @@ class Instance {
   static adopt(build: (owner: object) => Record<string, unknown>, raw: number, store: StoreRecord | null): Instance {
     made = { exports: {} };
     const instance = new Instance(undefined as unknown as Module);
-    const kept = keeper(raw);
-    if (store !== null) stores.set(kept, store);
+    const kept = keeper(raw, store);
     instance.#exports = build(kept);
     return instance;
   }
@@ -417,8 +426,8 @@ async function instantiateModule(module: Module, importObject: unknown): Promise
   try {
     if (join !== null) {
       const { table: all, offset } = joinTable(join.store, split, id);
-      const token = ops.op_wasm_instance_join(join.anchor, id, split.host, offset, false);
-      raw = await driveInstantiation(token, all, ops.op_wasm_instance_joined);
+      const joined = reserving(() => ops.op_wasm_instance_join(join.anchor, id, split.host, offset, false));
+      raw = await driveInstantiation(joined instanceof Promise ? await joined : joined, all, ops.op_wasm_instance_joined);
       return Instance.adopt((owner) => {
         const functions = new Map<number, Function>();
         adoptAll(split, owner, raw, functions, join.store.table, offset);
@@ -426,11 +435,12 @@ async function instantiateModule(module: Module, importObject: unknown): Promise
       }, raw, join.store);
     }
     if (split.host === "") {
-      raw = ops.op_wasm_instance_create(id, JS_API, "", true) ?? await ops.op_wasm_call_unfinished();
+      const made = reserving(() => ops.op_wasm_instance_create(id, JS_API, "", true));
+      raw = (made instanceof Promise ? await made : made) ?? await ops.op_wasm_call_unfinished();
     } else {
       table = hostTable(split, [id], true);
-      const token = ops.op_wasm_instance_begin(id, JS_API, "", split.host, true);
-      raw = await driveInstantiation(token, table, ops.op_wasm_instance_end);
+      const begun = reserving(() => ops.op_wasm_instance_begin(id, JS_API, "", split.host, true));
+      raw = await driveInstantiation(begun instanceof Promise ? await begun : begun, table, ops.op_wasm_instance_end);
     }
   } catch (e) {
     throw standard(e);
@@ -483,7 +493,7 @@ function promising(fn: unknown): (...args: unknown[]) => Promise<unknown> {
   const exported = fn as (...args: unknown[]) => unknown;
   const name = exported.name;
   const wrapped = (...args: unknown[]): Promise<unknown> => {
-    const store = known === undefined ? undefined : stores.get(known.owner);
+    const store = known === undefined ? undefined : storeOf(known.owner);
     const table = store === undefined ? null : callTable(store);
     if (known === undefined || table === null) {
       try {
@@ -532,7 +542,7 @@ for (const [name, constructor] of Object.entries({ Module, Instance, Memory, Tab
 }
 
 // A table's set and grow store a function of another instance of its store directly.
-setSameStore((a, b) => b !== null && stores.get(a) !== undefined && stores.get(a) === stores.get(b));
+setSameStore((a, b) => b !== null && storeOf(a) !== undefined && storeOf(a) === storeOf(b));
 
 /** LEB128 of an unsigned 32-bit number. */
 function leb(n: number): number[] {

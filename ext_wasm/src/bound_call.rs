@@ -22,8 +22,8 @@ use crate::call_sync::{call_locked, number, sync_call, Numbers};
 use crate::engine::SharedEngines;
 use crate::error::WasmError;
 use crate::handles::{parse_id, unpack_export};
-use crate::host_direct::{run_lazy, Lazy};
-use crate::host_entry::KeptEntries;
+use crate::host_direct::{run_lazy, Lazy, ENTRIES};
+use crate::host_entry::KeptTop;
 use crate::hostcall::{busy, cancel, park_direct};
 use crate::instance::InstanceTable;
 use crate::memory_view::detach_grown_in;
@@ -172,8 +172,6 @@ pub fn op_wasm_hcall_export_call_void(
   thrown(scope, outcome).map(|_| ())
 }
 
-/// Where the store's bound-call context keeps its entries (ts/wasm_host_exports.ts, `boundCalls`).
-const ENTRIES: u32 = 1;
 /// Where the store's bound-call context keeps `fail`.
 const FAIL: u32 = 3;
 
@@ -201,9 +199,9 @@ fn host_bound_call(
       drop(state);
       return again(scope, args, 2, Err(WasmError::call("this instance has no JS host functions")));
     };
-    (entry.store.clone(), entry.member, host.bridge.clone(), entry.kept_entries.get().cloned())
+    (entry.store.clone(), entry.member, host.bridge.clone(), entry.kept_top.get().cloned())
   };
-  let kept = kept.or_else(|| keep_entries(scope, state, call.instance_id, ctx));
+  let kept = kept.or_else(|| keep_top(scope, state, call.instance_id, ctx));
   let Ok(mut guard) = shared.try_lock() else {
     // Busy: the JS path says so.
     return again(scope, args, 2, Err(busy()));
@@ -238,19 +236,19 @@ fn host_bound_call(
   }
 }
 
-/// The store's entries (`ctx`'s second element), kept by instance `instance_id` from now on; `None`
-/// if they are not what the JS side makes (then each host call reads them from `ctx`).
-fn keep_entries(
+/// What instance `instance_id` keeps of its store's entries (`ctx`'s second element) from now on;
+/// `None` if they are not what the JS side makes.
+fn keep_top(
   scope: &mut v8::PinScope<'_, '_>,
   state: &RefCell<OpState>,
   instance_id: f64,
   ctx: v8::Local<v8::Array>,
-) -> Option<Rc<KeptEntries>> {
+) -> Option<Rc<KeptTop>> {
   let value = ctx.get_index(scope, ENTRIES)?;
-  let kept = Rc::new(KeptEntries::read(scope, value)?);
+  let kept = Rc::new(KeptTop::read(scope, value)?);
   let state = state.borrow();
   let entry = state.borrow::<InstanceTable>().lookup(instance_id).ok()?;
-  Some(entry.kept_entries.get_or_init(|| kept).clone())
+  Some(entry.kept_top.get_or_init(|| kept).clone())
 }
 
 /// Throws `error` through the store's `fail`, which gives it what a host function of the call

@@ -36,7 +36,7 @@ use wasmtime::{Caller, Val, ValType};
 
 use crate::error::WasmError;
 use crate::host::{apply, call_back_sync, carry_out, CallTarget, Command, Event, HostBridge, Slot};
-use crate::host_entry::{self as entry, answer_of, driver_failed, Entries, Entry, KeptEntries, Slots};
+use crate::host_entry::{self as entry, answer_of, driver_failed, Entries, Entry, KeptTop, Slots};
 use crate::js_ref::to_slot;
 use crate::store::StoreData;
 use crate::value::{val_to_number, SLOT};
@@ -80,14 +80,17 @@ enum Side {
   Lazy(Lazy),
 }
 
+/// Where the store's bound-call context keeps its entries (ts/wasm_host_exports.ts, `boundCalls`).
+pub(crate) const ENTRIES: u32 = 1;
+
 /// What a bound export call's JS side is read from, when its guest first calls a host function.
 pub(crate) struct Lazy {
   /// The store's `[serve, entries, slots]` (ts/wasm_host_exports.ts, `boundCalls`): read at each
   /// host call, so that a buffer the JS side remade for a larger host function is used with the
   /// `serve` that goes with it.
   pub ctx: v8::Local<'static, v8::Array>,
-  /// The store's entries as the instance keeps them (its `ctx`'s second element), if it does.
-  pub kept: Option<Rc<KeptEntries>>,
+  /// What the instance keeps of the store's entries, if it does.
+  pub kept: Option<Rc<KeptTop>>,
   /// The instance and its store, for the parked entry.
   pub store: Option<(u64, crate::store::SharedStore)>,
   /// Parks the call (hostcall.rs, which imports this module), giving its token.
@@ -227,11 +230,11 @@ impl Direct {
     let outer: &mut v8::PinScope<'static, 'static> = unsafe { &mut *self.scope.cast() };
     if let (Side::Lazy(lazy), None) = (&self.side, self.entries.get()) {
       // Made once a call, in the op's scope, whose handles live as long as the call.
-      let entries = match &lazy.kept {
-        Some(kept) => Some(kept.local(outer)),
-        None => lazy.ctx.get_index(outer, 1).and_then(|value| Entries::read(outer, value)),
-      };
-      self.entries.set(entries);
+      let value = lazy.ctx.get_index(outer, ENTRIES);
+      self.entries.set(value.and_then(|value| match &lazy.kept {
+        Some(kept) => Entries::read_kept(outer, value, kept),
+        None => Entries::read(outer, value),
+      }));
     }
     let entries = self.entries.get();
     v8::scope!(let scope, outer);

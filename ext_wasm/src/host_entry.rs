@@ -49,46 +49,43 @@ impl<'s> Entries<'s> {
     Some(Entries { fns, caller, top })
   }
 
+  /// Reads the entries from `value` with the parts an instance keeps (`kept`): two reads of the
+  /// array instead of four, and no check of `top`.
+  pub fn read_kept(scope: &mut v8::PinScope<'s, '_>, value: v8::Local<'_, v8::Value>, kept: &KeptTop) -> Option<Self> {
+    let entries = v8::Local::<v8::Array>::try_from(value).ok()?;
+    let proto = entries.get_index(scope, 0)?;
+    let fns = v8::Local::<v8::Array>::try_from(entries.get_index(scope, 3)?).ok()?;
+    let caller = proto.is_object().then(|| (proto, v8::Local::new(scope, &kept.key)));
+    Some(Entries { fns, caller, top: kept.top })
+  }
+
   /// Host function `index`, if Rust may call it.
   pub fn get<'t>(&self, scope: &mut v8::PinScope<'t, '_>, index: u32) -> Option<v8::Local<'t, v8::Function>> {
     v8::Local::<v8::Function>::try_from(self.fns.get_index(scope, index)?).ok()
   }
 }
 
-/// A store's entries as an instance keeps them for its bound export calls (host_direct.rs, `Lazy`):
-/// read from the store's context once, on the instance's first bound call, and made handles of a
-/// call's scope at its first host call. Read from the JS array at every such call, they took about
-/// a seventh of an export call that calls one host function (BENCHMARKS.md, the fortieth pass).
-///
-/// The JS side makes a store's entries once (ts/wasm_host_answer.ts, `directEntries`) and extends
-/// their functions in place as host functions join the store, so the array kept here stays the
-/// store's.
-pub(crate) struct KeptEntries {
-  fns: v8::Global<v8::Array>,
-  caller: Option<(v8::Global<v8::Value>, v8::Global<v8::Name>)>,
+/// The parts of a store's entries an instance keeps for its bound export calls (host_direct.rs,
+/// `Lazy`): its `top` and the key of its callers' token. The other two, the functions and the
+/// callers' prototype (which refers to the functions), are read at each call that calls a host
+/// function: kept here, as they were once, they kept every JS host function of the store alive
+/// from Rust, and with it whatever the functions refer to, the instance itself as often as not
+/// (`let instance; imports = { f: () => instance... }`), which then was never dropped.
+pub(crate) struct KeptTop {
+  key: v8::Global<v8::Name>,
   /// Keeps the Float64Array `top` points into alive.
-  _top: v8::Global<v8::Float64Array>,
+  _array: v8::Global<v8::Float64Array>,
   top: *mut f64,
 }
 
-impl KeptEntries {
-  /// Keeps the entries in `value`; `None` if it is not what the JS side makes.
+impl KeptTop {
+  /// Keeps the top and key of the entries in `value`; `None` if it is not what the JS side makes.
   pub fn read(scope: &mut v8::PinScope<'_, '_>, value: v8::Local<'_, v8::Value>) -> Option<Self> {
     let entries = v8::Local::<v8::Array>::try_from(value).ok()?;
+    let key = v8::Local::<v8::Name>::try_from(entries.get_index(scope, 1)?).ok()?;
     let array = v8::Local::<v8::Float64Array>::try_from(entries.get_index(scope, 2)?).ok()?;
     let read = Entries::read(scope, value)?;
-    Some(KeptEntries {
-      fns: v8::Global::new(scope, read.fns),
-      caller: read.caller.map(|(proto, key)| (v8::Global::new(scope, proto), v8::Global::new(scope, key))),
-      _top: v8::Global::new(scope, array),
-      top: read.top,
-    })
-  }
-
-  /// The entries, as handles of `scope`.
-  pub fn local<'s>(&self, scope: &mut v8::PinScope<'s, '_>) -> Entries<'s> {
-    let caller = self.caller.as_ref().map(|(proto, key)| (v8::Local::new(scope, proto), v8::Local::new(scope, key)));
-    Entries { fns: v8::Local::new(scope, &self.fns), caller, top: self.top }
+    Some(KeptTop { key: v8::Global::new(scope, key), _array: v8::Global::new(scope, array), top: read.top })
   }
 }
 

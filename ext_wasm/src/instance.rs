@@ -226,7 +226,7 @@ fn register(state: &mut OpState, made: Made) -> Result<f64, WasmError> {
       instance,
       growths: growths.clone(),
       bounded: member_bounded,
-      kept_entries: OnceCell::new(),
+      kept_top: OnceCell::new(),
     };
     linked.push((name, table.0.insert(entry).ok_or_else(exhausted)?));
   }
@@ -241,7 +241,7 @@ fn register(state: &mut OpState, made: Made) -> Result<f64, WasmError> {
     instance,
     growths,
     bounded,
-    kept_entries: OnceCell::new(),
+    kept_top: OnceCell::new(),
   };
   let id = table.0.insert(entry).ok_or_else(exhausted)?;
   Ok(id as f64)
@@ -475,6 +475,17 @@ pub fn op_wasm_instance_drop(
   crate::memory_view::detach_all(scope, state, id);
   state.borrow_mut::<InstanceTable>().0.remove(id);
   Ok(())
+}
+
+/// Runs the JS engine's garbage collector in full, cycles included, for an instantiation refused
+/// over `[capabilities.wasm] max_instances` (ts/wasm_values.ts, `reserving`): an instance the app
+/// forgot whose host functions refer back to it (`let instance; const imports = { env: { f: () =>
+/// instance... } }`, and emscripten's glue, always) is a cycle, which reference counting never
+/// frees, and which a collector that runs by allocation may not reach before the app runs out of
+/// instances. Its FinalizationRegistry callbacks, which drop it, run as jobs afterwards.
+#[op2(fast)]
+pub fn op_wasm_collect_garbage(scope: &mut v8::PinScope<'_, '_>) {
+  scope.low_memory_notification();
 }
 
 /// `instance.takeStdout()` (`stream` 1) and `takeStderr()` (2): what the guest wrote to a

@@ -8,13 +8,14 @@ use std::sync::Arc;
 
 use wasmtime::Module;
 
+use crate::host_entry::KeptTop;
+
 use crate::bounded::BoundedExports;
 use crate::capabilities::{CallGrant, ExecuteGrant, WasmPermissions};
 use crate::engine::Engines;
 use crate::error::WasmError;
 use crate::handles::{parse_id, HandleTable};
 use crate::host::HostTable;
-use crate::host_entry::KeptEntries;
 use crate::stdio::Captured;
 use crate::store::SharedStore;
 
@@ -39,8 +40,8 @@ pub struct InstanceEntry {
   pub growths: Arc<std::sync::atomic::AtomicU64>,
   /// Its module's exports that end in bounded time (bounded.rs), readable without the store.
   pub bounded: BoundedExports,
-  /// Its store's entries, kept by its first bound export call (bound_call.rs).
-  pub kept_entries: OnceCell<Rc<KeptEntries>>,
+  /// What it keeps of its store's entries, from its first bound export call (bound_call.rs).
+  pub kept_top: OnceCell<Rc<KeptTop>>,
 }
 
 impl InstanceEntry {

@@ -159,7 +159,7 @@ pub fn op_wasm_instance_joined(
     instance,
     growths,
     bounded,
-    kept_entries: std::cell::OnceCell::new(),
+    kept_top: std::cell::OnceCell::new(),
   };
   let table = state.borrow_mut::<InstanceTable>();
   let id =

@@ -160,6 +160,7 @@ deno_core::extension!(
     instance::op_wasm_instance_create_sync,
     instance::op_wasm_instance_exports,
     instance::op_wasm_instance_drop,
+    instance::op_wasm_collect_garbage,
     instance::op_wasm_instance_linked,
     instance::op_wasm_instance_take_output,
     instance::op_wasm_instance_begin,

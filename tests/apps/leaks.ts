@@ -106,6 +106,65 @@ async function forgetGlobal(): Promise<void> {
   console.log(JSON.stringify({ made, failures, held: held(41) }));
 }
 
+// Instances whose host functions refer back to them, as emscripten's glue always does and apps
+// often do (`let instance; const imports = { f: () => instance... }`): each is a cycle, which
+// reference counting never frees, forgotten in a loop that allocates too little for the engine's
+// cycle collector to run by itself. Kiln runs it when an instantiation is refused over
+// max_instances (12 here), drops what it found and tries again. Before, Rust kept each store's JS
+// host functions alive (and with them the instance) once an export was called: the 13th failed,
+// and every later one.
+async function forgetCycles(): Promise<void> {
+  const wat = `(module (import "env" "f" (func $f (param i32) (result i32)))
+    (func (export "g") (param i32) (result i32) (call $f (local.get 0))))`;
+  const moduleId = await compile(new TextEncoder().encode(wat));
+  const bytes = await readBytes("./all_export_kinds.wasm");
+  const module = await WebAssembly.compile(bytes);
+  let made = 0;
+  let failures = 0;
+  const failed = (e: unknown) => {
+    failures++;
+    if (failures === 1) console.log("first failure:", e instanceof Error ? `${e.name}: ${e.message}` : String(e));
+  };
+  for (let i = 0; i < 1_000; i++) {
+    try {
+      let instance: WasmInstance | null = null;
+      const imports = { env: { f: (x: number) => (instance === null ? -1 : x + 1) } };
+      instance = await instantiate(moduleId, { imports });
+      const viaCall = (await instance.call<[number]>("g", i))[0];
+      if (viaCall === i + 1 && (instance.exports as { g(x: number): number }).g(i) === i + 1) made++;
+    } catch (e) {
+      failed(e);
+    }
+    try {
+      let exports: { h(x: number): number } | null = null;
+      const imports = { env: { f: (x: number) => (exports === null ? -1 : x + 1) } };
+      exports = (await WebAssembly.instantiate(module, imports)).exports as { h(x: number): number };
+      if (exports.h(i) === i + 1) made++;
+    } catch (e) {
+      failed(e);
+    }
+  }
+  // `new WebAssembly.Instance` cannot wait for the instances the collector finds to be dropped (by
+  // FinalizationRegistry callbacks, which run as jobs): one over the limit fails, and one made
+  // after a turn of the event loop does not.
+  let sync = 0;
+  let refusedThenMade = 0;
+  for (let i = 0; i < 40; i++) {
+    let exports: { h(x: number): number } | null = null;
+    const imports = { env: { f: (x: number) => (exports === null ? -1 : x + 1) } };
+    try {
+      exports = new WebAssembly.Instance(module, imports).exports as { h(x: number): number };
+      if (exports.h(i) === i + 1) sync++;
+    } catch (e) {
+      if (!(e instanceof WebAssembly.LinkError)) throw e;
+      await new Promise((resolve) => setTimeout(resolve, 0));
+      exports = new WebAssembly.Instance(module, imports).exports as { h(x: number): number };
+      if (exports.h(i) === i + 1) refusedThenMade++;
+    }
+  }
+  console.log(JSON.stringify({ made, failures, sync: sync + refusedThenMade, refusedThenMade: refusedThenMade > 0 }));
+}
+
 // Host functions that read their caller's memory, called 200,000 times by one export call: each
 // caller stayed alive until the run ended (the JS engine kept WeakMap keys until then), 1.6 KB
 // apiece, before patches/v8x.patch.
@@ -223,5 +282,5 @@ async function derefs(): Promise<void> {
   console.log(JSON.stringify({ found, grown }));
 }
 
-const modes: Record<string, () => Promise<void>> = { cycles, forget, forgetHost, forgetGlobal, callers, inflight, concurrent, throws, derefs };
+const modes: Record<string, () => Promise<void>> = { cycles, forget, forgetHost, forgetGlobal, forgetCycles, callers, inflight, concurrent, throws, derefs };
 await modes[Kiln.args[0]]();
