@@ -276,8 +276,9 @@ let direct: unknown = NONE;
 /**
  * Makes the value of an exception out of the guest, for a synchronous op to throw as itself
  * (ext_wasm/src/raise.rs, `op_wasm_exception_maker`): called with the first two items of the
- * array `thrownOf` reads, and a tag's payload as an array. An op used to throw an Error that carried the exception (its stack captured,
- * its properties set), which `standard` unwrapped; the value is now thrown at once. It is
+ * array `thrownOf` reads, and a tag's payload as an array. An op used to throw an Error that
+ * carried the exception (its stack captured, its properties set), which `standard` unwrapped; the
+ * value is now thrown at once. It is
  * remembered until `standard` meets it, which then passes it on as it is: without that, a JS value
  * that is an Error of a 5002 (a `RuntimeError` a JS import threw through the guest) would be taken
  * for the op's own error (see `passesAsThrown`).

@@ -51,8 +51,9 @@ export function reserving<T>(make: () => T): T | Promise<T> {
 /** Whether `error` is an instantiation's 5001 over `max_instances` (ext_wasm/src/recipe.rs,
  * `reserve`, whose message names the limit). */
 export function overMaxInstances(error: unknown): boolean {
-  return (error as { code?: unknown } | null)?.code === codes.InstantiateError &&
-    (error as Error).message.includes("[capabilities.wasm] max_instances allows");
+  const { code, message } = (error ?? {}) as { code?: unknown; message?: unknown };
+  return code === codes.InstantiateError && typeof message === "string" &&
+    message.includes("[capabilities.wasm] max_instances allows");
 }
 
 const INT32_MIN = -(2 ** 31);
