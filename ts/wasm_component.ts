@@ -5,7 +5,7 @@
 // makes `instance.exports` (functions, interfaces, resource classes), `call`, and the JS host
 // functions of a component's imports, driven as a module's are (ext_wasm/src/hostcall.rs).
 
-import { codes, describe, ops, wasmError } from "runtime:wasm/values";
+import { codes, describe, ops, reserving, wasmError } from "runtime:wasm/values";
 import {
   encodeArgs,
   type Encoder,
@@ -520,7 +520,9 @@ export async function instantiateComponent(raw: number, json: string, imports: u
       throw wasmError("WasiError", `instantiate: imports[${JSON.stringify(key)}] must be a function or an object of functions, got ${describe(value)}`);
     }
   }
-  const token = ops.op_wasm_component_begin(raw, json, JSON.stringify(pairs));
+  // Its host functions may refer back to it: reclaimed, if forgotten, as a module's instance is.
+  const begun = reserving(() => ops.op_wasm_component_begin(raw, json, JSON.stringify(pairs)));
+  const token = begun instanceof Promise ? await begun : begun;
   const provisional = { host } as unknown as ComponentInstance;
   await drive(token, host, provisional, false);
   return new ComponentInstance(ops.op_wasm_component_end(token), host);

@@ -1,7 +1,7 @@
 // Lifecycle under load: many instantiate/drop and compile/dropModule cycles, forgotten instances,
 // drops while a call is in flight, and many concurrent calls. The mode is Kiln.args[0].
 import { compile, compileFile, dropModule, instantiate, isWasmError, WasmInstance } from "runtime:wasm";
-import type { WasmCaller, WasmResult } from "runtime:wasm";
+import type { ImportObject, WasmCaller, WasmResult } from "runtime:wasm";
 import { readBytes } from "runtime:fs";
 
 const rss = () => Kiln.memoryUsage().rss;
@@ -140,6 +140,22 @@ async function forgetCycles(): Promise<void> {
       const imports = { env: { f: (x: number) => (exports === null ? -1 : x + 1) } };
       exports = (await WebAssembly.instantiate(module, imports)).exports as { h(x: number): number };
       if (exports.h(i) === i + 1) made++;
+    } catch (e) {
+      failed(e);
+    }
+  }
+  // A component's (tests/fixtures/components/host_imports.wat: quadruple(x) is double(double(x))).
+  const componentId = await compileFile("./host_imports.wasm");
+  for (let i = 0; i < 200; i++) {
+    try {
+      let instance: WasmInstance | null = null;
+      const host = {
+        "kiln:test/host": { log: () => {}, transform: (p: unknown) => p, lookup: () => 0 },
+        double: (x: number) => (instance === null ? -1 : 2 * x),
+      };
+      instance = await instantiate(componentId, { imports: host as unknown as ImportObject });
+      const [four] = await instance.call<[number]>("quadruple", 1);
+      if (four === 4 && (instance.exports as { quadruple(x: number): number }).quadruple(i) === 4 * i) made++;
     } catch (e) {
       failed(e);
     }
