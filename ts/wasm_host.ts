@@ -14,13 +14,13 @@
 
 import type { WasmArg, WasmCaller, WasmExports, WasmFunction, WasmResult, WasmReturn } from "runtime:wasm";
 import {
+  type Answered,
   answer,
+  answered,
   CALLER_TOKEN,
   type CallerFields,
   coerced,
   CoercionThrew,
-  type Answered,
-  answered,
   type CallState,
   isThenable,
   newState,
@@ -148,10 +148,10 @@ export function settleDirect(
   const answering = table.serving ?? state;
   const index = step | 0;
   const h = hostFn(table, index);
-  if (!threw) {
-    value = coerced(h, value);
-    threw = value instanceof CoercionThrew;
-    if (threw) value = (value as CoercionThrew).error;
+  if (!threw) value = coerced(h, value);
+  if (value instanceof CoercionThrew) {
+    value = value.error;
+    threw = true;
   }
   if (threw) {
     replyError(h, answering, value);
@@ -166,8 +166,7 @@ export function settleDirect(
 
 /** Runs host function `step` for a call whose guest runs on the JS thread's stack, inside
  * op_wasm_hcall_call_sync (ext_wasm/src/host_direct.rs), as the synchronous driver does, and says
- * what it answered (`Answered`). The
- * call's token is in the slots' last slot. */
+ * what it answered (`Answered`). The call's token is in the slots' last slot. */
 export function serveDirect(table: HostTable, step: number, slots: Uint8Array, view: DataView, state: CallState): Answered {
   const answering = table.serving ?? state;
   serveSync(view.getFloat64(slots.length - 8, true), table, step | 0, slots, view, answering);

@@ -8,13 +8,13 @@
 
 import type { WasmResult } from "runtime:wasm";
 import {
+  type Answered,
+  answered,
   CALLER_TOKEN,
   type CallerFields,
   type CallState,
   coerced,
   CoercionThrew,
-  type Answered,
-  answered,
   directEntries,
   endWhenSettled,
   isThenable,
@@ -84,12 +84,11 @@ function driverCtx(table: HostTable): unknown[] {
     const call = table.driving;
     if (call === null) throw wasmError("CallError", "a host function answered outside a driven call; this is a bug in Kiln");
     const index = step | 0;
-    let value = returned;
+    let value = thrown ? returned : coerced(hostFn(table, index), returned);
     let threw = thrown;
-    if (!threw) {
-      value = coerced(hostFn(table, index), returned);
-      threw = value instanceof CoercionThrew;
-      if (threw) value = (value as CoercionThrew).error;
+    if (value instanceof CoercionThrew) {
+      value = value.error;
+      threw = true;
     }
     if (threw) {
       if (caller !== undefined) caller[CALLER_TOKEN] = -1;

@@ -19,10 +19,10 @@
 // that instance's store (ext_wasm/src/join.rs), where wasmtime links it directly: two instances
 // share one memory and one table (emscripten's dynamic linking), and a call from one into the
 // other's function does not go through JS. What wasmtime cannot do is handed to the engine's
-// interpreter instead (correct, slower; runtime:wasm/interpreted): a module that exports a 64-bit table or a table of
-// anything but function references and `externref`s, that exports more than one memory, whose
-// function imports pass a `v128` or a `funcref`, or that imports the interpreter's memory, table
-// or global. An `externref` is any JS value, kept by the number wasmtime carries
+// interpreter instead (correct, slower; runtime:wasm/interpreted): a module that exports a 64-bit
+// table or a table of anything but function references and `externref`s, that exports more than
+// one memory, whose function imports pass a `v128` or a `funcref`, or that imports the
+// interpreter's memory, table or global. An `externref` is any JS value, kept by the number wasmtime carries
 // (runtime:wasm/values, `refId`), so wasm-bindgen's reference-type glue runs on wasmtime.
 // Exception handling's `Tag`, `Exception` and `JSTag` are runtime:wasm/exception's: exceptions
 // cross between JS and the guest both ways, as in V8.
@@ -93,7 +93,8 @@ interface StoreRecord {
  * engine's cycle collector, and the instances it kept would count against `max_instances`
  * meanwhile. The record is its field, not a WeakMap's value under it: its host functions often
  * refer back to the instance (emscripten's glue does), and a weak map's value that reaches its key
- * keeps it (the cycle collector takes a WeakMap's values for roots). */
+ * keeps it: quickjs-ng's WeakMap class has no mark function, so its cycle collector takes the
+ * values for roots. */
 class Keeper {
   constructor(readonly store: StoreRecord | null) {}
 }
@@ -111,7 +112,7 @@ function storeOf(owner: object | null): StoreRecord | undefined {
 }
 
 /** The store a module's instance joins: the store, and an instance id in it (alive: the import
- * that names it keeps its Instance alive). */
+ * that names it keeps that instance's keeper). */
 interface Join {
   store: StoreRecord;
   anchor: number;

@@ -161,8 +161,8 @@ pub enum Property<'a> {
 enum Message {
   Text(String),
   /// Of a call (`what`) that threw an exception the guest did not catch (`description`). The
-  /// `WebAssembly` global throws the exception itself and never reads this; a JS import's throw
-  /// through the guest spent about 3% of its time formatting it.
+  /// `WebAssembly` global throws the exception itself and never reads this, and a JS import's
+  /// throw through the guest formatted it every time.
   Uncaught {
     what: String,
     description: Arc<str>,
@@ -184,14 +184,11 @@ impl fmt::Display for Message {
 
 impl WasmError {
   pub fn new(code: ErrorCode, message: impl Into<String>) -> Self {
-    Self {
-      code,
-      message: Message::Text(message.into()),
-      exit_code: None,
-      stage: None,
-      exception: None,
-      standard: false,
-    }
+    Self::with_message(code, Message::Text(message.into()))
+  }
+
+  fn with_message(code: ErrorCode, message: Message) -> Self {
+    Self { code, message, exit_code: None, stage: None, exception: None, standard: false }
   }
 
   /// A WASI program ended with `proc_exit(status)`, status != 0.
@@ -322,8 +319,8 @@ pub fn classify(error: wasmtime::Error, what: &str, limits: CallLimits) -> WasmE
     Err(other) => other,
   };
   if let Some(uncaught) = error.downcast_ref::<crate::exception::Uncaught>() {
-    let mut classified = WasmError::call(String::new());
-    classified.message = Message::Uncaught { what: what.to_string(), description: uncaught.description.clone() };
+    let message = Message::Uncaught { what: what.to_string(), description: uncaught.description.clone() };
+    let mut classified = WasmError::with_message(ErrorCode::CallError, message);
     classified.exception = uncaught.thrown.clone().map(Arc::new);
     return classified;
   }

@@ -8,14 +8,13 @@ use std::sync::Arc;
 
 use wasmtime::Module;
 
-use crate::host_entry::KeptTop;
-
 use crate::bounded::BoundedExports;
 use crate::capabilities::{CallGrant, ExecuteGrant, WasmPermissions};
 use crate::engine::Engines;
 use crate::error::WasmError;
 use crate::handles::{parse_id, HandleTable};
 use crate::host::HostTable;
+use crate::host_entry::KeptTop;
 use crate::stdio::Captured;
 use crate::store::SharedStore;
 
