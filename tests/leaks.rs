@@ -9,6 +9,7 @@ fn app(max_instances: usize) -> App {
     .wat("loop.wat", "loop.wasm")
     .wat("all_export_kinds.wat", "all_export_kinds.wasm")
     .wat("components/host_imports.wat", "host_imports.wasm")
+    .wat("components/numbers.wat", "numbers.wasm")
 }
 
 #[test]
@@ -59,7 +60,19 @@ fn forgotten_instances_of_the_webassembly_global_are_reclaimed_without_the_cycle
 #[test]
 fn forgotten_instances_that_their_host_functions_refer_to_are_reclaimed_when_instances_run_out() {
   let run = app(12).run_with_args(&["forgetCycles"]);
-  run.ok("{\"made\":2200,\"failures\":0,\"sync\":40,\"refusedThenMade\":true}\n");
+  run.ok("{\"made\":2200,\"failures\":0,\"sync\":1000}\n");
+}
+
+#[test]
+fn processes_pools_and_components_take_the_room_of_forgotten_instances() {
+  let run = app(12).run_with_args(&["forgetThenSpawn"]);
+  run.ok("{\"filled\":12,\"spawned\":0,\"filledAgain\":12,\"pool\":[2],\"filledOnceMore\":12,\"component\":5}\n");
+}
+
+#[test]
+fn instances_forgotten_in_a_loop_that_never_yields_are_reclaimed() {
+  let run = app(12).run_with_args(&["forgetSync"]);
+  run.ok("{\"made\":10000,\"failures\":0,\"held\":42,\"memory\":42,\"div\":2}\n");
 }
 
 #[test]

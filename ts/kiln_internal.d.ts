@@ -135,13 +135,40 @@ declare module "kiln:internal" {
     op_wasm_instance_drop(instanceId: number): void;
     /**
      * Runs the JS engine's garbage collector in full, cycles included, for an instantiation refused
-     * over `[capabilities.wasm] max_instances` (ts/wasm_values.ts, `reserving`): an instance the app
-     * forgot whose host functions refer back to it (`let instance; const imports = { env: { f: () =>
-     * instance... } }`, and emscripten's glue, always) is a cycle, which reference counting never
-     * frees, and which a collector that runs by allocation may not reach before the app runs out of
-     * instances. Its FinalizationRegistry callbacks, which drop it, run as jobs afterwards.
+     * over `[capabilities.wasm] max_instances` (ts/wasm_values.ts, `reserving`), and drops the stores
+     * of the instances it freed (reclaim.rs): an instance the app forgot whose host functions refer
+     * back to it (`let instance; const imports = { env: { f: () => instance... } }`, and emscripten's
+     * glue, always) is a cycle, which reference counting never frees, and which a collector that runs
+     * by allocation may not reach before the app runs out of instances. Returns whether they are
+     * dropped by now; if not (an engine that does not report what it frees), their
+     * FinalizationRegistry callbacks drop them, as jobs afterwards.
      */
-    op_wasm_collect_garbage(): void;
+    op_wasm_collect_garbage(): boolean;
+    /**
+     * A token for the store of instance `id` (a component's if `component`): an object that the app's
+     * objects for the instance hold (its `WasmInstance`, `WasmMemory` and the keeper of its `exports`,
+     * or the `WebAssembly` global's keeper), so that the store is queued to be dropped as soon as the
+     * engine frees the last of them (ext_wasm/src/reclaim.rs). `undefined` on an engine that does not
+     * report what it frees. Drains the queue first, so that a loop that makes and forgets instances
+     * keeps as few alive as it uses.
+     *
+     * @example
+     * ```ts
+     * const token = ops.op_wasm_reclaim_token(raw, false);
+     * ```
+     */
+    op_wasm_reclaim_token(id: number, component: boolean): unknown;
+    /**
+     * A FinalizationRegistry's callback for instance `id` (a component's if `component`), which the
+     * app forgot: drops it, unless its token had it dropped already (or the app did), and the others
+     * whose tokens the engine freed. Never throws: a callback has no one to throw to.
+     *
+     * @example
+     * ```ts
+     * const instances = new FinalizationRegistry<number>((raw) => ops.op_wasm_instance_forget(raw, false));
+     * ```
+     */
+    op_wasm_instance_forget(id: number, component: boolean): void;
     /** `app.linked`: the instances of the modules linked into an instance's store, by import name. */
     op_wasm_instance_linked(instanceId: number): [string, number][];
     /**

@@ -5,7 +5,7 @@
 // makes `instance.exports` (functions, interfaces, resource classes), `call`, and the JS host
 // functions of a component's imports, driven as a module's are (ext_wasm/src/hostcall.rs).
 
-import { codes, describe, ops, reserving, wasmError } from "runtime:wasm/values";
+import { codes, describe, ops, reserving, reservingAsync, wasmError } from "runtime:wasm/values";
 import {
   encodeArgs,
   type Encoder,
@@ -200,13 +200,7 @@ interface HostFn {
 }
 
 /** Finalization: a forgotten instance frees its store. */
-const forgotten = new FinalizationRegistry<number>((id) => {
-  try {
-    ops.op_wasm_component_drop(id);
-  } catch {
-    // Already dropped.
-  }
-});
+const forgotten = new FinalizationRegistry<number>((id) => ops.op_wasm_instance_forget(id, true));
 
 /** A component instance's JS side: its functions, resource classes and host functions. */
 export class ComponentInstance implements ResourceOwner {
@@ -487,7 +481,7 @@ async function drive(token: number, host: HostFn[], owner: ComponentInstance, re
  */
 export async function instantiateComponent(raw: number, json: string, imports: unknown): Promise<ComponentInstance> {
   if (imports === undefined) {
-    return new ComponentInstance(await ops.op_wasm_component_instantiate(raw, json), null);
+    return new ComponentInstance(await reservingAsync(() => ops.op_wasm_component_instantiate(raw, json)), null);
   }
   if (typeof imports !== "object" || imports === null) {
     throw wasmError("WasiError", `instantiate: \`imports\` must be an object of JS functions, got ${describe(imports)}`);

@@ -50,6 +50,10 @@ export class WasmInstance<E extends object = WasmExports> {
   #exports: WasmExports | null = null;
   /** What the functions of `exports` hold to keep the store (runtime:wasm/memory, `storeKeeper`). */
   #keeper: object | null = null;
+  /** The store's reclaim token, which this, the memory and the keeper hold: once the engine frees
+   * all three, the store is dropped at the next instantiation or drop (ext_wasm/src/reclaim.rs),
+   * even in a script that never yields to the registry's callbacks. */
+  readonly #token: unknown;
   /** The JS host functions of its store, if it has any (a field, not a WeakMap keyed by the
    * instance: the JS engine kept a WeakMap's keys until the job ended, before patches/v8x.patch
    * change 24, and a field costs no lookup). */
@@ -74,9 +78,11 @@ export class WasmInstance<E extends object = WasmExports> {
     if (component !== null) {
       this.#component = component(this);
       this.id = `c${this.#component.id}`;
+      this.#token = ops.op_wasm_reclaim_token(this.#component.id, true);
       return;
     }
     this.id = String(raw);
+    this.#token = ops.op_wasm_reclaim_token(raw, false);
     forgotten.register(this, this.#reclaim, this);
   }
 
@@ -90,7 +96,7 @@ export class WasmInstance<E extends object = WasmExports> {
       } else {
         // From now on the store is freed once both objects are collected.
         this.#reclaim.alive++;
-        this.#memory = new WasmMemory(this.#raw, this.#reclaim);
+        this.#memory = new WasmMemory(this.#raw, this.#reclaim, this.#token);
       }
     }
     return this.#memory;
@@ -154,7 +160,7 @@ export class WasmInstance<E extends object = WasmExports> {
     if (this.#component !== null) return this.#component.exports as E;
     if (this.#exports === null) {
       const functions: Record<string, WasmFunction> = Object.create(null);
-      const keeper = this.#keeper = storeKeeper(this.#reclaim);
+      const keeper = this.#keeper = storeKeeper(this.#reclaim, this.#token);
       const table = this.#host;
       ops.op_wasm_instance_exports(this.#raw).forEach((e, index) => {
         if (e.kind !== "function") return;

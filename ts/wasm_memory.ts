@@ -3,7 +3,8 @@
 //
 // It also holds the registry that drops an instance the app forgot: the instance
 // (./wasm_instance.ts) and its memory, once the app has asked for it, share one `Reclaim` record,
-// and the store is freed once both are collected.
+// and the store is freed once both are collected. They also share the store's reclaim token
+// (ext_wasm/src/reclaim.rs), which has it dropped at once, without waiting for the registry's job.
 
 import { guardAlias, ops, toBytes, toIndex, wasmError } from "runtime:wasm/values";
 
@@ -20,12 +21,7 @@ export interface Reclaim {
 }
 
 export const forgotten = new FinalizationRegistry<Reclaim>((handle) => {
-  if (--handle.alive > 0) return;
-  try {
-    ops.op_wasm_instance_drop(handle.raw);
-  } catch {
-    // Already dropped: nothing to free.
-  }
+  if (--handle.alive === 0) ops.op_wasm_instance_forget(handle.raw, false);
 });
 
 /**
@@ -35,8 +31,8 @@ export const forgotten = new FinalizationRegistry<Reclaim>((handle) => {
  * cycle, which only the engine's cycle collector frees: an instance forgotten after an `exports`
  * call went on counting against `max_instances` until it ran (tests/leaks.rs).
  */
-export function storeKeeper(reclaim: Reclaim): object {
-  const keeper = {};
+export function storeKeeper(reclaim: Reclaim, token: unknown): object {
+  const keeper = { token };
   reclaim.alive++;
   forgotten.register(keeper, reclaim, keeper);
   return keeper;
@@ -55,13 +51,14 @@ export function storeKeeper(reclaim: Reclaim): object {
  * ```
  */
 export class WasmMemory {
-  /** The instance's id; 0 for a component, which exports no linear memory. */
-  #id: number;
+  /** The instance's id (0 for a component, which exports no linear memory), and its store's
+   * reclaim token (ext_wasm/src/reclaim.rs), which the memory holds to keep the store. */
+  readonly #store: { readonly id: number; readonly token: unknown };
   /** The last buffer `buffer` returned (already in `memoryBuffers`). */
   #buffer: ArrayBuffer | null = null;
 
-  constructor(id: number, reclaim: Reclaim | null) {
-    this.#id = id;
+  constructor(id: number, reclaim: Reclaim | null, token?: unknown) {
+    this.#store = { id, token };
     // The instance's store stays alive while its memory is reachable, even if the instance is not.
     if (reclaim !== null) forgotten.register(this, reclaim, this);
   }
@@ -93,8 +90,8 @@ export class WasmMemory {
    * ```
    */
   get buffer(): ArrayBuffer {
-    noComponentMemory(this.#id);
-    const buffer = ops.op_wasm_memory_buffer(this.#id, 0, false);
+    noComponentMemory(this.#store.id);
+    const buffer = ops.op_wasm_memory_buffer(this.#store.id, 0, false);
     if (buffer !== this.#buffer) {
       guardAlias(buffer);
       this.#buffer = buffer;
@@ -129,7 +126,7 @@ export class WasmMemory {
       } catch {
         throw wasmError("MemoryError", `memory.read: cannot allocate ${size} bytes to read into; read less at a time`);
       }
-      const id = this.#id;
+      const id = this.#store.id;
       if (id === 0) noComponentMemory(id);
       if (ops.op_wasm_memory_read_now(id, at, out)) return Promise.resolve(out);
       return readLater(id, at, out);
@@ -153,7 +150,7 @@ export class WasmMemory {
   write(offset: number | bigint, data: Uint8Array): Promise<void> {
     // As `read`: at once if the store is free, else in its turn.
     try {
-      const id = this.#id;
+      const id = this.#store.id;
       if (id === 0) noComponentMemory(id);
       const at = typeof offset === "number" && offset >>> 0 === offset ? offset : toIndex(offset, "memory.write");
       const bytes = data instanceof Uint8Array ? data : toBytes(data, "memory.write");
@@ -176,8 +173,8 @@ export class WasmMemory {
    * ```
    */
   async size(): Promise<number> {
-    noComponentMemory(this.#id);
-    return ops.op_wasm_memory_size(this.#id);
+    noComponentMemory(this.#store.id);
+    return ops.op_wasm_memory_size(this.#store.id);
   }
 
   /**
@@ -194,8 +191,8 @@ export class WasmMemory {
    * ```
    */
   async grow(pages: number): Promise<number> {
-    noComponentMemory(this.#id);
-    return ops.op_wasm_memory_grow(this.#id, toIndex(pages, "memory.grow"));
+    noComponentMemory(this.#store.id);
+    return ops.op_wasm_memory_grow(this.#store.id, toIndex(pages, "memory.grow"));
   }
 }
 

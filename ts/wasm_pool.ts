@@ -15,6 +15,7 @@ import {
   encodeArgs,
   ops,
   rawId,
+  reservingAsync,
   type SlotSignature,
   wasmError,
 } from "runtime:wasm/values";
@@ -166,6 +167,6 @@ export async function createPool(moduleId: string, options: PoolOptions): Promis
     throw wasmError("WasiError", `createPool: \`size\` must be a number of members from 1 to 64, got ${describe(size)}`);
   }
   const split = splitImports(imports);
-  const id = await ops.op_wasm_pool_create(raw, configJson(wasi, "createPool"), split.modules, split.host, size);
+  const id = await reservingAsync(() => ops.op_wasm_pool_create(raw, configJson(wasi, "createPool"), split.modules, split.host, size));
   return new WasmPool(id, String(raw), size);
 }

@@ -5,7 +5,7 @@
 // streams are bounded pipes (ext_wasm/src/pipe.rs) read and written through async ops.
 
 import type { ProcessStatus, WasiConfig } from "kiln:internal";
-import { configJson, describe, ops, rawId, toBytes, wasmError } from "runtime:wasm/values";
+import { configJson, describe, ops, rawId, reservingNow, toBytes, wasmError } from "runtime:wasm/values";
 import { splitImports } from "runtime:wasm/import-object";
 
 /**
@@ -311,7 +311,7 @@ export function spawn(moduleId: string, options?: SpawnOptions): WasmProcess {
     throw wasmError("WasiError", `spawn: the options must be an object, got ${describe(options)}`);
   }
   const split = splitImports(imports);
-  const id = ops.op_wasm_process_spawn(raw, configJson(wasi, "spawn"), split.modules, split.host);
+  const id = reservingNow(() => ops.op_wasm_process_spawn(raw, configJson(wasi, "spawn"), split.modules, split.host));
   return new WasmProcess(id, {
     stdin: options?.stdin === "piped",
     stdout: options?.stdout === "piped",

@@ -31,11 +31,12 @@ export function wasmError(name: keyof ErrorCodes, message: string): Error {
  * Makes instances with `make`, an op that reserves them under `[capabilities.wasm]
  * max_instances` as it starts (ext_wasm/src/recipe.rs, `reserve`), and, if it was refused over
  * that limit, makes them again once the instances the app forgot are dropped: the JS engine's
- * collector runs in full (op_wasm_collect_garbage) and their FinalizationRegistry callbacks run
- * before the second try. An instance whose host functions refer back to it (emscripten's glue
+ * collector runs in full and their stores are dropped (op_wasm_collect_garbage,
+ * ext_wasm/src/reclaim.rs). An instance whose host functions refer back to it (emscripten's glue
  * does, and `let instance; const imports = { f: () => instance... }`) is a cycle, which only that
  * collector frees, and it runs as the app allocates, not as it makes instances. Returns what
- * `make` returned, at once, if it was not refused.
+ * `make` returned; a promise of it only on an engine that does not report what it frees, where
+ * the stores are dropped by their FinalizationRegistry callbacks, jobs that run before the retry.
  */
 export function reserving<T>(make: () => T): T | Promise<T> {
   try {
@@ -43,14 +44,36 @@ export function reserving<T>(make: () => T): T | Promise<T> {
   } catch (error) {
     if (!overMaxInstances(error)) throw error;
   }
-  ops.op_wasm_collect_garbage();
-  // The callbacks of what the collector freed are jobs queued by now, ahead of this one.
-  return Promise.resolve().then(make);
+  return ops.op_wasm_collect_garbage() ? make() : Promise.resolve().then(make);
+}
+
+/** `reserving` for an op that reserves its instances in a promise (`createPool`, a component's
+ * `instantiate` without host functions). */
+export async function reservingAsync<T>(make: () => Promise<T>): Promise<T> {
+  try {
+    return await make();
+  } catch (error) {
+    if (!overMaxInstances(error)) throw error;
+  }
+  // Without the drop at once, this await lets the FinalizationRegistry callbacks run first.
+  if (!ops.op_wasm_collect_garbage()) await null;
+  return await make();
+}
+
+/** `reserving` for a synchronous instantiation (`new WebAssembly.Instance`, `spawn`), which cannot
+ * wait: on an engine that does not report what it frees, the refusal stands. */
+export function reservingNow<T>(make: () => T): T {
+  try {
+    return make();
+  } catch (error) {
+    if (!overMaxInstances(error) || !ops.op_wasm_collect_garbage()) throw error;
+  }
+  return make();
 }
 
 /** Whether `error` is an instantiation's 5001 over `max_instances` (ext_wasm/src/recipe.rs,
  * `reserve`, whose message names the limit). */
-export function overMaxInstances(error: unknown): boolean {
+function overMaxInstances(error: unknown): boolean {
   const { code, message } = (error ?? {}) as { code?: unknown; message?: unknown };
   return code === codes.InstantiateError && typeof message === "string" &&
     message.includes("[capabilities.wasm] max_instances allows");

@@ -61,7 +61,7 @@ import { jsImport } from "runtime:wasm/coerce";
 import { Exception, JSTag, Tag, throwExceptionsAsThemselves } from "runtime:wasm/exception";
 import { promisingCall, Suspending, SuspendError, suspendingImport } from "runtime:wasm/jspi";
 import { setSameStore, Table } from "runtime:wasm/table";
-import { codes, jsTypes, ops, overMaxInstances, reserving } from "runtime:wasm/values";
+import { codes, jsTypes, ops, reserving, reservingNow } from "runtime:wasm/values";
 import { HOST_OBJECT } from "runtime:wasm/import-object";
 
 
@@ -73,13 +73,7 @@ import { HOST_OBJECT } from "runtime:wasm/import-object";
 const JS_API = JSON.stringify({ initialize: false });
 
 /** Drops an instance's store once its `Instance`, exports and memory objects are all collected. */
-const instances = new FinalizationRegistry<number>((raw) => {
-  try {
-    ops.op_wasm_instance_drop(raw);
-  } catch {
-    // Dropped already.
-  }
-});
+const instances = new FinalizationRegistry<number>((raw) => ops.op_wasm_instance_forget(raw, false));
 
 /** What the instances of one wasmtime store share on the JS side: the table of their JS host
  * functions, numbered across the store (null until one of them has a host import). */
@@ -96,12 +90,19 @@ interface StoreRecord {
  * keeps it: quickjs-ng's WeakMap class has no mark function, so its cycle collector takes the
  * values for roots. */
 class Keeper {
-  constructor(readonly store: StoreRecord | null) {}
+  /** The instance's reclaim token (ext_wasm/src/reclaim.rs): freed with the keeper, it has the
+   * instance dropped at the next instantiation, even in a script that never yields to `instances`'
+   * callbacks (a loop of `new WebAssembly.Instance`). */
+  readonly token: unknown;
+
+  constructor(readonly store: StoreRecord | null, raw: number) {
+    this.token = raw !== 0 ? ops.op_wasm_reclaim_token(raw, false) : undefined;
+  }
 }
 
 /** A keeper of instance `raw` (0: none, an interpreter's) in `store`. */
 function keeper(raw: number, store: StoreRecord | null): Keeper {
-  const kept = new Keeper(store);
+  const kept = new Keeper(store, raw);
   if (raw !== 0) instances.register(kept, raw);
   return kept;
 }
@@ -324,7 +325,7 @@ class Instance {
     try {
       if (join !== null) {
         const { table: all, offset } = joinTable(join.store, split, id);
-        const token = ops.op_wasm_instance_join(join.anchor, id, split.host, offset, true);
+        const token = reservingNow(() => ops.op_wasm_instance_join(join.anchor, id, split.host, offset, true));
         raw = driveInstantiationSync(token, all, ops.op_wasm_instance_joined);
         const functions = new Map<number, Function>();
         const kept = keeper(raw, join.store);
@@ -333,16 +334,13 @@ class Instance {
         return;
       }
       if (split.host === "") {
-        raw = ops.op_wasm_instance_create_sync(id, JS_API, "", true);
+        raw = reservingNow(() => ops.op_wasm_instance_create_sync(id, JS_API, "", true));
       } else {
         table = hostTable(split, [id], true);
-        const token = ops.op_wasm_instance_begin(id, JS_API, "", split.host, true);
+        const token = reservingNow(() => ops.op_wasm_instance_begin(id, JS_API, "", split.host, true));
         raw = driveInstantiationSync(token, table, ops.op_wasm_instance_end);
       }
     } catch (e) {
-      // Over max_instances: this one fails, as it cannot wait for the forgotten instances the
-      // collector finds to be dropped (runtime:wasm/values, `reserving`); one made after them can.
-      if (overMaxInstances(e)) ops.op_wasm_collect_garbage();
       throw standard(e);
     }
     const functions = new Map<number, Function>();

@@ -21,7 +21,8 @@ impl Hasher for IdHasher {
   }
 
   fn write(&mut self, bytes: &[u8]) {
-    // Only `write_u64` is used (the keys are u64); this keeps any other key correct.
+    // Only `write_u64` and `write_usize` are used (the keys are u64s, and reclaim.rs's addresses);
+    // this keeps any other key correct.
     for &b in bytes {
       self.0 = (self.0.rotate_left(8) ^ u64::from(b)).wrapping_mul(0x9E37_79B9_7F4A_7C15);
     }
@@ -30,6 +31,10 @@ impl Hasher for IdHasher {
   fn write_u64(&mut self, id: u64) {
     // Fibonacci hashing: spreads sequential ids over the high bits hashbrown uses.
     self.0 = id.wrapping_mul(0x9E37_79B9_7F4A_7C15);
+  }
+
+  fn write_usize(&mut self, address: usize) {
+    self.write_u64(address as u64);
   }
 }
 

@@ -474,18 +474,23 @@ pub fn op_wasm_instance_drop(
   };
   crate::memory_view::detach_all(scope, state, id);
   state.borrow_mut::<InstanceTable>().0.remove(id);
+  // And those the app forgot (reclaim.rs): the queue stays as short as what was freed since.
+  crate::reclaim::reclaim(scope, state);
   Ok(())
 }
 
 /// Runs the JS engine's garbage collector in full, cycles included, for an instantiation refused
-/// over `[capabilities.wasm] max_instances` (ts/wasm_values.ts, `reserving`): an instance the app
-/// forgot whose host functions refer back to it (`let instance; const imports = { env: { f: () =>
-/// instance... } }`, and emscripten's glue, always) is a cycle, which reference counting never
-/// frees, and which a collector that runs by allocation may not reach before the app runs out of
-/// instances. Its FinalizationRegistry callbacks, which drop it, run as jobs afterwards.
+/// over `[capabilities.wasm] max_instances` (ts/wasm_values.ts, `reserving`), and drops the stores
+/// of the instances it freed (reclaim.rs): an instance the app forgot whose host functions refer
+/// back to it (`let instance; const imports = { env: { f: () => instance... } }`, and emscripten's
+/// glue, always) is a cycle, which reference counting never frees, and which a collector that runs
+/// by allocation may not reach before the app runs out of instances. Returns whether they are
+/// dropped by now; if not (an engine that does not report what it frees), their
+/// FinalizationRegistry callbacks drop them, as jobs afterwards.
 #[op2(fast)]
-pub fn op_wasm_collect_garbage(scope: &mut v8::PinScope<'_, '_>) {
+pub fn op_wasm_collect_garbage(scope: &mut v8::PinScope<'_, '_>, state: &mut OpState) -> bool {
   scope.low_memory_notification();
+  crate::reclaim::reclaim(scope, state)
 }
 
 /// `instance.takeStdout()` (`stream` 1) and `takeStderr()` (2): what the guest wrote to a

@@ -62,6 +62,7 @@ mod process;
 mod progress;
 mod raise;
 mod recipe;
+mod reclaim;
 mod shape;
 mod signature;
 mod slot_values;
@@ -161,6 +162,8 @@ deno_core::extension!(
     instance::op_wasm_instance_exports,
     instance::op_wasm_instance_drop,
     instance::op_wasm_collect_garbage,
+    reclaim::op_wasm_reclaim_token,
+    reclaim::op_wasm_instance_forget,
     instance::op_wasm_instance_linked,
     instance::op_wasm_instance_take_output,
     instance::op_wasm_instance_begin,

@@ -174,6 +174,10 @@ const rawOps: [string, unknown[]][] = [
   ["op_wasm_memory_size", [raw]],
   ["op_wasm_memory_grow", [raw, 0]],
   ["op_wasm_instance_drop", [Number(dropped.id)]],
+  // A reclaim token (ext_wasm/src/reclaim.rs) and a registry's drop, both of a dropped instance:
+  // neither ever throws, and neither may touch another instance.
+  ["op_wasm_reclaim_token", [Number(dropped.id), false]],
+  ["op_wasm_instance_forget", [Number(dropped.id), false]],
   ["op_fs_read_bytes", ["./loop.wasm"]],
   ["op_fs_read_text_file", ["./manifest.app.toml"]],
   ["op_kiln_random_fill", [new Uint8Array(4)]],
