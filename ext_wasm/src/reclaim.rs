@@ -15,8 +15,8 @@
 //! instantiation makes one), when the app drops an instance, and after the collector runs for an
 //! instantiation refused over the limit (`op_wasm_collect_garbage`), which then retries at once.
 //! The FinalizationRegistry callbacks stay (they drop what no instantiation follows, and are all
-//! an engine without the hook has); whichever comes second finds the id gone, and ids are never
-//! reused (handles.rs), so it drops nothing.
+//! an engine without the hook has: [`op_wasm_instance_forget`]); whichever comes second finds the
+//! id gone, and ids are never reused (handles.rs), so it drops nothing.
 
 use std::cell::RefCell;
 use std::collections::HashSet;
