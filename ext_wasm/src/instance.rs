@@ -469,14 +469,23 @@ pub fn op_wasm_instance_drop(
   state: &mut OpState,
   instance_id: f64,
 ) -> Result<(), WasmError> {
-  let Some(id) = parse_id(instance_id).filter(|id| state.borrow::<InstanceTable>().0.get(*id).is_some()) else {
+  if !parse_id(instance_id).is_some_and(|id| drop_instance(scope, state, id)) {
     return Err(invalid_instance(instance_id));
-  };
-  crate::memory_view::detach_all(scope, state, id);
-  state.borrow_mut::<InstanceTable>().0.remove(id);
+  }
   // And those the app forgot (reclaim.rs): the queue stays as short as what was freed since.
   crate::reclaim::reclaim(scope, state);
   Ok(())
+}
+
+/// Drops instance `id`'s store, if it is still there, detaching the memory buffers handed out for
+/// it first; whether it was. What `drop()` does, and what reclaim.rs does for a forgotten one.
+pub(crate) fn drop_instance(scope: &mut v8::PinScope<'_, '_>, state: &mut OpState, id: u64) -> bool {
+  if state.borrow::<InstanceTable>().0.get(id).is_none() {
+    return false;
+  }
+  crate::memory_view::detach_all(scope, state, id);
+  state.borrow_mut::<InstanceTable>().0.remove(id);
+  true
 }
 
 /// Runs the JS engine's garbage collector in full, cycles included, for an instantiation refused

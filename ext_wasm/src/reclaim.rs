@@ -29,7 +29,7 @@ use deno_core::{op2, v8, OpState};
 
 use crate::component::ComponentTable;
 use crate::handles::{parse_id, IdHasher};
-use crate::instance::InstanceTable;
+use crate::instance::drop_instance;
 
 /// A store whose token the engine freed.
 #[derive(Clone, Copy)]
@@ -147,15 +147,11 @@ pub(crate) fn reclaim(scope: &mut v8::PinScope<'_, '_>, state: &mut OpState) -> 
   true
 }
 
-/// Drops a store if it is still there, as `op_wasm_instance_drop` and `op_wasm_component_drop` do:
-/// a module instance's memory buffers are detached first.
+/// Drops a store if it is still there, as `op_wasm_instance_drop` and `op_wasm_component_drop` do.
 fn drop_store(scope: &mut v8::PinScope<'_, '_>, state: &mut OpState, store: Forgotten) {
   match store {
     Forgotten::Instance(id) => {
-      if state.borrow::<InstanceTable>().0.get(id).is_some() {
-        crate::memory_view::detach_all(scope, state, id);
-        state.borrow_mut::<InstanceTable>().0.remove(id);
-      }
+      drop_instance(scope, state, id);
     }
     Forgotten::Component(id) => {
       state.borrow_mut::<ComponentTable>().0.remove(id);
