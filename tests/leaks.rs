@@ -5,11 +5,12 @@ use kiln_test_support::App;
 
 fn app(max_instances: usize) -> App {
   App::new("leaks.ts")
-    .manifest(&format!("[capabilities.wasm]\nload = true\nexecute = true\nmax_instances = {max_instances}\n[capabilities.fs]\nread = [\"./all_export_kinds.wasm\"]\n"))
+    .manifest(&format!("[capabilities.wasm]\nload = true\nexecute = true\nmax_instances = {max_instances}\n[capabilities.fs]\nread = [\"./all_export_kinds.wasm\", \"./held_values.wasm\"]\n"))
     .wat("loop.wat", "loop.wasm")
     .wat("all_export_kinds.wat", "all_export_kinds.wasm")
     .wat("components/host_imports.wat", "host_imports.wasm")
     .wat("components/numbers.wat", "numbers.wasm")
+    .wat("held_values.wat", "held_values.wasm")
 }
 
 #[test]
@@ -61,6 +62,12 @@ fn forgotten_instances_of_the_webassembly_global_are_reclaimed_without_the_cycle
 fn forgotten_instances_that_their_host_functions_refer_to_are_reclaimed_when_instances_run_out() {
   let run = app(12).run_with_args(&["forgetCycles"]);
   run.ok("{\"made\":2200,\"failures\":0,\"sync\":1000}\n");
+}
+
+#[test]
+fn forgotten_instances_whose_externref_values_refer_back_to_them_are_reclaimed() {
+  let run = app(12).run_with_args(&["forgetValues"]);
+  run.ok("{\"made\":1201,\"failures\":0,\"kept\":true}\n");
 }
 
 #[test]

@@ -105,8 +105,9 @@ declare module "kiln:internal" {
     /**
      * `instantiate(moduleId, config?)`: needs `[capabilities.wasm] execute`. `imports_json` lists
      * the modules to link by import name (see `linked_modules`). A store with JS host functions is
-     * made with `op_wasm_instance_begin` instead. `js_values` is set by the `WebAssembly` global
-     * only: its stores pass `externref`s (js_ref.rs).
+     * made with `op_wasm_instance_begin` instead. `refs_key` is the `WebAssembly` global's only: the
+     * key of the JS array that keeps the JS values the store holds as `externref`s (js_ref.rs); 0 for
+     * runtime:wasm's stores, which pass numbers only.
      *
      * Polls the instantiation once (call_first.rs): the instance id if it ended, `null` if the JS
      * side is to await `op_wasm_call_unfinished` for the id (the module is still being compiled for
@@ -118,13 +119,13 @@ declare module "kiln:internal" {
      * As `instantiate` documents: 5009, 5004, 5010, 5001 and 5011, on the first poll or from
      * `op_wasm_call_unfinished`.
      */
-    op_wasm_instance_create(moduleId: number, configJson: string, importsJson: string, jsValues: boolean): number | null;
+    op_wasm_instance_create(moduleId: number, configJson: string, importsJson: string, refsKey: number): number | null;
     /**
      * `new WebAssembly.Instance(module, imports)` without JS host functions (webassembly.rs): as
      * `op_wasm_instance_create`, but on this thread, blocking it until start functions end; their
      * deadline is the store's (`timeoutMs`), enforced by the epoch callback.
      */
-    op_wasm_instance_create_sync(moduleId: number, configJson: string, importsJson: string, jsValues: boolean): number;
+    op_wasm_instance_create_sync(moduleId: number, configJson: string, importsJson: string, refsKey: number): number;
     /** `instance.getExports()`. */
     op_wasm_instance_exports(instanceId: number): ExportInfo[];
     /**
@@ -181,7 +182,7 @@ declare module "kiln:internal" {
      * instantiation, whose start functions may call them, for the JS side to drive
      * (hostcall.rs); `op_wasm_instance_end` then registers the instance.
      */
-    op_wasm_instance_begin(moduleId: number, configJson: string, importsJson: string, hostJson: string, jsValues: boolean): number;
+    op_wasm_instance_begin(moduleId: number, configJson: string, importsJson: string, hostJson: string, refsKey: number): number;
     /**
      * Registers an instantiation `op_wasm_instance_begin` parked, once the JS side has run it to
      * the end; returns the instance id.
@@ -672,8 +673,8 @@ declare module "kiln:internal" {
     op_wasm_tag_number(instanceId: number, name: string, adopted: number): [number, string[]];
     /**
      * Registers `maker` (ts/wasm_exception.ts, `thrownByOp`): from now on the synchronous ops throw
-     * an exception out of the guest as the `WebAssembly.Exception` or JS value it stands for, rather
-     * than as an error that carries it for `standard` to unwrap. An Error made, its stack captured
+     * an exception out of the guest as what it returns, which `standard` makes the
+     * `WebAssembly.Exception` or JS value it stands for, rather than as an error that carries it. An Error made, its stack captured
      * and its properties set, then unwrapped in JS, took most of the 5.1 µs of an exception caught in
      * JS (BENCHMARKS.md, the thirty-ninth pass). `runtime_error` makes a `WebAssembly.RuntimeError`
      * from a message (`RuntimeErrorMaker`), for the failed calls of the global's instances.
@@ -777,15 +778,17 @@ declare module "kiln:internal" {
      */
     op_wasm_table_grow_ref(instanceId: number, name: string, adopted: number, delta: number, id: number): number;
     /**
-     * The ids JS may forget: their references are gone (see the module docs). JS calls this now and
-     * then as it adds values, so the registry stays as large as what the stores still hold.
+     * The numbers of the store whose values JS keeps under `key` that JS may forget: their references
+     * are gone (see the module docs). JS calls this now and then as it adds values to the store, so
+     * the store's array stays as large as what the store still holds. Nothing for a key no live
+     * store has.
      *
      * @example
      * ```ts
-     * for (const id of ops.op_wasm_refs_freed()) values[id] = undefined;
+     * for (const id of ops.op_wasm_refs_freed(refs.key)) refs.values[id] = undefined;
      * ```
      */
-    op_wasm_refs_freed(): number[];
+    op_wasm_refs_freed(key: number): number[];
   }
 
   /** The ops `kiln_fs` registers (runtime/src/fs.rs), as `Deno.core.ops` has them. */

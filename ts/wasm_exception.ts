@@ -12,17 +12,16 @@
 // that stands for its tag by number, which is all `is` and `getArg` compare.
 //
 // What crosses: an exception the guest throws and does not catch reaches JS as a
-// `WebAssembly.Exception` of its tag with its payload (made by `thrownByOp`, which the
-// synchronous ops call to throw it, or by `thrownOf`, which `standard` calls for the error an
-// async op rejects with); one of `JSTag` is the JS value it holds. A JS import that throws an
-// `Exception` whose tag is in the store throws that exception into the guest, whose `catch` of the
-// tag sees its payload; any other value is thrown as `JSTag`'s, which `catch_all` catches. Either
-// comes out as the same JS value.
+// `WebAssembly.Exception` of its tag with its payload (`standard` makes it of what the synchronous
+// ops throw, CARRIED, or of the error an async op rejects with: `thrownOf`); one of `JSTag`
+// is the JS value it holds. A JS import that throws an `Exception` whose tag is in the store
+// throws that exception into the guest, whose `catch` of the tag sees its payload; any other value
+// is thrown as `JSTag`'s, which `catch_all` catches. Either comes out as the same JS value.
 
 import { coded, toWasm } from "runtime:wasm/coerce";
 import { RAISE } from "runtime:wasm/host-table";
 import { HOST_OBJECT } from "runtime:wasm/import-object";
-import { codes, decode, encode, JS_REF, jsTypes, ops, refId, refValue } from "runtime:wasm/values";
+import { codes, decode, encode, JS_REF, jsTypes, ops, refId, type Refs } from "runtime:wasm/values";
 
 function typeError(message: string): TypeError {
   return coded(new TypeError(message), codes.TypeError);
@@ -225,13 +224,14 @@ export class Exception {
   }
 
   /** What a JS import that throws it answers (ext_wasm/src/exception.rs, `Raise::parse`): the
-   * number it crosses under, its tag's number (0: not on wasmtime) and its payload, in hex slots. */
-  [RAISE](): string {
+   * number it crosses under, its tag's number (0: not on wasmtime) and its payload, in hex slots;
+   * it and the payload's JS values are kept in `refs`, the values of the import's store. */
+  [RAISE](refs: Refs | null): string {
     const params = Tag.params(this.#tag);
     const bytes = new Uint8Array(params.length * 8);
     const view = new DataView(bytes.buffer);
-    params.forEach((type, i) => encode(view, i, type, this.#payload[i], `value ${i + 1} of the exception`));
-    return `${refId(this)} ${Tag.number(this.#tag)} ${toHex(bytes)}`;
+    params.forEach((type, i) => encode(view, i, type, this.#payload[i], `value ${i + 1} of the exception`, refs));
+    return `${refId(refs, this)} ${Tag.number(this.#tag)} ${toHex(bytes)}`;
   }
 }
 
@@ -247,51 +247,73 @@ export const NOT_THROWN: unique symbol = Symbol("not thrown");
  * which carries it as an array: `[0, id]` for a JS value (its number), `[tag, types, ...payload]`
  * for a tag's exception (its number, its parameter types joined by commas, the values as JS gets
  * them, an `externref` as its number). Where deno_core makes the error (an async op's), it is text
- * (`Thrown::encoded`), read here to the same array.
+ * (`Thrown::encoded`), read here to the same array. The numbers are of `refs`, the values of the
+ * store the exception came out of (runtime:wasm/values).
  */
-export function thrownOf(error: unknown): unknown {
+export function thrownOf(error: unknown, refs: Refs | null): unknown {
   let carried = error instanceof Error ? (error as { exception?: unknown }).exception : undefined;
   if (typeof carried === "string") carried = fromText(carried);
   if (!Array.isArray(carried)) return NOT_THROWN;
-  return carriedValue(carried[0], carried[1], carried.slice(2));
+  return carriedValue(carried[0], carried[1], carried.slice(2), refs);
 }
 
-/** The value of an exception carried as `[tag, second, ...payload]` (see `thrownOf`). */
-function carriedValue(tag: number, second: unknown, payload: unknown[]): unknown {
-  if (tag === 0) return refValue(second as number);
+/** The value of an exception carried as `[tag, second, ...payload]` (see `thrownOf`), its JS
+ * values those their numbers stand for in `refs`. */
+function carriedValue(tag: number, second: unknown, payload: unknown[], refs: Refs | null): unknown {
+  if (tag === 0) return refs === null ? null : refs.value(second as number);
   const made = Tag.thrown(tag, second as string);
   const params = Tag.params(made);
-  for (let i = 0; i < payload.length; i++) if (params[i] === JS_REF) payload[i] = refValue(payload[i] as number);
+  for (let i = 0; i < payload.length; i++) {
+    if (params[i] === JS_REF) payload[i] = refs === null ? null : refs.value(payload[i] as number);
+  }
   guestTag = made;
   guestPayload = payload;
   return new Exception(undefined, undefined);
 }
 
-/** No exception thrown as itself is waiting for `standard` (see `thrownByOp`). */
+/** No `RuntimeError` made for an op is waiting for `standard` (see `throwExceptionsAsThemselves`). */
 const NONE: unique symbol = Symbol("none");
 
-/** The value `thrownByOp` made last, until `standard` passes it on. */
+/** The `RuntimeError` made for an op last, until `standard` passes it on. */
 let direct: unknown = NONE;
 
 /**
- * Makes the value of an exception out of the guest, for a synchronous op to throw as itself
- * (ext_wasm/src/raise.rs, `op_wasm_exception_maker`): called with the first two items of the
- * array `thrownOf` reads, and a tag's payload as an array. An op used to throw an Error that
- * carried the exception (its stack captured, its properties set), which `standard` unwrapped; the
- * value is now thrown at once. It is
- * remembered until `standard` meets it, which then passes it on as it is: without that, a JS value
- * that is an Error of a 5002 (a `RuntimeError` a JS import threw through the guest) would be taken
- * for the op's own error (see `passesAsThrown`).
+ * What a synchronous op throws for an exception out of the guest (ext_wasm/src/raise.rs,
+ * `op_wasm_exception_maker`, which calls `thrownByOp`): this one object, while the first two items
+ * of the array `thrownOf` reads and a tag's payload wait here. `standard`, which every caller of
+ * those ops passes what they throw through, at once, makes it the exception's value with the
+ * values of the caller's store (`takeCarried`): the maker cannot, as nothing finds a store's values
+ * but the objects that keep the store (runtime:wasm/values, `Refs`). An op used to throw an Error
+ * that carried the exception (its stack captured, its properties set), which `standard`
+ * unwrapped; then the value itself, made by the maker. An object made for each exception cost
+ * more than the rest of the maker (its properties are defined one by one).
  */
-function thrownByOp(tag: number, second: unknown, payload?: unknown[]): unknown {
-  const value = carriedValue(tag, second, payload ?? NO_PAYLOAD);
-  direct = value;
-  return value;
+export const CARRIED = Object.freeze({
+  kiln: "an exception out of the guest that was not made into its value; this is a bug in Kiln",
+});
+let carriedTag = 0;
+let carriedSecond: unknown = undefined;
+let carriedPayload: unknown[] = NO_PAYLOAD;
+
+function thrownByOp(tag: number, second: unknown, payload?: unknown[]): typeof CARRIED {
+  carriedTag = tag;
+  carriedSecond = second;
+  carriedPayload = payload ?? NO_PAYLOAD;
+  return CARRIED;
 }
 
-/** Whether `error` is the value of an exception out of the guest that an op threw as itself
- * (`thrownByOp`), which `standard` and `withCause` pass on as it is. With `claim`, it is no longer
- * remembered. */
+/** The value of the exception that an op threw CARRIED for, its JS values those in `refs`. */
+export function takeCarried(refs: Refs | null): unknown {
+  const payload = carriedPayload;
+  // Not kept here past this exception: its values may be JS objects.
+  carriedPayload = NO_PAYLOAD;
+  const second = carriedSecond;
+  carriedSecond = undefined;
+  return carriedValue(carriedTag, second, payload, refs);
+}
+
+/** Whether `error` is the `RuntimeError` made for an op (`throwExceptionsAsThemselves`), which
+ * `standard` and `withCause` pass on as it is. With `claim`, it is no longer remembered. */
 export function passesAsThrown(error: unknown, claim: boolean): boolean {
   if (error !== direct || direct === NONE) return false;
   if (claim) direct = NONE;
@@ -300,10 +322,10 @@ export function passesAsThrown(error: unknown, claim: boolean): boolean {
 
 let registered = false;
 
-/** Has the synchronous ops throw exceptions out of the guest as themselves (`thrownByOp`), and the
- * failed calls of the `WebAssembly` global's instances without JS host functions as the
- * `WebAssembly.RuntimeError` `runtimeError` makes of the message (ext_wasm/src/raise.rs), which
- * `standard` passes on as it is: done at the first instantiation through the `WebAssembly`
+/** Has the synchronous ops throw exceptions out of the guest as CARRIED (`thrownByOp`), which
+ * `standard` makes the exception, and the failed calls of the `WebAssembly` global's instances
+ * without JS host functions as the `WebAssembly.RuntimeError` `runtimeError` makes of the message
+ * (ext_wasm/src/raise.rs), which `standard` passes on as it is: done at the first instantiation through the `WebAssembly`
  * global, as Rust keeps the functions in the isolate, which the start-up snapshot does not keep. */
 export function throwExceptionsAsThemselves(runtimeError: (message: string) => Error): void {
   if (registered) return;
@@ -324,7 +346,7 @@ function fromText(text: string): unknown[] {
   const view = new DataView(fromHex(hex).buffer);
   // An externref stays its number, as in the array ext_wasm/src/raise.rs makes.
   const payload = names.map((type, i) =>
-    type === "externref" ? view.getUint32(i * 8, true) : PAYLOAD_TYPES.has(type) ? decode(view, i, type) : undefined
+    type === "externref" ? view.getUint32(i * 8, true) : PAYLOAD_TYPES.has(type) ? decode(view, i, type, null) : undefined
   );
   return [Number(number), types, ...payload];
 }

@@ -38,6 +38,7 @@ import {
   encode,
   guardAlias,
   ops,
+  type Refs,
   toBytes,
   toIndex,
   wasmError,
@@ -49,9 +50,9 @@ export { type CallState, newState, replyError, replyValue, withCause } from "run
 export const DONE = -1;
 export const CALLED = -2;
 
-/** Calls `h` with its arguments decoded from the slots and then `caller`, if it gets one. The
- * common arities are called directly: a spread call builds an arguments array on every call. */
-function invoke(h: HostFn, view: DataView, caller: Caller | null): unknown {
+/** Calls `h` with its arguments decoded from the slots (an `externref` from `refs`, its store's
+ * values) and then `caller`, if it gets one. The common arities are called directly: a spread call builds an arguments array on every call. */
+function invoke(h: HostFn, view: DataView, caller: Caller | null, refs: Refs | null): unknown {
   const fn = h.fn as (...a: unknown[]) => unknown;
   const p = h.params;
   if (caller === null) {
@@ -60,12 +61,12 @@ function invoke(h: HostFn, view: DataView, caller: Caller | null): unknown {
       case 0:
         return fn();
       case 1:
-        return fn(decode(view, 0, p[0]));
+        return fn(decode(view, 0, p[0], refs));
       case 2:
-        return fn(decode(view, 0, p[0]), decode(view, 1, p[1]));
+        return fn(decode(view, 0, p[0], refs), decode(view, 1, p[1], refs));
       default: {
         const args: unknown[] = new Array(p.length);
-        for (let i = 0; i < p.length; i++) args[i] = decode(view, i, p[i]);
+        for (let i = 0; i < p.length; i++) args[i] = decode(view, i, p[i], refs);
         return fn(...args);
       }
     }
@@ -74,14 +75,14 @@ function invoke(h: HostFn, view: DataView, caller: Caller | null): unknown {
     case 0:
       return fn(caller);
     case 1:
-      return fn(decode(view, 0, p[0]), caller);
+      return fn(decode(view, 0, p[0], refs), caller);
     case 2:
-      return fn(decode(view, 0, p[0]), decode(view, 1, p[1]), caller);
+      return fn(decode(view, 0, p[0], refs), decode(view, 1, p[1], refs), caller);
     case 3:
-      return fn(decode(view, 0, p[0]), decode(view, 1, p[1]), decode(view, 2, p[2]), caller);
+      return fn(decode(view, 0, p[0], refs), decode(view, 1, p[1], refs), decode(view, 2, p[2], refs), caller);
     default: {
       const args: unknown[] = new Array(p.length + 1);
-      for (let i = 0; i < p.length; i++) args[i] = decode(view, i, p[i]);
+      for (let i = 0; i < p.length; i++) args[i] = decode(view, i, p[i], refs);
       args[p.length] = caller;
       return fn(...args);
     }
@@ -99,10 +100,10 @@ export function start(h: HostFn, view: DataView, caller: Caller | null, state: C
   const outer = top[0];
   top[0] = token;
   try {
-    return invoke(h, view, caller);
+    return invoke(h, view, caller, table.refs);
   } catch (error) {
     caller?.end();
-    replyError(h, state, error);
+    replyError(h, state, error, table.refs);
     return THREW;
   } finally {
     top[0] = outer;
@@ -114,7 +115,7 @@ export function start(h: HostFn, view: DataView, caller: Caller | null, state: C
 export function serveSync(token: number, table: HostTable, index: number, slots: Uint8Array, view: DataView, state: CallState): void {
   const h = hostFn(table, index);
   if (h.suspending !== undefined) {
-    replyError(h, state, h.suspending.refusal(h.name));
+    replyError(h, state, h.suspending.refusal(h.name), table.refs);
     return;
   }
   const caller = h.noCaller ? null : newCaller(token, table);
@@ -154,7 +155,7 @@ export function settleDirect(
     threw = true;
   }
   if (threw) {
-    replyError(h, answering, value);
+    replyError(h, answering, value, table.refs);
   } else if (!h.bare && isThenable(value)) {
     Promise.resolve(value).catch(() => {});
     answer(answering, 1, 0, promised(h));
@@ -394,7 +395,7 @@ function callIn(
   const table = caller[CALLER_TABLE];
   const slots = new Uint8Array(Math.max(params.length, results.length, table.slots) * 8);
   const view = new DataView(slots.buffer);
-  for (let i = 0; i < params.length; i++) encode(view, i, params[i], args[i], argumentLabel(name, i));
+  for (let i = 0; i < params.length; i++) encode(view, i, params[i], args[i], argumentLabel(name, i), table.refs);
   const state = newState();
   let step: number;
   try {
@@ -405,5 +406,5 @@ function callIn(
     throw withCause(error, state);
   }
   if (step !== CALLED && step !== DONE) throw wasmError("CallError", `caller.exports.${name}: the call did not end`);
-  return shape(results.map((type, i) => decode(view, i, type)));
+  return shape(results.map((type, i) => decode(view, i, type, table.refs)));
 }

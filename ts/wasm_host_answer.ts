@@ -7,7 +7,7 @@ import { passesAsThrown } from "runtime:wasm/exception";
 import { type CallState, type DirectEntries, type HostFn, type HostTable, RAISE } from "runtime:wasm/host-table";
 
 export type { CallState } from "runtime:wasm/host-table";
-import { describe, encode, refId, wasmError } from "runtime:wasm/values";
+import { describe, encode, refId, type Refs, wasmError } from "runtime:wasm/values";
 
 /** Where a caller (runtime:wasm/host's `Caller`) keeps the token of its host call, -1 once that
  * has returned. */
@@ -44,11 +44,12 @@ export function isThenable(value: unknown): value is PromiseLike<unknown> {
     typeof (value as { then?: unknown }).then === "function";
 }
 
-/** Writes a host function's return value into the slots by its result types. */
-function encodeResults(h: HostFn, where: readonly string[], value: unknown, view: DataView): void {
+/** Writes a host function's return value into the slots by its result types (an `externref` into
+ * `refs`, its store's values). */
+function encodeResults(h: HostFn, where: readonly string[], value: unknown, view: DataView, refs: Refs | null): void {
   if (h.results.length === 0) return;
   if (h.results.length === 1) {
-    encode(view, 0, h.results[0], value, where[0]);
+    encode(view, 0, h.results[0], value, where[0], refs);
     return;
   }
   if (!Array.isArray(value) || value.length !== h.results.length) {
@@ -58,7 +59,7 @@ function encodeResults(h: HostFn, where: readonly string[], value: unknown, view
         `results (${h.results.join(", ")}), so return an array of that length`,
     );
   }
-  for (let i = 0; i < h.results.length; i++) encode(view, i, h.results[i], value[i], where[i]);
+  for (let i = 0; i < h.results.length; i++) encode(view, i, h.results[i], value[i], where[i], refs);
 }
 
 /** Sends a host function's return value to the waiting guest. The results go into the call's own
@@ -72,7 +73,7 @@ export function replyValue(state: CallState, table: HostTable, index: number, va
     return;
   }
   try {
-    encodeResults(h, table.where[index] as string[], value, view);
+    encodeResults(h, table.where[index] as string[], value, view, table.refs);
   } catch (e) {
     answer(state, 2, 0, e instanceof Error ? e.message : String(e));
     return;
@@ -83,14 +84,17 @@ export function replyValue(state: CallState, table: HostTable, index: number, va
 /** Sends what a host function threw to the waiting guest: the call fails with it as the cause.
  * A JS import of the `WebAssembly` global (`bare`) throws it into the guest instead, as a
  * WebAssembly exception its handlers may catch (ext_wasm/src/exception.rs): a
- * `WebAssembly.Exception` as itself (status 5), any other value as JSTag's (4). */
-export function replyError(h: HostFn, state: CallState, error: unknown): void {
+ * `WebAssembly.Exception` as itself (status 5), any other value as JSTag's (4), each kept in
+ * `refs`, the values of the function's store. */
+export function replyError(h: HostFn, state: CallState, error: unknown, refs: Refs | null): void {
   state.thrown = error;
   state.hasThrown = true;
   if (h.bare) {
-    const raise = error !== null && typeof error === "object" ? (error as { [RAISE]?: () => string })[RAISE] : undefined;
-    if (typeof raise === "function") answer(state, 5, 0, raise.call(error));
-    else answer(state, 4, refId(error), "");
+    const raise = error !== null && typeof error === "object"
+      ? (error as { [RAISE]?: (refs: Refs | null) => string })[RAISE]
+      : undefined;
+    if (typeof raise === "function") answer(state, 5, 0, raise.call(error, refs));
+    else answer(state, 4, refId(refs, error), "");
     return;
   }
   answer(state, 1, 0, `the host function \`${h.name}\` threw: ${errorText(error)}`);

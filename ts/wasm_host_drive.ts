@@ -65,7 +65,7 @@ async function answerLater(table: HostTable, index: number, view: DataView, stat
   try {
     settled = await value;
   } catch (error) {
-    replyError(hostFn(table, index), state, error);
+    replyError(hostFn(table, index), state, error, table.refs);
     return;
   }
   replyValue(state, table, index, settled, view);
@@ -92,7 +92,7 @@ function driverCtx(table: HostTable): unknown[] {
     }
     if (threw) {
       if (caller !== undefined) caller[CALLER_TOKEN] = -1;
-      replyError(hostFn(table, index), call, value);
+      replyError(hostFn(table, index), call, value, table.refs);
     } else if (isThenable(value)) {
       // The caller works until the promise settles, as `serve` keeps it.
       call.later = answerLater(table, index, call.view, call, caller === undefined ? value : endWhenSettled(value, caller));

@@ -193,8 +193,9 @@ export function jsApiExportFunction(api: ApiExport): (...args: unknown[]) => unk
   const { raw, index, name, params, results, table, coerce, standard } = api;
   const count = params.length;
   const where = argumentLabels(name, params);
+  const refs = table.refs;
   const run = syncRunner(raw, index, count, results.length, table, (view, args) => {
-    for (let i = 0; i < count; i++) encode(view, i, params[i], coerce(params[i], args[i]), where[i]);
+    for (let i = 0; i < count; i++) encode(view, i, params[i], coerce(params[i], args[i]), where[i], refs);
   }, standard);
   const reenter = reentry(api);
   const slow = (...args: unknown[]): unknown => {
@@ -204,8 +205,8 @@ export function jsApiExportFunction(api: ApiExport): (...args: unknown[]) => unk
     if (via !== -1) return reenter(via, args);
     const view = run(args);
     if (results.length === 0) return undefined;
-    if (results.length === 1) return decode(view, 0, results[0]);
-    return results.map((type, i) => decode(view, i, type));
+    if (results.length === 1) return decode(view, 0, results[0], refs);
+    return results.map((type, i) => decode(view, i, type, refs));
   };
   const packed = raw * EXPORT_INDEX_LIMIT + index;
   if (count <= 3 && params.every(isNumberType) && results.length <= 1 && results.every(isNumberType) &&
@@ -315,7 +316,7 @@ function reentry(api: ApiExport): (via: number, args: unknown[]) => unknown {
       if (!running) own = call;
     }
     const { slots, view, state } = call;
-    writeSlots(view, kinds, params, where, args);
+    writeSlots(view, kinds, params, where, args, table.refs);
     state.thrown = undefined;
     state.hasThrown = false;
     const outer = running;
@@ -338,7 +339,7 @@ function reentry(api: ApiExport): (via: number, args: unknown[]) => unknown {
     }
     if (step !== CALLED && step !== DONE) throw standard(wasmError("CallError", `\`${name}\`: the call did not end`));
     if (results.length === 0) return undefined;
-    if (results.length === 1) return readSlot(view, 0, resultKinds[0], results[0]);
-    return results.map((type, i) => readSlot(view, i, resultKinds[i], type));
+    if (results.length === 1) return readSlot(view, 0, resultKinds[0], results[0], table.refs);
+    return results.map((type, i) => readSlot(view, i, resultKinds[i], type, table.refs));
   };
 }

@@ -5,7 +5,7 @@
 // `WebAssembly.Suspending` import needs.
 
 import type { SplitImports } from "runtime:wasm/import-object";
-import { jsTypes, ops, wasmError } from "runtime:wasm/values";
+import { jsTypes, ops, type Refs, wasmError } from "runtime:wasm/values";
 
 /** One JS host function of a store, with the type its importer declares. */
 export interface HostFn {
@@ -133,8 +133,10 @@ export class HostTable {
   grown: (() => void) | null = null;
 
   /** `callers`: whether the store's host functions get a caller (runtime:wasm's, unless
-   * instantiated with `hostCaller: false`), not the `WebAssembly` global's. */
-  constructor(fns: (HostFn | null)[], readonly callers = true) {
+   * instantiated with `hostCaller: false`), not the `WebAssembly` global's. `refs`: the JS values
+   * the store holds as `externref`s (runtime:wasm/values), for a store of the `WebAssembly`
+   * global's; null for runtime:wasm's, which passes numbers only. */
+  constructor(fns: (HostFn | null)[], readonly callers = true, readonly refs: Refs | null = null) {
     for (const f of fns) this.add(f);
   }
 
@@ -184,9 +186,11 @@ export function callVia(table: HostTable): number {
 }
 
 /** The host table of a store: each host function with the types its importers declare (with
- * `jsValues`, the `WebAssembly` global's, `externref` named JS_REF: runtime:wasm/values), given a
- * `Caller` on each call unless `caller` is false or they are the `WebAssembly` global's. */
-export function hostTable(split: SplitImports, moduleIds: number[], jsValues = false, caller = true): HostTable {
+ * `refs`, the store's JS values, the `WebAssembly` global's: `externref` named JS_REF, see
+ * runtime:wasm/values), given a `Caller` on each call unless `caller` is false or they are the
+ * `WebAssembly` global's. */
+export function hostTable(split: SplitImports, moduleIds: number[], refs: Refs | null = null, caller = true): HostTable {
+  const jsValues = refs !== null;
   const types = new Map<string, [readonly string[], readonly string[]]>();
   const named = jsValues ? jsTypes : (t: readonly string[]) => t;
   for (const id of moduleIds) {
@@ -211,7 +215,7 @@ export function hostTable(split: SplitImports, moduleIds: number[], jsValues = f
       unwrapped,
     };
   });
-  return new HostTable(fns, !(jsValues || !caller));
+  return new HostTable(fns, !(jsValues || !caller), refs);
 }
 
 /** An export of an instance of the `WebAssembly` API whose store has JS imports (`table`), as

@@ -351,13 +351,13 @@ export async function instantiate<E extends object = WasmExports>(
   let table: HostTable | null = null;
   if (split.host === "") {
     // Made on the op's first poll unless it must wait (a compile, a long start function).
-    const made = reserving(() => ops.op_wasm_instance_create(raw, json, split.modules, false));
+    const made = reserving(() => ops.op_wasm_instance_create(raw, json, split.modules, 0));
     id = (made instanceof Promise ? await made : made) ?? await ops.op_wasm_call_unfinished();
   } else {
     // Start functions and reactor initializers may call the host functions: drive them here.
     const ids = [raw, ...Object.values(imports as ImportObject).filter((v) => typeof v === "string").map((v) => rawId(v, "module"))];
-    table = hostTable(split, ids, false, hostCaller);
-    const begun = reserving(() => ops.op_wasm_instance_begin(raw, json, split.modules, split.host, false));
+    table = hostTable(split, ids, null, hostCaller);
+    const begun = reserving(() => ops.op_wasm_instance_begin(raw, json, split.modules, split.host, 0));
     id = await driveInstantiation(begun instanceof Promise ? await begun : begun, table, ops.op_wasm_instance_end);
   }
   let linked: Record<string, WasmInstance> = NOTHING_LINKED;

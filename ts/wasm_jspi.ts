@@ -34,7 +34,7 @@ import {
 } from "runtime:wasm/host";
 import { type ApiExport, callVia, type HostTable, hostFn, type PromisingCall, SUSPENSION } from "runtime:wasm/host-table";
 import { coded } from "runtime:wasm/objects";
-import { argumentLabel, codes, decode, encode, ops, wasmError } from "runtime:wasm/values";
+import { argumentLabel, codes, decode, encode, ops, type Refs, wasmError } from "runtime:wasm/values";
 
 /** `WebAssembly.SuspendError`: a `Suspending` import was called from a call that cannot suspend.
  * Kiln's `code` is 5002, a failed call's. */
@@ -98,7 +98,7 @@ export async function promisingCall(api: ApiExport, args: unknown[]): Promise<un
   const slots = new Uint8Array(Math.max(count, results.length, table.slots, 1) * 8);
   const view = new DataView(slots.buffer);
   const state = newState();
-  for (let i = 0; i < count; i++) encode(view, i, params[i], coerce(params[i], args[i]), argumentLabel(name, i));
+  for (let i = 0; i < count; i++) encode(view, i, params[i], coerce(params[i], args[i]), argumentLabel(name, i), table.refs);
   // Made inside a running JS import: the call starts once the import has returned (the next
   // microtask: JS imports run only while JS holds the stack), as wasmtime cannot leave the import
   // while a call it made is suspended.
@@ -140,7 +140,7 @@ export async function promisingCall(api: ApiExport, args: unknown[]): Promise<un
     }
   }
   if (step !== (nested ? CALLED : DONE)) throw wasmError("CallError", `${name}: the call did not end`);
-  return result(results, view);
+  return result(results, view, table.refs);
 }
 
 /** Runs the `Suspending` import `index` of `call`: its function, then the wait for what it
@@ -162,7 +162,7 @@ async function suspend(
     settled = await value;
   } catch (error) {
     failed = true;
-    replyError(h, state, error);
+    replyError(h, state, error, table.refs);
   }
   while (table.promising[table.promising.length - 1] !== call) {
     await new Promise<void>((resume) => {
@@ -174,14 +174,14 @@ async function suspend(
   try {
     coerced = settle(settled);
   } catch (error) {
-    replyError(h, state, error);
+    replyError(h, state, error, table.refs);
     return;
   }
   replyValue(state, table, index, coerced, view);
 }
 
-function result(results: readonly string[], view: DataView): unknown {
+function result(results: readonly string[], view: DataView, refs: Refs | null): unknown {
   if (results.length === 0) return undefined;
-  if (results.length === 1) return decode(view, 0, results[0]);
-  return results.map((type, i) => decode(view, i, type));
+  if (results.length === 1) return decode(view, 0, results[0], refs);
+  return results.map((type, i) => decode(view, i, type, refs));
 }

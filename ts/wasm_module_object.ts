@@ -91,7 +91,7 @@ export class Module {
       try {
         id = ops.op_wasm_module_compile_sync(copy);
       } catch (e) {
-        throw standard(e);
+        throw standard(e, null);
       }
     }
     this.#id = id;

@@ -17,11 +17,11 @@
 //   run by the interpreter exports or imports.
 
 import { coded, toNumber, toWasm } from "runtime:wasm/coerce";
-import { NOT_THROWN, passesAsThrown, thrownOf } from "runtime:wasm/exception";
+import { CARRIED, NOT_THROWN, passesAsThrown, takeCarried, thrownOf } from "runtime:wasm/exception";
 import { jsApiExportFunction } from "runtime:wasm/host-exports";
 import type { HostTable } from "runtime:wasm/host-table";
 import { HOST_OBJECT } from "runtime:wasm/import-object";
-import { codes, decode, encode, EXPORT_INDEX_LIMIT, guardAlias, isNumberType, JS_REF, ops } from "runtime:wasm/values";
+import { codes, decode, encode, EXPORT_INDEX_LIMIT, guardAlias, isNumberType, JS_REF, ops, type Refs, refsOf } from "runtime:wasm/values";
 
 export { coded, toResults, toWasm } from "runtime:wasm/coerce";
 
@@ -58,12 +58,15 @@ export const RuntimeError = errorClass("RuntimeError", codes.CallError);
 /** An op's coded error as the JS API's class: 5000 CompileError, 5001 LinkError, 5002 RuntimeError
  * (or, when a JS import threw, that very exception); a 5001 of the start function (its `stage`)
  * is the RuntimeError or exception it is. One that carries an exception the guest did not catch
- * is that exception (runtime:wasm/exception). Other codes (limits, capabilities) stay. */
-export function standard(error: unknown): unknown {
+ * is that exception (runtime:wasm/exception), as is what a synchronous op threw for one
+ * (CARRIED), its JS values those of `refs`, the values of the store it came out of. Other codes
+ * (limits, capabilities) stay. */
+export function standard(error: unknown, refs: Refs | null): unknown {
+  if (error === CARRIED) return takeCarried(refs);
   if (passesAsThrown(error, true)) return error;
   const code = (error as { code?: unknown } | null)?.code;
   if (!(error instanceof Error)) return error;
-  const thrown = thrownOf(error);
+  const thrown = thrownOf(error, refs);
   if (thrown !== NOT_THROWN) return thrown;
   switch (code) {
     case codes.CompileError:
@@ -188,7 +191,7 @@ export class Memory implements HostObjectLike {
       }
       return buffer;
     } catch (e) {
-      throw standard(e);
+      throw standard(e, null);
     }
   }
 
@@ -344,9 +347,9 @@ export class Global implements HostObjectLike {
       const type = ops.op_wasm_global_get(this.#raw, this.#name, this.#adopted, this.#slot);
       this.#type = type === "externref" ? JS_REF : type;
     } catch (e) {
-      throw standard(e);
+      throw standard(e, refsOf(this.#owner));
     }
-    return decode(new DataView(this.#slot.buffer), 0, this.#type);
+    return decode(new DataView(this.#slot.buffer), 0, this.#type, refsOf(this.#owner));
   }
 
   set value(value: unknown) {
@@ -362,7 +365,8 @@ export class Global implements HostObjectLike {
     }
     if (this.#type === "") void this.value;
     const converted = toWasm(this.#type, value);
-    encode(new DataView(this.#slot.buffer), 0, this.#type, converted, `global \`${this.#name}\``);
+    const refs = refsOf(this.#owner);
+    encode(new DataView(this.#slot.buffer), 0, this.#type, converted, `global \`${this.#name}\``, refs);
     try {
       ops.op_wasm_global_set(this.#raw, this.#name, this.#adopted, this.#slot);
     } catch (e) {
@@ -455,6 +459,8 @@ export function exportFunction(
 ): (...args: unknown[]) => unknown {
   let fn: (...args: unknown[]) => unknown;
   const packed = raw * EXPORT_INDEX_LIMIT + index;
+  // The store's JS values: `externref`s, and the exceptions out of the guest that carry them.
+  const refs = refsOf(owner);
   if (table === null && params.length <= 3 && results.length <= 1 && params.every(isNumberType) &&
     results.every(isNumberType) && index < EXPORT_INDEX_LIMIT && Number.isSafeInteger(packed)) {
     // The common shape: numbers in, at most one number out, no buffer. ToInt32 is `| 0`, ToNumber
@@ -472,7 +478,7 @@ export function exportFunction(
             const r = call0(packed);
             return none ? undefined : r;
           } catch (e) {
-            throw standard(e);
+            throw standard(e, refs);
           }
         };
         break;
@@ -483,7 +489,7 @@ export function exportFunction(
             const r = call1(packed, x);
             return none ? undefined : r;
           } catch (e) {
-            throw standard(e);
+            throw standard(e, refs);
           }
         };
         break;
@@ -495,7 +501,7 @@ export function exportFunction(
             const r = call2(packed, x, y);
             return none ? undefined : r;
           } catch (e) {
-            throw standard(e);
+            throw standard(e, refs);
           }
         };
         break;
@@ -508,28 +514,28 @@ export function exportFunction(
             const r = call3(packed, x, y, z);
             return none ? undefined : r;
           } catch (e) {
-            throw standard(e);
+            throw standard(e, refs);
           }
         };
     }
   } else if (table !== null) {
     // A store with JS imports: runtime:wasm's driver serves them.
-    fn = jsApiExportFunction({ raw, index, name, params, results, table, coerce: toWasm, standard });
+    fn = jsApiExportFunction({ raw, index, name, params, results, table, coerce: toWasm, standard: (e) => standard(e, refs) });
   } else {
     // Any other shape (i64, more parameters, several results): arguments and results in slots.
     const bytes = new Uint8Array(Math.max(params.length, results.length, 1) * 8);
     const view = new DataView(bytes.buffer);
     const call = ops.op_wasm_instance_call_sync;
     fn = (...args: unknown[]) => {
-      for (let i = 0; i < params.length; i++) encode(view, i, params[i], toWasm(params[i], args[i]), name);
+      for (let i = 0; i < params.length; i++) encode(view, i, params[i], toWasm(params[i], args[i]), name, refs);
       try {
         call(raw, index, bytes);
       } catch (e) {
-        throw standard(e);
+        throw standard(e, refs);
       }
       if (results.length === 0) return undefined;
-      if (results.length === 1) return decode(view, 0, results[0]);
-      return results.map((type, i) => decode(view, i, type));
+      if (results.length === 1) return decode(view, 0, results[0], refs);
+      return results.map((type, i) => decode(view, i, type, refs));
     };
   }
   Object.defineProperty(fn, "name", { value: name });

@@ -13,14 +13,14 @@
 //   imports (emscripten's `invoke_*`), while the guest holds the store, the ops go through that
 //   import's host call, and so do calls of the functions.
 // - a table of `externref`s an instance on wasmtime exports or adopted (wasm-bindgen's, built with
-//   reference types): it holds JS values, by the numbers runtime:wasm/values keeps them under
-//   (`refId`).
+//   reference types): it holds JS values, by the numbers its store's `Refs` keeps them under
+//   (runtime:wasm/values, `refId`).
 // - the interpreter's: one an instance the interpreter runs exports.
 
 import type { HostTable } from "runtime:wasm/host-table";
 import { HOST_OBJECT } from "runtime:wasm/import-object";
 import { coded, exportFunction, functionIndex, LinkError, shareError, standard } from "runtime:wasm/objects";
-import { codes, jsTypes, ops, refId, refValue } from "runtime:wasm/values";
+import { codes, jsTypes, ops, refId, refsOf } from "runtime:wasm/values";
 
 /** The host function that calls another instance's function, once per function and store. */
 const foreign = new WeakMap<HostTable, Map<Function, number>>();
@@ -103,7 +103,7 @@ export class Table {
     try {
       return ops.op_wasm_table_size(this.#raw, this.#name, this.#adopted);
     } catch (e) {
-      throw standard(e);
+      throw standard(e, null);
     }
   }
 
@@ -118,11 +118,15 @@ export class Table {
       return pending.elements[i];
     }
     if (this.#refs) {
+      let id: number;
       try {
-        return refValue(ops.op_wasm_table_get_ref(this.#raw, this.#name, this.#adopted, i));
+        id = ops.op_wasm_table_get_ref(this.#raw, this.#name, this.#adopted, i);
       } catch (e) {
         throw this.#rangeOr(e);
       }
+      // The value as it is: `undefined` is one (a table of externrefs grows with it).
+      const refs = refsOf(this.#owner);
+      return refs === null ? null : refs.value(id);
     }
     let found: { index: number; params: string[]; results: string[] } | null;
     try {
@@ -153,7 +157,8 @@ export class Table {
     if (this.#refs) {
       // The JS API's default for a table of externrefs is undefined (a value), not null.
       try {
-        ops.op_wasm_table_set_ref(this.#raw, this.#name, this.#adopted, i, refId(arguments.length < 2 ? undefined : value));
+        const id = refId(refsOf(this.#owner), arguments.length < 2 ? undefined : value);
+        ops.op_wasm_table_set_ref(this.#raw, this.#name, this.#adopted, i, id);
       } catch (e) {
         throw this.#rangeOr(e);
       }
@@ -186,7 +191,9 @@ export class Table {
       return old;
     }
     // A table of externrefs grows with undefined when no value is given, one of functions with null.
-    const element = this.#refs ? refId(arguments.length < 2 ? undefined : value) : this.#element(value ?? null);
+    const element = this.#refs
+      ? refId(refsOf(this.#owner), arguments.length < 2 ? undefined : value)
+      : this.#element(value ?? null);
     let old: number;
     try {
       old = this.#refs
@@ -197,7 +204,7 @@ export class Table {
         ? ops.op_wasm_table_grow(this.#raw, this.#name, this.#adopted, n, element.index, element.of)
         : ops.op_wasm_table_grow_js(this.#raw, this.#name, this.#adopted, n, element.host, element.params, element.results);
     } catch (e) {
-      const error = standard(e);
+      const error = standard(e, null);
       // The JS API's error for a table that cannot grow that far.
       if (error instanceof TypeError && /cannot grow/.test(error.message)) throw new RangeError(error.message);
       throw error;
@@ -252,7 +259,7 @@ export class Table {
 
   /** A RangeError for an index past the end, as the JS API throws; else the op's error. */
   #rangeOr(e: unknown): unknown {
-    const error = standard(e);
+    const error = standard(e, null);
     return error instanceof TypeError && /so there is no element/.test(error.message) ? new RangeError(error.message) : error;
   }
 
@@ -305,8 +312,9 @@ export class Table {
     table.#host = host;
     // An externref table's values go in now (a function table was refused unless empty).
     if (pending.refs) {
+      const refs = refsOf(owner);
       pending.elements.forEach((value, i) => {
-        if (value !== null) ops.op_wasm_table_set_ref(raw, name, index, i, refId(value));
+        if (value !== null) ops.op_wasm_table_set_ref(raw, name, index, i, refId(refs, value));
       });
     }
   }

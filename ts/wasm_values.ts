@@ -127,11 +127,12 @@ export function checkFloat(value: unknown, where: string): number {
   return value;
 }
 
-/** Writes one argument into its 8-byte slot (layout: ext_wasm/src/value.rs). */
-export function encode(view: DataView, slot: number, type: string, arg: unknown, where: string): void {
+/** Writes one argument into its 8-byte slot (layout: ext_wasm/src/value.rs); an `externref`
+ * (JS_REF) as its number in `refs`, the values of the store it goes into. */
+export function encode(view: DataView, slot: number, type: string, arg: unknown, where: string, refs: Refs | null): void {
   if (type === JS_REF) {
     // Any JS value, a WasmValue included, as it is (its number in the low half of the slot).
-    view.setUint32(slot * 8, refId(arg), true);
+    view.setUint32(slot * 8, refId(refs, arg), true);
     view.setUint32(slot * 8 + 4, 0, true);
     return;
   }
@@ -184,6 +185,7 @@ export function writeSlots(
   params: readonly string[],
   where: readonly string[],
   args: readonly unknown[],
+  refs: Refs | null = null,
 ): void {
   for (let i = 0; i < kinds.length; i++) {
     const a = args[i];
@@ -192,7 +194,7 @@ export function writeSlots(
     else if (k === I64 && typeof a === "bigint" && a >= INT64_MIN && a < UINT64_END) view.setBigInt64(i * 8, a, true);
     else if (k === F64 && typeof a === "number") view.setFloat64(i * 8, a, true);
     else if (k === F32 && typeof a === "number") view.setFloat32(i * 8, a, true);
-    else encode(view, i, params[i], a, where[i]);
+    else encode(view, i, params[i], a, where[i], refs);
   }
 }
 
@@ -204,8 +206,9 @@ export function readSlots(view: DataView, kinds: readonly number[], types: reado
   return out;
 }
 
-/** Result `slot`, of type `type` (`kind` of it), as `decode` reads it. */
-export function readSlot(view: DataView, slot: number, kind: number, type: string): WasmResult {
+/** Result `slot`, of type `type` (`kind` of it), as `decode` reads it (an `externref` from
+ * `refs`). */
+export function readSlot(view: DataView, slot: number, kind: number, type: string, refs: Refs | null = null): WasmResult {
   return kind === I32
     ? view.getInt32(slot * 8, true)
     : kind === I64
@@ -214,7 +217,7 @@ export function readSlot(view: DataView, slot: number, kind: number, type: strin
     ? view.getFloat64(slot * 8, true)
     : kind === F32
     ? view.getFloat32(slot * 8, true)
-    : decode(view, slot, type);
+    : decode(view, slot, type, refs);
 }
 
 /** How an argument is named in the messages of a call of `name`: "argument 2 of `add`". */
@@ -277,7 +280,9 @@ export function numberArg(type: string, arg: unknown, where: string): number {
   return type === "i32" ? checkInt32(value, where) : checkFloat(value, where);
 }
 
-export function decode(view: DataView, slot: number, type: string): WasmResult {
+/** Reads one result from its 8-byte slot; an `externref` (JS_REF) as the value its number stands
+ * for in `refs`, the values of the store it came out of. */
+export function decode(view: DataView, slot: number, type: string, refs: Refs | null): WasmResult {
   const at = slot * 8;
   switch (type) {
     case "i32":
@@ -286,8 +291,11 @@ export function decode(view: DataView, slot: number, type: string): WasmResult {
       return view.getBigInt64(at, true);
     case "f32":
       return view.getFloat32(at, true);
-    case JS_REF:
-      return refValue(view.getUint32(at, true)) as WasmResult;
+    case JS_REF: {
+      // Written out, not `refs.value(id)`: a call costs more than the rest on this path.
+      const id = view.getUint32(at, true);
+      return (id === 0 || refs === null ? null : refs.values[id]) as WasmResult;
+    }
     default:
       return view.getFloat64(at, true);
   }
@@ -365,16 +373,16 @@ export function encodeArgs(name: string, sig: SlotSignature, args: readonly unkn
   if (args.length !== sig.params.length) throw arityError(name, sig.params, args.length);
   const bytes = new Uint8Array(sig.slots * 8);
   const view = new DataView(bytes.buffer);
-  for (let i = 0; i < args.length; i++) encode(view, i, sig.params[i], args[i], sig.where[i]);
+  for (let i = 0; i < args.length; i++) encode(view, i, sig.params[i], args[i], sig.where[i], null);
   return bytes;
 }
 
 /** The results in a slot buffer, as `call` resolves to them. */
 export function decodeResults(bytes: Uint8Array, types: readonly string[]): WasmResult[] {
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  if (types.length === 1) return [decode(view, 0, types[0])];
+  if (types.length === 1) return [decode(view, 0, types[0], null)];
   const results: WasmResult[] = new Array(types.length);
-  for (let i = 0; i < results.length; i++) results[i] = decode(view, i, types[i]);
+  for (let i = 0; i < results.length; i++) results[i] = decode(view, i, types[i], null);
   return results;
 }
 
@@ -442,46 +450,80 @@ export function guardAlias(buffer: ArrayBuffer): void {
 // ---- JS values as `externref`s ----------------------------------------------------------------
 // Kiln's `WebAssembly` global passes any JS value where a signature says `externref` (wasm-bindgen
 // built with reference types does so for every JS value it hands the guest). A value crosses as
-// the number it is kept under here; wasmtime holds the number in an `externref`, and says when it
-// has freed that (`op_wasm_refs_freed`, ext_wasm/src/js_ref.rs), and only then is the value
-// forgotten and its number used again. The `WebAssembly` global names the type JS_REF in the
-// signatures it builds functions from (`jsTypes`); runtime:wasm's own API never does, and refuses
-// `externref` as before.
+// the number it is kept under in its store's `Refs`; wasmtime holds the number in an `externref`,
+// and says when it has freed that (`op_wasm_refs_freed`, ext_wasm/src/js_ref.rs), and only then is
+// the value forgotten and its number used again. Only the store's keepers (runtime:wasm/webassembly)
+// hold its `Refs`, so a value that refers back to the instance (a closure over its exports, as
+// wasm-bindgen's glue hands the guest) is garbage together with them, and the store is dropped.
+// So nothing finds a store's values by its key: `encode`, `decode` and the rest are given them by
+// the object they work for (its keeper's, `refsOf`, or its store's host table's). A table of them
+// by key would keep every store (a `WeakRef`'s target is kept until the job ends, as the spec
+// asks: a loop of `new WebAssembly.Instance` would keep them all). The `WebAssembly` global names
+// the type JS_REF in the signatures it builds functions from (`jsTypes`); runtime:wasm's own API
+// never does, and refuses `externref` as before.
 
 /** The type name of an `externref` in the `WebAssembly` global's signatures. */
 export const JS_REF = "jsref";
 
-/** The values by number; 0 is null, which crosses as the null reference. */
-const refValues: unknown[] = [null];
-const freeRefs: number[] = [];
+/** The JS values one store holds as `externref`s, by number; 0 is null, which crosses as the null
+ * reference. Made before the store, whose op is given its key (`newRefs`), and kept by the
+ * store's record. */
+export class Refs {
+  readonly values: unknown[] = [null];
+  readonly free: number[] = [];
+
+  constructor(readonly key: number) {}
+
+  /** The value under number `id` (0: null). */
+  value(id: number): unknown {
+    return id === 0 ? null : this.values[id];
+  }
+}
+
+let lastKey = 0;
+/** Values added since the freed numbers of a store were last collected, across stores: a count
+ * of the runtime's, not a field of each store's, which would cost a property's get and set on
+ * every value. */
 let refsMade = 0;
 
-/** The number `value` crosses under: a new one each time (each becomes one reference). */
-export function refId(value: unknown): number {
-  if (value === null) return 0;
-  // Collect the freed numbers when none is left, at most once per 256 values made.
-  if (freeRefs.length === 0 && refsMade >= 256) collectRefs();
+/** The values of a new store of the `WebAssembly` global: its key names them to Rust. */
+export function newRefs(): Refs {
+  return new Refs(++lastKey);
+}
+
+/** The property of a store's keeper (runtime:wasm/webassembly) that gives its store's `Refs`. */
+export const REFS: unique symbol = Symbol("refs");
+
+/** The values of the store that `owner`, a keeper, keeps; null for anything else (the
+ * interpreter's objects). */
+export function refsOf(owner: object | null): Refs | null {
+  return owner === null ? null : (owner as { [REFS]?: Refs | null })[REFS] ?? null;
+}
+
+/** The number `value` crosses into the store of `refs` under: a new one each time (each becomes
+ * one reference). With no `refs` (a store of runtime:wasm's, which passes no JS values, so that
+ * the op refuses the type before it reads the number), 0. */
+export function refId(refs: Refs | null, value: unknown): number {
+  if (value === null || refs === null) return 0;
+  const { values, free } = refs;
+  // Collect the store's freed numbers when none is left, at most once per 256 values made.
+  if (free.length === 0 && refsMade >= 256) collectRefs(refs);
   refsMade++;
-  const id = freeRefs.length > 0 ? freeRefs.pop() as number : refValues.length;
-  refValues[id] = value;
+  const id = free.length > 0 ? free.pop() as number : values.length;
+  values[id] = value;
   return id;
 }
 
-/** The value under number `id`, which a reference in a store holds (0: null). */
-export function refValue(id: number): unknown {
-  return id === 0 ? null : refValues[id];
-}
-
-function collectRefs(): void {
+function collectRefs(refs: Refs): void {
   refsMade = 0;
   // Indexed, not `for...of`: the engine's iterator protocol cost more than the rest of the loop.
-  const freed = ops.op_wasm_refs_freed();
+  const freed = ops.op_wasm_refs_freed(refs.key);
   for (let i = 0; i < freed.length; i++) {
     const id = freed[i];
     // Only numbers given out here come back (the raw ops could be handed others).
-    if (id <= 0 || id >= refValues.length) continue;
-    refValues[id] = undefined;
-    freeRefs.push(id);
+    if (id <= 0 || id >= refs.values.length) continue;
+    refs.values[id] = undefined;
+    refs.free.push(id);
   }
 }
 

@@ -61,7 +61,7 @@ import { jsImport } from "runtime:wasm/coerce";
 import { Exception, JSTag, Tag, throwExceptionsAsThemselves } from "runtime:wasm/exception";
 import { promisingCall, Suspending, SuspendError, suspendingImport } from "runtime:wasm/jspi";
 import { setSameStore, Table } from "runtime:wasm/table";
-import { codes, jsTypes, ops, reserving, reservingNow } from "runtime:wasm/values";
+import { codes, jsTypes, newRefs, ops, REFS, type Refs, reserving, reservingNow } from "runtime:wasm/values";
 import { HOST_OBJECT } from "runtime:wasm/import-object";
 
 
@@ -76,9 +76,12 @@ const JS_API = JSON.stringify({ initialize: false });
 const instances = new FinalizationRegistry<number>((raw) => ops.op_wasm_instance_forget(raw, false));
 
 /** What the instances of one wasmtime store share on the JS side: the table of their JS host
- * functions, numbered across the store (null until one of them has a host import). */
+ * functions, numbered across the store (null until one of them has a host import), and the JS
+ * values the store holds as `externref`s (runtime:wasm/values, `Refs`), which only the store's
+ * keepers hold: a value that refers back to an instance is garbage with it. */
 interface StoreRecord {
   table: HostTable | null;
+  readonly refs: Refs;
 }
 
 /** What each of an instance's exports holds to keep its wasmtime instance (registered in
@@ -97,6 +100,11 @@ class Keeper {
 
   constructor(readonly store: StoreRecord | null, raw: number) {
     this.token = raw !== 0 ? ops.op_wasm_reclaim_token(raw, false) : undefined;
+  }
+
+  /** The store's JS values, for runtime:wasm/objects and runtime:wasm/table (`refsOf`). */
+  get [REFS](): Refs | null {
+    return this.store?.refs ?? null;
   }
 }
 
@@ -283,7 +291,7 @@ function adoptAll(
 /** The store's table of host functions with a joining module's added: the table, and the number
  * its first host import has there. */
 function joinTable(store: StoreRecord, split: SplitImports, id: number): { table: HostTable; offset: number } {
-  const added = hostTable(split, [id], true);
+  const added = hostTable(split, [id], store.refs);
   if (store.table === null) {
     store.table = added;
     return { table: added, offset: 0 };
@@ -322,6 +330,7 @@ class Instance {
     }
     let raw: number;
     let table: HostTable | null = null;
+    const refs = join === null ? newRefs() : join.store.refs;
     try {
       if (join !== null) {
         const { table: all, offset } = joinTable(join.store, split, id);
@@ -334,17 +343,17 @@ class Instance {
         return;
       }
       if (split.host === "") {
-        raw = reservingNow(() => ops.op_wasm_instance_create_sync(id, JS_API, "", true));
+        raw = reservingNow(() => ops.op_wasm_instance_create_sync(id, JS_API, "", refs.key));
       } else {
-        table = hostTable(split, [id], true);
-        const token = reservingNow(() => ops.op_wasm_instance_begin(id, JS_API, "", split.host, true));
+        table = hostTable(split, [id], refs);
+        const token = reservingNow(() => ops.op_wasm_instance_begin(id, JS_API, "", split.host, refs.key));
         raw = driveInstantiationSync(token, table, ops.op_wasm_instance_end);
       }
     } catch (e) {
-      throw standard(e);
+      throw standard(e, refs);
     }
     const functions = new Map<number, Function>();
-    const kept = keeper(raw, { table });
+    const kept = keeper(raw, { table, refs });
     adoptAll(split, kept, raw, functions, table);
     this.#exports = wasmtimeExports(kept, raw, table, Module.shape(module).refTables ?? [], functions, tags);
   }
@@ -409,7 +418,7 @@ async function compile(source: unknown): Promise<Module> {
     // Compiled for the engine its instances run on (ext_wasm/src/module.rs, `js_api_engine`).
     id = await ops.op_wasm_module_compile(copy, true);
   } catch (e) {
-    throw standard(e);
+    throw standard(e, null);
   }
   return Module.compiled(id, copy);
 }
@@ -422,6 +431,7 @@ async function instantiateModule(module: Module, importObject: unknown): Promise
   }
   let raw: number;
   let table: HostTable | null = null;
+  const refs = join === null ? newRefs() : join.store.refs;
   try {
     if (join !== null) {
       const { table: all, offset } = joinTable(join.store, split, id);
@@ -434,21 +444,21 @@ async function instantiateModule(module: Module, importObject: unknown): Promise
       }, raw, join.store);
     }
     if (split.host === "") {
-      const made = reserving(() => ops.op_wasm_instance_create(id, JS_API, "", true));
+      const made = reserving(() => ops.op_wasm_instance_create(id, JS_API, "", refs.key));
       raw = (made instanceof Promise ? await made : made) ?? await ops.op_wasm_call_unfinished();
     } else {
-      table = hostTable(split, [id], true);
-      const begun = reserving(() => ops.op_wasm_instance_begin(id, JS_API, "", split.host, true));
+      table = hostTable(split, [id], refs);
+      const begun = reserving(() => ops.op_wasm_instance_begin(id, JS_API, "", split.host, refs.key));
       raw = await driveInstantiation(begun instanceof Promise ? await begun : begun, table, ops.op_wasm_instance_end);
     }
   } catch (e) {
-    throw standard(e);
+    throw standard(e, refs);
   }
   return Instance.adopt((owner) => {
     const functions = new Map<number, Function>();
     adoptAll(split, owner, raw, functions, table);
     return wasmtimeExports(owner, raw, table, Module.shape(module).refTables ?? [], functions, tags);
-  }, raw, { table });
+  }, raw, { table, refs });
 }
 
 async function instantiate(source: unknown, importObject?: unknown): Promise<unknown> {
@@ -502,7 +512,8 @@ function promising(fn: unknown): (...args: unknown[]) => Promise<unknown> {
       }
     }
     const { raw, index, params, results } = known;
-    return promisingCall({ raw, index, name, params, results, table, coerce: toWasm, standard }, args);
+    const refs = store!.refs;
+    return promisingCall({ raw, index, name, params, results, table, coerce: toWasm, standard: (e) => standard(e, refs) }, args);
   };
   Object.defineProperty(wrapped, "name", { value: name });
   Object.defineProperty(wrapped, "length", { value: exported.length });

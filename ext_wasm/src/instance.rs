@@ -43,8 +43,9 @@ pub struct Made {
 
 /// `instantiate(moduleId, config?)`: needs `[capabilities.wasm] execute`. `imports_json` lists
 /// the modules to link by import name (see `linked_modules`). A store with JS host functions is
-/// made with `op_wasm_instance_begin` instead. `js_values` is set by the `WebAssembly` global
-/// only: its stores pass `externref`s (js_ref.rs).
+/// made with `op_wasm_instance_begin` instead. `refs_key` is the `WebAssembly` global's only: the
+/// key of the JS array that keeps the JS values the store holds as `externref`s (js_ref.rs); 0 for
+/// runtime:wasm's stores, which pass numbers only.
 ///
 /// Polls the instantiation once (call_first.rs): the instance id if it ended, `null` if the JS
 /// side is to await `op_wasm_call_unfinished` for the id (the module is still being compiled for
@@ -61,9 +62,9 @@ pub fn op_wasm_instance_create(
   module_id: f64,
   #[string] config_json: &str,
   #[string] imports_json: &str,
-  js_values: bool,
+  refs_key: f64,
 ) -> Result<Option<f64>, WasmError> {
-  let (plan, reservation) = plan(&state.borrow(), module_id, config_json, imports_json, "", js_values)?;
+  let (plan, reservation) = plan(&state.borrow(), module_id, config_json, imports_json, "", refs_key)?;
   let shared = state.clone();
   poll_first_shared(&state, async move {
     let mut made = make_store(plan, None).await?;
@@ -81,9 +82,9 @@ pub fn op_wasm_instance_create_sync(
   module_id: f64,
   #[string] config_json: &str,
   #[string] imports_json: &str,
-  js_values: bool,
+  refs_key: f64,
 ) -> Result<f64, WasmError> {
-  let (mut plan, reservation) = plan(state, module_id, config_json, imports_json, "", js_values)?;
+  let (mut plan, reservation) = plan(state, module_id, config_json, imports_json, "", refs_key)?;
   plan.blocking = true;
   let made = crate::call_sync::block_here(make_store(plan, None), None)
     .unwrap_or_else(|| Err(WasmError::instantiate("the instantiation did not end")));
@@ -102,9 +103,9 @@ pub fn op_wasm_instance_begin(
   #[string] config_json: &str,
   #[string] imports_json: &str,
   #[string] host_json: &str,
-  js_values: bool,
+  refs_key: f64,
 ) -> Result<f64, WasmError> {
-  let (plan, reservation) = plan(state, module_id, config_json, imports_json, host_json, js_values)?;
+  let (plan, reservation) = plan(state, module_id, config_json, imports_json, host_json, refs_key)?;
   let bridge = Arc::new(HostBridge::default());
   let timeout = plan.recipe.config.timeout_ms.map(std::time::Duration::from_millis);
   let future = {
@@ -135,15 +136,16 @@ fn plan(
   config_json: &str,
   imports_json: &str,
   host_json: &str,
-  js_values: bool,
+  refs_key: f64,
 ) -> Result<(Plan, Reservation), WasmError> {
   let request = Request { module_id, config_json, imports_json, host_json, purpose: Purpose::Instance, stores: 1 };
+  let refs = crate::js_ref::RefQueues::store(state, refs_key)?;
   let (mut recipe, reservation) = check(state, &request)?;
-  if js_values && !recipe.module.has_start() {
+  if refs.is_some() && !recipe.module.has_start() {
     recipe.config.for_js_api();
   }
   let mut plan = recipe.into_plan()?;
-  plan.refs = js_values.then(|| state.borrow::<crate::js_ref::JsRefs>().clone());
+  plan.refs = refs;
   Ok((plan, reservation))
 }
 

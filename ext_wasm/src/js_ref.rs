@@ -2,20 +2,26 @@
 //!
 //! wasm-bindgen built with reference types (Rust 1.82 and later turn them on) passes JS values to
 //! and from the guest as `externref`s and keeps them in an exported `externref` table. JS keeps
-//! each value in a registry under a number (ts/wasm_values.ts, `refId`); an 8-byte slot carries
-//! that number (0 for null), and in the store the value is an [`ExternRef`] holding a [`Held`]
-//! id. When wasmtime frees the reference (its collector finds it unreachable, or the store is
-//! dropped), dropping the `Held` queues the id, and JS forgets the value when it next collects
-//! the queue (`op_wasm_refs_freed`). Every slot conversion makes a new reference, so an id is
-//! held by exactly one `ExternRef` and freed once. An id JS wrote for an op that fails before it
-//! makes the reference (a busy store, a host call cancelled before it reads its reply) is never
-//! freed: the registry keeps that value, one per such failure.
+//! the values each store holds in an array of that store's (ts/wasm_values.ts, `Refs`), under a
+//! number; only the store's own JS objects (its keepers) hold the array, so a value that refers
+//! back to the instance (a closure over its exports) is garbage together with them, and the store
+//! is dropped (reclaim.rs). An 8-byte slot carries that number (0 for null), and in the store the
+//! value is an [`ExternRef`] holding a [`Held`] number. When wasmtime frees the reference (its
+//! collector finds it unreachable, or the store is dropped), dropping the `Held` queues the number
+//! in the store's [`JsRefs`], and JS forgets the value when it next collects that queue
+//! (`op_wasm_refs_freed`, by the key JS gave the store when it made it: [`RefQueues`]). Every slot
+//! conversion makes a new reference, so a number is held by exactly one `ExternRef` and freed
+//! once. A number JS wrote for an op that fails before it makes the reference (a busy store, a
+//! host call cancelled before it reads its reply) is never freed: the store's array keeps that
+//! value, one per such failure, until the store goes.
 //!
 //! Only stores the `WebAssembly` global makes take `externref`s (`StoreData::refs`): runtime:wasm's
 //! own API passes numbers, and refuses a signature with any other type (5007, or 5001 for an
 //! import), as it always has.
 
-use std::sync::{Arc, Mutex};
+use std::cell::RefCell;
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, Weak};
 
 use deno_core::{op2, OpState};
 use wasmtime::{AsContext, AsContextMut, ExternRef, HeapType, Val, ValType};
@@ -24,10 +30,56 @@ use crate::error::WasmError;
 use crate::store::StoreData;
 use crate::value::{slot_to_val, val_to_slot, SLOT};
 
-/// The ids whose references wasmtime has freed, waiting for JS to forget their values: one queue
-/// per runtime (in `OpState`), shared with each of its stores that take `externref`s.
+/// The numbers of one store's values whose references wasmtime has freed, waiting for JS to
+/// forget them: the store's, shared with each `Held` it makes.
 #[derive(Clone, Default)]
 pub struct JsRefs(Arc<Mutex<Vec<u32>>>);
+
+/// Each store's [`JsRefs`] by the key JS named its values with (ts/wasm_values.ts, `Refs.key`):
+/// one table per runtime (in `OpState`), for `op_wasm_refs_freed`. It holds them weakly, so a
+/// queue goes with its store and its `Held`s; the entries of those gone are swept out as the
+/// table grows.
+#[derive(Default)]
+pub struct RefQueues(RefCell<Queues>);
+
+#[derive(Default)]
+struct Queues {
+  by_key: HashMap<u32, Weak<Mutex<Vec<u32>>>>,
+  /// The number of entries after the last sweep; the next sweeps at twice as many.
+  swept: usize,
+}
+
+impl RefQueues {
+  /// The queue of a new store whose values JS keeps under `key` (its `Refs.key`); none for key 0,
+  /// a store of runtime:wasm's own API, which passes numbers only.
+  ///
+  /// # Errors
+  /// 5007 for a key that is not a whole number from 0 to 2^32 - 1.
+  pub fn store(state: &OpState, key: f64) -> Result<Option<JsRefs>, WasmError> {
+    if key == 0.0 {
+      return Ok(None);
+    }
+    let Some(key) = whole_u32(key) else {
+      return Err(WasmError::type_error(format!(
+        "{key} is not a key of a store's JS values; pass a whole number from 1 to 2^32 - 1, or 0 for none"
+      )));
+    };
+    let refs = JsRefs::default();
+    let mut queues = state.borrow::<RefQueues>().0.borrow_mut();
+    if queues.by_key.len() >= 2 * queues.swept.max(64) {
+      queues.by_key.retain(|_, queue| queue.strong_count() > 0);
+      queues.swept = queues.by_key.len();
+    }
+    queues.by_key.insert(key, Arc::downgrade(&refs.0));
+    Ok(Some(refs))
+  }
+}
+
+/// `value` as a u32 if it is a whole number in u32's range.
+fn whole_u32(value: f64) -> Option<u32> {
+  // In range and whole (NaN fails both), so the cast is exact.
+  (value.fract() == 0.0 && (0.0..=f64::from(u32::MAX)).contains(&value)).then_some(value as u32)
+}
 
 impl JsRefs {
   fn lock(&self) -> std::sync::MutexGuard<'_, Vec<u32>> {
@@ -47,18 +99,29 @@ impl Drop for Held {
   }
 }
 
-/// The ids JS may forget: their references are gone (see the module docs). JS calls this now and
-/// then as it adds values, so the registry stays as large as what the stores still hold.
+/// The numbers of the store whose values JS keeps under `key` that JS may forget: their references
+/// are gone (see the module docs). JS calls this now and then as it adds values to the store, so
+/// the store's array stays as large as what the store still holds. Nothing for a key no live
+/// store has.
 ///
 /// # Examples
 ///
 /// ```ts
-/// for (const id of ops.op_wasm_refs_freed()) values[id] = undefined;
+/// for (const id of ops.op_wasm_refs_freed(refs.key)) refs.values[id] = undefined;
 /// ```
 #[op2]
 #[serde]
-pub fn op_wasm_refs_freed(state: &mut OpState) -> Vec<u32> {
-  state.try_borrow::<JsRefs>().map(|refs| std::mem::take(&mut *refs.lock())).unwrap_or_default()
+pub fn op_wasm_refs_freed(state: &mut OpState, key: f64) -> Vec<u32> {
+  take_freed(state, key)
+}
+
+/// What [`op_wasm_refs_freed`] returns, taken from the queue.
+fn take_freed(state: &OpState, key: f64) -> Vec<u32> {
+  let queue = whole_u32(key).and_then(|key| {
+    let queues = state.try_borrow::<RefQueues>()?.0.borrow();
+    queues.by_key.get(&key)?.upgrade()
+  });
+  queue.map(|queue| std::mem::take(&mut *JsRefs(queue).lock())).unwrap_or_default()
 }
 
 /// Whether `ty` is a type of JS values: `externref`, nullable or not.
@@ -175,5 +238,31 @@ mod tests {
     assert!(passes(&store, &ValType::I64));
     let mut store = store;
     assert!(to_val(&mut store, &ValType::EXTERNREF, 3u64.to_le_bytes()).unwrap().is_none());
+  }
+
+  #[test]
+  fn each_store_has_its_own_queue_which_goes_with_it() {
+    let mut state = OpState::new(None);
+    state.put(RefQueues::default());
+    assert!(RefQueues::store(&state, 0.0).unwrap().is_none(), "key 0: a store of runtime:wasm's");
+    for bad in [-1.0, 1.5, f64::NAN, f64::INFINITY, 2f64.powi(32)] {
+      assert!(RefQueues::store(&state, bad).is_err(), "{bad} is refused");
+      assert!(take_freed(&state, bad).is_empty());
+    }
+    let (one, two) = (RefQueues::store(&state, 1.0).unwrap().unwrap(), RefQueues::store(&state, 2.0).unwrap().unwrap());
+    one.lock().extend([4, 5]);
+    two.lock().push(9);
+    assert_eq!(take_freed(&state, 1.0), vec![4, 5]);
+    assert!(take_freed(&state, 1.0).is_empty(), "taken once");
+    assert_eq!(take_freed(&state, 2.0), vec![9]);
+    assert!(take_freed(&state, 3.0).is_empty(), "no store has key 3");
+    drop(one);
+    // The queues of stores that are gone are swept out as the table grows.
+    for key in 3..200 {
+      drop(RefQueues::store(&state, f64::from(key)).unwrap());
+    }
+    let queues = state.borrow::<RefQueues>().0.borrow();
+    assert!(queues.by_key.len() < 100, "{} entries kept", queues.by_key.len());
+    assert!(queues.by_key.contains_key(&2), "the live store's queue stays");
   }
 }

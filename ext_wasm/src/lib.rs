@@ -260,7 +260,7 @@ deno_core::extension!(
     state.put(process::ProcessTable::default());
     state.put(pool::PoolTable::default());
     state.put(hostcall::HostCalls::default());
-    state.put(js_ref::JsRefs::default());
+    state.put(js_ref::RefQueues::default());
   },
 );
 

@@ -18,10 +18,12 @@
 //! deno_core's builder records them. Its stack is the op's caller's, as the builder's is.
 //!
 //! An error that carries an exception out of the guest (`WasmError::thrown`, which only the
-//! `WebAssembly` global's stores make) is thrown as the value that exception stands for instead,
-//! made by the JS function ts/wasm_exception.ts registers ([`op_wasm_exception_maker`]): the
-//! `WebAssembly.Exception`, or the JS value a JS import threw through the guest. The Error would
-//! only have been unwrapped into that value in JS. In the same way, a failed call (a trap) of one
+//! `WebAssembly` global's stores make) is thrown as what the JS function ts/wasm_exception.ts
+//! registers returns instead ([`op_wasm_exception_maker`]: one object, `CARRIED`, with the
+//! exception kept beside it), which the op's caller makes the value the exception stands for: the `WebAssembly.Exception`, or the
+//! JS value a JS import threw through the guest. The Error would only have been unwrapped into
+//! that value in JS. (The caller, not the maker, makes the value: only the caller reaches the JS
+//! values of the store, which the store's own objects keep, js_ref.rs.) In the same way, a failed call (a trap) of one
 //! of the global's instances without JS host functions (`WasmError::is_runtime_error`) is thrown
 //! as the `WebAssembly.RuntimeError` its JS would have made of Kiln's error.
 
@@ -51,7 +53,7 @@ pub fn throw(scope: &mut v8::PinScope<'_, '_>, error: &WasmError) {
   scope.throw_exception(exception);
 }
 
-/// What JS gets for `error`: the value of the exception out of the guest it carries, or the
+/// What JS gets for `error`: what the maker makes of the exception out of the guest it carries, or the
 /// `WebAssembly.RuntimeError` of a `WebAssembly` global's failed call, where the global's JS has
 /// said how to make them ([`op_wasm_exception_maker`]), else its [`error_object`].
 pub fn exception_of<'s>(scope: &mut v8::PinScope<'s, '_>, error: &WasmError) -> v8::Local<'s, v8::Value> {
@@ -63,8 +65,8 @@ pub fn exception_of<'s>(scope: &mut v8::PinScope<'s, '_>, error: &WasmError) -> 
   made.unwrap_or_else(|| error_object(scope, error))
 }
 
-/// ts/wasm_exception.ts's `thrownByOp`, which makes the JS value of an exception out of the guest
-/// from [`thrown_items`]: kept in the isolate, as the JS side registers it on the first
+/// ts/wasm_exception.ts's `thrownByOp`, which makes what a synchronous op throws for an exception
+/// out of the guest from [`thrown_items`]: kept in the isolate, as the JS side registers it on the first
 /// instantiation through the `WebAssembly` global (not while the start-up snapshot is made, which
 /// keeps no isolate slots).
 struct ExceptionMaker(v8::Global<v8::Function>);
@@ -77,8 +79,8 @@ struct ExceptionMaker(v8::Global<v8::Function>);
 struct RuntimeErrorMaker(v8::Global<v8::Function>);
 
 /// Registers `maker` (ts/wasm_exception.ts, `thrownByOp`): from now on the synchronous ops throw
-/// an exception out of the guest as the `WebAssembly.Exception` or JS value it stands for, rather
-/// than as an error that carries it for `standard` to unwrap. An Error made, its stack captured
+/// an exception out of the guest as what it returns, which `standard` makes the
+/// `WebAssembly.Exception` or JS value it stands for, rather than as an error that carries it. An Error made, its stack captured
 /// and its properties set, then unwrapped in JS, took most of the 5.1 µs of an exception caught in
 /// JS (BENCHMARKS.md, the thirty-ninth pass). `runtime_error` makes a `WebAssembly.RuntimeError`
 /// from a message ([`RuntimeErrorMaker`]), for the failed calls of the global's instances.
@@ -113,7 +115,7 @@ fn runtime_error<'s>(scope: &mut v8::PinScope<'s, '_>, error: &WasmError) -> Opt
   value
 }
 
-/// The JS value of exception `thrown`, made by the registered maker; `None` if none is
+/// What JS gets for exception `thrown`, made by the registered maker; `None` if none is
 /// registered or it threw (the error that carries the exception is thrown instead).
 fn thrown_value<'s>(scope: &mut v8::PinScope<'s, '_>, thrown: &Thrown) -> Option<v8::Local<'s, v8::Value>> {
   let maker = v8::Local::new(scope, &scope.get_slot::<ExceptionMaker>()?.0);

@@ -129,11 +129,11 @@ const rawOps: [string, unknown[]][] = [
   ["op_wasm_module_compile", [bytes]],
   ["op_wasm_module_compile_file", ["./loop.wasm"]],
   ["op_wasm_module_drop", [Number(droppedModule)]],
-  ["op_wasm_instance_create", [Number(moduleId), "", "", false]],
+  ["op_wasm_instance_create", [Number(moduleId), "", "", 0]],
   ["op_wasm_instance_linked", [raw]],
   ["op_wasm_instance_take_output", [raw, 1]],
   // Host-call ops: no call is parked, so even the "good" token names nothing (5005).
-  ["op_wasm_instance_begin", [Number(moduleId), "", "", "[[\"env\",\"f\",\"function\",null]]", false]],
+  ["op_wasm_instance_begin", [Number(moduleId), "", "", "[[\"env\",\"f\",\"function\",null]]", 0]],
   ["op_wasm_instance_end", [1]],
   // Joins the store of `raw` with a module that imports nothing of it, naming an extern of it.
   ["op_wasm_instance_join", [raw, Number(moduleId), `[["env","m","extern",[${raw},"memory",0]]]`, 0, true]],
@@ -168,7 +168,7 @@ const rawOps: [string, unknown[]][] = [
   ["op_wasm_instance_call_numbers_first", [boundedRaw * 65536 + 7, 6, 3, 0]],
   ["op_wasm_call_unfinished", []],
   // The ids of JS values wasmtime freed (none here): it takes nothing, so nothing is refused.
-  ["op_wasm_refs_freed", []],
+  ["op_wasm_refs_freed", [1]],
   ["op_wasm_memory_read", [raw, 0, new Uint8Array(4)]],
   ["op_wasm_memory_write", [raw, 0, new Uint8Array(4)]],
   ["op_wasm_memory_size", [raw]],

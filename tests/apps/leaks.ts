@@ -209,6 +209,81 @@ async function forgetSync(): Promise<void> {
   console.log(JSON.stringify({ made, failures, held: held(41), memory: new Uint8Array(memory.buffer)[0], div: div(6, 3) }));
 }
 
+// JS values a store holds as `externref`s (wasm-bindgen's glue keeps each JS value it hands the
+// guest in an exported table of them) that refer back to their instance, in the table, a global,
+// through a JS import and in exceptions both ways, with max_instances 12. Kiln kept every such
+// value in one array for the runtime until wasmtime freed its reference, which it does only when
+// the store goes: each instance kept itself, and the 13th failed. Each store's values are now kept
+// by its own objects (runtime:wasm/values, `Refs`), and go with them. An instance the app keeps
+// keeps its values, which are told apart from the numbers the other stores gave theirs.
+async function forgetValues(): Promise<void> {
+  const module = await WebAssembly.compile(await readBytes("./held_values.wasm"));
+  type Exports = {
+    refs: WebAssembly.Table;
+    held: WebAssembly.Global;
+    thrown: WebAssembly.Tag;
+    keep(value: unknown): void;
+    take(): unknown;
+    viaEcho(value: unknown): unknown;
+    viaFail(value: unknown): void;
+    throwIt(value: unknown): void;
+  };
+  const imports = {
+    env: {
+      echo: (value: unknown) => value,
+      fail: (value: unknown) => {
+        throw value;
+      },
+    },
+  };
+  // Hands the instance's exports values that refer back to them; whether each came back as itself.
+  const use = (exports: Exports, value: unknown): boolean => {
+    exports.keep(value);
+    exports.refs.set(1, { exports });
+    let thrown = false;
+    try {
+      exports.throwIt(value);
+    } catch (e) {
+      thrown = e instanceof WebAssembly.Exception && e.getArg(exports.thrown, 0) === value;
+    }
+    let failed = false;
+    try {
+      exports.viaFail(value);
+    } catch (e) {
+      failed = e === value;
+    }
+    return thrown && failed && exports.take() === value && exports.held.value === value &&
+      (exports.refs.get(1) as { exports: Exports }).exports === exports && exports.viaEcho(value) === value;
+  };
+  const kept = new WebAssembly.Instance(module, imports).exports as Exports;
+  const keptValue = { kept: true, self: () => kept };
+  let made = use(kept, keptValue) ? 1 : 0;
+  let failures = 0;
+  const failed = (e: unknown) => {
+    failures++;
+    if (failures === 1) console.log("first failure:", e instanceof Error ? `${e.name}: ${e.message}` : String(e));
+  };
+  for (let i = 0; i < 1_000; i++) {
+    try {
+      const exports = new WebAssembly.Instance(module, imports).exports as Exports;
+      if (use(exports, () => exports)) made++;
+    } catch (e) {
+      failed(e);
+    }
+  }
+  for (let i = 0; i < 200; i++) {
+    try {
+      const exports = (await WebAssembly.instantiate(module, imports)).exports as Exports;
+      if (use(exports, () => exports)) made++;
+    } catch (e) {
+      failed(e);
+    }
+  }
+  const still = kept.take() === keptValue && kept.held.value === keptValue && kept.viaEcho(keptValue) === keptValue &&
+    (kept.refs.get(1) as { exports: Exports }).exports === kept;
+  console.log(JSON.stringify({ made, failures, kept: still }));
+}
+
 // Processes, pools and components without host functions take their room the same way: with
 // max_instances 12 and the room held by forgotten instances that their host functions refer to
 // (cycles, which only the cycle collector frees), `spawn`, `createPool` and a component's
@@ -363,5 +438,5 @@ async function derefs(): Promise<void> {
   console.log(JSON.stringify({ found, grown }));
 }
 
-const modes: Record<string, () => Promise<void>> = { cycles, forget, forgetHost, forgetGlobal, forgetCycles, forgetSync, forgetThenSpawn, callers, inflight, concurrent, throws, derefs };
+const modes: Record<string, () => Promise<void>> = { cycles, forget, forgetHost, forgetGlobal, forgetCycles, forgetSync, forgetValues, forgetThenSpawn, callers, inflight, concurrent, throws, derefs };
 await modes[Kiln.args[0]]();
