@@ -11,6 +11,24 @@ function outcome(e: unknown): string {
   return isWasmError(e) ? `${e.code} ${e.name}` : `uncoded ${String(e)}`;
 }
 
+function named(e: unknown): string {
+  return e instanceof Error ? `${e.name}: ${e.message}` : String(e);
+}
+
+/** The failures of a loop: counted, and the first printed as `describe` has it. */
+class Failures {
+  count = 0;
+  readonly describe: (e: unknown) => string;
+
+  constructor(describe: (e: unknown) => string) {
+    this.describe = describe;
+  }
+
+  add(e: unknown): void {
+    if (++this.count === 1) console.log("first failure:", this.describe(e));
+  }
+}
+
 async function cycles(): Promise<void> {
   const moduleId = await compileFile("./loop.wasm");
   const instantiateDrop = async (n: number) => {
@@ -36,7 +54,7 @@ async function forget(): Promise<void> {
   // max_instances is 100 in this app's manifest; none of these is dropped by the app.
   const moduleId = await compileFile("./loop.wasm");
   let made = 0;
-  let failures = 0;
+  const failures = new Failures(outcome);
   for (let i = 0; i < 10_000; i++) {
     try {
       const instance = await instantiate(moduleId);
@@ -45,11 +63,10 @@ async function forget(): Promise<void> {
       // would wait for the engine's cycle collector).
       if (two === 2 && (instance.exports as { div(a: number, b: number): number }).div(6, 3) === 2) made++;
     } catch (e) {
-      failures++;
-      if (failures === 1) console.log("first failure:", outcome(e));
+      failures.add(e);
     }
   }
-  console.log(JSON.stringify({ made, failures }));
+  console.log(JSON.stringify({ made, failures: failures.count }));
 }
 
 // Instances with a JS host function, forgotten in one long run of awaits that never lets a timer
@@ -64,18 +81,17 @@ async function forgetHost(): Promise<void> {
   // A function taken from `exports` keeps its store after the app let go of the instance.
   const held = await (async () => ((await instantiate(moduleId, { imports })).exports as { g(x: number): number }).g)();
   let made = 0;
-  let failures = 0;
+  const failures = new Failures(outcome);
   for (let i = 0; i < 10_000; i++) {
     try {
       const instance = await instantiate(moduleId, { imports });
       const [sum] = await instance.call<[number]>("g", i);
       if (sum === i + 1 && (instance.exports as { g(x: number): number }).g(i) === i + 1) made++;
     } catch (e) {
-      failures++;
-      if (failures === 1) console.log("first failure:", outcome(e));
+      failures.add(e);
     }
   }
-  console.log(JSON.stringify({ made, failures, held: held(41) }));
+  console.log(JSON.stringify({ made, failures: failures.count, held: held(41) }));
 }
 
 // The standard `WebAssembly` API's instances, forgotten the same way. Each export object (a
@@ -90,7 +106,7 @@ async function forgetGlobal(): Promise<void> {
   // An export the app keeps keeps its store after the app let go of the instance.
   const held = (new WebAssembly.Instance(module, imports).exports as Exports).t.get(0) as (x: number) => number;
   let made = 0;
-  let failures = 0;
+  const failures = new Failures(named);
   for (let i = 0; i < 10_000; i++) {
     try {
       const instance = i % 2 === 0 ? new WebAssembly.Instance(module, imports) : await WebAssembly.instantiate(module, imports);
@@ -99,11 +115,10 @@ async function forgetGlobal(): Promise<void> {
       if (exports.h(i) === i + 1 && bytes === 65536 && exports.g.value === 7 && exports.t.length === 1 && exports.e instanceof WebAssembly.Tag) made++;
       await null;
     } catch (e) {
-      failures++;
-      if (failures === 1) console.log("first failure:", e instanceof Error ? `${e.name}: ${e.message}` : String(e));
+      failures.add(e);
     }
   }
-  console.log(JSON.stringify({ made, failures, held: held(41) }));
+  console.log(JSON.stringify({ made, failures: failures.count, held: held(41) }));
 }
 
 // Instances whose host functions refer back to them, as emscripten's glue always does and apps
@@ -120,11 +135,7 @@ async function forgetCycles(): Promise<void> {
   const bytes = await readBytes("./all_export_kinds.wasm");
   const module = await WebAssembly.compile(bytes);
   let made = 0;
-  let failures = 0;
-  const failed = (e: unknown) => {
-    failures++;
-    if (failures === 1) console.log("first failure:", e instanceof Error ? `${e.name}: ${e.message}` : String(e));
-  };
+  const failures = new Failures(named);
   for (let i = 0; i < 1_000; i++) {
     try {
       let instance: WasmInstance | null = null;
@@ -133,7 +144,7 @@ async function forgetCycles(): Promise<void> {
       const viaCall = (await instance.call<[number]>("g", i))[0];
       if (viaCall === i + 1 && (instance.exports as { g(x: number): number }).g(i) === i + 1) made++;
     } catch (e) {
-      failed(e);
+      failures.add(e);
     }
     try {
       let exports: { h(x: number): number } | null = null;
@@ -141,7 +152,7 @@ async function forgetCycles(): Promise<void> {
       exports = (await WebAssembly.instantiate(module, imports)).exports as { h(x: number): number };
       if (exports.h(i) === i + 1) made++;
     } catch (e) {
-      failed(e);
+      failures.add(e);
     }
   }
   // A component's (tests/fixtures/components/host_imports.wat: quadruple(x) is double(double(x))).
@@ -157,7 +168,7 @@ async function forgetCycles(): Promise<void> {
       const [four] = await instance.call<[number]>("quadruple", 1);
       if (four === 4 && (instance.exports as { quadruple(x: number): number }).quadruple(i) === 4 * i) made++;
     } catch (e) {
-      failed(e);
+      failures.add(e);
     }
   }
   // `new WebAssembly.Instance`, in a loop that never yields: when one is refused, the collector
@@ -172,10 +183,10 @@ async function forgetCycles(): Promise<void> {
       exports = new WebAssembly.Instance(module, imports).exports as { h(x: number): number };
       if (exports.h(i) === i + 1) sync++;
     } catch (e) {
-      failed(e);
+      failures.add(e);
     }
   }
-  console.log(JSON.stringify({ made, failures, sync }));
+  console.log(JSON.stringify({ made, failures: failures.count, sync }));
 }
 
 // `new WebAssembly.Instance` in a loop that never yields, each instance forgotten at once (with
@@ -195,18 +206,17 @@ async function forgetSync(): Promise<void> {
   })();
   new Uint8Array(memory.buffer)[0] = 42;
   let made = 0;
-  let failures = 0;
+  const failures = new Failures(named);
   for (let i = 0; i < 10_000; i++) {
     try {
       const exports = new WebAssembly.Instance(module, imports).exports as Exports;
       const bytes = new Uint8Array(exports.memory.buffer).length;
       if (exports.h(i) === i + 1 && bytes === 65536 && exports.g.value === 7 && exports.t.length === 1 && exports.e instanceof WebAssembly.Tag) made++;
     } catch (e) {
-      failures++;
-      if (failures === 1) console.log("first failure:", e instanceof Error ? `${e.name}: ${e.message}` : String(e));
+      failures.add(e);
     }
   }
-  console.log(JSON.stringify({ made, failures, held: held(41), memory: new Uint8Array(memory.buffer)[0], div: div(6, 3) }));
+  console.log(JSON.stringify({ made, failures: failures.count, held: held(41), memory: new Uint8Array(memory.buffer)[0], div: div(6, 3) }));
 }
 
 // JS values a store holds as `externref`s (wasm-bindgen's glue keeps each JS value it hands the
@@ -258,17 +268,13 @@ async function forgetValues(): Promise<void> {
   const kept = new WebAssembly.Instance(module, imports).exports as Exports;
   const keptValue = { kept: true, self: () => kept };
   let made = use(kept, keptValue) ? 1 : 0;
-  let failures = 0;
-  const failed = (e: unknown) => {
-    failures++;
-    if (failures === 1) console.log("first failure:", e instanceof Error ? `${e.name}: ${e.message}` : String(e));
-  };
+  const failures = new Failures(named);
   for (let i = 0; i < 1_000; i++) {
     try {
       const exports = new WebAssembly.Instance(module, imports).exports as Exports;
       if (use(exports, () => exports)) made++;
     } catch (e) {
-      failed(e);
+      failures.add(e);
     }
   }
   for (let i = 0; i < 200; i++) {
@@ -276,12 +282,12 @@ async function forgetValues(): Promise<void> {
       const exports = (await WebAssembly.instantiate(module, imports)).exports as Exports;
       if (use(exports, () => exports)) made++;
     } catch (e) {
-      failed(e);
+      failures.add(e);
     }
   }
   const still = kept.take() === keptValue && kept.held.value === keptValue && kept.viaEcho(keptValue) === keptValue &&
     (kept.refs.get(1) as { exports: Exports }).exports === kept;
-  console.log(JSON.stringify({ made, failures, kept: still }));
+  console.log(JSON.stringify({ made, failures: failures.count, kept: still }));
 }
 
 // Processes, pools and components without host functions take their room the same way: with
