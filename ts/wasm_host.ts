@@ -257,6 +257,9 @@ function made(caller: Caller): { exports?: WasmExports } {
   return made;
 }
 
+/** The field of a `caller.memory` that holds its caller (see `CallerMemory`). */
+const MEMORY_CALLER = Symbol("caller");
+
 /**
  * `caller.memory`: an object made on each read of `memory`, with one field, its caller, and its
  * methods on its prototype. It was made once per caller, with its methods as closures over the
@@ -264,13 +267,16 @@ function made(caller: Caller): { exports?: WasmExports } {
  * only the engine's cycle collector freed), a round trip to a host function that read one byte of
  * its caller's memory took about 5 µs, and 2.1-2.8 µs this way (BENCHMARKS.md, the forty-third
  * pass, which took such a call from 40,588 instructions to 19,158 with its engine change).
- * So `caller.memory !== caller.memory`, and its methods are called on it, as a `Map`'s are.
+ * So `caller.memory !== caller.memory`, and its methods are called on it, as a `Map`'s are. It is
+ * made as an object literal with a symbol-keyed field, as a caller is (`newCaller`), not as a
+ * class instance with a private field, which cost more to make (the forty-sixth pass).
  */
 class CallerMemory {
-  readonly #caller: Caller;
+  declare [MEMORY_CALLER]: Caller | null;
 
-  constructor(caller: Caller) {
-    this.#caller = caller;
+  /** The memory of `caller`'s caller. */
+  static of(caller: Caller | null): CallerMemory {
+    return { __proto__: CallerMemory.prototype, [MEMORY_CALLER]: caller } as unknown as CallerMemory;
   }
 
   read(offset: number | bigint, length: number | bigint): Uint8Array {
@@ -297,13 +303,16 @@ class CallerMemory {
 
   /** The token of the host call `memory`'s caller was given to, while it runs. */
   static #live(memory: unknown, what: string): number {
-    if (typeof memory !== "object" || memory === null || !(#caller in memory)) {
+    const caller = typeof memory === "object" && memory !== null
+      ? (memory as { [MEMORY_CALLER]?: Caller | null })[MEMORY_CALLER]
+      : undefined;
+    if (caller === undefined || caller === null) {
       throw wasmError(
         "TypeError",
         `caller.memory.${what}: call it on caller.memory (\`caller.memory.${what}(...)\`), not taken off it`,
       );
     }
-    const token = (memory as CallerMemory).#caller[CALLER_TOKEN];
+    const token = caller[CALLER_TOKEN];
     if (token < 0) {
       throw wasmError(
         "MemoryError",
@@ -330,7 +339,7 @@ export class Caller implements WasmCaller {
   declare [CALLER_TABLE]: HostTable;
 
   get memory(): WasmCaller["memory"] {
-    return new CallerMemory(this);
+    return CallerMemory.of(this);
   }
 
   /** Called when the host function returns: the caller stops working. */

@@ -334,6 +334,8 @@ export function toBytes(data: unknown, where: string): Uint8Array {
 
 /** A memory offset or length: a non-negative safe integer, given as a number or a bigint. */
 export function toIndex(value: unknown, where: string): number {
+  // The common case first: a whole number below 2^32, with no call (Number.isSafeInteger is one).
+  if (typeof value === "number" && value >>> 0 === value) return value;
   const n = typeof value === "bigint" && value >= 0n && value <= BigInt(Number.MAX_SAFE_INTEGER)
     ? Number(value)
     : value;
