@@ -76,7 +76,7 @@ export function hostExportFunction(
  * call holds the store, so no other bound call of the store runs until it ends (one nested in it
  * is busy, and goes the JS path, with buffers of its own).
  */
-function boundCalls(table: HostTable, standard: (error: unknown) => unknown = (e) => e): unknown[] {
+function boundCalls(table: HostTable, standard: ApiExport["standard"] = (e) => e): unknown[] {
   if (table.bound !== null) return table.bound;
   const state = newState();
   const calls: unknown[] = [];
@@ -97,7 +97,7 @@ function boundCalls(table: HostTable, standard: (error: unknown) => unknown = (e
     const failed = withCause(error, state);
     state.thrown = undefined;
     state.hasThrown = false;
-    throw standard(failed);
+    throw standard(failed, table.refs);
   };
   fit();
   table.bound = calls;
@@ -123,7 +123,7 @@ function syncRunner(
   resultCount: number,
   table: HostTable,
   write: (view: DataView, args: readonly unknown[]) => void,
-  standard: (error: unknown) => unknown,
+  standard: ApiExport["standard"],
 ): (args: readonly unknown[]) => DataView {
   const packed = raw * EXPORT_INDEX_LIMIT + index;
   const oneOp = index < EXPORT_INDEX_LIMIT && Number.isSafeInteger(packed);
@@ -173,7 +173,7 @@ function syncRunner(
       }
     } catch (error) {
       if (token !== -1) ops.op_wasm_hcall_cancel(token);
-      throw standard(withCause(error, state));
+      throw standard(withCause(error, state), table.refs);
     } finally {
       running = outer;
     }
@@ -278,7 +278,7 @@ function numbersReentry(
     try {
       result = ops.op_wasm_caller_call_numbers(via, packed, count, x, y, z);
     } catch (error) {
-      throw standard(withCause(error, state));
+      throw standard(withCause(error, state), table.refs);
     } finally {
       table.serving = serving;
       running = outer;
@@ -333,11 +333,11 @@ function reentry(api: ApiExport): (via: number, args: unknown[]) => unknown {
       table.serving = serving;
       // A value a host function of the nested call threw, as `cause`; emscripten's `invoke_*`
       // wrappers catch the numbers they throw, which `standard` rethrows as they were.
-      throw standard(withCause(error, state));
+      throw standard(withCause(error, state), table.refs);
     } finally {
       running = outer;
     }
-    if (step !== CALLED && step !== DONE) throw standard(wasmError("CallError", `\`${name}\`: the call did not end`));
+    if (step !== CALLED && step !== DONE) throw standard(wasmError("CallError", `\`${name}\`: the call did not end`), table.refs);
     if (results.length === 0) return undefined;
     if (results.length === 1) return readSlot(view, 0, resultKinds[0], results[0], table.refs);
     return results.map((type, i) => readSlot(view, i, resultKinds[i], type, table.refs));

@@ -230,5 +230,7 @@ export interface ApiExport {
   results: readonly string[];
   table: HostTable;
   coerce: (type: string, value: unknown) => unknown;
-  standard: (error: unknown) => unknown;
+  /** Given a failure and the store's JS values (`refs`), which an exception out of the guest
+   * carries. */
+  standard: (error: unknown, refs: Refs | null) => unknown;
 }

@@ -116,7 +116,7 @@ export async function promisingCall(api: ApiExport, args: unknown[]): Promise<un
     }
   } catch (error) {
     if (!nested && token !== -1) ops.op_wasm_hcall_cancel(token);
-    throw standard(withCause(error, state));
+    throw standard(withCause(error, state), table.refs);
   }
   const call: PromisingCall = { token, resume: null };
   table.promising.push(call);
@@ -129,7 +129,7 @@ export async function promisingCall(api: ApiExport, args: unknown[]): Promise<un
     }
   } catch (error) {
     if (!nested) ops.op_wasm_hcall_cancel(token);
-    throw standard(withCause(error, state));
+    throw standard(withCause(error, state), table.refs);
   } finally {
     table.promising.splice(table.promising.lastIndexOf(call), 1);
     const outer = table.promising[table.promising.length - 1];

@@ -520,7 +520,7 @@ export function exportFunction(
     }
   } else if (table !== null) {
     // A store with JS imports: runtime:wasm's driver serves them.
-    fn = jsApiExportFunction({ raw, index, name, params, results, table, coerce: toWasm, standard: (e) => standard(e, refs) });
+    fn = jsApiExportFunction({ raw, index, name, params, results, table, coerce: toWasm, standard });
   } else {
     // Any other shape (i64, more parameters, several results): arguments and results in slots.
     const bytes = new Uint8Array(Math.max(params.length, results.length, 1) * 8);

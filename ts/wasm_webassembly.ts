@@ -512,8 +512,7 @@ function promising(fn: unknown): (...args: unknown[]) => Promise<unknown> {
       }
     }
     const { raw, index, params, results } = known;
-    const refs = store!.refs;
-    return promisingCall({ raw, index, name, params, results, table, coerce: toWasm, standard: (e) => standard(e, refs) }, args);
+    return promisingCall({ raw, index, name, params, results, table, coerce: toWasm, standard }, args);
   };
   Object.defineProperty(wrapped, "name", { value: name });
   Object.defineProperty(wrapped, "length", { value: exported.length });
