@@ -329,8 +329,9 @@ let registered = false;
 /** Has the synchronous ops throw exceptions out of the guest as CARRIED (`thrownByOp`), which
  * `standard` makes the exception, and the failed calls of the `WebAssembly` global's instances
  * without JS host functions as the `WebAssembly.RuntimeError` `runtimeError` makes of the message
- * (ext_wasm/src/raise.rs), which `standard` passes on as it is: done at the first instantiation through the `WebAssembly`
- * global, as Rust keeps the functions in the isolate, which the start-up snapshot does not keep. */
+ * (ext_wasm/src/raise.rs), which `standard` passes on as it is: done at the first instantiation
+ * through the `WebAssembly` global, as Rust keeps the functions in the isolate, which the start-up
+ * snapshot does not keep. */
 export function throwExceptionsAsThemselves(runtimeError: (message: string) => Error): void {
   if (registered) return;
   registered = true;

@@ -51,7 +51,8 @@ export const DONE = -1;
 export const CALLED = -2;
 
 /** Calls `h` with its arguments decoded from the slots (an `externref` from `refs`, its store's
- * values) and then `caller`, if it gets one. The common arities are called directly: a spread call builds an arguments array on every call. */
+ * values) and then `caller`, if it gets one. The common arities are called directly: a spread
+ * call builds an arguments array on every call. */
 function invoke(h: HostFn, view: DataView, caller: Caller | null, refs: Refs | null): unknown {
   const fn = h.fn as (...a: unknown[]) => unknown;
   const p = h.params;
