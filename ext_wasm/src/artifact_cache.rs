@@ -45,10 +45,11 @@ const SIZE_LIMIT: u64 = 5 << 30;
 const STALE_TEMPORARY: Duration = Duration::from_secs(3600);
 
 /// Changes every key when what Kiln writes changes, or the code it compiles: wasmtime's
-/// compatibility hash covers its version and settings, not Kiln's patch to its code generator
+/// compatibility hash covers its version and settings, not Kiln's patches to its code generator
 /// (patches/README.md). 2: epoch checks that preserve the loop's registers; 3: fuel checks too; 4:
-/// unconditional traps raised by a call rather than a trapping instruction.
-const FORMAT: &[u8] = b"kiln compiled code 4\0";
+/// unconditional traps raised by a call rather than a trapping instruction; 5: the deeper of two
+/// arguments computed first (patches/cranelift-codegen.patch).
+const FORMAT: &[u8] = b"kiln compiled code 5\0";
 
 /// The first line of a `.source` file.
 /// 2: the bounded exports (bounded.rs) after the hash.
