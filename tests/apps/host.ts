@@ -8,6 +8,32 @@ let rejectNext: unknown = null;
 let heldAfterAwait: WasmCaller | null = null;
 let pagesAfterAwait = -1;
 
+/** `caller.memory.read` and `write` past their fast paths: bigint offsets and lengths, a
+ * DataView, a method taken off `caller.memory`, a negative offset and a string for bytes. Leaves
+ * the memory as it found it. */
+function callerMemorySlowPaths(caller: WasmCaller, ptr: number): string {
+  const memory = caller.memory;
+  const kept = memory.read(ptr + 1, 1);
+  memory.write(BigInt(ptr) + 1n, new DataView(new TextEncoder().encode("E").buffer) as unknown as Uint8Array);
+  const read = new TextDecoder().decode(memory.read(BigInt(ptr), 2n));
+  memory.write(ptr + 1, kept);
+  const refused = [
+    () => (0, memory.read)(0, 1),
+    () => memory.read(-1, 1),
+    () => memory.read(0, 1.5),
+    () => memory.write(0, "x" as unknown as Uint8Array),
+    () => (0, memory.write)(0, kept),
+  ].map((f) => {
+    try {
+      f();
+      return "no error";
+    } catch (e) {
+      return isWasmError(e) ? `${e.code} ${e.name}` : String(e);
+    }
+  });
+  return `slow paths: ${read}, ${refused.join(", ")}`;
+}
+
 const instance = await instantiate(await compileFile("./host.wasm"), {
   imports: {
     env: {
@@ -18,7 +44,8 @@ const instance = await instantiate(await compileFile("./host.wasm"), {
       pair: (n: number) => [n * 2, BigInt(n) * 3n],
       log: (ptr: number, len: number, caller: WasmCaller) => {
         held = caller;
-        events.push(`log: ${new TextDecoder().decode(caller.memory.read(ptr, len))} (${caller.memory.size()} page)`);
+        const text = new TextDecoder().decode(caller.memory.read(ptr, len));
+        events.push(`log: ${text} (${caller.memory.size()} page); ${callerMemorySlowPaths(caller, ptr)}`);
         caller.memory.write(ptr, new TextEncoder().encode("J"));
       },
       fail: () => {
