@@ -13,27 +13,7 @@
 //! with interruption checks) and through the `WebAssembly` global (compiled without them), and
 //! every result must be what this file's evaluator computes.
 
-use kiln_test_support::App;
-
-/// A tiny deterministic RNG (xorshift64*).
-struct Rng(u64);
-
-impl Rng {
-  fn next(&mut self) -> u64 {
-    let mut x = self.0;
-    x ^= x >> 12;
-    x ^= x << 25;
-    x ^= x >> 27;
-    self.0 = x;
-    x.wrapping_mul(0x2545_F491_4F6C_DD1D)
-  }
-  fn below(&mut self, n: usize) -> usize {
-    (self.next() % n.max(1) as u64) as usize
-  }
-  fn pick<'a, T>(&mut self, from: &'a [T]) -> &'a T {
-    &from[self.below(from.len())]
-  }
-}
+use kiln_test_support::{App, Rng};
 
 #[derive(Clone, Copy, PartialEq, Debug)]
 enum Ty {
@@ -439,7 +419,7 @@ const CALLS: usize = 6;
 
 #[test]
 fn generated_code_computes_what_the_expressions_say_whichever_argument_is_deeper() {
-  let mut rng = Rng(0x5EED_C0DE_1234_5678);
+  let mut rng = Rng::new(0x5EED_C0DE_1234_5678);
   let funcs: Vec<Func> = (0..FUNCS).map(|_| func(&mut rng)).collect();
   let mut module = String::from("(module\n");
   for (i, f) in funcs.iter().enumerate() {

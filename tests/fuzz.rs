@@ -19,39 +19,13 @@ use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use arbitrary::Unstructured;
-use kiln_test_support::{kiln_bin, repo, wat_path};
+use kiln_test_support::{kiln_bin, repo, wat_path, Rng};
 use serde_json::Value;
 
 /// Inputs of each kind in the CI run.
 const CI_COUNT: usize = 1000;
 /// Inputs of each kind per kiln process in a soak run.
 const BATCH: usize = 2000;
-
-/// A tiny deterministic RNG (xorshift64*).
-struct Rng(u64);
-
-impl Rng {
-  fn new(seed: u64) -> Self {
-    Self(seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1)
-  }
-  fn next(&mut self) -> u64 {
-    let mut x = self.0;
-    x ^= x >> 12;
-    x ^= x << 25;
-    x ^= x >> 27;
-    self.0 = x;
-    x.wrapping_mul(0x2545_F491_4F6C_DD1D)
-  }
-  fn below(&mut self, n: usize) -> usize {
-    (self.next() % n.max(1) as u64) as usize
-  }
-  fn chance(&mut self, one_in: usize) -> bool {
-    self.below(one_in) == 0
-  }
-  fn bytes(&mut self, len: usize) -> Vec<u8> {
-    (0..len).map(|_| self.next() as u8).collect()
-  }
-}
 
 const HEADER: &[u8] = b"\0asm\x01\0\0\0";
 

@@ -408,3 +408,34 @@ pub const GUEST_ESCAPES_DENIED: &str = concat!(
   "symlink out of /data: denied\n",
   "list /data: ok\n",
 );
+
+/// A tiny deterministic RNG (xorshift64*), for tests that generate their inputs from a seed.
+pub struct Rng(u64);
+
+impl Rng {
+  pub fn new(seed: u64) -> Self {
+    Self(seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1)
+  }
+  pub fn next(&mut self) -> u64 {
+    let mut x = self.0;
+    x ^= x >> 12;
+    x ^= x << 25;
+    x ^= x >> 27;
+    self.0 = x;
+    x.wrapping_mul(0x2545_F491_4F6C_DD1D)
+  }
+  /// A number below `n` (0 for `n` = 0).
+  pub fn below(&mut self, n: usize) -> usize {
+    (self.next() % n.max(1) as u64) as usize
+  }
+  pub fn chance(&mut self, one_in: usize) -> bool {
+    self.below(one_in) == 0
+  }
+  pub fn bytes(&mut self, len: usize) -> Vec<u8> {
+    (0..len).map(|_| self.next() as u8).collect()
+  }
+  /// One of `from`, which must not be empty.
+  pub fn pick<'a, T>(&mut self, from: &'a [T]) -> &'a T {
+    &from[self.below(from.len())]
+  }
+}
