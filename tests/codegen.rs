@@ -394,11 +394,11 @@ fn args(rng: &mut Rng) -> Vec<V> {
     .iter()
     .map(|t| match t {
       Ty::I32 => {
-        let random = rng.next() as i32;
+        let random = rng.next_u64() as i32;
         V::I(*rng.pick(&[0, 1, -1, 5, i32::MAX, i32::MIN, random, random >> 7]))
       }
       Ty::I64 => {
-        let random = rng.next() as i64;
+        let random = rng.next_u64() as i64;
         V::L(*rng.pick(&[0, 1, -1, 33, i64::MAX, i64::MIN, random, random >> 21]))
       }
       Ty::F64 => V::F(*rng.pick(&[0.0, -0.0, 2.5, -1e10, f64::INFINITY, f64::NAN, 4294967296.5, 1e-310])),

@@ -63,7 +63,7 @@ fn mutate(rng: &mut Rng, base: &[u8]) -> Vec<u8> {
       1 if len > 0 => {
         let i = rng.below(len);
         const EDGES: [u8; 7] = [0x00, 0xff, 0x7f, 0x80, 0x01, 0x40, 0x41];
-        out[i] = if rng.chance(2) { EDGES[rng.below(EDGES.len())] } else { rng.next() as u8 };
+        out[i] = if rng.chance(2) { EDGES[rng.below(EDGES.len())] } else { rng.next_u64() as u8 };
       }
       2 => {
         let i = rng.below(len + 1);

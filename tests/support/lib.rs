@@ -416,7 +416,7 @@ impl Rng {
   pub fn new(seed: u64) -> Self {
     Self(seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1)
   }
-  pub fn next(&mut self) -> u64 {
+  pub fn next_u64(&mut self) -> u64 {
     let mut x = self.0;
     x ^= x >> 12;
     x ^= x << 25;
@@ -426,13 +426,13 @@ impl Rng {
   }
   /// A number below `n` (0 for `n` = 0).
   pub fn below(&mut self, n: usize) -> usize {
-    (self.next() % n.max(1) as u64) as usize
+    (self.next_u64() % n.max(1) as u64) as usize
   }
   pub fn chance(&mut self, one_in: usize) -> bool {
     self.below(one_in) == 0
   }
   pub fn bytes(&mut self, len: usize) -> Vec<u8> {
-    (0..len).map(|_| self.next() as u8).collect()
+    (0..len).map(|_| self.next_u64() as u8).collect()
   }
   /// One of `from`, which must not be empty.
   pub fn pick<'a, T>(&mut self, from: &'a [T]) -> &'a T {
