@@ -40,23 +40,19 @@ enum V {
 }
 
 impl V {
+  // Each expression is typed by construction, so a value of another type here is a bug in this
+  // test's generator.
   fn i(self) -> i32 {
-    match self {
-      V::I(v) => v,
-      _ => unreachable!("typed by construction"),
-    }
+    let V::I(v) = self else { unreachable!("typed by construction") };
+    v
   }
   fn l(self) -> i64 {
-    match self {
-      V::L(v) => v,
-      _ => unreachable!("typed by construction"),
-    }
+    let V::L(v) = self else { unreachable!("typed by construction") };
+    v
   }
   fn f(self) -> f64 {
-    match self {
-      V::F(v) => v,
-      _ => unreachable!("typed by construction"),
-    }
+    let V::F(v) = self else { unreachable!("typed by construction") };
+    v
   }
   /// As the app prints it: integers in decimal, a float as its bits (any NaN as `NaN`: its sign
   /// and payload are the hardware's choice).
