@@ -137,7 +137,7 @@ export function analyze(m) {
   const hostAsync = rt("hostAsync", 'kiln: host-call round trip, await instance.call("loop", n) (async driver)', why ?? c.hostAsync, `${SIZES.hostCalls} round trips per run`);
   const builtinHost = rt("builtinHost", "kiln: built-in WebAssembly import call round trip", why ?? c.builtinHost, `${SIZES.hostCalls} round trips per run`);
   const nodeHost = rt("nodeHost", "Node.js: WebAssembly import call round trip", m.nodeHost.error ?? m.nodeHost.ns, `${SIZES.nodeHostCalls} round trips per run`);
-  const hostNoCaller = rt("hostNoCaller", "kiln: host-call round trip, instance.exports.loop(n), hostCaller: false", why ?? c.hostNoCaller, `${SIZES.hostCalls} round trips per run`);
+  const hostCaller = rt("hostCaller", "kiln: host-call round trip, instance.exports.loop(n), f names its caller (a WasmCaller made per call)", why ?? c.hostCaller, `${SIZES.hostCalls} round trips per run`);
   const hostOnce = add("hostOnce", "kiln: instance.exports.once(x), an export call that makes one host call", "ns/call", why ?? c.hostOnce, `${SIZES.hostCalls} calls per run`);
   const hostMemory = rt("hostMemory", "kiln: host-call round trip, instance.exports.loop(n), f reads a byte of caller.memory", why ?? c.hostMemory, `${SIZES.hostCalls} round trips per run`);
   const hostOnceAsync = add("hostOnceAsync", 'kiln: await instance.call("once", x), an export call that makes one host call', "ns/call", why ?? c.hostOnceAsync, `${SIZES.asyncCalls} calls per run`);
@@ -146,8 +146,8 @@ export function analyze(m) {
   fig("P1c", "host-call round trip, await instance.call vs op_kiln_noop (ns)", hostAsync, "ns", noop, "ns",
     both(hostAsync, noop), "≤1.5×", lower(1.5), !hostAsync ? missing(c.hostAsync, why) : missing(c.noop, why));
   for (const [what, kiln, kv, peer, pv] of [
-    ["host-call round trip with hostCaller: false (no WasmCaller made) vs op_kiln_noop (ns, context)", hostNoCaller, c.hostNoCaller, noop, c.noop],
-    ["host-call round trip whose host function reads a byte of its caller's memory (caller.memory.read) vs the plain round trip, instance.exports (ns, context)", hostMemory, c.hostMemory, hostSync, c.hostSync],
+    ["host-call round trip whose host function names its caller, `(x, caller) => x + 1` (a WasmCaller made per call), vs op_kiln_noop (ns, context)", hostCaller, c.hostCaller, noop, c.noop],
+    ["host-call round trip whose host function reads a byte of its caller's memory (caller.memory.read) vs one that names its caller, instance.exports (ns, context)", hostMemory, c.hostMemory, hostCaller, c.hostCaller],
     ["export call with one host call, instance.exports.once vs exports.add of a module without imports (ns, context)", hostOnce, c.hostOnce, exportsAdd, c.exportsAdd],
     ['export call with one host call through the host driver, await instance.call("once") vs await instance.call("add") of a module without imports (ns, context)', hostOnceAsync, c.hostOnceAsync, callAdd, c.callAdd],
   ]) {

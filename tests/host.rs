@@ -291,3 +291,49 @@ fn calls_the_bound_op_begins_through_the_host_driver_answer_as_the_driver_does()
   assert_eq!(body.lines().collect::<Vec<_>>(), expected, "{out}");
   assert!(last.starts_with("after drop: 5005 InvalidInstanceHandle: no instance with id "), "{last}");
 }
+
+/// A host function that could not read a caller (an arrow function with plain parameters, no more
+/// than its import's) gets none, which only its cost shows; every other shape of function gets
+/// one as its last argument, through Rust's own calls of functions of numbers and the JS
+/// drivers', through `instance.exports` and `await instance.call` (tests/apps/caller_reach.ts).
+#[test]
+fn every_host_function_that_could_read_its_caller_gets_one() {
+  App::new("caller_reach.ts")
+    .allow_all()
+    .wat("caller_reach.wat", "caller_reach.wasm")
+    .file("caller_reach_shapes.js", std::fs::read(repo().join("tests/apps/caller_reach_shapes.js")).unwrap())
+    .run()
+    .ok(concat!(
+      "plain arrow, two names: 42 42\n",
+      "plain arrow, one name: 20 20\n",
+      "plain arrow, no parens: 40 40\n",
+      "plain arrow, trailing comma: -2 -2\n",
+      "async arrow, two names: 5002 42\n",
+      "arrow with a name for the caller: 2 2\n",
+      "arrow over several lines: 2 2\n",
+      "arrow with a comment among its names: 2 2\n",
+      "arrow with rest: 2 2\n",
+      "arrow with a name and rest: 2 2\n",
+      "arrow with a default: 2 2\n",
+      "arrow with a destructured caller: 2 2\n",
+      "function: 2 2\n",
+      "async arrow with a name for the caller: 5002 2\n",
+      "bound arrow: 42 42\n",
+      "bound function: 20 20\n",
+      "method: 2 2\n",
+      "static method: 2 2\n",
+      "js: one name, no parens: 20 20\n",
+      "js: async, one name, no parens: 5002 20\n",
+      "js: no spaces: 42 42\n",
+      "js: async without a space: 5002 440\n",
+      "js: a comment among three names: 2 2\n",
+      "js: a comment among two names: -1 -1\n",
+      "js: a default of two names: 2 2\n",
+      "js: three names on lines: 2 2\n",
+      "wide, plain arrow: 42 42\n",
+      "wide, arrow with a name for the caller: 2 2\n",
+      "wide, arrow with rest: 2 2\n",
+      "wide, function: 2 2\n",
+      "hostCaller false: 2 2\n",
+    ));
+}

@@ -17,8 +17,9 @@ export interface HostFn {
   /** Called without a caller: a JS import of the `WebAssembly` global, which the JS API calls with
    * its parameters only (runtime:wasm/webassembly's wrappers). No `Caller` is made for its calls. */
   bare?: boolean;
-  /** Called with the import's arguments only, without a `Caller`: a `bare` function, or one of a
-   * store instantiated with `hostCaller: false` (whose answers are otherwise runtime:wasm's). */
+  /** Called with the import's arguments only, without a `Caller`: a `bare` function, one of a
+   * store instantiated with `hostCaller: false` (whose answers are otherwise runtime:wasm's), or
+   * one that could not reach its caller (`readsCaller`). */
   noCaller?: boolean;
   /** A `WebAssembly.Suspending` import (runtime:wasm/jspi): `fn` returns what the JS function
    * returned. Only a `WebAssembly.promising` call waits for it. */
@@ -102,12 +103,12 @@ export class HostTable {
   /** The `WebAssembly.promising` calls of the store that have not ended, innermost last. While
    * one is suspended, a call into the store runs nested in it (`via`). */
   readonly promising: PromisingCall[] = [];
-  /** Each host function Rust calls itself, with its arguments as numbers (and a caller it makes,
-   * if the store's functions get one: `callers`), or undefined for one whose values are not all
-   * i32, f32 or f64 numbers (at most one result), that suspends, or that takes a caller when the
-   * store's others do not or the other way round: that one takes the whole JS path. Made by
-   * runtime:wasm/host-answer (`directEntries`) as functions are added. */
-  readonly direct: (((...args: never[]) => unknown) | undefined)[] = [];
+  /** Two elements for each host function, by number: the function if Rust calls it itself, with
+   * its arguments as numbers, or undefined for one whose values are not all i32, f32 or f64
+   * numbers (at most one result) or that suspends, which takes the whole JS path; and the
+   * prototype of its callers (runtime:wasm/host, `callerProto`) if it gets one, else null: Rust
+   * makes its caller. Made by runtime:wasm/host-answer (`directEntries`) as functions are added. */
+  readonly direct: (((...args: never[]) => unknown) | object | null | undefined)[] = [];
   /** What Rust calls `direct`'s functions with (`directEntries`), once made. */
   entries: DirectEntries | null = null;
   /** The state of the innermost `caller.exports` call running in the store, if its guest runs on
@@ -132,11 +133,9 @@ export class HostTable {
   /** Called after a host function is added (runtime:wasm/host, `boundCalls`). */
   grown: (() => void) | null = null;
 
-  /** `callers`: whether the store's host functions get a caller (runtime:wasm's, unless
-   * instantiated with `hostCaller: false`), not the `WebAssembly` global's. `refs`: the JS values
-   * the store holds as `externref`s (runtime:wasm/values), for a store of the `WebAssembly`
-   * global's; null for runtime:wasm's, which passes numbers only. */
-  constructor(fns: (HostFn | null)[], readonly callers = true, readonly refs: Refs | null = null) {
+  /** `refs`: the JS values the store holds as `externref`s (runtime:wasm/values), for a store of
+   * the `WebAssembly` global's; null for runtime:wasm's, which passes numbers only. */
+  constructor(fns: (HostFn | null)[], readonly refs: Refs | null = null) {
     for (const f of fns) this.add(f);
   }
 
@@ -157,14 +156,14 @@ export class HostTable {
 
 /**
  * What Rust calls a store's host functions with when a guest calls them with numbers
- * (ext_wasm/src/host_entry.rs): `[callerProto, callerToken, top, direct]`. With a prototype
- * (null: the functions get no caller), Rust makes each call's caller as an object of that
- * prototype whose `callerToken` property is the call's token, passes it after the arguments, and
- * sets that property to -1 when the function returns (or hands the caller to the driver's
- * `settle`, which ends it, or keeps it until a promise the function returned settles). `top` is
+ * (ext_wasm/src/host_entry.rs): `[callerToken, top, direct]`. For a function whose callers'
+ * prototype `direct` gives, Rust makes each call's caller as an object of that prototype whose
+ * `callerToken` property is the call's token, passes it after the arguments, and sets that
+ * property to -1 when the function returns (or hands the caller to the driver's `settle`, which
+ * ends it, or keeps it until a promise the function returned settles). `top` is
  * `HostTable.top`, which it sets while the function runs; `direct` is `HostTable.direct`.
  */
-export type DirectEntries = [object | null, symbol, Float64Array, HostTable["direct"]];
+export type DirectEntries = [symbol, Float64Array, HostTable["direct"]];
 
 /** Host function number `index` of `table`, or the error of a guest that called an unknown one. */
 export function hostFn(table: HostTable, index: number): HostFn {
@@ -210,12 +209,40 @@ export function hostTable(split: SplitImports, moduleIds: number[], refs: Refs |
       params,
       results,
       bare: jsValues,
-      noCaller: jsValues || !caller,
+      noCaller: jsValues || !caller || !readsCaller(f.fn, params.length),
       suspending,
       unwrapped,
     };
   });
-  return new HostTable(fns, !(jsValues || !caller), refs);
+  return new HostTable(fns, refs);
+}
+
+/** An arrow function's source up to its `=>` when its parameters are plain names, which it
+ * captures: `x =>`, `(a, b) =>`, `async (a) =>`. */
+const PLAIN_ARROW = /^(?:async\s*)?(?:\(\s*((?:[A-Za-z_$][\w$]*\s*,\s*)*(?:[A-Za-z_$][\w$]*\s*,?\s*)?)\)|([A-Za-z_$][\w$]*))\s*=>/;
+const functionSource = Function.prototype.toString;
+const apply = Reflect.apply;
+
+/**
+ * Whether host function `fn` of an import with `count` parameters could read the caller that
+ * comes after them. An arrow function whose parameters are plain names, no more of them than the
+ * import's, could not: it has no `arguments` of its own, so nothing but a parameter reaches a
+ * value it is called with. Kiln makes no caller for its calls (about 40% of a host call's round
+ * trip), which no code can tell. Anything else (a `function`, a method, a bound function, a
+ * default, rest or destructured parameter, a source the engine does not keep) may, and gets one.
+ */
+export function readsCaller(fn: unknown, count: number): boolean {
+  if (typeof fn !== "function") return true;
+  let source: unknown;
+  try {
+    source = apply(functionSource, fn, []);
+  } catch {
+    return true;
+  }
+  const head = typeof source === "string" ? PLAIN_ARROW.exec(source) : null;
+  if (head === null) return true;
+  const declared = head[2] !== undefined ? 1 : head[1].split(",").filter((name) => name.trim() !== "").length;
+  return declared > count;
 }
 
 /** An export of an instance of the `WebAssembly` API whose store has JS imports (`table`), as

@@ -247,12 +247,12 @@ impl Direct {
     };
     let recv: v8::Local<v8::Value> = v8::undefined(tc).into();
     let direct = entries.as_ref().and_then(|entries| Some((entries, entries.get(tc, index)?)));
-    if let Some((entries, f)) = direct {
+    if let Some((entries, target)) = direct {
       let mut args = [0.0; entry::MOST_ARGS];
       let numbers = params.len() <= args.len()
         && args.iter_mut().zip(params).all(|(arg, param)| val_to_number(param).map(|n| *arg = n).is_some());
       if numbers {
-        let (value, threw, made) = match entry::call(tc, entries, f, token, &args[..params.len()], result_types) {
+        let (value, threw, made) = match entry::call(tc, entries, target, token, &args[..params.len()], result_types) {
           Entry::Value(value) => return Command::Value(value),
           Entry::Settle(value, threw, made) => (value, threw, made),
           Entry::Stopped => return entry::stopped(),

@@ -18,7 +18,7 @@ use crate::export_run::run_export_sync;
 use crate::handles::parse_id;
 use crate::host::{answer, Args, Command, Event, Numbers};
 use crate::host_direct::{run, Callers, JsSide};
-use crate::host_entry::{self, answer_of, driver_failed, Entries, Entry, Slots, LATER};
+use crate::host_entry::{self, answer_of, driver_failed, Entries, Entry, Slots, Target, LATER};
 use crate::hostcall::{
   begin, busy, cancel, park, poll_step, put_back, report, report_and_keep, step_sync, take, write_slots, Parked, Step,
   DONE,
@@ -323,13 +323,13 @@ pub(crate) fn poll_first(
     // let go when it has answered: a guest may call thousands in one poll, and kept until the op
     // returned they held every caller alive and sent each allocation down malloc's slow path.
     v8::scope!(let one, scope);
-    let Some(f) = entries.get(one, *index) else {
+    let Some(target) = entries.get(one, *index) else {
       break step;
     };
     let index = *index;
     put_back(state, token, parked);
     detach_grown_in(one, state);
-    let answered = run_entry(one, (ctx, settles), (entries, f), token, index, numbers, slots);
+    let answered = run_entry(one, (ctx, settles), (entries, target), token, index, numbers, slots);
     parked = take(state, token)?;
     match answered {
       Answered::Now(command) => parked.give(command),
@@ -367,11 +367,11 @@ enum Answered {
   Settle(v8::Global<v8::Value>, bool, Option<v8::Global<v8::Object>>),
 }
 
-/// Calls host function `index`, `f` of `entries`, with `numbers`, and says what it answered.
+/// Calls host function `index`, `target` of `entries`, with `numbers`, and says what it answered.
 fn run_entry<'s>(
   scope: &mut v8::PinScope<'s, '_>,
   (ctx, settles): (v8::Local<v8::Array>, bool),
-  (entries, f): (&Entries<'s>, v8::Local<v8::Function>),
+  (entries, target): (&Entries<'s>, Target<'s>),
   token: f64,
   index: u32,
   numbers: &Numbers,
@@ -379,7 +379,7 @@ fn run_entry<'s>(
 ) -> Answered {
   v8::tc_scope!(let tc, scope);
   let (args, len) = numbers.args();
-  let (value, threw, made) = match host_entry::call(tc, entries, f, token, &args[..len], &numbers.results) {
+  let (value, threw, made) = match host_entry::call(tc, entries, target, token, &args[..len], &numbers.results) {
     Entry::Value(value) => return Answered::Now(Command::Value(value)),
     Entry::Settle(value, threw, made) => (value, threw, made),
     Entry::Stopped => return Answered::Now(host_entry::stopped()),

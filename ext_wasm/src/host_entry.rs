@@ -1,10 +1,10 @@
 //! A JS host function called from Rust with numbers: the function itself, from the store's
-//! entries (`DirectEntries`, ts/wasm_host_table.ts), given the arguments as JS numbers and, if the
-//! store's functions take one, a caller made here. Two callers share it: a guest that runs on the
-//! JS thread's stack (host_direct.rs), and the async driver's first poll of a parked call
-//! (host_drive.rs). A number of the result's type that the function returns is taken here, and its
-//! caller ended; anything else it returned, or threw, the JS side settles (`settle`, given the
-//! caller to end or keep), leaving its answer in the call's slots or saying that it comes later.
+//! entries (`DirectEntries`, ts/wasm_host_table.ts), given the arguments as JS numbers and, if it
+//! takes one, a caller made here. Two callers share it: a guest that runs on the JS thread's stack
+//! (host_direct.rs), and the async driver's first poll of a parked call (host_drive.rs). A number
+//! of the result's type that the function returns is taken here, and its caller ended; anything
+//! else it returned, or threw, the JS side settles (`settle`, given the caller to end or keep),
+//! leaving its answer in the call's slots or saying that it comes later.
 //!
 //! This is what the JS drivers do for any host function (ts/wasm_host.ts, `start`), without a JS
 //! frame of Kiln's between Rust and the function: the caller is an object of the store's caller
@@ -21,47 +21,54 @@ use crate::slot_values::read_slots;
 /// driver awaits: the answer comes when it settles (ts/wasm_host_drive.ts, `LATER`).
 pub const LATER: f64 = -4.0;
 
-/// A store's entries, as the JS side gives them: `[callerProto | null, callerToken, top, direct]`
+/// A store's entries, as the JS side gives them: `[callerToken, top, direct]`
 /// (ts/wasm_host_table.ts, `DirectEntries`).
 #[derive(Clone, Copy)]
 pub(crate) struct Entries<'s> {
-  /// The functions Rust may call, by number (undefined for those it may not).
+  /// Two elements per host function, by number: the function if Rust may call it (else
+  /// undefined), and the prototype of its callers if it takes one (else null).
   fns: v8::Local<'s, v8::Array>,
-  /// The prototype of the store's callers and the key of their token, if its functions get one.
-  caller: Option<(v8::Local<'s, v8::Value>, v8::Local<'s, v8::Name>)>,
+  /// The key of a caller's token.
+  key: v8::Local<'s, v8::Name>,
   /// The first element of the store's `top`, a `Float64Array` of one element.
   top: *mut f64,
+}
+
+/// A host function Rust may call, and the prototype of its callers if it takes one.
+#[derive(Clone, Copy)]
+pub(crate) struct Target<'t> {
+  f: v8::Local<'t, v8::Function>,
+  proto: Option<v8::Local<'t, v8::Value>>,
 }
 
 impl<'s> Entries<'s> {
   /// Reads the entries from `value`; `None` if it is not what the JS side makes.
   pub fn read(scope: &mut v8::PinScope<'s, '_>, value: v8::Local<'_, v8::Value>) -> Option<Self> {
     let entries = v8::Local::<v8::Array>::try_from(value).ok()?;
-    let proto = entries.get_index(scope, 0)?;
-    let key = v8::Local::<v8::Name>::try_from(entries.get_index(scope, 1)?).ok()?;
-    let top = v8::Local::<v8::Float64Array>::try_from(entries.get_index(scope, 2)?).ok()?;
-    let fns = v8::Local::<v8::Array>::try_from(entries.get_index(scope, 3)?).ok()?;
+    let key = v8::Local::<v8::Name>::try_from(entries.get_index(scope, 0)?).ok()?;
+    let top = v8::Local::<v8::Float64Array>::try_from(entries.get_index(scope, 1)?).ok()?;
+    let fns = v8::Local::<v8::Array>::try_from(entries.get_index(scope, 2)?).ok()?;
     let top = top.data().cast::<f64>();
     if top.is_null() || top.align_offset(std::mem::align_of::<f64>()) != 0 {
       return None;
     }
-    let caller = proto.is_object().then_some((proto, key));
-    Some(Entries { fns, caller, top })
+    Some(Entries { fns, key, top })
   }
 
-  /// Reads the entries from `value` with the parts an instance keeps (`kept`): two reads of the
-  /// array instead of four, and no check of `top`.
+  /// Reads the entries from `value` with the parts an instance keeps (`kept`): one read of the
+  /// array instead of three, and no check of `top`.
   pub fn read_kept(scope: &mut v8::PinScope<'s, '_>, value: v8::Local<'_, v8::Value>, kept: &KeptTop) -> Option<Self> {
     let entries = v8::Local::<v8::Array>::try_from(value).ok()?;
-    let proto = entries.get_index(scope, 0)?;
-    let fns = v8::Local::<v8::Array>::try_from(entries.get_index(scope, 3)?).ok()?;
-    let caller = proto.is_object().then(|| (proto, v8::Local::new(scope, &kept.key)));
-    Some(Entries { fns, caller, top: kept.top })
+    let fns = v8::Local::<v8::Array>::try_from(entries.get_index(scope, 2)?).ok()?;
+    Some(Entries { fns, key: v8::Local::new(scope, &kept.key), top: kept.top })
   }
 
-  /// Host function `index`, if Rust may call it.
-  pub fn get<'t>(&self, scope: &mut v8::PinScope<'t, '_>, index: u32) -> Option<v8::Local<'t, v8::Function>> {
-    v8::Local::<v8::Function>::try_from(self.fns.get_index(scope, index)?).ok()
+  /// Host function `index`, if Rust may call it, with its callers' prototype if it takes one.
+  pub fn get<'t>(&self, scope: &mut v8::PinScope<'t, '_>, index: u32) -> Option<Target<'t>> {
+    let at = index.checked_mul(2)?;
+    let f = v8::Local::<v8::Function>::try_from(self.fns.get_index(scope, at)?).ok()?;
+    let proto = self.fns.get_index(scope, at + 1)?;
+    Some(Target { f, proto: proto.is_object().then_some(proto) })
   }
 }
 
@@ -82,10 +89,9 @@ impl KeptTop {
   /// Keeps the top and key of the entries in `value`; `None` if it is not what the JS side makes.
   pub fn read(scope: &mut v8::PinScope<'_, '_>, value: v8::Local<'_, v8::Value>) -> Option<Self> {
     let entries = v8::Local::<v8::Array>::try_from(value).ok()?;
-    let key = v8::Local::<v8::Name>::try_from(entries.get_index(scope, 1)?).ok()?;
-    let array = v8::Local::<v8::Float64Array>::try_from(entries.get_index(scope, 2)?).ok()?;
+    let array = v8::Local::<v8::Float64Array>::try_from(entries.get_index(scope, 1)?).ok()?;
     let read = Entries::read(scope, value)?;
-    Some(KeptTop { key: v8::Global::new(scope, key), _array: v8::Global::new(scope, array), top: read.top })
+    Some(KeptTop { key: v8::Global::new(scope, read.key), _array: v8::Global::new(scope, array), top: read.top })
   }
 }
 
@@ -105,12 +111,12 @@ pub(crate) enum Entry<'s> {
 /// `directEntries` gives it no function with more).
 pub const MOST_ARGS: usize = 8;
 
-/// Calls host function `f` of `entries` for host call `token` with `args` (at most
+/// Calls host function `target` of `entries` for host call `token` with `args` (at most
 /// [`MOST_ARGS`]), in the try-catch scope `tc`.
 pub(crate) fn call<'s>(
   tc: &mut v8::PinnedRef<'_, v8::TryCatch<'_, 's, v8::HandleScope<'_>>>,
   entries: &Entries<'s>,
-  f: v8::Local<'_, v8::Function>,
+  target: Target<'s>,
   token: f64,
   args: &[f64],
   results: &[ValType],
@@ -121,9 +127,9 @@ pub(crate) fn call<'s>(
   for (value, arg) in values.iter_mut().zip(&args[..count]) {
     *value = v8::Number::new(tc, *arg).into();
   }
-  let caller = entries.caller.map(|(proto, key)| {
+  let caller = target.proto.map(|proto| {
     let token = v8::Number::new(tc, token).into();
-    v8::Object::with_prototype_and_properties(tc, proto, &[key], &[token])
+    v8::Object::with_prototype_and_properties(tc, proto, &[entries.key], &[token])
   });
   if let Some(caller) = caller {
     values[count] = caller.into();
@@ -135,7 +141,7 @@ pub(crate) fn call<'s>(
   let outer = unsafe { entries.top.read() };
   // SAFETY: as above.
   unsafe { entries.top.write(token) };
-  let called = f.call(tc, recv, &values[..count]);
+  let called = target.f.call(tc, recv, &values[..count]);
   // SAFETY: as above.
   unsafe { entries.top.write(outer) };
   match called {
@@ -158,10 +164,10 @@ pub(crate) fn call<'s>(
 
 /// Ends `caller`: its token property becomes -1, and it stops working (ts/wasm_host.ts, `Caller`).
 fn end(scope: &mut v8::PinScope<'_, '_>, entries: &Entries<'_>, caller: Option<v8::Local<'_, v8::Object>>) {
-  if let (Some(caller), Some((_, key))) = (caller, entries.caller) {
+  if let Some(caller) = caller {
     let ended = v8::Number::new(scope, -1.0).into();
     // Defined, as the caller's own property already is: no search of its prototypes for a setter.
-    caller.create_data_property(scope, key, ended);
+    caller.create_data_property(scope, entries.key, ended);
   }
 }
 
