@@ -1,7 +1,8 @@
 //! `caller.memory`: a JS host function's access to the memory of the instance that called it
 //! (`read`, `write`, `size`, and `buffer`, a view with no copy). Each is a command the parked
 //! guest answers from inside its host call (host.rs), driven like the other caller commands
-//! (hostcall.rs).
+//! (hostcall.rs); for a guest that runs on the JS thread's stack (host_direct.rs), `read`, `write`
+//! and `size` reach its `Caller` themselves, as `caller.exports` calls do (caller_call.rs).
 
 use std::cell::RefCell;
 use std::rc::Rc;
@@ -11,8 +12,18 @@ use deno_core::{op2, v8, OpState};
 use crate::error::WasmError;
 use crate::handles::parse_id;
 use crate::host::{Command, Event, MemoryOut, WhichMemory};
+use crate::host_direct::{with_innermost, Callers};
 use crate::hostcall::{command_in_host_call, event_sync, no_call, HostCalls};
 use crate::store::SharedStore;
+
+/// The `Caller`s of host call `token` if its guest runs on the JS thread's stack: the op uses the
+/// innermost one's memory itself (`with_innermost`, the `Caller` a command would reach), without
+/// the command's round trip through the call's entry and mailbox, or the bytes' own copy.
+fn direct(state: &Rc<RefCell<OpState>>, token: f64) -> Option<Rc<Callers>> {
+  let state = state.borrow();
+  let calls = &state.borrow::<HostCalls>().0;
+  parse_id(token).and_then(|id| calls.get(id)).and_then(|parked| parked.direct_callers().cloned())
+}
 
 fn memory_command(state: &Rc<RefCell<OpState>>, token: f64, command: Command) -> Result<MemoryOut, WasmError> {
   match event_sync(state, token, command)? {
@@ -30,6 +41,9 @@ pub fn op_wasm_caller_memory_read(
   #[buffer] out: &mut [u8],
 ) -> Result<(), WasmError> {
   let offset = index(offset)?;
+  if let Some(callers) = direct(&state, token) {
+    return with_innermost(&callers, |caller| crate::host::read_into(caller, offset, out));
+  }
   match memory_command(&state, token, Command::MemRead { offset, len: out.len() })? {
     MemoryOut::Bytes(bytes) => {
       out.copy_from_slice(&bytes);
@@ -48,6 +62,9 @@ pub fn op_wasm_caller_memory_write(
   #[buffer] bytes: &[u8],
 ) -> Result<(), WasmError> {
   let offset = index(offset)?;
+  if let Some(callers) = direct(&state, token) {
+    return with_innermost(&callers, |caller| crate::host::write(caller, offset, bytes)).map(|_| ());
+  }
   memory_command(&state, token, Command::MemWrite { offset, bytes: bytes.to_vec() }).map(|_| ())
 }
 
@@ -119,7 +136,11 @@ pub(crate) fn grow_in_host_call(
 /// `caller.memory.size()` in pages.
 #[op2(fast)]
 pub fn op_wasm_caller_memory_size(state: Rc<RefCell<OpState>>, token: f64) -> Result<f64, WasmError> {
-  match memory_command(&state, token, Command::MemSize)? {
+  let out = match direct(&state, token) {
+    Some(callers) => with_innermost(&callers, crate::host::size)?,
+    None => memory_command(&state, token, Command::MemSize)?,
+  };
+  match out {
     MemoryOut::Pages(pages) => Ok(pages as f64),
     _ => Err(WasmError::memory("caller.memory.size: no size came back")),
   }

@@ -438,7 +438,17 @@ fn read(caller: &mut Caller<'_, StoreData>, offset: u64, len: usize) -> Result<M
   Ok(MemoryOut::Bytes(data[bounds(offset, len, data.len(), "read")?].to_vec()))
 }
 
-fn write(caller: &mut Caller<'_, StoreData>, offset: u64, bytes: &[u8]) -> Result<MemoryOut, WasmError> {
+/// `caller.memory.read` straight into `out`, by an op that reaches the `Caller` itself
+/// (caller_memory.rs): as [`read`], without the bytes' own copy.
+pub(crate) fn read_into(caller: &mut Caller<'_, StoreData>, offset: u64, out: &mut [u8]) -> Result<(), WasmError> {
+  let memory = memory(caller)?;
+  let data = memory.data(&*caller);
+  out.copy_from_slice(&data[bounds(offset, out.len(), data.len(), "read")?]);
+  Ok(())
+}
+
+/// `caller.memory.write` (a `Command::MemWrite`, or an op that reaches the `Caller` itself).
+pub(crate) fn write(caller: &mut Caller<'_, StoreData>, offset: u64, bytes: &[u8]) -> Result<MemoryOut, WasmError> {
   let memory = memory(caller)?;
   let data = memory.data_mut(&mut *caller);
   let range = bounds(offset, bytes.len(), data.len(), "write")?;
@@ -484,7 +494,8 @@ fn grow_of(caller: &mut Caller<'_, StoreData>, which: WhichMemory, pages: u64) -
   })
 }
 
-fn size(caller: &mut Caller<'_, StoreData>) -> Result<MemoryOut, WasmError> {
+/// `caller.memory.size()` (a `Command::MemSize`, or an op that reaches the `Caller` itself).
+pub(crate) fn size(caller: &mut Caller<'_, StoreData>) -> Result<MemoryOut, WasmError> {
   let memory = memory(caller)?;
   Ok(MemoryOut::Pages(memory.size(&*caller)))
 }

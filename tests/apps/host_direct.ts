@@ -77,6 +77,42 @@ const counted = await instantiate(await compileFile("./host_direct.wasm"), {
 });
 console.log("many:", (counted.exports.sum_via as (n: number) => number)(100_000), calls);
 
+// `caller.memory`'s read, write and size, which the ops carry out themselves for a guest on the
+// JS thread's stack (ext_wasm/src/caller_memory.rs): bytes written before a growth read back
+// after it, across the old end, and past the new end the errors name the memory's size.
+const memorySeen: string[] = [];
+const attempt = (f: () => unknown): string => {
+  try {
+    return `no error ${String(f())}`;
+  } catch (e) {
+    return isWasmError(e) ? `${e.code} ${e.name}: ${e.message}` : String(e);
+  }
+};
+const text = (bytes: Uint8Array) => new TextDecoder().decode(bytes);
+const grower = await instantiate(await compileFile("./host_direct.wasm"), {
+  imports: {
+    env: {
+      before: (caller: WasmCaller) => {
+        caller.memory.write(65530, new TextEncoder().encode("kiln!!"));
+        memorySeen.push(`before: ${caller.memory.size()} page, ${text(caller.memory.read(65530, 6))}`);
+      },
+      after: (old: number, caller: WasmCaller) => {
+        caller.memory.write(65536, new TextEncoder().encode("??"));
+        memorySeen.push(
+          `after: ${caller.memory.size()} pages (grew from ${old}), ${text(caller.memory.read(65530, 8))}`,
+          `read past the end: ${attempt(() => caller.memory.read(131070, 4))}`,
+          `write past the end: ${attempt(() => caller.memory.write(131071, new Uint8Array(2)))}`,
+        );
+      },
+      other: (i: number) => i,
+      f: (x: number) => x,
+      deeper: (n: number) => n,
+    },
+  },
+});
+(grower.exports.grow_between as () => void)();
+console.log(memorySeen.join("\n"));
+
 // The same through the `WebAssembly` global, whose rule detaches the old buffer: the detaching
 // happens before the second host function's JS runs.
 const bytes = await readBytes("./host_direct.wasm");
