@@ -300,6 +300,10 @@ fn calls_the_bound_op_begins_through_the_host_driver_answer_as_the_driver_does()
 /// than its import's) gets none, which only its cost shows; every other shape of function gets
 /// one as its last argument, through Rust's own calls of functions of numbers and the JS
 /// drivers', through `instance.exports` and `await instance.call` (tests/apps/caller_reach.ts).
+/// Then 70 host functions called in turn in one export call, four in a pattern, and four after a
+/// host call whose JS calls the guest back, which calls them first (a function read then, in the
+/// nested host call's scope, must not be kept), with and without callers: the functions Rust keeps
+/// between host calls answer as each one's own.
 #[test]
 fn every_host_function_that_could_read_its_caller_gets_one() {
   App::new("caller_reach.ts")
@@ -339,5 +343,6 @@ fn every_host_function_that_could_read_its_caller_gets_one() {
       "wide, arrow with rest: 2 2\n",
       "wide, function: 2 2\n",
       "hostCaller false: 2 2\n",
+      "many functions: all 24390 24390, few 3500500 3500500, nested 35450 35450; expected 24390, 3500500, 35450\n",
     ));
 }

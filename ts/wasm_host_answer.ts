@@ -135,7 +135,7 @@ const MOST_ARGS = 8;
 /**
  * The store's `DirectEntries` (runtime:wasm/host-table), with `table.direct` made for every host
  * function added since it was last made: the function itself if Rust can call it with numbers,
- * and `callerProto` if it gets a caller. Rust calls it as the drivers do (runtime:wasm/host,
+ * in an array of one if it gets a caller. Rust calls it as the drivers do (runtime:wasm/host,
  * `start`): a `WebAssembly` import, a host function of a store made with `hostCaller: false` or
  * one that cannot read a caller (`noCaller`), with its arguments only; any other with a caller of
  * `callerProto` as well, live while it runs (and, for the async driver, until a promise it
@@ -144,15 +144,16 @@ const MOST_ARGS = 8;
  */
 export function directEntries(table: HostTable, callerProto: object): DirectEntries {
   const direct = table.direct;
-  for (let index = direct.length / 2; index < table.fns.length; index++) {
+  for (let index = direct.length; index < table.fns.length; index++) {
     const h = table.fns[index];
     const numbers = h !== null && h !== undefined && h.suspending === undefined &&
       h.results.length <= 1 && h.params.length <= MOST_ARGS && h.params.every((t) => NUMBER_TYPES.includes(t)) &&
       h.results.every((t) => NUMBER_TYPES.includes(t));
     // A `WebAssembly` import's own function, whose result the drivers coerce (`coerced`).
-    direct.push(numbers ? h.unwrapped?.fn ?? h.fn : undefined, numbers && !h.noCaller ? callerProto : null);
+    const fn = numbers ? h.unwrapped?.fn ?? h.fn : undefined;
+    direct.push(fn === undefined || h!.noCaller ? fn : [fn]);
   }
-  return table.entries ??= [CALLER_TOKEN, table.top, direct];
+  return table.entries ??= [callerProto, CALLER_TOKEN, table.top, direct];
 }
 
 /** What `coerced` returns when the coercion threw: what it threw. */

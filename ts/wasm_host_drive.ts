@@ -78,7 +78,7 @@ async function answerLater(table: HostTable, index: number, view: DataView, stat
  * answers into the call whose op is running (`table.driving`) as `serve` does; a promise is
  * awaited by the driver (LATER), and the next step gives its answer. */
 function driverCtx(table: HostTable): unknown[] {
-  if (table.entries === null || table.direct.length < 2 * table.fns.length) directEntries(table, callerProto(table));
+  if (table.entries === null || table.direct.length < table.fns.length) directEntries(table, callerProto(table));
   if (table.driver !== null) return table.driver;
   const settle = (step: number, returned: unknown, thrown: boolean, caller?: CallerFields): Answered => {
     const call = table.driving;
@@ -295,7 +295,7 @@ export function hostCall(
     try {
       if (args.length !== params.length) throw arityError(name, params, args.length);
       writeSlots(view, kinds, params, where, args);
-      const ctx = table.driver !== null && table.direct.length === 2 * table.fns.length ? table.driver : driverCtx(table);
+      const ctx = table.driver !== null && table.direct.length === table.fns.length ? table.driver : driverCtx(table);
       if (packs) {
         step = ops.op_wasm_hcall_call_first(packed, call.slots, ctx);
       } else {

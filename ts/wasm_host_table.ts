@@ -103,12 +103,12 @@ export class HostTable {
   /** The `WebAssembly.promising` calls of the store that have not ended, innermost last. While
    * one is suspended, a call into the store runs nested in it (`via`). */
   readonly promising: PromisingCall[] = [];
-  /** Two elements for each host function, by number: the function if Rust calls it itself, with
-   * its arguments as numbers, or undefined for one whose values are not all i32, f32 or f64
-   * numbers (at most one result) or that suspends, which takes the whole JS path; and the
-   * prototype of its callers (runtime:wasm/host, `callerProto`) if it gets one, else null: Rust
-   * makes its caller. Made by runtime:wasm/host-answer (`directEntries`) as functions are added. */
-  readonly direct: (((...args: never[]) => unknown) | object | null | undefined)[] = [];
+  /** Each host function Rust calls itself, with its arguments as numbers, by number: the function
+   * if it gets no caller, or the function in an array of one if it gets one, which Rust makes (of
+   * `callerProto`, runtime:wasm/host); undefined for one whose values are not all i32, f32 or f64
+   * numbers (at most one result) or that suspends, which takes the whole JS path. Made by
+   * runtime:wasm/host-answer (`directEntries`) as functions are added. */
+  readonly direct: (((...args: never[]) => unknown) | [(...args: never[]) => unknown] | undefined)[] = [];
   /** What Rust calls `direct`'s functions with (`directEntries`), once made. */
   entries: DirectEntries | null = null;
   /** The state of the innermost `caller.exports` call running in the store, if its guest runs on
@@ -156,14 +156,15 @@ export class HostTable {
 
 /**
  * What Rust calls a store's host functions with when a guest calls them with numbers
- * (ext_wasm/src/host_entry.rs): `[callerToken, top, direct]`. For a function whose callers'
- * prototype `direct` gives, Rust makes each call's caller as an object of that prototype whose
- * `callerToken` property is the call's token, passes it after the arguments, and sets that
- * property to -1 when the function returns (or hands the caller to the driver's `settle`, which
- * ends it, or keeps it until a promise the function returned settles). `top` is
- * `HostTable.top`, which it sets while the function runs; `direct` is `HostTable.direct`.
+ * (ext_wasm/src/host_entry.rs): `[callerProto, callerToken, top, direct]`. For a function that
+ * `direct` holds in an array (one that gets a caller), Rust makes each call's caller as an object
+ * of `callerProto` whose `callerToken` property is the call's token, passes it after the
+ * arguments, and sets that property to -1 when the function returns (or hands the caller to the
+ * driver's `settle`, which ends it, or keeps it until a promise the function returned settles).
+ * `top` is `HostTable.top`, which it sets while the function runs; `direct` is
+ * `HostTable.direct`.
  */
-export type DirectEntries = [symbol, Float64Array, HostTable["direct"]];
+export type DirectEntries = [object, symbol, Float64Array, HostTable["direct"]];
 
 /** Host function number `index` of `table`, or the error of a guest that called an unknown one. */
 export function hostFn(table: HostTable, index: number): HostFn {

@@ -36,7 +36,7 @@ use wasmtime::{Caller, Val, ValType};
 
 use crate::error::WasmError;
 use crate::host::{apply, call_back_sync, carry_out, CallTarget, Command, Event, HostBridge, Slot};
-use crate::host_entry::{self as entry, answer_of, driver_failed, Entries, Entry, KeptTop, Slots};
+use crate::host_entry::{self as entry, answer_of, driver_failed, Entries, Entry, KeptTop, Slots, Targets};
 use crate::js_ref::to_slot;
 use crate::store::StoreData;
 use crate::value::{val_to_number, SLOT};
@@ -63,6 +63,8 @@ struct Direct {
   /// The store's entries (host_entry.rs), handles of the op's scope: given, or read from a
   /// [`Lazy`] context at the first host call. `None` until then, or if there are none.
   entries: Cell<Option<Entries<'static>>>,
+  /// The host functions the call has called, read in the op's scope.
+  targets: Cell<Targets<'static>>,
 }
 
 /// The JS side of a direct call.
@@ -151,6 +153,7 @@ pub(crate) fn run<R>(
     callers: OnceCell::from(callers),
     token: Cell::new(js.token),
     entries: Cell::new(entries),
+    targets: Cell::default(),
   };
   running(direct, call).0
 }
@@ -173,6 +176,7 @@ pub(crate) fn run_lazy<R>(
     callers: OnceCell::new(),
     token: Cell::new(-1.0),
     entries: Cell::new(None),
+    targets: Cell::default(),
   };
   running(direct, call)
 }
@@ -237,6 +241,15 @@ impl Direct {
       }));
     }
     let entries = self.entries.get();
+    // The op's scope is the innermost one open unless this host call is nested in another's JS
+    // (through a call back into the guest): `call` has pushed this one's `Caller`.
+    let innermost = self.callers.get().is_some_and(|callers| callers.0.borrow().len() <= 1);
+    let known = entries.as_ref().and_then(|entries| {
+      let mut targets = self.targets.get();
+      let known = targets.get(outer, entries, index, innermost);
+      self.targets.set(targets);
+      known
+    });
     v8::scope!(let scope, outer);
     // A memory that grew since JS last ran: its old buffers are detached first, as after any op.
     crate::memory_view::detach_grown_in(scope, &self.state);
@@ -246,7 +259,10 @@ impl Direct {
       Err(e) => return Command::Throw(e),
     };
     let recv: v8::Local<v8::Value> = v8::undefined(tc).into();
-    let direct = entries.as_ref().and_then(|entries| Some((entries, entries.get(tc, index)?)));
+    let direct = entries.as_ref().and_then(|entries| {
+      let target = known.unwrap_or_else(|| entries.get(tc, index))?;
+      Some((entries, target))
+    });
     if let Some((entries, target)) = direct {
       let mut args = [0.0; entry::MOST_ARGS];
       let numbers = params.len() <= args.len()

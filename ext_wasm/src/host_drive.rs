@@ -18,7 +18,7 @@ use crate::export_run::run_export_sync;
 use crate::handles::parse_id;
 use crate::host::{answer, Args, Command, Event, Numbers};
 use crate::host_direct::{run, Callers, JsSide};
-use crate::host_entry::{self, answer_of, driver_failed, Entries, Entry, Slots, Target, LATER};
+use crate::host_entry::{self, answer_of, driver_failed, Entries, Entry, Slots, Target, Targets, LATER};
 use crate::hostcall::{
   begin, busy, cancel, park, poll_step, put_back, report, report_and_keep, step_sync, take, write_slots, Parked, Step,
   DONE,
@@ -298,6 +298,7 @@ pub(crate) fn poll_first(
 ) -> Result<Polled, WasmError> {
   // Read once the guest calls a host function: a call that calls none reads nothing of JS.
   let mut entries: Option<Option<Entries>> = None;
+  let mut targets = Targets::default();
   let mut parked = take(state, token)?;
   if let Some(command) = command {
     parked.give(command);
@@ -319,11 +320,14 @@ pub(crate) fn poll_first(
     let Some(entries) = &read else {
       break step;
     };
+    // Its function read in the op's scope, the first few times it is called (`Targets`): here,
+    // between host calls, the innermost scope open.
+    let known = targets.get(scope, entries, *index, true);
     // The handles of one host call (its function, arguments, caller and what it returned) are
     // let go when it has answered: a guest may call thousands in one poll, and kept until the op
     // returned they held every caller alive and sent each allocation down malloc's slow path.
     v8::scope!(let one, scope);
-    let Some(target) = entries.get(one, *index) else {
+    let Some(target) = known.unwrap_or_else(|| entries.get(one, *index)) else {
       break step;
     };
     let index = *index;

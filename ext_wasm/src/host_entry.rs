@@ -21,54 +21,107 @@ use crate::slot_values::read_slots;
 /// driver awaits: the answer comes when it settles (ts/wasm_host_drive.ts, `LATER`).
 pub const LATER: f64 = -4.0;
 
-/// A store's entries, as the JS side gives them: `[callerToken, top, direct]`
+/// A store's entries, as the JS side gives them: `[callerProto, callerToken, top, direct]`
 /// (ts/wasm_host_table.ts, `DirectEntries`).
 #[derive(Clone, Copy)]
 pub(crate) struct Entries<'s> {
-  /// Two elements per host function, by number: the function if Rust may call it (else
-  /// undefined), and the prototype of its callers if it takes one (else null).
+  /// The functions Rust may call, by number: a function called with its arguments only, or one in
+  /// an array of one, called with a caller as well (undefined for those Rust may not call).
   fns: v8::Local<'s, v8::Array>,
+  /// The prototype of the store's callers.
+  proto: v8::Local<'s, v8::Value>,
   /// The key of a caller's token.
   key: v8::Local<'s, v8::Name>,
   /// The first element of the store's `top`, a `Float64Array` of one element.
   top: *mut f64,
 }
 
-/// A host function Rust may call, and the prototype of its callers if it takes one.
+/// A host function Rust may call, and whether it takes a caller.
 #[derive(Clone, Copy)]
 pub(crate) struct Target<'t> {
   f: v8::Local<'t, v8::Function>,
-  proto: Option<v8::Local<'t, v8::Value>>,
+  caller: bool,
 }
 
 impl<'s> Entries<'s> {
   /// Reads the entries from `value`; `None` if it is not what the JS side makes.
   pub fn read(scope: &mut v8::PinScope<'s, '_>, value: v8::Local<'_, v8::Value>) -> Option<Self> {
     let entries = v8::Local::<v8::Array>::try_from(value).ok()?;
-    let key = v8::Local::<v8::Name>::try_from(entries.get_index(scope, 0)?).ok()?;
-    let top = v8::Local::<v8::Float64Array>::try_from(entries.get_index(scope, 1)?).ok()?;
-    let fns = v8::Local::<v8::Array>::try_from(entries.get_index(scope, 2)?).ok()?;
+    let proto = entries.get_index(scope, 0)?;
+    let key = v8::Local::<v8::Name>::try_from(entries.get_index(scope, 1)?).ok()?;
+    let top = v8::Local::<v8::Float64Array>::try_from(entries.get_index(scope, 2)?).ok()?;
+    let fns = v8::Local::<v8::Array>::try_from(entries.get_index(scope, 3)?).ok()?;
     let top = top.data().cast::<f64>();
     if top.is_null() || top.align_offset(std::mem::align_of::<f64>()) != 0 {
       return None;
     }
-    Some(Entries { fns, key, top })
+    Some(Entries { fns, proto, key, top })
   }
 
-  /// Reads the entries from `value` with the parts an instance keeps (`kept`): one read of the
-  /// array instead of three, and no check of `top`.
+  /// Reads the entries from `value` with the parts an instance keeps (`kept`): two reads of the
+  /// array instead of four, and no check of `top`.
   pub fn read_kept(scope: &mut v8::PinScope<'s, '_>, value: v8::Local<'_, v8::Value>, kept: &KeptTop) -> Option<Self> {
     let entries = v8::Local::<v8::Array>::try_from(value).ok()?;
-    let fns = v8::Local::<v8::Array>::try_from(entries.get_index(scope, 2)?).ok()?;
-    Some(Entries { fns, key: v8::Local::new(scope, &kept.key), top: kept.top })
+    let proto = entries.get_index(scope, 0)?;
+    let fns = v8::Local::<v8::Array>::try_from(entries.get_index(scope, 3)?).ok()?;
+    Some(Entries { fns, proto, key: v8::Local::new(scope, &kept.key), top: kept.top })
   }
 
-  /// Host function `index`, if Rust may call it, with its callers' prototype if it takes one.
+  /// Host function `index`, if Rust may call it, and whether it takes a caller. A function
+  /// without one costs one read of the array, as each read costs about a tenth of a host call.
   pub fn get<'t>(&self, scope: &mut v8::PinScope<'t, '_>, index: u32) -> Option<Target<'t>> {
-    let at = index.checked_mul(2)?;
-    let f = v8::Local::<v8::Function>::try_from(self.fns.get_index(scope, at)?).ok()?;
-    let proto = self.fns.get_index(scope, at + 1)?;
-    Some(Target { f, proto: proto.is_object().then_some(proto) })
+    let entry = self.fns.get_index(scope, index)?;
+    if let Ok(f) = v8::Local::<v8::Function>::try_from(entry) {
+      return Some(Target { f, caller: false });
+    }
+    let one = v8::Local::<v8::Array>::try_from(entry).ok()?;
+    let f = v8::Local::<v8::Function>::try_from(one.get_index(scope, 0)?).ok()?;
+    self.proto.is_object().then_some(Target { f, caller: true })
+  }
+}
+
+/// The host functions a call has called, by number, each read from the store's entries once, in
+/// a scope that lives as long as the call (`Entries::get` is about a tenth of a host call): a
+/// guest that calls a few functions again and again, in a loop, reads each once. Its last few,
+/// newest first; after [`TARGETS_READ`] reads, the rest are read in the host call's own scope, so
+/// that a call that goes round many functions does not fill the long scope with their handles.
+///
+/// A function is read into the long scope only when that scope is the innermost one open: the JS
+/// engine's handles go to the innermost scope whatever scope makes them, so one read while a host
+/// function's JS runs (a host call nested in it, through a call back into the guest) would be
+/// let go with that host call's scope, and a later call would find it gone.
+#[derive(Clone, Copy, Default)]
+pub(crate) struct Targets<'s> {
+  /// Each with its number; `None` for one Rust may not call.
+  recent: [Option<(u32, Option<Target<'s>>)>; 4],
+  read: u32,
+}
+
+/// How many host functions a call reads into its long scope at most (see [`Targets`]).
+const TARGETS_READ: u32 = 64;
+
+impl<'s> Targets<'s> {
+  /// Host function `index` of `entries` (`Some(None)` if Rust may not call it), read in `scope`
+  /// (the call's) if it was not and `innermost` (`scope` is the innermost scope open); `None` if
+  /// it is not kept and cannot be read now: read it in the host call's own scope.
+  pub fn get(
+    &mut self,
+    scope: &mut v8::PinScope<'s, '_>,
+    entries: &Entries<'s>,
+    index: u32,
+    innermost: bool,
+  ) -> Option<Option<Target<'s>>> {
+    if let Some((_, target)) = self.recent.iter().flatten().find(|(at, _)| *at == index) {
+      return Some(*target);
+    }
+    if !innermost || self.read >= TARGETS_READ {
+      return None;
+    }
+    let target = entries.get(scope, index);
+    self.read += 1;
+    self.recent.rotate_right(1);
+    self.recent[0] = Some((index, target));
+    Some(target)
   }
 }
 
@@ -89,7 +142,7 @@ impl KeptTop {
   /// Keeps the top and key of the entries in `value`; `None` if it is not what the JS side makes.
   pub fn read(scope: &mut v8::PinScope<'_, '_>, value: v8::Local<'_, v8::Value>) -> Option<Self> {
     let entries = v8::Local::<v8::Array>::try_from(value).ok()?;
-    let array = v8::Local::<v8::Float64Array>::try_from(entries.get_index(scope, 1)?).ok()?;
+    let array = v8::Local::<v8::Float64Array>::try_from(entries.get_index(scope, 2)?).ok()?;
     let read = Entries::read(scope, value)?;
     Some(KeptTop { key: v8::Global::new(scope, read.key), _array: v8::Global::new(scope, array), top: read.top })
   }
@@ -127,9 +180,9 @@ pub(crate) fn call<'s>(
   for (value, arg) in values.iter_mut().zip(&args[..count]) {
     *value = v8::Number::new(tc, *arg).into();
   }
-  let caller = target.proto.map(|proto| {
+  let caller = target.caller.then(|| {
     let token = v8::Number::new(tc, token).into();
-    v8::Object::with_prototype_and_properties(tc, proto, &[entries.key], &[token])
+    v8::Object::with_prototype_and_properties(tc, entries.proto, &[entries.key], &[token])
   });
   if let Some(caller) = caller {
     values[count] = caller.into();

@@ -4,7 +4,7 @@
 // own call of a function of numbers (`two`, i32s) and the JS drivers' (`wide`, i64s), through
 // `instance.exports` and through `await instance.call`. Each function answers with what it saw:
 // the number of memory pages its caller reports (2), or its own sum when it has none to read.
-import { compileFile, instantiate, type WasmCaller } from "runtime:wasm";
+import { compile, compileFile, instantiate, type WasmCaller } from "runtime:wasm";
 // @ts-ignore: a JS module without typings, kept as written (see the file).
 import { jsShapes } from "./caller_reach_shapes.js";
 
@@ -97,3 +97,39 @@ const none = await instantiate(mod, {
   hostCaller: false,
 });
 console.log(`hostCaller false: ${(none.exports.two as (a: number, b: number) => number)(1, 2)} ${(await none.call<[bigint]>("wide", 1n, 2n))[0]}`);
+
+// Many host functions in one export call, with and without callers: Rust keeps the last few it
+// read and reads the rest again (ext_wasm/src/host_entry.rs, `Targets`), past its share in each
+// host call's own scope. `all(n)` calls all 70 in turn, n times; `few(n)` calls four of them in a
+// pattern, n times. Every third function takes its caller (2 pages) and adds its size.
+const count = 70;
+const declared = Array.from({ length: count }, (_, i) => `(import "env" "f${i}" (func $f${i} (param i32) (result i32)))`);
+const add = (i: number) => `(local.set $acc (i32.add (local.get $acc) (call $f${i} (local.get $i))))`;
+const loop = (name: string, body: string) => `(func (export "${name}") (param $n i32) (result i32) (local $i i32) (local $acc i32)
+    (block $done (loop $next
+      (br_if $done (i32.ge_u (local.get $i) (local.get $n)))
+      ${body}
+      (local.set $i (i32.add (local.get $i) (i32.const 1)))
+      (br $next)))
+    (local.get $acc))`;
+const manyWat = `(module ${declared.join(" ")}
+  (import "env" "nest" (func $nest (param i32) (result i32)))
+  (memory (export "memory") 2)
+  ${loop("all", Array.from({ length: count }, (_, i) => add(i)).join(" "))}
+  ${loop("few", [0, 1, 2, 3, 1].map(add).join(" "))}
+  ${loop("nested", `(local.set $acc (i32.add (local.get $acc) (call $nest (local.get $i)))) ${[0, 1, 2, 3].map(add).join(" ")}`)})`;
+const env: Record<string, (x: number, c: WasmCaller) => number> = Object.fromEntries(Array.from({ length: count }, (_, i) =>
+  [`f${i}`, i % 3 === 0 ? (x: number, c: WasmCaller) => x * i + c.memory.size() : (x: number) => x * i]
+));
+// Calls back into the guest, whose few(1) calls f0 to f3 inside this host call, before the outer
+// call calls them itself: 4 + x.
+env.nest = (x: number, c: WasmCaller) => (c.exports.few as (n: number) => number)(1) + x;
+const many = await instantiate(await compile(new TextEncoder().encode(manyWat)), { imports: { env } });
+const manyExports = many.exports as Record<string, (n: number) => number>;
+// all(5): the sum over x < 5 and i < 70 of x * i, plus 2 for each of the 24 callers, 5 times.
+// few(1000): the sum over x < 1000 of 7x + 4 (f0 and f3 take callers).
+// nested(100): the sum over x < 100 of 4 + x from nest, and 6x + 4 from f0 to f3.
+console.log(`many functions: all ${manyExports.all(5)} ${(await many.call<[number]>("all", 5))[0]}, ` +
+  `few ${manyExports.few(1000)} ${(await many.call<[number]>("few", 1000))[0]}, ` +
+  `nested ${manyExports.nested(100)} ${(await many.call<[number]>("nested", 100))[0]}; ` +
+  `expected ${10 * 2415 + 10 * 24}, ${7 * 499500 + 4000}, ${7 * 4950 + 800}`);
