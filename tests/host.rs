@@ -297,8 +297,9 @@ fn calls_the_bound_op_begins_through_the_host_driver_answer_as_the_driver_does()
 }
 
 /// A host function that could not read a caller (an arrow function with plain parameters, no more
-/// than its import's) gets none, which only its cost shows; every other shape of function gets
-/// one as its last argument, through Rust's own calls of functions of numbers and the JS
+/// than its import's, or such a function or method whose source names neither `arguments` nor
+/// `eval`) gets none, which only its cost shows; every other shape of function gets one as its
+/// last argument, through Rust's own calls of functions of numbers and the JS
 /// drivers', through `instance.exports` and `await instance.call` (tests/apps/caller_reach.ts).
 /// Then 70 host functions called in turn in one export call, four in a pattern, and four after a
 /// host call whose JS calls the guest back, which calls them first (a function read then, in the
@@ -330,6 +331,11 @@ fn every_host_function_that_could_read_its_caller_gets_one() {
       "bound function: 20 20\n",
       "method: 2 2\n",
       "static method: 2 2\n",
+      "function with plain names: 42 42\n",
+      "method with plain names: 42 42\n",
+      "async method with plain names: 5002 42\n",
+      "method that reads its arguments: 3 3\n",
+      "function that evaluates its arguments: 4 4\n",
       "js: one name, no parens: 20 20\n",
       "js: async, one name, no parens: 5002 20\n",
       "js: no spaces: 42 42\n",
@@ -337,6 +343,8 @@ fn every_host_function_that_could_read_its_caller_gets_one() {
       "js: a comment among three names: 2 2\n",
       "js: a comment among two names: -1 -1\n",
       "js: a default of two names: 2 2\n",
+      "js: a function that spells arguments with an escape: 3 3\n",
+      "js: a method with plain names, no spaces: 42 42\n",
       "js: three names on lines: 2 2\n",
       "wide, plain arrow: 42 42\n",
       "wide, arrow with a name for the caller: 2 2\n",

@@ -356,9 +356,11 @@ export async function moduleImports(moduleId: string): Promise<ModuleImport[]> {
  * async one, until its promise settles); afterwards its memory methods throw MemoryError (5006)
  * and its exports InvalidInstanceHandle (5005).
  *
- * Kiln makes no caller for an arrow function whose parameters are plain names, no more of them
- * than the import has (`(x) => x + 1` for an import of one parameter): it could not read one.
- * Such a host call costs about 40% less; name a parameter for the caller to get it.
+ * Kiln makes no caller for a host function that could not read one: an arrow function, a
+ * `function` or a method whose parameters are plain names, no more of them than the import has
+ * (`(x) => x + 1`, `log(ptr, len) { ... }` for imports of one and two parameters), and for a
+ * `function` or method, whose source does not mention `arguments` or `eval`. Such a host call
+ * costs about 40% less; name a parameter for the caller to get it.
  *
  * @example
  * ```ts

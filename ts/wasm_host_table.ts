@@ -218,19 +218,32 @@ export function hostTable(split: SplitImports, moduleIds: number[], refs: Refs |
   return new HostTable(fns, refs);
 }
 
+/** A plain parameter list's names, captured: `a, b` (a trailing comma allowed). */
+const NAMES = String.raw`\(\s*((?:[A-Za-z_$][\w$]*\s*,\s*)*(?:[A-Za-z_$][\w$]*\s*,?\s*)?)\)`;
 /** An arrow function's source up to its `=>` when its parameters are plain names, which it
  * captures: `x =>`, `(a, b) =>`, `async (a) =>`. */
-const PLAIN_ARROW = /^(?:async\s*)?(?:\(\s*((?:[A-Za-z_$][\w$]*\s*,\s*)*(?:[A-Za-z_$][\w$]*\s*,?\s*)?)\)|([A-Za-z_$][\w$]*))\s*=>/;
+const PLAIN_ARROW = new RegExp(String.raw`^(?:async\s*)?(?:${NAMES}|([A-Za-z_$][\w$]*))\s*=>`);
+/** A function's or a method's source up to its body when its parameters are plain names, which it
+ * captures: `function (a, b) {`, `async function f(a) {`, `log(ptr, len) {`, `async log(a) {`. */
+const PLAIN_FUNCTION = new RegExp(
+  String.raw`^(?:async\s+)?(?:function\b\s*(?:[A-Za-z_$][\w$]*\s*)?|[A-Za-z_$][\w$]*\s*)${NAMES}\s*\{`,
+);
+/** What in a function's source could reach its `arguments`: the name, `eval`, or a Unicode escape
+ * (which could spell either); or what stands for a native function's source (a bound function's,
+ * `function bound f() { [native code] }`, whose target may read its caller). */
+const MAY_READ_ARGUMENTS = /\barguments\b|\beval\b|\\u|\[native code\]/;
 const functionSource = Function.prototype.toString;
 const apply = Reflect.apply;
 
 /**
  * Whether host function `fn` of an import with `count` parameters could read the caller that
- * comes after them. An arrow function whose parameters are plain names, no more of them than the
- * import's, could not: it has no `arguments` of its own, so nothing but a parameter reaches a
- * value it is called with. Kiln makes no caller for its calls (about 40% of a host call's round
- * trip), which no code can tell. Anything else (a `function`, a method, a bound function, a
- * default, rest or destructured parameter, a source the engine does not keep) may, and gets one.
+ * comes after them. One whose parameters are plain names, no more of them than the import's,
+ * could not if it is an arrow function (it has no `arguments` of its own), or a function or a
+ * method whose source does not name `arguments` or `eval` anywhere: nothing but a parameter
+ * reaches a value it is called with. Kiln makes no caller for its calls (about 40% of a host
+ * call's round trip), which no code can tell. Anything else (a bound function, a default, rest or
+ * destructured parameter, a comment among the names, a source the engine does not keep, a body
+ * that mentions `arguments`, even in a string) may, and gets one.
  */
 export function readsCaller(fn: unknown, count: number): boolean {
   if (typeof fn !== "function") return true;
@@ -240,10 +253,17 @@ export function readsCaller(fn: unknown, count: number): boolean {
   } catch {
     return true;
   }
-  const head = typeof source === "string" ? PLAIN_ARROW.exec(source) : null;
-  if (head === null) return true;
-  const declared = head[2] !== undefined ? 1 : head[1].split(",").filter((name) => name.trim() !== "").length;
-  return declared > count;
+  if (typeof source !== "string") return true;
+  let names: string;
+  const arrow = PLAIN_ARROW.exec(source);
+  if (arrow !== null) {
+    names = arrow[2] ?? arrow[1];
+  } else {
+    const plain = PLAIN_FUNCTION.exec(source);
+    if (plain === null || MAY_READ_ARGUMENTS.test(source)) return true;
+    names = plain[1];
+  }
+  return names.split(",").filter((name) => name.trim() !== "").length > count;
 }
 
 /** An export of an instance of the `WebAssembly` API whose store has JS imports (`table`), as

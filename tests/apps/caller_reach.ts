@@ -1,7 +1,8 @@
 // Kiln makes no caller for a host function that could not read one (runtime:wasm/host-table,
-// `readsCaller`): an arrow function with plain parameters, no more than its import's. Every other
-// shape of function gets its caller, as the last argument, on every path a host call takes: Rust's
-// own call of a function of numbers (`two`, i32s) and the JS drivers' (`wide`, i64s), through
+// `readsCaller`): an arrow function with plain parameters, no more than its import's, or such a
+// function or method whose source names neither `arguments` nor `eval`. Every other shape of
+// function gets its caller, as the last argument, on every path a host call takes: Rust's own
+// call of a function of numbers (`two`, i32s) and the JS drivers' (`wide`, i64s), through
 // `instance.exports` and through `await instance.call`. Each function answers with what it saw:
 // the number of memory pages its caller reports (2), or its own sum when it has none to read.
 import { compile, compileFile, instantiate, type WasmCaller } from "runtime:wasm";
@@ -56,6 +57,22 @@ const shapes: Shape[] = [
   }.bind({ k: 10 })],
   ["method", o.method],
   ["static method", Static.read],
+  ["function with plain names", function (a: number, b: number) {
+    return a + b;
+  }],
+  ["method with plain names", { add(a: number, b: number) {
+    return a + b;
+  } }.add],
+  ["async method with plain names", { async add(a: number, b: number) {
+    return a + b;
+  } }.add],
+  ["method that reads its arguments", { count(a: number, b: number) {
+    // deno-lint-ignore prefer-rest-params
+    return arguments.length;
+  } }.count],
+  ["function that evaluates its arguments", function (a: number, b: number) {
+    return (0, eval)("1") + eval("arguments").length;
+  }],
   ...(jsShapes(pages) as Shape[]),
 ];
 

@@ -9,6 +9,8 @@ export const jsShapes = (pages) => [
   ["js: a comment among three names", (a, /* b */ b, c) => c.memory.size()],
   ["js: a comment among two names", (a, /* b */ b) => pages([a, b])],
   ["js: a default of two names", (a, b = (1, 2), c) => c.memory.size()],
+  ["js: a function that spells arguments with an escape", function (a, b) { return \u0061rguments.length; }],
+  ["js: a method with plain names, no spaces", { m(a,b){ return a+b; } }.m],
   ["js: three names on lines", (
     a,
     b,
