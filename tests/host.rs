@@ -336,6 +336,7 @@ fn every_host_function_that_could_read_its_caller_gets_one() {
       "async method with plain names: 5002 42\n",
       "method that reads its arguments: 3 3\n",
       "function that evaluates its arguments: 4 4\n",
+      "sloppy function from new Function: 42 42\n",
       "js: one name, no parens: 20 20\n",
       "js: async, one name, no parens: 5002 20\n",
       "js: no spaces: 42 42\n",

@@ -261,6 +261,10 @@ export function readsCaller(fn: unknown, count: number): boolean {
   } else {
     const plain = PLAIN_FUNCTION.exec(source);
     if (plain === null || MAY_READ_ARGUMENTS.test(source)) return true;
+    // A sloppy-mode function (`new Function(...)`) has its own `arguments` and `caller` in V8
+    // (Kiln's opt-in engine), through which other code reads the arguments of a call that is
+    // running; QuickJS has neither.
+    if (Object.hasOwn(fn, "arguments") || Object.hasOwn(fn, "caller")) return true;
     names = plain[1];
   }
   return names.split(",").filter((name) => name.trim() !== "").length > count;

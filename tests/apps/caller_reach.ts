@@ -73,6 +73,7 @@ const shapes: Shape[] = [
   ["function that evaluates its arguments", function (a: number, b: number) {
     return (0, eval)("1") + eval("arguments").length;
   }],
+  ["sloppy function from new Function", new Function("a", "b", "return a + b;") as (a: number, b: number) => number],
   ...(jsShapes(pages) as Shape[]),
 ];
 
