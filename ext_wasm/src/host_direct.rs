@@ -258,7 +258,6 @@ impl Direct {
       Ok(token) => token,
       Err(e) => return Command::Throw(e),
     };
-    let recv: v8::Local<v8::Value> = v8::undefined(tc).into();
     let direct = entries.as_ref().and_then(|entries| {
       let target = known.unwrap_or_else(|| entries.get(tc, index))?;
       Some((entries, target))
@@ -277,6 +276,7 @@ impl Direct {
           return no_side();
         };
         let args = entry::settle_args(tc, index, value, threw, made);
+        let recv = v8::undefined(tc).into();
         let Some(settled) = js.serve.call(tc, recv, &args) else {
           return driver_failed(tc.exception().map(|e| e.to_rust_string_lossy(tc)));
         };
@@ -304,6 +304,7 @@ impl Direct {
       unsafe { std::ptr::copy_nonoverlapping(token.to_le_bytes().as_ptr(), last, SLOT) };
     }
     let number = v8::Number::new(tc, f64::from(index)).into();
+    let recv = v8::undefined(tc).into();
     let Some(returned) = js.serve.call(tc, recv, &[number]) else {
       return driver_failed(tc.exception().map(|e| e.to_rust_string_lossy(tc)));
     };
