@@ -162,7 +162,7 @@ fn in_call(
 ) -> Result<(wasmtime::Instance, Option<Rc<Callers>>), WasmError> {
   let state = state.borrow();
   let entry = state.borrow::<InstanceTable>().lookup(instance_id)?;
-  let calls = &state.borrow::<HostCalls>().0;
+  let calls = state.borrow::<HostCalls>().0.borrow();
   let parked = parse_id(token).and_then(|id| calls.get(id)).ok_or_else(|| no_call(token))?;
   if !parked.store.as_ref().is_some_and(|(_, store)| Arc::ptr_eq(store, &entry.store)) {
     return Err(WasmError::invalid_instance(
@@ -184,7 +184,7 @@ fn call_back(
   // a fiber is given the call as a command, and its host functions come to JS as steps.
   let direct = {
     let state = state.borrow();
-    let calls = &state.borrow::<HostCalls>().0;
+    let calls = state.borrow::<HostCalls>().0.borrow();
     parse_id(token).and_then(|id| calls.get(id)).and_then(|parked| parked.direct_callers().cloned())
   };
   if let Some(callers) = direct {

@@ -21,7 +21,7 @@ use crate::store::SharedStore;
 /// the command's round trip through the call's entry and mailbox, or the bytes' own copy.
 fn direct(state: &Rc<RefCell<OpState>>, token: f64) -> Option<Rc<Callers>> {
   let state = state.borrow();
-  let calls = &state.borrow::<HostCalls>().0;
+  let calls = state.borrow::<HostCalls>().0.borrow();
   parse_id(token).and_then(|id| calls.get(id)).and_then(|parked| parked.direct_callers().cloned())
 }
 
@@ -82,7 +82,7 @@ pub fn op_wasm_caller_memory_buffer<'s>(
 ) -> Result<v8::Local<'s, v8::ArrayBuffer>, WasmError> {
   let store = {
     let state = state.borrow();
-    let calls = &state.borrow::<HostCalls>().0;
+    let calls = state.borrow::<HostCalls>().0.borrow();
     let parked = parse_id(token).and_then(|id| calls.get(id)).ok_or_else(|| no_call(token))?;
     parked.store.clone()
   };

@@ -20,8 +20,8 @@ use crate::host::{answer, Args, Command, Event, Numbers};
 use crate::host_direct::{run, Callers, JsSide};
 use crate::host_entry::{self, answer_of, driver_failed, Entries, Entry, Slots, Target, Targets, LATER};
 use crate::hostcall::{
-  begin, busy, cancel, park, poll_step, put_back, report, report_and_keep, step_sync, take, write_slots, Parked, Step,
-  DONE,
+  begin, busy, cancel, park, poll_step, put_back, put_back_into, report, report_and_keep, step_sync, table, take,
+  take_from, write_slots, Parked, Step, DONE,
 };
 use crate::instance::InstanceTable;
 use crate::memory_view::detach_grown_in;
@@ -299,7 +299,9 @@ pub(crate) fn poll_first(
   // Read once the guest calls a host function: a call that calls none reads nothing of JS.
   let mut entries: Option<Option<Entries>> = None;
   let mut targets = Targets::default();
-  let mut parked = take(state, token)?;
+  // The table of parked calls, found once: the call goes back into it around each host call.
+  let calls = table(state);
+  let mut parked = take_from(&calls, token)?;
   if let Some(command) = command {
     parked.give(command);
   }
@@ -308,7 +310,7 @@ pub(crate) fn poll_first(
       Poll::Ready(step) => step,
       Poll::Pending => {
         parked.yielded = true;
-        put_back(state, token, parked);
+        put_back_into(&calls, token, parked);
         return Ok(Polled::Code(PENDING));
       }
     };
@@ -331,32 +333,32 @@ pub(crate) fn poll_first(
       break step;
     };
     let index = *index;
-    put_back(state, token, parked);
+    put_back_into(&calls, token, parked);
     detach_grown_in(one, state);
     let answered = run_entry(one, (ctx, settles), (entries, target), token, index, numbers, slots);
-    parked = take(state, token)?;
+    parked = take_from(&calls, token)?;
     match answered {
       Answered::Now(command) => parked.give(command),
       Answered::Later => {
-        put_back(state, token, parked);
+        put_back_into(&calls, token, parked);
         return Ok(Polled::Code(LATER));
       }
       Answered::Settle(value, threw, caller) => {
-        put_back(state, token, parked);
+        put_back_into(&calls, token, parked);
         return Ok(Polled::Settle(index, value, threw, caller));
       }
     }
   };
   let step = match (step, ctx) {
     (Step::Event(Event::Request { index, args }), Some((_, false))) => {
-      put_back(state, token, parked);
+      put_back_into(&calls, token, parked);
       return Ok(Polled::Request(index, args));
     }
     (step, _) => step,
   };
   let (code, ended) = report(step, &mut parked, slots)?;
   if !ended {
-    put_back(state, token, parked);
+    put_back_into(&calls, token, parked);
   }
   Ok(Polled::Code(code))
 }

@@ -137,9 +137,12 @@ impl Parked {
   }
 }
 
-/// The parked calls of a runtime (an `OpState` entry), by token.
+/// The parked calls of a runtime (an `OpState` entry), by token. Shared, so that a driver that
+/// takes a call out and puts it back around each host call it makes in one op (host_drive.rs)
+/// reaches the table without searching the `OpState` each time: its entries are kept by type in
+/// a `BTreeMap`, about 176 instructions a search, twice per host call.
 #[derive(Default)]
-pub struct HostCalls(pub HandleTable<Parked>);
+pub struct HostCalls(pub Rc<RefCell<HandleTable<Parked>>>);
 
 pub(crate) fn no_call(token: f64) -> WasmError {
   WasmError::invalid_instance(format!(
@@ -150,7 +153,7 @@ pub(crate) fn no_call(token: f64) -> WasmError {
 
 /// Registers a parked future; returns its token.
 pub fn park(state: &mut OpState, parked: Parked) -> Result<f64, WasmError> {
-  let table = &mut state.borrow_mut::<HostCalls>().0;
+  let mut table = state.borrow::<HostCalls>().0.borrow_mut();
   table
     .insert(parked)
     .map(|id| id as f64)
@@ -168,12 +171,21 @@ pub(crate) fn park_direct(
   park(&mut state.borrow_mut(), Parked::direct(bridge, callers, store))
 }
 
+/// The runtime's table of parked calls, for [`take_from`] and [`put_back_into`].
+pub(crate) fn table(state: &Rc<RefCell<OpState>>) -> Rc<RefCell<HandleTable<Parked>>> {
+  state.borrow().borrow::<HostCalls>().0.clone()
+}
+
 /// Takes a parked call out of the table for a step. A direct call (host_direct.rs) stays in the
 /// table and this is a copy of its entry: its steps run JS, whose commands must still find it.
 pub(crate) fn take(state: &Rc<RefCell<OpState>>, token: f64) -> Result<Parked, WasmError> {
+  take_from(&table(state), token)
+}
+
+/// [`take`] from the runtime's `table`.
+pub(crate) fn take_from(table: &RefCell<HandleTable<Parked>>, token: f64) -> Result<Parked, WasmError> {
   let id = parse_id(token).ok_or_else(|| no_call(token))?;
-  let mut state = state.borrow_mut();
-  let table = &mut state.borrow_mut::<HostCalls>().0;
+  let mut table = table.borrow_mut();
   if let Some(copy) = table.get(id).and_then(Parked::direct_copy) {
     return Ok(copy);
   }
@@ -181,11 +193,16 @@ pub(crate) fn take(state: &Rc<RefCell<OpState>>, token: f64) -> Result<Parked, W
 }
 
 pub(crate) fn put_back(state: &Rc<RefCell<OpState>>, token: f64, parked: Parked) {
+  put_back_into(&table(state), token, parked);
+}
+
+/// [`put_back`] into the runtime's `table`.
+pub(crate) fn put_back_into(table: &RefCell<HandleTable<Parked>>, token: f64, parked: Parked) {
   if parked.direct.is_some() {
     return;
   }
   if let Some(id) = parse_id(token) {
-    state.borrow_mut().borrow_mut::<HostCalls>().0.put(id, parked);
+    table.borrow_mut().put(id, parked);
   }
 }
 
@@ -417,7 +434,7 @@ pub(crate) fn command_in_host_call(
 ) -> Option<Result<Event, WasmError>> {
   let token = {
     let state = state.borrow();
-    let calls = &state.borrow::<HostCalls>().0;
+    let calls = state.borrow::<HostCalls>().0.borrow();
     calls
       .iter()
       .filter(|(_, parked)| parked.store.as_ref().is_some_and(|(_, s)| Arc::ptr_eq(s, store)))
@@ -438,7 +455,9 @@ pub fn op_wasm_hcall_cancel(state: &mut OpState, token: f64) {
 /// Drops the parked call (or the entry of a direct call) under `token`, if it is still there.
 pub(crate) fn cancel(state: &mut OpState, token: f64) {
   if let Some(id) = parse_id(token) {
-    state.borrow_mut::<HostCalls>().0.remove(id);
+    // Dropped once the table is free again: dropping a call unwinds its guest.
+    let removed = state.borrow::<HostCalls>().0.borrow_mut().remove(id);
+    drop(removed);
   }
 }
 
@@ -448,8 +467,9 @@ pub(crate) fn cancel(state: &mut OpState, token: f64) {
 #[buffer]
 pub fn op_wasm_hcall_bytes(state: &mut OpState, token: f64) -> Result<Vec<u8>, WasmError> {
   let id = parse_id(token).ok_or_else(|| no_call(token))?;
-  let parked = state.borrow_mut::<HostCalls>().0.get_mut(id).ok_or_else(|| no_call(token))?;
-  if let Some(arguments) = parked.arguments.take() {
+  let arguments =
+    state.borrow::<HostCalls>().0.borrow_mut().get_mut(id).ok_or_else(|| no_call(token))?.arguments.take();
+  if let Some(arguments) = arguments {
     return Ok(arguments);
   }
   let not_yet = || WasmError::call("the component call has no values to read yet; this is a bug in Kiln");
@@ -488,13 +508,13 @@ pub(crate) fn take_finished<T>(
   pick: impl FnOnce(Finished) -> Result<T, Finished>,
 ) -> Result<T, WasmError> {
   let id = parse_id(token).ok_or_else(|| no_call(token))?;
-  let table = &mut state.borrow_mut::<HostCalls>().0;
-  let mut parked = table.remove(id).ok_or_else(|| no_call(token))?;
+  let table = state.borrow::<HostCalls>().0.clone();
+  let mut parked = table.borrow_mut().remove(id).ok_or_else(|| no_call(token))?;
   match parked.finished.take().map(pick) {
     Some(Ok(value)) => Ok(value),
     other => {
       parked.finished = other.and_then(Result::err);
-      table.put(id, parked);
+      table.borrow_mut().put(id, parked);
       Err(not_yet())
     }
   }
