@@ -342,11 +342,11 @@ class CallerMemory {
  * The caller given to a host function as its last argument: the calling instance's memory and
  * exports, usable only while that host function runs. Every host call of a function that could
  * read one makes one (runtime:wasm/host-table, `readsCaller`), so a caller is an object with one
- * symbol-keyed field, its host call's token, whose prototype is its store's
- * `callerProto`, which holds the store's host table and inherits from this class's prototype:
- * made by `newCaller` as an object literal, or by Rust for a function it calls with numbers
- * (ext_wasm/src/host_entry.rs, `DirectEntries`). QuickJS makes either in well under the time of a
- * class instance with private fields (about 300 ns a host call on this machine).
+ * symbol-keyed field, its host call's token, whose prototype is its store's `callerProto`, which
+ * holds the store's host table and inherits from this class's prototype: made by `newCaller` as an
+ * object literal, or by Rust for a function it calls with numbers (ext_wasm/src/host_entry.rs,
+ * `DirectEntries`). QuickJS makes either in well under the time of a class instance with private
+ * fields (about 300 ns a host call on this machine).
  */
 export class Caller implements WasmCaller {
   /** The host call's token while it runs; -1 once it has returned (tokens count up from 1). */
