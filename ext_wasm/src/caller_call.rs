@@ -18,7 +18,9 @@ use crate::handles::parse_id;
 use crate::host::conclude_call;
 use crate::host::{CallTarget, Command, Event};
 use crate::host_direct::{with_innermost, Callers};
-use crate::hostcall::{command_sync, no_call, put_back, report_and_keep, write_slots, HostCalls, Step, CALLED};
+use crate::hostcall::{
+  command_sync, direct_callers_of, no_call, put_back, report_and_keep, write_slots, HostCalls, Step, CALLED,
+};
 use crate::instance::InstanceTable;
 use crate::memory_view::detach_grown_in;
 use crate::slot_values::read_slots;
@@ -182,12 +184,7 @@ fn call_back(
   let args = read_slots(slots, count as usize)?;
   // A call that runs on the JS thread's stack calls back at once (host_direct.rs); one parked on
   // a fiber is given the call as a command, and its host functions come to JS as steps.
-  let direct = {
-    let state = state.borrow();
-    let calls = state.borrow::<HostCalls>().0.borrow();
-    parse_id(token).and_then(|id| calls.get(id)).and_then(|parked| parked.direct_callers().cloned())
-  };
-  if let Some(callers) = direct {
+  if let Some(callers) = direct_callers_of(state, token) {
     let values = crate::host_direct::call_back(&callers, target, &args)?;
     write_slots(&values, slots)?;
     return Ok(CALLED);

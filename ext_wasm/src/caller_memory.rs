@@ -12,18 +12,9 @@ use deno_core::{op2, v8, OpState};
 use crate::error::WasmError;
 use crate::handles::parse_id;
 use crate::host::{Command, Event, MemoryOut, WhichMemory};
-use crate::host_direct::{with_innermost, Callers};
-use crate::hostcall::{command_in_host_call, event_sync, no_call, HostCalls};
+use crate::host_direct::with_innermost;
+use crate::hostcall::{command_in_host_call, direct_callers_of, event_sync, no_call, HostCalls};
 use crate::store::SharedStore;
-
-/// The `Caller`s of host call `token` if its guest runs on the JS thread's stack: the op uses the
-/// innermost one's memory itself (`with_innermost`, the `Caller` a command would reach), without
-/// the command's round trip through the call's entry and mailbox, or the bytes' own copy.
-fn direct(state: &Rc<RefCell<OpState>>, token: f64) -> Option<Rc<Callers>> {
-  let state = state.borrow();
-  let calls = state.borrow::<HostCalls>().0.borrow();
-  parse_id(token).and_then(|id| calls.get(id)).and_then(|parked| parked.direct_callers().cloned())
-}
 
 fn memory_command(state: &Rc<RefCell<OpState>>, token: f64, command: Command) -> Result<MemoryOut, WasmError> {
   match event_sync(state, token, command)? {
@@ -41,7 +32,7 @@ pub fn op_wasm_caller_memory_read(
   #[buffer] out: &mut [u8],
 ) -> Result<(), WasmError> {
   let offset = index(offset)?;
-  if let Some(callers) = direct(&state, token) {
+  if let Some(callers) = direct_callers_of(&state, token) {
     return with_innermost(&callers, |caller| crate::host::read_into(caller, offset, out));
   }
   match memory_command(&state, token, Command::MemRead { offset, len: out.len() })? {
@@ -62,7 +53,7 @@ pub fn op_wasm_caller_memory_write(
   #[buffer] bytes: &[u8],
 ) -> Result<(), WasmError> {
   let offset = index(offset)?;
-  if let Some(callers) = direct(&state, token) {
+  if let Some(callers) = direct_callers_of(&state, token) {
     return with_innermost(&callers, |caller| crate::host::write(caller, offset, bytes)).map(|_| ());
   }
   memory_command(&state, token, Command::MemWrite { offset, bytes: bytes.to_vec() }).map(|_| ())
@@ -136,7 +127,7 @@ pub(crate) fn grow_in_host_call(
 /// `caller.memory.size()` in pages.
 #[op2(fast)]
 pub fn op_wasm_caller_memory_size(state: Rc<RefCell<OpState>>, token: f64) -> Result<f64, WasmError> {
-  let out = match direct(&state, token) {
+  let out = match direct_callers_of(&state, token) {
     Some(callers) => with_innermost(&callers, crate::host::size)?,
     None => memory_command(&state, token, Command::MemSize)?,
   };

@@ -171,6 +171,15 @@ pub(crate) fn park_direct(
   park(&mut state.borrow_mut(), Parked::direct(bridge, callers, store))
 }
 
+/// The `Caller`s of host call `token` if its guest runs on the JS thread's stack (host_direct.rs):
+/// a call back into its store, or an operation on its memory, is made at once with the innermost
+/// one (`with_innermost`) rather than given to it as a command.
+pub(crate) fn direct_callers_of(state: &Rc<RefCell<OpState>>, token: f64) -> Option<Rc<Callers>> {
+  let state = state.borrow();
+  let calls = state.borrow::<HostCalls>().0.borrow();
+  parse_id(token).and_then(|id| calls.get(id)).and_then(|parked| parked.direct_callers().cloned())
+}
+
 /// The runtime's table of parked calls, for [`take_from`] and [`put_back_into`].
 pub(crate) fn table(state: &Rc<RefCell<OpState>>) -> Rc<RefCell<HandleTable<Parked>>> {
   state.borrow().borrow::<HostCalls>().0.clone()
