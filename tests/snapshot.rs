@@ -20,14 +20,38 @@ fn expected(args: &str) -> String {
   format!("args: {args} true true\n{EXPECTED_TAIL}")
 }
 
-/// Checks a run's output against `expected(args)` but for its last line, `random: <number>`, which
-/// it returns.
+/// The lines of a run that are not the same in every run, or too long to spell out here.
+#[derive(Debug, PartialEq)]
+struct Tail {
+  /// `globals:`, the global object's own keys in order.
+  globals: String,
+  /// `shapes:`, the own properties of Kiln's global objects and classes, and of their prototypes.
+  shapes: String,
+  /// `random:`, a number of this run's `Math.random`.
+  random: String,
+}
+
+/// Checks a run's output against `expected(args)` but for its last three lines, which it returns.
 #[track_caller]
-fn check(run: &kiln_test_support::Run, args: &str) -> String {
+fn check(run: &kiln_test_support::Run, args: &str) -> Tail {
   let stdout = run.success();
-  let (rest, random) = stdout.trim_end().rsplit_once('\n').expect("several lines");
-  assert_eq!(format!("{rest}\n"), expected(args), "stdout; stderr:\n{}", run.stderr);
-  random.strip_prefix("random: ").expect("the random line").to_string()
+  let mut lines: Vec<&str> = stdout.trim_end().lines().collect();
+  let mut take = |prefix: &str| {
+    let line = lines.pop().unwrap_or_default();
+    line.strip_prefix(prefix).unwrap_or_else(|| panic!("a line {prefix:?}, not {line:?}")).to_string()
+  };
+  let random = take("random: ");
+  let shapes = take("shapes: ");
+  let globals = take("globals: ");
+  assert_eq!(format!("{}\n", lines.join("\n")), expected(args), "stdout; stderr:\n{}", run.stderr);
+  Tail { globals, shapes, random }
+}
+
+/// The globals' names, sorted.
+fn sorted(globals: &str) -> Vec<&str> {
+  let mut names: Vec<&str> = globals.split(',').collect();
+  names.sort_unstable();
+  names
 }
 
 fn app() -> App {
@@ -63,11 +87,26 @@ fn the_first_run_makes_the_snapshot_and_later_runs_start_from_it_with_their_own_
   let run = kiln_test_support::kiln_env(app.path(), ["run", "main.ts", "a b", "c"], &[("KILN_CACHE_DIR", dir)]);
   let second = check(&run, r#"["a b","c"]"#);
   let third = check(&app.run_env(&[("KILN_CACHE_DIR", dir)]), "[]");
-  assert!(first != second && second != third, "each run has its own Math.random: {first} {second} {third}");
+  assert!(
+    first.random != second.random && second.random != third.random,
+    "each run has its own Math.random: {} {} {}",
+    first.random,
+    second.random,
+    third.random
+  );
   assert_eq!(fs::metadata(&made[0]).unwrap().modified().unwrap(), modified, "the snapshot was not remade");
   assert_eq!(snapshots(cache.path()), made);
-  // The same app without the snapshot behaves the same.
-  check(&app.run_env(&[("KILN_CACHE_DIR", dir), ("KILN_SNAPSHOT", "off")]), "[]");
+  // The same app without the snapshot behaves the same: the objects the snapshot restored have
+  // the properties, order and attributes evaluating the runtime's JS gives them. The snapshot's
+  // runs list the globals in one order; without it, `Intl` and `Temporal` (made on first use) come
+  // at another place among them.
+  let off = check(&app.run_env(&[("KILN_CACHE_DIR", dir), ("KILN_SNAPSHOT", "off")]), "[]");
+  assert!(first.shapes.len() > 4_000, "the objects are described: {}", first.shapes);
+  for run in [&second, &third] {
+    assert_eq!((&run.globals, &run.shapes), (&first.globals, &first.shapes), "runs from the snapshot");
+  }
+  assert_eq!(off.shapes, first.shapes, "the objects with the snapshot and without it");
+  assert_eq!(sorted(&off.globals), sorted(&first.globals), "the globals with the snapshot and without it");
 }
 
 #[test]

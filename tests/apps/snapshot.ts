@@ -36,5 +36,37 @@ try {
 await new Promise((resolve) => setTimeout(resolve, 5));
 console.log("timer: ok");
 await instance.drop();
+
+// What the snapshot holds comes back as it was made: the globals, and the own properties of
+// Kiln's global objects and classes and of their prototypes, in order, with their attributes and
+// the kinds of their values. tests/snapshot.rs compares these lines across runs, with the snapshot
+// and without it. Only named globals are described: reading a lazy global's descriptor would make
+// it.
+function describe(o: object): string {
+  return Reflect.ownKeys(o)
+    .map((k) => {
+      const d = Object.getOwnPropertyDescriptor(o, k)!;
+      const kind = "value" in d ? typeof d.value : `get ${typeof d.get} set ${typeof d.set}`;
+      return `${String(k)}:${kind}:${d.writable ? "w" : ""}${d.enumerable ? "e" : ""}${d.configurable ? "c" : ""}`;
+    })
+    .join(",");
+}
+const described = [
+  "console", "Kiln", "WebAssembly", "URL", "URLSearchParams", "TextEncoder", "TextDecoder", "Blob",
+  "EventTarget", "Event", "AbortController", "performance", "crypto", "navigator", "setTimeout",
+  "queueMicrotask", "structuredClone", "DOMException", "ReadableStream", "Headers",
+];
+const g = globalThis as unknown as Record<string, object>;
+console.log("globals:", Reflect.ownKeys(globalThis).map(String).join(","));
+const shapes: string[] = [];
+for (const name of described.filter((n) => Object.hasOwn(g, n))) {
+  const value = g[name];
+  shapes.push(`${name}{${describe(value)}}`);
+  const proto = typeof value === "function" ? (value as { prototype?: object }).prototype : undefined;
+  if (proto) shapes.push(`${name}.prototype{${describe(proto)}}`);
+  const wasm = name === "WebAssembly" ? Object.values(value).filter((v) => typeof v === "function") : [];
+  for (const ctor of wasm) shapes.push(`${ctor.name}.prototype{${describe(ctor.prototype ?? {})}}`);
+}
+console.log("shapes:", shapes.join(" | "));
 // Each run has its own random numbers (tests/snapshot.rs compares two runs).
 console.log("random:", Math.random());
