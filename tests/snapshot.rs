@@ -12,6 +12,7 @@ const EXPECTED_TAIL: &str = concat!(
   "add: 5 9\n",
   "memory: hi\n",
   "bad arg: 5007 TypeError\n",
+  "fs: function true true\n",
   "denied: 5009 PermissionDenied\n",
   "timer: ok\n",
 );

@@ -2,8 +2,9 @@
 // the runtime's JS came from the snapshot or was evaluated in this run. tests/snapshot.rs runs it
 // with a fresh cache (the run that makes the snapshot), again (from it), with KILN_SNAPSHOT=off,
 // and after damaging the file.
-import { compile, instantiate, isWasmError } from "runtime:wasm";
-import { readTextFile } from "runtime:fs";
+import * as wasm from "runtime:wasm";
+
+const { compile, instantiate, isWasmError } = wasm;
 
 // The run's own state, which the snapshot must not hold.
 console.log("args:", JSON.stringify(Kiln.args), Object.isFrozen(Kiln.args), Kiln.args === Kiln.args);
@@ -26,8 +27,13 @@ try {
 } catch (e) {
   console.log("bad arg:", isWasmError(e) ? `${e.code} ${e.name}` : `uncoded ${e}`);
 }
+// runtime:fs, imported only now: a module of the snapshot is restored when first imported, after
+// the app's own graph was instantiated. A module has one namespace object, whether imported
+// statically or by import(), once or twice.
+const fs = await import("runtime:fs");
+console.log("fs:", typeof fs.readTextFile, (await import("runtime:fs")) === fs, (await import("runtime:wasm")) === wasm);
 try {
-  await readTextFile("/etc/hostname");
+  await fs.readTextFile("/etc/hostname");
 } catch (e) {
   console.log("denied:", isWasmError(e) ? `${e.code} ${e.name}` : `uncoded ${e}`);
 }
