@@ -70,8 +70,8 @@ for (const name of described.filter((n) => Object.hasOwn(g, n))) {
   shapes.push(`${name}{${describe(value)}}`);
   const proto = typeof value === "function" ? (value as { prototype?: object }).prototype : undefined;
   if (proto) shapes.push(`${name}.prototype{${describe(proto)}}`);
-  const wasm = name === "WebAssembly" ? Object.values(value).filter((v) => typeof v === "function") : [];
-  for (const ctor of wasm) shapes.push(`${ctor.name}.prototype{${describe(ctor.prototype ?? {})}}`);
+  const ctors = name === "WebAssembly" ? Object.values(value).filter((v) => typeof v === "function") : [];
+  for (const ctor of ctors) shapes.push(`${ctor.name}.prototype{${describe(ctor.prototype ?? {})}}`);
 }
 console.log("shapes:", shapes.join(" | "));
 // Each run has its own random numbers (tests/snapshot.rs compares two runs).
