@@ -19,3 +19,16 @@ fn strict_equality_and_promise_resolve_answer_as_deno_does() {
     assert_eq!(run.success(), expected, "kiln with {env:?}; stderr:\n{}", run.stderr);
   }
 }
+
+#[test]
+fn promises_resolved_with_arrays_and_string_keys_answer_as_deno_does() {
+  let app = App::new("promise_then_protector.ts");
+  let expected = deno_runs(&app.path().join("main.ts"));
+  // The app reached its end on Deno, with the prototypes' thens called.
+  assert!(expected.contains("Array.prototype.then of 3\n[11]\n"), "deno: {expected}");
+  assert!(expected.ends_with("\"2\": undefined 30\n"), "deno: {expected}");
+  for env in [&[("KILN_SNAPSHOT", "off")][..], &[][..]] {
+    let run = app.run_env(env);
+    assert_eq!(run.success(), expected, "kiln with {env:?}; stderr:\n{}", run.stderr);
+  }
+}
