@@ -6,11 +6,12 @@
 //   node bench/order.mjs
 //
 // What it measures: bench/kiln/calls.ts (P1a, P1b, P1c: synchronous and awaited calls, no-op ops,
-// host calls) runs twice under callgrind, the second time with twice the calls. A function whose instruction count grows by at least one per
-// added iteration runs in those loops: it is hot. The hot functions go first in the binary's
-// code, smallest first, so that they share as few cache lines and pages as they can: a function's
-// cold code stays inside it, so the small ones (whose code is mostly hot) are packed first and the
-// interpreter's own loop, big and sparsely hot, last.
+// host calls) runs twice under callgrind, the second time with twice the calls. A function whose
+// instruction count grows by at least one per added call runs in those loops: it is hot. The hot
+// functions go first in the binary's code, densest first (instructions run per byte of code), so
+// that the hot lines share as few cache sets and pages as they can: a function's cold code stays
+// inside it, so the small, mostly hot ones come first and the interpreter's own loop, big and
+// sparsely hot, last.
 //
 // Why: the CPU's instruction cache maps an address to one of a few places (a 64 KiB 4-way L1i on
 // this machine kind has 256 sets of 4 lines). The hot code of an awaited call is about 500 lines,
@@ -91,6 +92,12 @@ function sizes() {
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), "kiln-order-"));
 try {
+  // calls.ts's modules, from the benchmark's WAT sources, where bench/run.mjs builds them (the
+  // benchmark's manifest grants bench/build/; wat2wasm: ./x setup installs wabt).
+  fs.mkdirSync(WASM, { recursive: true });
+  for (const name of ["add", "memory", "hostcall"]) {
+    run("wat2wasm", [path.join(BENCH, "wat", `${name}.wat`), "-o", path.join(WASM, `${name}.wasm`)]);
+  }
   const once = profile(N, dir);
   const twice = profile(2 * N, dir);
   const size = sizes();
