@@ -4,8 +4,9 @@
 //!
 //! The order is lld's `--symbol-ordering-file`. It is passed only where the linker is lld: on
 //! x86_64 Linux, rustc links with its own lld from 1.90 on, unless the build names a linker of its
-//! own in its flags. Anywhere else the binary is linked in the default order, which changes how
-//! fast it is, not what it does. `KILN_LINK_ORDER=0` turns it off.
+//! own in its flags or environment. Anywhere else the binary is linked in the default order, which
+//! changes how fast it is, not what it does. `KILN_LINK_ORDER=0` turns it off (for a linker
+//! chosen in a `.cargo/config.toml`, which a build script cannot see).
 
 use std::env;
 use std::path::PathBuf;
@@ -15,6 +16,7 @@ fn main() {
   println!("cargo:rerun-if-changed=build.rs");
   println!("cargo:rerun-if-changed=hot-functions.txt");
   println!("cargo:rerun-if-env-changed=KILN_LINK_ORDER");
+  println!("cargo:rerun-if-env-changed=CARGO_TARGET_X86_64_UNKNOWN_LINUX_GNU_LINKER");
   if env::var("KILN_LINK_ORDER").as_deref() == Ok("0") || !links_with_lld() {
     return;
   }
@@ -30,11 +32,16 @@ fn main() {
 }
 
 /// Whether rustc links this build with lld: x86_64 Linux (GNU), rustc 1.90 or later, and no
-/// linker or linker flavour chosen in the build's flags.
+/// linker or linker flavour chosen in the build's flags or cargo's linker variable.
 fn links_with_lld() -> bool {
   let target = env::var("TARGET").unwrap_or_default();
   let flags = env::var("CARGO_ENCODED_RUSTFLAGS").unwrap_or_default();
-  if target != "x86_64-unknown-linux-gnu" || flags.contains("linker") || flags.contains("link-self-contained") {
+  let linker_set = env::var_os("CARGO_TARGET_X86_64_UNKNOWN_LINUX_GNU_LINKER").is_some();
+  if target != "x86_64-unknown-linux-gnu"
+    || linker_set
+    || flags.contains("linker")
+    || flags.contains("link-self-contained")
+  {
     return false;
   }
   let rustc = env::var("RUSTC").unwrap_or_else(|_| "rustc".to_string());

@@ -34,8 +34,10 @@ fn functions_of_kiln() -> HashMap<String, u64> {
 fn hot_functions_come_first_in_their_order() {
   let order = hot_functions();
   assert!(order.len() >= 100, "runtime/hot-functions.txt names {} functions; run ./x order", order.len());
-  if !cfg!(all(target_arch = "x86_64", target_os = "linux", target_env = "gnu")) {
-    // build.rs passes the order only where rustc links with lld.
+  let turned_off = std::env::var("KILN_LINK_ORDER").as_deref() == Ok("0")
+    || std::env::var_os("CARGO_TARGET_X86_64_UNKNOWN_LINUX_GNU_LINKER").is_some();
+  if turned_off || !cfg!(all(target_arch = "x86_64", target_os = "linux", target_env = "gnu")) {
+    // build.rs passes the order only where rustc links with its own lld, unless told not to.
     return;
   }
   let functions = functions_of_kiln();
