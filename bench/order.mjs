@@ -21,6 +21,9 @@
 //
 // Symbol names are those the linker sees (mangled); a name that no longer exists after a change is
 // skipped by the linker, so the file ages gracefully. Regenerate it when the call paths change.
+// A Rust symbol's name carries a hash of its crate's build, which depends on the checkout's path:
+// in another checkout only the C functions (the JS engine's, about 140) and the Rust names whose
+// hash happens to match are ordered, until `./x order` is run there.
 
 import { spawnSync } from "node:child_process";
 import fs from "node:fs";

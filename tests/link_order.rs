@@ -44,11 +44,15 @@ fn hot_functions_come_first_in_their_order() {
   let placed: Vec<(&str, u64)> =
     order.iter().filter_map(|name| functions.get(name).map(|&address| (name.as_str(), address))).collect();
   // A change that renames or removes a function leaves its name behind; most must still be there.
+  // Only the C functions (the JS engine's) are named the same in every checkout: a Rust symbol's
+  // name carries a hash of its crate's build, which differs from one checkout's path to another's,
+  // so a fresh clone finds few of the Rust names `./x order` wrote in another checkout.
+  let is_c = |name: &str| !name.starts_with("_ZN") && !name.starts_with("_R");
+  let c_names = order.iter().filter(|name| is_c(name)).count();
+  let c_placed = placed.iter().filter(|(name, _)| is_c(name)).count();
   assert!(
-    placed.len() * 10 >= order.len() * 9,
-    "only {} of the {} functions runtime/hot-functions.txt names are in the kiln binary: run ./x order",
-    placed.len(),
-    order.len()
+    c_placed * 10 >= c_names * 9,
+    "only {c_placed} of the {c_names} C functions runtime/hot-functions.txt names are in the kiln binary: run ./x order",
   );
   for pair in placed.windows(2) {
     let [(a, at_a), (b, at_b)] = pair else { unreachable!() };
