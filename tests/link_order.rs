@@ -1,7 +1,7 @@
 //! The `kiln` binary lays out the call paths' hot functions first, in runtime/hot-functions.txt's
 //! order (runtime/build.rs passes it to the linker; `./x order`, bench/order.mjs, writes it).
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::process::Command;
 
 use kiln_test_support::{kiln_bin, repo};
@@ -60,7 +60,7 @@ fn hot_functions_come_first_in_their_order() {
   }
   // Before all the rest: of the binary's functions below the last hot one, (nearly) all are hot.
   let last = placed.last().map(|&(_, address)| address).unwrap_or_default();
-  let hot: std::collections::HashSet<&str> = order.iter().map(String::as_str).collect();
+  let hot: HashSet<&str> = order.iter().map(String::as_str).collect();
   let first = placed.first().map(|&(_, address)| address).unwrap_or_default();
   let others = functions
     .iter()
