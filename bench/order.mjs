@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // Writes runtime/hot-functions.txt, the order in which the linker lays out the functions of the
-// `kiln` binary's call paths (runtime/build.rs passes it as lld's --symbol-ordering-file).
+// `kiln` binary's call paths (runtime/build.rs turns it into a linker script for lld).
 // `./x order` runs it after building kiln and the benchmark's modules.
 //
 //   node bench/order.mjs
@@ -19,11 +19,15 @@
 // unevenly on the sets, and a set with more hot lines than ways misses on each of them on every
 // call (BENCHMARKS.md, the fifty-first pass).
 //
-// Symbol names are those the linker sees (mangled); a name that no longer exists after a change is
-// skipped by the linker, so the file ages gracefully. Regenerate it when the call paths change.
-// A Rust symbol's name carries a hash of its crate's build, which depends on the checkout's path:
-// in another checkout only the C functions (the JS engine's, about 140) and the Rust names whose
-// hash happens to match are ordered, until `./x order` is run there.
+// The file names each function by a pattern of its mangled name (`?` and `*` as in a linker
+// script) without what the build's settings rather than the code decide: a Rust symbol's hash
+// (from cargo's metadata for its crate: the profile, CARGO_INCREMENTAL, the dependencies'
+// versions), LLVM's `.llvm.<n>` suffix, a v0 name's crate hashes. Only where the pattern would
+// match more than the one function in this build (the instances of a generic function, which
+// differ in the hash alone) does it keep the hash, and such a function is ordered only in builds
+// made like this one. A function that no longer exists after a change is skipped by the linker, so
+// the file ages gracefully; tests/link_order.rs fails when a tenth of the hashless ones find
+// nothing. Regenerate it when the call paths change.
 
 import { spawnSync } from "node:child_process";
 import fs from "node:fs";
@@ -81,16 +85,47 @@ function profile(n, dir) {
   return counts;
 }
 
-/** Each function symbol's size in the binary. */
-function sizes() {
-  const out = new Map();
+/** The binary's function symbols: each one's size, and the names at each address (a function
+ * LLVM found identical to another is an alias of it, at its address, in its section). */
+function symbols() {
+  const size = new Map();
+  const at = new Map();
   for (const line of run("nm", ["-S", "--defined-only", opt.kiln]).split("\n")) {
     const fields = line.trim().split(/\s+/);
     if (fields.length !== 4) continue;
-    const [, size, type, name] = fields;
-    if (/^[tTwW]$/.test(type)) out.set(name, Math.max(out.get(name) ?? 0, parseInt(size, 16)));
+    const [address, bytes, type, name] = fields;
+    if (!/^[tTwW]$/.test(type)) continue;
+    size.set(name, Math.max(size.get(name) ?? 0, parseInt(bytes, 16)));
+    at.set(address, [...(at.get(address) ?? []), name]);
   }
-  return out;
+  const aliases = new Map();
+  for (const names of at.values()) for (const name of names) aliases.set(name, names);
+  return { size, aliases };
+}
+
+/** `name` without the parts a build's settings decide: the hash of a legacy-mangled Rust name
+ * (`17h` and 16 hex digits before the final `E`), LLVM's `.llvm.<n>` suffix on a local function it
+ * made global, the crate hashes of a v0-mangled one (`Cs<base 62>_`). */
+function hashless(name) {
+  const bare = name.replace(/\.llvm\.\d+$/, "");
+  if (bare.startsWith("_ZN")) return bare.replace(/17h[0-9a-f]{16}E$/, `17h${"?".repeat(16)}E*`);
+  if (bare.startsWith("_R")) return `${bare.replace(/Cs[0-9A-Za-z]+_/g, "Cs*_")}*`;
+  return name;
+}
+
+/** The linker-script patterns for `names`, in their order: each function's name with its
+ * aliases' (callgrind names one of them; the section is named after the function the others were
+ * merged into), hashless where that is the build's only function of the name, else with its hash
+ * (the instances of a generic function). */
+function patterns(names, aliases) {
+  const count = new Map();
+  for (const symbol of aliases.keys()) count.set(hashless(symbol), (count.get(hashless(symbol)) ?? 0) + 1);
+  const pattern = (name) => {
+    const bare = hashless(name);
+    return count.get(bare) === 1 || bare === name ? bare : `${name.replace(/\.llvm\.\d+$/, "")}*`;
+  };
+  const all = names.flatMap((name) => [name, ...aliases.get(name).filter((alias) => alias !== name).sort()]);
+  return [...new Set(all.map(pattern))];
 }
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), "kiln-order-"));
@@ -103,20 +138,24 @@ try {
   }
   const once = profile(N, dir);
   const twice = profile(2 * N, dir);
-  const size = sizes();
+  const { size, aliases } = symbols();
   const growth = new Map([...twice].map(([name, ir]) => [name, ir - (once.get(name) ?? 0)]));
   const hot = [...growth].filter(([name, ir]) => size.get(name) > 0 && ir >= N).map(([name]) => name);
   // Densest first: instructions run per byte of code.
   const density = (name) => growth.get(name) / size.get(name);
   hot.sort((a, b) => density(b) - density(a) || a.localeCompare(b));
   const bytes = hot.reduce((sum, name) => sum + size.get(name), 0);
+  const lines = patterns(hot, aliases);
+  const exact = lines.filter((line) => /17h[0-9a-f]{16}E/.test(line)).length;
   const header = [
     "# The hot functions of kiln's call paths, in the order the linker lays them out first",
     "# (runtime/build.rs). Written by `./x order` (bench/order.mjs), which says how; do not edit.",
-    `# ${hot.length} functions, ${bytes} bytes.`,
+    "# Each is a pattern of a mangled name (`?`, `*`), without the hash but where it tells apart",
+    "# a generic function's instances.",
+    `# ${hot.length} functions, ${bytes} bytes; ${lines.length} names with their aliases, ${exact} with their hash.`,
   ];
-  fs.writeFileSync(OUT, [...header, ...hot, ""].join("\n"));
-  console.log(`${path.relative(REPO, OUT)}: ${hot.length} functions, ${bytes} bytes`);
+  fs.writeFileSync(OUT, [...header, ...lines, ""].join("\n"));
+  console.log(`${path.relative(REPO, OUT)}: ${hot.length} functions, ${bytes} bytes, ${lines.length} names, ${exact} with their hash`);
 } finally {
   fs.rmSync(dir, { recursive: true, force: true });
 }

@@ -2,15 +2,30 @@
 //! `./x order`, bench/order.mjs, which says why: the call paths' code packed together misses the
 //! instruction cache less than scattered over the whole binary).
 //!
-//! The order is lld's `--symbol-ordering-file`. It is passed only where the linker is lld: on
-//! x86_64 Linux, rustc links with its own lld from 1.90 on, unless the build names a linker of its
-//! own in its flags or environment. Anywhere else the binary is linked in the default order, which
-//! changes how fast it is, not what it does. `KILN_LINK_ORDER=0` turns it off (for a linker
-//! chosen in a `.cargo/config.toml`, which a build script cannot see).
+//! The order goes to lld as a linker script, written here from the file: it gathers the hot
+//! functions' sections (one per function, as rustc and the cc crate compile them: `.text.<name>`,
+//! or `.text.unlikely.<name>` for a Rust one LLVM takes for cold) into an output section of their
+//! own, `.text.kiln_hot`, inserted before `.text`; the rest of the layout stays lld's default. The
+//! file's names are patterns (`?` and `*` as in a linker script) that leave out what the build's
+//! settings decide rather than the code: a Rust symbol's hash, which comes from cargo's metadata
+//! for its crate (the profile, `CARGO_INCREMENTAL`, the dependencies' versions), and LLVM's
+//! `.llvm.<n>` suffix. So a build made otherwise than the one `./x order` measured, or after a
+//! dependency's update, still finds its hot functions, but for the instances of a generic function
+//! (which share all of the name but the hash): those are named with their hash.
+//!
+//! It is passed only where the linker is lld: on x86_64 Linux, rustc links with its own lld from
+//! 1.90 on, unless the build names a linker of its own in its flags or environment. Anywhere else
+//! the binary is linked in the default order, which changes how fast it is, not what it does.
+//! `KILN_LINK_ORDER=0` turns it off (for a linker chosen in a `.cargo/config.toml`, which a build
+//! script cannot see).
 
 use std::env;
+use std::fmt::Write as _;
 use std::path::PathBuf;
 use std::process::Command;
+
+/// The output section the hot functions go to; tests/link_order.rs looks for it.
+const HOT_SECTION: &str = ".text.kiln_hot";
 
 fn main() {
   println!("cargo:rerun-if-changed=build.rs");
@@ -21,14 +36,40 @@ fn main() {
     return;
   }
   let dir = PathBuf::from(env::var("CARGO_MANIFEST_DIR").expect("cargo sets CARGO_MANIFEST_DIR"));
-  let order = dir.join("hot-functions.txt");
-  let Some(order) = order.to_str().filter(|path| !path.contains(',')) else {
+  let order = std::fs::read_to_string(dir.join("hot-functions.txt")).expect("runtime/hot-functions.txt");
+  let script = PathBuf::from(env::var("OUT_DIR").expect("cargo sets OUT_DIR")).join("hot-functions.ld");
+  std::fs::write(&script, linker_script(&order)).expect("writing the hot functions' linker script");
+  let Some(script) = script.to_str().filter(|path| !path.contains(',')) else {
     // `-Wl,` splits its argument at commas.
     return;
   };
-  println!("cargo:rustc-link-arg-bin=kiln=-Wl,--symbol-ordering-file={order}");
-  // A symbol the file names that a change removed is skipped without a word.
-  println!("cargo:rustc-link-arg-bin=kiln=-Wl,--no-warn-symbol-ordering");
+  // A script with `INSERT` adds to lld's default layout instead of replacing it.
+  println!("cargo:rustc-link-arg-bin=kiln=-Wl,--script={script}");
+}
+
+/// The linker script that puts the sections of the functions `order` names (one pattern a line,
+/// `#` comments) first, in its order.
+fn linker_script(order: &str) -> String {
+  let mut script = String::from("/* Written by runtime/build.rs from runtime/hot-functions.txt. */\nSECTIONS\n{\n");
+  let _ = writeln!(script, "  {HOT_SECTION} :\n  {{");
+  for name in order.lines().map(str::trim).filter(|line| !line.is_empty() && !line.starts_with('#')) {
+    // A mangled name's characters; anything else (a hand edit) would need the script's quoting,
+    // which turns the wildcards off.
+    if name.bytes().all(|b| b.is_ascii_alphanumeric() || b"_.$?*".contains(&b)) {
+      // A Rust function LLVM takes for cold (`#[cold]`, or reached only on paths it takes for
+      // rare) is in `.text.unlikely.<name>`; a C function's is the cold part GCC split off it,
+      // which stays out.
+      if name.starts_with("_ZN") || name.starts_with("_R") {
+        let _ = writeln!(script, "    *(.text.{name} .text.unlikely.{name})");
+      } else {
+        let _ = writeln!(script, "    *(.text.{name})");
+      }
+    } else {
+      println!("cargo:warning=runtime/hot-functions.txt: skipping {name:?}, not a symbol name; run ./x order");
+    }
+  }
+  let _ = writeln!(script, "  }}\n}}\nINSERT BEFORE .text;");
+  script
 }
 
 /// Whether rustc links this build with lld: x86_64 Linux (GNU), rustc 1.90 or later, and no
