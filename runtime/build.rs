@@ -4,9 +4,9 @@
 //!
 //! The order goes to lld as a linker script, written here from the file: it gathers the hot
 //! functions' sections (one per function, as rustc and the cc crate compile them: `.text.<name>`,
-//! or `.text.unlikely.<name>` for a Rust one LLVM takes for cold) into an output section of their
-//! own, `.text.kiln_hot`, inserted before `.text`; the rest of the layout stays lld's default. The
-//! file's names are patterns (`?` and `*` as in a linker script) that leave out what the build's
+//! or `.text.unlikely.<name>` for a Rust one LLVM takes for cold) at the start of `.text`, the rest
+//! after them in lld's default order, and leaves the rest of the layout as lld makes it (in an
+//! output section of their own, valgrind showed no source lines for them). The file's names are patterns (`?` and `*` as in a linker script) that leave out what the build's
 //! settings decide rather than the code: a Rust symbol's hash, which comes from cargo's metadata
 //! for its crate (the profile, `CARGO_INCREMENTAL`, the dependencies' versions), and LLVM's
 //! `.llvm.<n>` suffix. So a build made otherwise than the one `./x order` measured, or after a
@@ -24,9 +24,6 @@ use std::fmt::Write as _;
 use std::path::PathBuf;
 use std::process::Command;
 
-/// The output section the hot functions go to; tests/link_order.rs looks for it.
-const HOT_SECTION: &str = ".text.kiln_hot";
-
 fn main() {
   println!("cargo:rerun-if-changed=build.rs");
   println!("cargo:rerun-if-changed=hot-functions.txt");
@@ -43,15 +40,16 @@ fn main() {
     // `-Wl,` splits its argument at commas.
     return;
   };
-  // A script with `INSERT` adds to lld's default layout instead of replacing it.
+  // `OVERWRITE_SECTIONS` describes `.text` alone; the rest of the layout stays lld's default.
   println!("cargo:rustc-link-arg-bin=kiln=-Wl,--script={script}");
 }
 
 /// The linker script that puts the sections of the functions `order` names (one pattern a line,
 /// `#` comments) first, in its order.
 fn linker_script(order: &str) -> String {
-  let mut script = String::from("/* Written by runtime/build.rs from runtime/hot-functions.txt. */\nSECTIONS\n{\n");
-  let _ = writeln!(script, "  {HOT_SECTION} :\n  {{");
+  let mut script = String::from(
+    "/* Written by runtime/build.rs from runtime/hot-functions.txt. */\nOVERWRITE_SECTIONS\n{\n  .text :\n  {\n",
+  );
   for name in order.lines().map(str::trim).filter(|line| !line.is_empty() && !line.starts_with('#')) {
     // A mangled name's characters; anything else (a hand edit) would need the script's quoting,
     // which turns the wildcards off.
@@ -68,7 +66,8 @@ fn linker_script(order: &str) -> String {
       println!("cargo:warning=runtime/hot-functions.txt: skipping {name:?}, not a symbol name; run ./x order");
     }
   }
-  let _ = writeln!(script, "  }}\n}}\nINSERT BEFORE .text;");
+  // Then the rest, as lld lays out `.text` without a script: every `.text` section in input order.
+  let _ = writeln!(script, "    *(.text .text.*)\n  }}\n}}");
   script
 }
 
