@@ -12,6 +12,10 @@
 //! `.llvm.<n>` suffix. So a build made otherwise than the one `./x order` measured, or after a
 //! dependency's update, still finds its hot functions, but for the instances of a generic function
 //! (which share all of the name but the hash): those are named with their hash.
+//! A line `@0x<n>` pins the next function at <n> modulo 4 KiB, which decides the instruction
+//! cache's sets its lines fall on (bench/order.mjs chooses it so that each call path's hot lines
+//! spread evenly over them), with padding before it, unless that would take 1 KiB or more: a build
+//! whose functions differ in size from the measured one pads only where it is cheap.
 //!
 //! It is passed only where the linker is lld: on x86_64 Linux, rustc links with its own lld from
 //! 1.90 on, unless the build names a linker of its own in its flags or environment. Anywhere else
@@ -51,6 +55,16 @@ fn linker_script(order: &str) -> String {
     "/* Written by runtime/build.rs from runtime/hot-functions.txt. */\nOVERWRITE_SECTIONS\n{\n  .text :\n  {\n",
   );
   for name in order.lines().map(str::trim).filter(|line| !line.is_empty() && !line.starts_with('#')) {
+    if let Some(at) = name.strip_prefix("@0x").and_then(|at| u64::from_str_radix(at, 16).ok()).filter(|&at| at < 4096) {
+      // The next function at `at` modulo 4 KiB (where bench/order.mjs put it so that its hot lines
+      // fall on emptier sets of the instruction cache), if that takes less than 1 KiB of padding:
+      // a build whose functions differ in size from the one measured pads only where it is cheap.
+      let _ = writeln!(
+        script,
+        "    . = . + ((((0x{at:x} - ABSOLUTE(.)) & 0xfff) < 0x400) ? ((0x{at:x} - ABSOLUTE(.)) & 0xfff) : 0);"
+      );
+      continue;
+    }
     // A mangled name's characters; anything else (a hand edit) would need the script's quoting,
     // which turns the wildcards off.
     if name.bytes().all(|b| b.is_ascii_alphanumeric() || b"_.$?*".contains(&b)) {

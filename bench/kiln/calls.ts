@@ -5,9 +5,10 @@
 // sync calls per run, "asyncCalls": N awaited calls per run, "hostcallWat": path of hostcall.wat,
 // "hostcallWasm": path of hostcall.wasm (for the built-in WebAssembly), "hostCalls": N host-call
 // round trips per run, "instances": N instantiate+drop per run, "bytes": bytes per memory
-// write/read, "repeats"}. Prints one JSON line; each figure is a list
-// of per-run values (ns per call, instantiations per second, seconds), or a string saying why it
-// is missing.
+// write/read, "repeats", and optionally "passes": {figure: N} to run one loop more or less than
+// its group's count (bench/order.mjs measures each loop's code that way)}. Prints one JSON line;
+// each figure is a list of per-run values (ns per call, instantiations per second, seconds), or a
+// string saying why it is missing.
 import { compile, compileFile, instantiate, type WasmCaller } from "runtime:wasm";
 import { readBytes } from "runtime:fs";
 import { coreOps, emit, measure, now } from "./common.ts";
@@ -23,6 +24,7 @@ interface Spec {
   instances: number;
   bytes: number;
   repeats: number;
+  passes?: Record<string, number>;
 }
 
 type Fn = (...args: number[]) => unknown;
@@ -31,6 +33,8 @@ const spec: Spec = JSON.parse(Kiln.args[0]);
 const ops = coreOps();
 const out: Record<string, number[] | string> = {};
 const R = spec.repeats;
+/** The passes of figure `name`'s loop: its own count from `spec.passes`, else its group's `n`. */
+const passes = (name: string, n: number): number => spec.passes?.[name] ?? n;
 
 const addModule = await compileFile(spec.add);
 const instance = await instantiate(addModule);
@@ -51,7 +55,7 @@ out.emptyLoop = await measure(R, () => {
 if (exports && typeof exports.add === "function") {
   if (exports.add(2, 3) !== 5) throw new Error(`exports.add(2, 3) = ${exports.add(2, 3)}`);
   out.exportsAdd = await measure(R, () => {
-    const n = spec.calls;
+    const n = passes("exportsAdd", spec.calls);
     const t0 = now();
     for (let i = 0; i < n; i++) exports.add(i, 1);
     return ((now() - t0) * 1e9) / n;
@@ -63,7 +67,7 @@ if (exports && typeof exports.add === "function") {
 const noop = ops.op_kiln_noop;
 if (typeof noop === "function") {
   out.noop = await measure(R, () => {
-    const n = spec.calls;
+    const n = passes("noop", spec.calls);
     const t0 = now();
     for (let i = 0; i < n; i++) ops.op_kiln_noop!();
     return ((now() - t0) * 1e9) / n;
@@ -97,7 +101,7 @@ if (typeof noop === "function") {
   const [five] = await instance.call<[number]>("add", 2, 3);
   if (five !== 5) throw new Error(`call("add", 2, 3) = ${five}`);
   out.callAdd = await measure(R, async () => {
-    const n = spec.asyncCalls;
+    const n = passes("callAdd", spec.asyncCalls);
     const t0 = now();
     for (let i = 0; i < n; i++) await instance.call("add", i, 1);
     return ((now() - t0) * 1e9) / n;
@@ -110,7 +114,7 @@ if (typeof noop === "function") {
   const [five] = await instance.call<[number]>("add_looped", 2, 3);
   if (five !== 5) throw new Error(`call("add_looped", 2, 3) = ${five}`);
   out.callAddLooped = await measure(R, async () => {
-    const n = spec.asyncCalls;
+    const n = passes("callAddLooped", spec.asyncCalls);
     const t0 = now();
     for (let i = 0; i < n; i++) await instance.call("add_looped", i, 1);
     return ((now() - t0) * 1e9) / n;
@@ -119,7 +123,7 @@ if (typeof noop === "function") {
 
 if (typeof ops.op_kiln_noop_async === "function") {
   out.noopAsync = await measure(R, async () => {
-    const n = spec.asyncCalls;
+    const n = passes("noopAsync", spec.asyncCalls);
     const t0 = now();
     for (let i = 0; i < n; i++) await ops.op_kiln_noop_async!();
     return ((now() - t0) * 1e9) / n;
@@ -134,10 +138,10 @@ if (typeof ops.op_kiln_noop_async === "function") {
 {
   const n = spec.hostCalls;
   const f = (x: number): number => x + 1;
-  /** loop(n) with f = x + 1: n(n+1)/2 as a wrapping i32 (exact in a double for these n). */
-  const expected = ((n * (n + 1)) / 2) | 0;
-  const check = (what: string, got: unknown) => {
-    if (got !== expected) throw new Error(`${what}: loop(${n}) = ${String(got)}, expected ${expected}`);
+  /** loop(k) with f = x + 1: k(k+1)/2 as a wrapping i32 (exact in a double for these k). */
+  const check = (what: string, got: unknown, k = n) => {
+    const expected = ((k * (k + 1)) / 2) | 0;
+    if (got !== expected) throw new Error(`${what}: loop(${k}) = ${String(got)}, expected ${expected}`);
   };
   // Kiln compiles the WAT source itself.
   const wat = new TextDecoder().decode(await readBytes(spec.hostcallWat));
@@ -145,21 +149,23 @@ if (typeof ops.op_kiln_noop_async === "function") {
   const hostExports = (hostInstance as unknown as { exports?: Record<string, Fn> }).exports;
   if (hostExports && typeof hostExports.loop === "function") {
     out.hostSync = await measure(R, () => {
+      const k = passes("hostSync", n);
       const t0 = now();
-      const r = hostExports.loop(n);
+      const r = hostExports.loop(k);
       const t = now() - t0;
-      check("instance.exports.loop", r);
-      return (t * 1e9) / n;
+      check("instance.exports.loop", r, k);
+      return (t * 1e9) / k;
     });
   } else {
     out.hostSync = "missing: instance.exports";
   }
   out.hostAsync = await measure(R, async () => {
+    const k = passes("hostAsync", n);
     const t0 = now();
-    const [r] = await hostInstance.call<[number]>("loop", n);
+    const [r] = await hostInstance.call<[number]>("loop", k);
     const t = now() - t0;
-    check('instance.call("loop")', r);
-    return (t * 1e9) / n;
+    check('instance.call("loop")', r, k);
+    return (t * 1e9) / k;
   });
   // For context: the same round trip with a host function that names its caller, for which a
   // WasmCaller is made on each call (`f` above could not read one, and gets none), and an export
