@@ -244,8 +244,8 @@ try {
   const runs = PATHS.map((figure) => profile(dir, figure));
   const { size, sizeAt, aliases, address, copies } = symbols();
   const growth = new Map();
-  for (const run of runs) {
-    for (const [name, ir] of run.counts) growth.set(name, (growth.get(name) ?? 0) + ir - (once.counts.get(name) ?? 0));
+  for (const profiled of runs) {
+    for (const [name, ir] of profiled.counts) growth.set(name, (growth.get(name) ?? 0) + ir - (once.counts.get(name) ?? 0));
   }
   const hot = [...growth].filter(([name, ir]) => size.get(name) > 0 && ir >= N).map(([name]) => name);
   // Densest first: instructions run per byte of code.
@@ -256,9 +256,9 @@ try {
   // by the function's address.
   const byAddress = new Map(hot.flatMap((name) => copies.get(name.replace(/\.llvm\.\d+$/, "")).map((at) => [at, name])));
   const starts = [...byAddress.keys()].sort((a, b) => a - b);
-  const lines = runs.map((run) => {
+  const lines = runs.map((profiled) => {
     const own = new Map();
-    for (const [at, ir] of run.instructions) {
+    for (const [at, ir] of profiled.instructions) {
       if (ir - (once.instructions.get(at) ?? 0) < N / 2) continue;
       let lo = 0;
       let hi = starts.length - 1;
