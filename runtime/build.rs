@@ -49,7 +49,7 @@ fn main() {
 }
 
 /// The linker script that puts the sections of the functions `order` names (one pattern a line,
-/// `#` comments) first, in its order.
+/// `@0x<n>` pins, `#` comments) first, in its order.
 fn linker_script(order: &str) -> String {
   let mut script = String::from(
     "/* Written by runtime/build.rs from runtime/hot-functions.txt. */\nOVERWRITE_SECTIONS\n{\n  .text :\n  {\n",
