@@ -151,18 +151,23 @@ function symbols() {
     for (const name of names) {
       aliases.set(name, names);
       address.set(name, parseInt(where, 16));
-      const bare = name.replace(/\.llvm\.\d+$/, "");
-      copies.set(bare, [...(copies.get(bare) ?? []), parseInt(where, 16)]);
+      copies.set(unsuffixed(name), [...(copies.get(unsuffixed(name)) ?? []), parseInt(where, 16)]);
     }
   }
   return { size, sizeAt, aliases, address, copies };
+}
+
+/** `name` without LLVM's `.llvm.<n>` suffix, which it gives a local function it made global (the
+ * number differs from build to build, and between copies of one function). */
+function unsuffixed(name) {
+  return name.replace(/\.llvm\.\d+$/, "");
 }
 
 /** `name` without the parts a build's settings decide: the hash of a legacy-mangled Rust name
  * (`17h` and 16 hex digits before the final `E`), LLVM's `.llvm.<n>` suffix on a local function it
  * made global, the crate hashes of a v0-mangled one (`Cs<base 62>_`). */
 function hashless(name) {
-  const bare = name.replace(/\.llvm\.\d+$/, "");
+  const bare = unsuffixed(name);
   if (bare.startsWith("_ZN")) return bare.replace(/17h[0-9a-f]{16}E$/, `17h${"?".repeat(16)}E*`);
   if (bare.startsWith("_R")) return `${bare.replace(/Cs[0-9A-Za-z]+_/g, "Cs*_")}*`;
   return name;
@@ -175,7 +180,7 @@ function hashless(name) {
 function patterns(name, aliases, count) {
   const pattern = (name) => {
     const bare = hashless(name);
-    return count.get(bare) === 1 || bare === name ? bare : `${name.replace(/\.llvm\.\d+$/, "")}*`;
+    return count.get(bare) === 1 || bare === name ? bare : `${unsuffixed(name)}*`;
   };
   return [name, ...aliases.get(name).filter((alias) => alias !== name).sort()].map(pattern);
 }
@@ -254,7 +259,7 @@ try {
   const bytes = hot.reduce((sum, name) => sum + size.get(name), 0);
   // Each path's hot instructions (run at least every other pass) in each hot function, as offsets
   // by the function's address.
-  const byAddress = new Map(hot.flatMap((name) => copies.get(name.replace(/\.llvm\.\d+$/, "")).map((at) => [at, name])));
+  const byAddress = new Map(hot.flatMap((name) => copies.get(unsuffixed(name)).map((at) => [at, name])));
   const starts = [...byAddress.keys()].sort((a, b) => a - b);
   const lines = runs.map((profiled) => {
     const own = new Map();
@@ -292,8 +297,7 @@ try {
   const blockSize = new Map();
   const blockLines = lines.map(() => new Map());
   for (const name of placed) {
-    const bare = (alias) => alias.replace(/\.llvm\.\d+$/, "");
-    const at = [...new Set(aliases.get(name).flatMap((alias) => copies.get(bare(alias))))].sort((a, b) => a - b);
+    const at = [...new Set(aliases.get(name).flatMap((alias) => copies.get(unsuffixed(alias))))].sort((a, b) => a - b);
     let offset = 0;
     for (const where of at) {
       lines.forEach((own, p) => {

@@ -7,16 +7,16 @@ use std::process::Command;
 
 use kiln_test_support::{kiln_bin, repo};
 
-/// The file's patterns of mangled names, in its order (without its `@0x<n>` lines, which place the
-/// next function in the cache's sets).
-fn hot_functions() -> Vec<String> {
+/// The file's lines but its comments: patterns of mangled names, in its order, and `@0x<n>` pins,
+/// which place the next function in the cache's sets.
+fn order_lines() -> Vec<String> {
   let text = std::fs::read_to_string(repo().join("runtime/hot-functions.txt")).expect("runtime/hot-functions.txt");
-  text
-    .lines()
-    .map(str::trim)
-    .filter(|line| !line.is_empty() && !line.starts_with('#') && !line.starts_with('@'))
-    .map(str::to_string)
-    .collect()
+  text.lines().map(str::trim).filter(|line| !line.is_empty() && !line.starts_with('#')).map(str::to_string).collect()
+}
+
+/// The file's patterns, in its order.
+fn hot_functions() -> Vec<String> {
+  order_lines().into_iter().filter(|line| !line.starts_with('@')).collect()
 }
 
 /// Whether `name` matches `pattern`, where `?` stands for any one character and `*` for any run of
@@ -179,9 +179,7 @@ fn pinned_functions_sit_where_the_file_puts_them() {
   if !order_applied() {
     return;
   }
-  let text = std::fs::read_to_string(repo().join("runtime/hot-functions.txt")).expect("runtime/hot-functions.txt");
-  let lines: Vec<&str> =
-    text.lines().map(str::trim).filter(|line| !line.is_empty() && !line.starts_with('#')).collect();
+  let lines = order_lines();
   let functions = functions_of_kiln();
   let first_of = |pattern: &str| {
     functions.iter().filter(|(name, _)| matches(pattern.as_bytes(), name.as_bytes())).map(|&(_, address)| address).min()
@@ -196,7 +194,7 @@ fn pinned_functions_sit_where_the_file_puts_them() {
     .windows(2)
     .filter_map(|pair| {
       let at = u64::from_str_radix(pair[0].strip_prefix("@0x")?, 16).ok()?;
-      Some((at, pair[1]))
+      Some((at, pair[1].as_str()))
     })
     .collect();
   assert!(!pins.is_empty(), "runtime/hot-functions.txt pins no function: run ./x order");
