@@ -9,12 +9,13 @@ fn app(main: &str) -> App {
 }
 
 #[test]
-fn a_pool_serves_a_thousand_queued_calls_each_once() {
+fn a_pool_serves_a_thousand_queued_calls_each_once_and_calls_one_at_a_time() {
   app("pool_serve.ts").run().ok(concat!(
     "size: 2\n",
     "results: 1000, wrong: 0\n",
     "settled exactly once: true\n",
     "again: true\n",
+    "one at a time: 200, wrong: 0\n",
     "FIFO: in order\n",
   ));
 }

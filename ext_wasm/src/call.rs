@@ -25,25 +25,6 @@ use crate::shape::{NumberShape, NUMBER_PARAMS};
 use crate::store::{arm, disarm, ExportFunc, KilnStore, Member, Mode, SharedStore, StoreData};
 use crate::value::{prepare_results, raw_to_val, read_params, val_to_number, val_to_raw, write_results};
 
-/// Runs `func` in `kiln` as an async call under the store's limits, with the arguments in
-/// `kiln.params` and the results left in `kiln.results`. `what` names the function for errors.
-///
-/// # Errors
-/// The classified error of a call that failed (`error::finish`).
-pub(crate) async fn run_async(
-  engines: &Engines,
-  kiln: &mut KilnStore,
-  func: Func,
-  what: &str,
-) -> Result<Ended, WasmError> {
-  let outcome = call_raw(engines, kiln, Callee::Func(func)).await?;
-  let ended = finish(outcome, what, kiln.config.call_limits())?;
-  if ended == Ended::Exited {
-    kiln.results.iter_mut().for_each(|r| *r = Val::I32(0));
-  }
-  Ok(ended)
-}
-
 /// What an async call runs: a function, or a resolved export of the store's (member, export
 /// index), which runs as a typed function when its shape is uniform (uniform.rs).
 #[derive(Clone, Copy)]
@@ -225,28 +206,53 @@ async fn call_slots(
 ) -> Result<f64, WasmError> {
   let mut guard = shared.lock().await;
   let kiln = &mut *guard;
-  let KilnStore { store, params, results, members, .. } = kiln;
   let index = match which {
     Which::Index(index) => index,
-    Which::Name(name) => {
-      let found = members[member].module.exports().position(|e| e.name() == name && e.ty().func().is_some());
-      match found {
-        Some(index) => u32::try_from(index).unwrap_or(u32::MAX),
-        None => return Err(members[member].export_missing(store, &name)),
-      }
-    }
+    Which::Name(name) => export_index(kiln, member, &name)?,
   };
   if driven.is_some_and(|bounded| !bounded.contains(index as usize)) {
     return Err(host_driven(index));
   }
+  run_slots(&engines, kiln, member, index, &mut slots).await?;
+  Ok(0.0)
+}
+
+/// The index of `member`'s function export `name`.
+///
+/// # Errors
+/// 5003 if it has no function export of that name (the message lists those it has).
+pub(crate) fn export_index(kiln: &mut KilnStore, member: usize, name: &str) -> Result<u32, WasmError> {
+  let KilnStore { store, members, .. } = kiln;
+  let found = members[member].module.exports().position(|e| e.name() == name && e.ty().func().is_some());
+  match found {
+    Some(index) => Ok(u32::try_from(index).unwrap_or(u32::MAX)),
+    None => Err(members[member].export_missing(store, name)),
+  }
+}
+
+/// Runs `member`'s export at `index` with the arguments in `slots` (value.rs), as an async call
+/// (bounded exports on this stack, others on a fiber), and leaves its results there. The export
+/// is resolved once and kept (`Member::export_at`), so a later call looks up neither the export
+/// nor its type again. A pool's member runs its calls so too (pool.rs).
+///
+/// # Errors
+/// 5007 if the slots do not fit the signature; the call's own errors (5002 a trap, 5011 limits).
+pub(crate) async fn run_slots(
+  engines: &Engines,
+  kiln: &mut KilnStore,
+  member: usize,
+  index: u32,
+  slots: &mut [u8],
+) -> Result<(), WasmError> {
+  let KilnStore { store, params, results, members, .. } = kiln;
   let Member { instance, module, exported, bounded, .. } = &mut members[member];
   let export = Member::export_at(exported, store, instance, module, bounded, index)?;
-  read_params(&export.name, &export.ty, &slots, params)?;
+  read_params(&export.name, &export.ty, slots, params)?;
   prepare_results(&export.name, &export.ty, results)?;
-  let outcome = call_raw(&engines, kiln, Callee::Export { member, index }).await?;
+  let outcome = call_raw(engines, kiln, Callee::Export { member, index }).await?;
   finish_export(kiln, member, index, outcome)?;
-  write_results(&kiln.results, &mut slots);
-  Ok(0.0)
+  write_results(&kiln.results, slots);
+  Ok(())
 }
 
 /// `await instance.call(name, ...args)` for an export of the common shape (up to three i32, f32

@@ -2,6 +2,13 @@
 //! own on a thread of its own (with its own current-thread tokio runtime), serving the calls the
 //! app queues, first in, first out, in parallel.
 //!
+//! A call made while no other call of the pool is out (queued or running) is taken by a member at
+//! once, and `pool.call` waits for its answer on the JS thread for up to [`EAGER_WAIT`] before it
+//! leaves the call to the event loop: a short call then completes as it is made, as a short
+//! `instance.call` does, instead of costing a turn of the event loop, which is several times the
+//! call itself in the JS engine's work (BENCHMARKS.md, issue 15's fifty-third pass). Calls made
+//! while others are out are queued without waiting, so a batch still runs in parallel.
+//!
 //! A member whose call traps or passes its limits is replaced: its store is dropped and a new one
 //! made from the same recipe, from the module's `InstancePre` (its imports were resolved once),
 //! so the next call sees fresh state. Dropping the pool rejects the queued calls, stops the
@@ -10,6 +17,7 @@
 use std::cell::RefCell;
 use std::collections::VecDeque;
 use std::rc::Rc;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Condvar, Mutex, MutexGuard};
 use std::thread::JoinHandle;
 
@@ -24,10 +32,14 @@ use crate::handles::{parse_id, HandleTable};
 use crate::instance::{make_store, Made};
 use crate::recipe::{check, Plan, Recipe, Request, Reservation};
 use crate::signature::{exports_of, ExportInfo};
-use crate::value::{prepare_results, read_params, write_results};
 
 /// How long an idle member looks for the next job before it sleeps (see `Shared::next`).
 const SPIN: std::time::Duration = std::time::Duration::from_micros(100);
+
+/// How long `pool.call` waits on the JS thread for the answer to a call that a member takes at
+/// once, before it leaves the call to the event loop (see `op_wasm_pool_call`). A call of a few
+/// microseconds is answered within it; a longer one costs the JS thread this much, once.
+const EAGER_WAIT: std::time::Duration = std::time::Duration::from_micros(20);
 
 /// The most members a pool may have.
 pub const MAX_POOL_SIZE: u32 = 64;
@@ -46,13 +58,19 @@ struct Queue {
   closed: Option<WasmError>,
   /// Members serving (not lost to a failed replacement).
   serving: usize,
+  /// Members asleep on `Shared::work`: a queued job wakes one only if there is one.
+  sleeping: usize,
 }
 
 /// What the app's thread and the members share.
 struct Shared {
   queue: Mutex<Queue>,
-  /// Signalled when a job is queued or the pool closes.
+  /// Signalled when a job is queued for a sleeping member, or the pool closes.
   work: Condvar,
+  /// Whether a job is queued or the pool closed, for a member looking without the lock.
+  news: AtomicBool,
+  /// Calls queued or running (a member counts its call off once it has answered it).
+  outstanding: AtomicUsize,
   /// Flipped when the pool is dropped: running calls stop.
   dropped: watch::Sender<bool>,
 }
@@ -62,27 +80,45 @@ impl Shared {
     self.queue.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
   }
 
+  /// Queues `job`, and wakes a member if one sleeps; whether it is the only call out (queued or
+  /// running), or `Err` with the reason if the pool is closed.
+  fn queue(&self, job: Job) -> Result<bool, WasmError> {
+    let (alone, wake) = {
+      let mut queue = self.lock();
+      if let Some(closed) = &queue.closed {
+        return Err(WasmError::new(closed.code(), closed.to_string()));
+      }
+      // Counted before a member can see it, and so before the member counts it off.
+      let alone = self.outstanding.fetch_add(1, Ordering::AcqRel) == 0;
+      queue.jobs.push_back(job);
+      self.news.store(true, Ordering::Release);
+      (alone, queue.sleeping > 0)
+    };
+    if wake {
+      self.work.notify_one();
+    }
+    Ok(alone)
+  }
+
   /// The next job, waiting for one; `None` once the pool is closed.
   ///
-  /// A member that finds the queue empty looks again for [`SPIN`] before it sleeps: an app that
-  /// awaits one call and then makes the next leaves the queue empty for a few tens of
+  /// A member that finds the queue empty looks again for [`SPIN`] before it sleeps, without the
+  /// lock: an app that awaits one call and then makes the next leaves the queue empty for a few
   /// microseconds, while waking a sleeping thread costs about as much again on a VM.
   fn next(&self) -> Option<Job> {
-    let spin_until = std::time::Instant::now() + SPIN;
+    spin_for(SPIN, || self.news.load(Ordering::Acquire));
     let mut queue = self.lock();
-    while queue.closed.is_none() && queue.jobs.is_empty() && std::time::Instant::now() < spin_until {
-      drop(queue);
-      std::thread::yield_now();
-      queue = self.lock();
-    }
     loop {
       if queue.closed.is_some() {
         return None;
       }
       if let Some(job) = queue.jobs.pop_front() {
+        self.news.store(!queue.jobs.is_empty(), Ordering::Relaxed);
         return Some(job);
       }
+      queue.sleeping += 1;
       queue = self.work.wait(queue).unwrap_or_else(|poisoned| poisoned.into_inner());
+      queue.sleeping -= 1;
     }
   }
 
@@ -91,7 +127,10 @@ impl Shared {
     let jobs = {
       let mut queue = self.lock();
       queue.closed.get_or_insert_with(&error);
-      std::mem::take(&mut queue.jobs)
+      self.news.store(true, Ordering::Release);
+      let jobs = std::mem::take(&mut queue.jobs);
+      self.outstanding.fetch_sub(jobs.len(), Ordering::Release);
+      jobs
     };
     for job in jobs {
       let _ = job.reply.send(Err(error()));
@@ -110,6 +149,25 @@ impl Shared {
       let message = format!("every member of the pool failed and could not be made again: {error}");
       self.close(|| WasmError::new(error.code(), message.clone()));
     }
+  }
+}
+
+/// Looks at `ready` until it says true or `time` has passed. It looks a few dozen times between
+/// yields of the thread: another thread's answer comes within a microsecond or two, while a yield
+/// is a system call, and on a machine of one core the other thread runs only when this one yields.
+fn spin_for(time: std::time::Duration, mut ready: impl FnMut() -> bool) {
+  let until = std::time::Instant::now() + time;
+  loop {
+    for _ in 0..32 {
+      if ready() {
+        return;
+      }
+      std::hint::spin_loop();
+    }
+    if std::time::Instant::now() >= until {
+      return;
+    }
+    std::thread::yield_now();
   }
 }
 
@@ -189,8 +247,10 @@ pub async fn op_wasm_pool_create(
   let module = recipe.module.first().module.clone();
   let (dropped, _) = watch::channel(false);
   let shared = Arc::new(Shared {
-    queue: Mutex::new(Queue { jobs: VecDeque::new(), closed: None, serving: size }),
+    queue: Mutex::new(Queue { jobs: VecDeque::new(), closed: None, serving: size, sleeping: 0 }),
     work: Condvar::new(),
+    news: AtomicBool::new(false),
+    outstanding: AtomicUsize::new(0),
     dropped,
   });
   let mut threads = Vec::with_capacity(size);
@@ -274,6 +334,7 @@ fn serve(shared: Arc<Shared>, recipe: Recipe, plan: Option<Plan>, ready: oneshot
     });
     let spoiled = matches!(&outcome, Err(e) if matches!(e.code(), ErrorCode::CallError | ErrorCode::FuelExhausted));
     let _ = reply.send(outcome);
+    shared.outstanding.fetch_sub(1, Ordering::Release);
     if spoiled {
       // The instance may be left half-way through its work: serve the next call from a new one.
       drop(member);
@@ -301,19 +362,11 @@ async fn make(recipe: &Recipe, plan: Option<Plan>, dropped: &mut watch::Receiver
   }
 }
 
-/// Runs one job on a member, as `instance.call` does (call.rs).
+/// Runs one job on a member, as `instance.call` does (call.rs): the export is resolved on its
+/// first call and kept, and one that ends in bounded time runs without a fiber.
 async fn call(recipe: &Recipe, member: &mut Made, name: &str, slots: &mut [u8]) -> Result<(), WasmError> {
-  let kiln = &mut member.kiln;
-  let instance = kiln.members[member.entry].instance;
-  let Some(func) = instance.get_func(&mut kiln.store, name) else {
-    return Err(kiln.members[member.entry].export_missing(&mut kiln.store, name));
-  };
-  let ty = func.ty(&kiln.store);
-  read_params(name, &ty, slots, &mut kiln.params)?;
-  prepare_results(name, &ty, &mut kiln.results)?;
-  crate::call::run_async(&recipe.engines, kiln, func, &format!("`{name}`")).await?;
-  write_results(&kiln.results, slots);
-  Ok(())
+  let index = crate::call::export_index(&mut member.kiln, member.entry, name)?;
+  crate::call::run_slots(&recipe.engines, &mut member.kiln, member.entry, index, slots).await
 }
 
 /// `pool.call(name, ...args)`: queues the call; resolves to the results in `slots`' layout.
@@ -333,16 +386,26 @@ pub async fn op_wasm_pool_call(
     state.borrow::<Arc<WasmPermissions>>().check_execute("pool.call")?;
     lookup(&state, pool_id)?
   };
-  let (reply, result) = oneshot::channel();
-  {
-    let mut queue = pool.shared.lock();
-    if let Some(closed) = &queue.closed {
-      return Err(WasmError::new(closed.code(), closed.to_string()));
-    }
-    queue.jobs.push_back(Job { name, slots, reply });
-  }
-  pool.shared.work.notify_one();
+  let (reply, mut result) = oneshot::channel();
+  let alone = pool.shared.queue(Job { name, slots, reply })?;
   drop(pool);
+  if alone {
+    // The only call out, so a member takes it at once: a short one answers within microseconds,
+    // and an answer taken here makes the op complete as it is called, without a turn of the event
+    // loop (several microseconds of the JS engine's work) or the JS thread's wake-up.
+    let mut answer = None;
+    spin_for(EAGER_WAIT, || {
+      answer = match result.try_recv() {
+        Ok(outcome) => Some(outcome),
+        Err(oneshot::error::TryRecvError::Closed) => Some(Err(dropped_error())),
+        Err(oneshot::error::TryRecvError::Empty) => None,
+      };
+      answer.is_some()
+    });
+    if let Some(answer) = answer {
+      return answer;
+    }
+  }
   result.await.unwrap_or_else(|_| Err(dropped_error()))
 }
 

@@ -1,5 +1,6 @@
-// A pool of 2 serves 1,000 calls issued at once: every result is right and every promise settles
-// exactly once; a pool of 1 runs calls in the order they were made (FIFO).
+// A pool of 2 serves 1,000 calls issued at once (every result is right and every promise settles
+// exactly once) and 200 made one at a time; a pool of 1 runs calls in the order they were made
+// (FIFO).
 import { compileFile, createPool } from "runtime:wasm";
 
 const worker = await compileFile("./pool_worker.wasm");
@@ -32,6 +33,19 @@ console.log(`settled exactly once: ${settled.every((n) => n === 1)}`);
 const [again] = await pool.call("work", 100);
 console.log("again:", (Number(again) | 0) === prefix[100]);
 await pool.drop();
+
+// One call at a time, each awaited before the next, with a pause after every 20 long enough for
+// idle members to stop looking for work and sleep (the next call must wake one).
+const paced = await createPool(worker, { size: 2 });
+let pacedWrong = 0;
+for (let i = 0; i < 200; i++) {
+  const n = (i * 104_729) % LIMIT;
+  const [r] = await paced.call("work", n);
+  if ((Number(r) | 0) !== prefix[n]) pacedWrong++;
+  if (i % 20 === 19) await new Promise<void>((resolve) => setTimeout(resolve, 2));
+}
+console.log(`one at a time: 200, wrong: ${pacedWrong}`);
+await paced.drop();
 
 // One member: calls are served in the order they were made. The guest numbers the calls it runs
 // (the order in which promises settle says nothing: the event loop may deliver them in any order).
