@@ -93,7 +93,9 @@ export class WasmPool {
 
   /**
    * Queues a call of the exported function `name` and resolves to its results, as
-   * `instance.call` does, once a member has run it.
+   * `instance.call` does, once a member has run it. A call made while no other call of the pool
+   * is queued or running waits up to 20 µs on the JS thread for its answer, so that a short call
+   * costs no turn of the event loop; a longer one then goes on without blocking it.
    *
    * @throws {WasmError} ExportNotFound (5003) if there is no such function export.
    * @throws {WasmError} TypeError (5007) if the arguments do not fit the signature.
