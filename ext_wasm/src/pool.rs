@@ -69,7 +69,7 @@ struct Shared {
   work: Condvar,
   /// Whether a job is queued or the pool closed, for a member looking without the lock.
   news: AtomicBool,
-  /// Calls queued or running (a member counts its call off once it has answered it).
+  /// Calls queued or running (a member counts its call off as it answers it).
   outstanding: AtomicUsize,
   /// Flipped when the pool is dropped: running calls stop.
   dropped: watch::Sender<bool>,
@@ -333,8 +333,10 @@ fn serve(shared: Arc<Shared>, recipe: Recipe, plan: Option<Plan>, ready: oneshot
       }
     });
     let spoiled = matches!(&outcome, Err(e) if matches!(e.code(), ErrorCode::CallError | ErrorCode::FuelExhausted));
-    let _ = reply.send(outcome);
+    // Counted off before the answer goes, so that a call the app makes on seeing it finds none
+    // out and waits for its own answer (op_wasm_pool_call).
     shared.outstanding.fetch_sub(1, Ordering::Release);
+    let _ = reply.send(outcome);
     if spoiled {
       // The instance may be left half-way through its work: serve the next call from a new one.
       drop(member);
